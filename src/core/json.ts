@@ -1,0 +1,112 @@
+/**
+ * Plain data: what may cross between nodes, be stored durably, or be written to a trace.
+ * Keeping messages and stored values to plain data is what lets the simulator copy them and the
+ * real runtime turn them into bytes without either one knowing the protocol.
+ */
+export type Json =
+  null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
+
+export class NotPlainDataError extends Error {
+  constructor(path: string, what: string) {
+    super(`not plain data at ${path || '(root)'}: ${what}`);
+    this.name = 'NotPlainDataError';
+  }
+}
+
+// Content hash folded in while copying, so the trace digest covers message contents for the
+// price of one walk. Two 32-bit FNV-1a lanes with different offsets give a 64-bit digest.
+let lo = 0;
+let hi = 0;
+
+function mixNumber(n: number): void {
+  // Integers hash by value; other numbers by their exact decimal form (deterministic in JS).
+  if (Number.isInteger(n) && n >= -0x80000000 && n <= 0x7fffffff) {
+    lo = Math.imul(lo ^ n, 0x01000193);
+    hi = Math.imul(hi ^ (n >>> 16), 0x01000193) ^ n;
+  } else {
+    mixString(String(n));
+  }
+}
+
+function mixString(s: string): void {
+  let a = lo ^ s.length;
+  let b = hi;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x0100019b);
+  }
+  lo = a;
+  hi = b;
+}
+
+function copyValue(v: unknown, path: string): unknown {
+  switch (typeof v) {
+    case 'string':
+      mixString(v);
+      return v;
+    case 'number':
+      if (!Number.isFinite(v)) throw new NotPlainDataError(path, `non-finite number ${v}`);
+      mixNumber(v);
+      return v;
+    case 'boolean':
+      mixNumber(v ? 2 : 3);
+      return v;
+    case 'object': {
+      if (v === null) {
+        mixNumber(1);
+        return null;
+      }
+      if (Array.isArray(v)) {
+        mixNumber(4 + v.length);
+        const out = new Array<unknown>(v.length);
+        for (let i = 0; i < v.length; i++) out[i] = copyValue(v[i], path);
+        return out;
+      }
+      const proto = Object.getPrototypeOf(v) as unknown;
+      if (proto !== Object.prototype && proto !== null) {
+        const name = (v as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
+        throw new NotPlainDataError(path, `instance of ${name}`);
+      }
+      const out: Record<string, unknown> = {};
+      for (const k in v) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x === undefined) continue; // JSON drops undefined fields; so do we
+        mixString(k);
+        out[k] = copyValue(x, path);
+      }
+      return out;
+    }
+    default:
+      throw new NotPlainDataError(path, typeof v);
+  }
+}
+
+export interface Copied<T> {
+  readonly value: T;
+  /** 32-bit halves of the content hash. */
+  readonly hashLo: number;
+  readonly hashHi: number;
+}
+
+/** Deep-copies plain data, rejecting anything that is not (class instances, functions, NaN…). */
+export function copyJson<T>(value: T): T {
+  return copyValue(value, '') as T;
+}
+
+/** Deep-copies plain data and returns a hash of its contents alongside. */
+export function copyJsonHashed<T>(value: T): Copied<T> {
+  lo = 0x811c9dc5;
+  hi = 0x050c5d1f;
+  const copy = copyValue(value, '') as T;
+  return { value: copy, hashLo: lo >>> 0, hashHi: hi >>> 0 };
+}
+
+/** Deep-freezes plain data in place: stored values are shared, never mutated. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const k of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[k]);
+  }
+  return value;
+}

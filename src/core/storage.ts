@@ -1,0 +1,93 @@
+/**
+ * Durable storage as a node sees it: named records plus one append-only log (for write-ahead
+ * entries), both readable immediately but durable only after `sync` reports back.
+ *
+ * Every mutation is a `StoreOp`, so a write-ahead log (append the op, fsync) and the simulated
+ * disk (keep ops pending until a simulated sync completes) implement it the same way, and both
+ * rebuild state by replaying ops into a `StoreState`.
+ */
+import type { Json } from './json.js';
+
+export type StoreOp =
+  | { readonly kind: 'put'; readonly key: string; readonly value: Json }
+  | { readonly kind: 'delete'; readonly key: string }
+  | { readonly kind: 'append'; readonly entries: readonly Json[] }
+  /** Drops every log entry after `index`. */
+  | { readonly kind: 'truncate-after'; readonly index: number }
+  /** Drops every log entry up to and including `index` (after a snapshot covers them). */
+  | { readonly kind: 'compact-to'; readonly index: number };
+
+export interface DurableStore {
+  get(key: string): Json | undefined;
+  put(key: string, value: Json): void;
+  delete(key: string): void;
+  keys(prefix?: string): string[];
+
+  /** Appends entries to the log; the first gets index `lastIndex() + 1`. */
+  append(...entries: Json[]): void;
+  entry(index: number): Json | undefined;
+  /** Index of the first retained entry; `lastIndex() + 1` when the log is empty. */
+  firstIndex(): number;
+  lastIndex(): number;
+  truncateAfter(index: number): void;
+  compactTo(index: number): void;
+
+  /**
+   * Makes every write issued so far durable, then calls `onDurable`. A crash before that loses
+   * those writes (and the callback). Acknowledge nothing that depends on a write before this.
+   */
+  sync(onDurable: () => void): void;
+  /** Writes issued but not yet durable. */
+  readonly unsyncedWrites: number;
+}
+
+/** The materialized contents of a store: what replaying its ops produces. */
+export class StoreState {
+  readonly records = new Map<string, Json>();
+  log: Json[] = [];
+  /** Index of log[0]. */
+  first = 1;
+
+  get last(): number {
+    return this.first + this.log.length - 1;
+  }
+
+  entry(index: number): Json | undefined {
+    return index >= this.first && index <= this.last ? this.log[index - this.first] : undefined;
+  }
+
+  apply(op: StoreOp): void {
+    switch (op.kind) {
+      case 'put':
+        this.records.set(op.key, op.value);
+        break;
+      case 'delete':
+        this.records.delete(op.key);
+        break;
+      case 'append':
+        for (const e of op.entries) this.log.push(e);
+        break;
+      case 'truncate-after':
+        if (op.index < this.first - 1) {
+          throw new Error(`truncate-after ${op.index} is below the compacted prefix`);
+        }
+        if (op.index < this.last) this.log.length = op.index - this.first + 1;
+        break;
+      case 'compact-to':
+        if (op.index >= this.first) {
+          if (op.index > this.last) this.log = [];
+          else this.log = this.log.slice(op.index - this.first + 1);
+          this.first = op.index + 1;
+        }
+        break;
+    }
+  }
+
+  clone(): StoreState {
+    const s = new StoreState();
+    for (const [k, v] of this.records) s.records.set(k, v);
+    s.log = this.log.slice();
+    s.first = this.first;
+    return s;
+  }
+}
