@@ -57,6 +57,11 @@ export interface NodeEnv<Msg extends Message = Message> {
   readonly storage: DurableStore;
   reply(request: RequestId, reply: ClientReply): void;
   log(message: string, fields?: LogFields): void;
+  /**
+   * Records one sample of a named measurement (1 for a plain count): elections, commit latency…
+   * The simulator reports count, sum and percentiles per name; the real runtime exports them.
+   */
+  metric(name: string, value?: number): void;
 }
 
 export interface StartInfo {

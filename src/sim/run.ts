@@ -48,8 +48,18 @@ export interface RunResult {
   /** When the final heal happened and when the first operation invoked after it succeeded. */
   readonly recovery: { healedAt: number | null; firstOkAt: number | null };
   readonly failure: SimFailure | null;
+  /** What the nodes measured (see NodeEnv.metric), by name. */
+  readonly metrics: Record<string, MetricSummary>;
   readonly history: readonly HistoryOp[];
   readonly trace: readonly TraceEvent[] | null;
+}
+
+export interface MetricSummary {
+  readonly count: number;
+  readonly sum: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
 }
 
 export class RunOptionError extends Error {}
@@ -156,6 +166,20 @@ export function runSimulation(options: RunOptions): RunResult {
       firstOkAt: firstOkAt === null ? null : roundMs(firstOkAt),
     },
     failure: sim.failure ?? null,
+    metrics: Object.fromEntries(
+      [...sim.metrics.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([name, samples]) => [
+          name,
+          {
+            count: samples.length,
+            sum: roundMs(samples.reduce((a, b) => a + b, 0)),
+            p50: roundMs(percentile(samples, 0.5)),
+            p99: roundMs(percentile(samples, 0.99)),
+            max: roundMs(samples.reduce((a, b) => Math.max(a, b), -Infinity)),
+          },
+        ]),
+    ),
     history,
     trace: sim.trace.events ?? null,
   };

@@ -98,6 +98,8 @@ export class Simulator {
   readonly network: Network;
   readonly trace: Trace;
   readonly stats: SimStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, events: 0 };
+  /** Samples of each metric the nodes reported, by name. */
+  readonly metrics = new Map<string, number[]>();
   /** The first invariant violation or protocol exception; the run halts at it. */
   failure: SimFailure | undefined;
 
@@ -564,6 +566,12 @@ export class Simulator {
         slot.pending.delete(request);
         this.trace.record({ t: this.clock, e: 'reply', node: slot.id, req: request, ok: reply.ok });
         this.toClient(p.onReply, copyJson(reply));
+      },
+      metric: (name: string, value = 1): void => {
+        if (!alive()) return;
+        let samples = this.metrics.get(name);
+        if (samples === undefined) this.metrics.set(name, (samples = []));
+        samples.push(value);
       },
       log: (message: string, fields?: LogFields): void => {
         if (!alive()) return;
