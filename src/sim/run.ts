@@ -7,7 +7,13 @@ import type { HistoryOp } from '../core/history.js';
 import type { SystemDefinition } from '../core/system.js';
 import { FaultState } from './faults.js';
 import { DEFAULT_LATENCY, formatLatency, type Latency } from './latency.js';
-import { Nemesis, parseNemesis, type NemesisTiming } from './nemesis.js';
+import {
+  Nemesis,
+  nemesisPlans,
+  parseNemesis,
+  type NemesisPlan,
+  type NemesisTiming,
+} from './nemesis.js';
 import { Simulator, type SimFailure } from './simulator.js';
 import { percentile, roundMs } from './stats.js';
 import type { TraceEvent } from './trace.js';
@@ -41,6 +47,10 @@ export interface RunResult {
   readonly messages: { sent: number; delivered: number; dropped: number; duplicated: number };
   /** Virtual milliseconds from invoke to completion of successful operations. */
   readonly latency: { p50: number; p99: number };
+  /** Node-to-node messages sent per client operation. */
+  readonly msgsPerOp: number;
+  /** The longest stretch of virtual time in which no write (or, without writes, no op) succeeded. */
+  readonly unavailableMs: number;
   readonly virtualMs: number;
   readonly wallMs: number;
   readonly events: number;
@@ -144,7 +154,7 @@ export function runSimulation(options: RunOptions): RunResult {
     mutant: options.mutant ?? null,
     seed: options.seed,
     nodes,
-    nemesis: plans.length === 0 ? 'none' : plans.map((p) => p.name).join(','),
+    nemesis: describeNemesis(plans),
     latencyModel: formatLatency(latency),
     ops,
     messages: {
@@ -157,6 +167,8 @@ export function runSimulation(options: RunOptions): RunResult {
       p50: roundMs(percentile(okLatencies, 0.5)),
       p99: roundMs(percentile(okLatencies, 0.99)),
     },
+    msgsPerOp: history.length === 0 ? 0 : roundMs(sim.stats.sent / history.length),
+    unavailableMs: roundMs(longestGap(history, sim.now)),
     virtualMs: roundMs(sim.now),
     wallMs: roundMs(performance.now() - started),
     events: sim.stats.events,
@@ -183,4 +195,26 @@ export function runSimulation(options: RunOptions): RunResult {
     history,
     trace: sim.trace.events ?? null,
   };
+}
+
+const READS = new Set(['get', 'read', 'echo']);
+
+/** Longest interval between successive successful writes, counting from the start to the end. */
+function longestGap(history: readonly HistoryOp[], end: number): number {
+  const ok = history.filter((op) => op.outcome === 'ok');
+  const writes = ok.filter((op) => !READS.has(op.f));
+  const times = (writes.length > 0 ? writes : ok).map((op) => op.complete).sort((a, b) => a - b);
+  let last = 0;
+  let gap = 0;
+  for (const t of times) {
+    gap = Math.max(gap, t - last);
+    last = t;
+  }
+  return Math.max(gap, end - last);
+}
+
+function describeNemesis(plans: readonly NemesisPlan[]): string {
+  if (plans.length === 0) return 'none';
+  if (plans.length === nemesisPlans().length) return 'all';
+  return plans.map((p) => p.name).join(',');
 }

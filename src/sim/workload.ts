@@ -11,6 +11,7 @@ import type { ClientReply, NodeId } from '../core/node.js';
 import { streamFor, type Random } from '../core/random.js';
 import type { WorkloadKind } from '../core/system.js';
 import type { Simulator } from './simulator.js';
+import { roundMs } from './stats.js';
 
 export interface KvMix {
   readonly get: number;
@@ -156,8 +157,8 @@ export class Workload {
       f: o.f,
       ...(o.key !== undefined ? { key: o.key } : {}),
       ...(o.value !== undefined ? { value: o.value } : {}),
-      invoke: this.sim.now,
-      complete: this.sim.now,
+      invoke: roundMs(this.sim.now),
+      complete: roundMs(this.sim.now),
       outcome: 'unknown',
     };
     this.history.push(record);
@@ -169,7 +170,7 @@ export class Workload {
     const finish = (outcome: Outcome, node: NodeId, result: Json, error?: string): void => {
       if (finished) return;
       finished = true;
-      record.complete = this.sim.now;
+      record.complete = roundMs(this.sim.now);
       record.outcome = outcome;
       record.node = node;
       if (outcome === 'ok') record.result = result;

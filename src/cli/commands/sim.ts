@@ -1,0 +1,188 @@
+/**
+ * `truthkit sim`: run a system in the simulator over one or many seeds, judge each run, and
+ * print a line per seed (or JSON). Exits 1 when any seed is invalid, naming it for replay.
+ */
+import { writeFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { historyToJsonLines } from '../../core/history.js';
+import { runChecked, type CheckedRun } from '../../sim/checked-run.js';
+import type { Latency } from '../../sim/latency.js';
+import { parseNemesis } from '../../sim/nemesis.js';
+import { traceToJsonLines } from '../../sim/trace.js';
+import { getSystem, systems } from '../../systems/index.js';
+import type { CliIo } from '../main.js';
+import { duration, intIn, latency, numberIn } from '../option-parsers.js';
+import { EXIT, UsageError } from '../usage-error.js';
+
+interface SimFlags {
+  nodes?: number;
+  seed: number;
+  seeds: number;
+  ops: number;
+  clients: number;
+  keys: number;
+  skew: number;
+  timeout: number;
+  nemesis: string;
+  mutant?: string;
+  latency?: Latency;
+  json?: boolean;
+  trace?: string;
+  history?: string;
+  checkTimeout: number;
+}
+
+/** The per-seed JSON line: everything but the bulky history and trace. */
+export function summarize(run: CheckedRun): Record<string, unknown> {
+  const { history: _h, trace: _t, check, ...rest } = run;
+  return {
+    ...rest,
+    check:
+      check === null
+        ? null
+        : {
+            verdict: check.verdict,
+            partitions: check.partitions,
+            wallMs: check.wallMs,
+            ...(check.evidence !== undefined ? { evidence: check.evidence } : {}),
+          },
+  };
+}
+
+function humanLine(run: CheckedRun): string {
+  const m = run.mutant !== null ? ` mutant=${run.mutant}` : '';
+  const failure = run.failure !== null ? `  ${run.failure.kind}: ${run.failure.message}` : '';
+  return (
+    `seed ${run.seed}: ${run.verdict.toUpperCase()}  ${run.system}${m} nodes=${run.nodes} ` +
+    `nemesis=${run.nemesis}  ops ok=${run.ops.ok} fail=${run.ops.fail} unknown=${run.ops.unknown}  ` +
+    `msgs sent=${run.messages.sent} delivered=${run.messages.delivered} dropped=${run.messages.dropped}  ` +
+    `latency p50=${run.latency.p50}ms p99=${run.latency.p99}ms  virtual=${run.virtualMs}ms ` +
+    `wall=${Math.round(run.wallMs)}ms  digest=${run.traceDigest}${failure}`
+  );
+}
+
+export function simCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('sim')
+    .description('simulate a system under faults, check every run, print a summary per seed')
+    .argument(
+      '<system>',
+      `one of: ${systems()
+        .map((s) => s.name)
+        .join(', ')}`,
+    )
+    .option('--nodes <n>', "cluster size (default: the system's own)", intIn(1, 101))
+    .option('--seed <s>', 'first seed', intIn(0, Number.MAX_SAFE_INTEGER), 1)
+    .option('--seeds <n>', 'number of seeds to run, from --seed on', intIn(1, 10_000_000), 1)
+    .option('--ops <n>', 'client operations per run', intIn(1, 10_000_000), 1000)
+    .option('--clients <n>', 'concurrent clients', intIn(1, 10_000), 5)
+    .option('--keys <n>', 'size of the key space', intIn(1, 1_000_000), 5)
+    .option('--skew <z>', 'Zipf exponent of key popularity (0 = uniform)', numberIn(0, 10), 1)
+    .option('--timeout <d>', 'client operation timeout', duration, 1000)
+    .option('--nemesis <plans>', 'fault plans, comma-separated (see `truthkit list`)', 'none')
+    .option('--mutant <name>', 'run a deliberately broken variant')
+    .option(
+      '--latency <dist>',
+      'link latency: constant:MS, uniform:A-B, exp:MEAN[,floor=MS]',
+      latency,
+    )
+    .option('--check-timeout <d>', 'checker budget per run', duration, 10_000)
+    .option('--json', 'one JSON object per line per seed')
+    .option('--trace <file>', 'write the trace as JSON lines (one seed only)')
+    .option('--history <file>', 'write the history as JSON lines (one seed only)')
+    .addOption(new Option('--no-progress', 'never show a progress bar'))
+    .action((systemName: string, flags: SimFlags & { progress: boolean }) => {
+      const system = getSystem(systemName);
+      if (system === undefined) {
+        throw new UsageError(
+          `unknown system '${systemName}' (choose from ${systems()
+            .map((s) => s.name)
+            .join(', ')})`,
+        );
+      }
+      try {
+        parseNemesis(flags.nemesis);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      if (flags.mutant !== undefined && !system.mutants.some((m) => m.name === flags.mutant)) {
+        const known = system.mutants.map((m) => m.name);
+        throw new UsageError(
+          `${system.name} has no mutant '${flags.mutant}'` +
+            (known.length > 0 ? ` (choose from ${known.join(', ')})` : ' (it has none)'),
+        );
+      }
+      const nodes = flags.nodes ?? system.defaultNodes;
+      if (nodes < system.minNodes) {
+        throw new UsageError(`${system.name} needs at least ${system.minNodes} nodes`);
+      }
+      if (flags.seeds > 1 && (flags.trace !== undefined || flags.history !== undefined)) {
+        throw new UsageError('--trace and --history record one run: replay one seed with --seed S');
+      }
+      const bar =
+        flags.seeds > 1 && io.interactive && flags.progress
+          ? new cliProgress.SingleBar(
+              { format: 'seeds {bar} {value}/{total}  invalid: {invalid}', stream: process.stderr },
+              cliProgress.Presets.shades_classic,
+            )
+          : undefined;
+      bar?.start(flags.seeds, 0, { invalid: 0 });
+      const failing: number[] = [];
+      const counts = { valid: 0, invalid: 0, unknown: 0, unchecked: 0 };
+      for (let i = 0; i < flags.seeds; i++) {
+        const seed = flags.seed + i;
+        const run = runChecked(
+          {
+            system,
+            seed,
+            nodes,
+            nemesis: flags.nemesis,
+            keepTrace: flags.trace !== undefined,
+            ...(flags.mutant !== undefined ? { mutant: flags.mutant } : {}),
+            ...(flags.latency !== undefined ? { latency: flags.latency } : {}),
+            workload: {
+              ops: flags.ops,
+              clients: flags.clients,
+              keys: flags.keys,
+              skew: flags.skew,
+              timeoutMs: flags.timeout,
+            },
+          },
+          { checkTimeoutMs: flags.checkTimeout },
+        );
+        counts[run.verdict]++;
+        if (run.verdict === 'invalid') failing.push(seed);
+        if (flags.trace !== undefined && run.trace !== null) {
+          writeFileSync(flags.trace, traceToJsonLines(run.trace));
+        }
+        if (flags.history !== undefined)
+          writeFileSync(flags.history, historyToJsonLines(run.history));
+        const line = flags.json ? JSON.stringify(summarize(run)) : humanLine(run);
+        if (bar !== undefined) bar.increment(1, { invalid: failing.length });
+        if (bar === undefined || run.verdict === 'invalid') {
+          if (bar !== undefined) io.err('\n');
+          io.out(line + '\n');
+        }
+        if (run.verdict === 'invalid') setExit(EXIT.invalid);
+        else if (run.verdict === 'unknown') setExit(EXIT.unknown);
+      }
+      bar?.stop();
+      if (flags.seeds > 1 || failing.length > 0) {
+        const summary =
+          `${flags.seeds} seed(s): ${counts.valid} valid, ${counts.invalid} invalid, ` +
+          `${counts.unknown} unknown, ${counts.unchecked} unchecked`;
+        const replay =
+          failing.length > 0
+            ? `\ninvalid seeds: ${failing.slice(0, 50).join(' ')}${failing.length > 50 ? ' …' : ''}` +
+              `\nreplay: truthkit sim ${system.name} --seed ${failing[0]}` +
+              (flags.nemesis !== 'none' ? ` --nemesis ${flags.nemesis}` : '') +
+              (flags.mutant !== undefined ? ` --mutant ${flags.mutant}` : '') +
+              (flags.nodes !== undefined ? ` --nodes ${flags.nodes}` : '') +
+              (flags.ops !== 1000 ? ` --ops ${flags.ops}` : '') +
+              (flags.clients !== 5 ? ` --clients ${flags.clients}` : '')
+            : '';
+        (flags.json ? io.err : io.out)(summary + replay + '\n');
+      }
+    });
+}
