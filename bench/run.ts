@@ -1,0 +1,7 @@
+/** `npm run bench`: every benchmark, one after the other, on this machine. Never part of the tests. */
+import { run as simulator } from './simulator.js';
+import { run as checker } from './checker.js';
+
+await simulator();
+console.log('');
+await checker();

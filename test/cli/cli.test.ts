@@ -1,0 +1,164 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    interactive: false,
+  });
+  return { code, out, err };
+}
+
+test('list --json names systems, nemeses, models and mutants', async () => {
+  const { code, out } = await cli('list', '--json');
+  assert.equal(code, 0);
+  const list = JSON.parse(out);
+  for (const s of ['echo', 'kv-single', 'kv-async']) assert.ok(list.systems.includes(s));
+  for (const n of [
+    'none',
+    'partition-halves',
+    'partition-oneway',
+    'crash',
+    'clock-jump',
+    'slow',
+    'all',
+  ]) {
+    assert.ok(list.nemeses.includes(n), n);
+  }
+  assert.ok(list.models.includes('kv') && list.models.includes('register'));
+  assert.deepEqual(list.mutants['kv-single'], ['ack-before-sync']);
+});
+
+test('list prints a readable catalogue', async () => {
+  const { code, out } = await cli('list');
+  assert.equal(code, 0);
+  assert.match(out, /kv-single\s+one node owns the data/);
+  assert.match(out, /partition-bridge/);
+});
+
+test('sim --json prints one object per seed with the promised fields', async () => {
+  const { code, out } = await cli(
+    'sim',
+    'kv-single',
+    '--seeds',
+    '2',
+    '--ops',
+    '200',
+    '--json',
+    '--nemesis',
+    'crash',
+  );
+  assert.equal(code, 0);
+  const lines = out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.equal(lines.length, 2);
+  for (const [i, r] of lines.entries()) {
+    assert.equal(r.system, 'kv-single');
+    assert.equal(r.seed, 1 + i);
+    assert.equal(r.nodes, 3);
+    assert.equal(r.nemesis, 'crash');
+    assert.equal(r.ops.ok + r.ops.fail + r.ops.unknown, 200);
+    for (const k of ['sent', 'delivered', 'dropped']) assert.equal(typeof r.messages[k], 'number');
+    assert.ok(r.latency.p50 > 0 && r.latency.p99 >= r.latency.p50);
+    assert.ok(r.virtualMs > 0 && r.wallMs > 0);
+    assert.match(r.traceDigest, /^[0-9a-f]{16}$/);
+    assert.equal(r.verdict, 'valid');
+  }
+});
+
+test('the same seed through the CLI gives the same digest', async () => {
+  const a = JSON.parse((await cli('sim', 'kv-async', '--seed', '7', '--ops', '150', '--json')).out);
+  const b = JSON.parse((await cli('sim', 'kv-async', '--seed', '7', '--ops', '150', '--json')).out);
+  assert.equal(a.traceDigest, b.traceDigest);
+});
+
+test('echo has no model: its verdict is unchecked', async () => {
+  const { code, out } = await cli('sim', 'echo', '--ops', '50', '--json');
+  assert.equal(code, 0);
+  assert.equal(JSON.parse(out).verdict, 'unchecked');
+});
+
+test('--trace and --history write JSON lines', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'truthkit-'));
+  const trace = join(dir, 't.jsonl');
+  const history = join(dir, 'h.jsonl');
+  const { code } = await cli(
+    'sim',
+    'kv-single',
+    '--ops',
+    '50',
+    '--trace',
+    trace,
+    '--history',
+    history,
+  );
+  assert.equal(code, 0);
+  const ops = readFileSync(history, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.equal(ops.length, 50);
+  assert.ok(
+    ops.every((o) => typeof o.invoke === 'number' && ['ok', 'fail', 'unknown'].includes(o.outcome)),
+  );
+  const events = readFileSync(trace, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.ok(events.some((e) => e.e === 'send') && events.some((e) => e.e === 'invoke'));
+});
+
+const usageErrors: [string, string[], RegExp][] = [
+  ['unknown system', ['sim', 'paxos-x'], /unknown system 'paxos-x'/],
+  [
+    'unknown nemesis',
+    ['sim', 'kv-single', '--nemesis', 'crash,meteor'],
+    /unknown nemesis 'meteor'/,
+  ],
+  ['unknown flag', ['sim', 'kv-single', '--colour'], /unknown option '--colour'/],
+  ['bad number', ['sim', 'kv-single', '--nodes', 'three'], /--nodes.*whole number/],
+  ['bad latency', ['sim', 'kv-single', '--latency', 'gauss:3'], /bad latency/],
+  ['unknown mutant', ['sim', 'kv-single', '--mutant', 'nope'], /no mutant 'nope'/],
+  ['too few nodes', ['sim', 'kv-single', '--nodes', '0'], /--nodes/],
+  ['trace with many seeds', ['sim', 'echo', '--seeds', '3', '--trace', 'x'], /one run/],
+  ['unknown command', ['simulate'], /unknown command/],
+];
+
+for (const [what, argv, message] of usageErrors) {
+  test(`usage error (${what}): one line on stderr, exit 2`, async () => {
+    const { code, out, err } = await cli(...argv);
+    assert.equal(code, 2);
+    assert.equal(out, '');
+    assert.match(err, message);
+    assert.equal(err.trim().split('\n').length, 1, err);
+    assert.doesNotMatch(err, /\n\s+at /);
+  });
+}
+
+test('the installed bin runs and reports errors as one line', () => {
+  const ok = spawnSync(process.execPath, ['bin/truthkit.js', 'list', '--json'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.ok(JSON.parse(ok.stdout).systems.length >= 3);
+  const bad = spawnSync(process.execPath, ['bin/truthkit.js', 'sim', 'nope'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr.trim().split('\n').length, 1);
+});
