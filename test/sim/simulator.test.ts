@@ -39,6 +39,11 @@ class Probe implements ProtocolNode<ProbeMsg> {
       this.env.storage.sync(() => this.env.reply(req.id, { ok: true, value: null }));
     } else if (op.f === 'hold') {
       // never answers
+    } else if (op.f === 'measure') {
+      this.env.metric('measured', 5);
+      this.env.metric('measured', 7);
+      this.env.metric('counted');
+      this.env.reply(req.id, { ok: true, value: null });
     } else if (op.f === 'throw') {
       throw new Error('probe exploded');
     }
@@ -212,4 +217,12 @@ test('an invariant is checked after every step and halts the run when it breaks'
   sim.runUntil(100);
   assert.deepEqual(sim.failure, { time: 1, kind: 'invariant', message: 'n2 heard twice' });
   assert.equal(probe('n2').received.length, 2, 'the run stops at the violating step');
+});
+
+test('metrics reported by nodes are collected per name', () => {
+  const { sim } = cluster();
+  sim.request('n1', 'c0', 0, { f: 'measure' }, () => {});
+  sim.runUntil(10);
+  assert.deepEqual(sim.metrics.get('measured'), [5, 7]);
+  assert.deepEqual(sim.metrics.get('counted'), [1]);
 });
