@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { UsageError, EXIT } from './usage-error.js';
 import { listCommand } from './commands/list.js';
 import { simCommand } from './commands/sim.js';
+import { checkCommand } from './commands/check.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -37,6 +38,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   };
   listCommand(program, io);
   simCommand(program, io, setExit);
+  checkCommand(program, io, setExit);
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
   } catch (e) {

@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
+import { formatEvidence } from '../../check/index.js';
 import { historyToJsonLines } from '../../core/history.js';
 import { runChecked, type CheckedRun } from '../../sim/checked-run.js';
 import type { Latency } from '../../sim/latency.js';
@@ -53,14 +54,23 @@ export function summarize(run: CheckedRun): Record<string, unknown> {
 function humanLine(run: CheckedRun): string {
   const m = run.mutant !== null ? ` mutant=${run.mutant}` : '';
   const failure = run.failure !== null ? `  ${run.failure.kind}: ${run.failure.message}` : '';
+  const evidence =
+    run.check?.evidence !== undefined ? '\n' + indent(formatEvidence(run.check.evidence)) : '';
   return (
     `seed ${run.seed}: ${run.verdict.toUpperCase()}  ${run.system}${m} nodes=${run.nodes} ` +
     `nemesis=${run.nemesis}  ops ok=${run.ops.ok} fail=${run.ops.fail} unknown=${run.ops.unknown}  ` +
     `msgs sent=${run.messages.sent} delivered=${run.messages.delivered} dropped=${run.messages.dropped}  ` +
     `latency p50=${run.latency.p50}ms p99=${run.latency.p99}ms  virtual=${run.virtualMs}ms ` +
-    `wall=${Math.round(run.wallMs)}ms  digest=${run.traceDigest}${failure}`
+    `wall=${Math.round(run.wallMs)}ms  digest=${run.traceDigest}${failure}${evidence}`
   );
 }
+
+const indent = (text: string): string =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
 
 export function simCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program

@@ -1,0 +1,123 @@
+/**
+ * Jepsen records a history as events (an :invoke, then an :ok, :fail or :info from the same
+ * process). Both Jepsen formats truthkit reads are turned into operations here, with Jepsen's
+ * meaning of each completion:
+ *
+ * - `:ok` — happened; for a read/get the event's value is what was read.
+ * - `:fail` with value `:timed-out` — the client gave up: unknown outcome.
+ * - `:fail` of a cas — the cas ran and found a value other than `from`: ok, result false.
+ * - any other `:fail` — certainly did not happen.
+ * - `:info`, or no completion at all — unknown outcome.
+ *
+ * Event times are line numbers: the log's order is all the ordering it records.
+ */
+import type { HistoryOp, Outcome } from '../../core/history.js';
+import type { Json } from '../../core/json.js';
+import { HistoryError } from '../errors.js';
+import { EdnSymbol, Keyword, printEdn, type EdnValue } from './edn-reader.js';
+
+export interface JepsenEvent {
+  /** 1-based line number, also used as the event's time. */
+  readonly line: number;
+  readonly process: number;
+  readonly type: 'invoke' | 'ok' | 'fail' | 'info';
+  readonly f: string;
+  readonly key?: string;
+  readonly value: EdnValue;
+}
+
+export const EVENT_TYPES = new Set(['invoke', 'ok', 'fail', 'info']);
+const READS = new Set(['read', 'get']);
+
+interface Building {
+  id: number;
+  process: number;
+  f: string;
+  key?: string;
+  value?: Json;
+  invoke: number;
+  complete: number;
+  outcome: Outcome;
+  result?: Json;
+  error?: string;
+}
+
+/** Converts an EDN argument or result to plain data; keywords and maps are not values here. */
+export function ednToJson(value: EdnValue, where: () => string): Json {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => ednToJson(v, where));
+  if (value instanceof Keyword || value instanceof EdnSymbol || value instanceof Map)
+    throw new HistoryError(`${where()}: unsupported value ${printEdn(value)}`);
+  return value;
+}
+
+const isTimeout = (v: EdnValue): boolean => v instanceof Keyword && v.name === 'timed-out';
+
+export function pairEvents(events: readonly JepsenEvent[], fileName: string): HistoryOp[] {
+  const ops: Building[] = [];
+  const pending = new Map<number, { op: Building; line: number }>();
+  const at = (e: JepsenEvent) => () => `${fileName}:${e.line}`;
+  let lastLine = 0;
+
+  for (const e of events) {
+    lastLine = e.line;
+    if (e.type === 'invoke') {
+      const busy = pending.get(e.process);
+      if (busy)
+        throw HistoryError.at(
+          fileName,
+          e.line,
+          `process ${e.process} invokes again while its call on line ${busy.line} is pending`,
+        );
+      const op: Building = {
+        id: ops.length,
+        process: e.process,
+        f: e.f,
+        invoke: e.line,
+        complete: e.line,
+        outcome: 'unknown',
+      };
+      if (e.key !== undefined) op.key = e.key;
+      if (!READS.has(e.f)) op.value = ednToJson(e.value, at(e));
+      ops.push(op);
+      pending.set(e.process, { op, line: e.line });
+      continue;
+    }
+    const call = pending.get(e.process);
+    if (!call)
+      throw HistoryError.at(
+        fileName,
+        e.line,
+        `:${e.type} from process ${e.process}, which has no pending call`,
+      );
+    if (call.op.f !== e.f)
+      throw HistoryError.at(
+        fileName,
+        e.line,
+        `:${e.type} :${e.f} completes a :${call.op.f} call (line ${call.line})`,
+      );
+    pending.delete(e.process);
+    const op = call.op;
+    op.complete = e.line;
+    if (e.type === 'ok') {
+      op.outcome = 'ok';
+      if (READS.has(e.f)) op.result = ednToJson(e.value, at(e));
+      else if (e.f === 'cas') op.result = true;
+    } else if (e.type === 'info' || isTimeout(e.value)) {
+      op.outcome = 'unknown';
+      op.error = e.type === 'info' ? 'info' : 'timed-out';
+    } else if (e.f === 'cas') {
+      op.outcome = 'ok';
+      op.result = false;
+    } else {
+      op.outcome = 'fail';
+      op.error = 'fail';
+    }
+  }
+  // Calls never completed (the client crashed): they may have taken effect.
+  for (const { op } of pending.values()) {
+    op.complete = lastLine + 1;
+    op.error = 'no completion';
+  }
+  return ops;
+}

@@ -1,0 +1,78 @@
+/**
+ * The memo that makes the search practical: every (set of linearized operations, state) pair
+ * already explored. Reaching the same pair again by a different order of operations can only
+ * lead to the same dead ends, so the search skips it (Lowe's improvement to Wing & Gong).
+ *
+ * An open-addressing table over typed arrays: an entry's bitset lives in one shared pool, so
+ * adding an entry allocates nothing but (occasionally) a bigger pool. A hit is confirmed by
+ * comparing the bitset and the state exactly, so a hash collision costs time, never
+ * correctness.
+ */
+export class SearchCache {
+  /** Slot → entry index + 1 (0 = empty). */
+  private slots = new Int32Array(1024);
+  private hashes = new Int32Array(512);
+  private states: unknown[] = [];
+  private bitsPool: Uint32Array;
+  size = 0;
+
+  constructor(
+    /** Words per bitset. */
+    private readonly words: number,
+    private readonly equalStates: (a: unknown, b: unknown) => boolean,
+  ) {
+    this.bitsPool = new Uint32Array(512 * Math.max(1, words));
+  }
+
+  /** Records (bits, state) under `hash`; false when it was already there. */
+  add(hash: number, bits: Uint32Array, state: unknown): boolean {
+    const { slots, hashes, bitsPool, words } = this;
+    const mask = slots.length - 1;
+    let slot = (hash ^ (hash >>> 16)) & mask;
+    for (let e = slots[slot] as number; e !== 0; e = slots[slot] as number) {
+      const entry = e - 1;
+      if (hashes[entry] === hash) {
+        let same = true;
+        const base = entry * words;
+        for (let w = 0; w < words; w++) {
+          if (bitsPool[base + w] !== bits[w]) {
+            same = false;
+            break;
+          }
+        }
+        if (same && this.equalStates(this.states[entry], state)) return false;
+      }
+      slot = (slot + 1) & mask;
+    }
+    const entry = this.size++;
+    if (entry >= hashes.length) this.growEntries();
+    this.hashes[entry] = hash;
+    this.states[entry] = state;
+    this.bitsPool.set(bits, entry * words);
+    slots[slot] = entry + 1;
+    // Keep the table at most half full so probe sequences stay short.
+    if (this.size * 2 > slots.length) this.growSlots();
+    return true;
+  }
+
+  private growEntries(): void {
+    const hashes = new Int32Array(this.hashes.length * 2);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
+    const pool = new Uint32Array(this.bitsPool.length * 2);
+    pool.set(this.bitsPool);
+    this.bitsPool = pool;
+  }
+
+  private growSlots(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let entry = 0; entry < this.size; entry++) {
+      const hash = this.hashes[entry] as number;
+      let slot = (hash ^ (hash >>> 16)) & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = entry + 1;
+    }
+    this.slots = slots;
+  }
+}
