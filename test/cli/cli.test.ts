@@ -162,3 +162,25 @@ test('the installed bin runs and reports errors as one line', () => {
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr.trim().split('\n').length, 1);
 });
+
+test('an invalid seed exits 1 and prints the command that replays it, evidence included', async () => {
+  const { code, out } = await cli(
+    'sim',
+    'kv-async',
+    '--nemesis',
+    'partition-halves',
+    '--seeds',
+    '3',
+    '--ops',
+    '300',
+    '--keys',
+    '2',
+  );
+  assert.equal(code, 1);
+  const replay = /replay: truthkit sim (.+)$/m.exec(out);
+  assert.ok(replay, out);
+  const again = await cli('sim', ...replay[1]!.split(' '));
+  assert.equal(again.code, 1);
+  assert.match(again.out, /INVALID/);
+  assert.match(again.out, /none of these can come next/);
+});

@@ -8,7 +8,7 @@ import cliProgress from 'cli-progress';
 import { formatEvidence } from '../../check/index.js';
 import { historyToJsonLines } from '../../core/history.js';
 import { runChecked, type CheckedRun } from '../../sim/checked-run.js';
-import type { Latency } from '../../sim/latency.js';
+import { formatLatency, type Latency } from '../../sim/latency.js';
 import { parseNemesis } from '../../sim/nemesis.js';
 import { traceToJsonLines } from '../../sim/trace.js';
 import { getSystem, systems } from '../../systems/index.js';
@@ -51,18 +51,39 @@ export function summarize(run: CheckedRun): Record<string, unknown> {
   };
 }
 
-function humanLine(run: CheckedRun): string {
+function humanLine(run: CheckedRun, withEvidence: boolean): string {
   const m = run.mutant !== null ? ` mutant=${run.mutant}` : '';
   const failure = run.failure !== null ? `  ${run.failure.kind}: ${run.failure.message}` : '';
-  const evidence =
-    run.check?.evidence !== undefined ? '\n' + indent(formatEvidence(run.check.evidence)) : '';
+  const ev = run.check?.evidence;
+  const where =
+    ev === undefined
+      ? ''
+      : `  violation in ${ev.partition === null ? 'the history' : `key ${JSON.stringify(ev.partition)}`}`;
+  const evidence = ev !== undefined && withEvidence ? '\n' + indent(formatEvidence(ev)) : '';
   return (
     `seed ${run.seed}: ${run.verdict.toUpperCase()}  ${run.system}${m} nodes=${run.nodes} ` +
     `nemesis=${run.nemesis}  ops ok=${run.ops.ok} fail=${run.ops.fail} unknown=${run.ops.unknown}  ` +
     `msgs sent=${run.messages.sent} delivered=${run.messages.delivered} dropped=${run.messages.dropped}  ` +
     `latency p50=${run.latency.p50}ms p99=${run.latency.p99}ms  virtual=${run.virtualMs}ms ` +
-    `wall=${Math.round(run.wallMs)}ms  digest=${run.traceDigest}${failure}${evidence}`
+    `wall=${Math.round(run.wallMs)}ms  digest=${run.traceDigest}${failure}${where}${evidence}`
   );
+}
+
+/** The command that replays one seed with every option that shaped the run. */
+function replayCommand(system: string, seed: number, flags: SimFlags, nodes: number): string {
+  const parts = ['truthkit sim', system, '--seed', String(seed), '--nodes', String(nodes)];
+  const add = (flag: string, value: string | number | undefined, byDefault?: string | number) => {
+    if (value !== undefined && value !== byDefault) parts.push(flag, String(value));
+  };
+  add('--nemesis', flags.nemesis, 'none');
+  add('--mutant', flags.mutant);
+  add('--ops', flags.ops, 1000);
+  add('--clients', flags.clients, 5);
+  add('--keys', flags.keys, 5);
+  add('--skew', flags.skew, 1);
+  add('--timeout', flags.timeout, 1000);
+  if (flags.latency !== undefined) add('--latency', formatLatency(flags.latency));
+  return parts.join(' ');
 }
 
 const indent = (text: string): string =>
@@ -168,7 +189,9 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
         }
         if (flags.history !== undefined)
           writeFileSync(flags.history, historyToJsonLines(run.history));
-        const line = flags.json ? JSON.stringify(summarize(run)) : humanLine(run);
+        const line = flags.json
+          ? JSON.stringify(summarize(run))
+          : humanLine(run, flags.seeds === 1);
         if (bar !== undefined) bar.increment(1, { invalid: failing.length });
         if (bar === undefined || run.verdict === 'invalid') {
           if (bar !== undefined) io.err('\n');
@@ -185,12 +208,7 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
         const replay =
           failing.length > 0
             ? `\ninvalid seeds: ${failing.slice(0, 50).join(' ')}${failing.length > 50 ? ' …' : ''}` +
-              `\nreplay: truthkit sim ${system.name} --seed ${failing[0]}` +
-              (flags.nemesis !== 'none' ? ` --nemesis ${flags.nemesis}` : '') +
-              (flags.mutant !== undefined ? ` --mutant ${flags.mutant}` : '') +
-              (flags.nodes !== undefined ? ` --nodes ${flags.nodes}` : '') +
-              (flags.ops !== 1000 ? ` --ops ${flags.ops}` : '') +
-              (flags.clients !== 5 ? ` --clients ${flags.clients}` : '')
+              `\nreplay: ${replayCommand(system.name, failing[0] as number, flags, nodes)}`
             : '';
         (flags.json ? io.err : io.out)(summary + replay + '\n');
       }
