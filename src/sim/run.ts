@@ -6,6 +6,7 @@
 import type { HistoryOp } from '../core/history.js';
 import type { SystemDefinition } from '../core/system.js';
 import { FaultState } from './faults.js';
+import { applyScriptAction, type ScriptAction, type ScriptActionBody } from './script.js';
 import { DEFAULT_LATENCY, formatLatency, type Latency } from './latency.js';
 import {
   Nemesis,
@@ -20,6 +21,8 @@ import type { TraceEvent } from './trace.js';
 import { DEFAULT_WORKLOAD, Workload, type WorkloadConfig } from './workload.js';
 
 export interface RunOptions {
+  /** Interactive faults to apply at their recorded instants (see Session). */
+  readonly script?: readonly ScriptAction[];
   readonly system: SystemDefinition;
   readonly mutant?: string;
   readonly nodes?: number;
@@ -75,64 +78,141 @@ export interface MetricSummary {
 export class RunOptionError extends Error {}
 
 export function runSimulation(options: RunOptions): RunResult {
-  const started = performance.now();
-  const system = options.system;
-  const nodes = options.nodes ?? system.defaultNodes;
-  if (!Number.isInteger(nodes) || nodes < system.minNodes) {
-    throw new RunOptionError(
-      `${system.name} needs at least ${system.minNodes} node(s), got ${nodes}`,
-    );
-  }
-  if (options.mutant !== undefined && !system.mutants.some((m) => m.name === options.mutant)) {
-    const known = system.mutants.map((m) => m.name);
-    throw new RunOptionError(
-      `${system.name} has no mutant '${options.mutant}'` +
-        (known.length > 0 ? ` (choose from ${known.join(', ')})` : ' (it has none)'),
-    );
-  }
-  const nemesisSpec = options.nemesis ?? 'none';
-  const plans = parseNemesis(nemesisSpec);
-  const latency = options.latency ?? DEFAULT_LATENCY;
-  const workloadConfig: WorkloadConfig = {
-    ...DEFAULT_WORKLOAD,
-    ...options.workload,
-    kind: system.workload,
-  };
-  const nodeIds = Array.from({ length: nodes }, (_, i) => `n${i + 1}`);
-  const sim = new Simulator({
-    seed: options.seed,
-    nodeIds,
-    factory: system.createNode(options.mutant !== undefined ? { mutant: options.mutant } : {}),
-    latency,
-    keepTrace: options.keepTrace ?? false,
-    tornWrites: options.tornWrites ?? true,
-    ...(system.checkInvariants !== undefined ? { checkInvariants: system.checkInvariants } : {}),
-  });
-  const faults = new FaultState(sim);
-  const nemesis = new Nemesis(sim, faults, plans, options.nemesisTiming);
-  let healedAt: number | null = null;
-  const workload = new Workload(sim, workloadConfig, {
-    faultFraction: options.faultFraction ?? 0.8,
-    onFaultWindowEnd: () => {
-      nemesis.finish();
-      healedAt = sim.now;
-    },
-    onDone: () => sim.stop(),
-  });
-  sim.start();
-  nemesis.start();
-  workload.start();
-  // Every operation ends by its timeout, so the workload always finishes; the bound only
-  // guards against a simulator bug turning into a hang.
-  const perClient = Math.ceil(workloadConfig.ops / Math.max(1, workloadConfig.clients));
-  const bound =
-    (perClient + 1) * (workloadConfig.timeoutMs + 50 * workloadConfig.thinkMs + 1000) + 60_000;
-  sim.runUntil(bound);
-  if (!workload.done && sim.failure === undefined) {
-    throw new Error(`run did not finish within ${bound} virtual ms (seed ${options.seed})`);
+  const session = new Session(options);
+  session.runToEnd();
+  return session.result();
+}
+
+/**
+ * A run that can be advanced step by step and poked between steps (the lab's interactive
+ * faults). Every poke is recorded with its virtual time in `script`; a run given that script
+ * applies each action at the same instant, after the same events, so it replays exactly.
+ */
+export class Session {
+  readonly sim: Simulator;
+  readonly faults: FaultState;
+  readonly script: ScriptAction[] = [];
+  private readonly started = performance.now();
+  private readonly plans: readonly NemesisPlan[];
+  private readonly workload: Workload;
+  private readonly nemesis: Nemesis;
+  private readonly latency: Latency;
+  private readonly bound: number;
+  private readonly pendingScript: ScriptAction[];
+  private healedAt: number | null = null;
+
+  constructor(readonly options: RunOptions) {
+    const system = options.system;
+    const nodes = options.nodes ?? system.defaultNodes;
+    if (!Number.isInteger(nodes) || nodes < system.minNodes) {
+      throw new RunOptionError(
+        `${system.name} needs at least ${system.minNodes} node(s), got ${nodes}`,
+      );
+    }
+    if (options.mutant !== undefined && !system.mutants.some((m) => m.name === options.mutant)) {
+      const known = system.mutants.map((m) => m.name);
+      throw new RunOptionError(
+        `${system.name} has no mutant '${options.mutant}'` +
+          (known.length > 0 ? ` (choose from ${known.join(', ')})` : ' (it has none)'),
+      );
+    }
+    this.plans = parseNemesis(options.nemesis ?? 'none');
+    this.latency = options.latency ?? DEFAULT_LATENCY;
+    const workloadConfig: WorkloadConfig = {
+      ...DEFAULT_WORKLOAD,
+      ...options.workload,
+      kind: system.workload,
+    };
+    const sim = new Simulator({
+      seed: options.seed,
+      nodeIds: Array.from({ length: nodes }, (_, i) => `n${i + 1}`),
+      factory: system.createNode(options.mutant !== undefined ? { mutant: options.mutant } : {}),
+      latency: this.latency,
+      keepTrace: options.keepTrace ?? false,
+      tornWrites: options.tornWrites ?? true,
+      ...(system.checkInvariants !== undefined ? { checkInvariants: system.checkInvariants } : {}),
+    });
+    this.sim = sim;
+    this.faults = new FaultState(sim);
+    this.nemesis = new Nemesis(sim, this.faults, this.plans, options.nemesisTiming);
+    this.workload = new Workload(sim, workloadConfig, {
+      faultFraction: options.faultFraction ?? 0.8,
+      onFaultWindowEnd: () => {
+        this.nemesis.finish();
+        this.healedAt = sim.now;
+      },
+      onDone: () => sim.stop(),
+    });
+    this.pendingScript = [...(options.script ?? [])].sort((a, b) => a.at - b.at);
+    sim.start();
+    this.nemesis.start();
+    this.workload.start();
+    // Every operation ends by its timeout, so the workload always finishes; the bound only
+    // guards against a simulator bug turning into a hang.
+    const perClient = Math.ceil(workloadConfig.ops / Math.max(1, workloadConfig.clients));
+    this.bound =
+      (perClient + 1) * (workloadConfig.timeoutMs + 50 * workloadConfig.thinkMs + 1000) + 60_000;
   }
 
-  const history = workload.ops();
+  /** True once every operation has completed (or the run halted on a failure). */
+  get done(): boolean {
+    return this.workload.done || this.sim.failure !== undefined;
+  }
+
+  /** Advances virtual time to `limit`, applying scripted actions at their instants. */
+  runUntil(limit: number): void {
+    while (!this.sim.halted && this.pendingScript.length > 0) {
+      const next = this.pendingScript[0] as ScriptAction;
+      if (next.at > limit) break;
+      this.sim.runUntil(next.at);
+      if (this.sim.halted) break;
+      this.pendingScript.shift();
+      this.apply(next);
+    }
+    this.sim.runUntil(Math.min(limit, this.bound));
+  }
+
+  runToEnd(): void {
+    this.runUntil(this.bound);
+    if (!this.done) {
+      throw new Error(
+        `run did not finish within ${this.bound} virtual ms (seed ${this.options.seed})`,
+      );
+    }
+  }
+
+  /** Applies an interactive fault now and records it in the script. */
+  act(action: ScriptActionBody): void {
+    this.apply({ ...action, at: this.sim.now } as ScriptAction);
+  }
+
+  private apply(action: ScriptAction): void {
+    this.script.push(action);
+    applyScriptAction(this.faults, action);
+  }
+
+  result(): RunResult {
+    return summarize(
+      this,
+      this.workload.ops(),
+      this.healedAt,
+      this.plans,
+      this.latency,
+      this.started,
+    );
+  }
+}
+
+function summarize(
+  session: Session,
+  history: readonly HistoryOp[],
+  healedAt: number | null,
+  plans: readonly NemesisPlan[],
+  latency: Latency,
+  started: number,
+): RunResult {
+  const { sim, options } = session;
+  const system = options.system;
   const ops = { ok: 0, fail: 0, unknown: 0 };
   const okLatencies: number[] = [];
   let firstOkAt: number | null = null;
@@ -153,7 +233,7 @@ export function runSimulation(options: RunOptions): RunResult {
     system: system.name,
     mutant: options.mutant ?? null,
     seed: options.seed,
-    nodes,
+    nodes: sim.nodeIds.length,
     nemesis: describeNemesis(plans),
     latencyModel: formatLatency(latency),
     ops,
