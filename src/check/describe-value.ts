@@ -17,3 +17,14 @@ export function describeOutcome(op: { outcome: string; result?: Json }): string 
   if (op.outcome === 'fail') return ' → failed';
   return op.result === undefined ? '' : ` → ${describeValue(op.result)}`;
 }
+
+/** A cas as people read it: `cas <label> from→to ✓`, or ✗ when it saw another value. */
+export function describeCas(
+  label: string,
+  op: { value?: Json; outcome: string; result?: Json },
+): string {
+  const pair = Array.isArray(op.value) && op.value.length === 2 ? op.value : [undefined, undefined];
+  const outcome =
+    op.outcome === 'ok' ? (op.result === true ? ' ✓' : ' ✗ (did not swap)') : describeOutcome(op);
+  return `cas${label} ${describeValue(pair[0])}→${describeValue(pair[1])}${outcome}`;
+}

@@ -35,6 +35,9 @@ export interface HistoryOp {
   readonly node?: string;
 }
 
+/** A HistoryOp under construction (filled in as the operation completes). */
+export type HistoryOpDraft = { -readonly [K in keyof HistoryOp]: HistoryOp[K] };
+
 /** One JSON line per operation. */
 export function historyToJsonLines(ops: readonly HistoryOp[]): string {
   let out = '';

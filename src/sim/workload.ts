@@ -4,7 +4,7 @@
  * remains, and gives up at its timeout, recording the outcome as unknown. Every operation lands
  * in the history with its invoke and complete times.
  */
-import type { HistoryOp, Outcome } from '../core/history.js';
+import type { HistoryOp, HistoryOpDraft, Outcome } from '../core/history.js';
 import type { Json } from '../core/json.js';
 import type { KvOp } from '../core/kv.js';
 import type { ClientReply, NodeId } from '../core/node.js';
@@ -48,19 +48,8 @@ export const DEFAULT_WORKLOAD: Omit<WorkloadConfig, 'kind'> = {
   mix: { get: 4, put: 2, append: 2, cas: 1, delete: 0.5 },
 };
 
-interface OpRecord {
-  id: number;
-  process: number;
-  f: string;
-  key?: string;
-  value?: Json;
-  invoke: number;
-  complete: number;
-  outcome: Outcome;
-  result?: Json;
-  error?: string;
-  node?: string;
-}
+/** A history record, completed in place when the operation ends. */
+type OpRecord = HistoryOpDraft;
 
 export interface WorkloadHooks {
   /** The fault window ends once this fraction of operations has been invoked. */

@@ -11,7 +11,7 @@
  *
  * Event times are line numbers: the log's order is all the ordering it records.
  */
-import type { HistoryOp, Outcome } from '../../core/history.js';
+import type { HistoryOp, HistoryOpDraft } from '../../core/history.js';
 import type { Json } from '../../core/json.js';
 import { HistoryError } from '../errors.js';
 import { EdnSymbol, Keyword, printEdn, type EdnValue } from './edn-reader.js';
@@ -29,18 +29,7 @@ export interface JepsenEvent {
 export const EVENT_TYPES = new Set(['invoke', 'ok', 'fail', 'info']);
 const READS = new Set(['read', 'get']);
 
-interface Building {
-  id: number;
-  process: number;
-  f: string;
-  key?: string;
-  value?: Json;
-  invoke: number;
-  complete: number;
-  outcome: Outcome;
-  result?: Json;
-  error?: string;
-}
+type Building = Omit<HistoryOpDraft, 'node'>;
 
 /** Converts an EDN argument or result to plain data; keywords and maps are not values here. */
 export function ednToJson(value: EdnValue, where: () => string): Json {

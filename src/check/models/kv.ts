@@ -10,7 +10,12 @@
  * Porcupine's kv histories do with "". Absent and "" are different states.
  */
 import type { HistoryOp } from '../../core/history.js';
-import { describeOutcome, describeStateValue, describeValue } from '../describe-value.js';
+import {
+  describeCas,
+  describeOutcome,
+  describeStateValue,
+  describeValue,
+} from '../describe-value.js';
 import type { Model } from '../model.js';
 import {
   type CellInput,
@@ -68,14 +73,7 @@ export const kvModel: Model<number, CellInput> = {
       case 'delete':
         return `${op.f} ${key}${describeOutcome(op)}`;
       case 'cas': {
-        const [from, to] = isPair(op.value) ? op.value : [undefined, undefined];
-        const outcome =
-          op.outcome === 'ok'
-            ? op.result === true
-              ? ' ✓'
-              : ' ✗ (did not swap)'
-            : describeOutcome(op);
-        return `cas ${key} ${describeValue(from)}→${describeValue(to)}${outcome}`;
+        return describeCas(` ${key}`, op);
       }
       default:
         return `${op.f} ${key} ${describeValue(op.value)}${describeOutcome(op)}`;

@@ -9,7 +9,12 @@
  *
  * Operations with a `key` act on independent registers, one per key.
  */
-import { describeOutcome, describeStateValue, describeValue } from '../describe-value.js';
+import {
+  describeCas,
+  describeOutcome,
+  describeStateValue,
+  describeValue,
+} from '../describe-value.js';
 import type { Model } from '../model.js';
 import {
   type CellInput,
@@ -61,14 +66,7 @@ export const registerModel: Model<number, CellInput> = {
       case 'write':
         return `write${key} ${describeValue(op.value)}${describeOutcome(op)}`;
       default: {
-        const [from, to] = isPair(op.value) ? op.value : [undefined, undefined];
-        const outcome =
-          op.outcome === 'ok'
-            ? op.result === true
-              ? ' ✓'
-              : ' ✗ (did not swap)'
-            : describeOutcome(op);
-        return `cas${key} ${describeValue(from)}→${describeValue(to)}${outcome}`;
+        return describeCas(key, op);
       }
     }
   },
