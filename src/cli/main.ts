@@ -7,6 +7,9 @@ import { UsageError, EXIT } from './usage-error.js';
 import { listCommand } from './commands/list.js';
 import { simCommand } from './commands/sim.js';
 import { checkCommand } from './commands/check.js';
+import { chainCommand } from './commands/chain.js';
+import { merkleCommand } from './commands/merkle.js';
+import { experimentCommand } from './commands/experiment.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -39,6 +42,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   listCommand(program, io);
   simCommand(program, io, setExit);
   checkCommand(program, io, setExit);
+  chainCommand(program, io);
+  merkleCommand(program, io, setExit);
+  experimentCommand(program, io);
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
   } catch (e) {

@@ -3,13 +3,31 @@
  * which model its histories are checked against, and which deliberately broken variants
  * (mutants) it ships. The simulator, the CLI and the lab all work from this description.
  */
+import type { HistoryOp } from './history.js';
+import type { Json } from './json.js';
 import type { NodeFactory, NodeId, ProtocolNode } from './node.js';
+import type { Random } from './random.js';
 
-export type WorkloadKind = 'kv' | 'echo';
+/**
+ * `custom`: the clients issue whatever the system's own `nextOp` returns. `none`: no clients at
+ * all — the nodes act on their own (miners mine) for a virtual duration (`durationMs`).
+ */
+export type WorkloadKind = 'kv' | 'echo' | 'custom' | 'none';
+
+/** A system-specific checker's answer about one history. */
+export interface Judgement {
+  readonly verdict: 'valid' | 'invalid' | 'unknown';
+  /** What was violated (for `invalid`) or what was checked. */
+  readonly message: string;
+  /** Measurements behind the verdict, as plain data (printed with --json). */
+  readonly details?: Json;
+}
 
 export interface SystemOptions {
   /** Name of a deliberately broken variant to build instead of the real thing. */
   readonly mutant?: string;
+  /** Values for the system's own parameters (see SystemDefinition.params), by name. */
+  readonly params?: Readonly<Record<string, string>>;
 }
 
 export interface SystemDefinition {
@@ -20,6 +38,10 @@ export interface SystemDefinition {
   readonly model?: string;
   readonly mutants: readonly { readonly name: string; readonly description: string }[];
   readonly defaultNodes: number;
+  /** Parameters the system accepts (`truthkit sim S --param name=value`). */
+  readonly params?: readonly { readonly name: string; readonly description: string }[];
+  /** For `workload: 'none'`: virtual milliseconds a run lasts unless told otherwise. */
+  readonly durationMs?: number;
   /** Smallest cluster the system can run on. */
   readonly minNodes: number;
   createNode(options: SystemOptions): NodeFactory;
@@ -28,4 +50,20 @@ export interface SystemDefinition {
    * description of the violation, or undefined when all hold.
    */
   checkInvariants?(nodes: ReadonlyMap<NodeId, ProtocolNode>): string | undefined;
+  /**
+   * For `workload: 'custom'`: the next operation client `process` issues, its `issued`-th
+   * (from 0), drawn only from `random` (the client's own stream). The op is plain data with an
+   * `f` and, optionally, a `key` and a `value`, which the history records.
+   */
+  nextOp?(random: Random, process: number, issued: number): Json;
+  /**
+   * A system-specific checker of the whole history (agreement, atomicity…), run after the
+   * simulation alongside (or instead of) the linearizability `model`. `nodes` are the live
+   * nodes as the run left them, for properties of their final state (chain safety…).
+   */
+  judge?(
+    history: readonly HistoryOp[],
+    cluster: readonly NodeId[],
+    nodes: ReadonlyMap<NodeId, ProtocolNode>,
+  ): Judgement;
 }

@@ -1,9 +1,11 @@
 /**
  * A simulated run judged: an invariant violation or protocol exception makes it invalid;
- * otherwise its history goes to the checker for the model the system declares.
+ * otherwise its history goes to the checker for the model the system declares and to the
+ * system's own judge (agreement, atomicity…), when it has one. The worst verdict wins.
  */
 import { checkHistory, getModel, type CheckResult } from '../check/index.js';
-import { runSimulation, type RunOptions, type RunResult } from './run.js';
+import type { Judgement } from '../core/system.js';
+import { Session, type RunOptions, type RunResult } from './run.js';
 
 export type Verdict = 'valid' | 'invalid' | 'unknown' | 'unchecked';
 
@@ -11,6 +13,8 @@ export interface CheckedRun extends RunResult {
   readonly verdict: Verdict;
   /** The checker's report, when the history was checked. */
   readonly check: CheckResult | null;
+  /** The system's own judge's answer, when it has one. */
+  readonly judgement: Judgement | null;
 }
 
 export interface JudgeOptions {
@@ -19,12 +23,28 @@ export interface JudgeOptions {
 }
 
 export function runChecked(options: RunOptions, judge: JudgeOptions = {}): CheckedRun {
-  const run = runSimulation(options);
-  if (run.failure !== null) return { ...run, verdict: 'invalid', check: null };
-  const modelName = options.system.model;
-  if (modelName === undefined) return { ...run, verdict: 'unchecked', check: null };
-  const model = getModel(modelName);
-  if (model === undefined) throw new Error(`${run.system} declares unknown model ${modelName}`);
-  const check = checkHistory(run.history, model, { timeoutMs: judge.checkTimeoutMs ?? 10_000 });
-  return { ...run, verdict: check.verdict, check };
+  const session = new Session(options);
+  session.runToEnd();
+  const run = session.result();
+  if (run.failure !== null) return { ...run, verdict: 'invalid', check: null, judgement: null };
+  const system = options.system;
+  let check: CheckResult | null = null;
+  const modelName = system.model;
+  if (modelName !== undefined) {
+    const model = getModel(modelName);
+    if (model === undefined) throw new Error(`${run.system} declares unknown model ${modelName}`);
+    check = checkHistory(run.history, model, { timeoutMs: judge.checkTimeoutMs ?? 10_000 });
+  }
+  const cluster = Array.from({ length: run.nodes }, (_, i) => `n${i + 1}`);
+  const judgement = system.judge?.(run.history, cluster, session.sim.liveNodes()) ?? null;
+  const verdicts = [check?.verdict, judgement?.verdict].filter((v) => v !== undefined);
+  const verdict: Verdict =
+    verdicts.length === 0
+      ? 'unchecked'
+      : verdicts.includes('invalid')
+        ? 'invalid'
+        : verdicts.includes('unknown')
+          ? 'unknown'
+          : 'valid';
+  return { ...run, verdict, check, judgement };
 }

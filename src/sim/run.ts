@@ -25,6 +25,8 @@ export interface RunOptions {
   readonly script?: readonly ScriptAction[];
   readonly system: SystemDefinition;
   readonly mutant?: string;
+  /** Values for the system's own parameters (SystemDefinition.params). */
+  readonly params?: Readonly<Record<string, string>>;
   readonly nodes?: number;
   readonly seed: number;
   /** A nemesis spec: `none`, `all`, or plan names joined by commas. */
@@ -120,13 +122,18 @@ export class Session {
     this.latency = options.latency ?? DEFAULT_LATENCY;
     const workloadConfig: WorkloadConfig = {
       ...DEFAULT_WORKLOAD,
+      ...(system.durationMs !== undefined ? { durationMs: system.durationMs } : {}),
       ...options.workload,
       kind: system.workload,
+      ...(system.nextOp !== undefined ? { nextOp: system.nextOp.bind(system) } : {}),
     };
     const sim = new Simulator({
       seed: options.seed,
       nodeIds: Array.from({ length: nodes }, (_, i) => `n${i + 1}`),
-      factory: system.createNode(options.mutant !== undefined ? { mutant: options.mutant } : {}),
+      factory: system.createNode({
+        ...(options.mutant !== undefined ? { mutant: options.mutant } : {}),
+        ...(options.params !== undefined ? { params: options.params } : {}),
+      }),
       latency: this.latency,
       keepTrace: options.keepTrace ?? false,
       tornWrites: options.tornWrites ?? true,
@@ -151,7 +158,10 @@ export class Session {
     // guards against a simulator bug turning into a hang.
     const perClient = Math.ceil(workloadConfig.ops / Math.max(1, workloadConfig.clients));
     this.bound =
-      (perClient + 1) * (workloadConfig.timeoutMs + 50 * workloadConfig.thinkMs + 1000) + 60_000;
+      workloadConfig.kind === 'none'
+        ? workloadConfig.durationMs + 60_000
+        : (perClient + 1) * (workloadConfig.timeoutMs + 50 * workloadConfig.thinkMs + 1000) +
+          60_000;
   }
 
   /** True once every operation has completed (or the run halted on a failure). */

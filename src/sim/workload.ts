@@ -35,6 +35,10 @@ export interface WorkloadConfig {
   /** Pause before retrying a definite failure. */
   readonly retryDelayMs: number;
   readonly mix: KvMix;
+  /** For kind `none`: how long the run lasts, virtual ms (the fault window is its first part). */
+  readonly durationMs: number;
+  /** For kind `custom`: the system's own operation generator (SystemDefinition.nextOp). */
+  readonly nextOp?: (random: Random, process: number, issued: number) => Json;
 }
 
 export const DEFAULT_WORKLOAD: Omit<WorkloadConfig, 'kind'> = {
@@ -45,6 +49,7 @@ export const DEFAULT_WORKLOAD: Omit<WorkloadConfig, 'kind'> = {
   timeoutMs: 1000,
   thinkMs: 10,
   retryDelayMs: 10,
+  durationMs: 60_000,
   mix: { get: 4, put: 2, append: 2, cas: 1, delete: 0.5 },
 };
 
@@ -68,6 +73,7 @@ export class Workload {
   private invoked = 0;
   private completed = 0;
   private faultWindowOpen = true;
+  private timeUp = false;
 
   constructor(
     private readonly sim: Simulator,
@@ -88,6 +94,18 @@ export class Workload {
   }
 
   start(): void {
+    if (this.config.kind === 'none') {
+      // No clients: the nodes act on their own; only the clock decides the fault window.
+      this.sim.schedule(this.config.durationMs * this.hooks.faultFraction, () => {
+        this.faultWindowOpen = false;
+        this.hooks.onFaultWindowEnd();
+      });
+      this.sim.schedule(this.config.durationMs, () => {
+        this.timeUp = true;
+        this.hooks.onDone();
+      });
+      return;
+    }
     const n = Math.min(this.config.clients, this.config.ops);
     for (let c = 0; c < n; c++) {
       this.sim.schedule((this.randoms[c] as Random).range(0, 1), () => this.next(c));
@@ -96,6 +114,7 @@ export class Workload {
   }
 
   get done(): boolean {
+    if (this.config.kind === 'none') return this.timeUp;
     return this.completed >= this.config.ops;
   }
 
@@ -126,6 +145,23 @@ export class Workload {
     return { f: 'delete', key };
   }
 
+  private nextOp(process: number, random: Random): Json {
+    const issued = this.issuedBy[process] as number;
+    switch (this.config.kind) {
+      case 'kv':
+        return this.nextKvOp(process, random) as unknown as Json;
+      case 'echo':
+        return { f: 'echo', value: `${process}.${issued}` };
+      case 'none':
+        throw new Error("a 'none' workload issues no operations");
+      case 'custom':
+        if (this.config.nextOp === undefined) {
+          throw new Error("a 'custom' workload needs the system's nextOp");
+        }
+        return this.config.nextOp(random, process, issued);
+    }
+  }
+
   private next(process: number): void {
     if (this.invoked >= this.config.ops) return;
     const n = this.invoked++;
@@ -134,10 +170,7 @@ export class Workload {
       this.faultWindowOpen = false;
       this.hooks.onFaultWindowEnd();
     }
-    const op: Json =
-      this.config.kind === 'kv'
-        ? (this.nextKvOp(process, random) as unknown as Json)
-        : { f: 'echo', value: `${process}.${this.issuedBy[process]}` };
+    const op: Json = this.nextOp(process, random);
     this.issuedBy[process] = (this.issuedBy[process] as number) + 1;
     const o = op as { f: string; key?: string; value?: Json };
     const record: OpRecord = {

@@ -3,8 +3,14 @@ import type { SystemDefinition } from '../core/system.js';
 import { echoSystem } from './reference/echo.js';
 import { kvAsyncSystem } from './reference/kv-async.js';
 import { kvSingleSystem } from './reference/kv-single.js';
+import { nakamotoSystem } from './chain/nakamoto.js';
 
-const SYSTEMS: readonly SystemDefinition[] = [echoSystem, kvSingleSystem, kvAsyncSystem];
+const SYSTEMS: readonly SystemDefinition[] = [
+  echoSystem,
+  kvSingleSystem,
+  kvAsyncSystem,
+  nakamotoSystem,
+];
 
 export function systems(): readonly SystemDefinition[] {
   return SYSTEMS;

@@ -32,6 +32,8 @@ export function listCommand(program: Command, io: CliIo): void {
         );
         for (const m of s.mutants)
           lines.push(`  ${''.padEnd(18)} mutant ${m.name}: ${m.description}`);
+        for (const p of s.params ?? [])
+          lines.push(`  ${''.padEnd(18)} --param ${p.name}=…: ${p.description}`);
       }
       lines.push('', 'Nemeses (combine with commas; `all` is every plan):', '  none');
       for (const p of nemesisPlans()) lines.push(`  ${p.name.padEnd(18)} ${p.description}`);

@@ -11,6 +11,7 @@ import { runChecked, type CheckedRun } from '../../sim/checked-run.js';
 import { formatLatency, type Latency } from '../../sim/latency.js';
 import { parseNemesis } from '../../sim/nemesis.js';
 import { traceToJsonLines } from '../../sim/trace.js';
+import type { SystemDefinition } from '../../core/system.js';
 import { getSystem, systems } from '../../systems/index.js';
 import type { CliIo } from '../main.js';
 import { duration, intIn, latency, numberIn } from '../option-parsers.js';
@@ -32,6 +33,39 @@ interface SimFlags {
   trace?: string;
   history?: string;
   checkTimeout: number;
+  duration?: number;
+  param: string[];
+  realPow?: boolean;
+}
+
+/** `--param name=value` (repeatable) and `--real-pow`, checked against the system's params. */
+function systemParams(
+  system: SystemDefinition,
+  flags: SimFlags,
+): Record<string, string> | undefined {
+  const entries = flags.param.map((p) => {
+    const m = /^([\w-]+)=(.*)$/.exec(p);
+    if (!m) throw new UsageError(`bad --param '${p}': use name=value`);
+    return [m[1] as string, m[2] as string] as const;
+  });
+  if (flags.realPow) entries.push(['real-pow', 'true']);
+  if (entries.length === 0) return undefined;
+  const known = (system.params ?? []).map((p) => p.name);
+  for (const [name] of entries) {
+    if (!known.includes(name)) {
+      throw new UsageError(
+        `${system.name} has no param '${name}'` +
+          (known.length > 0 ? ` (choose from ${known.join(', ')})` : ' (it has none)'),
+      );
+    }
+  }
+  const params = Object.fromEntries(entries);
+  try {
+    system.createNode({ params }); // a system rejects bad values when asked to build nodes
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return params;
 }
 
 /** The per-seed JSON line: everything but the bulky history and trace. */
@@ -60,12 +94,14 @@ function humanLine(run: CheckedRun, withEvidence: boolean): string {
       ? ''
       : `  violation in ${ev.partition === null ? 'the history' : `key ${JSON.stringify(ev.partition)}`}`;
   const evidence = ev !== undefined && withEvidence ? '\n' + indent(formatEvidence(ev)) : '';
+  const judged =
+    run.judgement !== null && run.judgement.verdict !== 'valid' ? `  ${run.judgement.message}` : '';
   return (
     `seed ${run.seed}: ${run.verdict.toUpperCase()}  ${run.system}${m} nodes=${run.nodes} ` +
     `nemesis=${run.nemesis}  ops ok=${run.ops.ok} fail=${run.ops.fail} unknown=${run.ops.unknown}  ` +
     `msgs sent=${run.messages.sent} delivered=${run.messages.delivered} dropped=${run.messages.dropped}  ` +
     `latency p50=${run.latency.p50}ms p99=${run.latency.p99}ms  virtual=${run.virtualMs}ms ` +
-    `wall=${Math.round(run.wallMs)}ms  digest=${run.traceDigest}${failure}${where}${evidence}`
+    `wall=${Math.round(run.wallMs)}ms  digest=${run.traceDigest}${failure}${judged}${where}${evidence}`
   );
 }
 
@@ -82,6 +118,9 @@ function replayCommand(system: string, seed: number, flags: SimFlags, nodes: num
   add('--keys', flags.keys, 5);
   add('--skew', flags.skew, 1);
   add('--timeout', flags.timeout, 1000);
+  add('--duration', flags.duration);
+  for (const p of flags.param) parts.push('--param', p);
+  if (flags.realPow) parts.push('--real-pow');
   if (flags.latency !== undefined) add('--latency', formatLatency(flags.latency));
   return parts.join(' ');
 }
@@ -119,6 +158,18 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
       latency,
     )
     .option('--check-timeout <d>', 'checker budget per run', duration, 10_000)
+    .option(
+      '--duration <d>',
+      'virtual length of a run for systems without clients (nakamoto)',
+      duration,
+    )
+    .option(
+      '--param <name=value>',
+      "a system's own parameter (repeatable; see `truthkit list`)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option('--real-pow', 'nakamoto: really hash nonces (a tiny target) instead of sampling')
     .option('--json', 'one JSON object per line per seed')
     .option('--trace <file>', 'write the trace as JSON lines (one seed only)')
     .option('--history <file>', 'write the history as JSON lines (one seed only)')
@@ -148,6 +199,7 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
       if (nodes < system.minNodes) {
         throw new UsageError(`${system.name} needs at least ${system.minNodes} nodes`);
       }
+      const params = systemParams(system, flags);
       if (flags.seeds > 1 && (flags.trace !== undefined || flags.history !== undefined)) {
         throw new UsageError('--trace and --history record one run: replay one seed with --seed S');
       }
@@ -172,7 +224,9 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
             keepTrace: flags.trace !== undefined,
             ...(flags.mutant !== undefined ? { mutant: flags.mutant } : {}),
             ...(flags.latency !== undefined ? { latency: flags.latency } : {}),
+            ...(params !== undefined ? { params } : {}),
             workload: {
+              ...(flags.duration !== undefined ? { durationMs: flags.duration } : {}),
               ops: flags.ops,
               clients: flags.clients,
               keys: flags.keys,

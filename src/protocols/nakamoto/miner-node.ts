@@ -1,0 +1,420 @@
+/**
+ * A proof-of-work node: it mines, relays and follows the chain with the most work.
+ *
+ * Mining is sampled, not brute-forced: a miner with share s of the hash power finds a block
+ * after an exponential time of mean `intervalMs / s` (drawn from its seeded stream), and
+ * re-draws whenever its tip changes — memorylessness makes that exact. The block is real all the
+ * same (header, Merkle root, double SHA-256 hash); it just does not meet its target, and its
+ * work is credited from its bits. With `realPow` the miner really hashes nonces against a tiny
+ * target and the number of hashes it needed, times the time one hash takes at its share, is
+ * when it finds the block — the same distribution, now earned.
+ *
+ * Strategies: `honest`; `double-spend` (pays a merchant, secretly mines a chain with a
+ * conflicting payment, and publishes it once the merchant has seen z confirmations and the
+ * secret chain is longer); `selfish` (Eyal–Sirer: withholds blocks to orphan honest ones).
+ */
+import type { Json } from '../../core/json.js';
+import type { NodeEnv, NodeId, ProtocolNode, TimerId } from '../../core/node.js';
+import { fromDisplayHex } from './bytes.js';
+import { blockDefect, coinOf, makeBlock, type Block } from './block.js';
+import { decodeCompact } from './compact-target.js';
+import { hashMeetsBits, serializeHeader, headerHashBytes, type BlockHeader } from './header.js';
+import { Chain, type TipChange } from './chain.js';
+import { workForTarget } from './work.js';
+
+export type Strategy = 'honest' | 'double-spend' | 'selfish';
+
+export interface MinerConfig {
+  /** Mean time between blocks of the whole network, virtual ms. */
+  readonly intervalMs: number;
+  /** This node's share of the hash power, in (0, 1]. */
+  readonly share: number;
+  readonly bits: number;
+  readonly realPow: boolean;
+  /** Mean time between payments this node makes; 0 for none. */
+  readonly txIntervalMs: number;
+  readonly maxBlockTxs: number;
+  readonly strategy: Strategy;
+  /** Double spend: the confirmations the merchant waits for. */
+  readonly merchantConfirmations: number;
+  /** Double spend: give up when this far behind. */
+  readonly giveUpDeficit: number;
+  /** Confirmations at which a payment counts as final (what the system's judge holds to). */
+  readonly finality: number;
+  /** Fork choice: `most-work`, or the mutant that never leaves its first-seen branch. */
+  readonly forkChoice: 'most-work' | 'never-reorg';
+}
+
+export type MinerMsg =
+  | { readonly type: 'block'; readonly block: Block }
+  | { readonly type: 'getblock'; readonly hash: string }
+  | { readonly type: 'tx'; readonly tx: string };
+
+/** Seconds of header time per virtual millisecond start at Bitcoin's genesis time. */
+const EPOCH_S = 1231006505;
+const MAX_NONCE_TRIES = 1 << 24;
+
+interface Attack {
+  /** The public block the secret branch grows from. */
+  base: Block;
+  /** Secret blocks (published ones are removed as they go public). */
+  readonly secret: Block[];
+  /** Secret blocks already revealed (selfish mining reveals them one by one). */
+  revealed: number;
+  readonly pay: string | null;
+  /** Selfish mining: a tie race is on (the pool published and the network is split). */
+  racing: boolean;
+}
+
+export class MinerNode implements ProtocolNode<MinerMsg> {
+  readonly chain = new Chain();
+  /** Highest confirmation count each transaction reached on this node's best chain. */
+  readonly reached = new Map<string, number>();
+  /** Transactions whose confirmations a reorg undid, with how many they had. */
+  readonly undone = new Map<string, number>();
+  readonly stats = {
+    mined: 0,
+    reorgs: 0,
+    maxReorgDepth: 0,
+    invalid: 0,
+    attacks: 0,
+    attackWins: 0,
+    attackGiveUps: 0,
+  };
+  private readonly mempool = new Map<string, true>();
+  private readonly orphans = new Map<string, Block[]>();
+  private mining: TimerId | null = null;
+  /** Real-PoW mode: the block whose nonce was already found, awaiting its time. */
+  private pending: Block | null = null;
+  private txSeq = 0;
+  private attack: Attack | null = null;
+  /** True while an attacker releases its own blocks (their arrival must not re-judge it). */
+  private publishing = false;
+
+  constructor(
+    private readonly env: NodeEnv<MinerMsg>,
+    readonly config: MinerConfig,
+  ) {}
+
+  start(info: { recovered: boolean }): void {
+    if (info.recovered) {
+      const s = this.env.storage;
+      for (let i = s.firstIndex(); i <= s.lastIndex(); i++) {
+        const b = s.entry(i) as unknown as Block;
+        if (!this.chain.has(b.hash) && this.chain.has(b.header.prevHash)) {
+          this.observe(this.chain.add(b));
+        }
+      }
+    }
+    if (this.config.strategy !== 'honest') this.beginAttack();
+    this.mine();
+    if (this.config.txIntervalMs > 0) this.scheduleTx();
+  }
+
+  // ---- mining ------------------------------------------------------------------------------
+
+  /** The block a miner extends: its secret branch's head when attacking, else its tip. */
+  private miningParent(): Block {
+    const a = this.attack;
+    if (a !== null) return a.secret.length > 0 ? (a.secret[a.secret.length - 1] as Block) : a.base;
+    return this.chain.tip;
+  }
+
+  private mine(): void {
+    if (this.mining !== null) this.env.cancelTimer(this.mining);
+    this.pending = null;
+    const meanMs = this.config.intervalMs / this.config.share;
+    if (!this.config.realPow) {
+      this.mining = this.env.setTimer(this.env.random.exponential(meanMs), 'mined');
+      return;
+    }
+    const block = this.template(this.env.random.int(0x100000000));
+    const { block: solved, tries } = this.solve(block);
+    this.pending = solved;
+    const target = decodeCompact(this.config.bits).target;
+    const msPerHash = meanMs / Number(workForTarget(target));
+    this.mining = this.env.setTimer(tries * msPerHash, 'mined');
+  }
+
+  private template(nonce: number): Block {
+    const parent = this.miningParent();
+    const txs = [`coinbase:${this.env.id}:${parent.height + 1}:${this.stats.mined}`];
+    if (this.attack !== null) {
+      // The secret branch carries the conflicting payment and nothing the merchant could see.
+      if (this.attack.secret.length === 0 && this.attack.pay !== null) {
+        txs.push(`${coinOf(this.attack.pay)}>${this.env.id}`);
+      }
+    } else {
+      for (const tx of this.mempool.keys()) {
+        if (txs.length > this.config.maxBlockTxs) break;
+        txs.push(tx);
+      }
+    }
+    const time = Math.max(parent.header.time, EPOCH_S + Math.floor(this.env.now() / 1000));
+    return makeBlock(parent, { version: 1, time, bits: this.config.bits, nonce }, this.env.id, txs);
+  }
+
+  /** Real proof of work: try nonces until the header's hash meets its target. */
+  private solve(block: Block): { block: Block; tries: number } {
+    const bytes = serializeHeader(block.header);
+    let nonce = block.header.nonce;
+    for (let tries = 1; tries <= MAX_NONCE_TRIES; tries++) {
+      bytes[76] = nonce & 0xff;
+      bytes[77] = (nonce >>> 8) & 0xff;
+      bytes[78] = (nonce >>> 16) & 0xff;
+      bytes[79] = (nonce >>> 24) & 0xff;
+      if (hashMeetsBits(headerHashBytes(bytes), this.config.bits)) {
+        const header: BlockHeader = { ...block.header, nonce };
+        return { block: { ...makeBlockFrom(block, header) }, tries };
+      }
+      nonce = (nonce + 1) >>> 0;
+    }
+    throw new Error('no nonce meets the target: it is far too hard for --real-pow');
+  }
+
+  private found(): void {
+    this.mining = null;
+    const block = this.pending ?? this.template(this.env.random.int(0x100000000));
+    this.pending = null;
+    this.stats.mined++;
+    this.env.metric('blocks-mined');
+    if (this.attack !== null) {
+      this.attack.secret.push(block);
+      this.judgeAttack();
+      this.mine();
+      return;
+    }
+    this.accept(block, null);
+  }
+
+  // ---- blocks --------------------------------------------------------------------------------
+
+  onMessage(from: NodeId, msg: MinerMsg): void {
+    if (msg.type === 'tx') {
+      this.takeTx(msg.tx, from);
+      return;
+    }
+    if (msg.type === 'getblock') {
+      const b = this.chain.block(msg.hash);
+      if (b !== undefined) this.env.send(from, { type: 'block', block: b });
+      return;
+    }
+    const b = msg.block;
+    if (this.chain.has(b.hash)) return;
+    const defect = blockDefect(b) ?? this.contextDefect(b);
+    if (defect !== undefined) {
+      this.stats.invalid++;
+      this.env.log('invalid block', { hash: b.hash, from, defect });
+      return;
+    }
+    if (!this.chain.has(b.header.prevHash)) {
+      const waiting = this.orphans.get(b.header.prevHash) ?? [];
+      if (!waiting.some((o) => o.hash === b.hash)) waiting.push(b);
+      this.orphans.set(b.header.prevHash, waiting);
+      this.env.send(from, { type: 'getblock', hash: b.header.prevHash });
+      return;
+    }
+    this.accept(b, from);
+  }
+
+  private contextDefect(b: Block): string | undefined {
+    if (b.header.bits !== this.config.bits) return 'unexpected difficulty bits';
+    if (this.config.realPow && !hashMeetsBits(fromDisplayHex(b.hash), b.header.bits)) {
+      return 'hash does not meet the target';
+    }
+    return undefined;
+  }
+
+  /** Connects a block whose parent is known, then any orphans waiting for it; relays them. */
+  private accept(first: Block, from: NodeId | null): void {
+    const queue = [first];
+    let changed = false;
+    while (queue.length > 0) {
+      const b = queue.shift() as Block;
+      if (this.chain.has(b.hash)) continue;
+      if (b.height !== (this.chain.block(b.header.prevHash) as Block).height + 1) {
+        this.stats.invalid++;
+        continue;
+      }
+      const change = this.chain.add(b, this.config.forkChoice !== 'never-reorg');
+      this.env.storage.append(b as unknown as Json);
+      for (const peer of this.env.peers)
+        if (peer !== from) this.env.send(peer, { type: 'block', block: b });
+      if (this.observe(change)) changed = true;
+      const waiting = this.orphans.get(b.hash);
+      if (waiting !== undefined) {
+        this.orphans.delete(b.hash);
+        queue.push(...waiting);
+      }
+    }
+    this.env.storage.sync(() => {});
+    if (this.publishing) return;
+    if (this.attack !== null) this.judgeAttack();
+    else if (changed) this.mine();
+  }
+
+  /** Book-keeping for a tip change: mempool, confirmations reached and undone, reorg stats. */
+  private observe(change: TipChange | null): boolean {
+    if (change === null) return false;
+    const oldHeight = this.chain.height - change.connected.length + change.disconnected.length;
+    for (const gone of change.disconnected) {
+      const confs = oldHeight - gone.height + 1;
+      for (const tx of gone.txs) {
+        this.reached.set(tx, Math.max(this.reached.get(tx) ?? 0, confs));
+        this.undone.set(tx, Math.max(this.undone.get(tx) ?? 0, confs));
+        if (!tx.startsWith('coinbase:') && this.chain.spenderOf(tx) === undefined) {
+          this.mempool.set(tx, true);
+        }
+      }
+    }
+    for (const c of change.connected) for (const tx of c.txs) this.mempool.delete(tx);
+    if (change.disconnected.length > 0) {
+      this.stats.reorgs++;
+      this.stats.maxReorgDepth = Math.max(this.stats.maxReorgDepth, change.disconnected.length);
+      this.env.metric('reorg-depth', change.disconnected.length);
+    }
+    return true;
+  }
+
+  // ---- transactions --------------------------------------------------------------------------
+
+  private scheduleTx(): void {
+    this.env.setTimer(this.env.random.exponential(this.config.txIntervalMs), 'tx');
+  }
+
+  private takeTx(tx: string, from: NodeId | null): void {
+    if (this.mempool.has(tx) || this.chain.confirmations(tx) > 0) return;
+    if (this.chain.spenderOf(tx) !== undefined) return; // its coin is already spent
+    this.mempool.set(tx, true);
+    for (const peer of this.env.peers) if (peer !== from) this.env.send(peer, { type: 'tx', tx });
+  }
+
+  onTimer(name: string, _data: Json | undefined): void {
+    if (name === 'mined') this.found();
+    else if (name === 'tx') {
+      this.takeTx(`tx:${this.env.id}:${this.txSeq++}`, null);
+      this.scheduleTx();
+    }
+  }
+
+  onClientRequest(request: { id: number }): void {
+    this.env.reply(request.id, { ok: false, error: 'no client operations', definite: true });
+  }
+
+  // ---- attacks -------------------------------------------------------------------------------
+
+  private beginAttack(): void {
+    const pay =
+      this.config.strategy === 'double-spend' ? `pay-${this.env.id}-${this.stats.attacks}` : null;
+    this.attack = { base: this.chain.tip, secret: [], revealed: 0, pay, racing: false };
+    if (pay !== null) {
+      this.stats.attacks++;
+      this.takeTx(`${pay}>merchant`, null);
+    }
+  }
+
+  /** The public branch's length past the secret branch's base. */
+  private publicLead(a: Attack): number {
+    return this.chain.height - a.base.height;
+  }
+
+  private publish(blocks: readonly Block[]): void {
+    this.publishing = true;
+    for (const b of blocks) this.accept(b, null);
+    this.publishing = false;
+  }
+
+  private judgeAttack(): void {
+    const a = this.attack;
+    if (a === null) return;
+    // A public reorg that dropped our base (a partition heal, say): start over from the tip.
+    if (!this.chain.inMain(a.base.hash)) return this.restartAttack();
+    if (this.config.strategy === 'double-spend') this.judgeDoubleSpend(a);
+    else this.judgeSelfish(a);
+  }
+
+  private judgeDoubleSpend(a: Attack): void {
+    const pay = a.pay as string;
+    const accepted =
+      this.chain.confirmations(`${pay}>merchant`) >= this.config.merchantConfirmations;
+    const behind = this.publicLead(a) - a.secret.length;
+    if (accepted && behind < 0) {
+      this.stats.attackWins++;
+      this.env.metric('double-spend', 1);
+      const secret = [...a.secret];
+      this.attack = null;
+      this.publish(secret);
+      return this.restartAttack();
+    }
+    if (behind > this.config.giveUpDeficit) {
+      this.stats.attackGiveUps++;
+      this.env.metric('double-spend', 0);
+      this.restartAttack();
+    }
+  }
+
+  /** Eyal–Sirer's rules, applied whenever either branch grows. */
+  private judgeSelfish(a: Attack): void {
+    const priv = a.secret.length;
+    const pub = this.publicLead(a);
+    if (priv === 0) {
+      if (pub > 0) this.restartAttack(); // nothing withheld: just follow the tip
+      return;
+    }
+    const ours = a.secret[priv - 1] as Block;
+    // Our whole branch is public and on the best chain (others built on it), or we fell
+    // behind: either way the episode is over.
+    if (this.chain.inMain(ours.hash) || pub > priv) return this.restartAttack();
+    if (a.racing) {
+      // In a tie race we found the next block: publish it and the branch wins.
+      if (priv > pub) {
+        this.publish(a.secret.slice(a.revealed));
+        this.restartAttack();
+      }
+      return;
+    }
+    if (pub === 0) return; // a private lead nobody has challenged yet
+    const lead = priv - pub;
+    if (lead === 0) {
+      // The honest block cancelled our lead of 1: publish ours and race (γ decides).
+      this.publish(a.secret.slice(a.revealed));
+      a.revealed = priv;
+      a.racing = true;
+    } else if (lead === 1) {
+      // Our lead of 2 became 1: publish everything, orphaning the honest block.
+      this.publish(a.secret.slice(a.revealed));
+      this.restartAttack();
+    } else if (pub > a.revealed) {
+      // A long lead: reveal just enough to match the public branch, keep the rest.
+      this.publish(a.secret.slice(a.revealed, pub));
+      a.revealed = pub;
+    }
+  }
+
+  private restartAttack(): void {
+    this.attack = null;
+    this.beginAttack();
+    this.mine();
+  }
+
+  inspect() {
+    return {
+      height: this.chain.height,
+      tip: this.chain.tip.hash,
+      blocks: this.chain.size,
+      mempool: this.mempool.size,
+      orphans: this.orphans.size,
+      strategy: this.config.strategy,
+      ...this.stats,
+    };
+  }
+}
+
+function makeBlockFrom(block: Block, header: BlockHeader): Block {
+  return makeBlock(
+    { hash: header.prevHash, height: block.height - 1 },
+    { version: header.version, time: header.time, bits: header.bits, nonce: header.nonce },
+    block.miner,
+    block.txs,
+  );
+}

@@ -1,0 +1,327 @@
+/**
+ * `nakamoto`: Bitcoin-style proof of work. Every node is a miner with a share of the hash power;
+ * blocks propagate over the simulated network; each node follows the chain with the most work
+ * and reorganises when a heavier branch reaches it. Partitions split the hash power and so the
+ * chain; the heal makes the lighter side's blocks stale and undoes their confirmations.
+ *
+ * The judge checks the promise people rely on — "a payment with k confirmations stays paid" — and
+ * reports, for each k, how many (node, payment) pairs ever reached k confirmations and how many
+ * of those a reorg later undid. A run is invalid when a payment that reached the finality depth
+ * (6 by default) was undone, or when the nodes end up on different chains.
+ */
+import type { Json } from '../../core/json.js';
+import type { NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
+import type { Judgement, SystemDefinition, SystemOptions } from '../../core/system.js';
+import {
+  MinerNode,
+  type MinerConfig,
+  type MinerMsg,
+  type Strategy,
+} from '../../protocols/nakamoto/miner-node.js';
+
+/** Real difficulty: Bitcoin's genesis bits (difficulty 1). */
+export const SAMPLED_BITS = 0x1d00ffff;
+/** A tiny target for --real-pow: about 256 hashes per block. */
+export const REAL_POW_BITS = 0x2000ffff;
+/** Confirmation depths the judge reports. */
+export const REPORTED_DEPTHS = [1, 2, 3, 6] as const;
+
+export interface NakamotoConfig {
+  readonly intervalMs: number;
+  /** Relative hash power per node (n1, n2…); missing entries get 1. */
+  readonly shares?: readonly number[];
+  readonly realPow: boolean;
+  readonly txIntervalMs: number;
+  readonly finality: number;
+  /** The last node attacks with this strategy and share `attackerShare`. */
+  readonly attacker?: Exclude<Strategy, 'honest'>;
+  readonly attackerShare: number;
+  readonly merchantConfirmations: number;
+  readonly forkChoice: MinerConfig['forkChoice'];
+}
+
+export const DEFAULT_NAKAMOTO: NakamotoConfig = {
+  intervalMs: 250,
+  realPow: false,
+  txIntervalMs: 100,
+  finality: 6,
+  attackerShare: 0.3,
+  merchantConfirmations: 2,
+  forkChoice: 'most-work',
+};
+
+const PARAMS = [
+  { name: 'interval', description: 'mean block interval of the network, virtual ms (250)' },
+  { name: 'real-pow', description: 'really hash nonces against a tiny target (true/false)' },
+  { name: 'shares', description: 'hash power per node, comma-separated (equal)' },
+  { name: 'tx-interval', description: 'mean ms between payments per node, 0 for none (100)' },
+  { name: 'finality', description: 'confirmations the judge holds to be final (6)' },
+  { name: 'attacker', description: 'the last node attacks: double-spend or selfish' },
+  { name: 'q', description: "the attacker's hash share, in (0, 1) (0.3)" },
+  { name: 'z', description: 'confirmations the double-spend victim waits for (2)' },
+] as const;
+
+export class NakamotoParamError extends Error {}
+
+function num(name: string, text: string, lo: number, hi: number): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < lo || n > hi) {
+    throw new NakamotoParamError(
+      `nakamoto param ${name}=${text}: expected a number in [${lo}, ${hi}]`,
+    );
+  }
+  return n;
+}
+
+/** Applies `--param` values over a base configuration; throws NakamotoParamError on bad ones. */
+export function applyParams(
+  base: NakamotoConfig,
+  params: Readonly<Record<string, string>>,
+): NakamotoConfig {
+  let c: NakamotoConfig = base;
+  for (const [name, v] of Object.entries(params)) {
+    switch (name) {
+      case 'interval':
+        c = { ...c, intervalMs: num(name, v, 1, 1e9) };
+        break;
+      case 'real-pow':
+        if (v !== 'true' && v !== 'false')
+          throw new NakamotoParamError(`real-pow=${v}: true or false`);
+        c = { ...c, realPow: v === 'true' };
+        break;
+      case 'shares':
+        c = { ...c, shares: v.split(',').map((s) => num(name, s, 0, 1e9)) };
+        break;
+      case 'tx-interval':
+        c = { ...c, txIntervalMs: num(name, v, 0, 1e9) };
+        break;
+      case 'finality':
+        c = { ...c, finality: Math.round(num(name, v, 1, 1000)) };
+        break;
+      case 'attacker':
+        if (v !== 'double-spend' && v !== 'selfish') {
+          throw new NakamotoParamError(`attacker=${v}: double-spend or selfish`);
+        }
+        c = { ...c, attacker: v };
+        break;
+      case 'q':
+        c = { ...c, attackerShare: num(name, v, 0.001, 0.999) };
+        break;
+      case 'z':
+        c = { ...c, merchantConfirmations: Math.round(num(name, v, 0, 1000)) };
+        break;
+      default:
+        throw new NakamotoParamError(
+          `nakamoto has no param '${name}' (choose from ${PARAMS.map((p) => p.name).join(', ')})`,
+        );
+    }
+  }
+  return c;
+}
+
+/** Each node's share of the hash power, summing to 1. */
+export function hashShares(config: NakamotoConfig, cluster: readonly NodeId[]): number[] {
+  const n = cluster.length;
+  if (config.attacker !== undefined) {
+    const q = config.attackerShare;
+    if (n < 2) return [1];
+    return cluster.map((_, i) => (i === n - 1 ? q : (1 - q) / (n - 1)));
+  }
+  const raw = cluster.map((_, i) => config.shares?.[i] ?? 1);
+  const total = raw.reduce((a, b) => a + b, 0);
+  if (!(total > 0)) throw new NakamotoParamError('the hash shares must not all be 0');
+  return raw.map((r) => r / total);
+}
+
+/**
+ * How far behind a double-spender gives up: where his remaining chance, (q/p)^deficit, drops
+ * below 1e-4 — so abandoning biases the measured success rate by less than that.
+ */
+export function giveUpDeficit(q: number): number {
+  if (q >= 0.5) return 1000;
+  return Math.max(1, Math.ceil(Math.log(1e-4) / Math.log(q / (1 - q))));
+}
+
+export function minerConfigFor(
+  config: NakamotoConfig,
+  env: NodeEnv,
+  strategy: Strategy,
+): MinerConfig {
+  const shares = hashShares(config, env.cluster);
+  const share = shares[env.cluster.indexOf(env.id)] ?? 0;
+  return {
+    intervalMs: config.intervalMs,
+    share,
+    bits: config.realPow ? REAL_POW_BITS : SAMPLED_BITS,
+    realPow: config.realPow,
+    txIntervalMs: strategy === 'honest' ? config.txIntervalMs : 0,
+    maxBlockTxs: 200,
+    strategy,
+    merchantConfirmations: config.merchantConfirmations,
+    giveUpDeficit: giveUpDeficit(share),
+    finality: config.finality,
+    forkChoice: config.forkChoice,
+  };
+}
+
+export interface DepthRow {
+  readonly k: number;
+  /** (node, payment) pairs that reached at least k confirmations. */
+  readonly reached: number;
+  /** Of those, how many a reorg later undid. */
+  readonly reversed: number;
+  readonly rate: number;
+}
+
+/** The judge's measurements over the nodes' final states. */
+export function chainReport(nodes: ReadonlyMap<NodeId, ProtocolNode>, finality: number) {
+  const miners = [...nodes.values()].filter((n): n is MinerNode => n instanceof MinerNode);
+  const depths = [...new Set([...REPORTED_DEPTHS, finality])].sort((a, b) => a - b);
+  const reached = depths.map(() => 0);
+  const reversed = depths.map(() => 0);
+  const worst: { node: string; tx: string; confirmations: number }[] = [];
+  let blocks = 0;
+  let mainBlocks = 0;
+  for (const [id, m] of nodes) {
+    if (!(m instanceof MinerNode)) continue;
+    const best = new Map(m.reached);
+    for (const h of m.chain.mainHashes()) {
+      for (const tx of m.chain.block(h)?.txs ?? []) {
+        best.set(tx, Math.max(best.get(tx) ?? 0, m.chain.confirmations(tx)));
+      }
+    }
+    for (const [tx, confs] of best) {
+      if (tx.startsWith('coinbase:')) continue;
+      const undone = m.undone.get(tx) ?? 0;
+      depths.forEach((k, i) => {
+        if (confs >= k) reached[i] = (reached[i] as number) + 1;
+        if (undone >= k) reversed[i] = (reversed[i] as number) + 1;
+      });
+      if (undone >= finality && worst.length < 5)
+        worst.push({ node: id, tx, confirmations: undone });
+    }
+    blocks = Math.max(blocks, m.chain.size - 1);
+    mainBlocks = Math.max(mainBlocks, m.chain.height);
+  }
+  const rows: DepthRow[] = depths.map((k, i) => ({
+    k,
+    reached: reached[i] as number,
+    reversed: reversed[i] as number,
+    rate: (reached[i] as number) === 0 ? 0 : (reversed[i] as number) / (reached[i] as number),
+  }));
+  // Agreement: the deepest height at which every node's best chain has the same block.
+  const heights = miners.map((m) => m.chain.height);
+  const minHeight = heights.length === 0 ? 0 : Math.min(...heights);
+  let common = 0;
+  for (let h = minHeight; h >= 0; h--) {
+    const ids = new Set(miners.map((m) => m.chain.atHeight(h)?.hash));
+    if (ids.size === 1) {
+      common = h;
+      break;
+    }
+  }
+  const first = miners[0];
+  const minedBy: Record<string, number> = {};
+  if (first !== undefined) {
+    for (const h of first.chain.mainHashes().slice(1)) {
+      const miner = first.chain.block(h)?.miner ?? '?';
+      minedBy[miner] = (minedBy[miner] ?? 0) + 1;
+    }
+  }
+  const attacks = miners.reduce(
+    (a, m) => ({
+      attempts: a.attempts + m.stats.attackWins + m.stats.attackGiveUps,
+      wins: a.wins + m.stats.attackWins,
+    }),
+    { attempts: 0, wins: 0 },
+  );
+  return {
+    rows,
+    height: mainBlocks,
+    blocksSeen: blocks,
+    staleRate: blocks === 0 ? 0 : (blocks - mainBlocks) / blocks,
+    commonHeight: common,
+    minHeight,
+    maxReorgDepth: Math.max(0, ...miners.map((m) => m.stats.maxReorgDepth)),
+    minedBy,
+    attacks,
+    worst,
+  };
+}
+
+/** How far below the shortest tip the nodes may still disagree (natural forks at the tip). */
+const TIP_SLACK = 3;
+
+export function judgeChain(nodes: ReadonlyMap<NodeId, ProtocolNode>, finality: number): Judgement {
+  const r = chainReport(nodes, finality);
+  const atFinality = r.rows.find((row) => row.k === finality) as DepthRow;
+  const perK = r.rows.map((row) => `${row.k}:${row.reversed}/${row.reached}`).join(' ');
+  const details = r as unknown as Json;
+  if (atFinality.reversed > 0) {
+    const w = r.worst[0];
+    return {
+      verdict: 'invalid',
+      message:
+        `${atFinality.reversed} payment(s) with ≥${finality} confirmations reversed` +
+        (w !== undefined ? ` (e.g. ${w.tx} on ${w.node} after ${w.confirmations})` : '') +
+        `; reversed/reached per k ${perK}`,
+      details,
+    };
+  }
+  if (r.commonHeight < r.minHeight - TIP_SLACK) {
+    return {
+      verdict: 'invalid',
+      message: `nodes disagree below the tip: common chain ends at height ${r.commonHeight} of ${r.minHeight}`,
+      details,
+    };
+  }
+  return {
+    verdict: 'valid',
+    message: `height ${r.height}, stale ${(100 * r.staleRate).toFixed(1)}%, reversed/reached per k ${perK}`,
+    details,
+  };
+}
+
+export function createNakamotoSystem(base: NakamotoConfig = DEFAULT_NAKAMOTO): SystemDefinition {
+  const configFor = (options: SystemOptions): NakamotoConfig => {
+    const withParams = applyParams(base, options.params ?? {});
+    return options.mutant === 'never-reorg'
+      ? { ...withParams, forkChoice: 'never-reorg' }
+      : withParams;
+  };
+  return {
+    name: 'nakamoto',
+    description:
+      'Bitcoin-style proof of work: miners, most-work fork choice, reorgs, confirmations',
+    workload: 'none',
+    durationMs: 60_000,
+    mutants: [
+      {
+        name: 'never-reorg',
+        description: 'nodes never leave the branch they are on, so forks never heal',
+      },
+    ],
+    params: PARAMS,
+    defaultNodes: 5,
+    minNodes: 1,
+    createNode: (options) => {
+      const config = configFor(options);
+      return (env) => {
+        const n = env.cluster.length;
+        const strategy: Strategy =
+          config.attacker !== undefined && n > 1 && env.id === env.cluster[n - 1]
+            ? config.attacker
+            : 'honest';
+        return new MinerNode(env as NodeEnv<MinerMsg>, minerConfigFor(config, env, strategy));
+      };
+    },
+    // Params reach only createNode, so the finality the run was built with is read back from
+    // its nodes.
+    judge: (_history, _cluster, nodes) => {
+      const miner = [...nodes.values()].find((n): n is MinerNode => n instanceof MinerNode);
+      return judgeChain(nodes, miner?.config.finality ?? base.finality);
+    },
+  };
+}
+
+export const nakamotoSystem: SystemDefinition = createNakamotoSystem();

@@ -1,0 +1,88 @@
+/** The `nakamoto` system in the simulator: forks, reorgs, confirmations, and the judge. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runChecked } from '../../../src/sim/checked-run.js';
+import { Session } from '../../../src/sim/run.js';
+import { fromDisplayHex } from '../../../src/protocols/nakamoto/bytes.js';
+import { hashMeetsBits } from '../../../src/protocols/nakamoto/header.js';
+import type { MinerNode } from '../../../src/protocols/nakamoto/miner-node.js';
+import type { chainReport } from '../../../src/systems/chain/nakamoto.js';
+import { nakamotoSystem, REAL_POW_BITS } from '../../../src/systems/chain/nakamoto.js';
+
+type Report = ReturnType<typeof chainReport>;
+const report = (run: ReturnType<typeof runChecked>) => run.judgement?.details as unknown as Report;
+
+test('without faults the miners agree on one chain, and the same seed replays exactly', () => {
+  const a = runChecked({ system: nakamotoSystem, seed: 11, workload: { durationMs: 30_000 } });
+  const b = runChecked({ system: nakamotoSystem, seed: 11, workload: { durationMs: 30_000 } });
+  assert.equal(a.verdict, 'valid', a.judgement?.message);
+  assert.equal(a.traceDigest, b.traceDigest);
+  const r = report(a);
+  // 30 s at one block per 250 ms: about 120 blocks.
+  assert.ok(r.height > 80 && r.height < 160, `height ${r.height}`);
+  assert.equal(r.commonHeight, r.minHeight);
+  assert.ok(r.staleRate < 0.05);
+  const k1 = r.rows.find((x) => x.k === 1);
+  assert.ok(k1 !== undefined && k1.reached > 1000, 'payments were confirmed');
+  const c = runChecked({ system: nakamotoSystem, seed: 12, workload: { durationMs: 30_000 } });
+  assert.notEqual(c.traceDigest, a.traceDigest);
+});
+
+test('partitions fork the chain; the heal reorgs the lighter side and undoes confirmations', () => {
+  const run = runChecked({
+    system: nakamotoSystem,
+    seed: 1,
+    nemesis: 'partition-halves',
+    workload: { durationMs: 60_000 },
+  });
+  const r = report(run);
+  assert.ok(r.maxReorgDepth >= 2, `deepest reorg ${r.maxReorgDepth}`);
+  assert.ok(r.staleRate > 0.05, `stale ${r.staleRate}`);
+  const [k1, k2] = [r.rows[0], r.rows[1]] as [Report['rows'][0], Report['rows'][0]];
+  assert.ok(k1.reversed > 0 && k1.rate >= k2.rate, 'shallower confirmations are reversed more');
+  // Reversal at the finality depth makes the run invalid, with evidence.
+  const k6 = r.rows.find((x) => x.k === 6) as Report['rows'][0];
+  assert.equal(run.verdict, k6.reversed > 0 ? 'invalid' : 'valid');
+  assert.equal(r.commonHeight, r.minHeight, 'after the final heal everyone converges');
+});
+
+test('the never-reorg mutant is caught: the nodes never converge after a partition', () => {
+  const run = runChecked({
+    system: nakamotoSystem,
+    seed: 1,
+    mutant: 'never-reorg',
+    nemesis: 'partition-halves',
+    workload: { durationMs: 30_000 },
+  });
+  assert.equal(run.verdict, 'invalid');
+  assert.match(run.judgement?.message ?? '', /disagree/);
+});
+
+test('--real-pow: every block really meets its (tiny) target and the chain still grows', () => {
+  const session = new Session({
+    system: nakamotoSystem,
+    seed: 5,
+    params: { 'real-pow': 'true' },
+    workload: { durationMs: 10_000 },
+  });
+  session.runToEnd();
+  const node = session.sim.node('n1') as MinerNode;
+  assert.ok(node.chain.height > 20, `height ${node.chain.height}`);
+  for (const h of node.chain.mainHashes().slice(1)) {
+    const b = node.chain.block(h);
+    assert.equal(b?.header.bits, REAL_POW_BITS);
+    assert.ok(hashMeetsBits(fromDisplayHex(h), REAL_POW_BITS), h);
+  }
+});
+
+test('crashed miners recover their chain from storage and catch up', () => {
+  const run = runChecked({
+    system: nakamotoSystem,
+    seed: 2,
+    nemesis: 'crash',
+    workload: { durationMs: 30_000 },
+  });
+  assert.equal(run.failure, null);
+  const r = report(run);
+  assert.ok(r.commonHeight >= r.minHeight - 3);
+});
