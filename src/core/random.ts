@@ -3,6 +3,7 @@
  * seed and a label naming its concern ("network", "workload", "node:n3"…), so adding a fault
  * does not reshuffle the workload and the same seed replays the same run.
  */
+import { detLog } from './det-math.js';
 export interface Random {
   /** Uniform in [0, 1). */
   next(): number;
@@ -78,7 +79,7 @@ export class Sfc32 implements Random {
   }
 
   exponential(mean: number): number {
-    return -Math.log(1 - this.next()) * mean;
+    return -detLog(1 - this.next()) * mean;
   }
 
   pick<T>(items: readonly T[]): T {

@@ -8,6 +8,7 @@ import type { HistoryOp, HistoryOpDraft, Outcome } from '../core/history.js';
 import type { Json } from '../core/json.js';
 import type { KvOp } from '../core/kv.js';
 import type { ClientReply, NodeId } from '../core/node.js';
+import { detPow } from '../core/det-math.js';
 import { streamFor, type Random } from '../core/random.js';
 import type { WorkloadKind } from '../core/system.js';
 import type { Simulator } from './simulator.js';
@@ -87,7 +88,7 @@ export class Workload {
     let total = 0;
     this.keyCdf = [];
     for (let k = 0; k < config.keys; k++) {
-      total += 1 / Math.pow(k + 1, config.skew);
+      total += 1 / detPow(k + 1, config.skew);
       this.keyCdf.push(total);
     }
     this.keyCdf = this.keyCdf.map((c) => c / total);

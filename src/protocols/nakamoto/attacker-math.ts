@@ -13,6 +13,7 @@
  *   of racing miners measures. `lead` = 1 asks for a strictly longer chain, which is what
  *   replacing a chain under most-work-with-first-seen-ties actually takes.
  */
+import { detExp, detPow } from '../../core/det-math.js';
 
 function checkQ(q: number): void {
   if (!(q >= 0 && q <= 1)) throw new RangeError(`attacker share q must be in [0, 1], got ${q}`);
@@ -31,9 +32,9 @@ export function nakamotoCatchUp(q: number, z: number): number {
   const lambda = z * (q / p);
   let sum = 1;
   for (let k = 0; k <= z; k++) {
-    let poisson = Math.exp(-lambda);
+    let poisson = detExp(-lambda);
     for (let i = 1; i <= k; i++) poisson *= lambda / i;
-    sum -= poisson * (1 - Math.pow(q / p, z - k));
+    sum -= poisson * (1 - detPow(q / p, z - k));
   }
   return sum;
 }
@@ -48,12 +49,12 @@ export function exactCatchUp(q: number, z: number, lead: 0 | 1 = 0): number {
   checkZ(z);
   const p = 1 - q;
   if (q >= p) return 1;
-  const ruin = (deficit: number): number => (deficit <= 0 ? 1 : Math.pow(q / p, deficit));
+  const ruin = (deficit: number): number => (deficit <= 0 ? 1 : detPow(q / p, deficit));
   if (z === 0) return ruin(lead);
   // Σ over k (attacker blocks by the z-th honest block) of NB(k) · ruin(z − k + lead),
   // written as 1 − Σ over the finitely many k with a deficit left, to avoid the infinite tail.
   let sum = 1;
-  let nb = Math.pow(p, z); // NB(0) = p^z; NB(k) = NB(k−1) · q · (z + k − 1) / k
+  let nb = detPow(p, z); // NB(0) = p^z; NB(k) = NB(k−1) · q · (z + k − 1) / k
   for (let k = 0; z - k + lead > 0; k++) {
     if (k > 0) nb *= (q * (z + k - 1)) / k;
     sum -= nb * (1 - ruin(z - k + lead));

@@ -7,6 +7,7 @@
  * `giveUp` per race). The discrete-event version of the same attack runs in the `nakamoto`
  * system (miner-node.ts, strategy `double-spend`).
  */
+import { detLog } from '../../core/det-math.js';
 import type { Random } from '../../core/random.js';
 
 export interface RaceOptions {
@@ -20,7 +21,7 @@ export interface RaceOptions {
 export function raceOnce(random: Random, o: RaceOptions): boolean {
   const p = 1 - o.q;
   if (o.q >= p) return true;
-  const maxDeficit = Math.ceil(Math.log(o.giveUp ?? 1e-9) / Math.log(o.q / p));
+  const maxDeficit = Math.ceil(detLog(o.giveUp ?? 1e-9) / detLog(o.q / p));
   let honest = 0;
   let attacker = 0;
   while (honest < o.z) {

@@ -11,7 +11,7 @@ import type { Random } from '../../core/random.js';
 /** Eyal–Sirer's closed form for the pool's share of main-chain blocks. */
 export function selfishRevenue(alpha: number, gamma: number): number {
   const a = alpha;
-  const num = a * (1 - a) ** 2 * (4 * a + gamma * (1 - 2 * a)) - a ** 3;
+  const num = a * (1 - a) * (1 - a) * (4 * a + gamma * (1 - 2 * a)) - a * a * a;
   const den = 1 - a * (1 + (2 - a) * a);
   return num / den;
 }

@@ -9,6 +9,7 @@
  * of those a reorg later undid. A run is invalid when a payment that reached the finality depth
  * (6 by default) was undone, or when the nodes end up on different chains.
  */
+import { detLog } from '../../core/det-math.js';
 import type { Json } from '../../core/json.js';
 import type { NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
 import type { Judgement, SystemDefinition, SystemOptions } from '../../core/system.js';
@@ -139,7 +140,7 @@ export function hashShares(config: NakamotoConfig, cluster: readonly NodeId[]): 
  */
 export function giveUpDeficit(q: number): number {
   if (q >= 0.5) return 1000;
-  return Math.max(1, Math.ceil(Math.log(1e-4) / Math.log(q / (1 - q))));
+  return Math.max(1, Math.ceil(detLog(1e-4) / detLog(q / (1 - q))));
 }
 
 export function minerConfigFor(
