@@ -3,12 +3,18 @@ import type { SystemDefinition } from '../core/system.js';
 import { echoSystem } from './reference/echo.js';
 import { kvAsyncSystem } from './reference/kv-async.js';
 import { kvSingleSystem } from './reference/kv-single.js';
+import { twoPcSystem } from './twopc/twopc.js';
 import { nakamotoSystem } from './chain/nakamoto.js';
+import { kvPaxosSystem } from './paxos/kv-paxos.js';
+import { paxosSystem } from './paxos/paxos.js';
 
 const SYSTEMS: readonly SystemDefinition[] = [
   echoSystem,
   kvSingleSystem,
   kvAsyncSystem,
+  paxosSystem,
+  kvPaxosSystem,
+  twoPcSystem,
   nakamotoSystem,
 ];
 

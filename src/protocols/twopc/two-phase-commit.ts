@@ -1,0 +1,392 @@
+/**
+ * Two-phase commit with presumed abort. The first node of the cluster coordinates; the others
+ * are participants, each holding some of the accounts. A transaction is a set of balance
+ * changes (a transfer) or reads (an audit of every balance), split per participant.
+ *
+ * Phase 1: each participant locks the accounts it holds (no waiting: a conflict votes no),
+ * checks that no balance would go negative, makes a `prepared` record durable (with the locks
+ * and changes, so a restart restores them) and votes yes. Phase 2: with every vote yes the
+ * coordinator makes its `commit` decision durable and only then tells the participants and the
+ * client; otherwise it aborts, which needs no record (no record means abort). A participant
+ * that stays prepared asks the coordinator for the outcome until it learns it: while the
+ * coordinator is down, the participant is blocked, holding its locks. That is 2PC's weakness.
+ */
+import type { Json } from '../../core/json.js';
+import type {
+  ClientRequest,
+  NodeEnv,
+  NodeId,
+  NodeView,
+  ProtocolNode,
+  TimerId,
+} from '../../core/node.js';
+
+/** The change a transaction makes at one participant: account → delta (0 for a read). */
+export type Changes = Readonly<Record<string, number>>;
+
+export type TwoPcMsg =
+  | { readonly type: 'prepare'; readonly txn: string; readonly changes: Changes }
+  | {
+      readonly type: 'vote';
+      readonly txn: string;
+      readonly yes: boolean;
+      /** The balances of the changed accounts as locked (what an audit reads). */
+      readonly balances: Readonly<Record<string, number>>;
+    }
+  | { readonly type: 'decision'; readonly txn: string; readonly commit: boolean }
+  | { readonly type: 'ack'; readonly txn: string }
+  | { readonly type: 'status'; readonly txn: string };
+
+export const INITIAL_BALANCE = 100;
+export const ACCOUNTS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'] as const;
+
+/** The participant holding `account`: participants are every node but the coordinator. */
+export function ownerOf(cluster: readonly NodeId[], account: string): NodeId {
+  const participants = cluster.slice(1);
+  const i = ACCOUNTS.indexOf(account as (typeof ACCOUNTS)[number]);
+  if (i < 0 || participants.length === 0) throw new Error(`no owner for account ${account}`);
+  return participants[i % participants.length] as NodeId;
+}
+
+export interface TwoPcMutants {
+  /** The coordinator decides commit on the first yes vote, without waiting for the rest. */
+  readonly commitBeforeAllPrepared: boolean;
+}
+
+const VOTE_TIMEOUT_MS = 100;
+/** How often decisions are resent to unacknowledging participants and in-doubt ones ask. */
+const RETRY_MS = 100;
+
+interface ActiveTxn {
+  readonly id: string;
+  readonly parts: ReadonlyMap<NodeId, Changes>;
+  readonly votes: Map<NodeId, Readonly<Record<string, number>>>;
+  readonly request: number;
+  readonly audit: boolean;
+  timer: TimerId;
+}
+
+interface ParticipantRecord {
+  readonly state: 'prepared' | 'committed';
+  readonly changes: Changes;
+}
+
+export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
+  private readonly coordinator: NodeId;
+  // coordinator
+  private epoch = 0;
+  private ready = false;
+  private nextTxn = 0;
+  private readonly active = new Map<string, ActiveTxn>();
+  /** Committed transactions whose participants have not all acknowledged. */
+  private readonly unacked = new Map<string, Set<NodeId>>();
+  /** What this incarnation decided, for duplicate votes and the atomicity check. */
+  private readonly decisions = new Map<string, boolean>();
+  // participant
+  private readonly balances = new Map<string, number>();
+  private readonly locks = new Map<string, string>();
+  private readonly records = new Map<string, ParticipantRecord>();
+  private readonly aborted = new Set<string>();
+  private lastDecided: { txn: string; commit: boolean } | null = null;
+
+  constructor(
+    private readonly env: NodeEnv<TwoPcMsg>,
+    private readonly mutants: TwoPcMutants,
+  ) {
+    this.coordinator = env.cluster[0] as NodeId;
+  }
+
+  private get isCoordinator(): boolean {
+    return this.env.id === this.coordinator;
+  }
+
+  start(): void {
+    const s = this.env.storage;
+    if (this.isCoordinator) {
+      // Transaction ids carry an epoch made durable before any is issued, so an id is never
+      // reused after a restart (presumed abort relies on unknown ids meaning "never committed").
+      this.epoch = ((s.get('epoch') as number | undefined) ?? 0) + 1;
+      s.put('epoch', this.epoch);
+      for (const key of s.keys('commit/')) {
+        this.unacked.set(key.slice(7), new Set(s.get(key) as string[]));
+      }
+      s.sync(() => {
+        this.ready = true;
+      });
+    } else {
+      for (const a of ACCOUNTS) {
+        if (ownerOf(this.env.cluster, a) === this.env.id) this.balances.set(a, INITIAL_BALANCE);
+      }
+      for (const key of s.keys('txn/')) {
+        const txn = key.slice(4);
+        const rec = s.get(key) as unknown as ParticipantRecord;
+        this.records.set(txn, rec);
+        if (rec.state === 'committed') this.applyChanges(rec.changes);
+        else for (const a of Object.keys(rec.changes)) this.locks.set(a, txn);
+      }
+    }
+    this.env.setTimer(RETRY_MS, 'retry');
+  }
+
+  // ---- coordinator ----------------------------------------------------------------------------
+
+  onClientRequest(request: ClientRequest): void {
+    if (!this.isCoordinator) {
+      this.env.reply(request.id, {
+        ok: false,
+        error: 'not the coordinator',
+        definite: true,
+        leader: this.coordinator,
+      });
+      return;
+    }
+    if (!this.ready) {
+      this.env.reply(request.id, { ok: false, error: 'recovering', definite: true });
+      return;
+    }
+    const parts = this.split(request.op);
+    if (parts === null) {
+      this.env.reply(request.id, { ok: false, error: 'malformed operation', definite: true });
+      return;
+    }
+    const id = `${this.epoch}.${++this.nextTxn}`;
+    const txn: ActiveTxn = {
+      id,
+      parts,
+      votes: new Map(),
+      request: request.id,
+      audit: (request.op as { f: string }).f === 'audit',
+      timer: this.env.setTimer(VOTE_TIMEOUT_MS, 'vote-timeout', id),
+    };
+    this.active.set(id, txn);
+    for (const [p, changes] of parts) this.env.send(p, { type: 'prepare', txn: id, changes });
+  }
+
+  /** The per-participant changes of a transfer or an audit, or null when malformed. */
+  private split(op: Json): Map<NodeId, Changes> | null {
+    const o = op as { f?: Json; value?: Json };
+    const parts = new Map<NodeId, Record<string, number>>();
+    const add = (account: string, delta: number): void => {
+      const owner = ownerOf(this.env.cluster, account);
+      const changes = parts.get(owner) ?? {};
+      changes[account] = (changes[account] ?? 0) + delta;
+      parts.set(owner, changes);
+    };
+    if (o.f === 'audit') {
+      for (const a of ACCOUNTS) add(a, 0);
+      return parts;
+    }
+    const v = o.value;
+    if (o.f !== 'transfer' || !Array.isArray(v) || v.length !== 3) return null;
+    const [from, to, amount] = v;
+    const known = (a: Json | undefined): a is string =>
+      typeof a === 'string' && (ACCOUNTS as readonly string[]).includes(a);
+    if (!known(from) || !known(to) || from === to) return null;
+    if (typeof amount !== 'number' || !Number.isInteger(amount) || amount <= 0) return null;
+    add(from, -amount);
+    add(to, amount);
+    return parts;
+  }
+
+  private onVote(from: NodeId, msg: Extract<TwoPcMsg, { type: 'vote' }>): void {
+    const txn = this.active.get(msg.txn);
+    if (txn === undefined) {
+      // Not active: decided already, or lost in a restart (and so aborted).
+      const commit = this.unacked.has(msg.txn) || this.decisions.get(msg.txn) === true;
+      if (msg.yes) this.env.send(from, { type: 'decision', txn: msg.txn, commit });
+      return;
+    }
+    if (!msg.yes) return this.decide(txn, false);
+    txn.votes.set(from, msg.balances);
+    if (txn.votes.size === txn.parts.size || this.mutants.commitBeforeAllPrepared) {
+      this.decide(txn, true);
+    }
+  }
+
+  private decide(txn: ActiveTxn, commit: boolean): void {
+    this.active.delete(txn.id);
+    this.decisions.set(txn.id, commit);
+    this.decided(txn.id, commit);
+    this.env.cancelTimer(txn.timer);
+    const participants = [...txn.parts.keys()];
+    if (!commit) {
+      for (const p of participants) this.env.send(p, { type: 'decision', txn: txn.id, commit });
+      this.env.metric('twopc.aborted');
+      this.env.reply(txn.request, { ok: false, error: 'aborted', definite: true });
+      return;
+    }
+    this.unacked.set(txn.id, new Set(participants));
+    this.env.storage.put(`commit/${txn.id}`, participants);
+    // The decision is durable before anyone hears it: after a crash it is resent, never undone.
+    this.env.storage.sync(() => {
+      for (const p of participants) this.env.send(p, { type: 'decision', txn: txn.id, commit });
+      this.env.metric('twopc.committed');
+      let total = 0;
+      for (const balances of txn.votes.values()) {
+        for (const b of Object.values(balances)) total += b;
+      }
+      this.env.reply(txn.request, { ok: true, value: txn.audit ? total : null });
+    });
+  }
+
+  private onAck(from: NodeId, msg: Extract<TwoPcMsg, { type: 'ack' }>): void {
+    const waiting = this.unacked.get(msg.txn);
+    if (waiting === undefined) return;
+    waiting.delete(from);
+    if (waiting.size > 0) return;
+    this.unacked.delete(msg.txn);
+    // Forgetting the decision is safe now: nobody will ask about it again.
+    this.env.storage.delete(`commit/${msg.txn}`);
+  }
+
+  private onStatus(from: NodeId, msg: Extract<TwoPcMsg, { type: 'status' }>): void {
+    if (this.active.has(msg.txn)) return; // still collecting votes: the decision will come
+    const commit = this.unacked.has(msg.txn);
+    this.env.send(from, { type: 'decision', txn: msg.txn, commit });
+  }
+
+  // ---- participant ----------------------------------------------------------------------------
+
+  private onPrepare(from: NodeId, msg: Extract<TwoPcMsg, { type: 'prepare' }>): void {
+    const known = this.records.get(msg.txn);
+    if (known !== undefined || this.aborted.has(msg.txn)) {
+      // A duplicate: vote as before (only after the record is durable: sync covers it).
+      const yes = known !== undefined;
+      this.env.storage.sync(() => this.vote(from, msg.txn, yes, msg.changes));
+      return;
+    }
+    const accounts = Object.keys(msg.changes);
+    const conflict = accounts.some((a) => this.locks.has(a));
+    const overdrawn = accounts.some(
+      (a) => (this.balances.get(a) ?? 0) + (msg.changes[a] as number) < 0,
+    );
+    if (conflict || overdrawn) {
+      this.aborted.add(msg.txn);
+      this.decided(msg.txn, false);
+      this.vote(from, msg.txn, false, msg.changes);
+      return;
+    }
+    for (const a of accounts) this.locks.set(a, msg.txn);
+    const rec: ParticipantRecord = { state: 'prepared', changes: msg.changes };
+    this.records.set(msg.txn, rec);
+    this.env.storage.put(`txn/${msg.txn}`, rec as unknown as Json);
+    this.env.storage.sync(() => this.vote(from, msg.txn, true, msg.changes));
+  }
+
+  private vote(to: NodeId, txn: string, yes: boolean, changes: Changes): void {
+    const balances: Record<string, number> = {};
+    for (const a of Object.keys(changes)) balances[a] = this.balances.get(a) ?? 0;
+    this.env.send(to, { type: 'vote', txn, yes, balances });
+  }
+
+  private onDecision(from: NodeId, msg: Extract<TwoPcMsg, { type: 'decision' }>): void {
+    const rec = this.records.get(msg.txn);
+    if (rec === undefined || rec.state === 'committed') {
+      if (msg.commit) {
+        this.env.storage.sync(() => this.env.send(from, { type: 'ack', txn: msg.txn }));
+      }
+      return;
+    }
+    this.releaseLocks(msg.txn, rec.changes);
+    if (msg.commit) {
+      this.applyChanges(rec.changes);
+      const done: ParticipantRecord = { state: 'committed', changes: rec.changes };
+      this.records.set(msg.txn, done);
+      this.env.storage.put(`txn/${msg.txn}`, done as unknown as Json);
+      this.env.storage.sync(() => this.env.send(from, { type: 'ack', txn: msg.txn }));
+    } else {
+      this.records.delete(msg.txn);
+      this.aborted.add(msg.txn);
+      this.env.storage.delete(`txn/${msg.txn}`);
+    }
+    this.decided(msg.txn, msg.commit);
+  }
+
+  private releaseLocks(txn: string, changes: Changes): void {
+    for (const a of Object.keys(changes)) if (this.locks.get(a) === txn) this.locks.delete(a);
+  }
+
+  private applyChanges(changes: Changes): void {
+    for (const [a, d] of Object.entries(changes)) {
+      this.balances.set(a, (this.balances.get(a) ?? 0) + d);
+    }
+  }
+
+  private decided(txn: string, commit: boolean): void {
+    this.lastDecided = { txn, commit };
+  }
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  onMessage(from: NodeId, msg: TwoPcMsg): void {
+    switch (msg.type) {
+      case 'prepare':
+        return this.onPrepare(from, msg);
+      case 'vote':
+        return this.onVote(from, msg);
+      case 'decision':
+        return this.onDecision(from, msg);
+      case 'ack':
+        return this.onAck(from, msg);
+      case 'status':
+        return this.onStatus(from, msg);
+    }
+  }
+
+  onTimer(name: string, data: Json | undefined): void {
+    if (name === 'vote-timeout') {
+      const txn = this.active.get(data as string);
+      if (txn !== undefined) this.decide(txn, false);
+      return;
+    }
+    this.env.setTimer(RETRY_MS, 'retry');
+    if (this.isCoordinator) {
+      for (const [txn, waiting] of this.unacked) {
+        for (const p of waiting) this.env.send(p, { type: 'decision', txn, commit: true });
+      }
+      return;
+    }
+    // In doubt: only the coordinator knows, so ask it (and keep the locks meanwhile).
+    let blocked = 0;
+    for (const [txn, rec] of this.records) {
+      if (rec.state !== 'prepared') continue;
+      blocked++;
+      this.env.send(this.coordinator, { type: 'status', txn });
+    }
+    if (blocked > 0) this.env.metric('twopc.in-doubt', blocked);
+  }
+
+  /** How this participant decided `txn`: true committed, false aborted, undefined not (yet). */
+  outcome(txn: string): boolean | undefined {
+    if (this.isCoordinator) return this.unacked.has(txn) ? true : this.decisions.get(txn);
+    const rec = this.records.get(txn);
+    if (rec?.state === 'committed') return true;
+    if (this.aborted.has(txn)) return false;
+    return undefined;
+  }
+
+  latestDecision(): { txn: string; commit: boolean } | null {
+    return this.lastDecided;
+  }
+
+  /** Accounts this participant has locked right now (blocked ones included). */
+  lockedAccounts(): number {
+    return this.locks.size;
+  }
+
+  inspect(): NodeView {
+    return this.isCoordinator
+      ? {
+          role: 'coordinator',
+          epoch: this.epoch,
+          active: this.active.size,
+          unacked: this.unacked.size,
+        }
+      : {
+          role: 'participant',
+          balance: [...this.balances.values()].reduce((a, b) => a + b, 0),
+          locked: this.locks.size,
+          inDoubt: [...this.records.values()].filter((r) => r.state === 'prepared').length,
+        };
+  }
+}

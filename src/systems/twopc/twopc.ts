@@ -1,0 +1,81 @@
+/**
+ * `twopc`: money moves between eight accounts spread over the participants by two-phase
+ * commit, coordinated by n1. One operation in five is an audit: a transaction that locks every
+ * account and reads the total.
+ *
+ * Checked: atomicity after every step (no transaction is committed at one node and aborted at
+ * another) and conservation in the history (every audit that succeeds sees the initial total).
+ */
+import type { HistoryOp } from '../../core/history.js';
+import type { Json } from '../../core/json.js';
+import type { NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
+import type { Judgement, SystemDefinition } from '../../core/system.js';
+import {
+  ACCOUNTS,
+  INITIAL_BALANCE,
+  TwoPcNode,
+  type TwoPcMsg,
+} from '../../protocols/twopc/two-phase-commit.js';
+
+const MAX_AMOUNT = 40;
+const AUDIT_EVERY = 5;
+
+export const twoPcSystem: SystemDefinition = {
+  name: 'twopc',
+  description: 'two-phase commit (presumed abort) moving money between accounts on participants',
+  workload: 'custom',
+  mutants: [
+    {
+      name: 'commit-before-all-prepared',
+      description: 'the coordinator decides commit on the first yes vote',
+    },
+  ],
+  defaultNodes: 4,
+  minNodes: 2,
+  createNode: (options) => (env) =>
+    new TwoPcNode(env as NodeEnv<TwoPcMsg>, {
+      commitBeforeAllPrepared: options.mutant === 'commit-before-all-prepared',
+    }),
+  nextOp: (random, _process, issued): Json => {
+    if (issued % AUDIT_EVERY === AUDIT_EVERY - 1) return { f: 'audit' };
+    const from = random.pick(ACCOUNTS);
+    const to = random.pick(ACCOUNTS.filter((a) => a !== from));
+    return { f: 'transfer', value: [from, to, 1 + random.int(MAX_AMOUNT)] };
+  },
+  judge: (history) => judgeConservation(history),
+  checkInvariants: (nodes) => checkAtomicity(nodes),
+};
+
+/** Every successful audit saw exactly the money there was at the start. */
+export function judgeConservation(history: readonly HistoryOp[]): Judgement {
+  const total = ACCOUNTS.length * INITIAL_BALANCE;
+  let audits = 0;
+  for (const op of history) {
+    if (op.f !== 'audit' || op.outcome !== 'ok') continue;
+    audits++;
+    if (op.result !== total) {
+      return {
+        verdict: 'invalid',
+        message: `conservation: audit op ${op.id} saw a total of ${JSON.stringify(op.result)}, not ${total}`,
+      };
+    }
+  }
+  return { verdict: 'valid', message: `${audits} successful audit(s) all saw ${total}` };
+}
+
+/** No transaction committed at one live node and aborted at another (cheap: latest only). */
+export function checkAtomicity(nodes: ReadonlyMap<NodeId, ProtocolNode>): string | undefined {
+  for (const [id, node] of nodes) {
+    const latest = (node as TwoPcNode).latestDecision();
+    if (latest === null) continue;
+    for (const [other, o] of nodes) {
+      if (other === id) continue;
+      const theirs = (o as TwoPcNode).outcome(latest.txn);
+      if (theirs !== undefined && theirs !== latest.commit) {
+        const word = (c: boolean): string => (c ? 'committed' : 'aborted');
+        return `atomicity: txn ${latest.txn} ${word(latest.commit)} at ${id} but ${word(theirs)} at ${other}`;
+      }
+    }
+  }
+  return undefined;
+}
