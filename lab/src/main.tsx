@@ -1,0 +1,6 @@
+/** The lab's entry point. */
+import { render } from 'preact';
+import { App } from './app.js';
+import './styles.css';
+
+render(<App />, document.getElementById('app') as HTMLElement);

@@ -1,0 +1,84 @@
+/**
+ * Helpers for the lab's end-to-end tests: build the lab, serve it on 127.0.0.1 at an
+ * ephemeral port, and drive Debian's headless Chromium with playwright-core (which never
+ * downloads a browser of its own).
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { build, preview, type PreviewServer } from 'vite';
+
+export const CHROMIUM = '/usr/bin/chromium';
+/** The checkout: the nearest folder above this (compiled) file that holds the lab. */
+function findRepo(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (dir !== dirname(dir)) {
+    if (existsSync(join(dir, 'lab', 'vite.config.ts'))) return dir;
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+
+export const REPO = findRepo();
+const CONFIG = join(REPO, 'lab', 'vite.config.ts');
+
+export function chromiumMissing(): string | false {
+  return existsSync(CHROMIUM)
+    ? false
+    : `${CHROMIUM} is absent: install Debian's chromium (apt-get install -y chromium) to run the lab's browser tests`;
+}
+
+export interface ServedLab {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Builds lab/ into lab/dist and serves it; the caller must close it. */
+export async function buildAndServeLab(): Promise<ServedLab> {
+  await build({ configFile: CONFIG, logLevel: 'warn' });
+  const server: PreviewServer = await preview({
+    configFile: CONFIG,
+    logLevel: 'warn',
+    preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
+  });
+  const address = server.httpServer.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}/`,
+    close: () => server.close(),
+  };
+}
+
+export interface LaunchedBrowser {
+  readonly context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** Headless Chromium with a fresh profile and none of its own network services. */
+export async function launchChromium(): Promise<LaunchedBrowser> {
+  const profile = mkdtempSync(join(tmpdir(), 'truthkit-lab-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1400, height: 1000 },
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

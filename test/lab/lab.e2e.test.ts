@@ -1,0 +1,202 @@
+/**
+ * The lab end to end, in Debian's headless Chromium: build it, serve it, run a replicated
+ * system with a partition made by hand, check what the page shows, replay the shared link,
+ * and catch a mutant. Screenshots go to test-artifacts/ for a person to look at.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { systems } from '../../src/systems/index.js';
+import type { RunConfig } from '../../lab/src/run-config.js';
+import {
+  buildAndServeLab,
+  chromiumMissing,
+  launchChromium,
+  REPO,
+  type LaunchedBrowser,
+  type ServedLab,
+} from './browser.js';
+
+const skip = chromiumMissing();
+const ARTIFACTS = join(REPO, 'test-artifacts');
+/** kv-raft when it is registered; until then kv-single, whose owner plays no leader role. */
+const REPLICATED = systems().some((s) => s.name === 'kv-raft') ? 'kv-raft' : 'kv-single';
+const HAS_LEADERS = REPLICATED === 'kv-raft';
+
+let served: ServedLab | undefined;
+let chromium: LaunchedBrowser | undefined;
+
+before(async () => {
+  if (skip !== false) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  served = await buildAndServeLab();
+  chromium = await launchChromium();
+});
+
+after(async () => {
+  await chromium?.close();
+  await served?.close();
+});
+
+async function openLab(hash = ''): Promise<Page> {
+  const context = (chromium as LaunchedBrowser).context as BrowserContext;
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto((served as ServedLab).url + hash);
+  await page.waitForSelector('h1');
+  assert.deepEqual(errors, [], 'the page loads without errors');
+  return page;
+}
+
+async function configure(page: Page, c: Partial<RunConfig>): Promise<void> {
+  if (c.system !== undefined) await page.selectOption('select[name=system]', c.system);
+  if (c.nodes !== undefined) await page.fill('input[name=nodes]', String(c.nodes));
+  if (c.seed !== undefined) await page.fill('input[name=seed]', String(c.seed));
+  if (c.ops !== undefined) await page.fill('input[name=ops]', String(c.ops));
+  if (c.nemesis !== undefined) await page.selectOption('select[name=nemesis]', c.nemesis);
+  if (c.mutant !== undefined) await page.selectOption('select[name=mutant]', c.mutant ?? '');
+}
+
+const verdictOf = (page: Page) => page.getAttribute('[data-testid=verdict]', 'data-verdict');
+
+async function waitForVerdict(page: Page): Promise<string> {
+  // Page-side code is given as strings: this file is compiled without the DOM library.
+  await page.waitForFunction(
+    `['valid', 'invalid', 'unknown', 'unchecked'].includes(
+       document.querySelector('[data-testid=verdict]')?.getAttribute('data-verdict'))`,
+    undefined,
+    { timeout: 20_000 },
+  );
+  return (await verdictOf(page)) as string;
+}
+
+async function happenings(page: Page, kind: string): Promise<string[]> {
+  return page.$$eval(`[data-testid=happenings] li[data-kind=${kind}]`, (els) =>
+    els.map((e) => e.textContent ?? ''),
+  );
+}
+
+test(
+  `${REPLICATED}: partition by hand, watch ${HAS_LEADERS ? 'a new leader' : 'the run'}, get a verdict, replay the link`,
+  { skip, timeout: 45_000 },
+  async () => {
+    const page = await openLab();
+    await configure(page, {
+      system: REPLICATED,
+      nodes: 5,
+      seed: 7,
+      ops: 250,
+      nemesis: 'none',
+      mutant: null,
+    });
+    await page.selectOption('select[name=speed]', String(1000));
+    await page.click('[data-testid=run]');
+    let isolated = 'n1';
+    if (HAS_LEADERS) {
+      await page.waitForSelector('[data-testid=happenings] li[data-kind=leader]', {
+        timeout: 15_000,
+      });
+    } else {
+      await page.waitForFunction(`/t = \\d{3}/.test(document.body.textContent)`);
+    }
+    await page.click('[data-testid=pause]');
+    if (HAS_LEADERS) {
+      const leader = await page.getAttribute('.node-card[data-role=leader]', 'data-node');
+      assert.ok(leader !== null, 'a node card shows the leader');
+      isolated = leader;
+    }
+    // Cut the leader (or n1) off from everyone else, both ways, then carry on.
+    await page.check(`input[name=side-${isolated}]`);
+    await page.click('[data-testid=partition]');
+    const partitions = await happenings(page, 'partition');
+    assert.equal(partitions.length, 1);
+    assert.match(
+      partitions[0] as string,
+      new RegExp(`partition .*\\| ${isolated}$|partition ${isolated} \\|`),
+    );
+    await page.click('[data-testid=continue]');
+    if (HAS_LEADERS) {
+      await page.waitForFunction(
+        `[...document.querySelectorAll('[data-testid=happenings] li[data-kind=leader]')]
+           .some((li) => !li.textContent.includes(${JSON.stringify(`${isolated} became leader`)}))`,
+        undefined,
+        { timeout: 15_000 },
+      );
+      const leaders = await happenings(page, 'leader');
+      assert.ok(
+        leaders.some((l) => !l.includes(`${isolated} became leader`)),
+        `another node than ${isolated} took over: ${leaders.join('; ')}`,
+      );
+    }
+    await page.click('[data-testid=heal]');
+    await page.selectOption('select[name=speed]', 'Infinity');
+    const verdict = await waitForVerdict(page);
+    assert.ok(['valid', 'invalid', 'unknown'].includes(verdict), `a verdict appears: ${verdict}`);
+    if (HAS_LEADERS) assert.equal(verdict, 'valid', 'Raft stays linearizable across a partition');
+    assert.equal((await happenings(page, 'heal')).length, 1);
+    await page.screenshot({
+      path: join(ARTIFACTS, `lab-${REPLICATED}-partition.png`),
+      fullPage: true,
+    });
+
+    // The shared link replays the very same run, faults included.
+    const digest = await page.textContent('[data-testid=digest]');
+    const link = (await page.inputValue('[data-testid=share-url]')) as string;
+    assert.match(link, /script=/);
+    const replay = await openLab(link.slice(link.indexOf('#')));
+    await replay.selectOption('select[name=speed]', 'Infinity');
+    await waitForVerdict(replay);
+    assert.equal(await replay.textContent('[data-testid=digest]'), digest);
+    await replay.close();
+    await page.close();
+  },
+);
+
+test(
+  'a mutant is caught: the verdict is a violation and the impossible operations are highlighted',
+  { skip, timeout: 40_000 },
+  async () => {
+    const page = await openLab();
+    await page.selectOption('select[name=speed]', 'Infinity');
+    const base: RunConfig = {
+      system: 'kv-single',
+      nodes: 3,
+      seed: 1,
+      nemesis: 'crash',
+      ops: 300,
+      mutant: 'ack-before-sync',
+    };
+    await configure(page, base);
+    // ack-before-sync loses an acknowledged write only when a crash hits between answer and sync:
+    // most seeds catch it (seeds 2 and 3 do in Node), so try seeds until one does.
+    let caught: number | undefined;
+    for (let seed = 1; seed <= 8 && caught === undefined; seed++) {
+      await page.fill('input[name=seed]', String(seed));
+      await page.click('[data-testid=run]');
+      await page.waitForFunction(
+        `document.querySelector('[data-testid=run-title]')?.textContent.includes('seed ${seed},')`,
+      );
+      if ((await waitForVerdict(page)) === 'invalid') caught = seed;
+    }
+    assert.ok(caught !== undefined, 'ack-before-sync under crash is caught within eight seeds');
+    await page.waitForSelector('[data-testid=evidence]');
+    const blocked = await page.$$eval('[data-testid=blocked-op]', (els) =>
+      els.map((e) => e.textContent ?? ''),
+    );
+    assert.ok(blocked.length > 0, 'the impossible operations are listed');
+    for (const b of blocked)
+      assert.match(b, /^✗ #\d+ client \d+ @.*: (get|put|append|cas|delete) /);
+    assert.match((await page.textContent('[data-testid=verdict]')) ?? '', /NOT linearizable/);
+    assert.ok((await happenings(page, 'crash')).length > 0, 'the crashes are listed');
+    // Clicking an impossible operation moves the cursor to its invocation.
+    const invokedAt = /@([\d.]+ m?s)/.exec(blocked[0] as string)?.[1];
+    await page.click('[data-testid=blocked-op] >> nth=0');
+    assert.equal(await page.textContent('.cursor-time'), `cursor ${invokedAt}`);
+    await page.screenshot({ path: join(ARTIFACTS, 'lab-mutant-caught.png'), fullPage: true });
+    await page.close();
+  },
+);
