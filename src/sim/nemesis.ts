@@ -1,7 +1,8 @@
 /**
- * The nemesis: named fault plans, combinable with commas. Each plan alternates heal and fault
- * phases on its own schedule, drawn from its own random stream (so adding a plan does not
- * reshuffle the others), until `finish()` heals everything for the run's recovery window.
+ * The nemesis: named fault plans, combinable with commas. Fault and heal phases alternate on a
+ * schedule drawn from the seed; each fault phase applies one or a few of the combined plans, each
+ * of which draws its own choices (which node, which halves…) from its own random stream. Then
+ * `finish()` heals everything for the run's recovery window.
  */
 import type { NodeId } from '../core/node.js';
 import { streamFor, type Random } from '../core/random.js';
@@ -229,10 +230,9 @@ export class Nemesis {
   ) {}
 
   start(): void {
-    for (const plan of this.plans) {
-      const random = streamFor(this.sim.seed, `nemesis:${plan.name}`);
-      this.healed(plan, random);
-    }
+    if (this.plans.length === 0) return;
+    const randoms = this.plans.map((p) => streamFor(this.sim.seed, `nemesis:${p.name}`));
+    this.healed(randoms, streamFor(this.sim.seed, 'nemesis:schedule'));
   }
 
   /** Heals every fault and stops scheduling new ones: the recovery window begins. */
@@ -257,16 +257,36 @@ export class Nemesis {
     this.pending.add(ev);
   }
 
-  private healed(plan: NemesisPlan, random: Random): void {
+  /**
+   * One schedule for the whole combination: each fault phase picks the plans that act in it,
+   * each with probability 2/k (at least one), so combining k plans varies the faults without
+   * piling k of them on at once — with all 14 at once nearly every operation timed out and the
+   * runs were unjudgeable. Each plan still draws its own choices from its own stream.
+   */
+  private healed(randoms: readonly Random[], schedule: Random): void {
     const [lo, hi] = this.timing.healMs;
-    this.later(random.range(lo, hi), () => {
-      const detail = plan.fault(this.faults, this.source(plan), this.sim.nodeIds, random);
-      this.sim.note(plan.name, 'fault', detail);
+    this.later(schedule.range(lo, hi), () => {
+      const k = this.plans.length;
+      let chosen = this.plans.map((_, i) => i).filter(() => schedule.chance(Math.min(1, 2 / k)));
+      if (chosen.length === 0) chosen = [schedule.int(k)];
+      for (const i of chosen) {
+        const plan = this.plans[i] as NemesisPlan;
+        const detail = plan.fault(
+          this.faults,
+          this.source(plan),
+          this.sim.nodeIds,
+          randoms[i] as Random,
+        );
+        this.sim.note(plan.name, 'fault', detail);
+      }
       const [flo, fhi] = this.timing.faultMs;
-      this.later(random.range(flo, fhi), () => {
-        this.faults.heal(this.source(plan));
-        this.sim.note(plan.name, 'heal', '');
-        this.healed(plan, random);
+      this.later(schedule.range(flo, fhi), () => {
+        for (const i of chosen) {
+          const plan = this.plans[i] as NemesisPlan;
+          this.faults.heal(this.source(plan));
+          this.sim.note(plan.name, 'heal', '');
+        }
+        this.healed(randoms, schedule);
       });
     });
   }
