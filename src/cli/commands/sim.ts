@@ -94,8 +94,7 @@ function humanLine(run: CheckedRun, withEvidence: boolean): string {
       ? ''
       : `  violation in ${ev.partition === null ? 'the history' : `key ${JSON.stringify(ev.partition)}`}`;
   const evidence = ev !== undefined && withEvidence ? '\n' + indent(formatEvidence(ev)) : '';
-  const judged =
-    run.judgement !== null && run.judgement.verdict !== 'valid' ? `  ${run.judgement.message}` : '';
+  const judged = run.judgement !== null ? `  judge: ${run.judgement.message}` : '';
   return (
     `seed ${run.seed}: ${run.verdict.toUpperCase()}  ${run.system}${m} nodes=${run.nodes} ` +
     `nemesis=${run.nemesis}  ops ok=${run.ops.ok} fail=${run.ops.fail} unknown=${run.ops.unknown}  ` +
