@@ -2,9 +2,12 @@
 import { run as simulator } from './simulator.js';
 import { run as checker } from './checker.js';
 import { run as sha256 } from './sha256.js';
+import { run as raft } from './raft.js';
 
 await simulator();
 console.log('');
 await checker();
+console.log('');
+await raft();
 console.log('');
 await sha256();

@@ -5,6 +5,7 @@ import { kvAsyncSystem } from './reference/kv-async.js';
 import { kvSingleSystem } from './reference/kv-single.js';
 import { twoPcSystem } from './twopc/twopc.js';
 import { nakamotoSystem } from './chain/nakamoto.js';
+import { kvRaftSystem } from './kv/kv-raft.js';
 import { kvPaxosSystem } from './paxos/kv-paxos.js';
 import { paxosSystem } from './paxos/paxos.js';
 
@@ -15,6 +16,7 @@ const SYSTEMS: readonly SystemDefinition[] = [
   paxosSystem,
   kvPaxosSystem,
   twoPcSystem,
+  kvRaftSystem,
   nakamotoSystem,
 ];
 

@@ -1,0 +1,60 @@
+/**
+ * Deliberately broken Rafts. Each breaks one rule the dissertation states, and the simulation
+ * tests must catch each (test/systems/kv-raft.test.ts): a checker that never fails proves
+ * nothing.
+ */
+export interface RaftMutants {
+  /** Votes are kept in memory only: a restarted server may vote twice in one term (§3.4). */
+  readonly voteNotDurable: boolean;
+  /**
+   * The leader commits any entry a majority holds, even of an earlier term, and a new leader
+   * appends no no-op (§3.6.2, Figure 3.7 — the paper's Figure 8).
+   */
+  readonly commitOldTerm: boolean;
+  /** Every server answers reads from its own state machine, leader or not (§6.4). */
+  readonly readFromFollower: boolean;
+  /**
+   * Appends are acknowledged (and the leader counts its own copy) before they are durable; the
+   * disk is synced lazily every 100 ms, like `appendfsync everysec` (§11.7 on durability).
+   */
+  readonly noSyncBeforeAck: boolean;
+}
+
+export const NO_MUTANTS: RaftMutants = {
+  voteNotDurable: false,
+  commitOldTerm: false,
+  readFromFollower: false,
+  noSyncBeforeAck: false,
+};
+
+export const RAFT_MUTANTS = [
+  {
+    name: 'vote-not-durable',
+    description: 'votes are not written to disk, so a restarted server can vote twice in a term',
+  },
+  {
+    name: 'commit-old-term',
+    description:
+      "the leader commits earlier terms' entries by counting replicas, with no election no-op " +
+      "(Figure 8's bug)",
+  },
+  {
+    name: 'read-from-follower',
+    description: 'every server answers reads from its local state, without ReadIndex or lease',
+  },
+  {
+    name: 'no-sync-before-ack',
+    description: 'appends are acknowledged before they are synced; the disk syncs every 100 ms',
+  },
+] as const;
+
+export function mutantsFor(name: string | undefined): RaftMutants {
+  if (name === undefined) return NO_MUTANTS;
+  if (!RAFT_MUTANTS.some((m) => m.name === name)) throw new Error(`unknown Raft mutant ${name}`);
+  return {
+    voteNotDurable: name === 'vote-not-durable',
+    commitOldTerm: name === 'commit-old-term',
+    readFromFollower: name === 'read-from-follower',
+    noSyncBeforeAck: name === 'no-sync-before-ack',
+  };
+}

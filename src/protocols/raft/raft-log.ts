@@ -1,0 +1,158 @@
+/**
+ * The Raft log as a view over the node's durable store: entries live in the store's append-only
+ * log at their Raft index (store index == Raft index), and the latest snapshot in one record
+ * that stands in for every entry up to its index (§5.1). Nothing here syncs; the node decides
+ * when a sync must complete before it speaks (see raft-node.ts).
+ */
+import type { Json } from '../../core/json.js';
+import type { DurableStore } from '../../core/storage.js';
+import type { Entry, Membership, Snapshot } from './messages.js';
+
+const SNAPSHOT_KEY = 'raft/snapshot';
+
+/** Told about every entry appended, with the term of the entry before it (for invariants). */
+export type AppendObserver = (index: number, entry: Entry, prevTerm: number) => void;
+
+export class RaftLog {
+  /** The snapshot's index and term: the log's base, `entry(base)` is no longer stored. */
+  private base = 0;
+  private baseTerm = 0;
+  private snap: Snapshot | null = null;
+
+  constructor(
+    private readonly store: DurableStore,
+    private readonly observer?: AppendObserver,
+  ) {}
+
+  /**
+   * Rebuilds the view after a restart. A crash may have kept the snapshot record but lost the
+   * compaction written after it, so entries at or below the snapshot are compacted again.
+   */
+  load(): void {
+    const s = this.store.get(SNAPSHOT_KEY) as unknown as Snapshot | undefined;
+    if (s === undefined) return;
+    this.snap = s;
+    this.base = s.index;
+    this.baseTerm = s.term;
+    if (this.store.firstIndex() <= s.index) this.store.compactTo(s.index);
+  }
+
+  get snapshotIndex(): number {
+    return this.base;
+  }
+
+  get snapshotTerm(): number {
+    return this.baseTerm;
+  }
+
+  snapshot(): Snapshot | null {
+    return this.snap;
+  }
+
+  lastIndex(): number {
+    return Math.max(this.store.lastIndex(), this.base);
+  }
+
+  lastTerm(): number {
+    return this.term(this.lastIndex()) as number;
+  }
+
+  /** The term of the entry at `index`, or undefined when it is compacted away or absent. */
+  term(index: number): number | undefined {
+    if (index === this.base) return this.baseTerm;
+    if (index === 0) return 0;
+    const e = this.store.entry(index) as unknown as Entry | undefined;
+    return e?.term;
+  }
+
+  entry(index: number): Entry | undefined {
+    if (index <= this.base) return undefined;
+    return this.store.entry(index) as unknown as Entry | undefined;
+  }
+
+  /** Entries `from..to` inclusive (all must be present). */
+  slice(from: number, to: number): Entry[] {
+    const out: Entry[] = [];
+    for (let i = from; i <= to; i++) out.push(this.entry(i) as Entry);
+    return out;
+  }
+
+  append(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    if (this.observer !== undefined) {
+      let prevTerm = this.lastTerm();
+      let index = this.lastIndex();
+      for (const e of entries) {
+        this.observer(++index, e, prevTerm);
+        prevTerm = e.term;
+      }
+    }
+    this.store.append(...(entries as unknown as Json[]));
+  }
+
+  /** Drops every entry after `index` (a conflicting, uncommitted suffix: §3.5). */
+  truncateAfter(index: number): void {
+    if (index < this.base) throw new Error(`cannot truncate below the snapshot at ${this.base}`);
+    this.store.truncateAfter(index);
+  }
+
+  /** Index of the first entry of the term of `index`, searching no lower than the base. */
+  firstIndexOfTerm(index: number): number {
+    const t = this.term(index);
+    let i = index;
+    while (i - 1 > this.base && this.term(i - 1) === t) i--;
+    return i;
+  }
+
+  /** The last index holding an entry of `term`, or 0 when the log has none. */
+  lastIndexOfTerm(term: number): number {
+    for (let i = this.lastIndex(); i > this.base; i--) {
+      const t = this.term(i) as number;
+      if (t === term) return i;
+      if (t < term) return 0;
+    }
+    return this.baseTerm === term ? this.base : 0;
+  }
+
+  /** The membership in effect at `index`: the latest config entry at or before it. */
+  configAt(index: number, initial: Membership): Membership {
+    for (let i = Math.min(index, this.lastIndex()); i > this.base; i--) {
+      const e = this.entry(i) as Entry;
+      if (e.kind === 'config') return e.config;
+    }
+    return this.snap?.config ?? initial;
+  }
+
+  /** Index of the latest config entry (or the base when it comes from the snapshot). */
+  configIndex(): number {
+    for (let i = this.lastIndex(); i > this.base; i--) {
+      if ((this.entry(i) as Entry).kind === 'config') return i;
+    }
+    return this.base;
+  }
+
+  /**
+   * Replaces the prefix through `snapshot.index` with the snapshot (§5.1). The record is
+   * written before the compaction, so a crash that keeps a prefix of these writes never leaves
+   * a log with neither the entries nor the snapshot.
+   */
+  compact(snapshot: Snapshot): void {
+    this.store.put(SNAPSHOT_KEY, snapshot as unknown as Json);
+    this.store.compactTo(snapshot.index);
+    this.snap = snapshot;
+    this.base = snapshot.index;
+    this.baseTerm = snapshot.term;
+  }
+
+  /**
+   * Installs a leader's snapshot (§5.3): a log entry matching its last index and term means the
+   * following entries are still good; otherwise the whole log is discarded, before the snapshot
+   * record is written (so a torn crash can only lose the suffix, never mix it with the snapshot).
+   */
+  install(snapshot: Snapshot): void {
+    if (this.term(snapshot.index) !== snapshot.term && this.lastIndex() > snapshot.index) {
+      this.truncateAfter(Math.max(snapshot.index, this.base));
+    }
+    this.compact(snapshot);
+  }
+}

@@ -1,0 +1,1111 @@
+/**
+ * A Raft server as a deterministic state machine on the node contract (dissertation: Diego
+ * Ongaro, "Consensus: Bridging Theory and Practice", 2014). The pieces live beside it:
+ * election.ts (pre-vote, stickiness), replication.ts (progress, pipelining, the commit rule),
+ * read-index.ts (ReadIndex and leases), snapshot.ts (InstallSnapshot), membership.ts
+ * (single-server changes), raft-log.ts (the log over durable storage).
+ *
+ * Durability ordering (§3.8, §11.7): term, vote and log entries are written to storage, and any
+ * message or reply whose truth depends on them is sent only from the `sync` callback. The
+ * leader sends appends before its own write is durable (§10.2.1) but counts itself towards a
+ * majority only once it is.
+ */
+import type { Json } from '../../core/json.js';
+import type {
+  ClientReply,
+  ClientRequest,
+  NodeEnv,
+  NodeId,
+  NodeView,
+  ProtocolNode,
+  RequestId,
+  StartInfo,
+  TimerId,
+} from '../../core/node.js';
+import {
+  DEFAULT_TIMING,
+  electionTimeout,
+  logUpToDate,
+  VoteTally,
+  type RaftTiming,
+} from './election.js';
+import type { InvariantRecorder } from './invariants.js';
+import {
+  changeMembership,
+  hasQuorum,
+  isAdminOp,
+  isVoter,
+  quorumMatch,
+  replicationTargets,
+  type AdminOp,
+} from './membership.js';
+import type { Command, Entry, Membership, RaftMsg, Snapshot } from './messages.js';
+import { NO_MUTANTS, type RaftMutants } from './mutants.js';
+import { RaftLog } from './raft-log.js';
+import { leaseDuration, ReadRounds } from './read-index.js';
+import { commitCandidate, MAX_BATCH, Progress, retryIndex } from './replication.js';
+import { SnapshotReceiver, SnapshotSender } from './snapshot.js';
+
+/** The replicated service: what commands do, how reads are answered, and client sessions. */
+export interface StateMachine {
+  /** Well-formed operations only; anything else is turned away before it reaches the log. */
+  valid(op: Json): boolean;
+  /** Reads are answered from the applied state (after ReadIndex), never logged. */
+  isRead(op: Json): boolean;
+  /**
+   * Applies a committed command. Must be deterministic, and must deduplicate by client and
+   * seq (§6.3), so a command that reaches the log twice takes effect once.
+   */
+  apply(command: Command): Json;
+  read(op: Json): Json;
+  /** The result of this client's request `seq` if it has already been applied, else undefined. */
+  recall(client: string, seq: number): { readonly result: Json } | undefined;
+  /** The applied state, sessions included, as plain data (§5.1). */
+  snapshot(): Json;
+  restore(data: Json): void;
+  summary(): Record<string, Json>;
+}
+
+export type ReadMode = 'read-index' | 'lease';
+
+export interface RaftOptions {
+  /** The initial voters (default: the whole cluster). Other servers wait to be added. */
+  readonly voters?: readonly NodeId[];
+  readonly readMode?: ReadMode;
+  /** For lease reads: the assumed bound on every clock's rate error (0.05 = ±5 %). */
+  readonly driftBound?: number;
+  /** Take a snapshot once this many entries have been applied since the last one. */
+  readonly snapshotEvery?: number;
+  /** InstallSnapshot chunk size in characters of serialized state. */
+  readonly chunkSize?: number;
+  readonly timing?: RaftTiming;
+  readonly mutants?: RaftMutants;
+  readonly recorder?: InvariantRecorder;
+}
+
+export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
+
+const HARD_STATE_KEY = 'raft/hard';
+const LAZY_SYNC_MS = 100;
+/** A learner is promoted once it is within this many entries of the leader's log. */
+const CATCH_UP_MARGIN = 8;
+
+interface HardState {
+  readonly term: number;
+  readonly vote: NodeId | null;
+}
+
+interface Waiter {
+  readonly requests: RequestId[];
+}
+
+export class RaftNode implements ProtocolNode<RaftMsg> {
+  readonly log: RaftLog;
+  private readonly initial: Membership;
+  private readonly mutants: RaftMutants;
+  private readonly timing: RaftTiming;
+  private readonly readMode: ReadMode;
+  private readonly driftBound: number;
+  private readonly snapshotEvery: number;
+  private readonly chunkSize: number;
+
+  private currentTerm = 0;
+  private vote: NodeId | null = null;
+  private roleNow: Role = 'follower';
+  private leaderId: NodeId | null = null;
+  private configNow: Membership;
+  private commit = 0;
+  private applied = 0;
+
+  private electionDeadline = 0;
+  private lastLeaderContact = -Infinity;
+  private readonly votes = new VoteTally();
+
+  // Leader state.
+  private readonly progress = new Map<NodeId, Progress>();
+  private readonly senders = new Map<NodeId, SnapshotSender>();
+  /** The leader's own log is durable through here (it counts toward a majority only then). */
+  private selfMatch = 0;
+  private readonly reads = new ReadRounds();
+  /** Reads that arrived before this leader committed an entry of its term (§6.4 step 1). */
+  private earlyReads: { request: RequestId; query: Json }[] = [];
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly proposedAt = new Map<number, number>();
+  private readonly configWaiters = new Map<number, RequestId[]>();
+  private promotion: { node: NodeId; requests: RequestId[] } | null = null;
+  private transfer: { target: NodeId; until: number; requests: RequestId[] } | null = null;
+  private heartbeatTimer: TimerId | null = null;
+
+  private readonly receiver = new SnapshotReceiver();
+  private lazySyncArmed = false;
+
+  constructor(
+    private readonly env: NodeEnv<RaftMsg>,
+    readonly sm: StateMachine,
+    options: RaftOptions = {},
+  ) {
+    this.mutants = options.mutants ?? NO_MUTANTS;
+    this.timing = options.timing ?? DEFAULT_TIMING;
+    this.readMode = options.readMode ?? 'read-index';
+    this.driftBound = options.driftBound ?? 0.05;
+    this.snapshotEvery = options.snapshotEvery ?? 64;
+    this.chunkSize = options.chunkSize ?? 1024;
+    const voters = options.voters ?? env.cluster;
+    this.initial = { voters: env.cluster.filter((n) => voters.includes(n)), learners: [] };
+    this.configNow = this.initial;
+    const recorder = options.recorder;
+    this.log = new RaftLog(
+      env.storage,
+      recorder === undefined
+        ? undefined
+        : (index, entry, prevTerm) => recorder.appended(env.id, index, entry, prevTerm),
+    );
+    this.recorder = recorder;
+  }
+
+  /** The run's safety recorder, when invariants are being checked (see invariants.ts). */
+  readonly recorder: InvariantRecorder | undefined;
+
+  // ---- read-only views for tests, invariants and the lab ----------------------------------
+
+  get role(): Role {
+    return this.roleNow;
+  }
+  get term(): number {
+    return this.currentTerm;
+  }
+  get leader(): NodeId | null {
+    return this.leaderId;
+  }
+  get commitIndex(): number {
+    return this.commit;
+  }
+  get lastApplied(): number {
+    return this.applied;
+  }
+  get config(): Membership {
+    return this.configNow;
+  }
+  get votedFor(): NodeId | null {
+    return this.vote;
+  }
+
+  inspect(): NodeView {
+    return {
+      role: this.roleNow,
+      term: this.currentTerm,
+      leader: this.leaderId,
+      commit: this.commit,
+      applied: this.applied,
+      lastIndex: this.log.lastIndex(),
+      snapshotIndex: this.log.snapshotIndex,
+      voters: [...this.configNow.voters],
+      learners: [...this.configNow.learners],
+      ...this.sm.summary(),
+    };
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  start(info: StartInfo): void {
+    const s = this.env.storage;
+    this.log.load();
+    const hard = s.get(HARD_STATE_KEY) as unknown as HardState | undefined;
+    if (hard !== undefined) {
+      this.currentTerm = hard.term;
+      this.vote = hard.vote;
+    }
+    const snap = this.log.snapshot();
+    if (snap !== null) {
+      this.sm.restore(snap.data);
+      this.commit = this.applied = snap.index;
+    }
+    this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
+    // A restarted server may have promised a leader, just before crashing, not to vote for
+    // anyone else for an election timeout; it keeps that promise (which lease reads rely on).
+    if (info.recovered) this.lastLeaderContact = this.env.now();
+    this.resetElectionDeadline();
+    this.env.setTimer(this.electionDeadline - this.env.now(), 'election');
+    if (this.mutants.noSyncBeforeAck) this.armLazySync();
+  }
+
+  onTimer(name: string, data: Json | undefined): void {
+    switch (name) {
+      case 'election':
+        return this.electionTick();
+      case 'heartbeat':
+        if (this.roleNow === 'leader' && (data as { term: number }).term === this.currentTerm) {
+          this.heartbeatTick();
+          this.heartbeatTimer = this.env.setTimer(this.timing.heartbeatMs, 'heartbeat', data);
+        }
+        return;
+      case 'lazy-sync':
+        this.lazySyncArmed = false;
+        this.env.storage.sync(() => {});
+        this.armLazySync();
+        return;
+    }
+  }
+
+  onMessage(from: NodeId, msg: RaftMsg): void {
+    switch (msg.type) {
+      case 'pre-vote':
+        return this.onPreVote(from, msg);
+      case 'pre-vote-resp':
+        return this.onPreVoteResp(from, msg);
+      case 'vote':
+        return this.onVote(from, msg);
+      case 'vote-resp':
+        return this.onVoteResp(from, msg);
+      case 'append':
+        return this.onAppend(from, msg);
+      case 'append-resp':
+        return this.onAppendResp(from, msg);
+      case 'heartbeat':
+        return this.onHeartbeat(from, msg);
+      case 'heartbeat-resp':
+        return this.onHeartbeatResp(from, msg);
+      case 'snapshot':
+        return this.onSnapshot(from, msg);
+      case 'snapshot-resp':
+        return this.onSnapshotResp(from, msg);
+      case 'timeout-now':
+        if (msg.term === this.currentTerm && this.roleNow !== 'leader') this.campaign(true);
+        return;
+    }
+  }
+
+  // ---- durability ---------------------------------------------------------------------------
+
+  /** Runs `then` once every write issued so far is durable. */
+  private durable(then: () => void): void {
+    if (this.env.storage.unsyncedWrites === 0) then();
+    else this.env.storage.sync(then);
+  }
+
+  /** Like `durable`, except in the no-sync-before-ack mutant, which answers at once. */
+  private durableForAck(then: () => void): void {
+    if (this.mutants.noSyncBeforeAck) then();
+    else this.durable(then);
+  }
+
+  private armLazySync(): void {
+    if (this.lazySyncArmed) return;
+    this.lazySyncArmed = true;
+    this.env.setTimer(LAZY_SYNC_MS, 'lazy-sync');
+  }
+
+  private persistHardState(): void {
+    const vote = this.mutants.voteNotDurable ? null : this.vote;
+    this.env.storage.put(HARD_STATE_KEY, { term: this.currentTerm, vote });
+  }
+
+  // ---- elections ----------------------------------------------------------------------------
+
+  private resetElectionDeadline(): void {
+    this.electionDeadline = this.env.now() + electionTimeout(this.timing, this.env.random);
+  }
+
+  /** Time since this server last heard from a leader, on its own clock (never negative). */
+  private sinceLeaderContact(): number {
+    const now = this.env.now();
+    // A clock stepped backwards: restart the count rather than stay sticky for the jump.
+    if (now < this.lastLeaderContact) this.lastLeaderContact = now;
+    return now - this.lastLeaderContact;
+  }
+
+  /** Leader stickiness (§4.2.3): refuse to help depose a leader heard from recently. */
+  private leaderIsAlive(): boolean {
+    if (this.roleNow === 'leader') return true;
+    return this.sinceLeaderContact() < this.timing.electionMinMs;
+  }
+
+  private electionTick(): void {
+    const now = this.env.now();
+    let next: number;
+    if (this.roleNow === 'leader') {
+      this.checkQuorum();
+      next = this.timing.electionMinMs;
+    } else if (now >= this.electionDeadline) {
+      this.resetElectionDeadline();
+      if (isVoter(this.configNow, this.env.id)) this.campaign(false);
+      next = this.electionDeadline - now;
+    } else {
+      if (this.electionDeadline - now > this.timing.electionMaxMs) this.resetElectionDeadline();
+      next = this.electionDeadline - now;
+    }
+    // At least 1 ms: a deadline a rounding error away would re-fire at the same virtual instant.
+    this.env.setTimer(Math.max(1, next), 'election');
+  }
+
+  /**
+   * Starts a pre-vote, or (after winning one, or when a leader hands over with TimeoutNow) a
+   * real election in the next term.
+   */
+  private campaign(real: boolean, transfer = real): void {
+    if (!isVoter(this.configNow, this.env.id)) return;
+    this.votes.clear();
+    this.votes.grant(this.env.id);
+    this.resetElectionDeadline();
+    const lastIndex = this.log.lastIndex();
+    const lastTerm = this.log.lastTerm();
+    if (!real) {
+      if (this.roleNow === 'leader') return;
+      this.roleNow = 'pre-candidate';
+      if (this.wonVotes()) return this.campaign(true, false);
+      const msg: RaftMsg = { type: 'pre-vote', term: this.currentTerm + 1, lastIndex, lastTerm };
+      for (const v of this.configNow.voters) if (v !== this.env.id) this.env.send(v, msg);
+      return;
+    }
+    if (this.roleNow === 'leader') this.stepDown();
+    this.currentTerm++;
+    this.vote = this.env.id;
+    this.leaderId = null;
+    this.roleNow = 'candidate';
+    this.persistHardState();
+    this.env.metric('elections');
+    const term = this.currentTerm;
+    this.durable(() => {
+      if (this.roleNow !== 'candidate' || this.currentTerm !== term) return;
+      if (this.wonVotes()) return this.becomeLeader();
+      const msg: RaftMsg = { type: 'vote', term, lastIndex, lastTerm, transfer };
+      for (const v of this.configNow.voters) if (v !== this.env.id) this.env.send(v, msg);
+    });
+  }
+
+  private wonVotes(): boolean {
+    return hasQuorum(this.configNow, (id) => this.votes.has(id));
+  }
+
+  private canGrant(lastTerm: number, lastIndex: number): boolean {
+    return logUpToDate(lastTerm, lastIndex, this.log.lastTerm(), this.log.lastIndex());
+  }
+
+  private onPreVote(from: NodeId, m: Extract<RaftMsg, { type: 'pre-vote' }>): void {
+    const granted =
+      m.term > this.currentTerm && !this.leaderIsAlive() && this.canGrant(m.lastTerm, m.lastIndex);
+    this.env.send(from, {
+      type: 'pre-vote-resp',
+      term: granted ? m.term : this.currentTerm,
+      granted,
+    });
+  }
+
+  private onPreVoteResp(from: NodeId, m: Extract<RaftMsg, { type: 'pre-vote-resp' }>): void {
+    if (!m.granted) {
+      if (m.term > this.currentTerm) this.becomeFollower(m.term, null);
+      return;
+    }
+    if (this.roleNow !== 'pre-candidate' || m.term !== this.currentTerm + 1) return;
+    this.votes.grant(from);
+    if (this.wonVotes()) this.campaign(true, false);
+  }
+
+  private onVote(from: NodeId, m: Extract<RaftMsg, { type: 'vote' }>): void {
+    if (m.term < this.currentTerm) {
+      this.env.send(from, { type: 'vote-resp', term: this.currentTerm, granted: false });
+      return;
+    }
+    if (m.term > this.currentTerm) {
+      // §4.2.3: a server that hears from its leader ignores disruptive vote requests, without
+      // even adopting their term — unless the leader itself asked for the election.
+      if (!m.transfer && this.leaderIsAlive()) return;
+      this.becomeFollower(m.term, null);
+    }
+    const granted =
+      (this.vote === null || this.vote === from) && this.canGrant(m.lastTerm, m.lastIndex);
+    if (granted) {
+      this.vote = from;
+      this.persistHardState();
+      this.resetElectionDeadline();
+    }
+    const term = this.currentTerm;
+    this.durable(() => this.env.send(from, { type: 'vote-resp', term, granted }));
+  }
+
+  private onVoteResp(from: NodeId, m: Extract<RaftMsg, { type: 'vote-resp' }>): void {
+    if (m.term > this.currentTerm) return this.becomeFollower(m.term, null);
+    if (this.roleNow !== 'candidate' || m.term !== this.currentTerm || !m.granted) return;
+    this.votes.grant(from);
+    if (this.wonVotes()) this.becomeLeader();
+  }
+
+  /** Follows `leader` (or nobody yet) in `term`, adopting the term if it is newer. */
+  private becomeFollower(term: number, leader: NodeId | null): void {
+    if (term > this.currentTerm) {
+      this.currentTerm = term;
+      this.vote = null;
+      this.persistHardState();
+      this.leaderId = null;
+    }
+    if (this.roleNow === 'leader') this.stepDown();
+    if (this.roleNow !== 'follower') this.resetElectionDeadline();
+    this.roleNow = 'follower';
+    if (leader !== null) this.leaderId = leader;
+  }
+
+  private becomeLeader(): void {
+    this.roleNow = 'leader';
+    this.leaderId = this.env.id;
+    this.recorder?.leader(this.currentTerm, this.env.id, this.log);
+    this.env.metric('leader-changes');
+    this.env.log('became leader', { term: this.currentTerm });
+    this.progress.clear();
+    this.senders.clear();
+    this.selfMatch = 0;
+    this.syncProgress();
+    if (this.heartbeatTimer !== null) this.env.cancelTimer(this.heartbeatTimer);
+    this.heartbeatTimer = this.env.setTimer(this.timing.heartbeatMs, 'heartbeat', {
+      term: this.currentTerm,
+    });
+    // §6.4 / §3.6.2: a no-op of the new term commits everything before it and lets ReadIndex
+    // know the commit index is current. (The commit-old-term mutant leaves it out, as in the
+    // paper's Figure 8: shipped in the same batch as the old entries, the no-op would reach a
+    // majority with them and hide the broken rule.)
+    if (!this.mutants.commitOldTerm) this.appendAsLeader({ term: this.currentTerm, kind: 'noop' });
+    else for (const pr of this.progress.values()) this.sendAppends(pr);
+  }
+
+  /** Leaves leadership: answers everyone waiting on it, as best it can. */
+  private stepDown(): void {
+    this.roleNow = 'follower';
+    this.leaderId = null;
+    if (this.heartbeatTimer !== null) this.env.cancelTimer(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    this.progress.clear();
+    this.senders.clear();
+    this.proposedAt.clear();
+    // Writes may yet commit under the next leader: their fate is unknown.
+    const unknown: ClientReply = { ok: false, error: 'leadership lost', definite: false };
+    for (const w of this.waiters.values()) for (const r of w.requests) this.env.reply(r, unknown);
+    this.waiters.clear();
+    for (const rs of this.configWaiters.values()) for (const r of rs) this.env.reply(r, unknown);
+    this.configWaiters.clear();
+    if (this.promotion !== null)
+      for (const r of this.promotion.requests) this.env.reply(r, unknown);
+    this.promotion = null;
+    // Reads and transfers changed nothing: they failed definitely.
+    for (const r of this.reads.drain()) this.replyNotLeader(r.request);
+    for (const r of this.earlyReads) this.replyNotLeader(r.request);
+    this.earlyReads = [];
+    if (this.transfer !== null) for (const r of this.transfer.requests) this.replyNotLeader(r);
+    this.transfer = null;
+  }
+
+  /** True when this leader heard from a majority within the minimum election timeout. */
+  private hearsQuorum(): boolean {
+    const since = this.env.now() - this.timing.electionMinMs;
+    return hasQuorum(
+      this.configNow,
+      (id) => id === this.env.id || (this.progress.get(id)?.lastHeardAt ?? -Infinity) >= since,
+    );
+  }
+
+  /** Check-quorum (§6.2): a leader that has not heard from a majority lately steps down. */
+  private checkQuorum(): void {
+    const since = this.env.now() - this.timing.electionMaxMs;
+    const ok = hasQuorum(
+      this.configNow,
+      (id) => id === this.env.id || (this.progress.get(id)?.lastHeardAt ?? -Infinity) >= since,
+    );
+    if (!ok) {
+      this.env.log('check-quorum failed: stepping down', { term: this.currentTerm });
+      this.becomeFollower(this.currentTerm, null);
+    }
+  }
+
+  // ---- replication: leader ------------------------------------------------------------------
+
+  /** Keeps one Progress per replication target of the current membership. */
+  private syncProgress(): void {
+    const targets = replicationTargets(this.configNow, this.env.id);
+    const now = this.env.now();
+    for (const t of targets) {
+      if (!this.progress.has(t)) this.progress.set(t, new Progress(t, this.log.lastIndex(), now));
+    }
+    for (const id of [...this.progress.keys()]) {
+      if (!targets.includes(id)) {
+        this.progress.delete(id);
+        this.senders.delete(id);
+      }
+    }
+  }
+
+  /** Appends one entry to the leader's log and starts replicating it. */
+  private appendAsLeader(entry: Entry): number {
+    this.log.append([entry]);
+    const index = this.log.lastIndex();
+    this.proposedAt.set(index, this.env.now());
+    if (entry.kind === 'config') {
+      this.configNow = entry.config;
+      this.syncProgress();
+    }
+    const term = this.currentTerm;
+    const counted = (): void => {
+      if (this.roleNow !== 'leader' || this.currentTerm !== term) return;
+      if (index > this.selfMatch) this.selfMatch = index;
+      this.maybeCommit();
+    };
+    if (this.mutants.noSyncBeforeAck) counted();
+    else this.env.storage.sync(counted);
+    for (const pr of this.progress.values()) this.sendAppends(pr);
+    return index;
+  }
+
+  /** Sends as many appends to `pr` as its state and window allow. */
+  private sendAppends(pr: Progress): void {
+    const last = this.log.lastIndex();
+    while (pr.canSend() && (pr.state === 'probe' || pr.next <= last)) {
+      if (!this.sendAppend(pr)) return;
+    }
+  }
+
+  private sendAppend(pr: Progress): boolean {
+    if (pr.next <= this.log.snapshotIndex) {
+      this.startSnapshot(pr);
+      return false;
+    }
+    const prevIndex = pr.next - 1;
+    const last = Math.min(this.log.lastIndex(), pr.next + MAX_BATCH - 1);
+    const entries = pr.next <= last ? this.log.slice(pr.next, last) : [];
+    this.env.send(pr.id, {
+      type: 'append',
+      term: this.currentTerm,
+      prevIndex,
+      prevTerm: this.log.term(prevIndex) as number,
+      entries,
+      commit: this.commit,
+      round: this.reads.round,
+    });
+    pr.sent(last);
+    return true;
+  }
+
+  private startSnapshot(pr: Progress): void {
+    const snap = this.log.snapshot() as Snapshot;
+    const sender = new SnapshotSender(snap, JSON.stringify(snap.data));
+    this.senders.set(pr.id, sender);
+    pr.becomeSnapshot();
+    this.sendSnapshotChunk(pr.id, sender);
+  }
+
+  private sendSnapshotChunk(to: NodeId, sender: SnapshotSender): void {
+    const c = sender.chunk(this.chunkSize);
+    sender.sentAt = this.env.now();
+    this.env.send(to, {
+      type: 'snapshot',
+      term: this.currentTerm,
+      index: sender.snapshot.index,
+      snapTerm: sender.snapshot.term,
+      config: sender.snapshot.config,
+      offset: c.offset,
+      chunk: c.chunk,
+      done: c.done,
+      round: this.reads.round,
+    });
+  }
+
+  private heartbeatTick(): void {
+    const now = this.env.now();
+    this.reads.start(now);
+    const stalled = 2 * this.timing.heartbeatMs;
+    for (const pr of this.progress.values()) {
+      this.env.send(pr.id, {
+        type: 'heartbeat',
+        term: this.currentTerm,
+        commit: Math.min(pr.match, this.commit),
+        round: this.reads.round,
+      });
+      const sender = this.senders.get(pr.id);
+      if (pr.state === 'snapshot' && sender !== undefined && now - sender.sentAt > stalled) {
+        this.sendSnapshotChunk(pr.id, sender);
+      } else if (
+        pr.state === 'replicate' &&
+        pr.match < this.log.lastIndex() &&
+        now - pr.lastAckAt > stalled
+      ) {
+        // An append or its answer was lost: the pipeline will not drain by itself.
+        pr.becomeProbe();
+        this.sendAppends(pr);
+      }
+    }
+    this.confirmReads();
+    if (this.transfer !== null && now > this.transfer.until) {
+      for (const r of this.transfer.requests) {
+        this.env.reply(r, { ok: false, error: 'leadership transfer timed out', definite: true });
+      }
+      this.transfer = null;
+    }
+    this.maybePromote();
+  }
+
+  private onAppendResp(from: NodeId, m: Extract<RaftMsg, { type: 'append-resp' }>): void {
+    if (m.term > this.currentTerm) return this.becomeFollower(m.term, null);
+    if (this.roleNow !== 'leader' || m.term !== this.currentTerm) return;
+    const pr = this.progress.get(from);
+    if (pr === undefined) return;
+    const now = this.env.now();
+    pr.lastHeardAt = now;
+    if (m.success) {
+      if (pr.acknowledged(m.match, now)) {
+        this.maybeCommit();
+        this.maybePromote();
+        this.maybeFinishTransfer();
+      }
+      this.sendAppends(pr);
+    } else {
+      const retry = retryIndex(m.hintIndex, m.hintTerm, (t) => this.log.lastIndexOfTerm(t));
+      if (pr.rejected(m.rejected, retry)) this.sendAppends(pr);
+    }
+    this.ackRound(pr, m.round);
+  }
+
+  private onHeartbeatResp(from: NodeId, m: Extract<RaftMsg, { type: 'heartbeat-resp' }>): void {
+    if (m.term > this.currentTerm) return this.becomeFollower(m.term, null);
+    if (this.roleNow !== 'leader' || m.term !== this.currentTerm) return;
+    const pr = this.progress.get(from);
+    if (pr === undefined) return;
+    pr.lastHeardAt = this.env.now();
+    if (pr.state === 'probe') pr.probeSent = false;
+    if (pr.match < this.log.lastIndex()) this.sendAppends(pr);
+    this.ackRound(pr, m.round);
+  }
+
+  private onSnapshotResp(from: NodeId, m: Extract<RaftMsg, { type: 'snapshot-resp' }>): void {
+    if (m.term > this.currentTerm) return this.becomeFollower(m.term, null);
+    if (this.roleNow !== 'leader' || m.term !== this.currentTerm) return;
+    const pr = this.progress.get(from);
+    if (pr === undefined) return;
+    const now = this.env.now();
+    pr.lastHeardAt = now;
+    const sender = this.senders.get(from);
+    if (m.installed) {
+      this.senders.delete(from);
+      if (pr.state === 'snapshot') pr.becomeProbe();
+      if (pr.acknowledged(m.index, now)) {
+        this.maybeCommit();
+        this.maybePromote();
+      }
+      this.sendAppends(pr);
+    } else if (sender !== undefined && m.index === sender.snapshot.index) {
+      sender.acked = m.received;
+      this.sendSnapshotChunk(from, sender);
+    }
+    this.ackRound(pr, m.round);
+  }
+
+  /** The commitment rule, then applying what it commits. */
+  private maybeCommit(): void {
+    if (this.roleNow !== 'leader') return;
+    const next = commitCandidate(
+      this.configNow,
+      (id) => (id === this.env.id ? this.selfMatch : (this.progress.get(id)?.match ?? 0)),
+      (i) => this.log.term(i),
+      this.currentTerm,
+      this.commit,
+      this.mutants.commitOldTerm,
+    );
+    if (next <= this.commit) return;
+    const now = this.env.now();
+    for (let i = this.commit + 1; i <= next; i++) {
+      const at = this.proposedAt.get(i);
+      if (at !== undefined) {
+        this.env.metric('commit-latency', now - at);
+        this.proposedAt.delete(i);
+      }
+    }
+    this.commit = next;
+    this.applyCommitted();
+  }
+
+  // ---- replication: follower ----------------------------------------------------------------
+
+  /** Common to every message from a leader of a current or newer term. */
+  private heardFromLeader(from: NodeId, term: number): void {
+    this.becomeFollower(term, from);
+    this.leaderId = from;
+    this.lastLeaderContact = this.env.now();
+    this.resetElectionDeadline();
+  }
+
+  private onAppend(from: NodeId, m: Extract<RaftMsg, { type: 'append' }>): void {
+    const reject = (hintIndex: number, hintTerm: number): void =>
+      this.env.send(from, {
+        type: 'append-resp',
+        term: this.currentTerm,
+        success: false,
+        match: 0,
+        rejected: m.prevIndex,
+        hintIndex,
+        hintTerm,
+        round: m.round,
+      });
+    if (m.term < this.currentTerm) return reject(0, 0);
+    this.heardFromLeader(from, m.term);
+    let prevIndex = m.prevIndex;
+    let entries = m.entries;
+    const base = this.log.snapshotIndex;
+    if (prevIndex < base) {
+      // Entries through the snapshot are committed, so they match the leader's.
+      const skip = Math.min(base - prevIndex, entries.length);
+      entries = entries.slice(skip);
+      prevIndex += skip;
+      if (prevIndex < base) return this.ackAppend(from, m.prevIndex + m.entries.length, m);
+    } else {
+      const t = this.log.term(prevIndex);
+      if (t === undefined) return reject(this.log.lastIndex() + 1, 0);
+      if (t !== m.prevTerm) {
+        this.durable(() => reject(this.log.firstIndexOfTerm(prevIndex), t));
+        return;
+      }
+    }
+    let configChanged = false;
+    for (let i = 0; i < entries.length; i++) {
+      const index = prevIndex + 1 + i;
+      const e = entries[i] as Entry;
+      const mine = this.log.term(index);
+      if (mine === e.term) continue;
+      if (mine !== undefined) {
+        if (index <= this.commit) {
+          throw new Error(`${this.env.id}: append would overwrite committed entry ${index}`);
+        }
+        this.log.truncateAfter(index - 1);
+        configChanged = true;
+      }
+      const rest = entries.slice(i);
+      this.log.append(rest);
+      if (rest.some((x) => x.kind === 'config')) configChanged = true;
+      break;
+    }
+    if (configChanged) this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
+    const match = prevIndex + entries.length;
+    this.advanceFollowerCommit(Math.min(m.commit, match));
+    this.ackAppend(from, match, m);
+  }
+
+  private ackAppend(from: NodeId, match: number, m: { round: number }): void {
+    const term = this.currentTerm;
+    const ack = (): void =>
+      this.env.send(from, {
+        type: 'append-resp',
+        term,
+        success: true,
+        match,
+        rejected: 0,
+        hintIndex: 0,
+        hintTerm: 0,
+        round: m.round,
+      });
+    this.durableForAck(ack);
+  }
+
+  private advanceFollowerCommit(to: number): void {
+    const target = Math.min(to, this.log.lastIndex());
+    if (target <= this.commit) return;
+    this.commit = target;
+    this.applyCommitted();
+  }
+
+  private onHeartbeat(from: NodeId, m: Extract<RaftMsg, { type: 'heartbeat' }>): void {
+    if (m.term < this.currentTerm) {
+      this.env.send(from, { type: 'heartbeat-resp', term: this.currentTerm, round: m.round });
+      return;
+    }
+    this.heardFromLeader(from, m.term);
+    this.advanceFollowerCommit(m.commit);
+    const term = this.currentTerm;
+    this.durable(() => this.env.send(from, { type: 'heartbeat-resp', term, round: m.round }));
+  }
+
+  private onSnapshot(from: NodeId, m: Extract<RaftMsg, { type: 'snapshot' }>): void {
+    const answer = (installed: boolean, received: number): void => {
+      const term = this.currentTerm;
+      this.durable(() =>
+        this.env.send(from, {
+          type: 'snapshot-resp',
+          term,
+          index: m.index,
+          received,
+          installed,
+          round: m.round,
+        }),
+      );
+    };
+    if (m.term < this.currentTerm) return answer(false, 0);
+    this.heardFromLeader(from, m.term);
+    if (m.index <= this.commit) {
+      // Everything the snapshot holds is already committed here, hence identical.
+      this.receiver.reset();
+      return answer(true, 0);
+    }
+    const snap = this.receiver.take(
+      m.term,
+      m.index,
+      m.snapTerm,
+      m.config,
+      m.offset,
+      m.chunk,
+      m.done,
+    );
+    if (snap === null) return answer(false, this.receiver.received);
+    this.log.install(snap);
+    this.sm.restore(snap.data);
+    this.commit = this.applied = snap.index;
+    this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
+    answer(true, 0);
+  }
+
+  // ---- applying -----------------------------------------------------------------------------
+
+  private applyCommitted(): void {
+    while (this.applied < this.commit) {
+      const index = ++this.applied;
+      const e = this.log.entry(index) as Entry;
+      this.recorder?.apply(this.env.id, index, e);
+      if (e.kind === 'command') {
+        const result = this.sm.apply(e.command);
+        const key = `${e.command.client}/${e.command.seq}`;
+        const w = this.waiters.get(key);
+        if (w !== undefined) {
+          this.waiters.delete(key);
+          for (const r of w.requests) this.env.reply(r, { ok: true, value: result });
+        }
+      } else if (e.kind === 'config') {
+        this.configCommitted(index, e.config);
+      }
+    }
+    if (this.roleNow === 'leader') {
+      if (this.earlyReads.length > 0 && this.committedInTerm()) this.releaseEarlyReads();
+      this.serveReads();
+    }
+    this.maybeSnapshot();
+  }
+
+  /** True once this leader has committed an entry of its own term (§6.4). */
+  private committedInTerm(): boolean {
+    return this.log.term(this.commit) === this.currentTerm;
+  }
+
+  private maybeSnapshot(): void {
+    if (this.applied - this.log.snapshotIndex < this.snapshotEvery) return;
+    const index = this.applied;
+    this.log.compact({
+      index,
+      term: this.log.term(index) as number,
+      config: this.log.configAt(index, this.initial),
+      data: this.sm.snapshot(),
+    });
+  }
+
+  // ---- clients ------------------------------------------------------------------------------
+
+  private replyNotLeader(request: RequestId): void {
+    const reply: ClientReply =
+      this.leaderId !== null && this.leaderId !== this.env.id
+        ? { ok: false, error: 'not leader', definite: true, leader: this.leaderId }
+        : { ok: false, error: 'not leader', definite: true };
+    this.env.reply(request, reply);
+  }
+
+  onClientRequest(request: ClientRequest): void {
+    const op = request.op;
+    if (isAdminOp(op)) return this.onAdmin(request.id, op);
+    if (!this.sm.valid(op)) {
+      this.env.reply(request.id, { ok: false, error: 'malformed operation', definite: true });
+      return;
+    }
+    const read = this.sm.isRead(op);
+    if (read && this.mutants.readFromFollower && this.roleNow !== 'leader') {
+      this.env.reply(request.id, { ok: true, value: this.sm.read(op) });
+      return;
+    }
+    if (this.roleNow !== 'leader') return this.replyNotLeader(request.id);
+    if (!this.hearsQuorum()) {
+      // A leader cut off from its majority would only sit on the request until check-quorum
+      // deposes it, leaving the client unsure; refusing before logging anything is definite.
+      this.env.reply(request.id, { ok: false, error: 'leader lost its quorum', definite: true });
+      return;
+    }
+    if (read) return this.onRead(request.id, op);
+    if (this.transfer !== null) {
+      // §3.10: the old leader stops accepting new work while it hands over.
+      this.env.reply(request.id, {
+        ok: false,
+        error: 'leadership transfer in progress',
+        definite: true,
+        leader: this.transfer.target,
+      });
+      return;
+    }
+    const recalled = this.sm.recall(request.client, request.seq);
+    if (recalled !== undefined) {
+      this.env.reply(request.id, { ok: true, value: recalled.result });
+      return;
+    }
+    const key = `${request.client}/${request.seq}`;
+    const w = this.waiters.get(key);
+    if (w !== undefined) {
+      w.requests.push(request.id);
+      return;
+    }
+    this.waiters.set(key, { requests: [request.id] });
+    this.appendAsLeader({
+      term: this.currentTerm,
+      kind: 'command',
+      command: { client: request.client, seq: request.seq, op },
+    });
+  }
+
+  private onRead(request: RequestId, query: Json): void {
+    if (!this.committedInTerm()) {
+      this.earlyReads.push({ request, query });
+      return;
+    }
+    this.startRead(request, query);
+  }
+
+  private startRead(request: RequestId, query: Json): void {
+    const now = this.env.now();
+    if (
+      this.readMode === 'lease' &&
+      this.reads.leaseValid(now, leaseDuration(this.timing.electionMinMs, this.driftBound))
+    ) {
+      this.reads.addConfirmed(request, query, this.commit);
+      this.serveReads();
+      return;
+    }
+    if (this.reads.add(request, query, this.commit)) this.startReadRound();
+  }
+
+  private releaseEarlyReads(): void {
+    const early = this.earlyReads;
+    this.earlyReads = [];
+    for (const r of early) this.startRead(r.request, r.query);
+  }
+
+  /** Starts a read round now: a heartbeat to every follower carries it. */
+  private startReadRound(): void {
+    this.reads.start(this.env.now());
+    for (const pr of this.progress.values()) {
+      this.env.send(pr.id, {
+        type: 'heartbeat',
+        term: this.currentTerm,
+        commit: Math.min(pr.match, this.commit),
+        round: this.reads.round,
+      });
+    }
+    this.confirmReads();
+  }
+
+  private ackRound(pr: Progress, round: number): void {
+    if (round <= pr.round) return;
+    pr.round = round;
+    this.confirmReads();
+  }
+
+  /** Confirms every read round a majority has echoed, then answers what it can. */
+  private confirmReads(): void {
+    if (this.roleNow !== 'leader') return;
+    const round = quorumMatch(this.configNow, (id) =>
+      id === this.env.id ? this.reads.round : (this.progress.get(id)?.round ?? 0),
+    );
+    if (this.reads.confirm(round)) this.startReadRound();
+    this.serveReads();
+  }
+
+  private serveReads(): void {
+    for (const r of this.reads.takeReady(this.applied)) {
+      this.env.reply(r.request, { ok: true, value: this.sm.read(r.query) });
+    }
+  }
+
+  // ---- membership and leadership transfer ---------------------------------------------------
+
+  private onAdmin(request: RequestId, op: AdminOp): void {
+    if (this.roleNow !== 'leader') return this.replyNotLeader(request);
+    const fail = (error: string): void =>
+      this.env.reply(request, { ok: false, error, definite: true });
+    if (op.f === 'transfer-leader') {
+      if (op.node === this.env.id) return this.env.reply(request, { ok: true, value: op.node });
+      if (!isVoter(this.configNow, op.node)) return fail(`${op.node} is not a voter`);
+      if (this.transfer !== null) return fail('leadership transfer in progress');
+      this.transfer = {
+        target: op.node,
+        until: this.env.now() + this.timing.electionMaxMs,
+        requests: [request],
+      };
+      const pr = this.progress.get(op.node);
+      if (pr !== undefined) this.sendAppends(pr);
+      this.maybeFinishTransfer();
+      return;
+    }
+    // One change at a time, and only once this leader has committed an entry of its term.
+    if (!this.committedInTerm()) return fail('leader has not committed in its term yet');
+    if (this.log.configIndex() > this.commit || this.promotion !== null) {
+      return fail('configuration change in progress');
+    }
+    if (op.f === 'add-server' && !isVoter(this.configNow, op.node)) {
+      // §4.2.1: add as a learner first; promote once it has caught up (maybePromote).
+      if (!this.configNow.learners.includes(op.node)) {
+        const learner = changeMembership(this.env.cluster, this.configNow, {
+          f: 'add-learner',
+          node: op.node,
+        });
+        if (typeof learner === 'string') return fail(learner);
+        this.appendAsLeader({ term: this.currentTerm, kind: 'config', config: learner });
+      }
+      this.promotion = { node: op.node, requests: [request] };
+      return;
+    }
+    const next = changeMembership(this.env.cluster, this.configNow, op);
+    if (typeof next === 'string') return fail(next);
+    const index = this.appendAsLeader({ term: this.currentTerm, kind: 'config', config: next });
+    this.configWaiters.set(index, [request]);
+  }
+
+  /** Promotes a learner that has caught up, once no other change is uncommitted. */
+  private maybePromote(): void {
+    const p = this.promotion;
+    if (p === null || this.roleNow !== 'leader') return;
+    if (this.log.configIndex() > this.commit) return;
+    const pr = this.progress.get(p.node);
+    if (pr === undefined || pr.match + CATCH_UP_MARGIN < this.log.lastIndex()) return;
+    const next = changeMembership(this.env.cluster, this.configNow, {
+      f: 'add-server',
+      node: p.node,
+    });
+    this.promotion = null;
+    if (typeof next === 'string') {
+      for (const r of p.requests) this.env.reply(r, { ok: false, error: next, definite: true });
+      return;
+    }
+    const index = this.appendAsLeader({ term: this.currentTerm, kind: 'config', config: next });
+    this.configWaiters.set(index, p.requests);
+  }
+
+  private configCommitted(index: number, config: Membership): void {
+    const waiting = this.configWaiters.get(index);
+    if (waiting !== undefined) {
+      this.configWaiters.delete(index);
+      const value = { voters: [...config.voters], learners: [...config.learners] };
+      for (const r of waiting) this.env.reply(r, { ok: true, value });
+    }
+    // §4.2.2: a leader removed from the cluster manages it until the removal commits, then
+    // steps down; the remaining servers elect a new leader among themselves.
+    if (this.roleNow === 'leader' && !isVoter(this.configNow, this.env.id)) {
+      this.env.log('removed from the cluster: stepping down', { term: this.currentTerm });
+      this.becomeFollower(this.currentTerm, null);
+    }
+  }
+
+  /** §3.10: once the target's log is complete, tell it to start an election at once. */
+  private maybeFinishTransfer(): void {
+    const t = this.transfer;
+    if (t === null || this.roleNow !== 'leader') return;
+    const pr = this.progress.get(t.target);
+    if (pr === undefined || pr.match < this.log.lastIndex()) return;
+    this.env.send(t.target, { type: 'timeout-now', term: this.currentTerm });
+    for (const r of t.requests) this.env.reply(r, { ok: true, value: t.target });
+    t.requests.length = 0;
+  }
+}

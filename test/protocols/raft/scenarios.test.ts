@@ -1,0 +1,291 @@
+/**
+ * Raft scenarios that read like the dissertation, driven through the simulator directly.
+ * Every cluster checks the safety invariants on every step (Cluster wires checkInvariants).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { NodeId } from '../../../src/core/node.js';
+import { Cluster } from './helpers.js';
+
+test('§3.4 election: one leader emerges, counted by the election metrics', () => {
+  const c = new Cluster();
+  const leader = c.awaitLeader();
+  const term = c.raft(leader).term;
+  for (const n of c.live()) {
+    assert.equal(n.term, term);
+    if (n !== c.raft(leader)) assert.equal(n.role, 'follower');
+  }
+  c.sim.runUntil(c.sim.now + 1000);
+  assert.deepEqual(c.leaders(), [leader], 'a healthy leader keeps its place');
+  assert.equal(c.raft(leader).term, term);
+  assert.ok((c.sim.metrics.get('elections') ?? []).length >= 1);
+  assert.equal((c.sim.metrics.get('leader-changes') ?? []).length, 1);
+  c.assertNoViolation();
+});
+
+test('writes commit on a majority, reads see them, and range reads by prefix', () => {
+  const c = new Cluster();
+  c.awaitLeader();
+  c.write({ f: 'put', key: 'user/1', value: 'ada' });
+  c.write({ f: 'put', key: 'user/2', value: 'bob' });
+  c.write({ f: 'append', key: 'user/2', value: '!' });
+  c.write({ f: 'put', key: 'zeta', value: 'z' });
+  assert.equal(c.write({ f: 'cas', key: 'zeta', value: ['z', 'y'] }), true);
+  assert.equal(c.write({ f: 'cas', key: 'zeta', value: ['z', 'x'] }), false);
+  c.write({ f: 'delete', key: 'user/1' });
+  assert.equal(c.write({ f: 'get', key: 'zeta' }), 'y');
+  c.write({ f: 'put', key: 'user/3', value: 'cy' });
+  assert.deepEqual(c.write({ f: 'range', prefix: 'user/' }), [
+    ['user/2', 'bob!'],
+    ['user/3', 'cy'],
+  ]);
+  c.sim.runUntil(c.sim.now + 200);
+  const commits = new Set(c.live().map((n) => n.commitIndex));
+  assert.equal(commits.size, 1, 'heartbeats spread the commit index to every follower');
+  assert.ok((c.sim.metrics.get('commit-latency') ?? []).length >= 7);
+  c.assertNoViolation();
+});
+
+test('a follower answers "not leader" with a hint; malformed ops are refused', () => {
+  const c = new Cluster();
+  const leader = c.awaitLeader();
+  c.sim.runUntil(c.sim.now + 100);
+  const follower = c.ids.find((id) => id !== leader) as NodeId;
+  const r = c.call(follower, { f: 'put', key: 'k', value: 'v' });
+  assert.deepEqual(r, { ok: false, error: 'not leader', definite: true, leader });
+  const bad = c.call(leader, { f: 'explode', key: 'k' });
+  assert.deepEqual(bad, { ok: false, error: 'malformed operation', definite: true });
+});
+
+test('§3.4 split votes: no majority, no leader and (thanks to pre-vote) no term inflation', () => {
+  const c = new Cluster({ nodes: 4 });
+  c.isolate(['n1', 'n2']);
+  c.sim.runUntil(2000);
+  assert.deepEqual(c.leaders(), []);
+  for (const n of c.live()) assert.equal(n.term, 0, 'pre-votes never won, terms stay put');
+  c.sim.heal();
+  c.awaitLeader(2000);
+  c.assertNoViolation();
+});
+
+test('§6.2 partitioned leader: the majority elects anew, the old leader steps down', () => {
+  const c = new Cluster();
+  const old = c.awaitLeader();
+  c.write({ f: 'put', key: 'a', value: '1' });
+  const oldTerm = c.raft(old).term;
+  c.isolate([old]);
+  c.sim.runUntil(c.sim.now + 600);
+  const others = c.ids.filter((id) => id !== old);
+  const fresh = c.awaitLeader(2000, others);
+  assert.ok(c.raft(fresh).term > oldTerm);
+  assert.notEqual(c.raft(old).role, 'leader', 'check-quorum deposed the isolated leader');
+  const refused = c.call(old, { f: 'put', key: 'a', value: 'stale' });
+  assert.equal(refused?.ok, false);
+  c.write({ f: 'put', key: 'a', value: '2' });
+  c.sim.heal();
+  c.sim.runUntil(c.sim.now + 500);
+  assert.equal(c.raft(old).leader, fresh);
+  assert.equal(c.write({ f: 'get', key: 'a' }), '2');
+  c.assertNoViolation();
+});
+
+test('§9.6 pre-vote: a server rejoining from a partition does not depose a healthy leader', () => {
+  const c = new Cluster();
+  const leader = c.awaitLeader();
+  const term = c.raft(leader).term;
+  const loner = c.ids.find((id) => id !== leader) as NodeId;
+  c.isolate([loner]);
+  c.sim.runUntil(c.sim.now + 3000);
+  assert.equal(c.raft(loner).term, term, 'the loner never won a pre-vote, so kept its term');
+  c.sim.heal();
+  c.sim.runUntil(c.sim.now + 1000);
+  assert.deepEqual(c.leaders(), [leader]);
+  assert.equal(c.raft(leader).term, term);
+  c.assertNoViolation();
+});
+
+test('§3.5 log repair: a follower that missed writes is brought back into line', () => {
+  const c = new Cluster({ params: { 'snapshot-every': '100000' } });
+  const leader = c.awaitLeader();
+  const lagger = c.ids.find((id) => id !== leader) as NodeId;
+  c.sim.crash(lagger);
+  for (let i = 0; i < 30; i++) c.write({ f: 'append', key: 'log', value: `${i},` });
+  c.sim.restart(lagger);
+  c.sim.runUntil(c.sim.now + 500);
+  const l = c.raft(leader);
+  const f = c.raft(lagger);
+  assert.equal(f.log.lastIndex(), l.log.lastIndex());
+  for (let i = 1; i <= l.log.lastIndex(); i++) assert.equal(f.log.term(i), l.log.term(i));
+  assert.equal(f.lastApplied, l.lastApplied);
+  c.assertNoViolation();
+});
+
+test('§3.5 a stale leader whose uncommitted entries conflict has them overwritten', () => {
+  const c = new Cluster({ params: { 'snapshot-every': '100000' } });
+  const old = c.awaitLeader();
+  c.write({ f: 'put', key: 'x', value: 'committed' });
+  c.isolate([old]);
+  // The isolated leader still believes in its quorum for a moment and logs these writes.
+  for (let i = 0; i < 3; i++)
+    c.sim.request(old, 'c9', 100 + i, { f: 'put', key: 'x', value: `lost${i}` }, () => {});
+  c.sim.runUntil(c.sim.now + 50);
+  const staleLast = c.raft(old).log.lastIndex();
+  c.sim.runUntil(c.sim.now + 600);
+  c.write({ f: 'put', key: 'x', value: 'new' });
+  c.write({ f: 'put', key: 'y', value: 'more' });
+  c.sim.heal();
+  c.sim.runUntil(c.sim.now + 500);
+  const leader = c.leaders()[0] as NodeId;
+  assert.notEqual(leader, old);
+  const o = c.raft(old);
+  const l = c.raft(leader);
+  assert.ok(staleLast > 2);
+  assert.equal(o.log.lastIndex(), l.log.lastIndex());
+  for (let i = 1; i <= l.log.lastIndex(); i++) assert.equal(o.log.term(i), l.log.term(i));
+  assert.equal(c.write({ f: 'get', key: 'x' }), 'new');
+  c.assertNoViolation();
+});
+
+test('§5 snapshots: a lagging follower is caught up by a chunked InstallSnapshot', () => {
+  const c = new Cluster({ params: { 'snapshot-every': '10', 'chunk-size': '16' } });
+  const leader = c.awaitLeader();
+  const lagger = c.ids.find((id) => id !== leader) as NodeId;
+  c.sim.crash(lagger);
+  for (let i = 0; i < 40; i++) c.write({ f: 'put', key: `k${i % 4}`, value: `v${i}` });
+  assert.ok(c.raft(leader).log.snapshotIndex > 20, 'the leader compacted its log');
+  c.sim.restart(lagger);
+  c.sim.runUntil(c.sim.now + 1000);
+  assert.ok(c.sent('snapshot') > 3, 'the snapshot travelled in several chunks');
+  const f = c.raft(lagger);
+  assert.ok(f.log.snapshotIndex > 0);
+  assert.equal(f.lastApplied, c.raft(leader).lastApplied);
+  assert.deepEqual(f.sm.snapshot(), c.raft(leader).sm.snapshot());
+  c.assertNoViolation();
+});
+
+test('§5 recovery from snapshot plus log tail, sessions included', () => {
+  const c = new Cluster({ nodes: 3, params: { 'snapshot-every': '8' } });
+  c.awaitLeader();
+  for (let i = 0; i < 20; i++) c.write({ f: 'append', key: 'k', value: `${i};` });
+  const before = c.write({ f: 'get', key: 'k' });
+  for (const id of c.ids) c.sim.crash(id);
+  for (const id of c.ids) c.sim.restart(id);
+  const leader = c.awaitLeader();
+  assert.ok(c.raft(leader).log.snapshotIndex > 0, 'restarted from a snapshot');
+  assert.equal(c.write({ f: 'get', key: 'k' }), before);
+  c.assertNoViolation();
+});
+
+test('§6.3 sessions: a request that reaches the leader twice is applied once', () => {
+  const c = new Cluster({ nodes: 3 });
+  const leader = c.awaitLeader();
+  c.sim.runUntil(c.sim.now + 50);
+  const replies: unknown[] = [];
+  const op = { f: 'append', key: 'k', value: 'x' };
+  c.sim.request(leader, 'c7', 41, op, (r) => replies.push(r));
+  c.sim.request(leader, 'c7', 41, op, (r) => replies.push(r));
+  c.sim.runUntil(c.sim.now + 100);
+  c.sim.request(leader, 'c7', 41, op, (r) => replies.push(r));
+  c.sim.runUntil(c.sim.now + 100);
+  assert.equal(replies.length, 3);
+  for (const r of replies) assert.deepEqual(r, { ok: true, value: null });
+  assert.equal(c.write({ f: 'get', key: 'k' }), 'x');
+  c.assertNoViolation();
+});
+
+test('§4.2.1 membership: a learner catches up, is promoted to voter, then removed', () => {
+  const c = new Cluster({ params: { voters: 'n1,n2,n3' } });
+  const leader = c.awaitLeader(3000, ['n1', 'n2', 'n3']);
+  for (let i = 0; i < 10; i++) c.write({ f: 'put', key: 'k', value: `${i}` });
+  assert.equal(c.raft('n4').lastApplied, 0, 'n4 is not a member yet');
+  const learner = c.call(leader, { f: 'add-learner', node: 'n4' });
+  assert.deepEqual(learner, { ok: true, value: { voters: ['n1', 'n2', 'n3'], learners: ['n4'] } });
+  c.sim.runUntil(c.sim.now + 300);
+  assert.equal(c.raft('n4').lastApplied, c.raft(leader).lastApplied, 'the learner caught up');
+  assert.equal(c.raft('n4').role, 'follower');
+  const add = c.call(leader, { f: 'add-server', node: 'n4' });
+  assert.deepEqual(add, { ok: true, value: { voters: ['n1', 'n2', 'n3', 'n4'], learners: [] } });
+  const add5 = c.call(leader, { f: 'add-server', node: 'n5' });
+  assert.deepEqual(add5, {
+    ok: true,
+    value: { voters: ['n1', 'n2', 'n3', 'n4', 'n5'], learners: [] },
+  });
+  const victim = ['n1', 'n2', 'n3'].find((id) => id !== leader) as NodeId;
+  const rm = c.call(leader, { f: 'remove-server', node: victim });
+  assert.equal(rm?.ok, true);
+  c.write({ f: 'put', key: 'after', value: 'removal' });
+  assert.deepEqual(
+    [...c.raft(leader).config.voters].sort(),
+    ['n1', 'n2', 'n3', 'n4', 'n5'].filter((x) => x !== victim),
+  );
+  // The removed server can no longer disturb the cluster.
+  c.sim.runUntil(c.sim.now + 2000);
+  assert.deepEqual(c.leaders(), [leader]);
+  c.assertNoViolation();
+});
+
+test('§4.2.2 removing the current leader: it steps down once the change commits', () => {
+  const c = new Cluster();
+  const leader = c.awaitLeader();
+  c.write({ f: 'put', key: 'k', value: 'v' });
+  const rm = c.call(leader, { f: 'remove-server', node: leader });
+  assert.equal(rm?.ok, true);
+  c.sim.runUntil(c.sim.now + 50);
+  assert.notEqual(c.raft(leader).role, 'leader');
+  const others = c.ids.filter((id) => id !== leader);
+  const next = c.awaitLeader(3000, others);
+  assert.ok(!c.raft(next).config.voters.includes(leader));
+  assert.equal(c.write({ f: 'get', key: 'k' }), 'v');
+  c.sim.runUntil(c.sim.now + 1000);
+  assert.deepEqual(c.leaders(), [next], 'the removed leader does not campaign');
+  c.assertNoViolation();
+});
+
+test('membership changes wait for the leader to commit in its term, one at a time', () => {
+  const c = new Cluster({ params: { voters: 'n1,n2,n3' } });
+  const leader = c.awaitLeader(3000, ['n1', 'n2', 'n3']);
+  c.write({ f: 'put', key: 'k', value: 'v' });
+  const replies: { ok: boolean }[] = [];
+  c.sim.request(leader, 'admin', 1, { f: 'add-learner', node: 'n4' }, (r) => (replies[0] = r));
+  c.sim.request(leader, 'admin', 2, { f: 'add-learner', node: 'n5' }, (r) => (replies[1] = r));
+  c.sim.runUntil(c.sim.now + 100);
+  assert.deepEqual(
+    replies.map((r) => r.ok),
+    [true, false],
+    'the second change is refused while the first is uncommitted',
+  );
+  c.assertNoViolation();
+});
+
+test('§3.10 leadership transfer hands over to an up-to-date voter', () => {
+  const c = new Cluster();
+  const leader = c.awaitLeader();
+  c.write({ f: 'put', key: 'k', value: 'v' });
+  const target = c.ids.find((id) => id !== leader) as NodeId;
+  const r = c.call(leader, { f: 'transfer-leader', node: target });
+  assert.deepEqual(r, { ok: true, value: target });
+  c.sim.runUntil(c.sim.now + 100);
+  assert.deepEqual(c.leaders(), [target]);
+  assert.equal(c.write({ f: 'get', key: 'k' }), 'v');
+  c.assertNoViolation();
+});
+
+test('lease reads go stale under clock skew beyond the bound; ReadIndex stays correct', () => {
+  const stale = (reads: string): unknown => {
+    const c = new Cluster({ params: { reads, 'drift-bound': '0.05' } });
+    const old = c.awaitLeader();
+    c.write({ f: 'put', key: 'k', value: 'old' });
+    c.sim.runUntil(c.sim.now + 60);
+    // The leader's clock runs at a fifth of true speed: far outside the ±5 % the lease assumes.
+    c.sim.setClock(old, c.sim.localTime(old) - c.sim.now, -0.8);
+    c.isolate([old]);
+    const others = c.ids.filter((id) => id !== old);
+    const fresh = c.awaitLeader(2000, others);
+    assert.equal(c.call(fresh, { f: 'put', key: 'k', value: 'new' })?.ok, true);
+    // The old leader still thinks its lease holds (it hears nobody, but its clock crawls).
+    return c.call(old, { f: 'get', key: 'k' }, 500);
+  };
+  assert.deepEqual(stale('lease'), { ok: true, value: 'old' }, 'the lease read was stale');
+  const r = stale('read-index') as { ok: boolean } | undefined;
+  assert.ok(r === undefined || r.ok === false, 'ReadIndex never answers from a deposed leader');
+});
