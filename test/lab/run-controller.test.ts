@@ -87,7 +87,7 @@ test('a mutant is caught and judged with the checker evidence', () => {
     nodes: 3,
     seed: 1,
     nemesis: 'crash',
-    ops: 300,
+    ops: 1000,
     mutant: 'ack-before-sync',
   };
   const caught = [1, 2, 3, 4, 5, 6].some((seed) => {
