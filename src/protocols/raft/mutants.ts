@@ -4,7 +4,10 @@
  * nothing.
  */
 export interface RaftMutants {
-  /** Votes are kept in memory only: a restarted server may vote twice in one term (§3.4). */
+  /**
+   * A vote is answered before the term and vote it changed are synced: a crash before the next
+   * sync forgets both, and the restarted server may vote again in the same term (§3.4).
+   */
   readonly voteNotDurable: boolean;
   /**
    * The leader commits any entry a majority holds, even of an earlier term, and a new leader
@@ -30,7 +33,8 @@ export const NO_MUTANTS: RaftMutants = {
 export const RAFT_MUTANTS = [
   {
     name: 'vote-not-durable',
-    description: 'votes are not written to disk, so a restarted server can vote twice in a term',
+    description:
+      'votes are answered before they are synced, so a restarted server can vote twice in a term',
   },
   {
     name: 'commit-old-term',

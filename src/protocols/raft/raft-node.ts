@@ -296,8 +296,7 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
   }
 
   private persistHardState(): void {
-    const vote = this.mutants.voteNotDurable ? null : this.vote;
-    this.env.storage.put(HARD_STATE_KEY, { term: this.currentTerm, vote });
+    this.env.storage.put(HARD_STATE_KEY, { term: this.currentTerm, vote: this.vote });
   }
 
   // ---- elections ----------------------------------------------------------------------------
@@ -420,7 +419,10 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
       this.resetElectionDeadline();
     }
     const term = this.currentTerm;
-    this.durable(() => this.env.send(from, { type: 'vote-resp', term, granted }));
+    const reply = (): void => this.env.send(from, { type: 'vote-resp', term, granted });
+    // The vote-not-durable mutant answers before the term and vote reach the disk.
+    if (this.mutants.voteNotDurable) reply();
+    else this.durable(reply);
   }
 
   private onVoteResp(from: NodeId, m: Extract<RaftMsg, { type: 'vote-resp' }>): void {
@@ -453,6 +455,16 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
     this.progress.clear();
     this.senders.clear();
     this.selfMatch = 0;
+    // The leader's own copy counts once it is durable: everything it holds now is, after the
+    // next sync (a no-op appended below rides the same sync).
+    const held = this.log.lastIndex();
+    const term = this.currentTerm;
+    this.durable(() => {
+      if (this.roleNow === 'leader' && this.currentTerm === term && held > this.selfMatch) {
+        this.selfMatch = held;
+        this.maybeCommit();
+      }
+    });
     this.syncProgress();
     if (this.heartbeatTimer !== null) this.env.cancelTimer(this.heartbeatTimer);
     this.heartbeatTimer = this.env.setTimer(this.timing.heartbeatMs, 'heartbeat', {

@@ -1,0 +1,148 @@
+/**
+ * The two mutants random sweeps cannot reach, driven into their failure by hand, as the paper
+ * draws them: Figure 8 (committing an old term's entry by counting replicas) and a voter that
+ * forgets its vote across a restart. Each scenario also runs on the real Raft, which must come
+ * through it without a violation.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { NodeId } from '../../../src/core/node.js';
+import { Cluster } from './helpers.js';
+
+/** Only nodes in the same group can talk. */
+function groups(c: Cluster, parts: readonly (readonly NodeId[])[]): void {
+  const groupOf = new Map<NodeId, number>();
+  parts.forEach((g, i) => g.forEach((n) => groupOf.set(n, i)));
+  const cut: [NodeId, NodeId][] = [];
+  for (const a of c.ids) {
+    for (const b of c.ids) {
+      if (
+        a !== b &&
+        (groupOf.get(a) ?? -1 - c.ids.indexOf(a)) !== (groupOf.get(b) ?? -1 - c.ids.indexOf(b))
+      ) {
+        cut.push([a, b]);
+      }
+    }
+  }
+  c.sim.setPartition(cut);
+}
+
+/** The single live leader among `ids` within `ms`, or undefined. */
+function leaderAmong(c: Cluster, ids: readonly NodeId[], ms: number): NodeId | undefined {
+  const end = c.sim.now + ms;
+  while (c.sim.now < end && !c.sim.halted) {
+    c.sim.runUntil(c.sim.now + 1);
+    const ls = c.leaders().filter((l) => ids.includes(l));
+    if (ls.length === 1) return ls[0];
+  }
+  return undefined;
+}
+
+const put = (value: string) => ({ f: 'put', key: 'x', value });
+
+/**
+ * Figure 8: S1 (term 2) gets an entry onto S2 only and crashes; S5 wins term 3 with S3 and S4,
+ * appends its own entry at the same index and crashes; S1 returns, wins with S2 and S3, and
+ * copies its term-2 entry to S3 — a majority. If it commits that entry by counting replicas and
+ * then crashes, S5 can return, win with S3 and S4 (its log ends in term 3) and overwrite it.
+ */
+function figure8(mutant?: string): Cluster {
+  const c = new Cluster({ seed: 3, ...(mutant !== undefined ? { mutant } : {}) });
+  const s1 = c.awaitLeader();
+  c.write(put('committed-first'));
+  const [s2, s3, s4, s5] = c.ids.filter((n) => n !== s1) as [NodeId, NodeId, NodeId, NodeId];
+  groups(c, [
+    [s1, s2],
+    [s3, s4, s5],
+  ]);
+  c.sim.request(s1, 'fig8', 1, put('from-S1'), () => {});
+  c.sim.runUntil(c.sim.now + 20);
+  c.sim.crash(s1);
+  const leader3 = leaderAmong(c, [s3, s4, s5], 3000);
+  if (leader3 === undefined) return c;
+  const others = [s3, s4, s5].filter((n) => n !== leader3) as [NodeId, NodeId];
+  groups(c, [[s2], [leader3], others]);
+  c.sim.request(leader3, 'fig8', 2, put('from-S5'), () => {});
+  c.sim.runUntil(c.sim.now + 20);
+  c.sim.crash(leader3);
+  c.sim.restart(s1);
+  groups(c, [[s1, s2, others[0]], [others[1]]]);
+  const leader4 = leaderAmong(c, [s1, s2], 3000);
+  if (leader4 === undefined) return c;
+  c.sim.runUntil(c.sim.now + 200);
+  c.sim.crash(leader4);
+  c.sim.restart(leader3);
+  const bystander = [s1, s2].find((n) => n !== leader4) as NodeId;
+  groups(c, [[leader3, ...others], [bystander]]);
+  leaderAmong(c, [leader3], 3000);
+  c.sim.runUntil(c.sim.now + 500);
+  return c;
+}
+
+test('Figure 8: committing an old term by counting replicas lets a committed entry be overwritten', () => {
+  const c = figure8('commit-old-term');
+  assert.equal(c.sim.failure?.kind, 'invariant', 'the mutant must be caught');
+  assert.match(c.sim.failure?.message ?? '', /leader completeness|applied/);
+});
+
+test('Figure 8 on the real Raft: the new leader commits through its own term, nothing is lost', () => {
+  const c = figure8();
+  c.assertNoViolation();
+});
+
+/**
+ * A voter forgets its vote: in a five-node cluster split 3 | 2, X wins term 1 with Y's vote
+ * and nothing X sends afterwards gets through. Y crashes and restarts; if its vote (and the term
+ * it was cast in) never reached the disk, Y is back at term 0 and helps the other side elect a
+ * second leader of term 1. A durable vote leaves Y at term 1, so the other side must go to 2.
+ */
+function forgottenVote(mutant?: string): Cluster {
+  const c = new Cluster({ nodes: 5, seed: 5, ...(mutant !== undefined ? { mutant } : {}) });
+  const majority = c.ids.slice(0, 3);
+  const minority = c.ids.slice(3);
+  groups(c, [majority, minority]);
+  let x: NodeId | undefined;
+  const end = c.sim.now + 3000;
+  while (c.sim.now < end && x === undefined) {
+    c.sim.runUntil(c.sim.now + 0.1);
+    // The candidate syncs its new term before asking: wait until the requests are out.
+    const asked = (c.sim.trace.events ?? []).find((e) => e.e === 'send' && e.type === 'vote');
+    if (asked !== undefined && asked.e === 'send') x = asked.from;
+  }
+  assert.ok(x !== undefined, 'an election on the majority side');
+  // Its vote requests are on their way and the votes will come back; nothing after gets out.
+  const cut: [NodeId, NodeId][] = [];
+  for (const a of c.ids)
+    for (const b of c.ids)
+      if (a !== b && (a === x || majority.includes(a) !== majority.includes(b))) cut.push([a, b]);
+  c.sim.setPartition(cut);
+  c.sim.runUntil(c.sim.now + 3);
+  assert.equal(c.raft(x).inspect().role, 'leader', `${x} leads term 1`);
+  const granted = (c.sim.trace.events ?? []).find(
+    (e) =>
+      e.e === 'send' &&
+      e.type === 'vote-resp' &&
+      e.to === x &&
+      (e.msg as { granted: boolean }).granted,
+  );
+  assert.ok(granted !== undefined && granted.e === 'send');
+  const y = granted.from;
+  c.sim.crash(y);
+  c.sim.restart(y);
+  c.sim.runUntil(c.sim.now + 200);
+  groups(c, [[y, ...minority], majority.filter((n) => n !== y)]);
+  leaderAmong(c, [y, ...minority], 3000);
+  c.sim.runUntil(c.sim.now + 100);
+  return c;
+}
+
+test('vote-not-durable: a restarted voter votes twice in one term, and two leaders share it', () => {
+  const c = forgottenVote('vote-not-durable');
+  assert.equal(c.sim.failure?.kind, 'invariant', 'the mutant must be caught');
+  assert.match(c.sim.failure?.message ?? '', /term 1/);
+});
+
+test('the same schedule on the real Raft keeps one leader per term', () => {
+  const c = forgottenVote();
+  c.assertNoViolation();
+});
