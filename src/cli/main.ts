@@ -10,6 +10,9 @@ import { checkCommand } from './commands/check.js';
 import { chainCommand } from './commands/chain.js';
 import { merkleCommand } from './commands/merkle.js';
 import { experimentCommand } from './commands/experiment.js';
+import { nodeCommand } from './commands/node.js';
+import { clusterCommand } from './commands/cluster.js';
+import { kvCommand } from './commands/kv.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -45,6 +48,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   chainCommand(program, io);
   merkleCommand(program, io, setExit);
   experimentCommand(program, io);
+  nodeCommand(program, io, setExit);
+  clusterCommand(program, io, setExit);
+  kvCommand(program, io, setExit);
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
   } catch (e) {

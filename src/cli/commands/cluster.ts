@@ -1,0 +1,127 @@
+/**
+ * `truthkit cluster up|status|down|kill|restart`: a local cluster of node processes on
+ * loopback, managed through a directory (default .truthkit). See docs/runtime.md.
+ */
+import type { Command } from 'commander';
+import type { Json } from '../../core/json.js';
+import {
+  clusterDown,
+  ClusterError,
+  clusterStatus,
+  clusterUp,
+  killNode,
+  readClusterFile,
+  restartNode,
+} from '../../runtime/cluster.js';
+import type { CliIo } from '../main.js';
+import { intIn } from '../option-parsers.js';
+import { UsageError } from '../usage-error.js';
+import { resolveSystem } from './node.js';
+
+const DEFAULT_DIR = '.truthkit';
+
+type SetExit = (code: number) => void;
+
+/** Runs a cluster action; a ClusterError becomes one line and exit code 1. */
+async function guarded(io: CliIo, setExit: SetExit, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (e) {
+    if (!(e instanceof ClusterError)) throw e;
+    io.err(`truthkit: ${e.message}\n`);
+    setExit(1);
+  }
+}
+
+function summary(status: Json | null): string {
+  if (status === null || typeof status !== 'object' || Array.isArray(status)) return 'no answer';
+  const node = (status as Record<string, Json>).node as Record<string, Json> | null;
+  if (node === null || typeof node !== 'object') return 'up';
+  const parts: string[] = [];
+  for (const k of ['role', 'term', 'leader', 'commit', 'keys']) {
+    if (node[k] !== undefined && node[k] !== null) parts.push(`${k}=${JSON.stringify(node[k])}`);
+  }
+  return parts.join(' ');
+}
+
+export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): void {
+  const cluster = program.command('cluster').description('run a local cluster of node processes');
+  cluster
+    .command('up')
+    .description('start a fresh local cluster and print each node’s client address')
+    .option('--nodes <n>', 'cluster size', intIn(1, 15), 3)
+    .option('--system <name>', 'the system to run', 'kv-raft')
+    .option('--mutant <name>', 'run a deliberately broken variant')
+    .option('--dir <dir>', 'where the cluster keeps its state', DEFAULT_DIR)
+    .action(async (flags: { nodes: number; system: string; mutant?: string; dir: string }) => {
+      const { system } = resolveSystem(flags.system, flags.mutant, []);
+      if (flags.nodes < system.minNodes) {
+        throw new UsageError(`${system.name} needs at least ${system.minNodes} nodes`);
+      }
+      await guarded(io, setExit, async () => {
+        const c = await clusterUp({
+          dir: flags.dir,
+          nodes: flags.nodes,
+          system: system.name,
+          ...(flags.mutant !== undefined ? { mutant: flags.mutant } : {}),
+        });
+        io.out(`${system.name}: ${c.nodes.length} node(s) running (state in ${flags.dir})\n`);
+        for (const n of c.nodes) io.out(`${n.id} ${n.client}\n`);
+      });
+    });
+  cluster
+    .command('status')
+    .description('show each node: pid, client address, role')
+    .option('--dir <dir>', 'the cluster’s directory', DEFAULT_DIR)
+    .option('--json', 'one JSON object per node')
+    .action(async (flags: { dir: string; json?: boolean }) => {
+      await guarded(io, setExit, async () => {
+        const c = readClusterFile(flags.dir);
+        const states = await clusterStatus(flags.dir);
+        if (!flags.json) io.out(`${c.system}, ${states.length} node(s)\n`);
+        for (const s of states) {
+          if (flags.json) io.out(JSON.stringify(s) + '\n');
+          else {
+            const state = s.pid === null ? 'down' : `pid ${s.pid}  ${summary(s.status)}`;
+            io.out(`${s.id} ${s.client}  ${state}\n`);
+          }
+        }
+        if (states.some((s) => s.pid === null || s.status === null)) setExit(1);
+      });
+    });
+  cluster
+    .command('down')
+    .description('stop every node (SIGTERM, then SIGKILL)')
+    .option('--dir <dir>', 'the cluster’s directory', DEFAULT_DIR)
+    .action(async (flags: { dir: string }) => {
+      await guarded(io, setExit, async () => {
+        const stopped = await clusterDown(flags.dir);
+        io.out(stopped.length > 0 ? `stopped ${stopped.join(', ')}\n` : 'nothing was running\n');
+      });
+    });
+  cluster
+    .command('kill')
+    .description('kill -9 one node (a crash: unsynced writes are lost)')
+    .argument('<node>', 'node id')
+    .option('--dir <dir>', 'the cluster’s directory', DEFAULT_DIR)
+    .action(async (id: string, flags: { dir: string }) => {
+      await guarded(io, setExit, async () => {
+        if (await killNode(flags.dir, id)) io.out(`killed ${id}\n`);
+        else {
+          io.err(`truthkit: ${id} is not running\n`);
+          setExit(1);
+        }
+      });
+    });
+  cluster
+    .command('restart')
+    .description('stop a node if it runs, start it again from its data')
+    .argument('<node>', 'node id')
+    .option('--dir <dir>', 'the cluster’s directory', DEFAULT_DIR)
+    .action(async (id: string, flags: { dir: string }) => {
+      await guarded(io, setExit, async () => {
+        const status = await restartNode(flags.dir, id);
+        io.out(`${id} running  ${summary(status)}\n`);
+      });
+    });
+}

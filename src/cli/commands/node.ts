@@ -1,0 +1,169 @@
+/**
+ * `truthkit node`: run one node of a system as this process, talking TCP to its peers, with its
+ * write-ahead log in --data. Runs until SIGTERM or SIGINT. See docs/runtime.md.
+ */
+import type { Command } from 'commander';
+import type { SystemDefinition } from '../../core/system.js';
+import type { NodeId } from '../../core/node.js';
+import { readSecretFile } from '../../runtime/auth.js';
+import { parseAddress } from '../../runtime/kv-client.js';
+import { runNodeProcess } from '../../runtime/node-process.js';
+import type { Address } from '../../runtime/peer-transport.js';
+import { WalCorruptionError } from '../../runtime/wal.js';
+import { getSystem, systems } from '../../systems/index.js';
+import type { CliIo } from '../main.js';
+import { intIn } from '../option-parsers.js';
+import { UsageError } from '../usage-error.js';
+
+interface NodeFlags {
+  system: string;
+  id: string;
+  listen: string;
+  peers?: string;
+  data: string;
+  client?: string;
+  secretFile?: string;
+  mutant?: string;
+  param: string[];
+  seed?: number;
+}
+
+/** The system by name, with its mutant and params checked; usage errors otherwise. */
+export function resolveSystem(
+  name: string,
+  mutant: string | undefined,
+  param: readonly string[],
+): { system: SystemDefinition; params?: Record<string, string> } {
+  const system = getSystem(name);
+  if (system === undefined) {
+    throw new UsageError(
+      `unknown system '${name}' (choose from ${systems()
+        .map((s) => s.name)
+        .join(', ')})`,
+    );
+  }
+  if (system.workload === 'none') {
+    throw new UsageError(`${name} has no clients and cannot run as a service`);
+  }
+  if (mutant !== undefined && !system.mutants.some((m) => m.name === mutant)) {
+    throw new UsageError(`${system.name} has no mutant '${mutant}'`);
+  }
+  if (param.length === 0) return { system };
+  const known = (system.params ?? []).map((p) => p.name);
+  const params: Record<string, string> = {};
+  for (const p of param) {
+    const m = /^([\w-]+)=(.*)$/.exec(p);
+    if (!m) throw new UsageError(`bad --param '${p}': use name=value`);
+    if (!known.includes(m[1] as string)) {
+      throw new UsageError(`${system.name} has no param '${m[1]}'`);
+    }
+    params[m[1] as string] = m[2] as string;
+  }
+  try {
+    system.createNode({ params });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return { system, params };
+}
+
+function address(flag: string, text: string, defaultHost?: string): Address {
+  try {
+    if (defaultHost !== undefined && /^\d{1,5}$/.test(text.trim())) {
+      return parseAddress(`${defaultHost}:${text.trim()}`);
+    }
+    return parseAddress(text);
+  } catch (e) {
+    throw new UsageError(`${flag}: ${(e as Error).message}`);
+  }
+}
+
+/** `n2=host:port,n3=host:port` → map. */
+export function parsePeers(text: string | undefined, self: NodeId): Map<NodeId, Address> {
+  const peers = new Map<NodeId, Address>();
+  if (text === undefined || text.trim() === '') return peers;
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    const id = eq < 0 ? '' : part.slice(0, eq).trim();
+    if (id === '') throw new UsageError(`--peers: bad entry '${part}': use id=host:port`);
+    if (id === self) throw new UsageError(`--peers must not list this node (${self})`);
+    if (peers.has(id)) throw new UsageError(`--peers lists ${id} twice`);
+    peers.set(id, address('--peers', part.slice(eq + 1)));
+  }
+  return peers;
+}
+
+export function nodeCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('node')
+    .description('run one node of a system as this process (TCP peers, fsynced storage)')
+    .requiredOption('--system <name>', 'the system to run (e.g. kv-raft)')
+    .requiredOption('--id <id>', "this node's id")
+    .requiredOption('--listen <host:port>', 'where peers connect')
+    .option('--peers <list>', 'the other nodes: id=host:port,…')
+    .requiredOption('--data <dir>', 'directory of the write-ahead log')
+    .option('--client <[host:]port>', 'client port (host defaults to 127.0.0.1)')
+    .option('--secret-file <file>', 'cluster secret peers authenticate with (needed with peers)')
+    .option('--mutant <name>', 'run a deliberately broken variant')
+    .option(
+      '--param <name=value>',
+      "a system's own parameter (repeatable)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option('--seed <s>', "seed of the node's random stream", intIn(0, 2 ** 31 - 1))
+    .action(async (flags: NodeFlags) => {
+      const { system, params } = resolveSystem(flags.system, flags.mutant, flags.param);
+      if (!/^[\w.-]{1,64}$/.test(flags.id)) {
+        throw new UsageError('--id: letters, digits, _ . - only (at most 64)');
+      }
+      const peers = parsePeers(flags.peers, flags.id);
+      if (peers.size + 1 < system.minNodes) {
+        throw new UsageError(`${system.name} needs at least ${system.minNodes} nodes`);
+      }
+      if (peers.size > 0 && flags.secretFile === undefined) {
+        throw new UsageError('peers authenticate with a cluster secret: pass --secret-file');
+      }
+      let secret: Buffer | undefined;
+      if (flags.secretFile !== undefined) {
+        try {
+          secret = readSecretFile(flags.secretFile);
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+      }
+      try {
+        const node = await runNodeProcess({
+          system,
+          id: flags.id,
+          listen: address('--listen', flags.listen),
+          peers,
+          dataDir: flags.data,
+          ...(flags.client !== undefined
+            ? { client: address('--client', flags.client, '127.0.0.1') }
+            : {}),
+          ...(secret !== undefined ? { secret } : {}),
+          ...(flags.mutant !== undefined ? { mutant: flags.mutant } : {}),
+          ...(params !== undefined ? { params } : {}),
+          ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+        });
+        const c = node.clientAddress;
+        io.out(
+          `${flags.id} running ${system.name}: peers on ${node.peerAddress.host}:${node.peerAddress.port}` +
+            (c !== undefined ? `, clients on ${c.host}:${c.port}` : '') +
+            '\n',
+        );
+      } catch (e) {
+        if (e instanceof UsageError) throw e;
+        const err = e as NodeJS.ErrnoException;
+        const what =
+          e instanceof WalCorruptionError
+            ? e.message
+            : err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL'
+              ? `cannot listen: ${err.message}`
+              : err.message;
+        io.err(`truthkit: ${flags.id}: ${what}\n`);
+        setExit(1);
+      }
+    });
+}

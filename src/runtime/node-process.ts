@@ -1,0 +1,187 @@
+/**
+ * One node as a process: opens (recovering) its write-ahead log, builds the system's node on a
+ * RuntimeEnv, starts the peer transport and the client port, and starts the node. SIGTERM and
+ * SIGINT stop it gracefully (pending syncs finish, sockets close); `kill -9` is a crash, which
+ * the log survives.
+ */
+import { randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Json } from '../core/json.js';
+import type { NodeId } from '../core/node.js';
+import type { SystemDefinition } from '../core/system.js';
+import { ClientServer } from './client-server.js';
+import { PeerTransport, type Address } from './peer-transport.js';
+import { RuntimeEnv } from './runtime-env.js';
+import { WalStore } from './wal.js';
+
+export interface NodeConfig {
+  readonly system: SystemDefinition;
+  readonly mutant?: string;
+  readonly params?: Readonly<Record<string, string>>;
+  readonly id: NodeId;
+  readonly listen: Address;
+  readonly peers: ReadonlyMap<NodeId, Address>;
+  /** Where clients connect; none when undefined. */
+  readonly client?: Address;
+  readonly dataDir: string;
+  /** Cluster secret; required when there are peers. */
+  readonly secret?: Buffer;
+  readonly seed?: number;
+  readonly compactBytes?: number;
+  /** Receives one JSON log line at a time (default: stderr). */
+  readonly logLine?: (line: string) => void;
+  /** Called after the node stopped itself on an error (default: exit the process with 70). */
+  readonly onFatal?: (error: Error) => void;
+}
+
+/** Every node agrees on the cluster's order: ids sorted naturally (n1, n2, …, n10). */
+export function clusterOrder(ids: Iterable<NodeId>): NodeId[] {
+  return [...ids].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+}
+
+export class RuntimeNode {
+  readonly started = performance.now();
+  peerAddress!: Address;
+  clientAddress: Address | undefined;
+  private stopping = false;
+
+  private constructor(
+    readonly config: NodeConfig,
+    readonly wal: WalStore,
+    readonly host: RuntimeEnv,
+    readonly transport: PeerTransport,
+    readonly clients: ClientServer | undefined,
+    private readonly logFn: (message: string, fields: Record<string, Json>) => void,
+  ) {}
+
+  static async start(config: NodeConfig): Promise<RuntimeNode> {
+    if (config.peers.has(config.id))
+      throw new Error(`--peers must not list this node (${config.id})`);
+    if (config.peers.size > 0 && config.secret === undefined) {
+      throw new Error('peers authenticate with a cluster secret: pass --secret-file');
+    }
+    const sink = config.logLine ?? ((line: string) => process.stderr.write(line + '\n'));
+    const log = (message: string, fields: Record<string, Json>): void =>
+      sink(
+        JSON.stringify({ t: new Date().toISOString(), node: config.id, msg: message, ...fields }),
+      );
+    // Filled in below; the callbacks that read these run only once everything is built.
+    const ref: { self?: RuntimeNode; transport?: PeerTransport; clients?: ClientServer } = {};
+    const factory = config.system.createNode({
+      ...(config.mutant !== undefined ? { mutant: config.mutant } : {}),
+      ...(config.params !== undefined ? { params: config.params } : {}),
+    });
+    const fatal = (error: Error): void => {
+      log('node stopped on an error', { error: error.message });
+      void ref.self?.stop();
+      if (config.onFatal) config.onFatal(error);
+      else process.exit(70);
+    };
+    const wal = WalStore.open(config.dataDir, {
+      log,
+      onFatal: fatal,
+      ...(config.compactBytes !== undefined ? { compactBytes: config.compactBytes } : {}),
+    });
+    const cluster = clusterOrder([config.id, ...config.peers.keys()]);
+    const host = new RuntimeEnv({
+      id: config.id,
+      cluster,
+      seed: config.seed ?? randomInt(0, 2 ** 31),
+      storage: wal,
+      send: (to, msg) => ref.transport?.send(to, msg),
+      reply: (id, reply) => ref.clients?.reply(id, reply),
+      log,
+      fatal,
+    });
+    const transport = new PeerTransport({
+      id: config.id,
+      listen: config.listen,
+      peers: config.peers,
+      secret: config.secret ?? Buffer.alloc(0),
+      onMessage: (from, msg) => host.guard(() => host.node?.onMessage(from, msg)),
+      log,
+    });
+    ref.transport = transport;
+    const clients =
+      config.client === undefined
+        ? undefined
+        : new ClientServer({
+            listen: config.client,
+            onRequest: (request) => host.guard(() => host.node?.onClientRequest(request)),
+            status: () => ref.self?.status() ?? null,
+            log,
+          });
+    ref.clients = clients;
+    const self = new RuntimeNode(config, wal, host, transport, clients, log);
+    ref.self = self;
+    try {
+      self.peerAddress = await transport.start();
+      if (clients !== undefined) self.clientAddress = await clients.start();
+    } catch (e) {
+      transport.close();
+      clients?.close();
+      wal.close();
+      throw e;
+    }
+    const recovered = wal.recovery.existed;
+    log('node starting', {
+      system: config.system.name,
+      cluster,
+      peer: `${self.peerAddress.host}:${self.peerAddress.port}`,
+      client: self.clientAddress ? `${self.clientAddress.host}:${self.clientAddress.port}` : null,
+      recovered,
+      walRecords: wal.recovery.records,
+      tornBytes: wal.recovery.truncatedBytes,
+    });
+    host.guard(() => {
+      host.node = factory(host.env);
+      host.node.start({ recovered });
+    });
+    return self;
+  }
+
+  status(): Json {
+    const metrics: Record<string, Json> = {};
+    for (const [k, m] of this.host.metrics) metrics[k] = { ...m };
+    return {
+      id: this.config.id,
+      system: this.config.system.name,
+      pid: process.pid,
+      uptimeMs: Math.round(performance.now() - this.started),
+      node: this.host.node?.inspect() ?? null,
+      wal: {
+        bytes: this.wal.bytes,
+        fsyncs: this.wal.fsyncs,
+        compactions: this.wal.compactions,
+        unsynced: this.wal.unsyncedWrites,
+        recoveredRecords: this.wal.recovery.records,
+        tornBytes: this.wal.recovery.truncatedBytes,
+      },
+      peers: { ...this.transport.stats, queued: this.transport.queued() },
+      clients: { requests: this.clients?.requests ?? 0, inFlight: this.clients?.inFlight ?? 0 },
+      metrics,
+    };
+  }
+
+  /** Stops the node: no more protocol steps, sockets closed, pending syncs finished. */
+  stop(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    this.stopping = true;
+    this.host.stop();
+    this.transport.close();
+    this.clients?.close();
+    this.logFn('node stopped', {});
+    return new Promise((resolve) => this.wal.close(resolve));
+  }
+}
+
+/** Runs a node until SIGTERM/SIGINT. Resolves once it has started. */
+export async function runNodeProcess(config: NodeConfig): Promise<RuntimeNode> {
+  const node = await RuntimeNode.start(config);
+  const shutdown = (): void => {
+    void node.stop().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+  return node;
+}

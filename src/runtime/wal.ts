@@ -1,0 +1,472 @@
+/**
+ * A file-backed DurableStore: every StoreOp is appended to a write-ahead log as one checksummed
+ * record, and `sync` makes them durable with fsync before calling back. Concurrent syncs are
+ * batched into one write + fsync (group commit). Recovery replays the records into a StoreState,
+ * truncates a torn tail, and refuses to start on corruption before the tail, naming the file
+ * and offset. When the log has grown well past the state it holds, it is rewritten as the
+ * state's ops into a temp file that replaces it atomically (fsync, rename, directory fsync).
+ *
+ * File layout: an 8-byte magic `TKWAL01\n`, then records of
+ *   [u32 LE payload length][u32 LE CRC-32 of (length bytes ++ payload)][payload: StoreOp JSON].
+ */
+import {
+  closeSync,
+  existsSync,
+  fdatasync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  write,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { copyJson, deepFreeze, type Json } from '../core/json.js';
+import { StoreState, type DurableStore, type StoreOp } from '../core/storage.js';
+import { crc32 } from './crc32.js';
+
+export const WAL_FILE = 'wal.log';
+/** Holds the pid of the process using the directory; a second process is refused. */
+export const LOCK_FILE = 'LOCK';
+const TEMP_FILE = 'wal.log.tmp';
+const MAGIC = Buffer.from('TKWAL01\n', 'latin1');
+const HEADER = 8;
+/** No single record may be larger than this (a longer length field is damage). */
+export const MAX_RECORD = 256 * 1024 * 1024;
+/** Log entries per `append` record when the log is rewritten. */
+const ENTRIES_PER_RECORD = 512;
+
+export class WalCorruptionError extends Error {
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    readonly reason: string,
+  ) {
+    super(`write-ahead log ${file} is corrupt at offset ${offset}: ${reason}`);
+    this.name = 'WalCorruptionError';
+  }
+}
+
+export interface WalOptions {
+  /** Rewrite the log once it exceeds this size and 4× its size after the last rewrite. */
+  readonly compactBytes?: number;
+  /** Called for recovery and compaction events. */
+  readonly log?: (message: string, fields: Record<string, Json>) => void;
+  /** Called when a write or fsync fails: the store can no longer promise durability. */
+  readonly onFatal?: (error: Error) => void;
+}
+
+export interface RecoveryReport {
+  /** The log existed before this open (so the node restarts rather than starts fresh). */
+  readonly existed: boolean;
+  readonly records: number;
+  /** Bytes of a torn tail that were cut off (0 when the log ended cleanly). */
+  readonly truncatedBytes: number;
+  readonly truncatedAt?: number;
+}
+
+export function encodeRecord(op: StoreOp): Buffer {
+  const payload = Buffer.from(JSON.stringify(op), 'utf8');
+  const rec = Buffer.allocUnsafe(HEADER + payload.length);
+  rec.writeUInt32LE(payload.length, 0);
+  payload.copy(rec, HEADER);
+  const c = crc32(payload, 0, payload.length, crc32(rec, 0, 4));
+  rec.writeUInt32LE(c, 4);
+  return rec;
+}
+
+/** The record at `off`: its end offset, or why it is not a whole, intact record. */
+function readRecord(buf: Buffer, off: number): { end: number } | { bad: string } {
+  if (buf.length - off < HEADER)
+    return { bad: `record header cut short (${buf.length - off} bytes)` };
+  const len = buf.readUInt32LE(off);
+  if (len === 0 || len > MAX_RECORD) return { bad: `impossible record length ${len}` };
+  if (off + HEADER + len > buf.length) {
+    return { bad: `record of ${len} bytes runs past the end of the file` };
+  }
+  const want = buf.readUInt32LE(off + 4);
+  const got = crc32(buf, off + HEADER, off + HEADER + len, crc32(buf, off, off + 4));
+  if (got !== want) return { bad: `checksum mismatch (record of ${len} bytes)` };
+  return { end: off + HEADER + len };
+}
+
+/** True when an intact record starts anywhere after `from`: damage there is not a torn tail. */
+function intactRecordAfter(buf: Buffer, from: number): boolean {
+  for (let p = from; p + HEADER < buf.length; p++) {
+    const len = buf.readUInt32LE(p);
+    if (len === 0 || len > MAX_RECORD || p + HEADER + len > buf.length) continue;
+    if ('end' in readRecord(buf, p)) return true;
+  }
+  return false;
+}
+
+function parseOp(payload: Buffer): StoreOp | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  switch (o.kind) {
+    case 'put':
+      return typeof o.key === 'string' && 'value' in o ? (o as unknown as StoreOp) : undefined;
+    case 'delete':
+      return typeof o.key === 'string' ? (o as unknown as StoreOp) : undefined;
+    case 'append':
+      return Array.isArray(o.entries) ? (o as unknown as StoreOp) : undefined;
+    case 'truncate-after':
+    case 'compact-to':
+      return Number.isSafeInteger(o.index) ? (o as unknown as StoreOp) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Replaces `dir/WAL_FILE` atomically with `bytes`: temp file, fsync, rename, directory fsync. */
+function replaceAtomically(dir: string, bytes: Buffer): void {
+  const tmp = join(dir, TEMP_FILE);
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, join(dir, WAL_FILE));
+  fsyncDir(dir);
+}
+
+/**
+ * Claims the directory for this process. A lock left by a process that is gone (a crash) is
+ * taken over; one held by a live process is refused, since two writers would corrupt the log.
+ */
+function takeLock(file: string): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      throw new Error(`${dirname(file)} is in use by process ${pid} (remove ${file} if it is not)`);
+    }
+    rmSync(file, { force: true });
+  }
+  throw new Error(`cannot lock ${file}`);
+}
+
+function releaseLock(file: string): void {
+  try {
+    if (Number(readFileSync(file, 'utf8').trim()) === process.pid) rmSync(file, { force: true });
+  } catch {
+    // already gone
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Reads and replays a log file; exported for tools and tests. */
+export function recoverWal(file: string): {
+  state: StoreState;
+  records: number;
+  validBytes: number;
+  truncatedBytes: number;
+} {
+  const buf = readFileSync(file);
+  if (buf.length < MAGIC.length || !buf.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new WalCorruptionError(file, 0, 'not a truthkit write-ahead log (bad magic)');
+  }
+  const state = new StoreState();
+  let off = MAGIC.length;
+  let records = 0;
+  while (off < buf.length) {
+    const r = readRecord(buf, off);
+    if ('bad' in r) {
+      if (intactRecordAfter(buf, off + 1)) throw new WalCorruptionError(file, off, r.bad);
+      return { state, records, validBytes: off, truncatedBytes: buf.length - off };
+    }
+    const op = parseOp(buf.subarray(off + HEADER, r.end));
+    if (op === undefined) {
+      throw new WalCorruptionError(file, off, 'record passes its checksum but is no StoreOp');
+    }
+    try {
+      state.apply(deepFreeze(op));
+    } catch (e) {
+      throw new WalCorruptionError(file, off, (e as Error).message);
+    }
+    records++;
+    off = r.end;
+  }
+  return { state, records, validBytes: off, truncatedBytes: 0 };
+}
+
+export class WalStore implements DurableStore {
+  readonly file: string;
+  private readonly lockFile: string;
+  readonly recovery: RecoveryReport;
+  /** fsyncs issued (group commit makes this far smaller than the syncs asked for). */
+  fsyncs = 0;
+  /** Times the log was rewritten. */
+  compactions = 0;
+
+  private state: StoreState;
+  private fd: number;
+  private size: number;
+  private sizeAfterCompaction: number;
+  private readonly compactBytes: number;
+  private unwritten: Buffer[] = [];
+  private issued = 0;
+  private durable = 0;
+  /** Callbacks for the next round; each round writes and fsyncs everything issued before it. */
+  private waiting: (() => void)[] = [];
+  private flushing = false;
+  private kickScheduled = false;
+  private closed = false;
+  private failed: Error | undefined;
+  private readonly onIdle: (() => void)[] = [];
+
+  private constructor(
+    readonly dir: string,
+    private readonly options: WalOptions,
+  ) {
+    this.file = join(dir, WAL_FILE);
+    this.compactBytes = options.compactBytes ?? 8 * 1024 * 1024;
+    if (!existsSync(dir)) {
+      mkdirSync(dir, { recursive: true });
+      fsyncDir(dirname(resolve(dir))); // the new directory's own entry must survive a crash
+    }
+    this.lockFile = join(dir, LOCK_FILE);
+    takeLock(this.lockFile);
+    const existed = existsSync(this.file);
+    let r: ReturnType<typeof recoverWal>;
+    try {
+      if (!existed) replaceAtomically(dir, MAGIC);
+      r = recoverWal(this.file);
+    } catch (e) {
+      releaseLock(this.lockFile);
+      throw e;
+    }
+    this.state = r.state;
+    this.fd = openSync(this.file, 'r+');
+    if (r.truncatedBytes > 0) {
+      ftruncateSync(this.fd, r.validBytes);
+      fsyncSync(this.fd);
+      options.log?.('wal: cut off a torn tail', {
+        file: this.file,
+        offset: r.validBytes,
+        bytes: r.truncatedBytes,
+      });
+    }
+    this.size = r.validBytes;
+    this.sizeAfterCompaction = r.validBytes;
+    this.recovery = {
+      existed,
+      records: r.records,
+      truncatedBytes: r.truncatedBytes,
+      ...(r.truncatedBytes > 0 ? { truncatedAt: r.validBytes } : {}),
+    };
+  }
+
+  /** Opens (creating or recovering) the log in `dir`. Throws WalCorruptionError on damage. */
+  static open(dir: string, options: WalOptions = {}): WalStore {
+    return new WalStore(dir, options);
+  }
+
+  get unsyncedWrites(): number {
+    return this.issued - this.durable;
+  }
+
+  /** Bytes in the log file (written so far). */
+  get bytes(): number {
+    return this.size;
+  }
+
+  private write(op: StoreOp): void {
+    if (this.closed) throw new Error('write to a closed write-ahead log');
+    this.state.apply(op);
+    this.unwritten.push(encodeRecord(op));
+    this.issued++;
+  }
+
+  get(key: string): Json | undefined {
+    return this.state.records.get(key);
+  }
+
+  put(key: string, value: Json): void {
+    this.write({ kind: 'put', key, value: deepFreeze(copyJson(value)) });
+  }
+
+  delete(key: string): void {
+    this.write({ kind: 'delete', key });
+  }
+
+  keys(prefix = ''): string[] {
+    const out: string[] = [];
+    for (const k of this.state.records.keys()) if (k.startsWith(prefix)) out.push(k);
+    return out.sort();
+  }
+
+  append(...entries: Json[]): void {
+    if (entries.length === 0) return;
+    this.write({ kind: 'append', entries: entries.map((e) => deepFreeze(copyJson(e))) });
+  }
+
+  entry(index: number): Json | undefined {
+    return this.state.entry(index);
+  }
+
+  firstIndex(): number {
+    return this.state.first;
+  }
+
+  lastIndex(): number {
+    return this.state.last;
+  }
+
+  truncateAfter(index: number): void {
+    if (index < this.state.last) this.write({ kind: 'truncate-after', index });
+  }
+
+  compactTo(index: number): void {
+    if (index >= this.state.first) this.write({ kind: 'compact-to', index });
+  }
+
+  /** Calls `onDurable` once every write issued so far has been written and fsynced. */
+  sync(onDurable: () => void): void {
+    if (this.closed) return;
+    this.waiting.push(onDurable);
+    // Start the round after this turn of the event loop, so that every sync asked for by the
+    // messages and requests handled in it shares one write and one fsync.
+    if (!this.kickScheduled && !this.flushing) {
+      this.kickScheduled = true;
+      setImmediate(() => {
+        this.kickScheduled = false;
+        this.kick();
+      });
+    }
+  }
+
+  /** Waits for the round in flight and any waiting syncs, then closes the file. */
+  close(done?: () => void): void {
+    const finish = (): void => {
+      if (!this.closed) {
+        this.closed = true;
+        try {
+          closeSync(this.fd);
+        } catch {
+          // a descriptor that failed may be unusable even for closing; nothing more to lose
+        }
+        releaseLock(this.lockFile);
+      }
+      done?.();
+    };
+    const busy = this.flushing || this.kickScheduled || this.waiting.length > 0;
+    if (busy && this.failed === undefined) this.onIdle.push(finish);
+    else finish();
+  }
+
+  private kick(): void {
+    if (this.flushing || this.waiting.length === 0 || this.failed !== undefined) return;
+    const callbacks = this.waiting;
+    this.waiting = [];
+    const covered = this.issued;
+    const records = this.unwritten;
+    this.unwritten = [];
+    this.flushing = true;
+    if (this.size > this.compactBytes && this.size > 4 * this.sizeAfterCompaction) {
+      try {
+        this.rewrite();
+      } catch (e) {
+        return this.fail(e as Error);
+      }
+      // The rewrite is durable (fsync + rename + directory fsync) and holds everything issued.
+      setImmediate(() => this.roundDone(covered, callbacks));
+      return;
+    }
+    const data = records.length === 1 ? (records[0] as Buffer) : Buffer.concat(records);
+    this.writeAll(data, 0, () => {
+      this.fsyncs++;
+      fdatasync(this.fd, (err) => {
+        if (err) return this.fail(err);
+        this.roundDone(covered, callbacks);
+      });
+    });
+  }
+
+  private writeAll(data: Buffer, from: number, then: () => void): void {
+    if (from >= data.length) return then();
+    write(this.fd, data, from, data.length - from, this.size, (err, n) => {
+      if (err) return this.fail(err);
+      this.size += n;
+      this.writeAll(data, from + n, then);
+    });
+  }
+
+  private roundDone(covered: number, callbacks: (() => void)[]): void {
+    this.durable = Math.max(this.durable, covered);
+    this.flushing = false;
+    // Only now, after fsync returned, may anything depending on these writes be acknowledged.
+    for (const cb of callbacks) cb();
+    if (this.waiting.length > 0) this.kick();
+    else for (const f of this.onIdle.splice(0)) f();
+  }
+
+  private fail(err: Error): void {
+    this.failed = err;
+    this.flushing = false;
+    // Nothing waiting will ever be durable: its callbacks are dropped, never called.
+    this.waiting = [];
+    for (const f of this.onIdle.splice(0)) f();
+    const e = new Error(`write-ahead log ${this.file}: ${err.message}`);
+    if (this.options.onFatal !== undefined) this.options.onFatal(e);
+    else throw e;
+  }
+
+  /** Rewrites the log as the ops that rebuild the current state. Synchronous. */
+  private rewrite(): void {
+    const parts: Buffer[] = [MAGIC];
+    for (const [key, value] of this.state.records)
+      parts.push(encodeRecord({ kind: 'put', key, value }));
+    if (this.state.first > 1) {
+      parts.push(encodeRecord({ kind: 'compact-to', index: this.state.first - 1 }));
+    }
+    const log = this.state.log;
+    for (let i = 0; i < log.length; i += ENTRIES_PER_RECORD) {
+      parts.push(encodeRecord({ kind: 'append', entries: log.slice(i, i + ENTRIES_PER_RECORD) }));
+    }
+    const bytes = Buffer.concat(parts);
+    const before = this.size;
+    replaceAtomically(this.dir, bytes);
+    closeSync(this.fd);
+    this.fd = openSync(this.file, 'r+');
+    this.size = bytes.length;
+    this.sizeAfterCompaction = bytes.length;
+    this.compactions++;
+    this.options.log?.('wal: rewrote the log', { file: this.file, before, after: bytes.length });
+  }
+}

@@ -1,0 +1,265 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  appendFileSync,
+  closeSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32 } from '../../src/runtime/crc32.js';
+import { FrameDecoder, FrameError, encodeFrame } from '../../src/runtime/frames.js';
+import {
+  encodeRecord,
+  recoverWal,
+  WAL_FILE,
+  WalCorruptionError,
+  WalStore,
+} from '../../src/runtime/wal.js';
+
+function tempDir(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'truthkit-wal-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const synced = (store: WalStore): Promise<void> => new Promise((r) => store.sync(r));
+
+test('crc32 matches the standard check values', () => {
+  assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
+  assert.equal(crc32(Buffer.alloc(0)), 0);
+  assert.equal(crc32(Buffer.from('The quick brown fox jumps over the lazy dog')), 0x414fa339);
+  // Incremental use gives the same answer as one pass.
+  const b = Buffer.from('123456789');
+  assert.equal(crc32(b, 4, 9, crc32(b, 0, 4)), 0xcbf43926);
+});
+
+test('frames reassemble from single bytes and refuse oversized lengths', () => {
+  const frames = [Buffer.from('a'), Buffer.alloc(0), Buffer.from('x'.repeat(300))];
+  const bytes = Buffer.concat(frames.map(encodeFrame));
+  const d = new FrameDecoder(1000);
+  const got: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i++) got.push(...d.push(bytes.subarray(i, i + 1)));
+  assert.deepEqual(
+    got.map((f) => f.toString()),
+    frames.map((f) => f.toString()),
+  );
+  assert.equal(d.pending, 0);
+  const small = new FrameDecoder(10);
+  assert.throws(() => small.push(encodeFrame(Buffer.alloc(11))), FrameError);
+  // The limit is checked on the length field, before the payload is buffered.
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(0xffffffff);
+  assert.throws(() => new FrameDecoder(1 << 20).push(header), /exceeds the limit/);
+});
+
+test('the WAL replays every synced op after a reopen', async (t) => {
+  const dir = tempDir(t);
+  const a = WalStore.open(dir);
+  assert.equal(a.recovery.existed, false);
+  a.put('term', { term: 3, vote: 'n2' });
+  a.put('gone', 1);
+  a.delete('gone');
+  a.append('e1', 'e2', 'e3', { x: [1, 2] });
+  a.truncateAfter(3);
+  a.compactTo(1);
+  a.append('e4');
+  assert.equal(a.unsyncedWrites, 7);
+  await synced(a);
+  assert.equal(a.unsyncedWrites, 0);
+  await new Promise<void>((r) => a.close(r));
+  const b = WalStore.open(dir);
+  assert.equal(b.recovery.existed, true);
+  assert.equal(b.recovery.records, 7);
+  assert.deepEqual(b.get('term'), { term: 3, vote: 'n2' });
+  assert.equal(b.get('gone'), undefined);
+  assert.deepEqual(b.keys(), ['term']);
+  assert.equal(b.firstIndex(), 2);
+  assert.equal(b.lastIndex(), 4);
+  assert.deepEqual([b.entry(2), b.entry(3), b.entry(4)], ['e2', 'e3', 'e4']);
+  b.close();
+});
+
+test('sync calls back only after the records are on disk, and stored values are copies', async (t) => {
+  const dir = tempDir(t);
+  const s = WalStore.open(dir);
+  const value = { n: 1 };
+  s.put('k', value);
+  value.n = 2; // a later mutation by the caller must not change what was stored
+  let called = false;
+  s.sync(() => {
+    called = true;
+    // At this point a fresh reader of the file sees the write.
+    assert.deepEqual(recoverWal(join(dir, WAL_FILE)).state.records.get('k'), { n: 1 });
+  });
+  assert.equal(called, false, 'sync must not call back synchronously');
+  await synced(s);
+  assert.equal(called, true);
+  s.close();
+});
+
+test('concurrent syncs share one fsync (group commit)', async (t) => {
+  const dir = tempDir(t);
+  const s = WalStore.open(dir);
+  const done: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    s.put(`k${i}`, i);
+    s.sync(() => done.push(i));
+  }
+  await synced(s);
+  assert.equal(done.length, 50);
+  assert.deepEqual(
+    done,
+    [...done].sort((x, y) => x - y),
+    'callbacks run in issue order',
+  );
+  assert.equal(s.fsyncs, 1, 'fifty syncs issued together cost one fsync');
+  // Syncs issued while a round is in flight form the next round, together.
+  s.put('a', 1);
+  s.sync(() => {});
+  await new Promise((r) => setImmediate(r)); // the round has started: its write is in flight
+  for (let i = 0; i < 10; i++) {
+    s.put(`b${i}`, i);
+    s.sync(() => {});
+  }
+  await synced(s);
+  assert.equal(s.fsyncs, 3);
+  s.close();
+});
+
+test('writes not synced before a crash are gone after recovery', async (t) => {
+  const dir = tempDir(t);
+  const s = WalStore.open(dir);
+  s.put('durable', 1);
+  await synced(s);
+  s.put('lost', 2); // never synced; the "process" dies with the file still open
+  const r = WalStore.open(dir);
+  assert.equal(r.get('durable'), 1);
+  assert.equal(r.get('lost'), undefined);
+  s.close();
+  r.close();
+});
+
+test('a torn tail is cut off on recovery, and the log keeps working', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, WAL_FILE);
+  const s = WalStore.open(dir);
+  for (let i = 0; i < 5; i++) s.append(`entry-${i}`);
+  await synced(s);
+  await new Promise<void>((r) => s.close(r));
+  const intact = statSync(file).size;
+  // A crash in the middle of writing the next record leaves part of it.
+  const next = encodeRecord({ kind: 'append', entries: ['half-written'] });
+  appendFileSync(file, next.subarray(0, next.length - 3));
+  const r = WalStore.open(dir);
+  assert.equal(r.lastIndex(), 5);
+  assert.equal(r.recovery.truncatedBytes, next.length - 3);
+  assert.equal(r.recovery.truncatedAt, intact);
+  assert.equal(statSync(file).size, intact, 'the torn bytes are removed from the file');
+  r.append('after');
+  await synced(r);
+  await new Promise<void>((res) => r.close(res));
+  const again = WalStore.open(dir);
+  assert.equal(again.lastIndex(), 6);
+  assert.equal(again.entry(6), 'after');
+  assert.equal(again.recovery.truncatedBytes, 0);
+  again.close();
+  // A tail of zeros (a file extended but never written) is torn too.
+  appendFileSync(file, Buffer.alloc(100));
+  const z = WalStore.open(dir);
+  assert.equal(z.lastIndex(), 6);
+  assert.equal(z.recovery.truncatedBytes, 100);
+  z.close();
+});
+
+test('corruption before the tail stops recovery, naming the file and offset', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, WAL_FILE);
+  const s = WalStore.open(dir);
+  const offsets: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    offsets.push(s.bytes); // each record is synced before the next, so this is where it starts
+    s.append(`entry-${i}`);
+    await synced(s);
+  }
+  await new Promise<void>((r) => s.close(r));
+  const bytes = readFileSync(file);
+  const second = offsets[1] as number;
+  // Flip one bit inside the second record's payload.
+  bytes[second + 10] = (bytes[second + 10] as number) ^ 0x04;
+  writeFileSync(file, bytes);
+  assert.throws(
+    () => WalStore.open(dir),
+    (e: unknown) => {
+      assert.ok(e instanceof WalCorruptionError);
+      assert.equal(e.file, file);
+      assert.equal(e.offset, second);
+      assert.match(
+        e.message,
+        new RegExp(
+          `${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is corrupt at offset ${second}: checksum mismatch`,
+        ),
+      );
+      return true;
+    },
+  );
+  // Never silent loss: the damaged file is left as it was for a human to look at.
+  assert.deepEqual(readFileSync(file), bytes);
+  // A damaged length field before the tail is caught as well.
+  const b2 = Buffer.from(bytes);
+  b2[second + 10] = (b2[second + 10] as number) ^ 0x04;
+  b2.writeUInt32LE(0x7fffffff, offsets[2] as number);
+  writeFileSync(file, b2);
+  assert.throws(() => WalStore.open(dir), { name: 'WalCorruptionError', offset: offsets[2] });
+  // So is a file that is not a WAL at all.
+  writeFileSync(file, 'hello world, not a log');
+  assert.throws(() => WalStore.open(dir), /bad magic/);
+});
+
+test('the log is rewritten atomically once it outgrows its contents', async (t) => {
+  const dir = tempDir(t);
+  const s = WalStore.open(dir, { compactBytes: 4096 });
+  for (let i = 0; i < 400; i++) {
+    s.put('counter', i);
+    s.append({ i });
+    if (i % 10 === 9) s.compactTo(i - 5);
+    await synced(s);
+  }
+  assert.ok(s.compactions >= 1, `expected a rewrite, got ${s.compactions}`);
+  assert.ok(s.bytes < 4 * 4096, `log stays small: ${s.bytes} bytes`);
+  const first = s.firstIndex();
+  const last = s.lastIndex();
+  await new Promise<void>((r) => s.close(r));
+  assert.deepEqual(readdirSync(dir), [WAL_FILE], 'no temp file is left behind');
+  const r = WalStore.open(dir);
+  assert.equal(r.get('counter'), 399);
+  assert.equal(r.firstIndex(), first);
+  assert.equal(r.lastIndex(), last);
+  assert.deepEqual(r.entry(last), { i: 399 });
+  r.close();
+});
+
+test('a failed write is fatal and acknowledges nothing', async (t) => {
+  const dir = tempDir(t);
+  let fatal: Error | undefined;
+  const s = WalStore.open(dir, { onFatal: (e) => (fatal = e) });
+  s.put('k', 1);
+  // Swap the store's descriptor for one that fails every call, as a failing disk would.
+  const inner = s as unknown as { fd: number };
+  closeSync(inner.fd);
+  inner.fd = 2 ** 30;
+  let acked = false;
+  s.sync(() => (acked = true));
+  const deadline = Date.now() + 2000;
+  while (fatal === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.match(String(fatal?.message), new RegExp(`write-ahead log .*${WAL_FILE}: EBADF`));
+  assert.equal(acked, false);
+  s.sync(() => (acked = true)); // nor anything after
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(acked, false);
+});
