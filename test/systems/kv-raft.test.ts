@@ -48,13 +48,13 @@ test('kv-raft is registered with its mutants', () => {
 });
 
 for (const plan of nemesisPlans()) {
-  test(`sweep: ${plan.name} × 8 seeds is linearizable and recovers after the heal`, () => {
-    for (let seed = 1; seed <= 8; seed++) assertHealthy(run(seed, plan.name, 300));
+  test(`sweep: ${plan.name} × 20 seeds is linearizable and recovers after the heal`, () => {
+    for (let seed = 1; seed <= 20; seed++) assertHealthy(run(seed, plan.name, 300));
   });
 }
 
-test('sweep: all plans combined × 20 seeds is linearizable and recovers', () => {
-  for (let seed = 1; seed <= 20; seed++) assertHealthy(run(seed, 'all', 300));
+test('sweep: all plans combined × 60 seeds is linearizable and recovers', () => {
+  for (let seed = 1; seed <= 60; seed++) assertHealthy(run(seed, 'all', 300));
 });
 
 test('the same seed gives the same run', () => {

@@ -46,8 +46,8 @@ const put = (value: string) => ({ f: 'put', key: 'x', value });
  * copies its term-2 entry to S3 — a majority. If it commits that entry by counting replicas and
  * then crashes, S5 can return, win with S3 and S4 (its log ends in term 3) and overwrite it.
  */
-function figure8(mutant?: string): Cluster {
-  const c = new Cluster({ seed: 3, ...(mutant !== undefined ? { mutant } : {}) });
+function figure8(seed: number, mutant?: string): Cluster {
+  const c = new Cluster({ seed, ...(mutant !== undefined ? { mutant } : {}) });
   const s1 = c.awaitLeader();
   c.write(put('committed-first'));
   const [s2, s3, s4, s5] = c.ids.filter((n) => n !== s1) as [NodeId, NodeId, NodeId, NodeId];
@@ -79,15 +79,18 @@ function figure8(mutant?: string): Cluster {
   return c;
 }
 
-test('Figure 8: committing an old term by counting replicas lets a committed entry be overwritten', () => {
-  const c = figure8('commit-old-term');
-  assert.equal(c.sim.failure?.kind, 'invariant', 'the mutant must be caught');
-  assert.match(c.sim.failure?.message ?? '', /leader completeness|applied/);
+const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
+
+test('Figure 8 sweep: committing an old term by counting replicas lets a committed entry be overwritten', () => {
+  for (const seed of SEEDS) {
+    const c = figure8(seed, 'commit-old-term');
+    assert.equal(c.sim.failure?.kind, 'invariant', `seed ${seed}: the mutant must be caught`);
+    assert.match(c.sim.failure?.message ?? '', /leader completeness|applied/);
+  }
 });
 
-test('Figure 8 on the real Raft: the new leader commits through its own term, nothing is lost', () => {
-  const c = figure8();
-  c.assertNoViolation();
+test('Figure 8 sweep on the real Raft: the new leader commits through its own term', () => {
+  for (const seed of SEEDS) figure8(seed).assertNoViolation();
 });
 
 /**
@@ -96,8 +99,8 @@ test('Figure 8 on the real Raft: the new leader commits through its own term, no
  * it was cast in) never reached the disk, Y is back at term 0 and helps the other side elect a
  * second leader of term 1. A durable vote leaves Y at term 1, so the other side must go to 2.
  */
-function forgottenVote(mutant?: string): Cluster {
-  const c = new Cluster({ nodes: 5, seed: 5, ...(mutant !== undefined ? { mutant } : {}) });
+function forgottenVote(seed: number, mutant?: string): Cluster {
+  const c = new Cluster({ nodes: 5, seed, ...(mutant !== undefined ? { mutant } : {}) });
   const majority = c.ids.slice(0, 3);
   const minority = c.ids.slice(3);
   groups(c, [majority, minority]);
@@ -136,13 +139,19 @@ function forgottenVote(mutant?: string): Cluster {
   return c;
 }
 
-test('vote-not-durable: a restarted voter votes twice in one term, and two leaders share it', () => {
-  const c = forgottenVote('vote-not-durable');
-  assert.equal(c.sim.failure?.kind, 'invariant', 'the mutant must be caught');
-  assert.match(c.sim.failure?.message ?? '', /term 1/);
+test('forgotten-vote sweep: a restarted voter votes twice in one term, two leaders share it', () => {
+  // On a seed where another write's sync happens to cover the vote before the crash, nothing
+  // is forgotten; most seeds must catch it.
+  const caught = SEEDS.filter((seed) => {
+    const c = forgottenVote(seed, 'vote-not-durable');
+    if (c.sim.failure === undefined) return false;
+    assert.equal(c.sim.failure.kind, 'invariant', `seed ${seed}`);
+    assert.match(c.sim.failure.message, /term 1/);
+    return true;
+  });
+  assert.ok(caught.length >= 6, `caught on seeds ${caught.join(' ')} only`);
 });
 
-test('the same schedule on the real Raft keeps one leader per term', () => {
-  const c = forgottenVote();
-  c.assertNoViolation();
+test('forgotten-vote sweep on the real Raft keeps one leader per term', () => {
+  for (const seed of SEEDS) forgottenVote(seed).assertNoViolation();
 });
