@@ -184,3 +184,28 @@ test('an invalid seed exits 1 and prints the command that replays it, evidence i
   assert.match(again.out, /INVALID/);
   assert.match(again.out, /none of these can come next/);
 });
+
+test('sim --json reports the consensus figures for kv-raft', async () => {
+  const { code, out } = await cli(
+    'sim',
+    'kv-raft',
+    '--ops',
+    '200',
+    '--json',
+    '--nemesis',
+    'partition-one',
+  );
+  assert.equal(code, 0);
+  const r = JSON.parse(out);
+  assert.equal(r.verdict, 'valid');
+  assert.ok(r.elections >= 1 && r.leaderChanges >= 1);
+  assert.ok(r.commitLatency.p50 > 0 && r.commitLatency.p99 >= r.commitLatency.p50);
+  assert.ok(r.msgsPerOp > 0 && r.unavailableMs > 0);
+  const list = JSON.parse((await cli('list', '--json')).out);
+  assert.deepEqual(list.mutants['kv-raft'], [
+    'vote-not-durable',
+    'commit-old-term',
+    'read-from-follower',
+    'no-sync-before-ack',
+  ]);
+});

@@ -71,8 +71,15 @@ function systemParams(
 /** The per-seed JSON line: everything but the bulky history and trace. */
 export function summarize(run: CheckedRun): Record<string, unknown> {
   const { history: _h, trace: _t, check, ...rest } = run;
+  const count = (name: string): number | undefined => run.metrics[name]?.count;
+  const commit = run.metrics['commit-latency'];
   return {
     ...rest,
+    // The consensus figures people compare first, lifted out of `metrics` when a system reports
+    // them (NodeEnv.metric 'elections', 'leader-changes', 'commit-latency').
+    ...(count('elections') !== undefined ? { elections: count('elections') } : {}),
+    ...(count('leader-changes') !== undefined ? { leaderChanges: count('leader-changes') } : {}),
+    ...(commit !== undefined ? { commitLatency: { p50: commit.p50, p99: commit.p99 } } : {}),
     check:
       check === null
         ? null
