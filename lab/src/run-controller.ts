@@ -8,7 +8,8 @@
  * Plain TypeScript, no DOM: the page drives it from requestAnimationFrame, the tests from a loop.
  */
 import type { Judgement, SystemDefinition } from '../../src/core/system.js';
-import { checkHistory, getModel, type CheckResult } from '../../src/check/index.js';
+import type { CheckResult } from '../../src/check/index.js';
+import { judgeSession, type Verdict } from '../../src/sim/checked-run.js';
 import { Session, type RunResult } from '../../src/sim/run.js';
 import type { ScriptAction, ScriptActionBody } from '../../src/sim/script.js';
 import type { TraceEvent } from '../../src/sim/trace.js';
@@ -20,7 +21,7 @@ import { SnapshotStore } from './snapshots.js';
 /** Virtual time between node-state samples: fine enough to see a candidate become leader. */
 export const SAMPLE_MS = 1;
 
-export type RunVerdict = 'valid' | 'invalid' | 'unknown' | 'unchecked';
+export type RunVerdict = Verdict;
 
 export interface RunJudgement {
   readonly verdict: RunVerdict;
@@ -144,36 +145,12 @@ export class RunController {
     });
   }
 
-  /**
-   * Judges the finished run as `runChecked` (src/sim/checked-run.ts) does: an invariant failure
-   * makes it invalid; otherwise the model checker and the system's own judge, worst verdict wins.
-   */
+  /** Judges the finished run exactly as `truthkit sim` does (src/sim/checked-run.ts). */
   private finish(): void {
     this.absorb();
-    const result = this.session.result();
-    if (result.failure !== null) {
-      this.judgement = { verdict: 'invalid', result, check: null, system: null };
-      return;
-    }
-    const modelName = this.system.model;
-    let check: CheckResult | null = null;
-    if (modelName !== undefined) {
-      const model = getModel(modelName);
-      if (model === undefined)
-        throw new Error(`${this.system.name} declares unknown model ${modelName}`);
-      check = checkHistory(result.history, model, { timeoutMs: this.checkTimeoutMs });
-    }
-    const sim = this.session.sim;
-    const system = this.system.judge?.(result.history, sim.nodeIds, sim.liveNodes()) ?? null;
-    const verdicts = [check?.verdict, system?.verdict].filter((v) => v !== undefined);
-    const verdict: RunVerdict =
-      verdicts.length === 0
-        ? 'unchecked'
-        : verdicts.includes('invalid')
-          ? 'invalid'
-          : verdicts.includes('unknown')
-            ? 'unknown'
-            : 'valid';
-    this.judgement = { verdict, result, check, system };
+    const { verdict, check, judgement } = judgeSession(this.session, {
+      checkTimeoutMs: this.checkTimeoutMs,
+    });
+    this.judgement = { verdict, result: this.session.result(), check, system: judgement };
   }
 }

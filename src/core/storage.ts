@@ -6,7 +6,7 @@
  * disk (keep ops pending until a simulated sync completes) implement it the same way, and both
  * rebuild state by replaying ops into a `StoreState`.
  */
-import type { Json } from './json.js';
+import { copyJson, deepFreeze, type Json } from './json.js';
 
 export type StoreOp =
   | { readonly kind: 'put'; readonly key: string; readonly value: Json }
@@ -89,5 +89,69 @@ export class StoreState {
     s.log = this.log.slice();
     s.first = this.first;
     return s;
+  }
+}
+
+/**
+ * The part of every DurableStore that is the same whatever makes it durable: reads from the
+ * materialized state, and each mutation turned into a StoreOp (values frozen copies, so the op
+ * can be shared by the state, a pending list or an encoder). Subclasses say how an op is kept
+ * (`keep`) and how `sync` makes it durable.
+ */
+export abstract class OpLogStore implements DurableStore {
+  /** What the node reads: everything written, durable or not. */
+  protected state = new StoreState();
+
+  /** Keeps `op` until a sync makes it durable; called before the op is applied to `state`. */
+  protected abstract keep(op: StoreOp): void;
+  abstract sync(onDurable: () => void): void;
+  abstract readonly unsyncedWrites: number;
+
+  private write(op: StoreOp): void {
+    this.keep(op);
+    this.state.apply(op);
+  }
+
+  get(key: string): Json | undefined {
+    return this.state.records.get(key);
+  }
+
+  put(key: string, value: Json): void {
+    this.write({ kind: 'put', key, value: deepFreeze(copyJson(value)) });
+  }
+
+  delete(key: string): void {
+    this.write({ kind: 'delete', key });
+  }
+
+  keys(prefix = ''): string[] {
+    const out: string[] = [];
+    for (const k of this.state.records.keys()) if (k.startsWith(prefix)) out.push(k);
+    return out.sort();
+  }
+
+  append(...entries: Json[]): void {
+    if (entries.length === 0) return;
+    this.write({ kind: 'append', entries: entries.map((e) => deepFreeze(copyJson(e))) });
+  }
+
+  entry(index: number): Json | undefined {
+    return this.state.entry(index);
+  }
+
+  firstIndex(): number {
+    return this.state.first;
+  }
+
+  lastIndex(): number {
+    return this.state.last;
+  }
+
+  truncateAfter(index: number): void {
+    if (index < this.state.last) this.write({ kind: 'truncate-after', index });
+  }
+
+  compactTo(index: number): void {
+    if (index >= this.state.first) this.write({ kind: 'compact-to', index });
   }
 }

@@ -25,8 +25,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { copyJson, deepFreeze, type Json } from '../core/json.js';
-import { StoreState, type DurableStore, type StoreOp } from '../core/storage.js';
+import { deepFreeze, type Json } from '../core/json.js';
+import { OpLogStore, StoreState, type StoreOp } from '../core/storage.js';
 import { crc32 } from './crc32.js';
 
 export const WAL_FILE = 'wal.log';
@@ -225,7 +225,7 @@ export function recoverWal(file: string): {
   return { state, records, validBytes: off, truncatedBytes: 0 };
 }
 
-export class WalStore implements DurableStore {
+export class WalStore extends OpLogStore {
   readonly file: string;
   private readonly lockFile: string;
   readonly recovery: RecoveryReport;
@@ -234,7 +234,6 @@ export class WalStore implements DurableStore {
   /** Times the log was rewritten. */
   compactions = 0;
 
-  private state: StoreState;
   private fd: number;
   private size: number;
   private sizeAfterCompaction: number;
@@ -254,6 +253,7 @@ export class WalStore implements DurableStore {
     readonly dir: string,
     private readonly options: WalOptions,
   ) {
+    super();
     this.file = join(dir, WAL_FILE);
     this.compactBytes = options.compactBytes ?? 8 * 1024 * 1024;
     if (!existsSync(dir)) {
@@ -306,54 +306,10 @@ export class WalStore implements DurableStore {
     return this.size;
   }
 
-  private write(op: StoreOp): void {
+  protected keep(op: StoreOp): void {
     if (this.closed) throw new Error('write to a closed write-ahead log');
-    this.state.apply(op);
     this.unwritten.push(encodeRecord(op));
     this.issued++;
-  }
-
-  get(key: string): Json | undefined {
-    return this.state.records.get(key);
-  }
-
-  put(key: string, value: Json): void {
-    this.write({ kind: 'put', key, value: deepFreeze(copyJson(value)) });
-  }
-
-  delete(key: string): void {
-    this.write({ kind: 'delete', key });
-  }
-
-  keys(prefix = ''): string[] {
-    const out: string[] = [];
-    for (const k of this.state.records.keys()) if (k.startsWith(prefix)) out.push(k);
-    return out.sort();
-  }
-
-  append(...entries: Json[]): void {
-    if (entries.length === 0) return;
-    this.write({ kind: 'append', entries: entries.map((e) => deepFreeze(copyJson(e))) });
-  }
-
-  entry(index: number): Json | undefined {
-    return this.state.entry(index);
-  }
-
-  firstIndex(): number {
-    return this.state.first;
-  }
-
-  lastIndex(): number {
-    return this.state.last;
-  }
-
-  truncateAfter(index: number): void {
-    if (index < this.state.last) this.write({ kind: 'truncate-after', index });
-  }
-
-  compactTo(index: number): void {
-    if (index >= this.state.first) this.write({ kind: 'compact-to', index });
   }
 
   /** Calls `onDurable` once every write issued so far has been written and fsynced. */

@@ -25,9 +25,20 @@ export interface JudgeOptions {
 export function runChecked(options: RunOptions, judge: JudgeOptions = {}): CheckedRun {
   const session = new Session(options);
   session.runToEnd();
+  return { ...session.result(), ...judgeSession(session, judge) };
+}
+
+export interface SessionJudgement {
+  readonly verdict: Verdict;
+  readonly check: CheckResult | null;
+  readonly judgement: Judgement | null;
+}
+
+/** Judges a finished session (the CLI's runs and the lab's interactive ones alike). */
+export function judgeSession(session: Session, judge: JudgeOptions = {}): SessionJudgement {
   const run = session.result();
-  if (run.failure !== null) return { ...run, verdict: 'invalid', check: null, judgement: null };
-  const system = options.system;
+  if (run.failure !== null) return { verdict: 'invalid', check: null, judgement: null };
+  const system = session.options.system;
   let check: CheckResult | null = null;
   const modelName = system.model;
   if (modelName !== undefined) {
@@ -35,8 +46,8 @@ export function runChecked(options: RunOptions, judge: JudgeOptions = {}): Check
     if (model === undefined) throw new Error(`${run.system} declares unknown model ${modelName}`);
     check = checkHistory(run.history, model, { timeoutMs: judge.checkTimeoutMs ?? 10_000 });
   }
-  const cluster = Array.from({ length: run.nodes }, (_, i) => `n${i + 1}`);
-  const judgement = system.judge?.(run.history, cluster, session.sim.liveNodes()) ?? null;
+  const sim = session.sim;
+  const judgement = system.judge?.(run.history, sim.nodeIds, sim.liveNodes()) ?? null;
   const verdicts = [check?.verdict, judgement?.verdict].filter((v) => v !== undefined);
   const verdict: Verdict =
     verdicts.length === 0
@@ -46,5 +57,5 @@ export function runChecked(options: RunOptions, judge: JudgeOptions = {}): Check
         : verdicts.includes('unknown')
           ? 'unknown'
           : 'valid';
-  return { ...run, verdict, check, judgement };
+  return { verdict, check, judgement };
 }

@@ -4,8 +4,7 @@
  * some of its cache on its own, maybe a prefix of the unsynced writes, the last of which may be
  * torn (a torn write is detected on recovery, as a checksummed WAL would, and discarded).
  */
-import { deepFreeze, copyJson, type Json } from '../core/json.js';
-import { StoreState, type DurableStore, type StoreOp } from '../core/storage.js';
+import { OpLogStore, StoreState, type StoreOp } from '../core/storage.js';
 
 export interface DiskHooks {
   /** Schedules `done` after a sync latency, unless the node crashes first. */
@@ -18,65 +17,21 @@ export interface CrashOutcome {
   readonly torn: boolean;
 }
 
-export class SimDisk implements DurableStore {
+export class SimDisk extends OpLogStore {
   /** What survives a crash. */
   private durable = new StoreState();
-  /** What the node reads: durable plus pending writes. */
-  private current = new StoreState();
   private pending: StoreOp[] = [];
 
-  constructor(private readonly hooks: DiskHooks) {}
+  constructor(private readonly hooks: DiskHooks) {
+    super();
+  }
 
   get unsyncedWrites(): number {
     return this.pending.length;
   }
 
-  private write(op: StoreOp): void {
+  protected keep(op: StoreOp): void {
     this.pending.push(op);
-    this.current.apply(op);
-  }
-
-  get(key: string): Json | undefined {
-    return this.current.records.get(key);
-  }
-
-  put(key: string, value: Json): void {
-    this.write({ kind: 'put', key, value: deepFreeze(copyJson(value)) });
-  }
-
-  delete(key: string): void {
-    this.write({ kind: 'delete', key });
-  }
-
-  keys(prefix = ''): string[] {
-    const out: string[] = [];
-    for (const k of this.current.records.keys()) if (k.startsWith(prefix)) out.push(k);
-    return out.sort();
-  }
-
-  append(...entries: Json[]): void {
-    if (entries.length === 0) return;
-    this.write({ kind: 'append', entries: entries.map((e) => deepFreeze(copyJson(e))) });
-  }
-
-  entry(index: number): Json | undefined {
-    return this.current.entry(index);
-  }
-
-  firstIndex(): number {
-    return this.current.first;
-  }
-
-  lastIndex(): number {
-    return this.current.last;
-  }
-
-  truncateAfter(index: number): void {
-    if (index < this.current.last) this.write({ kind: 'truncate-after', index });
-  }
-
-  compactTo(index: number): void {
-    if (index >= this.current.first) this.write({ kind: 'compact-to', index });
   }
 
   sync(onDurable: () => void): void {
@@ -106,7 +61,7 @@ export class SimDisk implements DurableStore {
     const torn = tearLast && kept > 0;
     if (torn) kept -= 1;
     for (let i = 0; i < kept; i++) this.durable.apply(unsynced[i] as StoreOp);
-    this.current = this.durable.clone();
+    this.state = this.durable.clone();
     this.pending = [];
     this.inFlight = [];
     return { lost: unsynced.length - kept, kept, torn };
