@@ -46,6 +46,9 @@ export interface SimulatorConfig {
 
 export type NodeStatus = 'up' | 'down' | 'paused';
 
+/** More events than this at one virtual instant means time has stopped moving. */
+const MAX_EVENTS_PER_INSTANT = 1_000_000;
+
 export type ReplyHandler = (reply: ClientReply) => void;
 
 interface PendingRequest {
@@ -120,6 +123,7 @@ export class Simulator {
   private nextRequestId = 1;
   private nextTimerId = 1;
   private stopped = false;
+  private eventsAtThisInstant = 0;
 
   constructor(config: SimulatorConfig) {
     if (config.nodeIds.length === 0) throw new Error('a cluster needs at least one node');
@@ -180,6 +184,19 @@ export class Simulator {
       if (q.peekTime() > limit) break;
       const ev = q.pop() as SimEvent;
       if (ev.cancelled) continue;
+      if (ev.time === this.clock) {
+        // Virtual time must move: a protocol that keeps scheduling at the same instant (a
+        // zero-delay timer re-armed forever) would otherwise hang the run.
+        if (++this.eventsAtThisInstant > MAX_EVENTS_PER_INSTANT) {
+          this.fail(
+            'exception',
+            `over ${MAX_EVENTS_PER_INSTANT} events at ${this.clock} ms without time moving: a zero-delay loop`,
+          );
+          break;
+        }
+      } else {
+        this.eventsAtThisInstant = 0;
+      }
       this.clock = ev.time;
       const ni = ev.node;
       if (ni >= 0) {

@@ -226,3 +226,23 @@ test('metrics reported by nodes are collected per name', () => {
   assert.deepEqual(sim.metrics.get('measured'), [5, 7]);
   assert.deepEqual(sim.metrics.get('counted'), [1]);
 });
+
+test('a zero-delay loop fails the run instead of hanging it', () => {
+  const { sim, probe } = cluster();
+  const loop = (): void => {
+    probe('n1').env.setTimer(0, 'again');
+  };
+  const original = Probe.prototype.onTimer;
+  Probe.prototype.onTimer = function (this: Probe, name: string) {
+    original.call(this, name);
+    if (this.env.id === 'n1') loop();
+  };
+  try {
+    loop();
+    sim.runUntil(10);
+  } finally {
+    Probe.prototype.onTimer = original;
+  }
+  assert.equal(sim.failure?.kind, 'exception');
+  assert.match(sim.failure?.message ?? '', /zero-delay loop/);
+});
