@@ -6,8 +6,10 @@
  */
 import type { Json } from '../core/json.js';
 import { confirmationsExperiment } from './confirmations.js';
+import { duelingProposersExperiment } from './dueling-proposers.js';
 import { selfishMiningExperiment } from './selfish-mining.js';
 import { staleRateExperiment } from './stale-rate.js';
+import { twoPcBlockingExperiment } from './twopc-blocking.js';
 
 export type ExperimentVerdict = 'supported' | 'refuted' | 'not measurable as stated';
 
@@ -36,6 +38,8 @@ const EXPERIMENTS: readonly Experiment[] = [
   confirmationsExperiment,
   staleRateExperiment,
   selfishMiningExperiment,
+  duelingProposersExperiment,
+  twoPcBlockingExperiment,
 ];
 
 export function experiments(): readonly Experiment[] {

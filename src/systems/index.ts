@@ -3,7 +3,7 @@ import type { SystemDefinition } from '../core/system.js';
 import { echoSystem } from './reference/echo.js';
 import { kvAsyncSystem } from './reference/kv-async.js';
 import { kvSingleSystem } from './reference/kv-single.js';
-import { twoPcSystem } from './twopc/twopc.js';
+import { twoPcReplicatedSystem, twoPcSystem } from './twopc/twopc.js';
 import { nakamotoSystem } from './chain/nakamoto.js';
 import { kvRaftSystem } from './kv/kv-raft.js';
 import { kvPaxosSystem } from './paxos/kv-paxos.js';
@@ -16,6 +16,7 @@ const SYSTEMS: readonly SystemDefinition[] = [
   paxosSystem,
   kvPaxosSystem,
   twoPcSystem,
+  twoPcReplicatedSystem,
   kvRaftSystem,
   nakamotoSystem,
 ];

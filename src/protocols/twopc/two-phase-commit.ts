@@ -35,7 +35,32 @@ export type TwoPcMsg =
     }
   | { readonly type: 'decision'; readonly txn: string; readonly commit: boolean }
   | { readonly type: 'ack'; readonly txn: string }
-  | { readonly type: 'status'; readonly txn: string };
+  | { readonly type: 'status'; readonly txn: string }
+  | ConsensusMsg;
+
+/**
+ * Consensus on one transaction's outcome (`twopc-replicated` only; see paxos-commit.ts): Paxos
+ * with every node an acceptor. The coordinator proposes commit in ballot 0 without phase 1; a
+ * participant left in doubt runs both phases in a higher ballot, proposing abort unless a
+ * promise reports commit accepted.
+ */
+export type ConsensusMsg =
+  | { readonly type: 'c-prepare'; readonly txn: string; readonly ballot: number }
+  | {
+      readonly type: 'c-promise';
+      readonly txn: string;
+      readonly ballot: number;
+      readonly acceptedBallot: number;
+      readonly acceptedCommit: boolean | null;
+    }
+  | {
+      readonly type: 'c-accept';
+      readonly txn: string;
+      readonly ballot: number;
+      readonly commit: boolean;
+    }
+  | { readonly type: 'c-accepted'; readonly txn: string; readonly ballot: number }
+  | { readonly type: 'c-nack'; readonly txn: string; readonly ballot: number };
 
 export const INITIAL_BALANCE = 100;
 export const ACCOUNTS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'] as const;
@@ -51,13 +76,19 @@ export function ownerOf(cluster: readonly NodeId[], account: string): NodeId {
 export interface TwoPcMutants {
   /** The coordinator decides commit on the first yes vote, without waiting for the rest. */
   readonly commitBeforeAllPrepared: boolean;
+  /**
+   * The coordinator announces commit (to participants and client) without waiting for its
+   * `commit` record to be durable — and nothing else ever syncs it, so a crash can lose it and
+   * the restarted coordinator presumes abort for participants still in doubt.
+   */
+  readonly noDurableDecision?: boolean;
 }
 
 const VOTE_TIMEOUT_MS = 100;
 /** How often decisions are resent to unacknowledging participants and in-doubt ones ask. */
 const RETRY_MS = 100;
 
-interface ActiveTxn {
+export interface ActiveTxn {
   readonly id: string;
   readonly parts: ReadonlyMap<NodeId, Changes>;
   readonly votes: Map<NodeId, Readonly<Record<string, number>>>;
@@ -66,37 +97,39 @@ interface ActiveTxn {
   timer: TimerId;
 }
 
-interface ParticipantRecord {
+export interface ParticipantRecord {
   readonly state: 'prepared' | 'committed';
   readonly changes: Changes;
 }
 
 export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
-  private readonly coordinator: NodeId;
+  protected readonly coordinator: NodeId;
   // coordinator
   private epoch = 0;
   private ready = false;
   private nextTxn = 0;
-  private readonly active = new Map<string, ActiveTxn>();
+  protected readonly active = new Map<string, ActiveTxn>();
   /** Committed transactions whose participants have not all acknowledged. */
   private readonly unacked = new Map<string, Set<NodeId>>();
   /** What this incarnation decided, for duplicate votes and the atomicity check. */
-  private readonly decisions = new Map<string, boolean>();
+  protected readonly decisions = new Map<string, boolean>();
   // participant
   private readonly balances = new Map<string, number>();
   private readonly locks = new Map<string, string>();
-  private readonly records = new Map<string, ParticipantRecord>();
+  protected readonly records = new Map<string, ParticipantRecord>();
   private readonly aborted = new Set<string>();
+  /** When each transaction prepared here became prepared (local clock; restart time after one). */
+  private readonly preparedAt = new Map<string, number>();
   private lastDecided: { txn: string; commit: boolean } | null = null;
 
   constructor(
-    private readonly env: NodeEnv<TwoPcMsg>,
+    protected readonly env: NodeEnv<TwoPcMsg>,
     private readonly mutants: TwoPcMutants,
   ) {
     this.coordinator = env.cluster[0] as NodeId;
   }
 
-  private get isCoordinator(): boolean {
+  protected get isCoordinator(): boolean {
     return this.env.id === this.coordinator;
   }
 
@@ -122,7 +155,10 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
         const rec = s.get(key) as unknown as ParticipantRecord;
         this.records.set(txn, rec);
         if (rec.state === 'committed') this.applyChanges(rec.changes);
-        else for (const a of Object.keys(rec.changes)) this.locks.set(a, txn);
+        else {
+          for (const a of Object.keys(rec.changes)) this.locks.set(a, txn);
+          this.preparedAt.set(txn, this.env.now());
+        }
       }
     }
     this.env.setTimer(RETRY_MS, 'retry');
@@ -188,7 +224,7 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
     return parts;
   }
 
-  private onVote(from: NodeId, msg: Extract<TwoPcMsg, { type: 'vote' }>): void {
+  protected onVote(from: NodeId, msg: Extract<TwoPcMsg, { type: 'vote' }>): void {
     const txn = this.active.get(msg.txn);
     if (txn === undefined) {
       // Not active: decided already, or lost in a restart (and so aborted).
@@ -203,7 +239,7 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
     }
   }
 
-  private decide(txn: ActiveTxn, commit: boolean): void {
+  protected decide(txn: ActiveTxn, commit: boolean): void {
     this.active.delete(txn.id);
     this.decisions.set(txn.id, commit);
     this.decided(txn.id, commit);
@@ -217,8 +253,7 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
     }
     this.unacked.set(txn.id, new Set(participants));
     this.env.storage.put(`commit/${txn.id}`, participants);
-    // The decision is durable before anyone hears it: after a crash it is resent, never undone.
-    this.env.storage.sync(() => {
+    const announce = (): void => {
       for (const p of participants) this.env.send(p, { type: 'decision', txn: txn.id, commit });
       this.env.metric('twopc.committed');
       let total = 0;
@@ -226,7 +261,11 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
         for (const b of Object.values(balances)) total += b;
       }
       this.env.reply(txn.request, { ok: true, value: txn.audit ? total : null });
-    });
+    };
+    // Mutant: announce before the record is durable (a crash may lose it: presumed abort).
+    if (this.mutants.noDurableDecision === true) return announce();
+    // The decision is durable before anyone hears it: after a crash it is resent, never undone.
+    this.env.storage.sync(announce);
   }
 
   private onAck(from: NodeId, msg: Extract<TwoPcMsg, { type: 'ack' }>): void {
@@ -239,7 +278,7 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
     this.env.storage.delete(`commit/${msg.txn}`);
   }
 
-  private onStatus(from: NodeId, msg: Extract<TwoPcMsg, { type: 'status' }>): void {
+  protected onStatus(from: NodeId, msg: Extract<TwoPcMsg, { type: 'status' }>): void {
     if (this.active.has(msg.txn)) return; // still collecting votes: the decision will come
     const commit = this.unacked.has(msg.txn);
     this.env.send(from, { type: 'decision', txn: msg.txn, commit });
@@ -267,6 +306,7 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
       return;
     }
     for (const a of accounts) this.locks.set(a, msg.txn);
+    this.preparedAt.set(msg.txn, this.env.now());
     const rec: ParticipantRecord = { state: 'prepared', changes: msg.changes };
     this.records.set(msg.txn, rec);
     this.env.storage.put(`txn/${msg.txn}`, rec as unknown as Json);
@@ -288,6 +328,9 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
       return;
     }
     this.releaseLocks(msg.txn, rec.changes);
+    // How long this participant held the transaction's locks not knowing its outcome.
+    this.env.metric('twopc.doubt-ms', this.env.now() - (this.preparedAt.get(msg.txn) ?? 0));
+    this.preparedAt.delete(msg.txn);
     if (msg.commit) {
       this.applyChanges(rec.changes);
       const done: ParticipantRecord = { state: 'committed', changes: rec.changes };
@@ -312,7 +355,7 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
     }
   }
 
-  private decided(txn: string, commit: boolean): void {
+  protected decided(txn: string, commit: boolean): void {
     this.lastDecided = { txn, commit };
   }
 
@@ -330,8 +373,13 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
         return this.onAck(from, msg);
       case 'status':
         return this.onStatus(from, msg);
+      default:
+        return this.onConsensus(from, msg);
     }
   }
+
+  /** Consensus messages: only `twopc-replicated` (ReplicatedTwoPcNode) uses them. */
+  protected onConsensus(_from: NodeId, _msg: ConsensusMsg): void {}
 
   onTimer(name: string, data: Json | undefined): void {
     if (name === 'vote-timeout') {

@@ -24,6 +24,24 @@ export const PAXOS_MUTANTS = [
   },
 ] as const;
 
+const PARAMS = [
+  {
+    name: 'backoff',
+    description:
+      "'on' (default): a pre-empted proposer waits a random pause before its next ballot; " +
+      "'off': it retries at once (dueling proposers may livelock)",
+  },
+] as const;
+
+/** Whether proposers back off, from `--param backoff=on|off`. */
+export function backoffFrom(params: Readonly<Record<string, string>>): boolean {
+  for (const [name, v] of Object.entries(params)) {
+    if (name !== 'backoff') throw new Error(`paxos has no parameter '${name}'`);
+    if (v !== 'on' && v !== 'off') throw new Error("--param backoff wants 'on' or 'off'");
+  }
+  return params['backoff'] !== 'off';
+}
+
 export const paxosSystem: SystemDefinition = {
   name: 'paxos',
   description: 'single-decree Paxos per instance: proposers, acceptors, learners on every node',
@@ -31,15 +49,19 @@ export const paxosSystem: SystemDefinition = {
   mutants: PAXOS_MUTANTS,
   defaultNodes: 3,
   minNodes: 1,
-  createNode: (options) => (env) =>
-    new SingleDecreePaxosNode(env as NodeEnv<PaxosMsg>, {
-      mutants: {
-        ...NO_MUTANTS,
-        forgetPromise: options.mutant === 'forget-promise',
-        acceptLowerBallot: options.mutant === 'accept-lower-ballot',
-      },
-      backoff: true,
-    }),
+  params: PARAMS,
+  createNode(options) {
+    const backoff = backoffFrom(options.params ?? {});
+    return (env) =>
+      new SingleDecreePaxosNode(env as NodeEnv<PaxosMsg>, {
+        mutants: {
+          ...NO_MUTANTS,
+          forgetPromise: options.mutant === 'forget-promise',
+          acceptLowerBallot: options.mutant === 'accept-lower-ballot',
+        },
+        backoff,
+      });
+  },
   nextOp: (_random, process, issued): Json => ({
     f: 'propose',
     key: `i${issued}`,

@@ -16,6 +16,7 @@ import {
   TwoPcNode,
   type TwoPcMsg,
 } from '../../protocols/twopc/two-phase-commit.js';
+import { ReplicatedTwoPcNode } from '../../protocols/twopc/paxos-commit.js';
 
 const MAX_AMOUNT = 40;
 const AUDIT_EVERY = 5;
@@ -29,12 +30,18 @@ export const twoPcSystem: SystemDefinition = {
       name: 'commit-before-all-prepared',
       description: 'the coordinator decides commit on the first yes vote',
     },
+    {
+      name: 'no-durable-decision',
+      description:
+        'the coordinator sends commit before its decision record is durable (a crash loses it)',
+    },
   ],
   defaultNodes: 4,
   minNodes: 2,
   createNode: (options) => (env) =>
     new TwoPcNode(env as NodeEnv<TwoPcMsg>, {
       commitBeforeAllPrepared: options.mutant === 'commit-before-all-prepared',
+      noDurableDecision: options.mutant === 'no-durable-decision',
     }),
   nextOp: (random, _process, issued): Json => {
     if (issued % AUDIT_EVERY === AUDIT_EVERY - 1) return { f: 'audit' };
@@ -44,6 +51,22 @@ export const twoPcSystem: SystemDefinition = {
   },
   judge: (history) => judgeConservation(history),
   checkInvariants: (nodes) => checkAtomicity(nodes),
+};
+
+/**
+ * `twopc-replicated`: the same transactions, with the outcome of each chosen by Paxos among all
+ * nodes (see paxos-commit.ts), so participants in doubt recover without the coordinator.
+ */
+export const twoPcReplicatedSystem: SystemDefinition = {
+  ...twoPcSystem,
+  name: 'twopc-replicated',
+  description:
+    'two-phase commit whose decision is chosen by Paxos among all nodes: a dead coordinator does not block',
+  mutants: [],
+  defaultNodes: 4,
+  minNodes: 3,
+  createNode: () => (env) =>
+    new ReplicatedTwoPcNode(env as NodeEnv<TwoPcMsg>, { commitBeforeAllPrepared: false }),
 };
 
 /** Every successful audit saw exactly the money there was at the start. */
