@@ -1,25 +1,14 @@
 import { test } from 'node:test';
+import { cli } from './run-cli.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
 import {
   BLOCK100000_TXIDS,
   GENESIS_HEADER,
   BLOCK125552_HEADER,
-} from '../protocols/nakamoto/primitives.test.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    interactive: false,
-  });
-  return { code, out, err };
-}
+} from '../protocols/nakamoto/bitcoin-data.js';
 
 test('chain header --json decodes the genesis header', async () => {
   const { code, out } = await cli('chain', 'header', GENESIS_HEADER, '--json');

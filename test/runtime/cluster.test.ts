@@ -6,6 +6,7 @@
  * otherwise.
  */
 import { test } from 'node:test';
+import { cli } from '../cli/run-cli.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
@@ -24,7 +25,6 @@ import { performance } from 'node:perf_hooks';
 import { checkHistory, getModel } from '../../src/check/index.js';
 import { historyToJsonLines, type HistoryOp, type HistoryOpDraft } from '../../src/core/history.js';
 import type { Json } from '../../src/core/json.js';
-import { main } from '../../src/cli/main.js';
 import {
   clusterDown,
   clusterEndpoints,
@@ -63,17 +63,6 @@ function tempDir(t: { after: (fn: () => Promise<void> | void) => void }): string
 const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url));
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    interactive: false,
-  });
-  return { code, out, err };
-}
 
 /** The node clients must reach for writes to commit: the Raft leader, or kv-single's owner. */
 async function leaderOf(dir: string): Promise<string> {

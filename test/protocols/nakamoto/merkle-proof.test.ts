@@ -8,7 +8,7 @@ import {
   proofDepth,
   verifyMerkleProof,
 } from '../../../src/protocols/nakamoto/merkle-proof.js';
-import { BLOCK100000_TXIDS } from './primitives.test.js';
+import { BLOCK100000_TXIDS } from './bitcoin-data.js';
 
 test('every leaf of trees of 1..33 leaves proves in ceil(log2 n) hashes; tampering fails', () => {
   for (let n = 1; n <= 33; n++) {

@@ -25,21 +25,13 @@ import {
 } from '../../../src/protocols/nakamoto/compact-target.js';
 import { nextBits, MAINNET_POW_LIMIT } from '../../../src/protocols/nakamoto/retarget.js';
 import { blockWork } from '../../../src/protocols/nakamoto/work.js';
-
-export const GENESIS_HEADER =
-  '0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c';
-export const BLOCK1_HEADER =
-  '010000006fe28c0ab6f1b372c1a6a246ae63f74f931e8365e15a089c68d6190000000000982051fd1e4ba744bbbe680e1fee14677ba1a3c3540bf7b1cdb606e857233e0e61bc6649ffff001d01e36299';
-export const BLOCK100000_HEADER =
-  '0100000050120119172a610421a6c3011dd330d9df07b63616c2cc1f1cd00200000000006657a9252aacd5c0b2940996ecff952228c3067cc38d4885efb5a4ac4247e9f337221b4d4c86041b0f2b5710';
-export const BLOCK125552_HEADER =
-  '0100000081cd02ab7e569e8bcd9317e2fe99f2de44d49ab2b8851ba4a308000000000000e320b6c2fffc8d750423db8b1eb942ae710e951ed797f7affc8892b0f1fc122bc7f5d74df2b9441a42a14695';
-export const BLOCK100000_TXIDS = [
-  '8c14f0db3df150123e6f3dbbf30f8b955a8249b62ac1d1ff16284aefa3d06d87',
-  'fff2525b8931402dd09222c50775608f75787bd2b87e56995a7bdd30f79702c4',
-  '6359f0868171b1d194cbee1af2f16ea598ae8fad666d9b012c8ed2b79a236ec4',
-  'e9a66845e05d5abc0ad04ec80f774a7e585c6e8db975962d069a522137b80c1d',
-];
+import {
+  BLOCK100000_HEADER,
+  BLOCK100000_TXIDS,
+  BLOCK125552_HEADER,
+  BLOCK1_HEADER,
+  GENESIS_HEADER,
+} from './bitcoin-data.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
