@@ -14,6 +14,8 @@ export interface RunConfig {
   /** Client operations in the workload. */
   readonly ops: number;
   readonly mutant: string | null;
+  /** Values for the system's own parameters (`truthkit sim --param name=value`). */
+  readonly params: Readonly<Record<string, string>>;
 }
 
 export const MAX_NODES = 15;
@@ -27,6 +29,7 @@ export function defaultConfig(system: SystemDefinition): RunConfig {
     nemesis: 'none',
     ops: 300,
     mutant: null,
+    params: {},
   };
 }
 
@@ -50,6 +53,16 @@ export function configProblem(
   } catch (e) {
     return (e as Error).message;
   }
+  const known = (system.params ?? []).map((p) => p.name);
+  const unknown = Object.keys(config.params).find((name) => !known.includes(name));
+  if (unknown !== undefined) return `${system.name} has no param '${unknown}'`;
+  if (Object.keys(config.params).length > 0) {
+    try {
+      system.createNode({ params: config.params }); // a system refuses bad values when asked
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
   return undefined;
 }
 
@@ -69,5 +82,6 @@ export function cliCommand(config: RunConfig): string {
     `--ops ${config.ops}`,
   ];
   if (config.mutant !== null) parts.push(`--mutant ${config.mutant}`);
+  for (const [name, value] of Object.entries(config.params)) parts.push(`--param ${name}=${value}`);
   return parts.join(' ');
 }

@@ -58,6 +58,7 @@ export class RunController {
       keepTrace: true,
       script,
       ...(config.mutant !== null ? { mutant: config.mutant } : {}),
+      ...(Object.keys(config.params).length > 0 ? { params: config.params } : {}),
     });
     this.diagram = new DiagramModel(this.session.sim.nodeIds);
     this.snapshots = new SnapshotStore(this.session.sim.nodeIds);

@@ -21,6 +21,7 @@ export function encodeShare(run: SharedRun): string {
   p.set('nemesis', run.config.nemesis);
   p.set('ops', String(run.config.ops));
   if (run.config.mutant !== null) p.set('mutant', run.config.mutant);
+  for (const [name, value] of Object.entries(run.config.params)) p.set(`param.${name}`, value);
   if (run.script.length > 0) p.set('script', JSON.stringify(run.script));
   return p.toString();
 }
@@ -48,6 +49,11 @@ export function decodeShare(
     nemesis: p.get('nemesis') ?? 'none',
     ops: intParam(p, 'ops', 300),
     mutant: p.get('mutant'),
+    params: Object.fromEntries(
+      [...p.entries()]
+        .filter(([k]) => k.startsWith('param.'))
+        .map(([k, v]) => [k.slice('param.'.length), v]),
+    ),
   };
   const problem = configProblem(config, systems);
   if (problem !== undefined) throw new ShareError(`the link's run is invalid: ${problem}`);

@@ -169,6 +169,7 @@ test(
       nemesis: 'crash',
       ops: 1000,
       mutant: 'ack-before-sync',
+      params: {},
     };
     await configure(page, base);
     // ack-before-sync loses an acknowledged write only when a crash hits between answer and sync:

@@ -14,6 +14,7 @@ const kvAsync: RunConfig = {
   nemesis: 'none',
   ops: 200,
   mutant: null,
+  params: {},
 };
 
 test('a run advanced in small steps is the same run as one run straight through', () => {
@@ -89,6 +90,7 @@ test('a mutant is caught and judged with the checker evidence', () => {
     nemesis: 'crash',
     ops: 1000,
     mutant: 'ack-before-sync',
+    params: {},
   };
   const caught = [1, 2, 3, 4, 5, 6].some((seed) => {
     const lab = new RunController({ ...config, seed }, system);

@@ -17,6 +17,7 @@ const config: RunConfig = {
   nemesis: 'crash,clock-skew',
   ops: 500,
   mutant: 'ack-before-sync',
+  params: {},
 };
 const script: ScriptAction[] = [
   { kind: 'partition', blocked: [['n1', 'n2']], at: 12.5 },
@@ -77,4 +78,24 @@ test('configs are checked, defaulted from the system, and told as a CLI command'
     cliCommand(config),
     'npx truthkit sim kv-single --nodes 3 --seed 42 --nemesis crash,clock-skew --ops 500 --mutant ack-before-sync',
   );
+});
+
+test("a system's params travel in the link, are checked, and reach the CLI command", () => {
+  const raft: RunConfig = {
+    system: 'kv-raft',
+    nodes: 5,
+    seed: 3,
+    nemesis: 'clock-skew',
+    ops: 200,
+    mutant: null,
+    params: { reads: 'lease', 'snapshot-every': '16' },
+  };
+  const back = decodeShare(encodeShare({ config: raft, script: [] }), systems());
+  assert.deepEqual(back?.config, raft);
+  assert.match(cliCommand(raft), /--param reads=lease --param snapshot-every=16$/);
+  assert.match(
+    configProblem({ ...raft, params: { colour: 'blue' } }, systems()) ?? '',
+    /has no param 'colour'/,
+  );
+  assert.ok(configProblem({ ...raft, params: { reads: 'psychic' } }, systems()) !== undefined);
 });

@@ -45,7 +45,7 @@ export function RunForm(props: {
           onChange={(e) => {
             const next = props.systems.find((s) => s.name === e.currentTarget.value);
             if (next !== undefined)
-              set({ system: next.name, nodes: next.defaultNodes, mutant: null });
+              set({ system: next.name, nodes: next.defaultNodes, mutant: null, params: {} });
           }}
         >
           {props.systems.map((s) => (
@@ -121,6 +121,23 @@ export function RunForm(props: {
           ))}
         </select>
       </label>
+      {(system?.params ?? []).map((param) => (
+        <label key={param.name} title={param.description}>
+          {param.name}
+          <input
+            name={`param-${param.name}`}
+            placeholder="default"
+            value={c.params[param.name] ?? ''}
+            onInput={(e) => {
+              const value = e.currentTarget.value.trim();
+              const params = { ...c.params };
+              if (value === '') delete params[param.name];
+              else params[param.name] = value;
+              set({ params });
+            }}
+          />
+        </label>
+      ))}
       {props.problem !== undefined && <p class="error">{props.problem}</p>}
       <button
         type="submit"
