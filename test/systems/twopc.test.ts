@@ -122,3 +122,11 @@ test('the conservation judge rejects an audit that saw money appear', () => {
   assert.equal(judgeConservation([audit(0, 800), audit(1, 800)]).verdict, 'valid');
   assert.match(judgeConservation([audit(0, 800), audit(1, 840)]).message, /^conservation/);
 });
+
+test('regression: a commit is revealed to an asking participant only once it is durable', () => {
+  // Seed 1252 under `all`: n3 asked for the outcome, the coordinator answered "commit" before
+  // the record was synced, crashed, and after the restart presumed abort for n4.
+  const run = runChecked({ system: twopc, seed: 1252, nodes: 4, nemesis: 'all' });
+  assert.equal(run.failure, null, run.failure?.message);
+  assert.equal(run.verdict, 'valid');
+});

@@ -229,7 +229,7 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
     if (txn === undefined) {
       // Not active: decided already, or lost in a restart (and so aborted).
       const commit = this.unacked.has(msg.txn) || this.decisions.get(msg.txn) === true;
-      if (msg.yes) this.env.send(from, { type: 'decision', txn: msg.txn, commit });
+      if (msg.yes) this.tell(from, msg.txn, commit);
       return;
     }
     if (!msg.yes) return this.decide(txn, false);
@@ -280,8 +280,19 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
 
   protected onStatus(from: NodeId, msg: Extract<TwoPcMsg, { type: 'status' }>): void {
     if (this.active.has(msg.txn)) return; // still collecting votes: the decision will come
-    const commit = this.unacked.has(msg.txn);
-    this.env.send(from, { type: 'decision', txn: msg.txn, commit });
+    this.tell(from, msg.txn, this.unacked.has(msg.txn));
+  }
+
+  /**
+   * Answers a participant that asks (or votes again) about a decided transaction. A commit is
+   * revealed only once its record is durable — a sync covers every write issued so far — or a
+   * crash could lose it and the restarted coordinator presume abort for the others (seed 1252
+   * under `all` did exactly that). An abort needs no record: it is what a restart presumes.
+   */
+  private tell(to: NodeId, txn: string, commit: boolean): void {
+    const send = (): void => this.env.send(to, { type: 'decision', txn, commit });
+    if (commit && this.mutants.noDurableDecision !== true) this.env.storage.sync(send);
+    else send();
   }
 
   // ---- participant ----------------------------------------------------------------------------
