@@ -13,6 +13,8 @@ import { experimentCommand } from './commands/experiment.js';
 import { nodeCommand } from './commands/node.js';
 import { clusterCommand } from './commands/cluster.js';
 import { kvCommand } from './commands/kv.js';
+// PBFT's Ed25519 signatures (node:crypto, so not part of the protocol code the lab bundles).
+import '../protocols/pbft/ed25519.js';
 
 export interface CliIo {
   out: (text: string) => void;

@@ -8,6 +8,7 @@ import { nakamotoSystem } from './chain/nakamoto.js';
 import { kvRaftSystem } from './kv/kv-raft.js';
 import { kvPaxosSystem } from './paxos/kv-paxos.js';
 import { paxosSystem } from './paxos/paxos.js';
+import { pbftSystem } from './pbft/pbft.js';
 
 const SYSTEMS: readonly SystemDefinition[] = [
   echoSystem,
@@ -19,6 +20,7 @@ const SYSTEMS: readonly SystemDefinition[] = [
   twoPcReplicatedSystem,
   kvRaftSystem,
   nakamotoSystem,
+  pbftSystem,
 ];
 
 export function systems(): readonly SystemDefinition[] {
