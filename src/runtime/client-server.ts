@@ -13,10 +13,10 @@
  * the connection, as does leaving more than 16 MiB of replies unread; more than 10 000 requests
  * waiting on one connection are refused with a definite failure.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { Json } from '../core/json.js';
 import type { ClientReply, ClientRequest, RequestId } from '../core/node.js';
-import type { Address } from './peer-transport.js';
+import { listen, type Address } from './listen.js';
 
 export interface ClientServerOptions {
   readonly listen: Address;
@@ -49,20 +49,14 @@ export class ClientServer {
     this.maxLine = o.maxLine ?? DEFAULT_MAX_LINE;
   }
 
-  start(): Promise<Address> {
-    return new Promise((resolve, reject) => {
-      const server = createServer((s) => this.accept(s));
-      server.once('error', reject);
-      server.listen(this.o.listen.port, this.o.listen.host, () => {
-        server.off('error', reject);
-        server.on('error', (e) => this.o.log('client listener error', { error: e.message }));
-        this.server = server;
-        const a = server.address();
-        resolve(
-          typeof a === 'object' && a !== null ? { host: a.address, port: a.port } : this.o.listen,
-        );
-      });
-    });
+  async start(): Promise<Address> {
+    const { server, address } = await listen(
+      this.o.listen,
+      (s) => this.accept(s),
+      (e) => this.o.log('client listener error', { error: e.message }),
+    );
+    this.server = server;
+    return address;
   }
 
   /** Answers a request; ignored when it was answered already or its client is gone. */

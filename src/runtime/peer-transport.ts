@@ -10,7 +10,8 @@
  * never stalls the others. Lost connections are redialed with capped, jittered exponential
  * backoff.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { connect, type Server, type Socket } from 'node:net';
+import { listen, type Address } from './listen.js';
 import type { Json } from '../core/json.js';
 import type { Message, NodeId } from '../core/node.js';
 import { newNonce, proof, proofMatches, PROTOCOL_VERSION } from './auth.js';
@@ -22,10 +23,7 @@ import {
   FrameError,
 } from './frames.js';
 
-export interface Address {
-  readonly host: string;
-  readonly port: number;
-}
+export type { Address };
 
 export interface PeerTransportOptions {
   readonly id: NodeId;
@@ -107,21 +105,15 @@ export class PeerTransport {
   }
 
   /** Starts listening and dialing every peer. Resolves with the bound address. */
-  start(): Promise<Address> {
-    return new Promise((resolve, reject) => {
-      const server = createServer((s) => this.accept(s));
-      server.once('error', reject);
-      server.listen(this.o.listen.port, this.o.listen.host, () => {
-        server.off('error', reject);
-        server.on('error', (e) => this.o.log('peer listener error', { error: e.message }));
-        this.server = server;
-        for (const link of this.links.values()) this.dial(link);
-        const a = server.address();
-        resolve(
-          typeof a === 'object' && a !== null ? { host: a.address, port: a.port } : this.o.listen,
-        );
-      });
-    });
+  async start(): Promise<Address> {
+    const { server, address } = await listen(
+      this.o.listen,
+      (s) => this.accept(s),
+      (e) => this.o.log('peer listener error', { error: e.message }),
+    );
+    this.server = server;
+    for (const link of this.links.values()) this.dial(link);
+    return address;
   }
 
   /** Queues a message for a peer (encoded now, so later mutation cannot change it). */
