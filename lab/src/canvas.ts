@@ -1,3 +1,5 @@
+import type { RefObject } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 /** Sizing a canvas for the device's pixel ratio, so lines stay sharp on high-DPI screens. */
 export function prepareCanvas(
   canvas: HTMLCanvasElement,
@@ -60,3 +62,16 @@ export const COLORS = {
   deadline: '#7b2fd6',
   prefix: '#2d69b4',
 } as const;
+
+/** The width of the element behind `box`, kept current as the page resizes (at least 300). */
+export function useElementWidth(box: RefObject<HTMLElement | null>, initial = 900): number {
+  const [width, setWidth] = useState(initial);
+  useEffect(() => {
+    const el = box.current;
+    if (el === null) return;
+    const observer = new ResizeObserver(() => setWidth(Math.max(300, el.clientWidth)));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  return width;
+}

@@ -11,14 +11,7 @@ export function lowerBound(
   from = 0,
   to = times.length,
 ): number {
-  let lo = from;
-  let hi = to;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((times[mid] as number) < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return firstWhere(times, (x) => x >= t, from, to);
 }
 
 /** The first index whose time is > t (times.length when none is). */
@@ -28,12 +21,22 @@ export function upperBound(
   from = 0,
   to = times.length,
 ): number {
+  return firstWhere(times, (x) => x > t, from, to);
+}
+
+/** The first index in [from, to) whose time satisfies `past`, a predicate monotone in time. */
+function firstWhere(
+  times: ArrayLike<number>,
+  past: (time: number) => boolean,
+  from: number,
+  to: number,
+): number {
   let lo = from;
   let hi = to;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((times[mid] as number) <= t) lo = mid + 1;
-    else hi = mid;
+    if (past(times[mid] as number)) hi = mid;
+    else lo = mid + 1;
   }
   return lo;
 }

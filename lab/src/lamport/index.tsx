@@ -2,8 +2,8 @@
  * The space-time diagram: a canvas redrawn whenever the run, the viewport or the cursor
  * changes. Wheel zooms around the pointer, dragging pans, a click moves the time cursor.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { prepareCanvas } from '../canvas.js';
+import { useEffect, useRef } from 'preact/hooks';
+import { prepareCanvas, useElementWidth } from '../canvas.js';
 import type { LeaderSpan } from '../snapshots.js';
 import { diagramHeight, drawDiagram, GUTTER, type LaneLabel } from './draw.js';
 import type { DiagramModel } from './layout.js';
@@ -26,17 +26,9 @@ export interface LamportProps {
 export function LamportDiagram(props: LamportProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const box = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(900);
+  const width = useElementWidth(box);
   const drag = useRef<{ x: number; moved: boolean; viewport: Viewport } | null>(null);
   const height = diagramHeight(props.model.lanes.length);
-
-  useEffect(() => {
-    const el = box.current;
-    if (el === null) return;
-    const observer = new ResizeObserver(() => setWidth(Math.max(300, el.clientWidth)));
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
 
   useEffect(() => {
     const c = canvas.current;

@@ -3,8 +3,8 @@
  * invocation to completion coloured by outcome. Operations in the checker's evidence are
  * outlined: red for the impossible ones, purple for the deadline, blue for the placed prefix.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { COLORS, prepareCanvas } from '../canvas.js';
+import { useEffect, useRef } from 'preact/hooks';
+import { COLORS, prepareCanvas, useElementWidth } from '../canvas.js';
 import { GUTTER } from '../lamport/draw.js';
 import { timeToX, xToTime, type Viewport } from '../lamport/viewport.js';
 import { processesOf, type OpBar, type OpHighlight } from '../ops-model.js';
@@ -23,17 +23,9 @@ export function OpsTimeline(props: {
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const box = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(900);
+  const width = useElementWidth(box);
   const processes = processesOf(props.bars);
   const height = TOP * 2 + Math.max(1, processes.length) * ROW;
-
-  useEffect(() => {
-    const el = box.current;
-    if (el === null) return;
-    const observer = new ResizeObserver(() => setWidth(Math.max(300, el.clientWidth)));
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
 
   useEffect(() => {
     const c = canvas.current;
