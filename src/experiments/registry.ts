@@ -5,6 +5,7 @@
  * line in EXPERIMENTS below.
  */
 import type { Json } from '../core/json.js';
+import { bftCostExperiment } from './bft-cost.js';
 import { confirmationsExperiment } from './confirmations.js';
 import { duelingProposersExperiment } from './dueling-proposers.js';
 import { selfishMiningExperiment } from './selfish-mining.js';
@@ -40,6 +41,7 @@ const EXPERIMENTS: readonly Experiment[] = [
   selfishMiningExperiment,
   duelingProposersExperiment,
   twoPcBlockingExperiment,
+  bftCostExperiment,
 ];
 
 export function experiments(): readonly Experiment[] {
