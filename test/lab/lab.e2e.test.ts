@@ -1,14 +1,17 @@
 /**
  * The lab end to end, in Debian's headless Chromium: build it, serve it, run a replicated
  * system with a partition made by hand, check what the page shows, replay the shared link,
- * and catch a mutant. Screenshots go to test-artifacts/ for a person to look at.
+ * catch a mutant, and run pbft (its signatures in the browser match Node's). Screenshots go to
+ * test-artifacts/ for a person to look at.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { systems } from '../../src/systems/index.js';
+import '../../src/protocols/pbft/ed25519.js';
+import { runSimulation } from '../../src/sim/run.js';
+import { getSystem, systems } from '../../src/systems/index.js';
 import type { RunConfig } from '../../lab/src/run-config.js';
 import {
   buildAndServeLab,
@@ -198,6 +201,30 @@ test(
     await page.click('[data-testid=blocked-op] >> nth=0');
     assert.equal(await page.textContent('.cursor-time'), `cursor ${invokedAt}`);
     await page.screenshot({ path: join(ARTIFACTS, 'lab-mutant-caught.png'), fullPage: true });
+    await page.close();
+  },
+);
+
+test(
+  'pbft runs in the lab (Ed25519 from @noble/curves) with the digest node:crypto gives in Node',
+  { skip, timeout: 40_000 },
+  async () => {
+    const page = await openLab();
+    await page.selectOption('select[name=speed]', 'Infinity');
+    const config = { system: 'pbft', nodes: 4, seed: 3, ops: 60, nemesis: 'lossy' };
+    await configure(page, { ...config, mutant: null });
+    await page.click('[data-testid=run]');
+    assert.equal(await waitForVerdict(page), 'valid');
+    assert.equal(await page.$('[data-testid=error]'), null, 'no error is shown');
+    const inNode = runSimulation({
+      system: getSystem('pbft')!,
+      nodes: config.nodes,
+      seed: config.seed,
+      nemesis: config.nemesis,
+      workload: { ops: config.ops },
+    });
+    assert.equal(await page.textContent('[data-testid=digest]'), inNode.traceDigest);
+    await page.screenshot({ path: join(ARTIFACTS, 'lab-pbft.png'), fullPage: true });
     await page.close();
   },
 );

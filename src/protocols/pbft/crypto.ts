@@ -1,7 +1,8 @@
 /**
  * Signatures for PBFT, behind a small interface so protocol code stays free of Node modules
- * (the browser lab type-checks and bundles it). The Node implementation, Ed25519 through
- * node:crypto, is `ed25519.ts`: importing it installs it (the CLI and the tests do).
+ * (the browser lab type-checks and bundles it). Ed25519 through node:crypto is `ed25519.ts`
+ * (the CLI and the tests import it); the same signatures in plain TypeScript are
+ * `ed25519-noble.ts` (the lab imports it). Importing either installs it.
  */
 import type { NodeId } from '../../core/node.js';
 
@@ -25,11 +26,16 @@ let installed: SignatureScheme | undefined;
 
 export function useSignatureScheme(scheme: SignatureScheme): void {
   installed = scheme;
+  // Cached answers are the previous scheme's: the new one must give its own.
+  verified.clear();
 }
 
 function scheme(): SignatureScheme {
   if (installed === undefined) {
-    throw new Error('pbft needs a signature scheme: import src/protocols/pbft/ed25519.js (Node)');
+    throw new Error(
+      'pbft needs a signature scheme: import src/protocols/pbft/ed25519.js (Node) or ' +
+        'ed25519-noble.js (anywhere, the browser lab included)',
+    );
   }
   return installed;
 }

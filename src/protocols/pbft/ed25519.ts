@@ -2,7 +2,8 @@
  * Ed25519 signatures for PBFT through node:crypto; importing this module installs them (see
  * crypto.ts). Every replica's key pair is derived from its id (the private key's seed is the
  * SHA-256 of `truthkit-pbft:<id>`), so keys are the same in every run and every node knows every
- * public key. This simulates a PKI; it is no secret: anyone can derive any key.
+ * public key. This simulates a PKI; it is no secret: anyone can derive any key. `ed25519-noble.ts`
+ * is the same scheme in plain TypeScript (the browser lab's), signature for signature.
  */
 import {
   createHash,
@@ -35,8 +36,12 @@ function keyPair(id: NodeId): { priv: KeyObject; pub: KeyObject } {
 export const ed25519: SignatureScheme = {
   sign: (signer, text) => sign(null, Buffer.from(text), keyPair(signer).priv).toString('base64'),
   verify: (claimed, text, sig) => {
+    // Only the canonical base64 of a signature (Buffer's decoder would also take other spellings
+    // of the same bytes), so this scheme and ed25519-noble.ts accept exactly the same texts.
+    const bytes = Buffer.from(sig, 'base64');
+    if (bytes.length !== 64 || bytes.toString('base64') !== sig) return false;
     try {
-      return verify(null, Buffer.from(text), keyPair(claimed).pub, Buffer.from(sig, 'base64'));
+      return verify(null, Buffer.from(text), keyPair(claimed).pub, bytes);
     } catch {
       return false;
     }
