@@ -700,8 +700,7 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
       }
       this.sendAppends(pr);
     } else if (sender !== undefined && m.index === sender.snapshot.index) {
-      sender.acked = m.received;
-      this.sendSnapshotChunk(from, sender);
+      if (sender.answered(m.received)) this.sendSnapshotChunk(from, sender);
     }
     this.ackRound(pr, m.round);
   }

@@ -10,10 +10,12 @@ import type { Membership, Snapshot } from './messages.js';
 
 /** The leader's transfer of one snapshot to one follower. */
 export class SnapshotSender {
-  /** Offset the follower has confirmed. */
+  /** Offset the follower last reported having: where the next chunk starts. */
   acked = 0;
   /** Local time the last chunk went out. */
   sentAt = -Infinity;
+  /** The `received` that acknowledges the chunk sent last (-1 before the first). */
+  private expected = -1;
 
   constructor(
     readonly snapshot: Snapshot,
@@ -22,11 +24,24 @@ export class SnapshotSender {
 
   chunk(chunkSize: number): { offset: number; chunk: string; done: boolean } {
     const end = Math.min(this.serialized.length, this.acked + chunkSize);
+    this.expected = end;
     return {
       offset: this.acked,
       chunk: this.serialized.slice(this.acked, end),
       done: end === this.serialized.length,
     };
+  }
+
+  /**
+   * Records the follower's answer; true when it acknowledges the chunk sent last, so the next
+   * one should go now. Any other answer (a duplicate, a late one, a follower that restarted)
+   * only moves `acked`, for the resend on the next heartbeat. Sending a chunk for every
+   * answer would let duplicated answers multiply the chunks in flight without bound — TFTP's
+   * Sorcerer's Apprentice bug, which a duplicating network turns into a message storm.
+   */
+  answered(received: number): boolean {
+    this.acked = received;
+    return received === this.expected;
   }
 }
 
