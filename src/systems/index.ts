@@ -6,6 +6,7 @@ import { kvSingleSystem } from './reference/kv-single.js';
 import { twoPcReplicatedSystem, twoPcSystem } from './twopc/twopc.js';
 import { nakamotoSystem } from './chain/nakamoto.js';
 import { kvRaftSystem } from './kv/kv-raft.js';
+import { etcdRaftSystem } from './etcd/etcd-raft.js';
 import { kvPaxosSystem } from './paxos/kv-paxos.js';
 import { paxosSystem } from './paxos/paxos.js';
 import { pbftSystem } from './pbft/pbft.js';
@@ -19,6 +20,7 @@ const SYSTEMS: readonly SystemDefinition[] = [
   twoPcSystem,
   twoPcReplicatedSystem,
   kvRaftSystem,
+  etcdRaftSystem,
   nakamotoSystem,
   pbftSystem,
 ];

@@ -1,0 +1,330 @@
+/**
+ * The Raft state machine of `etcd-raft`: etcd's MVCC store and lease table, with client
+ * sessions exactly like kv-raft's KvMachine (each client's last sequence number and result
+ * are replicated state, so a command that reaches the log twice takes effect once).
+ *
+ * It takes etcd's operations (etcd-ops.ts) and also the lowercase core KV operations
+ * (src/core/kv.ts) with applyKv's results, on the same store — so the simulator's KV workload
+ * and the linearizability checker judge the very store the gRPC front end serves.
+ *
+ * Reads (get, Range, read-only Txn, the lease queries) are answered after ReadIndex; the rest
+ * goes through the log. LeaseKeepAlive and LeaseTimeToLive are "reads" here only for their
+ * ReadIndex round: the answer's time part comes from the leader's lessor (see etcd-raft.ts).
+ *
+ * Commands from clients named with INTERNAL_CLIENT_PREFIX are the leader's own proposals
+ * (lease expiry, auto-compaction). They keep no session: each is proposed once per decision,
+ * and applying one twice is harmless (a second revoke or compaction is refused, unchanged).
+ */
+import type { Json } from '../../core/json.js';
+import { isKvOp, type KvOp } from '../../core/kv.js';
+import type { Command } from '../../protocols/raft/messages.js';
+import type { StateMachine } from '../../protocols/raft/raft-node.js';
+import {
+  ETCD_ERRORS,
+  type EtcdErrorRes,
+  type EtcdOp,
+  type Header,
+  type WatchSource,
+} from './etcd-ops.js';
+import { applyTxn } from './etcd-txn.js';
+import { isEtcdOp, isTxnReadOnly, requestError } from './etcd-validate.js';
+import { LeaseTable, MAX_LEASE_TTL, MIN_LEASE_TTL, type LeaseTableSnapshot } from './leases.js';
+import { errorOf, MvccStore, type StoreSnapshot } from './mvcc-store.js';
+
+/** Client ids starting with this are the nodes' own proposals; clients must not use it. */
+export const INTERNAL_CLIENT_PREFIX = 'etcd-internal/';
+
+/**
+ * The leader's revoke of a lease it found expired. Unlike LeaseRevoke it names the grant it
+ * judged, so it cannot revoke a lease granted again under the same id meanwhile.
+ */
+export interface ExpireLeaseOp {
+  readonly f: 'etcd-expire-lease';
+  readonly ID: number;
+  readonly grant: number;
+}
+
+export function isExpireLeaseOp(x: Json): x is ExpireLeaseOp & Json {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
+  const o = x as Record<string, Json>;
+  return o.f === 'etcd-expire-lease' && Number.isSafeInteger(o.ID) && Number.isSafeInteger(o.grant);
+}
+
+/** What a lease query reads from the replicated state; the node adds the lessor's clock. */
+export interface LeaseReadResult {
+  readonly header: Header;
+  readonly ID: number;
+  readonly exists: boolean;
+  /** Granted TTL in seconds (0 when absent). */
+  readonly grantedTTL: number;
+  readonly keys: readonly string[];
+}
+
+/** What the node's lessor hears of leases as the log is applied. */
+export interface LeaseObserver {
+  leaseGranted(id: number, ttl: number): void;
+  leaseRevoked(id: number): void;
+  restored(): void;
+}
+
+/**
+ * One recorder per simulated cluster: every replica reports its store hash at each revision it
+ * applies, and two different hashes at one revision are a violation (replicas diverged even
+ * though Raft delivered them the same commands — a nondeterministic apply).
+ */
+export class RevisionRecorder {
+  violation: string | undefined;
+  private readonly hashes = new Map<number, { hash: string; by: string }>();
+
+  record(node: string, revision: number, hash: string): void {
+    const seen = this.hashes.get(revision);
+    if (seen === undefined) this.hashes.set(revision, { hash, by: node });
+    else if (seen.hash !== hash && this.violation === undefined) {
+      this.violation =
+        `store divergence: ${node} has hash ${hash} at revision ${revision}, ` +
+        `${seen.by} had ${seen.hash}`;
+    }
+  }
+}
+
+interface Session {
+  readonly seq: number;
+  readonly result: Json;
+}
+
+interface MachineSnapshot {
+  readonly store: StoreSnapshot;
+  readonly leases: LeaseTableSnapshot;
+  readonly sessions: readonly (readonly [string, number, Json])[];
+  readonly ops: number;
+}
+
+export interface EtcdMachineOptions {
+  /** This replica's id, for the recorder's messages. */
+  readonly node?: string;
+  readonly recorder?: RevisionRecorder;
+}
+
+const readOnlyFunctions = new Set([
+  'get',
+  'Range',
+  'LeaseKeepAlive',
+  'LeaseTimeToLive',
+  'LeaseLeases',
+]);
+
+export class EtcdMachine implements StateMachine {
+  readonly leases = new LeaseTable();
+  readonly store = new MvccStore(this.leases);
+  /** Set by the node that owns the machine, to time leases on the leader. */
+  observer: LeaseObserver | undefined;
+  private sessions = new Map<string, Session>();
+  private ops = 0;
+
+  constructor(options: EtcdMachineOptions = {}) {
+    const recorder = options.recorder;
+    if (recorder !== undefined) {
+      const node = options.node ?? '?';
+      this.store.subscribe((_events, reset) => {
+        if (!reset) recorder.record(node, this.store.revision, this.store.hash);
+      });
+    }
+  }
+
+  // ---- StateMachine -----------------------------------------------------------------------------
+
+  valid(op: Json): boolean {
+    return isKvOp(op) || isEtcdOp(op) || isExpireLeaseOp(op);
+  }
+
+  isRead(op: Json): boolean {
+    const o = op as { f: string };
+    if (readOnlyFunctions.has(o.f)) return true;
+    return o.f === 'Txn' && isTxnReadOnly(op as unknown as EtcdOp & { f: 'Txn' });
+  }
+
+  apply(command: Command): Json {
+    if (command.client.startsWith(INTERNAL_CLIENT_PREFIX)) {
+      this.ops++;
+      return this.execute(command.op);
+    }
+    const s = this.sessions.get(command.client);
+    // Already applied (a duplicate in the log): answer from the session, change nothing.
+    if (s !== undefined && command.seq <= s.seq) return command.seq === s.seq ? s.result : null;
+    this.ops++;
+    const result = this.execute(command.op);
+    this.sessions.set(command.client, { seq: command.seq, result });
+    return result;
+  }
+
+  read(op: Json): Json {
+    return this.execute(op);
+  }
+
+  recall(client: string, seq: number): { readonly result: Json } | undefined {
+    const s = this.sessions.get(client);
+    return s !== undefined && s.seq === seq ? { result: s.result } : undefined;
+  }
+
+  snapshot(): Json {
+    const snap: MachineSnapshot = {
+      store: this.store.snapshot(),
+      leases: this.leases.snapshot(),
+      sessions: [...this.sessions.entries()].map(([c, s]) => [c, s.seq, s.result] as const),
+      ops: this.ops,
+    };
+    return snap as unknown as Json;
+  }
+
+  restore(data: Json): void {
+    const snap = data as unknown as MachineSnapshot;
+    this.store.restore(snap.store);
+    this.leases.restore(snap.leases, this.store.leasedKeys());
+    this.sessions = new Map(snap.sessions.map(([c, seq, result]) => [c, { seq, result }]));
+    this.ops = snap.ops;
+    this.observer?.restored();
+  }
+
+  summary(): Record<string, Json> {
+    return {
+      revision: this.store.revision,
+      compactRevision: this.store.compactRevision,
+      keys: this.store.liveKeys,
+      leases: this.leases.size,
+      appliedOps: this.ops,
+      sessions: this.sessions.size,
+    };
+  }
+
+  // ---- the watch source ---------------------------------------------------------------------
+
+  /** This replica's applied events, for Watch (etcd serves watches from any member). */
+  readonly watchSource: WatchSource = {
+    revision: () => this.store.revision,
+    compactRevision: () => this.store.compactRevision,
+    eventsSince: (from, key, rangeEnd) => this.store.eventsSince(from, key, rangeEnd),
+    subscribe: (listener) => this.store.subscribe(listener),
+  };
+
+  // ---- operations ---------------------------------------------------------------------------
+
+  private header(): Header {
+    return { revision: this.store.revision };
+  }
+
+  /** Runs one operation of any kind against the store (validity was checked by `valid`). */
+  private execute(op: Json): Json {
+    if (isKvOp(op)) return this.executeKv(op);
+    if (isExpireLeaseOp(op)) {
+      const lease = this.leases.get(op.ID);
+      if (lease === undefined || lease.grant !== op.grant) {
+        return errorOf(ETCD_ERRORS.leaseNotFound) as unknown as Json;
+      }
+      return this.revoke(op.ID) as unknown as Json;
+    }
+    return this.executeEtcd(op as unknown as EtcdOp) as unknown as Json;
+  }
+
+  /** The core KV operations, with applyKv's results, as single-key etcd writes. */
+  private executeKv(op: KvOp): Json {
+    const current = this.store.current(op.key);
+    switch (op.f) {
+      case 'get':
+        return current?.value ?? null;
+      case 'put':
+      case 'append': {
+        const value = op.f === 'put' ? op.value : (current?.value ?? '') + op.value;
+        this.store.begin();
+        this.store.put(op.key, value, 0);
+        this.store.end();
+        return null;
+      }
+      case 'cas': {
+        if ((current?.value ?? null) !== op.value[0]) return false;
+        this.store.begin();
+        this.store.put(op.key, op.value[1], 0);
+        this.store.end();
+        return true;
+      }
+      case 'delete':
+        this.store.begin();
+        this.store.deleteRange(op.key, undefined, false);
+        this.store.end();
+        return null;
+    }
+  }
+
+  private executeEtcd(op: EtcdOp): object {
+    const invalid = requestError(op);
+    if (invalid !== undefined) return { error: invalid } satisfies EtcdErrorRes;
+    switch (op.f) {
+      case 'Range':
+        return this.store.range(op);
+      case 'Put': {
+        const current = this.store.current(op.key);
+        if ((op.ignore_value === true || op.ignore_lease === true) && current === undefined) {
+          return errorOf(ETCD_ERRORS.keyNotFound);
+        }
+        const lease = op.lease ?? 0;
+        if (lease !== 0 && !this.leases.has(lease)) return errorOf(ETCD_ERRORS.leaseNotFound);
+        this.store.begin();
+        const res = this.store.put(op.key, op.value, lease, {
+          prevKv: op.prev_kv === true,
+          ignoreValue: op.ignore_value === true,
+          ignoreLease: op.ignore_lease === true,
+        });
+        this.store.end();
+        return res;
+      }
+      case 'DeleteRange': {
+        this.store.begin();
+        const res = this.store.deleteRange(op.key, op.range_end, op.prev_kv === true);
+        const revision = this.store.end();
+        return { ...res, header: { revision } };
+      }
+      case 'Txn':
+        return applyTxn(this.store, this.leases, op);
+      case 'Compact':
+        return this.store.compact(op.revision);
+      case 'LeaseGrant': {
+        const id = op.ID ?? 0;
+        if (op.TTL > MAX_LEASE_TTL) return errorOf(ETCD_ERRORS.leaseTTLTooLarge);
+        if (id !== 0 && this.leases.has(id)) return errorOf(ETCD_ERRORS.leaseExists);
+        const lease = this.leases.grant(id, Math.max(op.TTL, MIN_LEASE_TTL));
+        this.observer?.leaseGranted(lease.id, lease.ttl);
+        return { header: this.header(), ID: lease.id, TTL: lease.ttl };
+      }
+      case 'LeaseRevoke':
+        if (!this.leases.has(op.ID)) return errorOf(ETCD_ERRORS.leaseNotFound);
+        return this.revoke(op.ID);
+      case 'LeaseKeepAlive':
+      case 'LeaseTimeToLive': {
+        const lease = this.leases.get(op.ID);
+        const res: LeaseReadResult = {
+          header: this.header(),
+          ID: op.ID,
+          exists: lease !== undefined,
+          grantedTTL: lease?.ttl ?? 0,
+          keys: lease === undefined ? [] : [...lease.keys].sort(),
+        };
+        return res;
+      }
+      case 'LeaseLeases':
+        return { header: this.header(), leases: this.leases.all().map((l) => ({ ID: l.id })) };
+    }
+  }
+
+  /** Deletes the lease's keys in one revision (in key order, as etcd does), then the lease. */
+  private revoke(id: number): { header: Header } {
+    const lease = this.leases.get(id);
+    if (lease !== undefined && lease.keys.size > 0) {
+      const keys = [...lease.keys].sort();
+      this.store.begin();
+      for (const k of keys) this.store.deleteRange(k, undefined, false);
+      this.store.end();
+    }
+    this.leases.remove(id);
+    this.observer?.leaseRevoked(id);
+    return { header: this.header() };
+  }
+}
