@@ -21,6 +21,8 @@ import { listen, type Address } from './listen.js';
 export interface ClientServerOptions {
   readonly listen: Address;
   readonly onRequest: (request: ClientRequest) => void;
+  /** Request ids, when the node shares its id space with other submitters. */
+  readonly allocateId?: () => RequestId;
   readonly status: () => Json;
   readonly log: (message: string, fields: Record<string, Json>) => void;
   readonly maxLine?: number;
@@ -144,7 +146,7 @@ export class ClientServer {
       const reply = { ok: false, error: 'too many requests in flight', definite: true };
       return this.write(socket, { rid, reply });
     }
-    const id = this.nextId++;
+    const id = this.o.allocateId?.() ?? this.nextId++;
     this.pending.set(id, { socket, rid });
     mine.add(id);
     this.requests++;

@@ -2,7 +2,7 @@
  * Local clusters: `truthkit cluster up` starts one detached process per node on loopback and
  * records everything about them in a directory (default `.truthkit`):
  *
- *   DIR/cluster.json     system, nodes (id, peer and client addresses), the secret file
+ *   DIR/cluster.json     system, nodes (id, peer, client and etcd addresses), the secret file
  *   DIR/secret           the generated cluster secret (mode 0600)
  *   DIR/<id>/data/       the node's write-ahead log
  *   DIR/<id>/node.log    its stdout and stderr (JSON log lines)
@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import type { Json } from '../core/json.js';
 import type { NodeId } from '../core/node.js';
 import { generateSecret } from './auth.js';
+import { ETCD_SYSTEMS } from './etcd/server.js';
 import { fetchStatus, parseAddress, type Endpoint } from './kv-client.js';
 import type { Address } from './peer-transport.js';
 
@@ -37,6 +38,8 @@ export interface ClusterNode {
   readonly id: NodeId;
   readonly peer: string;
   readonly client: string;
+  /** The node's etcd v3 gRPC address, for systems that serve one (src/runtime/etcd/). */
+  readonly etcd?: string;
 }
 
 export interface ClusterFile {
@@ -153,6 +156,7 @@ export function spawnNode(dir: string, id: NodeId): number {
     '--secret-file',
     join(dir, 'secret'),
   ];
+  if (me.etcd !== undefined) args.push('--etcd', me.etcd);
   const peers = c.nodes.filter((n) => n.id !== id).map((n) => `${n.id}=${n.peer}`);
   if (peers.length > 0) args.push('--peers', peers.join(','));
   if (c.mutant !== undefined) args.push('--mutant', c.mutant);
@@ -198,6 +202,8 @@ export interface UpOptions {
   readonly mutant?: string;
   readonly params?: Readonly<Record<string, string>>;
   readonly host?: string;
+  /** Give every node an etcd v3 gRPC port too (default: when the system is in ETCD_SYSTEMS). */
+  readonly etcd?: boolean;
 }
 
 /** Starts a fresh local cluster in `dir`. */
@@ -214,13 +220,16 @@ export async function clusterUp(o: UpOptions): Promise<ClusterFile> {
   }
   mkdirSync(dir, { recursive: true });
   const host = o.host ?? '127.0.0.1';
-  const ports = await freePorts(o.nodes * 2, host);
+  const etcd = o.etcd ?? ETCD_SYSTEMS.has(o.system);
+  const per = etcd ? 3 : 2;
+  const ports = await freePorts(o.nodes * per, host);
   const nodes: ClusterNode[] = [];
   for (let i = 0; i < o.nodes; i++) {
     nodes.push({
       id: `n${i + 1}`,
-      peer: `${host}:${ports[2 * i] as number}`,
-      client: `${host}:${ports[2 * i + 1] as number}`,
+      peer: `${host}:${ports[per * i] as number}`,
+      client: `${host}:${ports[per * i + 1] as number}`,
+      ...(etcd ? { etcd: `${host}:${ports[per * i + 2] as number}` } : {}),
     });
   }
   const file: ClusterFile = {
@@ -244,6 +253,7 @@ export async function clusterUp(o: UpOptions): Promise<ClusterFile> {
 export interface NodeState {
   readonly id: NodeId;
   readonly client: string;
+  readonly etcd?: string;
   readonly pid: number | null;
   /** What the node reported, or null when it is down or did not answer. */
   readonly status: Json | null;
@@ -256,7 +266,13 @@ export async function clusterStatus(dir: string): Promise<NodeState[]> {
       const pid = runningPid(dir, n.id) ?? null;
       const status =
         pid === null ? null : ((await fetchStatus(parseAddress(n.client), 1000)) ?? null);
-      return { id: n.id, client: n.client, pid, status };
+      return {
+        id: n.id,
+        client: n.client,
+        ...(n.etcd !== undefined ? { etcd: n.etcd } : {}),
+        pid,
+        status,
+      };
     }),
   );
 }

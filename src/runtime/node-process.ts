@@ -7,9 +7,11 @@
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Json } from '../core/json.js';
-import type { NodeId } from '../core/node.js';
+import type { ClientReply, NodeId, RequestId } from '../core/node.js';
 import type { SystemDefinition } from '../core/system.js';
 import { ClientServer } from './client-server.js';
+import { EtcdServer, type EtcdServerOptions } from './etcd/server.js';
+import { Forwarding } from './forwarding.js';
 import { PeerTransport, type Address } from './peer-transport.js';
 import { RuntimeEnv } from './runtime-env.js';
 import { WalStore } from './wal.js';
@@ -23,6 +25,10 @@ export interface NodeConfig {
   readonly peers: ReadonlyMap<NodeId, Address>;
   /** Where clients connect; none when undefined. */
   readonly client?: Address;
+  /** Where etcd v3 gRPC clients connect (src/runtime/etcd/); none when undefined. */
+  readonly etcd?: Address;
+  /** Tuning of the etcd front end (call deadline, session slots, watcher lag). */
+  readonly etcdOptions?: Omit<EtcdServerOptions, 'listen'>;
   readonly dataDir: string;
   /** Cluster secret; required when there are peers. */
   readonly secret?: Buffer;
@@ -43,7 +49,14 @@ export class RuntimeNode {
   readonly started = performance.now();
   peerAddress!: Address;
   clientAddress: Address | undefined;
+  etcdAddress: Address | undefined;
+  etcd: EtcdServer | undefined;
+  readonly forwarding: Forwarding;
   private stopping = false;
+  /** Requests this process submitted itself (etcd calls, forwarded requests), by id. */
+  private readonly local = new Map<RequestId, (reply: ClientReply) => void>();
+  /** Request ids, shared by the client port and local submissions. */
+  private nextRequestId = 1;
 
   private constructor(
     readonly config: NodeConfig,
@@ -52,7 +65,55 @@ export class RuntimeNode {
     readonly transport: PeerTransport,
     readonly clients: ClientServer | undefined,
     private readonly logFn: (message: string, fields: Record<string, Json>) => void,
-  ) {}
+  ) {
+    this.forwarding = new Forwarding({
+      send: (to, msg) => transport.send(to, msg),
+      submitLocal: (client, seq, op, onReply) => this.submitLocal(client, seq, op, onReply),
+      info: () => ({
+        etcd: this.etcdAddress
+          ? { host: this.etcdAddress.host, port: this.etcdAddress.port }
+          : null,
+      }),
+    });
+  }
+
+  allocateRequestId(): RequestId {
+    return this.nextRequestId++;
+  }
+
+  /** Routes the node's reply: to a local submitter, else to the client port. */
+  routeReply(id: RequestId, reply: ClientReply): void {
+    const local = this.local.get(id);
+    if (local === undefined) {
+      this.clients?.reply(id, reply);
+      return;
+    }
+    this.local.delete(id);
+    local(reply);
+  }
+
+  /**
+   * Submits a request to this process's node, as the client port does; `onReply` gets its
+   * answer. Returns a function that abandons it (a later reply is then dropped).
+   */
+  submitLocal(
+    client: string,
+    seq: number,
+    op: Json,
+    onReply: (reply: ClientReply) => void,
+  ): () => void {
+    const id = this.allocateRequestId();
+    const abandon = (): void => {
+      this.local.delete(id);
+    };
+    if (this.stopping || this.host.isStopped || this.host.node === null) {
+      onReply({ ok: false, error: 'node is not running', definite: true });
+      return abandon;
+    }
+    this.local.set(id, onReply);
+    this.host.guard(() => this.host.node?.onClientRequest({ id, client, seq, op }));
+    return abandon;
+  }
 
   static async start(config: NodeConfig): Promise<RuntimeNode> {
     if (config.peers.has(config.id))
@@ -89,7 +150,7 @@ export class RuntimeNode {
       seed: config.seed ?? randomInt(0, 2 ** 31),
       storage: wal,
       send: (to, msg) => ref.transport?.send(to, msg),
-      reply: (id, reply) => ref.clients?.reply(id, reply),
+      reply: (id, reply) => ref.self?.routeReply(id, reply),
       log,
       fatal,
     });
@@ -98,7 +159,11 @@ export class RuntimeNode {
       listen: config.listen,
       peers: config.peers,
       secret: config.secret ?? Buffer.alloc(0),
-      onMessage: (from, msg) => host.guard(() => host.node?.onMessage(from, msg)),
+      onMessage: (from, msg) => {
+        // Runtime-level messages ('$forward', …) never reach the protocol node.
+        if (msg.type.startsWith('$')) ref.self?.forwarding.handle(from, msg);
+        else host.guard(() => host.node?.onMessage(from, msg));
+      },
       log,
     });
     ref.transport = transport;
@@ -108,18 +173,45 @@ export class RuntimeNode {
         : new ClientServer({
             listen: config.client,
             onRequest: (request) => host.guard(() => host.node?.onClientRequest(request)),
+            allocateId: () => ref.self?.allocateRequestId() ?? 0,
             status: () => ref.self?.status() ?? null,
             log,
           });
     ref.clients = clients;
     const self = new RuntimeNode(config, wal, host, transport, clients, log);
     ref.self = self;
+    if (config.etcd !== undefined) {
+      self.etcd = new EtcdServer(
+        {
+          id: config.id,
+          members: cluster,
+          peerAddresses: config.peers,
+          peerAddress: () => self.peerAddress,
+          submitLocal: (client, seq, op, onReply) => self.submitLocal(client, seq, op, onReply),
+          forward: (to, client, seq, op, timeoutMs, done) =>
+            self.forwarding.forward(to, client, seq, op, timeoutMs, done),
+          node: () => host.node,
+          inspect: () => {
+            const v = host.node?.inspect();
+            return typeof v === 'object' && v !== null && !Array.isArray(v)
+              ? (v as Record<string, Json>)
+              : null;
+          },
+          dbSize: () => wal.bytes,
+          askPeers: (timeoutMs) => self.forwarding.ask([...config.peers.keys()], timeoutMs),
+          log,
+        },
+        { ...config.etcdOptions, listen: config.etcd },
+      );
+    }
     try {
       self.peerAddress = await transport.start();
       if (clients !== undefined) self.clientAddress = await clients.start();
+      if (self.etcd !== undefined) self.etcdAddress = await self.etcd.start();
     } catch (e) {
       transport.close();
       clients?.close();
+      self.etcd?.close();
       wal.close();
       throw e;
     }
@@ -129,6 +221,7 @@ export class RuntimeNode {
       cluster,
       peer: `${self.peerAddress.host}:${self.peerAddress.port}`,
       client: self.clientAddress ? `${self.clientAddress.host}:${self.clientAddress.port}` : null,
+      etcd: self.etcdAddress ? `${self.etcdAddress.host}:${self.etcdAddress.port}` : null,
       recovered,
       walRecords: wal.recovery.records,
       tornBytes: wal.recovery.truncatedBytes,
@@ -159,6 +252,21 @@ export class RuntimeNode {
       },
       peers: { ...this.transport.stats, queued: this.transport.queued() },
       clients: { requests: this.clients?.requests ?? 0, inFlight: this.clients?.inFlight ?? 0 },
+      ...(this.etcd !== undefined
+        ? {
+            etcd: {
+              address: this.etcdAddress
+                ? `${this.etcdAddress.host}:${this.etcdAddress.port}`
+                : null,
+              ...this.etcd.stats,
+              ...this.etcd.sessions.stats,
+              slots: this.etcd.sessions.slots,
+              slotsInUse: this.etcd.sessions.inUse,
+              watchers: this.etcd.watches.watchers,
+            },
+          }
+        : {}),
+      forwarding: { ...this.forwarding.stats },
       metrics,
     };
   }
@@ -168,6 +276,8 @@ export class RuntimeNode {
     if (this.stopping) return Promise.resolve();
     this.stopping = true;
     this.host.stop();
+    this.etcd?.close();
+    this.forwarding.close();
     this.transport.close();
     this.clients?.close();
     this.logFn('node stopped', {});

@@ -66,7 +66,11 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
           ...(flags.mutant !== undefined ? { mutant: flags.mutant } : {}),
         });
         io.out(`${system.name}: ${c.nodes.length} node(s) running (state in ${flags.dir})\n`);
-        for (const n of c.nodes) io.out(`${n.id} ${n.client}\n`);
+        for (const n of c.nodes) {
+          io.out(`${n.id} ${n.client}${n.etcd !== undefined ? `  etcd ${n.etcd}` : ''}\n`);
+        }
+        const etcd = c.nodes.flatMap((n) => (n.etcd !== undefined ? [n.etcd] : []));
+        if (etcd.length > 0) io.out(`etcd endpoints: ${etcd.join(',')}\n`);
       });
     });
   cluster
@@ -83,7 +87,8 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
           if (flags.json) io.out(JSON.stringify(s) + '\n');
           else {
             const state = s.pid === null ? 'down' : `pid ${s.pid}  ${summary(s.status)}`;
-            io.out(`${s.id} ${s.client}  ${state}\n`);
+            const etcd = s.etcd !== undefined ? `  etcd ${s.etcd}` : '';
+            io.out(`${s.id} ${s.client}${etcd}  ${state}\n`);
           }
         }
         if (states.some((s) => s.pid === null || s.status === null)) setExit(1);

@@ -3,13 +3,20 @@
  * --endpoints). Finds the leader by following hints and retrying other nodes. Exit codes: 0 ok,
  * 1 failed (or `get` of an absent key), 3 outcome unknown (the write may or may not have taken
  * effect).
+ *
+ * `truthkit kv watch KEY [--prefix] [--rev N] [--count N] [--endpoint HOST:PORT]`: follows a
+ * key (or prefix) through an etcd v3 gRPC endpoint (etcd-raft's, or a real etcd's), one line per
+ * event, until Ctrl-C or --count events.
  */
 import type { Command } from 'commander';
 import type { Json } from '../../core/json.js';
 import { clusterEndpoints, ClusterError } from '../../runtime/cluster.js';
-import { KvClient, parseEndpoints, type Endpoint } from '../../runtime/kv-client.js';
+import { readClusterFile } from '../../runtime/cluster.js';
+import { WatchClient, type WatchedEvent } from '../../runtime/etcd/watch-client.js';
+import { KvClient, parseAddress, parseEndpoints, type Endpoint } from '../../runtime/kv-client.js';
+import type { Address } from '../../runtime/listen.js';
 import type { CliIo } from '../main.js';
-import { duration } from '../option-parsers.js';
+import { duration, intIn } from '../option-parsers.js';
 import { EXIT, UsageError } from '../usage-error.js';
 
 interface KvFlags {
@@ -77,4 +84,65 @@ export function kvCommand(program: Command, io: CliIo, setExit: (code: number) =
   common(kv.command('del').description('delete KEY').argument('<key>')).action(
     (key: string, flags: KvFlags) => run({ f: 'delete', key }, flags, () => io.out('OK\n')),
   );
+  kv.command('watch')
+    .description('print changes to KEY (or a prefix) as they happen, through an etcd endpoint')
+    .argument('<key>')
+    .option('--prefix', 'watch every key starting with KEY')
+    .option('--rev <n>', 'start at this revision (replays history since)', intIn(1, 2 ** 53 - 1))
+    .option('--count <n>', 'stop after this many events', intIn(1, 2 ** 31 - 1))
+    .option('--endpoint <host:port>', 'an etcd v3 gRPC endpoint')
+    .option('--dir <dir>', 'a local cluster’s directory (its first etcd endpoint)', '.truthkit')
+    .action(
+      async (
+        key: string,
+        flags: { prefix?: boolean; rev?: number; count?: number; endpoint?: string; dir: string },
+      ) => {
+        const endpoint = watchEndpoint(flags);
+        let seen = 0;
+        const client: WatchClient = new WatchClient({
+          endpoint,
+          key,
+          ...(flags.prefix === true ? { prefix: true } : {}),
+          ...(flags.rev !== undefined ? { startRevision: flags.rev } : {}),
+          onEvent: (e: WatchedEvent) => {
+            if (flags.count !== undefined && seen >= flags.count) return;
+            seen++;
+            io.out(`${e.revision} ${e.type} ${e.key}${e.type === 'PUT' ? ` ${e.value}` : ''}\n`);
+            if (flags.count !== undefined && seen >= flags.count) client.stop();
+          },
+        });
+        const interrupt = (): void => client.stop();
+        process.once('SIGINT', interrupt);
+        try {
+          await client.run();
+        } catch (e) {
+          io.err(`truthkit: ${(e as Error).message}\n`);
+          setExit(EXIT.invalid);
+        } finally {
+          process.off('SIGINT', interrupt);
+          client.close();
+        }
+      },
+    );
+}
+
+function watchEndpoint(flags: { endpoint?: string; dir: string }): Address {
+  if (flags.endpoint !== undefined) {
+    try {
+      return parseAddress(flags.endpoint);
+    } catch (e) {
+      throw new UsageError(`--endpoint: ${(e as Error).message}`);
+    }
+  }
+  let etcd: string | undefined;
+  try {
+    etcd = readClusterFile(flags.dir).nodes.find((n) => n.etcd !== undefined)?.etcd;
+  } catch (e) {
+    if (e instanceof ClusterError) throw new UsageError(`${e.message}, or pass --endpoint`);
+    throw e;
+  }
+  if (etcd === undefined) {
+    throw new UsageError(`the cluster in ${flags.dir} serves no etcd endpoint; pass --endpoint`);
+  }
+  return parseAddress(etcd);
 }

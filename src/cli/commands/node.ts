@@ -10,6 +10,7 @@ import { parseAddress } from '../../runtime/kv-client.js';
 import { runNodeProcess } from '../../runtime/node-process.js';
 import type { Address } from '../../runtime/peer-transport.js';
 import { WalCorruptionError } from '../../runtime/wal.js';
+import { ETCD_SYSTEMS } from '../../runtime/etcd/server.js';
 import { getSystem, systems } from '../../systems/index.js';
 import type { CliIo } from '../main.js';
 import { intIn } from '../option-parsers.js';
@@ -22,6 +23,8 @@ interface NodeFlags {
   peers?: string;
   data: string;
   client?: string;
+  etcd?: string;
+  etcdAllowRemote?: boolean;
   secretFile?: string;
   mutant?: string;
   param: string[];
@@ -78,6 +81,11 @@ function address(flag: string, text: string, defaultHost?: string): Address {
   }
 }
 
+/** True for 127.0.0.0/8, ::1 and localhost. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** `n2=host:port,n3=host:port` → map. */
 export function parsePeers(text: string | undefined, self: NodeId): Map<NodeId, Address> {
   const peers = new Map<NodeId, Address>();
@@ -103,6 +111,14 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
     .option('--peers <list>', 'the other nodes: id=host:port,…')
     .requiredOption('--data <dir>', 'directory of the write-ahead log')
     .option('--client <[host:]port>', 'client port (host defaults to 127.0.0.1)')
+    .option(
+      '--etcd <[host:]port>',
+      'serve the etcd v3 gRPC API here (etcd-raft; host defaults to 127.0.0.1)',
+    )
+    .option(
+      '--etcd-allow-remote',
+      'let --etcd bind a non-loopback address (the etcd port has no TLS or authentication)',
+    )
     .option('--secret-file <file>', 'cluster secret peers authenticate with (needed with peers)')
     .option('--mutant <name>', 'run a deliberately broken variant')
     .option(
@@ -124,6 +140,21 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
       if (peers.size > 0 && flags.secretFile === undefined) {
         throw new UsageError('peers authenticate with a cluster secret: pass --secret-file');
       }
+      let etcd: Address | undefined;
+      if (flags.etcd !== undefined) {
+        if (!ETCD_SYSTEMS.has(system.name)) {
+          throw new UsageError(
+            `--etcd: ${system.name} does not take etcd operations (use ${[...ETCD_SYSTEMS].join(', ')})`,
+          );
+        }
+        etcd = address('--etcd', flags.etcd, '127.0.0.1');
+        if (!isLoopback(etcd.host) && flags.etcdAllowRemote !== true) {
+          throw new UsageError(
+            `--etcd: ${etcd.host} is not a loopback address; the etcd port has no TLS or ` +
+              'authentication (pass --etcd-allow-remote to bind it anyway)',
+          );
+        }
+      }
       let secret: Buffer | undefined;
       if (flags.secretFile !== undefined) {
         try {
@@ -142,15 +173,18 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
           ...(flags.client !== undefined
             ? { client: address('--client', flags.client, '127.0.0.1') }
             : {}),
+          ...(etcd !== undefined ? { etcd } : {}),
           ...(secret !== undefined ? { secret } : {}),
           ...(flags.mutant !== undefined ? { mutant: flags.mutant } : {}),
           ...(params !== undefined ? { params } : {}),
           ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
         });
         const c = node.clientAddress;
+        const e = node.etcdAddress;
         io.out(
           `${flags.id} running ${system.name}: peers on ${node.peerAddress.host}:${node.peerAddress.port}` +
             (c !== undefined ? `, clients on ${c.host}:${c.port}` : '') +
+            (e !== undefined ? `, etcd on ${e.host}:${e.port}` : '') +
             '\n',
         );
       } catch (e) {

@@ -1,0 +1,315 @@
+/**
+ * The etcd v3 gRPC front end of a node (`truthkit node --etcd HOST:PORT`): KV, Watch, Lease,
+ * Maintenance.Status/Alarm and Cluster.MemberList, served from the local node of an MVCC system
+ * (`etcd-raft`). Every unary call becomes one EtcdOp submitted through Sessions (a pooled
+ * client session, forwarded to the leader when this node is a follower); watches are served
+ * from the local WatchSource (watch.ts). Methods not listed here answer UNIMPLEMENTED.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import * as grpc from '@grpc/grpc-js';
+import type { Json } from '../../core/json.js';
+import type { NodeId } from '../../core/node.js';
+import { watchSourceOf, type EtcdOp } from '../../systems/etcd/etcd-ops.js';
+import type { Address } from '../listen.js';
+import { EtcdFault, faultOfText, opFor, resultFor, toStatus, type HeaderFields } from './codec.js';
+import { etcdServices } from './proto.js';
+import { Sessions, type NodeGateway } from './sessions.js';
+import { WatchHub } from './watch.js';
+
+/** Systems whose nodes take EtcdOps and get an etcd port in local clusters. */
+export const ETCD_SYSTEMS: ReadonlySet<string> = new Set(['etcd-raft']);
+
+/** The version Maintenance.Status reports (the etcd API level served). */
+export const ETCD_VERSION = '3.5.0';
+
+type Msg = Record<string, unknown>;
+
+/** A stable 48-bit member id derived from a node id (etcd's ids are uint64). */
+export function memberId(id: string): number {
+  return parseInt(createHash('sha256').update(`member:${id}`).digest('hex').slice(0, 12), 16);
+}
+
+/** The cluster id: derived from the sorted member ids, the same on every member. */
+export function clusterId(members: readonly string[]): number {
+  const h = createHash('sha256').update(`cluster:${[...members].sort().join(',')}`);
+  return parseInt(h.digest('hex').slice(0, 12), 16);
+}
+
+/** What the front end needs from its node process. */
+export interface EtcdHost extends NodeGateway {
+  readonly members: readonly NodeId[];
+  readonly peerAddresses: ReadonlyMap<NodeId, Address>;
+  readonly peerAddress: () => Address;
+  /** The protocol node (its WatchSource, its term). */
+  node(): unknown;
+  /** The node's inspect() view (role, term, leader, commit, applied), or null. */
+  inspect(): Record<string, Json> | null;
+  /** Bytes of storage (Status.dbSize). */
+  dbSize(): number;
+  /** Asks the peers what they serve (their etcd addresses). */
+  askPeers(timeoutMs: number): Promise<Map<NodeId, Json>>;
+  log(message: string, fields: Record<string, Json>): void;
+}
+
+export interface EtcdServerOptions {
+  readonly listen: Address;
+  /** Per-call deadline when the client sets none shorter. */
+  readonly callTimeoutMs?: number;
+  readonly maxSlots?: number;
+  readonly watchMaxLag?: number;
+}
+
+/** Keepalives one stream may have waiting. */
+const MAX_KEEPALIVES_QUEUED = 1000;
+
+const UNARY_KV = ['Range', 'Put', 'DeleteRange', 'Txn', 'Compact'] as const;
+const UNARY_LEASE = ['LeaseGrant', 'LeaseRevoke', 'LeaseTimeToLive', 'LeaseLeases'] as const;
+
+export class EtcdServer {
+  private server: grpc.Server | null = null;
+  private address: Address | null = null;
+  readonly sessions: Sessions;
+  readonly watches: WatchHub;
+  private readonly callTimeoutMs: number;
+  private readonly headerBase: { cluster_id: number; member_id: number };
+  private termCache = { at: 0, term: 0 };
+  private closed = false;
+  /** Unary calls, failed ones, and the total time they spent in the server (ms). */
+  readonly stats = { calls: 0, errors: 0, callMs: 0 };
+
+  constructor(
+    private readonly host: EtcdHost,
+    private readonly o: EtcdServerOptions,
+  ) {
+    this.callTimeoutMs = o.callTimeoutMs ?? 5000;
+    this.headerBase = { cluster_id: clusterId(host.members), member_id: memberId(host.id) };
+    this.sessions = new Sessions(host, {
+      prefix: `etcd/${host.id}/${randomBytes(6).toString('hex')}`,
+      ...(o.maxSlots !== undefined ? { maxSlots: o.maxSlots } : {}),
+    });
+    this.watches = new WatchHub({
+      source: () => watchSourceOf(host.node()),
+      header: () => this.header(),
+      ...(o.watchMaxLag !== undefined ? { maxLag: o.watchMaxLag } : {}),
+      log: (m, f) => host.log(m, f),
+    });
+  }
+
+  get listening(): Address | null {
+    return this.address;
+  }
+
+  async start(): Promise<Address> {
+    const s = etcdServices();
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': 4 * 1024 * 1024,
+      'grpc.max_send_message_length': -1,
+    });
+    const kv: grpc.UntypedServiceImplementation = {};
+    for (const m of UNARY_KV) kv[m] = this.unary(m);
+    server.addService(s.KV.service, kv);
+    server.addService(s.Watch.service, {
+      Watch: (call: grpc.ServerDuplexStream<Msg, Msg>) => this.watches.serve(call),
+    });
+    const lease: grpc.UntypedServiceImplementation = {};
+    for (const m of UNARY_LEASE) lease[m] = this.unary(m);
+    lease.LeaseKeepAlive = (call: grpc.ServerDuplexStream<Msg, Msg>) => this.keepAlive(call);
+    server.addService(s.Lease.service, lease);
+    server.addService(s.Maintenance.service, {
+      Status: (_call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) =>
+        cb(null, this.status()),
+      Alarm: (call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => {
+        // Nothing here raises alarms (no space quota, no corruption checks): the list is empty.
+        const action = call.request.action;
+        if (action === 'Get' || action === 'GET' || action === 0) {
+          cb(null, { header: this.header(), alarms: [] });
+        } else cb({ code: grpc.status.UNIMPLEMENTED, details: 'alarms are not supported' });
+      },
+    });
+    server.addService(s.Cluster.service, {
+      MemberList: (_call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => {
+        this.memberList().then(
+          (r) => cb(null, r),
+          (e: unknown) => cb(toStatus(e)),
+        );
+      },
+    });
+    const host = this.o.listen.host.includes(':') ? `[${this.o.listen.host}]` : this.o.listen.host;
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(
+        `${host}:${this.o.listen.port}`,
+        grpc.ServerCredentials.createInsecure(),
+        (e, p) =>
+          e
+            ? reject(
+                new Error(`cannot listen on ${host}:${this.o.listen.port} (etcd): ${e.message}`),
+              )
+            : resolve(p),
+      );
+    });
+    this.server = server;
+    this.address = { host: this.o.listen.host, port };
+    return this.address;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sessions.close();
+    this.watches.close();
+    this.server?.forceShutdown();
+  }
+
+  private header(): HeaderFields {
+    return { ...this.headerBase, raft_term: this.term() };
+  }
+
+  /** The node's Raft term: its `term` property, or from inspect() at most every 100 ms. */
+  private term(): number {
+    const n = this.host.node() as { term?: unknown; raft?: { term?: unknown } } | null;
+    if (n !== null && typeof n === 'object') {
+      if (typeof n.term === 'number') return n.term;
+      if (typeof n.raft === 'object' && n.raft !== null && typeof n.raft.term === 'number') {
+        return n.raft.term;
+      }
+    }
+    const now = Date.now();
+    if (now - this.termCache.at > 100) {
+      const t = this.host.inspect()?.term;
+      this.termCache = { at: now, term: typeof t === 'number' ? t : 0 };
+    }
+    return this.termCache.term;
+  }
+
+  private deadlineOf(call: { getDeadline(): grpc.Deadline }): number {
+    const mine = Date.now() + this.callTimeoutMs;
+    const d = call.getDeadline();
+    const theirs = d instanceof Date ? d.getTime() : typeof d === 'number' ? d : Infinity;
+    return Math.min(mine, theirs);
+  }
+
+  /** Runs an op; resolves with the response message or rejects with an EtcdFault. */
+  private async run(method: string, op: EtcdOp, deadline: number): Promise<Msg> {
+    this.stats.calls++;
+    const result = await this.sessions.call(op as unknown as Json, deadline);
+    if (result === null || typeof result !== 'object' || Array.isArray(result)) {
+      throw new EtcdFault(grpc.status.INTERNAL, 'etcdserver: unexpected result from the machine');
+    }
+    const r = result as Msg;
+    if (typeof r.error === 'string') throw faultOfText(r.error);
+    return resultFor(method, r, this.header());
+  }
+
+  private unary(method: string): grpc.handleUnaryCall<Msg, Msg> {
+    return (call, cb) => {
+      let op: EtcdOp;
+      try {
+        op = opFor(method, call.request);
+      } catch (e) {
+        this.stats.errors++;
+        return cb(toStatus(e));
+      }
+      const t0 = performance.now();
+      this.run(method, op, this.deadlineOf(call)).then(
+        (res) => {
+          this.stats.callMs += performance.now() - t0;
+          cb(null, res);
+        },
+        (e: unknown) => {
+          this.stats.callMs += performance.now() - t0;
+          this.stats.errors++;
+          cb(toStatus(e));
+        },
+      );
+    };
+  }
+
+  /** LeaseKeepAlive: each request refreshes a lease; answers go out in request order. */
+  private keepAlive(call: grpc.ServerDuplexStream<Msg, Msg>): void {
+    let chain: Promise<void> = Promise.resolve();
+    let ended = false;
+    let pending = 0;
+    const finish = (): void => {
+      ended = true;
+    };
+    call.on('data', (req: Msg) => {
+      let op: EtcdOp;
+      try {
+        op = opFor('LeaseKeepAlive', req);
+      } catch {
+        return;
+      }
+      // A client that sends faster than keepalives complete has the excess dropped (etcd's
+      // clients send one per TTL/3), so a stream never queues without bound.
+      if (pending >= MAX_KEEPALIVES_QUEUED) return;
+      pending++;
+      chain = chain.then(async () => {
+        pending--;
+        if (ended) return;
+        try {
+          const res = await this.run('LeaseKeepAlive', op, Date.now() + this.callTimeoutMs);
+          if (!ended) call.write(res);
+        } catch (e) {
+          if (ended) return;
+          ended = true;
+          call.emit('error', toStatus(e));
+        }
+      });
+    });
+    call.on('end', () => {
+      void chain.then(() => {
+        if (!call.writableEnded && !call.destroyed) call.end();
+        finish();
+      });
+    });
+    call.on('cancelled', finish);
+    call.on('error', finish);
+  }
+
+  private status(): Msg {
+    const v = this.host.inspect();
+    const n = (k: string): number => (typeof v?.[k] === 'number' ? (v[k] as number) : 0);
+    const leader = typeof v?.leader === 'string' ? memberId(v.leader) : 0;
+    return {
+      header: { ...this.header(), revision: watchSourceOf(this.host.node())?.revision() ?? 0 },
+      version: ETCD_VERSION,
+      dbSize: this.host.dbSize(),
+      dbSizeInUse: this.host.dbSize(),
+      leader,
+      raftIndex: n('commit'),
+      raftTerm: n('term'),
+      raftAppliedIndex: n('applied'),
+      errors: [],
+      isLearner: Array.isArray(v?.learners) && (v.learners as Json[]).includes(this.host.id),
+    };
+  }
+
+  private async memberList(): Promise<Msg> {
+    const answers = await this.host.askPeers(300);
+    const url = (a: Address | null | undefined): string[] =>
+      a ? [`http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`] : [];
+    const members = this.host.members.map((id) => {
+      const self = id === this.host.id;
+      const peer = self ? this.host.peerAddress() : this.host.peerAddresses.get(id);
+      let etcd: Address | null = null;
+      if (self) etcd = this.address;
+      else {
+        const info = answers.get(id) as { etcd?: Json } | undefined;
+        const e = info?.etcd as { host?: Json; port?: Json } | null | undefined;
+        if (e && typeof e.host === 'string' && typeof e.port === 'number') {
+          etcd = { host: e.host, port: e.port };
+        }
+      }
+      return {
+        ID: memberId(id),
+        name: id,
+        peerURLs: url(peer),
+        clientURLs: url(etcd),
+        isLearner: false,
+      };
+    });
+    const revision = watchSourceOf(this.host.node())?.revision() ?? 0;
+    return { header: { ...this.header(), revision }, members };
+  }
+}
