@@ -1,0 +1,83 @@
+/**
+ * The load both clusters get, through the same unchanged `etcd3` client: N puts with a bounded
+ * number in flight, then N linearizable gets of the same keys. Latency is measured per call
+ * from the client's side.
+ */
+import { Etcd3 } from 'etcd3';
+import { performance } from 'node:perf_hooks';
+import { percentile } from '../../src/sim/stats.js';
+
+export interface LoadSpec {
+  readonly ops: number;
+  readonly inFlight: number;
+  readonly keyBytes: number;
+  readonly valueBytes: number;
+}
+
+export interface PhaseResult {
+  readonly ops: number;
+  readonly errors: number;
+  readonly seconds: number;
+  readonly opsPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+/** A fixed-width key, e.g. `k/000000001234/..` padded to `bytes`. */
+function keyFor(i: number, bytes: number): string {
+  const k = `k/${String(i).padStart(12, '0')}`;
+  return k.length >= bytes ? k.slice(0, bytes) : k.padEnd(bytes, '.');
+}
+
+async function phase(
+  count: number,
+  inFlight: number,
+  call: (i: number) => Promise<unknown>,
+): Promise<PhaseResult> {
+  const latencies: number[] = [];
+  let next = 0;
+  let errors = 0;
+  const started = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++;
+      const t0 = performance.now();
+      try {
+        await call(i);
+        latencies.push(performance.now() - t0);
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    ops: latencies.length,
+    errors,
+    seconds,
+    opsPerSec: latencies.length / seconds,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+  };
+}
+
+export async function runLoad(
+  endpoints: readonly string[],
+  spec: LoadSpec,
+): Promise<{ put: PhaseResult; get: PhaseResult }> {
+  const client = new Etcd3({ hosts: endpoints.map((e) => `http://${e}`) });
+  const value = 'v'.repeat(spec.valueBytes);
+  try {
+    const put = await phase(spec.ops, spec.inFlight, async (i) => {
+      await client.put(keyFor(i, spec.keyBytes)).value(value);
+    });
+    const get = await phase(spec.ops, spec.inFlight, async (i) => {
+      const v = await client.get(keyFor(i, spec.keyBytes)).string();
+      if (v !== value) throw new Error(`get ${keyFor(i, spec.keyBytes)}: wrong value`);
+    });
+    return { put, get };
+  } finally {
+    client.close();
+  }
+}
