@@ -8,6 +8,7 @@ import type { Json } from '../core/json.js';
 import { bftCostExperiment } from './bft-cost.js';
 import { confirmationsExperiment } from './confirmations.js';
 import { duelingProposersExperiment } from './dueling-proposers.js';
+import { pbftBoundExperiment } from './pbft-bound.js';
 import { selfishMiningExperiment } from './selfish-mining.js';
 import { staleRateExperiment } from './stale-rate.js';
 import { twoPcBlockingExperiment } from './twopc-blocking.js';
@@ -42,6 +43,7 @@ const EXPERIMENTS: readonly Experiment[] = [
   duelingProposersExperiment,
   twoPcBlockingExperiment,
   bftCostExperiment,
+  pbftBoundExperiment,
 ];
 
 export function experiments(): readonly Experiment[] {
