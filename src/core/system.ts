@@ -28,6 +28,11 @@ export interface SystemOptions {
   readonly mutant?: string;
   /** Values for the system's own parameters (see SystemDefinition.params), by name. */
   readonly params?: Readonly<Record<string, string>>;
+  /**
+   * Record what the cluster's invariants need (default true). A real process turns it off: its
+   * recorder would see only its own node, and would grow for as long as the process runs.
+   */
+  readonly invariants?: boolean;
 }
 
 export interface SystemDefinition {

@@ -129,6 +129,7 @@ export class RuntimeNode {
     // Filled in below; the callbacks that read these run only once everything is built.
     const ref: { self?: RuntimeNode; transport?: PeerTransport; clients?: ClientServer } = {};
     const factory = config.system.createNode({
+      invariants: false,
       ...(config.mutant !== undefined ? { mutant: config.mutant } : {}),
       ...(config.params !== undefined ? { params: config.params } : {}),
     });

@@ -360,13 +360,16 @@ export const etcdRaftSystem: SystemDefinition = {
   params: PARAMS,
   createNode(options) {
     // One pair of recorders per cluster: createNode is called once per simulated run.
-    const raftRecorder = new InvariantRecorder();
-    const recorder = new RevisionRecorder();
     const { raft, retain } = etcdOptionsFrom(options.params ?? {});
+    const checked = options.invariants !== false;
     const opts: EtcdRaftOptions = {
-      raft: { ...raft, mutants: mutantsFor(options.mutant), recorder: raftRecorder },
+      raft: {
+        ...raft,
+        mutants: mutantsFor(options.mutant),
+        ...(checked ? { recorder: new InvariantRecorder() } : {}),
+      },
       retain,
-      recorder,
+      ...(checked ? { recorder: new RevisionRecorder() } : {}),
     };
     return (env) => new EtcdRaftNode(env as NodeEnv<RaftMsg>, opts);
   },

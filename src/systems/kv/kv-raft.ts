@@ -165,11 +165,10 @@ export const kvRaftSystem: SystemDefinition = {
   params: PARAMS,
   createNode(options) {
     // One recorder per cluster: createNode is called once per simulated run.
-    const recorder = new InvariantRecorder();
     const raft: RaftOptions = {
       ...raftOptionsFrom(options.params ?? {}),
       mutants: mutantsFor(options.mutant),
-      recorder,
+      ...(options.invariants !== false ? { recorder: new InvariantRecorder() } : {}),
     };
     return (env) => new RaftNode(env as NodeEnv<RaftMsg>, new KvMachine(), raft);
   },
