@@ -36,9 +36,14 @@ interface SimFlags {
   duration?: number;
   param: string[];
   realPow?: boolean;
+  byzantine?: string;
+  strategy?: string;
 }
 
-/** `--param name=value` (repeatable) and `--real-pow`, checked against the system's params. */
+/**
+ * `--param name=value` (repeatable) and the shorthands `--real-pow`, `--byzantine K` and
+ * `--strategy S`, checked against the system's params.
+ */
 function systemParams(
   system: SystemDefinition,
   flags: SimFlags,
@@ -49,6 +54,8 @@ function systemParams(
     return [m[1] as string, m[2] as string] as const;
   });
   if (flags.realPow) entries.push(['real-pow', 'true']);
+  if (flags.byzantine !== undefined) entries.push(['byzantine', flags.byzantine]);
+  if (flags.strategy !== undefined) entries.push(['strategy', flags.strategy]);
   if (entries.length === 0) return undefined;
   const known = (system.params ?? []).map((p) => p.name);
   for (const [name] of entries) {
@@ -127,6 +134,8 @@ function replayCommand(system: string, seed: number, flags: SimFlags, nodes: num
   add('--duration', flags.duration);
   for (const p of flags.param) parts.push('--param', p);
   if (flags.realPow) parts.push('--real-pow');
+  add('--byzantine', flags.byzantine);
+  add('--strategy', flags.strategy);
   if (flags.latency !== undefined) add('--latency', formatLatency(flags.latency));
   return parts.join(' ');
 }
@@ -176,6 +185,11 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
       [] as string[],
     )
     .option('--real-pow', 'nakamoto: really hash nonces (a tiny target) instead of sampling')
+    .option('--byzantine <k>', 'pbft: how many replicas are Byzantine (= --param byzantine=K)')
+    .option(
+      '--strategy <s>',
+      'pbft: what Byzantine replicas do (= --param strategy=S; see `truthkit list`)',
+    )
     .option('--json', 'one JSON object per line per seed')
     .option('--trace <file>', 'write the trace as JSON lines (one seed only)')
     .option('--history <file>', 'write the history as JSON lines (one seed only)')
