@@ -200,41 +200,14 @@ test('sim --json reports the consensus figures for kv-raft', async () => {
 });
 
 test('--byzantine and --strategy are the pbft params, and an invalid seed replays with them', async () => {
-  const viaFlags = await cli(
-    'sim',
-    'pbft',
-    '--byzantine',
-    '2',
-    '--strategy',
-    'collude',
-    '--ops',
-    '40',
-    '--json',
-  );
-  const viaParams = await cli(
-    'sim',
-    'pbft',
-    '--param',
-    'byzantine=2',
-    '--param',
-    'strategy=collude',
-    '--ops',
-    '40',
-    '--json',
-  );
+  const flags = ['--byzantine', '2', '--strategy', 'collude'];
+  const params = ['--param', 'byzantine=2', '--param', 'strategy=collude'];
+  const viaFlags = await cli('sim', 'pbft', ...flags, '--ops', '40', '--json');
+  const viaParams = await cli('sim', 'pbft', ...params, '--ops', '40', '--json');
   // f + 1 = 2 colluders out of 4 break agreement: the same run either way.
   assert.equal(viaFlags.code, 1);
   assert.equal(JSON.parse(viaFlags.out).digest, JSON.parse(viaParams.out).digest);
-  const plain = await cli(
-    'sim',
-    'pbft',
-    '--byzantine',
-    '2',
-    '--strategy',
-    'collude',
-    '--ops',
-    '40',
-  );
+  const plain = await cli('sim', 'pbft', ...flags, '--ops', '40');
   assert.match(plain.out, /replay: truthkit sim pbft .*--byzantine 2 --strategy collude/);
   const bad = await cli('sim', 'kv-raft', '--byzantine', '1');
   assert.equal(bad.code, 2);

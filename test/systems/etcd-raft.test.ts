@@ -4,6 +4,7 @@
  * and seed sweeps under faults judged linearizable, with Raft mutants caught.
  */
 import { test } from 'node:test';
+import { assertHealthy } from './healthy-run.js';
 import assert from 'node:assert/strict';
 import type { Json } from '../../src/core/json.js';
 import { applyKv, type KvOp } from '../../src/core/kv.js';
@@ -888,7 +889,6 @@ test('under crashes and partitions a kept-alive lease never ends before TTL afte
 // ---- seed sweeps under faults -------------------------------------------------------------------
 
 /** After the final heal, some operation invoked after it succeeds within this long. */
-const RECOVERY_BOUND_MS = 2000;
 
 function run(
   seed: number,
@@ -904,18 +904,6 @@ function run(
   return runChecked(
     { system: etcdRaftSystem, seed, nemesis, workload: { ops }, ...rest },
     { checkTimeoutMs: 10_000 },
-  );
-}
-
-function assertHealthy(r: CheckedRun): void {
-  const where = `seed ${r.seed} nemesis ${r.nemesis}`;
-  assert.equal(r.failure, null, `${where}: ${r.failure?.message}`);
-  assert.equal(r.verdict, 'valid', where);
-  const { healedAt, firstOkAt } = r.recovery;
-  assert.ok(healedAt !== null && firstOkAt !== null, `${where}: nothing succeeded after heal`);
-  assert.ok(
-    firstOkAt - healedAt <= RECOVERY_BOUND_MS,
-    `${where}: first success ${firstOkAt - healedAt} ms after the heal`,
   );
 }
 

@@ -3,6 +3,7 @@
  * and each run for liveness after the final heal; and the mutants, each caught by a sweep.
  */
 import { test } from 'node:test';
+import { assertHealthy } from './healthy-run.js';
 import assert from 'node:assert/strict';
 import { nemesisPlans } from '../../src/sim/nemesis.js';
 import { runChecked, type CheckedRun } from '../../src/sim/checked-run.js';
@@ -11,7 +12,6 @@ import { getSystem } from '../../src/systems/index.js';
 import { kvRaftSystem } from '../../src/systems/kv/kv-raft.js';
 
 /** After the final heal, some operation invoked after it succeeds within this long. */
-const RECOVERY_BOUND_MS = 2000;
 
 function run(
   seed: number,
@@ -22,18 +22,6 @@ function run(
   return runChecked(
     { system: kvRaftSystem, seed, nemesis, workload: { ops }, ...extra },
     { checkTimeoutMs: 10_000 },
-  );
-}
-
-function assertHealthy(r: CheckedRun): void {
-  const where = `seed ${r.seed} nemesis ${r.nemesis}`;
-  assert.equal(r.failure, null, `${where}: ${r.failure?.message}`);
-  assert.equal(r.verdict, 'valid', where);
-  const { healedAt, firstOkAt } = r.recovery;
-  assert.ok(healedAt !== null && firstOkAt !== null, `${where}: nothing succeeded after heal`);
-  assert.ok(
-    firstOkAt - healedAt <= RECOVERY_BOUND_MS,
-    `${where}: first success ${firstOkAt - healedAt} ms after the heal`,
   );
 }
 
