@@ -38,9 +38,21 @@ export class FakeStore implements WatchSource {
   compactRevision(): number {
     return this.compacted;
   }
-  eventsSince(from: number, key: string, end?: string): readonly WatchEvent[] | 'compacted' {
+  eventsSince(
+    from: number,
+    key: string,
+    end?: string,
+    limit = Infinity,
+  ): readonly WatchEvent[] | 'compacted' {
     if (from <= this.compacted) return 'compacted';
-    return this.history.filter((e) => e.kv.mod_revision >= from && inRange(e.kv.key, key, end));
+    const all = this.history.filter(
+      (e) => e.kv.mod_revision >= from && inRange(e.kv.key, key, end),
+    );
+    // Up to `limit` events, then the rest of the revision the limit fell in.
+    const cut = all.findIndex(
+      (e, i) => i >= limit && e.kv.mod_revision !== all[i - 1]?.kv.mod_revision,
+    );
+    return cut < 0 ? all : all.slice(0, cut);
   }
   subscribe(l: (e: readonly WatchEvent[], reset: boolean) => void): () => void {
     this.listeners.add(l);

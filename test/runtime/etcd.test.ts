@@ -606,6 +606,23 @@ describe('the front end against a toy system (in process)', { timeout: 60_000 },
     assert.deepEqual(revisionsOf(got), [2, 3, 4, 6, 7]);
   });
 
+  test('a watch from far back catches up in steps: every event once, in order', async (t) => {
+    const { node, endpoint } = await startToy(t);
+    const store = (node.host.node as unknown as { watchSource: FakeStore }).watchSource;
+    const events = 10_000; // more than two catch-up steps
+    for (let i = 0; i < events; i++) store.apply({ f: 'Put', key: `h/${i}`, value: 'v' }, false);
+    const { call, got, close } = rawWatch(endpoint);
+    t.after(close);
+    call.write({
+      create_request: { key: Buffer.from('h/'), range_end: Buffer.from('h0'), start_revision: 1 },
+    });
+    await waitFor('the history', () => (revisionsOf(got).length >= events ? true : undefined));
+    await sleep(100);
+    const revs = revisionsOf(got);
+    assert.equal(revs.length, events);
+    for (let i = 1; i < revs.length; i++) assert.equal(revs[i], (revs[i - 1] as number) + 1);
+  });
+
   test('more concurrent calls than session slots wait for a free slot', async (t) => {
     const { node, endpoint } = await startToy(t, { maxSlots: 2 }, { delay: '5' });
     const c = new Etcd3({ hosts: endpoint });

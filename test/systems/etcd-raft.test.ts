@@ -539,6 +539,22 @@ test('the watch source delivers every revision in order, and filters by range', 
   });
   assert.equal((w.eventsSince(1, '\0', '\0') as WatchEvent[]).length, 6);
   assert.equal(watchSourceOf({ watchSource: w }), w);
+  // A limit stops at the end of the revision that reached it: a whole Txn or delete, never half.
+  const step = (from: number, limit: number): [number, string][] =>
+    (w.eventsSince(from, '\0', '\0', limit) as WatchEvent[]).map((e) => [
+      e.kv.mod_revision,
+      e.kv.key,
+    ]);
+  assert.deepEqual(step(1, 1), [[2, 'a']]);
+  assert.deepEqual(step(1, 2), [
+    [2, 'a'],
+    [3, 'b'],
+    [3, 'c'],
+  ]);
+  assert.deepEqual(step(4, 1), [
+    [4, 'a'],
+    [4, 'b'],
+  ]);
 });
 
 test('snapshot and restore: same state, same history, same hash, same future', () => {

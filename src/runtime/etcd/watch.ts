@@ -14,7 +14,8 @@
  */
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { ETCD_ERRORS, type WatchEvent, type WatchSource } from '../../systems/etcd/etcd-ops.js';
-import { eventOut, inRange, type HeaderFields } from './codec.js';
+import { inInterval, keyInterval, type KeyInterval } from '../../systems/etcd/key-range.js';
+import { eventOut, type HeaderFields } from './codec.js';
 
 type Msg = Record<string, unknown>;
 
@@ -32,11 +33,15 @@ export interface WatchOptions {
 /** Events per response in a catch-up (whole revisions only), and their rough byte budget. */
 const BATCH_EVENTS = 1000;
 const BATCH_BYTES = 1024 * 1024;
+/** Events read from history per catch-up step (a few batches). */
+const CATCH_UP_STEP = 4 * BATCH_EVENTS;
 
 interface Watcher {
   readonly id: number;
   readonly key: string;
   readonly end: string;
+  /** [key, end) under etcd's range rules, for live events. */
+  readonly interval: KeyInterval;
   readonly prevKv: boolean;
   readonly noPut: boolean;
   readonly noDelete: boolean;
@@ -121,6 +126,7 @@ class WatchStream {
       id,
       key,
       end,
+      interval: keyInterval(key, end),
       prevKv: c.prev_kv === true,
       noPut: filters.some((f) => f === 'Noput' || f === 'NOPUT' || f === 0),
       noDelete: filters.some((f) => f === 'Nodelete' || f === 'NODELETE' || f === 1),
@@ -134,14 +140,39 @@ class WatchStream {
     if (start > 0 && !this.blocked) this.catchUp(w);
   }
 
-  /** Sends what `w` has missed, from the source's history. */
+  /**
+   * Sends what `w` has missed, from the source's history, a bounded step at a time: a watcher
+   * far behind that stalls on backpressure resumes on 'drain' from `w.next`, without rescanning
+   * what it already got.
+   */
   catchUp(w: Watcher): void {
     const source = this.hub.source();
     if (source === undefined || this.closed) return;
-    const current = source.revision();
-    if (w.next > current) return;
-    const events = source.eventsSince(w.next, w.key, w.end === '' ? undefined : w.end);
-    if (events === 'compacted') return this.cancelCompacted(w, source);
+    for (;;) {
+      const current = source.revision();
+      if (w.next > current) return;
+      const events = source.eventsSince(
+        w.next,
+        w.key,
+        w.end === '' ? undefined : w.end,
+        CATCH_UP_STEP,
+      );
+      if (events === 'compacted') return this.cancelCompacted(w, source);
+      if (!this.sendHistory(w, events)) return; // the rest after the drain, from w.next
+      if (events.length < CATCH_UP_STEP) {
+        w.next = Math.max(w.next, current + 1);
+        return;
+      }
+      // A step of a longer history: the rest from after its last revision.
+      w.next = Math.max(w.next, (events[events.length - 1] as WatchEvent).kv.mod_revision + 1);
+    }
+  }
+
+  /**
+   * Sends `events` to `w` in batches, moving `w.next` past each batch sent; false as soon as the
+   * stream asks to wait for a drain.
+   */
+  private sendHistory(w: Watcher, events: readonly WatchEvent[]): boolean {
     let batch: Msg[] = [];
     let bytes = 0;
     let i = 0;
@@ -164,10 +195,10 @@ class WatchStream {
         const ok = this.write({ header: this.hub.header(), watch_id: w.id, events: batch });
         batch = [];
         bytes = 0;
-        if (!ok && !last) return; // the rest after the drain, from w.next
+        if (!ok) return false;
       }
     }
-    w.next = Math.max(w.next, current + 1);
+    return true;
   }
 
   /** One applied revision's events (all keys), in order. */
@@ -182,7 +213,7 @@ class WatchStream {
       w.next = rev + 1;
       let out: Msg[] | undefined;
       for (const e of events) {
-        if (!inRange(e.kv.key, w.key, w.end) || !this.wanted(w, e)) continue;
+        if (!inInterval(e.kv.key, w.interval) || !this.wanted(w, e)) continue;
         (out ??= []).push(eventOut(e, w.prevKv));
       }
       if (out !== undefined) {

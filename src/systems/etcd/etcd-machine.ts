@@ -202,7 +202,7 @@ export class EtcdMachine implements StateMachine {
   readonly watchSource: WatchSource = {
     revision: () => this.store.revision,
     compactRevision: () => this.store.compactRevision,
-    eventsSince: (from, key, rangeEnd) => this.store.eventsSince(from, key, rangeEnd),
+    eventsSince: (from, key, rangeEnd, limit) => this.store.eventsSince(from, key, rangeEnd, limit),
     subscribe: (listener) => this.store.subscribe(listener),
   };
 

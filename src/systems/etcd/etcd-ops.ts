@@ -213,9 +213,16 @@ export interface WatchSource {
   compactRevision(): number;
   /**
    * The events of revisions ≥ `from` on keys in [key, range_end) (same range rules as Range),
-   * in revision order, or 'compacted' when `from` < compactRevision() (etcd's rule).
+   * in revision order, or 'compacted' when `from` < compactRevision() (etcd's rule). With a
+   * `limit`, it stops at the end of the revision in which it reached that many events, so a
+   * watcher far behind catches up in bounded steps.
    */
-  eventsSince(from: number, key: string, range_end?: string): readonly WatchEvent[] | 'compacted';
+  eventsSince(
+    from: number,
+    key: string,
+    range_end?: string,
+    limit?: number,
+  ): readonly WatchEvent[] | 'compacted';
   /**
    * Calls `listener` after each applied revision with that revision's events (every key), and
    * with `reset` = true after a snapshot replaced the store (a watcher then re-reads with

@@ -319,12 +319,20 @@ export class MvccStore {
 
   // ---- watch ----------------------------------------------------------------------------------
 
-  /** The events of revisions ≥ `from` on keys of the range, in order; 'compacted' below it. */
-  eventsSince(from: number, key: string, rangeEnd?: string): WatchEvent[] | 'compacted' {
+  /**
+   * The events of revisions ≥ `from` on keys of the range, in order; 'compacted' below it. With
+   * a `limit`, it stops at the end of the revision in which it reached that many.
+   */
+  eventsSince(
+    from: number,
+    key: string,
+    rangeEnd?: string,
+    limit = Infinity,
+  ): WatchEvent[] | 'compacted' {
     if (from < this.compacted) return 'compacted';
     const iv = keyInterval(key, rangeEnd);
     const out: WatchEvent[] = [];
-    for (let r = Math.max(from, this.eventBase); r <= this.rev; r++) {
+    for (let r = Math.max(from, this.eventBase); r <= this.rev && out.length < limit; r++) {
       for (const e of this.eventLog[r - this.eventBase] as WatchEvent[]) {
         if (inInterval(e.kv.key, iv)) out.push(e);
       }
