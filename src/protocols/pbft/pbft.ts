@@ -826,6 +826,10 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
 
   private onCheckpoint(msg: SignedMsg, body: BodyOf<'checkpoint'>): void {
     if (body.n <= this.low || body.n % CHECKPOINT_INTERVAL !== 0) return;
+    // Kept only up to one log window past the high watermark: a Byzantine replica signing ever
+    // larger checkpoints cannot grow this map. A replica further behind than that catches up
+    // through STATUS/STATE, which carries its own proof.
+    if (body.n > this.high + 2 * CHECKPOINT_INTERVAL) return;
     let m = this.checkpoints.get(body.n);
     if (m === undefined) this.checkpoints.set(body.n, (m = new Map()));
     if (!m.has(body.i)) m.set(body.i, msg);
