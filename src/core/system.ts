@@ -49,6 +49,11 @@ export interface SystemDefinition {
   readonly durationMs?: number;
   /** Smallest cluster the system can run on. */
   readonly minNodes: number;
+  /**
+   * Its nodes take etcd's v3 operations (src/systems/etcd/etcd-ops.ts), so a real process can
+   * serve etcd's gRPC API for it (`truthkit node --etcd`).
+   */
+  readonly etcdApi?: boolean;
   createNode(options: SystemOptions): NodeFactory;
   /**
    * Safety invariants across all live nodes, checked after every simulated step. Returns a

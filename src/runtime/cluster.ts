@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import type { Json } from '../core/json.js';
 import type { NodeId } from '../core/node.js';
 import { generateSecret } from './auth.js';
-import { ETCD_SYSTEMS } from './etcd/server.js';
+import { getSystem } from '../systems/index.js';
 import { fetchStatus, parseAddress, type Endpoint } from './kv-client.js';
 import type { Address } from './peer-transport.js';
 
@@ -202,7 +202,7 @@ export interface UpOptions {
   readonly mutant?: string;
   readonly params?: Readonly<Record<string, string>>;
   readonly host?: string;
-  /** Give every node an etcd v3 gRPC port too (default: when the system is in ETCD_SYSTEMS). */
+  /** Give every node an etcd v3 gRPC port too (default: when the system takes etcd's API). */
   readonly etcd?: boolean;
 }
 
@@ -220,7 +220,7 @@ export async function clusterUp(o: UpOptions): Promise<ClusterFile> {
   }
   mkdirSync(dir, { recursive: true });
   const host = o.host ?? '127.0.0.1';
-  const etcd = o.etcd ?? ETCD_SYSTEMS.has(o.system);
+  const etcd = o.etcd ?? getSystem(o.system)?.etcdApi === true;
   const per = etcd ? 3 : 2;
   const ports = await freePorts(o.nodes * per, host);
   const nodes: ClusterNode[] = [];

@@ -10,7 +10,7 @@ import type { Json } from '../core/json.js';
 import type { ClientReply, NodeId, RequestId } from '../core/node.js';
 import type { SystemDefinition } from '../core/system.js';
 import { ClientServer } from './client-server.js';
-import { EtcdServer, type EtcdServerOptions } from './etcd/server.js';
+import type { EtcdServer, EtcdServerOptions } from './etcd/server.js';
 import { Forwarding } from './forwarding.js';
 import { PeerTransport, type Address } from './peer-transport.js';
 import { RuntimeEnv } from './runtime-env.js';
@@ -182,6 +182,8 @@ export class RuntimeNode {
     const self = new RuntimeNode(config, wal, host, transport, clients, log);
     ref.self = self;
     if (config.etcd !== undefined) {
+      // Loaded only when asked for: gRPC costs every other command ~130 ms to load.
+      const { EtcdServer } = await import('./etcd/server.js');
       self.etcd = new EtcdServer(
         {
           id: config.id,

@@ -10,7 +10,6 @@ import { parseAddress } from '../../runtime/kv-client.js';
 import { runNodeProcess } from '../../runtime/node-process.js';
 import type { Address } from '../../runtime/peer-transport.js';
 import { WalCorruptionError } from '../../runtime/wal.js';
-import { ETCD_SYSTEMS } from '../../runtime/etcd/server.js';
 import { getSystem, systems } from '../../systems/index.js';
 import type { CliIo } from '../main.js';
 import { intIn } from '../option-parsers.js';
@@ -142,9 +141,10 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
       }
       let etcd: Address | undefined;
       if (flags.etcd !== undefined) {
-        if (!ETCD_SYSTEMS.has(system.name)) {
+        if (system.etcdApi !== true) {
+          const serving = systems().filter((s) => s.etcdApi === true);
           throw new UsageError(
-            `--etcd: ${system.name} does not take etcd operations (use ${[...ETCD_SYSTEMS].join(', ')})`,
+            `--etcd: ${system.name} does not take etcd operations (use ${serving.map((s) => s.name).join(', ')})`,
           );
         }
         etcd = address('--etcd', flags.etcd, '127.0.0.1');

@@ -17,9 +17,6 @@ import { etcdServices } from './proto.js';
 import { Sessions, type NodeGateway } from './sessions.js';
 import { WatchHub } from './watch.js';
 
-/** Systems whose nodes take EtcdOps and get an etcd port in local clusters. */
-export const ETCD_SYSTEMS: ReadonlySet<string> = new Set(['etcd-raft']);
-
 /** The version Maintenance.Status reports (the etcd API level served). */
 export const ETCD_VERSION = '3.5.0';
 

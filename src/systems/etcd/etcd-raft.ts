@@ -357,6 +357,7 @@ export const etcdRaftSystem: SystemDefinition = {
   mutants: RAFT_MUTANTS,
   defaultNodes: 5,
   minNodes: 1,
+  etcdApi: true,
   params: PARAMS,
   createNode(options) {
     // One pair of recorders per cluster: createNode is called once per simulated run.
