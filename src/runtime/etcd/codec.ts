@@ -5,6 +5,7 @@
  * contradict each other, size), so malformed input is refused with etcd's own error before it
  * reaches a node; the machine checks the rest (overlapping writes in a txn, …) itself. Keys and values cross as binary strings (one character per byte, 'latin1').
  */
+import { MAX_TXN_OPS } from '../../systems/etcd/etcd-validate.js';
 import { status as Status } from '@grpc/grpc-js';
 import type { Json } from '../../core/json.js';
 import {
@@ -53,8 +54,6 @@ export function toStatus(e: unknown): { code: Status; details: string } {
   return { code: Status.INTERNAL, details: e instanceof Error ? e.message : String(e) };
 }
 
-/** etcd's default --max-txn-ops. */
-export const MAX_TXN_OPS = 128;
 /** etcd's default --max-request-bytes (1.5 MiB). */
 export const MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
 
@@ -247,13 +246,6 @@ export function txnReq(m: Msg): TxnReq {
   // Overlapping writes in a branch (etcd's checkIntervals) are refused by the machine's own
   // checks, before the log (src/systems/etcd/etcd-validate.ts).
   return r;
-}
-
-/** etcd's range rules: end '' = just `start`; '\0' = every key ≥ start; else [start, end). */
-export function inRange(k: string, start: string, end: string): boolean {
-  if (end === '') return k === start;
-  if (end === '\0') return k >= start;
-  return k >= start && k < end;
 }
 
 /** The operation for one unary call (`method` is the gRPC method name). */

@@ -52,6 +52,7 @@ interface Slot {
 
 interface SlotWaiter {
   readonly take: (slot: Slot) => void;
+  readonly refuse: (e: Error) => void;
   readonly timer: NodeJS.Timeout;
 }
 
@@ -105,7 +106,11 @@ export class Sessions {
 
   close(): void {
     this.closed = true;
-    for (const w of this.waiters.splice(0)) clearTimeout(w.timer);
+    // Calls still waiting for a slot are answered now rather than left hanging until shutdown.
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.refuse(fault('noLeader'));
+    }
   }
 
   private acquire(deadline: number): Promise<Slot> {
@@ -120,6 +125,7 @@ export class Sessions {
     return new Promise((resolve, reject) => {
       const w: SlotWaiter = {
         take: resolve,
+        refuse: reject,
         timer: setTimeout(
           () => {
             const i = this.waiters.indexOf(w);
