@@ -282,7 +282,8 @@ class WatchStream {
 }
 
 export class WatchHub {
-  private readonly streams = new Set<WatchStream>();
+  /** Open streams, each with the function that closes it. */
+  private readonly streams = new Map<WatchStream, () => void>();
   private unsubscribe: (() => void) | null = null;
   private subscribed: WatchSource | undefined;
   private progressTimer: NodeJS.Timeout | null = null;
@@ -305,11 +306,10 @@ export class WatchHub {
   /** Serves one Watch call. */
   serve(call: ServerDuplexStream<Msg, Msg>): void {
     const stream = new WatchStream(this, call);
-    this.streams.add(stream);
     this.ensureSubscribed();
     if (this.progressTimer === null) {
       this.progressTimer = setInterval(() => {
-        for (const s of this.streams) s.progressTick();
+        for (const s of this.streams.keys()) s.progressTick();
       }, this.o.progressMs ?? 600_000);
       this.progressTimer.unref();
     }
@@ -318,6 +318,7 @@ export class WatchHub {
       this.streams.delete(stream);
       if (!call.writableEnded && !call.destroyed) call.end();
     };
+    this.streams.set(stream, close);
     call.on('data', (req: Msg) => {
       try {
         stream.onRequest(req);
@@ -336,7 +337,7 @@ export class WatchHub {
   /** Called when watchers come or go. */
   changed(): void {
     let n = 0;
-    for (const s of this.streams) n += s.watchers.size;
+    for (const s of this.streams.keys()) n += s.watchers.size;
     this.watchers = n;
   }
 
@@ -351,18 +352,33 @@ export class WatchHub {
   private onApplied(events: readonly WatchEvent[], reset: boolean): void {
     if (this.streams.size === 0) return;
     if (reset) {
-      for (const s of this.streams) if (!s.blocked) s.drained();
+      for (const [s, close] of this.streams)
+        this.guarded(s, close, () => {
+          if (!s.blocked) s.drained();
+        });
       return;
     }
     const first = events[0];
     if (first === undefined) return;
     const rev = first.kv.mod_revision;
-    for (const s of this.streams) {
-      if (s.blocked) {
-        if (rev % 256 === 0) s.dropLaggards(rev, this.maxLag);
-        continue;
-      }
-      s.deliver(rev, events);
+    for (const [s, close] of this.streams) {
+      this.guarded(s, close, () => {
+        if (!s.blocked) s.deliver(rev, events);
+        else if (rev % 256 === 0) s.dropLaggards(rev, this.maxLag);
+      });
+    }
+  }
+
+  /**
+   * Runs one stream's share of an applied revision. This runs inside the node's apply, where an
+   * exception would stop the whole node: a stream that fails is closed instead, and logged.
+   */
+  private guarded(s: WatchStream, close: () => void, work: () => void): void {
+    try {
+      work();
+    } catch (e) {
+      this.o.log('watch stream failed; closed', { error: (e as Error).message });
+      close();
     }
   }
 
@@ -372,7 +388,7 @@ export class WatchHub {
     this.subscribed = undefined;
     if (this.progressTimer !== null) clearInterval(this.progressTimer);
     this.progressTimer = null;
-    for (const s of this.streams) {
+    for (const s of this.streams.keys()) {
       s.close();
       if (!s.call.writableEnded && !s.call.destroyed) s.call.end();
     }
