@@ -288,7 +288,7 @@ export class WatchHub {
   private subscribed: WatchSource | undefined;
   private progressTimer: NodeJS.Timeout | null = null;
   private readonly maxLag: number;
-  /** Responses sent, watchers canceled for being slow. */
+  /** Watchers open across all streams (for status). */
   watchers = 0;
 
   constructor(readonly o: WatchOptions) {
