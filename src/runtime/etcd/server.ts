@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import type { Json } from '../../core/json.js';
 import type { NodeId } from '../../core/node.js';
-import { watchSourceOf, type EtcdOp } from '../../systems/etcd/etcd-ops.js';
+import { termOf, watchSourceOf, type EtcdOp } from '../../systems/etcd/etcd-ops.js';
 import type { Address } from '../listen.js';
 import { EtcdFault, faultOfText, opFor, resultFor, toStatus, type HeaderFields } from './codec.js';
 import { etcdServices } from './proto.js';
@@ -70,7 +70,6 @@ export class EtcdServer {
   readonly watches: WatchHub;
   private readonly callTimeoutMs: number;
   private readonly headerBase: { cluster_id: number; member_id: number };
-  private termCache = { at: 0, term: 0 };
   private closed = false;
   /** Unary calls, failed ones, and the total time they spent in the server (ms). */
   readonly stats = { calls: 0, errors: 0, callMs: 0 };
@@ -164,21 +163,8 @@ export class EtcdServer {
     return { ...this.headerBase, raft_term: this.term() };
   }
 
-  /** The node's Raft term: its `term` property, or from inspect() at most every 100 ms. */
   private term(): number {
-    const n = this.host.node() as { term?: unknown; raft?: { term?: unknown } } | null;
-    if (n !== null && typeof n === 'object') {
-      if (typeof n.term === 'number') return n.term;
-      if (typeof n.raft === 'object' && n.raft !== null && typeof n.raft.term === 'number') {
-        return n.raft.term;
-      }
-    }
-    const now = Date.now();
-    if (now - this.termCache.at > 100) {
-      const t = this.host.inspect()?.term;
-      this.termCache = { at: now, term: typeof t === 'number' ? t : 0 };
-    }
-    return this.termCache.term;
+    return termOf(this.host.node()) ?? 0;
   }
 
   private deadlineOf(call: { getDeadline(): grpc.Deadline }): number {

@@ -231,9 +231,16 @@ export interface WatchSource {
   subscribe(listener: (events: readonly WatchEvent[], reset: boolean) => void): () => void;
 }
 
-/** The node types of `etcd-raft` implement this to expose their WatchSource. */
+/** The node types of `etcd-raft` implement this to expose their WatchSource and term. */
 export interface HasWatchSource {
   readonly watchSource: WatchSource;
+  /** The node's current Raft term (etcd's ResponseHeader.raft_term). */
+  readonly term: number;
+}
+
+/** The Raft term of a node that implements HasWatchSource, else undefined. */
+export function termOf(node: unknown): number | undefined {
+  return watchSourceOf(node) !== undefined ? (node as HasWatchSource).term : undefined;
 }
 
 export function watchSourceOf(node: unknown): WatchSource | undefined {

@@ -74,6 +74,11 @@ export class EtcdRaftNode implements ProtocolNode<RaftMsg>, HasWatchSource {
   readonly machine: EtcdMachine;
   readonly lessor = new Lessor();
   readonly watchSource: WatchSource;
+
+  get term(): number {
+    return this.raft.term;
+  }
+
   /** Named in start() (it needs storage): `etcd-internal/<node>/<incarnation>`. */
   private internalClient = '';
   private internalSeq = 0;
