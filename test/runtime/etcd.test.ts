@@ -636,37 +636,27 @@ describe('the front end against a toy system (in process)', { timeout: 60_000 },
   });
 
   test('--etcd: loopback only unless allowed, and only for etcd systems (one-line errors)', async () => {
-    const remote = await cli(
-      'node',
-      '--system',
-      'etcd-raft',
-      '--id',
-      'n1',
-      '--listen',
-      '127.0.0.1:0',
-      '--data',
-      '/nonexistent',
-      '--etcd',
-      '0.0.0.0:0',
-    );
+    const node = (system: string, etcd: string) =>
+      cli(
+        'node',
+        '--system',
+        system,
+        '--id',
+        'n1',
+        '--listen',
+        '127.0.0.1:0',
+        '--data',
+        '/nonexistent',
+        '--etcd',
+        etcd,
+      );
+    const remote = await node('etcd-raft', '0.0.0.0:0');
     assert.equal(remote.code, 2);
     assert.match(
       remote.err,
       /^truthkit: --etcd: 0\.0\.0\.0 is not a loopback address; .*--etcd-allow-remote.*\n$/,
     );
-    const kv = await cli(
-      'node',
-      '--system',
-      'kv-raft',
-      '--id',
-      'n1',
-      '--listen',
-      '127.0.0.1:0',
-      '--data',
-      '/nonexistent',
-      '--etcd',
-      '0',
-    );
+    const kv = await node('kv-raft', '0');
     assert.equal(kv.code, 2);
     assert.match(kv.err, /^truthkit: --etcd: kv-raft does not take etcd operations/);
   });
