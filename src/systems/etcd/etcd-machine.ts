@@ -103,6 +103,8 @@ export interface EtcdMachineOptions {
   /** This replica's id, for the recorder's messages. */
   readonly node?: string;
   readonly recorder?: RevisionRecorder;
+  /** Keep the store's per-revision hash chain (default true; see MvccStore). */
+  readonly hashRevisions?: boolean;
 }
 
 const readOnlyFunctions = new Set([
@@ -115,13 +117,14 @@ const readOnlyFunctions = new Set([
 
 export class EtcdMachine implements StateMachine {
   readonly leases = new LeaseTable();
-  readonly store = new MvccStore(this.leases);
+  readonly store: MvccStore;
   /** Set by the node that owns the machine, to time leases on the leader. */
   observer: LeaseObserver | undefined;
   private sessions = new Map<string, Session>();
   private ops = 0;
 
   constructor(options: EtcdMachineOptions = {}) {
+    this.store = new MvccStore(this.leases, options.hashRevisions ?? true);
     const recorder = options.recorder;
     if (recorder !== undefined) {
       const node = options.node ?? '?';

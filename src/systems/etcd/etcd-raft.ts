@@ -97,6 +97,8 @@ export class EtcdRaftNode implements ProtocolNode<RaftMsg>, HasWatchSource {
     this.machine = new EtcdMachine({
       node: env.id,
       ...(options.recorder !== undefined ? { recorder: options.recorder } : {}),
+      // The hash chain exists for the recorder to compare; without one it is only cost.
+      hashRevisions: options.recorder !== undefined,
     });
     this.watchSource = this.machine.watchSource;
     this.extendMs = (options.raft.timing ?? DEFAULT_TIMING).electionMaxMs;
