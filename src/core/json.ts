@@ -102,6 +102,53 @@ export function copyJsonHashed<T>(value: T): Copied<T> {
   return { value: copy, hashLo: lo >>> 0, hashHi: hi >>> 0 };
 }
 
+/**
+ * Checks that a value is plain data (as copyJson does) and deep-freezes it in place, without
+ * copying: what storage keeps is then the caller's own object, which neither side can change
+ * any more (a later mutation throws, in every simulated run). Already-frozen objects were
+ * checked when they were frozen and are not walked again.
+ */
+export function freezePlain<T>(value: T): T {
+  checkFreeze(value, '');
+  return value;
+}
+
+function checkFreeze(v: unknown, path: string): void {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(v)) throw new NotPlainDataError(path, `non-finite number ${v}`);
+      return;
+    case 'undefined':
+      // Only reachable as an object field (JSON drops those, and so do copies): allowed there.
+      if (path === '') throw new NotPlainDataError(path, 'undefined');
+      return;
+    case 'object': {
+      if (v === null || Object.isFrozen(v)) return;
+      if (Array.isArray(v)) {
+        Object.freeze(v);
+        for (let i = 0; i < v.length; i++) {
+          if (v[i] === undefined) throw new NotPlainDataError(path, 'undefined array element');
+          checkFreeze(v[i], path);
+        }
+        return;
+      }
+      const proto = Object.getPrototypeOf(v) as unknown;
+      if (proto !== Object.prototype && proto !== null) {
+        const name = (v as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
+        throw new NotPlainDataError(path, `instance of ${name}`);
+      }
+      Object.freeze(v);
+      for (const k in v) checkFreeze((v as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+      return;
+    }
+    default:
+      throw new NotPlainDataError(path, typeof v);
+  }
+}
+
 /** Deep-freezes plain data in place: stored values are shared, never mutated. */
 export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {

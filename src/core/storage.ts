@@ -6,7 +6,7 @@
  * disk (keep ops pending until a simulated sync completes) implement it the same way, and both
  * rebuild state by replaying ops into a `StoreState`.
  */
-import { copyJson, deepFreeze, type Json } from './json.js';
+import { freezePlain, type Json } from './json.js';
 
 export type StoreOp =
   | { readonly kind: 'put'; readonly key: string; readonly value: Json }
@@ -94,8 +94,9 @@ export class StoreState {
 
 /**
  * The part of every DurableStore that is the same whatever makes it durable: reads from the
- * materialized state, and each mutation turned into a StoreOp (values frozen copies, so the op
- * can be shared by the state, a pending list or an encoder). Subclasses say how an op is kept
+ * materialized state, and each mutation turned into a StoreOp (values checked as plain data
+ * and frozen in place, so the op can be shared by the caller, the state, a pending list or an
+ * encoder, and nobody can change it). Subclasses say how an op is kept
  * (`keep`) and how `sync` makes it durable.
  */
 export abstract class OpLogStore implements DurableStore {
@@ -117,7 +118,9 @@ export abstract class OpLogStore implements DurableStore {
   }
 
   put(key: string, value: Json): void {
-    this.write({ kind: 'put', key, value: deepFreeze(copyJson(value)) });
+    // Frozen in place rather than copied: snapshots are large, and the caller never needs to
+    // change what it stored (a simulated run would throw if it tried).
+    this.write({ kind: 'put', key, value: freezePlain(value) });
   }
 
   delete(key: string): void {
@@ -132,7 +135,7 @@ export abstract class OpLogStore implements DurableStore {
 
   append(...entries: Json[]): void {
     if (entries.length === 0) return;
-    this.write({ kind: 'append', entries: entries.map((e) => deepFreeze(copyJson(e))) });
+    this.write({ kind: 'append', entries: entries.map((e) => freezePlain(e)) });
   }
 
   entry(index: number): Json | undefined {

@@ -85,12 +85,15 @@ test('the WAL replays every synced op after a reopen', async (t) => {
   b.close();
 });
 
-test('sync calls back only after the records are on disk, and stored values are copies', async (t) => {
+test('sync calls back only after the records are on disk, and stored values are frozen', async (t) => {
   const dir = tempDir(t);
   const s = WalStore.open(dir);
   const value = { n: 1 };
   s.put('k', value);
-  value.n = 2; // a later mutation by the caller must not change what was stored
+  // What was stored cannot change under the log: the caller's object is frozen in place.
+  assert.throws(() => {
+    value.n = 2;
+  }, TypeError);
   let called = false;
   s.sync(() => {
     called = true;

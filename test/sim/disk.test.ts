@@ -65,11 +65,16 @@ test('the log truncates, compacts, and survives both through a crash once synced
   assert.deepEqual(disk.keys(), []);
 });
 
-test('stored values are frozen copies', () => {
+test('stored values are frozen in place and must be plain data', () => {
   const { disk } = manualDisk();
   const v = { members: ['n1'] };
   disk.put('config', v);
-  v.members.push('n2');
+  // The caller's own object is what is stored, so a protocol that changed a stored value
+  // behind the disk's back fails here rather than diverging from what a restart reads.
+  assert.throws(() => v.members.push('n2'), TypeError);
   assert.deepEqual(disk.get('config'), { members: ['n1'] });
   assert.throws(() => (disk.get('config') as { members: string[] }).members.push('x'), TypeError);
+  assert.throws(() => disk.put('bad', { at: new Date(0) } as never), /not plain data at at/);
+  assert.throws(() => disk.append([1, undefined] as never), /undefined array element/);
+  assert.throws(() => disk.put('nan', { x: NaN }), /non-finite/);
 });
