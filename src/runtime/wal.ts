@@ -1,10 +1,11 @@
 /**
  * A file-backed DurableStore: every StoreOp is appended to a write-ahead log as one checksummed
  * record, and `sync` makes them durable with fsync before calling back. Concurrent syncs are
- * batched into one write + fsync (group commit). Recovery replays the records into a StoreState,
- * truncates a torn tail, and refuses to start on corruption before the tail, naming the file
- * and offset. When the log has grown well past the state it holds, it is rewritten as the
- * state's ops into a temp file that replaces it atomically (fsync, rename, directory fsync).
+ * batched into one write + fdatasync (group commit; the write goes synchronously to the page
+ * cache, so a round costs one thread-pool round trip). Recovery replays the records into a
+ * StoreState, truncates a torn tail, and refuses to start on corruption before the tail, naming
+ * the file and offset. When the log has grown well past the state it holds, it is rewritten as
+ * the state's ops into a temp file that replaces it atomically (fsync, rename, directory fsync).
  *
  * File layout: an 8-byte magic `TKWAL01\n`, then records of
  *   [u32 LE payload length][u32 LE CRC-32 of (length bytes ++ payload)][payload: StoreOp JSON].
@@ -20,7 +21,6 @@ import {
   readFileSync,
   renameSync,
   rmSync,
-  write,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -365,22 +365,33 @@ export class WalStore extends OpLogStore {
       return;
     }
     const data = records.length === 1 ? (records[0] as Buffer) : Buffer.concat(records);
-    this.writeAll(data, 0, () => {
-      this.fsyncs++;
-      fdatasync(this.fd, (err) => {
-        if (err) return this.fail(err);
-        this.roundDone(covered, callbacks);
-      });
+    // One thread-pool round trip per round, not two (each costs a hop to libuv's pool and a
+    // wake-up of this loop): the bytes go to the page cache with a synchronous write on this
+    // thread — a memory copy, microseconds for a round's few KiB; it blocks only when the
+    // kernel throttles dirty pages, when the fdatasync would wait all the more — and only the
+    // fdatasync, which waits for the disk, runs on the pool. Nothing is acknowledged before it
+    // returns (roundDone).
+    try {
+      this.writeAll(data);
+    } catch (e) {
+      return this.fail(e as Error);
+    }
+    this.fsyncs++;
+    fdatasync(this.fd, (err) => {
+      if (err) return this.fail(err);
+      this.roundDone(covered, callbacks);
     });
   }
 
-  private writeAll(data: Buffer, from: number, then: () => void): void {
-    if (from >= data.length) return then();
-    write(this.fd, data, from, data.length - from, this.size, (err, n) => {
-      if (err) return this.fail(err);
+  /** Appends `data` at the end of the log, looping over short writes. Throws on failure. */
+  private writeAll(data: Buffer): void {
+    for (let off = 0; off < data.length;) {
+      const n = writeSync(this.fd, data, off, data.length - off, this.size);
+      // A regular file takes at least one byte or reports an error; never spin on zero.
+      if (n <= 0) throw new Error(`write made no progress at offset ${this.size}`);
       this.size += n;
-      this.writeAll(data, from + n, then);
-    });
+      off += n;
+    }
   }
 
   private roundDone(covered: number, callbacks: (() => void)[]): void {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
+import { randomBytes, randomInt } from 'node:crypto';
+import fs, {
   appendFileSync,
   closeSync,
   mkdtempSync,
@@ -10,10 +11,16 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 } from '../../src/runtime/crc32.js';
-import { FrameDecoder, FrameError, encodeFrame } from '../../src/runtime/frames.js';
+import { crc32, crc32Portable, nativeCrc32 } from '../../src/runtime/crc32.js';
+import {
+  FrameDecoder,
+  FrameError,
+  encodeFrame,
+  encodeTextFrame,
+} from '../../src/runtime/frames.js';
 import {
   encodeRecord,
   recoverWal,
@@ -39,6 +46,35 @@ test('crc32 matches the standard check values', () => {
   assert.equal(crc32(b, 4, 9, crc32(b, 0, 4)), 0xcbf43926);
 });
 
+test('crc32 gives the same values natively and table-driven, whole or continued', (t) => {
+  if (!nativeCrc32) t.diagnostic('zlib.crc32 is missing: both sides are the fallback');
+  for (const [text, want] of [
+    ['123456789', 0xcbf43926],
+    ['', 0],
+    ['a', 0xe8b7be43],
+    ['The quick brown fox jumps over the lazy dog', 0x414fa339],
+  ] as const) {
+    const b = Buffer.from(text);
+    assert.equal(crc32(b), want, text);
+    assert.equal(crc32Portable(b), want, text);
+  }
+  const b = Buffer.from('123456789');
+  assert.equal(crc32(b, 4, 9, crc32Portable(b, 0, 4)), 0xcbf43926);
+  assert.equal(crc32Portable(b, 4, 9, crc32(b, 0, 4)), 0xcbf43926);
+  // Random buffers, random ranges, continued from random previous values.
+  for (let i = 0; i < 200; i++) {
+    const buf = randomBytes(randomInt(0, 3000));
+    const start = randomInt(0, buf.length + 1);
+    const end = randomInt(start, buf.length + 1);
+    const prev = randomInt(0, 2 ** 32);
+    assert.equal(crc32(buf, start, end, prev), crc32Portable(buf, start, end, prev));
+    assert.equal(crc32(buf), crc32Portable(buf));
+    // Split anywhere, continued: the same as one pass.
+    const cut = randomInt(start, end + 1);
+    assert.equal(crc32(buf, cut, end, crc32(buf, start, cut)), crc32(buf, start, end));
+  }
+});
+
 test('frames reassemble from single bytes and refuse oversized lengths', () => {
   const frames = [Buffer.from('a'), Buffer.alloc(0), Buffer.from('x'.repeat(300))];
   const bytes = Buffer.concat(frames.map(encodeFrame));
@@ -50,6 +86,9 @@ test('frames reassemble from single bytes and refuse oversized lengths', () => {
     frames.map((f) => f.toString()),
   );
   assert.equal(d.pending, 0);
+  // A frame encoded straight from text is the frame of its UTF-8 bytes, whatever the text.
+  const text = JSON.stringify({ s: 'h\u00e9llo \u20ac \ud834\udd1e \u0000 \ud800' });
+  assert.deepEqual(encodeTextFrame(text), encodeFrame(Buffer.from(text, 'utf8')));
   const small = new FrameDecoder(10);
   assert.throws(() => small.push(encodeFrame(Buffer.alloc(11))), FrameError);
   // The limit is checked on the length field, before the payload is buffered.
@@ -125,7 +164,7 @@ test('concurrent syncs share one fsync (group commit)', async (t) => {
   // Syncs issued while a round is in flight form the next round, together.
   s.put('a', 1);
   s.sync(() => {});
-  await new Promise((r) => setImmediate(r)); // the round has started: its write is in flight
+  await new Promise((r) => setImmediate(r)); // the round has started: its fdatasync is in flight
   for (let i = 0; i < 10; i++) {
     s.put(`b${i}`, i);
     s.sync(() => {});
@@ -265,4 +304,92 @@ test('a failed write is fatal and acknowledges nothing', async (t) => {
   s.sync(() => (acked = true)); // nor anything after
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(acked, false);
+});
+
+/**
+ * Replaces one function of node:fs for the rest of a test, as wal.ts sees it: the ESM bindings
+ * of a builtin module follow its CommonJS object after syncBuiltinESMExports().
+ */
+function patchFs(
+  t: { after: (fn: () => void) => void },
+  name: 'fdatasync' | 'writeSync',
+  replacement: (...args: never[]) => unknown,
+): void {
+  const target = fs as unknown as Record<string, unknown>;
+  const original = target[name];
+  target[name] = replacement;
+  syncBuiltinESMExports();
+  t.after(() => {
+    target[name] = original;
+    syncBuiltinESMExports();
+  });
+}
+
+type Done = (err: NodeJS.ErrnoException | null) => void;
+
+test('a round writes, then calls back only after its fdatasync returns', async (t) => {
+  const dir = tempDir(t);
+  const held: Done[] = [];
+  patchFs(t, 'fdatasync', (_fd: number, cb: Done) => held.push(cb));
+  const s = WalStore.open(dir);
+  s.put('k', 'v');
+  let acked = false;
+  s.sync(() => (acked = true));
+  await new Promise((r) => setImmediate(r)); // the round has started
+  assert.equal(held.length, 1, 'one fdatasync per round');
+  // The bytes are in the file (the page cache) already, yet nothing is acknowledged.
+  assert.equal(recoverWal(join(dir, WAL_FILE)).state.records.get('k'), 'v');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(acked, false, 'no callback before fdatasync returns');
+  assert.equal(s.unsyncedWrites, 1);
+  // close() waits for the round in flight.
+  let closed = false;
+  s.close(() => (closed = true));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(closed, false);
+  held.shift()?.(null);
+  assert.equal(acked, true);
+  assert.equal(closed, true);
+  assert.equal(s.unsyncedWrites, 0);
+});
+
+test('a failed fdatasync stops the store with a clear error and acknowledges nothing', async (t) => {
+  const dir = tempDir(t);
+  const eio = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+  patchFs(t, 'fdatasync', (_fd: number, cb: Done) => setImmediate(() => cb(eio)));
+  let fatal: Error | undefined;
+  const s = WalStore.open(dir, { onFatal: (e) => (fatal = e) });
+  s.put('k', 1);
+  let acked = false;
+  s.sync(() => (acked = true));
+  const deadline = Date.now() + 2000;
+  while (fatal === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.match(String(fatal?.message), new RegExp(`write-ahead log .*${WAL_FILE}: EIO`));
+  assert.equal(acked, false);
+  s.sync(() => (acked = true));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(acked, false, 'nothing is acknowledged after the failure either');
+  await new Promise<void>((r) => s.close(r)); // a failed store still closes at once
+});
+
+test('short writes are continued until the whole round is in the file', async (t) => {
+  const dir = tempDir(t);
+  const s = WalStore.open(dir);
+  const fd = (s as unknown as { fd: number }).fd;
+  const writeSync = fs.writeSync;
+  let calls = 0;
+  patchFs(t, 'writeSync', (f: number, buf: Buffer, off: number, len: number, pos: number) => {
+    if (f !== fd) return writeSync(f, buf, off, len, pos);
+    calls++;
+    return writeSync(f, buf, off, Math.min(len, 7), pos); // at most 7 bytes a call
+  });
+  for (let i = 0; i < 20; i++) s.append({ i, pad: 'x'.repeat(i * 10) });
+  await synced(s);
+  assert.ok(calls > 20, `the round took ${calls} writes`);
+  assert.equal(s.bytes, statSync(join(dir, WAL_FILE)).size, 'size accounting follows the writes');
+  await new Promise<void>((r) => s.close(r));
+  const r = WalStore.open(dir);
+  assert.equal(r.lastIndex(), 20);
+  assert.deepEqual(r.entry(20), { i: 19, pad: 'x'.repeat(190) });
+  r.close();
 });
