@@ -18,12 +18,17 @@ import { status as Status } from '@grpc/grpc-js';
 
 export interface NodeGateway {
   readonly id: NodeId;
+  /** Submits to the local node; `onReply` must get a reply Sessions may keep (a copy). */
   submitLocal(
     client: string,
     seq: number,
     op: Json,
     onReply: (reply: ClientReply) => void,
   ): () => void;
+  /**
+   * Forwards a request to `to`; `done(null)` when no answer came within `timeoutMs` (Sessions
+   * relies on that and sets no timer of its own for a forward).
+   */
   forward(
     to: NodeId,
     client: string,
@@ -54,6 +59,16 @@ interface SlotWaiter {
   readonly take: (slot: Slot) => void;
   readonly refuse: (e: Error) => void;
   readonly timer: NodeJS.Timeout;
+}
+
+/** A call's deadline timer and the attempt it is waiting for. */
+interface CallWait {
+  readonly deadline: number;
+  timer: NodeJS.Timeout | undefined;
+  /** The deadline timer fired: no further attempt is made. */
+  expired: boolean;
+  /** Ends the attempt being waited for with null (abandoning it); set while one waits. */
+  end: (() => void) | undefined;
 }
 
 const ETCD_TEXTS = new Set<string>(Object.values(ETCD_ERRORS).map((e) => e.text));
@@ -93,15 +108,12 @@ export class Sessions {
    * Runs `op` through the cluster's leader until `deadline` (ms, Date.now() clock). Resolves
    * with the machine's result (which may be `{error}`); rejects with an EtcdFault.
    */
-  async call(op: Json, deadline: number): Promise<Json> {
+  call(op: Json, deadline: number): Promise<Json> {
     this.stats.calls++;
-    const slot = await this.acquire(deadline);
-    const seq = slot.seq++;
-    try {
-      return await this.run(slot.client, seq, op, deadline);
-    } finally {
-      this.release(slot);
-    }
+    // A free slot is taken at once; only a call that finds none waits (on a promise) for one.
+    const slot = this.take();
+    if (slot !== undefined) return this.run(slot, op, deadline);
+    return this.waitForSlot(deadline).then((s) => this.run(s, op, deadline));
   }
 
   close(): void {
@@ -113,13 +125,17 @@ export class Sessions {
     }
   }
 
-  private acquire(deadline: number): Promise<Slot> {
+  private take(): Slot | undefined {
     const slot = this.free.pop();
-    if (slot !== undefined) return Promise.resolve(slot);
+    if (slot !== undefined) return slot;
     if (this.created < this.maxSlots) {
       const k = this.created++;
-      return Promise.resolve({ client: `${this.o.prefix}/${k}`, seq: 1 });
+      return { client: `${this.o.prefix}/${k}`, seq: 1 };
     }
+    return undefined;
+  }
+
+  private waitForSlot(deadline: number): Promise<Slot> {
     if (this.waiters.length >= this.maxWaiting) return Promise.reject(fault('tooManyRequests'));
     this.stats.waitedForSlot++;
     return new Promise((resolve, reject) => {
@@ -147,69 +163,98 @@ export class Sessions {
     } else this.free.push(slot);
   }
 
-  /** One attempt at the local node, then (when it names a leader) one forward there. */
-  private async run(client: string, seq: number, op: Json, deadline: number): Promise<Json> {
+  /**
+   * One attempt at the local node, then (when it names a leader) one forward there, until an
+   * answer or the deadline; the slot is released at the end.
+   */
+  private async run(slot: Slot, op: Json, deadline: number): Promise<Json> {
+    const client = slot.client;
+    const seq = slot.seq++;
     let sawLeader = false;
     let wait = 10;
-    for (;;) {
-      if (this.closed) throw fault('noLeader');
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      const local = await this.attempt(left, (done) => this.gw.submitLocal(client, seq, op, done));
-      let reply = local;
-      if (
-        local !== null &&
-        !local.ok &&
-        local.leader !== undefined &&
-        local.leader !== this.gw.id
-      ) {
-        sawLeader = true;
-        const to = local.leader;
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) break;
-        this.stats.forwarded++;
-        const t = Math.min(remaining, this.forwardTimeoutMs);
-        reply = await this.attempt(t, (done) => this.gw.forward(to, client, seq, op, t, done));
-      }
-      if (reply !== null) {
-        if (reply.ok) return reply.value;
-        if (reply.error !== 'not leader') sawLeader = true;
-        if (reply.definite && ETCD_TEXTS.has(reply.error)) throw faultOfText(reply.error);
-        if (reply.definite && reply.error === 'malformed operation') {
-          throw new EtcdFault(Status.INVALID_ARGUMENT, 'etcdserver: malformed request');
+    const call: CallWait = { deadline, timer: undefined, expired: false, end: undefined };
+    try {
+      for (;;) {
+        if (this.closed) throw fault('noLeader');
+        if (call.expired || deadline - Date.now() <= 0) break;
+        const local = await this.attempt(call, true, (done) =>
+          this.gw.submitLocal(client, seq, op, done),
+        );
+        let reply = local;
+        if (
+          local !== null &&
+          !local.ok &&
+          local.leader !== undefined &&
+          local.leader !== this.gw.id
+        ) {
+          sawLeader = true;
+          const to = local.leader;
+          const remaining = deadline - Date.now();
+          if (call.expired || remaining <= 0) break;
+          this.stats.forwarded++;
+          const t = Math.min(remaining, this.forwardTimeoutMs);
+          // The forward reports null itself after `t` (Forwarding's timer): no timer needed here.
+          reply = await this.attempt(call, false, (done) =>
+            this.gw.forward(to, client, seq, op, t, done),
+          );
         }
+        if (reply !== null) {
+          if (reply.ok) return reply.value;
+          if (reply.error !== 'not leader') sawLeader = true;
+          if (reply.definite && ETCD_TEXTS.has(reply.error)) throw faultOfText(reply.error);
+          if (reply.definite && reply.error === 'malformed operation') {
+            throw new EtcdFault(Status.INVALID_ARGUMENT, 'etcdserver: malformed request');
+          }
+        }
+        // Not leader again, a lost forward, an unknown outcome, a leader without its quorum:
+        // wait a little and try again with the same seq.
+        this.stats.retries++;
+        const pause = Math.min(wait, deadline - Date.now());
+        if (pause > 0) await sleep(pause);
+        wait = Math.min(wait * 2, 200);
       }
-      // Not leader again, a lost forward, an unknown outcome, a leader without its quorum:
-      // wait a little and try again with the same seq.
-      this.stats.retries++;
-      const pause = Math.min(wait, deadline - Date.now());
-      if (pause > 0) await sleep(pause);
-      wait = Math.min(wait * 2, 200);
+    } finally {
+      if (call.timer !== undefined) clearTimeout(call.timer);
+      this.release(slot);
     }
     this.stats.timeouts++;
     throw sawLeader ? fault('timeout') : fault('noLeader');
   }
 
-  /** Waits for one reply, at most `ms`; null when none came. */
+  /**
+   * Waits for one reply; null when the attempt was ended without one. A `timed` attempt (at the
+   * local node, which has no timeout of its own) is ended at the call's deadline.
+   */
   private attempt(
-    ms: number,
+    call: CallWait,
+    timed: boolean,
     start: (done: (reply: ClientReply | null) => void) => () => void,
   ): Promise<ClientReply | null> {
     return new Promise((resolve) => {
       let settled = false;
-      const timer: { id?: NodeJS.Timeout } = {};
       const done = (reply: ClientReply | null): void => {
         if (settled) return;
         settled = true;
-        if (timer.id !== undefined) clearTimeout(timer.id);
+        call.end = undefined;
         resolve(reply);
       };
       const abandon = start(done);
-      if (settled) return;
-      timer.id = setTimeout(() => {
+      if (settled) return; // answered at once (a follower's "not leader"): no timer at all
+      call.end = () => {
         abandon();
         done(null);
-      }, ms);
+      };
+      // One timer per call, at its deadline, made when an attempt first has to wait (not one
+      // made and cleared per attempt): it ends whichever attempt is waiting then.
+      if (timed && call.timer === undefined) {
+        call.timer = setTimeout(
+          () => {
+            call.expired = true;
+            call.end?.();
+          },
+          Math.max(0, call.deadline - Date.now()),
+        );
+      }
     });
   }
 }
