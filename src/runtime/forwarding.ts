@@ -3,11 +3,25 @@
  * same authenticated peer transport but never reach the protocol node (their types start with
  * '$'; node-process.ts hands them here).
  *
- *   '$forward'   {fid, client, seq, op}   a follower passes a client request to the leader,
- *   '$forwarded' {fid, reply}              which submits it to its own node (never forwarding
- *                                          it again) and sends the node's reply back;
- *   '$info?'     {qid}                    what a peer serves (its etcd address, …),
- *   '$info'      {qid, info}               answered from `info()`.
+ *   '$forward'   {batch: [{fid, client, seq, op}, …]}  a follower passes client requests to the
+ *   '$forwarded' {batch: [{fid, reply}, …]}            leader, which submits each to its own node
+ *                                                      (never forwarding it again) and sends the
+ *                                                      node's replies back;
+ *   '$info?'     {qid}                                 what a peer serves (its etcd address, …),
+ *   '$info'      {qid, info}                           answered from `info()`.
+ *
+ * Forwards and answers are batched: everything queued for one peer during a turn of the event
+ * loop leaves after it as one message (at most MAX_BATCH elements and about MAX_BATCH_CHARS of
+ * JSON each; more go in further messages). Under load a follower forwards many requests per
+ * turn and a leader answers many per turn, and each message costs an encoding, a frame and
+ * a dispatch on both sides, so batching saves most of that per-request work. Each element is
+ * encoded when it is queued: that is its snapshot (a reply is the node's own object, which it
+ * may mutate later — RuntimeEnv does not copy it), and the batch is those texts joined.
+ *
+ * The peer is authenticated but its data is not trusted: a message that is not a batch, and
+ * every malformed element of one, is dropped on its own (counted in `stats.dropped`) while the
+ * rest are served; elements past MAX_BATCH in one message are dropped too (an honest peer never
+ * sends them), so one message costs bounded work.
  *
  * Lost messages are the caller's concern: a forward that gets no answer in time reports null,
  * and the caller may retry with the same (client, seq), which the system deduplicates.
@@ -15,9 +29,22 @@
 import type { Json } from '../core/json.js';
 import type { ClientReply, Message, NodeId } from '../core/node.js';
 
+/** Most elements in one '$forward' or '$forwarded' message. */
+export const MAX_BATCH = 1000;
+/**
+ * About the most JSON text (UTF-16 units, so at most 3 bytes each in UTF-8) one batch message
+ * carries: far below the transport's frame limit (16 MiB), which a batch of large puts would
+ * otherwise exceed — and a frame over it closes the connection. A larger element goes alone.
+ */
+export const MAX_BATCH_CHARS = 1 << 20;
+
 export interface ForwardingOptions {
-  readonly send: (to: NodeId, msg: Message) => void;
-  /** Submits a request to the local node; returns a function that abandons it. */
+  /** Sends a message already encoded as JSON text (`type` is its type, for logs). */
+  readonly send: (to: NodeId, json: string, type: string) => void;
+  /**
+   * Submits a request to the local node; returns a function that abandons it. `onReply` may
+   * get the node's own reply object (it is encoded at once here).
+   */
   readonly submitLocal: (
     client: string,
     seq: number,
@@ -40,6 +67,21 @@ interface InfoQuery {
   readonly finish: () => void;
 }
 
+/** The requests of one '$forward' batch still being served, and their common timer. */
+interface ServedBatch {
+  /** Abandon functions of the elements not answered yet, by index in the batch. */
+  readonly open: Map<number, () => void>;
+  /** The timer fired: the rest were abandoned and are not answered. */
+  expired: boolean;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** What is queued for one peer this turn: encoded elements of the two batch messages. */
+interface Outbox {
+  readonly forwards: string[];
+  readonly answers: string[];
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -55,9 +97,15 @@ function isReply(v: unknown): v is ClientReply {
 export class Forwarding {
   private readonly waiting = new Map<number, Waiting>();
   private readonly queries = new Map<number, InfoQuery>();
+  private readonly outboxes = new Map<NodeId, Outbox>();
+  private scheduled = false;
+  private closed = false;
   private nextId = 1;
-  /** Forwarded requests served for peers, and forwards sent. */
-  readonly stats = { served: 0, forwarded: 0, lost: 0 };
+  /**
+   * Forwarded requests served for peers, forwards sent, forwards that got no answer in time,
+   * and malformed messages or batch elements dropped.
+   */
+  readonly stats = { served: 0, forwarded: 0, lost: 0, dropped: 0 };
 
   constructor(private readonly o: ForwardingOptions) {}
 
@@ -65,40 +113,18 @@ export class Forwarding {
   handle(from: NodeId, msg: Message): void {
     const m = msg as unknown as Record<string, unknown>;
     switch (msg.type) {
-      case '$forward': {
-        const { fid, client, seq, op } = m;
-        if (typeof fid !== 'number' || typeof client !== 'string' || client === '') return;
-        if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return;
-        if (op === undefined) return;
-        this.stats.served++;
-        let answered = false;
-        const timer: { id?: NodeJS.Timeout } = {};
-        const answer = (reply: ClientReply): void => {
-          if (answered) return;
-          answered = true;
-          if (timer.id !== undefined) clearTimeout(timer.id);
-          this.o.send(from, { type: '$forwarded', fid, reply } as unknown as Message);
-        };
-        const abandon = this.o.submitLocal(client, seq, op as Json, answer);
-        if (answered) return;
-        timer.id = setTimeout(() => {
-          answered = true;
-          abandon();
-        }, this.o.serveTimeoutMs ?? 30_000);
-        timer.id.unref();
+      case '$forward':
+        if (Array.isArray(m.batch)) this.serve(from, m.batch as unknown[]);
+        else this.stats.dropped++;
         return;
-      }
-      case '$forwarded': {
-        const w = typeof m.fid === 'number' ? this.waiting.get(m.fid) : undefined;
-        if (w === undefined || !isReply(m.reply)) return;
-        this.waiting.delete(m.fid as number);
-        clearTimeout(w.timer);
-        w.done(m.reply);
+      case '$forwarded':
+        if (Array.isArray(m.batch)) this.deliver(m.batch as unknown[]);
+        else this.stats.dropped++;
         return;
-      }
       case '$info?':
         if (typeof m.qid === 'number') {
-          this.o.send(from, { type: '$info', qid: m.qid, info: this.o.info() } as Message);
+          const info = { type: '$info', qid: m.qid, info: this.o.info() };
+          this.o.send(from, JSON.stringify(info), info.type);
         }
         return;
       case '$info': {
@@ -122,6 +148,10 @@ export class Forwarding {
     timeoutMs: number,
     done: (reply: ClientReply | null) => void,
   ): () => void {
+    if (this.closed) {
+      done(null); // no answer can come any more
+      return () => {};
+    }
     const fid = this.nextId++;
     const timer = setTimeout(() => {
       this.waiting.delete(fid);
@@ -130,7 +160,7 @@ export class Forwarding {
     }, timeoutMs);
     this.waiting.set(fid, { done, timer });
     this.stats.forwarded++;
-    this.o.send(to, { type: '$forward', fid, client, seq, op } as unknown as Message);
+    this.outbox(to).forwards.push(JSON.stringify({ fid, client, seq, op }));
     return () => {
       clearTimeout(timer);
       this.waiting.delete(fid);
@@ -150,13 +180,132 @@ export class Forwarding {
       const timer = setTimeout(finish, timeoutMs);
       this.queries.set(qid, { answers, expected: peers.length, finish });
       if (peers.length === 0) return finish();
-      for (const p of peers) this.o.send(p, { type: '$info?', qid } as Message);
+      const json = JSON.stringify({ type: '$info?', qid });
+      for (const p of peers) this.o.send(p, json, '$info?');
     });
   }
 
+  /** Stops: nothing queued is sent, and every forward still waiting reports null now. */
   close(): void {
-    for (const w of this.waiting.values()) clearTimeout(w.timer);
+    this.closed = true;
+    this.outboxes.clear();
+    const waiting = [...this.waiting.values()];
     this.waiting.clear();
+    for (const w of waiting) {
+      clearTimeout(w.timer);
+      w.done(null);
+    }
     for (const q of [...this.queries.values()]) q.finish();
+  }
+
+  /** Submits each well-formed element of a '$forward' batch to the local node. */
+  private serve(from: NodeId, batch: readonly unknown[]): void {
+    const n = Math.min(batch.length, MAX_BATCH);
+    this.stats.dropped += batch.length - n;
+    // One timer for the whole batch rather than one per request: its elements arrived together,
+    // so they all expire together, serveTimeoutMs from now, exactly as separate timers would.
+    const served: ServedBatch = { open: new Map(), expired: false, timer: undefined };
+    for (let i = 0; i < n; i++) {
+      const e = batch[i];
+      if (!isObject(e)) {
+        this.stats.dropped++;
+        continue;
+      }
+      const { fid, client, seq, op } = e;
+      if (
+        typeof fid !== 'number' ||
+        typeof client !== 'string' ||
+        client === '' ||
+        typeof seq !== 'number' ||
+        !Number.isSafeInteger(seq) ||
+        seq < 0 ||
+        op === undefined
+      ) {
+        this.stats.dropped++;
+        continue;
+      }
+      this.stats.served++;
+      let answered = false;
+      const answer = (reply: ClientReply): void => {
+        if (answered || served.expired) return;
+        answered = true;
+        // Encoded now: `reply` may be the node's own object (see the top).
+        this.outbox(from).answers.push(JSON.stringify({ fid, reply }));
+        served.open.delete(i);
+        if (served.open.size === 0 && served.timer !== undefined) clearTimeout(served.timer);
+      };
+      const abandon = this.o.submitLocal(client, seq, op as Json, answer);
+      if (!answered) served.open.set(i, abandon);
+    }
+    if (served.open.size === 0) return;
+    served.timer = setTimeout(() => {
+      served.expired = true;
+      for (const abandon of served.open.values()) abandon();
+      served.open.clear();
+    }, this.o.serveTimeoutMs ?? 30_000);
+    served.timer.unref();
+  }
+
+  /** Hands each well-formed element of a '$forwarded' batch to the forward waiting for it. */
+  private deliver(batch: readonly unknown[]): void {
+    const n = Math.min(batch.length, MAX_BATCH);
+    this.stats.dropped += batch.length - n;
+    for (let i = 0; i < n; i++) {
+      const e = batch[i];
+      if (!isObject(e) || typeof e.fid !== 'number' || !isReply(e.reply)) {
+        this.stats.dropped++;
+        continue;
+      }
+      // An answer nobody waits for (timed out, abandoned, or never asked) is ignored.
+      const w = this.waiting.get(e.fid);
+      if (w === undefined) continue;
+      this.waiting.delete(e.fid);
+      clearTimeout(w.timer);
+      w.done(e.reply);
+    }
+  }
+
+  /** The peer's outbox, with a flush scheduled for the end of this turn of the event loop. */
+  private outbox(to: NodeId): Outbox {
+    let box = this.outboxes.get(to);
+    if (box === undefined) {
+      box = { forwards: [], answers: [] };
+      this.outboxes.set(to, box);
+    }
+    // After this turn, as the peer transport writes its sockets: every request forwarded and
+    // every answer given while handling this turn's events shares one message.
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return box;
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (!this.closed) {
+      for (const [to, box] of this.outboxes) {
+        this.sendBatches(to, '$forward', box.forwards);
+        this.sendBatches(to, '$forwarded', box.answers);
+      }
+    }
+    this.outboxes.clear();
+  }
+
+  /** Sends encoded elements as batch messages of at most MAX_BATCH / ~MAX_BATCH_CHARS each. */
+  private sendBatches(to: NodeId, type: string, items: readonly string[]): void {
+    let start = 0;
+    let chars = 0;
+    for (let i = 0; i <= items.length; i++) {
+      const len = i < items.length ? (items[i] as string).length : 0;
+      const full = i - start >= MAX_BATCH || (i > start && chars + len > MAX_BATCH_CHARS);
+      if (i > start && (i === items.length || full)) {
+        const json = `{"type":"${type}","batch":[${items.slice(start, i).join(',')}]}`;
+        this.o.send(to, json, type);
+        start = i;
+        chars = 0;
+      }
+      chars += len;
+    }
   }
 }

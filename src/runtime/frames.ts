@@ -21,7 +21,16 @@ export function encodeFrame(payload: Buffer): Buffer {
 
 /** Encodes plain data as a frame holding its JSON text. */
 export function encodeJsonFrame(value: unknown): Buffer {
-  return encodeFrame(Buffer.from(JSON.stringify(value), 'utf8'));
+  return encodeTextFrame(JSON.stringify(value));
+}
+
+/** A frame holding `text` as UTF-8, encoded straight into one buffer (no concat copy). */
+export function encodeTextFrame(text: string): Buffer {
+  const len = Buffer.byteLength(text, 'utf8');
+  const frame = Buffer.allocUnsafe(4 + len);
+  frame.writeUInt32BE(len, 0);
+  frame.write(text, 4, 'utf8');
+  return frame;
 }
 
 /** Reassembles frames from a byte stream split arbitrarily into chunks. */

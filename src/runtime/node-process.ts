@@ -6,7 +6,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Json } from '../core/json.js';
+import { copyJson, type Json } from '../core/json.js';
 import type { ClientReply, NodeId, RequestId } from '../core/node.js';
 import type { SystemDefinition } from '../core/system.js';
 import { ClientServer } from './client-server.js';
@@ -67,7 +67,7 @@ export class RuntimeNode {
     private readonly logFn: (message: string, fields: Record<string, Json>) => void,
   ) {
     this.forwarding = new Forwarding({
-      send: (to, msg) => transport.send(to, msg),
+      send: (to, json, type) => transport.sendJson(to, json, type),
       submitLocal: (client, seq, op, onReply) => this.submitLocal(client, seq, op, onReply),
       info: () => ({
         etcd: this.etcdAddress
@@ -81,7 +81,10 @@ export class RuntimeNode {
     return this.nextRequestId++;
   }
 
-  /** Routes the node's reply: to a local submitter, else to the client port. */
+  /**
+   * Routes the node's reply: to a local submitter, else to the client port (which encodes it at
+   * once). `reply` is the node's own object (RuntimeEnv does not copy it).
+   */
   routeReply(id: RequestId, reply: ClientReply): void {
     const local = this.local.get(id);
     if (local === undefined) {
@@ -94,7 +97,9 @@ export class RuntimeNode {
 
   /**
    * Submits a request to this process's node, as the client port does; `onReply` gets its
-   * answer. Returns a function that abandons it (a later reply is then dropped).
+   * answer — the node's own object, during the node's step: a caller that keeps it past that
+   * call must copy or encode it first. Returns a function that abandons the request (a later
+   * reply is then dropped).
    */
   submitLocal(
     client: string,
@@ -190,7 +195,10 @@ export class RuntimeNode {
           members: cluster,
           peerAddresses: config.peers,
           peerAddress: () => self.peerAddress,
-          submitLocal: (client, seq, op, onReply) => self.submitLocal(client, seq, op, onReply),
+          // Sessions reads the reply after the node's step (a promise resumes it), so it gets a
+          // copy, which also refuses data that is not plain. (Forwarded replies arrive decoded.)
+          submitLocal: (client, seq, op, onReply) =>
+            self.submitLocal(client, seq, op, (reply) => onReply(copyJson(reply))),
           forward: (to, client, seq, op, timeoutMs, done) =>
             self.forwarding.forward(to, client, seq, op, timeoutMs, done),
           node: () => host.node,

@@ -19,6 +19,7 @@ import {
   decodeJsonFrame,
   DEFAULT_MAX_FRAME,
   encodeJsonFrame,
+  encodeTextFrame,
   FrameDecoder,
   FrameError,
 } from './frames.js';
@@ -127,17 +128,27 @@ export class PeerTransport {
     return address;
   }
 
-  /** Queues a message for a peer (encoded now, so later mutation cannot change it). */
+  /**
+   * Queues a message for a peer. It is encoded now, which is the sender's snapshot of it: a
+   * later mutation of `msg` cannot change what is sent (RuntimeEnv relies on this rather than
+   * copying every message first).
+   */
   send(to: NodeId, msg: Message): void {
+    if (this.closed) return;
+    this.sendJson(to, JSON.stringify(msg), msg.type);
+  }
+
+  /** Queues a message already encoded as JSON text (an object with a string `type`). */
+  sendJson(to: NodeId, json: string, type = '?'): void {
     if (this.closed) return;
     const link = this.links.get(to);
     if (link === undefined) {
-      this.o.log('message to an unknown node dropped', { to, type: msg.type });
+      this.o.log('message to an unknown node dropped', { to, type });
       return;
     }
     // A writable link never drops: a full queue is written now rather than at the turn's end.
     if (link.length >= this.maxQueue) this.flush(link);
-    link.queue.push(encodeJsonFrame(msg));
+    link.queue.push(encodeTextFrame(json));
     if (link.length > this.maxQueue) {
       link.head++;
       this.stats.dropped++;

@@ -3,9 +3,21 @@
  * milliseconds since the epoch as read once at process start, advanced by the monotonic clock,
  * so it never jumps within a process and roughly agrees across processes and restarts. Timers
  * are the event loop's, storage is the write-ahead log, messages go through the peer transport
- * and replies through the client port. Mirrors the simulator's semantics: messages and timer
- * data are copied (encoded) when handed over, a reply to a request that is unknown or already
- * answered is ignored, and once the node is stopped nothing it does has any effect.
+ * and replies through the client port. Mirrors the simulator's semantics: messages, replies and
+ * timer data are copied or encoded when handed over (so the node may go on mutating what it
+ * handed over), a reply to a request that is unknown or already answered is ignored, and once
+ * the node is stopped nothing it does has any effect.
+ *
+ * Messages to peers and replies are not copied here but encoded by whoever receives them,
+ * before the node's step goes on (see `send` and `reply` in RuntimeEnvDeps): one pass over the
+ * data rather than a copy (which also hashes every string) and then an encoding. What this
+ * gives up is copyJson's refusal of data that is not plain: JSON.stringify silently drops
+ * undefined and function fields (undefined fields copyJson drops too), writes NaN and ±Infinity
+ * as null and class instances by their own enumerable fields or toJSON, and throws (stopping the
+ * node, as a refusal would) on BigInt and cycles. That is acceptable because the same protocol
+ * code runs in the simulator, which refuses all of these in every test; the runtime checked
+ * again only what the simulator had checked. Messages to the node itself and timer data are
+ * still copied: nothing encodes them.
  *
  * Every entry into protocol code goes through `guard`: an exception there stops the node
  * (fail-stop, as a crashed process), it never leaves it running in a half-updated state.
@@ -30,8 +42,15 @@ export interface RuntimeEnvDeps {
   readonly cluster: readonly NodeId[];
   readonly seed: number;
   readonly storage: DurableStore;
-  /** Sends a message to a peer (never to this node: that is delivered locally). */
+  /**
+   * Sends a message to a peer (never to this node: that is delivered locally). `msg` is the
+   * node's own object, not a copy: it must be encoded (or copied) before this returns.
+   */
   readonly send: (to: NodeId, msg: Message) => void;
+  /**
+   * Routes a reply. `reply` is the node's own object, not a copy: whatever keeps it past this
+   * call must encode or copy it first.
+   */
   readonly reply: (request: RequestId, reply: ClientReply) => void;
   readonly log: (message: string, fields: Record<string, Json>) => void;
   /** Called when protocol code throws: the node must stop. */
@@ -74,7 +93,7 @@ export class RuntimeEnv {
         }
         if (!cluster.includes(to))
           throw new Error(`${deps.id} sent ${msg.type} to unknown node ${to}`);
-        deps.send(to, copyJson(msg)); // refuses what is not plain data, as the simulator does
+        deps.send(to, msg); // encoded there at once: that is the snapshot (see the top)
       },
       setTimer: (delayMs: number, name: string, data?: Json): TimerId => {
         const id = this.nextTimerId++;
@@ -98,7 +117,7 @@ export class RuntimeEnv {
         }
       },
       reply: (request: RequestId, reply: ClientReply): void => {
-        if (!this.stopped) deps.reply(request, copyJson(reply));
+        if (!this.stopped) deps.reply(request, reply); // encoded or copied there (see the top)
       },
       log: (message: string, fields?: LogFields): void => {
         if (!this.stopped) deps.log(message, fields === undefined ? {} : { ...fields });

@@ -154,8 +154,11 @@ test('authenticated peers exchange messages in order; strangers and garbage are 
   assert.ok(reasons.some((r) => /unknown node/.test(String(r))));
   assert.ok(reasons.some((r) => /exceeds the limit/.test(String(r))));
   // n1 reconnects and the node keeps serving.
-  n1.transport.send('n2', { type: 'ping', i: 200 } as Message);
+  const last = { type: 'ping', i: 200 };
+  n1.transport.send('n2', last as Message);
+  last.i = -1; // encoded when sent: a later mutation by the sender changes nothing
   await until('delivery after the rejections', () => n2.got.length === 201);
+  assert.equal((n2.got[200]?.msg as unknown as { i: number }).i, 200);
 });
 
 test('a peer that never reads fills only its own bounded queue', async (t) => {
