@@ -196,6 +196,7 @@ test('sim --json reports the consensus figures for kv-raft', async () => {
     'commit-old-term',
     'read-from-follower',
     'no-sync-before-ack',
+    'follower-read-no-wait',
   ]);
 });
 

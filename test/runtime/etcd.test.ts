@@ -265,21 +265,35 @@ describe('etcd-raft through the gRPC front end', { timeout: 180_000 }, () => {
     }
   });
 
-  it('a client of one follower only: its requests are forwarded to the leader', async () => {
+  it('a client of one follower only: writes are forwarded, reads served there', async () => {
     const states = await clusterStatus(dir);
-    const follower = await waitFor('a follower', () => {
-      const f = states.find(
+    const f = await waitFor('a follower', () =>
+      states.find(
         (s) => (s.status as { node?: { role?: string } } | null)?.node?.role === 'follower',
-      );
-      return f?.etcd;
-    });
+      ),
+    );
+    const follower = f.etcd as string;
+    interface Counts {
+      etcd: { forwarded: number };
+      metrics: Record<string, { count: number } | undefined>;
+    }
+    const counts = async (): Promise<Counts> =>
+      (await clusterStatus(dir)).find((s) => s.id === f.id)?.status as unknown as Counts;
     const one = new Etcd3({ hosts: [follower] });
     try {
       const status = await one.maintenance.status();
       assert.equal(status.version, '3.5.0');
       assert.notEqual(status.leader, status.header.member_id, 'it is not the leader');
       await one.put('fwd/k').value('via follower');
+      const before = await counts();
       assert.equal(await one.get('fwd/k').string(), 'via follower');
+      const after = await counts();
+      // The follower served the read itself, after a read index from the leader.
+      assert.equal(after.etcd.forwarded, before.etcd.forwarded, 'the read was not forwarded');
+      assert.ok(
+        (after.metrics['follower-reads']?.count ?? 0) >
+          (before.metrics['follower-reads']?.count ?? 0),
+      );
       assert.equal(await client.get('fwd/k').string(), 'via follower');
       const r = await one
         .if('fwd/k', 'Value', '==', 'via follower')

@@ -28,7 +28,7 @@ import {
   INTERNAL_CLIENT_PREFIX,
   RevisionRecorder,
 } from '../../src/systems/etcd/etcd-machine.js';
-import { EtcdRaftNode, etcdRaftSystem } from '../../src/systems/etcd/etcd-raft.js';
+import { EtcdRaftNode, etcdOptionsFrom, etcdRaftSystem } from '../../src/systems/etcd/etcd-raft.js';
 import { MAX_TXN_OPS } from '../../src/systems/etcd/etcd-validate.js';
 import { getSystem } from '../../src/systems/index.js';
 
@@ -793,6 +793,61 @@ test('a leader cut off from its majority cannot renew a lease', () => {
   assert.equal(c.node(old).lessor.active, false);
 });
 
+test('followers serve Range and read-only Txn themselves; lease queries only the leader', () => {
+  const c = new Cluster();
+  const leader = c.leader();
+  const { ID } = c.ok({ f: 'LeaseGrant', TTL: 10 }) as { ID: number };
+  const put = c.ok({ f: 'Put', key: 'k', value: 'v', lease: ID }) as unknown as TxnRes;
+  const follower = c.sim.nodeIds.find((id) => id !== leader) as NodeId;
+  const node = c.node(follower);
+  const served = (): number => (c.sim.metrics.get('follower-reads') ?? []).length;
+  // Asked before the follower has heard the put committed: it waits to apply the read index.
+  const range = c.call(follower, { f: 'Range', key: 'k' });
+  assert.ok(range.ok);
+  const kvs = (range.value as unknown as RangeRes).kvs;
+  assert.deepEqual(
+    kvs.map((kv) => [kv.key, kv.value, kv.lease]),
+    [['k', 'v', ID]],
+  );
+  assert.equal((range.value as unknown as RangeRes).header.revision, put.header.revision);
+  const txn = c.call(follower, {
+    f: 'Txn',
+    compare: [{ key: 'k', target: 'VALUE', result: 'EQUAL', operand: 'v' }],
+    success: [{ request_range: { key: 'k' } }],
+    failure: [],
+  });
+  assert.equal(txn.ok && (txn.value as unknown as TxnRes).succeeded, true);
+  assert.equal(served(), 2, 'both answered by the follower');
+  // The lessor's clocks live on the leader: these are refused at once, with the leader named,
+  // and the front end forwards them (a follower never asks for a read index for them).
+  const leaseQueries: Json[] = [
+    { f: 'LeaseKeepAlive', ID },
+    { f: 'LeaseTimeToLive', ID },
+    { f: 'LeaseLeases' },
+  ];
+  for (const op of leaseQueries) {
+    assert.deepEqual(c.call(follower, op), {
+      ok: false,
+      error: 'not leader',
+      definite: true,
+      leader,
+    });
+    assert.equal(node.machine.readNeedsLeader(op), true);
+  }
+  assert.equal(served(), 2);
+  assert.equal(node.lessor.active, false);
+  // With follower reads off, a follower refuses Range too.
+  const off = new Cluster({ 'follower-reads': 'off' });
+  const offLeader = off.leader();
+  const offFollower = off.sim.nodeIds.find((id) => id !== offLeader) as NodeId;
+  assert.deepEqual(off.call(offFollower, { f: 'Range', key: 'k' }), {
+    ok: false,
+    error: 'not leader',
+    definite: true,
+    leader: offLeader,
+  });
+});
+
 test('the leader compacts automatically, keeping `retain` revisions', () => {
   const c = new Cluster({ retain: '20', 'snapshot-every': '16' });
   for (let i = 0; i < 100; i++) c.ok({ f: 'Put', key: `k${i % 7}`, value: `${i}` });
@@ -978,16 +1033,41 @@ test('etcd-raft is registered with the Raft mutants', () => {
   assert.equal(s?.workload, 'kv');
   assert.deepEqual(
     s?.mutants.map((m) => m.name),
-    ['vote-not-durable', 'commit-old-term', 'read-from-follower', 'no-sync-before-ack'],
+    [
+      'vote-not-durable',
+      'commit-old-term',
+      'read-from-follower',
+      'no-sync-before-ack',
+      'follower-read-no-wait',
+    ],
   );
   assert.throws(() => etcdRaftSystem.createNode({ params: { nope: '1' } }), /no parameter 'nope'/);
+  assert.equal(etcdOptionsFrom({ 'follower-reads': 'off' }).raft.followerReads, false);
+  assert.throws(() => etcdOptionsFrom({ 'follower-reads': '0' }), /'on' or 'off'/);
 });
+
+/** Reads the followers served themselves in a run (so the checker judged them too). */
+const followerReads = (r: CheckedRun): number => r.metrics['follower-reads']?.count ?? 0;
 
 for (const plan of nemesisPlans()) {
   test(`sweep: ${plan.name} × 6 seeds is linearizable and recovers`, () => {
-    for (let seed = 1; seed <= 6; seed++) assertHealthy(run(seed, plan.name));
+    let served = 0;
+    for (let seed = 1; seed <= 6; seed++) {
+      const r = run(seed, plan.name);
+      assertHealthy(r);
+      served += followerReads(r);
+    }
+    assert.ok(served > 0, 'followers served some of the reads');
   });
 }
+
+test('sweep: follower reads off × all plans × 6 seeds is linearizable; no follower serves', () => {
+  for (let seed = 1; seed <= 6; seed++) {
+    const r = run(seed, 'all', { params: { 'follower-reads': 'off' } });
+    assertHealthy(r);
+    assert.equal(followerReads(r), 0);
+  }
+});
 
 test('sweep: all plans combined × 20 seeds is linearizable and recovers', () => {
   for (let seed = 1; seed <= 20; seed++) assertHealthy(run(seed, 'all'));
@@ -1060,6 +1140,14 @@ test('mutant read-from-follower is caught on etcd-raft by partition-one', () => 
     (seed) => run(seed, 'partition-one', { mutant: 'read-from-follower' }).verdict === 'invalid',
   );
   assert.ok(caught.length > 0);
+});
+
+test('mutant follower-read-no-wait is caught on etcd-raft by lossy links', (t) => {
+  const caught = [1, 2, 3].filter(
+    (seed) => run(seed, 'lossy', { mutant: 'follower-read-no-wait' }).verdict === 'invalid',
+  );
+  t.diagnostic(`follower-read-no-wait caught under lossy on seeds ${caught.join(' ')}`);
+  assert.ok(caught.length > 0, 'not caught on seeds 1-3');
 });
 
 test('mutant no-sync-before-ack is caught on etcd-raft by fast crash cycles', () => {

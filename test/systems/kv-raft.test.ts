@@ -9,7 +9,7 @@ import { nemesisPlans } from '../../src/sim/nemesis.js';
 import { runChecked, type CheckedRun } from '../../src/sim/checked-run.js';
 import type { NemesisTiming } from '../../src/sim/nemesis.js';
 import { getSystem } from '../../src/systems/index.js';
-import { kvRaftSystem } from '../../src/systems/kv/kv-raft.js';
+import { kvRaftSystem, raftOptionsFrom } from '../../src/systems/kv/kv-raft.js';
 
 /** After the final heal, some operation invoked after it succeeds within this long. */
 
@@ -17,7 +17,11 @@ function run(
   seed: number,
   nemesis: string,
   ops: number,
-  extra: { mutant?: string; nemesisTiming?: NemesisTiming } = {},
+  extra: {
+    mutant?: string;
+    nemesisTiming?: NemesisTiming;
+    params?: Record<string, string>;
+  } = {},
 ): CheckedRun {
   return runChecked(
     { system: kvRaftSystem, seed, nemesis, workload: { ops }, ...extra },
@@ -31,18 +35,46 @@ test('kv-raft is registered with its mutants', () => {
   assert.equal(s?.model, 'kv');
   assert.deepEqual(
     s?.mutants.map((m) => m.name),
-    ['vote-not-durable', 'commit-old-term', 'read-from-follower', 'no-sync-before-ack'],
+    [
+      'vote-not-durable',
+      'commit-old-term',
+      'read-from-follower',
+      'no-sync-before-ack',
+      'follower-read-no-wait',
+    ],
   );
+  assert.equal(raftOptionsFrom({ 'follower-reads': 'off' }).followerReads, false);
+  assert.equal(raftOptionsFrom({ 'follower-reads': 'on' }).followerReads, true);
+  assert.throws(() => raftOptionsFrom({ 'follower-reads': 'yes' }), /'on' or 'off'/);
 });
+
+/** Reads the followers served themselves in a run (so the checker judged them too). */
+const followerReads = (r: CheckedRun): number => r.metrics['follower-reads']?.count ?? 0;
 
 for (const plan of nemesisPlans()) {
   test(`sweep: ${plan.name} × 20 seeds is linearizable and recovers after the heal`, () => {
-    for (let seed = 1; seed <= 20; seed++) assertHealthy(run(seed, plan.name, 300));
+    let served = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = run(seed, plan.name, 300);
+      assertHealthy(r);
+      served += followerReads(r);
+    }
+    assert.ok(served > 0, 'followers served some of the reads');
   });
 }
 
 test('sweep: all plans combined × 60 seeds is linearizable and recovers', () => {
   for (let seed = 1; seed <= 60; seed++) assertHealthy(run(seed, 'all', 300));
+});
+
+test('with follower reads on, followers serve most reads; off, none', () => {
+  // Clients start at their home node, so with five nodes four in five first reach a follower.
+  const on = run(1, 'none', 300);
+  const off = run(1, 'none', 300, { params: { 'follower-reads': 'off' } });
+  for (const r of [on, off]) assert.equal(r.verdict, 'valid');
+  const reads = on.history.filter((o) => o.f === 'get' && o.outcome === 'ok').length;
+  assert.ok(followerReads(on) > reads / 2, `${followerReads(on)} of ${reads} reads`);
+  assert.equal(followerReads(off), 0);
 });
 
 test('the same seed gives the same run', () => {
@@ -75,4 +107,11 @@ test('mutant read-from-follower is caught by partition-one', () => {
 
 test('mutant no-sync-before-ack is caught by fast crash-restart cycles', () => {
   assert.ok(caught('no-sync-before-ack', 'crash', 10, FAST_CRASHES).length > 0);
+});
+
+test('mutant follower-read-no-wait is caught by lossy links', (t) => {
+  // Lost appends leave a follower behind the commit index the leader hands it.
+  const seeds = caught('follower-read-no-wait', 'lossy', 5);
+  t.diagnostic(`follower-read-no-wait caught under lossy on seeds ${seeds.join(' ')}`);
+  assert.ok(seeds.length > 0, 'not caught on seeds 1-5');
 });

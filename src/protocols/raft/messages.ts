@@ -109,4 +109,23 @@ export type RaftMsg =
       readonly round: number;
     }
   /** Leadership transfer (§3.10): "start an election now". */
-  | { readonly type: 'timeout-now'; readonly term: number };
+  | { readonly type: 'timeout-now'; readonly term: number }
+  /**
+   * Follower reads (§6.4, etcd's MsgReadIndex): a follower asks its leader of `term` for a read
+   * index on behalf of the reads it holds. `ctx` names the request (a random nonce per
+   * incarnation of the follower, then a counter), so a late or duplicated answer is not taken
+   * for a later request's.
+   */
+  | { readonly type: 'read-index'; readonly term: number; readonly ctx: string }
+  /**
+   * The leader's answer: with `ok`, `index` is its commit index at a moment after the request
+   * arrived, and its leadership was confirmed after that moment. Not `ok`: it could not (it is
+   * not the leader of `term`, or it lost its quorum); the follower fails the reads.
+   */
+  | {
+      readonly type: 'read-index-resp';
+      readonly term: number;
+      readonly ctx: string;
+      readonly index: number;
+      readonly ok: boolean;
+    };

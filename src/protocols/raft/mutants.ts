@@ -21,6 +21,11 @@ export interface RaftMutants {
    * disk is synced lazily every 100 ms, like `appendfsync everysec` (§11.7 on durability).
    */
   readonly noSyncBeforeAck: boolean;
+  /**
+   * A follower read is served as soon as the leader answers with its read index, without
+   * waiting to apply through that index (§6.4): a lagging follower answers from old state.
+   */
+  readonly followerReadNoWait: boolean;
 }
 
 export const NO_MUTANTS: RaftMutants = {
@@ -28,6 +33,7 @@ export const NO_MUTANTS: RaftMutants = {
   commitOldTerm: false,
   readFromFollower: false,
   noSyncBeforeAck: false,
+  followerReadNoWait: false,
 };
 
 export const RAFT_MUTANTS = [
@@ -50,6 +56,12 @@ export const RAFT_MUTANTS = [
     name: 'no-sync-before-ack',
     description: 'appends are acknowledged before they are synced; the disk syncs every 100 ms',
   },
+  {
+    name: 'follower-read-no-wait',
+    description:
+      'a follower serves a read once the leader gives it a read index, without first applying ' +
+      'through that index',
+  },
 ] as const;
 
 export function mutantsFor(name: string | undefined): RaftMutants {
@@ -60,5 +72,6 @@ export function mutantsFor(name: string | undefined): RaftMutants {
     commitOldTerm: name === 'commit-old-term',
     readFromFollower: name === 'read-from-follower',
     noSyncBeforeAck: name === 'no-sync-before-ack',
+    followerReadNoWait: name === 'follower-read-no-wait',
   };
 }

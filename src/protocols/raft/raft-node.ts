@@ -42,7 +42,14 @@ import {
 import type { Command, Entry, Membership, RaftMsg, Snapshot } from './messages.js';
 import { NO_MUTANTS, type RaftMutants } from './mutants.js';
 import { RaftLog } from './raft-log.js';
-import { leaseDuration, ReadRounds } from './read-index.js';
+import {
+  FollowerReads,
+  leaseDuration,
+  ReadRounds,
+  type HeldRead,
+  type ReadBatch,
+  type Reader,
+} from './read-index.js';
 import { commitCandidate, MAX_BATCH, Progress, retryIndex } from './replication.js';
 import { SnapshotReceiver, SnapshotSender } from './snapshot.js';
 
@@ -52,6 +59,11 @@ export interface StateMachine {
   valid(op: Json): boolean;
   /** Reads are answered from the applied state (after ReadIndex), never logged. */
   isRead(op: Json): boolean;
+  /**
+   * A read only the leader may answer, because its answer depends on state only the leader
+   * keeps (etcd's lessor clocks): never served at a follower. Absent means none.
+   */
+  readNeedsLeader?(op: Json): boolean;
   /**
    * Applies a committed command. Must be deterministic, and must deduplicate by client and
    * seq (§6.3), so a command that reaches the log twice takes effect once.
@@ -78,6 +90,11 @@ export interface RaftOptions {
   readonly snapshotEvery?: number;
   /** InstallSnapshot chunk size in characters of serialized state. */
   readonly chunkSize?: number;
+  /**
+   * Followers serve reads themselves after asking the leader for a read index (default true);
+   * false refuses them with "not leader", so clients go to the leader.
+   */
+  readonly followerReads?: boolean;
   readonly timing?: RaftTiming;
   readonly mutants?: RaftMutants;
   readonly recorder?: InvariantRecorder;
@@ -108,6 +125,7 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
   private readonly driftBound: number;
   private readonly snapshotEvery: number;
   private readonly chunkSize: number;
+  private readonly followerReadsOn: boolean;
 
   private currentTerm = 0;
   private vote: NodeId | null = null;
@@ -128,7 +146,7 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
   private selfMatch = 0;
   private readonly reads = new ReadRounds();
   /** Reads that arrived before this leader committed an entry of its term (§6.4 step 1). */
-  private earlyReads: { request: RequestId; query: Json }[] = [];
+  private earlyReads: Reader[] = [];
   private readonly waiters = new Map<string, Waiter>();
   private readonly proposedAt = new Map<number, number>();
   private readonly configWaiters = new Map<number, RequestId[]>();
@@ -138,6 +156,12 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
 
   private readonly receiver = new SnapshotReceiver();
   private lazySyncArmed = false;
+
+  // Follower state: reads waiting for a read index from the leader (read-index.ts).
+  private readonly followerReads = new FollowerReads();
+  /** Names this incarnation's read-index requests (drawn at the first one); then a counter. */
+  private readNonce: string | null = null;
+  private readSeq = 0;
 
   constructor(
     private readonly env: NodeEnv<RaftMsg>,
@@ -150,6 +174,7 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
     this.driftBound = options.driftBound ?? 0.05;
     this.snapshotEvery = options.snapshotEvery ?? 64;
     this.chunkSize = options.chunkSize ?? 1024;
+    this.followerReadsOn = options.followerReads ?? true;
     const voters = options.voters ?? env.cluster;
     this.initial = { voters: env.cluster.filter((n) => voters.includes(n)), learners: [] };
     this.configNow = this.initial;
@@ -244,6 +269,8 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
         this.env.storage.sync(() => {});
         this.armLazySync();
         return;
+      case 'follower-read':
+        return this.followerReadTimeout((data as { ctx: string }).ctx);
     }
   }
 
@@ -272,6 +299,10 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
       case 'timeout-now':
         if (msg.term === this.currentTerm && this.roleNow !== 'leader') this.campaign(true);
         return;
+      case 'read-index':
+        return this.onReadIndex(from, msg);
+      case 'read-index-resp':
+        return this.onReadIndexResp(from, msg);
     }
   }
 
@@ -351,6 +382,7 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
     if (!real) {
       if (this.roleNow === 'leader') return;
       this.roleNow = 'pre-candidate';
+      this.settleFollowerReads();
       if (this.wonVotes()) return this.campaign(true, false);
       const msg: RaftMsg = { type: 'pre-vote', term: this.currentTerm + 1, lastIndex, lastTerm };
       for (const v of this.configNow.voters) if (v !== this.env.id) this.env.send(v, msg);
@@ -361,6 +393,7 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
     this.vote = this.env.id;
     this.leaderId = null;
     this.roleNow = 'candidate';
+    this.settleFollowerReads();
     this.persistHardState();
     this.env.metric('elections');
     const term = this.currentTerm;
@@ -444,11 +477,13 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
     if (this.roleNow !== 'follower') this.resetElectionDeadline();
     this.roleNow = 'follower';
     if (leader !== null) this.leaderId = leader;
+    this.settleFollowerReads();
   }
 
   private becomeLeader(): void {
     this.roleNow = 'leader';
     this.leaderId = this.env.id;
+    this.settleFollowerReads();
     this.recorder?.leader(this.currentTerm, this.env.id, this.log);
     this.env.metric('leader-changes');
     this.env.log('became leader', { term: this.currentTerm });
@@ -496,9 +531,10 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
     if (this.promotion !== null)
       for (const r of this.promotion.requests) this.env.reply(r, unknown);
     this.promotion = null;
-    // Reads and transfers changed nothing: they failed definitely.
-    for (const r of this.reads.drain()) this.replyNotLeader(r.request);
-    for (const r of this.earlyReads) this.replyNotLeader(r.request);
+    // Reads and transfers changed nothing: they failed definitely (a follower that asked for a
+    // read index hears so too, rather than waiting for its timeout).
+    for (const r of this.reads.drain()) this.refuseRead(r.reader);
+    for (const r of this.earlyReads) this.refuseRead(r);
     this.earlyReads = [];
     if (this.transfer !== null) for (const r of this.transfer.requests) this.replyNotLeader(r);
     this.transfer = null;
@@ -863,6 +899,7 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
     this.sm.restore(snap.data);
     this.commit = this.applied = snap.index;
     this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
+    this.serveFollowerReads();
     answer(true, 0);
   }
 
@@ -888,7 +925,7 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
     if (this.roleNow === 'leader') {
       if (this.earlyReads.length > 0 && this.committedInTerm()) this.releaseEarlyReads();
       this.serveReads();
-    }
+    } else this.serveFollowerReads();
     this.maybeSnapshot();
   }
 
@@ -930,14 +967,18 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
       this.env.reply(request.id, { ok: true, value: this.sm.read(op) });
       return;
     }
-    if (this.roleNow !== 'leader') return this.replyNotLeader(request.id);
+    if (this.roleNow !== 'leader') {
+      if (read && this.mayReadAsFollower(op))
+        return this.followerRead({ request: request.id, query: op });
+      return this.replyNotLeader(request.id);
+    }
     if (!this.hearsQuorum()) {
       // A leader cut off from its majority would only sit on the request until check-quorum
       // deposes it, leaving the client unsure; refusing before logging anything is definite.
       this.env.reply(request.id, { ok: false, error: 'leader lost its quorum', definite: true });
       return;
     }
-    if (read) return this.onRead(request.id, op);
+    if (read) return this.onRead({ kind: 'client', request: request.id, query: op });
     if (this.transfer !== null) {
       // §3.10: the old leader stops accepting new work while it hands over.
       this.env.reply(request.id, {
@@ -967,31 +1008,32 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
     });
   }
 
-  private onRead(request: RequestId, query: Json): void {
+  /** A read at the leader: a client's, or a follower's read-index request (§6.4). */
+  private onRead(reader: Reader): void {
     if (!this.committedInTerm()) {
-      this.earlyReads.push({ request, query });
+      this.earlyReads.push(reader);
       return;
     }
-    this.startRead(request, query);
+    this.startRead(reader);
   }
 
-  private startRead(request: RequestId, query: Json): void {
+  private startRead(reader: Reader): void {
     const now = this.env.now();
     if (
       this.readMode === 'lease' &&
       this.reads.leaseValid(now, leaseDuration(this.timing.electionMinMs, this.driftBound))
     ) {
-      this.reads.addConfirmed(request, query, this.commit);
+      this.reads.addConfirmed(reader, this.commit);
       this.serveReads();
       return;
     }
-    if (this.reads.add(request, query, this.commit)) this.startReadRound();
+    if (this.reads.add(reader, this.commit)) this.startReadRound();
   }
 
   private releaseEarlyReads(): void {
     const early = this.earlyReads;
     this.earlyReads = [];
-    for (const r of early) this.startRead(r.request, r.query);
+    for (const r of early) this.startRead(r);
   }
 
   /** Starts a read round now: a heartbeat to every follower carries it. */
@@ -1026,8 +1068,153 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
 
   private serveReads(): void {
     for (const r of this.reads.takeReady(this.applied)) {
-      this.env.reply(r.request, { ok: true, value: this.sm.read(r.query) });
+      const who = r.reader;
+      if (who.kind === 'client') {
+        this.env.reply(who.request, { ok: true, value: this.sm.read(who.query) });
+      } else {
+        // A follower's request: the noted commit index, now that leadership is confirmed.
+        this.env.send(who.from, {
+          type: 'read-index-resp',
+          term: this.currentTerm,
+          ctx: who.ctx,
+          index: r.readIndex,
+          ok: true,
+        });
+      }
     }
+  }
+
+  /** A read this leader will not serve: the client or the asking follower hears so. */
+  private refuseRead(reader: Reader): void {
+    if (reader.kind === 'client') return this.replyNotLeader(reader.request);
+    this.env.send(reader.from, {
+      type: 'read-index-resp',
+      term: this.currentTerm,
+      ctx: reader.ctx,
+      index: 0,
+      ok: false,
+    });
+  }
+
+  /** The leader's side of a follower read: handled exactly like a read of its own. */
+  private onReadIndex(from: NodeId, m: Extract<RaftMsg, { type: 'read-index' }>): void {
+    const reader: Reader = { kind: 'peer', from, ctx: m.ctx };
+    // Not the leader the follower asked for, or one cut off from its majority: refuse now.
+    if (this.roleNow !== 'leader' || m.term !== this.currentTerm || !this.hearsQuorum()) {
+      return this.refuseRead(reader);
+    }
+    this.onRead(reader);
+  }
+
+  // ---- follower reads -----------------------------------------------------------------------
+
+  /**
+   * Whether this server, not the leader, may serve `op` itself (read-index.ts explains why that
+   * is safe): only a follower that has heard from a live leader lately, and never a read that
+   * needs the leader's own state. Otherwise the client is sent to the leader.
+   */
+  private mayReadAsFollower(op: Json): boolean {
+    return (
+      this.followerReadsOn &&
+      this.roleNow === 'follower' &&
+      this.leaderId !== null &&
+      this.leaderId !== this.env.id &&
+      this.leaderIsAlive() &&
+      this.sm.readNeedsLeader?.(op) !== true
+    );
+  }
+
+  private followerRead(read: HeldRead): void {
+    const fr = this.followerReads;
+    this.settleFollowerReads();
+    if (fr.empty) {
+      fr.term = this.currentTerm;
+      fr.leader = this.leaderId;
+    }
+    if (fr.hold(read)) this.askReadIndex();
+  }
+
+  /**
+   * Sends the queued reads' request. Sent after every read in it arrived here, so the index
+   * the leader notes on receiving it is its commit index at a moment after each of them.
+   */
+  private askReadIndex(): void {
+    const fr = this.followerReads;
+    const leader = fr.leader as NodeId;
+    // A random nonce per incarnation and a counter: an answer to an earlier request of this
+    // life (late or duplicated) or, barring a 1-in-2^31 draw, of an earlier life names another
+    // ctx and is ignored — its index may predate the reads now waiting.
+    this.readNonce ??= this.env.random.int(0x7fffffff).toString(36);
+    const ctx = `${this.readNonce}.${++this.readSeq}`;
+    // One election timeout: an answer later than that means the leader is gone or unreachable.
+    const timer = this.env.setTimer(this.timing.electionMaxMs, 'follower-read', { ctx });
+    fr.send(ctx, timer);
+    this.env.send(leader, { type: 'read-index', term: fr.term, ctx });
+  }
+
+  private onReadIndexResp(from: NodeId, m: Extract<RaftMsg, { type: 'read-index-resp' }>): void {
+    if (m.term > this.currentTerm) return this.becomeFollower(m.term, null);
+    const fr = this.followerReads;
+    if (fr.empty || from !== fr.leader || m.term !== fr.term) return;
+    if (!m.ok) {
+      const refused = fr.refuse(m.ctx);
+      if (refused === undefined) return;
+      // The leader will not confirm: fail these and the reads queued behind them.
+      this.failFollowerReads([refused], fr.takeQueued());
+      return;
+    }
+    // The follower-read-no-wait mutant serves at once, whatever it has applied.
+    if (!fr.answer(m.ctx, this.mutants.followerReadNoWait ? 0 : m.index)) return;
+    this.serveFollowerReads();
+    if (fr.wantsRequest) this.askReadIndex();
+  }
+
+  /** Serves every answered batch this follower has applied through (read-index.ts: why). */
+  private serveFollowerReads(): void {
+    for (const b of this.followerReads.servable(this.applied)) {
+      this.env.cancelTimer(b.timer);
+      for (const r of b.reads) {
+        this.env.metric('follower-reads');
+        this.env.reply(r.request, { ok: true, value: this.sm.read(r.query) });
+      }
+    }
+  }
+
+  private followerReadTimeout(ctx: string): void {
+    const fr = this.followerReads;
+    const expired = fr.expire(ctx);
+    if (expired === undefined) return;
+    this.env.metric('follower-read-timeouts');
+    this.failFollowerReads([expired], []);
+    if (fr.wantsRequest) this.askReadIndex();
+  }
+
+  /**
+   * Fails every held read if this server is no longer a follower of the term and leader they
+   * were taken under: the answer they wait for may never come. (An answered read would still
+   * be safe to serve, but its server may never catch up now; the client retries elsewhere.)
+   */
+  private settleFollowerReads(): void {
+    const fr = this.followerReads;
+    if (fr.empty) return;
+    if (
+      this.roleNow === 'follower' &&
+      this.currentTerm === fr.term &&
+      this.leaderId === fr.leader
+    ) {
+      return;
+    }
+    const { batches, queued } = fr.drain();
+    this.failFollowerReads(batches, queued);
+  }
+
+  /** Fails reads that were never served: a definite failure with the leader hint, if any. */
+  private failFollowerReads(batches: readonly ReadBatch[], queued: readonly HeldRead[]): void {
+    for (const b of batches) {
+      this.env.cancelTimer(b.timer);
+      for (const r of b.reads) this.replyNotLeader(r.request);
+    }
+    for (const r of queued) this.replyNotLeader(r.request);
   }
 
   // ---- membership and leadership transfer ---------------------------------------------------

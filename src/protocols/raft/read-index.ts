@@ -16,13 +16,32 @@
  * the bound assumed (or jumps), the lease outlives the majority's promise, a new leader can be
  * elected and commit writes, and the old leader serves stale reads. The scenario test
  * "lease reads go stale under clock skew beyond the bound" shows exactly that.
+ *
+ * Follower reads (§6.4's "followers can serve reads", etcd's MsgReadIndex): a follower that
+ * gets a read asks its leader for a read index; the leader treats the request exactly like a
+ * read of its own (an entry of its term committed first, its commit index noted on arrival,
+ * leadership confirmed by a later round or a valid lease) but, instead of waiting to apply,
+ * answers the follower with the noted index. The follower serves the read once it has applied
+ * through that index. Why that is linearizable: every write that completed before the read
+ * arrived at the follower was committed before the follower sent its request, hence before the
+ * leader received it, so the noted index covers it (a leader that has committed in its term
+ * knows every committed entry, §6.4 step 1); the confirmation proves that no other leader had
+ * committed anything newer at that moment; and the follower's applied prefix through the index
+ * is the committed log's (state machine safety). So the state the follower reads holds every
+ * write that completed before the read began, and only committed writes, each committed before
+ * the answer. FollowerReads below is the follower's side: reads wait in a queue while one
+ * request is outstanding and share the next one, as the leader batches its rounds.
  */
 import type { Json } from '../../core/json.js';
-import type { RequestId } from '../../core/node.js';
+import type { NodeId, RequestId, TimerId } from '../../core/node.js';
+
+/** Who waits for a read index on the leader: one of its clients, or a follower's request. */
+export type Reader =
+  | { readonly kind: 'client'; readonly request: RequestId; readonly query: Json }
+  | { readonly kind: 'peer'; readonly from: NodeId; readonly ctx: string };
 
 export interface PendingRead {
-  readonly request: RequestId;
-  readonly query: Json;
+  readonly reader: Reader;
   /** The leader's commit index when the read arrived. */
   readonly readIndex: number;
   /** The first round whose confirmation proves leadership after the read arrived. */
@@ -50,9 +69,9 @@ export class ReadRounds {
   }
 
   /** Queues a read; returns true if a new round must be started for it now. */
-  add(request: RequestId, query: Json, readIndex: number): boolean {
+  add(reader: Reader, readIndex: number): boolean {
     const round = this.round + 1;
-    this.waiting.push({ request, query, readIndex, round });
+    this.waiting.push({ reader, readIndex, round });
     if (this.round <= this.confirmed) return true;
     // A round is already in flight: batch this read into the next one, started when it ends.
     this.wanted = true;
@@ -60,8 +79,8 @@ export class ReadRounds {
   }
 
   /** Queues a read that needs no new round (a valid lease covers it). */
-  addConfirmed(request: RequestId, query: Json, readIndex: number): void {
-    this.ready.push({ request, query, readIndex, round: this.confirmed });
+  addConfirmed(reader: Reader, readIndex: number): void {
+    this.ready.push({ reader, readIndex, round: this.confirmed });
   }
 
   /**
@@ -80,12 +99,17 @@ export class ReadRounds {
     return this.wanted && this.waiting.length > 0;
   }
 
-  /** Confirmed reads whose read index has been applied, in arrival order. */
+  /**
+   * Confirmed reads whose read index has been applied, in arrival order. A follower's request
+   * is ready once confirmed: the follower waits to apply, not the leader.
+   */
   takeReady(applied: number): PendingRead[] {
     if (this.ready.length === 0) return [];
     const out: PendingRead[] = [];
     const still: PendingRead[] = [];
-    for (const r of this.ready) (r.readIndex <= applied ? out : still).push(r);
+    for (const r of this.ready) {
+      (r.readIndex <= applied || r.reader.kind === 'peer' ? out : still).push(r);
+    }
     this.ready = still;
     return out;
   }
@@ -108,6 +132,106 @@ export class ReadRounds {
 
   get pending(): number {
     return this.ready.length + this.waiting.length;
+  }
+}
+
+/** A client read a follower holds until its leader gives it a read index. */
+export interface HeldRead {
+  readonly request: RequestId;
+  readonly query: Json;
+}
+
+/** The reads of one read-index request, and (once the leader answered) their read index. */
+export interface ReadBatch {
+  readonly ctx: string;
+  readonly reads: readonly HeldRead[];
+  /** The leader's answer; undefined while the request is outstanding. */
+  index: number | undefined;
+  /** Fails the batch if it is not served in time (set when the request is sent). */
+  readonly timer: TimerId;
+}
+
+/**
+ * A follower's reads (see the file comment): queued while a request is outstanding, sent in
+ * one batch, then waiting for the follower to apply through the leader's answer. Every read
+ * held belongs to one term and leader; the node fails them all if either changes.
+ */
+export class FollowerReads {
+  /** The term and leader every held read was taken under. */
+  term = 0;
+  leader: NodeId | null = null;
+  private queued: HeldRead[] = [];
+  private asking: ReadBatch | null = null;
+  private answered: ReadBatch[] = [];
+
+  get empty(): boolean {
+    return this.queued.length === 0 && this.asking === null && this.answered.length === 0;
+  }
+
+  /** Holds a read; returns true if a request must be sent for it now (none is outstanding). */
+  hold(read: HeldRead): boolean {
+    this.queued.push(read);
+    return this.asking === null;
+  }
+
+  /** True when reads are queued for the next request and none is outstanding. */
+  get wantsRequest(): boolean {
+    return this.asking === null && this.queued.length > 0;
+  }
+
+  /** The queued reads leave in a request named `ctx`. */
+  send(ctx: string, timer: TimerId): void {
+    this.asking = { ctx, reads: this.queued, index: undefined, timer };
+    this.queued = [];
+  }
+
+  /** The leader answered request `ctx` with `index`; false if that is not the one outstanding. */
+  answer(ctx: string, index: number): boolean {
+    const b = this.asking;
+    if (b === null || b.ctx !== ctx) return false;
+    b.index = index;
+    this.answered.push(b);
+    this.asking = null;
+    return true;
+  }
+
+  /** The outstanding request if it is `ctx`, removed (refused by the leader). */
+  refuse(ctx: string): ReadBatch | undefined {
+    const b = this.asking;
+    if (b === null || b.ctx !== ctx) return undefined;
+    this.asking = null;
+    return b;
+  }
+
+  /** Answered batches whose index has been applied, removed, in the order they were sent. */
+  servable(applied: number): ReadBatch[] {
+    if (this.answered.length === 0) return [];
+    const out = this.answered.filter((b) => (b.index as number) <= applied);
+    if (out.length > 0) this.answered = this.answered.filter((b) => !out.includes(b));
+    return out;
+  }
+
+  /** The batch named `ctx`, outstanding or answered, removed (it ran out of time). */
+  expire(ctx: string): ReadBatch | undefined {
+    if (this.asking?.ctx === ctx) return this.refuse(ctx);
+    const b = this.answered.find((x) => x.ctx === ctx);
+    if (b !== undefined) this.answered = this.answered.filter((x) => x !== b);
+    return b;
+  }
+
+  /** The reads queued for the next request, removed. */
+  takeQueued(): HeldRead[] {
+    const q = this.queued;
+    this.queued = [];
+    return q;
+  }
+
+  /** Everything held, removed: the batches (with their timers) and the queued reads. */
+  drain(): { batches: ReadBatch[]; queued: HeldRead[] } {
+    const batches = [...this.answered, ...(this.asking !== null ? [this.asking] : [])];
+    this.answered = [];
+    this.asking = null;
+    return { batches, queued: this.takeQueued() };
   }
 }
 

@@ -10,6 +10,8 @@
  * Reads (get, Range, read-only Txn, the lease queries) are answered after ReadIndex; the rest
  * goes through the log. LeaseKeepAlive and LeaseTimeToLive are "reads" here only for their
  * ReadIndex round: the answer's time part comes from the leader's lessor (see etcd-raft.ts).
+ * So they, and LeaseLeases (etcd answers it from the leader's lessor), need the leader
+ * (`readNeedsLeader`); the store reads may be served by a follower after a read index.
  *
  * Commands from clients named with INTERNAL_CLIENT_PREFIX are the leader's own proposals
  * (lease expiry, auto-compaction). They keep no session: each is proposed once per decision,
@@ -107,13 +109,10 @@ export interface EtcdMachineOptions {
   readonly hashRevisions?: boolean;
 }
 
-const readOnlyFunctions = new Set([
-  'get',
-  'Range',
-  'LeaseKeepAlive',
-  'LeaseTimeToLive',
-  'LeaseLeases',
-]);
+/** Lease queries: reads, but of the leader's lessor as well, so never served by a follower. */
+const leaderOnlyReads = new Set(['LeaseKeepAlive', 'LeaseTimeToLive', 'LeaseLeases']);
+
+const readOnlyFunctions = new Set(['get', 'Range', ...leaderOnlyReads]);
 
 export class EtcdMachine implements StateMachine {
   readonly leases = new LeaseTable();
@@ -144,6 +143,10 @@ export class EtcdMachine implements StateMachine {
     const o = op as { f: string };
     if (readOnlyFunctions.has(o.f)) return true;
     return o.f === 'Txn' && isTxnReadOnly(op as unknown as EtcdOp & { f: 'Txn' });
+  }
+
+  readNeedsLeader(op: Json): boolean {
+    return leaderOnlyReads.has((op as { f: string }).f);
   }
 
   apply(command: Command): Json {

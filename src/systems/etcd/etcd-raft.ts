@@ -8,7 +8,10 @@
  *  - keepalives confirmed by ReadIndex (etcd's ensureLeadership): LeaseKeepAlive and
  *    LeaseTimeToLive go to the RaftNode as reads, so they are answered only after a majority
  *    has confirmed this node still leads; then the lessor renews the deadline. A deposed
- *    leader cannot renew a lease the real leader is about to expire;
+ *    leader cannot renew a lease the real leader is about to expire. The machine marks them
+ *    (and LeaseLeases) `readNeedsLeader`, so a follower never serves them itself: it answers
+ *    "not leader" and the front end forwards them. Plain reads of the store (Range, get,
+ *    read-only Txn) are served by followers after a read index (read-index.ts);
  *  - auto-compaction by revision (etcd's --auto-compaction-mode=revision): the leader proposes
  *    Compact to keep the last `retain` revisions;
  *  - a WatchSource over the local applied store, for the gRPC front end (src/runtime/etcd/).
@@ -305,11 +308,24 @@ export class EtcdRaftNode implements ProtocolNode<RaftMsg>, HasWatchSource {
 
 // ---- the system ---------------------------------------------------------------------------------
 
-const RAFT_PARAMS = ['voters', 'reads', 'drift-bound', 'snapshot-every', 'chunk-size'];
+const RAFT_PARAMS = [
+  'voters',
+  'reads',
+  'follower-reads',
+  'drift-bound',
+  'snapshot-every',
+  'chunk-size',
+];
 
 const PARAMS = [
   { name: 'voters', description: 'initial voters, comma-separated (default: every node)' },
   { name: 'reads', description: "'read-index' (default) or 'lease' (needs bounded clock drift)" },
+  {
+    name: 'follower-reads',
+    description:
+      "'on' (default): followers serve Range and read-only Txn after a read index from the " +
+      "leader (lease queries always go to the leader); 'off'",
+  },
   { name: 'drift-bound', description: 'clock rate error lease reads assume (default 0.05)' },
   {
     name: 'snapshot-every',

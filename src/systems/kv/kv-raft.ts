@@ -1,7 +1,9 @@
 /**
  * `kv-raft`: the key-value store replicated by Raft. Writes (put, append, cas, delete) go
  * through the log; reads (get, and `range` by key prefix) are answered by the leader with
- * ReadIndex, or with a lease when asked for (`--param reads=lease`). Client sessions give
+ * ReadIndex, or with a lease when asked for (`--param reads=lease`), or by a follower once it
+ * has applied through a read index the leader gave it (`--param follower-reads=on|off`, on by
+ * default; read-index.ts has the argument). Client sessions give
  * exactly-once writes (§6.3): each client's latest sequence number and its result are part of
  * the replicated state — applied in log order, kept in snapshots — so a command that reaches
  * the log twice (a retry after a leader change, a duplicated message) takes effect once, on
@@ -112,6 +114,10 @@ export class KvMachine implements StateMachine {
 const PARAMS = [
   { name: 'voters', description: 'initial voters, comma-separated (default: every node)' },
   { name: 'reads', description: "'read-index' (default) or 'lease' (needs bounded clock drift)" },
+  {
+    name: 'follower-reads',
+    description: "'on' (default): followers serve reads after a read index from the leader; 'off'",
+  },
   { name: 'drift-bound', description: 'clock rate error lease reads assume (default 0.05)' },
   { name: 'snapshot-every', description: 'entries applied between snapshots (default 64)' },
   { name: 'chunk-size', description: 'InstallSnapshot chunk size in characters (default 1024)' },
@@ -135,6 +141,11 @@ export function raftOptionsFrom(params: Readonly<Record<string, string>>): RaftO
           throw new Error("--param reads wants 'read-index' or 'lease'");
         }
         options = { ...options, readMode: v as ReadMode };
+        break;
+      case 'follower-reads':
+        if (v !== 'on' && v !== 'off')
+          throw new Error("--param follower-reads wants 'on' or 'off'");
+        options = { ...options, followerReads: v === 'on' };
         break;
       case 'drift-bound':
         options = { ...options, driftBound: positive(name, v) };

@@ -289,3 +289,133 @@ test('lease reads go stale under clock skew beyond the bound; ReadIndex stays co
   const r = stale('read-index') as { ok: boolean } | undefined;
   assert.ok(r === undefined || r.ok === false, 'ReadIndex never answers from a deposed leader');
 });
+
+// ---- §6.4 follower reads ------------------------------------------------------------------------
+
+const followerOf = (c: Cluster, leader: NodeId): NodeId =>
+  c.ids.find((id) => id !== leader) as NodeId;
+const followerReads = (c: Cluster): number => (c.sim.metrics.get('follower-reads') ?? []).length;
+
+test('§6.4 follower reads: a follower serves a read itself, after applying the read index', () => {
+  const c = new Cluster();
+  const leader = c.awaitLeader();
+  const f = followerOf(c, leader);
+  c.write({ f: 'put', key: 'k', value: 'v1' });
+  c.write({ f: 'put', key: 'k', value: 'v2' });
+  // The put is acknowledged, but the follower only hears of its commit with the next message.
+  assert.ok(c.raft(f).lastApplied < c.raft(leader).lastApplied, 'the follower lags');
+  const r = c.call(f, { f: 'get', key: 'k' });
+  assert.deepEqual(r, { ok: true, value: 'v2' }, 'answered by the follower, and current');
+  assert.equal(c.sent('read-index'), 1);
+  assert.equal(c.sent('read-index-resp'), 1);
+  assert.equal(followerReads(c), 1);
+  // Reads that arrive together share one request; those that arrive while it is outstanding
+  // share the next one.
+  const replies: unknown[] = [];
+  for (let i = 0; i < 3; i++)
+    c.sim.request(f, `r${i}`, 1, { f: 'get', key: 'k' }, (x) => replies.push(x));
+  c.sim.runUntil(c.sim.now + 0.5);
+  for (let i = 3; i < 6; i++)
+    c.sim.request(f, `r${i}`, 1, { f: 'get', key: 'k' }, (x) => replies.push(x));
+  c.sim.runUntil(c.sim.now + 50);
+  assert.deepEqual(replies, Array(6).fill({ ok: true, value: 'v2' }));
+  assert.equal(c.sent('read-index'), 3, 'two more requests for six reads');
+  assert.equal(followerReads(c), 7);
+  // Writes are still refused at a follower, and with follower reads off so are reads.
+  assert.equal(c.call(f, { f: 'put', key: 'k', value: 'x' })?.ok, false);
+  const off = new Cluster({ params: { 'follower-reads': 'off' } });
+  const offLeader = off.awaitLeader();
+  off.sim.runUntil(off.sim.now + 100);
+  assert.deepEqual(off.call(followerOf(off, offLeader), { f: 'get', key: 'k' }), {
+    ok: false,
+    error: 'not leader',
+    definite: true,
+    leader: offLeader,
+  });
+  assert.equal(off.sent('read-index'), 0);
+  c.assertNoViolation();
+});
+
+test('§6.4 a follower cut off from its leader fails its reads instead of answering stale', () => {
+  const c = new Cluster();
+  const leader = c.awaitLeader();
+  const f = followerOf(c, leader);
+  c.write({ f: 'put', key: 'k', value: 'old' });
+  c.sim.runUntil(c.sim.now + 100);
+  assert.equal(c.raft(f).lastApplied, c.raft(leader).lastApplied);
+  // Its requests are lost (it still hears the leader): no answer within an election timeout.
+  c.sim.setPartition([[f, leader]]);
+  const asked = c.sim.now;
+  const lost = c.call(f, { f: 'get', key: 'k' });
+  assert.deepEqual(lost, { ok: false, error: 'not leader', definite: true, leader });
+  assert.ok(c.sim.now - asked >= 300, 'after one election timeout');
+  assert.equal((c.sim.metrics.get('follower-read-timeouts') ?? []).length, 1);
+  // Cut off entirely while the majority moves on: whether it still waits for the leader or has
+  // given up on it, its read fails (with the old leader as a hint) and is never stale.
+  c.isolate([f]);
+  c.write({ f: 'put', key: 'k', value: 'new' });
+  for (const wait of [0, 100, 400]) {
+    c.sim.runUntil(c.sim.now + wait);
+    const r = c.call(f, { f: 'get', key: 'k' });
+    assert.equal(r?.ok, false, JSON.stringify(r));
+    assert.equal(r?.ok === false && r.definite, true);
+  }
+  assert.equal(followerReads(c), 0, 'never answered');
+  c.sim.heal();
+  c.sim.runUntil(c.sim.now + 500);
+  assert.deepEqual(c.call(f, { f: 'get', key: 'k' }), { ok: true, value: 'new' });
+  c.assertNoViolation();
+});
+
+test('§6.4 a leader change fails the follower reads waiting on the old leader', () => {
+  const c = new Cluster();
+  const leader = c.awaitLeader();
+  c.write({ f: 'put', key: 'k', value: 'old' });
+  const [f, target] = c.ids.filter((id) => id !== leader) as [NodeId, NodeId];
+  // The follower's requests never reach the leader (it still hears the leader's heartbeats).
+  c.sim.setPartition([[f, leader]]);
+  let reply: unknown;
+  c.sim.request(f, 'r', 1, { f: 'get', key: 'k' }, (x) => (reply = x));
+  c.sim.runUntil(c.sim.now + 5);
+  assert.equal(reply, undefined, 'waiting for the read index');
+  const asked = c.sim.now;
+  assert.deepEqual(c.call(leader, { f: 'transfer-leader', node: target }), {
+    ok: true,
+    value: target,
+  });
+  c.sim.runUntil(c.sim.now + 20);
+  assert.deepEqual(c.leaders(), [target]);
+  assert.equal(c.raft(f).term, c.raft(target).term);
+  // The follower adopted the new term on the vote request, before it knew the new leader.
+  assert.deepEqual(reply, { ok: false, error: 'not leader', definite: true });
+  assert.ok(c.sim.now - asked < 100, 'failed by the change, not by the timeout');
+  assert.equal((c.sim.metrics.get('follower-read-timeouts') ?? []).length, 0);
+  // The next read asks the new leader and sees its writes.
+  c.write({ f: 'put', key: 'k', value: 'new' });
+  assert.deepEqual(c.call(f, { f: 'get', key: 'k' }), { ok: true, value: 'new' });
+  assert.equal(followerReads(c), 1);
+  c.assertNoViolation();
+});
+
+test('§6.4 a lagging follower waits to apply the read index (the no-wait mutant does not)', () => {
+  const lagging = (mutant?: string): unknown => {
+    const params = { 'snapshot-every': '10', 'chunk-size': '16' };
+    const c = new Cluster({ params, ...(mutant !== undefined ? { mutant } : {}) });
+    const leader = c.awaitLeader();
+    const f = followerOf(c, leader);
+    c.write({ f: 'put', key: 'k', value: 'old' });
+    c.sim.runUntil(c.sim.now + 100);
+    c.sim.crash(f);
+    for (let i = 0; i < 20; i++) c.write({ f: 'put', key: 'k', value: `new${i}` });
+    c.sim.restart(f);
+    // Read as soon as the restarted follower knows its leader: it is sent a snapshot in many
+    // chunks, one per round trip, so it applies the leader's state well after the read index.
+    while (c.raft(f).leader === null) c.sim.runUntil(c.sim.now + 0.1);
+    assert.ok(c.raft(f).lastApplied < c.raft(leader).lastApplied);
+    const r = c.call(f, { f: 'get', key: 'k' });
+    c.assertNoViolation();
+    return r;
+  };
+  assert.deepEqual(lagging(), { ok: true, value: 'new19' });
+  assert.deepEqual(lagging('follower-read-no-wait'), { ok: true, value: 'old' }, 'stale');
+});
