@@ -6,14 +6,21 @@
  * StoreState, truncates a torn tail, and refuses to start on corruption before the tail, naming
  * the file and offset. When the log has grown well past the state it holds, it is rewritten as
  * the state's ops into a temp file that replaces it atomically (fsync, rename, directory fsync).
+ * The rewrite is one group-commit round like any other: its bytes are assembled on the node's
+ * thread (each key's current record is kept encoded, so a large snapshot is not encoded again),
+ * and the file work runs on libuv's pool while syncs asked for meanwhile wait for the next
+ * round, which goes to the new file.
  *
  * File layout: an 8-byte magic `TKWAL01\n`, then records of
  *   [u32 LE payload length][u32 LE CRC-32 of (length bytes ++ payload)][payload: StoreOp JSON].
  */
 import {
+  close,
   closeSync,
   existsSync,
   fdatasync,
+  fsync,
+  open,
   fsyncSync,
   ftruncateSync,
   mkdirSync,
@@ -21,6 +28,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  write,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -239,6 +247,11 @@ export class WalStore extends OpLogStore {
   private sizeAfterCompaction: number;
   private readonly compactBytes: number;
   private unwritten: Buffer[] = [];
+  /**
+   * The encoded record of each key's current value, as written: a rewrite reuses it rather than
+   * encoding the value again (a Raft snapshot of a large store costs tens of ms to encode).
+   */
+  private readonly putRecords = new Map<string, Buffer>();
   private issued = 0;
   private durable = 0;
   /** Callbacks for the next round; each round writes and fsyncs everything issued before it. */
@@ -308,7 +321,10 @@ export class WalStore extends OpLogStore {
 
   protected keep(op: StoreOp): void {
     if (this.closed) throw new Error('write to a closed write-ahead log');
-    this.unwritten.push(encodeRecord(op));
+    const record = encodeRecord(op);
+    this.unwritten.push(record);
+    if (op.kind === 'put') this.putRecords.set(op.key, record);
+    else if (op.kind === 'delete') this.putRecords.delete(op.key);
     this.issued++;
   }
 
@@ -355,13 +371,8 @@ export class WalStore extends OpLogStore {
     this.unwritten = [];
     this.flushing = true;
     if (this.size > this.compactBytes && this.size > 4 * this.sizeAfterCompaction) {
-      try {
-        this.rewrite();
-      } catch (e) {
-        return this.fail(e as Error);
-      }
-      // The rewrite is durable (fsync + rename + directory fsync) and holds everything issued.
-      setImmediate(() => this.roundDone(covered, callbacks));
+      // The new log holds the state as of now, which includes every record issued so far.
+      this.rewrite(() => this.roundDone(covered, callbacks));
       return;
     }
     const data = records.length === 1 ? (records[0] as Buffer) : Buffer.concat(records);
@@ -414,11 +425,11 @@ export class WalStore extends OpLogStore {
     else throw e;
   }
 
-  /** Rewrites the log as the ops that rebuild the current state. Synchronous. */
-  private rewrite(): void {
+  /** The log's new contents: the ops that rebuild the current state. */
+  private stateBytes(): Buffer {
     const parts: Buffer[] = [MAGIC];
     for (const [key, value] of this.state.records)
-      parts.push(encodeRecord({ kind: 'put', key, value }));
+      parts.push(this.putRecords.get(key) ?? encodeRecord({ kind: 'put', key, value }));
     if (this.state.first > 1) {
       parts.push(encodeRecord({ kind: 'compact-to', index: this.state.first - 1 }));
     }
@@ -426,14 +437,68 @@ export class WalStore extends OpLogStore {
     for (let i = 0; i < log.length; i += ENTRIES_PER_RECORD) {
       parts.push(encodeRecord({ kind: 'append', entries: log.slice(i, i + ENTRIES_PER_RECORD) }));
     }
-    const bytes = Buffer.concat(parts);
+    return Buffer.concat(parts);
+  }
+
+  /**
+   * Rewrites the log as the ops that rebuild the current state: temp file written and fsynced,
+   * renamed over the log, directory fsynced (a crash at any point leaves the old log or the
+   * new one, each complete). Only assembling the bytes happens on this thread; `done` is
+   * called once the new log is in place, durable, and open for appends.
+   */
+  private rewrite(done: () => void): void {
+    let bytes: Buffer;
+    try {
+      bytes = this.stateBytes();
+    } catch (e) {
+      return this.fail(e as Error);
+    }
     const before = this.size;
-    replaceAtomically(this.dir, bytes);
-    closeSync(this.fd);
-    this.fd = openSync(this.file, 'r+');
-    this.size = bytes.length;
-    this.sizeAfterCompaction = bytes.length;
-    this.compactions++;
-    this.options.log?.('wal: rewrote the log', { file: this.file, before, after: bytes.length });
+    const tmp = join(this.dir, TEMP_FILE);
+    open(tmp, 'w', 0o600, (err, fd) => {
+      if (err) return this.fail(err);
+      const finish = (err: Error | null): void => {
+        close(fd, (closeErr) => {
+          const e = err ?? closeErr;
+          if (e) return this.fail(e);
+          try {
+            renameSync(tmp, this.file);
+            closeSync(this.fd);
+            this.fd = openSync(this.file, 'r+');
+          } catch (e2) {
+            return this.fail(e2 as Error);
+          }
+          this.size = bytes.length;
+          this.sizeAfterCompaction = bytes.length;
+          this.compactions++;
+          this.options.log?.('wal: rewrote the log', {
+            file: this.file,
+            before,
+            after: bytes.length,
+          });
+          // The rename is durable only once the directory is.
+          open(this.dir, 'r', (err3, dirFd) => {
+            if (err3) return this.fail(err3);
+            fsync(dirFd, (err4) => {
+              closeSync(dirFd);
+              if (err4) return this.fail(err4);
+              done();
+            });
+          });
+        });
+      };
+      const writeFrom = (off: number): void => {
+        if (off >= bytes.length) {
+          fsync(fd, finish);
+          return;
+        }
+        write(fd, bytes, off, bytes.length - off, off, (err2, n) => {
+          if (err2) return finish(err2);
+          if (n <= 0) return finish(new Error(`rewrite made no progress at offset ${off}`));
+          writeFrom(off + n);
+        });
+      };
+      writeFrom(0);
+    });
   }
 }

@@ -286,6 +286,40 @@ test('the log is rewritten atomically once it outgrows its contents', async (t) 
   r.close();
 });
 
+test('writes issued while a rewrite is on disk go to the new log, in order', async (t) => {
+  // The rewrite's file work runs on the thread pool; syncs asked for meanwhile wait for the
+  // next round, which must append to the new file, not the replaced one.
+  const dir = tempDir(t);
+  const s = WalStore.open(dir, { compactBytes: 8192 });
+  const big = 'x'.repeat(3000);
+  const acked: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    s.put('snapshot', { i, big });
+    s.append({ i });
+    if (i % 20 === 19) s.compactTo(i - 10);
+    s.sync(() => acked.push(i));
+    // Every few writes, let the loop turn so rounds (and rewrites) overlap later writes.
+    if (i % 7 === 0) await new Promise((r) => setImmediate(r));
+  }
+  await synced(s);
+  assert.ok(s.compactions >= 2, `expected rewrites, got ${s.compactions}`);
+  assert.deepEqual(
+    acked,
+    Array.from({ length: 300 }, (_, i) => i),
+    'every sync answered, in order',
+  );
+  const last = s.lastIndex();
+  const first = s.firstIndex();
+  await new Promise<void>((r) => s.close(r));
+  assert.deepEqual(readdirSync(dir), [WAL_FILE], 'no temp file is left behind');
+  const r = WalStore.open(dir);
+  assert.deepEqual(r.get('snapshot'), { i: 299, big });
+  assert.equal(r.firstIndex(), first);
+  assert.equal(r.lastIndex(), last);
+  for (let i = first; i <= last; i++) assert.deepEqual(r.entry(i), { i: i - 1 });
+  r.close();
+});
+
 test('a failed write is fatal and acknowledges nothing', async (t) => {
   const dir = tempDir(t);
   let fatal: Error | undefined;
