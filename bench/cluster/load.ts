@@ -62,19 +62,25 @@ async function phase(
   };
 }
 
+/**
+ * The puts, then the gets, through a new client. `firstKey` numbers the keys, so a second pass
+ * on the same cluster writes new keys rather than overwriting the first pass's.
+ */
 export async function runLoad(
   endpoints: readonly string[],
   spec: LoadSpec,
+  firstKey = 0,
 ): Promise<{ put: PhaseResult; get: PhaseResult }> {
   const client = new Etcd3({ hosts: endpoints.map((e) => `http://${e}`) });
   const value = 'v'.repeat(spec.valueBytes);
+  const key = (i: number): string => keyFor(firstKey + i, spec.keyBytes);
   try {
     const put = await phase(spec.ops, spec.inFlight, async (i) => {
-      await client.put(keyFor(i, spec.keyBytes)).value(value);
+      await client.put(key(i)).value(value);
     });
     const get = await phase(spec.ops, spec.inFlight, async (i) => {
-      const v = await client.get(keyFor(i, spec.keyBytes)).string();
-      if (v !== value) throw new Error(`get ${keyFor(i, spec.keyBytes)}: wrong value`);
+      const v = await client.get(key(i)).string();
+      if (v !== value) throw new Error(`get ${key(i)}: wrong value`);
     });
     return { put, get };
   } finally {
