@@ -33,9 +33,11 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { deepFreeze, type Json } from '../core/json.js';
 import { OpLogStore, StoreState, type StoreOp } from '../core/storage.js';
 import { crc32 } from './crc32.js';
+import { jsonPieces } from './json-pieces.js';
 
 export const WAL_FILE = 'wal.log';
 /** Holds the pid of the process using the directory; a second process is refused. */
@@ -236,6 +238,68 @@ export function recoverWal(file: string): {
   return { state, records, validBytes: off, truncatedBytes: 0 };
 }
 
+const now = (): number => performance.now();
+
+/** Longest a put's encoding may hold the node's loop at a time before it yields. */
+const ENCODE_SLICE_MS = 2;
+
+/**
+ * A put record being encoded a slice at a time (a large value: a Raft snapshot). `step` runs
+ * for about ENCODE_SLICE_MS and says whether the record is complete.
+ */
+class PendingRecord {
+  record: Buffer | undefined;
+  private readonly pieces: Generator<string, void, undefined>;
+  private readonly chunks: Buffer[] = [];
+  private text: string[] = [];
+  private textLength = 0;
+
+  constructor(
+    private readonly key: string,
+    value: Json,
+  ) {
+    this.pieces = jsonPieces(value);
+    this.add(`{"kind":"put","key":${JSON.stringify(key)},"value":`);
+  }
+
+  step(now: () => number): boolean {
+    if (this.record !== undefined) return true;
+    const until = now() + ENCODE_SLICE_MS;
+    for (;;) {
+      const next = this.pieces.next();
+      if (next.done === true) break;
+      this.add(next.value);
+      if (now() >= until) return false;
+    }
+    this.add('}');
+    this.flushText();
+    const payload =
+      this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+    const head = Buffer.allocUnsafe(HEADER);
+    head.writeUInt32LE(payload.length, 0);
+    head.writeUInt32LE(crc32(payload, 0, payload.length, crc32(head, 0, 4)), 4);
+    this.record = Buffer.concat([head, payload]);
+    return true;
+  }
+
+  get forKey(): string {
+    return this.key;
+  }
+
+  private add(piece: string): void {
+    this.text.push(piece);
+    this.textLength += piece.length;
+    if (this.textLength >= 1 << 16) this.flushText();
+  }
+
+  private flushText(): void {
+    if (this.text.length === 0) return;
+    this.chunks.push(Buffer.from(this.text.join(''), 'utf8'));
+    this.text = [];
+    this.textLength = 0;
+  }
+}
+
 export class WalStore extends OpLogStore {
   readonly file: string;
   private readonly lockFile: string;
@@ -249,7 +313,10 @@ export class WalStore extends OpLogStore {
   private size: number;
   private sizeAfterCompaction: number;
   private readonly compactBytes: number;
-  private unwritten: Buffer[] = [];
+  private unwritten: (Buffer | PendingRecord)[] = [];
+  /** Put records still being encoded, oldest first; a round waits until there are none. */
+  private readonly encoding: PendingRecord[] = [];
+  private encodeScheduled = false;
   /**
    * The encoded record of each key's current value, as written: a rewrite reuses it rather than
    * encoding the value again (a Raft snapshot of a large store costs tens of ms to encode).
@@ -318,6 +385,11 @@ export class WalStore extends OpLogStore {
     return this.issued - this.durable;
   }
 
+  /** Large puts still being encoded a slice at a time (rounds wait for them). */
+  get encodingPuts(): number {
+    return this.encoding.length;
+  }
+
   /** A rewrite of the log is on disk now (its round has not finished). */
   get rewriting(): boolean {
     return this.rewriteInFlight;
@@ -330,11 +402,48 @@ export class WalStore extends OpLogStore {
 
   protected keep(op: StoreOp): void {
     if (this.closed) throw new Error('write to a closed write-ahead log');
-    const record = encodeRecord(op);
-    this.unwritten.push(record);
-    if (op.kind === 'put') this.putRecords.set(op.key, record);
-    else if (op.kind === 'delete') this.putRecords.delete(op.key);
     this.issued++;
+    if (op.kind === 'put') {
+      // A put may be large (a Raft snapshot of a big store is megabytes of JSON): it is encoded
+      // a slice at a time, the first slice now. A small one is done at once; a large one is
+      // finished over the next turns, and rounds wait for it (records stay in issue order).
+      const pending = new PendingRecord(op.key, op.value);
+      this.putRecords.delete(op.key);
+      if (this.encoding.length === 0 && pending.step(now)) {
+        const record = pending.record as Buffer;
+        this.unwritten.push(record);
+        this.putRecords.set(op.key, record);
+        return;
+      }
+      this.unwritten.push(pending);
+      this.encoding.push(pending);
+      this.scheduleEncode();
+      return;
+    }
+    if (op.kind === 'delete') this.putRecords.delete(op.key);
+    this.unwritten.push(encodeRecord(op));
+  }
+
+  private scheduleEncode(): void {
+    if (this.encodeScheduled) return;
+    this.encodeScheduled = true;
+    setImmediate(() => {
+      this.encodeScheduled = false;
+      const p = this.encoding[0];
+      if (p === undefined || this.closed) return;
+      if (p.step(now)) {
+        this.encoding.shift();
+        // The latest put of its key, unless a newer one is already queued.
+        if (!this.encoding.some((q) => q.forKey === p.forKey)) {
+          this.putRecords.set(p.forKey, p.record as Buffer);
+        }
+      }
+      if (this.encoding.length > 0) this.scheduleEncode();
+      else if (this.flushing || this.kickScheduled)
+        return; // that round's end kicks again
+      else if (this.waiting.length > 0) this.kick();
+      else for (const f of this.onIdle.splice(0)) f();
+    });
   }
 
   /** Calls `onDurable` once every write issued so far has been written and fsynced. */
@@ -366,13 +475,16 @@ export class WalStore extends OpLogStore {
       }
       done?.();
     };
-    const busy = this.flushing || this.kickScheduled || this.waiting.length > 0;
+    const busy =
+      this.flushing || this.kickScheduled || this.waiting.length > 0 || this.encoding.length > 0;
     if (busy && this.failed === undefined) this.onIdle.push(finish);
     else finish();
   }
 
   private kick(): void {
     if (this.flushing || this.waiting.length === 0 || this.failed !== undefined) return;
+    // A put still being encoded holds the round back (scheduleEncode kicks when it is done).
+    if (this.encoding.length > 0) return;
     const callbacks = this.waiting;
     this.waiting = [];
     const covered = this.issued;
@@ -388,7 +500,8 @@ export class WalStore extends OpLogStore {
       });
       return;
     }
-    const data = records.length === 1 ? (records[0] as Buffer) : Buffer.concat(records);
+    const buffers = records.map((r) => (r instanceof PendingRecord ? (r.record as Buffer) : r));
+    const data = buffers.length === 1 ? (buffers[0] as Buffer) : Buffer.concat(buffers);
     // One thread-pool round trip per round, not two (each costs a hop to libuv's pool and a
     // wake-up of this loop): the bytes go to the page cache with a synchronous write on this
     // thread — a memory copy, microseconds for a round's few KiB; it blocks only when the

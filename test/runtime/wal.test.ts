@@ -340,6 +340,35 @@ test('writes issued while a rewrite is on disk go to the new log, in order', asy
   r.close();
 });
 
+test('a large put is encoded over several turns; rounds wait for it, order is kept', async (t) => {
+  const dir = tempDir(t);
+  const s = WalStore.open(dir);
+  const big = { data: Array.from({ length: 200_000 }, (_, i) => ({ i, v: 'x'.repeat(20) })) };
+  s.append({ n: 1 });
+  s.put('snapshot', big);
+  // Still encoding after put returned: the node's loop was not held for all of it.
+  assert.equal(s.encodingPuts, 1);
+  s.compactTo(1); // must land after the snapshot, as Raft needs
+  s.put('small', 1); // queued behind the large one
+  s.append({ n: 2 });
+  let acked = false;
+  s.sync(() => (acked = true));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(acked, false, 'nothing acknowledged before the large record is written');
+  await synced(s);
+  assert.equal(acked, true);
+  assert.equal(s.encodingPuts, 0);
+  // A close while a large put is encoding still finishes.
+  s.put('snapshot', { ...big, again: true });
+  await new Promise<void>((r) => s.close(r));
+  const r = WalStore.open(dir);
+  assert.deepEqual(r.get('snapshot'), big, 'the unsynced second snapshot may be lost, not mixed');
+  assert.equal(r.get('small'), 1);
+  assert.equal(r.firstIndex(), 2);
+  assert.deepEqual(r.entry(2), { n: 2 });
+  r.close();
+});
+
 test('a failed write is fatal and acknowledges nothing', async (t) => {
   const dir = tempDir(t);
   let fatal: Error | undefined;
