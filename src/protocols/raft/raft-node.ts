@@ -124,6 +124,8 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
   private readonly readMode: ReadMode;
   private readonly driftBound: number;
   private readonly snapshotEvery: number;
+  /** Where this node's snapshots fall in each period of snapshotEvery (see maybeSnapshot). */
+  private readonly snapshotPhase: number;
   private readonly chunkSize: number;
   private readonly followerReadsOn: boolean;
 
@@ -173,6 +175,8 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
     this.readMode = options.readMode ?? 'read-index';
     this.driftBound = options.driftBound ?? 0.05;
     this.snapshotEvery = options.snapshotEvery ?? 64;
+    const position = Math.max(0, env.cluster.indexOf(env.id));
+    this.snapshotPhase = Math.floor((this.snapshotEvery * position) / (2 * env.cluster.length));
     this.chunkSize = options.chunkSize ?? 1024;
     this.followerReadsOn = options.followerReads ?? true;
     const voters = options.voters ?? env.cluster;
@@ -934,8 +938,17 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
     return this.log.term(this.commit) === this.currentTerm;
   }
 
+  /**
+   * Snapshots at the points k·snapshotEvery + phase (k ≥ 1) of the applied index, the phase
+   * spread over half a period by the node's place in the cluster. All replicas apply the same
+   * entries at about the same moment, and taking a snapshot holds a node for a while (a large
+   * store takes milliseconds to copy and encode): staggered, at most one replica of a majority
+   * is busy at a time, instead of every replica at once.
+   */
   private maybeSnapshot(): void {
-    if (this.applied - this.log.snapshotIndex < this.snapshotEvery) return;
+    const every = this.snapshotEvery;
+    const k = Math.max(1, Math.floor((this.log.snapshotIndex - this.snapshotPhase) / every) + 1);
+    if (this.applied < k * every + this.snapshotPhase) return;
     const index = this.applied;
     this.log.compact({
       index,
