@@ -51,7 +51,14 @@ export type StoreListener = (events: readonly WatchEvent[], reset: boolean) => v
 const isTombstone = (kv: KeyValue): boolean => kv.version === 0;
 
 function tombstone(key: string, revision: number): KeyValue {
-  return { key, create_revision: 0, mod_revision: revision, version: 0, value: '', lease: 0 };
+  return Object.freeze({
+    key,
+    create_revision: 0,
+    mod_revision: revision,
+    version: 0,
+    value: '',
+    lease: 0,
+  });
 }
 
 export function errorOf(e: { readonly text: string }): EtcdErrorRes {
@@ -65,7 +72,7 @@ export class MvccStore {
   private compacted = 0;
   private live = 0;
   /** Events of revisions eventBase…rev (revision 1 has none, so the log starts at 2). */
-  private eventLog: WatchEvent[][] = [];
+  private eventLog: (readonly WatchEvent[])[] = [];
   private eventBase = 2;
   /** hash(r) = H(hash(r-1), events of r): equal on every replica that applied revision r. */
   private hashHex = '';
@@ -118,7 +125,7 @@ export class MvccStore {
     this.pending = null;
     if (events.length === 0) return this.rev;
     this.rev++;
-    this.eventLog.push(events);
+    this.eventLog.push(Object.freeze(events));
     if (this.hashRevisions) {
       const d = new Digest();
       d.addString(this.hashHex);
@@ -166,14 +173,16 @@ export class MvccStore {
   ): PutRes {
     const rev = this.writeRevision;
     const prev = this.current(key);
-    const kv: KeyValue = {
+    // Versions and events never change once made; frozen now, a snapshot (which storage
+    // freezes) need not walk them again.
+    const kv: KeyValue = Object.freeze({
       key,
       create_revision: prev?.create_revision ?? rev,
       mod_revision: rev,
       version: (prev?.version ?? 0) + 1,
       value: opts.ignoreValue === true && prev !== undefined ? prev.value : value,
       lease: opts.ignoreLease === true && prev !== undefined ? prev.lease : lease,
-    };
+    });
     this.record(kv);
     if (prev === undefined) this.live++;
     if (prev !== undefined && prev.lease !== 0 && prev.lease !== kv.lease) {
@@ -181,7 +190,7 @@ export class MvccStore {
     }
     if (kv.lease !== 0) this.leases.attach(kv.lease, key);
     (this.pending as WatchEvent[]).push(
-      prev === undefined ? { type: 'PUT', kv } : { type: 'PUT', kv, prev_kv: prev },
+      Object.freeze(prev === undefined ? { type: 'PUT', kv } : { type: 'PUT', kv, prev_kv: prev }),
     );
     const header = { revision: rev };
     return opts.prevKv === true && prev !== undefined ? { header, prev_kv: prev } : { header };
@@ -200,7 +209,9 @@ export class MvccStore {
       this.record(dead);
       this.live--;
       if (prev.lease !== 0) this.leases.detach(prev.lease, prev.key);
-      (this.pending as WatchEvent[]).push({ type: 'DELETE', kv: dead, prev_kv: prev });
+      (this.pending as WatchEvent[]).push(
+        Object.freeze({ type: 'DELETE', kv: dead, prev_kv: prev }),
+      );
     }
     return {
       header: { revision: doomed.length > 0 ? rev : this.rev },
