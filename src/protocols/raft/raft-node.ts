@@ -1116,6 +1116,26 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
     if (this.roleNow !== 'leader' || m.term !== this.currentTerm || !this.hearsQuorum()) {
       return this.refuseRead(reader);
     }
+    if (
+      this.committedInTerm() &&
+      hasQuorum(this.configNow, (id) => id === this.env.id || id === from)
+    ) {
+      // This leader and the asking follower are a majority (three voters): the answer needs no
+      // round. The follower uses it only while it is still in this term under this leader,
+      // i.e. it too acknowledges the leadership after the request arrived here. Then, when the
+      // request arrived, neither had moved past this term, and any majority of a later term
+      // needs one of them: no later leader existed, and the commit index noted now covers
+      // every write completed by then — what a round would have proven (read-index.ts).
+      this.env.metric('read-index-without-round');
+      this.env.send(from, {
+        type: 'read-index-resp',
+        term: this.currentTerm,
+        ctx: m.ctx,
+        index: this.commit,
+        ok: true,
+      });
+      return;
+    }
     this.onRead(reader);
   }
 
