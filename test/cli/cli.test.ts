@@ -197,6 +197,7 @@ test('sim --json reports the consensus figures for kv-raft', async () => {
     'read-from-follower',
     'no-sync-before-ack',
     'follower-read-no-wait',
+    'read-index-no-round',
   ]);
 });
 

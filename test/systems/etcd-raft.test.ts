@@ -1040,6 +1040,7 @@ test('etcd-raft is registered with the Raft mutants', () => {
       'read-from-follower',
       'no-sync-before-ack',
       'follower-read-no-wait',
+      'read-index-no-round',
     ],
   );
   assert.throws(() => etcdRaftSystem.createNode({ params: { nope: '1' } }), /no parameter 'nope'/);

@@ -42,6 +42,7 @@ test('kv-raft is registered with its mutants', () => {
       'read-from-follower',
       'no-sync-before-ack',
       'follower-read-no-wait',
+      'read-index-no-round',
     ],
   );
   assert.equal(raftOptionsFrom({ 'follower-reads': 'off' }).followerReads, false);

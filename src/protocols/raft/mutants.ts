@@ -26,6 +26,12 @@ export interface RaftMutants {
    * waiting to apply through that index (§6.4): a lagging follower answers from old state.
    */
   readonly followerReadNoWait: boolean;
+  /**
+   * The leader answers a follower's read-index request at once whatever the configuration,
+   * not only when it and that follower are a majority (raft-node.ts onReadIndex): a deposed
+   * leader whose clock runs slow still "hears its quorum" and hands out a stale index.
+   */
+  readonly readIndexNoRound: boolean;
 }
 
 export const NO_MUTANTS: RaftMutants = {
@@ -34,6 +40,7 @@ export const NO_MUTANTS: RaftMutants = {
   readFromFollower: false,
   noSyncBeforeAck: false,
   followerReadNoWait: false,
+  readIndexNoRound: false,
 };
 
 export const RAFT_MUTANTS = [
@@ -62,6 +69,12 @@ export const RAFT_MUTANTS = [
       'a follower serves a read once the leader gives it a read index, without first applying ' +
       'through that index',
   },
+  {
+    name: 'read-index-no-round',
+    description:
+      "the leader answers a follower's read-index at once even when the two are no majority " +
+      '(the three-voter shortcut applied to any cluster)',
+  },
 ] as const;
 
 export function mutantsFor(name: string | undefined): RaftMutants {
@@ -73,5 +86,6 @@ export function mutantsFor(name: string | undefined): RaftMutants {
     readFromFollower: name === 'read-from-follower',
     noSyncBeforeAck: name === 'no-sync-before-ack',
     followerReadNoWait: name === 'follower-read-no-wait',
+    readIndexNoRound: name === 'read-index-no-round',
   };
 }

@@ -1118,7 +1118,8 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
     }
     if (
       this.committedInTerm() &&
-      hasQuorum(this.configNow, (id) => id === this.env.id || id === from)
+      (this.mutants.readIndexNoRound ||
+        hasQuorum(this.configNow, (id) => id === this.env.id || id === from))
     ) {
       // This leader and the asking follower are a majority (three voters): the answer needs no
       // round. The follower uses it only while it is still in this term under this leader,

@@ -419,3 +419,28 @@ test('§6.4 a lagging follower waits to apply the read index (the no-wait mutant
   assert.deepEqual(lagging(), { ok: true, value: 'new19' });
   assert.deepEqual(lagging('follower-read-no-wait'), { ok: true, value: 'old' }, 'stale');
 });
+
+test('§6.4 without a majority of two, a read index needs its round (read-index-no-round mutant)', () => {
+  // Five voters: the old leader and one follower are cut off together, and their clocks crawl,
+  // so the leader's check-quorum still "hears a majority" (as in the lease test above). The rest
+  // elect a new leader and overwrite k. The follower asks the old leader for a read index.
+  const staleRead = (mutant?: string): unknown => {
+    const c = new Cluster(mutant !== undefined ? { mutant } : {});
+    const old = c.awaitLeader();
+    const f = followerOf(c, old);
+    c.write({ f: 'put', key: 'k', value: 'old' });
+    c.sim.runUntil(c.sim.now + 60);
+    // Both clocks crawl, so the follower too keeps trusting its (slowed) leader's heartbeats.
+    for (const id of [old, f]) c.sim.setClock(id, c.sim.localTime(id) - c.sim.now, -0.8);
+    c.isolate([old, f]);
+    const others = c.ids.filter((id) => id !== old && id !== f);
+    const fresh = c.awaitLeader(2000, others);
+    assert.equal(c.call(fresh, { f: 'put', key: 'k', value: 'new' })?.ok, true);
+    return c.call(f, { f: 'get', key: 'k' }, 500);
+  };
+  // Two of five are no majority: the old leader's round gets one answer and never confirms,
+  // so the follower's read fails rather than answering from the deposed leader's index.
+  const r = staleRead() as { ok: boolean } | undefined;
+  assert.ok(r === undefined || r.ok === false, `no stale read: ${JSON.stringify(r)}`);
+  assert.deepEqual(staleRead('read-index-no-round'), { ok: true, value: 'old' }, 'stale');
+});
