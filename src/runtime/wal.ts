@@ -258,7 +258,7 @@ class PendingRecord {
   private textLength = 0;
 
   constructor(
-    private readonly key: string,
+    readonly key: string,
     value: Json,
   ) {
     this.pieces = jsonPieces(value);
@@ -278,10 +278,6 @@ class PendingRecord {
     this.flushText();
     this.record = sealRecord(Buffer.concat([Buffer.allocUnsafe(HEADER), ...this.chunks]));
     return true;
-  }
-
-  get forKey(): string {
-    return this.key;
   }
 
   private add(piece: string): void {
@@ -432,8 +428,8 @@ export class WalStore extends OpLogStore {
       if (p.step(now)) {
         this.encoding.shift();
         // The latest put of its key, unless a newer one is already queued.
-        if (!this.encoding.some((q) => q.forKey === p.forKey)) {
-          this.putRecords.set(p.forKey, p.record as Buffer);
+        if (!this.encoding.some((q) => q.key === p.key)) {
+          this.putRecords.set(p.key, p.record as Buffer);
         }
       }
       if (this.encoding.length > 0) this.scheduleEncode();
