@@ -308,15 +308,6 @@ export class EtcdRaftNode implements ProtocolNode<RaftMsg>, HasWatchSource {
 
 // ---- the system ---------------------------------------------------------------------------------
 
-const RAFT_PARAMS = [
-  'voters',
-  'reads',
-  'follower-reads',
-  'drift-bound',
-  'snapshot-every',
-  'chunk-size',
-];
-
 const PARAMS = [
   { name: 'voters', description: 'initial voters, comma-separated (default: every node)' },
   { name: 'reads', description: "'read-index' (default) or 'lease' (needs bounded clock drift)" },
@@ -342,6 +333,9 @@ const PARAMS = [
       'revisions auto-compaction keeps, 0 = never (default 10000, like etcd revision mode)',
   },
 ] as const;
+
+/** Every parameter but `retain` is Raft's (raftOptionsFrom parses them). */
+const RAFT_PARAMS: readonly string[] = PARAMS.map((p) => p.name).filter((n) => n !== 'retain');
 
 export const DEFAULT_SNAPSHOT_EVERY = 10_000;
 /** A snapshot goes one chunk per round trip; kv-raft's 1 KiB would take thousands for MVCC. */
