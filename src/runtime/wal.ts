@@ -15,12 +15,9 @@
  *   [u32 LE payload length][u32 LE CRC-32 of (length bytes ++ payload)][payload: StoreOp JSON].
  */
 import {
-  close,
   closeSync,
   existsSync,
   fdatasync,
-  fsync,
-  open,
   fsyncSync,
   ftruncateSync,
   mkdirSync,
@@ -28,10 +25,10 @@ import {
   readFileSync,
   renameSync,
   rmSync,
-  write,
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import * as fsp from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { deepFreeze, type Json } from '../core/json.js';
@@ -575,51 +572,42 @@ export class WalStore extends OpLogStore {
       return this.fail(e as Error);
     }
     const before = this.size;
+    this.replaceWith(bytes).then(
+      () => {
+        this.size = bytes.length;
+        this.sizeAfterCompaction = bytes.length;
+        this.compactions++;
+        this.options.log?.('wal: rewrote the log', {
+          file: this.file,
+          before,
+          after: bytes.length,
+        });
+        done();
+      },
+      (e: unknown) => this.fail(e as Error),
+    );
+  }
+
+  /** Puts `bytes` in place of the log (see `rewrite`); appends then go to the new file. */
+  private async replaceWith(bytes: Buffer): Promise<void> {
     const tmp = join(this.dir, TEMP_FILE);
-    open(tmp, 'w', 0o600, (err, fd) => {
-      if (err) return this.fail(err);
-      const finish = (err: Error | null): void => {
-        close(fd, (closeErr) => {
-          const e = err ?? closeErr;
-          if (e) return this.fail(e);
-          try {
-            renameSync(tmp, this.file);
-            closeSync(this.fd);
-            this.fd = openSync(this.file, 'r+');
-          } catch (e2) {
-            return this.fail(e2 as Error);
-          }
-          this.size = bytes.length;
-          this.sizeAfterCompaction = bytes.length;
-          this.compactions++;
-          this.options.log?.('wal: rewrote the log', {
-            file: this.file,
-            before,
-            after: bytes.length,
-          });
-          // The rename is durable only once the directory is.
-          open(this.dir, 'r', (err3, dirFd) => {
-            if (err3) return this.fail(err3);
-            fsync(dirFd, (err4) => {
-              closeSync(dirFd);
-              if (err4) return this.fail(err4);
-              done();
-            });
-          });
-        });
-      };
-      const writeFrom = (off: number): void => {
-        if (off >= bytes.length) {
-          fsync(fd, finish);
-          return;
-        }
-        write(fd, bytes, off, bytes.length - off, off, (err2, n) => {
-          if (err2) return finish(err2);
-          if (n <= 0) return finish(new Error(`rewrite made no progress at offset ${off}`));
-          writeFrom(off + n);
-        });
-      };
-      writeFrom(0);
-    });
+    const file = await fsp.open(tmp, 'w', 0o600);
+    try {
+      await file.writeFile(bytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    // Rename and reopen in one step: no round runs meanwhile (this one is still in flight).
+    renameSync(tmp, this.file);
+    closeSync(this.fd);
+    this.fd = openSync(this.file, 'r+');
+    // The rename is durable only once the directory is.
+    const dir = await fsp.open(this.dir, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
   }
 }
