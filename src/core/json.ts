@@ -40,6 +40,15 @@ function mixString(s: string): void {
   hi = b;
 }
 
+/** Plain objects only: a class instance (Date, Map, …) is not plain data. */
+function refuseInstance(v: object, path: string): void {
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) {
+    const name = (v as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
+    throw new NotPlainDataError(path, `instance of ${name}`);
+  }
+}
+
 function copyValue(v: unknown, path: string): unknown {
   switch (typeof v) {
     case 'string':
@@ -63,11 +72,7 @@ function copyValue(v: unknown, path: string): unknown {
         for (let i = 0; i < v.length; i++) out[i] = copyValue(v[i], path);
         return out;
       }
-      const proto = Object.getPrototypeOf(v) as unknown;
-      if (proto !== Object.prototype && proto !== null) {
-        const name = (v as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
-        throw new NotPlainDataError(path, `instance of ${name}`);
-      }
+      refuseInstance(v, path);
       const out: Record<string, unknown> = {};
       for (const k in v) {
         const x = (v as Record<string, unknown>)[k];
@@ -135,11 +140,7 @@ function checkFreeze(v: unknown, path: string): void {
         }
         return;
       }
-      const proto = Object.getPrototypeOf(v) as unknown;
-      if (proto !== Object.prototype && proto !== null) {
-        const name = (v as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
-        throw new NotPlainDataError(path, `instance of ${name}`);
-      }
+      refuseInstance(v, path);
       Object.freeze(v);
       for (const k in v) checkFreeze((v as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
       return;
