@@ -158,3 +158,24 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * An upper bound on the length of `JSON.stringify(value)` in UTF-16 units, and also on its
+ * UTF-8 bytes, without encoding it: a string counts six per character (a control character is
+ * written as `\u00XX`; nothing takes more, in units or in bytes), a number 24 (the longest form
+ * of a double). For plain data only. It lets a sender cap a message's size (a batch of large
+ * log entries must stay under the transport's frame limit) for the price of a walk.
+ */
+export function jsonSizeBound(value: Json): number {
+  if (typeof value === 'string') return 6 * value.length + 2;
+  if (typeof value === 'number') return 24;
+  if (typeof value !== 'object' || value === null) return 5;
+  let n = 2;
+  if (Array.isArray(value)) {
+    for (const v of value as readonly Json[]) n += jsonSizeBound(v) + 1;
+    return n;
+  }
+  const o = value as { readonly [key: string]: Json };
+  for (const k in o) n += 6 * k.length + 4 + jsonSizeBound(o[k] as Json);
+  return n;
+}

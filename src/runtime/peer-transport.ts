@@ -146,9 +146,22 @@ export class PeerTransport {
       this.o.log('message to an unknown node dropped', { to, type });
       return;
     }
+    const frame = encodeTextFrame(json);
+    // The peer would close the connection on it (and everything queued behind it would be
+    // lost with the connection, again on every retry): it is dropped here instead, loudly.
+    if (frame.length - 4 > this.maxFrame) {
+      this.stats.dropped++;
+      this.o.log('message over the frame limit dropped', {
+        to,
+        type,
+        bytes: frame.length - 4,
+        limit: this.maxFrame,
+      });
+      return;
+    }
     // A writable link never drops: a full queue is written now rather than at the turn's end.
     if (link.length >= this.maxQueue) this.flush(link);
-    link.queue.push(encodeTextFrame(json));
+    link.queue.push(frame);
     if (link.length > this.maxQueue) {
       link.head++;
       this.stats.dropped++;

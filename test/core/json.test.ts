@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyJson, copyJsonHashed, deepFreeze, NotPlainDataError } from '../../src/core/json.js';
+import {
+  copyJson,
+  copyJsonHashed,
+  deepFreeze,
+  jsonSizeBound,
+  NotPlainDataError,
+  type Json,
+} from '../../src/core/json.js';
+import { streamFor, type Random } from '../../src/core/random.js';
 
 test('copies are deep: mutating the copy leaves the original alone', () => {
   const original = { type: 'append', entries: [{ term: 1, cmd: ['a', 1] }], meta: { n: null } };
@@ -41,4 +49,40 @@ test('deepFreeze makes stored values immutable', () => {
   assert.throws(() => {
     (v.a.b as number[]).push(2);
   }, TypeError);
+});
+
+/** Random plain data whose strings draw on the characters JSON escapes or widens most. */
+function randomJson(r: Random, depth: number): Json {
+  const chars = ['a', '\u0007', '"', '\\', '\n', '\u00e9', '\u20ac', '\ud83d\ude00', '\ud800'];
+  const str = (): string => Array.from({ length: r.int(20) }, () => r.pick(chars)).join('');
+  switch (depth <= 0 ? r.int(4) : r.int(6)) {
+    case 0:
+      return str();
+    case 1:
+      return r.pick([0, -1, 1e21, -1.234567890123457e-300, Number.MAX_SAFE_INTEGER, 0.1]);
+    case 2:
+      return r.pick([true, false, null]);
+    case 3:
+      return '';
+    case 4:
+      return Array.from({ length: r.int(5) }, () => randomJson(r, depth - 1));
+    default: {
+      const o: Record<string, Json> = {};
+      for (let i = r.int(5); i > 0; i--) o[str()] = randomJson(r, depth - 1);
+      return o;
+    }
+  }
+}
+
+test('jsonSizeBound is never below the JSON text, in UTF-16 units or UTF-8 bytes', () => {
+  const r = streamFor(7, 'json-size-bound');
+  for (let i = 0; i < 2000; i++) {
+    const v = randomJson(r, 4);
+    const text = JSON.stringify(v);
+    const bound = jsonSizeBound(v);
+    assert.ok(bound >= text.length, `${bound} < ${text.length} units for ${text}`);
+    assert.ok(bound >= Buffer.byteLength(text), `${bound} < bytes of ${text}`);
+  }
+  // The worst case is tight: each control character becomes six.
+  assert.equal(jsonSizeBound('\u0007'.repeat(10)), JSON.stringify('\u0007'.repeat(10)).length);
 });

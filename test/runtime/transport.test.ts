@@ -221,3 +221,29 @@ test('a peer that restarts is redialed and messages flow again', async (t) => {
   );
   assert.equal(n1.transport.stats.connects, 2);
 });
+
+test('a message over the frame limit is dropped by its sender, not sent to close the link', async (t) => {
+  const [p1, p2] = await freePorts(2);
+  const a = (p: number | undefined): Address => ({ host: '127.0.0.1', port: p as number });
+  const n1 = make('n1', a(p1), [['n2', a(p2)]], { maxFrame: 4096 });
+  const n2 = make('n2', a(p2), [['n1', a(p1)]], { maxFrame: 4096 });
+  t.after(() => {
+    n1.transport.close();
+    n2.transport.close();
+  });
+  await Promise.all([n1.transport.start(), n2.transport.start()]);
+  await until('n1 to reach n2', () => n1.transport.stats.connects === 1);
+  n1.transport.send('n2', { type: 'ping', i: 0 } as Message);
+  n1.transport.send('n2', { type: 'big', pad: 'x'.repeat(5000) } as Message);
+  n1.transport.send('n2', { type: 'ping', i: 2 } as Message);
+  await until('both small messages', () => n2.got.length === 2);
+  assert.deepEqual(
+    n2.got.map((g) => g.msg.type),
+    ['ping', 'ping'],
+  );
+  assert.equal(n1.transport.stats.dropped, 1);
+  assert.equal(n2.transport.stats.rejected, 0, 'the receiver never saw an oversized frame');
+  assert.equal(n1.transport.stats.connects, 1, 'the link stayed up');
+  const log = n1.logs.find((l) => l.message === 'message over the frame limit dropped');
+  assert.ok(log !== undefined && log.fields.type === 'big', JSON.stringify(n1.logs));
+});

@@ -50,7 +50,13 @@ import {
   type ReadBatch,
   type Reader,
 } from './read-index.js';
-import { commitCandidate, MAX_BATCH, Progress, retryIndex } from './replication.js';
+import {
+  commitCandidate,
+  MAX_APPEND_SIZE,
+  MAX_BATCH,
+  Progress,
+  retryIndex,
+} from './replication.js';
 import { SnapshotReceiver, SnapshotSender } from './snapshot.js';
 
 /** The replicated service: what commands do, how reads are answered, and client sessions. */
@@ -618,8 +624,8 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
       return false;
     }
     const prevIndex = pr.next - 1;
-    const last = Math.min(this.log.lastIndex(), pr.next + MAX_BATCH - 1);
-    const entries = pr.next <= last ? this.log.slice(pr.next, last) : [];
+    const entries = this.log.batch(pr.next, MAX_BATCH, MAX_APPEND_SIZE);
+    const last = prevIndex + entries.length;
     this.env.send(pr.id, {
       type: 'append',
       term: this.currentTerm,

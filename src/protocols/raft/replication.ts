@@ -6,7 +6,8 @@
  *     answered by an acceptance or a rejection carrying a hint (fast back-off, §5.4.3-style:
  *     the conflicting term and its first index, or the follower's last index);
  *   - replicate: logs agree through `match`; appends are pipelined optimistically (`next` moves
- *     on send), batched up to MAX_BATCH entries, with at most MAX_INFLIGHT unacknowledged;
+ *     on send), batched up to MAX_BATCH entries and about MAX_APPEND_SIZE, with at most
+ *     MAX_INFLIGHT unacknowledged;
  *   - snapshot: `next` fell below the leader's snapshot; chunks of InstallSnapshot are sent one
  *     at a time (snapshot.ts).
  */
@@ -15,6 +16,12 @@ import type { Membership } from './messages.js';
 import { quorumMatch } from './membership.js';
 
 export const MAX_BATCH = 64;
+/**
+ * An append carries entries up to about this size (jsonSizeBound, an upper bound) past its
+ * first, like etcd/raft's MaxSizePerMsg: a run of large entries (1 MiB values) must not make a
+ * message larger than the transport carries, or that follower would never catch up.
+ */
+export const MAX_APPEND_SIZE = 1 << 20;
 export const MAX_INFLIGHT = 4;
 
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';

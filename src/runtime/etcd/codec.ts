@@ -231,6 +231,15 @@ function list(v: unknown): Msg[] {
   return Array.isArray(v) ? (v as Msg[]) : [];
 }
 
+/** The bytes of every key and value in a request (its strings, one byte per character). */
+function stringBytes(v: Json): number {
+  if (typeof v === 'string') return v.length;
+  if (typeof v !== 'object' || v === null) return 0;
+  let n = 0;
+  for (const x of Object.values(v)) n += stringBytes(x);
+  return n;
+}
+
 export function txnReq(m: Msg): TxnReq {
   const cmp = list(m.compare);
   const success = list(m.success);
@@ -243,6 +252,10 @@ export function txnReq(m: Msg): TxnReq {
     success: success.map(requestOp),
     failure: failure.map(requestOp),
   };
+  // etcd refuses any request over --max-request-bytes; as for a put, the bytes counted are
+  // those of its keys and values. Without this a txn could pack 4 MiB (the gRPC limit) of
+  // control bytes, ~24 MiB as JSON: more than one message between nodes may carry.
+  if (stringBytes(r as unknown as Json) > MAX_REQUEST_BYTES) throw fault('requestTooLarge');
   // Overlapping writes in a branch (etcd's checkIntervals) are refused by the machine's own
   // checks, before the log (src/systems/etcd/etcd-validate.ts).
   return r;

@@ -4,7 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { jsonSizeBound, type Json } from '../../../src/core/json.js';
 import type { NodeId } from '../../../src/core/node.js';
+import { MAX_APPEND_SIZE } from '../../../src/protocols/raft/replication.js';
 import { Cluster } from './helpers.js';
 
 test('§3.4 election: one leader emerges, counted by the election metrics', () => {
@@ -117,6 +119,30 @@ test('§3.5 log repair: a follower that missed writes is brought back into line'
   assert.equal(f.log.lastIndex(), l.log.lastIndex());
   for (let i = 1; i <= l.log.lastIndex(); i++) assert.equal(f.log.term(i), l.log.term(i));
   assert.equal(f.lastApplied, l.lastApplied);
+  c.assertNoViolation();
+});
+
+test('§3.5 a follower far behind on large entries catches up in appends of bounded size', () => {
+  const c = new Cluster({ params: { 'snapshot-every': '100000' } });
+  const leader = c.awaitLeader();
+  const lagger = c.ids.find((id) => id !== leader) as NodeId;
+  c.sim.crash(lagger);
+  // Each entry's JSON may be up to ~0.9 MB by jsonSizeBound: two exceed MAX_APPEND_SIZE.
+  for (let i = 0; i < 12; i++) c.write({ f: 'put', key: `big/${i}`, value: 'x'.repeat(150_000) });
+  c.sim.restart(lagger);
+  c.sim.runUntil(c.sim.now + 2000);
+  assert.equal(c.raft(lagger).log.lastIndex(), c.raft(leader).log.lastIndex());
+  assert.equal(c.raft(lagger).lastApplied, c.raft(leader).lastApplied);
+  const appends = (c.sim.trace.events ?? []).flatMap((e) =>
+    e.e === 'send' && e.type === 'append' && e.to === lagger
+      ? [(e.msg as { entries: Json[] }).entries]
+      : [],
+  );
+  assert.ok(appends.length >= 12, `the 12 entries went one append each (${appends.length})`);
+  for (const entries of appends) {
+    const size = entries.reduce((n: number, e) => n + jsonSizeBound(e), 0);
+    assert.ok(entries.length <= 1 || size <= MAX_APPEND_SIZE, `an append of ${size}`);
+  }
   c.assertNoViolation();
 });
 
