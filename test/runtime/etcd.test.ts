@@ -408,7 +408,7 @@ describe('etcd-raft through the gRPC front end', { timeout: 180_000 }, () => {
     assert.match(bad.err, /^truthkit: --endpoint: bad address 'nonsense': use host:port\n$/);
   });
 
-  it('large values: a follower that missed 12 MiB of writes catches up; a txn over 1.5 MiB is refused', async () => {
+  it('large values: a follower that missed 12 MiB of writes catches up; requests over 1.5 MiB are refused', async () => {
     type Role = { node?: { role?: string; applied?: number } } | null;
     const states = await clusterStatus(dir);
     const lagger = states.find((s) => (s.status as Role)?.node?.role === 'follower');
@@ -448,6 +448,14 @@ describe('etcd-raft through the gRPC front end', { timeout: 180_000 }, () => {
             rest.put('large/y').value(Buffer.alloc(800 * 1024, 1)),
           )
           .commit(),
+        /etcdserver: request is too large/,
+      );
+      // Any request: a delete's key would otherwise be a log entry of ~12 MiB of JSON.
+      await assert.rejects(
+        rest
+          .delete()
+          .key(Buffer.alloc(2 << 20, 1))
+          .exec(),
         /etcdserver: request is too large/,
       );
       assert.equal(await rest.getAll().prefix('large/').count(), 12);

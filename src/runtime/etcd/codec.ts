@@ -169,9 +169,6 @@ export function putReq(m: Msg): PutReq {
   }
   if (lease !== 0) r.lease = lease;
   if (flag(m.prev_kv)) r.prev_kv = true;
-  if ((r.key as string).length + (r.value as string).length > MAX_REQUEST_BYTES) {
-    throw fault('requestTooLarge');
-  }
   return r as unknown as PutReq;
 }
 
@@ -231,7 +228,7 @@ function list(v: unknown): Msg[] {
   return Array.isArray(v) ? (v as Msg[]) : [];
 }
 
-/** The bytes of every key and value in a request (its strings, one byte per character). */
+/** The bytes of a request's keys and values: its strings, one byte per character. */
 function stringBytes(v: Json): number {
   if (typeof v === 'string') return v.length;
   if (typeof v !== 'object' || v === null) return 0;
@@ -252,17 +249,25 @@ export function txnReq(m: Msg): TxnReq {
     success: success.map(requestOp),
     failure: failure.map(requestOp),
   };
-  // etcd refuses any request over --max-request-bytes; as for a put, the bytes counted are
-  // those of its keys and values. Without this a txn could pack 4 MiB (the gRPC limit) of
-  // control bytes, ~24 MiB as JSON: more than one message between nodes may carry.
-  if (stringBytes(r as unknown as Json) > MAX_REQUEST_BYTES) throw fault('requestTooLarge');
   // Overlapping writes in a branch (etcd's checkIntervals) are refused by the machine's own
   // checks, before the log (src/systems/etcd/etcd-validate.ts).
   return r;
 }
 
-/** The operation for one unary call (`method` is the gRPC method name). */
+/**
+ * The operation for one unary call (`method` is the gRPC method name). Like etcd, any request
+ * over --max-request-bytes is refused, counting the bytes of its keys and values. Besides
+ * matching etcd, this bounds every log entry: the gRPC limit alone (4 MiB) would let a key of
+ * control bytes become ~24 MiB of JSON, more than one message between nodes may carry, and an
+ * entry that cannot be replicated stops the log behind it.
+ */
 export function opFor(method: string, m: Msg): EtcdOp {
+  const op = decodeOp(method, m);
+  if (stringBytes(op as unknown as Json) > MAX_REQUEST_BYTES) throw fault('requestTooLarge');
+  return op;
+}
+
+function decodeOp(method: string, m: Msg): EtcdOp {
   switch (method) {
     case 'Range':
       return { f: 'Range', ...rangeReq(m) };
