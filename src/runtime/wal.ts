@@ -59,7 +59,7 @@ export class WalCorruptionError extends Error {
 }
 
 export interface WalOptions {
-  /** Rewrite the log once it exceeds this size and 4× its size after the last rewrite. */
+  /** Rewrite the log once it exceeds this size and more than half of it is garbage. */
   readonly compactBytes?: number;
   /** Called for recovery and compaction events. */
   readonly log?: (message: string, fields: Record<string, Json>) => void;
@@ -203,9 +203,78 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * The bytes of the log's records that still matter: the latest put of each key and the append
+ * records of entries not compacted or truncated away (an entry counts its share of its
+ * record). A rewrite keeps about this much, so it is worth doing only when the file is well
+ * past it; a log that is all live (a Raft log between snapshots) would be rewritten for nothing.
+ */
+export class LiveSize {
+  private readonly puts = new Map<string, number>();
+  private putBytes = 0;
+  /** Each entry's share of its record, aligned with the state's log. */
+  private entries: number[] = [];
+  private entryBytes = 0;
+
+  get bytes(): number {
+    return MAGIC.length + this.putBytes + this.entryBytes;
+  }
+
+  /**
+   * Accounts for `op`, whose record is `recordBytes` long (0 for a put still being encoded:
+   * `setPut` follows), before it is applied to `state`.
+   */
+  account(op: StoreOp, recordBytes: number, state: StoreState): void {
+    switch (op.kind) {
+      case 'put':
+        this.dropPut(op.key);
+        if (recordBytes > 0) this.setPut(op.key, recordBytes);
+        return;
+      case 'delete':
+        this.dropPut(op.key);
+        return;
+      case 'append': {
+        const share = recordBytes / Math.max(1, op.entries.length);
+        for (let i = 0; i < op.entries.length; i++) this.entries.push(share);
+        this.entryBytes += recordBytes;
+        return;
+      }
+      case 'truncate-after': {
+        const keep = Math.max(0, op.index - state.first + 1);
+        for (let i = keep; i < this.entries.length; i++)
+          this.entryBytes -= this.entries[i] as number;
+        if (keep < this.entries.length) this.entries.length = keep;
+        return;
+      }
+      case 'compact-to': {
+        if (op.index < state.first) return;
+        const drop = Math.min(op.index, state.last) - state.first + 1;
+        for (let i = 0; i < drop; i++) this.entryBytes -= this.entries[i] as number;
+        this.entries = this.entries.slice(drop);
+        return;
+      }
+    }
+  }
+
+  /** The record of `key`'s latest put is `bytes` long. */
+  setPut(key: string, bytes: number): void {
+    this.dropPut(key);
+    this.puts.set(key, bytes);
+    this.putBytes += bytes;
+  }
+
+  private dropPut(key: string): void {
+    const old = this.puts.get(key);
+    if (old === undefined) return;
+    this.putBytes -= old;
+    this.puts.delete(key);
+  }
+}
+
 /** Reads and replays a log file; exported for tools and tests. */
 export function recoverWal(file: string): {
   state: StoreState;
+  live: LiveSize;
   records: number;
   validBytes: number;
   truncatedBytes: number;
@@ -215,19 +284,21 @@ export function recoverWal(file: string): {
     throw new WalCorruptionError(file, 0, 'not a truthkit write-ahead log (bad magic)');
   }
   const state = new StoreState();
+  const live = new LiveSize();
   let off = MAGIC.length;
   let records = 0;
   while (off < buf.length) {
     const r = readRecord(buf, off);
     if ('bad' in r) {
       if (intactRecordAfter(buf, off + 1)) throw new WalCorruptionError(file, off, r.bad);
-      return { state, records, validBytes: off, truncatedBytes: buf.length - off };
+      return { state, live, records, validBytes: off, truncatedBytes: buf.length - off };
     }
     const op = parseOp(buf.subarray(off + HEADER, r.end));
     if (op === undefined) {
       throw new WalCorruptionError(file, off, 'record passes its checksum but is no StoreOp');
     }
     try {
+      live.account(op, r.end - off, state);
       state.apply(deepFreeze(op));
     } catch (e) {
       throw new WalCorruptionError(file, off, (e as Error).message);
@@ -235,7 +306,7 @@ export function recoverWal(file: string): {
     records++;
     off = r.end;
   }
-  return { state, records, validBytes: off, truncatedBytes: 0 };
+  return { state, live, records, validBytes: off, truncatedBytes: 0 };
 }
 
 const now = (): number => performance.now();
@@ -302,7 +373,8 @@ export class WalStore extends OpLogStore {
 
   private fd: number;
   private size: number;
-  private sizeAfterCompaction: number;
+  /** What a rewrite would keep (the log is rewritten once it is more than twice that). */
+  private live: LiveSize;
   private readonly compactBytes: number;
   private unwritten: (Buffer | PendingRecord)[] = [];
   /** Put records still being encoded, oldest first; a round waits until there are none. */
@@ -347,6 +419,7 @@ export class WalStore extends OpLogStore {
       throw e;
     }
     this.state = r.state;
+    this.live = r.live;
     this.fd = openSync(this.file, 'r+');
     if (r.truncatedBytes > 0) {
       ftruncateSync(this.fd, r.validBytes);
@@ -358,7 +431,6 @@ export class WalStore extends OpLogStore {
       });
     }
     this.size = r.validBytes;
-    this.sizeAfterCompaction = r.validBytes;
     this.recovery = {
       existed,
       records: r.records,
@@ -404,15 +476,19 @@ export class WalStore extends OpLogStore {
         const record = pending.record as Buffer;
         this.unwritten.push(record);
         this.putRecords.set(op.key, record);
+        this.live.account(op, record.length, this.state);
         return;
       }
+      this.live.account(op, 0, this.state); // its size is known once it is encoded
       this.unwritten.push(pending);
       this.encoding.push(pending);
       this.scheduleEncode();
       return;
     }
     if (op.kind === 'delete') this.putRecords.delete(op.key);
-    this.unwritten.push(encodeRecord(op));
+    const record = encodeRecord(op);
+    this.live.account(op, record.length, this.state);
+    this.unwritten.push(record);
   }
 
   private scheduleEncode(): void {
@@ -425,8 +501,9 @@ export class WalStore extends OpLogStore {
       if (p.step(now)) {
         this.encoding.shift();
         // The latest put of its key, unless a newer one is already queued.
-        if (!this.encoding.some((q) => q.key === p.key)) {
+        if (!this.encoding.some((q) => q.key === p.key) && this.state.records.has(p.key)) {
           this.putRecords.set(p.key, p.record as Buffer);
+          this.live.setPut(p.key, (p.record as Buffer).length);
         }
       }
       if (this.encoding.length > 0) this.scheduleEncode();
@@ -482,7 +559,7 @@ export class WalStore extends OpLogStore {
     const records = this.unwritten;
     this.unwritten = [];
     this.flushing = true;
-    if (this.size > this.compactBytes && this.size > 4 * this.sizeAfterCompaction) {
+    if (this.size > this.compactBytes && this.size > 2 * this.live.bytes) {
       // The new log holds the state as of now, which includes every record issued so far.
       this.rewriteInFlight = true;
       this.rewrite(() => {
@@ -575,7 +652,6 @@ export class WalStore extends OpLogStore {
     this.replaceWith(bytes).then(
       () => {
         this.size = bytes.length;
-        this.sizeAfterCompaction = bytes.length;
         this.compactions++;
         this.options.log?.('wal: rewrote the log', {
           file: this.file,

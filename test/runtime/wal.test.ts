@@ -286,6 +286,40 @@ test('the log is rewritten atomically once it outgrows its contents', async (t) 
   r.close();
 });
 
+test('a log that is all live is never rewritten; one mostly garbage is, also after a restart', async (t) => {
+  const dir = tempDir(t);
+  let s = WalStore.open(dir, { compactBytes: 4096 });
+  for (let i = 1; i <= 1000; i++) {
+    s.append({ i, pad: 'p'.repeat(40) });
+    if (i % 50 === 0) await synced(s);
+  }
+  await synced(s);
+  assert.equal(s.compactions, 0, 'nothing to drop: a rewrite would copy the log for nothing');
+  assert.ok(s.bytes > 8 * 4096, `${s.bytes}`);
+  // Compacting away all but the last 100 entries makes ~90 % of the file garbage.
+  s.compactTo(900);
+  await synced(s);
+  assert.equal(s.compactions, 1);
+  const small = s.bytes;
+  assert.ok(small < 8000, `rewritten to ${small} bytes`);
+  await new Promise<void>((r) => s.close(r));
+
+  // Garbage written by a store that never rewrites is counted again when the log is recovered.
+  s = WalStore.open(dir, { compactBytes: 1 << 30 });
+  for (let i = 0; i < 300; i++) s.put('k', { i, pad: 'q'.repeat(40) });
+  await synced(s);
+  assert.equal(s.compactions, 0);
+  await new Promise<void>((r) => s.close(r));
+  s = WalStore.open(dir, { compactBytes: 4096 });
+  s.put('k', { i: 300 });
+  await synced(s);
+  assert.equal(s.compactions, 1, 'the overwritten puts were garbage');
+  assert.deepEqual(s.get('k'), { i: 300 });
+  assert.equal(s.firstIndex(), 901);
+  assert.equal(s.lastIndex(), 1000);
+  await new Promise<void>((r) => s.close(r));
+});
+
 test('writes issued while a rewrite is on disk go to the new log, in order', async (t) => {
   // The rewrite's file work runs on the thread pool; syncs asked for meanwhile wait for the
   // next round, which must append to the new file, not the replaced one.
