@@ -125,14 +125,17 @@ export class MvccStore {
     this.pending = null;
     if (events.length === 0) return this.rev;
     this.rev++;
-    this.eventLog.push(Object.freeze(events));
+    // Copied to its exact length: the open transaction's array grew by push (to room for 17),
+    // and the event log keeps ~10,000 revisions, each promoted through the young generation.
+    const frozen = Object.freeze(events.slice());
+    this.eventLog.push(frozen);
     if (this.hashRevisions) {
       const d = new Digest();
       d.addString(this.hashHex);
-      d.addString(JSON.stringify(events));
+      d.addString(JSON.stringify(frozen));
       this.hashHex = d.hex();
     }
-    for (const l of [...this.listeners]) l(events, false);
+    for (const l of [...this.listeners]) l(frozen, false);
     return this.rev;
   }
 
@@ -155,13 +158,14 @@ export class MvccStore {
   }
 
   private record(kv: KeyValue): void {
-    let h = this.histories.get(kv.key);
-    if (h === undefined) {
-      h = [];
-      this.histories.set(kv.key, h);
-      this.keys.splice(lowerBound(this.keys, kv.key), 0, kv.key);
+    const h = this.histories.get(kv.key);
+    if (h !== undefined) {
+      h.push(kv);
+      return;
     }
-    h.push(kv);
+    // A literal, not [] and a push (which makes room for 17): most keys keep one version.
+    this.histories.set(kv.key, [kv]);
+    this.keys.splice(lowerBound(this.keys, kv.key), 0, kv.key);
   }
 
   /** Put, already validated (its lease exists; with ignore_*, the key exists). */
