@@ -26,33 +26,3 @@ export function inInterval(k: string, iv: KeyInterval): boolean {
   if (iv.single) return k === iv.lo;
   return k >= iv.lo && (iv.hi === null || k < iv.hi);
 }
-
-/** Index of the first element of sorted `keys` that is ≥ `key` (binary search). */
-export function lowerBound(keys: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((keys[mid] as string) < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Calls `visit` for every key of sorted `keys` inside `iv`, in order. */
-export function forEachIn(
-  keys: readonly string[],
-  iv: KeyInterval,
-  visit: (k: string) => void,
-): void {
-  if (iv.single) {
-    const i = lowerBound(keys, iv.lo);
-    if (keys[i] === iv.lo) visit(iv.lo);
-    return;
-  }
-  for (let i = lowerBound(keys, iv.lo); i < keys.length; i++) {
-    const k = keys[i] as string;
-    if (iv.hi !== null && k >= iv.hi) return;
-    visit(k);
-  }
-}

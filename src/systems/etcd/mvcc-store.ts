@@ -10,9 +10,9 @@
  * (re)created and is reset by a delete; create_revision is where its current life began.
  *
  * Layout: a map key → history (sorted by revision, so reads at an older revision binary-search
- * it and reads at the current one look at its last entry), plus one sorted array of every key
- * with a retained history, so a range is a binary search and a walk. A new key is spliced into
- * the array (a memmove, no scan); nothing per write is proportional to the number of keys.
+ * it and reads at the current one look at its last entry), plus a B+ tree of every key with a
+ * retained history (key-index.ts), so a range is a search and a walk and a new key costs
+ * O(log n); nothing per write is proportional to the number of keys.
  * Compaction visits only the keys written since the previous compaction (the events of those
  * revisions name them): every other key was already trimmed then and has not changed since.
  */
@@ -27,7 +27,8 @@ import {
   type RangeRes,
   type WatchEvent,
 } from './etcd-ops.js';
-import { forEachIn, inInterval, keyInterval, lowerBound, type KeyInterval } from './key-range.js';
+import { KeyIndex } from './key-index.js';
+import { inInterval, keyInterval, type KeyInterval } from './key-range.js';
 
 /** Where the store tells lease bookkeeping that a key joined or left a lease. */
 export interface LeaseAttachments {
@@ -67,7 +68,7 @@ export function errorOf(e: { readonly text: string }): EtcdErrorRes {
 
 export class MvccStore {
   private histories = new Map<string, KeyValue[]>();
-  private keys: string[] = [];
+  private keys = new KeyIndex();
   private rev = 1;
   private compacted = 0;
   private live = 0;
@@ -165,7 +166,7 @@ export class MvccStore {
     }
     // A literal, not [] and a push (which makes room for 17): most keys keep one version.
     this.histories.set(kv.key, [kv]);
-    this.keys.splice(lowerBound(this.keys, kv.key), 0, kv.key);
+    this.keys.add(kv.key);
   }
 
   /** Put, already validated (its lease exists; with ignore_*, the key exists). */
@@ -204,7 +205,7 @@ export class MvccStore {
   deleteRange(key: string, rangeEnd: string | undefined, prevKv: boolean): DeleteRangeRes {
     const rev = this.writeRevision;
     const doomed: KeyValue[] = [];
-    forEachIn(this.keys, keyInterval(key, rangeEnd), (k) => {
+    this.keys.forEachIn(keyInterval(key, rangeEnd), (k) => {
       const kv = this.current(k);
       if (kv !== undefined) doomed.push(kv);
     });
@@ -246,7 +247,7 @@ export class MvccStore {
   /** Live keys of the interval at `rev`, in key order. */
   private liveIn(iv: KeyInterval, rev: number): KeyValue[] {
     const out: KeyValue[] = [];
-    forEachIn(this.keys, iv, (k) => {
+    this.keys.forEachIn(iv, (k) => {
       const kv = MvccStore.at(this.histories.get(k) as KeyValue[], rev);
       if (kv !== undefined) out.push(kv);
     });
@@ -344,10 +345,7 @@ export class MvccStore {
         (emptied ??= new Set()).add(k);
       }
     }
-    if (emptied !== undefined) {
-      const gone = emptied;
-      this.keys = this.keys.filter((k) => !gone.has(k));
-    }
+    if (emptied !== undefined) for (const k of emptied) this.keys.delete(k);
     if (rev > this.eventBase) {
       this.eventLog.splice(0, rev - this.eventBase);
       this.eventBase = rev;
@@ -407,11 +405,11 @@ export class MvccStore {
    */
   restore(snap: StoreSnapshot): void {
     this.histories = new Map();
-    this.keys = [];
+    this.keys = new KeyIndex();
     this.live = 0;
     for (const kv of snap.base) {
       this.histories.set(kv.key, [kv]);
-      this.keys.push(kv.key);
+      this.keys.add(kv.key);
       this.live++;
     }
     this.eventLog = snap.events.map((evs) => [...evs]);
@@ -437,7 +435,7 @@ export class MvccStore {
   retained(): { keys: number; versions: number } {
     let versions = 0;
     for (const h of this.histories.values()) versions += h.length;
-    return { keys: this.keys.length, versions };
+    return { keys: this.keys.size, versions };
   }
 
   /** [key, lease] of every live key holding a lease (to rebuild lease attachments). */
