@@ -21,6 +21,9 @@ export interface PhaseResult {
   readonly opsPerSec: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** CPU time per operation of all the members together, and of this client process. */
+  readonly serverCpuMsPerOp: number;
+  readonly clientCpuMsPerOp: number;
 }
 
 /** A fixed-width key, e.g. `k/000000001234/..` padded to `bytes`. */
@@ -32,11 +35,14 @@ function keyFor(i: number, bytes: number): string {
 async function phase(
   count: number,
   inFlight: number,
+  serverCpuMs: () => number,
   call: (i: number) => Promise<unknown>,
 ): Promise<PhaseResult> {
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
+  const server0 = serverCpuMs();
+  const client0 = process.cpuUsage();
   const started = performance.now();
   const worker = async (): Promise<void> => {
     while (next < count) {
@@ -52,6 +58,7 @@ async function phase(
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
   const seconds = (performance.now() - started) / 1000;
+  const client = process.cpuUsage(client0);
   return {
     ops: latencies.length,
     errors,
@@ -59,6 +66,8 @@ async function phase(
     opsPerSec: latencies.length / seconds,
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
+    serverCpuMsPerOp: (serverCpuMs() - server0) / count,
+    clientCpuMsPerOp: (client.user + client.system) / 1000 / count,
   };
 }
 
@@ -70,15 +79,16 @@ export async function runLoad(
   endpoints: readonly string[],
   spec: LoadSpec,
   firstKey = 0,
+  serverCpuMs: () => number = () => NaN,
 ): Promise<{ put: PhaseResult; get: PhaseResult }> {
   const client = new Etcd3({ hosts: endpoints.map((e) => `http://${e}`) });
   const value = 'v'.repeat(spec.valueBytes);
   const key = (i: number): string => keyFor(firstKey + i, spec.keyBytes);
   try {
-    const put = await phase(spec.ops, spec.inFlight, async (i) => {
+    const put = await phase(spec.ops, spec.inFlight, serverCpuMs, async (i) => {
       await client.put(key(i)).value(value);
     });
-    const get = await phase(spec.ops, spec.inFlight, async (i) => {
+    const get = await phase(spec.ops, spec.inFlight, serverCpuMs, async (i) => {
       const v = await client.get(key(i)).string();
       if (v !== value) throw new Error(`get ${key(i)}: wrong value`);
     });

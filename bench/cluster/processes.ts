@@ -1,12 +1,35 @@
 /** Child processes of a benchmarked cluster, and waiting until its endpoints answer. */
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Etcd3 } from 'etcd3';
 
 export interface RunningCluster {
   readonly name: string;
   /** host:port of every member's etcd v3 gRPC endpoint. */
   readonly endpoints: readonly string[];
+  /** The members' process ids (their CPU time is read from /proc). */
+  readonly pids: readonly number[];
   stop(): Promise<void>;
+}
+
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/**
+ * CPU time (user + system, ms) the processes have used so far, from /proc; NaN where /proc is
+ * not there (not Linux), so the figures derived from it print as such rather than as zero.
+ */
+export function cpuMs(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // After the command's closing parenthesis: state is field 0, utime 11, stime 12.
+      const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(rest[11]) + Number(rest[12]);
+    } catch {
+      return NaN;
+    }
+  }
+  return (ticks * 1000) / CLOCK_TICKS;
 }
 
 function stopAll(children: readonly ChildProcess[]): Promise<void> {
@@ -57,5 +80,10 @@ export async function waitForEndpoints(
       client.close();
     }
   }
-  return { name, endpoints, stop: () => stopAll(children) };
+  return {
+    name,
+    endpoints,
+    pids: children.map((c) => c.pid ?? -1),
+    stop: () => stopAll(children),
+  };
 }

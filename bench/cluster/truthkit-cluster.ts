@@ -2,6 +2,8 @@
  * truthkit's side: a 3-node `etcd-raft` cluster started by the same code as `truthkit cluster
  * up`, as separate processes with fsync'd write-ahead logs, serving etcd's v3 gRPC API.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { clusterDown, clusterUp } from '../../src/runtime/cluster.js';
 import type { RunningCluster } from './processes.js';
 import { waitForEndpoints } from './processes.js';
@@ -16,5 +18,6 @@ export async function startTruthkit(dir: string): Promise<RunningCluster> {
     await clusterDown(dir);
     throw e;
   });
-  return { ...running, stop: () => clusterDown(dir).then(() => undefined) };
+  const pids = file.nodes.map((n) => Number(readFileSync(join(dir, n.id, 'pid'), 'utf8')));
+  return { ...running, pids, stop: () => clusterDown(dir).then(() => undefined) };
 }
