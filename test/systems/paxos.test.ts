@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HistoryOp } from '../../src/core/history.js';
+import { jsonSizeBound, type Json } from '../../src/core/json.js';
+import type { ClientReply, NodeId } from '../../src/core/node.js';
+import { CATCHUP_MAX_SIZE } from '../../src/protocols/paxos/multi-paxos.js';
+import { Simulator } from '../../src/sim/simulator.js';
 import { runChecked } from '../../src/sim/checked-run.js';
 import { nemesisNames } from '../../src/sim/nemesis.js';
 import { getSystem } from '../../src/systems/index.js';
@@ -111,4 +115,57 @@ test('kv-paxos on five nodes survives crashes and partitions, and recovers after
     assert.ok(run.recovery.firstOkAt !== null, `${nemesis}: nothing succeeded after the heal`);
     assert.ok(run.recovery.firstOkAt! - run.recovery.healedAt! < 1500, `${nemesis}: slow recovery`);
   }
+});
+
+test('multi-paxos: a node far behind on large commands catches up in messages of bounded size', () => {
+  const ids = ['n1', 'n2', 'n3'];
+  const sim = new Simulator({
+    seed: 1,
+    nodeIds: ids,
+    factory: kvPaxos.createNode({}),
+    latency: { kind: 'constant', ms: 1 },
+    keepTrace: true,
+  });
+  sim.start();
+  const role = (id: NodeId): string | undefined =>
+    (sim.liveNodes().get(id)?.inspect() as { role?: string } | undefined)?.role;
+  const applied = (id: NodeId): number =>
+    (sim.liveNodes().get(id)?.inspect() as { applied: number }).applied;
+  let leader: NodeId | undefined;
+  while (leader === undefined && sim.now < 5000) {
+    sim.runUntil(sim.now + 10);
+    leader = ids.find((id) => role(id) === 'leader');
+  }
+  assert.ok(leader !== undefined, 'a leader');
+  const lagger = ids.find((id) => id !== leader) as NodeId;
+  sim.crash(lagger);
+  // Each command is up to ~0.9 MB by jsonSizeBound: two pass CATCHUP_MAX_SIZE.
+  for (let i = 0; i < 12; i++) {
+    let reply: ClientReply | undefined;
+    sim.request(
+      leader,
+      'c1',
+      i + 1,
+      { f: 'put', key: `big/${i}`, value: 'x'.repeat(150_000) },
+      (r) => {
+        reply = r;
+      },
+    );
+    while (reply === undefined && sim.now < 20_000) sim.runUntil(sim.now + 5);
+    assert.equal(reply?.ok, true, JSON.stringify(reply));
+  }
+  sim.restart(lagger);
+  sim.runUntil(sim.now + 3000);
+  assert.equal(applied(lagger), applied(leader));
+  const answers = (sim.trace.events ?? []).flatMap((e) =>
+    e.e === 'send' && e.type === 'chosen' && e.to === lagger
+      ? [(e.msg as { entries: { cmd: Json }[] }).entries]
+      : [],
+  );
+  assert.ok(answers.length >= 12, `one catch-up answer per command (${answers.length})`);
+  for (const entries of answers) {
+    const size = entries.reduce((n, e) => n + jsonSizeBound(e.cmd), 0);
+    assert.ok(entries.length <= 1 || size <= CATCHUP_MAX_SIZE, `an answer of ${size}`);
+  }
+  assert.equal(sim.failure, undefined, JSON.stringify(sim.failure));
 });

@@ -13,7 +13,7 @@
  * else is fetched with `catchup`. Acceptors make every promise and accept durable before
  * answering; nothing else needs to be durable (a restarted node relearns the log).
  */
-import type { Json } from '../../core/json.js';
+import { jsonSizeBound, type Json } from '../../core/json.js';
 import type { ClientRequest, NodeEnv, NodeId, ProtocolNode, TimerId } from '../../core/node.js';
 import { type Ballot, makeBallot, majority, NO_BALLOT, proposerIndex, roundOf } from './ballot.js';
 import type { PaxosMutants } from './single-decree.js';
@@ -66,6 +66,11 @@ const RESEND_MS = 60;
 const MAX_ELECTION_BACKOFF = 8;
 /** Most chosen entries sent in answer to one catch-up request. */
 const CATCHUP_BATCH = 64;
+/**
+ * And about this much of them by jsonSizeBound, past the first: 64 large commands in one
+ * message would pass what a transport carries (16 MiB), and that node would never catch up.
+ */
+export const CATCHUP_MAX_SIZE = 1 << 20;
 
 interface Proposal {
   readonly cmd: Command;
@@ -373,8 +378,12 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMsg> {
 
   private onCatchup(from: NodeId, msg: Extract<MultiPaxosMsg, { type: 'catchup' }>): void {
     const entries: { slot: number; cmd: Command }[] = [];
+    let size = 0;
     for (let s = msg.from; s <= this.applied && entries.length < CATCHUP_BATCH; s++) {
-      entries.push({ slot: s, cmd: this.chosen.get(s) as Command });
+      const cmd = this.chosen.get(s) as Command;
+      size += jsonSizeBound(cmd as unknown as Json);
+      if (entries.length > 0 && size > CATCHUP_MAX_SIZE) break;
+      entries.push({ slot: s, cmd });
     }
     if (entries.length > 0) this.env.send(from, { type: 'chosen', entries });
   }
