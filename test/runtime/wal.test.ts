@@ -302,6 +302,14 @@ test('a log that is all live is never rewritten; one mostly garbage is, also aft
   assert.equal(s.compactions, 1);
   const small = s.bytes;
   assert.ok(small < 8000, `rewritten to ${small} bytes`);
+  // Entries cut off by a truncation are garbage too.
+  s.append(...Array.from({ length: 400 }, (_, k) => ({ i: 1001 + k, pad: 'r'.repeat(40) })));
+  await synced(s);
+  assert.equal(s.compactions, 1, 'those entries are live');
+  s.truncateAfter(1000);
+  await synced(s);
+  assert.equal(s.compactions, 2, 'the truncated entries were most of the log');
+  assert.equal(s.lastIndex(), 1000);
   await new Promise<void>((r) => s.close(r));
 
   // Garbage written by a store that never rewrites is counted again when the log is recovered.
