@@ -179,3 +179,17 @@ export function jsonSizeBound(value: Json): number {
   for (const k in o) n += 6 * k.length + 4 + jsonSizeBound(o[k] as Json);
   return n;
 }
+
+/**
+ * How many of `count` items, taken in order, fit within `maxSize` by jsonSizeBound — always at
+ * least one (when there is one), so a sender cutting batches this way still makes progress on
+ * an item larger than the limit.
+ */
+export function countWithinSize(count: number, item: (i: number) => Json, maxSize: number): number {
+  let size = 0;
+  for (let i = 0; i < count; i++) {
+    size += jsonSizeBound(item(i));
+    if (i > 0 && size > maxSize) return i;
+  }
+  return Math.max(count, 0);
+}

@@ -13,7 +13,7 @@
  * else is fetched with `catchup`. Acceptors make every promise and accept durable before
  * answering; nothing else needs to be durable (a restarted node relearns the log).
  */
-import { jsonSizeBound, type Json } from '../../core/json.js';
+import { countWithinSize, type Json } from '../../core/json.js';
 import type { ClientRequest, NodeEnv, NodeId, ProtocolNode, TimerId } from '../../core/node.js';
 import { type Ballot, makeBallot, majority, NO_BALLOT, proposerIndex, roundOf } from './ballot.js';
 import type { PaxosMutants } from './single-decree.js';
@@ -377,14 +377,10 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMsg> {
   }
 
   private onCatchup(from: NodeId, msg: Extract<MultiPaxosMsg, { type: 'catchup' }>): void {
-    const entries: { slot: number; cmd: Command }[] = [];
-    let size = 0;
-    for (let s = msg.from; s <= this.applied && entries.length < CATCHUP_BATCH; s++) {
-      const cmd = this.chosen.get(s) as Command;
-      size += jsonSizeBound(cmd as unknown as Json);
-      if (entries.length > 0 && size > CATCHUP_MAX_SIZE) break;
-      entries.push({ slot: s, cmd });
-    }
+    const available = Math.min(this.applied - msg.from + 1, CATCHUP_BATCH);
+    const cmd = (i: number): Command => this.chosen.get(msg.from + i) as Command;
+    const n = countWithinSize(available, (i) => cmd(i) as unknown as Json, CATCHUP_MAX_SIZE);
+    const entries = Array.from({ length: n }, (_, i) => ({ slot: msg.from + i, cmd: cmd(i) }));
     if (entries.length > 0) this.env.send(from, { type: 'chosen', entries });
   }
 

@@ -4,7 +4,7 @@
  * that stands in for every entry up to its index (§5.1). Nothing here syncs; the node decides
  * when a sync must complete before it speaks (see raft-node.ts).
  */
-import { jsonSizeBound, type Json } from '../../core/json.js';
+import { countWithinSize, type Json } from '../../core/json.js';
 import type { DurableStore } from '../../core/storage.js';
 import type { Entry, Membership, Snapshot } from './messages.js';
 
@@ -82,16 +82,9 @@ export class RaftLog {
    * by jsonSizeBound (so a batch of large entries stays a bounded message).
    */
   batch(from: number, maxEntries: number, maxSize: number): Entry[] {
-    const last = Math.min(this.lastIndex(), from + maxEntries - 1);
-    const out: Entry[] = [];
-    let size = 0;
-    for (let i = from; i <= last; i++) {
-      const e = this.entry(i) as Entry;
-      size += jsonSizeBound(e as unknown as Json);
-      if (out.length > 0 && size > maxSize) break;
-      out.push(e);
-    }
-    return out;
+    const available = Math.min(this.lastIndex(), from + maxEntries - 1) - from + 1;
+    const n = countWithinSize(available, (i) => this.entry(from + i) as unknown as Json, maxSize);
+    return this.slice(from, from + n - 1);
   }
 
   append(entries: readonly Entry[]): void {
