@@ -49,27 +49,28 @@ function refuseInstance(v: object, path: string): void {
   }
 }
 
-function copyValue(v: unknown, path: string): unknown {
+/** Copies plain data; with `hash`, folds its contents into the running hash as it goes. */
+function copyValue(v: unknown, path: string, hash: boolean): unknown {
   switch (typeof v) {
     case 'string':
-      mixString(v);
+      if (hash) mixString(v);
       return v;
     case 'number':
       if (!Number.isFinite(v)) throw new NotPlainDataError(path, `non-finite number ${v}`);
-      mixNumber(v);
+      if (hash) mixNumber(v);
       return v;
     case 'boolean':
-      mixNumber(v ? 2 : 3);
+      if (hash) mixNumber(v ? 2 : 3);
       return v;
     case 'object': {
       if (v === null) {
-        mixNumber(1);
+        if (hash) mixNumber(1);
         return null;
       }
       if (Array.isArray(v)) {
-        mixNumber(4 + v.length);
+        if (hash) mixNumber(4 + v.length);
         const out = new Array<unknown>(v.length);
-        for (let i = 0; i < v.length; i++) out[i] = copyValue(v[i], path);
+        for (let i = 0; i < v.length; i++) out[i] = copyValue(v[i], path, hash);
         return out;
       }
       refuseInstance(v, path);
@@ -77,8 +78,8 @@ function copyValue(v: unknown, path: string): unknown {
       for (const k in v) {
         const x = (v as Record<string, unknown>)[k];
         if (x === undefined) continue; // JSON drops undefined fields; so do we
-        mixString(k);
-        out[k] = copyValue(x, path);
+        if (hash) mixString(k);
+        out[k] = copyValue(x, path, hash);
       }
       return out;
     }
@@ -96,14 +97,16 @@ export interface Copied<T> {
 
 /** Deep-copies plain data, rejecting anything that is not (class instances, functions, NaN…). */
 export function copyJson<T>(value: T): T {
-  return copyValue(value, '') as T;
+  // No hash: hashing walks every character of every string, and only copyJsonHashed's callers
+  // (the simulator's trace digest) want one.
+  return copyValue(value, '', false) as T;
 }
 
 /** Deep-copies plain data and returns a hash of its contents alongside. */
 export function copyJsonHashed<T>(value: T): Copied<T> {
   lo = 0x811c9dc5;
   hi = 0x050c5d1f;
-  const copy = copyValue(value, '') as T;
+  const copy = copyValue(value, '', true) as T;
   return { value: copy, hashLo: lo >>> 0, hashHi: hi >>> 0 };
 }
 
