@@ -10,7 +10,7 @@
  * leader sends appends before its own write is durable (§10.2.1) but counts itself towards a
  * majority only once it is.
  */
-import type { Json } from '../../core/json.js';
+import { jsonSizeBound, type Json } from '../../core/json.js';
 import type {
   ClientReply,
   ClientRequest,
@@ -610,10 +610,17 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
     return index;
   }
 
-  /** Sends as many appends to `pr` as its state and window allow. */
+  /** Sends as many appends to `pr` as its state, window and batching allow. */
   private sendAppends(pr: Progress): void {
     const last = this.log.lastIndex();
     while (pr.canSend() && (pr.state === 'probe' || pr.next <= last)) {
+      if (
+        pr.state === 'replicate' &&
+        pr.inflight.length > 0 &&
+        !pr.mayPipeline(last, (i) => jsonSizeBound(this.log.entry(i) as unknown as Json))
+      ) {
+        return; // the answer to the append in flight sends these
+      }
       if (!this.sendAppend(pr)) return;
     }
   }

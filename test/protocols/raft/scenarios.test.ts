@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsonSizeBound, type Json } from '../../../src/core/json.js';
 import type { NodeId } from '../../../src/core/node.js';
-import { MAX_APPEND_SIZE } from '../../../src/protocols/raft/replication.js';
+import { MAX_APPEND_SIZE, MAX_BATCH } from '../../../src/protocols/raft/replication.js';
 import { Cluster } from './helpers.js';
 
 test('§3.4 election: one leader emerges, counted by the election metrics', () => {
@@ -143,6 +143,68 @@ test('§3.5 a follower far behind on large entries catches up in appends of boun
     const size = entries.reduce((n: number, e) => n + jsonSizeBound(e), 0);
     assert.ok(entries.length <= 1 || size <= MAX_APPEND_SIZE, `an append of ${size}`);
   }
+  c.assertNoViolation();
+});
+
+/** The appends `leader` sent `to` from virtual time `since` on: [time, entries carried]. */
+function appendsTo(c: Cluster, to: NodeId, since: number): [number, number][] {
+  return (c.sim.trace.events ?? []).flatMap((e) =>
+    e.e === 'send' && e.type === 'append' && e.to === to && (e.t as number) >= since
+      ? [[e.t as number, (e.msg as { entries: Json[] }).entries.length] as [number, number]]
+      : [],
+  );
+}
+
+/** Proposes `n` writes at one instant (one client each) and runs until all are answered. */
+function burst(c: Cluster, leader: NodeId, n: number): void {
+  let answered = 0;
+  for (let i = 0; i < n; i++) {
+    c.sim.request(leader, `burst-${i}`, 1, { f: 'put', key: `b/${i}`, value: 'v' }, (r) => {
+      assert.ok(r.ok, JSON.stringify(r));
+      answered++;
+    });
+  }
+  const end = c.sim.now + 2000;
+  while (answered < n && c.sim.now < end) c.sim.runUntil(c.sim.now + 1);
+  assert.equal(answered, n);
+}
+
+test('§10.2 batching: while an append is unanswered, proposals wait and then travel together', () => {
+  const c = new Cluster({ params: { 'snapshot-every': '100000' } });
+  const leader = c.awaitLeader();
+  c.sim.runUntil(c.sim.now + 100);
+  const since = c.sim.now;
+  burst(c, leader, 40);
+  for (const id of c.ids.filter((x) => x !== leader)) {
+    const appends = appendsTo(c, id, since).filter(([, n]) => n > 0);
+    // The first proposal goes at once; the other 39 wait for its answer and go as one append
+    // (one per proposal, four in flight, would take five or more).
+    assert.deepEqual(
+      appends.map(([, n]) => n),
+      [1, 39],
+      `appends to ${id}`,
+    );
+  }
+  c.assertNoViolation();
+});
+
+test('§10.2 batching: full batches still pipeline behind an unanswered append', () => {
+  const c = new Cluster({ params: { 'snapshot-every': '100000' } });
+  const leader = c.awaitLeader();
+  c.sim.runUntil(c.sim.now + 100);
+  const since = c.sim.now;
+  burst(c, leader, 200);
+  const follower = c.ids.find((x) => x !== leader) as NodeId;
+  const appends = appendsTo(c, follower, since).filter(([, n]) => n > 0);
+  const first = (appends[0] as [number, number])[0];
+  // Before any answer can arrive, the window (MAX_INFLIGHT) fills with full batches.
+  const atOnce = appends.filter(([t]) => t === first).map(([, n]) => n);
+  assert.deepEqual(atOnce, [1, MAX_BATCH, MAX_BATCH, MAX_BATCH]);
+  assert.equal(
+    appends.reduce((sum, [, n]) => sum + n, 0),
+    200,
+    'every entry went exactly once',
+  );
   c.assertNoViolation();
 });
 
