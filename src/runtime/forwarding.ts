@@ -25,9 +25,16 @@
  *
  * Lost messages are the caller's concern: a forward that gets no answer in time reports null,
  * and the caller may retry with the same (client, seq), which the system deduplicates.
+ *
+ * An answer too large for one frame (a huge range read through a follower with follower reads
+ * off) could only be dropped by the transport, and the forward would time out after seconds
+ * with nothing said. It becomes an error reply instead — `ANSWER_TOO_LARGE` and the size, not
+ * definite, since the operation may have taken effect (a delete returning its prev_kv) — so
+ * the caller can say at once what happened and what to do.
  */
 import type { Json } from '../core/json.js';
 import type { ClientReply, Message, NodeId } from '../core/node.js';
+import { DEFAULT_MAX_FRAME } from './frames.js';
 
 /** Most elements in one '$forward' or '$forwarded' message. */
 export const MAX_BATCH = 1000;
@@ -37,6 +44,8 @@ export const MAX_BATCH = 1000;
  * otherwise exceed — and a frame over it closes the connection. A larger element goes alone.
  */
 export const MAX_BATCH_CHARS = 1 << 20;
+/** The start of the error a forward gets when the leader's answer does not fit in a frame. */
+export const ANSWER_TOO_LARGE = 'answer too large to forward';
 
 export interface ForwardingOptions {
   /** Sends a message already encoded as JSON text (`type` is its type, for logs). */
@@ -54,6 +63,8 @@ export interface ForwardingOptions {
   readonly info: () => Json;
   /** How long the leader side keeps a forwarded request before giving up on it. */
   readonly serveTimeoutMs?: number;
+  /** Largest encoded answer sent (default: the frame limit less room for the batch around it). */
+  readonly maxAnswerBytes?: number;
 }
 
 interface Waiting {
@@ -103,11 +114,15 @@ export class Forwarding {
   private nextId = 1;
   /**
    * Forwarded requests served for peers, forwards sent, forwards that got no answer in time,
-   * and malformed messages or batch elements dropped.
+   * malformed messages or batch elements dropped, and answers too large to send.
    */
-  readonly stats = { served: 0, forwarded: 0, lost: 0, dropped: 0 };
+  readonly stats = { served: 0, forwarded: 0, lost: 0, dropped: 0, tooLarge: 0 };
 
-  constructor(private readonly o: ForwardingOptions) {}
+  private readonly maxAnswerBytes: number;
+
+  constructor(private readonly o: ForwardingOptions) {
+    this.maxAnswerBytes = o.maxAnswerBytes ?? DEFAULT_MAX_FRAME - 64 * 1024;
+  }
 
   /** Handles a runtime-level message from an authenticated peer; malformed ones are dropped. */
   handle(from: NodeId, msg: Message): void {
@@ -230,7 +245,7 @@ export class Forwarding {
         if (answered || served.expired) return;
         answered = true;
         // Encoded now: `reply` may be the node's own object (see the top).
-        this.outbox(from).answers.push(JSON.stringify({ fid, reply }));
+        this.outbox(from).answers.push(this.encodeAnswer(fid, reply));
         served.open.delete(i);
         if (served.open.size === 0 && served.timer !== undefined) clearTimeout(served.timer);
       };
@@ -244,6 +259,18 @@ export class Forwarding {
       served.open.clear();
     }, this.o.serveTimeoutMs ?? 30_000);
     served.timer.unref();
+  }
+
+  /** An answer as JSON text, or the ANSWER_TOO_LARGE error when it would not fit a frame. */
+  private encodeAnswer(fid: number, reply: ClientReply): string {
+    const json = JSON.stringify({ fid, reply });
+    // A UTF-8 byte is at most one UTF-16 unit, so only long texts need counting.
+    if (json.length <= this.maxAnswerBytes / 3) return json;
+    const bytes = Buffer.byteLength(json);
+    if (bytes <= this.maxAnswerBytes) return json;
+    this.stats.tooLarge++;
+    const error = `${ANSWER_TOO_LARGE} (${bytes} bytes, limit ${this.maxAnswerBytes})`;
+    return JSON.stringify({ fid, reply: { ok: false, error, definite: false } });
   }
 
   /** Hands each well-formed element of a '$forwarded' batch to the forward waiting for it. */

@@ -8,7 +8,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Json } from '../../src/core/json.js';
 import type { ClientReply, Message, NodeId } from '../../src/core/node.js';
-import { Forwarding, MAX_BATCH, MAX_BATCH_CHARS } from '../../src/runtime/forwarding.js';
+import {
+  ANSWER_TOO_LARGE,
+  Forwarding,
+  MAX_BATCH,
+  MAX_BATCH_CHARS,
+} from '../../src/runtime/forwarding.js';
 
 interface Sent {
   readonly to: NodeId;
@@ -24,7 +29,10 @@ interface Submitted {
   abandoned: boolean;
 }
 
-function harness(serveTimeoutMs?: number): {
+function harness(
+  serveTimeoutMs?: number,
+  maxAnswerBytes?: number,
+): {
   f: Forwarding;
   sent: Sent[];
   submitted: Submitted[];
@@ -46,6 +54,7 @@ function harness(serveTimeoutMs?: number): {
     },
     info: () => ({ etcd: null }),
     ...(serveTimeoutMs !== undefined ? { serveTimeoutMs } : {}),
+    ...(maxAnswerBytes !== undefined ? { maxAnswerBytes } : {}),
   });
   return { f, sent, submitted };
 }
@@ -96,8 +105,9 @@ test('requests forwarded in one turn leave as one message, and their answers as 
     got,
     Array.from({ length: 50 }, (_, i) => ({ ok: true, value: { i } })),
   );
-  assert.deepEqual(follower.f.stats, { served: 0, forwarded: 50, lost: 0, dropped: 0 });
-  assert.deepEqual(leader.f.stats, { served: 50, forwarded: 0, lost: 0, dropped: 0 });
+  const none = { lost: 0, dropped: 0, tooLarge: 0 };
+  assert.deepEqual(follower.f.stats, { served: 0, forwarded: 50, ...none });
+  assert.deepEqual(leader.f.stats, { served: 50, forwarded: 0, ...none });
   follower.f.close();
   leader.f.close();
 });
@@ -328,4 +338,31 @@ test('info queries still go one message per peer', async () => {
   assert.equal(b.sent[0]?.msg.type, '$info');
   a.f.handle('n2', wire(b.sent[0]?.msg));
   assert.deepEqual([...(await answers)], [['n2', { etcd: null }]]);
+});
+
+test('an answer too large for a frame comes back as a short error at once, not as silence', async () => {
+  const follower = harness();
+  const leader = harness(undefined, 1000);
+  const got: (ClientReply | null)[] = [];
+  for (let i = 0; i < 3; i++)
+    follower.f.forward('n1', 'c', i, { f: 'get' }, 5000, (r) => got.push(r));
+  await turn();
+  leader.f.handle('n2', wire((follower.sent[0] as Sent).msg));
+  const [small, ascii, accented] = leader.submitted as [Submitted, Submitted, Submitted];
+  small.onReply({ ok: true, value: 'x'.repeat(900) });
+  ascii.onReply({ ok: true, value: 'x'.repeat(5000) });
+  // 600 characters, but 1,200 bytes in UTF-8: the limit is in bytes, as the frame's is.
+  accented.onReply({ ok: true, value: 'é'.repeat(600) });
+  await turn();
+  const back = leader.sent[0] as Sent;
+  assert.ok(back.json.length < 2000, `the answers are small (${back.json.length})`);
+  follower.f.handle('n1', wire(back.msg));
+  assert.deepEqual(got[0], { ok: true, value: 'x'.repeat(900) });
+  for (const r of got.slice(1)) {
+    assert.ok(r !== null && !r.ok && r.error.startsWith(ANSWER_TOO_LARGE), JSON.stringify(r));
+    // The operation may have taken effect (a delete's prev_kv): not a definite failure.
+    assert.equal(r !== null && !r.ok && r.definite, false);
+  }
+  assert.match(JSON.stringify(got[2]), /1\d{3} bytes, limit 1000/);
+  assert.equal(leader.f.stats.tooLarge, 2);
 });

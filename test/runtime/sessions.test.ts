@@ -7,7 +7,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Json } from '../../src/core/json.js';
 import type { ClientReply } from '../../src/core/node.js';
+import { status as Status } from '@grpc/grpc-js';
+import { EtcdFault } from '../../src/runtime/etcd/codec.js';
 import { Sessions, type NodeGateway } from '../../src/runtime/etcd/sessions.js';
+import { ANSWER_TOO_LARGE } from '../../src/runtime/forwarding.js';
 
 type Local = (seq: number, onReply: (r: ClientReply) => void) => void;
 type Forward = (seq: number, timeoutMs: number, done: (r: ClientReply | null) => void) => void;
@@ -101,4 +104,29 @@ test('a forwarded answer is returned; a definite etcd error is raised with its t
     message: 'etcdserver: requested lease not found',
   });
   assert.equal(s.stats.retries, 0);
+});
+
+test("a leader's answer too large to forward fails the call at once, without retrying", async () => {
+  const { gw, log } = gateway(
+    (_seq, onReply) => onReply(notLeader),
+    (_seq, _ms, done) =>
+      done({
+        ok: false,
+        error: `${ANSWER_TOO_LARGE} (20000000 bytes, limit 1000)`,
+        definite: false,
+      }),
+  );
+  const s = new Sessions(gw, { prefix: 'p' });
+  const t0 = Date.now();
+  await assert.rejects(s.call({ f: 'get' }, Date.now() + 5000), (e: unknown) => {
+    assert.ok(e instanceof EtcdFault);
+    assert.equal(e.code, Status.RESOURCE_EXHAUSTED);
+    assert.match(e.message, /answer too large to forward \(20000000 bytes/);
+    assert.match(e.message, /may have taken effect/);
+    return true;
+  });
+  assert.ok(Date.now() - t0 < 1000, 'no waiting for the deadline');
+  assert.deepEqual(log.forwards, [1], 'forwarded once, not retried');
+  assert.equal(s.stats.retries, 0);
+  assert.equal(s.inUse, 0);
 });

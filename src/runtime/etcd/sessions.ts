@@ -13,6 +13,7 @@
 import type { Json } from '../../core/json.js';
 import type { ClientReply, NodeId } from '../../core/node.js';
 import { ETCD_ERRORS } from '../../systems/etcd/etcd-ops.js';
+import { ANSWER_TOO_LARGE } from '../forwarding.js';
 import { EtcdFault, fault, faultOfText } from './codec.js';
 import { status as Status } from '@grpc/grpc-js';
 
@@ -72,6 +73,15 @@ interface CallWait {
 }
 
 const ETCD_TEXTS = new Set<string>(Object.values(ETCD_ERRORS).map((e) => e.text));
+
+/** The leader's answer did not fit in a peer frame; the operation may have taken effect. */
+function answerTooLarge(error: string): EtcdFault {
+  return new EtcdFault(
+    Status.RESOURCE_EXHAUSTED,
+    `etcdserver: the leader's ${error}; the operation may have taken effect. ` +
+      "send it to the leader's endpoint (a read is served here with --param follower-reads=on)",
+  );
+}
 
 const sleep = (ms: number): Promise<void> =>
   new Promise((r) => {
@@ -200,6 +210,8 @@ export class Sessions {
         }
         if (reply !== null) {
           if (reply.ok) return reply.value;
+          // Asking again would get the same answer (the machine remembers it): say so now.
+          if (reply.error.startsWith(ANSWER_TOO_LARGE)) throw answerTooLarge(reply.error);
           if (reply.error !== 'not leader') sawLeader = true;
           if (reply.definite && ETCD_TEXTS.has(reply.error)) throw faultOfText(reply.error);
           if (reply.definite && reply.error === 'malformed operation') {
