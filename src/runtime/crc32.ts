@@ -37,5 +37,9 @@ export const crc32: (bytes: Uint8Array, start?: number, end?: number, crc?: numb
   native === undefined
     ? crc32Portable
     : (bytes, start = 0, end = bytes.length, crc = 0) =>
-        // zlib.crc32 returns an unsigned 32-bit value, as the fallback does.
-        native(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), crc);
+        // Nothing to add: `crc` as it is. zlib.crc32 would return 0 for an empty buffer that has
+        // no memory behind it (randomBytes(0)): zlib reads a null pointer as "give the initial
+        // value". It returns an unsigned 32-bit value, as the fallback does.
+        end <= start
+          ? crc
+          : native(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), crc);

@@ -58,6 +58,10 @@ test('crc32 gives the same values natively and table-driven, whole or continued'
     assert.equal(crc32(b), want, text);
     assert.equal(crc32Portable(b), want, text);
   }
+  // An empty range continues the crc unchanged, even in a buffer with no memory behind it.
+  for (const empty of [randomBytes(0), Buffer.alloc(0), Buffer.from('abc')]) {
+    assert.equal(crc32(empty, empty.length, empty.length, 0x7b55a454), 0x7b55a454);
+  }
   const b = Buffer.from('123456789');
   assert.equal(crc32(b, 4, 9, crc32Portable(b, 0, 4)), 0xcbf43926);
   assert.equal(crc32Portable(b, 4, 9, crc32(b, 0, 4)), 0xcbf43926);
