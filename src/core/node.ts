@@ -51,7 +51,12 @@ export interface NodeEnv<Msg extends Message = Message> {
   /** This node's own seeded random stream. */
   readonly random: Random;
   send(to: NodeId, msg: Msg): void;
-  /** Fires `onTimer(name, data)` after `delayMs` of this node's local time, unless cancelled. */
+  /**
+   * Fires `onTimer(name, data)` after `delayMs` of this node's local time, unless cancelled.
+   * A delay of 0 fires after the events already due now: in the simulator, after the other
+   * events of this instant; in the runtime, at the end of this turn of the event loop. A node
+   * can so act once on everything that arrived together (Raft sends one append for them all).
+   */
   setTimer(delayMs: number, name: string, data?: Json): TimerId;
   cancelTimer(id: TimerId): void;
   readonly storage: DurableStore;

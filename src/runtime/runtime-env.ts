@@ -70,7 +70,8 @@ export class RuntimeEnv {
   readonly metrics = new Map<string, MetricSummary>();
   node: ProtocolNode | null = null;
   private stopped = false;
-  private readonly timers = new Map<TimerId, NodeJS.Timeout>();
+  /** Timers not yet fired, by id: how to cancel each. */
+  private readonly timers = new Map<TimerId, () => void>();
   private nextTimerId = 1;
 
   constructor(private readonly deps: RuntimeEnvDeps) {
@@ -99,20 +100,25 @@ export class RuntimeEnv {
         const id = this.nextTimerId++;
         if (this.stopped) return id;
         const payload = data === undefined ? undefined : copyJson(data);
-        const t = setTimeout(
-          () => {
-            this.timers.delete(id);
-            this.guard(() => this.node?.onTimer(name, payload));
-          },
-          Math.max(0, delayMs),
-        );
-        this.timers.set(id, t);
+        const fire = (): void => {
+          this.timers.delete(id);
+          this.guard(() => this.node?.onTimer(name, payload));
+        };
+        // Zero means "after the events of this turn" (see NodeEnv.setTimer); setTimeout's least
+        // delay is 1 ms, which every append would wait.
+        if (delayMs <= 0) {
+          const t = setImmediate(fire);
+          this.timers.set(id, () => clearImmediate(t));
+        } else {
+          const t = setTimeout(fire, delayMs);
+          this.timers.set(id, () => clearTimeout(t));
+        }
         return id;
       },
       cancelTimer: (id: TimerId): void => {
-        const t = this.timers.get(id);
-        if (t !== undefined) {
-          clearTimeout(t);
+        const cancel = this.timers.get(id);
+        if (cancel !== undefined) {
+          cancel();
           this.timers.delete(id);
         }
       },
@@ -156,7 +162,7 @@ export class RuntimeEnv {
   /** From now on the node does nothing: its timers are cancelled and its actions ignored. */
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
   }
 

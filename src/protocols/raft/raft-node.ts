@@ -10,7 +10,7 @@
  * leader sends appends before its own write is durable (§10.2.1) but counts itself towards a
  * majority only once it is.
  */
-import { jsonSizeBound, type Json } from '../../core/json.js';
+import type { Json } from '../../core/json.js';
 import type {
   ClientReply,
   ClientRequest,
@@ -164,6 +164,8 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
 
   private readonly receiver = new SnapshotReceiver();
   private lazySyncArmed = false;
+  /** A 'send-appends' timer is pending (scheduleAppends). */
+  private appendsScheduled = false;
 
   // Follower state: reads waiting for a read index from the leader (read-index.ts).
   private readonly followerReads = new FollowerReads();
@@ -281,6 +283,11 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
         return;
       case 'follower-read':
         return this.followerReadTimeout((data as { ctx: string }).ctx);
+      case 'send-appends':
+        this.appendsScheduled = false;
+        if (this.roleNow === 'leader')
+          for (const pr of this.progress.values()) this.sendAppends(pr);
+        return;
     }
   }
 
@@ -606,21 +613,28 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
     };
     if (this.mutants.noSyncBeforeAck) counted();
     else this.env.storage.sync(counted);
-    for (const pr of this.progress.values()) this.sendAppends(pr);
+    this.scheduleAppends();
     return index;
   }
 
-  /** Sends as many appends to `pr` as its state, window and batching allow. */
+  /**
+   * Appends go out once per instant, not once per proposal: the entries proposed while handling
+   * the events due now — in the runtime one turn of the event loop, which may be a socket read
+   * of many requests or a batch of forwarded ones — travel in one append per follower, as
+   * etcd/raft sends one per Ready. Each append costs an encoding, a frame, a parse, a disk round
+   * and an answer whatever it carries. A zero-delay timer fires after those events, so nothing
+   * waits for an answer or a clock: proposals made at different moments still pipeline.
+   */
+  private scheduleAppends(): void {
+    if (this.appendsScheduled) return;
+    this.appendsScheduled = true;
+    this.env.setTimer(0, 'send-appends');
+  }
+
+  /** Sends as many appends to `pr` as its state and window allow. */
   private sendAppends(pr: Progress): void {
     const last = this.log.lastIndex();
     while (pr.canSend() && (pr.state === 'probe' || pr.next <= last)) {
-      if (
-        pr.state === 'replicate' &&
-        pr.inflight.length > 0 &&
-        !pr.mayPipeline(last, (i) => jsonSizeBound(this.log.entry(i) as unknown as Json))
-      ) {
-        return; // the answer to the append in flight sends these
-      }
       if (!this.sendAppend(pr)) return;
     }
   }

@@ -7,8 +7,7 @@
  *     the conflicting term and its first index, or the follower's last index);
  *   - replicate: logs agree through `match`; appends are pipelined optimistically (`next` moves
  *     on send), batched up to MAX_BATCH entries and about MAX_APPEND_SIZE, with at most
- *     MAX_INFLIGHT unacknowledged. While one is unanswered, only a full batch goes: entries
- *     proposed meanwhile wait for the answer and then travel together (see `mayPipeline`);
+ *     MAX_INFLIGHT unacknowledged;
  *   - snapshot: `next` fell below the leader's snapshot; chunks of InstallSnapshot are sent one
  *     at a time (snapshot.ts).
  */
@@ -41,10 +40,6 @@ export class Progress {
   lastHeardAt: number;
   /** Highest read round this follower has echoed in the current term (read-index.ts). */
   round = 0;
-  /** The entries waiting behind an unanswered append: `next..heldTo`, `heldSize` in all. */
-  private heldFrom = 0;
-  private heldTo = 0;
-  private heldSize = 0;
 
   constructor(
     readonly id: NodeId,
@@ -63,28 +58,6 @@ export class Progress {
     if (this.state === 'probe') return !this.probeSent;
     if (this.state === 'replicate') return this.inflight.length < MAX_INFLIGHT;
     return false;
-  }
-
-  /**
-   * With an append unanswered, whether the entries waiting (`next..last`) may go now: only when
-   * they fill a whole batch — MAX_BATCH entries, or more than MAX_APPEND_SIZE, past which a
-   * batch takes no more. A smaller batch waits for an answer, so that under load a follower
-   * gets one append per round trip carrying everything proposed meanwhile, as etcd/raft sends
-   * one per Ready, rather than one per proposal: each append costs an encoding, a frame, a
-   * parse, a disk write and an answer, whatever it carries. Full batches still pipeline, so a
-   * stream of large entries or a long backlog is not held to one append per round trip.
-   * `size(i)` bounds entry i's JSON (jsonSizeBound); each entry is measured once while it waits.
-   */
-  mayPipeline(last: number, size: (index: number) => number): boolean {
-    if (last - this.next + 1 >= MAX_BATCH) return true;
-    if (this.heldFrom !== this.next || this.heldTo > last) {
-      this.heldFrom = this.next;
-      this.heldTo = this.next - 1;
-      this.heldSize = 0;
-    }
-    while (this.heldTo < last && this.heldSize <= MAX_APPEND_SIZE)
-      this.heldSize += size(++this.heldTo);
-    return this.heldSize > MAX_APPEND_SIZE;
   }
 
   /** Records that entries through `last` were sent. */
