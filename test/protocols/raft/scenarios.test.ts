@@ -146,62 +146,65 @@ test('§3.5 a follower far behind on large entries catches up in appends of boun
   c.assertNoViolation();
 });
 
-/** The appends `leader` sent `to` from virtual time `since` on: [time, entries carried]. */
+/** The appends with entries sent `to` from virtual time `since` on: [time, entries carried]. */
 function appendsTo(c: Cluster, to: NodeId, since: number): [number, number][] {
-  return (c.sim.trace.events ?? []).flatMap((e) =>
-    e.e === 'send' && e.type === 'append' && e.to === to && (e.t as number) >= since
-      ? [[e.t as number, (e.msg as { entries: Json[] }).entries.length] as [number, number]]
-      : [],
-  );
+  return (c.sim.trace.events ?? []).flatMap((e) => {
+    if (e.e !== 'send' || e.type !== 'append' || e.to !== to || (e.t as number) < since) return [];
+    const n = (e.msg as { entries: Json[] }).entries.length;
+    return n > 0 ? [[e.t as number, n] as [number, number]] : [];
+  });
 }
 
-/** Proposes `n` writes at the leader at one instant (one client each). */
-function propose(c: Cluster, leader: NodeId, n: number, onAnswer: () => void): void {
-  for (let i = 0; i < n; i++) {
-    const op = { f: 'put', key: `b/${c.sim.now}/${i}`, value: 'v' };
-    c.sim.request(leader, `burst-${c.sim.now}-${i}`, 1, op, (r) => {
-      assert.ok(r.ok, JSON.stringify(r));
-      onAnswer();
-    });
-  }
-}
-
-function runUntilAnswered(c: Cluster, answered: () => number, n: number): void {
-  const end = c.sim.now + 2000;
-  while (answered() < n && c.sim.now < end) c.sim.runUntil(c.sim.now + 1);
-  assert.equal(answered(), n);
-}
-
-test('§10.2 batching: proposals of one instant go to each follower as one append', () => {
+/** A 5-node cluster whose leader has settled in, and bursts of writes proposed to it. */
+function settledCluster() {
   const c = new Cluster({ params: { 'snapshot-every': '100000' } });
   const leader = c.awaitLeader();
   c.sim.runUntil(c.sim.now + 100);
-  const since = c.sim.now;
+  let proposed = 0;
   let answered = 0;
-  propose(c, leader, 40, () => answered++);
-  runUntilAnswered(c, () => answered, 40);
-  for (const id of c.ids.filter((x) => x !== leader)) {
-    const appends = appendsTo(c, id, since).filter(([, n]) => n > 0);
+  return {
+    c,
+    since: c.sim.now,
+    followers: c.ids.filter((x) => x !== leader),
+    /** Proposes `n` writes at the leader at this instant, one client each. */
+    propose(n: number): void {
+      for (let i = 0; i < n; i++, proposed++) {
+        const op = { f: 'put', key: `b/${proposed}`, value: 'v' };
+        c.sim.request(leader, `burst-${proposed}`, 1, op, (r) => {
+          assert.ok(r.ok, JSON.stringify(r));
+          answered++;
+        });
+      }
+    },
+    /** Runs until every proposal is answered. */
+    settle(): void {
+      const end = c.sim.now + 2000;
+      while (answered < proposed && c.sim.now < end) c.sim.runUntil(c.sim.now + 1);
+      assert.equal(answered, proposed);
+      c.assertNoViolation();
+    },
+  };
+}
+
+test('§10.2 batching: proposals of one instant go to each follower as one append', () => {
+  const s = settledCluster();
+  s.propose(40);
+  s.settle();
+  for (const id of s.followers) {
     // One per proposal would be four single-entry appends (the window) and then the rest.
     assert.deepEqual(
-      appends.map(([, n]) => n),
+      appendsTo(s.c, id, s.since).map(([, n]) => n),
       [40],
       `appends to ${id}`,
     );
   }
-  c.assertNoViolation();
 });
 
 test('§10.2 batching: a burst past one batch fills the window with full batches', () => {
-  const c = new Cluster({ params: { 'snapshot-every': '100000' } });
-  const leader = c.awaitLeader();
-  c.sim.runUntil(c.sim.now + 100);
-  const since = c.sim.now;
-  let answered = 0;
-  propose(c, leader, 300, () => answered++);
-  runUntilAnswered(c, () => answered, 300);
-  const follower = c.ids.find((x) => x !== leader) as NodeId;
-  const appends = appendsTo(c, follower, since).filter(([, n]) => n > 0);
+  const s = settledCluster();
+  s.propose(300);
+  s.settle();
+  const appends = appendsTo(s.c, s.followers[0] as NodeId, s.since);
   const first = (appends[0] as [number, number])[0];
   assert.deepEqual(
     appends.filter(([t]) => t === first).map(([, n]) => n),
@@ -213,21 +216,16 @@ test('§10.2 batching: a burst past one batch fills the window with full batches
     300,
     'every entry went exactly once',
   );
-  c.assertNoViolation();
 });
 
 test('§10.2 batching: a proposal at a later instant goes at once, not after the answers', () => {
-  const c = new Cluster({ params: { 'snapshot-every': '100000' } });
-  const leader = c.awaitLeader();
-  c.sim.runUntil(c.sim.now + 100);
-  const since = c.sim.now;
-  let answered = 0;
-  propose(c, leader, 1, () => answered++);
-  c.sim.runUntil(c.sim.now + 0.5);
-  propose(c, leader, 1, () => answered++);
-  runUntilAnswered(c, () => answered, 2);
-  for (const id of c.ids.filter((x) => x !== leader)) {
-    const appends = appendsTo(c, id, since).filter(([, n]) => n > 0);
+  const s = settledCluster();
+  s.propose(1);
+  s.c.sim.runUntil(s.c.sim.now + 0.5);
+  s.propose(1);
+  s.settle();
+  for (const id of s.followers) {
+    const appends = appendsTo(s.c, id, s.since);
     assert.deepEqual(
       appends.map(([, n]) => n),
       [1, 1],
@@ -236,7 +234,6 @@ test('§10.2 batching: a proposal at a later instant goes at once, not after the
     // Links take 1 ms each way: the second went before any answer to the first could arrive.
     assert.ok(t2 - t1 < 1, `sent ${t2 - t1} ms apart`);
   }
-  c.assertNoViolation();
 });
 
 test('§3.5 a stale leader whose uncommitted entries conflict has them overwritten', () => {
