@@ -304,6 +304,40 @@ test('Txn compares: every target and result, ranges, missing keys', () => {
   assert.equal(s.revision, 4);
 });
 
+test("Txn responses: each op's header has the revision it saw, as etcd 3.4's do", () => {
+  const s = new Machine();
+  s.put('x', '1'); // 2
+  s.put('x', '2'); // 3
+  // Before the txn's first write, the revision before the txn; from it on, the txn's own; a
+  // nested txn's header empty. (Checked against etcd in test/runtime/etcd-differential.test.ts.)
+  const seenAt = s.run({
+    f: 'Txn',
+    compare: [],
+    success: [
+      { request_range: { key: 'w' } },
+      { request_delete_range: { key: 'nothing' } },
+      { request_put: { key: 'w', value: '1' } },
+      { request_delete_range: { key: 'nothing' } },
+      { request_range: { key: 'w' } },
+      {
+        request_txn: {
+          compare: [],
+          success: [{ request_put: { key: 'w2', value: '2' } }],
+          failure: [],
+        },
+      },
+    ],
+    failure: [],
+  }) as unknown as TxnRes;
+  assert.equal(seenAt.header.revision, 4);
+  assert.deepEqual(
+    (seenAt.responses as unknown as Record<string, { header: { revision: number } }>[]).map(
+      (r) => (Object.values(r)[0] as { header: { revision: number } }).header.revision,
+    ),
+    [3, 3, 4, 4, 4, 0],
+  );
+});
+
 test('Txn branches: one revision, reads see earlier writes, nesting, validation', () => {
   const s = new Machine();
   s.put('x', '1'); // 2

@@ -332,7 +332,14 @@ function revisionOf(r: Msg): number {
   return num((r.header as Msg | undefined)?.revision);
 }
 
-function responseOp(r: Msg, h: HeaderFields): Msg {
+/**
+ * etcd fills in only the revision of the headers inside a Txn's responses; the cluster and
+ * member ids and the Raft term are in the outer header alone (zero inside).
+ */
+const NESTED_HEADER: HeaderFields = { cluster_id: 0, member_id: 0, raft_term: 0 };
+
+function responseOp(r: Msg): Msg {
+  const h = NESTED_HEADER;
   if (r.response_range !== undefined) {
     return { response_range: resultFor('Range', r.response_range as Msg, h) };
   }
@@ -361,9 +368,7 @@ export function resultFor(method: string, r: Msg, h: HeaderFields): Msg {
       return {
         header,
         succeeded: r.succeeded === true,
-        responses: Array.isArray(r.responses)
-          ? (r.responses as Msg[]).map((x) => responseOp(x, h))
-          : [],
+        responses: Array.isArray(r.responses) ? (r.responses as Msg[]).map(responseOp) : [],
       };
     case 'LeaseGrant':
       return { header, ID: num(r.ID), TTL: num(r.TTL), error: '' };

@@ -120,22 +120,20 @@ function run(store: MvccStore, t: TxnReq, path: Path, header: { revision: number
   let n = 0;
   const responses: ResponseOp[] = [];
   for (const op of path.succeeded ? t.success : t.failure) {
-    responses.push(runOp(store, op, () => path.nested[n++] as Path, header));
+    responses.push(runOp(store, op, () => path.nested[n++] as Path));
   }
   return { header, succeeded: path.succeeded, responses };
 }
 
-function runOp(
-  store: MvccStore,
-  op: RequestOp,
-  nextPath: () => Path,
-  header: { revision: number },
-): ResponseOp {
+/** The response headers of a nested Txn: etcd (3.4) leaves them empty, revision 0. */
+const NESTED_TXN_HEADER = Object.freeze({ revision: 0 });
+
+function runOp(store: MvccStore, op: RequestOp, nextPath: () => Path): ResponseOp {
   if ('request_range' in op) {
     const r = store.range(op.request_range);
     // checkPath ruled out the revision errors; nothing else can fail.
     if ('error' in r) throw new Error(`txn range failed after its check: ${r.error}`);
-    return { response_range: { ...r, header } };
+    return { response_range: r };
   }
   if ('request_put' in op) {
     const p = op.request_put;
@@ -144,19 +142,20 @@ function runOp(
       ignoreValue: p.ignore_value === true,
       ignoreLease: p.ignore_lease === true,
     });
-    return { response_put: { ...r, header } };
+    return { response_put: r };
   }
   if ('request_delete_range' in op) {
     const d = op.request_delete_range;
-    const r = store.deleteRange(d.key, d.range_end, d.prev_kv === true);
-    return { response_delete_range: { ...r, header } };
+    return { response_delete_range: store.deleteRange(d.key, d.range_end, d.prev_kv === true) };
   }
-  return { response_txn: run(store, op.request_txn, nextPath(), header) };
+  return { response_txn: run(store, op.request_txn, nextPath(), NESTED_TXN_HEADER) };
 }
 
 /**
- * Runs a validated Txn (see etcd-validate.ts) as one write transaction. Every response of it,
- * nested ones included, carries the header of the revision it ends at.
+ * Runs a validated Txn (see etcd-validate.ts) as one write transaction. As in etcd, the outer
+ * header carries the revision the txn ends at, and each operation's response the revision it
+ * saw: a read or a delete of nothing before the txn's first write the revision before it, any
+ * operation after a write (and every write) the txn's own; a nested Txn's header is empty.
  */
 export function applyTxn(store: MvccStore, leases: LeaseTable, t: TxnReq): TxnRes | EtcdErrorRes {
   const path = plan(store, t);

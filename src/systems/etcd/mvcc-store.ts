@@ -219,7 +219,8 @@ export class MvccStore {
       );
     }
     return {
-      header: { revision: doomed.length > 0 ? rev : this.rev },
+      // etcd: a delete of nothing after the txn's first write still reports the txn's revision.
+      header: { revision: doomed.length > 0 ? rev : this.readRevision() },
       deleted: doomed.length,
       prev_kvs: prevKv ? doomed : [],
     };
