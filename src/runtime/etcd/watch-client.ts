@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Address } from '../listen.js';
+import { ETCD_ERRORS } from '../../systems/etcd/etcd-ops.js';
 import { etcdServices } from './proto.js';
 
 export interface WatchedEvent {
@@ -81,10 +82,16 @@ export class WatchClient {
         }
         if (res.canceled === true) {
           const compacted = Number(res.compact_revision ?? 0);
-          const reason = typeof res.cancel_reason === 'string' ? res.cancel_reason : '';
+          // etcd gives no reason for a compacted watch, only the revision.
+          const reason =
+            typeof res.cancel_reason === 'string' && res.cancel_reason !== ''
+              ? res.cancel_reason
+              : compacted > 0
+                ? ETCD_ERRORS.compacted.text
+                : 'by the server';
           finish(
             new Error(
-              `watch canceled: ${reason || 'by the server'}` +
+              `watch canceled: ${reason}` +
                 (compacted > 0 ? ` (compacted through revision ${compacted})` : ''),
             ),
           );

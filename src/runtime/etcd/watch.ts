@@ -13,7 +13,7 @@
  * away, is canceled with a reason.
  */
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import { ETCD_ERRORS, type WatchEvent, type WatchSource } from '../../systems/etcd/etcd-ops.js';
+import type { WatchEvent, WatchSource } from '../../systems/etcd/etcd-ops.js';
 import { inInterval, keyInterval, type KeyInterval } from '../../systems/etcd/key-range.js';
 import { eventOut, type HeaderFields } from './codec.js';
 
@@ -227,15 +227,18 @@ class WatchStream {
     return e.type === 'PUT' ? !w.noPut : !w.noDelete;
   }
 
+  /**
+   * As etcd answers a watch from below the compacted revision: canceled, with the compacted
+   * revision, no reason text and revision 0 in the header (clients key on `compact_revision`).
+   */
   cancelCompacted(w: Watcher, source: WatchSource): void {
     this.watchers.delete(w.id);
     this.hub.changed();
     this.write({
-      header: this.hub.header(),
+      header: { ...this.hub.header(), revision: 0 },
       watch_id: w.id,
       canceled: true,
       compact_revision: source.compactRevision(),
-      cancel_reason: ETCD_ERRORS.compacted.text,
     });
   }
 
