@@ -1,10 +1,11 @@
 /**
  * truthkit's etcd v3 front end beside real etcd (Debian's `etcd-server`, when installed): the
- * same script of raw gRPC calls — KV, Txn, Compact, Lease — goes to a fresh 3-member etcd and a
- * fresh 3-node truthkit `etcd-raft` cluster, and every answer must be the same: the fields of
- * each response (revisions included, since both start from revision 1) or the gRPC status code
- * and text of each error. Only what differs by nature is left out: the header's cluster and
- * member ids and Raft term, and a lease's remaining TTL (a clock reading).
+ * same script of raw gRPC calls — KV, Txn, Compact, Lease, then watches — goes to a fresh
+ * 3-member etcd and a fresh 3-node truthkit `etcd-raft` cluster, and every answer must be the
+ * same: the fields of each response or the gRPC status code and text of each error, with
+ * revisions counted from the one each cluster was at when the script began. Only what differs
+ * by nature is left out: the header's cluster and member ids and Raft term, a lease's remaining
+ * TTL (a clock reading), and how many events one watch response carries.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +23,7 @@ import { etcdServices } from '../../src/runtime/etcd/proto.js';
 const hasEtcd = spawnSync('etcd', ['--version'], { stdio: 'ignore' }).status === 0;
 
 type Msg = Record<string, unknown>;
-type Service = 'KV' | 'Lease';
+type Service = 'KV' | 'Lease' | 'Watch';
 
 interface Step {
   readonly service: Service;
@@ -151,10 +152,15 @@ function clients(endpoint: string): Clients {
   const s = etcdServices();
   const make = (c: grpc.ServiceClientConstructor): grpc.Client =>
     new c(endpoint, grpc.credentials.createInsecure());
-  return { KV: make(s.KV), Lease: make(s.Lease) };
+  return { KV: make(s.KV), Lease: make(s.Lease), Watch: make(s.Watch) };
 }
 
-const REVISION_FIELDS = new Set(['revision', 'create_revision', 'mod_revision']);
+const REVISION_FIELDS = new Set([
+  'revision',
+  'create_revision',
+  'mod_revision',
+  'compact_revision',
+]);
 
 /** Buffers as text and revisions as counted from `base`, the revision the script began at. */
 function plain(v: unknown, base = 0): unknown {
@@ -203,6 +209,22 @@ function call(c: Clients, step: Step, base = 0): Promise<unknown> {
   });
 }
 
+/** Waits until the cluster answers a Range (it has a leader). */
+async function ready(c: Clients): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const r = (await call(c, kv('Range', { key: b('a') }))) as Msg;
+    if (r.error === undefined) return;
+    if (Date.now() > deadline) assert.fail(`no leader: ${JSON.stringify(r)}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+async function revisionNow(c: Clients): Promise<number> {
+  const r = (await call(c, kv('Range', { key: b('a') }))) as { header: { revision: number } };
+  return r.header.revision;
+}
+
 let dir = '';
 let etcd: RunningCluster | undefined;
 let truthkitEndpoint = '';
@@ -231,20 +253,7 @@ test(
   async () => {
     const reference = clients((etcd as RunningCluster).endpoints[0] as string);
     const ours = clients(truthkitEndpoint);
-    // Both clusters take their first write once they have a leader.
-    const ready = async (c: Clients): Promise<void> => {
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        const r = (await call(c, kv('Range', { key: b('a') }))) as Msg;
-        if (r.error === undefined) return;
-        if (Date.now() > deadline) assert.fail(`no leader: ${JSON.stringify(r)}`);
-        await new Promise((res) => setTimeout(res, 100));
-      }
-    };
     await Promise.all([ready(reference), ready(ours)]);
-    const revisionNow = async (c: Clients): Promise<number> =>
-      ((await call(c, kv('Range', { key: b('a') }))) as { header: { revision: number } }).header
-        .revision;
     const [referenceBase, ourBase] = [await revisionNow(reference), await revisionNow(ours)];
     const steps = script((k) => referenceBase + k);
     const ourSteps = script((k) => ourBase + k);
@@ -261,6 +270,150 @@ test(
         );
       }
     }
+    for (const c of [reference, ours]) for (const x of Object.values(c)) x.close();
+    assert.deepEqual(differences, [], `answers that differ:\n${differences.join('\n')}`);
+  },
+);
+
+/**
+ * Opens a watch stream, sends `create`, and collects its responses until `done` says so (or
+ * 3 s pass); `then` runs once the watch is created (a cancel, or writes to see). Responses are
+ * kept as answered, except that events are listed one per line: how many events one response
+ * carries is the server's choice.
+ */
+async function watchAnswers(
+  c: Clients,
+  base: number,
+  create: Msg,
+  done: (lines: Msg[]) => boolean,
+  then?: (watchId: number, send: (m: Msg) => void) => Promise<void>,
+): Promise<unknown[]> {
+  const stream = (c.Watch as unknown as { Watch: () => grpc.ClientDuplexStream<Msg, Msg> }).Watch();
+  const lines: Msg[] = [];
+  const finished = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 3000);
+    stream.on('data', (res: Msg) => {
+      const { events, header, ...rest } = res;
+      const revision = (header as Msg | undefined)?.revision;
+      const evs = (events as Msg[] | undefined) ?? [];
+      if (evs.length === 0) lines.push({ ...rest, header: { revision } });
+      for (const e of evs) lines.push({ watch_id: rest.watch_id, event: e });
+      if (res.created === true && then !== undefined) {
+        void then(res.watch_id as number, (m) => stream.write(m));
+      }
+      if (done(lines)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    stream.on('error', () => resolve());
+  });
+  stream.write({ create_request: create });
+  await finished;
+  stream.cancel();
+  return lines.map((l) => plain(l, base));
+}
+
+const events = (n: number) => (lines: Msg[]) => lines.filter((l) => 'event' in l).length >= n;
+const canceled = (lines: Msg[]) => lines.some((l) => l.canceled === true);
+
+test(
+  'watches see the same events and answers from real etcd and from truthkit',
+  { skip: hasEtcd ? false : 'Debian etcd-server is not installed', timeout: 120_000 },
+  async () => {
+    const reference = clients((etcd as RunningCluster).endpoints[0] as string);
+    const ours = clients(truthkitEndpoint);
+    await Promise.all([ready(reference), ready(ours)]);
+    const w = (s: string): Buffer => b(`w/${s}`);
+    const W_END = b('w0');
+    const differences: string[] = [];
+    const compare = (what: string, want: unknown, got: unknown): void => {
+      try {
+        assert.deepEqual(got, want);
+      } catch {
+        differences.push(
+          `${what}\n   etcd:     ${JSON.stringify(want)}\n   truthkit: ${JSON.stringify(got)}`,
+        );
+      }
+    };
+    // The same history on both, revisions r(1)..r(5) from each one's base.
+    const history: Step[] = [
+      kv('Put', { key: w('a'), value: b('1') }),
+      kv('Put', { key: w('b'), value: b('2') }),
+      kv('Put', { key: w('a'), value: b('3') }),
+      kv('DeleteRange', { key: w('b') }),
+      kv('Txn', {
+        success: [
+          { request_put: { key: w('c'), value: b('4') } },
+          { request_delete_range: { key: w('a') } },
+        ],
+      }),
+    ];
+    const bases: number[] = [];
+    for (const c of [reference, ours]) {
+      bases.push(await revisionNow(c));
+      for (const step of history) await call(c, step);
+    }
+    const [rb, ob] = bases as [number, number];
+    const both = async (
+      what: string,
+      create: (r: (k: number) => number) => Msg,
+      done: (lines: Msg[]) => boolean,
+      then?: (
+        c: Clients,
+        r: (k: number) => number,
+      ) => (id: number, send: (m: Msg) => void) => Promise<void>,
+    ): Promise<void> => {
+      const rr = (k: number): number => rb + k;
+      const or = (k: number): number => ob + k;
+      const want = await watchAnswers(reference, rb, create(rr), done, then?.(reference, rr));
+      const got = await watchAnswers(ours, ob, create(or), done, then?.(ours, or));
+      compare(what, want, got);
+    };
+    await both(
+      'a prefix from r(1)',
+      (r) => ({ key: w(''), range_end: W_END, start_revision: r(1) }),
+      events(6),
+    );
+    await both(
+      'with prev_kv',
+      (r) => ({ key: w(''), range_end: W_END, start_revision: r(1), prev_kv: true }),
+      events(6),
+    );
+    await both(
+      'without deletes',
+      (r) => ({ key: w(''), range_end: W_END, start_revision: r(2), filters: ['NODELETE'] }),
+      events(3),
+    );
+    await both('one key', (r) => ({ key: w('a'), start_revision: r(1) }), events(3));
+    await both(
+      'from the future: only what comes after',
+      (r) => ({ key: w(''), range_end: W_END, start_revision: r(7) }),
+      events(1),
+      (c) => async () => {
+        await call(c, kv('Put', { key: w('d'), value: b('5') })); // r(6)
+        await call(c, kv('Put', { key: w('e'), value: b('6') })); // r(7)
+      },
+    );
+    await both(
+      'canceled by the client',
+      () => ({ key: w('a') }),
+      canceled,
+      () => async (id, send) => send({ cancel_request: { watch_id: id } }),
+    );
+    for (const c of [reference, ours]) {
+      const r = c === reference ? rb : ob;
+      await call(c, kv('Compact', { revision: r + 3 }));
+      // A linearizable read at the same member first: a truthkit follower answers a forwarded
+      // write once the leader has applied it and may apply it itself a moment later, while its
+      // watches start from its own state (docs/etcd.md, "Mirrored from etcd, and not").
+      await call(c, kv('Range', { key: w('a') }));
+    }
+    await both(
+      'from a compacted revision',
+      (r) => ({ key: w(''), range_end: W_END, start_revision: r(1) }),
+      canceled,
+    );
     for (const c of [reference, ours]) for (const x of Object.values(c)) x.close();
     assert.deepEqual(differences, [], `answers that differ:\n${differences.join('\n')}`);
   },
