@@ -247,13 +247,24 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const WHEN_ETCD = {
+  skip: hasEtcd ? false : 'Debian etcd-server is not installed',
+  timeout: 120_000,
+} as const;
+
+/** Clients of the reference and of truthkit, once both clusters answer. */
+async function connectBoth(): Promise<[Clients, Clients]> {
+  const reference = clients((etcd as RunningCluster).endpoints[0] as string);
+  const ours = clients(truthkitEndpoint);
+  await Promise.all([ready(reference), ready(ours)]);
+  return [reference, ours];
+}
+
 test(
   'the same calls get the same answers from real etcd and from truthkit',
-  { skip: hasEtcd ? false : 'Debian etcd-server is not installed', timeout: 120_000 },
+  WHEN_ETCD,
   async () => {
-    const reference = clients((etcd as RunningCluster).endpoints[0] as string);
-    const ours = clients(truthkitEndpoint);
-    await Promise.all([ready(reference), ready(ours)]);
+    const [reference, ours] = await connectBoth();
     const [referenceBase, ourBase] = [await revisionNow(reference), await revisionNow(ours)];
     const steps = script((k) => referenceBase + k);
     const ourSteps = script((k) => ourBase + k);
@@ -319,11 +330,9 @@ const canceled = (lines: Msg[]) => lines.some((l) => l.canceled === true);
 
 test(
   'watches see the same events and answers from real etcd and from truthkit',
-  { skip: hasEtcd ? false : 'Debian etcd-server is not installed', timeout: 120_000 },
+  WHEN_ETCD,
   async () => {
-    const reference = clients((etcd as RunningCluster).endpoints[0] as string);
-    const ours = clients(truthkitEndpoint);
-    await Promise.all([ready(reference), ready(ours)]);
+    const [reference, ours] = await connectBoth();
     const w = (s: string): Buffer => b(`w/${s}`);
     const W_END = b('w0');
     const differences: string[] = [];
