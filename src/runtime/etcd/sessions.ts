@@ -78,7 +78,7 @@ const ETCD_TEXTS = new Set<string>(Object.values(ETCD_ERRORS).map((e) => e.text)
 function answerTooLarge(error: string): EtcdFault {
   return new EtcdFault(
     Status.RESOURCE_EXHAUSTED,
-    `etcdserver: the leader's ${error}; the operation may have taken effect. ` +
+    `etcdserver: the leader's ${error}; the operation may have taken effect; ` +
       "send it to the leader's endpoint (a read is served here with --param follower-reads=on)",
   );
 }
