@@ -136,11 +136,13 @@ function script(r: (k: number) => number): Step[] {
     kv('Put', { key: b('l'), value: b('v'), lease: 12345 }), // r(11)
     kv('Range', { key: b('l') }),
     lease('LeaseTimeToLive', { ID: 12345, keys: true }),
+    lease('LeaseLeases', {}),
     lease('LeaseRevoke', { ID: 12345 }), // r(12)
     kv('Range', { key: b('l') }),
     kv('Put', { key: b('m'), value: b('v'), lease: 999 }),
     lease('LeaseRevoke', { ID: 999 }),
     lease('LeaseTimeToLive', { ID: 999 }),
+    lease('LeaseLeases', {}),
     kv('DeleteRange', { key: b(''), range_end: PREFIX_END }), // r(13)
     kv('Range', { key: b(''), range_end: PREFIX_END, count_only: true }),
   ];
