@@ -137,13 +137,57 @@ function script(r: (k: number) => number): Step[] {
     kv('Range', { key: b('l') }),
     lease('LeaseTimeToLive', { ID: 12345, keys: true }),
     lease('LeaseLeases', {}),
-    lease('LeaseRevoke', { ID: 12345 }), // r(12)
+    kv('Put', { key: b('l2'), value: b('w'), lease: 12345 }), // r(12)
+    kv('Put', { key: b('l2'), value: b('w2'), ignore_lease: true }), // r(13)
+    kv('Put', { key: b('l2'), value: b('w3'), lease: 12345, ignore_lease: true }),
+    kv('Txn', {
+      compare: [{ key: b('l2'), target: 'LEASE', result: 'EQUAL', lease: 12345 }],
+      success: [{ request_range: { key: b('l'), range_end: b('m') } }],
+      failure: [],
+    }),
+    kv('Range', { key: b('a'), range_end: b('\0'), limit: 2, sort_order: 'DESCEND' }),
+    kv('Range', { key: b('a'), range_end: b('m'), limit: 2, count_only: true }),
+    kv('Range', {
+      key: b('a'),
+      range_end: b('m'),
+      max_mod_revision: r(6),
+      min_create_revision: r(4),
+    }),
+    kv('Range', {
+      key: b('a'),
+      range_end: b('m'),
+      sort_target: 'CREATE',
+      sort_order: 'ASCEND',
+      keys_only: true,
+    }),
+    kv('Range', {
+      key: b('a'),
+      range_end: b('m'),
+      sort_target: 'KEY',
+      sort_order: 'NONE',
+      limit: 1,
+    }),
+    kv('Range', { key: b('c'), range_end: b('a') }),
+    kv('DeleteRange', { key: b('c'), range_end: b('a') }),
+    kv('Txn', {
+      compare: [
+        { key: b('a'), range_end: b('m'), target: 'VERSION', result: 'GREATER', version: 0 },
+      ],
+      success: [{ request_range: { key: b('a'), range_end: b('m'), count_only: true } }],
+      failure: [{ request_range: { key: b('a'), range_end: b('m'), keys_only: true } }],
+    }),
+    kv('Txn', {
+      compare: [{ key: b('zz'), target: 'VALUE', result: 'LESS', value: b('z') }],
+      success: [],
+      failure: [{ request_delete_range: { key: b('zz'), prev_kv: true } }],
+    }),
+    lease('LeaseRevoke', { ID: 12345 }), // r(14)
     kv('Range', { key: b('l') }),
     kv('Put', { key: b('m'), value: b('v'), lease: 999 }),
     lease('LeaseRevoke', { ID: 999 }),
     lease('LeaseTimeToLive', { ID: 999 }),
     lease('LeaseLeases', {}),
-    kv('DeleteRange', { key: b(''), range_end: PREFIX_END }), // r(13)
+    kv('DeleteRange', { key: b(''), range_end: PREFIX_END }), // r(15)
     kv('Range', { key: b(''), range_end: PREFIX_END, count_only: true }),
   ];
 }
@@ -405,6 +449,11 @@ test(
         await call(c, kv('Put', { key: w('d'), value: b('5') })); // r(6)
         await call(c, kv('Put', { key: w('e'), value: b('6') })); // r(7)
       },
+    );
+    await both(
+      'a watch id chosen by the client',
+      (r) => ({ key: w('c'), start_revision: r(5), watch_id: 7 }),
+      events(1),
     );
     await both(
       'canceled by the client',
