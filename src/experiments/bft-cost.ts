@@ -7,8 +7,8 @@
  * operation as soon as the last one ends), counting node-to-node messages per successful client
  * operation, then fitting the exponent k of msgs/op ≈ c·n^k by least squares on log n,
  * log msgs/op. One client, so one request at a time: with several in flight, Raft's leader
- * sends the entries proposed while an append is unanswered together in the next one
- * (replication.ts), and how much that saves depends on timing that changes with n — a real
+ * sends the entries proposed in one instant together in one append (raft-node.ts,
+ * scheduleAppends), and how much that saves depends on timing that changes with n — a real
  * saving, but not the per-request cost the claim is about.
  *
  * What is counted: every message a node sends over the whole run (what the simulator counts as
