@@ -88,3 +88,28 @@ export interface ProtocolNode<Msg extends Message = Message, Op = Json> {
 export type NodeFactory<Msg extends Message = Message, Op = Json> = (
   env: NodeEnv<Msg>,
 ) => ProtocolNode<Msg, Op>;
+
+/**
+ * A node that applies a replicated log in index order (Raft). A front end that forwards a
+ * client's request to the leader uses it to answer only once its own node has applied the
+ * outcome too, as etcd does, so a read or watch at the member the client called sees the write
+ * (src/runtime/applied-waits.ts). Outside the node contract: only the real runtime calls it.
+ */
+export interface AppliesLog {
+  /** The last entry applied: its index and term. */
+  appliedEntry(): { readonly index: number; readonly term: number };
+  /**
+   * The leader says the entry at `index` with `term` is committed. A node whose log holds that
+   * entry may commit through it at once; otherwise the call changes nothing.
+   */
+  learnCommitted(index: number, term: number): void;
+}
+
+export function appliesLogOf(node: unknown): AppliesLog | undefined {
+  return typeof node === 'object' &&
+    node !== null &&
+    typeof (node as Partial<AppliesLog>).learnCommitted === 'function' &&
+    typeof (node as Partial<AppliesLog>).appliedEntry === 'function'
+    ? (node as AppliesLog)
+    : undefined;
+}

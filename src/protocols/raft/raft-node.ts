@@ -12,6 +12,7 @@
  */
 import type { Json } from '../../core/json.js';
 import type {
+  AppliesLog,
   ClientReply,
   ClientRequest,
   NodeEnv,
@@ -122,7 +123,7 @@ interface Waiter {
   readonly requests: RequestId[];
 }
 
-export class RaftNode implements ProtocolNode<RaftMsg> {
+export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   readonly log: RaftLog;
   private readonly initial: Membership;
   private readonly mutants: RaftMutants;
@@ -875,6 +876,26 @@ export class RaftNode implements ProtocolNode<RaftMsg> {
         round: m.round,
       });
     this.durableForAck(ack);
+  }
+
+  /**
+   * A commit index learned outside Raft's messages: the leader's answer to a request this node
+   * forwarded names the entry it applied. If this log holds that entry (same index and term),
+   * Log Matching makes this log identical to the leader's through it, and the entry is
+   * committed, so committing through it is safe — at once, rather than when the leader's next
+   * append or heartbeat carries the commit index (up to a heartbeat later on an idle cluster).
+   * A leader keeps to its own commitment rule; an entry this log lacks is left to those
+   * messages.
+   */
+  learnCommitted(index: number, term: number): void {
+    if (this.roleNow === 'leader' || index <= this.commit) return;
+    if (index > this.log.lastIndex() || this.log.term(index) !== term) return;
+    this.commit = index;
+    this.applyCommitted();
+  }
+
+  appliedEntry(): { index: number; term: number } {
+    return { index: this.applied, term: this.log.term(this.applied) ?? 0 };
   }
 
   private advanceFollowerCommit(to: number): void {

@@ -22,6 +22,7 @@
  */
 import type { Json } from '../../core/json.js';
 import type {
+  AppliesLog,
   ClientReply,
   ClientRequest,
   NodeEnv,
@@ -72,7 +73,7 @@ export interface EtcdRaftOptions {
   readonly recorder?: RevisionRecorder;
 }
 
-export class EtcdRaftNode implements ProtocolNode<RaftMsg>, HasWatchSource {
+export class EtcdRaftNode implements ProtocolNode<RaftMsg>, HasWatchSource, AppliesLog {
   readonly raft: RaftNode;
   readonly machine: EtcdMachine;
   readonly lessor = new Lessor();
@@ -191,6 +192,14 @@ export class EtcdRaftNode implements ProtocolNode<RaftMsg>, HasWatchSource {
 
   inspect(): NodeView {
     return { ...this.raft.inspect(), leaseClocks: this.lessor.tracked };
+  }
+
+  appliedEntry(): { index: number; term: number } {
+    return this.raft.appliedEntry();
+  }
+
+  learnCommitted(index: number, term: number): void {
+    this.raft.learnCommitted(index, term);
   }
 
   /** Raft's safety recorder for this run, when invariants are checked. */

@@ -560,3 +560,39 @@ test('§6.4 without a majority of two, a read index needs its round (read-index-
   assert.ok(r === undefined || r.ok === false, `no stale read: ${JSON.stringify(r)}`);
   assert.deepEqual(staleRead('read-index-no-round'), { ok: true, value: 'old' }, 'stale');
 });
+
+test('a commit learned from the leader (a forwarded answer) commits a held entry at once, and only that', () => {
+  const c = new Cluster({ nodes: 3 });
+  const leader = c.awaitLeader();
+  c.sim.runUntil(c.sim.now + 100);
+  let answered = false;
+  c.sim.request(leader, 'c1', 1, { f: 'put', key: 'k', value: 'v' }, (r) => {
+    assert.ok(r.ok, JSON.stringify(r));
+    answered = true;
+  });
+  while (!answered) c.sim.runUntil(c.sim.now + 1);
+  const at = c.raft(leader).appliedEntry();
+  const follower = c.ids.find((x) => x !== leader) as NodeId;
+  const f = c.raft(follower);
+  // The leader answered; the follower holds the entry but learns the commit index only with
+  // the leader's next append or heartbeat.
+  assert.ok(f.log.lastIndex() >= at.index, 'the follower holds the entry');
+  assert.ok(f.commitIndex < at.index, 'and has not learned that it is committed');
+  const before = f.lastApplied;
+
+  f.learnCommitted(at.index, at.term + 1); // not the entry this log holds
+  f.learnCommitted(at.index + 1, at.term); // an entry this log lacks
+  c.raft(leader).learnCommitted(at.index + 1, at.term); // a leader keeps to its own rule
+  assert.equal(f.commitIndex, before);
+  assert.equal(c.raft(leader).commitIndex, at.index);
+
+  f.learnCommitted(at.index, at.term);
+  assert.equal(f.commitIndex, at.index);
+  assert.equal(f.lastApplied, at.index);
+  assert.deepEqual(f.appliedEntry(), at);
+  // It applied the leader's entry (the invariants compare every replica's applied entries),
+  // a read it serves sees the write, and the run stays safe to the end.
+  assert.deepEqual(c.call(follower, { f: 'get', key: 'k' }), { ok: true, value: 'v' });
+  c.sim.runUntil(c.sim.now + 500);
+  c.assertNoViolation();
+});
