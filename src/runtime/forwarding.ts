@@ -4,7 +4,7 @@
  * '$'; node-process.ts hands them here).
  *
  *   '$forward'   {batch: [{fid, client, seq, op}, …]}  a follower passes client requests to the
- *   '$forwarded' {batch: [{fid, reply}, …]}            leader, which submits each to its own node
+ *   '$forwarded' {batch: [{fid, reply, at?}, …]}       leader, which submits each to its own node
  *                                                      (never forwarding it again) and sends the
  *                                                      node's replies back;
  *   '$info?'     {qid}                                 what a peer serves (its etcd address, …),
@@ -22,6 +22,11 @@
  * every malformed element of one, is dropped on its own (counted in `stats.dropped`) while the
  * rest are served; elements past MAX_BATCH in one message are dropped too (an honest peer never
  * sends them), so one message costs bounded work.
+ *
+ * A successful reply carries `at`, [index, term] of the last entry the leader's node had applied
+ * when it answered (its log's, for a node that applies one): the entry that made the reply or a
+ * later one. The follower waits until its own node has applied that far before answering its
+ * client (applied-waits.ts), as etcd does.
  *
  * Lost messages are the caller's concern: a forward that gets no answer in time reports null,
  * and the caller may retry with the same (client, seq), which the system deduplicates.
@@ -61,14 +66,25 @@ export interface ForwardingOptions {
     onReply: (reply: ClientReply) => void,
   ) => () => void;
   readonly info: () => Json;
+  /** The last entry the local node applied, for a node that applies a log (see `at` above). */
+  readonly appliedEntry?: () => AppliedAt | undefined;
   /** How long the leader side keeps a forwarded request before giving up on it. */
   readonly serveTimeoutMs?: number;
   /** Largest encoded answer sent (default: the frame limit less room for the batch around it). */
   readonly maxAnswerBytes?: number;
 }
 
+/** A log position: the leader's node had applied the entry at `index` (of `term`). */
+export interface AppliedAt {
+  readonly index: number;
+  readonly term: number;
+}
+
+/** A forward's outcome: the reply and where the leader stood, or null when none came in time. */
+export type ForwardDone = (reply: ClientReply | null, at?: AppliedAt) => void;
+
 interface Waiting {
-  readonly done: (reply: ClientReply | null) => void;
+  readonly done: ForwardDone;
   readonly timer: NodeJS.Timeout;
 }
 
@@ -95,6 +111,17 @@ interface Outbox {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function appliedAtOf(v: unknown): AppliedAt | undefined {
+  if (!Array.isArray(v) || v.length !== 2) return undefined;
+  const [index, term] = v as unknown[];
+  return Number.isSafeInteger(index) &&
+    Number.isSafeInteger(term) &&
+    (index as number) >= 0 &&
+    (term as number) >= 0
+    ? { index: index as number, term: term as number }
+    : undefined;
 }
 
 function isReply(v: unknown): v is ClientReply {
@@ -161,7 +188,7 @@ export class Forwarding {
     seq: number,
     op: Json,
     timeoutMs: number,
-    done: (reply: ClientReply | null) => void,
+    done: ForwardDone,
   ): () => void {
     if (this.closed) {
       done(null); // no answer can come any more
@@ -245,7 +272,8 @@ export class Forwarding {
         if (answered || served.expired) return;
         answered = true;
         // Encoded now: `reply` may be the node's own object (see the top).
-        this.outbox(from).answers.push(this.encodeAnswer(fid, reply));
+        const at = reply.ok ? this.o.appliedEntry?.() : undefined;
+        this.outbox(from).answers.push(this.encodeAnswer(fid, reply, at));
         served.open.delete(i);
         if (served.open.size === 0 && served.timer !== undefined) clearTimeout(served.timer);
       };
@@ -262,8 +290,10 @@ export class Forwarding {
   }
 
   /** An answer as JSON text, or the ANSWER_TOO_LARGE error when it would not fit a frame. */
-  private encodeAnswer(fid: number, reply: ClientReply): string {
-    const json = JSON.stringify({ fid, reply });
+  private encodeAnswer(fid: number, reply: ClientReply, at: AppliedAt | undefined): string {
+    const json = JSON.stringify(
+      at === undefined ? { fid, reply } : { fid, reply, at: [at.index, at.term] },
+    );
     // A UTF-8 byte is at most one UTF-16 unit, so only long texts need counting.
     if (json.length <= this.maxAnswerBytes / 3) return json;
     const bytes = Buffer.byteLength(json);
@@ -288,7 +318,10 @@ export class Forwarding {
       if (w === undefined) continue;
       this.waiting.delete(e.fid);
       clearTimeout(w.timer);
-      w.done(e.reply);
+      // A malformed position is ignored, as if the leader had sent none.
+      const at = appliedAtOf(e.at);
+      if (at === undefined) w.done(e.reply);
+      else w.done(e.reply, at);
     }
   }
 

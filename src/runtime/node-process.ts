@@ -7,8 +7,9 @@
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { copyJson, type Json } from '../core/json.js';
-import type { ClientReply, NodeId, RequestId } from '../core/node.js';
+import { appliesLogOf, type ClientReply, type NodeId, type RequestId } from '../core/node.js';
 import type { SystemDefinition } from '../core/system.js';
+import { AppliedWaits } from './applied-waits.js';
 import { ClientServer } from './client-server.js';
 import type { EtcdServer, EtcdServerOptions } from './etcd/server.js';
 import { Forwarding } from './forwarding.js';
@@ -52,6 +53,8 @@ export class RuntimeNode {
   etcdAddress: Address | undefined;
   etcd: EtcdServer | undefined;
   readonly forwarding: Forwarding;
+  /** Forwarded answers held until this node has applied what the leader had (etcd's order). */
+  readonly appliedWaits: AppliedWaits;
   private stopping = false;
   /** Requests this process submitted itself (etcd calls, forwarded requests), by id. */
   private readonly local = new Map<RequestId, (reply: ClientReply) => void>();
@@ -74,7 +77,12 @@ export class RuntimeNode {
           ? { host: this.etcdAddress.host, port: this.etcdAddress.port }
           : null,
       }),
+      appliedEntry: () => appliesLogOf(host.node)?.appliedEntry(),
     });
+    this.appliedWaits = new AppliedWaits(
+      () => (host.isStopped ? undefined : appliesLogOf(host.node)),
+      (fn) => host.guard(fn),
+    );
   }
 
   allocateRequestId(): RequestId {
@@ -120,6 +128,36 @@ export class RuntimeNode {
     return abandon;
   }
 
+  /**
+   * Forwards a request to the leader, as Forwarding.forward, but reports a successful answer
+   * only once this node has applied the entry the leader had applied when it answered, within
+   * the same `timeoutMs`; if it cannot catch up in time the answer is reported as null (none
+   * came), so the caller retries with the same seq and gets the same result again — or, at its
+   * deadline, says the request timed out, as etcd does when its own apply is late.
+   */
+  forwardApplied(
+    to: NodeId,
+    client: string,
+    seq: number,
+    op: Json,
+    timeoutMs: number,
+    done: (reply: ClientReply | null) => void,
+  ): () => void {
+    const deadline = performance.now() + timeoutMs;
+    let abandonWait: (() => void) | undefined;
+    const abandonForward = this.forwarding.forward(to, client, seq, op, timeoutMs, (reply, at) => {
+      if (reply === null || at === undefined) return done(reply);
+      const left = Math.max(0, deadline - performance.now());
+      abandonWait = this.appliedWaits.wait(at.index, at.term, left, (applied) =>
+        done(applied ? reply : null),
+      );
+    });
+    return () => {
+      abandonForward();
+      abandonWait?.();
+    };
+  }
+
   static async start(config: NodeConfig): Promise<RuntimeNode> {
     if (config.peers.has(config.id))
       throw new Error(`--peers must not list this node (${config.id})`);
@@ -159,6 +197,7 @@ export class RuntimeNode {
       reply: (id, reply) => ref.self?.routeReply(id, reply),
       log,
       fatal,
+      afterStep: () => ref.self?.appliedWaits.check(),
     });
     const transport = new PeerTransport({
       id: config.id,
@@ -200,7 +239,7 @@ export class RuntimeNode {
           submitLocal: (client, seq, op, onReply) =>
             self.submitLocal(client, seq, op, (reply) => onReply(copyJson(reply))),
           forward: (to, client, seq, op, timeoutMs, done) =>
-            self.forwarding.forward(to, client, seq, op, timeoutMs, done),
+            self.forwardApplied(to, client, seq, op, timeoutMs, done),
           node: () => host.node,
           inspect: () => {
             const v = host.node?.inspect();
@@ -277,7 +316,7 @@ export class RuntimeNode {
             },
           }
         : {}),
-      forwarding: { ...this.forwarding.stats },
+      forwarding: { ...this.forwarding.stats, appliedWaits: { ...this.appliedWaits.stats } },
       metrics,
     };
   }
@@ -289,6 +328,7 @@ export class RuntimeNode {
     this.host.stop();
     this.etcd?.close();
     this.forwarding.close();
+    this.appliedWaits.close();
     this.transport.close();
     this.clients?.close();
     this.logFn('node stopped', {});

@@ -55,6 +55,8 @@ export interface RuntimeEnvDeps {
   readonly log: (message: string, fields: Record<string, Json>) => void;
   /** Called when protocol code throws: the node must stop. */
   readonly fatal: (error: Error) => void;
+  /** Called after every step of protocol code that did not stop the node. */
+  readonly afterStep?: () => void;
 }
 
 export interface MetricSummary {
@@ -156,7 +158,9 @@ export class RuntimeEnv {
       const err = e instanceof Error ? e : new Error(String(e));
       this.stop();
       this.deps.fatal(err);
+      return;
     }
+    this.deps.afterStep?.();
   }
 
   /** From now on the node does nothing: its timers are cancelled and its actions ignored. */

@@ -320,6 +320,57 @@ describe('etcd-raft through the gRPC front end', { timeout: 180_000 }, () => {
     }
   });
 
+  it("a write through a follower is answered once that follower has applied it (etcd's order)", async () => {
+    const states = await clusterStatus(dir);
+    const f = await waitFor('a follower', () =>
+      states.find(
+        (s) => (s.status as { node?: { role?: string } } | null)?.node?.role === 'follower',
+      ),
+    );
+    const kv = rawKv(f.etcd as string);
+    const watch = rawWatch(f.etcd as string);
+    const headerRevision = (m: Msg): number => Number((m.header as { revision: string }).revision);
+    try {
+      // A watch is served from the member's own applied store: created right after the put was
+      // answered, its header must show the put's revision. Before the wait existed, the follower
+      // learned the commit up to a heartbeat after the leader had answered.
+      let rev = 0;
+      for (let i = 0; i < 30; i++) {
+        const key = Buffer.from(`seen/${i}`);
+        rev = headerRevision(await unary(kv, 'Put', { key, value: Buffer.from(String(i)) }));
+        watch.call.write({ create_request: { key } });
+        const created = await waitFor(
+          `watch ${i}`,
+          () => watch.got.filter((m) => m.created === true)[i],
+        );
+        assert.ok(
+          headerRevision(created) >= rev,
+          `round ${i}: the follower had not applied ${rev}`,
+        );
+      }
+      // A compaction through the follower: a watch from before it is refused there at once.
+      await unary(kv, 'Compact', { revision: rev });
+      watch.call.write({ create_request: { key: Buffer.from('seen/0'), start_revision: rev - 1 } });
+      const refused = await waitFor('the compacted watch', () =>
+        watch.got.find((m) => Number(m.compact_revision ?? 0) > 0),
+      );
+      assert.equal(Number(refused.compact_revision), rev);
+      assert.equal(refused.canceled, true);
+      const s = (await clusterStatus(dir)).find((x) => x.id === f.id)?.status as unknown as {
+        forwarding: { appliedWaits: { immediate: number; waited: number; timedOut: number } };
+      };
+      const w = s.forwarding.appliedWaits;
+      assert.ok(w.immediate + w.waited >= 31, JSON.stringify(w));
+      assert.equal(w.timedOut, 0, JSON.stringify(w));
+      // The leader's append carrying the entry precedes its answer on the same connection, so
+      // the follower holds the entry and the answer supplies the commit: no wait at all.
+      assert.ok(w.immediate >= 25, JSON.stringify(w));
+    } finally {
+      watch.close();
+      kv.close();
+    }
+  });
+
   it('many concurrent calls share a bounded pool of sessions', async () => {
     const puts = Array.from({ length: 200 }, (_, i) =>
       client.put(`many/${i % 20}`).value(String(i)),

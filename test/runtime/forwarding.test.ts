@@ -32,6 +32,7 @@ interface Submitted {
 function harness(
   serveTimeoutMs?: number,
   maxAnswerBytes?: number,
+  appliedEntry?: () => { index: number; term: number } | undefined,
 ): {
   f: Forwarding;
   sent: Sent[];
@@ -55,6 +56,7 @@ function harness(
     info: () => ({ etcd: null }),
     ...(serveTimeoutMs !== undefined ? { serveTimeoutMs } : {}),
     ...(maxAnswerBytes !== undefined ? { maxAnswerBytes } : {}),
+    ...(appliedEntry !== undefined ? { appliedEntry } : {}),
   });
   return { f, sent, submitted };
 }
@@ -365,4 +367,60 @@ test('an answer too large for a frame comes back as a short error at once, not a
   }
   assert.match(JSON.stringify(got[2]), /1\d{3} bytes, limit 1000/);
   assert.equal(leader.f.stats.tooLarge, 2);
+});
+
+test("a successful answer names the leader's applied entry; errors and malformed positions do not", async () => {
+  const follower = harness();
+  let applied = { index: 41, term: 3 };
+  const leader = harness(undefined, undefined, () => applied);
+  const got: [ClientReply | null, unknown][] = [];
+  for (let i = 0; i < 3; i++)
+    follower.f.forward('n1', 'c', i, { f: 'put' }, 5000, (r, at) => got.push([r, at]));
+  await turn();
+  leader.f.handle('n2', wire((follower.sent[0] as Sent).msg));
+  const [first, second, third] = leader.submitted as [Submitted, Submitted, Submitted];
+  first.onReply({ ok: true, value: 1 });
+  // Read when the answer is given, not when it is sent: the entry that made this reply.
+  applied = { index: 42, term: 3 };
+  second.onReply({ ok: true, value: 2 });
+  applied = { index: 43, term: 3 };
+  third.onReply({ ok: false, error: 'not leader', definite: true });
+  await turn();
+  const back = leader.sent[0] as Sent;
+  assert.deepEqual(
+    back.msg.batch?.map((e) => e.at),
+    [[41, 3], [42, 3], undefined],
+  );
+  follower.f.handle('n1', wire(back.msg));
+  assert.deepEqual(got, [
+    [
+      { ok: true, value: 1 },
+      { index: 41, term: 3 },
+    ],
+    [
+      { ok: true, value: 2 },
+      { index: 42, term: 3 },
+    ],
+    [{ ok: false, error: 'not leader', definite: true }, undefined],
+  ]);
+
+  // A buggy peer's positions: the reply is still delivered, without a position to wait for.
+  got.length = 0;
+  for (let i = 3; i < 7; i++)
+    follower.f.forward('n1', 'c', i, { f: 'put' }, 5000, (r, at) => got.push([r, at]));
+  const fids = follower.f.stats.forwarded;
+  const bad = [[-1, 3], [1.5, 3], 'x', [1, 2, 3]];
+  follower.f.handle(
+    'n1',
+    wire({
+      type: '$forwarded',
+      batch: bad.map((at, i) => ({ fid: fids - 3 + i, reply: { ok: true, value: i }, at })),
+    }),
+  );
+  assert.deepEqual(
+    got,
+    bad.map((_, i) => [{ ok: true, value: i }, undefined]),
+  );
+  follower.f.close();
+  leader.f.close();
 });
