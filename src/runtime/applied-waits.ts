@@ -1,9 +1,9 @@
 /**
  * Waits until this process's node has applied a given log entry. A follower's front end forwards
  * a client's request to the leader, which answers once it has applied the entry; etcd answers
- * only after the member the client called has applied it too, so that a watch the client opens
- * next at that member (served from its own applied store) sees its write or its compaction. The
- * answer is held here until the local node has caught up.
+ * only after the member the client called has applied it too, so that a watch or a serializable
+ * Range the client sends next to that member (both served from its own applied store) sees its
+ * write or its compaction. The answer is held here until the local node has caught up.
  *
  * Catching up is usually immediate: the leader's append carrying the entry travels on the same
  * connection ahead of the answer, so the follower holds the entry and lacks only the commit

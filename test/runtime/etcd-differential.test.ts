@@ -62,6 +62,9 @@ function script(r: (k: number) => number): Step[] {
     kv('Range', { key: b('a'), range_end: b('d'), sort_order: 'DESCEND', sort_target: 'VERSION' }),
     kv('Range', { key: b('a'), range_end: b('d'), min_mod_revision: r(3) }),
     kv('Range', { key: b('a'), range_end: b('d'), max_create_revision: r(2) }),
+    // Served from the member's own store: it has applied every write it answered.
+    kv('Range', { key: b(''), range_end: PREFIX_END, serializable: true }),
+    kv('Range', { key: b('a'), revision: r(1), serializable: true }),
     kv('DeleteRange', { key: b('b'), prev_kv: true }), // r(5)
     kv('DeleteRange', { key: b('zzz') }),
     kv('Txn', {
@@ -129,6 +132,8 @@ function script(r: (k: number) => number): Step[] {
     kv('Compact', { revision: r(3) }),
     kv('Range', { key: b('a'), revision: r(1) }),
     kv('Range', { key: b('a'), revision: r(3) }),
+    kv('Range', { key: b('a'), revision: r(1), serializable: true }),
+    kv('Range', { key: b('a'), revision: r(1000), serializable: true }),
     kv('Compact', { revision: r(2) }),
     kv('Compact', { revision: r(1000) }),
     lease('LeaseGrant', { TTL: 60, ID: 12345 }),

@@ -10,8 +10,11 @@ import type { SystemDefinition } from '../../src/core/system.js';
 import {
   ETCD_ERRORS,
   type Compare,
+  type EtcdErrorRes,
   type EtcdOp,
   type KeyValue,
+  type RangeReq,
+  type RangeRes,
   type RequestOp,
   type WatchEvent,
   type WatchSource,
@@ -57,6 +60,9 @@ export class FakeStore implements WatchSource {
   subscribe(l: (e: readonly WatchEvent[], reset: boolean) => void): () => void {
     this.listeners.add(l);
     return () => this.listeners.delete(l);
+  }
+  range(req: RangeReq): RangeRes | EtcdErrorRes {
+    return this.exec({ f: 'Range', ...req }, []) as RangeRes | EtcdErrorRes;
   }
 
   private at(rev: number): Map<string, KeyValue> {

@@ -338,6 +338,10 @@ describe('etcd-raft through the gRPC front end', { timeout: 180_000 }, () => {
       for (let i = 0; i < 30; i++) {
         const key = Buffer.from(`seen/${i}`);
         rev = headerRevision(await unary(kv, 'Put', { key, value: Buffer.from(String(i)) }));
+        // So is a serializable Range: the member's own store, no read index.
+        const local = await unary(kv, 'Range', { key, serializable: true });
+        assert.equal((local.kvs as { value: Buffer }[])[0]?.value.toString(), String(i));
+        assert.equal(headerRevision(local), rev);
         watch.call.write({ create_request: { key } });
         const created = await waitFor(
           `watch ${i}`,
@@ -357,8 +361,10 @@ describe('etcd-raft through the gRPC front end', { timeout: 180_000 }, () => {
       assert.equal(Number(refused.compact_revision), rev);
       assert.equal(refused.canceled, true);
       const s = (await clusterStatus(dir)).find((x) => x.id === f.id)?.status as unknown as {
+        etcd: { serializable: number };
         forwarding: { appliedWaits: { immediate: number; waited: number; timedOut: number } };
       };
+      assert.ok(s.etcd.serializable >= 30, 'the serializable reads were served locally');
       const w = s.forwarding.appliedWaits;
       assert.ok(w.immediate + w.waited >= 31, JSON.stringify(w));
       assert.equal(w.timedOut, 0, JSON.stringify(w));
@@ -548,8 +554,10 @@ describe('etcd-raft through the gRPC front end', { timeout: 180_000 }, () => {
       assert.equal(await rest.get('failover/k').string(), 'after');
       // Down to one node: no quorum, so the call fails within its deadline, with etcd's text.
       const [lost, last] = survivors as [(typeof survivors)[0], (typeof survivors)[0]];
-      await killNode(dir, lost.id);
       const raw = rawKv(last.etcd as string);
+      // Answered only once `last` has applied it (a forwarded write waits for that).
+      await unary(raw, 'Put', { key: Buffer.from('failover/seen'), value: Buffer.from('yes') });
+      await killNode(dir, lost.id);
       const t0 = Date.now();
       await assert.rejects(
         unary(raw, 'Put', { key: Buffer.from('failover/k'), value: Buffer.from('x') }),
@@ -560,6 +568,12 @@ describe('etcd-raft through the gRPC front end', { timeout: 180_000 }, () => {
         },
       );
       assert.ok(Date.now() - t0 < 8000, 'within the deadline');
+      // A serializable Range needs no leader, as with etcd: the lone node answers from its store.
+      const local = await unary(raw, 'Range', {
+        key: Buffer.from('failover/seen'),
+        serializable: true,
+      });
+      assert.equal((local.kvs as { value: Buffer }[])[0]?.value.toString(), 'yes');
       raw.close();
       await restartNode(dir, lost.id);
     } finally {
@@ -584,8 +598,8 @@ describe('etcd-raft through the gRPC front end', { timeout: 180_000 }, () => {
     async () => {
       const env = { ...process.env, ETCDCTL_API: '3' };
       const eps = `--endpoints=${endpoints.join(',')}`;
-      const ctl = (args: string[], input?: string): string => {
-        const r = spawnSync('etcdctl', [eps, ...args], {
+      const ctl = (args: string[], input?: string, at = eps): string => {
+        const r = spawnSync('etcdctl', [at, ...args], {
           env,
           encoding: 'utf8',
           input,
@@ -622,6 +636,15 @@ describe('etcd-raft through the gRPC front end', { timeout: 180_000 }, () => {
         'PUT\nctl/k\nhello\nPUT\nctl/k\nworld\nDELETE\nctl/k\n\n'.slice(0, out.length),
       );
       assert.ok(out.startsWith('PUT\nctl/k\nhello\nPUT\nctl/k\nworld\nDELETE\nctl/k\n'), out);
+      // A serializable get at the member written through sees the write (it applied it).
+      for (const one of endpoints) {
+        const at = `--endpoints=${one}`;
+        assert.equal(ctl(['put', 'ctl/s', one], undefined, at), 'OK\n');
+        assert.equal(
+          ctl(['get', 'ctl/s', '--consistency=s', '--print-value-only'], undefined, at),
+          `${one}\n`,
+        );
+      }
       const gone = spawnSync('etcdctl', [eps, 'get', 'ctl/k', '--rev=1000000'], {
         env,
         encoding: 'utf8',

@@ -2,15 +2,16 @@
  * The etcd v3 gRPC front end of a node (`truthkit node --etcd HOST:PORT`): KV, Watch, Lease,
  * Maintenance.Status/Alarm and Cluster.MemberList, served from the local node of an MVCC system
  * (`etcd-raft`). Every unary call becomes one EtcdOp submitted through Sessions (a pooled
- * client session, forwarded to the leader when this node is a follower); watches are served
- * from the local WatchSource (watch.ts). Methods not listed here answer UNIMPLEMENTED.
+ * client session, forwarded to the leader when this node is a follower); watches and
+ * `serializable` Ranges are served from the local WatchSource (watch.ts), as etcd serves them
+ * from its member's own store. Methods not listed here answer UNIMPLEMENTED.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import type { Json } from '../../core/json.js';
 import type { NodeId } from '../../core/node.js';
-import { termOf, watchSourceOf, type EtcdOp } from '../../systems/etcd/etcd-ops.js';
+import { termOf, watchSourceOf, type EtcdOp, type RangeReq } from '../../systems/etcd/etcd-ops.js';
 import type { Address } from '../listen.js';
 import { EtcdFault, faultOfText, opFor, resultFor, toStatus, type HeaderFields } from './codec.js';
 import { etcdServices } from './proto.js';
@@ -71,8 +72,11 @@ export class EtcdServer {
   private readonly callTimeoutMs: number;
   private readonly headerBase: { cluster_id: number; member_id: number };
   private closed = false;
-  /** Unary calls, failed ones, and the total time they spent in the server (ms). */
-  readonly stats = { calls: 0, errors: 0, callMs: 0 };
+  /**
+   * Unary calls, failed ones, the total time they spent in the server (ms), and how many were
+   * serializable Ranges answered from the local store.
+   */
+  readonly stats = { calls: 0, errors: 0, callMs: 0, serializable: 0 };
 
   constructor(
     private readonly host: EtcdHost,
@@ -195,6 +199,9 @@ export class EtcdServer {
         this.stats.errors++;
         return cb(toStatus(e));
       }
+      if (method === 'Range' && call.request.serializable === true) {
+        return this.serializableRange(op as RangeReq, cb);
+      }
       const t0 = performance.now();
       this.run(method, op, this.deadlineOf(call)).then(
         (res) => {
@@ -208,6 +215,27 @@ export class EtcdServer {
         },
       );
     };
+  }
+
+  /**
+   * A `serializable` Range, as etcd serves it: from this member's applied store, with no read
+   * index and no leader, so it answers even without a quorum, and may be stale (by what this
+   * member has not applied yet, never by an uncommitted write).
+   */
+  private serializableRange(req: RangeReq, cb: grpc.sendUnaryData<Msg>): void {
+    this.stats.calls++;
+    this.stats.serializable++;
+    const source = watchSourceOf(this.host.node());
+    try {
+      if (source === undefined)
+        throw new EtcdFault(grpc.status.UNAVAILABLE, 'etcdserver: no leader');
+      const r = source.range(req) as unknown as Msg;
+      if (typeof r.error === 'string') throw faultOfText(r.error);
+      cb(null, resultFor('Range', r, this.header()));
+    } catch (e) {
+      this.stats.errors++;
+      cb(toStatus(e));
+    }
   }
 
   /** LeaseKeepAlive: each request refreshes a lease; answers go out in request order. */

@@ -210,6 +210,7 @@ export class EtcdMachine implements StateMachine {
     compactRevision: () => this.store.compactRevision,
     eventsSince: (from, key, rangeEnd, limit) => this.store.eventsSince(from, key, rangeEnd, limit),
     subscribe: (listener) => this.store.subscribe(listener),
+    range: (req) => this.store.range(req),
   };
 
   // ---- operations ---------------------------------------------------------------------------

@@ -198,9 +198,10 @@ export const ETCD_ERRORS = {
 export type EtcdResult = Json;
 
 /**
- * What a node of `etcd-raft` offers the gRPC front end for Watch: the events of its own applied
- * state (etcd serves watches from any member, from its local store). Every revision's events
- * are delivered in revision order, each event's `kv.mod_revision` being its revision.
+ * What a node of `etcd-raft` offers the gRPC front end from its own applied state, which etcd
+ * serves from any member's local store: Watch events, and `serializable` Ranges. Every
+ * revision's events are delivered in revision order, each event's `kv.mod_revision` being its
+ * revision.
  */
 export interface WatchSource {
   /** The local store's current revision. */
@@ -229,6 +230,11 @@ export interface WatchSource {
    * eventsSince from the revision it needs next). Returns the function that unsubscribes.
    */
   subscribe(listener: (events: readonly WatchEvent[], reset: boolean) => void): () => void;
+  /**
+   * A Range answered from this replica's store as it stands, with no read index and no leader
+   * (etcd's `serializable` Range): possibly stale, never uncommitted.
+   */
+  range(req: RangeReq): RangeRes | EtcdErrorRes;
 }
 
 /** The node types of `etcd-raft` implement this to expose their WatchSource and term. */
