@@ -5,7 +5,9 @@
  * same: the fields of each response or the gRPC status code and text of each error, with
  * revisions counted from the one each cluster was at when the script began. Only what differs
  * by nature is left out: the header's cluster and member ids and Raft term, a lease's remaining
- * TTL (a clock reading), and how many events one watch response carries.
+ * TTL (a clock reading), and how many events one watch response carries. Both are called at a
+ * follower, so every write and lease call takes the forwarding path, and every read and watch
+ * is served from a member that did not decide the writes.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -278,7 +280,7 @@ async function revisionNow(c: Clients): Promise<number> {
 
 let dir = '';
 let etcd: RunningCluster | undefined;
-let truthkitEndpoint = '';
+let truthkitEndpoints: string[] = [];
 
 before(async () => {
   if (!hasEtcd) return;
@@ -288,7 +290,7 @@ before(async () => {
   assert.equal(up.code, 0, up.err);
   const line = /^etcd endpoints: (.+)$/m.exec(up.out);
   assert.ok(line, up.out);
-  truthkitEndpoint = (line[1] as string).split(',')[0] as string;
+  truthkitEndpoints = (line[1] as string).split(',');
 });
 
 after(async () => {
@@ -303,10 +305,36 @@ const WHEN_ETCD = {
   timeout: 120_000,
 } as const;
 
-/** Clients of the reference and of truthkit, once both clusters answer. */
+/** The endpoint of a member that is not the leader, once the cluster has one (Status says). */
+async function followerEndpoint(endpoints: readonly string[]): Promise<string> {
+  const { Maintenance } = etcdServices();
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    for (const e of endpoints) {
+      const m = new Maintenance(e, grpc.credentials.createInsecure());
+      const status = await new Promise<Msg | undefined>((resolve) =>
+        (
+          m as unknown as Record<string, (r: Msg, cb: (e: Error | null, v: Msg) => void) => void>
+        ).Status?.call(m, {}, (err, v) => resolve(err ? undefined : v)),
+      );
+      m.close();
+      const header = status?.header as Msg | undefined;
+      const leader = String(status?.leader ?? '0');
+      if (leader !== '0' && leader !== String(header?.member_id)) return e;
+    }
+    if (Date.now() > deadline) assert.fail(`no follower among ${endpoints.join(', ')}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+/** Clients of a follower of the reference and of truthkit, once both clusters answer. */
 async function connectBoth(): Promise<[Clients, Clients]> {
-  const reference = clients((etcd as RunningCluster).endpoints[0] as string);
-  const ours = clients(truthkitEndpoint);
+  const [referenceAt, ourAt] = await Promise.all([
+    followerEndpoint((etcd as RunningCluster).endpoints),
+    followerEndpoint(truthkitEndpoints),
+  ]);
+  const reference = clients(referenceAt);
+  const ours = clients(ourAt);
   await Promise.all([ready(reference), ready(ours)]);
   return [reference, ours];
 }
