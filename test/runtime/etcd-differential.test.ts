@@ -1,13 +1,13 @@
 /**
  * truthkit's etcd v3 front end beside real etcd (Debian's `etcd-server`, when installed): the
- * same script of raw gRPC calls — KV, Txn, Compact, Lease, then watches — goes to a fresh
- * 3-member etcd and a fresh 3-node truthkit `etcd-raft` cluster, and every answer must be the
- * same: the fields of each response or the gRPC status code and text of each error, with
- * revisions counted from the one each cluster was at when the script began. Only what differs
- * by nature is left out: the header's cluster and member ids and Raft term, a lease's remaining
- * TTL (a clock reading), and how many events one watch response carries. Both are called at a
- * follower, so every write and lease call takes the forwarding path, and every read and watch
- * is served from a member that did not decide the writes.
+ * same script of raw gRPC calls — KV, Txn, Compact, Lease, then watches and keepalive streams —
+ * goes to a fresh 3-member etcd and a fresh 3-node truthkit `etcd-raft` cluster, and every
+ * answer must be the same: the fields of each response or the gRPC status code and text of each
+ * error, with revisions counted from the one each cluster was at when the script began. Only
+ * what differs by nature is left out: the header's cluster and member ids and Raft term, a
+ * lease's remaining TTL (a clock reading), and how many events one watch response carries. Both
+ * are called at a follower, so every write and lease call takes the forwarding path, and every
+ * read and watch is served from a member that did not decide the writes.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -508,5 +508,56 @@ test(
     );
     for (const c of [reference, ours]) for (const x of Object.values(c)) x.close();
     assert.deepEqual(differences, [], `answers that differ:\n${differences.join('\n')}`);
+  },
+);
+
+/** The answers of one LeaseKeepAlive stream to a keepalive for each of `ids`, in order. */
+async function keepAliveAnswers(c: Clients, base: number, ids: number[]): Promise<unknown[]> {
+  const stream = (
+    c.Lease as unknown as { LeaseKeepAlive: () => grpc.ClientDuplexStream<Msg, Msg> }
+  ).LeaseKeepAlive();
+  const step = lease('LeaseKeepAlive', {});
+  const got: unknown[] = [];
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 5000);
+    stream.on('data', (res: Msg) => {
+      got.push(normalize(step, res, base));
+      if (got.length === ids.length) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    stream.on('error', (e: grpc.ServiceError) => {
+      got.push({ error: { code: grpc.status[e.code], details: e.details } });
+      clearTimeout(timer);
+      resolve();
+    });
+    for (const ID of ids) stream.write({ ID });
+  });
+  stream.cancel();
+  return got;
+}
+
+test(
+  'lease keepalives get the same answers from real etcd and from truthkit',
+  WHEN_ETCD,
+  async () => {
+    const [reference, ours] = await connectBoth();
+    const answers: unknown[][] = [];
+    for (const c of [reference, ours]) {
+      const base = await revisionNow(c);
+      const script = [
+        await call(c, lease('LeaseGrant', { TTL: 60, ID: 777 }), base),
+        await call(c, kv('Put', { key: b('ka'), value: b('v'), lease: 777 }), base), // r(1)
+        // A live lease is renewed to its full TTL; an unknown one is answered TTL 0, not an error.
+        ...(await keepAliveAnswers(c, base, [777, 888, 777])),
+        await call(c, lease('LeaseRevoke', { ID: 777 }), base), // r(2): its key is deleted
+        ...(await keepAliveAnswers(c, base, [777])),
+        await call(c, kv('Range', { key: b('ka') }), base),
+      ];
+      answers.push(script);
+      for (const x of Object.values(c)) x.close();
+    }
+    assert.deepEqual(answers[1], answers[0]);
   },
 );
