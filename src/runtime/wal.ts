@@ -42,10 +42,18 @@ export const LOCK_FILE = 'LOCK';
 const TEMP_FILE = 'wal.log.tmp';
 const MAGIC = Buffer.from('TKWAL01\n', 'latin1');
 const HEADER = 8;
-/** No single record may be larger than this (a longer length field is damage). */
+/**
+ * No single record may be larger than this: recovery reads a longer length field as damage, so
+ * the writer refuses to write one (RecordTooLargeError) rather than leave a log it cannot read.
+ */
 export const MAX_RECORD = 256 * 1024 * 1024;
-/** Log entries per `append` record when the log is rewritten. */
+/**
+ * At most this many log entries, and about this many bytes of them, per `append` record when the
+ * log is rewritten: entries may be as large as a request (1.5 MiB for etcd), so a count alone
+ * could make a record past MAX_RECORD.
+ */
 const ENTRIES_PER_RECORD = 512;
+const APPEND_RECORD_BYTES = 16 * 1024 * 1024;
 
 export class WalCorruptionError extends Error {
   constructor(
@@ -58,6 +66,17 @@ export class WalCorruptionError extends Error {
   }
 }
 
+/** A record too large for the log to hold: written, it could never be read back. */
+export class RecordTooLargeError extends Error {
+  constructor(what: string, bytes: number, limit: number) {
+    super(
+      `${what} would be a record of ${bytes} bytes, over the write-ahead log's limit of ` +
+        `${limit}; nothing more is written, so the log stays readable as it is`,
+    );
+    this.name = 'RecordTooLargeError';
+  }
+}
+
 export interface WalOptions {
   /** Rewrite the log once it exceeds this size and more than half of it is garbage. */
   readonly compactBytes?: number;
@@ -65,6 +84,8 @@ export interface WalOptions {
   readonly log?: (message: string, fields: Record<string, Json>) => void;
   /** Called when a write or fsync fails: the store can no longer promise durability. */
   readonly onFatal?: (error: Error) => void;
+  /** The largest record written (default and most MAX_RECORD; tests lower it). */
+  readonly maxRecordBytes?: number;
 }
 
 export interface RecoveryReport {
@@ -76,11 +97,18 @@ export interface RecoveryReport {
   readonly truncatedAt?: number;
 }
 
-export function encodeRecord(op: StoreOp): Buffer {
-  const json = JSON.stringify(op);
+export function encodeRecord(op: StoreOp, maxBytes = MAX_RECORD): Buffer {
+  const what = op.kind === 'put' ? `a put of '${op.key}'` : `a ${op.kind} op`;
+  return recordOf(JSON.stringify(op), what, maxBytes);
+}
+
+/** A record holding `json`; RecordTooLargeError when its payload would pass `maxBytes`. */
+function recordOf(json: string, what: string, maxBytes: number): Buffer {
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes > maxBytes) throw new RecordTooLargeError(what, bytes, maxBytes);
   // Encoded straight into the record: Buffer.from plus a copy cost ~8 ms more for a 4 MB
   // snapshot, on the node's loop.
-  const rec = Buffer.allocUnsafe(HEADER + Buffer.byteLength(json, 'utf8'));
+  const rec = Buffer.allocUnsafe(HEADER + bytes);
   rec.write(json, HEADER, 'utf8');
   return sealRecord(rec);
 }
@@ -324,10 +352,12 @@ class PendingRecord {
   private readonly chunks: Buffer[] = [];
   private text: string[] = [];
   private textLength = 0;
+  private bytes = 0;
 
   constructor(
     readonly key: string,
     value: Json,
+    private readonly maxBytes: number,
   ) {
     this.pieces = jsonPieces(value);
     this.add(`{"kind":"put","key":${JSON.stringify(key)},"value":`);
@@ -354,9 +384,15 @@ class PendingRecord {
     if (this.textLength >= 1 << 16) this.flushText();
   }
 
+  /** Throws RecordTooLargeError as soon as the record passes its limit. */
   private flushText(): void {
     if (this.text.length === 0) return;
-    this.chunks.push(Buffer.from(this.text.join(''), 'utf8'));
+    const chunk = Buffer.from(this.text.join(''), 'utf8');
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) {
+      throw new RecordTooLargeError(`a put of '${this.key}'`, this.bytes, this.maxBytes);
+    }
+    this.chunks.push(chunk);
     this.text = [];
     this.textLength = 0;
   }
@@ -376,6 +412,7 @@ export class WalStore extends OpLogStore {
   /** What a rewrite would keep (the log is rewritten once it is more than twice that). */
   private live: LiveSize;
   private readonly compactBytes: number;
+  private readonly maxRecord: number;
   private unwritten: (Buffer | PendingRecord)[] = [];
   /** Put records still being encoded, oldest first; a round waits until there are none. */
   private readonly encoding: PendingRecord[] = [];
@@ -403,6 +440,7 @@ export class WalStore extends OpLogStore {
     super();
     this.file = join(dir, WAL_FILE);
     this.compactBytes = options.compactBytes ?? 8 * 1024 * 1024;
+    this.maxRecord = Math.min(options.maxRecordBytes ?? MAX_RECORD, MAX_RECORD);
     if (!existsSync(dir)) {
       mkdirSync(dir, { recursive: true });
       fsyncDir(dirname(resolve(dir))); // the new directory's own entry must survive a crash
@@ -465,12 +503,21 @@ export class WalStore extends OpLogStore {
 
   protected keep(op: StoreOp): void {
     if (this.closed) throw new Error('write to a closed write-ahead log');
+    if (this.failed !== undefined) return; // nothing more is written (see fail)
     this.issued++;
+    try {
+      this.encode(op);
+    } catch (e) {
+      this.fail(e as Error);
+    }
+  }
+
+  private encode(op: StoreOp): void {
     if (op.kind === 'put') {
       // A put may be large (a Raft snapshot of a big store is megabytes of JSON): it is encoded
       // a slice at a time, the first slice now. A small one is done at once; a large one is
       // finished over the next turns, and rounds wait for it (records stay in issue order).
-      const pending = new PendingRecord(op.key, op.value);
+      const pending = new PendingRecord(op.key, op.value, this.maxRecord);
       this.putRecords.delete(op.key);
       if (this.encoding.length === 0 && pending.step(now)) {
         const record = pending.record as Buffer;
@@ -486,7 +533,7 @@ export class WalStore extends OpLogStore {
       return;
     }
     if (op.kind === 'delete') this.putRecords.delete(op.key);
-    const record = encodeRecord(op);
+    const record = encodeRecord(op, this.maxRecord);
     this.live.account(op, record.length, this.state);
     this.unwritten.push(record);
   }
@@ -497,8 +544,14 @@ export class WalStore extends OpLogStore {
     setImmediate(() => {
       this.encodeScheduled = false;
       const p = this.encoding[0];
-      if (p === undefined || this.closed) return;
-      if (p.step(now)) {
+      if (p === undefined || this.closed || this.failed !== undefined) return;
+      let complete: boolean;
+      try {
+        complete = p.step(now);
+      } catch (e) {
+        return this.fail(e as Error);
+      }
+      if (complete) {
         this.encoding.shift();
         // The latest put of its key, unless a newer one is already queued.
         if (!this.encoding.some((q) => q.key === p.key) && this.state.records.has(p.key)) {
@@ -624,14 +677,30 @@ export class WalStore extends OpLogStore {
   private stateBytes(): Buffer {
     const parts: Buffer[] = [MAGIC];
     for (const [key, value] of this.state.records)
-      parts.push(this.putRecords.get(key) ?? encodeRecord({ kind: 'put', key, value }));
+      parts.push(
+        this.putRecords.get(key) ?? encodeRecord({ kind: 'put', key, value }, this.maxRecord),
+      );
     if (this.state.first > 1) {
       parts.push(encodeRecord({ kind: 'compact-to', index: this.state.first - 1 }));
     }
-    const log = this.state.log;
-    for (let i = 0; i < log.length; i += ENTRIES_PER_RECORD) {
-      parts.push(encodeRecord({ kind: 'append', entries: log.slice(i, i + ENTRIES_PER_RECORD) }));
+    // Entries go ENTRIES_PER_RECORD or about APPEND_RECORD_BYTES to a record, whichever is
+    // reached first; each is encoded once, and a record is the texts joined.
+    let group: string[] = [];
+    let bytes = 0;
+    const flush = (): void => {
+      if (group.length === 0) return;
+      const json = `{"kind":"append","entries":[${group.join(',')}]}`;
+      parts.push(recordOf(json, `an append of ${group.length} entries`, this.maxRecord));
+      group = [];
+      bytes = 0;
+    };
+    for (const entry of this.state.log) {
+      const text = JSON.stringify(entry);
+      if (group.length >= ENTRIES_PER_RECORD || bytes + text.length > APPEND_RECORD_BYTES) flush();
+      group.push(text);
+      bytes += text.length;
     }
+    flush();
     return Buffer.concat(parts);
   }
 

@@ -435,6 +435,95 @@ test('a failed write is fatal and acknowledges nothing', async (t) => {
   assert.equal(acked, false);
 });
 
+test('a record too large for the log stops the store with a clear error; the log stays readable', async (t) => {
+  const dir = tempDir(t);
+  let fatal: Error | undefined;
+  const limit = 64 * 1024;
+  const s = WalStore.open(dir, { maxRecordBytes: limit, onFatal: (e) => (fatal = e) });
+  s.put('k', 1);
+  s.append({ n: 1 });
+  await synced(s);
+  // Written, it would be read back as damage ("impossible record length"): it is not written.
+  s.put('snapshot', { data: 'x'.repeat(limit) });
+  assert.match(
+    String(fatal?.message),
+    /a put of 'snapshot' would be a record of \d+ bytes, over the write-ahead log's limit of 65536/,
+  );
+  let acked = false;
+  s.append({ n: 2 });
+  s.sync(() => (acked = true));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(acked, false, 'nothing after it is acknowledged');
+  await new Promise<void>((r) => s.close(r));
+  const r = WalStore.open(dir);
+  assert.equal(r.get('k'), 1);
+  assert.equal(r.get('snapshot'), undefined);
+  assert.equal(r.lastIndex(), 1);
+  r.close();
+});
+
+test('a put too large, found while encoding over several turns, is refused the same way', async (t) => {
+  const dir = tempDir(t);
+  let fatal: Error | undefined;
+  const limit = 8 * 1024 * 1024;
+  const s = WalStore.open(dir, { maxRecordBytes: limit, onFatal: (e) => (fatal = e) });
+  // Takes several turns to encode (see above), so the next put waits its turn behind it.
+  const big = { data: Array.from({ length: 200_000 }, (_, i) => ({ i, v: 'x'.repeat(20) })) };
+  s.put('first', big);
+  s.put('second', { data: 'y'.repeat(limit) });
+  assert.equal(s.encodingPuts, 2);
+  assert.equal(fatal, undefined);
+  let acked = false;
+  s.sync(() => (acked = true));
+  const deadline = Date.now() + 5000;
+  while (fatal === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.match(
+    String((fatal as Error | undefined)?.message),
+    /a put of 'second' would be a record of/,
+  );
+  assert.equal(acked, false);
+  await new Promise<void>((r) => s.close(r));
+  const r = WalStore.open(dir);
+  assert.equal(r.get('first'), undefined, 'the round that held both was never written');
+  assert.equal(r.get('second'), undefined);
+  r.close();
+});
+
+test('a rewrite puts large entries in several append records, each under the limit', async (t) => {
+  const dir = tempDir(t);
+  let fatal: Error | undefined;
+  let stop: () => void = () => {};
+  const stopped = new Promise<void>((r) => (stop = r));
+  // 500 entries of 40 KiB are 20 MiB: one record of them would pass this limit.
+  const s = WalStore.open(dir, {
+    compactBytes: 4096,
+    maxRecordBytes: 18 * 1024 * 1024,
+    onFatal: (e) => {
+      fatal = e;
+      stop();
+    },
+  });
+  // A store that failed never calls back: wait for either.
+  const settled = (): Promise<void> => Promise.race([synced(s), stopped]);
+  const pad = 'e'.repeat(40 * 1024);
+  for (let i = 1; i <= 1200; i += 100) {
+    s.append(...Array.from({ length: 100 }, (_, k) => ({ i: i + k, pad })));
+    await settled();
+  }
+  assert.equal(s.compactions, 0);
+  s.compactTo(700); // 500 entries left, the file more than twice that: rewritten
+  await settled();
+  assert.equal(fatal, undefined, (fatal as Error | undefined)?.message);
+  assert.equal(s.compactions, 1);
+  await new Promise<void>((r) => s.close(r));
+  const r = WalStore.open(dir);
+  assert.ok(r.recovery.records >= 3, `${r.recovery.records} records`);
+  assert.equal(r.firstIndex(), 701);
+  assert.equal(r.lastIndex(), 1200);
+  assert.deepEqual(r.entry(1200), { i: 1200, pad });
+  r.close();
+});
+
 /**
  * Replaces one function of node:fs for the rest of a test, as wal.ts sees it: the ESM bindings
  * of a builtin module follow its CommonJS object after syncBuiltinESMExports().
