@@ -28,6 +28,7 @@ import {
   INTERNAL_CLIENT_PREFIX,
   RevisionRecorder,
 } from '../../src/systems/etcd/etcd-machine.js';
+import { versionCost } from '../../src/systems/etcd/mvcc-store.js';
 import { EtcdRaftNode, etcdOptionsFrom, etcdRaftSystem } from '../../src/systems/etcd/etcd-raft.js';
 import { RAFT_MUTANTS } from '../../src/protocols/raft/mutants.js';
 import { MAX_TXN_OPS } from '../../src/systems/etcd/etcd-validate.js';
@@ -36,8 +37,12 @@ import { getSystem } from '../../src/systems/index.js';
 // ---- a machine driven directly ------------------------------------------------------------------
 
 class Machine {
-  readonly m = new EtcdMachine();
+  readonly m: EtcdMachine;
   private seq = 0;
+
+  constructor(options: ConstructorParameters<typeof EtcdMachine>[0] = {}) {
+    this.m = new EtcdMachine(options);
+  }
 
   /** Applies a command as the log would (or answers a read as ReadIndex would). */
   run(op: Json): Json {
@@ -674,10 +679,56 @@ test('compaction trims only what changed, and reads stay those of an uncompacted
         // …and compaction kept nothing a restore would not: each key one version at or
         // below the compacted revision at most, no key whose history is only a tombstone.
         assert.deepEqual(a.m.store.retained(), copy.store.retained(), `seed ${seed}: at ${low}`);
+        // The quota's running count stays the sum it counts, through compaction and restore.
+        assert.equal(a.m.store.bytes, a.m.store.retained().bytes, `seed ${seed}: bytes`);
+        assert.equal(copy.store.bytes, a.m.store.bytes, `seed ${seed}: restored bytes`);
       }
     }
     assert.ok(a.m.store.compactRevision > 100, `seed ${seed}: compacted`);
   }
+});
+
+test("the space quota refuses growth with etcd's error; deletes and compaction win space back", () => {
+  const cost = (key: string, value: string): number => versionCost(key, value);
+  const m = new Machine({ quotaBytes: 4 * cost('k/0', 'x'.repeat(100)) });
+  const noSpace = err(ETCD_ERRORS.noSpace);
+  for (let i = 0; i < 4; i++) assert.ok(!('error' in (m.put(`k/${i}`, 'x'.repeat(100)) as object)));
+  const full = m.revision;
+  // Every request that could grow the store is refused, without a revision.
+  assert.deepEqual(m.put('k/4', 'x'), noSpace);
+  assert.deepEqual(m.put('k/0', 'y'), noSpace, 'an overwrite keeps the old version: it grows');
+  const txn = (branch: Json): Json => ({ f: 'Txn', compare: [], success: branch, failure: [] });
+  assert.deepEqual(m.run(txn([{ request_put: { key: 'k/5', value: 'z' } }])), noSpace);
+  assert.deepEqual(
+    m.run(
+      txn([
+        {
+          request_txn: {
+            compare: [],
+            success: [{ request_put: { key: 'n', value: 'z' } }],
+            failure: [],
+          },
+        },
+      ]),
+    ),
+    noSpace,
+    'nested puts count',
+  );
+  assert.deepEqual(m.run({ f: 'LeaseGrant', TTL: 60 }), noSpace);
+  assert.equal(m.revision, full);
+  // Reads, read-only and delete-only Txns and deletes go on.
+  assert.equal(m.range({ key: 'k/', range_end: 'k0' }).count, 4);
+  assert.ok(!('error' in (m.run(txn([{ request_range: { key: 'k/0' } }])) as object)));
+  assert.ok(!('error' in (m.run({ f: 'DeleteRange', key: 'k/0' }) as object)));
+  assert.deepEqual(m.put('k/6', 'x'), noSpace, 'a tombstone holds space until compacted');
+  // Compacting past the delete drops the old version and its tombstone: room again.
+  m.run({ f: 'Compact', revision: m.revision });
+  assert.ok(m.m.store.bytes < 4 * cost('k/0', 'x'.repeat(100)));
+  assert.ok(!('error' in (m.put('k/6', 'x') as object)));
+  // No quota, no limit.
+  const free = new Machine({ quotaBytes: 0 });
+  for (let i = 0; i < 50; i++)
+    assert.ok(!('error' in (free.put(`k/${i}`, 'x'.repeat(100)) as object)));
 });
 
 test('the revision recorder flags diverging replicas', () => {
@@ -1071,6 +1122,10 @@ test('etcd-raft is registered with the Raft mutants', () => {
   assert.deepEqual(s?.mutants, RAFT_MUTANTS);
   assert.throws(() => etcdRaftSystem.createNode({ params: { nope: '1' } }), /no parameter 'nope'/);
   assert.equal(etcdOptionsFrom({ 'follower-reads': 'off' }).raft.followerReads, false);
+  assert.equal(etcdOptionsFrom({}).quotaBytes, 64 * 1024 * 1024);
+  assert.equal(etcdOptionsFrom({ 'quota-bytes': '0' }).quotaBytes, 0);
+  assert.throws(() => etcdOptionsFrom({ 'quota-bytes': '' }), /quota-bytes wants an integer/);
+  assert.throws(() => etcdOptionsFrom({ 'quota-bytes': '-1' }), /quota-bytes wants an integer/);
   assert.throws(() => etcdOptionsFrom({ 'follower-reads': '0' }), /'on' or 'off'/);
 });
 

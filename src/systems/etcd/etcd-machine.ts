@@ -26,12 +26,20 @@ import {
   type EtcdErrorRes,
   type EtcdOp,
   type Header,
+  type RequestOp,
+  type TxnReq,
   type WatchSource,
 } from './etcd-ops.js';
 import { applyTxn } from './etcd-txn.js';
 import { isEtcdOp, isTxnReadOnly, requestError } from './etcd-validate.js';
 import { LeaseTable, MAX_LEASE_TTL, MIN_LEASE_TTL, type LeaseTableSnapshot } from './leases.js';
-import { errorOf, MvccStore, type StoreSnapshot } from './mvcc-store.js';
+import {
+  errorOf,
+  MvccStore,
+  VERSION_OVERHEAD,
+  versionCost,
+  type StoreSnapshot,
+} from './mvcc-store.js';
 
 /** Client ids starting with this are the nodes' own proposals; clients must not use it. */
 export const INTERNAL_CLIENT_PREFIX = 'etcd-internal/';
@@ -107,6 +115,21 @@ export interface EtcdMachineOptions {
   readonly recorder?: RevisionRecorder;
   /** Keep the store's per-revision hash chain (default true; see MvccStore). */
   readonly hashRevisions?: boolean;
+  /** The space quota: store bytes (MvccStore.bytes) past which growth is refused; 0 = none. */
+  readonly quotaBytes?: number;
+}
+
+/** What a Txn may add: its larger branch's puts, nested txns included (etcd's costTxn). */
+function txnCost(t: TxnReq): number {
+  const branch = (ops: readonly RequestOp[]): number => {
+    let n = 0;
+    for (const op of ops) {
+      if ('request_put' in op) n += versionCost(op.request_put.key, op.request_put.value);
+      else if ('request_txn' in op) n += txnCost(op.request_txn);
+    }
+    return n;
+  };
+  return Math.max(branch(t.success), branch(t.failure));
 }
 
 /** Lease queries: reads, but of the leader's lessor as well, so never served by a follower. */
@@ -122,8 +145,11 @@ export class EtcdMachine implements StateMachine {
   private sessions = new Map<string, Session>();
   private ops = 0;
 
+  private readonly quotaBytes: number;
+
   constructor(options: EtcdMachineOptions = {}) {
     this.store = new MvccStore(this.leases, options.hashRevisions ?? true);
+    this.quotaBytes = options.quotaBytes ?? 0;
     const recorder = options.recorder;
     if (recorder !== undefined) {
       const node = options.node ?? '?';
@@ -202,6 +228,21 @@ export class EtcdMachine implements StateMachine {
     };
   }
 
+  /**
+   * A request that would grow the store past the space quota, as etcd's quota refuses Put, Txn
+   * and LeaseGrant (reads, deletes, revokes and compaction go on, so space can be won back).
+   * Decided by the machine, from replicated state only: every replica refuses the same requests.
+   */
+  private overQuota(op: EtcdOp): boolean {
+    if (this.quotaBytes <= 0) return false;
+    let cost: number;
+    if (op.f === 'Put') cost = versionCost(op.key, op.value);
+    else if (op.f === 'Txn') cost = txnCost(op);
+    else if (op.f === 'LeaseGrant') cost = VERSION_OVERHEAD;
+    else return false;
+    return cost > 0 && this.store.bytes + cost > this.quotaBytes;
+  }
+
   // ---- the watch source ---------------------------------------------------------------------
 
   /** This replica's applied events, for Watch (etcd serves watches from any member). */
@@ -264,6 +305,7 @@ export class EtcdMachine implements StateMachine {
   private executeEtcd(op: EtcdOp): object {
     const invalid = requestError(op);
     if (invalid !== undefined) return { error: invalid } satisfies EtcdErrorRes;
+    if (this.overQuota(op)) return errorOf(ETCD_ERRORS.noSpace);
     switch (op.f) {
       case 'Range':
         return this.store.range(op);

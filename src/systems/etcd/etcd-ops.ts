@@ -193,6 +193,8 @@ export const ETCD_ERRORS = {
   timeout: { text: 'etcdserver: request timed out', code: 'UNAVAILABLE' },
   tooManyRequests: { text: 'etcdserver: too many requests', code: 'RESOURCE_EXHAUSTED' },
   requestTooLarge: { text: 'etcdserver: request is too large', code: 'INVALID_ARGUMENT' },
+  /** Over the space quota (etcd's --quota-backend-bytes; here --param quota-bytes). */
+  noSpace: { text: 'etcdserver: mvcc: database space exceeded', code: 'RESOURCE_EXHAUSTED' },
 } as const;
 
 export type EtcdResult = Json;

@@ -70,6 +70,8 @@ export interface EtcdRaftOptions {
   readonly raft: RaftOptions;
   /** Revisions auto-compaction keeps (0 = never compact automatically). */
   readonly retain: number;
+  /** The space quota in store bytes (MvccStore.bytes); 0 = none. */
+  readonly quotaBytes?: number;
   readonly recorder?: RevisionRecorder;
 }
 
@@ -103,6 +105,7 @@ export class EtcdRaftNode implements ProtocolNode<RaftMsg>, HasWatchSource, Appl
       ...(options.recorder !== undefined ? { recorder: options.recorder } : {}),
       // The hash chain exists for the recorder to compare; without one it is only cost.
       hashRevisions: options.recorder !== undefined,
+      quotaBytes: options.quotaBytes ?? DEFAULT_QUOTA_BYTES,
     });
     this.watchSource = this.machine.watchSource;
     this.extendMs = (options.raft.timing ?? DEFAULT_TIMING).electionMaxMs;
@@ -341,10 +344,18 @@ const PARAMS = [
     description:
       'revisions auto-compaction keeps, 0 = never (default 10000, like etcd revision mode)',
   },
+  {
+    name: 'quota-bytes',
+    description:
+      'space quota: store size past which Put, Txn and LeaseGrant are refused ' +
+      "('database space exceeded'), 0 = none (default 64 MiB; see docs/etcd.md)",
+  },
 ] as const;
 
-/** Every parameter but `retain` is Raft's (raftOptionsFrom parses them). */
-const RAFT_PARAMS: readonly string[] = PARAMS.map((p) => p.name).filter((n) => n !== 'retain');
+/** Every parameter but `retain` and `quota-bytes` is Raft's (raftOptionsFrom parses them). */
+const RAFT_PARAMS: readonly string[] = PARAMS.map((p) => p.name).filter(
+  (n) => n !== 'retain' && n !== 'quota-bytes',
+);
 
 /**
  * etcd 3.4's --snapshot-count (the etcd bench:cluster compares with). An MVCC snapshot of a big
@@ -356,18 +367,30 @@ export const DEFAULT_SNAPSHOT_EVERY = 100_000;
 /** A snapshot goes one chunk per round trip; kv-raft's 1 KiB would take thousands for MVCC. */
 export const DEFAULT_CHUNK_SIZE = 65_536;
 export const DEFAULT_RETAIN = 10_000;
+/**
+ * The default space quota, in MvccStore.bytes. A snapshot of the store must fit in one WAL
+ * record (256 MiB, wal.ts); measured, a snapshot is 1.6–1.9× the store's bytes for text values
+ * and 2.8× for binary ones (prev_kv doubles what history holds, escapes grow bytes), so 64 MiB
+ * keeps it near 180 MiB at worst for such data. etcd's default is 2 GiB of backend.
+ */
+export const DEFAULT_QUOTA_BYTES = 64 * 1024 * 1024;
 
 export function etcdOptionsFrom(params: Readonly<Record<string, string>>): {
   raft: RaftOptions;
   retain: number;
+  quotaBytes: number;
 } {
   const raftParams: Record<string, string> = {};
   let retain = DEFAULT_RETAIN;
+  let quotaBytes = DEFAULT_QUOTA_BYTES;
   for (const [name, v] of Object.entries(params)) {
-    if (name === 'retain') {
+    if (name === 'retain' || name === 'quota-bytes') {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new Error('--param retain wants an integer ≥ 0');
-      retain = n;
+      if (!Number.isSafeInteger(n) || n < 0 || v.trim() === '') {
+        throw new Error(`--param ${name} wants an integer ≥ 0`);
+      }
+      if (name === 'retain') retain = n;
+      else quotaBytes = n;
     } else if (RAFT_PARAMS.includes(name)) raftParams[name] = v;
     else throw new Error(`etcd-raft has no parameter '${name}'`);
   }
@@ -376,7 +399,7 @@ export function etcdOptionsFrom(params: Readonly<Record<string, string>>): {
     chunkSize: DEFAULT_CHUNK_SIZE,
     ...raftOptionsFrom(raftParams),
   };
-  return { raft, retain };
+  return { raft, retain, quotaBytes };
 }
 
 export const etcdRaftSystem: SystemDefinition = {
@@ -393,7 +416,7 @@ export const etcdRaftSystem: SystemDefinition = {
   params: PARAMS,
   createNode(options) {
     // One pair of recorders per cluster: createNode is called once per simulated run.
-    const { raft, retain } = etcdOptionsFrom(options.params ?? {});
+    const { raft, retain, quotaBytes } = etcdOptionsFrom(options.params ?? {});
     const checked = options.invariants !== false;
     const opts: EtcdRaftOptions = {
       raft: {
@@ -402,6 +425,7 @@ export const etcdRaftSystem: SystemDefinition = {
         ...(checked ? { recorder: new InvariantRecorder() } : {}),
       },
       retain,
+      quotaBytes,
       ...(checked ? { recorder: new RevisionRecorder() } : {}),
     };
     return (env) => new EtcdRaftNode(env as NodeEnv<RaftMsg>, opts);

@@ -62,6 +62,16 @@ function tombstone(key: string, revision: number): KeyValue {
   });
 }
 
+/**
+ * What one retained version costs toward the space quota: its key and value (UTF-16 units) and
+ * a fixed share for its revisions and fields, as etcd's quota counts a put (key, value and a
+ * fixed overhead).
+ */
+export const VERSION_OVERHEAD = 64;
+export function versionCost(key: string, value: string): number {
+  return key.length + value.length + VERSION_OVERHEAD;
+}
+
 export function errorOf(e: { readonly text: string }): EtcdErrorRes {
   return { error: e.text };
 }
@@ -72,6 +82,8 @@ export class MvccStore {
   private rev = 1;
   private compacted = 0;
   private live = 0;
+  /** versionCost summed over every retained version (tombstones included): see `bytes`. */
+  private held = 0;
   /** Events of revisions eventBase…rev (revision 1 has none, so the log starts at 2). */
   private eventLog: (readonly WatchEvent[])[] = [];
   private eventBase = 2;
@@ -96,6 +108,14 @@ export class MvccStore {
   }
   get compactRevision(): number {
     return this.compacted;
+  }
+  /**
+   * About how large the retained versions are: what the space quota counts. A snapshot holds
+   * each of them about once or twice (as a version and as the next one's prev_kv), so this
+   * bounds the snapshot's size for ordinary data.
+   */
+  get bytes(): number {
+    return this.held;
   }
   /** Keys alive at the current revision. */
   get liveKeys(): number {
@@ -159,6 +179,7 @@ export class MvccStore {
   }
 
   private record(kv: KeyValue): void {
+    this.held += versionCost(kv.key, kv.value);
     const h = this.histories.get(kv.key);
     if (h !== undefined) {
       h.push(kv);
@@ -340,6 +361,10 @@ export class MvccStore {
       let from = i < 0 ? 0 : i;
       if (i >= 0 && isTombstone(h[i] as KeyValue)) from = i + 1;
       if (from === 0) continue;
+      for (let j = 0; j < from; j++) {
+        const gone = h[j] as KeyValue;
+        this.held -= versionCost(gone.key, gone.value);
+      }
       if (from < h.length) this.histories.set(k, h.slice(from));
       else {
         this.histories.delete(k);
@@ -408,7 +433,9 @@ export class MvccStore {
     this.histories = new Map();
     this.keys = new KeyIndex();
     this.live = 0;
+    this.held = 0;
     for (const kv of snap.base) {
+      this.held += versionCost(kv.key, kv.value);
       this.histories.set(kv.key, [kv]);
       this.keys.add(kv.key);
       this.live++;
@@ -432,11 +459,18 @@ export class MvccStore {
     for (const l of [...this.listeners]) l([], true);
   }
 
-  /** Keys with a retained history and the versions they hold (walks every key). */
-  retained(): { keys: number; versions: number } {
+  /**
+   * Keys with a retained history, the versions they hold, and their cost toward the quota
+   * counted afresh (walks every version; `bytes` keeps the same sum as versions come and go).
+   */
+  retained(): { keys: number; versions: number; bytes: number } {
     let versions = 0;
-    for (const h of this.histories.values()) versions += h.length;
-    return { keys: this.keys.size, versions };
+    let bytes = 0;
+    for (const h of this.histories.values()) {
+      versions += h.length;
+      for (const kv of h) bytes += versionCost(kv.key, kv.value);
+    }
+    return { keys: this.keys.size, versions, bytes };
   }
 
   /** [key, lease] of every live key holding a lease (to rebuild lease attachments). */
