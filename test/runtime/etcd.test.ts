@@ -745,6 +745,13 @@ test(
     assert.ok(stored >= 5 && stored < 8, `${stored} puts of ~570 bytes fit in 4,000`);
     assert.equal(refused?.code, grpc.status.RESOURCE_EXHAUSTED);
     assert.equal(refused?.details, 'etcdserver: mvcc: database space exceeded');
+    // Status says how much of the quota is used: etcd's dbSizeInUse.
+    const { Maintenance } = etcdServices();
+    const m = new Maintenance(endpoint, grpc.credentials.createInsecure());
+    t.after(() => m.close());
+    const inUse = async (): Promise<number> => Number((await unary(m, 'Status', {})).dbSizeInUse);
+    const full = await inUse();
+    assert.ok(full > 3000 && full <= 4000, `${full} bytes in use`);
     const del = await unary(kv, 'DeleteRange', {
       key: Buffer.from('q/'),
       range_end: Buffer.from('q0'),
@@ -752,6 +759,7 @@ test(
     assert.equal(Number(del.deleted), stored);
     const rev = Number((del.header as { revision: string }).revision);
     await unary(kv, 'Compact', { revision: rev });
+    assert.ok((await inUse()) < full / 4, 'compaction gave the space back');
     await put('q/again');
   },
 );

@@ -288,7 +288,8 @@ export class EtcdServer {
       header: { ...this.header(), revision: watchSourceOf(this.host.node())?.revision() ?? 0 },
       version: ETCD_VERSION,
       dbSize: this.host.dbSize(),
-      dbSizeInUse: this.host.dbSize(),
+      // What the space quota counts, where the machine says (etcd: the backend's bytes in use).
+      dbSizeInUse: typeof v?.bytes === 'number' ? v.bytes : this.host.dbSize(),
       leader,
       raftIndex: n('commit'),
       raftTerm: n('term'),

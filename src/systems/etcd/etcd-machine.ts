@@ -222,6 +222,8 @@ export class EtcdMachine implements StateMachine {
       revision: this.store.revision,
       compactRevision: this.store.compactRevision,
       keys: this.store.liveKeys,
+      /** What the space quota counts (MvccStore.bytes). */
+      bytes: this.store.bytes,
       leases: this.leases.size,
       appliedOps: this.ops,
       sessions: this.sessions.size,
