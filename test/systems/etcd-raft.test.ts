@@ -679,6 +679,12 @@ test('compaction trims only what changed, and reads stay those of an uncompacted
         // …and compaction kept nothing a restore would not: each key one version at or
         // below the compacted revision at most, no key whose history is only a tombstone.
         assert.deepEqual(a.m.store.retained(), copy.store.retained(), `seed ${seed}: at ${low}`);
+        // Events replayed from the snapshot, prev_kv rebuilt, are the ones the store made.
+        assert.deepEqual(
+          copy.watchSource.eventsSince(low, '\0', '\0'),
+          a.m.watchSource.eventsSince(low, '\0', '\0'),
+          `seed ${seed}: events restored at ${low}`,
+        );
         // The quota's running count stays the sum it counts, through compaction and restore.
         assert.equal(a.m.store.bytes, a.m.store.retained().bytes, `seed ${seed}: bytes`);
         assert.equal(copy.store.bytes, a.m.store.bytes, `seed ${seed}: restored bytes`);

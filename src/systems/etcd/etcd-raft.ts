@@ -369,9 +369,10 @@ export const DEFAULT_CHUNK_SIZE = 65_536;
 export const DEFAULT_RETAIN = 10_000;
 /**
  * The default space quota, in MvccStore.bytes. A snapshot of the store must fit in one WAL
- * record (256 MiB, wal.ts); measured, a snapshot is 1.6–1.9× the store's bytes for text values
- * and 2.8× for binary ones (prev_kv doubles what history holds, escapes grow bytes), so 64 MiB
- * keeps it near 180 MiB at worst for such data. etcd's default is 2 GiB of backend.
+ * record (256 MiB, wal.ts); measured, a snapshot is 1.0–1.2× the store's bytes for text values
+ * and 1.8× for values of every byte (JSON writes a control byte as six), so 64 MiB keeps it near
+ * 115 MiB for such data, with room for values richer in control bytes (protobuf). etcd's
+ * default is 2 GiB of backend.
  */
 export const DEFAULT_QUOTA_BYTES = 64 * 1024 * 1024;
 

@@ -42,7 +42,12 @@ export interface StoreSnapshot {
   readonly hash: string;
   /** The live keys at the compacted revision (what compaction kept below it), by key. */
   readonly base: readonly KeyValue[];
-  /** Events of revisions `eventsFrom`… in order (the compacted revision's own included). */
+  /**
+   * Events of revisions `eventsFrom`… in order (the compacted revision's own included). Those
+   * after the compacted revision leave out `prev_kv`: it is the key's version before, which the
+   * restore has at hand as it replays them (so a snapshot holds each version about once, not
+   * twice). Those at or below it keep theirs: the versions they name are compacted away.
+   */
   readonly eventsFrom: number;
   readonly events: readonly (readonly WatchEvent[])[];
 }
@@ -420,7 +425,11 @@ export class MvccStore {
       base,
       eventsFrom: this.eventBase,
       // A copy: the log grows after the snapshot is taken, and the snapshot must not.
-      events: this.eventLog.slice(),
+      events: this.eventLog.map((evs, i) =>
+        this.eventBase + i <= this.compacted
+          ? evs
+          : evs.map((e) => (e.prev_kv === undefined ? e : { type: e.type, kv: e.kv })),
+      ),
     };
   }
 
@@ -444,12 +453,20 @@ export class MvccStore {
     this.eventBase = snap.eventsFrom;
     for (let i = 0; i < snap.events.length; i++) {
       if (snap.eventsFrom + i <= snap.compactRevision) continue;
-      for (const e of snap.events[i] as WatchEvent[]) {
-        const h = this.histories.get(e.kv.key);
-        const wasLive = h !== undefined && !isTombstone(h[h.length - 1] as KeyValue);
+      const evs = this.eventLog[i] as WatchEvent[];
+      for (let j = 0; j < evs.length; j++) {
+        const e = evs[j] as WatchEvent;
+        // Replayed in order, the key's live version before the event is its prev_kv, as when
+        // the event was made (see StoreSnapshot).
+        const prev = this.current(e.kv.key);
+        evs[j] = Object.freeze(
+          prev === undefined
+            ? { type: e.type, kv: e.kv }
+            : { type: e.type, kv: e.kv, prev_kv: prev },
+        );
         this.record(e.kv);
-        if (e.type === 'PUT' && !wasLive) this.live++;
-        if (e.type === 'DELETE' && wasLive) this.live--;
+        if (e.type === 'PUT' && prev === undefined) this.live++;
+        if (e.type === 'DELETE' && prev !== undefined) this.live--;
       }
     }
     this.rev = snap.revision;
