@@ -764,6 +764,68 @@ test(
   },
 );
 
+test(
+  'cluster up --param reaches every node, and a restart keeps it',
+  { skip: HAVE_ETCD_RAFT ? false : 'etcd-raft is not registered yet', timeout: 60_000 },
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'truthkit-etcd-param-'));
+    t.after(async () => {
+      await clusterDown(dir).catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const bad = await cli(
+      'cluster',
+      'up',
+      '--system',
+      'etcd-raft',
+      '--param',
+      'nope=1',
+      '--dir',
+      dir,
+    );
+    assert.deepEqual([bad.code, bad.err], [2, "truthkit: etcd-raft has no param 'nope'\n"]);
+    const up = await cli(
+      'cluster',
+      'up',
+      '--nodes',
+      '1',
+      '--system',
+      'etcd-raft',
+      '--param',
+      'quota-bytes=3000',
+      '--dir',
+      dir,
+    );
+    assert.equal(up.code, 0, up.err);
+    const endpoint = (/^etcd endpoints: (.+)$/m.exec(up.out) as RegExpExecArray)[1] as string;
+    /** Puts 500-byte values until one is refused for space; how many fit. */
+    const fill = async (prefix: string): Promise<number> => {
+      const kv = rawKv(endpoint);
+      try {
+        for (let i = 0; ; i++) {
+          const ok = await waitFor('an answer', () =>
+            unary(kv, 'Put', { key: Buffer.from(`${prefix}${i}`), value: Buffer.alloc(500) }).then(
+              () => true,
+              (e: grpc.ServiceError) =>
+                e.code === grpc.status.UNAVAILABLE
+                  ? undefined
+                  : (assert.match(e.details, /database space exceeded/), false),
+            ),
+          );
+          if (!ok) return i;
+        }
+      } finally {
+        kv.close();
+      }
+    };
+    const fitted = await fill('p/');
+    assert.ok(fitted >= 3 && fitted < 6, `${fitted} puts fit in a 3,000-byte quota`);
+    const restart = await cli('cluster', 'restart', 'n1', '--dir', dir);
+    assert.equal(restart.code, 0, restart.err);
+    assert.equal(await fill('after/'), 0, 'the restarted node has the same quota');
+  },
+);
+
 describe('the front end against a toy system (in process)', { timeout: 60_000 }, () => {
   test('a watcher that does not read is canceled once too far behind; the node is unharmed', async (t) => {
     const { endpoint } = await startToy(t, { watchMaxLag: 300 });

@@ -44,6 +44,14 @@ function summary(status: Json | null): string {
   return parts.join(' ');
 }
 
+interface UpFlags {
+  nodes: number;
+  system: string;
+  mutant?: string;
+  param: string[];
+  dir: string;
+}
+
 export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): void {
   const cluster = program.command('cluster').description('run a local cluster of node processes');
   cluster
@@ -52,9 +60,15 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
     .option('--nodes <n>', 'cluster size', intIn(1, 15), 3)
     .option('--system <name>', 'the system to run', 'kv-raft')
     .option('--mutant <name>', 'run a deliberately broken variant')
+    .option(
+      '--param <name=value>',
+      "a system's own parameter, for every node (repeatable)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('--dir <dir>', 'where the cluster keeps its state', DEFAULT_DIR)
-    .action(async (flags: { nodes: number; system: string; mutant?: string; dir: string }) => {
-      const { system } = resolveSystem(flags.system, flags.mutant, []);
+    .action(async (flags: UpFlags) => {
+      const { system, params } = resolveSystem(flags.system, flags.mutant, flags.param);
       if (flags.nodes < system.minNodes) {
         throw new UsageError(`${system.name} needs at least ${system.minNodes} nodes`);
       }
@@ -64,6 +78,7 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
           nodes: flags.nodes,
           system: system.name,
           ...(flags.mutant !== undefined ? { mutant: flags.mutant } : {}),
+          ...(params !== undefined ? { params } : {}),
         });
         io.out(`${system.name}: ${c.nodes.length} node(s) running (state in ${flags.dir})\n`);
         for (const n of c.nodes) {
