@@ -116,8 +116,8 @@ export class MvccStore {
   }
   /**
    * About how large the retained versions are: what the space quota counts. A snapshot holds
-   * each of them about once or twice (as a version and as the next one's prev_kv), so this
-   * bounds the snapshot's size for ordinary data.
+   * each of them about once (prev_kv is rebuilt on restore, see StoreSnapshot), so this bounds
+   * the snapshot's size for ordinary data.
    */
   get bytes(): number {
     return this.held;
