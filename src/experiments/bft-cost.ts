@@ -35,7 +35,7 @@ import { runChecked } from '../sim/checked-run.js';
 import { roundMs } from '../sim/stats.js';
 import { kvRaftSystem } from '../systems/kv/kv-raft.js';
 import { pbftSystem } from '../systems/pbft/pbft.js';
-import type { Experiment } from './registry.js';
+import type { Experiment } from './experiment.js';
 
 /** Cluster sizes: n = 3f + 1 for f = 1…4, so every PBFT cluster is a full 3f + 1. */
 export const COST_SIZES: readonly number[] = [4, 7, 10, 13];

@@ -16,7 +16,7 @@ import {
   DEFAULT_NAKAMOTO,
   type chainReport,
 } from '../systems/chain/nakamoto.js';
-import type { Experiment } from './registry.js';
+import type { Experiment } from './experiment.js';
 
 type ChainReport = ReturnType<typeof chainReport>;
 

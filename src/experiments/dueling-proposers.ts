@@ -17,7 +17,7 @@ import { runChecked } from '../sim/checked-run.js';
 import { percentile, roundMs } from '../sim/stats.js';
 import { kvPaxosSystem } from '../systems/paxos/kv-paxos.js';
 import { paxosSystem } from '../systems/paxos/paxos.js';
-import type { Experiment } from './registry.js';
+import type { Experiment } from './experiment.js';
 
 /** The contention every variant faces: five nodes, five clients proposing back to back. */
 export const DUEL_SETTINGS = { nodes: 5, clients: 5, thinkMs: 0 } as const;

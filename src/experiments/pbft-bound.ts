@@ -16,7 +16,7 @@ import type { Json } from '../core/json.js';
 import '../protocols/pbft/ed25519.js';
 import { runChecked } from '../sim/checked-run.js';
 import { pbftSystem } from '../systems/pbft/pbft.js';
-import type { Experiment } from './registry.js';
+import type { Experiment } from './experiment.js';
 
 /** f = 1, 2, 3: n = 4, 7, 10. */
 export const BOUND_FS: readonly number[] = [1, 2, 3];

@@ -4,37 +4,14 @@
  * whether the measurement supports it. Adding one is one file exporting an `Experiment` and one
  * line in EXPERIMENTS below.
  */
-import type { Json } from '../core/json.js';
 import { bftCostExperiment } from './bft-cost.js';
 import { confirmationsExperiment } from './confirmations.js';
 import { duelingProposersExperiment } from './dueling-proposers.js';
+import type { Experiment, ExperimentOptions } from './experiment.js';
 import { pbftBoundExperiment } from './pbft-bound.js';
 import { selfishMiningExperiment } from './selfish-mining.js';
 import { staleRateExperiment } from './stale-rate.js';
 import { twoPcBlockingExperiment } from './twopc-blocking.js';
-
-export type ExperimentVerdict = 'supported' | 'refuted' | 'not measurable as stated';
-
-export interface ExperimentOptions {
-  /** Seed for every random draw: the same seed gives the same numbers. */
-  readonly seed: number;
-  /** Fewer trials (for tests): same shape, wider error bars. */
-  readonly quick: boolean;
-}
-
-export interface ExperimentResult {
-  readonly rows: readonly Json[];
-  /** The headline numbers and how they bear on the claim. */
-  readonly measured: Json;
-  readonly verdict: ExperimentVerdict;
-}
-
-export interface Experiment {
-  readonly name: string;
-  /** The claim as the case studies (or folklore) state it. */
-  readonly claim: string;
-  run(options: ExperimentOptions): ExperimentResult;
-}
 
 const EXPERIMENTS: readonly Experiment[] = [
   confirmationsExperiment,

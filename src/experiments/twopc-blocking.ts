@@ -11,7 +11,7 @@ import type { SystemDefinition } from '../core/system.js';
 import { runChecked } from '../sim/checked-run.js';
 import { roundMs } from '../sim/stats.js';
 import { twoPcReplicatedSystem, twoPcSystem } from '../systems/twopc/twopc.js';
-import type { Experiment } from './registry.js';
+import type { Experiment } from './experiment.js';
 
 /** How long the coordinator stays down. */
 export const DOWN_MS = 1000;
