@@ -3,6 +3,7 @@
  * the program; this file only wires them up and turns every error into one readable line.
  */
 import { Command, CommanderError } from 'commander';
+import type { CliIo } from './cli-io.js';
 import { UsageError, EXIT } from './usage-error.js';
 import { listCommand } from './commands/list.js';
 import { simCommand } from './commands/sim.js';
@@ -15,13 +16,6 @@ import { clusterCommand } from './commands/cluster.js';
 import { kvCommand } from './commands/kv.js';
 // PBFT's Ed25519 signatures (node:crypto, so not part of the protocol code the lab bundles).
 import '../protocols/pbft/ed25519.js';
-
-export interface CliIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  /** True when stderr is a terminal (progress bars only then). */
-  interactive: boolean;
-}
 
 const defaultIo: CliIo = {
   out: (t) => process.stdout.write(t),

@@ -24,7 +24,7 @@ import {
   parseHeader,
 } from '../../protocols/nakamoto/header.js';
 import { nextBits } from '../../protocols/nakamoto/retarget.js';
-import type { CliIo } from '../main.js';
+import type { CliIo } from '../cli-io.js';
 import { intIn, numberIn } from '../option-parsers.js';
 import { UsageError } from '../usage-error.js';
 

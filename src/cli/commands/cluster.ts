@@ -13,7 +13,7 @@ import {
   readClusterFile,
   restartNode,
 } from '../../runtime/cluster.js';
-import type { CliIo } from '../main.js';
+import type { CliIo } from '../cli-io.js';
 import { intIn } from '../option-parsers.js';
 import { UsageError } from '../usage-error.js';
 import { resolveSystem } from './node.js';

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { experiments, getExperiment } from '../../experiments/registry.js';
-import type { CliIo } from '../main.js';
+import type { CliIo } from '../cli-io.js';
 import { intIn } from '../option-parsers.js';
 import { UsageError } from '../usage-error.js';
 

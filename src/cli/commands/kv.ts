@@ -15,7 +15,7 @@ import { readClusterFile } from '../../runtime/cluster.js';
 import type { WatchClient, WatchedEvent } from '../../runtime/etcd/watch-client.js';
 import { KvClient, parseAddress, parseEndpoints, type Endpoint } from '../../runtime/kv-client.js';
 import type { Address } from '../../runtime/listen.js';
-import type { CliIo } from '../main.js';
+import type { CliIo } from '../cli-io.js';
 import { duration, intIn } from '../option-parsers.js';
 import { EXIT, UsageError } from '../usage-error.js';
 

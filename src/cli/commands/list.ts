@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { modelNames } from '../../check/index.js';
 import { nemesisNames, nemesisPlans } from '../../sim/nemesis.js';
 import { systems } from '../../systems/index.js';
-import type { CliIo } from '../main.js';
+import type { CliIo } from '../cli-io.js';
 
 export function catalogue() {
   return {

@@ -18,7 +18,7 @@ import {
   verifyMerkleProof,
   type MerkleProofJson,
 } from '../../protocols/nakamoto/merkle-proof.js';
-import type { CliIo } from '../main.js';
+import type { CliIo } from '../cli-io.js';
 import { intIn } from '../option-parsers.js';
 import { EXIT, UsageError } from '../usage-error.js';
 import { usage } from './chain.js';

@@ -11,7 +11,7 @@ import { runNodeProcess } from '../../runtime/node-process.js';
 import type { Address } from '../../runtime/peer-transport.js';
 import { WalCorruptionError } from '../../runtime/wal.js';
 import { getSystem, systems } from '../../systems/index.js';
-import type { CliIo } from '../main.js';
+import type { CliIo } from '../cli-io.js';
 import { intIn } from '../option-parsers.js';
 import { UsageError } from '../usage-error.js';
 

@@ -13,7 +13,7 @@ import { parseNemesis } from '../../sim/nemesis.js';
 import { traceToJsonLines } from '../../sim/trace.js';
 import type { SystemDefinition } from '../../core/system.js';
 import { getSystem, systems } from '../../systems/index.js';
-import type { CliIo } from '../main.js';
+import type { CliIo } from '../cli-io.js';
 import { duration, intIn, latency, numberIn } from '../option-parsers.js';
 import { EXIT, UsageError } from '../usage-error.js';
 
