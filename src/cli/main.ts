@@ -14,6 +14,7 @@ import { experimentCommand } from './commands/experiment.js';
 import { nodeCommand } from './commands/node.js';
 import { clusterCommand } from './commands/cluster.js';
 import { kvCommand } from './commands/kv.js';
+import { walCommand } from './commands/wal.js';
 // PBFT's Ed25519 signatures (node:crypto, so not part of the protocol code the lab bundles).
 import '../protocols/pbft/ed25519.js';
 
@@ -47,6 +48,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   nodeCommand(program, io, setExit);
   clusterCommand(program, io, setExit);
   kvCommand(program, io, setExit);
+  walCommand(program, io, setExit);
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
   } catch (e) {

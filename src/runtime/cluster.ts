@@ -176,6 +176,18 @@ export function spawnNode(dir: string, id: NodeId): number {
   }
 }
 
+/** The node's own last complaint (a `truthkit: …` line) in its log, to show beside the failure. */
+function lastErrorLine(logFile: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = text.split('\n').filter((l) => l.startsWith('truthkit: '));
+  return lines[lines.length - 1]?.slice('truthkit: '.length);
+}
+
 /** Waits until the node answers a status request, or fails naming its log. */
 export async function waitReady(dir: string, id: NodeId, timeoutMs = 15_000): Promise<Json> {
   const c = readClusterFile(dir);
@@ -184,7 +196,11 @@ export async function waitReady(dir: string, id: NodeId, timeoutMs = 15_000): Pr
   while (Date.now() < deadline) {
     const pid = runningPid(dir, id);
     if (pid === undefined) {
-      throw new ClusterError(`${id} exited during start; see ${join(dir, id, 'node.log')}`);
+      const logFile = join(dir, id, 'node.log');
+      const why = lastErrorLine(logFile);
+      throw new ClusterError(
+        `${id} exited during start${why !== undefined ? ` (${why})` : ''}; see ${logFile}`,
+      );
     }
     const s = await fetchStatus(address, 500);
     if (s !== undefined) return s;

@@ -40,8 +40,9 @@ export const WAL_FILE = 'wal.log';
 /** Holds the pid of the process using the directory; a second process is refused. */
 export const LOCK_FILE = 'LOCK';
 const TEMP_FILE = 'wal.log.tmp';
-const MAGIC = Buffer.from('TKWAL01\n', 'latin1');
-const HEADER = 8;
+export const MAGIC = Buffer.from('TKWAL01\n', 'latin1');
+/** A record's header: u32 length, u32 CRC. */
+export const HEADER = 8;
 /**
  * No single record may be larger than this: recovery reads a longer length field as damage, so
  * the writer refuses to write one (RecordTooLargeError) rather than leave a log it cannot read.
@@ -55,14 +56,39 @@ export const MAX_RECORD = 256 * 1024 * 1024;
 const ENTRIES_PER_RECORD = 512;
 const APPEND_RECORD_BYTES = 16 * 1024 * 1024;
 
+/** What is wrong with a damaged log, for callers that act on it (never match the message). */
+export type WalDamage =
+  | 'bad-magic'
+  /** A record's length field is 0 or past MAX_RECORD, with intact records after it. */
+  | 'bad-length'
+  /** A record is whole (its length fits the file) but its bytes fail the checksum. */
+  | 'checksum'
+  /** A record passes its checksum but holds no StoreOp, or one that cannot apply. */
+  | 'not-an-op'
+  /** A record is cut short with intact records after it. */
+  | 'cut-short';
+
 export class WalCorruptionError extends Error {
   constructor(
     readonly file: string,
     readonly offset: number,
     readonly reason: string,
+    readonly code: WalDamage,
   ) {
     super(`write-ahead log ${file} is corrupt at offset ${offset}: ${reason}`);
     this.name = 'WalCorruptionError';
+  }
+}
+
+/** Another live process holds the log's directory: two writers would corrupt it. */
+export class WalLockedError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+    lockFile: string,
+  ) {
+    super(`${dir} is in use by process ${pid} (remove ${lockFile} if it is not)`);
+    this.name = 'WalLockedError';
   }
 }
 
@@ -121,18 +147,62 @@ function sealRecord(rec: Buffer): Buffer {
 }
 
 /** The record at `off`: its end offset, or why it is not a whole, intact record. */
-function readRecord(buf: Buffer, off: number): { end: number } | { bad: string } {
-  if (buf.length - off < HEADER)
-    return { bad: `record header cut short (${buf.length - off} bytes)` };
+export function readRecord(
+  buf: Buffer,
+  off: number,
+): { end: number } | { bad: string; code: WalDamage; whole: boolean } {
+  if (buf.length - off < HEADER) {
+    return {
+      bad: `record header cut short (${buf.length - off} bytes)`,
+      code: 'cut-short',
+      whole: false,
+    };
+  }
   const len = buf.readUInt32LE(off);
-  if (len === 0 || len > MAX_RECORD) return { bad: `impossible record length ${len}` };
+  if (len === 0 || len > MAX_RECORD) {
+    return { bad: `impossible record length ${len}`, code: 'bad-length', whole: false };
+  }
   if (off + HEADER + len > buf.length) {
-    return { bad: `record of ${len} bytes runs past the end of the file` };
+    return {
+      bad: `record of ${len} bytes runs past the end of the file`,
+      code: 'cut-short',
+      whole: false,
+    };
   }
   const want = buf.readUInt32LE(off + 4);
   const got = crc32(buf, off + HEADER, off + HEADER + len, crc32(buf, off, off + 4));
-  if (got !== want) return { bad: `checksum mismatch (record of ${len} bytes)` };
+  if (got !== want) {
+    return { bad: `checksum mismatch (record of ${len} bytes)`, code: 'checksum', whole: true };
+  }
   return { end: off + HEADER + len };
+}
+
+/** The unit a disk writes atomically; a write torn by a crash loses whole sectors. */
+const SECTOR = 512;
+
+/**
+ * True when the last record, whole by its length but failing its checksum, was torn by a crash
+ * rather than damaged after it was written. A crash mid-write leaves sectors that never reached
+ * the disk, which read back as zeros (the file was extended, the data not written); bytes that
+ * were written and later changed leave no such sector. This is etcd's rule for its WAL's last
+ * entry.
+ */
+function tornByCrash(buf: Buffer, off: number): boolean {
+  const from = off + HEADER;
+  const end = buf.length;
+  for (let s = Math.floor(from / SECTOR) * SECTOR; s < end; s += SECTOR) {
+    const a = Math.max(s, from);
+    const b = Math.min(s + SECTOR, end);
+    // A whole sector of the payload, or the file's last piece from a sector boundary on.
+    if (a === s && (b === s + SECTOR || b === end) && allZero(buf, a, b)) return true;
+  }
+  // Everything after the header unwritten.
+  return allZero(buf, from, end);
+}
+
+function allZero(buf: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (buf[i] !== 0) return false;
+  return true;
 }
 
 /** True when an intact record starts anywhere after `from`: damage there is not a torn tail. */
@@ -145,7 +215,7 @@ function intactRecordAfter(buf: Buffer, from: number): boolean {
   return false;
 }
 
-function parseOp(payload: Buffer): StoreOp | undefined {
+export function parseOp(payload: Buffer): StoreOp | undefined {
   let v: unknown;
   try {
     v = JSON.parse(payload.toString('utf8'));
@@ -169,7 +239,7 @@ function parseOp(payload: Buffer): StoreOp | undefined {
   }
 }
 
-function fsyncDir(dir: string): void {
+export function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);
@@ -197,7 +267,7 @@ function replaceAtomically(dir: string, bytes: Buffer): void {
  * Claims the directory for this process. A lock left by a process that is gone (a crash) is
  * taken over; one held by a live process is refused, since two writers would corrupt the log.
  */
-function takeLock(file: string): void {
+export function takeLock(file: string): void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
@@ -207,14 +277,14 @@ function takeLock(file: string): void {
     }
     const pid = Number(readFileSync(file, 'utf8').trim());
     if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-      throw new Error(`${dirname(file)} is in use by process ${pid} (remove ${file} if it is not)`);
+      throw new WalLockedError(dirname(file), pid, file);
     }
     rmSync(file, { force: true });
   }
   throw new Error(`cannot lock ${file}`);
 }
 
-function releaseLock(file: string): void {
+export function releaseLock(file: string): void {
   try {
     if (Number(readFileSync(file, 'utf8').trim()) === process.pid) rmSync(file, { force: true });
   } catch {
@@ -309,7 +379,12 @@ export function recoverWal(file: string): {
 } {
   const buf = readFileSync(file);
   if (buf.length < MAGIC.length || !buf.subarray(0, MAGIC.length).equals(MAGIC)) {
-    throw new WalCorruptionError(file, 0, 'not a truthkit write-ahead log (bad magic)');
+    throw new WalCorruptionError(
+      file,
+      0,
+      'not a truthkit write-ahead log (bad magic)',
+      'bad-magic',
+    );
   }
   const state = new StoreState();
   const live = new LiveSize();
@@ -318,18 +393,30 @@ export function recoverWal(file: string): {
   while (off < buf.length) {
     const r = readRecord(buf, off);
     if ('bad' in r) {
-      if (intactRecordAfter(buf, off + 1)) throw new WalCorruptionError(file, off, r.bad);
+      // Damage with an intact record after it is not a torn tail: records are appended in
+      // order, so a crash can only tear the last one.
+      if (intactRecordAfter(buf, off + 1)) throw new WalCorruptionError(file, off, r.bad, r.code);
+      // The last record is whole but wrong: an acknowledged write may be in it, so cutting it
+      // would lose that write silently. Only a crash's tear (zeroed sectors) is cut.
+      if (r.whole && !allZero(buf, off, buf.length) && !tornByCrash(buf, off)) {
+        throw new WalCorruptionError(file, off, `${r.bad} in the last record`, r.code);
+      }
       return { state, live, records, validBytes: off, truncatedBytes: buf.length - off };
     }
     const op = parseOp(buf.subarray(off + HEADER, r.end));
     if (op === undefined) {
-      throw new WalCorruptionError(file, off, 'record passes its checksum but is no StoreOp');
+      throw new WalCorruptionError(
+        file,
+        off,
+        'record passes its checksum but is no StoreOp',
+        'not-an-op',
+      );
     }
     try {
       live.account(op, r.end - off, state);
       state.apply(deepFreeze(op));
     } catch (e) {
-      throw new WalCorruptionError(file, off, (e as Error).message);
+      throw new WalCorruptionError(file, off, (e as Error).message, 'not-an-op');
     }
     records++;
     off = r.end;

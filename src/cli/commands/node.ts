@@ -2,6 +2,7 @@
  * `truthkit node`: run one node of a system as this process, talking TCP to its peers, with its
  * write-ahead log in --data. Runs until SIGTERM or SIGINT. See docs/runtime.md.
  */
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import type { SystemDefinition } from '../../core/system.js';
 import type { NodeId } from '../../core/node.js';
@@ -192,7 +193,8 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
         const err = e as NodeJS.ErrnoException;
         const what =
           e instanceof WalCorruptionError
-            ? e.message
+            ? `${e.message}; refusing to start (\`truthkit wal repair ${dirname(e.file)}\` cuts ` +
+              'the log there, losing that record and all after it)'
             : err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL'
               ? `cannot listen: ${err.message}`
               : err.message;
