@@ -29,6 +29,23 @@ test('chain header --json decodes the genesis header', async () => {
   assert.equal(b.bits, '0x1a44b9f2');
 });
 
+test('chain header exits 1 on a header whose hash misses its target, 0 on a real one', async () => {
+  // The genesis header with its nonce's last byte changed: same target, a hash far above it.
+  const last = GENESIS_HEADER.slice(-2);
+  const forged = GENESIS_HEADER.slice(0, -2) + (last === '00' ? '01' : '00');
+  const bad = await cli('chain', 'header', forged);
+  assert.equal(bad.code, 1);
+  assert.match(bad.out, /^meetsTarget false$/m);
+  assert.match(bad.out, /invalid: the hash is above the target/);
+  const badJson = await cli('chain', 'header', forged, '--json');
+  assert.equal(badJson.code, 1);
+  assert.equal(JSON.parse(badJson.out).meetsTarget, false);
+  const good = await cli('chain', 'header', GENESIS_HEADER);
+  assert.equal(good.code, 0);
+  assert.match(good.out, /^meetsTarget true$/m);
+  assert.doesNotMatch(good.out, /invalid/);
+});
+
 test('merkle root --bitcoin gives block 100000 its root', async () => {
   const { code, out } = await cli('merkle', 'root', '--bitcoin', ...BLOCK100000_TXIDS, '--json');
   assert.equal(code, 0);

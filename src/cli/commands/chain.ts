@@ -26,7 +26,7 @@ import {
 import { nextBits } from '../../protocols/nakamoto/retarget.js';
 import type { CliIo } from '../main.js';
 import { intIn, numberIn } from '../option-parsers.js';
-import { UsageError } from '../usage-error.js';
+import { EXIT, UsageError } from '../usage-error.js';
 
 /** Turns a primitive's complaint about its input into a usage error (one line, exit 2). */
 export function usage<T>(f: () => T): T {
@@ -74,18 +74,24 @@ function bitsOption(text: string): number {
   return b;
 }
 
-export function chainCommand(program: Command, io: CliIo): void {
+export function chainCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const chain = program
     .command('chain')
     .description("Bitcoin's proof of work: headers, retargets, double-spend odds");
 
   chain
     .command('header')
-    .description('decode an 80-byte block header (160 hex characters) and check its proof of work')
+    .description(
+      'decode an 80-byte block header (160 hex characters) and check its proof of work ' +
+        '(exit 0 if the hash meets the target, 1 if not)',
+    )
     .argument('<hex>', 'the serialized header')
     .option('--json', 'print one JSON object')
     .action((hex: string, flags: { json?: boolean }) => {
       const h = describeHeader(hex);
+      // A header whose hash misses its target is not a block: say so in the exit code, as
+      // `check` does for an invalid history, so scripts need not parse the output.
+      if (!h.meetsTarget) setExit(EXIT.invalid);
       if (flags.json) return io.out(JSON.stringify(h) + '\n');
       io.out(
         [
@@ -98,6 +104,7 @@ export function chainCommand(program: Command, io: CliIo): void {
           `nonce       ${h.nonce}`,
           `target      ${h.target}`,
           `meetsTarget ${h.meetsTarget}`,
+          ...(h.meetsTarget ? [] : ['invalid: the hash is above the target (no proof of work)']),
         ].join('\n') + '\n',
       );
     });
