@@ -80,6 +80,11 @@ test('chain attack --json: rows per z at full precision, and the least safe z', 
   assert.equal(rows.rows[0].p, 1);
   assert.equal(rows.rows[5].p.toFixed(7), '0.0009137');
   assert.ok(String(rows.rows[5].p).length > 12, 'full precision, not the table rounding');
+  const exact = JSON.parse(
+    (await cli('chain', 'attack', '--q', '0.1', '--z', '1', '--exact', '--json')).out,
+  );
+  assert.deepEqual(exact.models, { p: 'nakamoto-poisson', exact: 'rosenfeld-catch-up' });
+  assert.ok(Math.abs(exact.rows[0].exact - 0.2) < 1e-12, "Rosenfeld's 2q at one confirmation");
   const t = JSON.parse(
     (await cli('chain', 'attack', '--q', '0.3', '--target', '0.001', '--json')).out,
   );

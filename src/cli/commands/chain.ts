@@ -3,6 +3,7 @@
  *   chain header <160 hex>              decode an 80-byte header, hash it, check its target
  *   chain retarget --bits --first-time --last-time   the 2016-block difficulty retarget
  *   chain attack --q Q (--z A..B | --target P)       the whitepaper's double-spend odds
+ *     (model nakamoto-poisson; --exact adds rosenfeld-catch-up, see attacker-math.ts)
  */
 import type { Command } from 'commander';
 import {
@@ -137,7 +138,11 @@ export function chainCommand(program: Command, io: CliIo, setExit: (code: number
       'instead: the least z that brings the probability below p',
       numberIn(0, 1),
     )
-    .option('--exact', 'also print the exact (negative binomial) probability per z')
+    .option(
+      '--exact',
+      "also print Rosenfeld's probability per z (model rosenfeld-catch-up: negative binomial, " +
+        'catching up counts)',
+    )
     .option('--json', 'print one JSON object')
     .action((flags: { q: number; z: string; target?: number; exact?: boolean; json?: boolean }) => {
       const q = flags.q;
@@ -160,7 +165,12 @@ export function chainCommand(program: Command, io: CliIo, setExit: (code: number
           ...(flags.exact ? { exact: exactCatchUp(q, z) } : {}),
         });
       }
-      if (flags.json) return io.out(JSON.stringify({ q, rows }) + '\n');
+      // Name the models, so a reader of `p` and `exact` knows which assumptions each carries.
+      const models = {
+        p: 'nakamoto-poisson',
+        ...(flags.exact ? { exact: 'rosenfeld-catch-up' } : {}),
+      };
+      if (flags.json) return io.out(JSON.stringify({ q, models, rows }) + '\n');
       io.out(
         `q=${q}\n` +
           rows
