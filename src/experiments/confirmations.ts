@@ -147,18 +147,17 @@ function txScenarios(miners: number): TxScenario[] {
   return out;
 }
 
-/** Linear interpolation of the x at which ys first reaches `y` (null if it never does). */
-function crossing(xs: readonly number[], ys: readonly number[], y: number): number | null {
-  for (let i = 1; i < xs.length; i++) {
-    const y0 = ys[i - 1] as number;
-    const y1 = ys[i] as number;
-    if (y0 < y && y1 >= y) {
-      const x0 = xs[i - 1] as number;
-      const x1 = xs[i] as number;
-      return x0 + ((y - y0) / (y1 - y0)) * (x1 - x0);
+/** Linear interpolation of the x at which a sweep first reaches `y` (null if it never does). */
+function crossing(points: readonly { x: number; y: number }[], y: number): number | null {
+  let prev: { x: number; y: number } | undefined;
+  for (const pt of points) {
+    if (pt.y >= y) {
+      if (prev === undefined) return pt.x;
+      return prev.x + ((y - prev.y) / (pt.y - prev.y)) * (pt.x - prev.x);
     }
+    prev = pt;
   }
-  return (ys[0] as number) >= y ? (xs[0] as number) : null;
+  return null;
 }
 
 const round = (x: number, digits = 4): number => Number(x.toFixed(digits));
@@ -263,14 +262,16 @@ export const confirmationsExperiment: Experiment = {
       });
     }
     const sweep = txRows.filter((r) => r.s.policy === 'first-seen' && r.s.bLeadS === 0);
-    const sweepX = sweep.map((r) => r.s.bDirectMiners / txBase.miners);
-    const sweepY = sweep.map((r) => r.rate);
-    const byName = (name: string) => txRows.find((r) => r.s.name.startsWith(name));
-    const simultaneous = sweep[0];
-    const allDirect = sweep[sweep.length - 1];
-    const early = byName('B 0.5 s early');
-    const late = byName('B 30 s after A');
-    const rbf = byName('A signals BIP 125');
+    const sweepAt = (r: (typeof sweep)[number]) => r.s.bDirectMiners / txBase.miners;
+    const scenario = (pick: (s: TxScenario) => boolean): number => {
+      const r = txRows.find((x) => pick(x.s));
+      if (r === undefined) throw new Error('confirmations: a transaction-race scenario is missing');
+      return round(r.rate);
+    };
+    const crossAt = crossing(
+      sweep.map((r) => ({ x: sweepAt(r), y: r.rate })),
+      0.75,
+    );
 
     // Without an attacker only natural forks undo confirmations.
     const honest = runChecked({
@@ -283,21 +284,20 @@ export const confirmationsExperiment: Experiment = {
     for (const q of PLOT_SHARES) {
       const series: PlotSeries[] = [];
       for (const model of ATTACKER_MODELS) {
-        const pts = MINING_KS.map((k) => cells.get(`${model}:${q}:${k}`));
+        const pts = MINING_KS.map((k) => {
+          const c = cells.get(`${model}:${q}:${k}`);
+          if (c === undefined) throw new Error(`confirmations: no cell ${model} q=${q} k=${k}`);
+          return { k, ...c };
+        });
         series.push({
           name: `${model} (closed form)`,
           role: 'model',
-          points: pts.map((c, i) => ({ x: MINING_KS[i] as number, y: c?.closed ?? NaN })),
+          points: pts.map((c) => ({ x: c.k, y: c.closed })),
         });
         series.push({
           name: `${model} (Monte Carlo, 95 % CI)`,
           role: 'measured',
-          points: pts.map((c, i) => ({
-            x: MINING_KS[i] as number,
-            y: c?.rate ?? NaN,
-            lo: c?.lo,
-            hi: c?.hi,
-          })),
+          points: pts.map((c) => ({ x: c.k, y: c.rate, lo: c.lo, hi: c.hi })),
         });
       }
       series.push({
@@ -320,12 +320,12 @@ export const confirmationsExperiment: Experiment = {
         {
           name: 'transaction race, first-seen (95 % CI)',
           role: 'measured',
-          points: sweep.map((r, i) => ({ x: sweepX[i] as number, y: r.rate, lo: r.lo, hi: r.hi })),
+          points: sweep.map((r) => ({ x: sweepAt(r), y: r.rate, lo: r.lo, hi: r.hi })),
         },
         {
           name: 'share of hash power that holds B (the model’s prediction)',
           role: 'model',
-          points: sweep.map((r, i) => ({ x: sweepX[i] as number, y: r.bShare })),
+          points: sweep.map((r) => ({ x: sweepAt(r), y: r.bShare })),
         },
         {
           name: 'seed: 1 − 25 % at 0 conf',
@@ -354,15 +354,16 @@ export const confirmationsExperiment: Experiment = {
         shareThatGivesQuotedConfidence: fits,
         zeroConfirmations: {
           model: 'transaction-race (first-seen mempools; see tx-race.ts)',
-          releasedTogether: round(simultaneous?.rate ?? NaN),
-          directToAllMiners: round(allDirect?.rate ?? NaN),
-          bHalfSecondEarly: round(early?.rate ?? NaN),
-          bThirtySecondsLate: round(late?.rate ?? NaN),
-          replaceByFee: round(rbf?.rate ?? NaN),
-          directShareForSeed75PercentSuccess:
-            crossing(sweepX, sweepY, 0.75) === null
-              ? null
-              : round(crossing(sweepX, sweepY, 0.75) as number, 2),
+          releasedTogether: scenario(
+            (s) => s.policy === 'first-seen' && s.bLeadS === 0 && s.bDirectMiners === 0,
+          ),
+          directToAllMiners: scenario(
+            (s) => s.policy === 'first-seen' && s.bLeadS === 0 && s.bDirectMiners === txBase.miners,
+          ),
+          bHalfSecondEarly: scenario((s) => s.bLeadS === 0.5),
+          bThirtySecondsLate: scenario((s) => s.bLeadS === -30),
+          replaceByFee: scenario((s) => s.policy === 'replace-by-fee'),
+          directShareForSeed75PercentSuccess: crossAt === null ? null : round(crossAt, 2),
         },
         honestNetworkReversalPerK: (details?.rows ?? []) as unknown as Json,
         note:

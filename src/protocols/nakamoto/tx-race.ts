@@ -70,6 +70,13 @@ export function validateTxRace(o: TxRaceOptions): void {
 const A = 0;
 const B = 1;
 
+/** xs[i], which the caller's loop bounds guarantee exists: a miss is a bug, so it throws. */
+function at<T>(xs: readonly T[], i: number): T {
+  const x = xs[i];
+  if (x === undefined) throw new Error(`tx-race: index ${i} outside 0..${xs.length - 1}`);
+  return x;
+}
+
 export interface TxRaceOutcome {
   /** The merchant's node saw A before B (else the payment would have been refused). */
   readonly merchantSawAFirst: boolean;
@@ -144,15 +151,15 @@ function randomGraph(random: Random, nodes: number, degree: number): number[][] 
   const links: Set<number>[] = Array.from({ length: nodes }, () => new Set<number>());
   const connect = (a: number, b: number): void => {
     if (a === b) return;
-    (links[a] as Set<number>).add(b);
-    (links[b] as Set<number>).add(a);
+    at(links, a).add(b);
+    at(links, b).add(a);
   };
   for (let v = 0; v < nodes; v++) {
     connect(v, (v + 1) % nodes);
     let made = 0;
     while (made < degree) {
       const w = random.int(nodes);
-      if (w === v || (links[v] as Set<number>).has(w)) continue;
+      if (w === v || at(links, v).has(w)) continue;
       connect(v, w);
       made++;
     }
@@ -194,20 +201,20 @@ export function txRaceOnce(random: Random, o: TxRaceOptions): TxRaceOutcome {
   let merchantFirst = -1;
   while (arrivals.size > 0) {
     const { t, node, tx } = arrivals.pop();
-    const seenTx = seen[tx] as boolean[];
+    const seenTx = at(seen, tx);
     if (seenTx[node]) continue;
     seenTx[node] = true;
     if (node === merchant && merchantFirst === -1) merchantFirst = tx;
-    if (!accepts(o.policy, held[node] as number, tx)) continue;
+    if (!accepts(o.policy, at(held, node), tx)) continue;
     held[node] = tx;
-    (history[node] as { t: number; tx: number }[]).push({ t, tx });
-    for (const peer of graph[node] as number[]) {
+    at(history, node).push({ t, tx });
+    for (const peer of at(graph, node)) {
       if (!seenTx[peer]) arrivals.push(t + random.exponential(o.meanHopS), peer, tx);
     }
   }
   const holdingAt = (node: number, t: number): number => {
     let h = -1;
-    for (const e of history[node] as { t: number; tx: number }[]) if (e.t <= t) h = e.tx;
+    for (const e of at(history, node)) if (e.t <= t) h = e.tx;
     return h;
   };
   let bHolders = 0;
