@@ -42,7 +42,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   listCommand(program, io);
   simCommand(program, io, setExit);
   checkCommand(program, io, setExit);
-  chainCommand(program, io);
+  chainCommand(program, io, setExit);
   merkleCommand(program, io, setExit);
   experimentCommand(program, io);
   nodeCommand(program, io, setExit);

@@ -29,6 +29,23 @@ test('chain header --json decodes the genesis header', async () => {
   assert.equal(b.bits, '0x1a44b9f2');
 });
 
+test('chain header exits 1 on a header whose hash misses its target, 0 on a real one', async () => {
+  // The genesis header with its nonce's last byte changed: same target, a hash far above it.
+  const last = GENESIS_HEADER.slice(-2);
+  const forged = GENESIS_HEADER.slice(0, -2) + (last === '00' ? '01' : '00');
+  const bad = await cli('chain', 'header', forged);
+  assert.equal(bad.code, 1);
+  assert.match(bad.out, /^meetsTarget false$/m);
+  assert.match(bad.out, /invalid: the hash is above the target/);
+  const badJson = await cli('chain', 'header', forged, '--json');
+  assert.equal(badJson.code, 1);
+  assert.equal(JSON.parse(badJson.out).meetsTarget, false);
+  const good = await cli('chain', 'header', GENESIS_HEADER);
+  assert.equal(good.code, 0);
+  assert.match(good.out, /^meetsTarget true$/m);
+  assert.doesNotMatch(good.out, /invalid/);
+});
+
 test('merkle root --bitcoin gives block 100000 its root', async () => {
   const { code, out } = await cli('merkle', 'root', '--bitcoin', ...BLOCK100000_TXIDS, '--json');
   assert.equal(code, 0);
@@ -63,6 +80,11 @@ test('chain attack --json: rows per z at full precision, and the least safe z', 
   assert.equal(rows.rows[0].p, 1);
   assert.equal(rows.rows[5].p.toFixed(7), '0.0009137');
   assert.ok(String(rows.rows[5].p).length > 12, 'full precision, not the table rounding');
+  const exact = JSON.parse(
+    (await cli('chain', 'attack', '--q', '0.1', '--z', '1', '--exact', '--json')).out,
+  );
+  assert.deepEqual(exact.models, { p: 'nakamoto-poisson', exact: 'rosenfeld-catch-up' });
+  assert.ok(Math.abs(exact.rows[0].exact - 0.2) < 1e-12, "Rosenfeld's 2q at one confirmation");
   const t = JSON.parse(
     (await cli('chain', 'attack', '--q', '0.3', '--target', '0.001', '--json')).out,
   );

@@ -3,6 +3,7 @@
  *   chain header <160 hex>              decode an 80-byte header, hash it, check its target
  *   chain retarget --bits --first-time --last-time   the 2016-block difficulty retarget
  *   chain attack --q Q (--z A..B | --target P)       the whitepaper's double-spend odds
+ *     (model nakamoto-poisson; --exact adds rosenfeld-catch-up, see attacker-math.ts)
  */
 import type { Command } from 'commander';
 import {
@@ -26,7 +27,7 @@ import {
 import { nextBits } from '../../protocols/nakamoto/retarget.js';
 import type { CliIo } from '../cli-io.js';
 import { intIn, numberIn } from '../option-parsers.js';
-import { UsageError } from '../usage-error.js';
+import { EXIT, UsageError } from '../usage-error.js';
 
 /** Turns a primitive's complaint about its input into a usage error (one line, exit 2). */
 export function usage<T>(f: () => T): T {
@@ -74,18 +75,24 @@ function bitsOption(text: string): number {
   return b;
 }
 
-export function chainCommand(program: Command, io: CliIo): void {
+export function chainCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const chain = program
     .command('chain')
     .description("Bitcoin's proof of work: headers, retargets, double-spend odds");
 
   chain
     .command('header')
-    .description('decode an 80-byte block header (160 hex characters) and check its proof of work')
+    .description(
+      'decode an 80-byte block header (160 hex characters) and check its proof of work ' +
+        '(exit 0 if the hash meets the target, 1 if not)',
+    )
     .argument('<hex>', 'the serialized header')
     .option('--json', 'print one JSON object')
     .action((hex: string, flags: { json?: boolean }) => {
       const h = describeHeader(hex);
+      // A header whose hash misses its target is not a block: say so in the exit code, as
+      // `check` does for an invalid history, so scripts need not parse the output.
+      if (!h.meetsTarget) setExit(EXIT.invalid);
       if (flags.json) return io.out(JSON.stringify(h) + '\n');
       io.out(
         [
@@ -98,6 +105,7 @@ export function chainCommand(program: Command, io: CliIo): void {
           `nonce       ${h.nonce}`,
           `target      ${h.target}`,
           `meetsTarget ${h.meetsTarget}`,
+          ...(h.meetsTarget ? [] : ['invalid: the hash is above the target (no proof of work)']),
         ].join('\n') + '\n',
       );
     });
@@ -130,7 +138,11 @@ export function chainCommand(program: Command, io: CliIo): void {
       'instead: the least z that brings the probability below p',
       numberIn(0, 1),
     )
-    .option('--exact', 'also print the exact (negative binomial) probability per z')
+    .option(
+      '--exact',
+      "also print Rosenfeld's probability per z (model rosenfeld-catch-up: negative binomial, " +
+        'catching up counts)',
+    )
     .option('--json', 'print one JSON object')
     .action((flags: { q: number; z: string; target?: number; exact?: boolean; json?: boolean }) => {
       const q = flags.q;
@@ -153,7 +165,12 @@ export function chainCommand(program: Command, io: CliIo): void {
           ...(flags.exact ? { exact: exactCatchUp(q, z) } : {}),
         });
       }
-      if (flags.json) return io.out(JSON.stringify({ q, rows }) + '\n');
+      // Name the models, so a reader of `p` and `exact` knows which assumptions each carries.
+      const models = {
+        p: 'nakamoto-poisson',
+        ...(flags.exact ? { exact: 'rosenfeld-catch-up' } : {}),
+      };
+      if (flags.json) return io.out(JSON.stringify({ q, models, rows }) + '\n');
       io.out(
         `q=${q}\n` +
           rows

@@ -1,17 +1,23 @@
 /**
  * The double-spend arithmetic. An attacker with a share q of the hash power secretly mines a
  * chain without the merchant's payment; the honest network (share p = 1 − q) mines the payment
- * and z blocks on it. Can the attacker's chain still catch up?
+ * and z blocks on it. Can the attacker's chain still replace it?
  *
- * - `nakamotoCatchUp` is section 11 of the Bitcoin whitepaper, exactly as its C listing: the
- *   attacker's progress while the honest network mines z blocks is taken to be Poisson with mean
- *   z·q/p (as if the honest blocks took exactly their expected time), and from k blocks behind
- *   he catches up with the gambler's-ruin probability (q/p)^k.
- * - `exactCatchUp` drops the Poisson approximation: the attacker's progress is negative
- *   binomial — the number of attacker blocks before the z-th honest block, each block being his
- *   with probability q (Rosenfeld 2014; Grunspan & Pérez-Marco 2017). This is what a simulation
- *   of racing miners measures. `lead` = 1 asks for a strictly longer chain, which is what
- *   replacing a chain under most-work-with-first-seen-ties actually takes.
+ * Three models answer that, and they disagree by up to a factor of two at z = 1, so every caller
+ * names the one it uses (`AttackerModel`):
+ *
+ * - `nakamoto-poisson` — Nakamoto (2008), section 11, exactly as its C listing: the attacker's
+ *   progress while the honest network mines z blocks is taken to be Poisson with mean z·q/p (as
+ *   if the honest blocks took exactly their expected time), and from k blocks behind he catches
+ *   up with the gambler's-ruin probability (q/p)^k. A tie counts as success.
+ * - `rosenfeld-catch-up` — Rosenfeld (2014); the same closed form as Grunspan & Pérez-Marco
+ *   (2017, Theorem 1, I_4pq(z, 1/2)): the attacker's progress is negative binomial (the number of
+ *   his blocks before the z-th honest block, each block his with probability q) and catching up
+ *   counts as success — which is what overtaking takes for an attacker who pre-mined one block
+ *   before paying.
+ * - `overtake-no-head-start` — the same negative binomial race, but the attacker holds no block
+ *   in advance and must end strictly ahead (ties go to the block seen first). The model most
+ *   favourable to the merchant; what `double-spend` in the simulated network measures.
  */
 import { detExp, detPow } from '../../core/det-math.js';
 
@@ -40,9 +46,9 @@ export function nakamotoCatchUp(q: number, z: number): number {
 }
 
 /**
- * The exact probability of a successful double spend after z confirmations: the attacker
- * starts with the payment's block, ends ahead by at least `lead` blocks (0 = catch up, as the
- * whitepaper counts; 1 = overtake).
+ * The negative binomial race without the Poisson approximation: the attacker starts mining when
+ * the payment's block does and must end ahead by at least `lead` blocks. lead 0 (catch up) is
+ * `rosenfeld-catch-up`; lead 1 (overtake, no block in advance) is `overtake-no-head-start`.
  */
 export function exactCatchUp(q: number, z: number, lead: 0 | 1 = 0): number {
   checkQ(q);
@@ -69,4 +75,48 @@ export function leastSafeZ(q: number, target: number, maxZ = 100_000): number | 
   if (q >= 0.5) return undefined;
   for (let z = 0; z <= maxZ; z++) if (nakamotoCatchUp(q, z) < target) return z;
   return undefined;
+}
+
+/** The double-spend models, each named for what it assumes (see the top of this file). */
+export type AttackerModel = 'nakamoto-poisson' | 'rosenfeld-catch-up' | 'overtake-no-head-start';
+
+export const ATTACKER_MODELS: readonly AttackerModel[] = [
+  'nakamoto-poisson',
+  'rosenfeld-catch-up',
+  'overtake-no-head-start',
+];
+
+export function isAttackerModel(name: string): name is AttackerModel {
+  return (ATTACKER_MODELS as readonly string[]).includes(name);
+}
+
+/** The probability that a payment with z confirmations is reversed, under `model`. */
+export function reversalProbability(model: AttackerModel, q: number, z: number): number {
+  switch (model) {
+    case 'nakamoto-poisson':
+      return nakamotoCatchUp(q, z);
+    case 'rosenfeld-catch-up':
+      return exactCatchUp(q, z, 0);
+    case 'overtake-no-head-start':
+      return exactCatchUp(q, z, 1);
+  }
+}
+
+/**
+ * The attacker share q at which `model` gives reversal probability `risk` after z ≥ 1
+ * confirmations. Every model rises strictly with q on [0, 0.5] (from 0 to 1), so bisection finds
+ * the one root; 60 halvings leave an interval below 1e-18.
+ */
+export function shareForRisk(model: AttackerModel, z: number, risk: number): number {
+  checkZ(z);
+  if (z < 1) throw new RangeError('shareForRisk needs z ≥ 1: at z = 0 no share gives a risk');
+  if (!(risk > 0 && risk < 1)) throw new RangeError(`risk must be in (0, 1), got ${risk}`);
+  let lo = 0;
+  let hi = 0.5;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (reversalProbability(model, mid, z) < risk) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
 }

@@ -6,11 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { streamFor } from '../../../src/core/random.js';
 import {
+  ATTACKER_MODELS,
   exactCatchUp,
   leastSafeZ,
   nakamotoCatchUp,
+  reversalProbability,
+  shareForRisk,
 } from '../../../src/protocols/nakamoto/attacker-math.js';
-import { raceMany } from '../../../src/protocols/nakamoto/race.js';
+import { modelRaceMany, raceMany } from '../../../src/protocols/nakamoto/race.js';
 import {
   selfishRevenue,
   selfishThreshold,
@@ -87,6 +90,72 @@ test('Monte Carlo races agree with the exact formula within their sampling error
       `q=${q} z=${z} lead=${lead}: measured ${m.rate} ± ${m.stderr}, exact ${exact}`,
     );
   }
+});
+
+/** Rosenfeld's closed form as his paper writes it, computed here independently of the module. */
+function rosenfeldAsPrinted(q: number, n: number): number {
+  const p = 1 - q;
+  let sum = 0;
+  let binom = 1; // C(m + n − 1, m), starting at m = 0
+  for (let m = 0; m <= n; m++) {
+    if (m > 0) binom = (binom * (m + n - 1)) / m;
+    sum += binom * (p ** n * q ** m - p ** m * q ** n);
+  }
+  return 1 - sum;
+}
+
+test('the three attacker models, by name: Rosenfeld as printed, and how far apart they are', () => {
+  for (const q of [0.05, 0.1, 0.25, 0.4])
+    for (const z of [1, 2, 3, 6, 10]) {
+      const r = reversalProbability('rosenfeld-catch-up', q, z);
+      assert.ok(Math.abs(r - rosenfeldAsPrinted(q, z)) < 1e-12, `q=${q} z=${z}`);
+      assert.equal(reversalProbability('nakamoto-poisson', q, z), nakamotoCatchUp(q, z));
+      assert.equal(reversalProbability('overtake-no-head-start', q, z), exactCatchUp(q, z, 1));
+    }
+  // One confirmation: Rosenfeld gives 2q; overtaking without a head start about half that at
+  // q = 0.3 and far less at q = 0.1.
+  assert.ok(Math.abs(reversalProbability('rosenfeld-catch-up', 0.3, 1) - 0.6) < 1e-12);
+  const ratio =
+    reversalProbability('rosenfeld-catch-up', 0.3, 1) /
+    reversalProbability('overtake-no-head-start', 0.3, 1);
+  assert.ok(ratio > 1.9 && ratio < 2.0, `ratio ${ratio}`);
+});
+
+test('shareForRisk inverts each model, and rises with the confidence asked for', () => {
+  for (const model of ATTACKER_MODELS)
+    for (const z of [1, 2, 6])
+      for (const risk of [0.4, 0.1, 0.001]) {
+        const q = shareForRisk(model, z, risk);
+        assert.ok(q > 0 && q < 0.5);
+        assert.ok(
+          Math.abs(reversalProbability(model, q, z) - risk) < 1e-9,
+          `${model} ${z} ${risk}`,
+        );
+      }
+  assert.equal(shareForRisk('rosenfeld-catch-up', 1, 0.4).toFixed(12), '0.200000000000');
+  assert.throws(() => shareForRisk('nakamoto-poisson', 0, 0.5), RangeError);
+  assert.throws(() => shareForRisk('nakamoto-poisson', 1, 1), RangeError);
+});
+
+test("each model's own race agrees with its closed form; a race without the pre-mined block does not", () => {
+  for (const model of ATTACKER_MODELS)
+    for (const [q, z] of [
+      [0.1, 1],
+      [0.3, 2],
+      [0.25, 6],
+    ] as const) {
+      const m = modelRaceMany(streamFor(11, `model-race:${model}:${q}:${z}`), model, q, z, 6000);
+      const closed = reversalProbability(model, q, z);
+      assert.ok(
+        Math.abs(m.rate - closed) < 4 * m.stderr + 1e-3,
+        `${model} q=${q} z=${z}: ${m.rate} ± ${m.stderr} vs ${closed}`,
+      );
+      assert.ok(m.lo <= m.rate && m.rate <= m.hi);
+    }
+  // Mutant: Rosenfeld's attacker without his pre-mined block (everything else the same).
+  const mutant = raceMany(streamFor(11, 'mutant'), { q: 0.3, z: 2, lead: 1, headStart: 0 }, 6000);
+  const closed = reversalProbability('rosenfeld-catch-up', 0.3, 2);
+  assert.ok(closed - mutant.rate > 8 * mutant.stderr, `mutant ${mutant.rate} vs ${closed}`);
 });
 
 test('the double spend in the simulator succeeds as often as the exact formula says', () => {
