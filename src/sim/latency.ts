@@ -11,6 +11,13 @@ export type Latency =
 
 export const DEFAULT_LATENCY: Latency = { kind: 'exponential', mean: 1, floor: 0.5 };
 
+/**
+ * A latency per message type (the message's `type` tag), for the types it names; every other
+ * message takes its link's latency. A schedule that depends on what a message is — prepares
+ * fast, accepts slow — is still a legal network as long as every entry is bounded (maxLatency).
+ */
+export type LatencyByType = Readonly<Record<string, Latency>>;
+
 export class LatencySpecError extends Error {}
 
 function num(text: string, spec: string): number {
@@ -69,6 +76,18 @@ export function sampleLatency(l: Latency, random: Random): number {
       return random.range(l.min, l.max);
     case 'exponential':
       return l.floor + random.exponential(l.mean);
+  }
+}
+
+/** The longest delay the distribution can draw (Infinity for the exponential's tail). */
+export function maxLatency(l: Latency): number {
+  switch (l.kind) {
+    case 'constant':
+      return l.ms;
+    case 'uniform':
+      return l.max;
+    case 'exponential':
+      return Infinity;
   }
 }
 

@@ -4,7 +4,7 @@
  * reordering (an occasional long extra delay) and slowness (a latency multiplier).
  */
 import type { Random } from '../core/random.js';
-import { meanLatency, sampleLatency, type Latency } from './latency.js';
+import { meanLatency, sampleLatency, type Latency, type LatencyByType } from './latency.js';
 
 export interface LinkFaults {
   loss?: number;
@@ -20,11 +20,15 @@ export class Network {
   readonly reorder: Float64Array;
   readonly slow: Float64Array;
   readonly latency: Latency[];
+  /** Latency by message type; it replaces the link's latency for the types it names. */
+  private readonly byType: ReadonlyMap<string, Latency>;
 
   constructor(
     readonly size: number,
     latency: Latency,
+    byType: LatencyByType = {},
   ) {
+    this.byType = new Map(Object.entries(byType));
     const links = size * size;
     this.blocked = new Uint8Array(links);
     this.loss = new Float64Array(links);
@@ -38,9 +42,13 @@ export class Network {
     return from * this.size + to;
   }
 
-  /** Samples the delivery delay of one message on link `l`. */
-  delay(l: number, random: Random): number {
-    const lat = this.latency[l] as Latency;
+  /**
+   * Samples the delivery delay of one message of type `type` on link `l`. The link's faults
+   * (slowness, reordering) apply on top of a per-type latency as they do on the link's own.
+   */
+  delay(l: number, random: Random, type?: string): number {
+    const lat =
+      (type === undefined ? undefined : this.byType.get(type)) ?? (this.latency[l] as Latency);
     let d = sampleLatency(lat, random) * (this.slow[l] as number);
     const reorder = this.reorder[l] as number;
     if (reorder > 0 && random.next() < reorder) d += random.range(0, 20 * meanLatency(lat));

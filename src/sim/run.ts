@@ -7,7 +7,7 @@ import type { HistoryOp } from '../core/history.js';
 import type { SystemDefinition } from '../core/system.js';
 import { FaultState } from './faults.js';
 import { applyScriptAction, type ScriptAction, type ScriptActionBody } from './script.js';
-import { DEFAULT_LATENCY, formatLatency, type Latency } from './latency.js';
+import { DEFAULT_LATENCY, formatLatency, type Latency, type LatencyByType } from './latency.js';
 import {
   Nemesis,
   nemesisPlans,
@@ -33,6 +33,8 @@ export interface RunOptions {
   readonly nemesis?: string;
   readonly nemesisTiming?: NemesisTiming;
   readonly latency?: Latency;
+  /** Latency of node-to-node messages by type (a schedule keyed by what a message is). */
+  readonly latencyByType?: LatencyByType;
   readonly workload?: Partial<Omit<WorkloadConfig, 'kind'>>;
   readonly keepTrace?: boolean;
   /** A crash may keep a prefix of unsynced writes and tear the last (default true). */
@@ -118,6 +120,11 @@ export class Session {
           (known.length > 0 ? ` (choose from ${known.join(', ')})` : ' (it has none)'),
       );
     }
+    for (const ms of options.workload?.startMs ?? []) {
+      if (!Number.isFinite(ms) || ms < 0) {
+        throw new RunOptionError(`a client's start must be a non-negative time in ms, got ${ms}`);
+      }
+    }
     this.plans = parseNemesis(options.nemesis ?? 'none');
     this.latency = options.latency ?? DEFAULT_LATENCY;
     const workloadConfig: WorkloadConfig = {
@@ -135,6 +142,7 @@ export class Session {
         ...(options.params !== undefined ? { params: options.params } : {}),
       }),
       latency: this.latency,
+      ...(options.latencyByType !== undefined ? { latencyByType: options.latencyByType } : {}),
       keepTrace: options.keepTrace ?? false,
       tornWrites: options.tornWrites ?? true,
       ...(system.checkInvariants !== undefined ? { checkInvariants: system.checkInvariants } : {}),
@@ -245,7 +253,10 @@ function summarize(
     seed: options.seed,
     nodes: sim.nodeIds.length,
     nemesis: describeNemesis(plans),
-    latencyModel: formatLatency(latency),
+    latencyModel: [
+      formatLatency(latency),
+      ...Object.entries(options.latencyByType ?? {}).map(([t, l]) => `${t}=${formatLatency(l)}`),
+    ].join('; '),
     ops,
     messages: {
       sent: sim.stats.sent,

@@ -23,7 +23,7 @@ import type {
 import { streamFor, type Random } from '../core/random.js';
 import { EventQueue, type SimEvent } from './event-queue.js';
 import { SimDisk } from './disk.js';
-import { DEFAULT_LATENCY, sampleLatency, type Latency } from './latency.js';
+import { DEFAULT_LATENCY, sampleLatency, type Latency, type LatencyByType } from './latency.js';
 import { Network, type LinkFaults } from './network.js';
 import { Trace, type DropReason } from './trace.js';
 
@@ -33,6 +33,8 @@ export interface SimulatorConfig {
   readonly factory: NodeFactory;
   /** Default latency of every node-to-node link. */
   readonly latency?: Latency;
+  /** Latency of node-to-node messages by type, overriding their link's (see LatencyByType). */
+  readonly latencyByType?: LatencyByType;
   /** Latency between a client and a node (clients are not partitioned from nodes). */
   readonly clientLatency?: Latency;
   /** How long an fsync takes. */
@@ -130,7 +132,11 @@ export class Simulator {
     this.seed = config.seed;
     this.nodeIds = [...config.nodeIds];
     this.factory = config.factory;
-    this.network = new Network(this.nodeIds.length, config.latency ?? DEFAULT_LATENCY);
+    this.network = new Network(
+      this.nodeIds.length,
+      config.latency ?? DEFAULT_LATENCY,
+      config.latencyByType,
+    );
     this.trace = new Trace(config.keepTrace ?? false);
     this.netRandom = streamFor(config.seed, 'network');
     this.clientRandom = streamFor(config.seed, 'client-links');
@@ -474,7 +480,15 @@ export class Simulator {
     if (net.blocked[l]) return this.drop(from, to, id, msg.type, 'partition');
     const loss = net.loss[l] as number;
     if (loss > 0 && this.netRandom.next() < loss) return this.drop(from, to, id, msg.type, 'loss');
-    this.scheduleDelivery(from, to, id, msg.type, th, copied.value, net.delay(l, this.netRandom));
+    this.scheduleDelivery(
+      from,
+      to,
+      id,
+      msg.type,
+      th,
+      copied.value,
+      net.delay(l, this.netRandom, msg.type),
+    );
     const dup = net.duplicate[l] as number;
     if (dup > 0 && this.netRandom.next() < dup) {
       const again = copyJsonHashed(copied.value);
@@ -497,7 +511,15 @@ export class Simulator {
         id,
         type: msg.type,
       });
-      this.scheduleDelivery(from, to, id, msg.type, th, again.value, net.delay(l, this.netRandom));
+      this.scheduleDelivery(
+        from,
+        to,
+        id,
+        msg.type,
+        th,
+        again.value,
+        net.delay(l, this.netRandom, msg.type),
+      );
     }
   }
 

@@ -38,6 +38,11 @@ export interface WorkloadConfig {
   readonly mix: KvMix;
   /** For kind `none`: how long the run lasts, virtual ms (the fault window is its first part). */
   readonly durationMs: number;
+  /**
+   * Extra virtual ms before client c's first operation (missing entries: none). Lets a run stage
+   * who asks first, e.g. a second proposer that starts once the first has finished phase 1.
+   */
+  readonly startMs?: readonly number[];
   /** For kind `custom`: the system's own operation generator (SystemDefinition.nextOp). */
   readonly nextOp?: (random: Random, process: number, issued: number) => Json;
 }
@@ -109,7 +114,8 @@ export class Workload {
     }
     const n = Math.min(this.config.clients, this.config.ops);
     for (let c = 0; c < n; c++) {
-      this.sim.schedule((this.randoms[c] as Random).range(0, 1), () => this.next(c));
+      const at = (this.config.startMs?.[c] ?? 0) + (this.randoms[c] as Random).range(0, 1);
+      this.sim.schedule(at, () => this.next(c));
     }
     if (n === 0) this.hooks.onDone();
   }

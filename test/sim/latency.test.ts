@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatLatency, parseLatency, sampleLatency } from '../../src/sim/latency.js';
+import { formatLatency, maxLatency, parseLatency, sampleLatency } from '../../src/sim/latency.js';
 import { Sfc32 } from '../../src/core/random.js';
 
 test('latency specs parse and print back', () => {
@@ -25,4 +25,13 @@ test('samples respect the distribution', () => {
     assert.ok(sampleLatency({ kind: 'exponential', mean: 1, floor: 3 }, r) >= 3);
   }
   assert.equal(sampleLatency({ kind: 'constant', ms: 7 }, r), 7);
+});
+
+test('maxLatency is the bound every draw respects', () => {
+  const r = new Sfc32(2);
+  for (const l of [parseLatency('7'), parseLatency('uniform:2-9')]) {
+    for (let i = 0; i < 200; i++) assert.ok(sampleLatency(l, r) <= maxLatency(l));
+  }
+  assert.equal(maxLatency(parseLatency('uniform:2-9')), 9);
+  assert.equal(maxLatency(parseLatency('exp:1,floor=0.5')), Infinity);
 });

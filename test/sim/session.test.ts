@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runSimulation, Session } from '../../src/sim/run.js';
+import { RunOptionError, runSimulation, Session } from '../../src/sim/run.js';
 import { parseScript } from '../../src/sim/script.js';
+import type { SystemDefinition } from '../../src/core/system.js';
 import { getSystem } from '../../src/systems/index.js';
 
 const kvSingle = getSystem('kv-single')!;
@@ -58,5 +59,38 @@ test('hostile scripts are refused with a reason', () => {
   assert.throws(
     () => parseScript([{ kind: 'clock', node: 'n1', offset: 1, drift: -2, at: 1 }], nodes),
     /drift/,
+  );
+});
+
+test("workload.startMs holds back a client's first operation", () => {
+  // Nodes that never answer: each client's one operation ends at its timeout, so neither client
+  // can take the other's operation before its own start.
+  const silent: SystemDefinition = {
+    name: 'silent',
+    description: 'never answers',
+    workload: 'custom',
+    mutants: [],
+    defaultNodes: 2,
+    minNodes: 1,
+    createNode: () => () => ({
+      start() {},
+      onMessage() {},
+      onTimer() {},
+      onClientRequest() {},
+      inspect: () => ({}),
+    }),
+    nextOp: () => ({ f: 'wait' }),
+  };
+  const base = { system: silent, seed: 3 };
+  const run = runSimulation({
+    ...base,
+    workload: { ops: 2, clients: 2, thinkMs: 0, timeoutMs: 1000, startMs: [0, 250] },
+  });
+  const invoke = (p: number) => run.history.find((op) => op.process === p)?.invoke;
+  assert.ok((invoke(0) as number) < 1);
+  assert.ok((invoke(1) as number) >= 250 && (invoke(1) as number) < 251);
+  assert.throws(
+    () => new Session({ ...base, workload: { ops: 2, clients: 2, startMs: [0, -1] } }),
+    RunOptionError,
   );
 });

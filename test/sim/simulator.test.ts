@@ -246,3 +246,28 @@ test('a zero-delay loop fails the run instead of hanging it', () => {
   assert.equal(sim.failure?.kind, 'exception');
   assert.match(sim.failure?.message ?? '', /zero-delay loop/);
 });
+
+test('a latency by message type replaces the link latency for that type only', () => {
+  const { sim, probe } = cluster(3, { latencyByType: { slow: { kind: 'constant', ms: 40 } } });
+  const env = probe('n1').env as unknown as NodeEnv<{ type: string; body: { items: string[] } }>;
+  env.send('n2', { type: 'slow', body: { items: ['late'] } });
+  env.send('n2', { type: 'note', body: { items: ['early'] } });
+  sim.runUntil(39);
+  assert.deepEqual(
+    probe('n2').received.map((r) => r.body.items[0]),
+    ['early'],
+    'the untyped link latency (1 ms) still applies to other types',
+  );
+  sim.runUntil(40);
+  assert.deepEqual(
+    probe('n2').received.map((r) => r.body.items[0]),
+    ['early', 'late'],
+  );
+  // The link's faults apply on top of a per-type latency as they do on the link's own.
+  sim.setLinkFaults({ loss: 0, duplicate: 0, reorder: 0, slow: 2 });
+  env.send('n3', { type: 'slow', body: { items: ['slower'] } });
+  sim.runUntil(40 + 79);
+  assert.equal(probe('n3').received.length, 0);
+  sim.runUntil(40 + 80);
+  assert.equal(probe('n3').received.length, 1);
+});

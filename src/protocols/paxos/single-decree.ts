@@ -78,13 +78,18 @@ const PHASE_TIMEOUT_MS = 60;
 const BACKOFF_MS = 15;
 /** Accept is resent at most this often in one ballot before moving to a higher ballot. */
 const MAX_RESENDS = 4;
-/** A proposer gives up (its clients see an unknown outcome) after this many ballots. */
-const MAX_ATTEMPTS = 40;
+/** By default a proposer gives up (its clients see an unknown outcome) after this many ballots. */
+export const DEFAULT_MAX_BALLOTS = 40;
 
 export interface PaxosOptions {
   readonly mutants: PaxosMutants;
   /** Randomized backoff between a proposer's ballots (off only to show dueling proposers). */
   readonly backoff: boolean;
+  /**
+   * Ballots a proposer starts for one instance before it gives up. The budget bounds how long a
+   * duel can last, so it hides a livelock: the dueling-proposers experiment raises it.
+   */
+  readonly maxBallots: number;
 }
 
 export class SingleDecreePaxosNode implements ProtocolNode<PaxosMsg> {
@@ -108,6 +113,9 @@ export class SingleDecreePaxosNode implements ProtocolNode<PaxosMsg> {
     private readonly env: NodeEnv<PaxosMsg>,
     private readonly options: PaxosOptions,
   ) {
+    if (!Number.isInteger(options.maxBallots) || options.maxBallots < 1) {
+      throw new RangeError(`maxBallots must be a positive integer, got ${options.maxBallots}`);
+    }
     this.index = proposerIndex(env.cluster, env.id);
     this.quorum = majority(env.cluster.length);
   }
@@ -157,7 +165,7 @@ export class SingleDecreePaxosNode implements ProtocolNode<PaxosMsg> {
   private newBallot(instance: string): void {
     const p = this.proposers.get(instance);
     if (p === undefined) return;
-    if (++p.attempts > MAX_ATTEMPTS) {
+    if (++p.attempts > this.options.maxBallots) {
       this.proposers.delete(instance);
       for (const id of this.waiting.get(instance) ?? []) {
         this.env.reply(id, { ok: false, error: 'no decision reached', definite: false });

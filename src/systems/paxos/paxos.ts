@@ -7,6 +7,7 @@ import type { Json } from '../../core/json.js';
 import type { NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
 import type { SystemDefinition } from '../../core/system.js';
 import {
+  DEFAULT_MAX_BALLOTS,
   NO_MUTANTS,
   SingleDecreePaxosNode,
   type PaxosMsg,
@@ -31,15 +32,58 @@ const PARAMS = [
       "'on' (default): a pre-empted proposer waits a random pause before its next ballot; " +
       "'off': it retries at once (dueling proposers may livelock)",
   },
+  {
+    name: 'max-ballots',
+    description:
+      `ballots a proposer starts for one instance before it gives up (${DEFAULT_MAX_BALLOTS}); ` +
+      'raise it to see how long a duel really lasts',
+  },
 ] as const;
 
-/** Whether proposers back off, from `--param backoff=on|off`. */
-export function backoffFrom(params: Readonly<Record<string, string>>): boolean {
-  for (const [name, v] of Object.entries(params)) {
-    if (name !== 'backoff') throw new Error(`paxos has no parameter '${name}'`);
-    if (v !== 'on' && v !== 'off') throw new Error("--param backoff wants 'on' or 'off'");
+/** A bad `--param` for `paxos`; `field` names the parameter (the CLI prints the message). */
+export class PaxosParamError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PaxosParamError';
   }
-  return params['backoff'] !== 'off';
+}
+
+export interface PaxosParams {
+  readonly backoff: boolean;
+  readonly maxBallots: number;
+}
+
+/** `--param backoff=on|off` and `--param max-ballots=N`, checked. */
+export function paxosParams(params: Readonly<Record<string, string>>): PaxosParams {
+  let backoff = true;
+  let maxBallots = DEFAULT_MAX_BALLOTS;
+  for (const [name, v] of Object.entries(params)) {
+    switch (name) {
+      case 'backoff':
+        if (v !== 'on' && v !== 'off') {
+          throw new PaxosParamError(name, `--param backoff=${v}: 'on' or 'off'`);
+        }
+        backoff = v === 'on';
+        break;
+      case 'max-ballots': {
+        const n = Number(v);
+        if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1) {
+          throw new PaxosParamError(name, `--param max-ballots=${v}: a whole number ≥ 1`);
+        }
+        maxBallots = n;
+        break;
+      }
+      default:
+        throw new PaxosParamError(
+          name,
+          `paxos has no parameter '${name}' (choose from ${PARAMS.map((p) => p.name).join(', ')})`,
+        );
+    }
+  }
+  return { backoff, maxBallots };
 }
 
 export const paxosSystem: SystemDefinition = {
@@ -51,7 +95,7 @@ export const paxosSystem: SystemDefinition = {
   minNodes: 1,
   params: PARAMS,
   createNode(options) {
-    const backoff = backoffFrom(options.params ?? {});
+    const { backoff, maxBallots } = paxosParams(options.params ?? {});
     return (env) =>
       new SingleDecreePaxosNode(env as NodeEnv<PaxosMsg>, {
         mutants: {
@@ -60,6 +104,7 @@ export const paxosSystem: SystemDefinition = {
           acceptLowerBallot: options.mutant === 'accept-lower-ballot',
         },
         backoff,
+        maxBallots,
       });
   },
   nextOp: (_random, process, issued): Json => ({
