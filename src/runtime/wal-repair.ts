@@ -3,11 +3,22 @@
  * a corrupt record (it may hold an acknowledged write, so dropping it silently would be a lie);
  * an operator who accepts the loss cuts the log at that record with this, and is told exactly
  * what goes: the damaged record and every intact record after it. The original file is kept
- * beside the log so nothing is destroyed that a person might still want to read.
+ * beside the log so nothing is destroyed that a person might still want to read. A log found
+ * shorter than its durable mark (cut or replaced after the fact) is accepted as it is by lowering
+ * the mark, and the report says how many durable bytes that gives up.
  */
-import { closeSync, copyFileSync, fsyncSync, ftruncateSync, openSync, readFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { StoreOp } from '../core/storage.js';
+import { DurableMark, MARK_FILE, readMark } from './wal-mark.js';
 import {
   fsyncDir,
   HEADER,
@@ -34,21 +45,30 @@ export interface LostRecords {
   readonly otherOps: number;
 }
 
-export type RepairReport =
-  | { readonly file: string; readonly repaired: false; readonly records: number }
-  | {
-      readonly file: string;
-      readonly repaired: true;
-      readonly damage: WalDamage;
-      readonly reason: string;
-      readonly cutAt: number;
-      readonly bytesCut: number;
-      /** The whole file as it was, kept for a person to read. */
-      readonly backup: string;
-      readonly lost: LostRecords;
-      /** Records left in the log after the cut. */
-      readonly records: number;
-    };
+/** The first damaged record, cut with everything after it. */
+export interface RepairCut {
+  readonly damage: WalDamage;
+  readonly reason: string;
+  readonly at: number;
+  readonly bytes: number;
+  /** The whole file as it was, kept for a person to read. */
+  readonly backup: string;
+  readonly lost: LostRecords;
+}
+
+export interface RepairReport {
+  readonly file: string;
+  /** Whether anything was changed. */
+  readonly repaired: boolean;
+  readonly cut?: RepairCut;
+  /**
+   * The durable mark lowered to what the log holds: bytes that were durable are gone (the log
+   * was cut or replaced before this repair), and starting anyway is accepted.
+   */
+  readonly markLowered?: { readonly from: number; readonly to: number };
+  /** Records in the log after the repair. */
+  readonly records: number;
+}
 
 /** Thrown when the log cannot be repaired by a cut (it is not a truthkit log at all). */
 export class WalRepairError extends Error {
@@ -95,42 +115,68 @@ export function repairWal(dirOrFile: string): RepairReport {
   const lock = join(dir, LOCK_FILE);
   takeLock(lock);
   try {
-    let damage: WalCorruptionError;
+    if (!existsSync(file)) {
+      throw new WalRepairError(
+        `${file} is missing: there is nothing to repair (to start this member with no state, ` +
+          'remove its data directory; a cluster member must then rejoin as a new member)',
+      );
+    }
+    let left: ReturnType<typeof recoverWal>;
+    let cut: RepairCut | undefined;
     try {
-      return { file, repaired: false, records: recoverWal(file).records };
+      left = recoverWal(file);
     } catch (e) {
       if (!(e instanceof WalCorruptionError)) throw e;
-      damage = e;
+      if (e.code === 'bad-magic') {
+        throw new WalRepairError(`${file} is not a truthkit write-ahead log: nothing to cut`);
+      }
+      cut = cutAt(file, e);
+      // What is left must now recover cleanly: everything before the first damage was intact.
+      left = recoverWal(file);
     }
-    if (damage.code === 'bad-magic') {
-      throw new WalRepairError(`${file} is not a truthkit write-ahead log: nothing to cut`);
+    const markFile = join(dir, MARK_FILE);
+    const mark = readMark(markFile);
+    let markLowered: RepairReport['markLowered'];
+    const markBytes = mark === undefined ? undefined : 'bad' in mark ? Infinity : mark.bytes;
+    if (markBytes !== undefined && markBytes > left.validBytes) {
+      const m = new DurableMark(markFile, left.validBytes, (e) => {
+        throw e;
+      });
+      m.close();
+      markLowered = { from: markBytes, to: left.validBytes };
     }
-    const buf = readFileSync(file);
-    const lost = lostAfter(buf, damage.offset);
-    const backup = `${file}.damaged-at-${damage.offset}`;
-    copyFileSync(file, backup);
-    const fd = openSync(file, 'r+');
-    try {
-      ftruncateSync(fd, damage.offset);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    fsyncDir(dir);
-    // What is left must now recover cleanly: everything before the first damage was intact.
-    const left = recoverWal(file);
     return {
       file,
-      repaired: true,
-      damage: damage.code,
-      reason: damage.reason,
-      cutAt: damage.offset,
-      bytesCut: buf.length - damage.offset,
-      backup,
-      lost,
+      repaired: cut !== undefined || markLowered !== undefined,
+      ...(cut !== undefined ? { cut } : {}),
+      ...(markLowered !== undefined ? { markLowered } : {}),
       records: left.records,
     };
   } finally {
     releaseLock(lock);
   }
+}
+
+/** Keeps a copy of the file, then cuts it at the damaged record `damage` names. */
+function cutAt(file: string, damage: WalCorruptionError): RepairCut {
+  const buf = readFileSync(file);
+  const lost = lostAfter(buf, damage.offset);
+  const backup = `${file}.damaged-at-${damage.offset}`;
+  copyFileSync(file, backup);
+  const fd = openSync(file, 'r+');
+  try {
+    ftruncateSync(fd, damage.offset);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  fsyncDir(dirname(file));
+  return {
+    damage: damage.code,
+    reason: damage.reason,
+    at: damage.offset,
+    bytes: buf.length - damage.offset,
+    backup,
+    lost,
+  };
 }

@@ -35,6 +35,7 @@ import { deepFreeze, type Json } from '../core/json.js';
 import { OpLogStore, StoreState, type StoreOp } from '../core/storage.js';
 import { crc32 } from './crc32.js';
 import { jsonPieces } from './json-pieces.js';
+import { DurableMark, MARK_FILE, MARK_INTERVAL_MS, readMark } from './wal-mark.js';
 
 export const WAL_FILE = 'wal.log';
 /** Holds the pid of the process using the directory; a second process is refused. */
@@ -66,7 +67,13 @@ export type WalDamage =
   /** A record passes its checksum but holds no StoreOp, or one that cannot apply. */
   | 'not-an-op'
   /** A record is cut short with intact records after it. */
-  | 'cut-short';
+  | 'cut-short'
+  /** The log ends before bytes its durable mark says were durable: it was cut or replaced. */
+  | 'shorter-than-durable'
+  /** The log is gone, but its durable mark says it held records. */
+  | 'missing'
+  /** The durable mark beside the log is damaged. */
+  | 'bad-mark';
 
 export class WalCorruptionError extends Error {
   constructor(
@@ -511,6 +518,11 @@ export class WalStore extends OpLogStore {
   private readonly putRecords = new Map<string, Buffer>();
   private issued = 0;
   private durable = 0;
+  /** Bytes of the log covered by the last fdatasync that returned. */
+  private durableBytes: number;
+  private readonly mark: DurableMark;
+  private lastMarkAt = -Infinity;
+  private markTimer: NodeJS.Timeout | undefined;
   /** Callbacks for the next round; each round writes and fsyncs everything issued before it. */
   private waiting: (() => void)[] = [];
   private flushing = false;
@@ -535,10 +547,33 @@ export class WalStore extends OpLogStore {
     this.lockFile = join(dir, LOCK_FILE);
     takeLock(this.lockFile);
     const existed = existsSync(this.file);
+    const markFile = join(dir, MARK_FILE);
     let r: ReturnType<typeof recoverWal>;
     try {
+      const mark = readMark(markFile);
+      if (mark !== undefined && 'bad' in mark) {
+        throw new WalCorruptionError(markFile, 0, mark.bad, 'bad-mark');
+      }
+      if (!existed && mark !== undefined && mark.bytes > MAGIC.length) {
+        throw new WalCorruptionError(
+          this.file,
+          0,
+          `the log is missing, but ${mark.bytes} bytes of it were durable (${MARK_FILE})`,
+          'missing',
+        );
+      }
       if (!existed) replaceAtomically(dir, MAGIC);
       r = recoverWal(this.file);
+      // Checked before a torn tail is cut: a log shorter than its mark is left as it is.
+      if (mark !== undefined && r.validBytes < mark.bytes) {
+        throw new WalCorruptionError(
+          this.file,
+          r.validBytes,
+          `the log ends at ${r.validBytes} bytes, but ${mark.bytes} were durable before ` +
+            `(${MARK_FILE}): it was cut or replaced`,
+          'shorter-than-durable',
+        );
+      }
     } catch (e) {
       releaseLock(this.lockFile);
       throw e;
@@ -556,6 +591,10 @@ export class WalStore extends OpLogStore {
       });
     }
     this.size = r.validBytes;
+    this.durableBytes = r.validBytes;
+    const newMark = !existsSync(markFile);
+    this.mark = new DurableMark(markFile, r.validBytes, (e) => this.fail(e));
+    if (newMark) fsyncDir(dir);
     this.recovery = {
       existed,
       records: r.records,
@@ -674,6 +713,16 @@ export class WalStore extends OpLogStore {
     const finish = (): void => {
       if (!this.closed) {
         this.closed = true;
+        clearTimeout(this.markTimer);
+        try {
+          // A clean stop leaves the mark exact, so any later cut at all is seen.
+          if (this.failed === undefined && this.mark.written < this.durableBytes) {
+            this.mark.setNow(this.durableBytes);
+          }
+          this.mark.close();
+        } catch {
+          // the mark is a check, not data: a failure to move it loses nothing
+        }
         try {
           closeSync(this.fd);
         } catch {
@@ -722,8 +771,10 @@ export class WalStore extends OpLogStore {
       return this.fail(e as Error);
     }
     this.fsyncs++;
+    const written = this.size;
     fdatasync(this.fd, (err) => {
       if (err) return this.fail(err);
+      this.durableBytes = written;
       this.roundDone(covered, callbacks);
     });
   }
@@ -744,12 +795,38 @@ export class WalStore extends OpLogStore {
     this.flushing = false;
     // Only now, after fsync returned, may anything depending on these writes be acknowledged.
     for (const cb of callbacks) cb();
+    this.followMark();
     if (this.waiting.length > 0) this.kick();
     else for (const f of this.onIdle.splice(0)) f();
   }
 
+  /**
+   * Moves the durable mark up to what the log has made durable, at most every MARK_INTERVAL_MS
+   * (a timer catches up after a burst). Never during a rewrite, which sets the mark itself.
+   */
+  private followMark(): void {
+    if (this.closed || this.failed !== undefined || this.rewriteInFlight) return;
+    if (this.mark.written >= this.durableBytes || this.markTimer !== undefined) return;
+    const wait = this.lastMarkAt + MARK_INTERVAL_MS - now();
+    if (wait > 0) {
+      this.markTimer = setTimeout(() => {
+        this.markTimer = undefined;
+        this.followMark();
+      }, wait);
+      this.markTimer.unref();
+      return;
+    }
+    this.lastMarkAt = now();
+    try {
+      this.mark.setLater(this.durableBytes);
+    } catch (e) {
+      this.fail(e as Error);
+    }
+  }
+
   private fail(err: Error): void {
     this.failed = err;
+    clearTimeout(this.markTimer);
     this.rewriteInFlight = false;
     this.flushing = false;
     // Nothing waiting will ever be durable: its callbacks are dropped, never called.
@@ -808,6 +885,7 @@ export class WalStore extends OpLogStore {
     this.replaceWith(bytes).then(
       () => {
         this.size = bytes.length;
+        this.durableBytes = bytes.length;
         this.compactions++;
         this.options.log?.('wal: rewrote the log', {
           file: this.file,
@@ -830,6 +908,9 @@ export class WalStore extends OpLogStore {
     } finally {
       await file.close();
     }
+    // The mark must not outlive the file it measured: lowered to "a log of no records" (and
+    // durable) before the rename, raised to the new log's size after it (followMark).
+    this.mark.setNow(MAGIC.length);
     // Rename and reopen in one step: no round runs meanwhile (this one is still in flight).
     renameSync(tmp, this.file);
     closeSync(this.fd);

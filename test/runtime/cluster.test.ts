@@ -322,7 +322,7 @@ test(
     assert.equal(lines.length, 1, r.stderr);
     assert.equal(
       lines[0],
-      `truthkit: n1: write-ahead log ${wal} is corrupt at offset ${second}: checksum mismatch (record of ${bytes.readUInt32LE(second)} bytes)`,
+      `truthkit: n1: write-ahead log ${wal} is corrupt at offset ${second}: checksum mismatch (record of ${bytes.readUInt32LE(second)} bytes); refusing to start (\`truthkit wal repair ${join(dir, 'n1', 'data')}\` cuts the log there, losing that record and all after it)`,
     );
     assert.deepEqual(readFileSync(wal), bytes, 'the damaged log is left untouched');
   },

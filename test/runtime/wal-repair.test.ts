@@ -5,12 +5,26 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { repairWal } from '../../src/runtime/wal-repair.js';
-import { LOCK_FILE, WAL_FILE, WalCorruptionError, WalStore } from '../../src/runtime/wal.js';
+import { MARK_FILE, MARK_INTERVAL_MS, readMark } from '../../src/runtime/wal-mark.js';
+import {
+  encodeRecord,
+  LOCK_FILE,
+  WAL_FILE,
+  WalCorruptionError,
+  WalStore,
+} from '../../src/runtime/wal.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'truthkit-wal-repair-'));
@@ -60,14 +74,13 @@ test('a last record torn by a crash (a zeroed sector, or zeros to the end) is st
   for (const tear of ['sector', 'tail'] as const) {
     const dir = tempDir(t);
     const file = join(dir, WAL_FILE);
-    const big = 'x'.repeat(3000);
     const s = WalStore.open(dir);
     s.append('first');
     await synced(s);
-    const start = s.bytes;
-    s.append(big);
-    await synced(s);
     await closed(s);
+    const start = readFileSync(file).length;
+    // The crash came while the next record was being written: never synced, so past the mark.
+    appendFileSync(file, encodeRecord({ kind: 'append', entries: ['x'.repeat(3000)] }));
     const bytes = readFileSync(file);
     // The sector-aligned 512 bytes after the record's header, or everything from one on.
     const sector = Math.ceil((start + 8) / 512) * 512;
@@ -80,15 +93,73 @@ test('a last record torn by a crash (a zeroed sector, or zeros to the end) is st
   }
 });
 
-test('a torn tail is not mistaken for damage: a record cut short is still cut', async (t) => {
+test('a log cut below what it had made durable refuses to start (issue 17, item 2)', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, WAL_FILE);
-  const offsets = await writeLog(dir, ['a', 'b']);
-  writeFileSync(file, readFileSync(file).subarray(0, (offsets[2] as number) + 5));
-  const r = WalStore.open(dir);
-  assert.equal(r.lastIndex(), 2);
-  assert.equal(r.get('raft/hard-state'), undefined);
-  await closed(r);
+  await writeLog(dir, ['a', 'b', 'c', 'd']);
+  const whole = readFileSync(file);
+  const half = whole.subarray(0, Math.floor(whole.length / 2));
+  writeFileSync(file, half);
+  assert.throws(
+    () => WalStore.open(dir),
+    (e: unknown) =>
+      e instanceof WalCorruptionError &&
+      e.code === 'shorter-than-durable' &&
+      /ends at \d+ bytes, but \d+ were durable before \(wal\.mark\)/.test(e.message),
+  );
+  assert.deepEqual(readFileSync(file), half, 'left as it was: not even its torn tail is cut');
+  // The log gone altogether, its mark still there: not a fresh start either.
+  rmSync(file);
+  assert.throws(
+    () => WalStore.open(dir),
+    (e: unknown) => e instanceof WalCorruptionError && e.code === 'missing',
+  );
+  assert.equal(existsSync(file), false, 'no empty log was made in its place');
+  // A damaged mark is refused too.
+  writeFileSync(file, whole);
+  writeFileSync(join(dir, MARK_FILE), 'garbage');
+  assert.throws(
+    () => WalStore.open(dir),
+    (e: unknown) => e instanceof WalCorruptionError && e.code === 'bad-mark',
+  );
+});
+
+test('the mark follows the log under load, so a cut of all but the last moments is seen', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, WAL_FILE);
+  const s = WalStore.open(dir);
+  for (let i = 0; i < 20; i++) {
+    s.append(`entry-${i}`);
+    await synced(s);
+  }
+  // Not closed: a crash. Wait past the mark's interval for its background sync.
+  await new Promise((r) => setTimeout(r, 2 * MARK_INTERVAL_MS + 20));
+  const mark = readMark(join(dir, MARK_FILE));
+  assert.ok(mark !== undefined && 'bytes' in mark);
+  assert.equal(mark.bytes, s.bytes, 'the mark reached what was made durable');
+  const copy = tempDir(t);
+  writeFileSync(join(copy, WAL_FILE), readFileSync(file).subarray(0, mark.bytes - 10));
+  writeFileSync(join(copy, MARK_FILE), readFileSync(join(dir, MARK_FILE)));
+  assert.throws(
+    () => WalStore.open(copy),
+    (e: unknown) => e instanceof WalCorruptionError && e.code === 'shorter-than-durable',
+  );
+  await closed(s);
+});
+
+test('wal repair accepts a log shorter than its mark by lowering the mark, and says so', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, WAL_FILE);
+  const offsets = await writeLog(dir, ['a', 'b', 'c']);
+  const whole = readFileSync(file);
+  writeFileSync(file, whole.subarray(0, (offsets[2] as number) + 5)); // mid-record: a torn tail
+  const r = repairWal(dir);
+  assert.equal(r.repaired, true);
+  assert.equal(r.cut, undefined, 'a torn tail needs no cut by repair: every open cuts it');
+  assert.deepEqual(r.markLowered, { from: whole.length, to: offsets[2] });
+  const s = WalStore.open(dir);
+  assert.equal(s.lastIndex(), 2);
+  await closed(s);
 });
 
 test('wal repair cuts at the first damaged record, keeps the original, and says what is lost', async (t) => {
@@ -101,12 +172,15 @@ test('wal repair cuts at the first damaged record, keeps the original, and says 
   writeFileSync(file, bytes);
   const r = repairWal(dir);
   assert.ok(r.repaired);
-  assert.equal(r.damage, 'checksum');
-  assert.equal(r.cutAt, second);
-  assert.equal(r.bytesCut, bytes.length - second);
-  assert.deepEqual(r.lost, { records: 3, keys: ['raft/hard-state'], entries: 2, otherOps: 0 });
-  assert.deepEqual(readFileSync(r.backup), bytes, 'the file as it was is kept');
+  const cut = r.cut;
+  assert.ok(cut !== undefined);
+  assert.equal(cut.damage, 'checksum');
+  assert.equal(cut.at, second);
+  assert.equal(cut.bytes, bytes.length - second);
+  assert.deepEqual(cut.lost, { records: 3, keys: ['raft/hard-state'], entries: 2, otherOps: 0 });
+  assert.deepEqual(readFileSync(cut.backup), bytes, 'the file as it was is kept');
   assert.equal(r.records, 1);
+  assert.deepEqual(r.markLowered, { from: bytes.length, to: second }, 'the mark follows the cut');
   const s = WalStore.open(dir);
   assert.equal(s.lastIndex(), 1);
   assert.equal(s.entry(1), 'e1');
@@ -144,7 +218,8 @@ test('truthkit wal repair: what it prints, and one line when the log is in use',
   assert.equal(ok.code, 0, ok.err);
   assert.match(ok.out, /checksum mismatch .* in the last record at offset \d+; cut \d+ bytes/);
   assert.match(ok.out, /lost: the damaged record and 0 intact record\(s\) after it/);
-  assert.match(ok.out, /kept: 2 records; the file as it was is in .*wal\.log\.damaged-at-\d+/);
+  assert.match(ok.out, /the file as it was is in .*wal\.log\.damaged-at-\d+/);
+  assert.match(ok.out, /kept: 2 records/);
   const missing = await run(['wal', 'repair', join(dir, 'nope')]);
   assert.equal(missing.code, 2);
 });

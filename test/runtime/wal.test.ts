@@ -15,6 +15,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, crc32Portable, nativeCrc32 } from '../../src/runtime/crc32.js';
+import { MARK_FILE } from '../../src/runtime/wal-mark.js';
 import {
   FrameDecoder,
   FrameError,
@@ -281,7 +282,7 @@ test('the log is rewritten atomically once it outgrows its contents', async (t) 
   const first = s.firstIndex();
   const last = s.lastIndex();
   await new Promise<void>((r) => s.close(r));
-  assert.deepEqual(readdirSync(dir), [WAL_FILE], 'no temp file is left behind');
+  assert.deepEqual(readdirSync(dir), [WAL_FILE, MARK_FILE], 'no temp file is left behind');
   const r = WalStore.open(dir);
   assert.equal(r.get('counter'), 399);
   assert.equal(r.firstIndex(), first);
@@ -377,7 +378,7 @@ test('writes issued while a rewrite is on disk go to the new log, in order', asy
   const last = s.lastIndex();
   const first = s.firstIndex();
   await new Promise<void>((r) => s.close(r));
-  assert.deepEqual(readdirSync(dir), [WAL_FILE], 'no temp file is left behind');
+  assert.deepEqual(readdirSync(dir), [WAL_FILE, MARK_FILE], 'no temp file is left behind');
   const r = WalStore.open(dir);
   assert.deepEqual(r.get('snapshot'), { n: i - 1, big });
   assert.equal(r.firstIndex(), first);

@@ -36,23 +36,37 @@ export function walCommand(program: Command, io: CliIo, setExit: (code: number) 
         return;
       }
       if (!r.repaired) {
-        io.out(`${r.file}: intact (${r.records} records); nothing cut\n`);
+        io.out(`${r.file}: intact (${r.records} records); nothing changed\n`);
         return;
       }
-      const l = r.lost;
-      io.out(
-        `${r.file}: ${r.reason} at offset ${r.cutAt}; cut ${r.bytesCut} bytes there\n` +
+      const lines: string[] = [];
+      const c = r.cut;
+      if (c !== undefined) {
+        const l = c.lost;
+        lines.push(
+          `${r.file}: ${c.reason} at offset ${c.at}; cut ${c.bytes} bytes there`,
           `lost: the damaged record and ${l.records} intact record(s) after it` +
-          (l.records > 0
-            ? ` (${l.entries} log entries, puts of ${l.keys.length} key(s)` +
-              (l.keys.length > 0 ? `: ${l.keys.slice(0, 10).join(', ')}` : '') +
-              (l.keys.length > 10 ? ', …' : '') +
-              `, ${l.otherOps} other op(s))`
-            : '') +
-          '\n' +
-          `kept: ${r.records} records; the file as it was is in ${r.backup}\n` +
-          'Whatever the cut records held may have been acknowledged to clients: a member of a ' +
-          'cluster catches up from its peers; a lone node has lost it.\n',
+            (l.records > 0
+              ? ` (${l.entries} log entries, puts of ${l.keys.length} key(s)` +
+                (l.keys.length > 0 ? `: ${l.keys.slice(0, 10).join(', ')}` : '') +
+                (l.keys.length > 10 ? ', …' : '') +
+                `, ${l.otherOps} other op(s))`
+              : ''),
+          `the file as it was is in ${c.backup}`,
+        );
+      }
+      const m = r.markLowered;
+      if (m !== undefined) {
+        lines.push(
+          `${r.file}: ${Number.isFinite(m.from) ? `${m.from - m.to} bytes that were durable are gone (the log was cut or replaced); ` : 'its durable mark was damaged; '}` +
+            `the durable mark is now ${m.to}`,
+        );
+      }
+      lines.push(
+        `kept: ${r.records} records`,
+        'Whatever was lost may have been acknowledged to clients: a member of a cluster catches ' +
+          'up from its peers; a lone node has lost it.',
       );
+      io.out(lines.join('\n') + '\n');
     });
 }
