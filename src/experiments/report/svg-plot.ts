@@ -46,7 +46,7 @@ function logTicks(lo: number, hi: number): number[] {
   const first = Math.floor(Math.log10(lo));
   const last = Math.ceil(Math.log10(hi));
   // Less than a decade or so: round numbers in between, as a linear axis would have them.
-  if (Math.log10(hi) - Math.log10(lo) < 1.2) return linearTicks(lo, hi, 5).filter((t) => t > 0);
+  if (Math.log10(hi) - Math.log10(lo) < 1.2) return linearTicks(lo, hi, 8).filter((t) => t > 0);
   const mantissas = last - first <= 2 ? [1, 2, 5] : [1];
   const ticks: number[] = [];
   for (let e = first; e <= last; e++) {
