@@ -1,49 +1,50 @@
 /**
  * Issue 16, item 9: every registered experiment gives the same verdict, in full mode, at several
- * disjoint seed ranges (base seeds 1, 1001, 2001, … : an experiment runs trials on seed,
- * seed + 1, …, so ranges 1000 apart do not overlap). Three ranges each, or the experiment's own
+ * disjoint seed ranges (base seeds 1, 1001, 2001, …): three each, or the experiment's own
  * `stabilitySeeds`. A verdict that flips with the seed is a result of noise, not of the claim.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 // The experiments run PBFT, which needs a signature scheme (the CLI installs the same one).
 import '../../src/protocols/pbft/ed25519.js';
+import type { Experiment } from '../../src/experiments/experiment.js';
 import { experiments } from '../../src/experiments/registry.js';
+import { stabilityBases, verdictStability } from '../../src/experiments/stability.js';
 
-const DEFAULT_RANGES = 3;
-const RANGE_STRIDE = 1000;
+const clock = () => performance.now();
 
-export function stabilityBases(ranges: number | undefined): number[] {
-  return Array.from({ length: ranges ?? DEFAULT_RANGES }, (_, i) => 1 + i * RANGE_STRIDE);
-}
-
-test('a documented seed-range count is a whole number of at least 3', () => {
-  for (const e of experiments()) {
-    if (e.stabilitySeeds === undefined) continue;
-    assert.ok(
-      Number.isInteger(e.stabilitySeeds) && e.stabilitySeeds >= DEFAULT_RANGES,
-      `${e.name}: stabilitySeeds ${e.stabilitySeeds}`,
-    );
-  }
-  assert.deepEqual(stabilityBases(undefined), [1, 1001, 2001]);
+test('the check catches a verdict that flips with the seed, and counts ranges as asked', () => {
+  const flips: Experiment = {
+    name: 'flips',
+    claim: 'a coin',
+    stabilitySeeds: 4,
+    run: ({ seed }) => ({
+      rows: [],
+      measured: {},
+      verdict: seed >= 3000 ? 'refuted' : 'supported',
+    }),
+  };
+  const s = verdictStability(flips, clock);
+  assert.equal(s.stable, false);
+  assert.equal(
+    s.summary,
+    'seed 1: supported; seed 1001: supported; seed 2001: supported; seed 3001: refuted',
+  );
+  assert.equal(verdictStability({ ...flips, stabilitySeeds: 3 }, clock).stable, true);
+  assert.deepEqual(stabilityBases({}), [1, 1001, 2001]);
+  assert.throws(() => stabilityBases({ stabilitySeeds: 2 }), RangeError);
+  assert.throws(() => stabilityBases({ stabilitySeeds: 3.5 }), RangeError);
 });
 
 for (const e of experiments()) {
-  const bases = stabilityBases(e.stabilitySeeds);
-  test(`${e.name}: the same verdict at base seeds ${bases.join(', ')} (full mode)`, () => {
-    const verdicts: string[] = [];
-    const seconds: string[] = [];
-    for (const seed of bases) {
-      const started = performance.now();
-      verdicts.push(e.run({ seed, quick: false }).verdict);
-      seconds.push(((performance.now() - started) / 1000).toFixed(1));
-    }
-    const at = bases.map((s, i) => `seed ${s}: ${verdicts[i]}`).join('; ');
-    process.stdout.write(`# ${e.name}: ${at} (${seconds.join(' s, ')} s)\n`);
-    assert.equal(
-      new Set(verdicts).size,
-      1,
-      `experiment ${e.name} gives different verdicts over seed ranges: ${at}`,
+  test(`${e.name}: the same verdict at base seeds ${stabilityBases(e).join(', ')} (full mode)`, (t) => {
+    const s = verdictStability(e, clock);
+    t.diagnostic(
+      `${e.name}: ${s.summary} (${s.runs.map((r) => r.seconds.toFixed(1)).join(' s, ')} s)`,
+    );
+    assert.ok(
+      s.stable,
+      `experiment ${e.name} gives different verdicts over seed ranges: ${s.summary}`,
     );
   });
 }
