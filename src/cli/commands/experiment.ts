@@ -38,8 +38,15 @@ function checkReportPath(path: string): void {
   let isDir: boolean;
   try {
     isDir = statSync(dir).isDirectory();
-  } catch {
-    throw new UsageError(`--report ${path}: the folder ${dir} does not exist`);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new UsageError(`--report ${path}: the folder ${dir} does not exist`);
+    }
+    if (code !== undefined && UNWRITABLE.has(code)) {
+      throw new UsageError(`--report ${path}: cannot reach the folder ${dir} (${code})`);
+    }
+    throw e;
   }
   if (!isDir) throw new UsageError(`--report ${path}: ${dir} is not a folder`);
   const target = statSync(path, { throwIfNoEntry: false });

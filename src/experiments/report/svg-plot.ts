@@ -104,7 +104,7 @@ function seriesMarkup(
   s: PlotSeries,
   colour: string,
   x: Scale,
-  y: Scale,
+  y: Scale & { readonly axis: PlotAxis; readonly floorPx: number },
   points: readonly PlotPoint[],
 ): string {
   const parts: string[] = [];
@@ -126,14 +126,18 @@ function seriesMarkup(
     const cx = x.toPx(p.x);
     const cy = y.toPx(p.y);
     if (s.role === 'measured') {
-      if (p.lo !== undefined && p.hi !== undefined) {
+      if (p.lo !== undefined && p.hi !== undefined && drawable(y.axis, p.hi)) {
         const top = y.toPx(p.hi);
-        const bottom = y.toPx(p.lo);
+        // A lower end a log axis cannot show (0, say) runs the bar off the bottom, without a cap.
+        const lowShown = drawable(y.axis, p.lo);
+        const bottom = lowShown ? y.toPx(p.lo) : y.floorPx;
         parts.push(
           `<g class="error-bar" stroke="${colour}" stroke-width="1.25">` +
             `<line x1="${px(cx)}" y1="${px(top)}" x2="${px(cx)}" y2="${px(bottom)}"/>` +
             `<line x1="${px(cx - 4)}" y1="${px(top)}" x2="${px(cx + 4)}" y2="${px(top)}"/>` +
-            `<line x1="${px(cx - 4)}" y1="${px(bottom)}" x2="${px(cx + 4)}" y2="${px(bottom)}"/>` +
+            (lowShown
+              ? `<line x1="${px(cx - 4)}" y1="${px(bottom)}" x2="${px(cx + 4)}" y2="${px(bottom)}"/>`
+              : '') +
             `<title>${escapeXml(`${s.name}: ${p.y} [${p.lo}, ${p.hi}] at ${p.x}`)}</title></g>`,
         );
       }
@@ -234,7 +238,8 @@ export function renderPlotSvg(plot: ExperimentPlot): string {
   }));
   // Models under claims under measurements, so the measured points are never hidden.
   drawn.sort((a, b) => ROLE_ORDER[a.s.role] - ROLE_ORDER[b.s.role]);
-  const body = drawn.map((d) => seriesMarkup(d.s, d.colour, x, y, d.points)).join('');
+  const yAxis = { ...y, axis: plot.y, floorPx: bottom };
+  const body = drawn.map((d) => seriesMarkup(d.s, d.colour, x, yAxis, d.points)).join('');
   const note =
     dropped > 0
       ? `<text x="${right}" y="${top - 4}" text-anchor="end" fill="#52606d" font-size="10">` +

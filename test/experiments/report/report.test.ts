@@ -105,6 +105,17 @@ test('the plot: log axes tick at powers of ten, and every point is inside the fr
   assert.ok(Number(circles[3]?.[2]) < Number(circles[0]?.[2]));
 });
 
+test('the plot: an error bar down to 0 on a log axis runs off the bottom, not to NaN', () => {
+  const svg = renderPlotSvg({
+    title: 'p',
+    x: { label: 'z' },
+    y: { label: 'risk', log: true },
+    series: [{ name: 'm', role: 'measured', points: [{ x: 1, y: 0.01, lo: 0, hi: 0.03 }] }],
+  });
+  assert.equal(count(svg, /class="error-bar"/g), 1);
+  assert.doesNotMatch(svg, /NaN|Infinity/);
+});
+
 test('the plot: nothing to draw is said, not drawn as NaN', () => {
   const svg = renderPlotSvg({ title: 'e', x: { label: 'x' }, y: { label: 'y' }, series: [] });
   assert.match(svg, /no data to draw/);
