@@ -249,7 +249,7 @@ test(
     // Cancel terminates a long run: the running state goes and no result appears.
     await page.check('input[name=experiment][value=bft-cost]');
     await page.check('input[name=full]');
-    assert.match(page.url(), /#experiments\/bft-cost\?mode=full$/);
+    await page.waitForURL(/#experiments\/bft-cost\?mode=full$/);
     await page.click('[data-testid=run-experiment]');
     await page.waitForSelector('[data-testid=experiment-running]');
     await page.click('[data-testid=cancel-experiment]');
