@@ -209,7 +209,10 @@ export function App() {
         <h1>truthkit lab</h1>
         <p class="muted">
           Watch a simulated run, break it, replay it — the simulator, the systems and the checker
-          are truthkit's own code, running in this page.
+          are truthkit's own code, running in this page.{' '}
+          <a href="#experiments" class="nav" data-testid="experiments-link">
+            Experiments: the case studies' claims, measured →
+          </a>
         </p>
       </header>
       <div class="layout">

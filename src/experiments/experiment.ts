@@ -19,6 +19,8 @@ export type ClaimSource =
       readonly section: string;
       /** The seed's words, verbatim. */
       readonly quote: string;
+      /** How the quote bears on the claim, when the claim is not simply the quote. */
+      readonly note?: string;
     }
   | {
       readonly kind: 'paper';
@@ -26,6 +28,8 @@ export type ClaimSource =
       readonly cite: string;
       /** Which result: "Eq. (8)", "Section 11", "Theorem 1"… */
       readonly where: string;
+      /** How the result bears on the claim, when that needs saying. */
+      readonly note?: string;
     };
 
 /** One point of a series; lo / hi are the ends of its error bar, when it has one. */
@@ -81,5 +85,11 @@ export interface Experiment {
   readonly claim: string;
   /** Where the claim comes from: the seed's line, or a paper and its result. */
   readonly sources?: readonly ClaimSource[];
+  /**
+   * How many seed ranges (base seeds 1, 1001, 2001, …) the verdict-stability test runs this
+   * experiment's full mode on, asserting the same verdict at each; 3 when absent. An experiment
+   * whose verdict rests on a noisy estimate sets more.
+   */
+  readonly stabilitySeeds?: number;
   run(options: ExperimentOptions): ExperimentResult;
 }

@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import '../../src/protocols/pbft/ed25519.js';
+import { experiments, getExperiment } from '../../src/experiments/registry.js';
 import { runSimulation } from '../../src/sim/run.js';
 import { getSystem, systems } from '../../src/systems/index.js';
 import type { RunConfig } from '../../lab/src/run-config.js';
@@ -226,5 +227,66 @@ test(
     assert.equal(await page.textContent('[data-testid=digest]'), inNode.traceDigest);
     await page.screenshot({ path: join(ARTIFACTS, 'lab-pbft.png'), fullPage: true });
     await page.close();
+  },
+);
+
+test(
+  'the Experiments page: a link chooses the experiment, Run works in a worker, Cancel stops it, the result matches Node',
+  { skip, timeout: 90_000 },
+  async () => {
+    // From the lab's main page to the Experiments page, every registered experiment listed.
+    const page = await openLab();
+    await page.click('[data-testid=experiments-link]');
+    await page.waitForSelector('[data-testid=experiment-list]');
+    const listed = await page.$$eval('input[name=experiment]', (els) =>
+      els.map((e) => e.getAttribute('value')),
+    );
+    assert.deepEqual(
+      listed,
+      experiments().map((e) => e.name),
+    );
+
+    // Cancel terminates a long run: the running state goes and no result appears.
+    await page.check('input[name=experiment][value=bft-cost]');
+    await page.check('input[name=full]');
+    await page.waitForURL(/#experiments\/bft-cost\?mode=full$/);
+    await page.click('[data-testid=run-experiment]');
+    await page.waitForSelector('[data-testid=experiment-running]');
+    await page.click('[data-testid=cancel-experiment]');
+    await page.waitForSelector('[data-testid=run-experiment]');
+    assert.equal(await page.$('[data-testid=experiment-running]'), null);
+    assert.equal(await page.$('[data-testid=experiment-result]'), null);
+    await page.close();
+
+    // A link opens the page with an experiment and a seed chosen; Run gives Node's result.
+    for (const { name, seed } of [
+      { name: 'selfish-mining', seed: 3 },
+      { name: 'bft-cost', seed: 2 },
+    ]) {
+      const inNode = getExperiment(name)!.run({ seed, quick: true });
+      const linked = await openLab(`#experiments/${name}?seed=${seed}`);
+      assert.equal(await linked.inputValue('input[name=experiment-seed]'), String(seed));
+      assert.equal(await linked.isChecked(`input[name=experiment][value=${name}]`), true);
+      assert.equal(await linked.isChecked('input[name=full]'), false, 'quick by default');
+      await linked.click('[data-testid=run-experiment]');
+      await linked.waitForSelector('[data-testid=experiment-result] .tk-verdict', {
+        timeout: 60_000,
+      });
+      assert.equal(
+        await linked.getAttribute('[data-testid=experiment-result] .tk-verdict', 'data-verdict'),
+        inNode.verdict,
+      );
+      const svgs = await linked.$$('[data-testid=experiment-result] svg.tk-plot');
+      assert.equal(svgs.length, inNode.plots?.length ?? 0, `${name}: one <svg> per plot`);
+      assert.match(
+        (await linked.textContent('[data-testid=experiment-result] .tk-command')) ?? '',
+        new RegExp(`truthkit experiment ${name} --seed ${seed} --quick`),
+      );
+      await linked.screenshot({
+        path: join(ARTIFACTS, `lab-experiment-${name}.png`),
+        fullPage: true,
+      });
+      await linked.close();
+    }
   },
 );

@@ -1,9 +1,14 @@
 /**
- * `truthkit experiment list` and `truthkit experiment NAME [--json]`: run one of the case
- * studies' claims as a measurement and print the verdict beside it.
+ * `truthkit experiment list` and `truthkit experiment NAME [--json] [--report out.html]`: run one
+ * of the case studies' claims as a measurement and print the verdict beside it, with where the
+ * claim comes from; `--report` also writes the result as one self-contained HTML page.
  */
+import { statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { experiments, getExperiment } from '../../experiments/registry.js';
+import { renderReportPage } from '../../experiments/report/report-page.js';
+import { reproduceCommand, sourceText } from '../../experiments/report/result-html.js';
 import type { CliIo } from '../cli-io.js';
 import { intIn } from '../option-parsers.js';
 import { UsageError } from '../usage-error.js';
@@ -21,6 +26,45 @@ function table(rows: readonly unknown[]): string {
   return [line(keys), ...cells.map(line)].join('\n');
 }
 
+/** The error codes of a file that cannot be written where it was asked for. */
+const UNWRITABLE = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EISDIR', 'EROFS']);
+
+/**
+ * Checks that `path` can be written before the (possibly long) run starts: its folder must
+ * exist and be a folder, and the path itself must not be a folder.
+ */
+function checkReportPath(path: string): void {
+  const dir = dirname(resolve(path));
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new UsageError(`--report ${path}: the folder ${dir} does not exist`);
+    }
+    if (code !== undefined && UNWRITABLE.has(code)) {
+      throw new UsageError(`--report ${path}: cannot reach the folder ${dir} (${code})`);
+    }
+    throw e;
+  }
+  if (!isDir) throw new UsageError(`--report ${path}: ${dir} is not a folder`);
+  const target = statSync(path, { throwIfNoEntry: false });
+  if (target?.isDirectory()) throw new UsageError(`--report ${path}: that is a folder`);
+}
+
+function writeReport(path: string, html: string): void {
+  try {
+    writeFileSync(path, html);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== undefined && UNWRITABLE.has(code)) {
+      throw new UsageError(`--report ${path}: cannot write it (${code})`);
+    }
+    throw e;
+  }
+}
+
 export function experimentCommand(program: Command, io: CliIo): void {
   program
     .command('experiment')
@@ -34,40 +78,53 @@ export function experimentCommand(program: Command, io: CliIo): void {
     .option('--seed <s>', 'seed for every random draw', intIn(0, Number.MAX_SAFE_INTEGER), 1)
     .option('--quick', 'fewer trials: faster, wider error bars')
     .option('--json', 'print one JSON object')
-    .action((name: string, flags: { seed: number; quick?: boolean; json?: boolean }) => {
-      if (name === 'list') {
+    .option('--report <file>', 'also write the result as a self-contained HTML page')
+    .action(
+      (name: string, flags: { seed: number; quick?: boolean; json?: boolean; report?: string }) => {
+        if (name === 'list') {
+          if (flags.json) {
+            io.out(
+              JSON.stringify(experiments().map((e) => ({ name: e.name, claim: e.claim }))) + '\n',
+            );
+          } else {
+            for (const e of experiments()) io.out(`${e.name.padEnd(16)} ${e.claim}\n`);
+          }
+          return;
+        }
+        const e = getExperiment(name);
+        if (e === undefined) {
+          throw new UsageError(
+            `unknown experiment '${name}' (choose from ${experiments()
+              .map((x) => x.name)
+              .join(', ')})`,
+          );
+        }
+        if (flags.report !== undefined) checkReportPath(flags.report);
+        const run = { seed: flags.seed, quick: flags.quick ?? false };
+        const r = e.run(run);
+        if (flags.report !== undefined) writeReport(flags.report, renderReportPage(e, r, run));
         if (flags.json) {
           io.out(
-            JSON.stringify(experiments().map((e) => ({ name: e.name, claim: e.claim }))) + '\n',
+            JSON.stringify({
+              name: e.name,
+              claim: e.claim,
+              sources: e.sources ?? [],
+              rows: r.rows,
+              measured: r.measured,
+              verdict: r.verdict,
+              plots: r.plots ?? [],
+            }) + '\n',
           );
-        } else {
-          for (const e of experiments()) io.out(`${e.name.padEnd(16)} ${e.claim}\n`);
+          return;
         }
-        return;
-      }
-      const e = getExperiment(name);
-      if (e === undefined) {
-        throw new UsageError(
-          `unknown experiment '${name}' (choose from ${experiments()
-            .map((x) => x.name)
-            .join(', ')})`,
-        );
-      }
-      const r = e.run({ seed: flags.seed, quick: flags.quick ?? false });
-      if (flags.json) {
+        const sources = (e.sources ?? []).map((s) => `  - ${sourceText(s)}\n`).join('');
         io.out(
-          JSON.stringify({
-            name: e.name,
-            claim: e.claim,
-            rows: r.rows,
-            measured: r.measured,
-            verdict: r.verdict,
-          }) + '\n',
+          `${e.name}\nclaim:    ${e.claim}\nsources:${sources === '' ? ' none named\n' : `\n${sources}`}` +
+            `\n${table(r.rows)}\n\nmeasured: ${JSON.stringify(r.measured, null, 2)}\n` +
+            `verdict:  ${r.verdict.toUpperCase()}\n` +
+            `reproduce: ${reproduceCommand(e.name, run)}\n` +
+            (flags.report !== undefined ? `report:   ${flags.report}\n` : ''),
         );
-        return;
-      }
-      io.out(
-        `${e.name}\nclaim:    ${e.claim}\n\n${table(r.rows)}\n\nmeasured: ${JSON.stringify(r.measured, null, 2)}\nverdict:  ${r.verdict.toUpperCase()}\n`,
-      );
-    });
+      },
+    );
 }

@@ -1,0 +1,50 @@
+/**
+ * Issue 16, item 9: every registered experiment gives the same verdict, in full mode, at several
+ * disjoint seed ranges (base seeds 1, 1001, 2001, …): three each, or the experiment's own
+ * `stabilitySeeds`. A verdict that flips with the seed is a result of noise, not of the claim.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+// The experiments run PBFT, which needs a signature scheme (the CLI installs the same one).
+import '../../src/protocols/pbft/ed25519.js';
+import type { Experiment } from '../../src/experiments/experiment.js';
+import { experiments } from '../../src/experiments/registry.js';
+import { stabilityBases, verdictStability } from '../../src/experiments/stability.js';
+
+const clock = () => performance.now();
+
+test('the check catches a verdict that flips with the seed, and counts ranges as asked', () => {
+  const flips: Experiment = {
+    name: 'flips',
+    claim: 'a coin',
+    stabilitySeeds: 4,
+    run: ({ seed }) => ({
+      rows: [],
+      measured: {},
+      verdict: seed >= 3000 ? 'refuted' : 'supported',
+    }),
+  };
+  const s = verdictStability(flips, clock);
+  assert.equal(s.stable, false);
+  assert.equal(
+    s.summary,
+    'seed 1: supported; seed 1001: supported; seed 2001: supported; seed 3001: refuted',
+  );
+  assert.equal(verdictStability({ ...flips, stabilitySeeds: 3 }, clock).stable, true);
+  assert.deepEqual(stabilityBases({}), [1, 1001, 2001]);
+  assert.throws(() => stabilityBases({ stabilitySeeds: 2 }), RangeError);
+  assert.throws(() => stabilityBases({ stabilitySeeds: 3.5 }), RangeError);
+});
+
+for (const e of experiments()) {
+  test(`${e.name}: the same verdict at base seeds ${stabilityBases(e).join(', ')} (full mode)`, (t) => {
+    const s = verdictStability(e, clock);
+    t.diagnostic(
+      `${e.name}: ${s.summary} (${s.runs.map((r) => r.seconds.toFixed(1)).join(' s, ')} s)`,
+    );
+    assert.ok(
+      s.stable,
+      `experiment ${e.name} gives different verdicts over seed ranges: ${s.summary}`,
+    );
+  });
+}
