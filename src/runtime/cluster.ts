@@ -136,7 +136,12 @@ export function runningPid(dir: string, id: NodeId): number | undefined {
 }
 
 /** Spawns one node, detached, logging to DIR/<id>/node.log. Returns its pid. */
-export function spawnNode(dir: string, id: NodeId): number {
+/**
+ * Starts node `id` of the cluster in `dir`. `initialState` 'new' is for the cluster's first start
+ * (and a deliberate fresh start); every restart is 'existing', so a member whose data is gone
+ * refuses to come back as a fresh voter.
+ */
+export function spawnNode(dir: string, id: NodeId, initialState: 'new' | 'existing'): number {
   const c = readClusterFile(dir);
   const me = nodeOf(c, id);
   mkdirSync(join(dir, id), { recursive: true });
@@ -155,6 +160,8 @@ export function spawnNode(dir: string, id: NodeId): number {
     me.client,
     '--secret-file',
     join(dir, 'secret'),
+    '--initial-state',
+    initialState,
   ];
   if (me.etcd !== undefined) args.push('--etcd', me.etcd);
   const peers = c.nodes.filter((n) => n.id !== id).map((n) => `${n.id}=${n.peer}`);
@@ -256,7 +263,7 @@ export async function clusterUp(o: UpOptions): Promise<ClusterFile> {
   };
   writeFileSync(join(dir, 'secret'), generateSecret() + '\n', { mode: 0o600 });
   writeFileSync(join(dir, 'cluster.json'), JSON.stringify(file, null, 2) + '\n');
-  for (const n of nodes) spawnNode(dir, n.id);
+  for (const n of nodes) spawnNode(dir, n.id, 'new');
   try {
     await Promise.all(nodes.map((n) => waitReady(dir, n.id)));
   } catch (e) {
@@ -327,10 +334,17 @@ export async function killNode(dir: string, id: NodeId): Promise<boolean> {
   return true;
 }
 
-/** Stops the node if it runs, starts it again from its data, and waits until it answers. */
-export async function restartNode(dir: string, id: NodeId): Promise<Json> {
+/**
+ * Stops the node if it runs, starts it again from its data, and waits until it answers. With
+ * `forceNew` a node whose data is gone starts empty, as a fresh voter (the caller's decision).
+ */
+export async function restartNode(
+  dir: string,
+  id: NodeId,
+  options: { forceNew?: boolean } = {},
+): Promise<Json> {
   await stopNode(dir, id);
-  spawnNode(dir, id);
+  spawnNode(dir, id, options.forceNew === true ? 'new' : 'existing');
   return waitReady(dir, id);
 }
 

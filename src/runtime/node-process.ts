@@ -5,6 +5,8 @@
  * the log survives.
  */
 import { randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { copyJson, type Json } from '../core/json.js';
 import { appliesLogOf, type ClientReply, type NodeId, type RequestId } from '../core/node.js';
@@ -15,7 +17,7 @@ import type { EtcdServer, EtcdServerOptions } from './etcd/server.js';
 import { Forwarding } from './forwarding.js';
 import { PeerTransport, type Address } from './peer-transport.js';
 import { RuntimeEnv } from './runtime-env.js';
-import { WalStore } from './wal.js';
+import { WAL_FILE, WalStore } from './wal.js';
 
 export interface NodeConfig {
   readonly system: SystemDefinition;
@@ -31,6 +33,12 @@ export interface NodeConfig {
   /** Tuning of the etcd front end (call deadline, session slots, watcher lag). */
   readonly etcdOptions?: Omit<EtcdServerOptions, 'listen'>;
   readonly dataDir: string;
+  /**
+   * 'new' (default): a member starting its cluster's life; an empty data directory is expected.
+   * 'existing': a member that has been part of its cluster before, so its state must be there
+   * (see MemberStateMissingError).
+   */
+  readonly initialState?: 'new' | 'existing';
   /** Cluster secret; required when there are peers. */
   readonly secret?: Buffer;
   readonly seed?: number;
@@ -39,6 +47,25 @@ export interface NodeConfig {
   readonly logLine?: (line: string) => void;
   /** Called after the node stopped itself on an error (default: exit the process with 70). */
   readonly onFatal?: (error: Error) => void;
+}
+
+/**
+ * A member that has been part of its cluster starts with no state (its data directory wiped, its
+ * log gone). Started empty it would be a fresh voter that may vote a second time in a term it
+ * voted in before, and forget entries it acknowledged: it is refused unless told to start anew.
+ */
+export class MemberStateMissingError extends Error {
+  constructor(
+    readonly id: NodeId,
+    readonly dataDir: string,
+  ) {
+    super(
+      `${id} has been a member of its cluster, but ${dataDir} holds no write-ahead log: started ` +
+        'empty it could vote twice in one term; restore its data, or start it anew on purpose ' +
+        '(truthkit cluster restart --force-new, or truthkit node --initial-state new)',
+    );
+    this.name = 'MemberStateMissingError';
+  }
 }
 
 /** Every node agrees on the cluster's order: ids sorted naturally (n1, n2, …, n10). */
@@ -182,6 +209,9 @@ export class RuntimeNode {
       if (config.onFatal) config.onFatal(error);
       else process.exit(70);
     };
+    if (config.initialState === 'existing' && !existsSync(join(config.dataDir, WAL_FILE))) {
+      throw new MemberStateMissingError(config.id, config.dataDir);
+    }
     const wal = WalStore.open(config.dataDir, {
       log,
       onFatal: fatal,

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
   appendFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -534,5 +535,33 @@ test(
       out: '',
       err: "truthkit: no node 'n9' (choose from n1)\n",
     });
+  },
+);
+
+test(
+  'a member whose data is gone refuses to restart as a fresh voter, unless told to',
+  { timeout: 30_000 },
+  async (t) => {
+    const dir = tempDir(t);
+    await clusterUp({ dir, nodes: 3, system: 'kv-raft' });
+    assert.ok(await killNode(dir, 'n2'));
+    rmSync(join(dir, 'n2', 'data'), { recursive: true, force: true });
+    const refused = await cli('cluster', 'restart', 'n2', '--dir', dir);
+    assert.equal(refused.code, 1);
+    assert.equal(refused.err.trim().split('\n').length, 1, refused.err);
+    assert.match(
+      refused.err,
+      /n2 has been a member of its cluster, but .*n2\/data holds no write-ahead log: started empty it could vote twice in one term/,
+    );
+    assert.equal(existsSync(join(dir, 'n2', 'data', WAL_FILE)), false, 'no empty log was made');
+    // Told to, it starts empty.
+    const forced = await cli('cluster', 'restart', 'n2', '--dir', dir, '--force-new');
+    assert.equal(forced.code, 0, forced.err);
+    assert.ok(await killNode(dir, 'n2'));
+    // Only the log gone (its durable mark left behind) is refused the same way.
+    rmSync(join(dir, 'n2', 'data', WAL_FILE));
+    const noLog = await cli('cluster', 'restart', 'n2', '--dir', dir);
+    assert.equal(noLog.code, 1);
+    assert.match(noLog.err, /n2 has been a member of its cluster/);
   },
 );

@@ -138,9 +138,14 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
     .description('stop a node if it runs, start it again from its data')
     .argument('<node>', 'node id')
     .option('--dir <dir>', 'the cluster’s directory', DEFAULT_DIR)
-    .action(async (id: string, flags: { dir: string }) => {
+    .option(
+      '--force-new',
+      'start the node even if its data is gone, empty, as a fresh voter (it may vote twice in a ' +
+        'term it voted in before)',
+    )
+    .action(async (id: string, flags: { dir: string; forceNew?: boolean }) => {
       await guarded(io, setExit, async () => {
-        const status = await restartNode(flags.dir, id);
+        const status = await restartNode(flags.dir, id, { forceNew: flags.forceNew === true });
         io.out(`${id} running  ${summary(status)}\n`);
       });
     });

@@ -3,12 +3,12 @@
  * write-ahead log in --data. Runs until SIGTERM or SIGINT. See docs/runtime.md.
  */
 import { dirname } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { SystemDefinition } from '../../core/system.js';
 import type { NodeId } from '../../core/node.js';
 import { readSecretFile } from '../../runtime/auth.js';
 import { parseAddress } from '../../runtime/kv-client.js';
-import { runNodeProcess } from '../../runtime/node-process.js';
+import { MemberStateMissingError, runNodeProcess } from '../../runtime/node-process.js';
 import type { Address } from '../../runtime/peer-transport.js';
 import { WalCorruptionError } from '../../runtime/wal.js';
 import { getSystem, systems } from '../../systems/index.js';
@@ -29,6 +29,7 @@ interface NodeFlags {
   mutant?: string;
   param: string[];
   seed?: number;
+  initialState: 'new' | 'existing';
 }
 
 /** The system by name, with its mutant and params checked; usage errors otherwise. */
@@ -128,6 +129,15 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
       [] as string[],
     )
     .option('--seed <s>', "seed of the node's random stream", intIn(0, 2 ** 31 - 1))
+    .addOption(
+      new Option(
+        '--initial-state <state>',
+        "'new': the cluster's first start, an empty data directory is expected; 'existing': " +
+          'the member has run before, and refuses to start without its log',
+      )
+        .choices(['new', 'existing'])
+        .default('new'),
+    )
     .action(async (flags: NodeFlags) => {
       const { system, params } = resolveSystem(flags.system, flags.mutant, flags.param);
       if (!/^[\w.-]{1,64}$/.test(flags.id)) {
@@ -171,6 +181,7 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
           listen: address('--listen', flags.listen),
           peers,
           dataDir: flags.data,
+          initialState: flags.initialState,
           ...(flags.client !== undefined
             ? { client: address('--client', flags.client, '127.0.0.1') }
             : {}),
@@ -192,12 +203,14 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
         if (e instanceof UsageError) throw e;
         const err = e as NodeJS.ErrnoException;
         const what =
-          e instanceof WalCorruptionError
-            ? `${e.message}; refusing to start (\`truthkit wal repair ${dirname(e.file)}\` cuts ` +
-              'the log there, losing that record and all after it)'
-            : err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL'
-              ? `cannot listen: ${err.message}`
-              : err.message;
+          e instanceof MemberStateMissingError
+            ? e.message
+            : e instanceof WalCorruptionError
+              ? `${e.message}; refusing to start (\`truthkit wal repair ${dirname(e.file)}\` cuts ` +
+                'the log there, losing that record and all after it)'
+              : err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL'
+                ? `cannot listen: ${err.message}`
+                : err.message;
         io.err(`truthkit: ${flags.id}: ${what}\n`);
         setExit(1);
       }
