@@ -39,8 +39,8 @@ export type TwoPcMsg =
   | ConsensusMsg;
 
 /**
- * Consensus on one transaction's outcome (`twopc-replicated` only; see paxos-commit.ts): Paxos
- * with every node an acceptor. The coordinator proposes commit in ballot 0 without phase 1; a
+ * Consensus on one transaction's outcome (`twopc-replicated` only; see consensus-outcome.ts):
+ * one Paxos instance per transaction, every node an acceptor. The coordinator proposes commit in ballot 0 without phase 1; a
  * participant left in doubt runs both phases in a higher ballot, proposing abort unless a
  * promise reports commit accepted.
  */
@@ -389,7 +389,7 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
     }
   }
 
-  /** Consensus messages: only `twopc-replicated` (ReplicatedTwoPcNode) uses them. */
+  /** Consensus messages: only `twopc-replicated` (OutcomeConsensusTwoPcNode) uses them. */
   protected onConsensus(_from: NodeId, _msg: ConsensusMsg): void {}
 
   onTimer(name: string, data: Json | undefined): void {

@@ -1,7 +1,10 @@
 /**
- * Two-phase commit whose decision is chosen by consensus, so a dead coordinator no longer
- * blocks the participants (in the spirit of Gray and Lamport's Paxos Commit, with one Paxos
- * instance per transaction rather than one per participant).
+ * `twopc-replicated`: two-phase commit whose outcome is chosen by ONE consensus instance per
+ * transaction, so a dead coordinator no longer blocks the participants. This is not Gray and
+ * Lamport's Paxos Commit (that runs one Paxos instance per participant's vote: see
+ * paxos-commit.ts). It is the approach their paper sets out from before it introduces Paxos
+ * Commit: the coordinator collects the votes as in 2PC and only then puts its decision to
+ * consensus, which costs a message delay that Paxos Commit saves.
  *
  * Every node is an acceptor of every transaction's outcome. With every vote yes, the coordinator
  * proposes commit in ballot 0 — the first ballot, which needs no phase 1 — and announces it (to
@@ -41,7 +44,7 @@ interface Proposal {
   timer: TimerId | null;
 }
 
-export class ReplicatedTwoPcNode extends TwoPcNode {
+export class OutcomeConsensusTwoPcNode extends TwoPcNode {
   private readonly acceptor = new Map<string, AcceptorRecord>();
   private readonly proposals = new Map<string, Proposal>();
   private readonly doubtTicks = new Map<string, number>();
