@@ -20,6 +20,7 @@
  */
 import type { Json } from '../../core/json.js';
 import type { NodeId, TimerId } from '../../core/node.js';
+import type { PaxosCommitMsg } from './paxos-commit-messages.js';
 import { type ActiveTxn, type ConsensusMsg, TwoPcNode, type TwoPcMsg } from './two-phase-commit.js';
 
 /** Retry ticks (100 ms each) a participant stays in doubt before it runs recovery. */
@@ -99,7 +100,7 @@ export class OutcomeConsensusTwoPcNode extends TwoPcNode {
 
   // ---- consensus ------------------------------------------------------------------------------
 
-  protected override onConsensus(from: NodeId, msg: ConsensusMsg): void {
+  protected override onConsensus(from: NodeId, msg: ConsensusMsg | PaxosCommitMsg): void {
     switch (msg.type) {
       case 'c-prepare':
         return this.onPrepareBallot(from, msg);
