@@ -44,15 +44,7 @@ export interface PaxosCommitMutants {
   readonly ackBeforeSync: boolean;
   /** A recovering leader proposes Aborted in its ballot without running phase 1 first. */
   readonly skipPhase1OnRecovery: boolean;
-  /** The leader commits once more than half of the instances chose Prepared. */
-  readonly commitOnMajorityOfVotes: boolean;
 }
-
-export const NO_PAXOS_COMMIT_MUTANTS: PaxosCommitMutants = {
-  ackBeforeSync: false,
-  skipPhase1OnRecovery: false,
-  commitOnMajorityOfVotes: false,
-};
 
 export interface PaxosCommitConfig {
   /** Faults tolerated: 2F + 1 acceptors. */
@@ -342,13 +334,8 @@ export class PaxosCommitNode extends TwoPcNode {
   /** Commit iff every instance chose Prepared; abort as soon as one chose Aborted. */
   private settle(txn: string, learner: Learner): void {
     const votes = learner.rms.map((rm) => learner.chosen.get(rm));
-    const prepared = votes.filter((v) => v?.prepared === true).length;
-    const commit = this.config.mutants.commitOnMajorityOfVotes
-      ? 2 * prepared > votes.length
-      : prepared === votes.length;
-    const abort = votes.some((v) => v !== undefined && !v.prepared);
-    if (commit) this.conclude(txn, learner, true);
-    else if (abort) this.conclude(txn, learner, false);
+    if (votes.some((v) => v !== undefined && !v.prepared)) this.conclude(txn, learner, false);
+    else if (votes.every((v) => v?.prepared === true)) this.conclude(txn, learner, true);
   }
 
   private conclude(txn: string, learner: Learner, commit: boolean): void {

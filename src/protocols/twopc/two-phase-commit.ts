@@ -207,7 +207,8 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
   }
 
   protected sendPrepares(txn: ActiveTxn): void {
-    for (const [p, changes] of txn.parts) this.env.send(p, { type: 'prepare', txn: txn.id, changes });
+    for (const [p, changes] of txn.parts)
+      this.env.send(p, { type: 'prepare', txn: txn.id, changes });
   }
 
   /** The per-participant changes of a transfer or an audit, or null when malformed. */

@@ -26,7 +26,8 @@ const PARAMS = [
 /** F from `--param F=…`: an integer in [0, 50] (the cluster size is checked when nodes start). */
 export function paxosCommitF(params: Readonly<Record<string, string>>): number {
   for (const name of Object.keys(params)) {
-    if (name !== 'F') throw new PaxosCommitParamError('bad-f', `paxos-commit has no parameter '${name}'`);
+    if (name !== 'F')
+      throw new PaxosCommitParamError('bad-f', `paxos-commit has no parameter '${name}'`);
   }
   const raw = params['F'] ?? '1';
   const f = Number(raw);
@@ -48,10 +49,6 @@ export const paxosCommitSystem: SystemDefinition = {
       name: 'skip-phase1-on-recovery',
       description: 'a recovering leader proposes Aborted without running phase 1 first',
     },
-    {
-      name: 'commit-on-majority-of-votes',
-      description: 'the leader commits once more than half of the instances chose Prepared',
-    },
   ],
   params: PARAMS,
   defaultNodes: 4,
@@ -61,7 +58,6 @@ export const paxosCommitSystem: SystemDefinition = {
     const mutants: PaxosCommitMutants = {
       ackBeforeSync: options.mutant === 'ack-before-sync',
       skipPhase1OnRecovery: options.mutant === 'skip-phase1-on-recovery',
-      commitOnMajorityOfVotes: options.mutant === 'commit-on-majority-of-votes',
     };
     return (env) => new PaxosCommitNode(env as NodeEnv<TwoPcMsg>, { f, mutants });
   },
