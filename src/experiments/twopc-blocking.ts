@@ -76,14 +76,17 @@ export function paxosCommitMessages(n: number, f: number): number {
   return (n + 1) * (f + 3) - 2;
 }
 
-/** Message types of a recovery: a transaction that has any did not run the normal case. */
-const RECOVERY_TYPES = new Set(['c-prepare', 'pc-1a']);
-/** A participant asking the coordinator: not part of the commit protocol's count. */
-const STATUS = 'status';
+/**
+ * Messages that mark a transaction as not the normal case: a recovery's phase 1, or a
+ * participant asking the coordinator for the outcome (its retry tick fell in its doubt window;
+ * the coordinator's answer repeats the decision).
+ */
+const OFF_NORMAL_TYPES = new Set(['c-prepare', 'pc-1a', 'status']);
 
 interface TxnMessages {
   participants: number;
   total: number;
+  /** It ran a recovery or a participant asked: not the normal case. */
   recovery: boolean;
   commit: boolean;
 }
@@ -97,7 +100,7 @@ function countingByTxn(system: SystemDefinition, txns: Map<string, TxnMessages>)
       return (env: NodeEnv) => {
         const send = (to: string, msg: Message): void => {
           const txn = (msg as { txn?: unknown }).txn;
-          if (typeof txn === 'string' && msg.type !== STATUS) {
+          if (typeof txn === 'string') {
             let t = txns.get(txn);
             if (t === undefined) {
               t = { participants: 0, total: 0, recovery: false, commit: false };
@@ -105,7 +108,7 @@ function countingByTxn(system: SystemDefinition, txns: Map<string, TxnMessages>)
             }
             t.total++;
             if (msg.type === 'prepare') t.participants++;
-            if (RECOVERY_TYPES.has(msg.type)) t.recovery = true;
+            if (OFF_NORMAL_TYPES.has(msg.type)) t.recovery = true;
             if (msg.type === 'decision' && (msg as { commit?: unknown }).commit === true) {
               t.commit = true;
             }
@@ -125,7 +128,10 @@ function countingByTxn(system: SystemDefinition, txns: Map<string, TxnMessages>)
   };
 }
 
-/** Messages per committed transaction that needed no recovery, by its number of participants. */
+/**
+ * Messages per committed transaction in the normal case (no recovery, no participant asking), by
+ * its number of participants.
+ */
 export interface MessageCount {
   readonly participants: number;
   readonly txns: number;
@@ -305,7 +311,7 @@ export const twoPcBlockingExperiment: Experiment = {
       },
       {
         title:
-          'Messages per committed transaction that needed no recovery (mean, min–max), by participants',
+          'Messages per committed transaction in the normal case (mean, min–max), by participants',
         x: { label: 'participants N' },
         y: { label: 'messages' },
         series: [
