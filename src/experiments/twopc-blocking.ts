@@ -68,7 +68,7 @@ export function outageScript(seed: number): ScriptAction[] {
 
 /**
  * Messages in Paxos Commit's normal case for a transaction with `n` participants, as Gray and
- * Lamport count them (Section 4, "The Cost of Paxos Commit", before co-locating processes):
+ * Lamport count them (Section 4.3, "The Cost of Paxos Commit", before co-locating processes):
  * BeginCommit 1, Prepare n − 1, phase 2a n(F + 1), bundled phase 2b F + 1, Commit n. Here the
  * client's request replaces BeginCommit and the leader prepares all n: the same n messages.
  */
@@ -230,8 +230,9 @@ export const twoPcBlockingExperiment: Experiment = {
         'Jim Gray and Leslie Lamport, "Consensus on Transaction Commit", ACM Transactions on ' +
         'Database Systems 31(1):133–160, 2006',
       where:
-        'Section 3 (Two-Phase Commit: blocked while the TM is down) and Section 4 (Paxos ' +
-        'Commit; its normal-case message count, (N + 1)(F + 3) − 2 before co-location)',
+        'Section 3 (Two-Phase Commit: blocked while the TM is down), Section 4.2 (Paxos ' +
+        'Commit) and Section 4.3 (its normal-case message count, (N + 1)(F + 3) − 2 before ' +
+        'co-location)',
     },
   ],
   run({ seed, quick }) {
@@ -317,7 +318,7 @@ export const twoPcBlockingExperiment: Experiment = {
         series: [
           { name: 'paxos-commit (F = 1)', role: 'measured', points: points(paxosCommitSystem) },
           {
-            name: 'Gray & Lamport §4: (N + 1)(F + 3) − 2, F = 1',
+            name: 'Gray & Lamport §4.3: (N + 1)(F + 3) − 2, F = 1',
             role: 'model',
             points: pcCounts.map((c) => ({
               x: c.participants,
