@@ -1,13 +1,16 @@
 /** Paxos Commit: safe under faults, non-blocking, the paper's message count, mutants caught. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Message, NodeEnv, NodeFactory } from '../../src/core/node.js';
+import type { Message, NodeEnv, NodeFactory, ProtocolNode } from '../../src/core/node.js';
+import { streamFor } from '../../src/core/random.js';
 import type { SystemDefinition } from '../../src/core/system.js';
 import { crashAt, DOWN_MS, paxosCommitMessages } from '../../src/experiments/twopc-blocking.js';
 import { runChecked } from '../../src/sim/checked-run.js';
+import { SimDisk } from '../../src/sim/disk.js';
 import { nemesisNames } from '../../src/sim/nemesis.js';
 import { getSystem } from '../../src/systems/index.js';
 import { acceptorsOf, PaxosCommitParamError } from '../../src/protocols/twopc/paxos-commit.js';
+import type { TwoPcMsg } from '../../src/protocols/twopc/two-phase-commit.js';
 import { paxosCommitF } from '../../src/systems/twopc/paxos-commit.js';
 
 const paxosCommit = getSystem('paxos-commit')!;
@@ -158,4 +161,69 @@ test('paxos-commit: F is validated, on its own and against the cluster size', ()
     () => acceptorsOf(['n1', 'n2', 'n3', 'n4'], 2),
     (e: unknown) => e instanceof PaxosCommitParamError && e.code === 'cluster-too-small',
   );
+});
+
+/**
+ * The ballot-0 votes RM n2 sends for one transaction across a restart, driven by hand: txn 1.1
+ * locks account A, txn 1.2 then finds A locked and votes Aborted, 1.1 commits (A unlocked), n2
+ * crashes losing every unsynced write, restarts, and a duplicate prepare of 1.2 arrives (the
+ * network may duplicate a message and deliver the copy late).
+ */
+function ballot0VotesAcrossRestart(mutant: string | undefined): boolean[] {
+  // Each vote goes to the first F + 1 = 2 acceptors: a value appears once per send.
+  const syncs: (() => void)[] = [];
+  const disk = new SimDisk({ scheduleSync: (_writes, done) => syncs.push(done) });
+  const flush = (): void => {
+    while (syncs.length > 0) syncs.shift()!();
+  };
+  const votes: boolean[] = [];
+  const cluster = ['n1', 'n2', 'n3', 'n4'];
+  const boot = (recovered: boolean): ProtocolNode<TwoPcMsg> => {
+    const env: NodeEnv<TwoPcMsg> = {
+      id: 'n2',
+      cluster,
+      peers: cluster.filter((n) => n !== 'n2'),
+      now: () => 0,
+      random: streamFor(1, 'paxos-commit-test'),
+      send: (_to, msg) => {
+        if (msg.type === 'pc-2a' && msg.ballot === 0 && msg.txn === '1.2') {
+          votes.push(msg.values[0]!.vote.prepared);
+        }
+      },
+      setTimer: () => 0,
+      cancelTimer: () => {},
+      storage: disk,
+      reply: () => {},
+      log: () => {},
+      metric: () => {},
+    };
+    const factory = paxosCommit.createNode(mutant === undefined ? {} : { mutant });
+    const node = factory(env) as ProtocolNode<TwoPcMsg>;
+    node.start({ recovered });
+    flush();
+    return node;
+  };
+  const rms = ['n2', 'n3'];
+  let node = boot(false);
+  node.onMessage('n1', { type: 'prepare', txn: '1.1', changes: { A: -10 }, rms });
+  flush();
+  const prepare12: TwoPcMsg = { type: 'prepare', txn: '1.2', changes: { A: -5 }, rms };
+  node.onMessage('n1', prepare12);
+  node.onMessage('n1', { type: 'decision', txn: '1.1', commit: true });
+  // Paxos Commit's RMs do not sync a commit (no acknowledgement waits for it): the next prepare's
+  // sync makes it durable, so A stays unlocked after the restart.
+  node.onMessage('n1', { type: 'prepare', txn: '1.3', changes: { D: -1 }, rms });
+  flush();
+  disk.crash(0, false);
+  node = boot(true);
+  node.onMessage('n1', prepare12);
+  flush();
+  return [...new Set(votes)];
+}
+
+test('paxos-commit: an RM sends one value in ballot 0, across a restart (forget-abort-vote caught)', () => {
+  assert.deepEqual(ballot0VotesAcrossRestart(undefined), [false]);
+  // Without the durable record the restarted RM votes Prepared where it had voted Aborted: two
+  // values in one ballot, which Paxos forbids (acceptors would overwrite an Aborted choice).
+  assert.deepEqual(ballot0VotesAcrossRestart('forget-abort-vote'), [false, true]);
 });

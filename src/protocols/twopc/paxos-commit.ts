@@ -44,6 +44,11 @@ export interface PaxosCommitMutants {
   readonly ackBeforeSync: boolean;
   /** A recovering leader proposes Aborted in its ballot without running phase 1 first. */
   readonly skipPhase1OnRecovery: boolean;
+  /**
+   * An RM sends its ballot-0 Aborted vote without making it durable: after a restart a
+   * duplicate prepare can draw a Prepared vote from it in the same ballot.
+   */
+  readonly forgetAbortVote?: boolean;
 }
 
 export interface PaxosCommitConfig {
@@ -217,6 +222,7 @@ export class PaxosCommitNode extends TwoPcNode {
       for (const a of this.firstMajority) this.env.send(a, msg);
     };
     if (yes) return send(); // the caller synced the prepared record first
+    if (this.config.mutants.forgetAbortVote === true) return send();
     // Ballot 0 must carry one value: an Aborted vote is durable before it leaves, so a duplicate
     // prepare after a restart cannot draw a Prepared one from this RM.
     this.env.storage.put(`voted-no/${txn}`, true);

@@ -49,6 +49,11 @@ export const paxosCommitSystem: SystemDefinition = {
       name: 'skip-phase1-on-recovery',
       description: 'a recovering leader proposes Aborted without running phase 1 first',
     },
+    {
+      name: 'forget-abort-vote',
+      description:
+        'an RM sends its Aborted vote (ballot 0) before it is durable: a restart may let it vote Prepared in the same ballot',
+    },
   ],
   params: PARAMS,
   defaultNodes: 4,
@@ -58,6 +63,7 @@ export const paxosCommitSystem: SystemDefinition = {
     const mutants: PaxosCommitMutants = {
       ackBeforeSync: options.mutant === 'ack-before-sync',
       skipPhase1OnRecovery: options.mutant === 'skip-phase1-on-recovery',
+      forgetAbortVote: options.mutant === 'forget-abort-vote',
     };
     return (env) => new PaxosCommitNode(env as NodeEnv<TwoPcMsg>, { f, mutants });
   },
