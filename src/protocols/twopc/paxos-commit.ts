@@ -32,6 +32,15 @@ import {
   type RmVote,
 } from './paxos-commit-messages.js';
 import {
+  type AcceptorTxn,
+  type InstanceState,
+  readAcceptorTxn,
+  readNodeList,
+  readPhaseTimer,
+  readRound,
+  readTxnTimer,
+} from './paxos-commit-records.js';
+import {
   type ActiveTxn,
   type Changes,
   type ConsensusMsg,
@@ -96,20 +105,7 @@ const DOUBT_TICKS = 2;
 /** How long a proposer waits for a phase before giving the ballot up. */
 const PHASE_TIMEOUT_MS = 80;
 
-/** An acceptor's state in one instance: promised ballot, last accepted ballot and value. */
-interface InstanceState {
-  readonly mbal: number;
-  readonly bal: number;
-  readonly vote: RmVote | null;
-}
-
 const FRESH: InstanceState = { mbal: 0, bal: -1, vote: null };
-
-/** An acceptor's state for one transaction (record `pc/<txn>`, replaced whole, never mutated). */
-interface AcceptorTxn {
-  readonly rms: readonly NodeId[];
-  readonly inst: Readonly<Record<NodeId, InstanceState>>;
-}
 
 interface Proposal {
   readonly ballot: number;
@@ -163,13 +159,11 @@ export class PaxosCommitNode extends TwoPcNode {
 
   override start(): void {
     const s = this.env.storage;
-    this.round = (s.get('pc-round') as number | undefined) ?? 0;
+    this.round = readRound(s.get('pc-round'));
     for (const key of s.keys('pc/')) {
-      this.acceptorTxns.set(key.slice(3), s.get(key) as unknown as AcceptorTxn);
+      this.acceptorTxns.set(key.slice(3), readAcceptorTxn(key, s.get(key)));
     }
-    for (const key of s.keys('rms/')) {
-      this.rmsOf.set(key.slice(4), s.get(key) as unknown as readonly NodeId[]);
-    }
+    for (const key of s.keys('rms/')) this.rmsOf.set(key.slice(4), readNodeList(key, s.get(key)));
     for (const key of s.keys('voted-no/')) this.aborted.add(key.slice(9));
     super.start();
   }
@@ -473,12 +467,13 @@ export class PaxosCommitNode extends TwoPcNode {
     if (name === 'vote-timeout') {
       // Not every instance decided in time. The leader may not abort on its own, as a 2PC
       // coordinator would: it runs phase 1 for the undecided instances.
-      const learner = this.learners.get(data as string);
-      if (learner !== undefined && learner.proposal === null) this.propose(data as string, learner);
+      const txn = readTxnTimer(name, data);
+      const learner = this.learners.get(txn);
+      if (learner !== undefined && learner.proposal === null) this.propose(txn, learner);
       return;
     }
     if (name === 'pc-phase-timeout') {
-      const { txn, ballot } = data as { txn: string; ballot: number };
+      const { txn, ballot } = readPhaseTimer(data);
       const learner = this.learners.get(txn);
       if (learner === undefined || learner.proposal?.ballot !== ballot) return;
       learner.proposal = null;
