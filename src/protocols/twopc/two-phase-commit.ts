@@ -48,9 +48,9 @@ export type TwoPcMsg =
 
 /**
  * Consensus on one transaction's outcome (`twopc-replicated` only; see consensus-outcome.ts):
- * one Paxos instance per transaction, every node an acceptor. The coordinator proposes commit in ballot 0 without phase 1; a
- * participant left in doubt runs both phases in a higher ballot, proposing abort unless a
- * promise reports commit accepted.
+ * one Paxos instance per transaction, every node an acceptor. The coordinator proposes commit
+ * in ballot 0 without phase 1; a participant left in doubt runs both phases in a higher ballot,
+ * proposing abort unless a promise reports commit accepted.
  */
 export type ConsensusMsg =
   | { readonly type: 'c-prepare'; readonly txn: string; readonly ballot: number }
@@ -212,7 +212,7 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
   }
 
   /** The per-participant changes of a transfer or an audit, or null when malformed. */
-  protected split(op: Json): Map<NodeId, Changes> | null {
+  private split(op: Json): Map<NodeId, Changes> | null {
     const o = op as { f?: Json; value?: Json };
     const parts = new Map<NodeId, Record<string, number>>();
     const add = (account: string, delta: number): void => {
