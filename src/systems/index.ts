@@ -4,6 +4,7 @@ import { echoSystem } from './reference/echo.js';
 import { kvAsyncSystem } from './reference/kv-async.js';
 import { kvSingleSystem } from './reference/kv-single.js';
 import { twoPcReplicatedSystem, twoPcSystem } from './twopc/twopc.js';
+import { paxosCommitSystem } from './twopc/paxos-commit.js';
 import { nakamotoSystem } from './chain/nakamoto.js';
 import { kvRaftSystem } from './kv/kv-raft.js';
 import { etcdRaftSystem } from './etcd/etcd-raft.js';
@@ -19,6 +20,7 @@ const SYSTEMS: readonly SystemDefinition[] = [
   kvPaxosSystem,
   twoPcSystem,
   twoPcReplicatedSystem,
+  paxosCommitSystem,
   kvRaftSystem,
   etcdRaftSystem,
   nakamotoSystem,

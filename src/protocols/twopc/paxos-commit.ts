@@ -1,281 +1,507 @@
 /**
- * Two-phase commit whose decision is chosen by consensus, so a dead coordinator no longer
- * blocks the participants (in the spirit of Gray and Lamport's Paxos Commit, with one Paxos
- * instance per transaction rather than one per participant).
+ * Paxos Commit: Jim Gray and Leslie Lamport, "Consensus on Transaction Commit", ACM Transactions
+ * on Database Systems 31(1), 2006, Section 4. The same transactions, accounts and participants
+ * as two-phase-commit.ts, but no single node decides: each participant (resource manager, RM)
+ * has its own Paxos instance that chooses its vote, Prepared or Aborted, among 2F + 1
+ * acceptors, and the transaction commits iff every instance chose Prepared.
  *
- * Every node is an acceptor of every transaction's outcome. With every vote yes, the coordinator
- * proposes commit in ballot 0 — the first ballot, which needs no phase 1 — and announces it (to
- * participants and client) only once a majority accepted it. An abort needs no consensus: only
- * the coordinator ever proposes commit, and it does not after deciding abort. A participant in
- * doubt for a while (the coordinator is down, or slow) becomes a recovery proposer: phase 1 in a
- * higher ballot, then phase 2 with the commit a promise reports accepted, else abort, and tells
- * every node what was chosen. Acceptors make promises and accepts durable before answering;
- * recovery ballots carry a round made durable before use.
+ * Normal case. The coordinator (the leader) sends each RM its part with the list of the
+ * transaction's RMs. Ballot 0 of an RM's instance belongs to that RM, so it needs no phase 1:
+ * the RM makes its `prepared` record durable and sends its phase 2a (Prepared, or Aborted)
+ * straight to F + 1 acceptors, as the paper's cost count does (any majority would do). An
+ * acceptor makes the acceptance durable and answers the leader with phase 2b, bundling an
+ * instance's Prepared with the others of the same transaction once it holds them all (an
+ * Aborted goes at once: it settles the transaction alone). The leader learns an instance's value
+ * from F + 1 matching 2b messages and announces commit or abort to the RMs and the client.
  *
- * The coordinator keeps no `commit` records: the acceptors hold the decision. It answers a
- * participant's status question only when it knows the outcome, never by presuming abort.
+ * Recovery. A leader that has not learned every instance in time, or an RM left in doubt (the
+ * leader is down or slow), runs phase 1 in a higher ballot for each instance not known decided,
+ * then phase 2 with the value of the highest ballot a promise reports, or Aborted where no
+ * acceptor of the majority reports one, and tells the RMs what was chosen. Ballots above 0 are
+ * round × n + index + 1 with the round durable before use, so no two proposers share one.
+ * Acceptors make promises and acceptances durable before answering. Nothing in the leader needs
+ * to be durable: the acceptors hold the outcome.
  */
 import type { Json } from '../../core/json.js';
-import type { NodeId, TimerId } from '../../core/node.js';
-import { type ActiveTxn, type ConsensusMsg, TwoPcNode, type TwoPcMsg } from './two-phase-commit.js';
+import type { NodeEnv, NodeId, TimerId } from '../../core/node.js';
+import {
+  ABORTED,
+  type InstanceReport,
+  type InstanceValue,
+  type PaxosCommitMsg,
+  type RmVote,
+} from './paxos-commit-messages.js';
+import {
+  type AcceptorTxn,
+  type InstanceState,
+  readAcceptorTxn,
+  readNodeList,
+  readPhaseTimer,
+  readRound,
+  readTxnTimer,
+} from './paxos-commit-records.js';
+import {
+  type ActiveTxn,
+  type Changes,
+  type ConsensusMsg,
+  TwoPcNode,
+  type TwoPcMsg,
+} from './two-phase-commit.js';
 
-/** Retry ticks (100 ms each) a participant stays in doubt before it runs recovery. */
-const DOUBT_TICKS = 2;
-/** How long a proposer waits for a phase before trying again. */
-const PHASE_TIMEOUT_MS = 80;
-
-interface AcceptorRecord {
-  promised: number;
-  acceptedBallot: number;
-  acceptedCommit: boolean | null;
+export interface PaxosCommitMutants {
+  /** An acceptor answers phase 2b before its acceptance is durable (a crash may lose it). */
+  readonly ackBeforeSync: boolean;
+  /** A recovering leader proposes Aborted in its ballot without running phase 1 first. */
+  readonly skipPhase1OnRecovery: boolean;
+  /**
+   * An RM sends its ballot-0 Aborted vote without making it durable: after a restart a
+   * duplicate prepare can draw a Prepared vote from it in the same ballot.
+   */
+  readonly forgetAbortVote?: boolean;
 }
 
+export interface PaxosCommitConfig {
+  /** Faults tolerated: 2F + 1 acceptors. */
+  readonly f: number;
+  readonly mutants: PaxosCommitMutants;
+}
+
+export type PaxosCommitParamCode = 'bad-f' | 'cluster-too-small';
+
+export class PaxosCommitParamError extends Error {
+  constructor(
+    readonly code: PaxosCommitParamCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The largest F accepted (2F + 1 acceptors must fit the largest cluster the CLI builds). */
+export const MAX_F = 50;
+
+/** Checks F on its own: an integer in [0, MAX_F]. */
+export function checkF(f: number): number {
+  if (!Number.isInteger(f) || f < 0 || f > MAX_F) {
+    throw new PaxosCommitParamError('bad-f', `paxos-commit: F must be an integer in [0, ${MAX_F}]`);
+  }
+  return f;
+}
+
+/** The 2F + 1 acceptors: the last nodes of the cluster (with 4 nodes and F = 1: n2, n3, n4). */
+export function acceptorsOf(cluster: readonly NodeId[], f: number): readonly NodeId[] {
+  const n = 2 * checkF(f) + 1;
+  if (n > cluster.length) {
+    throw new PaxosCommitParamError(
+      'cluster-too-small',
+      `paxos-commit: F=${f} needs 2F + 1 = ${n} acceptors, but the cluster has ${cluster.length} nodes`,
+    );
+  }
+  return cluster.slice(cluster.length - n);
+}
+
+/** Retry ticks (100 ms each) an RM stays in doubt before it runs recovery itself. */
+const DOUBT_TICKS = 2;
+/** How long a proposer waits for a phase before giving the ballot up. */
+const PHASE_TIMEOUT_MS = 80;
+
+const FRESH: InstanceState = { mbal: 0, bal: -1, vote: null };
+
 interface Proposal {
-  ballot: number;
-  phase: 'prepare' | 'accept';
-  /** The coordinator's own commit proposal: the transaction waiting for it. */
-  readonly txn: ActiveTxn | null;
-  readonly promises: Map<NodeId, { ballot: number; commit: boolean | null }>;
-  readonly accepted: Set<NodeId>;
-  commit: boolean;
+  readonly ballot: number;
+  readonly instances: readonly NodeId[];
+  /** 1, 2: the phase under way; 0: an acceptor refused the ballot (it waits for its timer). */
+  phase: 0 | 1 | 2;
+  readonly promises: Map<NodeId, readonly InstanceReport[]>;
   timer: TimerId | null;
 }
 
-export class ReplicatedTwoPcNode extends TwoPcNode {
-  private readonly acceptor = new Map<string, AcceptorRecord>();
-  private readonly proposals = new Map<string, Proposal>();
+/** What a node that wants a transaction's outcome knows of its instances. */
+interface Learner {
+  readonly rms: readonly NodeId[];
+  /** The coordinator's transaction when this node leads it; null for an RM's recovery. */
+  readonly txn: ActiveTxn | null;
+  readonly chosen: Map<NodeId, RmVote>;
+  /** Phase 2b messages per instance and ballot (`rm@ballot`): the value and who accepted it. */
+  readonly accepts: Map<string, { readonly vote: RmVote; readonly from: Set<NodeId> }>;
+  proposal: Proposal | null;
+}
+
+export class PaxosCommitNode extends TwoPcNode {
+  private readonly acceptors: readonly NodeId[];
+  /** The F + 1 acceptors an RM sends its ballot-0 vote to. */
+  private readonly firstMajority: readonly NodeId[];
+  private readonly acceptorTxns = new Map<string, AcceptorTxn>();
+  /** Transactions whose ballot-0 bundle this acceptor has sent (resending is never needed). */
+  private readonly bundled = new Set<string>();
+  private readonly learners = new Map<string, Learner>();
+  /** The RMs of each transaction this RM takes part in (record `rms/<txn>`). */
+  private readonly rmsOf = new Map<string, readonly NodeId[]>();
   private readonly doubtTicks = new Map<string, number>();
   private round = 0;
 
-  private get quorum(): number {
-    return Math.floor(this.env.cluster.length / 2) + 1;
+  constructor(
+    env: NodeEnv<TwoPcMsg>,
+    private readonly config: PaxosCommitConfig,
+  ) {
+    super(env, { commitBeforeAllPrepared: false });
+    this.acceptors = acceptorsOf(env.cluster, config.f);
+    this.firstMajority = this.acceptors.slice(0, config.f + 1);
   }
 
-  private get index(): number {
-    return this.env.cluster.indexOf(this.env.id);
+  private get majority(): number {
+    return this.config.f + 1;
+  }
+
+  private get isAcceptor(): boolean {
+    return this.acceptors.includes(this.env.id);
   }
 
   override start(): void {
     const s = this.env.storage;
-    this.round = (s.get('round') as number | undefined) ?? 0;
-    for (const key of s.keys('acc/')) {
-      this.acceptor.set(key.slice(4), { ...(s.get(key) as unknown as AcceptorRecord) });
+    this.round = readRound(s.get('pc-round'));
+    for (const key of s.keys('pc/')) {
+      this.acceptorTxns.set(key.slice(3), readAcceptorTxn(key, s.get(key)));
     }
+    for (const key of s.keys('rms/')) this.rmsOf.set(key.slice(4), readNodeList(key, s.get(key)));
+    for (const key of s.keys('voted-no/')) this.aborted.add(key.slice(9));
     super.start();
   }
 
-  // ---- coordinator ----------------------------------------------------------------------------
+  // ---- leader (the coordinator) ---------------------------------------------------------------
 
-  protected override decide(txn: ActiveTxn, commit: boolean): void {
-    if (!commit) return super.decide(txn, false);
-    this.active.delete(txn.id);
-    this.env.cancelTimer(txn.timer);
-    const p: Proposal = {
-      ballot: 0,
-      phase: 'accept',
-      txn,
-      promises: new Map(),
-      accepted: new Set(),
-      commit: true,
-      timer: null,
-    };
-    this.proposals.set(txn.id, p);
-    this.sendAccepts(txn.id, p);
-  }
-
-  protected override onVote(from: NodeId, msg: Extract<TwoPcMsg, { type: 'vote' }>): void {
-    // A vote for a transaction this incarnation knows nothing of: the acceptors decide it.
-    if (!this.active.has(msg.txn) && !this.decisions.has(msg.txn)) return;
-    super.onVote(from, msg);
+  protected override sendPrepares(txn: ActiveTxn): void {
+    const rms = [...txn.parts.keys()];
+    this.learners.set(txn.id, newLearner(rms, txn));
+    for (const [p, changes] of txn.parts) {
+      this.env.send(p, { type: 'prepare', txn: txn.id, changes, rms });
+    }
   }
 
   protected override onStatus(from: NodeId, msg: Extract<TwoPcMsg, { type: 'status' }>): void {
+    // Only what it learned: the leader never presumes abort (the acceptors may hold Prepared).
     const commit = this.decisions.get(msg.txn);
     if (commit !== undefined) this.env.send(from, { type: 'decision', txn: msg.txn, commit });
   }
 
-  // ---- consensus ------------------------------------------------------------------------------
+  // ---- RM (participant) -----------------------------------------------------------------------
 
-  protected override onConsensus(from: NodeId, msg: ConsensusMsg): void {
-    switch (msg.type) {
-      case 'c-prepare':
-        return this.onPrepareBallot(from, msg);
-      case 'c-accept':
-        return this.onAcceptBallot(from, msg);
-      case 'c-promise':
-        return this.onPromise(from, msg);
-      case 'c-accepted':
-        return this.onAccepted(from, msg);
-      case 'c-nack':
-        return this.onNack(msg);
+  protected override onPrepare(from: NodeId, msg: Extract<TwoPcMsg, { type: 'prepare' }>): void {
+    if (msg.rms !== undefined && !this.rmsOf.has(msg.txn)) {
+      this.rmsOf.set(msg.txn, msg.rms);
+      // Made durable with the prepared record (the base syncs before voting yes): an RM that
+      // restarts in doubt needs the list to recover.
+      this.env.storage.put(`rms/${msg.txn}`, [...msg.rms]);
     }
+    super.onPrepare(from, msg);
   }
 
-  private state(txn: string): AcceptorRecord {
-    let a = this.acceptor.get(txn);
-    if (a === undefined) {
-      a = { promised: -1, acceptedBallot: -1, acceptedCommit: null };
-      this.acceptor.set(txn, a);
-    }
-    return a;
-  }
-
-  private onPrepareBallot(from: NodeId, msg: Extract<ConsensusMsg, { type: 'c-prepare' }>): void {
-    const a = this.state(msg.txn);
-    if (msg.ballot < a.promised) {
-      this.env.send(from, { type: 'c-nack', txn: msg.txn, ballot: msg.ballot });
-      return;
-    }
-    a.promised = msg.ballot; // equal: a duplicate prepare, promised again
-    this.env.storage.put(`acc/${msg.txn}`, { ...a });
-    const promise: TwoPcMsg = {
-      type: 'c-promise',
-      txn: msg.txn,
-      ballot: msg.ballot,
-      acceptedBallot: a.acceptedBallot,
-      acceptedCommit: a.acceptedCommit,
+  /** The RM's vote is its phase 2a in ballot 0 of its own instance, sent to the acceptors. */
+  protected override vote(_to: NodeId, txn: string, yes: boolean, changes: Changes): void {
+    const rms = this.rmsOf.get(txn);
+    if (rms === undefined) return; // a transaction this RM has forgotten: a decision was learned
+    const msg: TwoPcMsg = {
+      type: 'pc-2a',
+      txn,
+      ballot: 0,
+      rms,
+      values: [
+        {
+          rm: this.env.id,
+          vote: yes ? { prepared: true, balances: this.balancesOf(changes) } : ABORTED,
+        },
+      ],
     };
-    this.env.storage.sync(() => this.env.send(from, promise));
+    const send = (): void => {
+      for (const a of this.firstMajority) this.env.send(a, msg);
+    };
+    if (yes) return send(); // the caller synced the prepared record first
+    if (this.config.mutants.forgetAbortVote === true) return send();
+    // Ballot 0 must carry one value: an Aborted vote is durable before it leaves, so a duplicate
+    // prepare after a restart cannot draw a Prepared one from this RM.
+    this.env.storage.put(`voted-no/${txn}`, true);
+    this.env.storage.sync(send);
   }
 
-  private onAcceptBallot(from: NodeId, msg: Extract<ConsensusMsg, { type: 'c-accept' }>): void {
-    const a = this.state(msg.txn);
-    if (msg.ballot < a.promised) {
-      this.env.send(from, { type: 'c-nack', txn: msg.txn, ballot: msg.ballot });
+  /** No acknowledgements: the acceptors, not the leader, remember the outcome. */
+  protected override acknowledge(): void {}
+
+  protected override onDecision(from: NodeId, msg: Extract<TwoPcMsg, { type: 'decision' }>): void {
+    super.onDecision(from, msg);
+    this.doubtTicks.delete(msg.txn);
+    const learner = this.learners.get(msg.txn);
+    if (learner !== undefined && learner.txn === null) {
+      this.drop(learner);
+      this.learners.delete(msg.txn);
+    }
+  }
+
+  // ---- acceptor -------------------------------------------------------------------------------
+
+  private acceptorTxn(txn: string, rms: readonly NodeId[]): AcceptorTxn {
+    return this.acceptorTxns.get(txn) ?? { rms, inst: {} };
+  }
+
+  private store(txn: string, t: AcceptorTxn): void {
+    this.acceptorTxns.set(txn, t);
+    this.env.storage.put(`pc/${txn}`, t as unknown as Json);
+  }
+
+  private onPhase1a(from: NodeId, msg: Extract<PaxosCommitMsg, { type: 'pc-1a' }>): void {
+    if (!this.isAcceptor) return;
+    const t = this.acceptorTxn(msg.txn, msg.rms);
+    const promised = Math.max(...msg.instances.map((rm) => (t.inst[rm] ?? FRESH).mbal));
+    if (promised >= msg.ballot) {
+      this.env.send(from, { type: 'pc-nack', txn: msg.txn, ballot: msg.ballot, promised });
       return;
     }
-    a.promised = msg.ballot;
-    a.acceptedBallot = msg.ballot;
-    a.acceptedCommit = msg.commit;
-    this.env.storage.put(`acc/${msg.txn}`, { ...a });
-    const reply: TwoPcMsg = { type: 'c-accepted', txn: msg.txn, ballot: msg.ballot };
+    const inst = { ...t.inst };
+    const reports: InstanceReport[] = [];
+    for (const rm of msg.instances) {
+      const s = inst[rm] ?? FRESH;
+      inst[rm] = { ...s, mbal: msg.ballot };
+      reports.push({ rm, bal: s.bal, vote: s.vote });
+    }
+    this.store(msg.txn, { rms: t.rms, inst });
+    const reply: TwoPcMsg = { type: 'pc-1b', txn: msg.txn, ballot: msg.ballot, reports };
     this.env.storage.sync(() => this.env.send(from, reply));
   }
 
-  private sendAccepts(txn: string, p: Proposal): void {
-    p.phase = 'accept';
-    for (const to of this.env.cluster) {
-      this.env.send(to, { type: 'c-accept', txn, ballot: p.ballot, commit: p.commit });
+  private onPhase2a(from: NodeId, msg: Extract<PaxosCommitMsg, { type: 'pc-2a' }>): void {
+    if (!this.isAcceptor) return;
+    const t = this.acceptorTxn(msg.txn, msg.rms);
+    const promised = Math.max(...msg.values.map((v) => (t.inst[v.rm] ?? FRESH).mbal));
+    if (promised > msg.ballot) {
+      // Ballot 0 is an RM's, and an RM waits for no answer: only a leader hears a refusal.
+      if (msg.ballot > 0) {
+        this.env.send(from, { type: 'pc-nack', txn: msg.txn, ballot: msg.ballot, promised });
+      }
+      return;
+    }
+    const inst = { ...t.inst };
+    for (const v of msg.values) inst[v.rm] = { mbal: msg.ballot, bal: msg.ballot, vote: v.vote };
+    const next: AcceptorTxn = { rms: t.rms, inst };
+    this.store(msg.txn, next);
+    if (msg.ballot > 0) return this.answer2b(from, msg.txn, msg.ballot, msg.values);
+    // Ballot 0: answered to the transaction's leader. An Aborted vote settles the transaction
+    // alone, so it goes at once; Prepared ones go as one message once all are here.
+    if (msg.values.some((v) => !v.vote.prepared)) {
+      return this.answer2b(this.coordinator, msg.txn, 0, msg.values);
+    }
+    if (this.bundled.has(msg.txn)) return;
+    const bundle: InstanceValue[] = [];
+    for (const rm of next.rms) {
+      const s = next.inst[rm];
+      if (s === undefined || s.bal !== 0 || s.vote === null || !s.vote.prepared) return;
+      bundle.push({ rm, vote: s.vote });
+    }
+    this.bundled.add(msg.txn);
+    this.answer2b(this.coordinator, msg.txn, 0, bundle);
+  }
+
+  /** Phase 2b, once the acceptance is durable (mutant `ack-before-sync`: at once). */
+  private answer2b(
+    to: NodeId,
+    txn: string,
+    ballot: number,
+    values: readonly InstanceValue[],
+  ): void {
+    const send = (): void => this.env.send(to, { type: 'pc-2b', txn, ballot, values });
+    if (this.config.mutants.ackBeforeSync) return send();
+    this.env.storage.sync(send);
+  }
+
+  // ---- learning and proposing -----------------------------------------------------------------
+
+  private onPhase2b(from: NodeId, msg: Extract<PaxosCommitMsg, { type: 'pc-2b' }>): void {
+    const learner = this.learners.get(msg.txn);
+    if (learner === undefined) return;
+    for (const v of msg.values) {
+      if (learner.chosen.has(v.rm) || !learner.rms.includes(v.rm)) continue;
+      const key = `${v.rm}@${msg.ballot}`;
+      let a = learner.accepts.get(key);
+      if (a === undefined) {
+        a = { vote: v.vote, from: new Set() };
+        learner.accepts.set(key, a);
+      }
+      a.from.add(from);
+      // F + 1 acceptors accepted it in one ballot: a majority, so it is chosen.
+      if (a.from.size >= this.majority) learner.chosen.set(v.rm, a.vote);
+    }
+    this.settle(msg.txn, learner);
+  }
+
+  /** Commit iff every instance chose Prepared; abort as soon as one chose Aborted. */
+  private settle(txn: string, learner: Learner): void {
+    const votes = learner.rms.map((rm) => learner.chosen.get(rm));
+    if (votes.some((v) => v !== undefined && !v.prepared)) this.conclude(txn, learner, false);
+    else if (votes.every((v) => v?.prepared === true)) this.conclude(txn, learner, true);
+  }
+
+  private conclude(txn: string, learner: Learner, commit: boolean): void {
+    this.learners.delete(txn);
+    this.drop(learner);
+    const active = learner.txn;
+    if (active === null) {
+      // An RM's recovery: every RM of the transaction hears the outcome (this one included).
+      this.env.metric('twopc.recovered');
+      for (const rm of learner.rms) this.env.send(rm, { type: 'decision', txn, commit });
+      return;
+    }
+    this.active.delete(txn);
+    this.env.cancelTimer(active.timer);
+    this.decisions.set(txn, commit);
+    this.decided(txn, commit);
+    for (const rm of learner.rms) this.env.send(rm, { type: 'decision', txn, commit });
+    this.env.metric(commit ? 'twopc.committed' : 'twopc.aborted');
+    if (!commit) {
+      this.env.reply(active.request, { ok: false, error: 'aborted', definite: true });
+      return;
+    }
+    let total = 0;
+    for (const vote of learner.chosen.values()) {
+      for (const b of Object.values(vote.balances)) total += b;
+    }
+    this.env.reply(active.request, { ok: true, value: active.audit ? total : null });
+  }
+
+  private drop(learner: Learner): void {
+    const p = learner.proposal;
+    if (p?.timer !== null && p?.timer !== undefined) this.env.cancelTimer(p.timer);
+    learner.proposal = null;
+  }
+
+  /** Phase 1 in a fresh ballot for every instance not known decided (round durable first). */
+  private propose(txn: string, learner: Learner): void {
+    const instances = learner.rms.filter((rm) => !learner.chosen.has(rm));
+    this.round++;
+    const ballot = this.round * this.env.cluster.length + this.env.cluster.indexOf(this.env.id) + 1;
+    const p: Proposal = { ballot, instances, phase: 1, promises: new Map(), timer: null };
+    learner.proposal = p;
+    this.env.storage.put('pc-round', this.round);
+    this.env.storage.sync(() => {
+      if (learner.proposal !== p || this.learners.get(txn) !== learner) return;
+      if (this.config.mutants.skipPhase1OnRecovery) {
+        return this.phase2(
+          txn,
+          learner,
+          p,
+          instances.map((rm) => ({ rm, vote: ABORTED })),
+        );
+      }
+      for (const a of this.acceptors) {
+        this.env.send(a, { type: 'pc-1a', txn, ballot, rms: learner.rms, instances });
+      }
+      this.arm(txn, p);
+    });
+  }
+
+  private onPhase1b(from: NodeId, msg: Extract<PaxosCommitMsg, { type: 'pc-1b' }>): void {
+    const learner = this.learners.get(msg.txn);
+    const p = learner?.proposal;
+    if (learner === undefined || !p || p.ballot !== msg.ballot || p.phase !== 1) return;
+    p.promises.set(from, msg.reports);
+    if (p.promises.size < this.majority) return;
+    const values = p.instances.map((rm): InstanceValue => {
+      let best: { bal: number; vote: RmVote } | null = null;
+      for (const reports of p.promises.values()) {
+        for (const r of reports) {
+          if (r.rm === rm && r.vote !== null && (best === null || r.bal > best.bal)) {
+            best = { bal: r.bal, vote: r.vote };
+          }
+        }
+      }
+      // No acceptor of this majority accepted a vote, so none was chosen in a lower ballot:
+      // the leader may (and, not knowing that the RM prepared, must) propose Aborted.
+      return { rm, vote: best?.vote ?? ABORTED };
+    });
+    this.phase2(msg.txn, learner, p, values);
+  }
+
+  private phase2(
+    txn: string,
+    learner: Learner,
+    p: Proposal,
+    values: readonly InstanceValue[],
+  ): void {
+    p.phase = 2;
+    for (const a of this.acceptors) {
+      this.env.send(a, { type: 'pc-2a', txn, ballot: p.ballot, rms: learner.rms, values });
     }
     this.arm(txn, p);
   }
 
   private arm(txn: string, p: Proposal): void {
     if (p.timer !== null) this.env.cancelTimer(p.timer);
-    p.timer = this.env.setTimer(PHASE_TIMEOUT_MS, 'c-timeout', { txn, ballot: p.ballot });
+    p.timer = this.env.setTimer(PHASE_TIMEOUT_MS, 'pc-phase-timeout', { txn, ballot: p.ballot });
   }
 
-  private onPromise(from: NodeId, msg: Extract<ConsensusMsg, { type: 'c-promise' }>): void {
-    const p = this.proposals.get(msg.txn);
-    if (p === undefined || p.ballot !== msg.ballot || p.phase !== 'prepare') return;
-    p.promises.set(from, { ballot: msg.acceptedBallot, commit: msg.acceptedCommit });
-    if (p.promises.size < this.quorum) return;
-    let best = { ballot: -1, commit: null as boolean | null };
-    for (const v of p.promises.values()) if (v.ballot > best.ballot) best = v;
-    // Commit may have been chosen only if some promise reports it accepted; else abort is safe.
-    p.commit = best.commit ?? false;
-    this.sendAccepts(msg.txn, p);
+  private onNack(msg: Extract<PaxosCommitMsg, { type: 'pc-nack' }>): void {
+    const p = this.learners.get(msg.txn)?.proposal;
+    if (!p || p.ballot !== msg.ballot) return;
+    p.phase = 0;
+    // The next ballot of this node is above the one that pre-empted it.
+    this.round = Math.max(this.round, Math.floor(msg.promised / this.env.cluster.length));
   }
 
-  private onAccepted(from: NodeId, msg: Extract<ConsensusMsg, { type: 'c-accepted' }>): void {
-    const p = this.proposals.get(msg.txn);
-    if (p === undefined || p.ballot !== msg.ballot || p.phase !== 'accept') return;
-    p.accepted.add(from);
-    if (p.accepted.size < this.quorum) return;
-    this.chosen(msg.txn, p);
-  }
+  // ---- events ---------------------------------------------------------------------------------
 
-  private onNack(msg: Extract<ConsensusMsg, { type: 'c-nack' }>): void {
-    const p = this.proposals.get(msg.txn);
-    if (p === undefined || p.ballot !== msg.ballot) return;
-    this.giveUp(msg.txn, p);
-  }
-
-  /** The coordinator's ballot 0 failed (a recovery pre-empted it): the client cannot know. */
-  private giveUp(txn: string, p: Proposal): void {
-    if (p.timer !== null) this.env.cancelTimer(p.timer);
-    this.proposals.delete(txn);
-    if (p.txn !== null) {
-      this.env.reply(p.txn.request, { ok: false, error: 'outcome unknown', definite: false });
+  protected override onConsensus(from: NodeId, msg: ConsensusMsg | PaxosCommitMsg): void {
+    switch (msg.type) {
+      case 'pc-1a':
+        return this.onPhase1a(from, msg);
+      case 'pc-1b':
+        return this.onPhase1b(from, msg);
+      case 'pc-2a':
+        return this.onPhase2a(from, msg);
+      case 'pc-2b':
+        return this.onPhase2b(from, msg);
+      case 'pc-nack':
+        return this.onNack(msg);
+      default:
+        return; // twopc-replicated's messages: not this protocol's
     }
-  }
-
-  private chosen(txn: string, p: Proposal): void {
-    if (p.timer !== null) this.env.cancelTimer(p.timer);
-    this.proposals.delete(txn);
-    this.env.metric(p.commit ? 'twopc.committed' : 'twopc.aborted');
-    if (p.txn !== null) {
-      // The coordinator: tell the participants and the client, as plain 2PC does.
-      this.decisions.set(txn, p.commit);
-      this.decided(txn, p.commit);
-      for (const to of p.txn.parts.keys()) {
-        this.env.send(to, { type: 'decision', txn, commit: p.commit });
-      }
-      let total = 0;
-      for (const balances of p.txn.votes.values()) {
-        for (const b of Object.values(balances)) total += b;
-      }
-      this.env.reply(p.txn.request, { ok: true, value: p.txn.audit ? total : null });
-      return;
-    }
-    // A recovery proposer does not know who the participants are: it tells everyone.
-    this.env.metric('twopc.recovered');
-    for (const to of this.env.cluster) {
-      if (to !== this.coordinator) this.env.send(to, { type: 'decision', txn, commit: p.commit });
-    }
-  }
-
-  /** Phase 1 in a ballot above any this node used before (the round is durable first). */
-  private recover(txn: string): void {
-    this.round++;
-    const ballot = this.round * this.env.cluster.length + this.index + 1;
-    const p: Proposal = {
-      ballot,
-      phase: 'prepare',
-      txn: null,
-      promises: new Map(),
-      accepted: new Set(),
-      commit: false,
-      timer: null,
-    };
-    this.proposals.set(txn, p);
-    this.env.storage.put('round', this.round);
-    this.env.storage.sync(() => {
-      if (this.proposals.get(txn) !== p) return;
-      for (const to of this.env.cluster) this.env.send(to, { type: 'c-prepare', txn, ballot });
-      this.arm(txn, p);
-    });
   }
 
   override onTimer(name: string, data: Json | undefined): void {
-    if (name === 'c-timeout') {
-      const { txn, ballot } = data as { txn: string; ballot: number };
-      const p = this.proposals.get(txn);
-      if (p === undefined || p.ballot !== ballot) return;
-      p.timer = null;
-      // Resending the same phase is safe; a recovery proposer's next tick may start over.
-      if (p.txn !== null && p.phase === 'accept') return this.sendAccepts(txn, p);
-      this.proposals.delete(txn);
+    if (name === 'vote-timeout') {
+      // Not every instance decided in time. The leader may not abort on its own, as a 2PC
+      // coordinator would: it runs phase 1 for the undecided instances.
+      const txn = readTxnTimer(name, data);
+      const learner = this.learners.get(txn);
+      if (learner !== undefined && learner.proposal === null) this.propose(txn, learner);
+      return;
+    }
+    if (name === 'pc-phase-timeout') {
+      const { txn, ballot } = readPhaseTimer(data);
+      const learner = this.learners.get(txn);
+      if (learner === undefined || learner.proposal?.ballot !== ballot) return;
+      learner.proposal = null;
+      // The leader tries again at once; an RM in doubt on its next retry tick.
+      if (learner.txn !== null) this.propose(txn, learner);
       return;
     }
     super.onTimer(name, data);
     if (name !== 'retry' || this.isCoordinator) return;
     for (const [txn, rec] of this.records) {
-      if (rec.state !== 'prepared') {
-        this.doubtTicks.delete(txn);
-        continue;
-      }
+      if (rec.state !== 'prepared') continue;
       const ticks = (this.doubtTicks.get(txn) ?? 0) + 1;
       this.doubtTicks.set(txn, ticks);
-      if (ticks >= DOUBT_TICKS && !this.proposals.has(txn)) this.recover(txn);
+      const rms = this.rmsOf.get(txn);
+      if (ticks < DOUBT_TICKS || rms === undefined) continue;
+      let learner = this.learners.get(txn);
+      if (learner === undefined) {
+        learner = newLearner(rms, null);
+        this.learners.set(txn, learner);
+      }
+      if (learner.proposal === null) this.propose(txn, learner);
     }
     for (const txn of this.doubtTicks.keys()) {
-      if (!this.records.has(txn)) this.doubtTicks.delete(txn);
+      if (this.records.get(txn)?.state !== 'prepared') this.doubtTicks.delete(txn);
     }
   }
+}
 
-  override outcome(txn: string): boolean | undefined {
-    if (this.isCoordinator) return this.decisions.get(txn);
-    return super.outcome(txn);
-  }
+function newLearner(rms: readonly NodeId[], txn: ActiveTxn | null): Learner {
+  return { rms, txn, chosen: new Map(), accepts: new Map(), proposal: null };
 }

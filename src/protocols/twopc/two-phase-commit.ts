@@ -12,6 +12,7 @@
  * coordinator is down, the participant is blocked, holding its locks. That is 2PC's weakness.
  */
 import type { Json } from '../../core/json.js';
+import type { PaxosCommitMsg } from './paxos-commit-messages.js';
 import type {
   ClientRequest,
   NodeEnv,
@@ -25,7 +26,13 @@ import type {
 export type Changes = Readonly<Record<string, number>>;
 
 export type TwoPcMsg =
-  | { readonly type: 'prepare'; readonly txn: string; readonly changes: Changes }
+  | {
+      readonly type: 'prepare';
+      readonly txn: string;
+      readonly changes: Changes;
+      /** Every participant of the transaction (`paxos-commit` only: its instances). */
+      readonly rms?: readonly NodeId[];
+    }
   | {
       readonly type: 'vote';
       readonly txn: string;
@@ -36,13 +43,14 @@ export type TwoPcMsg =
   | { readonly type: 'decision'; readonly txn: string; readonly commit: boolean }
   | { readonly type: 'ack'; readonly txn: string }
   | { readonly type: 'status'; readonly txn: string }
-  | ConsensusMsg;
+  | ConsensusMsg
+  | PaxosCommitMsg;
 
 /**
- * Consensus on one transaction's outcome (`twopc-replicated` only; see paxos-commit.ts): Paxos
- * with every node an acceptor. The coordinator proposes commit in ballot 0 without phase 1; a
- * participant left in doubt runs both phases in a higher ballot, proposing abort unless a
- * promise reports commit accepted.
+ * Consensus on one transaction's outcome (`twopc-replicated` only; see consensus-outcome.ts):
+ * one Paxos instance per transaction, every node an acceptor. The coordinator proposes commit
+ * in ballot 0 without phase 1; a participant left in doubt runs both phases in a higher ballot,
+ * proposing abort unless a promise reports commit accepted.
  */
 export type ConsensusMsg =
   | { readonly type: 'c-prepare'; readonly txn: string; readonly ballot: number }
@@ -117,7 +125,7 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
   private readonly balances = new Map<string, number>();
   private readonly locks = new Map<string, string>();
   protected readonly records = new Map<string, ParticipantRecord>();
-  private readonly aborted = new Set<string>();
+  protected readonly aborted = new Set<string>();
   /** When each transaction prepared here became prepared (local clock; restart time after one). */
   private readonly preparedAt = new Map<string, number>();
   private lastDecided: { txn: string; commit: boolean } | null = null;
@@ -195,7 +203,12 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
       timer: this.env.setTimer(VOTE_TIMEOUT_MS, 'vote-timeout', id),
     };
     this.active.set(id, txn);
-    for (const [p, changes] of parts) this.env.send(p, { type: 'prepare', txn: id, changes });
+    this.sendPrepares(txn);
+  }
+
+  protected sendPrepares(txn: ActiveTxn): void {
+    for (const [p, changes] of txn.parts)
+      this.env.send(p, { type: 'prepare', txn: txn.id, changes });
   }
 
   /** The per-participant changes of a transfer or an audit, or null when malformed. */
@@ -297,7 +310,7 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
 
   // ---- participant ----------------------------------------------------------------------------
 
-  private onPrepare(from: NodeId, msg: Extract<TwoPcMsg, { type: 'prepare' }>): void {
+  protected onPrepare(from: NodeId, msg: Extract<TwoPcMsg, { type: 'prepare' }>): void {
     const known = this.records.get(msg.txn);
     if (known !== undefined || this.aborted.has(msg.txn)) {
       // A duplicate: vote as before (only after the record is durable: sync covers it).
@@ -324,18 +337,15 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
     this.env.storage.sync(() => this.vote(from, msg.txn, true, msg.changes));
   }
 
-  private vote(to: NodeId, txn: string, yes: boolean, changes: Changes): void {
-    const balances: Record<string, number> = {};
-    for (const a of Object.keys(changes)) balances[a] = this.balances.get(a) ?? 0;
-    this.env.send(to, { type: 'vote', txn, yes, balances });
+  /** Tells `to` this participant's vote (a plain 2PC vote; Paxos Commit overrides it). */
+  protected vote(to: NodeId, txn: string, yes: boolean, changes: Changes): void {
+    this.env.send(to, { type: 'vote', txn, yes, balances: this.balancesOf(changes) });
   }
 
-  private onDecision(from: NodeId, msg: Extract<TwoPcMsg, { type: 'decision' }>): void {
+  protected onDecision(from: NodeId, msg: Extract<TwoPcMsg, { type: 'decision' }>): void {
     const rec = this.records.get(msg.txn);
     if (rec === undefined || rec.state === 'committed') {
-      if (msg.commit) {
-        this.env.storage.sync(() => this.env.send(from, { type: 'ack', txn: msg.txn }));
-      }
+      if (msg.commit) this.acknowledge(from, msg.txn);
       return;
     }
     this.releaseLocks(msg.txn, rec.changes);
@@ -347,13 +357,24 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
       const done: ParticipantRecord = { state: 'committed', changes: rec.changes };
       this.records.set(msg.txn, done);
       this.env.storage.put(`txn/${msg.txn}`, done as unknown as Json);
-      this.env.storage.sync(() => this.env.send(from, { type: 'ack', txn: msg.txn }));
+      this.acknowledge(from, msg.txn);
     } else {
       this.records.delete(msg.txn);
       this.aborted.add(msg.txn);
       this.env.storage.delete(`txn/${msg.txn}`);
     }
     this.decided(msg.txn, msg.commit);
+  }
+
+  /** Acknowledges a commit once it is durable here, so the coordinator may forget it. */
+  protected acknowledge(to: NodeId, txn: string): void {
+    this.env.storage.sync(() => this.env.send(to, { type: 'ack', txn }));
+  }
+
+  protected balancesOf(changes: Changes): Record<string, number> {
+    const balances: Record<string, number> = {};
+    for (const a of Object.keys(changes)) balances[a] = this.balances.get(a) ?? 0;
+    return balances;
   }
 
   private releaseLocks(txn: string, changes: Changes): void {
@@ -389,8 +410,11 @@ export class TwoPcNode implements ProtocolNode<TwoPcMsg> {
     }
   }
 
-  /** Consensus messages: only `twopc-replicated` (ReplicatedTwoPcNode) uses them. */
-  protected onConsensus(_from: NodeId, _msg: ConsensusMsg): void {}
+  /**
+   * Consensus messages: `twopc-replicated` (OutcomeConsensusTwoPcNode) and `paxos-commit`
+   * (PaxosCommitNode) use them; plain 2PC has none.
+   */
+  protected onConsensus(_from: NodeId, _msg: ConsensusMsg | PaxosCommitMsg): void {}
 
   onTimer(name: string, data: Json | undefined): void {
     if (name === 'vote-timeout') {

@@ -16,7 +16,7 @@ import {
   TwoPcNode,
   type TwoPcMsg,
 } from '../../protocols/twopc/two-phase-commit.js';
-import { ReplicatedTwoPcNode } from '../../protocols/twopc/paxos-commit.js';
+import { OutcomeConsensusTwoPcNode } from '../../protocols/twopc/consensus-outcome.js';
 
 const MAX_AMOUNT = 40;
 const AUDIT_EVERY = 5;
@@ -54,19 +54,20 @@ export const twoPcSystem: SystemDefinition = {
 };
 
 /**
- * `twopc-replicated`: the same transactions, with the outcome of each chosen by Paxos among all
- * nodes (see paxos-commit.ts), so participants in doubt recover without the coordinator.
+ * `twopc-replicated`: the same transactions, with the outcome of each chosen by one Paxos
+ * instance among all nodes (see consensus-outcome.ts), so participants in doubt recover without
+ * the coordinator. Not Paxos Commit: that is `paxos-commit` (one instance per participant).
  */
 export const twoPcReplicatedSystem: SystemDefinition = {
   ...twoPcSystem,
   name: 'twopc-replicated',
   description:
-    'two-phase commit whose decision is chosen by Paxos among all nodes: a dead coordinator does not block',
+    '2PC with the outcome chosen by one Paxos instance per transaction (every node an acceptor; not Paxos Commit): a dead coordinator does not block',
   mutants: [],
   defaultNodes: 4,
   minNodes: 3,
   createNode: () => (env) =>
-    new ReplicatedTwoPcNode(env as NodeEnv<TwoPcMsg>, { commitBeforeAllPrepared: false }),
+    new OutcomeConsensusTwoPcNode(env as NodeEnv<TwoPcMsg>, { commitBeforeAllPrepared: false }),
 };
 
 /** Every successful audit saw exactly the money there was at the start. */

@@ -1,0 +1,70 @@
+/**
+ * `paxos-commit`: the `twopc` workload (transfers and audits over eight accounts) committed by
+ * Gray and Lamport's Paxos Commit (src/protocols/twopc/paxos-commit.ts): one Paxos instance per
+ * participant's vote, 2F + 1 acceptors (`--param F=…`, default 1: the last 2F + 1 nodes). Checked
+ * as `twopc` is: atomicity after every step, conservation on the history.
+ */
+import type { NodeEnv } from '../../core/node.js';
+import type { SystemDefinition } from '../../core/system.js';
+import {
+  checkF,
+  PaxosCommitNode,
+  PaxosCommitParamError,
+  type PaxosCommitMutants,
+} from '../../protocols/twopc/paxos-commit.js';
+import type { TwoPcMsg } from '../../protocols/twopc/two-phase-commit.js';
+import { twoPcSystem } from './twopc.js';
+
+const PARAMS = [
+  {
+    name: 'F',
+    description:
+      'faults tolerated: 2F + 1 acceptors, the last nodes of the cluster (default 1; needs 2F + 1 ≤ nodes)',
+  },
+] as const;
+
+/** F from `--param F=…`: an integer in [0, 50] (the cluster size is checked when nodes start). */
+export function paxosCommitF(params: Readonly<Record<string, string>>): number {
+  for (const name of Object.keys(params)) {
+    if (name !== 'F')
+      throw new PaxosCommitParamError('bad-f', `paxos-commit has no parameter '${name}'`);
+  }
+  const raw = params['F'] ?? '1';
+  const f = Number(raw);
+  if (raw.trim() === '') throw new PaxosCommitParamError('bad-f', 'paxos-commit: F is empty');
+  return checkF(f);
+}
+
+export const paxosCommitSystem: SystemDefinition = {
+  ...twoPcSystem,
+  name: 'paxos-commit',
+  description:
+    "Gray and Lamport's Paxos Commit: one Paxos instance per participant's vote among 2F + 1 acceptors; a dead coordinator does not block",
+  mutants: [
+    {
+      name: 'ack-before-sync',
+      description: 'an acceptor answers phase 2b before its acceptance is durable',
+    },
+    {
+      name: 'skip-phase1-on-recovery',
+      description: 'a recovering leader proposes Aborted without running phase 1 first',
+    },
+    {
+      name: 'forget-abort-vote',
+      description:
+        'an RM sends its Aborted vote (ballot 0) before it is durable: a restart may let it vote Prepared in the same ballot',
+    },
+  ],
+  params: PARAMS,
+  defaultNodes: 4,
+  minNodes: 3,
+  createNode: (options) => {
+    const f = paxosCommitF(options.params ?? {});
+    const mutants: PaxosCommitMutants = {
+      ackBeforeSync: options.mutant === 'ack-before-sync',
+      skipPhase1OnRecovery: options.mutant === 'skip-phase1-on-recovery',
+      forgetAbortVote: options.mutant === 'forget-abort-vote',
+    };
+    return (env) => new PaxosCommitNode(env as NodeEnv<TwoPcMsg>, { f, mutants });
+  },
+};
