@@ -13,12 +13,30 @@ import type { CliIo } from '../cli-io.js';
 import { intIn } from '../option-parsers.js';
 import { UsageError } from '../usage-error.js';
 
-function table(rows: readonly unknown[]): string {
-  if (rows.length === 0) return '';
-  const keys = [...new Set(rows.flatMap((r) => Object.keys(r as object)))];
-  const cell = (v: unknown): string =>
-    typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : String(v);
-  const cells = rows.map((r) => keys.map((k) => cell((r as Record<string, unknown>)[k])));
+/**
+ * The rows as text tables: consecutive rows with the same fields share one table, so rows of
+ * different kinds (an experiment's parts) do not fill each other's columns with blanks.
+ */
+function tables(rows: readonly unknown[]): string {
+  const groups: { keys: string[]; rows: Record<string, unknown>[] }[] = [];
+  for (const r of rows) {
+    const row = r as Record<string, unknown>;
+    const keys = Object.keys(row);
+    const last = groups[groups.length - 1];
+    if (last !== undefined && last.keys.join('\0') === keys.join('\0')) last.rows.push(row);
+    else groups.push({ keys, rows: [row] });
+  }
+  return groups.map((g) => table(g.keys, g.rows)).join('\n\n');
+}
+
+function cell(v: unknown): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(4);
+  if (v === null || v === undefined) return '-';
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+function table(keys: readonly string[], rows: readonly Record<string, unknown>[]): string {
+  const cells = rows.map((r) => keys.map((k) => cell(r[k])));
   const widths = keys.map((k, i) =>
     Math.max(k.length, ...cells.map((c) => (c[i] as string).length)),
   );
@@ -120,7 +138,7 @@ export function experimentCommand(program: Command, io: CliIo): void {
         const sources = (e.sources ?? []).map((s) => `  - ${sourceText(s)}\n`).join('');
         io.out(
           `${e.name}\nclaim:    ${e.claim}\nsources:${sources === '' ? ' none named\n' : `\n${sources}`}` +
-            `\n${table(r.rows)}\n\nmeasured: ${JSON.stringify(r.measured, null, 2)}\n` +
+            `\n${tables(r.rows)}\n\nmeasured: ${JSON.stringify(r.measured, null, 2)}\n` +
             `verdict:  ${r.verdict.toUpperCase()}\n` +
             `reproduce: ${reproduceCommand(e.name, run)}\n` +
             (flags.report !== undefined ? `report:   ${flags.report}\n` : ''),
