@@ -388,7 +388,7 @@ const CLUSTER = ['n1', 'n2', 'n3', 'n4'];
 function ctx(): VerifyContext {
   return {
     cluster: CLUSTER,
-    f: 1,
+    quorum: 3,
     interval: 16,
     prepareQuorum: 2,
     parse: (m) => {
