@@ -9,8 +9,8 @@
  * - `forge`: sends nothing genuine, but forges: replies, pre-prepares, prepares, commits,
  *   view-changes and new-views claiming to come from other replicas, and messages with garbage
  *   signatures.
- * - `lie`: runs the protocol but replies to proxies with wrong results, signs wrong checkpoint
- *   digests, and answers state requests with a tampered snapshot.
+ * - `lie`: runs the protocol but replies to proxies with wrong results (of the right type),
+ *   signs wrong checkpoint digests, and answers state requests with a tampered snapshot.
  * - `bad-view-change`: as primary orders nothing (so views change), keeps sending view-changes
  *   for the next view with fabricated certificates, and as the new primary sends a NEW-VIEW
  *   whose O does not follow from V.
@@ -177,8 +177,14 @@ export function collusion(
   return out;
 }
 
-/** The wrong result a lying replica reports (every liar the same one, to collude). */
+/**
+ * The wrong result a lying replica reports (every liar the same one, to collude), of the type
+ * the operation returns — a cas's boolean flipped, a value that was never written for a read —
+ * so a client that accepts it records a plausible but false history, not a malformed one.
+ */
 export function lieAbout(result: Json): Json {
+  if (typeof result === 'boolean') return !result;
+  if (typeof result === 'string') return `lie:${result}`;
   return `lie:${JSON.stringify(result)}`;
 }
 
