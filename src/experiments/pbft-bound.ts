@@ -170,7 +170,9 @@ export const pbftBoundExperiment: Experiment = {
         allAsPredicted = false;
         mismatches.push(`${String(row.part)} n=${String(row.n)} K=${String(row.K)}`);
       }
-      rows.push({ ...row, predicted: p, ...t, asPredicted: ok });
+      // The example last: it is the long column.
+      const { example, ...counts } = t;
+      rows.push({ ...row, predicted: p, ...counts, asPredicted: ok, example });
     };
 
     // Part 1: any n, the correct quorums.
@@ -185,7 +187,8 @@ export const pbftBoundExperiment: Experiment = {
       for (const k of ks) {
         const p: Prediction = k >= breaksAt ? 'unsafe' : 'safe';
         const t = tally({ nodes: n, k, strategy: 'collude' }, seeds, ops);
-        record({ part: 'any-n', n, f, Q, breaksAt, K: k }, p, t);
+        const row = { part: 'any-n', n, f, quorum: 'safe', Q, breaksAt, strategy: 'collude', K: k };
+        record(row, p, t);
         brokenYet ||= t.safetyViolations > 0;
         if (!brokenYet) largestSafe = k;
       }
@@ -201,7 +204,16 @@ export const pbftBoundExperiment: Experiment = {
         ops,
       );
       record(
-        { part: '2f+1-at-any-n', n, f, Q: 2 * f + 1, breaksAt: 2 * (2 * f + 1) - n, K: f },
+        {
+          part: '2f+1-at-any-n',
+          n,
+          f,
+          quorum: '2f+1',
+          Q: 2 * f + 1,
+          breaksAt: 2 * (2 * f + 1) - n,
+          strategy: 'collude',
+          K: f,
+        },
         'unsafe',
         t,
       );
@@ -216,7 +228,7 @@ export const pbftBoundExperiment: Experiment = {
       const run = (quorum: 'live' | 'safe', strategy: ByzantineStrategy, p: Prediction) => {
         const Q = quorums(n, f, quorum).quorum;
         const t = tally({ nodes: n, k: f, strategy, f, quorum }, seeds, ops);
-        record({ part: 'n=3f', n, f, quorum, Q, breaksAt: 2 * Q - n, K: f, strategy }, p, t);
+        record({ part: 'n=3f', n, f, quorum, Q, breaksAt: 2 * Q - n, strategy, K: f }, p, t);
         return t;
       };
       run('live', 'silent', 'safe');

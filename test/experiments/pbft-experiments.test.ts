@@ -17,8 +17,8 @@ interface Row {
   Q: number;
   breaksAt: number;
   K: number;
-  quorum?: 'safe' | 'live';
-  strategy?: string;
+  quorum: 'safe' | 'live' | '2f+1';
+  strategy: string;
   predicted: 'safe' | 'unsafe' | 'stalled';
   runs: number;
   safetyViolations: number;
@@ -47,6 +47,8 @@ test('pbft-bound: any n breaks at K = 2Q − n, 2f + 1 breaks at n ≠ 3f + 1, n
   for (const row of anyN) {
     const what = `n=${row.n} K=${row.K}`;
     assert.equal(row.runs, 2);
+    assert.equal(row.quorum, 'safe');
+    assert.equal(row.strategy, 'collude');
     if (row.K < 2 * row.Q - row.n) {
       assert.equal(row.safetyViolations, 0, `${what} violated safety`);
       assert.equal(row.stalledRuns, 0, `${what} made no progress`);
@@ -71,6 +73,7 @@ test('pbft-bound: any n breaks at K = 2Q − n, 2f + 1 breaks at n ≠ 3f + 1, n
   );
   for (const row of textbook) {
     assert.equal(row.K, row.f);
+    assert.equal(row.quorum, '2f+1');
     assert.equal(row.safetyViolations, row.runs, `2f + 1 at n=${row.n} stayed safe`);
   }
 
