@@ -59,8 +59,8 @@ interface PbftParams {
 function count(name: 'byzantine' | 'f', raw: string, max: number): number {
   const k = Number(raw);
   if (raw.trim() === '' || !Number.isInteger(k) || k < 0 || k > max) {
-    const range = Number.isFinite(max) ? `[0, ${max}]` : '≥ 0';
-    throw new PbftParamError(name, `pbft: ${name} must be an integer in ${range}, not ${raw}`);
+    const what = Number.isFinite(max) ? `an integer in [0, ${max}]` : 'a non-negative integer';
+    throw new PbftParamError(name, `pbft: ${name} must be ${what}, not ${raw}`);
   }
   return k;
 }
@@ -107,9 +107,9 @@ function nodeQuorums(
   try {
     quorums(n, f, rule);
   } catch (e) {
-    if (e instanceof QuorumError)
-      throw new PbftParamError(e.code === 'bad-f' ? 'f' : 'quorum', e.message);
-    throw e;
+    if (!(e instanceof QuorumError)) throw e;
+    const code = e.code === 'bad-f' ? 'f' : e.code === 'bad-n' ? 'nodes' : 'quorum';
+    throw new PbftParamError(code, e.message);
   }
   return { f, rule };
 }
