@@ -160,7 +160,7 @@ export const pbftBoundExperiment: Experiment = {
   ],
   run({ seed, quick }) {
     const seeds = Array.from({ length: quick ? 2 : 3 }, (_, i) => seed + i);
-    const ops = quick ? 20 : 30;
+    const ops = quick ? 16 : 20;
     const rows: Json[] = [];
     let allAsPredicted = true;
     const mismatches: string[] = [];

@@ -143,7 +143,7 @@ test('pbft-bound: any n breaks at K = 2Q − n, 2f + 1 breaks at n ≠ 3f + 1, n
 
   // A row is its runs: redo n = 6, K = 2 (the first seed breaks at sequence number 1).
   const row = anyN.find((x) => x.n === 6 && x.K === 2);
-  const again = runBound({ nodes: 6, k: 2, strategy: 'collude' }, 1, 20);
+  const again = runBound({ nodes: 6, k: 2, strategy: 'collude' }, 1, 16);
   assert.equal(again.violated, true);
   assert.equal(again.failure, row?.example);
 });
