@@ -3,12 +3,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { colludeRealCount } from '../../../src/protocols/pbft/byzantine.js';
 import {
+  sha256Hex,
+  signAs,
+  verifySigned,
+  type SignedMsg,
+} from '../../../src/protocols/pbft/crypto.js';
+import type { Body } from '../../../src/protocols/pbft/messages.js';
+import {
   faultsTolerated,
   QuorumError,
   quorumSize,
   quorums,
 } from '../../../src/protocols/pbft/quorums.js';
 import '../../../src/protocols/pbft/ed25519.js';
+import {
+  checkpointProofDigest,
+  verifyNewView,
+  verifyPreparedProof,
+  type VerifyContext,
+} from '../../../src/protocols/pbft/view-change.js';
 import { RunOptionError, Session } from '../../../src/sim/run.js';
 import { PbftParamError, pbftSystem } from '../../../src/systems/pbft/pbft.js';
 
@@ -54,7 +67,7 @@ test('quorums: below the bound (n = 3f) no rule is both safe and live', () => {
   assert.equal(quorums(5, 1, 'fixed-2f+1').quorum, 3);
 });
 
-test('quorums: bad n, f or rule are typed errors', () => {
+test('quorums: a bad n or f is a typed error', () => {
   const code = (fn: () => unknown) => {
     try {
       fn();
@@ -165,4 +178,47 @@ test('pbft params: f, quorum and cluster size are validated with typed codes', (
   // The system keeps minNodes 4: `sim pbft --nodes 3` is a usage error before any node exists.
   assert.equal(pbftSystem.minNodes, 4);
   assert.throws(() => new Session({ system: pbftSystem, nodes: 3, seed: 1 }), RunOptionError);
+});
+
+test('view-change certificates at n = 5 need Q = 4: checkpoint proofs, prepared proofs, V', () => {
+  const cluster = ['n1', 'n2', 'n3', 'n4', 'n5'];
+  const { quorum } = quorums(5);
+  const ctx: VerifyContext = {
+    cluster,
+    quorum,
+    interval: 16,
+    prepareQuorum: quorum - 1,
+    parse: (m) => {
+      const x = m as SignedMsg;
+      if (typeof x?.p !== 'string') return undefined;
+      const b = JSON.parse(x.p) as Body;
+      return cluster.includes(b.i) && verifySigned(b.i, x) ? b : undefined;
+    },
+    requestOf: (m) => {
+      const b = JSON.parse(m.p) as Body;
+      return b.t === 'request' && verifySigned(b.i, m) && b.req.proxy === b.i ? b.req : undefined;
+    },
+    hash: sha256Hex,
+  };
+  const ck = (i: string) => signAs(i, { t: 'checkpoint', i, n: 16, d: 'x' });
+  assert.equal(checkpointProofDigest(ctx, 16, cluster.slice(0, 3).map(ck)), undefined, '2f + 1');
+  assert.equal(checkpointProofDigest(ctx, 16, cluster.slice(0, 4).map(ck)), 'x');
+
+  const req = signAs('n3', {
+    t: 'request',
+    i: 'n3',
+    req: { client: 'c0', seq: 1, op: { f: 'put', key: 'k', value: 'v' }, proxy: 'n3' },
+  });
+  const d = sha256Hex(req.p);
+  const pp = signAs('n1', { t: 'pre-prepare', i: 'n1', v: 0, n: 1, d, req });
+  const prep = (i: string) => signAs(i, { t: 'prepare', i, v: 0, n: 1, d });
+  const cert = (ids: string[]) => ({ pp, prepares: ids.map(prep) });
+  assert.equal(verifyPreparedProof(ctx, cert(['n2', 'n3']), 1, 0, 32), undefined, '2f prepares');
+  assert.equal(verifyPreparedProof(ctx, cert(['n2', 'n3', 'n4']), 1, 0, 32)?.d, d);
+
+  const vc = (i: string) => signAs(i, { t: 'view-change', i, v: 1, n: 0, C: [], P: [] });
+  const nv = (ids: string[]) =>
+    signAs('n2', { t: 'new-view', i: 'n2', v: 1, V: ids.map(vc), O: [] });
+  assert.equal(verifyNewView(ctx, nv(['n2', 'n3', 'n4'])), undefined, '2f + 1 view-changes');
+  assert.ok(verifyNewView(ctx, nv(['n2', 'n3', 'n4', 'n5'])));
 });
