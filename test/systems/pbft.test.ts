@@ -25,6 +25,7 @@ import {
   type VerifyContext,
 } from '../../src/protocols/pbft/view-change.js';
 import { getSystem } from '../../src/systems/index.js';
+import { PbftParamError } from '../../src/systems/pbft/pbft.js';
 
 const pbft = getSystem('pbft')!;
 const T = VIEW_CHANGE_TIMEOUT_MS;
@@ -325,6 +326,48 @@ test('pbft: the prepare-quorum-f mutant is caught by an equivocating primary', (
   assert.equal(caught, 3, `prepare-quorum-f caught in only ${caught}/3 seeds`);
 });
 
+/**
+ * The quorum-2f-plus-1 mutant keeps the textbook 2f + 1 at every n. One colluding primary
+ * (K = f = 1) then splits n = 5 or 6 replicas into two groups that each reach 2f + 1 = 3, and
+ * n = 8 or 9 with K = f = 2 likewise (2f + 1 = 5): caught by the invariant, where the correct
+ * Q = ⌈(n + f + 1)/2⌉ keeps the same runs valid.
+ */
+test('pbft: the quorum-2f-plus-1 mutant is caught by K = f colluders at n ≠ 3f + 1', () => {
+  for (const nodes of [5, 6, 8, 9]) {
+    const f = Math.floor((nodes - 1) / 3);
+    for (let seed = 1; seed <= 2; seed++) {
+      const run = (mutant?: string) =>
+        runChecked({
+          system: pbft,
+          seed,
+          nodes,
+          ...(mutant !== undefined ? { mutant } : {}),
+          params: { byzantine: String(f), strategy: 'collude' },
+          workload: { ops: 30 },
+        });
+      const what = `n=${nodes} K=${f} seed ${seed}`;
+      const correct = run();
+      assert.equal(correct.verdict, 'valid', `${what}: ${verdictOf(correct)}`);
+      assert.ok(correct.ops.ok >= 25, `${what}: only ${correct.ops.ok} ops succeeded`);
+      const mutant = run('quorum-2f-plus-1');
+      assert.equal(mutant.verdict, 'invalid', `${what}: quorum-2f-plus-1 not caught`);
+      assert.equal(mutant.failure?.kind, 'invariant');
+    }
+  }
+  // At n = 3f + 1 the mutant is the real thing: the same run, trace for trace.
+  const params = { byzantine: '1', strategy: 'collude' };
+  const a = runChecked({ system: pbft, seed: 3, nodes: 7, params, workload: { ops: 40 } });
+  const b = runChecked({
+    system: pbft,
+    seed: 3,
+    nodes: 7,
+    mutant: 'quorum-2f-plus-1',
+    params,
+    workload: { ops: 40 },
+  });
+  assert.equal(a.traceDigest, b.traceDigest);
+});
+
 test('pbft: the same seed gives the same run, view changes included', () => {
   const a = runChecked({ system: pbft, seed: 5, nemesis: 'lossy', workload: { ops: 150 } });
   const b = runChecked({ system: pbft, seed: 5, nemesis: 'lossy', workload: { ops: 150 } });
@@ -338,9 +381,14 @@ test('pbft: the same seed gives the same run, view changes included', () => {
 
 test('pbft --param strategy and byzantine are validated', () => {
   assert.ok(pbft.params?.some((p) => p.name === 'strategy'));
-  assert.throws(() => pbft.createNode({ params: { strategy: 'sneaky' } }), /strategy must be/);
-  assert.throws(() => pbft.createNode({ params: { byzantine: '-1' } }), /integer/);
-  assert.throws(() => pbft.createNode({ params: { byzantine: 'x' } }), /integer/);
+  const rejects = (params: Record<string, string>, code: string) =>
+    assert.throws(
+      () => pbft.createNode({ params }),
+      (e) => e instanceof PbftParamError && e.code === code,
+    );
+  rejects({ strategy: 'sneaky' }, 'strategy');
+  rejects({ byzantine: '-1' }, 'byzantine');
+  rejects({ byzantine: 'x' }, 'byzantine');
   for (const strategy of BYZANTINE_STRATEGIES) {
     assert.doesNotThrow(() => pbft.createNode({ params: { byzantine: '1', strategy } }));
   }
@@ -388,7 +436,7 @@ const CLUSTER = ['n1', 'n2', 'n3', 'n4'];
 function ctx(): VerifyContext {
   return {
     cluster: CLUSTER,
-    f: 1,
+    quorum: 3,
     interval: 16,
     prepareQuorum: 2,
     parse: (m) => {

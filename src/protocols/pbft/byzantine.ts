@@ -9,14 +9,16 @@
  * - `forge`: sends nothing genuine, but forges: replies, pre-prepares, prepares, commits,
  *   view-changes and new-views claiming to come from other replicas, and messages with garbage
  *   signatures.
- * - `lie`: runs the protocol but replies to proxies with wrong results, signs wrong checkpoint
- *   digests, and answers state requests with a tampered snapshot.
+ * - `lie`: runs the protocol but replies to proxies with wrong results (of the right type),
+ *   signs wrong checkpoint digests, and answers state requests with a tampered snapshot.
  * - `bad-view-change`: as primary orders nothing (so views change), keeps sending view-changes
  *   for the next view with fabricated certificates, and as the new primary sends a NEW-VIEW
  *   whose O does not follow from V.
- * - `collude`: the primary sends one pre-prepare to half the honest backups and another to the
- *   other half; the other faulty replicas prepare and commit both. With K = f + 1 this makes two
- *   groups of honest replicas commit different requests at one sequence number.
+ * - `collude`: the primary sends one pre-prepare to some honest backups and another to the rest;
+ *   the other faulty replicas prepare and commit both. When the K faulty replicas can complete a
+ *   quorum for each version (K ≥ 2Q − n, which is K = f + 1 for n = 3f + 1 and n = 3f + 3, and
+ *   f + 2 for n = 3f + 2), the split gives each version exactly that, and two groups of honest
+ *   replicas commit different requests at one sequence number (see `colludeRealCount`).
  */
 import type { Json } from '../../core/json.js';
 import type { NodeId } from '../../core/node.js';
@@ -80,17 +82,31 @@ export function equivocationVersion(k: number, f: number): number {
   return Math.floor(k / Math.max(1, f)) % 3;
 }
 
-/** Split of the honest backups for `collude`: true for the half that gets the real request. */
-export function colludeGetsReal(k: number, honestBackups: number): boolean {
-  return k < Math.ceil(honestBackups / 2);
+/**
+ * How many of the `honest` backups `collude` sends the real pre-prepare to (the rest get the
+ * fake), with `faulty` colluders (the primary included) voting for both versions in a cluster of
+ * n = honest + faulty whose certificates need `quorum` replicas.
+ *
+ * A version commits at a group of g honest replicas when g + faulty ≥ Q. Both versions can do
+ * so iff honest + 2·faulty ≥ 2Q, i.e. faulty ≥ 2Q − n (two quorums overlap in 2Q − n replicas,
+ * all of which must be faulty): then Q − faulty get the real one and the other n − Q ≥ Q − faulty
+ * the fake, and safety breaks. Otherwise no split can break safety, and half get each (the
+ * larger half may still commit, the other waits for a view change or a checkpoint).
+ */
+export function colludeRealCount(honest: number, faulty: number, quorum: number): number {
+  const n = honest + faulty;
+  if (faulty >= 2 * quorum - n) return Math.max(0, quorum - faulty);
+  return Math.ceil(honest / 2);
 }
 
-/** A Byzantine primary: who it is and the view it is primary of. */
+/** A Byzantine primary: who it is, the view it is primary of, and the quorums it attacks. */
 export interface LyingPrimary {
   readonly id: NodeId;
   readonly cluster: readonly NodeId[];
   readonly view: number;
   readonly f: number;
+  /** The Q the honest replicas use (quorums.ts; the mutants' when one is built). */
+  readonly quorum: number;
 }
 
 export interface Send {
@@ -122,7 +138,7 @@ function withVotes(p: LyingPrimary, to: NodeId, n: number, pp: SignedMsg): Send[
 /**
  * `equivocate`: three versions of the pre-prepare for `n` (the real one and two made-up reads),
  * each to a group of at most f backups, with the primary's prepare and commit for each. No
- * version can gather 2f prepares from backups, so nothing commits at `n`; the backups' timers
+ * version can gather Q − 1 prepares from backups, so nothing commits at `n`; the backups' timers
  * expire and they change views. (With the prepare-quorum-f mutant every group commits its own.)
  */
 export function equivocation(p: LyingPrimary, n: number, real: SignedMsg): Send[] {
@@ -137,29 +153,38 @@ export function equivocation(p: LyingPrimary, n: number, real: SignedMsg): Send[
 }
 
 /**
- * `collude`: the real pre-prepare to half the honest backups, a made-up one to the other half,
- * both to the other faulty replicas (who prepare and commit both), the primary's votes for both.
+ * `collude`: the real pre-prepare to the first `colludeRealCount` honest backups, a made-up one
+ * to the others, both to the other faulty replicas (who prepare and commit both), the primary's
+ * votes for both.
  */
 export function collusion(
   p: LyingPrimary,
   faulty: readonly NodeId[],
   n: number,
-  real: SignedMsg,
+  realPp: SignedMsg,
 ): Send[] {
   const fake = decoyPrePrepare(p, n, 1);
   const honest = p.cluster.filter((id) => !faulty.includes(id) && id !== p.id);
-  const out: Send[] = [{ to: p.id, msg: real }];
+  const colluders = p.cluster.length - honest.length;
+  const real = colludeRealCount(honest.length, colluders, p.quorum);
+  const out: Send[] = [{ to: p.id, msg: realPp }];
   honest.forEach((to, k) => {
-    out.push(...withVotes(p, to, n, colludeGetsReal(k, honest.length) ? real : fake));
+    out.push(...withVotes(p, to, n, k < real ? realPp : fake));
   });
   for (const to of faulty) {
-    if (to !== p.id) out.push(...withVotes(p, to, n, real), ...withVotes(p, to, n, fake));
+    if (to !== p.id) out.push(...withVotes(p, to, n, realPp), ...withVotes(p, to, n, fake));
   }
   return out;
 }
 
-/** The wrong result a lying replica reports (every liar the same one, to collude). */
+/**
+ * The wrong result a lying replica reports (every liar the same one, to collude), of the type
+ * the operation returns — a cas's boolean flipped, a value that was never written for a read —
+ * so a client that accepts it records a plausible but false history, not a malformed one.
+ */
 export function lieAbout(result: Json): Json {
+  if (typeof result === 'boolean') return !result;
+  if (typeof result === 'string') return `lie:${result}`;
   return `lie:${JSON.stringify(result)}`;
 }
 

@@ -16,7 +16,7 @@ export interface PbftRequest {
   readonly proxy: NodeId;
 }
 
-/** A prepared certificate: the pre-prepare and 2f matching prepares from distinct backups. */
+/** A prepared certificate: the pre-prepare and Q − 1 matching prepares from distinct backups. */
 export interface PreparedProof {
   readonly pp: SignedMsg;
   readonly prepares: readonly SignedMsg[];
@@ -77,7 +77,7 @@ export type Body =
       readonly v: number;
       /** The sender's last stable checkpoint… */
       readonly n: number;
-      /** …and its proof: 2f + 1 signed checkpoint messages (empty when n = 0). */
+      /** …and its proof: Q signed checkpoint messages (empty when n = 0). */
       readonly C: readonly SignedMsg[];
       /** A prepared certificate for every sequence number above n the sender prepared. */
       readonly P: readonly PreparedProof[];
@@ -86,7 +86,7 @@ export type Body =
       readonly t: 'new-view';
       readonly i: NodeId;
       readonly v: number;
-      /** 2f + 1 valid view-change messages for v from distinct replicas. */
+      /** Q valid view-change messages for v from distinct replicas. */
       readonly V: readonly SignedMsg[];
       /** The new primary's pre-prepares for v, one per sequence number in (min-s, max-s]. */
       readonly O: readonly SignedMsg[];

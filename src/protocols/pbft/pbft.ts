@@ -1,25 +1,27 @@
 /**
- * PBFT (Castro & Liskov, OSDI'99): n = 3f + 1 replicas, the primary of view v is replica
- * v mod n. A client's request reaches any replica — its proxy — which signs and forwards it to
- * the primary. The primary assigns it a sequence number in a PRE-PREPARE; a replica that accepts
- * it (in its current view, within the watermarks, one digest per view and sequence number)
- * broadcasts PREPARE; with the pre-prepare and 2f matching prepares from distinct backups it is
- * prepared and broadcasts COMMIT; with 2f + 1 matching commits it is committed-local. Requests
- * execute in sequence order and each replica sends a signed REPLY to the proxy, which answers
- * the client after f + 1 matching replies from distinct replicas.
+ * PBFT (Castro & Liskov, OSDI'99): n ≥ 3f + 1 replicas, the primary of view v is replica
+ * v mod n. Every certificate needs Q = ⌈(n + f + 1) / 2⌉ distinct replicas (2f + 1 when
+ * n = 3f + 1; quorums.ts says why and is the one place f and Q come from). A client's request
+ * reaches any replica — its proxy — which signs and forwards it to the primary. The primary
+ * assigns it a sequence number in a PRE-PREPARE; a replica that accepts it (in its current view,
+ * within the watermarks, one digest per view and sequence number) broadcasts PREPARE; with the
+ * pre-prepare and Q − 1 matching prepares from distinct backups it is prepared and broadcasts
+ * COMMIT; with Q matching commits it is committed-local. Requests execute in sequence order and
+ * each replica sends a signed REPLY to the proxy, which answers the client after f + 1 matching
+ * replies from distinct replicas.
  *
  * Every message is signed by its sender and verified on receipt (forgeries are dropped and
  * counted as `pbft.rejected`); the pre-prepare carries the proxy's signed request, so a primary
  * cannot invent operations. Votes are counted per (view, seq, digest, sender) once, so replays
  * are harmless. Every K executions a replica broadcasts a CHECKPOINT of its state's digest; with
- * 2f + 1 matching ones it is stable: the low watermark h moves to it, the log at or below it is
+ * Q matching ones it is stable: the low watermark h moves to it, the log at or below it is
  * garbage-collected, and sequence numbers are accepted only in (h, h + 2K]. A replica that fell
- * behind a stable checkpoint fetches it (the state plus its 2f + 1 signed checkpoints).
+ * behind a stable checkpoint fetches it (the state plus its Q signed checkpoints).
  *
  * View change (view-change.ts): a backup waiting for a request to execute runs a timer; when it
  * expires the backup moves to view v + 1, accepts only checkpoints, view-changes and new-views,
  * and multicasts VIEW-CHANGE (its stable checkpoint with proof, and a prepared certificate for
- * every request it prepared above it). The new primary collects 2f + 1 valid ones, computes O
+ * every request it prepared above it). The new primary collects Q valid ones, computes O
  * (for each number in (min-s, max-s] the request prepared in the highest view, or the null
  * request) and multicasts NEW-VIEW; backups verify it by recomputing O, enter the view and
  * prepare O. The timeout doubles with each consecutive view change and resets when a request
@@ -43,6 +45,7 @@ import type {
 import * as byz from './byzantine.js';
 import type { ByzantineStrategy } from './byzantine.js';
 import { sha256Hex, signAs, verifySigned, type SignedMsg } from './crypto.js';
+import { faultsTolerated, type QuorumRule, type Quorums, quorums } from './quorums.js';
 import {
   type Body,
   type BodyOf,
@@ -64,11 +67,16 @@ import {
 
 export type { ByzantineStrategy } from './byzantine.js';
 export type { PbftRequest } from './messages.js';
+export { faultsTolerated } from './quorums.js';
 export type PbftMsg = SignedMsg;
 
 export interface PbftOptions {
-  /** Mutant: f + 1 instead of 2f + 1 matching prepares (with the pre-prepare) and commits. */
+  /** Mutant: f + 1 instead of Q matching prepares (with the pre-prepare) and commits. */
   readonly weakQuorum?: boolean;
+  /** The Byzantine replicas to tolerate (default ⌊(n − 1) / 3⌋; see quorums.ts for the range). */
+  readonly f?: number;
+  /** How Q is sized (default `safe`: ⌈(n + f + 1) / 2⌉). */
+  readonly quorumRule?: QuorumRule;
   readonly byzantine?: ByzantineStrategy;
   /** The Byzantine replicas (colluding ones know each other). */
   readonly faulty?: readonly NodeId[];
@@ -139,13 +147,10 @@ interface StoredView {
   readonly floor: { n: number; proof: SignedMsg[] };
 }
 
-export function faultsTolerated(n: number): number {
-  return Math.floor((n - 1) / 3);
-}
-
 export class PbftNode implements ProtocolNode<PbftMsg> {
   private readonly n: number;
   private readonly f: number;
+  private readonly q: Quorums;
   private readonly ctx: VerifyContext;
   private view = 0;
   /** False between starting a view change and accepting the new view's NEW-VIEW. */
@@ -204,10 +209,11 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
     private readonly options: PbftOptions = {},
   ) {
     this.n = env.cluster.length;
-    this.f = faultsTolerated(this.n);
+    this.q = quorums(this.n, options.f ?? faultsTolerated(this.n), options.quorumRule ?? 'safe');
+    this.f = this.q.f;
     this.ctx = {
       cluster: env.cluster,
-      f: this.f,
+      quorum: this.q.quorum,
       interval: CHECKPOINT_INTERVAL,
       prepareQuorum: this.prepareQuorum,
       parse: (m) => this.parse(m),
@@ -228,8 +234,9 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
     return this.primary() === this.env.id;
   }
 
+  /** Prepares from distinct backups that, with the primary's pre-prepare, make Q replicas. */
   private get prepareQuorum(): number {
-    return this.options.weakQuorum ? this.f : 2 * this.f;
+    return this.options.weakQuorum ? this.f : this.q.quorum - 1;
   }
 
   private get low(): number {
@@ -369,7 +376,7 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
     const mine = p.replies.get(body.i) as string;
     let matching = 0;
     for (const r of p.replies.values()) if (r === mine) matching++;
-    if (matching < this.f + 1) return;
+    if (matching < this.q.weak) return;
     this.pending.delete(`${body.client}/${body.seq}`);
     for (const id of p.ids) this.env.reply(id, { ok: true, value: body.result });
   }
@@ -601,7 +608,13 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
       const strategy = this.options.byzantine;
       if (strategy === 'equivocate' || strategy === 'collude') {
         // The lying primary's pre-prepares (byzantine.ts), sent once `pp` is durable.
-        const who = { id: this.env.id, cluster: this.env.cluster, view: this.view, f: this.f };
+        const who = {
+          id: this.env.id,
+          cluster: this.env.cluster,
+          view: this.view,
+          f: this.f,
+          quorum: this.options.weakQuorum ? this.f + 1 : this.q.quorum,
+        };
         const sends =
           strategy === 'equivocate'
             ? byz.equivocation(who, n, pp)
@@ -723,7 +736,7 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
 
   private committed(e: Entry): boolean {
     if (e.d === undefined || !this.prepared(e)) return false;
-    const need = this.options.weakQuorum ? this.f + 1 : 2 * this.f + 1;
+    const need = this.options.weakQuorum ? this.f + 1 : this.q.quorum;
     return (e.commits.get(e.d)?.size ?? 0) >= need;
   }
 
@@ -842,7 +855,7 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
     if (snap === undefined || msgs === undefined || n <= this.low) return;
     const d = sha256Hex(snap);
     const proof = [...msgs.values()].filter((m) => (this.parse(m) as { d: string }).d === d);
-    if (proof.length < 2 * this.f + 1) return;
+    if (proof.length < this.q.quorum) return;
     this.makeStable({ n, snap, proof });
   }
 
@@ -919,7 +932,7 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
     }
     const ck = { n: body.n, snap: body.snap, proof: body.proof };
     if (body.n > this.lastExec) this.install(ck, true);
-    else this.makeStable(ck); // our own state at n is the same one (2f + 1 say so)
+    else this.makeStable(ck); // our own state at n is the same one (Q say so, f + 1 honest)
     this.afterExecution(false);
     this.execute();
   }
@@ -1031,14 +1044,14 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
         smallest = Math.min(smallest, v);
       }
     }
-    if (senders.size >= this.f + 1) this.startViewChange(smallest);
+    if (senders.size >= this.q.weak) this.startViewChange(smallest);
   }
 
-  /** With 2f + 1 view-changes for the view being entered: start the timer; the primary sends NEW-VIEW. */
+  /** With Q view-changes for the view being entered: start the timer; the primary sends NEW-VIEW. */
   private checkViewChangeQuorum(): void {
     if (this.active) return;
     const m = this.viewChanges.get(this.view);
-    if (m === undefined || m.size < 2 * this.f + 1) return;
+    if (m === undefined || m.size < this.q.quorum) return;
     this.startTimer();
     if (this.isPrimary && this.sentNewView !== this.view) this.sendNewView(m);
   }
@@ -1046,7 +1059,7 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
   private sendNewView(m: Map<NodeId, { msg: SignedMsg; info: ViewChangeInfo }>): void {
     const chosen = this.env.cluster
       .filter((id) => m.has(id))
-      .slice(0, 2 * this.f + 1)
+      .slice(0, this.q.quorum)
       .map((id) => m.get(id) as { msg: SignedMsg; info: ViewChangeInfo });
     const plan = computeNewView(chosen.map((c) => c.info));
     const corrupt = this.options.byzantine === 'bad-view-change';
@@ -1125,7 +1138,7 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
 
   /**
    * Resends our VIEW-CHANGE for view `v` (one we moved past without a NEW-VIEW) to a replica
-   * still waiting for `v`: without it, the replicas left behind may never gather 2f + 1 for `v`
+   * still waiting for `v`: without it, the replicas left behind may never gather Q for `v`
    * while too few are ahead to pull them along (at most every 200 ms). One lost in a crash is
    * signed again: we have prepared nothing since our last active view, below `v`, so it says
    * the same (its certificates are all from views below `v`).

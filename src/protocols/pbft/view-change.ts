@@ -1,12 +1,12 @@
 /**
  * The PBFT view change (Castro & Liskov, OSDI'99 §4.4), as pure functions over signed messages:
  * verifying the certificates inside a VIEW-CHANGE (the checkpoint proof C and every prepared
- * certificate in P), computing the new view's O from 2f + 1 of them, and verifying a NEW-VIEW by
+ * certificate in P), computing the new view's O from Q of them, and verifying a NEW-VIEW by
  * recomputing O. The replica (pbft.ts) decides when to send them and what to do with the result.
  *
  * Every certificate is checked down to its signatures: a VIEW-CHANGE with one bad element (a
  * forged prepare, too few prepares, a digest that does not match its request, a pre-prepare not
- * signed by the primary of its view, a checkpoint proof without 2f + 1 matching signers) is
+ * signed by the primary of its view, a checkpoint proof without Q matching signers) is
  * rejected whole, since an honest replica never sends one.
  */
 import type { NodeId } from '../../core/node.js';
@@ -23,10 +23,11 @@ import {
 /** What verification needs from the replica. */
 export interface VerifyContext {
   readonly cluster: readonly NodeId[];
-  readonly f: number;
+  /** Q (quorums.ts): signers of a checkpoint proof, view-changes in a NEW-VIEW. */
+  readonly quorum: number;
   /** Checkpoint interval K (the log window is 2K). */
   readonly interval: number;
-  /** Matching prepares a prepared certificate needs: 2f (the mutant's f). */
+  /** Matching prepares a prepared certificate needs: Q − 1 (the prepare-quorum-f mutant's f). */
   readonly prepareQuorum: number;
   /** Verifies a signed message against the sender its body names; its body, or undefined. */
   parse(msg: unknown): Body | undefined;
@@ -58,7 +59,7 @@ export interface ViewChangeInfo {
 }
 
 /**
- * The digest that 2f + 1 distinct replicas signed CHECKPOINT(n, d) for in `proof`, or
+ * The digest that Q distinct replicas signed CHECKPOINT(n, d) for in `proof`, or
  * undefined if there is none.
  */
 export function checkpointProofDigest(
@@ -75,7 +76,7 @@ export function checkpointProofDigest(
     if (s === undefined) signers.set(c.d, (s = new Set()));
     s.add(c.i);
   }
-  for (const [d, s] of signers) if (s.size >= 2 * ctx.f + 1) return d;
+  for (const [d, s] of signers) if (s.size >= ctx.quorum) return d;
   return undefined;
 }
 
@@ -192,7 +193,7 @@ export interface NewViewInfo {
 }
 
 /**
- * A NEW-VIEW's contents if it is valid: signed by the primary of its view, V holds 2f + 1 valid
+ * A NEW-VIEW's contents if it is valid: signed by the primary of its view, V holds Q valid
  * view-change messages for that view from distinct replicas, and O is exactly the new primary's
  * pre-prepares for the O recomputed from V.
  */
@@ -210,7 +211,7 @@ export function verifyNewView(ctx: VerifyContext, msg: unknown): NewViewInfo | u
     senders.add(vc.i);
     vcs.push(vc);
   }
-  if (senders.size < 2 * ctx.f + 1) return undefined;
+  if (senders.size < ctx.quorum) return undefined;
   const plan = computeNewView(vcs);
   if (b.O.length !== plan.entries.length) return undefined;
   for (let k = 0; k < b.O.length; k++) {
