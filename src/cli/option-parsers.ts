@@ -22,11 +22,12 @@ export function numberIn(min: number, max: number): (text: string) => number {
   };
 }
 
-/** `250ms`, `10s`, `2m` or a bare number of milliseconds. */
+/** `250ms`, `10s`, `2m` or a bare number of milliseconds; above zero (a timeout of 0 is none). */
 export function duration(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
   if (!m) throw new InvalidArgumentError('expected a duration such as 500ms, 10s or 2m.');
   const n = Number(m[1]);
+  if (n === 0) throw new InvalidArgumentError('expected a duration above zero.');
   const unit = m[2] ?? 'ms';
   return unit === 'ms' ? n : unit === 's' ? n * 1000 : n * 60_000;
 }

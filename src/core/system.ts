@@ -29,6 +29,12 @@ export interface SystemOptions {
   /** Values for the system's own parameters (see SystemDefinition.params), by name. */
   readonly params?: Readonly<Record<string, string>>;
   /**
+   * The cluster the nodes will form, when it is known before any node is built. A system whose
+   * parameters depend on it (how many traitors, which voters, how many acceptors) checks them
+   * against it in createNode, so a mismatch is a usage error and not a failed run.
+   */
+  readonly cluster?: readonly NodeId[];
+  /**
    * Record what the cluster's invariants need (default true). A real process turns it off: its
    * recorder would see only its own node, and would grow for as long as the process runs.
    */

@@ -212,3 +212,45 @@ test('--byzantine and --strategy are the pbft params, and an invalid seed replay
   assert.equal(bad.code, 2);
   assert.match(bad.err, /kv-raft has no param 'byzantine'/);
 });
+
+test('usage errors found before a run: params that do not fit the cluster, a missing folder, a zero timeout', async () => {
+  const cases: [string[], RegExp][] = [
+    [['sim', 'pbft', '--byzantine', '5'], /pbft: byzantine must be an integer in \[0, 4\], not 5/],
+    [
+      ['sim', 'kv-raft', '--nodes', '3', '--param', 'voters=n9'],
+      /--param voters: n9 is not in the cluster \(n1, n2, n3\)/,
+    ],
+    [['sim', 'kv-raft', '--param', 'voters=n1,,n2'], /--param voters=n1,,n2: node ids/],
+    [['sim', 'paxos-commit', '--param', 'F=2'], /F=2 needs 2F \+ 1 = 5 acceptors/],
+    [
+      ['sim', 'kv-raft', '--trace', '/no/such/folder/t.jsonl'],
+      /--trace .*: no folder \/no\/such\/folder/,
+    ],
+    [['sim', 'kv-raft', '--history', '/no/such/folder/h.jsonl'], /--history .*: no folder/],
+    [['sim', 'kv-raft', '--timeout', '0'], /expected a duration above zero/],
+    [
+      [
+        'cluster',
+        'up',
+        '--system',
+        'kv-raft',
+        '--nodes',
+        '3',
+        '--param',
+        'voters=n4',
+        '--dir',
+        '/tmp/unused',
+      ],
+      /voters: n4 is not in the cluster/,
+    ],
+  ];
+  for (const [argv, message] of cases) {
+    const r = await cli(...argv);
+    assert.equal(r.code, 2, `${argv.join(' ')}: ${r.err}`);
+    assert.match(r.err, message, argv.join(' '));
+    assert.equal(r.err.trim().split('\n').length, 1, `one line: ${r.err}`);
+  }
+  // What fits is still accepted.
+  const ok = await cli('sim', 'kv-raft', '--nodes', '3', '--param', 'voters=n1,n2', '--ops', '20');
+  assert.equal(ok.code, 0, ok.err);
+});

@@ -68,7 +68,12 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
     )
     .option('--dir <dir>', 'where the cluster keeps its state', DEFAULT_DIR)
     .action(async (flags: UpFlags) => {
-      const { system, params } = resolveSystem(flags.system, flags.mutant, flags.param);
+      const { system, params } = resolveSystem(
+        flags.system,
+        flags.mutant,
+        flags.param,
+        Array.from({ length: flags.nodes }, (_, i) => `n${i + 1}`),
+      );
       if (flags.nodes < system.minNodes) {
         throw new UsageError(`${system.name} needs at least ${system.minNodes} nodes`);
       }

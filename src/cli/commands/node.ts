@@ -8,7 +8,11 @@ import type { SystemDefinition } from '../../core/system.js';
 import type { NodeId } from '../../core/node.js';
 import { readSecretFile } from '../../runtime/auth.js';
 import { parseAddress } from '../../runtime/kv-client.js';
-import { MemberStateMissingError, runNodeProcess } from '../../runtime/node-process.js';
+import {
+  clusterOrder,
+  MemberStateMissingError,
+  runNodeProcess,
+} from '../../runtime/node-process.js';
 import type { Address } from '../../runtime/peer-transport.js';
 import { WalCorruptionError } from '../../runtime/wal.js';
 import { getSystem, systems } from '../../systems/index.js';
@@ -37,6 +41,7 @@ export function resolveSystem(
   name: string,
   mutant: string | undefined,
   param: readonly string[],
+  cluster?: readonly NodeId[],
 ): { system: SystemDefinition; params?: Record<string, string> } {
   const system = getSystem(name);
   if (system === undefined) {
@@ -64,7 +69,7 @@ export function resolveSystem(
     params[m[1] as string] = m[2] as string;
   }
   try {
-    system.createNode({ params });
+    system.createNode({ params, ...(cluster !== undefined ? { cluster } : {}) });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -139,11 +144,16 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
         .default('new'),
     )
     .action(async (flags: NodeFlags) => {
-      const { system, params } = resolveSystem(flags.system, flags.mutant, flags.param);
       if (!/^[\w.-]{1,64}$/.test(flags.id)) {
         throw new UsageError('--id: letters, digits, _ . - only (at most 64)');
       }
       const peers = parsePeers(flags.peers, flags.id);
+      const { system, params } = resolveSystem(
+        flags.system,
+        flags.mutant,
+        flags.param,
+        clusterOrder([flags.id, ...peers.keys()]),
+      );
       if (peers.size + 1 < system.minNodes) {
         throw new UsageError(`${system.name} needs at least ${system.minNodes} nodes`);
       }

@@ -2,7 +2,8 @@
  * `truthkit sim`: run a system in the simulator over one or many seeds, judge each run, and
  * print a line per seed (or JSON). Exits 1 when any seed is invalid, naming it for replay.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { formatEvidence } from '../../check/index.js';
@@ -68,11 +69,27 @@ function systemParams(
   }
   const params = Object.fromEntries(entries);
   try {
-    system.createNode({ params }); // a system rejects bad values when asked to build nodes
+    // A system rejects bad values when asked to build nodes, and values that do not fit the
+    // cluster (more traitors than nodes, a voter that is no node) when told the cluster.
+    const cluster = Array.from(
+      { length: flags.nodes ?? system.defaultNodes },
+      (_, i) => `n${i + 1}`,
+    );
+    system.createNode({ params, cluster });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
   return params;
+}
+
+/** A usage error unless `file` can be created where it is asked for (its folder exists). */
+function writableFile(option: string, file: string): void {
+  const dir = dirname(resolve(file));
+  if (!existsSync(dir)) throw new UsageError(`${option} ${file}: no folder ${dir}`);
+  if (!statSync(dir).isDirectory()) throw new UsageError(`${option} ${file}: ${dir} is no folder`);
+  if (existsSync(file) && statSync(file).isDirectory()) {
+    throw new UsageError(`${option} ${file}: is a folder`);
+  }
 }
 
 /** The per-seed JSON line: everything but the bulky history and trace. */
@@ -222,6 +239,13 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
       const params = systemParams(system, flags);
       if (flags.seeds > 1 && (flags.trace !== undefined || flags.history !== undefined)) {
         throw new UsageError('--trace and --history record one run: replay one seed with --seed S');
+      }
+      // Found out before the run, not after it.
+      for (const [option, file] of [
+        ['--trace', flags.trace],
+        ['--history', flags.history],
+      ] as const) {
+        if (file !== undefined) writableFile(option, file);
       }
       const bar =
         flags.seeds > 1 && io.interactive && flags.progress

@@ -376,7 +376,10 @@ export const DEFAULT_RETAIN = 10_000;
  */
 export const DEFAULT_QUOTA_BYTES = 64 * 1024 * 1024;
 
-export function etcdOptionsFrom(params: Readonly<Record<string, string>>): {
+export function etcdOptionsFrom(
+  params: Readonly<Record<string, string>>,
+  cluster?: readonly NodeId[],
+): {
   raft: RaftOptions;
   retain: number;
   quotaBytes: number;
@@ -398,7 +401,7 @@ export function etcdOptionsFrom(params: Readonly<Record<string, string>>): {
   const raft: RaftOptions = {
     snapshotEvery: DEFAULT_SNAPSHOT_EVERY,
     chunkSize: DEFAULT_CHUNK_SIZE,
-    ...raftOptionsFrom(raftParams),
+    ...raftOptionsFrom(raftParams, cluster),
   };
   return { raft, retain, quotaBytes };
 }
@@ -417,7 +420,7 @@ export const etcdRaftSystem: SystemDefinition = {
   params: PARAMS,
   createNode(options) {
     // One pair of recorders per cluster: createNode is called once per simulated run.
-    const { raft, retain, quotaBytes } = etcdOptionsFrom(options.params ?? {});
+    const { raft, retain, quotaBytes } = etcdOptionsFrom(options.params ?? {}, options.cluster);
     const checked = options.invariants !== false;
     const opts: EtcdRaftOptions = {
       raft: {

@@ -129,13 +129,32 @@ function positive(name: string, v: string): number {
   return n;
 }
 
-export function raftOptionsFrom(params: Readonly<Record<string, string>>): RaftOptions {
+/**
+ * Raft's parameters, checked; `voters` also against `cluster` when it is known (a voter that is
+ * no node of the cluster could never vote, and a cluster with none could never elect).
+ */
+export function raftOptionsFrom(
+  params: Readonly<Record<string, string>>,
+  cluster?: readonly NodeId[],
+): RaftOptions {
   let options: RaftOptions = {};
   for (const [name, v] of Object.entries(params)) {
     switch (name) {
-      case 'voters':
-        options = { ...options, voters: v.split(',').map((x) => x.trim()) };
+      case 'voters': {
+        const voters = v.split(',').map((x) => x.trim());
+        if (voters.some((x) => x === '') || new Set(voters).size !== voters.length) {
+          throw new Error(`--param voters=${v}: node ids, comma-separated, each once`);
+        }
+        const unknown = cluster === undefined ? [] : voters.filter((x) => !cluster.includes(x));
+        if (unknown.length > 0) {
+          throw new Error(
+            `--param voters: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not ` +
+              `in the cluster (${(cluster ?? []).join(', ')})`,
+          );
+        }
+        options = { ...options, voters };
         break;
+      }
       case 'reads':
         if (v !== 'read-index' && v !== 'lease') {
           throw new Error("--param reads wants 'read-index' or 'lease'");
@@ -177,7 +196,7 @@ export const kvRaftSystem: SystemDefinition = {
   createNode(options) {
     // One recorder per cluster: createNode is called once per simulated run.
     const raft: RaftOptions = {
-      ...raftOptionsFrom(options.params ?? {}),
+      ...raftOptionsFrom(options.params ?? {}, options.cluster),
       mutants: mutantsFor(options.mutant),
       ...(options.invariants !== false ? { recorder: new InvariantRecorder() } : {}),
     };

@@ -163,6 +163,10 @@ export const pbftSystem: SystemDefinition = {
   createNode: (options) => {
     // Validate the parameters once, before any node exists (a bad value is a usage error).
     const p = parseParams(options.params, Infinity);
+    if (options.cluster !== undefined) {
+      nodeQuorums(options.cluster.length, p, options.mutant);
+      byzantineSet(options.cluster, p);
+    }
     return (env) => {
       const { f, rule } = nodeQuorums(env.cluster.length, p, options.mutant);
       const { ids, strategy } = byzantineSet(env.cluster, p);

@@ -7,6 +7,7 @@
 import type { NodeEnv } from '../../core/node.js';
 import type { SystemDefinition } from '../../core/system.js';
 import {
+  acceptorsOf,
   checkF,
   PaxosCommitNode,
   PaxosCommitParamError,
@@ -60,6 +61,7 @@ export const paxosCommitSystem: SystemDefinition = {
   minNodes: 3,
   createNode: (options) => {
     const f = paxosCommitF(options.params ?? {});
+    if (options.cluster !== undefined) acceptorsOf(options.cluster, f);
     const mutants: PaxosCommitMutants = {
       ackBeforeSync: options.mutant === 'ack-before-sync',
       skipPhase1OnRecovery: options.mutant === 'skip-phase1-on-recovery',
