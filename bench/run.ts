@@ -3,6 +3,7 @@ import { run as simulator } from './simulator.js';
 import { run as checker } from './checker.js';
 import { run as sha256 } from './sha256.js';
 import { run as raft } from './raft.js';
+import { run as startup } from './startup.js';
 
 await simulator();
 console.log('');
@@ -11,3 +12,5 @@ console.log('');
 await raft();
 console.log('');
 await sha256();
+console.log('');
+await startup();

@@ -5,18 +5,27 @@
 import { Command, CommanderError } from 'commander';
 import type { CliIo } from './cli-io.js';
 import { UsageError, EXIT } from './usage-error.js';
-import { listCommand } from './commands/list.js';
-import { simCommand } from './commands/sim.js';
-import { checkCommand } from './commands/check.js';
-import { chainCommand } from './commands/chain.js';
-import { merkleCommand } from './commands/merkle.js';
-import { experimentCommand } from './commands/experiment.js';
-import { nodeCommand } from './commands/node.js';
-import { clusterCommand } from './commands/cluster.js';
-import { kvCommand } from './commands/kv.js';
-import { walCommand } from './commands/wal.js';
-// PBFT's Ed25519 signatures (node:crypto, so not part of the protocol code the lab bundles).
-import '../protocols/pbft/ed25519.js';
+
+/** Adds one subcommand to the program (commands/<name>.ts each export one). */
+type Register = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
+
+/**
+ * Every subcommand, loaded only when it is the one run: a command's modules (the simulator, the
+ * systems, gRPC, the checker…) cost start-up time that every other command would pay for
+ * nothing. Help and an unknown command load them all, to list them and suggest the nearest.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  list: async () => (await import('./commands/list.js')).listCommand,
+  sim: async () => (await import('./commands/sim.js')).simCommand,
+  check: async () => (await import('./commands/check.js')).checkCommand,
+  chain: async () => (await import('./commands/chain.js')).chainCommand,
+  merkle: async () => (await import('./commands/merkle.js')).merkleCommand,
+  experiment: async () => (await import('./commands/experiment.js')).experimentCommand,
+  node: async () => (await import('./commands/node.js')).nodeCommand,
+  cluster: async () => (await import('./commands/cluster.js')).clusterCommand,
+  kv: async () => (await import('./commands/kv.js')).kvCommand,
+  wal: async () => (await import('./commands/wal.js')).walCommand,
+};
 
 const defaultIo: CliIo = {
   out: (t) => process.stdout.write(t),
@@ -39,17 +48,11 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   const setExit = (code: number): void => {
     exitCode = Math.max(exitCode, code);
   };
-  listCommand(program, io);
-  simCommand(program, io, setExit);
-  checkCommand(program, io, setExit);
-  chainCommand(program, io, setExit);
-  merkleCommand(program, io, setExit);
-  experimentCommand(program, io);
-  nodeCommand(program, io, setExit);
-  clusterCommand(program, io, setExit);
-  kvCommand(program, io, setExit);
-  walCommand(program, io, setExit);
+  const only = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? argv[0] : undefined;
   try {
+    for (const [name, load] of Object.entries(COMMANDS)) {
+      if (only === undefined || name === only) (await load())(program, io, setExit);
+    }
     await program.parseAsync(argv as string[], { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {

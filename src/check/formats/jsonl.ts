@@ -3,29 +3,33 @@
  * src/core/history.ts). Blank lines are allowed; anything else that is not a valid operation
  * is an error naming the file and line.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
 import type { HistoryOp } from '../../core/history.js';
 import { HistoryError } from '../errors.js';
 
-const historyOpSchema = z.object({
-  id: z.number().int().nonnegative(),
-  process: z.number().int(),
-  f: z.string().min(1),
-  key: z.string().optional(),
-  value: z.json().optional(),
-  invoke: z.number().finite(),
-  complete: z.number().finite(),
-  outcome: z.enum(['ok', 'fail', 'unknown']),
-  result: z.json().optional(),
-  error: z.string().optional(),
-  node: z.string().optional(),
+// `value` and `result` may be any JSON value, and every value JSON.parse returns is one.
+const historyOpSchema = v.object({
+  id: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  process: v.pipe(v.number(), v.integer()),
+  f: v.pipe(v.string(), v.minLength(1)),
+  key: v.optional(v.string()),
+  value: v.optional(v.unknown()),
+  invoke: v.pipe(v.number(), v.finite()),
+  complete: v.pipe(v.number(), v.finite()),
+  outcome: v.picklist(['ok', 'fail', 'unknown']),
+  result: v.optional(v.unknown()),
+  error: v.optional(v.string()),
+  node: v.optional(v.string()),
 });
 
 /** The first schema problem, as `field: message`. */
-function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
+function describeIssue(issues: readonly v.BaseIssue<unknown>[]): string {
+  const issue = issues[0];
   if (!issue) return 'not a history operation';
-  const path = issue.path.length > 0 ? issue.path.join('.') : 'line';
+  const path =
+    issue.path !== undefined && issue.path.length > 0
+      ? issue.path.map((p) => String(p.key)).join('.')
+      : 'line';
   return `${path}: ${issue.message}`;
 }
 
@@ -42,14 +46,14 @@ export function parseJsonLines(text: string, fileName: string): HistoryOp[] {
     } catch (e) {
       throw HistoryError.at(fileName, i + 1, `not JSON (${(e as Error).message})`);
     }
-    const checked = historyOpSchema.safeParse(parsed);
+    const checked = v.safeParse(historyOpSchema, parsed);
     if (!checked.success)
       throw HistoryError.at(
         fileName,
         i + 1,
-        `not a history operation: ${describeIssue(checked.error)}`,
+        `not a history operation: ${describeIssue(checked.issues)}`,
       );
-    const op = checked.data as HistoryOp;
+    const op = checked.output as HistoryOp;
     const earlier = seen.get(op.id);
     if (earlier !== undefined)
       throw HistoryError.at(

@@ -3,6 +3,8 @@
  * of the case studies' claims as a measurement and print the verdict beside it, with where the
  * claim comes from; `--report` also writes the result as one self-contained HTML page.
  */
+// PBFT's Ed25519 signatures (node:crypto, so not part of the protocol code the lab bundles).
+import '../../protocols/pbft/ed25519.js';
 import { statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';

@@ -2,6 +2,8 @@
  * `truthkit node`: run one node of a system as this process, talking TCP to its peers, with its
  * write-ahead log in --data. Runs until SIGTERM or SIGINT. See docs/runtime.md.
  */
+// PBFT's Ed25519 signatures (node:crypto, so not part of the protocol code the lab bundles).
+import '../../protocols/pbft/ed25519.js';
 import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { SystemDefinition } from '../../core/system.js';

@@ -2,6 +2,8 @@
  * `truthkit sim`: run a system in the simulator over one or many seeds, judge each run, and
  * print a line per seed (or JSON). Exits 1 when any seed is invalid, naming it for replay.
  */
+// PBFT's Ed25519 signatures (node:crypto, so not part of the protocol code the lab bundles).
+import '../../protocols/pbft/ed25519.js';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
