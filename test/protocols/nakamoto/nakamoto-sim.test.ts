@@ -1,7 +1,8 @@
 /** The `nakamoto` system in the simulator: forks, reorgs, confirmations, and the judge. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runChecked } from '../../../src/sim/checked-run.js';
+import { judgeSession, runChecked } from '../../../src/sim/checked-run.js';
+import type { Block } from '../../../src/protocols/nakamoto/block.js';
 import { Session } from '../../../src/sim/run.js';
 import { fromDisplayHex } from '../../../src/protocols/nakamoto/bytes.js';
 import { hashMeetsBits } from '../../../src/protocols/nakamoto/header.js';
@@ -85,4 +86,47 @@ test('crashed miners recover their chain from storage and catch up', () => {
   assert.equal(run.failure, null);
   const r = report(run);
   assert.ok(r.commonHeight >= r.minHeight - 3);
+});
+
+test('retargeting: bits change only at period boundaries, and follow the rule', () => {
+  const session = new Session({
+    system: nakamotoSystem,
+    seed: 3,
+    params: { 'retarget-blocks': '16' },
+    nodes: 4,
+    workload: { durationMs: 30_000 },
+  });
+  session.runToEnd();
+  const node = session.sim.node('n1') as MinerNode;
+  const main = node.chain.mainHashes().map((h) => node.chain.block(h) as Block);
+  assert.ok(main.length > 64, `height ${main.length - 1}`);
+  const changes = main.filter((b, i) => i > 1 && b.header.bits !== main[i - 1]?.header.bits);
+  assert.ok(changes.length > 0, 'the difficulty moved');
+  for (const b of changes) assert.equal(b.height % 16, 0, `bits changed at height ${b.height}`);
+  const r = judgeSession(session).judgement?.details as unknown as Report;
+  assert.deepEqual(r.consensusDefects, []);
+});
+
+test('a low-difficulty cheat is ignored; the skip-difficulty-check mutant is caught', () => {
+  const params = { attacker: 'low-difficulty' };
+  const ok = runChecked({
+    system: nakamotoSystem,
+    seed: 4,
+    params,
+    workload: { durationMs: 20_000 },
+  });
+  assert.equal(ok.verdict, 'valid', ok.judgement?.message);
+  assert.deepEqual(report(ok).consensusDefects, []);
+  const bad = runChecked({
+    system: nakamotoSystem,
+    seed: 4,
+    params,
+    mutant: 'skip-difficulty-check',
+    workload: { durationMs: 20_000 },
+  });
+  assert.equal(bad.verdict, 'invalid');
+  assert.match(
+    report(bad).consensusDefects[0] ?? '',
+    /has bits 0x1d03fffc, its chain requires 0x1d00ffff/,
+  );
 });
