@@ -36,3 +36,32 @@ test('stale-rate: the full run gives the same verdict for ten seed ranges', () =
   }
   assert.deepEqual([...verdicts], ['supported']);
 });
+
+interface NetworkRow {
+  alpha: number;
+  beforeBelowHonest: boolean;
+  afterBeatsHonest: boolean;
+  afterBelowHonest: boolean;
+  gainPerT: { before: { mean: number }; after: { mean: number } };
+}
+
+test('selfish-mining: a 40 % withholder loses before the retarget and gains after it', () => {
+  const e = getExperiment('selfish-mining');
+  const r = e?.run({ seed: 1, quick: false });
+  assert.ok(e && r);
+  assert.equal(r.verdict, 'refuted');
+  const m = r.measured as { thresholds: { gamma: number; firstProfitableAlpha: number }[] };
+  assert.deepEqual(
+    m.thresholds.map((t) => t.firstProfitableAlpha),
+    [0.35, 0.3, 0.1], // theory: 1/3, 1/4, 0
+  );
+  const net = r.rows.filter((x) => (x as { source: string }).source.startsWith('nakamoto'));
+  const [low, high] = net as unknown as [NetworkRow, NetworkRow];
+  assert.equal(low.alpha, 0.25);
+  assert.ok(low.beforeBelowHonest && low.afterBelowHonest, 'below the threshold it never pays');
+  assert.equal(high.alpha, 0.4);
+  assert.ok(high.gainPerT.before.mean < 0, 'before the retarget withholding costs the attacker');
+  assert.ok(high.afterBeatsHonest, 'after the retarget it earns more per unit of time');
+  assert.ok(e.sources?.some((s) => s.kind === 'seed' && s.quote.startsWith('51% attack')));
+  assert.equal(r.plots?.[0]?.series.filter((s) => s.role === 'measured').length, 3);
+});
