@@ -35,6 +35,12 @@ export function competitorsPerBlock(delayMs: number, intervalMs: number, nodes: 
   return (nodes - 1) * (1 - detExp(-delayMs / (nodes * intervalMs)));
 }
 
+/** Stale / all to first order: f / (1 + f). */
+export function firstOrder(delayMs: number, intervalMs: number, nodes: number): number {
+  const f = competitorsPerBlock(delayMs, intervalMs, nodes);
+  return f / (1 + f);
+}
+
 /** The derived share of stale blocks among all blocks found (see the module comment). */
 export function modelStaleRate(delayMs: number, intervalMs: number, nodes: number): number {
   const x = delayMs / intervalMs;
@@ -127,10 +133,7 @@ export const staleRateExperiment: Experiment = {
         lo998: wide.lo,
         hi998: wide.hi,
         model: m,
-        firstOrder: (() => {
-          const f = competitorsPerBlock(d, INTERVAL_MS, NODES);
-          return f / (1 + f);
-        })(),
+        firstOrder: firstOrder(d, INTERVAL_MS, NODES),
         forkProbability: dw,
         modelFits: fits,
       });

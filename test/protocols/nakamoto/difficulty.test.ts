@@ -185,3 +185,17 @@ test('a block whose target is not what its chain requires is rejected, unless th
   deliver(mutant, [...heavy.slice(0, 3), easy]);
   assert.equal(mutant.chain.tip.hash, easy.hash);
 });
+
+test('equal work: the branch seen first keeps the tip, whichever order they come in', () => {
+  const all = new Map<string, Block>([[GENESIS.hash, GENESIS]]);
+  const a = branch(GENESIS, 2, 100, 'a', all);
+  const b = branch(GENESIS, 2, 100, 'b', all);
+  for (const [first, second] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    const chain = new Chain();
+    for (const blk of [...first, ...second]) chain.add(blk);
+    assert.equal(chain.tip.hash, (first[1] as Block).hash);
+  }
+});

@@ -105,6 +105,9 @@ test('retargeting: bits change only at period boundaries, and follow the rule', 
   for (const b of changes) assert.equal(b.height % 16, 0, `bits changed at height ${b.height}`);
   const r = judgeSession(session).judgement?.details as unknown as Report;
   assert.deepEqual(r.consensusDefects, []);
+  const again = new Session({ ...session.options });
+  again.runToEnd();
+  assert.equal(again.result().traceDigest, session.result().traceDigest, 'same seed, same run');
 });
 
 test('a low-difficulty cheat is ignored; the skip-difficulty-check mutant is caught', () => {
