@@ -17,7 +17,11 @@
  * conflicting payment, and publishes it once the merchant has seen z confirmations and the
  * secret chain is longer); `selfish` (Eyal–Sirer: withholds blocks to orphan honest ones);
  * `low-difficulty` (a cheat: mines honestly-shaped blocks at a quarter of the difficulty its
- * chain requires, so four times as fast, hoping peers do not check).
+ * chain requires, so four times as fast, hoping peers do not check); `long-light` (mines a
+ * private branch from genesis whose timestamps claim every period took four times too long, so
+ * each retarget eases it fourfold — valid by the retarget rule alone, as there is no future-time
+ * rule here — and publishes it once it has more blocks than the public chain, though far less
+ * work; then mines honestly). Only a node that counts blocks instead of work follows it.
  */
 import type { Json } from '../../core/json.js';
 import type { NodeEnv, NodeId, ProtocolNode, TimerId } from '../../core/node.js';
@@ -29,7 +33,7 @@ import { Chain, type TipChange } from './chain.js';
 import { requiredBits, type DifficultyRule } from './difficulty.js';
 import { blockWork } from './work.js';
 
-export type Strategy = 'honest' | 'double-spend' | 'selfish' | 'low-difficulty';
+export type Strategy = 'honest' | 'double-spend' | 'selfish' | 'low-difficulty' | 'long-light';
 
 export interface MinerConfig {
   /** Mean time between blocks of the whole network at the start difficulty, virtual ms. */
@@ -137,9 +141,8 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
         }
       }
     }
-    if (this.config.strategy === 'double-spend' || this.config.strategy === 'selfish') {
-      this.beginAttack();
-    }
+    const s = this.config.strategy;
+    if (s === 'double-spend' || s === 'selfish' || s === 'long-light') this.beginAttack();
     this.mine();
     if (this.config.txIntervalMs > 0) this.scheduleTx();
   }
@@ -209,7 +212,12 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
       }
     }
     const clock = EPOCH_S + Math.floor(this.env.now() / this.config.msPerHeaderSecond);
-    const time = Math.max(parent.header.time, clock);
+    let time = Math.max(parent.header.time, clock);
+    const rule = this.config.difficulty;
+    if (this.attack !== null && this.config.strategy === 'long-light' && rule.retargetBlocks > 0) {
+      // Each period's first-to-last span reads as four timespans: the clamp's full ease.
+      time = parent.header.time + Math.ceil((4 * rule.timespan) / (rule.retargetBlocks - 1));
+    }
     const bits = this.bitsFor(parent);
     return makeBlock(parent, { version: 1, time, bits, nonce }, this.env.id, txs);
   }
@@ -402,6 +410,7 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
     // A public reorg that dropped our base (a partition heal, say): start over from the tip.
     if (!this.chain.inMain(a.base.hash)) return this.restartAttack();
     if (this.config.strategy === 'double-spend') this.judgeDoubleSpend(a);
+    else if (this.config.strategy === 'long-light') this.judgeLongLight(a);
     else this.judgeSelfish(a);
   }
 
@@ -423,6 +432,15 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
       this.env.metric('double-spend', 0);
       this.restartAttack();
     }
+  }
+
+  /** Publishes the private branch once it has more blocks than the public one; then honest. */
+  private judgeLongLight(a: Attack): void {
+    const head = a.secret[a.secret.length - 1];
+    if (head === undefined || head.height <= this.chain.height) return;
+    this.attack = null;
+    this.publish(a.secret);
+    this.mine();
   }
 
   /** Eyal–Sirer's rules, applied whenever either branch grows. */

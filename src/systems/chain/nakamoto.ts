@@ -79,7 +79,7 @@ const PARAMS = [
   { name: 'finality', description: 'confirmations the judge holds to be final (6)' },
   {
     name: 'attacker',
-    description: 'the last node attacks: double-spend, selfish or low-difficulty',
+    description: 'the last node attacks: double-spend, selfish, low-difficulty or long-light',
   },
   { name: 'q', description: "the attacker's hash share, in (0, 1) (0.3)" },
   { name: 'z', description: 'confirmations the double-spend victim waits for (2)' },
@@ -127,8 +127,15 @@ export function applyParams(
         c = { ...c, finality: Math.round(num(name, v, 1, 1000)) };
         break;
       case 'attacker':
-        if (v !== 'double-spend' && v !== 'selfish' && v !== 'low-difficulty') {
-          throw new NakamotoParamError(`attacker=${v}: double-spend, selfish or low-difficulty`);
+        if (
+          v !== 'double-spend' &&
+          v !== 'selfish' &&
+          v !== 'low-difficulty' &&
+          v !== 'long-light'
+        ) {
+          throw new NakamotoParamError(
+            `attacker=${v}: double-spend, selfish, low-difficulty or long-light`,
+          );
         }
         c = { ...c, attacker: v };
         break;

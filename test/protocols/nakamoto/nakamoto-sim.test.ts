@@ -133,3 +133,30 @@ test('a low-difficulty cheat is ignored; the skip-difficulty-check mutant is cau
     /has bits 0x1d03fffc, its chain requires 0x1d00ffff/,
   );
 });
+
+test('a longer but lighter branch is ignored; the most-blocks mutant follows it and is caught', () => {
+  // The last node stretches its private branch's timestamps so every retarget eases it, and
+  // publishes once it has more blocks than the public chain (with far less work).
+  const params = { attacker: 'long-light', q: '0.25', 'retarget-blocks': '4' };
+  const run = (mutant?: string) => {
+    const session = new Session({
+      system: nakamotoSystem,
+      seed: 2,
+      params,
+      workload: { durationMs: 15_000 },
+      ...(mutant !== undefined ? { mutant } : {}),
+    });
+    session.runToEnd();
+    const n1 = session.sim.node('n1') as MinerNode;
+    return { n1, judged: judgeSession(session) };
+  };
+  const ok = run();
+  assert.equal(ok.judged.verdict, 'valid', ok.judged.judgement?.message);
+  const held = ok.n1.chain.size - 1 - ok.n1.chain.height;
+  assert.ok(held >= 5, `n1 holds the light branch off its best chain (${held} blocks)`);
+  assert.notEqual(ok.n1.chain.atHeight(1)?.miner, 'n5');
+  const bad = run('most-blocks');
+  assert.equal(bad.judged.verdict, 'invalid');
+  assert.match(bad.judged.judgement?.message ?? '', /confirmations reversed/);
+  assert.equal(bad.n1.chain.atHeight(1)?.miner, 'n5', 'the mutant switched to the light branch');
+});
