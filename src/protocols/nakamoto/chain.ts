@@ -3,6 +3,9 @@
  * with the most cumulative work (not the most blocks), ties going to the block seen first. A
  * better branch triggers a reorg: blocks after the fork point are disconnected and the new
  * branch's connected, and the caller learns exactly which.
+ *
+ * Once difficulty retargets, a shorter branch of harder blocks can outweigh a longer one of
+ * easier blocks; `most-blocks` is the mutant that forgets that and counts blocks.
  */
 import { blockWork } from './work.js';
 import { coinOf, GENESIS, type Block } from './block.js';
@@ -19,6 +22,8 @@ export interface TipChange {
   readonly connected: readonly Block[];
 }
 
+export type ChainRule = 'most-work' | 'most-blocks';
+
 export class Chain {
   private readonly entries = new Map<string, Entry>();
   /** The best chain by height: hashes from genesis to tip. */
@@ -28,8 +33,13 @@ export class Chain {
   /** Transaction spending each coin in the best chain. */
   private readonly coinSpender = new Map<string, string>();
   private seen = 0;
+  /** The most cumulative work of any block held (the tip's, unless a rule ignores work). */
+  private heaviest = 0n;
 
-  constructor(genesis: Block = GENESIS) {
+  constructor(
+    genesis: Block = GENESIS,
+    readonly rule: ChainRule = 'most-work',
+  ) {
     this.entries.set(genesis.hash, { block: genesis, work: 0n, seen: this.seen++ });
     this.main.push(genesis.hash);
   }
@@ -56,6 +66,11 @@ export class Chain {
 
   workOf(hash: string): bigint {
     return this.entries.get(hash)?.work ?? 0n;
+  }
+
+  /** The most cumulative work of any branch this chain holds. */
+  get mostWork(): bigint {
+    return this.heaviest;
   }
 
   /** The best chain's block at `height`. */
@@ -96,7 +111,10 @@ export class Chain {
     if (block.height !== parent.block.height + 1) throw new Error('height is not parent + 1');
     const work = parent.work + blockWork(block.header.bits);
     this.entries.set(block.hash, { block, work, seen: this.seen++ });
-    if (work <= this.workOf(this.tip.hash)) return null;
+    if (work > this.heaviest) this.heaviest = work;
+    const better =
+      this.rule === 'most-blocks' ? block.height > this.height : work > this.workOf(this.tip.hash);
+    if (!better) return null;
     if (!allowReorg && !this.extendsTip(block)) return null;
     return this.switchTo(block);
   }

@@ -2,34 +2,53 @@
  * A proof-of-work node: it mines, relays and follows the chain with the most work.
  *
  * Mining is sampled, not brute-forced: a miner with share s of the hash power finds a block
- * after an exponential time of mean `intervalMs / s` (drawn from its seeded stream), and
- * re-draws whenever its tip changes — memorylessness makes that exact. The block is real all the
- * same (header, Merkle root, double SHA-256 hash); it just does not meet its target, and its
- * work is credited from its bits. With `realPow` the miner really hashes nonces against a tiny
- * target and the number of hashes it needed, times the time one hash takes at its share, is
- * when it finds the block — the same distribution, now earned.
+ * after an exponential time of mean `intervalMs / s` (drawn from its seeded stream) at the
+ * start difficulty, scaled by the work the block's target demands, and re-draws whenever its
+ * tip changes — memorylessness makes that exact. The block is real all the same (header, Merkle
+ * root, double SHA-256 hash); it just does not meet its target, and its work is credited from
+ * its bits. With `realPow` the miner really hashes nonces against a tiny target and the number
+ * of hashes it needed, times the time one hash takes at its share, is when it finds the block —
+ * the same distribution, now earned.
+ *
+ * The target comes from the chain (difficulty.ts): a miner mines at what its parent chain
+ * requires, and a block from a peer carrying any other target is rejected.
  *
  * Strategies: `honest`; `double-spend` (pays a merchant, secretly mines a chain with a
  * conflicting payment, and publishes it once the merchant has seen z confirmations and the
- * secret chain is longer); `selfish` (Eyal–Sirer: withholds blocks to orphan honest ones).
+ * secret chain is longer); `selfish` (Eyal–Sirer: withholds blocks to orphan honest ones);
+ * `low-difficulty` (a cheat: mines honestly-shaped blocks at a quarter of the difficulty its
+ * chain requires, so four times as fast, hoping peers do not check); `long-light` (mines a
+ * private branch from genesis whose timestamps claim every period took four times too long, so
+ * each retarget eases it fourfold — valid by the retarget rule alone, as there is no future-time
+ * rule here — and publishes it once it has more blocks than the public chain, though far less
+ * work; then mines honestly). Only a node that counts blocks instead of work follows it.
  */
 import type { Json } from '../../core/json.js';
 import type { NodeEnv, NodeId, ProtocolNode, TimerId } from '../../core/node.js';
 import { fromDisplayHex } from './bytes.js';
 import { blockDefect, coinOf, makeBlock, type Block } from './block.js';
-import { decodeCompact } from './compact-target.js';
+import { decodeCompact, encodeCompact } from './compact-target.js';
 import { hashMeetsBits, serializeHeader, headerHashBytes, type BlockHeader } from './header.js';
 import { Chain, type TipChange } from './chain.js';
-import { workForTarget } from './work.js';
+import { requiredBits, type DifficultyRule } from './difficulty.js';
+import { blockWork } from './work.js';
 
-export type Strategy = 'honest' | 'double-spend' | 'selfish';
+export type Strategy = 'honest' | 'double-spend' | 'selfish' | 'low-difficulty' | 'long-light';
 
 export interface MinerConfig {
-  /** Mean time between blocks of the whole network, virtual ms. */
+  /** Mean time between blocks of the whole network at the start difficulty, virtual ms. */
   readonly intervalMs: number;
   /** This node's share of the hash power, in (0, 1]. */
   readonly share: number;
-  readonly bits: number;
+  /** The target each block must carry, from its ancestors. */
+  readonly difficulty: DifficultyRule;
+  /**
+   * Virtual ms per header second. Bitcoin's clock (1000) is too coarse for a period of a few
+   * seconds, so a retargeting network counts one header second per virtual ms.
+   */
+  readonly msPerHeaderSecond: number;
+  /** False only in the mutant that accepts a peer's block whatever target it carries. */
+  readonly checkDifficulty: boolean;
   readonly realPow: boolean;
   /** Mean time between payments this node makes; 0 for none. */
   readonly txIntervalMs: number;
@@ -41,8 +60,11 @@ export interface MinerConfig {
   readonly giveUpDeficit: number;
   /** Confirmations at which a payment counts as final (what the system's judge holds to). */
   readonly finality: number;
-  /** Fork choice: `most-work`, or the mutant that never leaves its first-seen branch. */
-  readonly forkChoice: 'most-work' | 'never-reorg';
+  /**
+   * Fork choice: `most-work`; the mutants `never-reorg` (never leaves its first-seen branch)
+   * and `most-blocks` (the longest branch, whatever its work).
+   */
+  readonly forkChoice: 'most-work' | 'never-reorg' | 'most-blocks';
 }
 
 export type MinerMsg =
@@ -66,8 +88,11 @@ interface Attack {
   racing: boolean;
 }
 
+/** How much easier than required the `low-difficulty` cheat's blocks are. */
+const CHEAT_FACTOR = 4n;
+
 export class MinerNode implements ProtocolNode<MinerMsg> {
-  readonly chain = new Chain();
+  readonly chain: Chain;
   /** Highest confirmation count each transaction reached on this node's best chain. */
   readonly reached = new Map<string, number>();
   /** Transactions whose confirmations a reorg undid, with how many they had. */
@@ -94,7 +119,17 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
   constructor(
     private readonly env: NodeEnv<MinerMsg>,
     readonly config: MinerConfig,
-  ) {}
+  ) {
+    this.chain = new Chain(
+      undefined,
+      config.forkChoice === 'most-blocks' ? 'most-blocks' : 'most-work',
+    );
+    this.startWork = blockWork(config.difficulty.startBits);
+    if (this.startWork === 0n) throw new RangeError('the start bits are not a valid target');
+  }
+
+  /** Work of one block at the start difficulty: what `intervalMs / share` is the mean time of. */
+  private readonly startWork: bigint;
 
   start(info: { recovered: boolean }): void {
     if (info.recovered) {
@@ -106,7 +141,8 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
         }
       }
     }
-    if (this.config.strategy !== 'honest') this.beginAttack();
+    const s = this.config.strategy;
+    if (s === 'double-spend' || s === 'selfish' || s === 'long-light') this.beginAttack();
     this.mine();
     if (this.config.txIntervalMs > 0) this.scheduleTx();
   }
@@ -120,19 +156,44 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
     return this.chain.tip;
   }
 
+  /** Any block this node holds, its unpublished secret branch included. */
+  private lookup = (hash: string): Block | undefined =>
+    this.chain.block(hash) ?? this.attack?.secret.find((b) => b.hash === hash);
+
+  /**
+   * The bits a child of `parent` must carry. The cheat's are four times easier than an honest
+   * parent requires; on its own blocks it keeps their (already easy) bits, or its difficulty
+   * would fall fourfold at every block.
+   */
+  private bitsFor(parent: Block): number {
+    const bits = requiredBits(this.config.difficulty, parent, this.lookup);
+    if (this.config.strategy !== 'low-difficulty') return bits;
+    if (parent.height > 0 && parent.miner === this.env.id) return bits;
+    // Capped at four times the start target: peers that accept it (the mutant) then mine at
+    // its bits, and an uncapped cheat would halve and halve the difficulty down to nothing.
+    const rule = this.config.difficulty;
+    let easier = decodeCompact(bits).target * CHEAT_FACTOR;
+    const cap = decodeCompact(rule.startBits).target * CHEAT_FACTOR;
+    if (easier > cap) easier = cap;
+    if (easier > rule.powLimit) easier = rule.powLimit;
+    return encodeCompact(easier);
+  }
+
   private mine(): void {
     if (this.mining !== null) this.env.cancelTimer(this.mining);
     this.pending = null;
     const meanMs = this.config.intervalMs / this.config.share;
     if (!this.config.realPow) {
-      this.mining = this.env.setTimer(this.env.random.exponential(meanMs), 'mined');
+      // Time to a block is proportional to the work its target demands over the hash rate.
+      const work = blockWork(this.bitsFor(this.miningParent()));
+      const scale = work === this.startWork ? 1 : Number(work) / Number(this.startWork);
+      this.mining = this.env.setTimer(this.env.random.exponential(meanMs * scale), 'mined');
       return;
     }
     const block = this.template(this.env.random.int(0x100000000));
     const { block: solved, tries } = this.solve(block);
     this.pending = solved;
-    const target = decodeCompact(this.config.bits).target;
-    const msPerHash = meanMs / Number(workForTarget(target));
+    const msPerHash = meanMs / Number(this.startWork);
     this.mining = this.env.setTimer(tries * msPerHash, 'mined');
   }
 
@@ -150,8 +211,15 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
         txs.push(tx);
       }
     }
-    const time = Math.max(parent.header.time, EPOCH_S + Math.floor(this.env.now() / 1000));
-    return makeBlock(parent, { version: 1, time, bits: this.config.bits, nonce }, this.env.id, txs);
+    const clock = EPOCH_S + Math.floor(this.env.now() / this.config.msPerHeaderSecond);
+    let time = Math.max(parent.header.time, clock);
+    const rule = this.config.difficulty;
+    if (this.attack !== null && this.config.strategy === 'long-light' && rule.retargetBlocks > 0) {
+      // Each period's first-to-last span reads as four timespans: the clamp's full ease.
+      time = parent.header.time + Math.ceil((4 * rule.timespan) / (rule.retargetBlocks - 1));
+    }
+    const bits = this.bitsFor(parent);
+    return makeBlock(parent, { version: 1, time, bits, nonce }, this.env.id, txs);
   }
 
   /** Real proof of work: try nonces until the header's hash meets its target. */
@@ -163,7 +231,7 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
       bytes[77] = (nonce >>> 8) & 0xff;
       bytes[78] = (nonce >>> 16) & 0xff;
       bytes[79] = (nonce >>> 24) & 0xff;
-      if (hashMeetsBits(headerHashBytes(bytes), this.config.bits)) {
+      if (hashMeetsBits(headerHashBytes(bytes), block.header.bits)) {
         const header: BlockHeader = { ...block.header, nonce };
         return { block: { ...makeBlockFrom(block, header) }, tries };
       }
@@ -218,7 +286,6 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
   }
 
   private contextDefect(b: Block): string | undefined {
-    if (b.header.bits !== this.config.bits) return 'unexpected difficulty bits';
     if (this.config.realPow && !hashMeetsBits(fromDisplayHex(b.hash), b.header.bits)) {
       return 'hash does not meet the target';
     }
@@ -232,9 +299,22 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
     while (queue.length > 0) {
       const b = queue.shift() as Block;
       if (this.chain.has(b.hash)) continue;
-      if (b.height !== (this.chain.block(b.header.prevHash) as Block).height + 1) {
+      const parent = this.chain.block(b.header.prevHash);
+      if (parent === undefined) throw new Error(`accept: parent of ${b.hash} is not held`);
+      if (b.height !== parent.height + 1) {
         this.stats.invalid++;
         continue;
+      }
+      // A peer's block must carry the target its parent chain requires (this node's own blocks
+      // were made to it, or are the cheat's own). Its orphans go with it: they cannot connect.
+      const own = b === first && from === null;
+      if (!own && this.config.checkDifficulty) {
+        const want = requiredBits(this.config.difficulty, parent, this.lookup);
+        if (b.header.bits !== want) {
+          this.stats.invalid++;
+          this.env.log('invalid block', { hash: b.hash, defect: 'unexpected difficulty bits' });
+          continue;
+        }
       }
       const change = this.chain.add(b, this.config.forkChoice !== 'never-reorg');
       this.env.storage.append(b as unknown as Json);
@@ -330,6 +410,7 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
     // A public reorg that dropped our base (a partition heal, say): start over from the tip.
     if (!this.chain.inMain(a.base.hash)) return this.restartAttack();
     if (this.config.strategy === 'double-spend') this.judgeDoubleSpend(a);
+    else if (this.config.strategy === 'long-light') this.judgeLongLight(a);
     else this.judgeSelfish(a);
   }
 
@@ -351,6 +432,15 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
       this.env.metric('double-spend', 0);
       this.restartAttack();
     }
+  }
+
+  /** Publishes the private branch once it has more blocks than the public one; then honest. */
+  private judgeLongLight(a: Attack): void {
+    const head = a.secret[a.secret.length - 1];
+    if (head === undefined || head.height <= this.chain.height) return;
+    this.attack = null;
+    this.publish(a.secret);
+    this.mine();
   }
 
   /** Eyal–Sirer's rules, applied whenever either branch grows. */

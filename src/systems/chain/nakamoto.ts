@@ -7,12 +7,26 @@
  * The judge checks the promise people rely on — "a payment with k confirmations stays paid" — and
  * reports, for each k, how many (node, payment) pairs ever reached k confirmations and how many
  * of those a reorg later undid. A run is invalid when a payment that reached the finality depth
- * (6 by default) was undone, or when the nodes end up on different chains.
+ * (6 by default) was undone, or when the nodes end up on different chains. It also re-checks
+ * every honest node's best chain against consensus: each block carries the target its parent
+ * chain requires, and no branch the node holds has more work than the one it follows.
+ *
+ * With `retarget-blocks` N > 0 the difficulty retargets every N blocks (Bitcoin's rule with a
+ * period of N × interval instead of 2016 × 10 minutes); 0 keeps it fixed, as it always was.
  */
 import { detLog } from '../../core/det-math.js';
 import type { Json } from '../../core/json.js';
 import type { NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
 import type { Judgement, SystemDefinition, SystemOptions } from '../../core/system.js';
+import {
+  checkRule,
+  DifficultyRuleError,
+  fixedDifficulty,
+  REGTEST_POW_LIMIT,
+  requiredBits,
+  type DifficultyRule,
+} from '../../protocols/nakamoto/difficulty.js';
+import { formatBits } from '../../protocols/nakamoto/compact-target.js';
 import {
   MinerNode,
   type MinerConfig,
@@ -39,6 +53,10 @@ export interface NakamotoConfig {
   readonly attackerShare: number;
   readonly merchantConfirmations: number;
   readonly forkChoice: MinerConfig['forkChoice'];
+  /** Blocks per difficulty period; 0 for a fixed difficulty. */
+  readonly retargetBlocks: number;
+  /** False only in the `skip-difficulty-check` mutant. */
+  readonly checkDifficulty: boolean;
 }
 
 export const DEFAULT_NAKAMOTO: NakamotoConfig = {
@@ -49,6 +67,8 @@ export const DEFAULT_NAKAMOTO: NakamotoConfig = {
   attackerShare: 0.3,
   merchantConfirmations: 2,
   forkChoice: 'most-work',
+  retargetBlocks: 0,
+  checkDifficulty: true,
 };
 
 const PARAMS = [
@@ -57,9 +77,16 @@ const PARAMS = [
   { name: 'shares', description: 'hash power per node, comma-separated (equal)' },
   { name: 'tx-interval', description: 'mean ms between payments per node, 0 for none (100)' },
   { name: 'finality', description: 'confirmations the judge holds to be final (6)' },
-  { name: 'attacker', description: 'the last node attacks: double-spend or selfish' },
+  {
+    name: 'attacker',
+    description: 'the last node attacks: double-spend, selfish, low-difficulty or long-light',
+  },
   { name: 'q', description: "the attacker's hash share, in (0, 1) (0.3)" },
   { name: 'z', description: 'confirmations the double-spend victim waits for (2)' },
+  {
+    name: 'retarget-blocks',
+    description: 'blocks per difficulty retarget, 0 for fixed difficulty (0; Bitcoin: 2016)',
+  },
 ] as const;
 
 export class NakamotoParamError extends Error {}
@@ -100,8 +127,15 @@ export function applyParams(
         c = { ...c, finality: Math.round(num(name, v, 1, 1000)) };
         break;
       case 'attacker':
-        if (v !== 'double-spend' && v !== 'selfish') {
-          throw new NakamotoParamError(`attacker=${v}: double-spend or selfish`);
+        if (
+          v !== 'double-spend' &&
+          v !== 'selfish' &&
+          v !== 'low-difficulty' &&
+          v !== 'long-light'
+        ) {
+          throw new NakamotoParamError(
+            `attacker=${v}: double-spend, selfish, low-difficulty or long-light`,
+          );
         }
         c = { ...c, attacker: v };
         break;
@@ -111,6 +145,14 @@ export function applyParams(
       case 'z':
         c = { ...c, merchantConfirmations: Math.round(num(name, v, 0, 1000)) };
         break;
+      case 'retarget-blocks': {
+        const n = num(name, v, 0, 100_000);
+        if (!Number.isInteger(n) || n === 1) {
+          throw new NakamotoParamError(`retarget-blocks=${v}: 0 (fixed) or a whole number ≥ 2`);
+        }
+        c = { ...c, retargetBlocks: n };
+        break;
+      }
       default:
         throw new NakamotoParamError(
           `nakamoto has no param '${name}' (choose from ${PARAMS.map((p) => p.name).join(', ')})`,
@@ -143,6 +185,24 @@ export function giveUpDeficit(q: number): number {
   return Math.max(1, Math.ceil(detLog(1e-4) / detLog(q / (1 - q))));
 }
 
+/** The network's difficulty rule: its start bits, and a period of N × interval when N > 0. */
+export function difficultyRule(config: NakamotoConfig): DifficultyRule {
+  const startBits = config.realPow ? REAL_POW_BITS : SAMPLED_BITS;
+  if (config.retargetBlocks === 0) return fixedDifficulty(startBits);
+  try {
+    return checkRule({
+      startBits,
+      retargetBlocks: config.retargetBlocks,
+      // One header second per virtual ms (see MinerConfig.msPerHeaderSecond).
+      timespan: Math.round(config.retargetBlocks * config.intervalMs),
+      powLimit: REGTEST_POW_LIMIT,
+    });
+  } catch (e) {
+    if (e instanceof DifficultyRuleError) throw new NakamotoParamError(e.message);
+    throw e;
+  }
+}
+
 export function minerConfigFor(
   config: NakamotoConfig,
   env: NodeEnv,
@@ -153,7 +213,9 @@ export function minerConfigFor(
   return {
     intervalMs: config.intervalMs,
     share,
-    bits: config.realPow ? REAL_POW_BITS : SAMPLED_BITS,
+    difficulty: difficultyRule(config),
+    msPerHeaderSecond: config.retargetBlocks > 0 ? 1 : 1000,
+    checkDifficulty: config.checkDifficulty,
     realPow: config.realPow,
     txIntervalMs: strategy === 'honest' ? config.txIntervalMs : 0,
     maxBlockTxs: 200,
@@ -174,8 +236,46 @@ export interface DepthRow {
   readonly rate: number;
 }
 
+/**
+ * Where an honest node's best chain breaks consensus: the first block whose bits are not the
+ * ones its parent chain requires, or a tip lighter than a branch the node holds. A correct node
+ * never shows either; the mutants `skip-difficulty-check` and `most-blocks` do.
+ */
+export function consensusDefects(nodes: ReadonlyMap<NodeId, ProtocolNode>): string[] {
+  const defects: string[] = [];
+  for (const [id, m] of nodes) {
+    if (!(m instanceof MinerNode) || m.config.strategy !== 'honest') continue;
+    const chain = m.chain;
+    const hashes = chain.mainHashes();
+    for (let h = 1; h < hashes.length; h++) {
+      const b = chain.block(hashes[h] as string);
+      const parent = chain.block(hashes[h - 1] as string);
+      if (b === undefined || parent === undefined) throw new Error(`${id}: main chain has a gap`);
+      const want = requiredBits(m.config.difficulty, parent, (x) => chain.block(x));
+      if (b.header.bits !== want) {
+        defects.push(
+          `${id}: block ${h} (by ${b.miner}) has bits ${formatBits(b.header.bits)}, ` +
+            `its chain requires ${formatBits(want)}`,
+        );
+        break;
+      }
+    }
+    const tipWork = chain.workOf(chain.tip.hash);
+    if (tipWork < chain.mostWork) {
+      defects.push(
+        `${id}: follows a chain of height ${chain.height} with less work than a branch it holds`,
+      );
+    }
+  }
+  return defects;
+}
+
 /** The judge's measurements over the nodes' final states. */
-export function chainReport(nodes: ReadonlyMap<NodeId, ProtocolNode>, finality: number) {
+export function chainReport(all: ReadonlyMap<NodeId, ProtocolNode>, finality: number) {
+  // A cheat's own chain holds its invalid blocks: only the nodes that follow the rules count.
+  const nodes = new Map(
+    [...all].filter(([, m]) => !(m instanceof MinerNode) || m.config.strategy !== 'low-difficulty'),
+  );
   const miners = [...nodes.values()].filter((n): n is MinerNode => n instanceof MinerNode);
   const depths = [...new Set([...REPORTED_DEPTHS, finality])].sort((a, b) => a - b);
   const reached = depths.map(() => 0);
@@ -247,6 +347,7 @@ export function chainReport(nodes: ReadonlyMap<NodeId, ProtocolNode>, finality: 
     minedBy,
     attacks,
     worst,
+    consensusDefects: consensusDefects(nodes),
   };
 }
 
@@ -276,6 +377,13 @@ export function judgeChain(nodes: ReadonlyMap<NodeId, ProtocolNode>, finality: n
       details,
     };
   }
+  if (r.consensusDefects.length > 0) {
+    return {
+      verdict: 'invalid',
+      message: `an honest node's chain breaks consensus: ${r.consensusDefects.slice(0, 3).join('; ')}`,
+      details,
+    };
+  }
   return {
     verdict: 'valid',
     message: `height ${r.height}, stale ${(100 * r.staleRate).toFixed(1)}%, reversed/reached per k ${perK}`,
@@ -286,9 +394,15 @@ export function judgeChain(nodes: ReadonlyMap<NodeId, ProtocolNode>, finality: n
 export function createNakamotoSystem(base: NakamotoConfig = DEFAULT_NAKAMOTO): SystemDefinition {
   const configFor = (options: SystemOptions): NakamotoConfig => {
     const withParams = applyParams(base, options.params ?? {});
-    return options.mutant === 'never-reorg'
-      ? { ...withParams, forkChoice: 'never-reorg' }
-      : withParams;
+    switch (options.mutant) {
+      case 'never-reorg':
+      case 'most-blocks':
+        return { ...withParams, forkChoice: options.mutant };
+      case 'skip-difficulty-check':
+        return { ...withParams, checkDifficulty: false };
+      default:
+        return withParams;
+    }
   };
   return {
     name: 'nakamoto',
@@ -300,6 +414,14 @@ export function createNakamotoSystem(base: NakamotoConfig = DEFAULT_NAKAMOTO): S
       {
         name: 'never-reorg',
         description: 'nodes never leave the branch they are on, so forks never heal',
+      },
+      {
+        name: 'most-blocks',
+        description: 'nodes follow the branch with the most blocks, not the most work',
+      },
+      {
+        name: 'skip-difficulty-check',
+        description: "nodes accept a peer's block whatever target it carries",
       },
     ],
     params: PARAMS,

@@ -1,7 +1,8 @@
 /** The `nakamoto` system in the simulator: forks, reorgs, confirmations, and the judge. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runChecked } from '../../../src/sim/checked-run.js';
+import { judgeSession, runChecked } from '../../../src/sim/checked-run.js';
+import type { Block } from '../../../src/protocols/nakamoto/block.js';
 import { Session } from '../../../src/sim/run.js';
 import { fromDisplayHex } from '../../../src/protocols/nakamoto/bytes.js';
 import { hashMeetsBits } from '../../../src/protocols/nakamoto/header.js';
@@ -85,4 +86,77 @@ test('crashed miners recover their chain from storage and catch up', () => {
   assert.equal(run.failure, null);
   const r = report(run);
   assert.ok(r.commonHeight >= r.minHeight - 3);
+});
+
+test('retargeting: bits change only at period boundaries, and follow the rule', () => {
+  const session = new Session({
+    system: nakamotoSystem,
+    seed: 3,
+    params: { 'retarget-blocks': '16' },
+    nodes: 4,
+    workload: { durationMs: 30_000 },
+  });
+  session.runToEnd();
+  const node = session.sim.node('n1') as MinerNode;
+  const main = node.chain.mainHashes().map((h) => node.chain.block(h) as Block);
+  assert.ok(main.length > 64, `height ${main.length - 1}`);
+  const changes = main.filter((b, i) => i > 1 && b.header.bits !== main[i - 1]?.header.bits);
+  assert.ok(changes.length > 0, 'the difficulty moved');
+  for (const b of changes) assert.equal(b.height % 16, 0, `bits changed at height ${b.height}`);
+  const r = judgeSession(session).judgement?.details as unknown as Report;
+  assert.deepEqual(r.consensusDefects, []);
+  const again = new Session({ ...session.options });
+  again.runToEnd();
+  assert.equal(again.result().traceDigest, session.result().traceDigest, 'same seed, same run');
+});
+
+test('a low-difficulty cheat is ignored; the skip-difficulty-check mutant is caught', () => {
+  const params = { attacker: 'low-difficulty' };
+  const ok = runChecked({
+    system: nakamotoSystem,
+    seed: 4,
+    params,
+    workload: { durationMs: 20_000 },
+  });
+  assert.equal(ok.verdict, 'valid', ok.judgement?.message);
+  assert.deepEqual(report(ok).consensusDefects, []);
+  const bad = runChecked({
+    system: nakamotoSystem,
+    seed: 4,
+    params,
+    mutant: 'skip-difficulty-check',
+    workload: { durationMs: 20_000 },
+  });
+  assert.equal(bad.verdict, 'invalid');
+  assert.match(
+    report(bad).consensusDefects[0] ?? '',
+    /has bits 0x1d03fffc, its chain requires 0x1d00ffff/,
+  );
+});
+
+test('a longer but lighter branch is ignored; the most-blocks mutant follows it and is caught', () => {
+  // The last node stretches its private branch's timestamps so every retarget eases it, and
+  // publishes once it has more blocks than the public chain (with far less work).
+  const params = { attacker: 'long-light', q: '0.25', 'retarget-blocks': '4' };
+  const run = (mutant?: string) => {
+    const session = new Session({
+      system: nakamotoSystem,
+      seed: 2,
+      params,
+      workload: { durationMs: 15_000 },
+      ...(mutant !== undefined ? { mutant } : {}),
+    });
+    session.runToEnd();
+    const n1 = session.sim.node('n1') as MinerNode;
+    return { n1, judged: judgeSession(session) };
+  };
+  const ok = run();
+  assert.equal(ok.judged.verdict, 'valid', ok.judged.judgement?.message);
+  const held = ok.n1.chain.size - 1 - ok.n1.chain.height;
+  assert.ok(held >= 5, `n1 holds the light branch off its best chain (${held} blocks)`);
+  assert.notEqual(ok.n1.chain.atHeight(1)?.miner, 'n5');
+  const bad = run('most-blocks');
+  assert.equal(bad.judged.verdict, 'invalid');
+  assert.match(bad.judged.judgement?.message ?? '', /confirmations reversed/);
+  assert.equal(bad.n1.chain.atHeight(1)?.miner, 'n5', 'the mutant switched to the light branch');
 });
