@@ -76,7 +76,7 @@ export interface ExperimentResult {
   readonly measured: Json;
   readonly verdict: ExperimentVerdict;
   /** Measured beside claimed, with error bars where the measurement has them. */
-  readonly plots?: readonly ExperimentPlot[];
+  readonly plots: readonly ExperimentPlot[];
 }
 
 export interface Experiment {
@@ -84,7 +84,7 @@ export interface Experiment {
   /** The claim as its source states it (or as close as one sentence can). */
   readonly claim: string;
   /** Where the claim comes from: the seed's line, or a paper and its result. */
-  readonly sources?: readonly ClaimSource[];
+  readonly sources: readonly ClaimSource[];
   /**
    * How many seed ranges (base seeds 1, 1001, 2001, …) the verdict-stability test runs this
    * experiment's full mode on, asserting the same verdict at each; 3 when absent. An experiment

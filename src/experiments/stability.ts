@@ -20,6 +20,8 @@ export function stabilityBases(e: Pick<Experiment, 'stabilitySeeds'>): number[] 
 export interface StabilityRun {
   readonly seed: number;
   readonly verdict: ExperimentVerdict;
+  /** How many plots the run drew (every experiment draws at least one). */
+  readonly plots: number;
   /** Wall-clock seconds (for the record only: never part of the verdict). */
   readonly seconds: number;
 }
@@ -34,8 +36,8 @@ export interface Stability {
 export function verdictStability(e: Experiment, clock: () => number): Stability {
   const runs = stabilityBases(e).map((seed) => {
     const started = clock();
-    const verdict = e.run({ seed, quick: false }).verdict;
-    return { seed, verdict, seconds: (clock() - started) / 1000 };
+    const r = e.run({ seed, quick: false });
+    return { seed, verdict: r.verdict, plots: r.plots.length, seconds: (clock() - started) / 1000 };
   });
   return {
     runs,

@@ -58,6 +58,8 @@ export function forkProbability(delayMs: number, intervalMs: number, nodes: numb
 
 export const staleRateExperiment: Experiment = {
   name: 'stale-rate',
+  // Issue 16 asks for a verdict stable over at least ten seed ranges.
+  stabilitySeeds: 10,
   claim:
     'Propagation delay is the primary cause of blockchain forks: a block meets a competitor ' +
     'with probability 1 − (1 − P_b)^∫(1 − f(t))dt, P_b the network’s chance of a block per ' +

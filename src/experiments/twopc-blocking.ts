@@ -220,9 +220,12 @@ export const twoPcBlockingExperiment: Experiment = {
     {
       kind: 'seed',
       section: 'Truth Patterns Summary',
-      quote:
-        '2PC             • ACID required        • Partition likely\n' +
-        '                • Short transactions   • Node failures',
+      quote: '2PC             • ACID required        • Partition likely',
+    },
+    {
+      kind: 'seed',
+      section: 'Truth Patterns Summary',
+      quote: '• Short transactions   • Node failures',
     },
     {
       kind: 'paper',

@@ -25,6 +25,12 @@ const headings = (text: string): string[] =>
         .trim(),
     );
 
+test('every experiment names at least one source', () => {
+  for (const e of experiments()) {
+    assert.ok(e.sources.length > 0, `${e.name} names no source`);
+  }
+});
+
 test('every source is complete: a seed quote has a section and words, a paper a citation and a result', () => {
   for (const e of experiments()) {
     for (const s of e.sources ?? []) {

@@ -17,11 +17,13 @@ test('the check catches a verdict that flips with the seed, and counts ranges as
   const flips: Experiment = {
     name: 'flips',
     claim: 'a coin',
+    sources: [],
     stabilitySeeds: 4,
     run: ({ seed }) => ({
       rows: [],
       measured: {},
       verdict: seed >= 3000 ? 'refuted' : 'supported',
+      plots: [],
     }),
   };
   const s = verdictStability(flips, clock);
@@ -46,5 +48,6 @@ for (const e of experiments()) {
       s.stable,
       `experiment ${e.name} gives different verdicts over seed ranges: ${s.summary}`,
     );
+    for (const r of s.runs) assert.ok(r.plots > 0, `${e.name} seed ${r.seed} drew no plot`);
   });
 }

@@ -89,11 +89,18 @@ test("the worker's answer: the result, or the failure as a message; never a thro
   const ok: Experiment = {
     name: 'ok',
     claim: 'c',
-    run: ({ seed, quick }) => ({ rows: [{ seed, quick }], measured: {}, verdict: 'supported' }),
+    sources: [],
+    run: ({ seed, quick }) => ({
+      rows: [{ seed, quick }],
+      measured: {},
+      verdict: 'supported',
+      plots: [],
+    }),
   };
   const broken: Experiment = {
     name: 'broken',
     claim: 'c',
+    sources: [],
     run: () => {
       throw new Error('no operation succeeded');
     },
@@ -104,7 +111,7 @@ test("the worker's answer: the result, or the failure as a message; never a thro
   assert.deepEqual(answer({ id: 3, name: 'ok', seed: 7, quick: true }, lookup, clock), {
     id: 3,
     kind: 'done',
-    result: { rows: [{ seed: 7, quick: true }], measured: {}, verdict: 'supported' },
+    result: { rows: [{ seed: 7, quick: true }], measured: {}, verdict: 'supported', plots: [] },
     ms: 5,
   });
   assert.deepEqual(answer({ id: 4, name: 'broken', seed: 1, quick: true }, lookup, clock), {

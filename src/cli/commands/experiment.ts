@@ -128,16 +128,16 @@ export function experimentCommand(program: Command, io: CliIo): void {
             JSON.stringify({
               name: e.name,
               claim: e.claim,
-              sources: e.sources ?? [],
+              sources: e.sources,
               rows: r.rows,
               measured: r.measured,
               verdict: r.verdict,
-              plots: r.plots ?? [],
+              plots: r.plots,
             }) + '\n',
           );
           return;
         }
-        const sources = (e.sources ?? []).map((s) => `  - ${sourceText(s)}\n`).join('');
+        const sources = e.sources.map((s) => `  - ${sourceText(s)}\n`).join('');
         io.out(
           `${e.name}\nclaim:    ${e.claim}\nsources:${sources === '' ? ' none named\n' : `\n${sources}`}` +
             `\n${tables(r.rows)}\n\nmeasured: ${JSON.stringify(r.measured, null, 2)}\n` +

@@ -78,8 +78,8 @@ export function renderResultHtml(
   result: ExperimentResult,
   run: RunSettings,
 ): string {
-  const sources = info.sources ?? [];
-  const plots = result.plots ?? [];
+  const sources = info.sources;
+  const plots = result.plots;
   return [
     `<div class="tk-result" data-experiment="${escapeXml(info.name)}">`,
     `<p class="tk-claim"><strong>Claim:</strong> ${escapeXml(info.claim)}</p>`,

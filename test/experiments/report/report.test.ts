@@ -158,7 +158,7 @@ test('the page: claim, verdict, sources as quotes and citations, one <svg> per p
 });
 
 test('the fragment says when an experiment names no source', () => {
-  const bare: Experiment = { ...FAKE, sources: undefined };
+  const bare: Experiment = { ...FAKE, sources: [] };
   const html = renderResultHtml(bare, bare.run({ seed: 1, quick: false }), {
     seed: 1,
     quick: false,
