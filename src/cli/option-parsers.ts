@@ -22,14 +22,20 @@ export function numberIn(min: number, max: number): (text: string) => number {
   };
 }
 
-/** `250ms`, `10s`, `2m` or a bare number of milliseconds; above zero (a timeout of 0 is none). */
+/** `250ms`, `10s`, `2m` or a bare number of milliseconds (0 allowed: a checker budget of none). */
 export function duration(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
   if (!m) throw new InvalidArgumentError('expected a duration such as 500ms, 10s or 2m.');
   const n = Number(m[1]);
-  if (n === 0) throw new InvalidArgumentError('expected a duration above zero.');
   const unit = m[2] ?? 'ms';
   return unit === 'ms' ? n : unit === 's' ? n * 1000 : n * 60_000;
+}
+
+/** A duration above zero: a client's timeout or a run's length of 0 would be no time at all. */
+export function positiveDuration(text: string): number {
+  const ms = duration(text);
+  if (ms === 0) throw new InvalidArgumentError('expected a duration above zero.');
+  return ms;
 }
 
 export function latency(text: string): Latency {

@@ -16,7 +16,7 @@ import type { WatchClient, WatchedEvent } from '../../runtime/etcd/watch-client.
 import { KvClient, parseAddress, parseEndpoints, type Endpoint } from '../../runtime/kv-client.js';
 import type { Address } from '../../runtime/listen.js';
 import type { CliIo } from '../cli-io.js';
-import { duration, intIn } from '../option-parsers.js';
+import { intIn, positiveDuration } from '../option-parsers.js';
 import { EXIT, UsageError } from '../usage-error.js';
 
 interface KvFlags {
@@ -67,7 +67,12 @@ export function kvCommand(program: Command, io: CliIo, setExit: (code: number) =
     c
       .option('--dir <dir>', 'a local cluster’s directory', '.truthkit')
       .option('--endpoints <list>', 'client addresses: id=host:port,… or host:port,…')
-      .option('--timeout <d>', 'give up after this long, retries included', duration, 10_000);
+      .option(
+        '--timeout <d>',
+        'give up after this long, retries included',
+        positiveDuration,
+        10_000,
+      );
   common(
     kv.command('put').description('set KEY to VALUE').argument('<key>').argument('<value>'),
   ).action((key: string, value: string, flags: KvFlags) =>

@@ -17,7 +17,7 @@ import { traceToJsonLines } from '../../sim/trace.js';
 import type { SystemDefinition } from '../../core/system.js';
 import { getSystem, systems } from '../../systems/index.js';
 import type { CliIo } from '../cli-io.js';
-import { duration, intIn, latency, numberIn } from '../option-parsers.js';
+import { duration, intIn, latency, numberIn, positiveDuration } from '../option-parsers.js';
 import { EXIT, UsageError } from '../usage-error.js';
 
 interface SimFlags {
@@ -183,7 +183,7 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
     .option('--clients <n>', 'concurrent clients', intIn(1, 10_000), 5)
     .option('--keys <n>', 'size of the key space', intIn(1, 1_000_000), 5)
     .option('--skew <z>', 'Zipf exponent of key popularity (0 = uniform)', numberIn(0, 10), 1)
-    .option('--timeout <d>', 'client operation timeout', duration, 1000)
+    .option('--timeout <d>', 'client operation timeout', positiveDuration, 1000)
     .option('--nemesis <plans>', 'fault plans, comma-separated (see `truthkit list`)', 'none')
     .option('--mutant <name>', 'run a deliberately broken variant')
     .option(
@@ -195,7 +195,7 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
     .option(
       '--duration <d>',
       'virtual length of a run for systems without clients (nakamoto)',
-      duration,
+      positiveDuration,
     )
     .option(
       '--param <name=value>',
