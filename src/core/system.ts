@@ -62,6 +62,13 @@ export interface SystemDefinition {
   readonly etcdApi?: boolean;
   createNode(options: SystemOptions): NodeFactory;
   /**
+   * Why a message from a peer is not one of this system's messages (`field: problem`), or
+   * undefined when it is. The real runtime drops a message that fails, logs it and closes the
+   * connection, so a buggy or hostile peer's malformed message never reaches a node. Systems
+   * without it get only the transport's check (an object with a string `type`).
+   */
+  checkMessage?(msg: unknown): string | undefined;
+  /**
    * Safety invariants across all live nodes, checked after every simulated step. Returns a
    * description of the violation, or undefined when all hold.
    */

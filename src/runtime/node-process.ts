@@ -234,6 +234,9 @@ export class RuntimeNode {
       listen: config.listen,
       peers: config.peers,
       secret: config.secret ?? Buffer.alloc(0),
+      // Runtime-level messages are checked by forwarding.ts; the protocol's, by its system.
+      checkMessage: (msg) =>
+        msg.type.startsWith('$') ? undefined : config.system.checkMessage?.(msg),
       onMessage: (from, msg) => {
         // Runtime-level messages ('$forward', …) never reach the protocol node.
         if (msg.type.startsWith('$')) ref.self?.forwarding.handle(from, msg);

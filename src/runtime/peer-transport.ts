@@ -32,6 +32,11 @@ export interface PeerTransportOptions {
   readonly peers: ReadonlyMap<NodeId, Address>;
   readonly secret: Buffer;
   readonly onMessage: (from: NodeId, msg: Message) => void;
+  /**
+   * Why a message is malformed, or undefined: one that fails never reaches onMessage; it is
+   * logged and its connection closed (the peer reconnects and may do better).
+   */
+  readonly checkMessage?: (msg: Message) => string | undefined;
   readonly log: (message: string, fields: Record<string, Json>) => void;
   /** Largest frame accepted from an authenticated peer. */
   readonly maxFrame?: number;
@@ -326,6 +331,8 @@ export class PeerTransport {
         }
         if (stage === 'ready') {
           if (!isMessage(v)) return reject('malformed message (not an object with a string type)');
+          const problem = this.o.checkMessage?.(v);
+          if (problem !== undefined) return reject(`malformed ${v.type} message: ${problem}`);
           this.stats.received++;
           this.o.onMessage(from, v);
           if (socket.destroyed) return;

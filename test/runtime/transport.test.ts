@@ -20,7 +20,12 @@ function make(
   id: NodeId,
   listen: Address,
   peers: [NodeId, Address][],
-  extra: { secret?: Buffer; maxQueue?: number; maxFrame?: number } = {},
+  extra: {
+    secret?: Buffer;
+    maxQueue?: number;
+    maxFrame?: number;
+    checkMessage?: (msg: Message) => string | undefined;
+  } = {},
 ): Harness {
   const got: Harness['got'] = [];
   const logs: Harness['logs'] = [];
@@ -36,6 +41,7 @@ function make(
     handshakeMs: 500,
     ...(extra.maxQueue !== undefined ? { maxQueue: extra.maxQueue } : {}),
     ...(extra.maxFrame !== undefined ? { maxFrame: extra.maxFrame } : {}),
+    ...(extra.checkMessage !== undefined ? { checkMessage: extra.checkMessage } : {}),
   });
   return { transport, got, logs };
 }
@@ -246,4 +252,31 @@ test('a message over the frame limit is dropped by its sender, not sent to close
   assert.equal(n1.transport.stats.connects, 1, 'the link stayed up');
   const log = n1.logs.find((l) => l.message === 'message over the frame limit dropped');
   assert.ok(log !== undefined && log.fields.type === 'big', JSON.stringify(n1.logs));
+});
+
+test("an authenticated peer's malformed message is dropped and logged, and its connection closed", async (t) => {
+  const [p1, p2] = await freePorts(2);
+  const a1: Address = { host: '127.0.0.1', port: p1 as number };
+  const a2: Address = { host: '127.0.0.1', port: p2 as number };
+  const n1 = make('n1', a1, [['n2', a2]]);
+  const n2 = make('n2', a2, [['n1', a1]], {
+    checkMessage: (msg) =>
+      Number.isSafeInteger((msg as { term?: unknown }).term) ? undefined : 'term: not a number',
+  });
+  t.after(() => {
+    n1.transport.close();
+    n2.transport.close();
+  });
+  await Promise.all([n1.transport.start(), n2.transport.start()]);
+  n1.transport.send('n2', { type: 'vote', term: '1000000001' } as unknown as Message);
+  await until('the rejection', () => n2.logs.some((l) => l.message === 'peer connection rejected'));
+  const rejected = n2.logs.find((l) => l.message === 'peer connection rejected');
+  assert.equal(rejected?.fields.error, 'malformed vote message: term: not a number');
+  assert.equal(rejected?.fields.from, 'n1');
+  assert.equal(n2.got.length, 0, 'never handed to the node');
+  // The sender redials; what it sends well-formed then arrives.
+  await until('n1 to notice', () => n1.logs.some((l) => l.message === 'peer connection lost'));
+  n1.transport.send('n2', { type: 'vote', term: 2 } as unknown as Message);
+  await until('the good message', () => n2.got.length === 1);
+  assert.deepEqual(n2.got[0]?.msg, { type: 'vote', term: 2 });
 });

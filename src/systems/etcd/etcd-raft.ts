@@ -33,6 +33,7 @@ import type {
   StartInfo,
 } from '../../core/node.js';
 import type { SystemDefinition } from '../../core/system.js';
+import { raftMessageProblem } from '../../protocols/raft/message-schema.js';
 import { DEFAULT_TIMING } from '../../protocols/raft/election.js';
 import { InvariantRecorder } from '../../protocols/raft/invariants.js';
 import type { RaftMsg } from '../../protocols/raft/messages.js';
@@ -434,6 +435,7 @@ export const etcdRaftSystem: SystemDefinition = {
     };
     return (env) => new EtcdRaftNode(env as NodeEnv<RaftMsg>, opts);
   },
+  checkMessage: raftMessageProblem,
   checkInvariants(nodes: ReadonlyMap<NodeId, ProtocolNode>): string | undefined {
     for (const node of nodes.values()) {
       if (node instanceof EtcdRaftNode) {

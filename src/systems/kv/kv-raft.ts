@@ -10,6 +10,7 @@
  * every replica, across restarts and snapshot installs. One session per client is enough
  * because a client has at most one operation in flight.
  */
+import { raftMessageProblem } from '../../protocols/raft/message-schema.js';
 import { applyKv, isKvOp, type KvOp } from '../../core/kv.js';
 import type { Json } from '../../core/json.js';
 import type { NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
@@ -202,6 +203,7 @@ export const kvRaftSystem: SystemDefinition = {
     };
     return (env) => new RaftNode(env as NodeEnv<RaftMsg>, new KvMachine(), raft);
   },
+  checkMessage: raftMessageProblem,
   checkInvariants(nodes: ReadonlyMap<NodeId, ProtocolNode>): string | undefined {
     for (const node of nodes.values()) {
       if (node instanceof RaftNode) return node.recorder?.violation;
