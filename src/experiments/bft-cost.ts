@@ -27,7 +27,7 @@
  * agreed request in both systems, which is what the claim is about.
  */
 import type { Json } from '../core/json.js';
-import type { Message, NodeEnv, NodeFactory } from '../core/node.js';
+import type { Message } from '../core/node.js';
 import type { SystemDefinition } from '../core/system.js';
 // The CLI installs the same scheme; importing it here lets the experiment run on its own.
 import '../protocols/pbft/ed25519.js';
@@ -35,6 +35,7 @@ import { runChecked } from '../sim/checked-run.js';
 import { roundMs } from '../sim/stats.js';
 import { kvRaftSystem } from '../systems/kv/kv-raft.js';
 import { pbftSystem } from '../systems/pbft/pbft.js';
+import { watchingSends } from './watch-sends.js';
 import type { Experiment, ExperimentPlot, PlotPoint } from './experiment.js';
 
 /** Cluster sizes: n = 3f + 1 for f = 1…4, so every PBFT cluster is a full 3f + 1. */
@@ -89,27 +90,10 @@ export function countingSystem(
   system: SystemDefinition,
   counts: Map<string, number>,
 ): SystemDefinition {
-  return {
-    ...system,
-    createNode: (options) => {
-      const inner: NodeFactory = system.createNode(options);
-      return (env: NodeEnv) => {
-        const send = (to: string, msg: Message): void => {
-          const kind = to === env.id ? `${kindOf(env.id, msg)} (to self)` : kindOf(env.id, msg);
-          counts.set(kind, (counts.get(kind) ?? 0) + 1);
-          env.send(to, msg);
-        };
-        const counted = new Proxy(env, {
-          get(target, prop) {
-            if (prop === 'send') return send;
-            const v: unknown = Reflect.get(target, prop, target);
-            return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-          },
-        });
-        return inner(counted);
-      };
-    },
-  };
+  return watchingSends(system, (env, to, msg) => {
+    const kind = to === env.id ? `${kindOf(env.id, msg)} (to self)` : kindOf(env.id, msg);
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  });
 }
 
 export interface CostRun {

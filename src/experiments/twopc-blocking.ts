@@ -13,13 +13,13 @@
  * count for the normal case.
  */
 import type { Json } from '../core/json.js';
-import type { Message, NodeEnv, NodeFactory } from '../core/node.js';
 import type { SystemDefinition } from '../core/system.js';
 import { runChecked } from '../sim/checked-run.js';
 import type { ScriptAction } from '../sim/script.js';
 import { roundMs } from '../sim/stats.js';
 import { paxosCommitSystem } from '../systems/twopc/paxos-commit.js';
 import { twoPcReplicatedSystem, twoPcSystem } from '../systems/twopc/twopc.js';
+import { watchingSends } from './watch-sends.js';
 import type { Experiment, ExperimentPlot, PlotPoint } from './experiment.js';
 
 /** How long the coordinator stays down, each time. */
@@ -93,39 +93,19 @@ interface TxnMessages {
 
 /** `system` with every message that names a transaction counted into `txns` (unchanged). */
 function countingByTxn(system: SystemDefinition, txns: Map<string, TxnMessages>): SystemDefinition {
-  return {
-    ...system,
-    createNode: (options) => {
-      const inner: NodeFactory = system.createNode(options);
-      return (env: NodeEnv) => {
-        const send = (to: string, msg: Message): void => {
-          const txn = (msg as { txn?: unknown }).txn;
-          if (typeof txn === 'string') {
-            let t = txns.get(txn);
-            if (t === undefined) {
-              t = { participants: 0, total: 0, recovery: false, commit: false };
-              txns.set(txn, t);
-            }
-            t.total++;
-            if (msg.type === 'prepare') t.participants++;
-            if (OFF_NORMAL_TYPES.has(msg.type)) t.recovery = true;
-            if (msg.type === 'decision' && (msg as { commit?: unknown }).commit === true) {
-              t.commit = true;
-            }
-          }
-          env.send(to, msg);
-        };
-        const counted = new Proxy(env, {
-          get(target, prop) {
-            if (prop === 'send') return send;
-            const v: unknown = Reflect.get(target, prop, target);
-            return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-          },
-        });
-        return inner(counted);
-      };
-    },
-  };
+  return watchingSends(system, (_env, _to, msg) => {
+    const txn = (msg as { txn?: unknown }).txn;
+    if (typeof txn !== 'string') return;
+    let t = txns.get(txn);
+    if (t === undefined) {
+      t = { participants: 0, total: 0, recovery: false, commit: false };
+      txns.set(txn, t);
+    }
+    t.total++;
+    if (msg.type === 'prepare') t.participants++;
+    if (OFF_NORMAL_TYPES.has(msg.type)) t.recovery = true;
+    if (msg.type === 'decision' && (msg as { commit?: unknown }).commit === true) t.commit = true;
+  });
 }
 
 /**

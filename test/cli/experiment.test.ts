@@ -4,18 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { cli as run } from './run-cli.js';
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    interactive: false,
-  });
-  return { code, out, err };
-}
+const cli = (argv: string[]) => run(...argv);
 
 test('experiment NAME --json prints {name, claim, sources, rows, measured, verdict, plots}', async () => {
   const { code, out } = await cli(['experiment', 'selfish-mining', '--quick', '--json']);

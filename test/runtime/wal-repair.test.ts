@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { cli } from '../cli/run-cli.js';
 import { repairWal } from '../../src/runtime/wal-repair.js';
 import { MARK_FILE, MARK_INTERVAL_MS, readMark } from '../../src/runtime/wal-mark.js';
 import {
@@ -197,16 +197,7 @@ test('truthkit wal repair: what it prints, and one line when the log is in use',
   const bytes = readFileSync(file);
   bytes[bytes.length - 3] = (bytes[bytes.length - 3] as number) ^ 0x01;
   writeFileSync(file, bytes);
-  const run = async (argv: string[]) => {
-    let out = '';
-    let err = '';
-    const code = await main(argv, {
-      out: (x) => (out += x),
-      err: (x) => (err += x),
-      interactive: false,
-    });
-    return { code, out, err };
-  };
+  const run = (argv: string[]) => cli(...argv);
   // A live process holds the directory (our parent stands in for a running node).
   writeFileSync(join(dir, LOCK_FILE), `${process.ppid}\n`);
   const busy = await run(['wal', 'repair', dir]);
