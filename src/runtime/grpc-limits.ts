@@ -9,11 +9,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Json } from '../core/json.js';
-import {
-  ConnectionGate,
-  HTTP2_PREFACE_BYTES,
-  type ConnectionLimits,
-} from './connection-limits.js';
+import { ConnectionGate, HTTP2_PREFACE_BYTES, type ConnectionLimits } from './connection-limits.js';
 import { listen, type Address } from './listen.js';
 
 /** Server options that make grpc-js enforce the idle part of `limits`. */
