@@ -19,7 +19,21 @@ export interface ConnectionLimits {
   readonly idleMs: number;
   /** A connection that has not said who it is (its first request, its preface) this soon is closed. */
   readonly handshakeMs: number;
+  /** A deliberately broken gate, one rule removed (GATE_MUTANTS), for tests; never from flags. */
+  readonly mutant?: GateMutant;
 }
+
+/** Each removes one rule of the gate; a test in test/runtime/connection-limits.test.ts catches each. */
+export const GATE_MUTANTS = [
+  'no-port-cap',
+  'no-address-cap',
+  'no-handshake-timeout',
+  'no-idle-timeout',
+  'idle-ignores-busy',
+  'no-close-grace',
+  'log-every-event',
+] as const;
+export type GateMutant = (typeof GATE_MUTANTS)[number];
 
 /**
  * Defaults for the client and etcd ports. 400 + 400 connections stay under a 1024 file
@@ -74,6 +88,9 @@ export function connectionLimits(given: Partial<ConnectionLimits> = {}): Connect
   whole('max connections per address', l.maxPerAddress, 1, MAX_COUNT);
   whole('idle timeout (ms)', l.idleMs, 0, MAX_MS);
   whole('handshake timeout (ms)', l.handshakeMs, 1, MAX_MS);
+  if (l.mutant !== undefined && !(GATE_MUTANTS as readonly string[]).includes(l.mutant)) {
+    throw new ConnectionLimitsError('out-of-range', `no gate mutant '${String(l.mutant)}'`);
+  }
   if (l.maxPerAddress > l.maxConnections) {
     throw new ConnectionLimitsError(
       'per-address-above-per-port',
@@ -135,8 +152,6 @@ export function addressKey(socket: Socket): string {
   return a.startsWith('::ffff:') ? a.slice(7) : a;
 }
 
-type Partial2<T> = { -readonly [K in keyof T]?: T[K] };
-
 /**
  * Admits or refuses the connections of one port and closes those that outlive the policy. The
  * gate only counts and closes; the owner decides what "handshook", "busy" and "received" mean.
@@ -154,7 +169,7 @@ export class ConnectionGate {
   private readonly perAddress = new Map<string, number>();
   private readonly sockets = new Set<Socket>();
   /** Events not yet logged, by reason. */
-  private unlogged: Partial2<Record<CloseReason, number>> = {};
+  private unlogged: { [R in CloseReason]?: number } = {};
   private lastLog = -Infinity;
   private logTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -178,8 +193,13 @@ export class ConnectionGate {
     const key = addressKey(socket);
     const fromKey = this.perAddress.get(key) ?? 0;
     let refusal: 'port-full' | 'address-full' | undefined;
-    if (this.closed || this.stats.open >= this.limits.maxConnections) refusal = 'port-full';
-    else if (fromKey >= this.limits.maxPerAddress) refusal = 'address-full';
+    const m = this.limits.mutant;
+    if (this.closed) refusal = 'port-full';
+    else if (m !== 'no-port-cap' && this.stats.open >= this.limits.maxConnections) {
+      refusal = 'port-full';
+    } else if (m !== 'no-address-cap' && fromKey >= this.limits.maxPerAddress) {
+      refusal = 'address-full';
+    }
     if (refusal !== undefined) {
       if (refusal === 'port-full') this.stats.refusedPort++;
       else this.stats.refusedAddress++;
@@ -205,15 +225,15 @@ export class ConnectionGate {
     };
     const handshook = a.handshook;
     const handshake =
-      handshook === undefined
+      handshook === undefined || m === 'no-handshake-timeout'
         ? null
         : setTimeout(() => {
             if (!handshook()) cut('handshake');
           }, this.limits.handshakeMs);
     let idle: NodeJS.Timeout | null = null;
-    if (this.enforceIdle && this.limits.idleMs > 0) {
+    if (this.enforceIdle && this.limits.idleMs > 0 && m !== 'no-idle-timeout') {
       idle = setTimeout(() => {
-        if (a.busy?.() === true) idle?.refresh();
+        if (m !== 'idle-ignores-busy' && a.busy?.() === true) idle?.refresh();
         else cut('idle');
       }, this.limits.idleMs);
     }
@@ -221,7 +241,7 @@ export class ConnectionGate {
     // Our side is done (we sent FIN, or gRPC sent GOAWAY and ended): the client has a moment to
     // close too, and a connection that stays half-open would otherwise hold its slot for ever.
     socket.once('finish', () => {
-      grace = setTimeout(() => cut('never-closed'), CLOSE_GRACE_MS);
+      if (m !== 'no-close-grace') grace = setTimeout(() => cut('never-closed'), CLOSE_GRACE_MS);
     });
     socket.once('close', () => {
       if (handshake !== null) clearTimeout(handshake);
@@ -258,7 +278,7 @@ export class ConnectionGate {
     this.unlogged[reason] = (this.unlogged[reason] ?? 0) + 1;
     if (this.closed) return;
     const now = performance.now();
-    if (now - this.lastLog >= LOG_INTERVAL_MS) {
+    if (now - this.lastLog >= LOG_INTERVAL_MS || this.limits.mutant === 'log-every-event') {
       this.flushLog(key);
       return;
     }
@@ -282,7 +302,7 @@ export class ConnectionGate {
     this.log('connections refused or closed by limits', {
       port: this.port,
       ...(lastAddress !== undefined ? { address: lastAddress } : {}),
-      counts: counts as Record<string, number>,
+      counts: { ...counts },
       open: this.stats.open,
       maxConnections: this.limits.maxConnections,
       maxPerAddress: this.limits.maxPerAddress,

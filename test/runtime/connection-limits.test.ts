@@ -19,7 +19,9 @@ import {
   connectionLimits,
   ConnectionLimitsError,
   peerPortLimits,
+  GATE_MUTANTS,
   type ConnectionLimits,
+  type GateMutant,
 } from '../../src/runtime/connection-limits.js';
 import { RuntimeNode } from '../../src/runtime/node-process.js';
 import { PeerTransport } from '../../src/runtime/peer-transport.js';
@@ -27,7 +29,7 @@ import { fakeEtcdSystem } from './etcd-fake.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, probe: () => boolean, timeoutMs = 5000): Promise<void> {
+async function until(what: string, probe: () => boolean, timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!probe()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -68,6 +70,7 @@ function raw(port: number, localAddress = '127.0.0.1', allowHalfOpen = false): P
 /** A client port whose node answers every request at once, except op "hang" (never). */
 async function clientPort(
   limits: Partial<ConnectionLimits>,
+  mutant?: GateMutant,
 ): Promise<{ server: ClientServer; port: number; logs: Logged[] }> {
   const logs: Logged[] = [];
   const server: ClientServer = new ClientServer({
@@ -77,7 +80,7 @@ async function clientPort(
     },
     status: () => ({ up: true }),
     log: (message, fields) => logs.push({ message, fields }),
-    limits: connectionLimits(limits),
+    limits: connectionLimits({ ...limits, ...(mutant !== undefined ? { mutant } : {}) }),
   });
   const { port } = await server.start();
   return { server, port, logs };
@@ -120,13 +123,16 @@ test('limits are validated, with typed codes', () => {
   assert.ok(peerPortLimits(50).maxPerAddress > 50);
 });
 
-test('client port: past its cap new connections are refused and logged once; existing clients are served', async () => {
-  const { server, port, logs } = await clientPort({
-    maxConnections: 20,
-    maxPerAddress: 20,
-    idleMs: 0,
-    handshakeMs: 10_000,
-  });
+async function clientCap(mutant?: GateMutant): Promise<void> {
+  const { server, port, logs } = await clientPort(
+    {
+      maxConnections: 20,
+      maxPerAddress: 20,
+      idleMs: 0,
+      handshakeMs: 10_000,
+    },
+    mutant,
+  );
   try {
     const held: Raw[] = [];
     for (let i = 0; i < 20; i++) held.push(await raw(port));
@@ -162,15 +168,18 @@ test('client port: past its cap new connections are refused and logged once; exi
   } finally {
     server.close();
   }
-});
+}
 
-test('client port: one address is capped; another address is not', async () => {
-  const { server, port } = await clientPort({
-    maxConnections: 10,
-    maxPerAddress: 3,
-    idleMs: 0,
-    handshakeMs: 10_000,
-  });
+async function clientAddress(mutant?: GateMutant): Promise<void> {
+  const { server, port } = await clientPort(
+    {
+      maxConnections: 10,
+      maxPerAddress: 3,
+      idleMs: 0,
+      handshakeMs: 10_000,
+    },
+    mutant,
+  );
   try {
     const mine = [await raw(port), await raw(port), await raw(port)];
     const fourth = await raw(port);
@@ -187,15 +196,18 @@ test('client port: one address is capped; another address is not', async () => {
   } finally {
     server.close();
   }
-});
+}
 
-test('client port: a silent connection is cut at the handshake timeout, an idle one at the idle timeout, a busy one never', async () => {
-  const { server, port } = await clientPort({
-    maxConnections: 10,
-    maxPerAddress: 10,
-    idleMs: 400,
-    handshakeMs: 200,
-  });
+async function clientTimeouts(mutant?: GateMutant): Promise<void> {
+  const { server, port } = await clientPort(
+    {
+      maxConnections: 10,
+      maxPerAddress: 10,
+      idleMs: 400,
+      handshakeMs: 200,
+    },
+    mutant,
+  );
   try {
     const t0 = Date.now();
     const silent = await raw(port);
@@ -223,10 +235,11 @@ test('client port: a silent connection is cut at the handshake timeout, an idle 
   } finally {
     server.close();
   }
-});
+}
 
 async function etcdNode(
   limits: Partial<ConnectionLimits>,
+  mutant?: GateMutant,
 ): Promise<{ node: RuntimeNode; port: number; logs: Logged[]; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'truthkit-conn-limits-'));
   const [peer, etcd] = (await freePorts(2)) as [number, number];
@@ -238,7 +251,7 @@ async function etcdNode(
     peers: new Map(),
     dataDir: join(dir, 'data'),
     etcd: { host: '127.0.0.1', port: etcd },
-    limits: connectionLimits(limits),
+    limits: connectionLimits({ ...limits, ...(mutant !== undefined ? { mutant } : {}) }),
     logLine: (line) => {
       const o = JSON.parse(line) as { msg: string } & Record<string, Json>;
       logs.push({ message: o.msg, fields: o });
@@ -261,13 +274,16 @@ const PREFACE = Buffer.concat([
   Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]),
 ]);
 
-test('etcd port: past its cap new connections are refused and logged; an etcd3 client keeps working', async () => {
-  const { node, port, logs, stop } = await etcdNode({
-    maxConnections: 30,
-    maxPerAddress: 30,
-    idleMs: 0,
-    handshakeMs: 10_000,
-  });
+async function etcdCap(mutant?: GateMutant): Promise<void> {
+  const { node, port, logs, stop } = await etcdNode(
+    {
+      maxConnections: 30,
+      maxPerAddress: 30,
+      idleMs: 0,
+      handshakeMs: 10_000,
+    },
+    mutant,
+  );
   const client = new Etcd3({ hosts: `127.0.0.1:${port}` });
   try {
     await client.put('before').value('flood');
@@ -300,15 +316,18 @@ test('etcd port: past its cap new connections are refused and logged; an etcd3 c
     client.close();
     await stop();
   }
-});
+}
 
-test('etcd port: no preface is cut at the handshake timeout; idle is sent GOAWAY, and one that never closes is cut', async () => {
-  const { node, port, stop } = await etcdNode({
-    maxConnections: 10,
-    maxPerAddress: 10,
-    idleMs: 500,
-    handshakeMs: 300,
-  });
+async function etcdTimeouts(mutant?: GateMutant): Promise<void> {
+  const { node, port, stop } = await etcdNode(
+    {
+      maxConnections: 10,
+      maxPerAddress: 10,
+      idleMs: 500,
+      handshakeMs: 300,
+    },
+    mutant,
+  );
   try {
     const gate = node.etcd?.port?.gate;
     assert.ok(gate !== undefined);
@@ -328,9 +347,9 @@ test('etcd port: no preface is cut at the handshake timeout; idle is sent GOAWAY
   } finally {
     await stop();
   }
-});
+}
 
-test('peer port: strangers past the cap are refused before the handshake', async () => {
+async function peerCap(mutant?: GateMutant): Promise<void> {
   const logs: Logged[] = [];
   const transport = new PeerTransport({
     id: 'n1',
@@ -339,7 +358,12 @@ test('peer port: strangers past the cap are refused before the handshake', async
     secret: Buffer.from('a-secret-of-sixteen-or-more'),
     onMessage: () => {},
     log: (message, fields) => logs.push({ message, fields }),
-    limits: connectionLimits({ maxConnections: 4, maxPerAddress: 2, idleMs: 0 }),
+    limits: connectionLimits({
+      maxConnections: 4,
+      maxPerAddress: 2,
+      idleMs: 0,
+      ...(mutant !== undefined ? { mutant } : {}),
+    }),
   });
   const { port } = await transport.start();
   try {
@@ -356,5 +380,33 @@ test('peer port: strangers past the cap are refused before the handshake', async
     for (const r of [...a, ...b]) r.socket.destroy();
   } finally {
     transport.close();
+  }
+}
+
+test('client port: past its cap new connections are refused and logged once; existing clients are served', () =>
+  clientCap());
+test('client port: one address is capped; another address is not', () => clientAddress());
+test('client port: a silent connection is cut at the handshake timeout, an idle one at the idle timeout, a busy one never', () =>
+  clientTimeouts());
+test('etcd port: past its cap new connections are refused and logged; an etcd3 client keeps working', () =>
+  etcdCap());
+test('etcd port: no preface is cut at the handshake timeout; idle is sent GOAWAY, and one that never closes is cut', () =>
+  etcdTimeouts());
+test('peer port: strangers past the cap are refused before the handshake', () => peerCap());
+
+/** Which scenario catches each mutant (a gate with that one rule removed). */
+const CATCHES: Record<GateMutant, (mutant: GateMutant) => Promise<void>> = {
+  'no-port-cap': clientCap,
+  'no-address-cap': clientAddress,
+  'no-handshake-timeout': clientTimeouts,
+  'no-idle-timeout': clientTimeouts,
+  'idle-ignores-busy': clientTimeouts,
+  'no-close-grace': etcdTimeouts,
+  'log-every-event': clientCap,
+};
+
+test('every gate mutant is caught', async () => {
+  for (const mutant of GATE_MUTANTS) {
+    await assert.rejects(CATCHES[mutant](mutant), `mutant ${mutant} was not caught`);
   }
 });
