@@ -11,6 +11,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
+import { cli } from '../cli/run-cli.js';
 import type { Json } from '../../src/core/json.js';
 import { ClientServer } from '../../src/runtime/client-server.js';
 import { freePorts } from '../../src/runtime/cluster.js';
@@ -382,6 +383,32 @@ async function peerCap(mutant?: GateMutant): Promise<void> {
     transport.close();
   }
 }
+
+test('truthkit node: a limit that cannot work is a one-line usage error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'truthkit-conn-flags-'));
+  try {
+    const base = ['node', '--system', 'kv-raft', '--id', 'n1', '--listen', '127.0.0.1:0'];
+    const above = await cli(
+      ...base,
+      '--data',
+      dir,
+      '--max-connections',
+      '10',
+      '--max-connections-per-address',
+      '50',
+    );
+    assert.equal(above.code, 2);
+    assert.equal(
+      above.err.trim(),
+      'truthkit: max connections per address (50) exceeds max connections (10)',
+    );
+    const negative = await cli(...base, '--data', dir, '--idle-timeout', '-5');
+    assert.equal(negative.code, 2);
+    assert.match(negative.err, /--idle-timeout/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('client port: past its cap new connections are refused and logged once; existing clients are served', () =>
   clientCap());
