@@ -350,6 +350,44 @@ async function etcdTimeouts(mutant?: GateMutant): Promise<void> {
   }
 }
 
+/**
+ * etcd port, idle timeout against real clients: a client with nothing open is sent GOAWAY and
+ * reconnects for its next call; a client holding a watch is never idle, its connection stays.
+ */
+async function etcdIdleClients(): Promise<void> {
+  const { node, port, stop } = await etcdNode({
+    maxConnections: 10,
+    maxPerAddress: 10,
+    idleMs: 400,
+    handshakeMs: 5000,
+  });
+  // Own connections each (grpc-js otherwise shares one among channels to the same address).
+  const own = { hosts: `127.0.0.1:${port}`, grpcOptions: { 'grpc.use_local_subchannel_pool': 1 } };
+  const watching = new Etcd3(own);
+  const writing = new Etcd3(own);
+  try {
+    const gate = node.etcd?.port?.gate;
+    assert.ok(gate !== undefined);
+    const watcher = await watching.watch().key('idle/k').create();
+    const seen: string[] = [];
+    watcher.on('put', (kv) => seen.push(kv.value.toString()));
+    await writing.put('idle/k').value('1');
+    await until('the first event', () => seen.length === 1);
+    assert.equal(gate.stats.accepted, 2);
+    await sleep(1500);
+    assert.equal(gate.stats.open, 1, 'the writer, idle, was closed; the watcher was not');
+    await writing.put('idle/k').value('2');
+    await until('the second event', () => seen.length === 2);
+    assert.deepEqual(seen, ['1', '2']);
+    assert.equal(gate.stats.accepted, 3, 'only the writer reconnected');
+    await watcher.cancel();
+  } finally {
+    watching.close();
+    writing.close();
+    await stop();
+  }
+}
+
 async function peerCap(mutant?: GateMutant): Promise<void> {
   const logs: Logged[] = [];
   const transport = new PeerTransport({
@@ -419,6 +457,8 @@ test('etcd port: past its cap new connections are refused and logged; an etcd3 c
   etcdCap());
 test('etcd port: no preface is cut at the handshake timeout; idle is sent GOAWAY, and one that never closes is cut', () =>
   etcdTimeouts());
+test('etcd port: an idle client is sent GOAWAY and reconnects; a watching one keeps its connection', () =>
+  etcdIdleClients());
 test('peer port: strangers past the cap are refused before the handshake', () => peerCap());
 
 /** Which scenario catches each mutant (a gate with that one rule removed). */
