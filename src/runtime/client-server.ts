@@ -11,11 +11,14 @@
  * may pipeline. A connection that closes abandons its requests: replies to them are dropped,
  * as the simulator drops replies to a client that is gone. A line over the size limit closes
  * the connection, as does leaving more than 16 MiB of replies unread; more than 10 000 requests
- * waiting on one connection are refused with a definite failure.
+ * waiting on one connection are refused with a definite failure. Connections are admitted,
+ * timed out and counted by a ConnectionGate (connection-limits.ts): a client refused for the
+ * port's or its address's cap gets one error line before the connection closes.
  */
 import type { Server, Socket } from 'node:net';
 import type { Json } from '../core/json.js';
 import type { ClientReply, ClientRequest, RequestId } from '../core/node.js';
+import { ConnectionGate, connectionLimits, type ConnectionLimits } from './connection-limits.js';
 import { listen, type Address } from './listen.js';
 
 export interface ClientServerOptions {
@@ -26,6 +29,8 @@ export interface ClientServerOptions {
   readonly status: () => Json;
   readonly log: (message: string, fields: Record<string, Json>) => void;
   readonly maxLine?: number;
+  /** Caps and timeouts of this port (default: DEFAULT_LIMITS). */
+  readonly limits?: ConnectionLimits;
 }
 
 interface Pending {
@@ -45,10 +50,12 @@ export class ClientServer {
   private readonly sockets = new Map<Socket, Set<RequestId>>();
   private nextId = 1;
   private readonly maxLine: number;
+  readonly gate: ConnectionGate;
   requests = 0;
 
   constructor(private readonly o: ClientServerOptions) {
     this.maxLine = o.maxLine ?? DEFAULT_MAX_LINE;
+    this.gate = new ConnectionGate('client', o.limits ?? connectionLimits(), o.log);
   }
 
   async start(): Promise<Address> {
@@ -72,6 +79,7 @@ export class ClientServer {
 
   close(): void {
     this.server?.close();
+    this.gate.close();
     for (const s of this.sockets.keys()) s.destroy();
   }
 
@@ -92,13 +100,32 @@ export class ClientServer {
 
   private accept(socket: Socket): void {
     const mine = new Set<RequestId>();
+    // Said who it is: sent one whole line (a request or a status query).
+    let spoke = false;
+    const admitted = this.gate.admit(socket, {
+      handshook: () => spoke,
+      busy: () => mine.size > 0,
+      refuse: (s, reason) =>
+        s.write(
+          JSON.stringify({
+            rid: null,
+            error:
+              reason === 'port-full'
+                ? 'too many connections to this port'
+                : 'too many connections from your address',
+          }) + '\n',
+        ),
+    });
+    if (admitted === undefined) return;
     this.sockets.set(socket, mine);
     socket.setNoDelay(true);
     let buffered = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
+      admitted.touch();
       buffered += chunk;
       let nl = buffered.indexOf('\n');
+      if (nl >= 0) spoke = true;
       while (nl >= 0) {
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);

@@ -13,6 +13,7 @@ import { appliesLogOf, type ClientReply, type NodeId, type RequestId } from '../
 import type { SystemDefinition } from '../core/system.js';
 import { AppliedWaits } from './applied-waits.js';
 import { ClientServer } from './client-server.js';
+import type { ConnectionLimits } from './connection-limits.js';
 import type { EtcdServer, EtcdServerOptions } from './etcd/server.js';
 import { Forwarding } from './forwarding.js';
 import { PeerTransport, type Address } from './peer-transport.js';
@@ -32,6 +33,8 @@ export interface NodeConfig {
   readonly etcd?: Address;
   /** Tuning of the etcd front end (call deadline, session slots, watcher lag). */
   readonly etcdOptions?: Omit<EtcdServerOptions, 'listen'>;
+  /** Caps and timeouts of the client and etcd ports (default: DEFAULT_LIMITS). */
+  readonly limits?: ConnectionLimits;
   readonly dataDir: string;
   /**
    * 'new' (default): a member starting its cluster's life; an empty data directory is expected.
@@ -254,6 +257,7 @@ export class RuntimeNode {
             allocateId: () => ref.self?.allocateRequestId() ?? 0,
             status: () => ref.self?.status() ?? null,
             log,
+            ...(config.limits !== undefined ? { limits: config.limits } : {}),
           });
     ref.clients = clients;
     const self = new RuntimeNode(config, wal, host, transport, clients, log);
@@ -284,7 +288,11 @@ export class RuntimeNode {
           askPeers: (timeoutMs) => self.forwarding.ask([...config.peers.keys()], timeoutMs),
           log,
         },
-        { ...config.etcdOptions, listen: config.etcd },
+        {
+          ...config.etcdOptions,
+          ...(config.limits !== undefined ? { limits: config.limits } : {}),
+          listen: config.etcd,
+        },
       );
     }
     try {
@@ -350,6 +358,12 @@ export class RuntimeNode {
           }
         : {}),
       forwarding: { ...this.forwarding.stats, appliedWaits: { ...this.appliedWaits.stats } },
+      // Per port: open, accepted, refused (port or address cap), closed by timeouts.
+      connections: {
+        peer: { ...this.transport.gate.stats },
+        ...(this.clients !== undefined ? { client: { ...this.clients.gate.stats } } : {}),
+        ...(this.etcd?.port ? { etcd: { ...this.etcd.port.gate.stats } } : {}),
+      },
       metrics,
     };
   }

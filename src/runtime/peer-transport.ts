@@ -11,6 +11,7 @@
  * backoff.
  */
 import { connect, type Server, type Socket } from 'node:net';
+import { ConnectionGate, peerPortLimits, type ConnectionLimits } from './connection-limits.js';
 import { listen, type Address } from './listen.js';
 import type { Json } from '../core/json.js';
 import type { Message, NodeId } from '../core/node.js';
@@ -46,6 +47,8 @@ export interface PeerTransportOptions {
   readonly backoffMaxMs?: number;
   /** How long a connection may take to authenticate. */
   readonly handshakeMs?: number;
+  /** Caps on inbound connections (default: peerPortLimits(peers)); idle and handshake unused. */
+  readonly limits?: ConnectionLimits;
 }
 
 /** Frames before authentication are tiny; nothing larger is read from a stranger. */
@@ -111,6 +114,7 @@ export class PeerTransport {
   private readonly backoffMin: number;
   private readonly backoffMax: number;
   private readonly handshakeMs: number;
+  readonly gate: ConnectionGate;
 
   constructor(private readonly o: PeerTransportOptions) {
     this.maxFrame = o.maxFrame ?? DEFAULT_MAX_FRAME;
@@ -119,6 +123,7 @@ export class PeerTransport {
     this.backoffMax = o.backoffMaxMs ?? 2000;
     this.handshakeMs = o.handshakeMs ?? 3000;
     for (const [peer, address] of o.peers) this.links.set(peer, new PeerLink(peer, address));
+    this.gate = new ConnectionGate('peer', o.limits ?? peerPortLimits(o.peers.size), o.log, false);
   }
 
   /** Starts listening and dialing every peer. Resolves with the bound address. */
@@ -200,6 +205,7 @@ export class PeerTransport {
       if (link.retry) clearTimeout(link.retry);
       link.socket?.destroy();
     }
+    this.gate.close();
     for (const s of this.inbound) s.destroy();
   }
 
@@ -293,6 +299,8 @@ export class PeerTransport {
 
   private accept(socket: Socket): void {
     if (this.closed) return void socket.destroy();
+    // Caps only: the handshake below has its own timeout, and peers are never idle-closed.
+    if (this.gate.admit(socket, {}) === undefined) return;
     this.inbound.add(socket);
     socket.setNoDelay(true);
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;

@@ -12,6 +12,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { Json } from '../../core/json.js';
 import type { NodeId } from '../../core/node.js';
 import { termOf, watchSourceOf, type EtcdOp, type RangeReq } from '../../systems/etcd/etcd-ops.js';
+import { connectionLimits, type ConnectionLimits } from '../connection-limits.js';
+import { grpcLimitOptions, serveGrpcLimited, type LimitedGrpcPort } from '../grpc-limits.js';
 import type { Address } from '../listen.js';
 import { EtcdFault, faultOfText, opFor, resultFor, toStatus, type HeaderFields } from './codec.js';
 import { etcdServices } from './proto.js';
@@ -56,6 +58,8 @@ export interface EtcdServerOptions {
   readonly callTimeoutMs?: number;
   readonly maxSlots?: number;
   readonly watchMaxLag?: number;
+  /** Connection caps and timeouts of the port (default: DEFAULT_LIMITS). */
+  readonly limits?: ConnectionLimits;
 }
 
 /** Keepalives one stream may have waiting. */
@@ -66,6 +70,8 @@ const UNARY_LEASE = ['LeaseGrant', 'LeaseRevoke', 'LeaseTimeToLive', 'LeaseLease
 
 export class EtcdServer {
   private server: grpc.Server | null = null;
+  /** The listening port, under connection limits (grpc-limits.ts). */
+  port: LimitedGrpcPort | null = null;
   private address: Address | null = null;
   readonly sessions: Sessions;
   readonly watches: WatchHub;
@@ -107,6 +113,7 @@ export class EtcdServer {
       'grpc.max_send_message_length': -1,
       // No channelz bookkeeping (per-call counters and timestamps); nothing here reads it.
       'grpc.enable_channelz': 0,
+      ...grpcLimitOptions(this.o.limits ?? connectionLimits()),
     });
     const kv: grpc.UntypedServiceImplementation = {};
     for (const m of UNARY_KV) kv[m] = this.unary(m);
@@ -137,19 +144,9 @@ export class EtcdServer {
         );
       },
     });
-    const host = this.o.listen.host.includes(':') ? `[${this.o.listen.host}]` : this.o.listen.host;
-    const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(
-        `${host}:${this.o.listen.port}`,
-        grpc.ServerCredentials.createInsecure(),
-        (e, p) =>
-          e
-            ? reject(
-                new Error(`cannot listen on ${host}:${this.o.listen.port} (etcd): ${e.message}`),
-              )
-            : resolve(p),
-      );
-    });
+    const limits = this.o.limits ?? connectionLimits();
+    this.port = await serveGrpcLimited(server, this.o.listen, limits, 'etcd', this.host.log);
+    const { port } = this.port.address;
     this.server = server;
     this.address = { host: this.o.listen.host, port };
     return this.address;
@@ -160,6 +157,7 @@ export class EtcdServer {
     this.closed = true;
     this.sessions.close();
     this.watches.close();
+    this.port?.close();
     this.server?.forceShutdown();
   }
 
