@@ -129,7 +129,7 @@ function jsonPayload(r: Random): Buffer {
 }
 
 /** A byte stream of frames: valid ones, mutated ones, ones whose length prefix lies. */
-function frameStream(r: Random): Buffer {
+export function frameStream(r: Random): Buffer {
   const frames: Buffer[] = [];
   for (let k = 1 + r.int(3); k > 0; k--) frames.push(encodeFrame(jsonPayload(r)));
   let b: Buffer = Buffer.concat(frames);
@@ -236,7 +236,7 @@ const CLIENT_LINES: readonly Record<string, unknown>[] = [
 ];
 
 /** Newline-delimited client lines, mutated; sometimes a reply tag nested thousands deep. */
-function clientStream(r: Random): Buffer {
+export function clientStream(r: Random): Buffer {
   const lines: string[] = [];
   for (let k = 1 + r.int(3); k > 0; k--) {
     const base = r.pick(CLIENT_LINES);
