@@ -78,7 +78,8 @@ export function havoc(r: Random, input: Buffer, others: readonly Buffer[]): Buff
 
 /** A nesting depth: mostly a few hundred, sometimes past any encoder's stack. */
 export function depthOf(r: Random): number {
-  return r.chance(0.9) ? 1 + r.int(300) : 5000 + r.int(15000);
+  const roll = r.int(10);
+  return roll < 8 ? 1 + r.int(300) : roll === 8 ? 995 + r.int(10) : 5000 + r.int(15000);
 }
 
 /** `[[[…]]]` or `{"a":{"a":…}}` nested `depth` deep. */

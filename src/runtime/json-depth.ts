@@ -5,8 +5,12 @@
  * a depth no real request needs, before anything walks it.
  */
 
-/** Nesting allowed in a client line or a peer message (real ones nest a handful of levels). */
-export const MAX_JSON_DEPTH = 100;
+/**
+ * Nesting allowed in a client line or a peer message. Above what a real one needs (an etcd Txn
+ * nested 128 deep, etcd's own limit, is about 400 levels inside a Raft append) and well under
+ * where Node 20's JSON.stringify overflows its stack (between 4,000 and 8,000 levels).
+ */
+export const MAX_JSON_DEPTH = 1000;
 
 /** Whether `value` nests arrays/objects more than `max` levels deep (iterative: no recursion). */
 export function nestedDeeperThan(value: unknown, max: number): boolean {
