@@ -19,6 +19,7 @@ import type { Server, Socket } from 'node:net';
 import type { Json } from '../core/json.js';
 import type { ClientReply, ClientRequest, RequestId } from '../core/node.js';
 import { ConnectionGate, connectionLimits, type ConnectionLimits } from './connection-limits.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js';
 import { listen, type Address } from './listen.js';
 
 export interface ClientServerOptions {
@@ -158,6 +159,10 @@ export class ClientServer {
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v)) {
       return this.write(socket, { rid: null, error: 'expected a JSON object' });
+    }
+    // Echoing the rid, or logging the op, would overflow the stack and kill the node.
+    if (nestedDeeperThan(v, MAX_JSON_DEPTH)) {
+      return this.write(socket, { rid: null, error: `nested deeper than ${MAX_JSON_DEPTH}` });
     }
     const o = v as Record<string, Json>;
     const rid = o.rid ?? null;

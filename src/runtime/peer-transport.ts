@@ -12,6 +12,7 @@
  */
 import { connect, type Server, type Socket } from 'node:net';
 import { ConnectionGate, peerPortLimits, type ConnectionLimits } from './connection-limits.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js';
 import { listen, type Address } from './listen.js';
 import type { Json } from '../core/json.js';
 import type { Message, NodeId } from '../core/node.js';
@@ -339,6 +340,9 @@ export class PeerTransport {
         }
         if (stage === 'ready') {
           if (!isMessage(v)) return reject('malformed message (not an object with a string type)');
+          // The node re-encodes what it keeps (WAL, forwards): too deep would overflow the stack.
+          if (nestedDeeperThan(v, MAX_JSON_DEPTH))
+            return reject(`nested deeper than ${MAX_JSON_DEPTH}`);
           const problem = this.o.checkMessage?.(v);
           if (problem !== undefined) return reject(`malformed ${v.type} message: ${problem}`);
           this.stats.received++;
