@@ -39,7 +39,7 @@ interface ChaosFlags {
 
 function summaryLines(r: ChaosReport): string {
   const lines = [
-    `${r.system}, ${r.nodes} node(s), seed ${r.seed}: ${r.kills} kills, ${r.restarts} restarts in ${(r.wallMs / 1000).toFixed(1)} s`,
+    `${r.system}, ${r.nodes} node(s), seed ${r.seed}: ${r.kills} kills (${r.servingKills} of the serving member), ${r.restarts} restarts in ${(r.wallMs / 1000).toFixed(1)} s`,
     `ops: ${r.ops.ok} ok, ${r.ops.fail} failed, ${r.ops.unknown} unknown`,
     `acknowledged writes: ${r.acknowledgedWrites}, lost: ${r.lost.length}`,
     ...r.lost

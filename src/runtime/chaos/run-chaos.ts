@@ -53,6 +53,8 @@ export interface ChaosReport {
   readonly nodes: number;
   readonly seed: number;
   readonly kills: number;
+  /** Kills of the member serving writes at that moment (the Raft leader, kv-single's owner). */
+  readonly servingKills: number;
   readonly restarts: number;
   readonly ops: { readonly ok: number; readonly fail: number; readonly unknown: number };
   readonly acknowledgedWrites: number;
@@ -87,13 +89,13 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
-/** The member clients depend on now: a Raft leader, or the first member (kv-single's owner). */
-async function servingMember(dir: string, c: ClusterFile): Promise<string> {
+/** The current Raft leader, when a member says it is one. */
+async function currentLeader(dir: string): Promise<string | undefined> {
   for (const s of await clusterStatus(dir)) {
     const node = (s.status as { node?: { role?: Json } } | null)?.node;
     if (node?.role === 'leader') return s.id;
   }
-  return (c.nodes[0] as { id: string }).id;
+  return undefined;
 }
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
@@ -131,6 +133,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     load.start();
     let kills = 0;
     let restarts = 0;
+    let servingKills = 0;
     const runStart = load.now();
     try {
       for (const [i, slot] of slots.entries()) {
@@ -138,11 +141,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         const slotStart = load.now();
         await sleep(slot.killAtMs, o.signal);
         if (aborted()) break;
-        const victim = await chooseVictim(dir, c, slot);
+        const { id: victim, serving } = await chooseVictim(dir, c, slot);
         // Kill while operations are in flight, as a crash would find them.
         for (let w = 0; load.inFlight === 0 && w < 100; w++) await sleep(1);
-        if (await killNode(dir, victim)) kills++;
-        log(`kill ${i + 1}/${slots.length}: ${victim} at ${Math.round(load.now())} ms`);
+        if (await killNode(dir, victim)) {
+          kills++;
+          if (serving) servingKills++;
+        }
+        log(
+          `kill ${i + 1}/${slots.length}: ${victim}${serving ? ' (serving)' : ''} at ${Math.round(load.now())} ms`,
+        );
         await sleep(slot.downMs, o.signal);
         try {
           await restartNode(dir, victim);
@@ -199,6 +207,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       nodes: o.nodes,
       seed: o.seed,
       kills,
+      servingKills,
       restarts,
       ops: { ok: count('ok'), fail: count('fail'), unknown: count('unknown') },
       acknowledgedWrites: audit.acknowledged,
@@ -215,7 +224,19 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   }
 }
 
-async function chooseVictim(dir: string, c: ClusterFile, slot: FaultSlot): Promise<string> {
-  if (slot.victim.kind === 'leader') return servingMember(dir, c);
-  return (c.nodes[slot.victim.index % c.nodes.length] as { id: string }).id;
+/**
+ * The slot's victim and whether it is the member clients depend on now: a Raft leader, or
+ * (with no leader, as in kv-single) the first member, which is kv-single's owner.
+ */
+async function chooseVictim(
+  dir: string,
+  c: ClusterFile,
+  slot: FaultSlot,
+): Promise<{ id: string; serving: boolean }> {
+  const serving = (await currentLeader(dir)) ?? (c.nodes[0] as { id: string }).id;
+  const id =
+    slot.victim.kind === 'leader'
+      ? serving
+      : (c.nodes[slot.victim.index % c.nodes.length] as { id: string }).id;
+  return { id, serving: id === serving };
 }
