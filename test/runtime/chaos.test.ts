@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import type { Json } from '../../src/core/json.js';
 import { auditWrites } from '../../src/runtime/chaos/audit.js';
 import { ChaosAbortedError, runChaos } from '../../src/runtime/chaos/run-chaos.js';
 import { faultSchedule } from '../../src/runtime/chaos/schedule.js';
-import { clusterDown, readClusterFile, runningPid } from '../../src/runtime/cluster.js';
+import { clusterDown, LAUNCHER, readClusterFile, runningPid } from '../../src/runtime/cluster.js';
 
 function tempDir(t: { after: (fn: () => Promise<void> | void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'truthkit-chaos-test-'));
@@ -120,6 +121,29 @@ test('an interrupted run tears its cluster down', { timeout: 20_000 }, async (t)
     log: () => abort.abort(), // stop at the first kill
   });
   await assert.rejects(run, ChaosAbortedError);
+  for (const n of readClusterFile(dir).nodes) {
+    assert.equal(runningPid(dir, n.id), undefined, `${n.id} still runs`);
+  }
+});
+
+test('Ctrl-C: truthkit chaos stops its members and exits 3', { timeout: 20_000 }, async (t) => {
+  const dir = tempDir(t);
+  const child = spawn(
+    process.execPath,
+    [LAUNCHER, 'chaos', '--dir', dir, '--kills', '5', '--duration', '20s'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let err = '';
+  let interrupted = false;
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => {
+    err += d;
+    // Interrupt once the first member has been killed: the run is mid-load, mid-fault.
+    if (!interrupted && err.includes('kill 1/5')) interrupted = child.kill('SIGINT');
+  });
+  const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+  assert.equal(code, 3, err);
+  assert.ok(err.endsWith('truthkit: chaos run interrupted\n'), err);
   for (const n of readClusterFile(dir).nodes) {
     assert.equal(runningPid(dir, n.id), undefined, `${n.id} still runs`);
   }

@@ -109,10 +109,11 @@ export function chaosCommand(program: Command, io: CliIo, setExit: (code: number
         }
       }
       // Ctrl-C (or a supervisor's SIGTERM) ends the run early; the cluster is still torn down.
+      // A second Ctrl-C does not cut the teardown short (members are detached: they would stay).
       const abort = new AbortController();
       const onSignal = (): void => abort.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       let report: ChaosReport;
       try {
         report = await runChaos({
@@ -146,7 +147,7 @@ export function chaosCommand(program: Command, io: CliIo, setExit: (code: number
         writeFileSync(flags.history, historyToJsonLines(report.history));
       if (flags.json === true) {
         const { history: _history, ...rest } = report;
-        io.out(JSON.stringify({ ...rest, ops: report.ops }) + '\n');
+        io.out(JSON.stringify(rest) + '\n');
       } else io.out(summaryLines(report));
       setExit(
         report.verdict === 'valid'
