@@ -94,9 +94,14 @@ export class ChaosLoad {
     this.running = Array.from({ length: this.o.clients }, (_, w) => this.worker(w));
   }
 
+  /** Stops issuing operations; those in flight go on to their end. */
+  halt(): void {
+    this.stopping = true;
+  }
+
   /** Stops issuing operations and waits for those in flight to end (each has a deadline). */
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.halt();
     await Promise.all(this.running);
   }
 

@@ -144,10 +144,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         const { id: victim, serving } = await chooseVictim(dir, c, slot);
         // Kill while operations are in flight, as a crash would find them.
         for (let w = 0; load.inFlight === 0 && w < 100; w++) await sleep(1);
+        const last = i === slots.length - 1;
         if (await killNode(dir, victim)) {
           kills++;
           if (serving) servingKills++;
         }
+        // The load ends with the last crash: writes acknowledged just before it are never
+        // overwritten, so the final reads show whether the crash lost them. (Earlier losses are
+        // overwritten by later writes; only the checker sees those.)
+        if (last) load.halt();
         log(
           `kill ${i + 1}/${slots.length}: ${victim}${serving ? ' (serving)' : ''} at ${Math.round(load.now())} ms`,
         );
@@ -159,10 +164,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           problems.push(`${victim} did not come back after kill ${i + 1}: ${(e as Error).message}`);
           break;
         }
-        await sleep(slotStart + slot.slotMs - load.now(), o.signal);
+        if (!last) await sleep(slotStart + slot.slotMs - load.now(), o.signal);
       }
-      // Without kills the load runs for the whole duration; with them, until the last slot ends.
-      await sleep(runStart + o.durationMs - load.now(), o.signal);
+      // Without kills the load runs for the whole duration.
+      if (slots.length === 0) await sleep(runStart + o.durationMs - load.now(), o.signal);
     } finally {
       await load.stop();
     }

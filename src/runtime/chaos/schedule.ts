@@ -5,7 +5,7 @@
  * SIGKILL at a drawn moment, stays down for a drawn time and is restarted from its data. One
  * member is down at a time, so a majority of a cluster of three or more stays up: what the
  * run measures is whether crashes lose acknowledged writes, not whether a cluster without
- * quorum answers.
+ * quorum answers. The load stops at the last kill (see run-chaos.ts).
  */
 import { streamFor } from '../../core/random.js';
 
@@ -56,10 +56,13 @@ export function faultSchedule(o: ScheduleOptions): FaultSlot[] {
   const slots: FaultSlot[] = [];
   for (let i = 0; i < o.kills; i++) {
     // Half the kills hit the member that is serving writes (a Raft leader, kv-single's owner):
-    // that is where an acknowledgement given before durability would show.
-    const victim: Victim = rng.chance(0.5)
-      ? { kind: 'leader' }
-      : { kind: 'node', index: rng.int(o.nodes) };
+    // that is where an acknowledgement given before durability would show. The last one always
+    // does: the load ends with it, so what it lost stays visible to the final reads.
+    const drawLeader = rng.chance(0.5);
+    const victim: Victim =
+      drawLeader || i === o.kills - 1
+        ? { kind: 'leader' }
+        : { kind: 'node', index: rng.int(o.nodes) };
     slots.push({
       victim,
       killAtMs: Math.round(rng.range(0.1, 0.3) * slotMs),
