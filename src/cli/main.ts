@@ -25,6 +25,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   cluster: async () => (await import('./commands/cluster.js')).clusterCommand,
   kv: async () => (await import('./commands/kv.js')).kvCommand,
   wal: async () => (await import('./commands/wal.js')).walCommand,
+  chaos: async () => (await import('./commands/chaos.js')).chaosCommand,
 };
 
 const defaultIo: CliIo = {

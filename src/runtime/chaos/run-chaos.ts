@@ -1,0 +1,247 @@
+/**
+ * A chaos run: a fresh local cluster (src/runtime/cluster.ts) under the client load of load.ts
+ * while the schedule of schedule.ts kills members with SIGKILL and restarts them from their
+ * data; then the load stops, every member is up again, every key is read, the history is judged
+ * by the linearizability checker and every acknowledged write is audited (audit.ts). The
+ * cluster is torn down whatever happens, including an abort (Ctrl-C).
+ *
+ * Partitions are not among the faults: cluster.json gives each member one peer address that it
+ * both listens on and is dialed at, so a proxy in front of each peer link would need a change
+ * to how cluster.ts starts nodes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { checkHistory, getModel, type Verdict } from '../../check/index.js';
+import type { HistoryOp } from '../../core/history.js';
+import type { Json } from '../../core/json.js';
+import {
+  clusterDown,
+  clusterEndpoints,
+  clusterStatus,
+  clusterUp,
+  killNode,
+  restartNode,
+  runningPid,
+  type ClusterFile,
+} from '../cluster.js';
+import { auditWrites, type LostWrite } from './audit.js';
+import { ChaosLoad } from './load.js';
+import { faultSchedule, type FaultSlot } from './schedule.js';
+
+export interface ChaosOptions {
+  readonly system: string;
+  readonly nodes: number;
+  readonly kills: number;
+  readonly durationMs: number;
+  readonly seed: number;
+  /** The cluster's directory; a temporary one (removed afterwards) when absent. */
+  readonly dir?: string;
+  readonly mutant?: string;
+  readonly params?: Readonly<Record<string, string>>;
+  readonly clients?: number;
+  readonly keys?: number;
+  /** The checker's budget. */
+  readonly checkTimeoutMs?: number;
+  readonly signal?: AbortSignal;
+  /** Progress lines (one per fault). */
+  readonly log?: (line: string) => void;
+}
+
+export interface ChaosReport {
+  readonly system: string;
+  readonly nodes: number;
+  readonly seed: number;
+  readonly kills: number;
+  /** Kills of the member serving writes at that moment (the Raft leader, kv-single's owner). */
+  readonly servingKills: number;
+  readonly restarts: number;
+  readonly ops: { readonly ok: number; readonly fail: number; readonly unknown: number };
+  readonly acknowledgedWrites: number;
+  readonly lost: readonly LostWrite[];
+  /** The checker's verdict on the whole history (final reads included). */
+  readonly linearizable: Verdict;
+  /** valid: linearizable and nothing lost; invalid: either failed; unknown: not decided. */
+  readonly verdict: Verdict;
+  /** Why the run could not be judged or went wrong outside the history (a member that would not restart, an abort). */
+  readonly problems: readonly string[];
+  readonly wallMs: number;
+  readonly history: readonly HistoryOp[];
+}
+
+export class ChaosAbortedError extends Error {
+  readonly code = 'aborted';
+  constructor() {
+    super('chaos run interrupted');
+    this.name = 'ChaosAbortedError';
+  }
+}
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((res) => {
+    if (signal?.aborted === true) return res();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      res();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+/** The current Raft leader, when a member says it is one. */
+async function currentLeader(dir: string): Promise<string | undefined> {
+  for (const s of await clusterStatus(dir)) {
+    const node = (s.status as { node?: { role?: Json } } | null)?.node;
+    if (node?.role === 'leader') return s.id;
+  }
+  return undefined;
+}
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
+  const started = Date.now();
+  const slots = faultSchedule({
+    seed: o.seed,
+    kills: o.kills,
+    durationMs: o.durationMs,
+    nodes: o.nodes,
+  });
+  const temporary = o.dir === undefined;
+  const dir = o.dir !== undefined ? resolve(o.dir) : mkdtempSync(join(tmpdir(), 'truthkit-chaos-'));
+  const log = o.log ?? ((): void => {});
+  const problems: string[] = [];
+  const aborted = (): boolean => o.signal?.aborted === true;
+  let up = false;
+  try {
+    const c = await clusterUp({
+      dir,
+      nodes: o.nodes,
+      system: o.system,
+      ...(o.mutant !== undefined ? { mutant: o.mutant } : {}),
+      ...(o.params !== undefined ? { params: o.params } : {}),
+    });
+    up = true;
+    const load = new ChaosLoad({
+      endpoints: clusterEndpoints(dir),
+      clients: o.clients ?? 4,
+      keys: o.keys ?? 5,
+      seed: o.seed,
+      attemptTimeoutMs: 500,
+      deadlineMs: 2000,
+      pauseMs: 5,
+    });
+    load.start();
+    let kills = 0;
+    let restarts = 0;
+    let servingKills = 0;
+    const runStart = load.now();
+    try {
+      for (const [i, slot] of slots.entries()) {
+        if (aborted()) break;
+        const slotStart = load.now();
+        await sleep(slot.killAtMs, o.signal);
+        if (aborted()) break;
+        const { id: victim, serving } = await chooseVictim(dir, c, slot);
+        // Kill while operations are in flight, as a crash would find them.
+        for (let w = 0; load.inFlight === 0 && w < 100; w++) await sleep(1);
+        const last = i === slots.length - 1;
+        if (await killNode(dir, victim)) {
+          kills++;
+          if (serving) servingKills++;
+        }
+        // The load ends with the last crash: writes acknowledged just before it are never
+        // overwritten, so the final reads show whether the crash lost them. (Earlier losses are
+        // overwritten by later writes; only the checker sees those.)
+        if (last) load.halt();
+        log(
+          `kill ${i + 1}/${slots.length}: ${victim}${serving ? ' (serving)' : ''} at ${Math.round(load.now())} ms`,
+        );
+        await sleep(slot.downMs, o.signal);
+        try {
+          await restartNode(dir, victim);
+          restarts++;
+        } catch (e) {
+          problems.push(`${victim} did not come back after kill ${i + 1}: ${(e as Error).message}`);
+          break;
+        }
+        if (!last) await sleep(slotStart + slot.slotMs - load.now(), o.signal);
+      }
+      // Without kills the load runs for the whole duration.
+      if (slots.length === 0) await sleep(runStart + o.durationMs - load.now(), o.signal);
+    } finally {
+      await load.stop();
+    }
+    if (aborted()) throw new ChaosAbortedError();
+
+    // Heal: every member up (one that would not restart is tried once more), then read each key.
+    for (const n of c.nodes) {
+      if (runningPid(dir, n.id) !== undefined) continue;
+      try {
+        await restartNode(dir, n.id);
+        restarts++;
+      } catch (e) {
+        problems.push(`${n.id} did not come back at the end: ${(e as Error).message}`);
+      }
+    }
+    const finals = new Map<string, Json | undefined>();
+    const reader = load.newClient(15_000);
+    try {
+      for (const key of load.keys) {
+        const r = await load.record(reader, load.newProcess(), { f: 'get', key });
+        finals.set(key, r.outcome === 'ok' ? r.value : undefined);
+      }
+    } finally {
+      reader.close();
+    }
+
+    const history = load.history;
+    const audit = auditWrites(history, finals);
+    for (const key of audit.unread) problems.push(`the final read of ${key} did not succeed`);
+    const model = getModel('kv');
+    if (model === undefined) throw new Error('the kv model is not registered');
+    const check = checkHistory(history, model, { timeoutMs: o.checkTimeoutMs ?? 60_000 });
+    const count = (outcome: string): number => history.filter((h) => h.outcome === outcome).length;
+    const verdict: Verdict =
+      check.verdict === 'invalid' || audit.lost.length > 0
+        ? 'invalid'
+        : check.verdict === 'unknown' || problems.length > 0
+          ? 'unknown'
+          : 'valid';
+    return {
+      system: o.system,
+      nodes: o.nodes,
+      seed: o.seed,
+      kills,
+      servingKills,
+      restarts,
+      ops: { ok: count('ok'), fail: count('fail'), unknown: count('unknown') },
+      acknowledgedWrites: audit.acknowledged,
+      lost: audit.lost,
+      linearizable: check.verdict,
+      verdict,
+      problems,
+      wallMs: Date.now() - started,
+      history,
+    };
+  } finally {
+    if (up) await clusterDown(dir).catch(() => {});
+    if (temporary) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The slot's victim and whether it is the member clients depend on now: a Raft leader, or
+ * (with no leader, as in kv-single) the first member, which is kv-single's owner.
+ */
+async function chooseVictim(
+  dir: string,
+  c: ClusterFile,
+  slot: FaultSlot,
+): Promise<{ id: string; serving: boolean }> {
+  const serving = (await currentLeader(dir)) ?? (c.nodes[0] as { id: string }).id;
+  const id =
+    slot.victim.kind === 'leader'
+      ? serving
+      : (c.nodes[slot.victim.index % c.nodes.length] as { id: string }).id;
+  return { id, serving: id === serving };
+}
