@@ -608,6 +608,15 @@ test('snapshot and restore: same state, same history, same hash, same future', (
     if (i === 120) s.run({ f: 'Compact', revision: s.revision - 30 });
   }
   const snap = s.m.snapshot();
+  // What a follower checks before it restores a leader's snapshot accepts every real one…
+  assert.equal(s.m.snapshotProblem(JSON.parse(JSON.stringify(snap)) as Json), undefined);
+  // …and refuses what is not one (the fuzzer's find: a chunk of {"kv":{}} stopped a node).
+  const bad: [Json, RegExp][] = [
+    [{ kv: {} }, /^store: /],
+    [{ ...(snap as Record<string, Json>), ops: -1 }, /^ops: /],
+    [{ ...(snap as Record<string, Json>), sessions: [['c', 'x', null]] }, /^sessions\.0\.1: /],
+  ];
+  for (const [data, why] of bad) assert.match(s.m.snapshotProblem(data) ?? 'accepted', why);
   const copy = new EtcdMachine();
   let resets = 0;
   copy.watchSource.subscribe((_e, reset) => (resets += reset ? 1 : 0));
@@ -1280,4 +1289,31 @@ test('a faulty run leaves replicas at one revision with one store hash', () => {
   }
   for (const [rev, hashes] of byRevision) assert.equal(hashes.size, 1, `revision ${rev}`);
   assert.ok(Math.max(...byRevision.keys()) > 100, 'the workload wrote');
+});
+
+test("a leader's snapshot that is no snapshot is refused, and the follower stays up", () => {
+  const c = new Cluster();
+  const leader = c.leader();
+  const follower = c.sim.nodeIds.find((id) => id !== leader) as NodeId;
+  const f = c.node(follower);
+  const before = f.raft.commitIndex;
+  const snapshot = (chunk: string) => ({
+    type: 'snapshot' as const,
+    term: f.raft.term,
+    index: before + 100,
+    snapTerm: f.raft.term,
+    config: { voters: [...c.sim.nodeIds], learners: [] },
+    offset: 0,
+    chunk,
+    done: true,
+    round: 7,
+  });
+  // The fuzzer's find (it stopped a real node), and chunks that do not even join into JSON.
+  for (const chunk of ['{"kv":{}}', '{"store":', 'null']) {
+    f.onMessage(leader, snapshot(chunk));
+    c.sim.runUntil(c.sim.now + 20);
+    assert.ok(!c.sim.halted, `halted on ${chunk}`);
+    assert.equal(c.sim.node(follower), f, `${follower} is still the same live node`);
+    assert.equal(f.raft.commitIndex < before + 100, true, `nothing installed from ${chunk}`);
+  }
 });

@@ -81,6 +81,12 @@ export interface StateMachine {
   recall(client: string, seq: number): { readonly result: Json } | undefined;
   /** The applied state, sessions included, as plain data (§5.1). */
   snapshot(): Json;
+  /**
+   * Why `data` is not a snapshot this machine can restore, or undefined when it is. A follower
+   * asks before restoring one a leader sent, so a malformed snapshot from a buggy or hostile peer
+   * is refused rather than stopping the node. Absent: every snapshot is taken as it is.
+   */
+  snapshotProblem?(data: Json): string | undefined;
   restore(data: Json): void;
   summary(): Record<string, Json>;
 }
@@ -947,6 +953,15 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       m.done,
     );
     if (snap === null) return answer(false, this.receiver.received);
+    // A snapshot that is no snapshot is refused: nothing installed, and the sender starts over
+    // from offset 0 (an honest one never sends such a thing).
+    const refuse = (problem: string): void => {
+      this.env.log('raft: snapshot refused', { from, index: m.index, problem });
+      answer(false, 0);
+    };
+    if ('malformed' in snap) return refuse(snap.malformed);
+    const problem = this.sm.snapshotProblem?.(snap.data);
+    if (problem !== undefined) return refuse(problem);
     this.log.install(snap);
     this.sm.restore(snap.data);
     this.commit = this.applied = snap.index;

@@ -63,7 +63,7 @@ export class SnapshotReceiver {
     offset: number,
     chunk: string,
     done: boolean,
-  ): Snapshot | null {
+  ): Snapshot | { readonly malformed: string } | null {
     const key = `${term}/${index}/${snapTerm}`;
     if (key !== this.key || offset === 0) {
       // A new transfer (or a restart of one): only its first chunk can begin it.
@@ -75,8 +75,14 @@ export class SnapshotReceiver {
     this.parts.push(chunk);
     this.length += chunk.length;
     if (!done) return null;
-    const data = JSON.parse(this.parts.join('')) as Json;
+    const text = this.parts.join('');
     this.reset();
+    let data: Json;
+    try {
+      data = JSON.parse(text) as Json;
+    } catch {
+      return { malformed: 'its chunks do not join into JSON' };
+    }
     return { index, term: snapTerm, config, data };
   }
 

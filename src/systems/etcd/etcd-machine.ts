@@ -17,6 +17,7 @@
  * (lease expiry, auto-compaction). They keep no session: each is proposed once per decision,
  * and applying one twice is harmless (a second revoke or compaction is refused, unchanged).
  */
+import { etcdSnapshotProblem } from './snapshot-schema.js';
 import type { Json } from '../../core/json.js';
 import { isKvOp, type KvOp } from '../../core/kv.js';
 import type { Command } from '../../protocols/raft/messages.js';
@@ -206,6 +207,10 @@ export class EtcdMachine implements StateMachine {
       ops: this.ops,
     };
     return snap as unknown as Json;
+  }
+
+  snapshotProblem(data: Json): string | undefined {
+    return etcdSnapshotProblem(data);
   }
 
   restore(data: Json): void {
