@@ -14,7 +14,7 @@ import type { NodeId } from '../../core/node.js';
 import { termOf, watchSourceOf, type EtcdOp, type RangeReq } from '../../systems/etcd/etcd-ops.js';
 import type { Address } from '../listen.js';
 import { EtcdFault, faultOfText, opFor, resultFor, toStatus, type HeaderFields } from './codec.js';
-import { etcdServices } from './proto.js';
+import { etcdServices, malformedOf, strictService } from './proto.js';
 import { Sessions, type NodeGateway } from './sessions.js';
 import { WatchHub } from './watch.js';
 
@@ -64,6 +64,15 @@ const MAX_KEEPALIVES_QUEUED = 1000;
 const UNARY_KV = ['Range', 'Put', 'DeleteRange', 'Txn', 'Compact'] as const;
 const UNARY_LEASE = ['LeaseGrant', 'LeaseRevoke', 'LeaseTimeToLive', 'LeaseLeases'] as const;
 
+/** A unary handler that answers a request the strict decoder refused with its fault. */
+function strictUnary(h: grpc.handleUnaryCall<Msg, Msg>): grpc.handleUnaryCall<Msg, Msg> {
+  return (call, cb) => {
+    const malformed = malformedOf(call.request);
+    if (malformed !== undefined) return cb(toStatus(malformed));
+    h(call, cb);
+  };
+}
+
 export class EtcdServer {
   private server: grpc.Server | null = null;
   private address: Address | null = null;
@@ -110,32 +119,31 @@ export class EtcdServer {
     });
     const kv: grpc.UntypedServiceImplementation = {};
     for (const m of UNARY_KV) kv[m] = this.unary(m);
-    server.addService(s.KV.service, kv);
-    server.addService(s.Watch.service, {
+    server.addService(strictService(s.KV.service), kv);
+    server.addService(strictService(s.Watch.service), {
       Watch: (call: grpc.ServerDuplexStream<Msg, Msg>) => this.watches.serve(call),
     });
     const lease: grpc.UntypedServiceImplementation = {};
     for (const m of UNARY_LEASE) lease[m] = this.unary(m);
     lease.LeaseKeepAlive = (call: grpc.ServerDuplexStream<Msg, Msg>) => this.keepAlive(call);
-    server.addService(s.Lease.service, lease);
-    server.addService(s.Maintenance.service, {
-      Status: (_call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) =>
-        cb(null, this.status()),
-      Alarm: (call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => {
+    server.addService(strictService(s.Lease.service), lease);
+    server.addService(strictService(s.Maintenance.service), {
+      Status: strictUnary((_call, cb) => cb(null, this.status())),
+      Alarm: strictUnary((call, cb) => {
         // Nothing here raises alarms (no space quota, no corruption checks): the list is empty.
         const action = call.request.action;
         if (action === 'Get' || action === 'GET' || action === 0) {
           cb(null, { header: this.header(), alarms: [] });
         } else cb({ code: grpc.status.UNIMPLEMENTED, details: 'alarms are not supported' });
-      },
+      }),
     });
-    server.addService(s.Cluster.service, {
-      MemberList: (_call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => {
+    server.addService(strictService(s.Cluster.service), {
+      MemberList: strictUnary((_call, cb) => {
         this.memberList().then(
           (r) => cb(null, r),
           (e: unknown) => cb(toStatus(e)),
         );
-      },
+      }),
     });
     const host = this.o.listen.host.includes(':') ? `[${this.o.listen.host}]` : this.o.listen.host;
     const port = await new Promise<number>((resolve, reject) => {
@@ -192,6 +200,11 @@ export class EtcdServer {
 
   private unary(method: string): grpc.handleUnaryCall<Msg, Msg> {
     return (call, cb) => {
+      const malformed = malformedOf(call.request);
+      if (malformed !== undefined) {
+        this.stats.errors++;
+        return cb(toStatus(malformed));
+      }
       let op: EtcdOp;
       try {
         op = opFor(method, call.request);
