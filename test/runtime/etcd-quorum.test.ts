@@ -51,7 +51,7 @@ function etcdctl(...args: string[]): { code: number | null; out: string; err: st
 test(
   'without quorum: watches requiring a leader end with "no leader", status and member list say so',
   { skip: hasEtcdctl ? false : 'etcdctl is not installed', timeout: 60_000 },
-  async () => {
+  async (t) => {
     // A cluster that has a leader, answering at n1.
     for (let i = 0; etcdctl('put', 'q/k', 'v').code !== 0; i++) {
       if (i > 50) assert.fail('no leader');
@@ -88,6 +88,7 @@ test(
     assert.match(watchOut, /watch was canceled \(etcdserver: no leader\)/);
     // Election timeout (≤ 300 ms) + three checks of 300 ms, with room for a loaded machine.
     const tookMs = Date.now() - killedAt;
+    t.diagnostic(`watch canceled ${tookMs} ms after the second kill`);
     assert.ok(tookMs < 5000, `canceled ${tookMs} ms after the kills`);
 
     const again = etcdctl('watch', 'q/k');
