@@ -47,14 +47,23 @@ interface Answer {
   body: Buffer;
 }
 
-/** One unary call as raw HTTP/2: `flag` is the frame's compressed flag. */
-function rawCall(endpoint: string, path: string, body: Buffer, flag = 0): Promise<Answer> {
+/**
+ * One unary call as raw HTTP/2: `flag` is the frame's compressed flag; the length prefix says
+ * `missing` bytes more than the frame carries.
+ */
+function rawCall(
+  endpoint: string,
+  path: string,
+  body: Buffer,
+  flag = 0,
+  missing = 0,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const s = http2.connect(`http://${endpoint}`);
     s.on('error', reject);
     const frame = Buffer.alloc(5 + body.length);
     frame[0] = flag;
-    frame.writeUInt32BE(body.length, 1);
+    frame.writeUInt32BE(body.length + missing, 1);
     body.copy(frame, 5);
     const req = s.request({
       ':method': 'POST',
@@ -176,6 +185,9 @@ test('malformed request bytes are refused as etcd refuses them, and change nothi
     const a = await rawCall(ep, path, body);
     assert.deepEqual([a.code, a.message], [code, message], what);
   }
+  // A frame cut short by the end of the stream: grpc-js alone answered UNIMPLEMENTED.
+  const short = await rawCall(ep, '/etcdserverpb.KV/Put', field(1, Buffer.from('cut')), 0, 5);
+  assert.deepEqual([short.code, short.message], [2, 'unexpected EOF'], 'a frame cut short');
   assert.equal(await revision(ep), before, 'no malformed request was applied');
   // Well-formed requests still work on the same port.
   const ok = await rawCall(ep, '/etcdserverpb.KV/Put', Buffer.concat([field(1, Buffer.from('k'))]));

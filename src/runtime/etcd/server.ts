@@ -16,6 +16,7 @@ import type { Address } from '../listen.js';
 import { DEFAULT_TIMING } from '../../protocols/raft/election.js';
 import { EtcdFault, faultOfText, opFor, resultFor, toStatus, type HeaderFields } from './codec.js';
 import { etcdServices, malformedOf, strictService } from './proto.js';
+import { cutShortUnary } from './one-message.js';
 import { LeaderMonitor, NO_LEADER, requiresLeader } from './no-leader.js';
 import { Sessions, type NodeGateway } from './sessions.js';
 import { WatchHub } from './watch.js';
@@ -138,6 +139,7 @@ export class EtcdServer {
       'grpc.max_send_message_length': -1,
       // No channelz bookkeeping (per-call counters and timestamps); nothing here reads it.
       'grpc.enable_channelz': 0,
+      interceptors: [cutShortUnary],
     });
     const kv: grpc.UntypedServiceImplementation = {};
     for (const m of UNARY_KV) kv[m] = this.unary(m);
