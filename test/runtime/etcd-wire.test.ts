@@ -6,7 +6,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http2 from 'node:http2';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,77 +17,7 @@ import { etcdServices } from '../../src/runtime/etcd/proto.js';
 import { checkMessage, messageShapes, WireError } from '../../src/runtime/etcd/wire.js';
 import * as protoLoader from '@grpc/proto-loader';
 import { PROTO_DIR } from '../../src/runtime/etcd/proto.js';
-
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return Buffer.from(out);
-}
-
-function field(num: number, body: Buffer): Buffer {
-  return Buffer.concat([varint(num * 8 + 2), varint(body.length), body]);
-}
-
-/** A TxnRequest `depth` levels deep whose innermost level puts `key`, encoded by hand. */
-function nestedTxn(depth: number, key: string): Buffer {
-  const put = field(1, Buffer.from(key)); // PutRequest.key
-  let txn = field(2, field(2, put)); // TxnRequest.success = [RequestOp{request_put}]
-  for (let i = 1; i < depth; i++) txn = field(2, field(4, txn)); // RequestOp{request_txn}
-  return txn;
-}
-
-interface Answer {
-  code: number;
-  message: string;
-  body: Buffer;
-}
-
-/**
- * One unary call as raw HTTP/2: `flag` is the frame's compressed flag; the length prefix says
- * `missing` bytes more than the frame carries.
- */
-function rawCall(
-  endpoint: string,
-  path: string,
-  body: Buffer,
-  flag = 0,
-  missing = 0,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const s = http2.connect(`http://${endpoint}`);
-    s.on('error', reject);
-    const frame = Buffer.alloc(5 + body.length);
-    frame[0] = flag;
-    frame.writeUInt32BE(body.length + missing, 1);
-    body.copy(frame, 5);
-    const req = s.request({
-      ':method': 'POST',
-      ':path': path,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-    });
-    const chunks: Buffer[] = [];
-    let code = -1;
-    let message = '';
-    const take = (h: http2.IncomingHttpHeaders): void => {
-      if (h['grpc-status'] !== undefined) code = Number(h['grpc-status']);
-      if (typeof h['grpc-message'] === 'string') message = decodeURIComponent(h['grpc-message']);
-    };
-    req.on('response', take);
-    req.on('trailers', take);
-    req.on('data', (d: Buffer) => chunks.push(d));
-    req.on('error', reject);
-    req.on('close', () => {
-      s.close();
-      resolve({ code, message, body: Buffer.concat(chunks) });
-    });
-    req.end(frame);
-  });
-}
+import { field, nestedTxn, rawCall } from './etcd-raw.js';
 
 async function startNode(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'truthkit-etcd-wire-'));
