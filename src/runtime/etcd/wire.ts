@@ -79,6 +79,24 @@ interface DescriptorField {
   typeName: string;
 }
 
+/** A message descriptor's fields, checked: proto-loader's descriptor objects are untyped. */
+function descriptorFields(name: string, type: unknown): DescriptorField[] {
+  const fields = (type as { field?: unknown } | null)?.field;
+  if (!Array.isArray(fields)) throw new Error(`etcd proto: ${name} has no field list`);
+  for (const f of fields as Record<string, unknown>[]) {
+    if (
+      typeof f.name !== 'string' ||
+      typeof f.number !== 'number' ||
+      typeof f.label !== 'string' ||
+      typeof f.type !== 'string' ||
+      typeof f.typeName !== 'string'
+    ) {
+      throw new Error(`etcd proto: a field of ${name} is not a field descriptor`);
+    }
+  }
+  return fields as DescriptorField[];
+}
+
 /** The shapes of every message of a package definition, by full name. */
 export function messageShapes(def: PackageDefinition): Map<string, MessageShape> {
   const names = Object.keys(def);
@@ -99,7 +117,7 @@ export function messageShapes(def: PackageDefinition): Map<string, MessageShape>
     const d = def[name];
     if (!isMessage(d)) continue;
     const fields = new Map<number, FieldShape>();
-    for (const f of (d.type as unknown as { field: DescriptorField[] }).field) {
+    for (const f of descriptorFields(name, d.type)) {
       const wire = WIRE_OF_TYPE[f.type] ?? 0;
       fields.set(f.number, {
         wire,
