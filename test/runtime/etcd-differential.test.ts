@@ -21,6 +21,7 @@ import type { RunningCluster } from '../../bench/cluster/processes.js';
 import { cli } from '../cli/run-cli.js';
 import { clusterDown } from '../../src/runtime/cluster.js';
 import { etcdServices } from '../../src/runtime/etcd/proto.js';
+import { field, nestedTxn, rawCall } from './etcd-raw.js';
 
 const hasEtcd = spawnSync('etcd', ['--version'], { stdio: 'ignore' }).status === 0;
 
@@ -559,5 +560,40 @@ test(
       for (const x of Object.values(c)) x.close();
     }
     assert.deepEqual(answers[1], answers[0]);
+  },
+);
+
+test(
+  'malformed and deeply nested requests get the same status from real etcd and from truthkit',
+  WHEN_ETCD,
+  async () => {
+    const [referenceAt, ourAt] = await Promise.all([
+      followerEndpoint((etcd as RunningCluster).endpoints),
+      followerEndpoint(truthkitEndpoints),
+    ]);
+    const key = (s: string): Buffer => Buffer.from(`diff/raw/${s}`);
+    // [what, path, body, bytes the length prefix claims beyond the body]
+    const cases: [string, string, Buffer, number][] = [
+      ['key as a fixed32', '/etcdserverpb.KV/Put', Buffer.from('0d01020304', 'hex'), 0],
+      ['length past the end', '/etcdserverpb.KV/Put', Buffer.from('0a056b', 'hex'), 0],
+      ['range_end as a varint', '/etcdserverpb.KV/Range', Buffer.from('1001', 'hex'), 0],
+      ['frame cut short', '/etcdserverpb.KV/Put', field(1, key('cut')), 5],
+      ['txn 64 deep', '/etcdserverpb.KV/Txn', nestedTxn(64, 'diff/raw/64'), 0],
+      ['txn 128 deep', '/etcdserverpb.KV/Txn', nestedTxn(128, 'diff/raw/128'), 0],
+      ['txn 129 deep', '/etcdserverpb.KV/Txn', nestedTxn(129, 'diff/raw/129'), 0],
+      ['txn 1000 deep', '/etcdserverpb.KV/Txn', nestedTxn(1000, 'diff/raw/1000'), 0],
+    ];
+    const differences: string[] = [];
+    for (const [what, path, body, missing] of cases) {
+      const want = await rawCall(referenceAt, path, body, 0, missing);
+      const got = await rawCall(ourAt, path, body, 0, missing);
+      // On success grpc-go sends no status text and grpc-js sends "OK".
+      if (want.code !== got.code || (want.code !== 0 && want.message !== got.message)) {
+        differences.push(
+          `${what}: etcd ${want.code} ${want.message} / truthkit ${got.code} ${got.message}`,
+        );
+      }
+    }
+    assert.deepEqual(differences, []);
   },
 );

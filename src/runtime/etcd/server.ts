@@ -15,8 +15,11 @@ import { termOf, watchSourceOf, type EtcdOp, type RangeReq } from '../../systems
 import { connectionLimits, type ConnectionLimits } from '../connection-limits.js';
 import { grpcLimitOptions, serveGrpcLimited, type LimitedGrpcPort } from '../grpc-limits.js';
 import type { Address } from '../listen.js';
+import { DEFAULT_TIMING } from '../../protocols/raft/election.js';
 import { EtcdFault, faultOfText, opFor, resultFor, toStatus, type HeaderFields } from './codec.js';
-import { etcdServices } from './proto.js';
+import { etcdServices, malformedOf, strictService } from './proto.js';
+import { cutShortUnary } from './one-message.js';
+import { LeaderMonitor, NO_LEADER, requiresLeader } from './no-leader.js';
 import { Sessions, type NodeGateway } from './sessions.js';
 import { WatchHub } from './watch.js';
 
@@ -60,6 +63,8 @@ export interface EtcdServerOptions {
   readonly watchMaxLag?: number;
   /** Connection caps and timeouts of the port (default: DEFAULT_LIMITS). */
   readonly limits?: ConnectionLimits;
+  /** How often a stream that requires a leader checks for one (etcd: an election timeout). */
+  readonly noLeaderCheckMs?: number;
 }
 
 /** Keepalives one stream may have waiting. */
@@ -68,6 +73,25 @@ const MAX_KEEPALIVES_QUEUED = 1000;
 const UNARY_KV = ['Range', 'Put', 'DeleteRange', 'Txn', 'Compact'] as const;
 const UNARY_LEASE = ['LeaseGrant', 'LeaseRevoke', 'LeaseTimeToLive', 'LeaseLeases'] as const;
 
+/**
+ * The leader a member knows, as etcd counts it: none while it campaigns. truthkit's Raft keeps
+ * the last leader's id through a pre-vote (its term has not moved), but etcd's raft forgets the
+ * leader as soon as the election timeout sends it campaigning, pre-vote or not.
+ */
+function leaderOf(v: Record<string, Json> | null): string | null {
+  if (v === null || typeof v.leader !== 'string') return null;
+  return v.role === 'pre-candidate' || v.role === 'candidate' ? null : v.leader;
+}
+
+/** A unary handler that answers a request the strict decoder refused with its fault. */
+function strictUnary(h: grpc.handleUnaryCall<Msg, Msg>): grpc.handleUnaryCall<Msg, Msg> {
+  return (call, cb) => {
+    const malformed = malformedOf(call.request);
+    if (malformed !== undefined) return cb(toStatus(malformed));
+    h(call, cb);
+  };
+}
+
 export class EtcdServer {
   private server: grpc.Server | null = null;
   /** The listening port, under connection limits (grpc-limits.ts). */
@@ -75,6 +99,10 @@ export class EtcdServer {
   private address: Address | null = null;
   readonly sessions: Sessions;
   readonly watches: WatchHub;
+  readonly leaders: LeaderMonitor;
+  /** Each member's etcd address as last heard from it, so MemberList keeps it while it is down. */
+  private readonly clientAddresses = new Map<NodeId, Address>();
+  private learnTimer: NodeJS.Timeout | null = null;
   private readonly callTimeoutMs: number;
   private readonly headerBase: { cluster_id: number; member_id: number };
   private closed = false;
@@ -100,6 +128,10 @@ export class EtcdServer {
       ...(o.watchMaxLag !== undefined ? { maxLag: o.watchMaxLag } : {}),
       log: (m, f) => host.log(m, f),
     });
+    this.leaders = new LeaderMonitor({
+      hasLeader: () => leaderOf(host.inspect()) !== null,
+      checkMs: o.noLeaderCheckMs ?? DEFAULT_TIMING.electionMaxMs,
+    });
   }
 
   get listening(): Address | null {
@@ -114,41 +146,48 @@ export class EtcdServer {
       // No channelz bookkeeping (per-call counters and timestamps); nothing here reads it.
       'grpc.enable_channelz': 0,
       ...grpcLimitOptions(this.o.limits ?? connectionLimits()),
+      interceptors: [cutShortUnary],
     });
     const kv: grpc.UntypedServiceImplementation = {};
     for (const m of UNARY_KV) kv[m] = this.unary(m);
-    server.addService(s.KV.service, kv);
-    server.addService(s.Watch.service, {
-      Watch: (call: grpc.ServerDuplexStream<Msg, Msg>) => this.watches.serve(call),
+    server.addService(strictService(s.KV.service), kv);
+    server.addService(strictService(s.Watch.service), {
+      Watch: (call: grpc.ServerDuplexStream<Msg, Msg>) => {
+        if (this.refusedWithoutLeader(call)) return;
+        this.watches.serve(call);
+      },
     });
     const lease: grpc.UntypedServiceImplementation = {};
     for (const m of UNARY_LEASE) lease[m] = this.unary(m);
-    lease.LeaseKeepAlive = (call: grpc.ServerDuplexStream<Msg, Msg>) => this.keepAlive(call);
-    server.addService(s.Lease.service, lease);
-    server.addService(s.Maintenance.service, {
-      Status: (_call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) =>
-        cb(null, this.status()),
-      Alarm: (call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => {
+    lease.LeaseKeepAlive = (call: grpc.ServerDuplexStream<Msg, Msg>) => {
+      if (this.refusedWithoutLeader(call)) return;
+      this.keepAlive(call);
+    };
+    server.addService(strictService(s.Lease.service), lease);
+    server.addService(strictService(s.Maintenance.service), {
+      Status: strictUnary((_call, cb) => cb(null, this.status())),
+      Alarm: strictUnary((call, cb) => {
         // Nothing here raises alarms (no space quota, no corruption checks): the list is empty.
         const action = call.request.action;
         if (action === 'Get' || action === 'GET' || action === 0) {
           cb(null, { header: this.header(), alarms: [] });
         } else cb({ code: grpc.status.UNIMPLEMENTED, details: 'alarms are not supported' });
-      },
+      }),
     });
-    server.addService(s.Cluster.service, {
-      MemberList: (_call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => {
+    server.addService(strictService(s.Cluster.service), {
+      MemberList: strictUnary((_call, cb) => {
         this.memberList().then(
           (r) => cb(null, r),
           (e: unknown) => cb(toStatus(e)),
         );
-      },
+      }),
     });
     const limits = this.o.limits ?? connectionLimits();
     this.port = await serveGrpcLimited(server, this.o.listen, limits, 'etcd', this.host.log);
     const { port } = this.port.address;
     this.server = server;
     this.address = { host: this.o.listen.host, port };
+    this.learnClientAddresses();
     return this.address;
   }
 
@@ -158,6 +197,8 @@ export class EtcdServer {
     this.sessions.close();
     this.watches.close();
     this.port?.close();
+    this.leaders.close();
+    if (this.learnTimer !== null) clearInterval(this.learnTimer);
     this.server?.forceShutdown();
   }
 
@@ -176,6 +217,27 @@ export class EtcdServer {
     return Math.min(mine, theirs);
   }
 
+  /**
+   * A stream whose client requires a leader (`hasleader` metadata) is refused when this member
+   * knows none, and ended when it has had none for a while (no-leader.ts). True if refused.
+   */
+  private refusedWithoutLeader(call: grpc.ServerDuplexStream<Msg, Msg>): boolean {
+    if (!requiresLeader(call.metadata)) return false;
+    const refused = this.leaders.register(call, (f) => {
+      if (!call.writableEnded && !call.destroyed) call.emit('error', toStatus(f));
+    });
+    if (refused !== null) {
+      call.emit('error', toStatus(refused));
+      return true;
+    }
+    const done = (): void => this.leaders.unregister(call);
+    call.on('close', done);
+    call.on('cancelled', done);
+    call.on('error', done);
+    call.on('finish', done);
+    return false;
+  }
+
   /** Runs an op; resolves with the response message or rejects with an EtcdFault. */
   private async run(method: string, op: EtcdOp, deadline: number): Promise<Msg> {
     this.stats.calls++;
@@ -190,6 +252,11 @@ export class EtcdServer {
 
   private unary(method: string): grpc.handleUnaryCall<Msg, Msg> {
     return (call, cb) => {
+      const malformed = malformedOf(call.request);
+      if (malformed !== undefined) {
+        this.stats.errors++;
+        return cb(toStatus(malformed));
+      }
       let op: EtcdOp;
       try {
         op = opFor(method, call.request);
@@ -281,7 +348,8 @@ export class EtcdServer {
   private status(): Msg {
     const v = this.host.inspect();
     const n = (k: string): number => (typeof v?.[k] === 'number' ? (v[k] as number) : 0);
-    const leader = typeof v?.leader === 'string' ? memberId(v.leader) : 0;
+    const known = leaderOf(v);
+    const leader = known === null ? 0 : memberId(known);
     return {
       header: { ...this.header(), revision: watchSourceOf(this.host.node())?.revision() ?? 0 },
       version: ETCD_VERSION,
@@ -292,27 +360,54 @@ export class EtcdServer {
       raftIndex: n('commit'),
       raftTerm: n('term'),
       raftAppliedIndex: n('applied'),
-      errors: [],
+      // etcd lists what keeps the member from serving; without a leader, that.
+      errors: known === null ? [NO_LEADER] : [],
       isLearner: Array.isArray(v?.learners) && (v.learners as Json[]).includes(this.host.id),
     };
   }
 
+  /**
+   * Asks the peers for their etcd addresses once a second until every one is known, so that a
+   * member list taken after peers went down still has their client URLs, as etcd's has.
+   */
+  private learnClientAddresses(): void {
+    const learn = (): void => {
+      const missing = this.host.members.some(
+        (id) => id !== this.host.id && !this.clientAddresses.has(id),
+      );
+      if (!missing || this.closed) {
+        if (this.learnTimer !== null) clearInterval(this.learnTimer);
+        this.learnTimer = null;
+        return;
+      }
+      this.host.askPeers(300).then(
+        (answers) => this.remember(answers),
+        () => {},
+      );
+    };
+    this.learnTimer = setInterval(learn, 1000);
+    this.learnTimer.unref();
+    learn();
+  }
+
+  private remember(answers: Map<NodeId, Json>): void {
+    for (const [id, info] of answers) {
+      const e = (info as { etcd?: Json } | null)?.etcd as { host?: Json; port?: Json } | null;
+      if (e && typeof e.host === 'string' && typeof e.port === 'number') {
+        this.clientAddresses.set(id, { host: e.host, port: e.port });
+      }
+    }
+  }
+
   private async memberList(): Promise<Msg> {
     const answers = await this.host.askPeers(300);
+    this.remember(answers);
     const url = (a: Address | null | undefined): string[] =>
       a ? [`http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`] : [];
     const members = this.host.members.map((id) => {
       const self = id === this.host.id;
       const peer = self ? this.host.peerAddress() : this.host.peerAddresses.get(id);
-      let etcd: Address | null = null;
-      if (self) etcd = this.address;
-      else {
-        const info = answers.get(id) as { etcd?: Json } | undefined;
-        const e = info?.etcd as { host?: Json; port?: Json } | null | undefined;
-        if (e && typeof e.host === 'string' && typeof e.port === 'number') {
-          etcd = { host: e.host, port: e.port };
-        }
-      }
+      const etcd = self ? this.address : (this.clientAddresses.get(id) ?? null);
       return {
         ID: memberId(id),
         name: id,
