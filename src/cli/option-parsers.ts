@@ -45,3 +45,8 @@ export function latency(text: string): Latency {
     throw new InvalidArgumentError((e as Error).message + '.');
   }
 }
+
+/** A repeatable option's values, in the order given (`--param a=1 --param b=2`). */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

@@ -13,7 +13,7 @@ import { ClusterError } from '../../runtime/cluster.js';
 import { ScheduleError } from '../../runtime/chaos/schedule.js';
 import { ChaosAbortedError, runChaos, type ChaosReport } from '../../runtime/chaos/run-chaos.js';
 import type { CliIo } from '../cli-io.js';
-import { duration, intIn, positiveDuration } from '../option-parsers.js';
+import { collect, duration, intIn, positiveDuration } from '../option-parsers.js';
 import { EXIT, UsageError } from '../usage-error.js';
 import { resolveSystem } from './node.js';
 
@@ -80,7 +80,7 @@ export function chaosCommand(program: Command, io: CliIo, setExit: (code: number
     .option(
       '--param <name=value>',
       "a system's own parameter, for every node (repeatable)",
-      (v: string, prev: string[]) => [...prev, v],
+      collect,
       [] as string[],
     )
     .option('--clients <n>', 'concurrent clients', intIn(1, 64), 4)

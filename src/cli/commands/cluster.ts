@@ -14,7 +14,7 @@ import {
   restartNode,
 } from '../../runtime/cluster.js';
 import type { CliIo } from '../cli-io.js';
-import { intIn } from '../option-parsers.js';
+import { collect, intIn } from '../option-parsers.js';
 import { UsageError } from '../usage-error.js';
 import { resolveSystem } from './node.js';
 
@@ -63,7 +63,7 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
     .option(
       '--param <name=value>',
       "a system's own parameter, for every node (repeatable)",
-      (v: string, prev: string[]) => [...prev, v],
+      collect,
       [] as string[],
     )
     .option('--dir <dir>', 'where the cluster keeps its state', DEFAULT_DIR)

@@ -25,7 +25,7 @@ import type { Address } from '../../runtime/peer-transport.js';
 import { WalCorruptionError } from '../../runtime/wal.js';
 import { getSystem, systems } from '../../systems/index.js';
 import type { CliIo } from '../cli-io.js';
-import { intIn } from '../option-parsers.js';
+import { collect, intIn } from '../option-parsers.js';
 import { UsageError } from '../usage-error.js';
 
 interface NodeFlags {
@@ -159,7 +159,7 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
     .option(
       '--param <name=value>',
       "a system's own parameter (repeatable)",
-      (v: string, prev: string[]) => [...prev, v],
+      collect,
       [] as string[],
     )
     .option('--seed <s>', "seed of the node's random stream", intIn(0, 2 ** 31 - 1))

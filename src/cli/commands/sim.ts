@@ -17,7 +17,14 @@ import { traceToJsonLines } from '../../sim/trace.js';
 import type { SystemDefinition } from '../../core/system.js';
 import { getSystem, systems } from '../../systems/index.js';
 import type { CliIo } from '../cli-io.js';
-import { duration, intIn, latency, numberIn, positiveDuration } from '../option-parsers.js';
+import {
+  collect,
+  duration,
+  intIn,
+  latency,
+  numberIn,
+  positiveDuration,
+} from '../option-parsers.js';
 import { EXIT, UsageError } from '../usage-error.js';
 
 interface SimFlags {
@@ -200,7 +207,7 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
     .option(
       '--param <name=value>',
       "a system's own parameter (repeatable; see `truthkit list`)",
-      (v: string, prev: string[]) => [...prev, v],
+      collect,
       [] as string[],
     )
     .option('--real-pow', 'nakamoto: really hash nonces (a tiny target) instead of sampling')
