@@ -167,7 +167,9 @@ function legendMarkup(series: readonly PlotSeries[], colours: readonly string[])
           `<line x1="${x + 10}" y1="${y - 6}" x2="${x + 10}" y2="${y + 6}" stroke="${colour}"/>`
         : `<line x1="${x}" y1="${y}" x2="${x + 20}" y2="${y}" stroke="${colour}" stroke-width="2"` +
           `${s.role === 'claimed' ? ' stroke-dasharray="7 4"' : ' stroke-dasharray="2 3"'}/>`;
-    return `${sample}<text x="${x + 28}" y="${y + 4}">${escapeXml(`${s.name} (${s.role})`)}</text>`;
+    // The role in brackets, unless the name already says it ("measured (measured)").
+    const label = s.name.toLowerCase().includes(s.role) ? s.name : `${s.name} (${s.role})`;
+    return `${sample}<text x="${x + 28}" y="${y + 4}">${escapeXml(label)}</text>`;
   });
   return `<g class="legend" font-size="11">${rows.join('')}</g>`;
 }
