@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import type { HistoryOp } from '../../core/history.js';
+import { checkSchema } from '../../core/schema-issue.js';
 import { HistoryError } from '../errors.js';
 
 // `value` and `result` may be any JSON value, and every value JSON.parse returns is one.
@@ -22,17 +23,6 @@ const historyOpSchema = v.object({
   node: v.optional(v.string()),
 });
 
-/** The first schema problem, as `field: message`. */
-function describeIssue(issues: readonly v.BaseIssue<unknown>[]): string {
-  const issue = issues[0];
-  if (!issue) return 'not a history operation';
-  const path =
-    issue.path !== undefined && issue.path.length > 0
-      ? issue.path.map((p) => String(p.key)).join('.')
-      : 'line';
-  return `${path}: ${issue.message}`;
-}
-
 export function parseJsonLines(text: string, fileName: string): HistoryOp[] {
   const ops: HistoryOp[] = [];
   const seen = new Map<number, number>();
@@ -46,14 +36,11 @@ export function parseJsonLines(text: string, fileName: string): HistoryOp[] {
     } catch (e) {
       throw HistoryError.at(fileName, i + 1, `not JSON (${(e as Error).message})`);
     }
-    const checked = v.safeParse(historyOpSchema, parsed);
-    if (!checked.success)
-      throw HistoryError.at(
-        fileName,
-        i + 1,
-        `not a history operation: ${describeIssue(checked.issues)}`,
-      );
-    const op = checked.output as HistoryOp;
+    const checked = checkSchema(historyOpSchema, parsed, 'line');
+    if ('problem' in checked) {
+      throw HistoryError.at(fileName, i + 1, `not a history operation: ${checked.problem}`);
+    }
+    const op = checked.value as HistoryOp;
     const earlier = seen.get(op.id);
     if (earlier !== undefined)
       throw HistoryError.at(

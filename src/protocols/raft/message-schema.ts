@@ -8,6 +8,7 @@
  * stricter than what Raft sends.
  */
 import * as v from 'valibot';
+import { schemaProblem } from '../../core/schema-issue.js';
 
 /** Terms, indexes, offsets, sequence numbers: whole, not negative, exact in a double. */
 const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
@@ -96,9 +97,5 @@ const raftMsg = v.variant('type', [
 
 /** Why `msg` is no Raft message (`field: problem`), or undefined when it is one. */
 export function raftMessageProblem(msg: unknown): string | undefined {
-  const r = v.safeParse(raftMsg, msg);
-  if (r.success) return undefined;
-  const issue = r.issues[0];
-  const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
-  return `${path === '' ? 'message' : path}: ${issue.message}`;
+  return schemaProblem(raftMsg, msg, 'message');
 }

@@ -5,6 +5,7 @@
  * `{"kv":{}}` stopped a node with "Cannot read properties of undefined (reading 'base')".
  */
 import * as v from 'valibot';
+import { schemaProblem } from '../../core/schema-issue.js';
 
 const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
@@ -44,9 +45,5 @@ const machineSnapshot = v.strictObject({
 
 /** Why `data` is not an etcd-raft snapshot (`field: problem`), or undefined when it is one. */
 export function etcdSnapshotProblem(data: unknown): string | undefined {
-  const r = v.safeParse(machineSnapshot, data);
-  if (r.success) return undefined;
-  const issue = r.issues[0];
-  const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
-  return `${path === '' ? 'snapshot' : path}: ${issue.message}`;
+  return schemaProblem(machineSnapshot, data, 'snapshot');
 }
