@@ -21,14 +21,15 @@ export class Network {
   readonly slow: Float64Array;
   readonly latency: Latency[];
   /** Latency by message type; it replaces the link's latency for the types it names. */
-  private readonly byType: ReadonlyMap<string, Latency>;
+  private readonly byType: ReadonlyMap<string, Latency> | undefined;
 
   constructor(
     readonly size: number,
     latency: Latency,
     byType: LatencyByType = {},
   ) {
-    this.byType = new Map(Object.entries(byType));
+    // Absent unless a run asks for it: every message's delay is drawn here.
+    this.byType = Object.keys(byType).length > 0 ? new Map(Object.entries(byType)) : undefined;
     const links = size * size;
     this.blocked = new Uint8Array(links);
     this.loss = new Float64Array(links);
@@ -48,7 +49,7 @@ export class Network {
    */
   delay(l: number, random: Random, type?: string): number {
     const lat =
-      (type === undefined ? undefined : this.byType.get(type)) ?? (this.latency[l] as Latency);
+      (type === undefined ? undefined : this.byType?.get(type)) ?? (this.latency[l] as Latency);
     let d = sampleLatency(lat, random) * (this.slow[l] as number);
     const reorder = this.reorder[l] as number;
     if (reorder > 0 && random.next() < reorder) d += random.range(0, 20 * meanLatency(lat));
