@@ -13,6 +13,7 @@ import {
   perClusterCheck,
   shortText,
 } from '../../core/message-schema.js';
+import type { Json } from '../../core/json.js';
 import type { NodeId } from '../../core/node.js';
 import { makeBallot, NO_BALLOT } from './ballot.js';
 import { CATCHUP_BATCH } from './multi-paxos.js';
@@ -49,11 +50,13 @@ function singleDecree(cluster: readonly NodeId[]) {
   ]);
 }
 
-function multi(cluster: readonly NodeId[]) {
+function multi(cluster: readonly NodeId[], validOp: (op: Json) => boolean) {
   const ballot = ballotIn(cluster);
-  // A command's op is the state machine's business (it validates what it applies).
+  // A leader proposes only ops its state machine called valid, and followers apply chosen
+  // commands without asking again: an op no machine would take must not reach one.
+  const op = v.custom<Json>((x) => validOp(x as Json), 'is no operation of the state machine');
   const cmd = v.variant('kind', [
-    v.strictObject({ kind: v.literal('op'), client: clientId, seq: clientSeq, op: v.unknown() }),
+    v.strictObject({ kind: v.literal('op'), client: clientId, seq: clientSeq, op }),
     v.strictObject({ kind: v.literal('noop') }),
   ]);
   return v.variant('type', [
@@ -78,5 +81,13 @@ function multi(cluster: readonly NodeId[]) {
 /** Why `msg` is no single-decree Paxos message (`field: problem`), or undefined when it is one. */
 export const paxosMessageProblem = perClusterCheck(singleDecree);
 
-/** Why `msg` is no Multi-Paxos message (`field: problem`), or undefined when it is one. */
-export const multiPaxosMessageProblem = perClusterCheck(multi);
+/**
+ * Why `msg` is no Multi-Paxos message (`field: problem`), or undefined when it is one, for a log
+ * whose state machine takes the ops `validOp` accepts (its StateMachine.valid). A message
+ * decoded from a peer's frame is JSON, which is what `validOp` is given.
+ */
+export function multiPaxosMessageCheck(
+  validOp: (op: Json) => boolean,
+): (msg: unknown, cluster: readonly NodeId[]) => string | undefined {
+  return perClusterCheck((cluster) => multi(cluster, validOp));
+}

@@ -4,10 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isKvOp } from '../../../src/core/kv.js';
 import {
-  multiPaxosMessageProblem,
+  multiPaxosMessageCheck,
   paxosMessageProblem,
 } from '../../../src/protocols/paxos/message-schema.js';
+
+const multiPaxosMessageProblem = multiPaxosMessageCheck((op) => isKvOp(op));
 
 const cluster = ['n1', 'n2', 'n3'];
 
@@ -70,8 +73,22 @@ test('Multi-Paxos: a well-formed message passes, a malformed one is named by its
     [{ ...accept, chosenThrough: 2 ** 53 }, /^chosenThrough: /],
     [{ ...accept, ballot: 2005 }, /^ballot: names no proposer/],
     [{ ...accept, cmd: { kind: 'op', client: 'c1', seq: 4 } }, /^cmd\.op: /],
-    [{ ...accept, cmd: { kind: 'op', client: '', seq: 4, op: null } }, /^cmd\.client: /],
-    [{ ...accept, cmd: { kind: 'op', client: 'c', seq: 1.5, op: null } }, /^cmd\.seq: /],
+    [
+      { ...accept, cmd: { kind: 'op', client: 'c1', seq: 4, op: null } },
+      /^cmd\.op: is no operation/,
+    ],
+    [
+      { ...accept, cmd: { kind: 'op', client: 'c1', seq: 4, op: { f: 'rm', key: 'k' } } },
+      /^cmd\.op: /,
+    ],
+    [
+      { ...accept, cmd: { kind: 'op', client: '', seq: 4, op: { f: 'get', key: 'k' } } },
+      /^cmd\.client: /,
+    ],
+    [
+      { ...accept, cmd: { kind: 'op', client: 'c', seq: 1.5, op: { f: 'get', key: 'k' } } },
+      /^cmd\.seq: /,
+    ],
     [{ ...accept, cmd: { kind: 'magic' } }, /^cmd\.kind: /],
     [{ ...chosen, entries: [...chosen.entries, entry] }, /^entries: /],
     [
