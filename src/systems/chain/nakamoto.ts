@@ -204,6 +204,9 @@ export function difficultyRule(config: NakamotoConfig): DifficultyRule {
   }
 }
 
+/** Transactions a block carries after its coinbase, at most. */
+const MAX_BLOCK_TXS = 200;
+
 export function minerConfigFor(
   config: NakamotoConfig,
   env: NodeEnv,
@@ -227,9 +230,6 @@ export function minerConfigFor(
     forkChoice: config.forkChoice,
   };
 }
-
-/** Transactions a block carries after its coinbase, at most. */
-const MAX_BLOCK_TXS = 200;
 
 export interface DepthRow {
   readonly k: number;
