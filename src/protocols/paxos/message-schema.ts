@@ -6,13 +6,7 @@
  * are checked against these schemas by a test, so they are never stricter than Paxos itself.
  */
 import * as v from 'valibot';
-import {
-  clientId,
-  clientSeq,
-  count,
-  perClusterCheck,
-  shortText,
-} from '../../core/message-schema.js';
+import { clientId, clientSeq, count, perClusterCheck } from '../../core/message-schema.js';
 import type { Json } from '../../core/json.js';
 import type { NodeId } from '../../core/node.js';
 import { makeBallot, NO_BALLOT } from './ballot.js';
@@ -34,7 +28,8 @@ function ballotIn(cluster: readonly NodeId[]) {
 
 function singleDecree(cluster: readonly NodeId[]) {
   const ballot = ballotIn(cluster);
-  const instance = shortText;
+  // A client's key, as long as the client made it (the client port bounds only the line).
+  const instance = v.string();
   return v.variant('type', [
     v.strictObject({ type: v.literal('prepare'), instance, ballot }),
     v.strictObject({

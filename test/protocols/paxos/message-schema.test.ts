@@ -48,7 +48,7 @@ test('single-decree Paxos: a well-formed message passes, a malformed one is name
     [{ ...promise, ballot: 4003 }, /^ballot: names no proposer/],
     [{ ...promise, acceptedBallot: 1999 }, /^acceptedBallot: /],
     [{ ...promise, acceptedValue: 7 }, /^acceptedValue: /],
-    [{ ...promise, instance: 'x'.repeat(257) }, /^instance: /],
+    [{ ...promise, instance: 7 }, /^instance: /],
     [{ type: 'accept', instance: 'i', ballot: 1000 }, /value/],
     [{ ...promise, extra: 1 }, /extra/],
     [{ type: 'elect-me', ballot: 1000 }, /^type: /],
