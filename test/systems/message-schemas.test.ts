@@ -12,6 +12,7 @@ import type { SystemDefinition } from '../../src/core/system.js';
 import '../../src/protocols/pbft/ed25519.js';
 import { runSimulation } from '../../src/sim/run.js';
 import { systems } from '../../src/systems/index.js';
+import { echoSystem } from '../../src/systems/reference/echo.js';
 
 interface Seen {
   count: number;
@@ -147,6 +148,19 @@ for (const c of CASES) {
     }
   });
 }
+
+test('mutant: a schema stricter than its system (echo refusing every pong) is caught', () => {
+  const seen: Seen = { count: 0, bad: [], types: new Set() };
+  const strict: SystemDefinition = {
+    ...echoSystem,
+    checkMessage: (msg, cluster) =>
+      (msg as { type?: unknown }).type === 'pong'
+        ? 'n: refused'
+        : echoSystem.checkMessage?.(msg, cluster),
+  };
+  runSimulation({ system: checkingSends(strict, seen), seed: 1, workload: { ops: 20 } });
+  assert.ok(seen.bad.length > 0 && seen.bad.every((b) => b.endsWith('n: refused')), seen.bad[0]);
+});
 
 test('every system the real runtime can run has a message schema', () => {
   const without = systems()
