@@ -67,8 +67,16 @@ test('a paxos node refuses a peer ballot naming no member, and serves a well-for
     refused?.error,
     'malformed prepare message: ballot: names no proposer in the cluster',
   );
-  peer.send('n1', { type: 'prepare', instance: 'i0', ballot: 1001 } as Message);
-  await until('the promise', () => got.some((g) => g.msg.type === 'promise'));
+  // Sent again until answered, as a proposer would: one sent while the refused connection was
+  // still closing is lost with it.
+  let sentAt = 0;
+  await until('the promise', () => {
+    if (Date.now() - sentAt > 200) {
+      peer.send('n1', { type: 'prepare', instance: 'i0', ballot: 1001 } as Message);
+      sentAt = Date.now();
+    }
+    return got.some((g) => g.msg.type === 'promise');
+  });
   const promise = got.find((g) => g.msg.type === 'promise')?.msg as unknown as Record<string, Json>;
   assert.deepEqual(
     { ballot: promise.ballot, instance: promise.instance },
