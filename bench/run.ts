@@ -4,6 +4,7 @@ import { run as checker } from './checker.js';
 import { run as sha256 } from './sha256.js';
 import { run as raft } from './raft.js';
 import { run as startup } from './startup.js';
+import { run as messageSchemas } from './message-schemas.js';
 
 await simulator();
 console.log('');
@@ -14,3 +15,5 @@ console.log('');
 await sha256();
 console.log('');
 await startup();
+console.log('');
+messageSchemas();

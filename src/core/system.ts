@@ -65,9 +65,11 @@ export interface SystemDefinition {
    * Why a message from a peer is not one of this system's messages (`field: problem`), or
    * undefined when it is. The real runtime drops a message that fails, logs it and closes the
    * connection, so a buggy or hostile peer's malformed message never reaches a node. Systems
-   * without it get only the transport's check (an object with a string `type`).
+   * without it get only the transport's check (an object with a string `type`). `cluster` is
+   * every member's id, as the nodes were built with it, so a schema can check that a node id in
+   * a message names a member and bound a list by the cluster's size.
    */
-  checkMessage?(msg: unknown): string | undefined;
+  checkMessage?(msg: unknown, cluster: readonly NodeId[]): string | undefined;
   /**
    * Safety invariants across all live nodes, checked after every simulated step. Returns a
    * description of the violation, or undefined when all hold.

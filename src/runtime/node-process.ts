@@ -239,7 +239,7 @@ export class RuntimeNode {
       secret: config.secret ?? Buffer.alloc(0),
       // Runtime-level messages are checked by forwarding.ts; the protocol's, by its system.
       checkMessage: (msg) =>
-        msg.type.startsWith('$') ? undefined : config.system.checkMessage?.(msg),
+        msg.type.startsWith('$') ? undefined : config.system.checkMessage?.(msg, cluster),
       onMessage: (from, msg) => {
         // Runtime-level messages ('$forward', …) never reach the protocol node.
         if (msg.type.startsWith('$')) ref.self?.forwarding.handle(from, msg);

@@ -65,7 +65,7 @@ const ELECTION_MAX_MS = 300;
 const RESEND_MS = 60;
 const MAX_ELECTION_BACKOFF = 8;
 /** Most chosen entries sent in answer to one catch-up request. */
-const CATCHUP_BATCH = 64;
+export const CATCHUP_BATCH = 64;
 /**
  * And about this much of them by jsonSizeBound, past the first: 64 large commands in one
  * message would pass what a transport carries (16 MiB), and that node would never catch up.

@@ -92,7 +92,7 @@ const TICK_MS = 50;
 const RESEND_MS = 200;
 /** An entry stuck this long is relayed to peers that report they have not executed it. */
 const STUCK_MS = 150;
-const RELAY_BATCH = 8;
+export const RELAY_BATCH = 8;
 const MAX_RESENDS = 8;
 
 interface Entry {

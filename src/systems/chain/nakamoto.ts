@@ -33,6 +33,7 @@ import {
   type MinerMsg,
   type Strategy,
 } from '../../protocols/nakamoto/miner-node.js';
+import { minerMessageCheck } from '../../protocols/nakamoto/message-schema.js';
 
 /** Real difficulty: Bitcoin's genesis bits (difficulty 1). */
 export const SAMPLED_BITS = 0x1d00ffff;
@@ -203,6 +204,9 @@ export function difficultyRule(config: NakamotoConfig): DifficultyRule {
   }
 }
 
+/** Transactions a block carries after its coinbase, at most. */
+const MAX_BLOCK_TXS = 200;
+
 export function minerConfigFor(
   config: NakamotoConfig,
   env: NodeEnv,
@@ -218,7 +222,7 @@ export function minerConfigFor(
     checkDifficulty: config.checkDifficulty,
     realPow: config.realPow,
     txIntervalMs: strategy === 'honest' ? config.txIntervalMs : 0,
-    maxBlockTxs: 200,
+    maxBlockTxs: MAX_BLOCK_TXS,
     strategy,
     merchantConfirmations: config.merchantConfirmations,
     giveUpDeficit: giveUpDeficit(share),
@@ -410,6 +414,7 @@ export function createNakamotoSystem(base: NakamotoConfig = DEFAULT_NAKAMOTO): S
       'Bitcoin-style proof of work: miners, most-work fork choice, reorgs, confirmations',
     workload: 'none',
     durationMs: 60_000,
+    checkMessage: minerMessageCheck(MAX_BLOCK_TXS),
     mutants: [
       {
         name: 'never-reorg',

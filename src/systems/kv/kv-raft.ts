@@ -11,6 +11,7 @@
  * because a client has at most one operation in flight.
  */
 import { raftMessageProblem } from '../../protocols/raft/message-schema.js';
+import { kvSnapshotProblem } from './kv-snapshot-schema.js';
 import { applyKv, isKvOp, type KvOp } from '../../core/kv.js';
 import type { Json } from '../../core/json.js';
 import type { NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
@@ -99,6 +100,10 @@ export class KvMachine implements StateMachine {
       sessions: [...this.sessions.entries()].map(([c, s]) => [c, s.seq, s.result] as const),
     };
     return snap as unknown as Json;
+  }
+
+  snapshotProblem(data: Json): string | undefined {
+    return kvSnapshotProblem(data);
   }
 
   restore(data: Json): void {

@@ -13,6 +13,7 @@ import {
   type StateMachine,
 } from '../../protocols/paxos/multi-paxos.js';
 import { NO_MUTANTS } from '../../protocols/paxos/single-decree.js';
+import { multiPaxosMessageCheck } from '../../protocols/paxos/message-schema.js';
 
 class KvMachine implements StateMachine {
   private readonly data = new Map<string, string>();
@@ -44,6 +45,7 @@ export const kvPaxosSystem: SystemDefinition = {
   minNodes: 1,
   createNode: () => (env) =>
     new MultiPaxosNode(env as NodeEnv<MultiPaxosMsg>, new KvMachine(), NO_MUTANTS),
+  checkMessage: multiPaxosMessageCheck((op) => isKvOp(op)),
   checkInvariants: (nodes) => checkChosenAgree(nodes),
 };
 

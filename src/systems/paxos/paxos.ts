@@ -13,6 +13,7 @@ import {
   type PaxosMsg,
 } from '../../protocols/paxos/single-decree.js';
 import { judgeAgreement } from './agreement.js';
+import { paxosMessageProblem } from '../../protocols/paxos/message-schema.js';
 
 export const PAXOS_MUTANTS = [
   {
@@ -112,6 +113,7 @@ export const paxosSystem: SystemDefinition = {
     key: `i${issued}`,
     value: `${process}.${issued}`,
   }),
+  checkMessage: paxosMessageProblem,
   judge: (history) => judgeAgreement(history),
   checkInvariants: (nodes) => checkLearnedAgree(nodes),
 };

@@ -31,6 +31,7 @@ import {
   type QuorumRule,
   quorums,
 } from '../../protocols/pbft/quorums.js';
+import { pbftMessageProblem } from '../../protocols/pbft/message-schema.js';
 
 /** The smallest cluster PBFT tolerates a fault in (3f + 1 with f = 1). */
 export const PBFT_MIN_NODES = 4;
@@ -160,6 +161,7 @@ export const pbftSystem: SystemDefinition = {
   ],
   defaultNodes: 4,
   minNodes: PBFT_MIN_NODES,
+  checkMessage: pbftMessageProblem,
   createNode: (options) => {
     // Validate the parameters once, before any node exists (a bad value is a usage error).
     const p = parseParams(options.params, Infinity);

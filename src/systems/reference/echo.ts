@@ -5,6 +5,7 @@
 import type { Json } from '../../core/json.js';
 import type { ClientRequest, NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
 import type { SystemDefinition } from '../../core/system.js';
+import { echoMessageProblem } from './message-schemas.js';
 
 type EchoMessage =
   { readonly type: 'ping'; readonly n: number } | { readonly type: 'pong'; readonly n: number };
@@ -66,4 +67,5 @@ export const echoSystem: SystemDefinition = {
   defaultNodes: 5,
   minNodes: 1,
   createNode: () => (env) => new EchoNode(env as NodeEnv<EchoMessage>),
+  checkMessage: echoMessageProblem,
 };

@@ -8,6 +8,7 @@ import { applyKv, isKvOp } from '../../core/kv.js';
 import type { Json } from '../../core/json.js';
 import type { ClientRequest, NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
 import type { SystemDefinition } from '../../core/system.js';
+import { kvAsyncMessageProblem } from './message-schemas.js';
 
 interface Versioned {
   readonly value: string | null;
@@ -83,4 +84,5 @@ export const kvAsyncSystem: SystemDefinition = {
   defaultNodes: 5,
   minNodes: 1,
   createNode: () => (env) => new KvAsyncNode(env as NodeEnv<Msg>),
+  checkMessage: kvAsyncMessageProblem,
 };

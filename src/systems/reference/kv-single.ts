@@ -16,6 +16,7 @@ import type {
   TimerId,
 } from '../../core/node.js';
 import type { SystemDefinition } from '../../core/system.js';
+import { kvSingleMessageProblem } from './message-schemas.js';
 
 type Msg =
   | { readonly type: 'forward'; readonly client: string; readonly seq: number; readonly op: KvOp }
@@ -176,6 +177,7 @@ export const kvSingleSystem: SystemDefinition = {
   ],
   defaultNodes: 3,
   minNodes: 1,
+  checkMessage: kvSingleMessageProblem,
   createNode: (options) => (env) =>
     new KvSingleNode(env as NodeEnv<Msg>, options.mutant === 'ack-before-sync'),
 };

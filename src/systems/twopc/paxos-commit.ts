@@ -15,6 +15,7 @@ import {
 } from '../../protocols/twopc/paxos-commit.js';
 import type { TwoPcMsg } from '../../protocols/twopc/two-phase-commit.js';
 import { twoPcSystem } from './twopc.js';
+import { paxosCommitMessageProblem } from '../../protocols/twopc/message-schema.js';
 
 const PARAMS = [
   {
@@ -59,6 +60,7 @@ export const paxosCommitSystem: SystemDefinition = {
   params: PARAMS,
   defaultNodes: 4,
   minNodes: 3,
+  checkMessage: paxosCommitMessageProblem,
   createNode: (options) => {
     const f = paxosCommitF(options.params ?? {});
     if (options.cluster !== undefined) acceptorsOf(options.cluster, f);

@@ -17,6 +17,10 @@ import {
   type TwoPcMsg,
 } from '../../protocols/twopc/two-phase-commit.js';
 import { OutcomeConsensusTwoPcNode } from '../../protocols/twopc/consensus-outcome.js';
+import {
+  replicatedTwoPcMessageProblem,
+  twoPcMessageProblem,
+} from '../../protocols/twopc/message-schema.js';
 
 const MAX_AMOUNT = 40;
 const AUDIT_EVERY = 5;
@@ -49,6 +53,7 @@ export const twoPcSystem: SystemDefinition = {
     const to = random.pick(ACCOUNTS.filter((a) => a !== from));
     return { f: 'transfer', value: [from, to, 1 + random.int(MAX_AMOUNT)] };
   },
+  checkMessage: twoPcMessageProblem,
   judge: (history) => judgeConservation(history),
   checkInvariants: (nodes) => checkAtomicity(nodes),
 };
@@ -66,6 +71,7 @@ export const twoPcReplicatedSystem: SystemDefinition = {
   mutants: [],
   defaultNodes: 4,
   minNodes: 3,
+  checkMessage: replicatedTwoPcMessageProblem,
   createNode: () => (env) =>
     new OutcomeConsensusTwoPcNode(env as NodeEnv<TwoPcMsg>, { commitBeforeAllPrepared: false }),
 };
