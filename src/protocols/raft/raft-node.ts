@@ -1353,10 +1353,18 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     return id === this.env.id || (this.progress.get(id)?.lastHeardAt ?? -Infinity) >= since;
   }
 
-  /** `id` holds the leader's log but for the last few entries (a learner ready to vote). */
+  /**
+   * `id` holds the leader's log but for the last few entries (a learner ready to vote), and at
+   * least the entry of the configuration in force: in a short log the margin alone would find a
+   * learner that has never answered (one not even started) caught up.
+   */
   private caughtUp(id: NodeId): boolean {
     const pr = this.progress.get(id);
-    return pr !== undefined && pr.match + CATCH_UP_MARGIN >= this.log.lastIndex();
+    return (
+      pr !== undefined &&
+      pr.match >= this.log.configIndex() &&
+      pr.match + CATCH_UP_MARGIN >= this.log.lastIndex()
+    );
   }
 
   private onAdmin(request: RequestId, op: AdminOp): void {

@@ -184,3 +184,17 @@ test('mutant remove-below-quorum: removing the live voter leaves a cluster that 
     assert.notEqual(c.call(id, { f: 'put', key: 'k', value: 'stuck' }, 500)?.ok, true);
   }
 });
+
+test('promote: a learner that never answered is not caught up, however short the log', () => {
+  const c = new Cluster({ params: { voters: 'n1,n2,n3' } });
+  const leader = c.awaitLeader(3000, ['n1', 'n2', 'n3']);
+  c.sim.crash('n5');
+  assert.equal(c.call(leader, { f: 'add-learner', node: 'n5' })?.ok, true);
+  assert.ok(c.raft(leader).log.lastIndex() < 8, 'a log shorter than the catch-up margin');
+  const r = c.call(leader, { f: 'promote', node: 'n5' });
+  assert.deepEqual(r, { ok: false, error: MEMBERSHIP_REFUSALS.learnerNotReady, definite: true });
+  c.sim.restart('n5');
+  c.sim.runUntil(c.sim.now + 300);
+  assert.equal(c.call(leader, { f: 'promote', node: 'n5' })?.ok, true);
+  c.assertNoViolation();
+});
