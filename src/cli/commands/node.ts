@@ -200,15 +200,16 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
       }
       const peers = parsePeers(flags.peers, flags.id);
       const joining = flags.initialState === 'join';
+      const canJoin = (getSystem(flags.system)?.params ?? []).some((p) => p.name === 'join');
+      if (joining && getSystem(flags.system) !== undefined && !canJoin) {
+        throw new UsageError(`--initial-state join: ${flags.system} has no membership changes`);
+      }
       const { system, params } = resolveSystem(
         flags.system,
         flags.mutant,
         joining ? [...flags.param, 'join=on'] : flags.param,
         clusterOrder([flags.id, ...peers.keys()]),
       );
-      if (joining && !(system.params ?? []).some((p) => p.name === 'join')) {
-        throw new UsageError(`--initial-state join: ${system.name} has no membership changes`);
-      }
       if (peers.size + 1 < system.minNodes) {
         throw new UsageError(`${system.name} needs at least ${system.minNodes} nodes`);
       }

@@ -83,6 +83,9 @@ function faultOf(op: AdminOp['f'], refusal: MembershipRefusal): EtcdFault {
   }
 }
 
+/** Longest one forwarded admin op is awaited before it is asked again. */
+const FORWARD_WAIT_MS = 1000;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function urlOf(a: Address | null | undefined): string[] {
@@ -122,8 +125,9 @@ export class Members {
     const client = this.host.clientAddress(id);
     return {
       ID: this.host.memberId(id),
-      // As etcd: a member never heard from has no name yet (etcdctl shows it "unstarted").
-      name: client === null ? '' : id,
+      // As etcd: a member added but never heard from has no name yet (etcdctl: "unstarted").
+      // Only learners can be that here; a voter down since this node started keeps its name.
+      name: client === null && learner ? '' : id,
       peerURLs: urlOf(this.host.peerAddress(id)),
       clientURLs: urlOf(client),
       isLearner: learner,
@@ -200,8 +204,11 @@ export class Members {
         sawLeader = true;
         const left = deadline - Date.now();
         if (left <= 0) break;
+        // The forward's answer waits until this node has applied the change too, which a member
+        // being removed never does: a short wait, then the retry finds the change made.
+        const patience = Math.min(left, FORWARD_WAIT_MS);
         reply = await new Promise<ClientReply | null>((resolve) => {
-          this.host.forward(to, this.client, seq, op as unknown as Json, left, resolve);
+          this.host.forward(to, this.client, seq, op as unknown as Json, patience, resolve);
         });
       }
       if (reply === null) uncertain = true;
