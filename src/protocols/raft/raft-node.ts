@@ -1387,7 +1387,13 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     }
     // One change at a time, and only once this leader has committed an entry of its term.
     if (!this.committedInTerm()) return fail('leader has not committed in its term yet');
-    if (this.log.configIndex() > this.commit || this.promotion !== null) {
+    // A promotion waiting for its learner to catch up is no change yet (it is appended only
+    // once no other is uncommitted), so only a second such wait is refused: a learner that never
+    // starts must not block every other change.
+    if (
+      this.log.configIndex() > this.commit ||
+      (op.f === 'add-server' && this.promotion !== null)
+    ) {
       return fail('configuration change in progress');
     }
     if (op.f === 'add-server' && !isVoter(this.configNow, op.node)) {
@@ -1420,11 +1426,23 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     this.configWaiters.set(index, [request]);
   }
 
-  /** Promotes a learner that has caught up, once no other change is uncommitted. */
+  /**
+   * Promotes a learner that has caught up, once no other change is uncommitted. A learner that
+   * meanwhile became a voter (an operator's `promote`) or left the configuration ends the wait.
+   */
   private maybePromote(): void {
     const p = this.promotion;
     if (p === null || this.roleNow !== 'leader') return;
     if (this.log.configIndex() > this.commit) return;
+    if (!this.configNow.learners.includes(p.node)) {
+      this.promotion = null;
+      const config = { voters: [...this.configNow.voters], learners: [...this.configNow.learners] };
+      const reply: ClientReply = isVoter(this.configNow, p.node)
+        ? { ok: true, value: config }
+        : { ok: false, error: MEMBERSHIP_REFUSALS.notMember, definite: true };
+      for (const r of p.requests) this.env.reply(r, reply);
+      return;
+    }
     if (!this.caughtUp(p.node)) return;
     const next = changeMembership(this.env.cluster, this.configNow, {
       f: 'add-server',

@@ -198,3 +198,24 @@ test('promote: a learner that never answered is not caught up, however short the
   assert.equal(c.call(leader, { f: 'promote', node: 'n5' })?.ok, true);
   c.assertNoViolation();
 });
+
+test('a promotion waiting for a learner that never starts blocks no other change', () => {
+  const c = new Cluster({ params: { voters: 'n1,n2,n3' } });
+  const leader = c.awaitLeader(3000, ['n1', 'n2', 'n3']);
+  c.sim.crash('n5');
+  let waiting: unknown;
+  c.sim.request(leader, 'admin', 1, { f: 'add-server', node: 'n5' }, (r) => (waiting = r));
+  c.sim.runUntil(c.sim.now + 300);
+  assert.equal(waiting, undefined, 'it waits for n5 to catch up');
+  const second = c.call(leader, { f: 'add-server', node: 'n4' });
+  assert.deepEqual(second, {
+    ok: false,
+    error: 'configuration change in progress',
+    definite: true,
+  });
+  assert.equal(c.call(leader, { f: 'add-learner', node: 'n4' })?.ok, true, 'not blocked');
+  assert.equal(c.call(leader, { f: 'remove-server', node: 'n5' })?.ok, true, 'not blocked');
+  c.sim.runUntil(c.sim.now + 200);
+  assert.deepEqual(waiting, { ok: false, error: MEMBERSHIP_REFUSALS.notMember, definite: true });
+  c.assertNoViolation();
+});
