@@ -242,6 +242,20 @@ describe('truthkit cluster rejoin of a wiped member', { timeout: 60_000 }, () =>
     assert.deepEqual(view?.learners, []);
   });
 
+  test('spares, join and rejoin are refused where they cannot work', async () => {
+    const spares = await cli(
+      ...['cluster', 'up', '--system', 'kv-single', '--spares', '1', '--dir', join(dir, 'x')],
+    );
+    assert.equal(spares.code, 2, spares.err);
+    assert.match(spares.err, /--spares: kv-single has no membership changes/);
+    const running = await cli('cluster', 'join', 'n1', '--dir', dir);
+    assert.equal(running.code, 1);
+    assert.match(running.err, /n1 is running already/);
+    const unknown = await cli('cluster', 'rejoin', 'n7', '--dir', dir);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.err, /no node 'n7'/);
+  });
+
   test('a system without membership changes cannot start joining', async () => {
     const r = await cli(
       ...['node', '--system', 'kv-single', '--id', 'n1', '--listen', '127.0.0.1:0'],

@@ -133,7 +133,7 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
               s.pid !== null
                 ? `pid ${s.pid}  ${summary(s.status)}`
                 : s.spare === true
-                  ? 'spare (not a member)'
+                  ? 'spare, not started'
                   : 'down';
             const etcd = s.etcd !== undefined ? `  etcd ${s.etcd}` : '';
             io.out(`${s.id} ${s.client}${etcd}  ${state}\n`);
