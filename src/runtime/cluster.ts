@@ -95,6 +95,41 @@ export async function freePorts(count: number, host = '127.0.0.1'): Promise<numb
   }
 }
 
+/** The first port the kernel hands out to outgoing connections (Linux: ip_local_port_range). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    );
+    return Number.isInteger(low) && low > 2048 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+/**
+ * Ports free right now below the ephemeral range, for nodes that start much later (spares): a
+ * port from the ephemeral range (what binding port 0 gives) is soon taken by some outgoing
+ * connection on a busy host, and the spare could not listen when it finally starts.
+ */
+export async function reservedPorts(count: number, host = '127.0.0.1'): Promise<number[]> {
+  const hi = ephemeralLow() - 1;
+  const lo = Math.max(1024, hi - 12_000);
+  const ports: number[] = [];
+  for (let tries = 0; ports.length < count && tries < 200; tries++) {
+    const port = lo + Math.floor(Math.random() * (hi - lo + 1));
+    if (ports.includes(port)) continue;
+    const free = await new Promise<boolean>((res) => {
+      const srv = createServer();
+      srv.once('error', () => res(false));
+      srv.listen(port, host, () => srv.close(() => res(true)));
+    });
+    if (free) ports.push(port);
+  }
+  if (ports.length < count) return freePorts(count, host);
+  return ports;
+}
+
 export function readClusterFile(dir: string): ClusterFile {
   const file = join(dir, 'cluster.json');
   let text: string;
@@ -274,7 +309,10 @@ export async function clusterUp(o: UpOptions): Promise<ClusterFile> {
   const per = etcd ? 3 : 2;
   const spares = o.spares ?? 0;
   const total = o.nodes + spares;
-  const ports = await freePorts(total * per, host);
+  const ports = [
+    ...(await freePorts(o.nodes * per, host)),
+    ...(await reservedPorts(spares * per, host)),
+  ];
   const nodes: ClusterNode[] = [];
   for (let i = 0; i < total; i++) {
     nodes.push({

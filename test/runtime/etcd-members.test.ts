@@ -54,7 +54,7 @@ describe("etcdctl's member commands on truthkit etcd-raft", { timeout: 90_000 },
     async () => {
       const up = await cli(
         'cluster',
-        ...['up', '--system', 'etcd-raft', '--nodes', '3', '--spares', '1', '--dir', dir],
+        ...['up', '--system', 'etcd-raft', '--nodes', '3', '--spares', '2', '--dir', dir],
       );
       assert.equal(up.code, 0, up.err);
       assert.match(up.out, /^n4 .* spare, not started/m);
@@ -133,6 +133,20 @@ describe("etcdctl's member commands on truthkit etcd-raft", { timeout: 90_000 },
       assert.equal(byName(list(founders), n4.peer)?.isLearner ?? false, false);
       const twice = ctlAt(founders, ['member', 'promote', hex(started)]);
       assert.match(twice.stderr, /etcdserver: can only promote a learner member\b/);
+
+      // member add without --learner: a learner the leader promotes once it has caught up.
+      const n5 = nodes.find((n) => n.id === 'n5');
+      assert.ok(n5 !== undefined);
+      ctl(founders, ['member', 'add', 'n5', `--peer-urls=http://${n5.peer}`]);
+      assert.equal(byName(list(founders), n5.peer)?.isLearner, true, 'a learner first');
+      const join5 = await cli('cluster', 'join', 'n5', '--dir', dir);
+      assert.equal(join5.code, 0, join5.err);
+      const voter5 = byName(list(founders), n5.peer);
+      assert.equal(voter5?.isLearner ?? false, false, 'then a voter');
+      // Removing a live voter while all are up: allowed.
+      assert.match(ctl(founders, ['member', 'remove', hex(voter5)]), /removed from cluster/);
+      assert.equal(list(founders).length, 4);
+      assert.equal((await cli('cluster', 'kill', 'n5', '--dir', dir)).code, 0);
 
       // Remove a member that is down: allowed (the live voters left are a majority of the rest).
       const killed = await cli('cluster', 'kill', 'n3', '--dir', dir);
