@@ -470,14 +470,17 @@ export interface JoinOptions {
 export async function joinNode(dir: string, id: NodeId, o: JoinOptions = {}): Promise<void> {
   const c = readClusterFile(dir);
   nodeOf(c, id);
-  if (runningPid(dir, id) !== undefined) throw new ClusterError(`${id} is running already`);
   const step = o.onStep ?? (() => {});
   const endpoints = adminEndpoints(c, id);
   if (endpoints.length === 0) throw new ClusterError(`${id} has no cluster to join`);
-  spawnNode(dir, id, 'join');
-  await waitReady(dir, id);
+  // Running already (a join that failed half way, asked again): only the changes are left.
+  if (runningPid(dir, id) !== undefined) step(`${id} is running`);
+  else {
+    spawnNode(dir, id, 'join');
+    await waitReady(dir, id);
+    step(`${id} started empty, joining`);
+  }
   markMember(dir, id);
-  step(`${id} started empty, joining`);
   await asClusterError(async () => {
     try {
       await adminCall(endpoints, { f: 'add-learner', node: id });
