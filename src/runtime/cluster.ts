@@ -2,7 +2,8 @@
  * Local clusters: `truthkit cluster up` starts one detached process per node on loopback and
  * records everything about them in a directory (default `.truthkit`):
  *
- *   DIR/cluster.json     system, nodes (id, peer, client and etcd addresses), the secret file
+ *   DIR/cluster.json     system, nodes (id, peer, client and etcd addresses, whether a node
+ *                        is a spare: known to all, not yet a member), the secret file
  *   DIR/secret           the generated cluster secret (mode 0600)
  *   DIR/<id>/data/       the node's write-ahead log
  *   DIR/<id>/node.log    its stdout and stderr (JSON log lines)
@@ -27,6 +28,15 @@ import { fileURLToPath } from 'node:url';
 import type { Json } from '../core/json.js';
 import type { NodeId } from '../core/node.js';
 import { generateSecret } from './auth.js';
+import {
+  addAndPromote,
+  adminCall,
+  discardState,
+  MembershipError,
+  promoteWhenReady,
+  type AdminEndpoint,
+} from './membership-admin.js';
+import { MEMBERSHIP_REFUSALS } from '../protocols/raft/membership.js';
 import { getSystem } from '../systems/index.js';
 import { fetchStatus, parseAddress, type Endpoint } from './kv-client.js';
 import type { Address } from './peer-transport.js';
@@ -40,6 +50,11 @@ export interface ClusterNode {
   readonly client: string;
   /** The node's etcd v3 gRPC address, for systems that serve one (src/runtime/etcd/). */
   readonly etcd?: string;
+  /**
+   * Known to every node (its addresses are in every node's `--peers`) but not a member: `cluster
+   * up` does not start it, and it becomes one through `cluster join` (membership-admin.ts).
+   */
+  readonly spare?: boolean;
 }
 
 export interface ClusterFile {
@@ -80,6 +95,41 @@ export async function freePorts(count: number, host = '127.0.0.1'): Promise<numb
   }
 }
 
+/** The first port the kernel hands out to outgoing connections (Linux: ip_local_port_range). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    );
+    return Number.isInteger(low) && low > 2048 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+/**
+ * Ports free right now below the ephemeral range, for nodes that start much later (spares): a
+ * port from the ephemeral range (what binding port 0 gives) is soon taken by some outgoing
+ * connection on a busy host, and the spare could not listen when it finally starts.
+ */
+export async function reservedPorts(count: number, host = '127.0.0.1'): Promise<number[]> {
+  const hi = ephemeralLow() - 1;
+  const lo = Math.max(1024, hi - 12_000);
+  const ports: number[] = [];
+  for (let tries = 0; ports.length < count && tries < 200; tries++) {
+    const port = lo + Math.floor(Math.random() * (hi - lo + 1));
+    if (ports.includes(port)) continue;
+    const free = await new Promise<boolean>((res) => {
+      const srv = createServer();
+      srv.once('error', () => res(false));
+      srv.listen(port, host, () => srv.close(() => res(true)));
+    });
+    if (free) ports.push(port);
+  }
+  if (ports.length < count) return freePorts(count, host);
+  return ports;
+}
+
 export function readClusterFile(dir: string): ClusterFile {
   const file = join(dir, 'cluster.json');
   let text: string;
@@ -99,8 +149,14 @@ export function readClusterFile(dir: string): ClusterFile {
   }
 }
 
+function writeClusterFile(dir: string, c: ClusterFile): void {
+  writeFileSync(join(dir, 'cluster.json'), JSON.stringify(c, null, 2) + '\n');
+}
+
 export function clusterEndpoints(dir: string): Endpoint[] {
-  return readClusterFile(dir).nodes.map((n) => ({ id: n.id, ...parseAddress(n.client) }));
+  return readClusterFile(dir)
+    .nodes.filter((n) => n.spare !== true)
+    .map((n) => ({ id: n.id, ...parseAddress(n.client) }));
 }
 
 function nodeOf(c: ClusterFile, id: NodeId): ClusterNode {
@@ -135,13 +191,17 @@ export function runningPid(dir: string, id: NodeId): number | undefined {
   return Number.isSafeInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
 }
 
-/** Spawns one node, detached, logging to DIR/<id>/node.log. Returns its pid. */
 /**
- * Starts node `id` of the cluster in `dir`. `initialState` 'new' is for the cluster's first start
- * (and a deliberate fresh start); every restart is 'existing', so a member whose data is gone
- * refuses to come back as a fresh voter.
+ * Starts node `id` of the cluster in `dir`, detached, logging to DIR/<id>/node.log; returns its
+ * pid. `initialState` 'new' is for the cluster's first start (and a deliberate fresh start);
+ * every restart is 'existing', so a member whose data is gone refuses to come back as a fresh
+ * voter; 'join' starts a node empty as no member, to be added by the leader.
  */
-export function spawnNode(dir: string, id: NodeId, initialState: 'new' | 'existing'): number {
+export function spawnNode(
+  dir: string,
+  id: NodeId,
+  initialState: 'new' | 'existing' | 'join',
+): number {
   const c = readClusterFile(dir);
   const me = nodeOf(c, id);
   mkdirSync(join(dir, id), { recursive: true });
@@ -227,6 +287,8 @@ export interface UpOptions {
   readonly host?: string;
   /** Give every node an etcd v3 gRPC port too (default: when the system takes etcd's API). */
   readonly etcd?: boolean;
+  /** Extra nodes known to all but not started nor members, for `cluster join` (default 0). */
+  readonly spares?: number;
 }
 
 /** Starts a fresh local cluster in `dir`. */
@@ -245,27 +307,39 @@ export async function clusterUp(o: UpOptions): Promise<ClusterFile> {
   const host = o.host ?? '127.0.0.1';
   const etcd = o.etcd ?? getSystem(o.system)?.etcdApi === true;
   const per = etcd ? 3 : 2;
-  const ports = await freePorts(o.nodes * per, host);
+  const spares = o.spares ?? 0;
+  const total = o.nodes + spares;
+  const ports = [
+    ...(await freePorts(o.nodes * per, host)),
+    ...(await reservedPorts(spares * per, host)),
+  ];
   const nodes: ClusterNode[] = [];
-  for (let i = 0; i < o.nodes; i++) {
+  for (let i = 0; i < total; i++) {
     nodes.push({
       id: `n${i + 1}`,
       peer: `${host}:${ports[per * i] as number}`,
       client: `${host}:${ports[per * i + 1] as number}`,
       ...(etcd ? { etcd: `${host}:${ports[per * i + 2] as number}` } : {}),
+      ...(i >= o.nodes ? { spare: true } : {}),
     });
   }
+  const founders = nodes.filter((n) => n.spare !== true);
+  // Spares are in every node's universe, so the initial voters must leave them out.
+  const params =
+    spares > 0 && o.params?.voters === undefined
+      ? { ...o.params, voters: founders.map((n) => n.id).join(',') }
+      : o.params;
   const file: ClusterFile = {
     system: o.system,
     ...(o.mutant !== undefined ? { mutant: o.mutant } : {}),
-    ...(o.params !== undefined ? { params: o.params } : {}),
+    ...(params !== undefined ? { params } : {}),
     nodes,
   };
   writeFileSync(join(dir, 'secret'), generateSecret() + '\n', { mode: 0o600 });
-  writeFileSync(join(dir, 'cluster.json'), JSON.stringify(file, null, 2) + '\n');
-  for (const n of nodes) spawnNode(dir, n.id, 'new');
+  writeClusterFile(dir, file);
+  for (const n of founders) spawnNode(dir, n.id, 'new');
   try {
-    await Promise.all(nodes.map((n) => waitReady(dir, n.id)));
+    await Promise.all(founders.map((n) => waitReady(dir, n.id)));
   } catch (e) {
     await clusterDown(dir);
     throw e;
@@ -277,6 +351,7 @@ export interface NodeState {
   readonly id: NodeId;
   readonly client: string;
   readonly etcd?: string;
+  readonly spare?: boolean;
   readonly pid: number | null;
   /** What the node reported, or null when it is down or did not answer. */
   readonly status: Json | null;
@@ -293,6 +368,7 @@ export async function clusterStatus(dir: string): Promise<NodeState[]> {
         id: n.id,
         client: n.client,
         ...(n.etcd !== undefined ? { etcd: n.etcd } : {}),
+        ...(n.spare === true ? { spare: true } : {}),
         pid,
         status,
       };
@@ -343,9 +419,124 @@ export async function restartNode(
   id: NodeId,
   options: { forceNew?: boolean } = {},
 ): Promise<Json> {
+  if (nodeOf(readClusterFile(dir), id).spare === true) {
+    throw new ClusterError(`${id} is not a member yet: start it with truthkit cluster join ${id}`);
+  }
   await stopNode(dir, id);
   spawnNode(dir, id, options.forceNew === true ? 'new' : 'existing');
   return waitReady(dir, id);
+}
+
+/** The members' client ports, for admin operations (spares and `except` left out). */
+function adminEndpoints(c: ClusterFile, except: NodeId): AdminEndpoint[] {
+  return c.nodes.filter((n) => n.spare !== true && n.id !== except);
+}
+
+/** Records in the cluster file that `id` is a member (no longer a spare). */
+function markMember(dir: string, id: NodeId): void {
+  const c = readClusterFile(dir);
+  writeClusterFile(dir, {
+    ...c,
+    nodes: c.nodes.map((n) =>
+      n.id === id
+        ? { id, peer: n.peer, client: n.client, ...(n.etcd !== undefined ? { etcd: n.etcd } : {}) }
+        : n,
+    ),
+  });
+}
+
+/** A MembershipError as the one line `cluster` commands print. */
+async function asClusterError<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof MembershipError) throw new ClusterError(e.message);
+    throw e;
+  }
+}
+
+export interface JoinOptions {
+  /** Leave it a learner (default: promote it to voter once it has caught up). */
+  readonly learner?: boolean;
+  /** Told each step as it is done. */
+  readonly onStep?: (what: string) => void;
+}
+
+/**
+ * Starts a node that is not a member (a spare, or one added already with etcdctl member add)
+ * as a joining server, and has the leader add it: a learner, promoted once caught up unless
+ * `learner`. A node that is already a member by the leader's configuration is only started.
+ */
+export async function joinNode(dir: string, id: NodeId, o: JoinOptions = {}): Promise<void> {
+  const c = readClusterFile(dir);
+  nodeOf(c, id);
+  const step = o.onStep ?? (() => {});
+  const endpoints = adminEndpoints(c, id);
+  if (endpoints.length === 0) throw new ClusterError(`${id} has no cluster to join`);
+  // Running already (a join that failed half way, asked again): only the changes are left.
+  if (runningPid(dir, id) !== undefined) step(`${id} is running`);
+  else {
+    spawnNode(dir, id, 'join');
+    await waitReady(dir, id);
+    step(`${id} started empty, joining`);
+  }
+  markMember(dir, id);
+  await asClusterError(async () => {
+    try {
+      await adminCall(endpoints, { f: 'add-learner', node: id });
+      step(`${id} added as a learner`);
+    } catch (e) {
+      const added = e instanceof MembershipError && e.refusal === MEMBERSHIP_REFUSALS.alreadyMember;
+      if (!added) throw e;
+      step(`${id} was a member already`);
+    }
+    if (o.learner !== true) {
+      try {
+        await promoteWhenReady(endpoints, id, 30_000, step);
+      } catch (e) {
+        // Added with etcdctl as a voter, the leader may have promoted it already itself.
+        if (!(e instanceof MembershipError && e.refusal === MEMBERSHIP_REFUSALS.alreadyMember))
+          throw e;
+        step(`${id} is a voter`);
+      }
+    }
+  });
+}
+
+/**
+ * Brings back member `id` whose state is gone (or is to be discarded) through a membership
+ * change: stops it if it runs, has the leader remove it and waits for that to commit, discards
+ * its data directory, starts it empty as a joining server, has it added as a learner and
+ * promoted once caught up. Safe where `restart --force-new` is not: see membership-admin.ts.
+ */
+export async function rejoinNode(
+  dir: string,
+  id: NodeId,
+  onStep: (what: string) => void = () => {},
+): Promise<void> {
+  const c = readClusterFile(dir);
+  if (nodeOf(c, id).spare === true) {
+    throw new ClusterError(`${id} has never been a member: use truthkit cluster join ${id}`);
+  }
+  const endpoints = adminEndpoints(c, id);
+  if (endpoints.length === 0) {
+    throw new ClusterError(`${id} is the cluster's only member: there is nobody to rejoin`);
+  }
+  if (await stopNode(dir, id)) onStep(`${id} stopped`);
+  await asClusterError(async () => {
+    try {
+      await adminCall(endpoints, { f: 'remove-server', node: id });
+      onStep(`${id} removed from the configuration (committed)`);
+    } catch (e) {
+      if (!(e instanceof MembershipError && e.refusal === MEMBERSHIP_REFUSALS.notMember)) throw e;
+      onStep(`${id} was not a member`);
+    }
+  });
+  discardState(dir, id);
+  spawnNode(dir, id, 'join');
+  await waitReady(dir, id);
+  onStep(`${id} started empty, joining`);
+  await asClusterError(() => addAndPromote(endpoints, id, 30_000, onStep));
 }
 
 /** Stops every node. Returns the ids that were running. */

@@ -43,6 +43,9 @@ test('kv-raft is registered with its mutants', () => {
       'no-sync-before-ack',
       'follower-read-no-wait',
       'read-index-no-round',
+      'join-as-voter',
+      'promote-unready',
+      'remove-below-quorum',
     ],
   );
   assert.equal(raftOptionsFrom({ 'follower-reads': 'off' }).followerReads, false);

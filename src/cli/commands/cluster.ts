@@ -9,8 +9,10 @@ import {
   ClusterError,
   clusterStatus,
   clusterUp,
+  joinNode,
   killNode,
   readClusterFile,
+  rejoinNode,
   restartNode,
 } from '../../runtime/cluster.js';
 import type { CliIo } from '../cli-io.js';
@@ -41,11 +43,17 @@ function summary(status: Json | null): string {
   for (const k of ['role', 'term', 'leader', 'commit', 'keys']) {
     if (node[k] !== undefined && node[k] !== null) parts.push(`${k}=${JSON.stringify(node[k])}`);
   }
+  const id = (status as Record<string, Json>).id;
+  const inList = (k: string): boolean => Array.isArray(node[k]) && node[k].includes(id ?? null);
+  if (Array.isArray(node.voters)) {
+    parts.push(inList('voters') ? 'voter' : inList('learners') ? 'learner' : 'not a member');
+  }
   return parts.join(' ');
 }
 
 interface UpFlags {
   nodes: number;
+  spares: number;
   system: string;
   mutant?: string;
   param: string[];
@@ -58,6 +66,13 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
     .command('up')
     .description('start a fresh local cluster and print each node’s client address')
     .option('--nodes <n>', 'cluster size', intIn(1, 15), 3)
+    .option(
+      '--spares <n>',
+      'extra nodes every member knows but that are not started nor members, for cluster join ' +
+        'or etcdctl member add',
+      intIn(0, 14),
+      0,
+    )
     .option('--system <name>', 'the system to run', 'kv-raft')
     .option('--mutant <name>', 'run a deliberately broken variant')
     .option(
@@ -72,24 +87,32 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
         flags.system,
         flags.mutant,
         flags.param,
-        Array.from({ length: flags.nodes }, (_, i) => `n${i + 1}`),
+        Array.from({ length: flags.nodes + flags.spares }, (_, i) => `n${i + 1}`),
       );
       if (flags.nodes < system.minNodes) {
         throw new UsageError(`${system.name} needs at least ${system.minNodes} nodes`);
+      }
+      if (flags.nodes + flags.spares > 15) throw new UsageError('at most 15 nodes with spares');
+      if (flags.spares > 0 && !(system.params ?? []).some((p) => p.name === 'join')) {
+        throw new UsageError(`--spares: ${system.name} has no membership changes`);
       }
       await guarded(io, setExit, async () => {
         const c = await clusterUp({
           dir: flags.dir,
           nodes: flags.nodes,
+          spares: flags.spares,
           system: system.name,
           ...(flags.mutant !== undefined ? { mutant: flags.mutant } : {}),
           ...(params !== undefined ? { params } : {}),
         });
-        io.out(`${system.name}: ${c.nodes.length} node(s) running (state in ${flags.dir})\n`);
+        const running = c.nodes.filter((n) => n.spare !== true);
+        io.out(`${system.name}: ${running.length} node(s) running (state in ${flags.dir})\n`);
         for (const n of c.nodes) {
-          io.out(`${n.id} ${n.client}${n.etcd !== undefined ? `  etcd ${n.etcd}` : ''}\n`);
+          const etcd = n.etcd !== undefined ? `  etcd ${n.etcd}` : '';
+          const spare = n.spare === true ? `  spare, not started (peer ${n.peer})` : '';
+          io.out(`${n.id} ${n.client}${etcd}${spare}\n`);
         }
-        const etcd = c.nodes.flatMap((n) => (n.etcd !== undefined ? [n.etcd] : []));
+        const etcd = running.flatMap((n) => (n.etcd !== undefined ? [n.etcd] : []));
         if (etcd.length > 0) io.out(`etcd endpoints: ${etcd.join(',')}\n`);
       });
     });
@@ -106,12 +129,19 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
         for (const s of states) {
           if (flags.json) io.out(JSON.stringify(s) + '\n');
           else {
-            const state = s.pid === null ? 'down' : `pid ${s.pid}  ${summary(s.status)}`;
+            const state =
+              s.pid !== null
+                ? `pid ${s.pid}  ${summary(s.status)}`
+                : s.spare === true
+                  ? 'spare, not started'
+                  : 'down';
             const etcd = s.etcd !== undefined ? `  etcd ${s.etcd}` : '';
             io.out(`${s.id} ${s.client}${etcd}  ${state}\n`);
           }
         }
-        if (states.some((s) => s.pid === null || s.status === null)) setExit(1);
+        const missing = (s: (typeof states)[number]): boolean =>
+          s.spare !== true && (s.pid === null || s.status === null);
+        if (states.some(missing)) setExit(1);
       });
     });
   cluster
@@ -152,6 +182,36 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
       await guarded(io, setExit, async () => {
         const status = await restartNode(flags.dir, id, { forceNew: flags.forceNew === true });
         io.out(`${id} running  ${summary(status)}\n`);
+      });
+    });
+  cluster
+    .command('join')
+    .description(
+      'start a node that is not a member (a spare) empty, as a joining server, and have the ' +
+        'leader add it: a learner, promoted to voter once caught up',
+    )
+    .argument('<node>', 'node id')
+    .option('--dir <dir>', 'the cluster’s directory', DEFAULT_DIR)
+    .option('--learner', 'leave it a learner (promote it later, e.g. etcdctl member promote)')
+    .action(async (id: string, flags: { dir: string; learner?: boolean }) => {
+      await guarded(io, setExit, async () => {
+        await joinNode(flags.dir, id, {
+          learner: flags.learner === true,
+          onStep: (what) => io.out(what + '\n'),
+        });
+      });
+    });
+  cluster
+    .command('rejoin')
+    .description(
+      'bring back a member whose data is gone through a membership change: removed, started ' +
+        'empty, added as a learner, promoted once caught up (its data directory is discarded)',
+    )
+    .argument('<node>', 'node id')
+    .option('--dir <dir>', 'the cluster’s directory', DEFAULT_DIR)
+    .action(async (id: string, flags: { dir: string }) => {
+      await guarded(io, setExit, async () => {
+        await rejoinNode(flags.dir, id, (what) => io.out(what + '\n'));
       });
     });
 }

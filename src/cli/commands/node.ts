@@ -41,7 +41,7 @@ interface NodeFlags {
   mutant?: string;
   param: string[];
   seed?: number;
-  initialState: 'new' | 'existing';
+  initialState: 'new' | 'existing' | 'join';
   maxConnections?: number;
   maxConnectionsPerAddress?: number;
   idleTimeout?: number;
@@ -187,9 +187,11 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
       new Option(
         '--initial-state <state>',
         "'new': the cluster's first start, an empty data directory is expected; 'existing': " +
-          'the member has run before, and refuses to start without its log',
+          "the member has run before, and refuses to start without its log; 'join': start " +
+          'empty as no member of a running cluster, until its leader adds it (a new member, or ' +
+          'one whose data is gone, after its removal)',
       )
-        .choices(['new', 'existing'])
+        .choices(['new', 'existing', 'join'])
         .default('new'),
     )
     .action(async (flags: NodeFlags) => {
@@ -197,10 +199,15 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
         throw new UsageError('--id: letters, digits, _ . - only (at most 64)');
       }
       const peers = parsePeers(flags.peers, flags.id);
+      const joining = flags.initialState === 'join';
+      const canJoin = (getSystem(flags.system)?.params ?? []).some((p) => p.name === 'join');
+      if (joining && getSystem(flags.system) !== undefined && !canJoin) {
+        throw new UsageError(`--initial-state join: ${flags.system} has no membership changes`);
+      }
       const { system, params } = resolveSystem(
         flags.system,
         flags.mutant,
-        flags.param,
+        joining ? [...flags.param, 'join=on'] : flags.param,
         clusterOrder([flags.id, ...peers.keys()]),
       );
       if (peers.size + 1 < system.minNodes) {
@@ -241,7 +248,7 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
           listen: address('--listen', flags.listen),
           peers,
           dataDir: flags.data,
-          initialState: flags.initialState,
+          initialState: flags.initialState === 'join' ? 'new' : flags.initialState,
           limits,
           ...(flags.client !== undefined
             ? { client: address('--client', flags.client, '127.0.0.1') }

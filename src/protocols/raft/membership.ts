@@ -14,23 +14,58 @@
 import type { NodeId } from '../../core/node.js';
 import type { Membership } from './messages.js';
 
+/**
+ * `add-server` adds a voter the safe way: as a learner first, promoted by the leader itself once
+ * caught up (its reply waits for that). `promote` is the operator's promotion of a learner that
+ * is already there, refused at once unless it is caught up (etcd's MemberPromote).
+ */
 export type AdminOp =
   | { readonly f: 'add-learner'; readonly node: NodeId }
   | { readonly f: 'add-server'; readonly node: NodeId }
+  | { readonly f: 'promote'; readonly node: NodeId }
   | { readonly f: 'remove-server'; readonly node: NodeId }
   | { readonly f: 'transfer-leader'; readonly node: NodeId };
+
+const ADMIN_OPS: ReadonlySet<unknown> = new Set([
+  'add-learner',
+  'add-server',
+  'promote',
+  'remove-server',
+  'transfer-leader',
+]);
 
 export function isAdminOp(op: unknown): op is AdminOp {
   if (typeof op !== 'object' || op === null) return false;
   const o = op as { f?: unknown; node?: unknown };
-  return (
-    typeof o.node === 'string' &&
-    (o.f === 'add-learner' ||
-      o.f === 'add-server' ||
-      o.f === 'remove-server' ||
-      o.f === 'transfer-leader')
-  );
+  return typeof o.node === 'string' && ADMIN_OPS.has(o.f);
 }
+
+/**
+ * The refusals of membership changes a caller may act on, as the `error` of a definite reply.
+ * They are fixed texts so that front ends can map each to their own error (etcd's, for one) by
+ * equality with these constants; any other refusal (not leader, a change in progress, the
+ * leader's term not committed yet) is worth retrying.
+ */
+export const MEMBERSHIP_REFUSALS = {
+  unknownServer: 'membership: no such server in the cluster',
+  alreadyMember: 'membership: already a member',
+  notMember: 'membership: not a member',
+  notLearner: 'membership: can only promote a learner',
+  learnerNotReady: 'membership: the learner is not caught up with the leader',
+  notEnoughActive:
+    'membership: removing it would leave fewer active voters than a majority of the rest',
+} as const;
+
+export type MembershipRefusal = (typeof MEMBERSHIP_REFUSALS)[keyof typeof MEMBERSHIP_REFUSALS];
+
+const REFUSAL_TEXTS: ReadonlySet<string> = new Set(Object.values(MEMBERSHIP_REFUSALS));
+
+export function isMembershipRefusal(text: string): text is MembershipRefusal {
+  return REFUSAL_TEXTS.has(text);
+}
+
+/** The configuration a server that joins an existing cluster starts from: it counts for nothing. */
+export const EMPTY_MEMBERSHIP: Membership = { voters: [], learners: [] };
 
 /** Sorts members into the cluster's fixed order, so every server lists them alike. */
 function ordered(universe: readonly NodeId[], members: Iterable<NodeId>): NodeId[] {
@@ -72,32 +107,51 @@ export function quorumMatch(m: Membership, match: (id: NodeId) => number): numbe
   return sorted[quorumSize(m) - 1] as number;
 }
 
-/** The membership after `op`, or an error message when the change makes no sense. */
+/** The membership after `op`, or the refusal when the change makes no sense. */
 export function changeMembership(
   universe: readonly NodeId[],
   m: Membership,
   op: Exclude<AdminOp, { f: 'transfer-leader' }>,
-): Membership | string {
+): Membership | MembershipRefusal {
   const n = op.node;
-  if (!universe.includes(n)) return `unknown server ${n}`;
+  if (!universe.includes(n)) return MEMBERSHIP_REFUSALS.unknownServer;
   switch (op.f) {
     case 'add-learner':
-      if (isMember(m, n)) return `${n} is already a member`;
+      if (isMember(m, n)) return MEMBERSHIP_REFUSALS.alreadyMember;
       return { voters: m.voters, learners: ordered(universe, [...m.learners, n]) };
     case 'add-server':
-      if (isVoter(m, n)) return `${n} is already a voter`;
+    case 'promote':
+      if (isVoter(m, n)) return MEMBERSHIP_REFUSALS.alreadyMember;
+      if (op.f === 'promote' && !m.learners.includes(n)) return MEMBERSHIP_REFUSALS.notLearner;
       return {
         voters: ordered(universe, [...m.voters, n]),
         learners: m.learners.filter((x) => x !== n),
       };
     case 'remove-server':
-      if (!isMember(m, n)) return `${n} is not a member`;
-      if (isVoter(m, n) && m.voters.length === 1) return 'cannot remove the last voter';
+      if (!isMember(m, n)) return MEMBERSHIP_REFUSALS.notMember;
+      if (isVoter(m, n) && m.voters.length === 1) return MEMBERSHIP_REFUSALS.notEnoughActive;
       return {
         voters: m.voters.filter((x) => x !== n),
         learners: m.learners.filter((x) => x !== n),
       };
   }
+}
+
+/**
+ * Whether removing `node` keeps the cluster able to commit (etcd's strict reconfiguration
+ * check): the voters that remain and that the leader hears from now must be a majority of the
+ * configuration without it. Removing a voter that is up, while another is down, could
+ * otherwise leave a configuration whose majority is not running. Learners count for nothing, so
+ * removing one is always allowed.
+ */
+export function removalKeepsQuorum(
+  m: Membership,
+  node: NodeId,
+  active: (id: NodeId) => boolean,
+): boolean {
+  if (!isVoter(m, node)) return true;
+  const rest: Membership = { voters: m.voters.filter((v) => v !== node), learners: [] };
+  return hasQuorum(rest, active);
 }
 
 export function sameMembership(a: Membership, b: Membership): boolean {

@@ -32,6 +32,15 @@ export interface RaftMutants {
    * leader whose clock runs slow still "hears its quorum" and hands out a stale index.
    */
   readonly readIndexNoRound: boolean;
+  /**
+   * A server started to join a running cluster takes the initial `voters` as its configuration
+   * instead of the empty one (membership.ts): empty, it campaigns and counts itself a voter.
+   */
+  readonly joinAsVoter: boolean;
+  /** MemberPromote promotes a learner however far behind the leader it is. */
+  readonly promoteUnready: boolean;
+  /** A voter is removed even when the active voters left are no majority of the rest. */
+  readonly removeBelowQuorum: boolean;
 }
 
 export const NO_MUTANTS: RaftMutants = {
@@ -41,6 +50,9 @@ export const NO_MUTANTS: RaftMutants = {
   noSyncBeforeAck: false,
   followerReadNoWait: false,
   readIndexNoRound: false,
+  joinAsVoter: false,
+  promoteUnready: false,
+  removeBelowQuorum: false,
 };
 
 export const RAFT_MUTANTS = [
@@ -75,6 +87,21 @@ export const RAFT_MUTANTS = [
       "the leader answers a follower's read-index at once even when the two are no majority " +
       '(the three-voter shortcut applied to any cluster)',
   },
+  {
+    name: 'join-as-voter',
+    description:
+      'a server that joins a running cluster starts as a voter of the initial configuration, ' +
+      'not with the empty one, so it campaigns before the leader has told it anything',
+  },
+  {
+    name: 'promote-unready',
+    description: 'a learner is promoted on request however far behind the leader it is',
+  },
+  {
+    name: 'remove-below-quorum',
+    description:
+      'a voter is removed even when the active voters left are no majority of the new configuration',
+  },
 ] as const;
 
 export function mutantsFor(name: string | undefined): RaftMutants {
@@ -87,5 +114,8 @@ export function mutantsFor(name: string | undefined): RaftMutants {
     noSyncBeforeAck: name === 'no-sync-before-ack',
     followerReadNoWait: name === 'follower-read-no-wait',
     readIndexNoRound: name === 'read-index-no-round',
+    joinAsVoter: name === 'join-as-voter',
+    promoteUnready: name === 'promote-unready',
+    removeBelowQuorum: name === 'remove-below-quorum',
   };
 }

@@ -33,10 +33,13 @@ import {
 import type { InvariantRecorder } from './invariants.js';
 import {
   changeMembership,
+  EMPTY_MEMBERSHIP,
   hasQuorum,
   isAdminOp,
   isVoter,
+  MEMBERSHIP_REFUSALS,
   quorumMatch,
+  removalKeepsQuorum,
   replicationTargets,
   type AdminOp,
 } from './membership.js';
@@ -96,6 +99,13 @@ export type ReadMode = 'read-index' | 'lease';
 export interface RaftOptions {
   /** The initial voters (default: the whole cluster). Other servers wait to be added. */
   readonly voters?: readonly NodeId[];
+  /**
+   * This server joins a running cluster it did not found (a new member, or a wiped one coming
+   * back): started empty, its configuration is empty until the leader's entries or snapshot
+   * give it one, so it never campaigns or counts itself a voter on the strength of `voters`.
+   * Recorded in its storage, so a restart before it heard from the leader keeps to it.
+   */
+  readonly join?: boolean;
   readonly readMode?: ReadMode;
   /** For lease reads: the assumed bound on every clock's rate error (0.05 = ±5 %). */
   readonly driftBound?: number;
@@ -116,6 +126,8 @@ export interface RaftOptions {
 export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
 
 const HARD_STATE_KEY = 'raft/hard';
+/** Present (true) in the storage of a server that started by joining a running cluster. */
+export const JOIN_KEY = 'raft/join';
 const LAZY_SYNC_MS = 100;
 /** A learner is promoted once it is within this many entries of the leader's log. */
 const CATCH_UP_MARGIN = 8;
@@ -131,7 +143,9 @@ interface Waiter {
 
 export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   readonly log: RaftLog;
-  private readonly initial: Membership;
+  /** The configuration before any entry of the log says otherwise (the empty one if joining). */
+  private initial: Membership;
+  private readonly joining: boolean;
   private readonly mutants: RaftMutants;
   private readonly timing: RaftTiming;
   private readonly readMode: ReadMode;
@@ -197,6 +211,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     const voters = options.voters ?? env.cluster;
     this.initial = { voters: env.cluster.filter((n) => voters.includes(n)), learners: [] };
     this.configNow = this.initial;
+    this.joining = options.join === true;
     const recorder = options.recorder;
     this.log = new RaftLog(
       env.storage,
@@ -264,6 +279,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       this.sm.restore(snap.data);
       this.commit = this.applied = snap.index;
     }
+    this.startJoined(hard === undefined && snap === null && this.log.lastIndex() === 0);
     this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
     // A restarted server may have promised a leader, just before crashing, not to vote for
     // anyone else for an election timeout; it keeps that promise (which lease reads rely on).
@@ -1316,6 +1332,41 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
 
   // ---- membership and leadership transfer ---------------------------------------------------
 
+  /**
+   * A server that joins starts from the empty configuration, now and on every later start, so
+   * that neither `voters` nor an old identity's place makes it campaign or count itself before
+   * the leader's log says what it is. Only an empty store takes the mark: a server with state
+   * already belongs to its cluster by that state.
+   */
+  private startJoined(empty: boolean): void {
+    const s = this.env.storage;
+    if (this.joining && empty && s.get(JOIN_KEY) === undefined) {
+      s.put(JOIN_KEY, true);
+      s.sync(() => {});
+    }
+    if (s.get(JOIN_KEY) === true && !this.mutants.joinAsVoter) this.initial = EMPTY_MEMBERSHIP;
+  }
+
+  /** The leader heard from `id` within the shortest election timeout (itself: always). */
+  private activeNow(id: NodeId): boolean {
+    const since = this.env.now() - this.timing.electionMinMs;
+    return id === this.env.id || (this.progress.get(id)?.lastHeardAt ?? -Infinity) >= since;
+  }
+
+  /**
+   * `id` holds the leader's log but for the last few entries (a learner ready to vote), and at
+   * least the entry of the configuration in force: in a short log the margin alone would find a
+   * learner that has never answered (one not even started) caught up.
+   */
+  private caughtUp(id: NodeId): boolean {
+    const pr = this.progress.get(id);
+    return (
+      pr !== undefined &&
+      pr.match >= this.log.configIndex() &&
+      pr.match + CATCH_UP_MARGIN >= this.log.lastIndex()
+    );
+  }
+
   private onAdmin(request: RequestId, op: AdminOp): void {
     if (this.roleNow !== 'leader') return this.replyNotLeader(request);
     const fail = (error: string): void =>
@@ -1336,7 +1387,13 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     }
     // One change at a time, and only once this leader has committed an entry of its term.
     if (!this.committedInTerm()) return fail('leader has not committed in its term yet');
-    if (this.log.configIndex() > this.commit || this.promotion !== null) {
+    // A promotion waiting for its learner to catch up is no change yet (it is appended only
+    // once no other is uncommitted), so only a second such wait is refused: a learner that never
+    // starts must not block every other change.
+    if (
+      this.log.configIndex() > this.commit ||
+      (op.f === 'add-server' && this.promotion !== null)
+    ) {
       return fail('configuration change in progress');
     }
     if (op.f === 'add-server' && !isVoter(this.configNow, op.node)) {
@@ -1354,17 +1411,39 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     }
     const next = changeMembership(this.env.cluster, this.configNow, op);
     if (typeof next === 'string') return fail(next);
+    // etcd's MemberPromote: a learner far behind would be a voter the majority must wait for.
+    if (op.f === 'promote' && !this.mutants.promoteUnready && !this.caughtUp(op.node)) {
+      return fail(MEMBERSHIP_REFUSALS.learnerNotReady);
+    }
+    if (
+      op.f === 'remove-server' &&
+      !this.mutants.removeBelowQuorum &&
+      !removalKeepsQuorum(this.configNow, op.node, (id) => this.activeNow(id))
+    ) {
+      return fail(MEMBERSHIP_REFUSALS.notEnoughActive);
+    }
     const index = this.appendAsLeader({ term: this.currentTerm, kind: 'config', config: next });
     this.configWaiters.set(index, [request]);
   }
 
-  /** Promotes a learner that has caught up, once no other change is uncommitted. */
+  /**
+   * Promotes a learner that has caught up, once no other change is uncommitted. A learner that
+   * meanwhile became a voter (an operator's `promote`) or left the configuration ends the wait.
+   */
   private maybePromote(): void {
     const p = this.promotion;
     if (p === null || this.roleNow !== 'leader') return;
     if (this.log.configIndex() > this.commit) return;
-    const pr = this.progress.get(p.node);
-    if (pr === undefined || pr.match + CATCH_UP_MARGIN < this.log.lastIndex()) return;
+    if (!this.configNow.learners.includes(p.node)) {
+      this.promotion = null;
+      const config = { voters: [...this.configNow.voters], learners: [...this.configNow.learners] };
+      const reply: ClientReply = isVoter(this.configNow, p.node)
+        ? { ok: true, value: config }
+        : { ok: false, error: MEMBERSHIP_REFUSALS.notMember, definite: true };
+      for (const r of p.requests) this.env.reply(r, reply);
+      return;
+    }
+    if (!this.caughtUp(p.node)) return;
     const next = changeMembership(this.env.cluster, this.configNow, {
       f: 'add-server',
       node: p.node,

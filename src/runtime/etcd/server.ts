@@ -19,6 +19,7 @@ import { DEFAULT_TIMING } from '../../protocols/raft/election.js';
 import { EtcdFault, faultOfText, opFor, resultFor, toStatus, type HeaderFields } from './codec.js';
 import { etcdServices, malformedOf, strictService } from './proto.js';
 import { cutShortUnary } from './one-message.js';
+import { Members } from './members.js';
 import { LeaderMonitor, NO_LEADER, requiresLeader } from './no-leader.js';
 import { Sessions, type NodeGateway } from './sessions.js';
 import { WatchHub } from './watch.js';
@@ -100,6 +101,7 @@ export class EtcdServer {
   readonly sessions: Sessions;
   readonly watches: WatchHub;
   readonly leaders: LeaderMonitor;
+  readonly members: Members;
   /** Each member's etcd address as last heard from it, so MemberList keeps it while it is down. */
   private readonly clientAddresses = new Map<NodeId, Address>();
   private learnTimer: NodeJS.Timeout | null = null;
@@ -127,6 +129,18 @@ export class EtcdServer {
       header: () => this.header(),
       ...(o.watchMaxLag !== undefined ? { maxLag: o.watchMaxLag } : {}),
       log: (m, f) => host.log(m, f),
+    });
+    this.members = new Members({
+      id: host.id,
+      universe: host.members,
+      memberId,
+      peerAddress: (id) => (id === host.id ? host.peerAddress() : host.peerAddresses.get(id)),
+      clientAddress: (id) =>
+        id === host.id ? this.address : (this.clientAddresses.get(id) ?? null),
+      inspect: () => host.inspect(),
+      submitLocal: (client, seq, op, onReply) => host.submitLocal(client, seq, op, onReply),
+      forward: (to, client, seq, op, timeoutMs, done) =>
+        host.forward(to, client, seq, op, timeoutMs, done),
     });
     this.leaders = new LeaderMonitor({
       hasLeader: () => leaderOf(host.inspect()) !== null,
@@ -181,6 +195,7 @@ export class EtcdServer {
           (e: unknown) => cb(toStatus(e)),
         );
       }),
+      ...this.memberChanges(),
     });
     const limits = this.o.limits ?? connectionLimits();
     this.port = await serveGrpcLimited(server, this.o.listen, limits, 'etcd', this.host.log);
@@ -402,21 +417,27 @@ export class EtcdServer {
   private async memberList(): Promise<Msg> {
     const answers = await this.host.askPeers(300);
     this.remember(answers);
-    const url = (a: Address | null | undefined): string[] =>
-      a ? [`http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`] : [];
-    const members = this.host.members.map((id) => {
-      const self = id === this.host.id;
-      const peer = self ? this.host.peerAddress() : this.host.peerAddresses.get(id);
-      const etcd = self ? this.address : (this.clientAddresses.get(id) ?? null);
-      return {
-        ID: memberId(id),
-        name: id,
-        peerURLs: url(peer),
-        clientURLs: url(etcd),
-        isLearner: false,
-      };
-    });
     const revision = watchSourceOf(this.host.node())?.revision() ?? 0;
-    return { header: { ...this.header(), revision }, members };
+    return { header: { ...this.header(), revision }, members: this.members.list() };
+  }
+
+  /** MemberAdd, MemberRemove, MemberPromote (members.ts), each within the call's deadline. */
+  private memberChanges(): grpc.UntypedServiceImplementation {
+    const answer =
+      (run: (req: Msg, deadline: number) => Promise<Msg>): grpc.handleUnaryCall<Msg, Msg> =>
+      (call, cb) =>
+        run(call.request, this.deadlineOf(call)).then(
+          (r) => cb(null, { header: this.header(), ...r }),
+          (e: unknown) => cb(toStatus(e)),
+        );
+    return {
+      MemberAdd: strictUnary(answer((req, d) => this.members.add(req, d))),
+      MemberRemove: strictUnary(
+        answer(async (req, d) => ({ members: await this.members.remove(req, d) })),
+      ),
+      MemberPromote: strictUnary(
+        answer(async (req, d) => ({ members: await this.members.promote(req, d) })),
+      ),
+    };
   }
 }

@@ -323,6 +323,12 @@ export class EtcdRaftNode implements ProtocolNode<RaftMsg>, HasWatchSource, Appl
 
 const PARAMS = [
   { name: 'voters', description: 'initial voters, comma-separated (default: every node)' },
+  {
+    name: 'join',
+    description:
+      "'on': this node joins a running cluster, starting empty as no member until the leader " +
+      'adds it (truthkit node --initial-state join sets it)',
+  },
   { name: 'reads', description: "'read-index' (default) or 'lease' (needs bounded clock drift)" },
   {
     name: 'follower-reads',

@@ -119,6 +119,12 @@ export class KvMachine implements StateMachine {
 
 const PARAMS = [
   { name: 'voters', description: 'initial voters, comma-separated (default: every node)' },
+  {
+    name: 'join',
+    description:
+      "'on': this node joins a running cluster, starting empty as no member until the leader " +
+      'adds it (truthkit node --initial-state join sets it)',
+  },
   { name: 'reads', description: "'read-index' (default) or 'lease' (needs bounded clock drift)" },
   {
     name: 'follower-reads',
@@ -161,6 +167,10 @@ export function raftOptionsFrom(
         options = { ...options, voters };
         break;
       }
+      case 'join':
+        if (v !== 'on' && v !== 'off') throw new Error("--param join wants 'on' or 'off'");
+        options = { ...options, join: v === 'on' };
+        break;
       case 'reads':
         if (v !== 'read-index' && v !== 'lease') {
           throw new Error("--param reads wants 'read-index' or 'lease'");
