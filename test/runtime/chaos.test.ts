@@ -272,7 +272,7 @@ test('the fault schedule is the seed’s: same seed, same schedule', () => {
   assert.notDeepEqual(a, faultSchedule({ ...o, seed: 2 }));
   assert.equal(a.length, 20);
   assert.ok(a.some((s) => s.victim.kind === 'leader') && a.some((s) => s.victim.kind === 'node'));
-  for (const s of a) assert.ok(s.killAtMs + s.downMs < s.slotMs);
+  for (const s of a) assert.ok(s.atMs + s.downMs < s.slotMs);
   // The load ends with the last kill, which is always of the serving member.
   assert.equal(a[a.length - 1]?.victim.kind, 'leader');
 });
