@@ -54,8 +54,10 @@ export const MIN_SLOT_MS = 1000;
 export const MIN_PARTITION_SLOT_MS = 2000;
 
 export class ScheduleError extends Error {
-  readonly code = 'slot-too-short';
-  constructor(message: string) {
+  constructor(
+    readonly code: 'slot-too-short' | 'too-few-nodes',
+    message: string,
+  ) {
     super(message);
     this.name = 'ScheduleError';
   }
@@ -70,6 +72,7 @@ export function faultSchedule(o: ScheduleOptions): FaultSlot[] {
   if (!Number.isSafeInteger(o.nodes) || o.nodes < 1) throw new RangeError('nodes: whole, ≥ 1');
   if (partitions > 0 && o.nodes < 3) {
     throw new ScheduleError(
+      'too-few-nodes',
       `a partition needs a minority to cut off and a majority left: at least 3 nodes, not ${o.nodes}`,
     );
   }
@@ -81,6 +84,7 @@ export function faultSchedule(o: ScheduleOptions): FaultSlot[] {
     const what =
       partitions > 0 ? `${o.kills} kills and ${partitions} partitions` : `${o.kills} kills`;
     throw new ScheduleError(
+      'slot-too-short',
       `${what} in ${o.durationMs} ms leave ${Math.floor(slotMs)} ms each; ` +
         `each needs at least ${min} ms (raise --duration or lower --kills${partitions > 0 ? ' or --partitions' : ''})`,
     );

@@ -1,0 +1,72 @@
+/**
+ * `truthkit chaos --partitions` end to end on real processes: a short kv-raft run mixing a kill
+ * and partitions is valid, loses nothing, and every cut of the leader shows a new leader on the
+ * majority side; the same run through the `forward-all` proxy mutant (cuts recorded, never
+ * enforced) sees no new leader and is not judged valid.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cli } from '../cli/run-cli.js';
+import { runChaos } from '../../src/runtime/chaos/run-chaos.js';
+
+test(
+  'kv-raft: a kill and partitions under load, valid, nothing lost, the leader’s cut took',
+  { timeout: 30_000 },
+  async (t) => {
+    const r = await cli(
+      'chaos',
+      '--system',
+      'kv-raft',
+      '--kills',
+      '1',
+      '--partitions',
+      '2',
+      '--duration',
+      '6s',
+      '--seed',
+      '5',
+      '--json',
+    );
+    assert.equal(r.code, 0, r.out + r.err);
+    t.diagnostic(r.out.trim());
+    const report = JSON.parse(r.out) as {
+      kills: number;
+      partitions: number;
+      leaderPartitions: number;
+      newLeaders: number;
+      acknowledgedWrites: number;
+      lost: unknown[];
+      verdict: string;
+    };
+    assert.equal(report.kills, 1);
+    assert.equal(report.partitions, 2);
+    // The first partition of a run always cuts the leader off.
+    assert.ok(report.leaderPartitions >= 1);
+    assert.equal(report.newLeaders, report.leaderPartitions);
+    assert.ok(report.acknowledgedWrites >= 50, `only ${report.acknowledgedWrites} acknowledged`);
+    assert.deepEqual([report.lost.length, report.verdict], [0, 'valid']);
+  },
+);
+
+test(
+  'the forward-all proxy mutant: the leader is cut off and nothing changes, so the run says so',
+  { timeout: 30_000 },
+  async () => {
+    const r = await runChaos({
+      system: 'kv-raft',
+      nodes: 3,
+      kills: 0,
+      partitions: 1,
+      durationMs: 2000,
+      seed: 1,
+      proxyMutant: 'forward-all',
+    });
+    assert.deepEqual([r.partitions, r.leaderPartitions, r.newLeaders], [1, 1, 0]);
+    assert.equal(r.verdict, 'unknown');
+    assert.equal(r.problems.length, 1);
+    assert.match(
+      r.problems[0] ?? '',
+      /^partition 1: n\d \(leader in term \d+\) was cut off .* did the cut take\?$/,
+    );
+  },
+);
