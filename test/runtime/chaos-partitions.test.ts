@@ -1,8 +1,9 @@
 /**
  * `truthkit chaos --partitions` end to end on real processes: a short kv-raft run mixing a kill
- * and partitions is valid, loses nothing, and every cut of the leader shows a new leader on the
- * majority side; the same run through the `forward-all` proxy mutant (cuts recorded, never
- * enforced) sees no new leader and is not judged valid.
+ * and partitions is valid, loses nothing, every cut of the leader shows a new leader on the
+ * majority side and no cut-off member acknowledges a write during a cut; the same run through
+ * the `forward-all` proxy mutant (cuts recorded, never enforced) sees no new leader and the
+ * cut-off leader acknowledging writes, and is not judged valid.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,6 +35,7 @@ test(
       partitions: number;
       leaderPartitions: number;
       newLeaders: number;
+      cutOffAcks: number;
       acknowledgedWrites: number;
       lost: unknown[];
       verdict: string;
@@ -43,6 +45,7 @@ test(
     // The first partition of a run always cuts the leader off.
     assert.ok(report.leaderPartitions >= 1);
     assert.equal(report.newLeaders, report.leaderPartitions);
+    assert.equal(report.cutOffAcks, 0);
     assert.ok(report.acknowledgedWrites >= 50, `only ${report.acknowledgedWrites} acknowledged`);
     assert.deepEqual([report.lost.length, report.verdict], [0, 'valid']);
   },
@@ -63,7 +66,9 @@ test(
     });
     assert.deepEqual([r.partitions, r.leaderPartitions, r.newLeaders], [1, 1, 0]);
     assert.equal(r.verdict, 'unknown');
-    assert.equal(r.problems.length, 1);
+    assert.ok(r.cutOffAcks > 0, 'the cut-off leader acknowledged no write');
+    assert.equal(r.problems.length, 2, r.problems.join('; '));
+    assert.match(r.problems[1] ?? '', /acknowledged by a cut-off member before the heal/);
     assert.match(
       r.problems[0] ?? '',
       /^partition 1: n\d \(leader in term \d+\) was cut off .* did the cut take\?$/,

@@ -4,7 +4,8 @@
  * both directions, and refuses new ones until healed, while links it does not cut carry on; a
  * connection that does not start with a hello to the proxy's member is refused. The
  * `forward-all` mutant (cuts never enforced) fails the cut's assertions. Also: cluster.json's
- * `dial` is read when present and refused when not host:port. (That members dial it is shown by
+ * `dial` is read when present and refused when not host:port; and which writes count as
+ * acknowledged by a cut-off member. (That members dial it is shown by
  * test/runtime/chaos-partitions.test.ts: no cut would take otherwise.)
  */
 import { test } from 'node:test';
@@ -17,6 +18,8 @@ import { encodeJsonFrame } from '../../src/runtime/frames.js';
 import { parseAddress } from '../../src/runtime/kv-client.js';
 import { PartitionProxies, type ProxyMutant } from '../../src/runtime/chaos/partition-proxy.js';
 import { ClusterError, readClusterFile } from '../../src/runtime/cluster.js';
+import { cutOffAcks } from '../../src/runtime/chaos/partition-fault.js';
+import type { HistoryOp } from '../../src/core/history.js';
 
 const IDS = ['n1', 'n2', 'n3'];
 
@@ -181,4 +184,32 @@ test('cluster.json: a node’s dial address is validated; files without one stil
       },
     );
   }
+});
+
+test('cutOffAcks: a write invoked during a cut and acknowledged by the cut-off side before the heal', () => {
+  const w = (id: number, node: string, invoke: number, complete: number, f = 'put'): HistoryOp => ({
+    id,
+    process: id,
+    f,
+    key: 'k',
+    value: f === 'cas' ? ['a', `v${id}`] : `v${id}`,
+    invoke,
+    complete,
+    outcome: 'ok',
+    result: f === 'cas' ? true : null,
+    node,
+  });
+  const cuts = [{ minority: ['n1'], from: 100, to: 200 }];
+  const h = [
+    w(0, 'n1', 90, 150), // invoked before the cut: it may have committed before it
+    w(1, 'n2', 120, 150), // the majority's
+    w(2, 'n1', 120, 250), // acknowledged after the heal
+    w(3, 'n1', 120, 150), // the cut-off side acknowledged it: counted
+    w(4, 'n1', 130, 160, 'cas'), // a cas that swapped, likewise
+    { ...w(5, 'n1', 130, 160), f: 'get', value: undefined }, // reads are not writes
+  ];
+  assert.deepEqual(
+    cutOffAcks(h, cuts).map((op) => op.id),
+    [3, 4],
+  );
 });

@@ -5,8 +5,14 @@
  * term (check-quorum makes the cut-off leader step down, its followers stop hearing from it and
  * elect another). That is the run's evidence that its cuts take — a proxy that forwarded
  * everything would show none — so the cut is held up to `confirmMs` longer for it.
+ *
+ * A second sign, read from the history afterwards: no write invoked after a cut began may be
+ * acknowledged by a cut-off member before the heal (cutOffAcks). Committing needs a majority,
+ * which the cut-off side lacks, so such an acknowledgement means the cut let messages through
+ * or the system committed without a quorum.
  */
 import { performance } from 'node:perf_hooks';
+import type { HistoryOp } from '../../core/history.js';
 import type { Json } from '../../core/json.js';
 import type { NodeId } from '../../core/node.js';
 import { clusterStatus } from '../cluster.js';
@@ -92,6 +98,8 @@ export async function cutAndHeal(o: {
   readonly signal?: AbortSignal;
   /** Called once the cut is in place. */
   readonly onCut?: (minority: readonly NodeId[], leaderCut: boolean) => void;
+  /** Called just before the heal. */
+  readonly onHeal?: () => void;
 }): Promise<CutResult> {
   const before = await currentLeaderTerm(o.dir);
   const minority = minorityOf(o.members, o.slot, before?.id);
@@ -115,7 +123,31 @@ export async function cutAndHeal(o: {
       await sleep(Math.min(100, left), o.signal);
     }
   } finally {
+    o.onHeal?.();
     o.proxies.heal();
   }
   return { minority, before, leaderCut, newLeader, cutMs: performance.now() - t0 };
+}
+
+/** A cut as the history's clock saw it: in place from `from` until `to` (just before the heal). */
+export interface CutWindow {
+  readonly minority: readonly NodeId[];
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * The writes (ok puts, ok cas that swapped) that a cut-off member acknowledged during a cut
+ * although they were invoked after it began.
+ */
+export function cutOffAcks(history: readonly HistoryOp[], cuts: readonly CutWindow[]): HistoryOp[] {
+  return history.filter(
+    (op) =>
+      op.outcome === 'ok' &&
+      (op.f === 'put' || (op.f === 'cas' && op.result === true)) &&
+      op.node !== undefined &&
+      cuts.some(
+        (c) => c.minority.includes(op.node as NodeId) && op.invoke >= c.from && op.complete <= c.to,
+      ),
+  );
 }

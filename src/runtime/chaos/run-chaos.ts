@@ -29,7 +29,7 @@ import {
 } from '../cluster.js';
 import { auditWrites, type LostWrite } from './audit.js';
 import { ChaosLoad } from './load.js';
-import { cutAndHeal } from './partition-fault.js';
+import { cutAndHeal, cutOffAcks, type CutWindow } from './partition-fault.js';
 import { PartitionProxies, type ProxyMutant } from './partition-proxy.js';
 import { faultSchedule, type FaultSlot } from './schedule.js';
 
@@ -70,6 +70,8 @@ export interface ChaosReport {
   readonly leaderPartitions: number;
   /** Of those, the ones during which the majority elected a new leader (the cut took). */
   readonly newLeaders: number;
+  /** Writes invoked during a cut and acknowledged by a cut-off member before the heal (goal 0). */
+  readonly cutOffAcks: number;
   readonly ops: { readonly ok: number; readonly fail: number; readonly unknown: number };
   readonly acknowledgedWrites: number;
   readonly lost: readonly LostWrite[];
@@ -167,6 +169,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     let partitions = 0;
     let leaderPartitions = 0;
     let newLeaders = 0;
+    const windows: CutWindow[] = [];
     const runStart = load.now();
     try {
       for (const [i, slot] of slots.entries()) {
@@ -177,6 +180,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         const last = i === slots.length - 1;
         if (slot.fault === 'partition') {
           if (proxies === undefined) throw new Error('a partition slot without proxies');
+          let cutAt = 0;
+          let healAt = 0;
           const cut = await cutAndHeal({
             dir,
             proxies,
@@ -184,11 +189,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
             slot,
             confirmMs: CONFIRM_MS,
             ...(o.signal !== undefined ? { signal: o.signal } : {}),
-            onCut: (minority, leaderCut) =>
+            onCut: (minority, leaderCut) => {
+              cutAt = load.now();
               log(
-                `partition ${i + 1}/${slots.length}: ${minority.join(' ')} cut off${leaderCut ? ' (the leader)' : ''} at ${Math.round(load.now())} ms`,
-              ),
+                `partition ${i + 1}/${slots.length}: ${minority.join(' ')} cut off${leaderCut ? ' (the leader)' : ''} at ${Math.round(cutAt)} ms`,
+              );
+            },
+            onHeal: () => (healAt = load.now()),
           });
+          windows.push({ minority: cut.minority, from: cutAt, to: healAt });
           partitions++;
           if (cut.leaderCut) {
             leaderPartitions++;
@@ -257,6 +266,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     }
 
     const history = load.history;
+    const acrossCuts = cutOffAcks(history, windows);
+    if (acrossCuts.length > 0) {
+      const first = acrossCuts[0] as HistoryOp;
+      problems.push(
+        `${acrossCuts.length} write(s) invoked during a cut were acknowledged by a cut-off member before the heal (first: op ${first.id} at ${String(first.node)}): the cut let messages through, or a minority committed`,
+      );
+    }
     const audit = auditWrites(history, finals);
     for (const key of audit.unread) problems.push(`the final read of ${key} did not succeed`);
     const model = getModel('kv');
@@ -279,6 +295,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       partitions,
       leaderPartitions,
       newLeaders,
+      cutOffAcks: acrossCuts.length,
       ops: { ok: count('ok'), fail: count('fail'), unknown: count('unknown') },
       acknowledgedWrites: audit.acknowledged,
       lost: audit.lost,
