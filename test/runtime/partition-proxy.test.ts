@@ -72,8 +72,15 @@ async function until(what: string, cond: () => boolean, ms = 3000): Promise<void
 }
 
 /** Resolves true if `p` settles within `ms`. */
-const within = (p: Promise<void>, ms: number): Promise<boolean> =>
-  Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+async function within(p: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 async function scenario(mutant?: ProxyMutant): Promise<void> {
   const members = await Promise.all(IDS.map(() => echoServer()));

@@ -1,10 +1,10 @@
 /**
  * `truthkit chaos`: a fresh local cluster under a recorded client load while members are killed
  * with SIGKILL and restarted, and (with --partitions) cut off from each other and healed, on a
- * seeded schedule; then every key is read, the history is
- * checked for linearizability and every acknowledged write is audited. Exit codes: 0 valid,
- * 1 invalid history or lost writes, 3 not decided (checker budget, a member that would not
- * come back, a final read that failed, an interrupted run). See docs/chaos.md.
+ * seeded schedule; then every key is read, the history is checked for linearizability and
+ * every acknowledged write is audited. Exit codes: 0 valid, 1 invalid history or lost writes,
+ * 3 not decided (checker budget, a member that would not come back, a final read that failed,
+ * a cut that showed no sign of taking, an interrupted run). See docs/chaos.md.
  */
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
