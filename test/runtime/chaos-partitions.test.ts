@@ -3,12 +3,17 @@
  * and partitions is valid, loses nothing, every cut of the leader shows a new leader on the
  * majority side and no cut-off member acknowledges a write during a cut; the same run through
  * the `forward-all` proxy mutant (cuts recorded, never enforced) sees no new leader and the
- * cut-off leader acknowledging writes, and is not judged valid.
+ * cut-off leader acknowledging writes, and is not judged valid. A run interrupted during a cut
+ * leaves no member running.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cli } from '../cli/run-cli.js';
-import { runChaos } from '../../src/runtime/chaos/run-chaos.js';
+import { ChaosAbortedError, runChaos } from '../../src/runtime/chaos/run-chaos.js';
+import { clusterDown, readClusterFile, runningPid } from '../../src/runtime/cluster.js';
 
 test(
   'kv-raft: a kill and partitions under load, valid, nothing lost, the leader’s cut took',
@@ -75,3 +80,28 @@ test(
     );
   },
 );
+
+test('a run interrupted during a cut tears its cluster down', { timeout: 20_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'truthkit-chaos-cut-'));
+  t.after(async () => {
+    await clusterDown(dir).catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const abort = new AbortController();
+  const run = runChaos({
+    system: 'kv-raft',
+    nodes: 3,
+    kills: 1,
+    partitions: 1,
+    durationMs: 10_000,
+    seed: 2,
+    dir,
+    signal: abort.signal,
+    log: () => abort.abort(), // stop at the first fault
+  });
+  await assert.rejects(run, ChaosAbortedError);
+  const nodes = readClusterFile(dir).nodes;
+  // The members dialed each other through the proxies.
+  assert.ok(nodes.every((n) => n.dial !== undefined && n.dial !== n.peer));
+  for (const n of nodes) assert.equal(runningPid(dir, n.id), undefined, `${n.id} still runs`);
+});
