@@ -47,9 +47,10 @@ export interface ScheduleOptions {
 /** The shortest slot: a kill, a restart (a node process starts in ~0.3–1 s) and some load. */
 export const MIN_SLOT_MS = 1000;
 /**
- * The shortest slot of a run with partitions: a cut of at least 40 % of it, 800 ms, outlasts
- * Raft's check-quorum (a leader alone steps down after 300 ms) and an election on the other
- * side (150–300 ms), so cutting off a leader shows as a new one.
+ * The shortest slot of a run with partitions: a cut of at least 40 % of it, 800 ms, outlasts an
+ * election on the majority's side (timers of 150–300 ms, then pre-vote and vote) and Raft's
+ * check-quorum on the cut-off leader (it steps down 300–450 ms after it last heard from a
+ * majority), so cutting off a leader shows as a new one.
  */
 export const MIN_PARTITION_SLOT_MS = 2000;
 
