@@ -30,7 +30,7 @@ test(
       '--duration',
       '6s',
       '--seed',
-      '5',
+      '2', // two cuts of the leader: one severed, one stalled
       '--json',
     );
     assert.equal(r.code, 0, r.out + r.err);
@@ -38,6 +38,7 @@ test(
     const report = JSON.parse(r.out) as {
       kills: number;
       partitions: number;
+      stalledPartitions: number;
       leaderPartitions: number;
       newLeaders: number;
       cutOffAcks: number;
@@ -47,6 +48,7 @@ test(
     };
     assert.equal(report.kills, 1);
     assert.equal(report.partitions, 2);
+    assert.equal(report.stalledPartitions, 1);
     // The first partition of a run always cuts the leader off.
     assert.ok(report.leaderPartitions >= 1);
     assert.equal(report.newLeaders, report.leaderPartitions);

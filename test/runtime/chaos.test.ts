@@ -297,6 +297,9 @@ test('partitions in the schedule: the seed’s, mixed with kills, bounded, kills
   assert.deepEqual([a[a.length - 1]?.fault, a[a.length - 1]?.victim.kind], ['kill', 'leader']);
   // Some partitions of five cut off two members (the largest minority), some one.
   assert.ok(cuts.some((s) => s.others.length === 1) && cuts.some((s) => s.others.length === 0));
+  // Some sever their links, some stall them; kills have no cut.
+  assert.ok(cuts.some((s) => s.cut === 'sever') && cuts.some((s) => s.cut === 'stall'));
+  assert.ok(kills.every((s) => s.cut === undefined));
   for (const s of cuts) {
     assert.ok(s.atMs + s.downMs < s.slotMs);
     assert.ok(s.downMs >= 0.4 * s.slotMs && s.slotMs >= 2000);

@@ -1,7 +1,9 @@
 /**
  * The partition proxy on raw loopback sockets (no cluster): a connection that starts with a
- * peer hello is forwarded byte for byte; a cut destroys the connections on the links it cuts,
- * both directions, and refuses new ones until healed, while links it does not cut carry on; a
+ * peer hello is forwarded byte for byte; a 'sever' cut destroys the connections on the links it
+ * cuts, both directions, and refuses new ones until healed, while links it does not cut carry
+ * on; a 'stall' cut closes nothing but moves nothing across until the heal, when the held bytes
+ * and connections flow on; a
  * connection that does not start with a hello to the proxy's member is refused. The
  * `forward-all` mutant (cuts never enforced) fails the cut's assertions. Also: cluster.json's
  * `dial` is read when present and refused when not host:port; and which writes count as
@@ -136,6 +138,58 @@ test('the proxy forwards a peer connection, and a cut severs and refuses its lin
 
 test('the forward-all mutant (cuts not enforced) fails the same scenario', async () => {
   await assert.rejects(scenario('forward-all'), /survived the cut/);
+});
+
+/** A 'stall' cut: nothing closes, nothing moves across it, and everything flows on at the heal. */
+async function stallScenario(mutant?: ProxyMutant): Promise<void> {
+  const members = await Promise.all(IDS.map(() => echoServer()));
+  const proxies = await PartitionProxies.start({
+    ids: IDS,
+    ...(mutant !== undefined ? { mutant } : {}),
+  });
+  proxies.setUpstreams(
+    new Map(IDS.map((id, i) => [id, { host: '127.0.0.1', port: members[i]?.port as number }])),
+  );
+  try {
+    const at = proxies.dial();
+    const n2ToN1 = dial(at.n1 as string, hello('n2', 'n1'));
+    const n3ToN2 = dial(at.n2 as string, hello('n3', 'n2'));
+    await until(
+      'two links forwarded',
+      () => n2ToN1.received().length > 0 && n3ToN2.received().length > 0,
+    );
+    const before = n2ToN1.received().length;
+    proxies.partition(['n1'], 'stall');
+    n2ToN1.socket.write('held');
+    n3ToN2.socket.write('x');
+    await until('n3→n2 still forwards', () => n3ToN2.received().toString().endsWith('x'));
+    const redial = dial(at.n1 as string, hello('n3', 'n1'));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(n2ToN1.received().length, before, 'bytes crossed a stalled cut');
+    assert.equal(redial.received().length, 0, 'a new connection crossed a stalled cut');
+    assert.equal(n2ToN1.socket.destroyed, false, 'a stall closed a connection');
+    assert.equal(proxies.stats.severed, 0);
+    proxies.heal();
+    await until('held bytes flow on at the heal', () =>
+      n2ToN1.received().toString().endsWith('held'),
+    );
+    await until('the held connection goes through', () => redial.received().length > 0);
+    for (const d of [n2ToN1, n3ToN2, redial]) d.socket.destroy();
+  } finally {
+    proxies.close();
+    for (const m of members) {
+      for (const s of m.sockets) s.destroy();
+      m.server.close();
+    }
+  }
+}
+
+test('a stalled cut holds bytes and new connections on its links until the heal', async () => {
+  await stallScenario();
+});
+
+test('the forward-all mutant fails the stall scenario too', async () => {
+  await assert.rejects(stallScenario('forward-all'), /crossed a stalled cut/);
 });
 
 test('the proxy refuses a connection that is not a hello to its member', async () => {

@@ -45,7 +45,7 @@ function summaryLines(r: ChaosReport): string {
     `${r.system}, ${r.nodes} node(s), seed ${r.seed}: ${r.kills} kills (${r.servingKills} of the serving member), ${r.restarts} restarts in ${(r.wallMs / 1000).toFixed(1)} s`,
     ...(r.partitions > 0
       ? [
-          `partitions: ${r.partitions} (${r.leaderPartitions} cut the leader off; a new leader was elected during ${r.newLeaders} of those); writes acknowledged by a cut-off member: ${r.cutOffAcks}`,
+          `partitions: ${r.partitions} (${r.stalledPartitions} stalled, ${r.partitions - r.stalledPartitions} severed; ${r.leaderPartitions} cut the leader off; a new leader was elected during ${r.newLeaders} of those); writes acknowledged by a cut-off member: ${r.cutOffAcks}`,
         ]
       : []),
     `ops: ${r.ops.ok} ok, ${r.ops.fail} failed, ${r.ops.unknown} unknown`,

@@ -104,7 +104,7 @@ export async function cutAndHeal(o: {
   const before = await currentLeaderTerm(o.dir);
   const minority = minorityOf(o.members, o.slot, before?.id);
   const leaderCut = before !== undefined && minority.includes(before.id);
-  o.proxies.partition(minority);
+  o.proxies.partition(minority, o.slot.cut ?? 'sever');
   const t0 = performance.now();
   o.onCut?.(minority, leaderCut);
   let newLeader: Leader | undefined;

@@ -5,12 +5,16 @@
  *
  * A proxy serves one destination member, so it does not know from the socket who is dialing;
  * the peer handshake's first frame does (src/runtime/auth.ts: `{t:'hello', from, to, nonce}`).
- * The proxy reads that one frame, learns the link from→to, and then either refuses the
- * connection (the link is cut) or connects to the member and forwards bytes both ways untouched
- * (the hello included, so the members still authenticate each other end to end). A cut destroys
- * the connections already open on the links it cuts; a heal lets the dialers' redials through.
- * Each node sends on a connection it dialed and reads only from connections dialed to it
- * (peer-transport.ts), so a cut of {a, b} cuts both directed links a→b and b→a.
+ * The proxy reads that one frame, learns the link from→to, and connects to the member and
+ * forwards bytes both ways untouched (the hello included, so the members still authenticate
+ * each other end to end) — unless the link is cut. Each node sends on a connection it dialed and
+ * reads only from connections dialed to it (peer-transport.ts), so a cut of {a, b} cuts both
+ * directed links a→b and b→a. A cut is one of two kinds:
+ *   - 'sever': the connections open on the cut links are destroyed, and new ones refused until
+ *     the heal (what members see when a peer's host goes away: resets, refused redials);
+ *   - 'stall': nothing is closed; the proxy stops moving bytes on the cut links, and new
+ *     connections on them wait, until the heal, when everything held flows on in order (what
+ *     TCP makes of a short outage: silence, then late, stale messages).
  *
  * The hello is not authenticated when the proxy reads it: a forged `from` could only make the
  * proxy file a connection under the wrong link. The proxies listen on loopback, for a test
@@ -31,6 +35,8 @@ const HELLO_MAX_FRAME = 4096;
  */
 export type ProxyMutant = 'forward-all';
 
+export type CutKind = 'sever' | 'stall';
+
 export interface ProxyOptions {
   /** The members, by id; one proxy each. */
   readonly ids: readonly NodeId[];
@@ -45,8 +51,10 @@ export interface ProxyStats {
   forwarded: number;
   /** Connections refused: their link was cut, or they did not start with a hello to this member. */
   refused: number;
-  /** Forwarded connections destroyed by a cut. */
+  /** Forwarded connections destroyed by a 'sever' cut. */
   severed: number;
+  /** Forwarded connections (or connections waiting to be) held by a 'stall' cut. */
+  stalled: number;
 }
 
 export class ProxyError extends Error {
@@ -64,15 +72,26 @@ interface Forwarded {
   readonly to: NodeId;
   readonly dialer: Socket;
   readonly upstream: Socket;
+  /** Bytes the dialer sent before the upstream connection carried them (the hello first). */
+  readonly early: Buffer[];
+  /** The listener that collects `early`. */
+  readonly collect: (chunk: Buffer) => void;
+  connected: boolean;
+  /** Whether bytes flow now (piped both ways). */
+  flowing: boolean;
 }
 
 const linkKey = (from: NodeId, to: NodeId): string => `${from}\u2192${to}`;
 
 export class PartitionProxies {
-  readonly stats: ProxyStats = { forwarded: 0, refused: 0, severed: 0 };
+  readonly stats: ProxyStats = { forwarded: 0, refused: 0, severed: 0, stalled: 0 };
   private readonly servers = new Map<NodeId, Server>();
   private readonly dialAddresses = new Map<NodeId, string>();
   private readonly cut = new Set<string>();
+  private kind: CutKind = 'sever';
+  /** Resolved at each heal: connections a 'stall' cut holds before connecting wait on it. */
+  private healed: Promise<void> = Promise.resolve();
+  private resolveHealed: () => void = () => {};
   private readonly open = new Set<Forwarded>();
   private readonly pending = new Set<Socket>();
   private upstreams: ReadonlyMap<NodeId, Address> | undefined;
@@ -123,10 +142,10 @@ export class PartitionProxies {
   }
 
   /**
-   * Cuts every link between `minority` and the other members (both directions), destroying
-   * the connections open on them. Replaces any earlier cut.
+   * Cuts every link between `minority` and the other members (both directions), in the way
+   * `kind` says (see above). Heals any earlier cut first.
    */
-  partition(minority: readonly NodeId[]): void {
+  partition(minority: readonly NodeId[], kind: CutKind = 'sever'): void {
     const inside = new Set(minority);
     for (const id of inside) {
       if (!this.o.ids.includes(id)) throw new ProxyError('unknown-member', `no member ${id}`);
@@ -134,28 +153,37 @@ export class PartitionProxies {
     if (inside.size === 0 || inside.size >= this.o.ids.length) {
       throw new ProxyError('bad-minority', 'a partition leaves members on both sides');
     }
-    this.cut.clear();
+    this.heal();
+    this.kind = kind;
+    this.healed = new Promise((res) => (this.resolveHealed = res));
     for (const a of this.o.ids) {
       for (const b of this.o.ids) {
         if (a !== b && inside.has(a) !== inside.has(b)) this.cut.add(linkKey(a, b));
       }
     }
     for (const f of [...this.open]) {
-      if (this.blocked(f.from, f.to)) {
+      if (!this.blocked(f.from, f.to)) continue;
+      if (kind === 'sever') {
         this.stats.severed++;
         this.drop(f);
+      } else {
+        this.stats.stalled++;
+        this.stall(f);
       }
     }
   }
 
-  /** Every link carries again; members redial with their own backoff. */
+  /** Every link carries again: held bytes flow on; severed members redial with their backoff. */
   heal(): void {
     this.cut.clear();
+    for (const f of this.open) if (f.connected && !f.flowing) this.flow(f);
+    this.resolveHealed();
   }
 
   close(): void {
     this.closed = true;
     this.resolveKnown();
+    this.resolveHealed();
     for (const s of this.servers.values()) s.close();
     for (const f of [...this.open]) this.drop(f);
     for (const s of this.pending) s.destroy();
@@ -166,6 +194,29 @@ export class PartitionProxies {
   private blocked(from: NodeId, to: NodeId): boolean {
     if (this.o.mutant === 'forward-all') return false;
     return this.cut.has(linkKey(from, to));
+  }
+
+  /** Stops moving bytes on `f` (both ways), keeping what is not moved yet where it is. */
+  private stall(f: Forwarded): void {
+    if (!f.flowing) return;
+    f.flowing = false;
+    f.dialer.unpipe(f.upstream);
+    f.upstream.unpipe(f.dialer);
+    f.dialer.pause();
+    f.upstream.pause();
+  }
+
+  /** Starts (or resumes) moving bytes on `f`: what the dialer sent early first. */
+  private flow(f: Forwarded): void {
+    if (f.flowing || !this.open.has(f)) return;
+    f.flowing = true;
+    f.dialer.removeListener('data', f.collect);
+    if (f.early.length > 0) {
+      f.upstream.write(f.early.length === 1 ? (f.early[0] as Buffer) : Buffer.concat(f.early));
+      f.early.length = 0;
+    }
+    f.dialer.pipe(f.upstream);
+    f.upstream.pipe(f.dialer);
   }
 
   private drop(f: Forwarded): void {
@@ -231,6 +282,13 @@ export class PartitionProxies {
     onData: (chunk: Buffer) => void,
   ): Promise<void> {
     await this.known;
+    // A stalled link holds a new connection until the heal (the dialer may give up first).
+    let held = false;
+    while (!this.closed && !dialer.destroyed && this.blocked(from, to) && this.kind === 'stall') {
+      if (!held) this.stats.stalled++;
+      held = true;
+      await this.healed;
+    }
     const target = this.upstreams?.get(to);
     if (this.closed || dialer.destroyed || target === undefined) return void dialer.destroy();
     if (this.blocked(from, to)) {
@@ -240,7 +298,16 @@ export class PartitionProxies {
     }
     const upstream = connect({ host: target.host, port: target.port });
     upstream.setNoDelay(true);
-    const f: Forwarded = { from, to, dialer, upstream };
+    const f: Forwarded = {
+      from,
+      to,
+      dialer,
+      upstream,
+      early,
+      collect: onData,
+      connected: false,
+      flowing: false,
+    };
     this.pending.delete(dialer);
     this.open.add(f);
     this.stats.forwarded++;
@@ -248,12 +315,9 @@ export class PartitionProxies {
     upstream.on('close', () => this.drop(f));
     dialer.on('close', () => this.drop(f));
     upstream.on('connect', () => {
-      if (!this.open.has(f)) return;
-      dialer.removeListener('data', onData);
-      upstream.write(early.length === 1 ? (early[0] as Buffer) : Buffer.concat(early));
-      early.length = 0;
-      dialer.pipe(upstream);
-      upstream.pipe(dialer);
+      f.connected = true;
+      // Cut while connecting: a sever has dropped it already; a stall waits for the heal.
+      if (!this.blocked(from, to)) this.flow(f);
     });
   }
 }

@@ -66,6 +66,8 @@ export interface ChaosReport {
   readonly restarts: number;
   /** Partitions cut and healed. */
   readonly partitions: number;
+  /** Of those, the ones that stalled their links rather than severing them. */
+  readonly stalledPartitions: number;
   /** Of those, the ones that cut the leader off from the majority. */
   readonly leaderPartitions: number;
   /** Of those, the ones during which the majority elected a new leader (the cut took). */
@@ -167,6 +169,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     let restarts = 0;
     let servingKills = 0;
     let partitions = 0;
+    let stalledPartitions = 0;
     let leaderPartitions = 0;
     let newLeaders = 0;
     const windows: CutWindow[] = [];
@@ -192,13 +195,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
             onCut: (minority, leaderCut) => {
               cutAt = load.now();
               log(
-                `partition ${i + 1}/${slots.length}: ${minority.join(' ')} cut off${leaderCut ? ' (the leader)' : ''} at ${Math.round(cutAt)} ms`,
+                `partition ${i + 1}/${slots.length}: ${minority.join(' ')} cut off${leaderCut ? ' (the leader)' : ''}, ${slot.cut === 'stall' ? 'stalled' : 'severed'}, at ${Math.round(cutAt)} ms`,
               );
             },
             onHeal: () => (healAt = load.now()),
           });
           windows.push({ minority: cut.minority, from: cutAt, to: healAt });
           partitions++;
+          if (slot.cut === 'stall') stalledPartitions++;
           if (cut.leaderCut) {
             leaderPartitions++;
             if (cut.newLeader !== undefined) newLeaders++;
@@ -293,6 +297,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       servingKills,
       restarts,
       partitions,
+      stalledPartitions,
       leaderPartitions,
       newLeaders,
       cutOffAcks: acrossCuts.length,

@@ -8,12 +8,13 @@
  *
  * A kill: at a drawn moment one member is killed with SIGKILL, stays down for a drawn time and
  * is restarted from its data. A partition: at a drawn moment a minority is cut off from the
- * rest (one member; with five or more, sometimes ⌊(n−1)/2⌋ of them) and healed after a drawn
- * time. The load stops at the last kill (see run-chaos.ts), so the last slot is a kill whenever
+ * rest (one member; with five or more, sometimes ⌊(n−1)/2⌋ of them) — half the time by severing
+ * its connections, half by stalling them — and healed after a drawn time. The load stops at the last kill (see run-chaos.ts), so the last slot is a kill whenever
  * there are kills. Kills draw from the stream they always did, so a run without partitions
  * has the same schedule as before partitions existed.
  */
 import { streamFor, type Random } from '../../core/random.js';
+import type { CutKind } from './partition-proxy.js';
 
 /** Who a slot kills: the member clients depend on at that moment, or a drawn one. */
 export type Victim =
@@ -28,6 +29,8 @@ export interface FaultSlot {
    * not chosen yet, in the cluster's order. Empty for a kill and for an isolation.
    */
   readonly others: readonly number[];
+  /** How a partition cuts its links (partition-proxy.ts); absent for a kill. */
+  readonly cut?: CutKind;
   /** From the slot's start to the fault. */
   readonly atMs: number;
   /** From the kill to the restart, or from the cut to the heal. */
@@ -141,10 +144,12 @@ function partitionSlots(rng: Random, count: number, nodes: number, slotMs: numbe
       i === 0 || rng.chance(0.5) ? { kind: 'leader' } : { kind: 'node', index: rng.int(nodes) };
     // With five or more members, half the partitions cut off the largest minority.
     const minority = nodes >= 5 && rng.chance(0.5) ? Math.floor((nodes - 1) / 2) : 1;
+    const others = Array.from({ length: minority - 1 }, () => rng.int(nodes));
     slots.push({
       fault: 'partition',
       victim,
-      others: Array.from({ length: minority - 1 }, () => rng.int(nodes)),
+      others,
+      cut: rng.chance(0.5) ? 'stall' : 'sever',
       atMs: Math.round(rng.range(0.1, 0.3) * slotMs),
       downMs: Math.round(rng.range(0.4, 0.6) * slotMs),
       slotMs: Math.round(slotMs),
