@@ -331,6 +331,10 @@ test('chaos: bad flags are one-line usage errors', async () => {
       'truthkit: 5 kills and 5 partitions in 15000 ms leave 1500 ms each; each needs at least 2000 ms',
     ],
     [['--partitions', 'x'], 'truthkit: option '],
+    [
+      ['--kills', '0', '--partitions'],
+      'truthkit: --partitions without a count means as many as --kills, which is 0\n',
+    ],
     [['--kills', '100', '--duration', '10s'], 'truthkit: 100 kills in 10000 ms leave 100 ms each'],
     [
       ['--history', '/nonexistent-dir/h.jsonl'],

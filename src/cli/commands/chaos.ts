@@ -104,6 +104,9 @@ export function chaosCommand(program: Command, io: CliIo, setExit: (code: number
           `chaos runs ${CHAOS_SYSTEMS.join(', ')} (their clients speak KV), not '${flags.system}'`,
         );
       }
+      if (flags.partitions === true && flags.kills === 0) {
+        throw new UsageError('--partitions without a count means as many as --kills, which is 0');
+      }
       const partitions = flags.partitions === true ? flags.kills : (flags.partitions ?? 0);
       if (partitions > 0 && !(PARTITION_SYSTEMS as readonly string[]).includes(flags.system)) {
         throw new UsageError(
