@@ -3,7 +3,8 @@
  * records everything about them in a directory (default `.truthkit`):
  *
  *   DIR/cluster.json     system, nodes (id, peer, client and etcd addresses, whether a node
- *                        is a spare: known to all, not yet a member), the secret file
+ *                        is a spare: known to all, not yet a member; a node's optional `dial`:
+ *                        where its peers dial it, when not at `peer`), the secret file
  *   DIR/secret           the generated cluster secret (mode 0600)
  *   DIR/<id>/data/       the node's write-ahead log
  *   DIR/<id>/node.log    its stdout and stderr (JSON log lines)
@@ -46,7 +47,13 @@ export const LAUNCHER = fileURLToPath(new URL('../cli/launch.js', import.meta.ur
 
 export interface ClusterNode {
   readonly id: NodeId;
+  /** Where the node listens for peers (and where they dial it, unless `dial` says otherwise). */
   readonly peer: string;
+  /**
+   * Where the other members dial this node, when not at `peer`: a proxy in front of its peer
+   * port (truthkit chaos cuts links there, src/runtime/chaos/partition-proxy.ts).
+   */
+  readonly dial?: string;
   readonly client: string;
   /** The node's etcd v3 gRPC address, for systems that serve one (src/runtime/etcd/). */
   readonly etcd?: string;
@@ -143,14 +150,37 @@ export function readClusterFile(dir: string): ClusterFile {
   try {
     const c = JSON.parse(text) as ClusterFile;
     if (typeof c.system !== 'string' || !Array.isArray(c.nodes)) throw new Error('bad shape');
+    checkDialAddresses(file, c);
     return c;
-  } catch {
+  } catch (e) {
+    if (e instanceof ClusterError) throw e;
     throw new ClusterError(`${file} is not a cluster description`);
   }
 }
 
 function writeClusterFile(dir: string, c: ClusterFile): void {
   writeFileSync(join(dir, 'cluster.json'), JSON.stringify(c, null, 2) + '\n');
+}
+
+/** A node's `dial`, when present, is a host:port (files written before it existed have none). */
+function checkDialAddresses(file: string, c: ClusterFile): void {
+  for (const n of c.nodes) {
+    const dial: unknown = (n as { dial?: unknown }).dial;
+    if (dial === undefined) continue;
+    let ok = typeof dial === 'string';
+    if (ok) {
+      try {
+        parseAddress(dial as string);
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      throw new ClusterError(
+        `${file}: node ${String(n.id)} has dial ${JSON.stringify(dial)}, not host:port`,
+      );
+    }
+  }
 }
 
 export function clusterEndpoints(dir: string): Endpoint[] {
@@ -224,7 +254,7 @@ export function spawnNode(
     initialState,
   ];
   if (me.etcd !== undefined) args.push('--etcd', me.etcd);
-  const peers = c.nodes.filter((n) => n.id !== id).map((n) => `${n.id}=${n.peer}`);
+  const peers = c.nodes.filter((n) => n.id !== id).map((n) => `${n.id}=${n.dial ?? n.peer}`);
   if (peers.length > 0) args.push('--peers', peers.join(','));
   if (c.mutant !== undefined) args.push('--mutant', c.mutant);
   for (const [k, v] of Object.entries(c.params ?? {})) args.push('--param', `${k}=${v}`);
@@ -289,6 +319,8 @@ export interface UpOptions {
   readonly etcd?: boolean;
   /** Extra nodes known to all but not started nor members, for `cluster join` (default 0). */
   readonly spares?: number;
+  /** Per node id, where the others dial it instead of its peer port (a proxy's address). */
+  readonly dial?: Readonly<Record<NodeId, string>>;
 }
 
 /** Starts a fresh local cluster in `dir`. */
@@ -318,6 +350,7 @@ export async function clusterUp(o: UpOptions): Promise<ClusterFile> {
     nodes.push({
       id: `n${i + 1}`,
       peer: `${host}:${ports[per * i] as number}`,
+      ...(o.dial?.[`n${i + 1}`] !== undefined ? { dial: o.dial[`n${i + 1}`] as string } : {}),
       client: `${host}:${ports[per * i + 1] as number}`,
       ...(etcd ? { etcd: `${host}:${ports[per * i + 2] as number}` } : {}),
       ...(i >= o.nodes ? { spare: true } : {}),

@@ -272,9 +272,47 @@ test('the fault schedule is the seed’s: same seed, same schedule', () => {
   assert.notDeepEqual(a, faultSchedule({ ...o, seed: 2 }));
   assert.equal(a.length, 20);
   assert.ok(a.some((s) => s.victim.kind === 'leader') && a.some((s) => s.victim.kind === 'node'));
-  for (const s of a) assert.ok(s.killAtMs + s.downMs < s.slotMs);
+  for (const s of a) assert.ok(s.atMs + s.downMs < s.slotMs);
   // The load ends with the last kill, which is always of the serving member.
   assert.equal(a[a.length - 1]?.victim.kind, 'leader');
+  assert.ok(a.every((s) => s.fault === 'kill' && s.others.length === 0));
+});
+
+test('partitions in the schedule: the seed’s, mixed with kills, bounded, kills unchanged', () => {
+  const o = { kills: 10, partitions: 10, durationMs: 40_000, nodes: 5 };
+  const a = faultSchedule({ ...o, seed: 1 });
+  assert.deepEqual(a, faultSchedule({ ...o, seed: 1 }));
+  assert.notDeepEqual(a, faultSchedule({ ...o, seed: 2 }));
+  const cuts = a.filter((s) => s.fault === 'partition');
+  const kills = a.filter((s) => s.fault === 'kill');
+  assert.deepEqual([cuts.length, kills.length], [10, 10]);
+  // Kills draw from their own stream: adding partitions changes only their slot length.
+  const alone = faultSchedule({ ...o, partitions: 0, durationMs: 20_000, seed: 1 });
+  assert.deepEqual(
+    kills.map((s) => s.victim),
+    alone.map((s) => s.victim),
+  );
+  // The first cut is of the leader; the last slot is a kill of it (the load ends there).
+  assert.equal(cuts[0]?.victim.kind, 'leader');
+  assert.deepEqual([a[a.length - 1]?.fault, a[a.length - 1]?.victim.kind], ['kill', 'leader']);
+  // Some partitions of five cut off two members (the largest minority), some one.
+  assert.ok(cuts.some((s) => s.others.length === 1) && cuts.some((s) => s.others.length === 0));
+  // Some sever their links, some stall them; kills have no cut.
+  assert.ok(cuts.some((s) => s.cut === 'sever') && cuts.some((s) => s.cut === 'stall'));
+  assert.ok(kills.every((s) => s.cut === undefined));
+  for (const s of cuts) {
+    assert.ok(s.atMs + s.downMs < s.slotMs);
+    assert.ok(s.downMs >= 0.4 * s.slotMs && s.slotMs >= 2000);
+  }
+  // Three members: always one cut off. Partitions alone: the last slot may be one.
+  const three = faultSchedule({ kills: 0, partitions: 5, durationMs: 10_000, nodes: 3, seed: 4 });
+  assert.ok(three.every((s) => s.fault === 'partition' && s.others.length === 0));
+  assert.throws(() => faultSchedule({ ...o, partitions: 1, nodes: 2, seed: 1 }), {
+    code: 'too-few-nodes',
+  });
+  assert.throws(() => faultSchedule({ ...o, durationMs: 39_000, seed: 1 }), {
+    code: 'slot-too-short',
+  });
 });
 
 test('chaos: bad flags are one-line usage errors', async () => {
@@ -283,7 +321,20 @@ test('chaos: bad flags are one-line usage errors', async () => {
       ['--system', 'pbft'],
       "truthkit: chaos runs kv-raft, etcd-raft, kv-single (their clients speak KV), not 'pbft'\n",
     ],
-    [['--partitions'], 'truthkit: --partitions is not built'],
+    [
+      ['--system', 'kv-single', '--partitions'],
+      'truthkit: --partitions cuts the peer links of kv-raft and etcd-raft; kv-single has no peers to cut\n',
+    ],
+    [['--nodes', '2', '--partitions', '1'], 'truthkit: a partition needs a minority to cut off'],
+    [
+      ['--kills', '5', '--partitions', '--duration', '15s'],
+      'truthkit: 5 kills and 5 partitions in 15000 ms leave 1500 ms each; each needs at least 2000 ms',
+    ],
+    [['--partitions', 'x'], 'truthkit: option '],
+    [
+      ['--kills', '0', '--partitions'],
+      'truthkit: --partitions without a count means as many as --kills, which is 0\n',
+    ],
     [['--kills', '100', '--duration', '10s'], 'truthkit: 100 kills in 10000 ms leave 100 ms each'],
     [
       ['--history', '/nonexistent-dir/h.jsonl'],

@@ -1,9 +1,10 @@
 /**
  * `truthkit chaos`: a fresh local cluster under a recorded client load while members are killed
- * with SIGKILL and restarted on a seeded schedule; then every key is read, the history is
- * checked for linearizability and every acknowledged write is audited. Exit codes: 0 valid,
- * 1 invalid history or lost writes, 3 not decided (checker budget, a member that would not
- * come back, a final read that failed, an interrupted run). See docs/chaos.md.
+ * with SIGKILL and restarted, and (with --partitions) cut off from each other and healed, on a
+ * seeded schedule; then every key is read, the history is checked for linearizability and
+ * every acknowledged write is audited. Exit codes: 0 valid, 1 invalid history or lost writes,
+ * 3 not decided (checker budget, a member that would not come back, a final read that failed,
+ * a cut that showed no sign of taking, an interrupted run). See docs/chaos.md.
  */
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -19,6 +20,8 @@ import { resolveSystem } from './node.js';
 
 /** The systems whose client port takes the KV operations the load issues. */
 const CHAOS_SYSTEMS = ['kv-raft', 'etcd-raft', 'kv-single'] as const;
+/** The systems whose members talk over peer links a partition can cut (Raft's). */
+const PARTITION_SYSTEMS = ['kv-raft', 'etcd-raft'] as const;
 
 interface ChaosFlags {
   system: string;
@@ -26,7 +29,7 @@ interface ChaosFlags {
   kills: number;
   duration: number;
   seed: number;
-  partitions?: boolean;
+  partitions?: number | true;
   dir?: string;
   history?: string;
   json?: boolean;
@@ -40,6 +43,11 @@ interface ChaosFlags {
 function summaryLines(r: ChaosReport): string {
   const lines = [
     `${r.system}, ${r.nodes} node(s), seed ${r.seed}: ${r.kills} kills (${r.servingKills} of the serving member), ${r.restarts} restarts in ${(r.wallMs / 1000).toFixed(1)} s`,
+    ...(r.partitions > 0
+      ? [
+          `partitions: ${r.partitions} (${r.stalledPartitions} stalled, ${r.partitions - r.stalledPartitions} severed; ${r.leaderPartitions} cut the leader off; a new leader was elected during ${r.newLeaders} of those); writes acknowledged by a cut-off member: ${r.cutOffAcks}`,
+        ]
+      : []),
     `ops: ${r.ops.ok} ok, ${r.ops.fail} failed, ${r.ops.unknown} unknown`,
     `acknowledged writes: ${r.acknowledgedWrites}, lost: ${r.lost.length}`,
     ...r.lost
@@ -72,7 +80,11 @@ export function chaosCommand(program: Command, io: CliIo, setExit: (code: number
       30_000,
     )
     .option('--seed <n>', 'seed of the fault schedule and the load', intIn(0, 2 ** 32 - 1), 1)
-    .option('--partitions', 'also cut peer links (not built: see docs/chaos.md)')
+    .option(
+      '--partitions [n]',
+      'also cut a minority off n times (default: as many as --kills), through proxies in front of the peer ports',
+      intIn(0, 100_000),
+    )
     .option('--dir <dir>', 'the cluster’s directory (default: a temporary one, removed after)')
     .option('--history <file>', 'write the history here as JSON lines')
     .option('--json', 'print the summary as one JSON object')
@@ -92,9 +104,13 @@ export function chaosCommand(program: Command, io: CliIo, setExit: (code: number
           `chaos runs ${CHAOS_SYSTEMS.join(', ')} (their clients speak KV), not '${flags.system}'`,
         );
       }
-      if (flags.partitions === true) {
+      if (flags.partitions === true && flags.kills === 0) {
+        throw new UsageError('--partitions without a count means as many as --kills, which is 0');
+      }
+      const partitions = flags.partitions === true ? flags.kills : (flags.partitions ?? 0);
+      if (partitions > 0 && !(PARTITION_SYSTEMS as readonly string[]).includes(flags.system)) {
         throw new UsageError(
-          '--partitions is not built: a member listens on and is dialed at the same peer address, so no proxy can sit between two members without a change to how clusters start (docs/chaos.md)',
+          `--partitions cuts the peer links of ${PARTITION_SYSTEMS.join(' and ')}; ${flags.system} has no peers to cut`,
         );
       }
       const ids = Array.from({ length: flags.nodes }, (_, i) => `n${i + 1}`);
@@ -120,6 +136,7 @@ export function chaosCommand(program: Command, io: CliIo, setExit: (code: number
           system: system.name,
           nodes: flags.nodes,
           kills: flags.kills,
+          partitions,
           durationMs: flags.duration,
           seed: flags.seed,
           clients: flags.clients,

@@ -1,13 +1,14 @@
 /**
  * A chaos run: a fresh local cluster (src/runtime/cluster.ts) under the client load of load.ts
  * while the schedule of schedule.ts kills members with SIGKILL and restarts them from their
- * data; then the load stops, every member is up again, every key is read, the history is judged
- * by the linearizability checker and every acknowledged write is audited (audit.ts). The
- * cluster is torn down whatever happens, including an abort (Ctrl-C).
+ * data, and (with partitions) cuts a minority's peer links off and heals them; then the load
+ * stops, every member is up again, every key is read, the history is judged by the
+ * linearizability checker and every acknowledged write is audited (audit.ts). The cluster is
+ * torn down whatever happens, including an abort (Ctrl-C).
  *
- * Partitions are not among the faults: cluster.json gives each member one peer address that it
- * both listens on and is dialed at, so a proxy in front of each peer link would need a change
- * to how cluster.ts starts nodes.
+ * With partitions the members dial each other through proxies this process runs
+ * (partition-proxy.ts; cluster.json's `dial`); clients reach every member directly, so a
+ * cut-off member still takes requests, as it would on a real network split.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { checkHistory, getModel, type Verdict } from '../../check/index.js';
 import type { HistoryOp } from '../../core/history.js';
 import type { Json } from '../../core/json.js';
+import { parseAddress } from '../kv-client.js';
 import {
   clusterDown,
   clusterEndpoints,
@@ -27,14 +29,20 @@ import {
 } from '../cluster.js';
 import { auditWrites, type LostWrite } from './audit.js';
 import { ChaosLoad } from './load.js';
+import { cutAndHeal, cutOffAcks, type CutWindow } from './partition-fault.js';
+import { PartitionProxies, type ProxyMutant } from './partition-proxy.js';
 import { faultSchedule, type FaultSlot } from './schedule.js';
 
 export interface ChaosOptions {
   readonly system: string;
   readonly nodes: number;
   readonly kills: number;
+  /** Partitions mixed with the kills (default 0: none, and no proxies). */
+  readonly partitions?: number;
   readonly durationMs: number;
   readonly seed: number;
+  /** A deliberately broken partition proxy (partition-proxy.ts), to show the run notices. */
+  readonly proxyMutant?: ProxyMutant;
   /** The cluster's directory; a temporary one (removed afterwards) when absent. */
   readonly dir?: string;
   readonly mutant?: string;
@@ -56,6 +64,16 @@ export interface ChaosReport {
   /** Kills of the member serving writes at that moment (the Raft leader, kv-single's owner). */
   readonly servingKills: number;
   readonly restarts: number;
+  /** Partitions cut and healed. */
+  readonly partitions: number;
+  /** Of those, the ones that stalled their links rather than severing them. */
+  readonly stalledPartitions: number;
+  /** Of those, the ones that cut the leader off from the majority. */
+  readonly leaderPartitions: number;
+  /** Of those, the ones during which the majority elected a new leader (the cut took). */
+  readonly newLeaders: number;
+  /** Writes invoked during a cut and acknowledged by a cut-off member before the heal (goal 0). */
+  readonly cutOffAcks: number;
   readonly ops: { readonly ok: number; readonly fail: number; readonly unknown: number };
   readonly acknowledgedWrites: number;
   readonly lost: readonly LostWrite[];
@@ -98,11 +116,18 @@ async function currentLeader(dir: string): Promise<string | undefined> {
   return undefined;
 }
 
+/**
+ * How much longer than drawn a cut of the leader is held while the majority shows no new leader
+ * (an election there takes ~0.5 s; a loaded machine may take longer).
+ */
+const CONFIRM_MS = 3000;
+
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const slots = faultSchedule({
     seed: o.seed,
     kills: o.kills,
+    partitions: o.partitions ?? 0,
     durationMs: o.durationMs,
     nodes: o.nodes,
   });
@@ -112,15 +137,24 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const problems: string[] = [];
   const aborted = (): boolean => o.signal?.aborted === true;
   let up = false;
+  let proxies: PartitionProxies | undefined;
   try {
+    if ((o.partitions ?? 0) > 0) {
+      proxies = await PartitionProxies.start({
+        ids: Array.from({ length: o.nodes }, (_, i) => `n${i + 1}`),
+        ...(o.proxyMutant !== undefined ? { mutant: o.proxyMutant } : {}),
+      });
+    }
     const c = await clusterUp({
       dir,
       nodes: o.nodes,
       system: o.system,
       ...(o.mutant !== undefined ? { mutant: o.mutant } : {}),
       ...(o.params !== undefined ? { params: o.params } : {}),
+      ...(proxies !== undefined ? { dial: proxies.dial() } : {}),
     });
     up = true;
+    proxies?.setUpstreams(new Map(c.nodes.map((n) => [n.id, parseAddress(n.peer)])));
     const load = new ChaosLoad({
       endpoints: clusterEndpoints(dir),
       clients: o.clients ?? 4,
@@ -134,17 +168,58 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     let kills = 0;
     let restarts = 0;
     let servingKills = 0;
+    let partitions = 0;
+    let stalledPartitions = 0;
+    let leaderPartitions = 0;
+    let newLeaders = 0;
+    const windows: CutWindow[] = [];
     const runStart = load.now();
     try {
       for (const [i, slot] of slots.entries()) {
         if (aborted()) break;
         const slotStart = load.now();
-        await sleep(slot.killAtMs, o.signal);
+        await sleep(slot.atMs, o.signal);
         if (aborted()) break;
+        const last = i === slots.length - 1;
+        if (slot.fault === 'partition') {
+          if (proxies === undefined) throw new Error('a partition slot without proxies');
+          let cutAt = 0;
+          let healAt = 0;
+          const cut = await cutAndHeal({
+            dir,
+            proxies,
+            members: c.nodes.map((n) => n.id),
+            slot,
+            confirmMs: CONFIRM_MS,
+            ...(o.signal !== undefined ? { signal: o.signal } : {}),
+            onCut: (minority, leaderCut) => {
+              cutAt = load.now();
+              log(
+                `partition ${i + 1}/${slots.length}: ${minority.join(' ')} cut off${leaderCut ? ' (the leader)' : ''}, ${slot.cut === 'stall' ? 'stalled' : 'severed'}, at ${Math.round(cutAt)} ms`,
+              );
+            },
+            onHeal: () => (healAt = load.now()),
+          });
+          windows.push({ minority: cut.minority, from: cutAt, to: healAt });
+          partitions++;
+          if (slot.cut === 'stall') stalledPartitions++;
+          if (cut.leaderCut) {
+            leaderPartitions++;
+            if (cut.newLeader !== undefined) newLeaders++;
+            else if (!aborted()) {
+              problems.push(
+                `partition ${i + 1}: ${cut.before?.id ?? '?'} (leader in term ${cut.before?.term ?? '?'}) was cut off for ${Math.round(cut.cutMs)} ms and no other member became leader: did the cut take?`,
+              );
+            }
+          }
+          // The load ends with the last fault: with no kills, at the last heal.
+          if (last) load.halt();
+          if (!last) await sleep(slotStart + slot.slotMs - load.now(), o.signal);
+          continue;
+        }
         const { id: victim, serving } = await chooseVictim(dir, c, slot);
         // Kill while operations are in flight, as a crash would find them.
         for (let w = 0; load.inFlight === 0 && w < 100; w++) await sleep(1);
-        const last = i === slots.length - 1;
         if (await killNode(dir, victim)) {
           kills++;
           if (serving) servingKills++;
@@ -195,6 +270,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     }
 
     const history = load.history;
+    const acrossCuts = cutOffAcks(history, windows);
+    if (acrossCuts.length > 0) {
+      const first = acrossCuts[0] as HistoryOp;
+      problems.push(
+        `${acrossCuts.length} write(s) invoked during a cut were acknowledged by a cut-off member before the heal (first: op ${first.id} at ${String(first.node)}): the cut let messages through, or a minority committed`,
+      );
+    }
     const audit = auditWrites(history, finals);
     for (const key of audit.unread) problems.push(`the final read of ${key} did not succeed`);
     const model = getModel('kv');
@@ -214,6 +296,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       kills,
       servingKills,
       restarts,
+      partitions,
+      stalledPartitions,
+      leaderPartitions,
+      newLeaders,
+      cutOffAcks: acrossCuts.length,
       ops: { ok: count('ok'), fail: count('fail'), unknown: count('unknown') },
       acknowledgedWrites: audit.acknowledged,
       lost: audit.lost,
@@ -225,6 +312,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     };
   } finally {
     if (up) await clusterDown(dir).catch(() => {});
+    proxies?.close();
     if (temporary) rmSync(dir, { recursive: true, force: true });
   }
 }
