@@ -141,7 +141,12 @@ export function runningPid(dir: string, id: NodeId): number | undefined {
  * (and a deliberate fresh start); every restart is 'existing', so a member whose data is gone
  * refuses to come back as a fresh voter.
  */
-export function spawnNode(dir: string, id: NodeId, initialState: 'new' | 'existing'): number {
+export function spawnNode(
+  dir: string,
+  id: NodeId,
+  initialState: 'new' | 'existing',
+  fromSnapshot?: string,
+): number {
   const c = readClusterFile(dir);
   const me = nodeOf(c, id);
   mkdirSync(join(dir, id), { recursive: true });
@@ -164,6 +169,7 @@ export function spawnNode(dir: string, id: NodeId, initialState: 'new' | 'existi
     initialState,
   ];
   if (me.etcd !== undefined) args.push('--etcd', me.etcd);
+  if (fromSnapshot !== undefined) args.push('--from-snapshot', fromSnapshot);
   const peers = c.nodes.filter((n) => n.id !== id).map((n) => `${n.id}=${n.peer}`);
   if (peers.length > 0) args.push('--peers', peers.join(','));
   if (c.mutant !== undefined) args.push('--mutant', c.mutant);
@@ -227,11 +233,26 @@ export interface UpOptions {
   readonly host?: string;
   /** Give every node an etcd v3 gRPC port too (default: when the system takes etcd's API). */
   readonly etcd?: boolean;
+  /** A snapshot file every member's store starts from (etcd-raft; checked before any starts). */
+  readonly fromSnapshot?: string;
+}
+
+/** A snapshot file every member would refuse, refused once before any starts (one line). */
+async function checkSnapshotFile(file: string): Promise<void> {
+  const { readSnapshotFile } = await import('./etcd/restore-seed.js');
+  const { machineSnapshotOf } = await import('./etcd/store-state.js');
+  try {
+    machineSnapshotOf(readSnapshotFile(file).state, file);
+  } catch (e) {
+    throw new ClusterError((e as Error).message);
+  }
 }
 
 /** Starts a fresh local cluster in `dir`. */
 export async function clusterUp(o: UpOptions): Promise<ClusterFile> {
   const dir = resolve(o.dir);
+  const fromSnapshot = o.fromSnapshot !== undefined ? resolve(o.fromSnapshot) : undefined;
+  if (fromSnapshot !== undefined) await checkSnapshotFile(fromSnapshot);
   if (existsSync(join(dir, 'cluster.json'))) {
     const old = readClusterFile(dir);
     if (old.nodes.some((n) => runningPid(dir, n.id) !== undefined)) {
@@ -263,7 +284,7 @@ export async function clusterUp(o: UpOptions): Promise<ClusterFile> {
   };
   writeFileSync(join(dir, 'secret'), generateSecret() + '\n', { mode: 0o600 });
   writeFileSync(join(dir, 'cluster.json'), JSON.stringify(file, null, 2) + '\n');
-  for (const n of nodes) spawnNode(dir, n.id, 'new');
+  for (const n of nodes) spawnNode(dir, n.id, 'new', fromSnapshot);
   try {
     await Promise.all(nodes.map((n) => waitReady(dir, n.id)));
   } catch (e) {

@@ -50,6 +50,7 @@ interface UpFlags {
   mutant?: string;
   param: string[];
   dir: string;
+  fromSnapshot?: string;
 }
 
 export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): void {
@@ -67,6 +68,10 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
       [] as string[],
     )
     .option('--dir <dir>', 'where the cluster keeps its state', DEFAULT_DIR)
+    .option(
+      '--from-snapshot <file>',
+      "every member's store starts from this snapshot file (etcdctl snapshot save; etcd-raft)",
+    )
     .action(async (flags: UpFlags) => {
       const { system, params } = resolveSystem(
         flags.system,
@@ -77,6 +82,9 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
       if (flags.nodes < system.minNodes) {
         throw new UsageError(`${system.name} needs at least ${system.minNodes} nodes`);
       }
+      if (flags.fromSnapshot !== undefined && system.etcdApi !== true) {
+        throw new UsageError(`--from-snapshot: ${system.name} holds no etcd store`);
+      }
       await guarded(io, setExit, async () => {
         const c = await clusterUp({
           dir: flags.dir,
@@ -84,6 +92,7 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
           system: system.name,
           ...(flags.mutant !== undefined ? { mutant: flags.mutant } : {}),
           ...(params !== undefined ? { params } : {}),
+          ...(flags.fromSnapshot !== undefined ? { fromSnapshot: flags.fromSnapshot } : {}),
         });
         io.out(`${system.name}: ${c.nodes.length} node(s) running (state in ${flags.dir})\n`);
         for (const n of c.nodes) {

@@ -20,6 +20,7 @@ import { EtcdFault, faultOfText, opFor, resultFor, toStatus, type HeaderFields }
 import { etcdServices, malformedOf, strictService } from './proto.js';
 import { cutShortUnary } from './one-message.js';
 import { LeaderMonitor, NO_LEADER, requiresLeader } from './no-leader.js';
+import { Maintenance } from './maintenance.js';
 import { Sessions, type NodeGateway } from './sessions.js';
 import { WatchHub } from './watch.js';
 
@@ -50,6 +51,8 @@ export interface EtcdHost extends NodeGateway {
   inspect(): Record<string, Json> | null;
   /** Bytes of storage (Status.dbSize). */
   dbSize(): number;
+  /** Rewrites the write-ahead log as its live state (Maintenance.Defragment). */
+  defragment?(): Promise<void>;
   /** Asks the peers what they serve (their etcd addresses). */
   askPeers(timeoutMs: number): Promise<Map<NodeId, Json>>;
   log(message: string, fields: Record<string, Json>): void;
@@ -100,6 +103,8 @@ export class EtcdServer {
   readonly sessions: Sessions;
   readonly watches: WatchHub;
   readonly leaders: LeaderMonitor;
+  /** Snapshot, HashKV, Hash, MoveLeader, Defragment (maintenance.ts). */
+  readonly maintenance: Maintenance;
   /** Each member's etcd address as last heard from it, so MemberList keeps it while it is down. */
   private readonly clientAddresses = new Map<NodeId, Address>();
   private learnTimer: NodeJS.Timeout | null = null;
@@ -131,6 +136,12 @@ export class EtcdServer {
     this.leaders = new LeaderMonitor({
       hasLeader: () => leaderOf(host.inspect()) !== null,
       checkMs: o.noLeaderCheckMs ?? DEFAULT_TIMING.electionMaxMs,
+    });
+    this.maintenance = new Maintenance(host, {
+      header: () => this.header(),
+      memberId,
+      leaderOf,
+      deadlineOf: (call) => this.deadlineOf(call),
     });
   }
 
@@ -165,6 +176,7 @@ export class EtcdServer {
     };
     server.addService(strictService(s.Lease.service), lease);
     server.addService(strictService(s.Maintenance.service), {
+      ...this.maintenance.handlers(),
       Status: strictUnary((_call, cb) => cb(null, this.status())),
       Alarm: strictUnary((call, cb) => {
         // Nothing here raises alarms (no space quota, no corruption checks): the list is empty.
