@@ -24,6 +24,7 @@ import { memberId } from '../../src/runtime/etcd/server.js';
 import {
   decodeSnapshot,
   encodeSnapshot,
+  SNAPSHOT_MAGIC,
   SnapshotFileError,
   type SnapshotFileProblem,
 } from '../../src/runtime/etcd/snapshot-file.js';
@@ -116,6 +117,12 @@ test('a snapshot file round-trips the store: keys, history, revisions, leases; s
   assert.equal(buf.length % 512, 32);
   const { meta, state } = decodeSnapshot(buf);
   assert.equal(meta.revision, m.store.revision);
+  // The state's text, made in pieces, is exactly JSON.stringify's.
+  const stateAt = buf.indexOf(0x0a, SNAPSHOT_MAGIC.length) + 1;
+  assert.equal(
+    buf.subarray(stateAt, stateAt + meta.stateBytes).toString('utf8'),
+    JSON.stringify(storeStateOf({ machine: m })),
+  );
   assert.equal(meta.compactRevision, 4);
   const copy = new EtcdMachine({ hashRevisions: false });
   restoreStoreState({ machine: copy }, machineSnapshotOf(state));
