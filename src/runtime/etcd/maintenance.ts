@@ -29,9 +29,10 @@ const NOT_LEADER = (): EtcdFault =>
   new EtcdFault(grpc.status.FAILED_PRECONDITION, 'etcdserver: not leader');
 const BAD_TRANSFEREE = (): EtcdFault =>
   new EtcdFault(grpc.status.FAILED_PRECONDITION, 'etcdserver: bad leader transferee');
+/** Not in etcd's toGRPCErrorMap, so its togRPCError answers it as UNKNOWN with this text. */
 const TRANSFER_TIMEOUT = (): EtcdFault =>
   new EtcdFault(
-    grpc.status.UNAVAILABLE,
+    grpc.status.UNKNOWN,
     'etcdserver: request timed out, leader transfer took too long',
   );
 
