@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -18,7 +18,9 @@ import { Etcd3 } from 'etcd3';
 import type { Json } from '../../src/core/json.js';
 import { clusterDown, clusterStatus, readClusterFile } from '../../src/runtime/cluster.js';
 import { hashKV } from '../../src/runtime/etcd/kv-hash.js';
-import { chunks } from '../../src/runtime/etcd/maintenance.js';
+import { chunks, SNAPSHOT_CHUNK } from '../../src/runtime/etcd/maintenance.js';
+import { RestoreRefusedError, SEED_FILE, seedFor } from '../../src/runtime/etcd/restore-seed.js';
+import { WAL_FILE } from '../../src/runtime/wal.js';
 import { etcdServices } from '../../src/runtime/etcd/proto.js';
 import { memberId } from '../../src/runtime/etcd/server.js';
 import {
@@ -180,6 +182,44 @@ test('snapshot chunks: every byte once, in order, no chunk over the size', () =>
     got.map((b) => b.toString()),
     ['abcd', 'efgh', 'ijk'],
   );
+});
+
+test('a restored member: the file is copied into a new data directory only, and read at every start', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'truthkit-seed-'));
+  try {
+    const m = machineWith(OPS);
+    const file = join(root, 'saved.db');
+    writeFileSync(file, await fileOf(m));
+    const fresh = join(root, 'fresh');
+    const seed = seedFor(fresh, file);
+    assert.ok(seed !== undefined);
+    assert.deepEqual(readFileSync(join(fresh, SEED_FILE)), readFileSync(file));
+    const restarted = seedFor(fresh, undefined);
+    assert.ok(restarted !== undefined, 'a restart restores from the copy');
+    for (const restore of [seed, restarted]) {
+      const copy = new EtcdMachine({ hashRevisions: false });
+      restore({ machine: copy });
+      assert.deepEqual(rangeAll(copy), rangeAll(m));
+    }
+    assert.equal(seedFor(join(root, 'plain'), undefined), undefined, 'no copy, no restore');
+    // A data directory with a log is a member that already has state: no restore over it.
+    const used = join(root, 'used');
+    mkdirSync(used);
+    writeFileSync(join(used, WAL_FILE), 'x');
+    assert.throws(() => seedFor(used, file), RestoreRefusedError);
+    // A copy damaged on disk is refused at the next start, not restored.
+    const copyFile = join(fresh, SEED_FILE);
+    const bytes = readFileSync(copyFile);
+    bytes[100] = (bytes[100] as number) ^ 1;
+    writeFileSync(copyFile, bytes);
+    assert.throws(() => seedFor(fresh, undefined), /sha256 mismatch/);
+    assert.throws(
+      () => seedFor(join(root, 'nofile'), join(root, 'missing.db')),
+      RestoreRefusedError,
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('HashKV: equal on replicas at a revision, changed by a put, bounded by the revision', () => {
@@ -360,6 +400,61 @@ describe(
         );
         return g.code === 0 && g.out === 'x\n' ? true : undefined;
       });
+    });
+
+    test('raw Snapshot streams: 32 KiB blobs, remaining_bytes to 0, a header first; a flood is refused', async () => {
+      assert.ok(savedRev > 0, 'runs after the 8 MB store is written');
+      const { Maintenance } = etcdServices();
+      const m = new Maintenance(
+        eps[0] as string,
+        grpc.credentials.createInsecure(),
+      ) as unknown as grpc.Client & {
+        Snapshot(req: object): grpc.ClientReadableStream<Record<string, unknown>>;
+      };
+      interface Got {
+        blobs: Buffer[];
+        remaining: number[];
+        header: boolean;
+        error?: grpc.ServiceError;
+      }
+      const one = (): Promise<Got> =>
+        new Promise((resolve) => {
+          const got: Got = { blobs: [], remaining: [], header: false };
+          const call = m.Snapshot({});
+          call.on('data', (r: Record<string, unknown>) => {
+            if (got.blobs.length === 0)
+              got.header = typeof r.header === 'object' && r.header !== null;
+            got.blobs.push(r.blob as Buffer);
+            got.remaining.push(Number(r.remaining_bytes));
+          });
+          call.on('error', (e: grpc.ServiceError) => resolve({ ...got, error: e }));
+          call.on('end', () => resolve(got));
+        });
+      try {
+        const all = await Promise.all([one(), one(), one(), one()]);
+        const refused = all.filter((g) => g.error !== undefined);
+        assert.ok(refused.length >= 1, 'four at once: some are refused');
+        for (const g of refused) {
+          assert.equal(g.error?.code, grpc.status.RESOURCE_EXHAUSTED);
+          assert.equal(g.error?.details, 'etcdserver: too many requests');
+        }
+        const served = all.filter((g) => g.error === undefined);
+        assert.ok(served.length >= 1);
+        for (const g of served) {
+          assert.ok(g.header, 'the first response carries the header');
+          assert.ok(g.blobs.length > 200, `${g.blobs.length} chunks`);
+          assert.ok(g.blobs.every((b) => b.length > 0 && b.length <= SNAPSHOT_CHUNK));
+          let left = g.blobs.reduce((n, b) => n + b.length, 0);
+          for (let i = 0; i < g.blobs.length; i++) {
+            left -= (g.blobs[i] as Buffer).length;
+            assert.equal(g.remaining[i], left);
+          }
+          assert.equal(left, 0);
+          assert.ok(decodeSnapshot(Buffer.concat(g.blobs)).meta.revision >= savedRev);
+        }
+      } finally {
+        m.close();
+      }
     });
 
     test('cluster up --from-snapshot refuses a corrupt or truncated file with one line', async () => {

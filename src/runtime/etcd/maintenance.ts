@@ -21,6 +21,8 @@ type Msg = Record<string, unknown>;
 
 /** Blob bytes per SnapshotResponse: etcd's snapshotSendBufferSize (32 KiB). */
 export const SNAPSHOT_CHUNK = 32 * 1024;
+/** Snapshots a member sends at once; more are refused as etcd refuses a flood (too many requests). */
+const MAX_SNAPSHOTS = 2;
 /** How often MoveLeader looks whether the transferee leads yet (etcd: every tick). */
 const MOVE_POLL_MS = 20;
 
@@ -57,6 +59,7 @@ export class Maintenance {
   /** A client of its own for the Raft admin ops it submits (leadership transfer). */
   private readonly adminClient: string;
   private adminSeq = 0;
+  private snapshotsInFlight = 0;
   readonly stats = { snapshots: 0, snapshotBytes: 0, hashes: 0, moves: 0, defrags: 0 };
 
   constructor(
@@ -72,9 +75,21 @@ export class Maintenance {
       Snapshot: (call: grpc.ServerWritableStream<Msg, Msg>) => {
         const malformed = malformedOf(call.request);
         if (malformed !== undefined) return call.emit('error', toStatus(malformed));
-        this.snapshot(call).catch((e: unknown) => {
-          if (!call.destroyed && !call.writableEnded) call.emit('error', toStatus(e));
-        });
+        // Each holds a whole encoded copy of the store until it is sent: a few at a time.
+        if (this.snapshotsInFlight >= MAX_SNAPSHOTS) {
+          return call.emit(
+            'error',
+            toStatus(
+              new EtcdFault(grpc.status.RESOURCE_EXHAUSTED, 'etcdserver: too many requests'),
+            ),
+          );
+        }
+        this.snapshotsInFlight++;
+        this.snapshot(call)
+          .catch((e: unknown) => {
+            if (!call.destroyed && !call.writableEnded) call.emit('error', toStatus(e));
+          })
+          .finally(() => this.snapshotsInFlight--);
       },
       HashKV: this.unary((req) => this.hashKV(req)),
       Hash: this.unary(() => this.hash()),
@@ -113,6 +128,7 @@ export class Maintenance {
    * counting down to 0, as etcd streams its database; the writes wait for the stream to drain.
    */
   private async snapshot(call: grpc.ServerWritableStream<Msg, Msg>): Promise<void> {
+    if (call.cancelled || call.destroyed) return;
     const source = this.source();
     const state = storeStateOf(this.host.node());
     const header = this.header(source);
@@ -131,10 +147,11 @@ export class Maintenance {
     };
     call.on('cancelled', stop);
     call.on('close', stop);
+    call.on('error', stop);
     let remaining = encoded.bytes;
     let first = true;
     for (const blob of chunks(encoded.parts, SNAPSHOT_CHUNK)) {
-      if (gone) return;
+      if (gone || call.cancelled) return;
       remaining -= blob.length;
       this.stats.snapshotBytes += blob.length;
       const more = call.write({
@@ -144,14 +161,14 @@ export class Maintenance {
       });
       first = false;
       if (!more) {
+        // Until there is room again, or the client is gone (then nothing waits forever).
         await new Promise<void>((resolve) => {
+          const events = ['drain', 'close', 'cancelled', 'error'] as const;
           const done = (): void => {
-            call.off('drain', done);
-            call.off('close', done);
+            for (const e of events) call.off(e, done);
             resolve();
           };
-          call.on('drain', done);
-          call.on('close', done);
+          for (const e of events) call.on(e, done);
         });
       }
     }
