@@ -301,6 +301,24 @@ function hashes(eps: readonly string[], rev = 0): number[] {
   );
 }
 
+/** Maintenance.Hash at one endpoint. */
+async function rawHash(endpoint: string): Promise<number> {
+  const { Maintenance } = etcdServices();
+  const m = new Maintenance(
+    endpoint,
+    grpc.credentials.createInsecure(),
+  ) as unknown as grpc.Client & {
+    Hash(req: object, cb: (e: grpc.ServiceError | null, r: { hash: number }) => void): void;
+  };
+  try {
+    return await new Promise((resolve, reject) =>
+      m.Hash({}, (e, r) => (e !== null ? reject(e) : resolve(r.hash))),
+    );
+  } finally {
+    m.close();
+  }
+}
+
 /** Endpoint status rows: endpoint, member id (hex), leader id. */
 function statuses(eps: readonly string[]): { endpoint: string; id: string; leader: string }[] {
   const rows = JSON.parse(ok(eps, ['endpoint', 'status', '-w', 'json'])) as {
@@ -517,6 +535,18 @@ describe(
       });
       assert.notEqual(now[0], was);
       assert.deepEqual(hashes(eps, rev - 1), [was, was, was]);
+      // Hash (no etcdctl command sends it): the store and leases, alike on every member.
+      const whole = await Promise.all(eps.map(rawHash));
+      assert.ok(
+        whole.every((h) => h === whole[0]),
+        JSON.stringify(whole),
+      );
+      ok(eps, ['put', 'hk', '2']);
+      const next = await waitFor('members to agree on Hash', async () => {
+        const h = await Promise.all(eps.map(rawHash));
+        return h.every((x) => x === h[0]) && h[0] !== whole[0] ? h : undefined;
+      });
+      assert.equal(next.length, 3);
       const future = ctl(eps, ['endpoint', 'hashkv', `--rev=${rev + 1000}`]);
       assert.notEqual(future.code, 0);
       assert.match(future.err, /required revision is a future revision/);
@@ -566,7 +596,7 @@ describe(
       const now = await compactions();
       for (let i = 0; i < eps.length; i++)
         assert.equal(now[i], (was[i] as number) + 1, `member ${i}`);
-      assert.equal(ok(eps, ['get', 'hk', '--print-value-only']), '1\n');
+      assert.equal(ok(eps, ['get', 'hk', '--print-value-only']), '2\n');
     });
   },
 );
