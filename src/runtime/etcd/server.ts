@@ -1,6 +1,6 @@
 /**
  * The etcd v3 gRPC front end of a node (`truthkit node --etcd HOST:PORT`): KV, Watch, Lease,
- * Maintenance.Status/Alarm and Cluster.MemberList, served from the local node of an MVCC system
+ * Maintenance (Status and Alarm here, the rest in maintenance.ts) and Cluster.MemberList, served from the local node of an MVCC system
  * (`etcd-raft`). Every unary call becomes one EtcdOp submitted through Sessions (a pooled
  * client session, forwarded to the leader when this node is a follower); watches and
  * `serializable` Ranges are served from the local WatchSource (watch.ts), as etcd serves them
