@@ -69,6 +69,13 @@ export interface ClusterFile {
   readonly mutant?: string;
   readonly params?: Readonly<Record<string, string>>;
   readonly nodes: readonly ClusterNode[];
+  /**
+   * The snapshot file the cluster's stores started from (`cluster up --from-snapshot`). A member
+   * that starts without a log later (a spare joining, a wiped member rejoining) starts from it
+   * too: the restored store is not in the Raft log, so replaying the log onto an empty store
+   * would leave that member without it.
+   */
+  readonly fromSnapshot?: string;
 }
 
 export class ClusterError extends Error {
@@ -225,7 +232,8 @@ export function runningPid(dir: string, id: NodeId): number | undefined {
  * Starts node `id` of the cluster in `dir`, detached, logging to DIR/<id>/node.log; returns its
  * pid. `initialState` 'new' is for the cluster's first start (and a deliberate fresh start);
  * every restart is 'existing', so a member whose data is gone refuses to come back as a fresh
- * voter; 'join' starts a node empty as no member, to be added by the leader.
+ * voter; 'join' starts a node empty as no member, to be added by the leader. A node that
+ * starts without a log in a cluster restored from a snapshot file starts from that file.
  */
 export function spawnNode(
   dir: string,
@@ -254,6 +262,11 @@ export function spawnNode(
     initialState,
   ];
   if (me.etcd !== undefined) args.push('--etcd', me.etcd);
+  const seed =
+    initialState !== 'existing' && !existsSync(join(dir, id, 'data', 'wal.log'))
+      ? c.fromSnapshot
+      : undefined;
+  if (seed !== undefined) args.push('--from-snapshot', seed);
   const peers = c.nodes.filter((n) => n.id !== id).map((n) => `${n.id}=${n.dial ?? n.peer}`);
   if (peers.length > 0) args.push('--peers', peers.join(','));
   if (c.mutant !== undefined) args.push('--mutant', c.mutant);
@@ -321,11 +334,26 @@ export interface UpOptions {
   readonly spares?: number;
   /** Per node id, where the others dial it instead of its peer port (a proxy's address). */
   readonly dial?: Readonly<Record<NodeId, string>>;
+  /** A snapshot file every member's store starts from (etcd-raft; checked before any starts). */
+  readonly fromSnapshot?: string;
+}
+
+/** A snapshot file every member would refuse, refused once before any starts (one line). */
+async function checkSnapshotFile(file: string): Promise<void> {
+  const { readSnapshotFile } = await import('./etcd/restore-seed.js');
+  const { machineSnapshotOf } = await import('./etcd/store-state.js');
+  try {
+    machineSnapshotOf(readSnapshotFile(file).state, file);
+  } catch (e) {
+    throw new ClusterError((e as Error).message);
+  }
 }
 
 /** Starts a fresh local cluster in `dir`. */
 export async function clusterUp(o: UpOptions): Promise<ClusterFile> {
   const dir = resolve(o.dir);
+  const fromSnapshot = o.fromSnapshot !== undefined ? resolve(o.fromSnapshot) : undefined;
+  if (fromSnapshot !== undefined) await checkSnapshotFile(fromSnapshot);
   if (existsSync(join(dir, 'cluster.json'))) {
     const old = readClusterFile(dir);
     if (old.nodes.some((n) => runningPid(dir, n.id) !== undefined)) {
@@ -367,6 +395,7 @@ export async function clusterUp(o: UpOptions): Promise<ClusterFile> {
     ...(o.mutant !== undefined ? { mutant: o.mutant } : {}),
     ...(params !== undefined ? { params } : {}),
     nodes,
+    ...(fromSnapshot !== undefined ? { fromSnapshot } : {}),
   };
   writeFileSync(join(dir, 'secret'), generateSecret() + '\n', { mode: 0o600 });
   writeClusterFile(dir, file);

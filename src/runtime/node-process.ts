@@ -15,6 +15,7 @@ import { AppliedWaits } from './applied-waits.js';
 import { ClientServer } from './client-server.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import type { EtcdServer, EtcdServerOptions } from './etcd/server.js';
+import { seedFor } from './etcd/restore-seed.js';
 import { Forwarding } from './forwarding.js';
 import { PeerTransport, type Address } from './peer-transport.js';
 import { RuntimeEnv } from './runtime-env.js';
@@ -42,6 +43,8 @@ export interface NodeConfig {
    * (see MemberStateMissingError).
    */
   readonly initialState?: 'new' | 'existing';
+  /** A snapshot file (etcdctl snapshot save) this new member's store starts from. */
+  readonly fromSnapshot?: string;
   /** Cluster secret; required when there are peers. */
   readonly secret?: Buffer;
   readonly seed?: number;
@@ -215,6 +218,8 @@ export class RuntimeNode {
     if (config.initialState === 'existing' && !existsSync(join(config.dataDir, WAL_FILE))) {
       throw new MemberStateMissingError(config.id, config.dataDir);
     }
+    // Before the log exists: a restore makes a new member (etcd/restore-seed.ts).
+    const seed = seedFor(config.dataDir, config.fromSnapshot);
     const wal = WalStore.open(config.dataDir, {
       log,
       onFatal: fatal,
@@ -262,6 +267,13 @@ export class RuntimeNode {
     ref.clients = clients;
     const self = new RuntimeNode(config, wal, host, transport, clients, log);
     ref.self = self;
+    const node = factory(host.env);
+    try {
+      seed?.(node);
+    } catch (e) {
+      wal.close();
+      throw e;
+    }
     if (config.etcd !== undefined) {
       // Loaded only when asked for: gRPC costs every other command ~130 ms to load.
       const { EtcdServer } = await import('./etcd/server.js');
@@ -285,6 +297,7 @@ export class RuntimeNode {
               : null;
           },
           dbSize: () => wal.bytes,
+          defragment: () => new Promise((done) => wal.defragment(done)),
           askPeers: (timeoutMs) => self.forwarding.ask([...config.peers.keys()], timeoutMs),
           log,
         },
@@ -318,8 +331,8 @@ export class RuntimeNode {
       tornBytes: wal.recovery.truncatedBytes,
     });
     host.guard(() => {
-      host.node = factory(host.env);
-      host.node.start({ recovered });
+      host.node = node;
+      node.start({ recovered });
     });
     return self;
   }

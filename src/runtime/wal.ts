@@ -528,6 +528,8 @@ export class WalStore extends OpLogStore {
   private flushing = false;
   private kickScheduled = false;
   private rewriteInFlight = false;
+  /** A rewrite asked for whatever the log's size (defragment()). */
+  private rewriteAsked = false;
   private closed = false;
   private failed: Error | undefined;
   private readonly onIdle: (() => void)[] = [];
@@ -708,6 +710,15 @@ export class WalStore extends OpLogStore {
     }
   }
 
+  /**
+   * Rewrites the log as the ops that rebuild the current state at the next round, however
+   * small its garbage (etcd's Defragment); `onDone` once the new log is in place and durable.
+   */
+  defragment(onDone: () => void): void {
+    this.rewriteAsked = true;
+    this.sync(onDone);
+  }
+
   /** Waits for the round in flight and any waiting syncs, then closes the file. */
   close(done?: () => void): void {
     const finish = (): void => {
@@ -748,7 +759,8 @@ export class WalStore extends OpLogStore {
     const records = this.unwritten;
     this.unwritten = [];
     this.flushing = true;
-    if (this.size > this.compactBytes && this.size > 2 * this.live.bytes) {
+    if (this.rewriteAsked || (this.size > this.compactBytes && this.size > 2 * this.live.bytes)) {
+      this.rewriteAsked = false;
       // The new log holds the state as of now, which includes every record issued so far.
       this.rewriteInFlight = true;
       this.rewrite(() => {

@@ -58,6 +58,7 @@ interface UpFlags {
   mutant?: string;
   param: string[];
   dir: string;
+  fromSnapshot?: string;
 }
 
 export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): void {
@@ -82,6 +83,10 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
       [] as string[],
     )
     .option('--dir <dir>', 'where the cluster keeps its state', DEFAULT_DIR)
+    .option(
+      '--from-snapshot <file>',
+      "every member's store starts from this snapshot file (etcdctl snapshot save; etcd-raft)",
+    )
     .action(async (flags: UpFlags) => {
       const { system, params } = resolveSystem(
         flags.system,
@@ -96,6 +101,9 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
       if (flags.spares > 0 && !(system.params ?? []).some((p) => p.name === 'join')) {
         throw new UsageError(`--spares: ${system.name} has no membership changes`);
       }
+      if (flags.fromSnapshot !== undefined && system.etcdApi !== true) {
+        throw new UsageError(`--from-snapshot: ${system.name} holds no etcd store`);
+      }
       await guarded(io, setExit, async () => {
         const c = await clusterUp({
           dir: flags.dir,
@@ -104,6 +112,7 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
           system: system.name,
           ...(flags.mutant !== undefined ? { mutant: flags.mutant } : {}),
           ...(params !== undefined ? { params } : {}),
+          ...(flags.fromSnapshot !== undefined ? { fromSnapshot: flags.fromSnapshot } : {}),
         });
         const running = c.nodes.filter((n) => n.spare !== true);
         io.out(`${system.name}: ${running.length} node(s) running (state in ${flags.dir})\n`);

@@ -42,6 +42,7 @@ interface NodeFlags {
   param: string[];
   seed?: number;
   initialState: 'new' | 'existing' | 'join';
+  fromSnapshot?: string;
   maxConnections?: number;
   maxConnectionsPerAddress?: number;
   idleTimeout?: number;
@@ -194,6 +195,10 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
         .choices(['new', 'existing', 'join'])
         .default('new'),
     )
+    .option(
+      '--from-snapshot <file>',
+      'start this new member with the store of a snapshot file (etcdctl snapshot save; etcd-raft)',
+    )
     .action(async (flags: NodeFlags) => {
       if (!/^[\w.-]{1,64}$/.test(flags.id)) {
         throw new UsageError('--id: letters, digits, _ . - only (at most 64)');
@@ -232,6 +237,9 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
           );
         }
       }
+      if (flags.fromSnapshot !== undefined && system.etcdApi !== true) {
+        throw new UsageError(`--from-snapshot: ${system.name} holds no etcd store`);
+      }
       const limits = limitsOf(flags);
       let secret: Buffer | undefined;
       if (flags.secretFile !== undefined) {
@@ -249,6 +257,7 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
           peers,
           dataDir: flags.data,
           initialState: flags.initialState === 'join' ? 'new' : flags.initialState,
+          ...(flags.fromSnapshot !== undefined ? { fromSnapshot: flags.fromSnapshot } : {}),
           limits,
           ...(flags.client !== undefined
             ? { client: address('--client', flags.client, '127.0.0.1') }

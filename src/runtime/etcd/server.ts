@@ -1,6 +1,6 @@
 /**
  * The etcd v3 gRPC front end of a node (`truthkit node --etcd HOST:PORT`): KV, Watch, Lease,
- * Maintenance.Status/Alarm and Cluster.MemberList, served from the local node of an MVCC system
+ * Maintenance (Status and Alarm here, the rest in maintenance.ts) and Cluster.MemberList, served from the local node of an MVCC system
  * (`etcd-raft`). Every unary call becomes one EtcdOp submitted through Sessions (a pooled
  * client session, forwarded to the leader when this node is a follower); watches and
  * `serializable` Ranges are served from the local WatchSource (watch.ts), as etcd serves them
@@ -21,6 +21,7 @@ import { etcdServices, malformedOf, strictService } from './proto.js';
 import { cutShortUnary } from './one-message.js';
 import { Members } from './members.js';
 import { LeaderMonitor, NO_LEADER, requiresLeader } from './no-leader.js';
+import { Maintenance } from './maintenance.js';
 import { Sessions, type NodeGateway } from './sessions.js';
 import { WatchHub } from './watch.js';
 
@@ -51,6 +52,8 @@ export interface EtcdHost extends NodeGateway {
   inspect(): Record<string, Json> | null;
   /** Bytes of storage (Status.dbSize). */
   dbSize(): number;
+  /** Rewrites the write-ahead log as its live state (Maintenance.Defragment). */
+  defragment?(): Promise<void>;
   /** Asks the peers what they serve (their etcd addresses). */
   askPeers(timeoutMs: number): Promise<Map<NodeId, Json>>;
   log(message: string, fields: Record<string, Json>): void;
@@ -102,6 +105,8 @@ export class EtcdServer {
   readonly watches: WatchHub;
   readonly leaders: LeaderMonitor;
   readonly members: Members;
+  /** Snapshot, HashKV, Hash, MoveLeader, Defragment (maintenance.ts). */
+  readonly maintenance: Maintenance;
   /** Each member's etcd address as last heard from it, so MemberList keeps it while it is down. */
   private readonly clientAddresses = new Map<NodeId, Address>();
   private learnTimer: NodeJS.Timeout | null = null;
@@ -146,6 +151,12 @@ export class EtcdServer {
       hasLeader: () => leaderOf(host.inspect()) !== null,
       checkMs: o.noLeaderCheckMs ?? DEFAULT_TIMING.electionMaxMs,
     });
+    this.maintenance = new Maintenance(host, {
+      header: () => this.header(),
+      memberId,
+      leaderOf,
+      deadlineOf: (call) => this.deadlineOf(call),
+    });
   }
 
   get listening(): Address | null {
@@ -179,6 +190,7 @@ export class EtcdServer {
     };
     server.addService(strictService(s.Lease.service), lease);
     server.addService(strictService(s.Maintenance.service), {
+      ...this.maintenance.handlers(),
       Status: strictUnary((_call, cb) => cb(null, this.status())),
       Alarm: strictUnary((call, cb) => {
         // Nothing here raises alarms (no space quota, no corruption checks): the list is empty.
