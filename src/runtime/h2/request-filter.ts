@@ -48,6 +48,7 @@ export type H2FilterErrorCode =
   | 'badPadding'
   | 'badContinuation'
   | 'headerBlockTooLarge'
+  | 'continuationFlood'
   | 'pushPromise'
   | 'hpack';
 
@@ -70,6 +71,8 @@ export interface H2FilterLimits {
   readonly maxHeaderListSize: number;
   /** An encoded header block (HEADERS plus CONTINUATIONs) larger than this closes it too. */
   readonly maxHeaderBlockBytes: number;
+  /** So does a block in more CONTINUATION frames than this (empty ones cost bytes nowhere else). */
+  readonly maxContinuations: number;
 }
 
 /** Node's HTTP/2 defaults; 64 KiB of header list is Node's default `maxHeaderListSize`. */
@@ -78,6 +81,7 @@ export const DEFAULT_H2_FILTER_LIMITS: H2FilterLimits = {
   maxTableSize: 4_096,
   maxHeaderListSize: 65_535,
   maxHeaderBlockBytes: 65_535,
+  maxContinuations: 64,
 };
 
 export interface H2FilterSink {
@@ -265,6 +269,12 @@ export class H2RequestFilter {
     const block = this.block;
     block.fragments.push(Buffer.from(fragment));
     block.bytes += fragment.length;
+    if (block.fragments.length > this.limits.maxContinuations + 1) {
+      throw new H2FilterError(
+        'continuationFlood',
+        `header block in over ${this.limits.maxContinuations} CONTINUATIONs`,
+      );
+    }
     if (block.bytes > this.limits.maxHeaderBlockBytes) {
       throw new H2FilterError(
         'headerBlockTooLarge',
