@@ -34,6 +34,16 @@ export function filterHttp2Connection(
       if (filter !== undefined && !filter.passthrough) filter.fromServer(chunk);
       socket.write(chunk, done);
     },
+    // nghttp2 hands over a response's frames together: one syscall for them, as on a bare socket.
+    writev(chunks: { chunk: Buffer }[], done) {
+      socket.cork();
+      for (let i = 0; i < chunks.length; i++) {
+        const { chunk } = chunks[i] as { chunk: Buffer };
+        if (filter !== undefined && !filter.passthrough) filter.fromServer(chunk);
+        socket.write(chunk, i === chunks.length - 1 ? done : undefined);
+      }
+      socket.uncork();
+    },
     final(done) {
       socket.end(done);
     },
