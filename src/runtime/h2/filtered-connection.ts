@@ -26,6 +26,7 @@ export function filterHttp2Connection(
 ): Duplex {
   const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
   let filter: H2RequestFilter | undefined = undefined;
+  let rewriteLogged = false;
   const conn = new Duplex({
     read() {
       socket.resume();
@@ -60,7 +61,12 @@ export function filterHttp2Connection(
       toClient: (frames) => {
         socket.write(frames);
       },
-      note: (what, streamId) => log('etcd gRPC request filtered', { what, peer, stream: streamId }),
+      note: (what, streamId) => {
+        // A client that sends a URL sends it on every request: one line per connection.
+        if (what === 'authorityRewritten' && rewriteLogged) return;
+        if (what === 'authorityRewritten') rewriteLogged = true;
+        log('etcd gRPC request filtered', { what, peer, stream: streamId });
+      },
     },
     options.limits ?? DEFAULT_H2_FILTER_LIMITS,
     options.checkCompressedFlag,
