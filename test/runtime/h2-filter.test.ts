@@ -532,3 +532,35 @@ test('a socket whose bytes the filter refuses is closed and logged; the process 
     'etcd gRPC connection closed: malformed HTTP/2 hpack',
   ]);
 });
+
+test("filter: its answer waits for the end of the server's frame, and is trailers after the server's headers", () => {
+  const client: Buffer[] = [];
+  const f = new H2RequestFilter({
+    toServer: () => {},
+    toClient: (b) => client.push(b),
+    note: () => {},
+  });
+  const req = frame(
+    1,
+    0x4,
+    1,
+    Buffer.concat([hex('8386'), hex('410e'), Buffer.from('127.0.0.1:2379'), hex('84')]),
+  );
+  f.fromClient(Buffer.concat([PREFACE, SETTINGS, req]));
+  // The server has answered stream 1's headers and is halfway through a DATA frame of 10 bytes.
+  f.fromServer(Buffer.concat([frame(4, 0, 0, Buffer.alloc(0)), frame(1, 0x4, 1, hex('88'))]));
+  const data = frame(0, 0, 1, Buffer.alloc(10));
+  f.fromServer(data.subarray(0, 14));
+  f.fromClient(frame(0, 0x1, 1, grpcMessage(1, Buffer.from('z'))));
+  assert.deepEqual(client, [], 'nothing between the bytes of a server frame');
+  f.fromServer(data.subarray(14));
+  const answer = frames(Buffer.concat(client));
+  assert.deepEqual(
+    answer.map((a) => a.type),
+    [1, 8],
+  );
+  assert.deepEqual(decoder().decode(answer[0]?.payload ?? Buffer.alloc(0)), [
+    ['grpc-status', '13'],
+    ['grpc-message', encodeURIComponent(COMPRESSED_WITHOUT_ENCODING)],
+  ]);
+});

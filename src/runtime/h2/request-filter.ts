@@ -231,7 +231,9 @@ export class H2RequestFilter {
       } else if (type === PUSH_PROMISE) {
         throw new H2FilterError('pushPromise', 'PUSH_PROMISE from a client');
       } else if (type === RST_STREAM) {
+        // The server sends nothing more on a stream the client reset.
         this.streams.delete(streamId);
+        this.responded.delete(streamId);
       }
       pos = end;
     }
@@ -413,8 +415,9 @@ export class H2RequestFilter {
       ['grpc-status', String(GRPC_INTERNAL)],
       ['grpc-message', encodeURIComponent(COMPRESSED_WITHOUT_ENCODING)],
     ];
+    const headersSent = this.responded.delete(streamId);
     const block = encodeLiterals(
-      this.responded.has(streamId)
+      headersSent
         ? trailers
         : [[':status', '200'], ['content-type', 'application/grpc'], ...trailers],
     );
