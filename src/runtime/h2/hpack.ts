@@ -4,9 +4,10 @@
  * bounded against hostile input, and an encoder that writes only literals without indexing, so
  * a block the filter rewrote leaves the server's decoder table exactly as it was.
  *
- * No npm HPACK library was fit for this: `hpack.js` (the only one in use) was last released in
- * 2016 and has no header-list cap, and these ~200 lines are tested against the RFC's own
- * Appendix C examples.
+ * Written here rather than taken from npm: `hpack.js` (2.1.6, the one in common use) is a
+ * streams-style codec that brings readable-stream 2, obuf, wbuf and inherits, and the filter
+ * needs only a decoder with hard limits and a literal encoder. These ~250 lines are tested
+ * against the RFC's own Appendix C examples.
  */
 import { huffmanDecode, HuffmanError } from './huffman.js';
 
