@@ -22,6 +22,7 @@ import {
 import { PeerTransport } from '../../src/runtime/peer-transport.js';
 import { raftMessageProblem } from '../../src/protocols/raft/message-schema.js';
 import { acceptOn, FakeSocket } from './fake-socket.js';
+import { h2Target } from './h2-target.js';
 import { deepJson, depthOf, havoc, hex, inputRandom, mutateJson, wrongValue } from './mutate.js';
 
 export interface Finding {
@@ -518,5 +519,5 @@ export function etcdTarget(decode: (method: string, m: Msg) => unknown = opFor):
 }
 
 export function allTargets(): Target[] {
-  return [framesTarget(), clientTarget(), peerTarget(), etcdTarget()];
+  return [framesTarget(), clientTarget(), peerTarget(), etcdTarget(), h2Target()];
 }

@@ -11,6 +11,10 @@ import * as grpc from '@grpc/grpc-js';
 import type { Json } from '../core/json.js';
 import { ConnectionGate, HTTP2_PREFACE_BYTES, type ConnectionLimits } from './connection-limits.js';
 import { listen, type Address } from './listen.js';
+import { filterHttp2Connection } from './h2/filtered-connection.js';
+
+/** What the etcd port's HTTP/2 filter checks (see h2/request-filter.ts and docs/etcd.md). */
+const H2_FILTER = { checkCompressedFlag: true } as const;
 
 /** Server options that make grpc-js enforce the idle part of `limits`. */
 export function grpcLimitOptions(limits: ConnectionLimits): grpc.ServerOptions {
@@ -37,11 +41,14 @@ export async function serveGrpcLimited(
   const { server: listener, address } = await listen(
     at,
     (socket) => {
-      // Never read the socket here: HTTP/2 consumes it below JavaScript. bytesRead still counts.
+      // The handshake test counts bytes read, whoever reads them (the HTTP/2 filter does).
       const admitted = gate.admit(socket, {
         handshook: () => socket.bytesRead >= HTTP2_PREFACE_BYTES,
       });
-      if (admitted !== undefined) injector.injectConnection(socket);
+      // The HTTP/2 filter mends what nghttp2 and grpc-js would refuse or misread (h2/).
+      if (admitted !== undefined) {
+        injector.injectConnection(filterHttp2Connection(socket, H2_FILTER, log));
+      }
     },
     (e) => log(`${name} listener error`, { error: e.message }),
   );

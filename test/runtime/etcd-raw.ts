@@ -34,7 +34,8 @@ export interface Answer {
 
 /**
  * One unary call as raw HTTP/2: `flag` is the frame's compressed flag; the length prefix says
- * `missing` bytes more than the frame carries.
+ * `missing` bytes more than the frame carries; `headers` are added to the request's (or replace
+ * them: `:authority`).
  */
 export function rawCall(
   endpoint: string,
@@ -42,6 +43,7 @@ export function rawCall(
   body: Buffer,
   flag = 0,
   missing = 0,
+  headers: Record<string, string> = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const s = http2.connect(`http://${endpoint}`);
@@ -55,6 +57,7 @@ export function rawCall(
       ':path': path,
       'content-type': 'application/grpc',
       te: 'trailers',
+      ...headers,
     });
     const chunks: Buffer[] = [];
     let code = -1;

@@ -124,6 +124,31 @@ test('malformed request bytes are refused as etcd refuses them, and change nothi
   assert.equal(await revision(ep), before + 1);
 });
 
+test('an authority sent as a URL is served; a compressed flag without an encoding is refused as etcd does', async (t) => {
+  const ep = await startNode(t);
+  const before = await revision(ep);
+  // etcd's clientv3 sends its endpoint URL as :authority; nghttp2 alone reset the stream.
+  const put = (key: string, headers: Record<string, string>, flag = 0) =>
+    rawCall(ep, '/etcdserverpb.KV/Put', field(1, Buffer.from(key)), flag, 0, headers);
+  const url = await put('url/authority', { ':authority': `http://${ep}` });
+  assert.equal(url.code, 0, `authority http://host:port: ${url.message}`);
+  assert.equal(await revision(ep), before + 1);
+  const encodings: Record<string, string>[] = [{}, { 'grpc-encoding': 'identity' }];
+  for (const headers of encodings) {
+    const a = await put('compressed/flag', headers, 1);
+    assert.deepEqual(
+      [a.code, a.message],
+      [13, 'grpc: compressed flag set with identity or empty encoding'],
+      JSON.stringify(headers),
+    );
+  }
+  assert.equal(await revision(ep), before + 1, 'no compressed message was applied');
+  // The connection's window was given back: later calls on the port still work.
+  const ok = await put('after', {});
+  assert.equal(ok.code, 0, ok.message);
+  assert.equal(await revision(ep), before + 2);
+});
+
 test('the byte checker: wire types, lengths, groups, nesting', () => {
   const def = protoLoader.loadSync(PROTO_DIR + 'rpc.proto', {
     keepCase: true,

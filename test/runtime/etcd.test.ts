@@ -621,6 +621,12 @@ describe('etcd-raft through the gRPC front end', { timeout: 180_000 }, () => {
       assert.equal(ctl(['del', 'ctl/k']), '1\n');
       assert.match(ctl(['endpoint', 'status']), /3\.5\.0/);
       assert.equal(ctl(['member', 'list']).trim().split('\n').length, 3);
+      // --cluster asks each member listed with :authority `http://host:port` (issue 17, item 10).
+      const statuses = ctl(['endpoint', 'status', '--cluster']).trim().split('\n');
+      assert.deepEqual(
+        statuses.map((l) => l.split(',')[0]).sort(),
+        endpoints.map((e) => `http://${e}`).sort(),
+      );
       // watch --rev replays history; it runs until killed.
       const w = spawn('etcdctl', [eps, 'watch', 'ctl/k', `--rev=${rev}`], { env });
       let out = '';

@@ -1,6 +1,6 @@
 /**
  * The fuzzing harness at a small fixed budget (bench/fuzz, `npm run fuzz` runs 1,000,000): the
- * runtime's decoders and connection handlers take 20,000 seeded inputs without a finding, a real
+ * runtime's decoders and connection handlers take 25,000 seeded inputs without a finding, a real
  * node takes a few hundred over its three ports and keeps answering, and the harness catches a
  * decoder with one rule removed (each mutant below), so a clean run means something.
  */
@@ -12,6 +12,8 @@ import { ClientServer } from '../../src/runtime/client-server.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../src/runtime/json-depth.js';
 import { acceptOn, FakeSocket } from '../../bench/fuzz/fake-socket.js';
 import { runE2e } from '../../bench/fuzz/e2e.js';
+import { h2Target } from '../../bench/fuzz/h2-target.js';
+import { DEFAULT_H2_FILTER_LIMITS } from '../../src/runtime/h2/request-filter.js';
 import {
   allTargets,
   etcdTarget,
@@ -32,7 +34,7 @@ function firstFinding(t: Target, n: number): Finding | undefined {
   return undefined;
 }
 
-test('20,000 in-process inputs over frames, client, peer and etcd decoding: no finding', () => {
+test('25,000 in-process inputs over frames, client, peer, etcd decoding and the HTTP/2 filter: no finding', () => {
   for (const t of allTargets()) {
     const f = firstFinding(t, 5000);
     t.close?.();
@@ -95,6 +97,11 @@ test('mutant: an etcd request decoder throwing a plain error is caught', () => {
     }
   };
   assert.match(firstFinding(etcdTarget(sloppy), 2000)?.problem ?? '', /TypeError/);
+});
+
+test('mutant: an HTTP/2 filter without its header list cap is caught (an HPACK bomb)', () => {
+  const uncapped = h2Target({ ...DEFAULT_H2_FILTER_LIMITS, maxHeaderListSize: Infinity });
+  assert.match(firstFinding(uncapped, 2000)?.problem ?? '', /could not decode a header block/);
 });
 
 test('the depth limit: a client line nested past it is refused, one within it is served', () => {
