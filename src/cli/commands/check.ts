@@ -4,18 +4,17 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
+// The checker's modules one by one rather than its index: the index also loads the HTML report
+// and everything else the package exports, which a plain `check` pays for at every start-up.
+import { checkHistory, DEFAULT_TIMEOUT_MS } from '../../check/check-history.js';
+import { HistoryError } from '../../check/errors.js';
 import {
-  checkHistory,
-  DEFAULT_TIMEOUT_MS,
-  formatSummary,
-  getModel,
   HISTORY_FORMATS,
-  HistoryError,
   loadHistory,
-  modelNames,
-  renderReport,
   type HistoryFormat,
-} from '../../check/index.js';
+} from '../../check/formats/load-history.js';
+import { getModel, modelNames } from '../../check/models/registry.js';
+import { formatSummary } from '../../check/summary.js';
 import { duration } from '../option-parsers.js';
 import { EXIT, UsageError } from '../usage-error.js';
 
@@ -82,6 +81,7 @@ export function checkCommand(program: Command, io: CheckIo, setExit: (code: numb
         }),
       );
       if (flags.report !== undefined) {
+        const { renderReport } = await import('../../check/report-html.js');
         const html = renderReport(result, ops, model, { title: `truthkit check ${file}` });
         try {
           await writeFile(flags.report, html);
