@@ -4,8 +4,6 @@
  */
 // PBFT's Ed25519 signatures (node:crypto, so not part of the protocol code the lab bundles).
 import '../../protocols/pbft/ed25519.js';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { formatEvidence } from '../../check/index.js';
@@ -25,6 +23,7 @@ import {
   numberIn,
   positiveDuration,
 } from '../option-parsers.js';
+import { checkOutputPath, writeOutput } from '../output-path.js';
 import { EXIT, UsageError } from '../usage-error.js';
 
 interface SimFlags {
@@ -89,16 +88,6 @@ function systemParams(
     throw new UsageError((e as Error).message);
   }
   return params;
-}
-
-/** A usage error unless `file` can be created where it is asked for (its folder exists). */
-function writableFile(option: string, file: string): void {
-  const dir = dirname(resolve(file));
-  if (!existsSync(dir)) throw new UsageError(`${option} ${file}: no folder ${dir}`);
-  if (!statSync(dir).isDirectory()) throw new UsageError(`${option} ${file}: ${dir} is no folder`);
-  if (existsSync(file) && statSync(file).isDirectory()) {
-    throw new UsageError(`${option} ${file}: is a folder`);
-  }
 }
 
 /** The per-seed JSON line: everything but the bulky history and trace. */
@@ -254,7 +243,7 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
         ['--trace', flags.trace],
         ['--history', flags.history],
       ] as const) {
-        if (file !== undefined) writableFile(option, file);
+        if (file !== undefined) checkOutputPath(option, file);
       }
       const bar =
         flags.seeds > 1 && io.interactive && flags.progress
@@ -292,10 +281,11 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
         counts[run.verdict]++;
         if (run.verdict === 'invalid') failing.push(seed);
         if (flags.trace !== undefined && run.trace !== null) {
-          writeFileSync(flags.trace, traceToJsonLines(run.trace));
+          writeOutput('--trace', flags.trace, traceToJsonLines(run.trace));
         }
-        if (flags.history !== undefined)
-          writeFileSync(flags.history, historyToJsonLines(run.history));
+        if (flags.history !== undefined) {
+          writeOutput('--history', flags.history, historyToJsonLines(run.history));
+        }
         const line = flags.json
           ? JSON.stringify(summarize(run))
           : humanLine(run, flags.seeds === 1);
