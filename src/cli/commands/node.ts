@@ -26,6 +26,7 @@ import { WalCorruptionError } from '../../runtime/wal.js';
 import { getSystem, systems } from '../../systems/index.js';
 import type { CliIo } from '../cli-io.js';
 import { collect, intIn } from '../option-parsers.js';
+import { systemParams } from '../system-params.js';
 import { UsageError } from '../usage-error.js';
 
 interface NodeFlags {
@@ -86,23 +87,8 @@ export function resolveSystem(
   if (mutant !== undefined && !system.mutants.some((m) => m.name === mutant)) {
     throw new UsageError(`${system.name} has no mutant '${mutant}'`);
   }
-  if (param.length === 0) return { system };
-  const known = (system.params ?? []).map((p) => p.name);
-  const params: Record<string, string> = {};
-  for (const p of param) {
-    const m = /^([\w-]+)=(.*)$/.exec(p);
-    if (!m) throw new UsageError(`bad --param '${p}': use name=value`);
-    if (!known.includes(m[1] as string)) {
-      throw new UsageError(`${system.name} has no param '${m[1]}'`);
-    }
-    params[m[1] as string] = m[2] as string;
-  }
-  try {
-    system.createNode({ params, ...(cluster !== undefined ? { cluster } : {}) });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  return { system, params };
+  const params = systemParams(system, param, cluster);
+  return params === undefined ? { system } : { system, params };
 }
 
 function address(flag: string, text: string, defaultHost?: string): Address {
