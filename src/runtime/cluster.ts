@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import type { Json } from '../core/json.js';
 import type { NodeId } from '../core/node.js';
 import { generateSecret } from './auth.js';
+import { limitsAsNodeFlags, type ConnectionLimits } from './connection-limits.js';
 import { getSystem } from '../systems/index.js';
 import { fetchStatus, parseAddress, type Endpoint } from './kv-client.js';
 import type { Address } from './peer-transport.js';
@@ -46,6 +47,8 @@ export interface ClusterFile {
   readonly system: string;
   readonly mutant?: string;
   readonly params?: Readonly<Record<string, string>>;
+  /** Connection limits given at `cluster up` (the rest are defaults), for every node. */
+  readonly limits?: Partial<ConnectionLimits>;
   readonly nodes: readonly ClusterNode[];
 }
 
@@ -168,6 +171,7 @@ export function spawnNode(dir: string, id: NodeId, initialState: 'new' | 'existi
   if (peers.length > 0) args.push('--peers', peers.join(','));
   if (c.mutant !== undefined) args.push('--mutant', c.mutant);
   for (const [k, v] of Object.entries(c.params ?? {})) args.push('--param', `${k}=${v}`);
+  args.push(...limitsAsNodeFlags(c.limits ?? {}));
   const log = openSync(join(dir, id, 'node.log'), 'a');
   try {
     const child = spawn(process.execPath, args, {
@@ -224,6 +228,7 @@ export interface UpOptions {
   readonly system: string;
   readonly mutant?: string;
   readonly params?: Readonly<Record<string, string>>;
+  readonly limits?: Partial<ConnectionLimits>;
   readonly host?: string;
   /** Give every node an etcd v3 gRPC port too (default: when the system takes etcd's API). */
   readonly etcd?: boolean;
@@ -259,6 +264,7 @@ export async function clusterUp(o: UpOptions): Promise<ClusterFile> {
     system: o.system,
     ...(o.mutant !== undefined ? { mutant: o.mutant } : {}),
     ...(o.params !== undefined ? { params: o.params } : {}),
+    ...(o.limits !== undefined && Object.keys(o.limits).length > 0 ? { limits: o.limits } : {}),
     nodes,
   };
   writeFileSync(join(dir, 'secret'), generateSecret() + '\n', { mode: 0o600 });

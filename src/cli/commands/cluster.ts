@@ -14,6 +14,7 @@ import {
   restartNode,
 } from '../../runtime/cluster.js';
 import type { CliIo } from '../cli-io.js';
+import { givenLimits, limitOptions, type LimitFlags } from '../limit-options.js';
 import { collect, intIn } from '../option-parsers.js';
 import { UsageError } from '../usage-error.js';
 import { resolveSystem } from './node.js';
@@ -44,7 +45,7 @@ function summary(status: Json | null): string {
   return parts.join(' ');
 }
 
-interface UpFlags {
+interface UpFlags extends LimitFlags {
   nodes: number;
   system: string;
   mutant?: string;
@@ -54,8 +55,7 @@ interface UpFlags {
 
 export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): void {
   const cluster = program.command('cluster').description('run a local cluster of node processes');
-  cluster
-    .command('up')
+  limitOptions(cluster.command('up'))
     .description('start a fresh local cluster and print each node’s client address')
     .option('--nodes <n>', 'cluster size', intIn(1, 15), 3)
     .option('--system <name>', 'the system to run', 'kv-raft')
@@ -77,8 +77,10 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
       if (flags.nodes < system.minNodes) {
         throw new UsageError(`${system.name} needs at least ${system.minNodes} nodes`);
       }
+      const limits = givenLimits(flags);
       await guarded(io, setExit, async () => {
         const c = await clusterUp({
+          limits,
           dir: flags.dir,
           nodes: flags.nodes,
           system: system.name,
