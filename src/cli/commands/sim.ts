@@ -15,14 +15,8 @@ import { traceToJsonLines } from '../../sim/trace.js';
 import type { SystemDefinition } from '../../core/system.js';
 import { getSystem, systems } from '../../systems/index.js';
 import type { CliIo } from '../cli-io.js';
-import {
-  collect,
-  duration,
-  intIn,
-  latency,
-  numberIn,
-  positiveDuration,
-} from '../option-parsers.js';
+import { latency } from '../latency-option.js';
+import { collect, duration, intIn, numberIn, positiveDuration } from '../option-parsers.js';
 import { checkOutputPath, writeOutput } from '../output-path.js';
 import { systemParams } from '../system-params.js';
 import { EXIT, UsageError } from '../usage-error.js';
