@@ -55,7 +55,8 @@ interface UpFlags extends LimitFlags {
 
 export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): void {
   const cluster = program.command('cluster').description('run a local cluster of node processes');
-  limitOptions(cluster.command('up'))
+  const up = cluster
+    .command('up')
     .description('start a fresh local cluster and print each node’s client address')
     .option('--nodes <n>', 'cluster size', intIn(1, 15), 3)
     .option('--system <name>', 'the system to run', 'kv-raft')
@@ -95,6 +96,8 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
         if (etcd.length > 0) io.out(`etcd endpoints: ${etcd.join(',')}\n`);
       });
     });
+  // Last, so that the command's own options lead its help.
+  limitOptions(up);
   cluster
     .command('status')
     .description('show each node: pid, client address, role')

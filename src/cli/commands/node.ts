@@ -97,7 +97,8 @@ export function parsePeers(text: string | undefined, self: NodeId): Map<NodeId, 
 }
 
 export function nodeCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  limitOptions(program.command('node'))
+  const command = program
+    .command('node')
     .description('run one node of a system as this process (TCP peers, fsynced storage)')
     .requiredOption('--system <name>', 'the system to run (e.g. kv-raft)')
     .requiredOption('--id <id>', "this node's id")
@@ -215,4 +216,6 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
         setExit(1);
       }
     });
+  // Last, so that the command's own options lead its help.
+  limitOptions(command);
 }
