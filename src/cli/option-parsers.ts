@@ -1,6 +1,5 @@
 /** Parsers for option values; a bad value becomes one readable line via commander. */
 import { InvalidArgumentError } from 'commander';
-import { parseLatency, type Latency } from '../sim/latency.js';
 
 export function intIn(min: number, max: number): (text: string) => number {
   return (text) => {
@@ -36,14 +35,6 @@ export function positiveDuration(text: string): number {
   const ms = duration(text);
   if (ms === 0) throw new InvalidArgumentError('expected a duration above zero.');
   return ms;
-}
-
-export function latency(text: string): Latency {
-  try {
-    return parseLatency(text);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message + '.');
-  }
 }
 
 /** A repeatable option's values, in the order given (`--param a=1 --param b=2`). */

@@ -38,6 +38,7 @@ import {
   type AdminEndpoint,
 } from './membership-admin.js';
 import { MEMBERSHIP_REFUSALS } from '../protocols/raft/membership.js';
+import { limitsAsNodeFlags, type ConnectionLimits } from './connection-limits.js';
 import { getSystem } from '../systems/index.js';
 import { fetchStatus, parseAddress, type Endpoint } from './kv-client.js';
 import type { Address } from './peer-transport.js';
@@ -68,6 +69,8 @@ export interface ClusterFile {
   readonly system: string;
   readonly mutant?: string;
   readonly params?: Readonly<Record<string, string>>;
+  /** Connection limits given at `cluster up` (the rest are defaults), for every node. */
+  readonly limits?: Partial<ConnectionLimits>;
   readonly nodes: readonly ClusterNode[];
   /**
    * The snapshot file the cluster's stores started from (`cluster up --from-snapshot`). A member
@@ -271,6 +274,7 @@ export function spawnNode(
   if (peers.length > 0) args.push('--peers', peers.join(','));
   if (c.mutant !== undefined) args.push('--mutant', c.mutant);
   for (const [k, v] of Object.entries(c.params ?? {})) args.push('--param', `${k}=${v}`);
+  args.push(...limitsAsNodeFlags(c.limits ?? {}));
   const log = openSync(join(dir, id, 'node.log'), 'a');
   try {
     const child = spawn(process.execPath, args, {
@@ -327,6 +331,7 @@ export interface UpOptions {
   readonly system: string;
   readonly mutant?: string;
   readonly params?: Readonly<Record<string, string>>;
+  readonly limits?: Partial<ConnectionLimits>;
   readonly host?: string;
   /** Give every node an etcd v3 gRPC port too (default: when the system takes etcd's API). */
   readonly etcd?: boolean;
@@ -394,6 +399,7 @@ export async function clusterUp(o: UpOptions): Promise<ClusterFile> {
     system: o.system,
     ...(o.mutant !== undefined ? { mutant: o.mutant } : {}),
     ...(params !== undefined ? { params } : {}),
+    ...(o.limits !== undefined && Object.keys(o.limits).length > 0 ? { limits: o.limits } : {}),
     nodes,
     ...(fromSnapshot !== undefined ? { fromSnapshot } : {}),
   };

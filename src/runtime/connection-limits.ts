@@ -19,6 +19,11 @@ export interface ConnectionLimits {
   readonly idleMs: number;
   /** A connection that has not said who it is (its first request, its preface) this soon is closed. */
   readonly handshakeMs: number;
+  /**
+   * HTTP/2 streams one connection may have open at once (the etcd port's
+   * SETTINGS_MAX_CONCURRENT_STREAMS); a client that opens more has them refused.
+   */
+  readonly maxStreams: number;
   /** A deliberately broken gate, one rule removed (GATE_MUTANTS), for tests; never from flags. */
   readonly mutant?: GateMutant;
 }
@@ -32,6 +37,7 @@ export const GATE_MUTANTS = [
   'idle-ignores-busy',
   'no-close-grace',
   'log-every-event',
+  'no-stream-cap',
 ] as const;
 export type GateMutant = (typeof GATE_MUTANTS)[number];
 
@@ -40,12 +46,20 @@ export type GateMutant = (typeof GATE_MUTANTS)[number];
  * descriptor limit with room for the log, the peers and the listeners; 100 per address keeps
  * one host from taking a port; five idle minutes and ten silent seconds (a real client sends its
  * first request, or its HTTP/2 preface, as soon as it connects).
+ *
+ * 100 streams per connection: the floor RFC 9113 §6.5.2 recommends for
+ * SETTINGS_MAX_CONCURRENT_STREAMS. etcd leaves it unbounded (math.MaxUint32, its
+ * `--max-concurrent-streams` default), so one connection could hold any number of streams, each
+ * with its buffers; here 400 connections hold at most 40,000. Real clients lose nothing: gRPC
+ * clients queue calls past the peer's limit instead of failing them, and etcd's clients
+ * multiplex every watch on one stream.
  */
 export const DEFAULT_LIMITS: ConnectionLimits = {
   maxConnections: 400,
   maxPerAddress: 100,
   idleMs: 300_000,
   handshakeMs: 10_000,
+  maxStreams: 100,
 };
 
 /** How long a connection whose own side has ended may wait for its client to close. */
@@ -69,6 +83,8 @@ export class ConnectionLimitsError extends Error {
 }
 
 const MAX_COUNT = 1_000_000;
+/** SETTINGS_MAX_CONCURRENT_STREAMS is 31 bits wide in practice (stream ids are). */
+const MAX_STREAMS = 2 ** 31 - 1;
 /** A day: longer timers are a typo (and setTimeout overflows past 2^31 ms). */
 const MAX_MS = 86_400_000;
 
@@ -88,6 +104,7 @@ export function connectionLimits(given: Partial<ConnectionLimits> = {}): Connect
   whole('max connections per address', l.maxPerAddress, 1, MAX_COUNT);
   whole('idle timeout (ms)', l.idleMs, 0, MAX_MS);
   whole('handshake timeout (ms)', l.handshakeMs, 1, MAX_MS);
+  whole('max streams per connection', l.maxStreams, 1, MAX_STREAMS);
   if (l.mutant !== undefined && !(GATE_MUTANTS as readonly string[]).includes(l.mutant)) {
     throw new ConnectionLimitsError('out-of-range', `no gate mutant '${String(l.mutant)}'`);
   }
@@ -98,6 +115,23 @@ export function connectionLimits(given: Partial<ConnectionLimits> = {}): Connect
     );
   }
   return l;
+}
+
+/**
+ * `given` as the flags of `truthkit node` (src/cli/limit-options.ts), for the node processes a
+ * local cluster starts; test/cli/limit-options.test.ts parses them back to `given`.
+ */
+export function limitsAsNodeFlags(given: Partial<ConnectionLimits>): string[] {
+  const flags: string[] = [];
+  const add = (flag: string, v: number | undefined): void => {
+    if (v !== undefined) flags.push(flag, String(v));
+  };
+  add('--max-connections', given.maxConnections);
+  add('--max-connections-per-address', given.maxPerAddress);
+  add('--idle-timeout', given.idleMs);
+  add('--handshake-timeout', given.handshakeMs);
+  add('--max-streams', given.maxStreams);
+  return flags;
 }
 
 /**

@@ -16,9 +16,19 @@ import { filterHttp2Connection } from './h2/filtered-connection.js';
 /** What the etcd port's HTTP/2 filter checks (see h2/request-filter.ts and docs/etcd.md). */
 const H2_FILTER = { checkCompressedFlag: true } as const;
 
-/** Server options that make grpc-js enforce the idle part of `limits`. */
+/**
+ * Server options that make grpc-js enforce the parts of `limits` only HTTP/2 sees: idleness
+ * (no open streams) and the streams per connection, sent to the client as
+ * SETTINGS_MAX_CONCURRENT_STREAMS and enforced by Node's HTTP/2 (REFUSED_STREAM for streams
+ * opened before the client acknowledged it; after that, the connection is closed).
+ */
 export function grpcLimitOptions(limits: ConnectionLimits): grpc.ServerOptions {
-  return limits.idleMs > 0 ? { 'grpc.max_connection_idle_ms': limits.idleMs } : {};
+  return {
+    ...(limits.mutant !== 'no-stream-cap'
+      ? { 'grpc.max_concurrent_streams': limits.maxStreams }
+      : {}),
+    ...(limits.idleMs > 0 ? { 'grpc.max_connection_idle_ms': limits.idleMs } : {}),
+  };
 }
 
 export interface LimitedGrpcPort {

@@ -224,9 +224,12 @@ test('usage errors found before a run: params that do not fit the cluster, a mis
     [['sim', 'paxos-commit', '--param', 'F=2'], /F=2 needs 2F \+ 1 = 5 acceptors/],
     [
       ['sim', 'kv-raft', '--trace', '/no/such/folder/t.jsonl'],
-      /--trace .*: no folder \/no\/such\/folder/,
+      /--trace .*: the folder \/no\/such\/folder does not exist/,
     ],
-    [['sim', 'kv-raft', '--history', '/no/such/folder/h.jsonl'], /--history .*: no folder/],
+    [
+      ['sim', 'kv-raft', '--history', '/no/such/folder/h.jsonl'],
+      /--history .*: the folder \/no\/such\/folder does not exist/,
+    ],
     [['sim', 'kv-raft', '--timeout', '0'], /expected a duration above zero/],
     [
       [

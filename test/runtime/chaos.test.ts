@@ -338,7 +338,7 @@ test('chaos: bad flags are one-line usage errors', async () => {
     [['--kills', '100', '--duration', '10s'], 'truthkit: 100 kills in 10000 ms leave 100 ms each'],
     [
       ['--history', '/nonexistent-dir/h.jsonl'],
-      'truthkit: --history: no directory /nonexistent-dir\n',
+      'truthkit: --history /nonexistent-dir/h.jsonl: the folder /nonexistent-dir does not exist\n',
     ],
     [['--nodes', '0'], 'truthkit: option '],
     [['--duration', '0'], 'truthkit: option '],

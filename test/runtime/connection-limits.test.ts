@@ -423,6 +423,152 @@ async function peerCap(mutant?: GateMutant): Promise<void> {
   }
 }
 
+/** One HTTP/2 frame (RFC 9113 §4.1). */
+function h2Frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
+  const head = Buffer.alloc(9);
+  head.writeUIntBE(payload.length, 0, 3);
+  head[3] = type;
+  head[4] = flags;
+  head.writeUInt32BE(stream, 5);
+  return Buffer.concat([head, payload]);
+}
+
+/** HPACK "literal without indexing, new name" (RFC 7541 §6.2.2), for names and values < 127. */
+function hpackBlock(headers: Record<string, string>): Buffer {
+  return Buffer.concat(
+    Object.entries(headers).map(([n, v]) =>
+      Buffer.concat([
+        Buffer.from([0, n.length]),
+        Buffer.from(n),
+        Buffer.from([v.length]),
+        Buffer.from(v),
+      ]),
+    ),
+  );
+}
+
+interface H2Frame {
+  type: number;
+  flags: number;
+  stream: number;
+  payload: Buffer;
+}
+
+/**
+ * A raw HTTP/2 client that never acknowledges the server's SETTINGS unless told to and opens
+ * as many streams as it likes: what a client ignoring SETTINGS_MAX_CONCURRENT_STREAMS does.
+ */
+async function rawH2(port: number): Promise<{ frames: H2Frame[]; r: Raw }> {
+  const r = await raw(port);
+  const frames: H2Frame[] = [];
+  let buf = Buffer.alloc(0);
+  r.socket.on('data', (d: Buffer) => {
+    buf = Buffer.concat([buf, d]);
+    while (buf.length >= 9 && buf.length >= 9 + buf.readUIntBE(0, 3)) {
+      const len = buf.readUIntBE(0, 3);
+      frames.push({
+        type: buf[3] as number,
+        flags: buf[4] as number,
+        stream: buf.readUInt32BE(5) & 0x7fffffff,
+        payload: buf.subarray(9, 9 + len),
+      });
+      buf = buf.subarray(9 + len);
+    }
+  });
+  r.socket.write(PREFACE);
+  return { frames, r };
+}
+
+const H2 = { data: 0, headers: 1, rstStream: 3, settings: 4, goaway: 7 } as const;
+/** RST_STREAM's REFUSED_STREAM (RFC 9113 §7): the stream was not processed, safe to retry. */
+const REFUSED_STREAM = 7;
+/** SETTINGS_MAX_CONCURRENT_STREAMS's identifier (RFC 9113 §6.5.2). */
+const MAX_CONCURRENT_STREAMS = 3;
+
+function watchHeaders(port: number): Buffer {
+  return hpackBlock({
+    ':method': 'POST',
+    ':scheme': 'http',
+    ':path': '/etcdserverpb.Watch/Watch',
+    ':authority': `127.0.0.1:${port}`,
+    'content-type': 'application/grpc',
+    te: 'trailers',
+  });
+}
+
+/** A gRPC message: WatchRequest{create_request{key}} behind its 5-byte length prefix. */
+function watchCreate(key: string): Buffer {
+  const keyField = Buffer.concat([Buffer.from([0x0a, key.length]), Buffer.from(key)]);
+  const body = Buffer.concat([Buffer.from([0x0a, keyField.length]), keyField]);
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt32BE(body.length, 1);
+  return Buffer.concat([prefix, body]);
+}
+
+/**
+ * etcd port, streams per connection: the cap is announced in SETTINGS; a client that opens
+ * twice as many streams has the extra ones refused (REFUSED_STREAM) while the first ones keep
+ * working; a client that acknowledged the cap and still exceeds it loses its connection, and
+ * nobody else notices; a real client with more calls in flight than the cap has them queued.
+ */
+async function etcdStreams(mutant?: GateMutant): Promise<void> {
+  const cap = 4;
+  const { port, stop } = await etcdNode(
+    { maxConnections: 10, maxPerAddress: 10, idleMs: 0, handshakeMs: 10_000, maxStreams: cap },
+    mutant,
+  );
+  const client = new Etcd3({ hosts: `127.0.0.1:${port}` });
+  try {
+    await client.put('k').value('before');
+    const { frames, r } = await rawH2(port);
+    await until('the server SETTINGS', () => frames.some((f) => f.type === H2.settings));
+    const settings = frames.find((f) => f.type === H2.settings && (f.flags & 1) === 0);
+    assert.ok(settings !== undefined);
+    const announced = new Map<number, number>();
+    for (let i = 0; i + 6 <= settings.payload.length; i += 6) {
+      announced.set(settings.payload.readUInt16BE(i), settings.payload.readUInt32BE(i + 2));
+    }
+    assert.equal(announced.get(MAX_CONCURRENT_STREAMS), cap, 'the cap is announced');
+    const ids = Array.from({ length: 2 * cap }, (_, i) => 1 + 2 * i);
+    for (const id of ids) r.socket.write(h2Frame(H2.headers, 0x4, id, watchHeaders(port)));
+    const refused = (): number[] =>
+      frames
+        .filter((f) => f.type === H2.rstStream && f.payload.readUInt32BE(0) === REFUSED_STREAM)
+        .map((f) => f.stream);
+    await until('the extra streams to be refused', () => refused().length >= cap);
+    assert.deepEqual(refused(), ids.slice(cap));
+    // The first stream still works: a watch created on it is answered on it.
+    r.socket.write(h2Frame(H2.data, 0, 1, watchCreate('k')));
+    await until('the watch to be created', () =>
+      frames.some((f) => f.type === H2.data && f.stream === 1),
+    );
+    assert.ok(!r.closed(), 'the connection stays');
+    r.socket.destroy();
+
+    // Acknowledged, then exceeded: a protocol error that closes that connection (RFC 9113
+    // §5.1.2) and no other.
+    const rude = await rawH2(port);
+    await until('its SETTINGS', () => rude.frames.some((f) => f.type === H2.settings));
+    rude.r.socket.write(h2Frame(H2.settings, 0x1, 0, Buffer.alloc(0)));
+    await sleep(50);
+    for (const id of ids) rude.r.socket.write(h2Frame(H2.headers, 0x4, id, watchHeaders(port)));
+    await until(
+      'the rude connection to be closed',
+      () => rude.frames.some((f) => f.type === H2.goaway) || rude.r.closed(),
+    );
+    rude.r.socket.destroy();
+
+    // A client that keeps to the cap: three times as many calls at once, all answered.
+    const puts = Array.from({ length: 3 * cap }, (_, i) => client.put(`p${i}`).value(String(i)));
+    await Promise.all(puts);
+    assert.equal(await client.get('p11').string(), '11');
+    assert.equal(await client.get('k').string(), 'before');
+  } finally {
+    client.close();
+    await stop();
+  }
+}
+
 test('truthkit node: a limit that cannot work is a one-line usage error', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'truthkit-conn-flags-'));
   try {
@@ -461,6 +607,8 @@ test('etcd port: no preface is cut at the handshake timeout; idle is sent GOAWAY
 test('etcd port: an idle client is sent GOAWAY and reconnects; a watching one keeps its connection', () =>
   etcdIdleClients());
 test('peer port: strangers past the cap are refused before the handshake', () => peerCap());
+test('etcd port: streams past the per-connection cap are refused; the first ones keep working', () =>
+  etcdStreams());
 
 /** Which scenario catches each mutant (a gate with that one rule removed). */
 const CATCHES: Record<GateMutant, (mutant: GateMutant) => Promise<void>> = {
@@ -471,6 +619,7 @@ const CATCHES: Record<GateMutant, (mutant: GateMutant) => Promise<void>> = {
   'idle-ignores-busy': clientTimeouts,
   'no-close-grace': etcdTimeouts,
   'log-every-event': clientCap,
+  'no-stream-cap': etcdStreams,
 };
 
 test('every gate mutant is caught', async () => {

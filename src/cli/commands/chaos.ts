@@ -6,8 +6,6 @@
  * 3 not decided (checker budget, a member that would not come back, a final read that failed,
  * a cut that showed no sign of taking, an interrupted run). See docs/chaos.md.
  */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { historyToJsonLines } from '../../core/history.js';
 import { ClusterError } from '../../runtime/cluster.js';
@@ -15,6 +13,7 @@ import { ScheduleError } from '../../runtime/chaos/schedule.js';
 import { ChaosAbortedError, runChaos, type ChaosReport } from '../../runtime/chaos/run-chaos.js';
 import type { CliIo } from '../cli-io.js';
 import { collect, duration, intIn, positiveDuration } from '../option-parsers.js';
+import { checkOutputPath, writeOutput } from '../output-path.js';
 import { EXIT, UsageError } from '../usage-error.js';
 import { resolveSystem } from './node.js';
 
@@ -118,12 +117,7 @@ export function chaosCommand(program: Command, io: CliIo, setExit: (code: number
       if (flags.nodes < system.minNodes) {
         throw new UsageError(`${system.name} needs at least ${system.minNodes} nodes`);
       }
-      if (flags.history !== undefined) {
-        const parent = dirname(resolve(flags.history));
-        if (!existsSync(parent) || !statSync(parent).isDirectory()) {
-          throw new UsageError(`--history: no directory ${parent}`);
-        }
-      }
+      if (flags.history !== undefined) checkOutputPath('--history', flags.history);
       // Ctrl-C (or a supervisor's SIGTERM) ends the run early; the cluster is still torn down.
       // A second Ctrl-C does not cut the teardown short (members are detached: they would stay).
       const abort = new AbortController();
@@ -160,8 +154,9 @@ export function chaosCommand(program: Command, io: CliIo, setExit: (code: number
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);
       }
-      if (flags.history !== undefined)
-        writeFileSync(flags.history, historyToJsonLines(report.history));
+      if (flags.history !== undefined) {
+        writeOutput('--history', flags.history, historyToJsonLines(report.history));
+      }
       if (flags.json === true) {
         const { history: _history, ...rest } = report;
         io.out(JSON.stringify(rest) + '\n');

@@ -2,21 +2,21 @@
  * `truthkit check <file>`: is this history linearizable? Exit 0 valid, 1 invalid, 3 unknown
  * (budget exhausted), 2 for a bad file or flag.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
+// The checker's modules one by one rather than its index: the index also loads the HTML report
+// and everything else the package exports, which a plain `check` pays for at every start-up.
+import { checkHistory, DEFAULT_TIMEOUT_MS } from '../../check/check-history.js';
+import { HistoryError } from '../../check/errors.js';
 import {
-  checkHistory,
-  DEFAULT_TIMEOUT_MS,
-  formatSummary,
-  getModel,
   HISTORY_FORMATS,
-  HistoryError,
   loadHistory,
-  modelNames,
-  renderReport,
   type HistoryFormat,
-} from '../../check/index.js';
+} from '../../check/formats/load-history.js';
+import { getModel, modelNames } from '../../check/models/registry.js';
+import { formatSummary } from '../../check/summary.js';
 import { duration } from '../option-parsers.js';
+import { checkOutputPath, writeOutput } from '../output-path.js';
 import { EXIT, UsageError } from '../usage-error.js';
 
 /** The part of the CLI's io this command uses (main.ts's CliIo satisfies it). */
@@ -55,6 +55,8 @@ export function checkCommand(program: Command, io: CheckIo, setExit: (code: numb
     .option('--json', 'print the result as JSON')
     .option('--report <file>', 'write a self-contained HTML report to this file')
     .action(async (file: string, flags: CheckFlags) => {
+      // A long search is not lost to a typo in the report's path.
+      if (flags.report !== undefined) checkOutputPath('--report', flags.report);
       let text: string;
       try {
         text = await readFile(file, 'utf8');
@@ -82,14 +84,9 @@ export function checkCommand(program: Command, io: CheckIo, setExit: (code: numb
         }),
       );
       if (flags.report !== undefined) {
+        const { renderReport } = await import('../../check/report-html.js');
         const html = renderReport(result, ops, model, { title: `truthkit check ${file}` });
-        try {
-          await writeFile(flags.report, html);
-        } catch (e) {
-          throw new UsageError(
-            `cannot write report ${flags.report}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-          );
-        }
+        writeOutput('--report', flags.report, html);
       }
       if (flags.json) {
         const json = {

@@ -16,6 +16,7 @@ import {
   restartNode,
 } from '../../runtime/cluster.js';
 import type { CliIo } from '../cli-io.js';
+import { givenLimits, limitOptions, type LimitFlags } from '../limit-options.js';
 import { collect, intIn } from '../option-parsers.js';
 import { UsageError } from '../usage-error.js';
 import { resolveSystem } from './node.js';
@@ -51,7 +52,7 @@ function summary(status: Json | null): string {
   return parts.join(' ');
 }
 
-interface UpFlags {
+interface UpFlags extends LimitFlags {
   nodes: number;
   spares: number;
   system: string;
@@ -63,7 +64,7 @@ interface UpFlags {
 
 export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): void {
   const cluster = program.command('cluster').description('run a local cluster of node processes');
-  cluster
+  const up = cluster
     .command('up')
     .description('start a fresh local cluster and print each node’s client address')
     .option('--nodes <n>', 'cluster size', intIn(1, 15), 3)
@@ -104,8 +105,10 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
       if (flags.fromSnapshot !== undefined && system.etcdApi !== true) {
         throw new UsageError(`--from-snapshot: ${system.name} holds no etcd store`);
       }
+      const limits = givenLimits(flags);
       await guarded(io, setExit, async () => {
         const c = await clusterUp({
+          limits,
           dir: flags.dir,
           nodes: flags.nodes,
           spares: flags.spares,
@@ -125,6 +128,8 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
         if (etcd.length > 0) io.out(`etcd endpoints: ${etcd.join(',')}\n`);
       });
     });
+  // Last, so that the command's own options lead its help.
+  limitOptions(up);
   cluster
     .command('status')
     .description('show each node: pid, client address, role')

@@ -5,14 +5,13 @@
  */
 // PBFT's Ed25519 signatures (node:crypto, so not part of the protocol code the lab bundles).
 import '../../protocols/pbft/ed25519.js';
-import { statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { experiments, getExperiment } from '../../experiments/registry.js';
 import { renderReportPage } from '../../experiments/report/report-page.js';
 import { reproduceCommand, sourceText } from '../../experiments/report/result-html.js';
 import type { CliIo } from '../cli-io.js';
 import { intIn } from '../option-parsers.js';
+import { checkOutputPath, writeOutput } from '../output-path.js';
 import { UsageError } from '../usage-error.js';
 
 /**
@@ -44,45 +43,6 @@ function table(keys: readonly string[], rows: readonly Record<string, unknown>[]
   );
   const line = (c: readonly string[]) => c.map((x, i) => x.padEnd(widths[i] as number)).join('  ');
   return [line(keys), ...cells.map(line)].join('\n');
-}
-
-/** The error codes of a file that cannot be written where it was asked for. */
-const UNWRITABLE = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EISDIR', 'EROFS']);
-
-/**
- * Checks that `path` can be written before the (possibly long) run starts: its folder must
- * exist and be a folder, and the path itself must not be a folder.
- */
-function checkReportPath(path: string): void {
-  const dir = dirname(resolve(path));
-  let isDir: boolean;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new UsageError(`--report ${path}: the folder ${dir} does not exist`);
-    }
-    if (code !== undefined && UNWRITABLE.has(code)) {
-      throw new UsageError(`--report ${path}: cannot reach the folder ${dir} (${code})`);
-    }
-    throw e;
-  }
-  if (!isDir) throw new UsageError(`--report ${path}: ${dir} is not a folder`);
-  const target = statSync(path, { throwIfNoEntry: false });
-  if (target?.isDirectory()) throw new UsageError(`--report ${path}: that is a folder`);
-}
-
-function writeReport(path: string, html: string): void {
-  try {
-    writeFileSync(path, html);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== undefined && UNWRITABLE.has(code)) {
-      throw new UsageError(`--report ${path}: cannot write it (${code})`);
-    }
-    throw e;
-  }
 }
 
 export function experimentCommand(program: Command, io: CliIo): void {
@@ -119,10 +79,12 @@ export function experimentCommand(program: Command, io: CliIo): void {
               .join(', ')})`,
           );
         }
-        if (flags.report !== undefined) checkReportPath(flags.report);
+        if (flags.report !== undefined) checkOutputPath('--report', flags.report);
         const run = { seed: flags.seed, quick: flags.quick ?? false };
         const r = e.run(run);
-        if (flags.report !== undefined) writeReport(flags.report, renderReportPage(e, r, run));
+        if (flags.report !== undefined) {
+          writeOutput('--report', flags.report, renderReportPage(e, r, run));
+        }
         if (flags.json) {
           io.out(
             JSON.stringify({

@@ -9,12 +9,6 @@ import { Option, type Command } from 'commander';
 import type { SystemDefinition } from '../../core/system.js';
 import type { NodeId } from '../../core/node.js';
 import { readSecretFile } from '../../runtime/auth.js';
-import {
-  connectionLimits,
-  ConnectionLimitsError,
-  DEFAULT_LIMITS,
-  type ConnectionLimits,
-} from '../../runtime/connection-limits.js';
 import { parseAddress } from '../../runtime/kv-client.js';
 import {
   clusterOrder,
@@ -25,10 +19,12 @@ import type { Address } from '../../runtime/peer-transport.js';
 import { WalCorruptionError } from '../../runtime/wal.js';
 import { getSystem, systems } from '../../systems/index.js';
 import type { CliIo } from '../cli-io.js';
+import { givenLimits, limitOptions, limitsOf, type LimitFlags } from '../limit-options.js';
 import { collect, intIn } from '../option-parsers.js';
+import { systemParams } from '../system-params.js';
 import { UsageError } from '../usage-error.js';
 
-interface NodeFlags {
+interface NodeFlags extends LimitFlags {
   system: string;
   id: string;
   listen: string;
@@ -43,27 +39,6 @@ interface NodeFlags {
   seed?: number;
   initialState: 'new' | 'existing' | 'join';
   fromSnapshot?: string;
-  maxConnections?: number;
-  maxConnectionsPerAddress?: number;
-  idleTimeout?: number;
-  handshakeTimeout?: number;
-}
-
-/** The client and etcd ports' limits from the flags; a policy that cannot work is a usage error. */
-export function limitsOf(flags: NodeFlags): ConnectionLimits {
-  try {
-    return connectionLimits({
-      ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
-      ...(flags.maxConnectionsPerAddress !== undefined
-        ? { maxPerAddress: flags.maxConnectionsPerAddress }
-        : {}),
-      ...(flags.idleTimeout !== undefined ? { idleMs: flags.idleTimeout } : {}),
-      ...(flags.handshakeTimeout !== undefined ? { handshakeMs: flags.handshakeTimeout } : {}),
-    });
-  } catch (e) {
-    if (e instanceof ConnectionLimitsError) throw new UsageError(e.message);
-    throw e;
-  }
 }
 
 /** The system by name, with its mutant and params checked; usage errors otherwise. */
@@ -87,23 +62,8 @@ export function resolveSystem(
   if (mutant !== undefined && !system.mutants.some((m) => m.name === mutant)) {
     throw new UsageError(`${system.name} has no mutant '${mutant}'`);
   }
-  if (param.length === 0) return { system };
-  const known = (system.params ?? []).map((p) => p.name);
-  const params: Record<string, string> = {};
-  for (const p of param) {
-    const m = /^([\w-]+)=(.*)$/.exec(p);
-    if (!m) throw new UsageError(`bad --param '${p}': use name=value`);
-    if (!known.includes(m[1] as string)) {
-      throw new UsageError(`${system.name} has no param '${m[1]}'`);
-    }
-    params[m[1] as string] = m[2] as string;
-  }
-  try {
-    system.createNode({ params, ...(cluster !== undefined ? { cluster } : {}) });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  return { system, params };
+  const params = systemParams(system, param, cluster);
+  return params === undefined ? { system } : { system, params };
 }
 
 function address(flag: string, text: string, defaultHost?: string): Address {
@@ -138,7 +98,7 @@ export function parsePeers(text: string | undefined, self: NodeId): Map<NodeId, 
 }
 
 export function nodeCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('node')
     .description('run one node of a system as this process (TCP peers, fsynced storage)')
     .requiredOption('--system <name>', 'the system to run (e.g. kv-raft)')
@@ -164,26 +124,6 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
       [] as string[],
     )
     .option('--seed <s>', "seed of the node's random stream", intIn(0, 2 ** 31 - 1))
-    .option(
-      '--max-connections <n>',
-      `connections per port, client and etcd ports (default ${DEFAULT_LIMITS.maxConnections})`,
-      intIn(1, 1_000_000),
-    )
-    .option(
-      '--max-connections-per-address <n>',
-      `connections from one address per port (default ${DEFAULT_LIMITS.maxPerAddress})`,
-      intIn(1, 1_000_000),
-    )
-    .option(
-      '--idle-timeout <ms>',
-      `close client/etcd connections idle this long; 0: never (default ${DEFAULT_LIMITS.idleMs})`,
-      intIn(0, 86_400_000),
-    )
-    .option(
-      '--handshake-timeout <ms>',
-      `close connections that send no request/preface this soon (default ${DEFAULT_LIMITS.handshakeMs})`,
-      intIn(1, 86_400_000),
-    )
     .addOption(
       new Option(
         '--initial-state <state>',
@@ -240,7 +180,7 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
       if (flags.fromSnapshot !== undefined && system.etcdApi !== true) {
         throw new UsageError(`--from-snapshot: ${system.name} holds no etcd store`);
       }
-      const limits = limitsOf(flags);
+      const limits = limitsOf(givenLimits(flags));
       let secret: Buffer | undefined;
       if (flags.secretFile !== undefined) {
         try {
@@ -292,4 +232,6 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
         setExit(1);
       }
     });
+  // Last, so that the command's own options lead its help.
+  limitOptions(command);
 }

@@ -4,8 +4,6 @@
  */
 // PBFT's Ed25519 signatures (node:crypto, so not part of the protocol code the lab bundles).
 import '../../protocols/pbft/ed25519.js';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { formatEvidence } from '../../check/index.js';
@@ -17,14 +15,10 @@ import { traceToJsonLines } from '../../sim/trace.js';
 import type { SystemDefinition } from '../../core/system.js';
 import { getSystem, systems } from '../../systems/index.js';
 import type { CliIo } from '../cli-io.js';
-import {
-  collect,
-  duration,
-  intIn,
-  latency,
-  numberIn,
-  positiveDuration,
-} from '../option-parsers.js';
+import { latency } from '../latency-option.js';
+import { collect, duration, intIn, numberIn, positiveDuration } from '../option-parsers.js';
+import { checkOutputPath, writeOutput } from '../output-path.js';
+import { systemParams } from '../system-params.js';
 import { EXIT, UsageError } from '../usage-error.js';
 
 interface SimFlags {
@@ -50,55 +44,18 @@ interface SimFlags {
   strategy?: string;
 }
 
-/**
- * `--param name=value` (repeatable) and the shorthands `--real-pow`, `--byzantine K` and
- * `--strategy S`, checked against the system's params.
- */
-function systemParams(
+/** `--param name=value` (repeatable) and the shorthands it has in sim, checked alike. */
+function simParams(
   system: SystemDefinition,
   flags: SimFlags,
+  nodes: number,
 ): Record<string, string> | undefined {
-  const entries = flags.param.map((p) => {
-    const m = /^([\w-]+)=(.*)$/.exec(p);
-    if (!m) throw new UsageError(`bad --param '${p}': use name=value`);
-    return [m[1] as string, m[2] as string] as const;
-  });
-  if (flags.realPow) entries.push(['real-pow', 'true']);
-  if (flags.byzantine !== undefined) entries.push(['byzantine', flags.byzantine]);
-  if (flags.strategy !== undefined) entries.push(['strategy', flags.strategy]);
-  if (entries.length === 0) return undefined;
-  const known = (system.params ?? []).map((p) => p.name);
-  for (const [name] of entries) {
-    if (!known.includes(name)) {
-      throw new UsageError(
-        `${system.name} has no param '${name}'` +
-          (known.length > 0 ? ` (choose from ${known.join(', ')})` : ' (it has none)'),
-      );
-    }
-  }
-  const params = Object.fromEntries(entries);
-  try {
-    // A system rejects bad values when asked to build nodes, and values that do not fit the
-    // cluster (more traitors than nodes, a voter that is no node) when told the cluster.
-    const cluster = Array.from(
-      { length: flags.nodes ?? system.defaultNodes },
-      (_, i) => `n${i + 1}`,
-    );
-    system.createNode({ params, cluster });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  return params;
-}
-
-/** A usage error unless `file` can be created where it is asked for (its folder exists). */
-function writableFile(option: string, file: string): void {
-  const dir = dirname(resolve(file));
-  if (!existsSync(dir)) throw new UsageError(`${option} ${file}: no folder ${dir}`);
-  if (!statSync(dir).isDirectory()) throw new UsageError(`${option} ${file}: ${dir} is no folder`);
-  if (existsSync(file) && statSync(file).isDirectory()) {
-    throw new UsageError(`${option} ${file}: is a folder`);
-  }
+  const implied: [string, string][] = [];
+  if (flags.realPow) implied.push(['real-pow', 'true']);
+  if (flags.byzantine !== undefined) implied.push(['byzantine', flags.byzantine]);
+  if (flags.strategy !== undefined) implied.push(['strategy', flags.strategy]);
+  const cluster = Array.from({ length: nodes }, (_, i) => `n${i + 1}`);
+  return systemParams(system, flags.param, cluster, implied);
 }
 
 /** The per-seed JSON line: everything but the bulky history and trace. */
@@ -245,7 +202,7 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
       if (nodes < system.minNodes) {
         throw new UsageError(`${system.name} needs at least ${system.minNodes} nodes`);
       }
-      const params = systemParams(system, flags);
+      const params = simParams(system, flags, nodes);
       if (flags.seeds > 1 && (flags.trace !== undefined || flags.history !== undefined)) {
         throw new UsageError('--trace and --history record one run: replay one seed with --seed S');
       }
@@ -254,7 +211,7 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
         ['--trace', flags.trace],
         ['--history', flags.history],
       ] as const) {
-        if (file !== undefined) writableFile(option, file);
+        if (file !== undefined) checkOutputPath(option, file);
       }
       const bar =
         flags.seeds > 1 && io.interactive && flags.progress
@@ -292,10 +249,11 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
         counts[run.verdict]++;
         if (run.verdict === 'invalid') failing.push(seed);
         if (flags.trace !== undefined && run.trace !== null) {
-          writeFileSync(flags.trace, traceToJsonLines(run.trace));
+          writeOutput('--trace', flags.trace, traceToJsonLines(run.trace));
         }
-        if (flags.history !== undefined)
-          writeFileSync(flags.history, historyToJsonLines(run.history));
+        if (flags.history !== undefined) {
+          writeOutput('--history', flags.history, historyToJsonLines(run.history));
+        }
         const line = flags.json
           ? JSON.stringify(summarize(run))
           : humanLine(run, flags.seeds === 1);
