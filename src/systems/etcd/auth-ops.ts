@@ -82,7 +82,19 @@ export type AuthOp =
    * The stored hash of a user, for the front end's Authenticate (a linearizable read, as etcd
    * reads before it checks a password). Never answered to a client.
    */
-  | { readonly f: 'AuthUserHash'; readonly name: string };
+  | { readonly f: 'AuthUserHash'; readonly name: string }
+  /**
+   * Authenticate's second half, as etcd's InternalAuthenticateRequest: a token the front end
+   * made after checking the password against `hash`. Applied on every member, so each member's
+   * front end learns the token (etcd's simple tokens are assigned at apply on every member);
+   * refused if the user's hash is no longer `hash` (the password changed in between).
+   */
+  | {
+      readonly f: 'AuthAssignToken';
+      readonly name: string;
+      readonly hash: string;
+      readonly token: string;
+    };
 
 /** A client request and the user it runs as (a token the front end verified). */
 export interface AsUserOp {
@@ -127,6 +139,8 @@ export function isAuthOp(x: Json): x is AuthOp & Json {
       return str(x.name);
     case 'AuthUserChangePassword':
       return str(x.name) && str(x.hash);
+    case 'AuthAssignToken':
+      return str(x.name) && str(x.hash) && str(x.token);
     case 'AuthUserGrantRole':
       return str(x.user) && str(x.role);
     case 'AuthUserRevokeRole':

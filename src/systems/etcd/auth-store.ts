@@ -82,7 +82,21 @@ function validPermissionRange(key: string, rangeEnd: string): boolean {
   return rangeEnd === '' || rangeEnd === '\0' || key < rangeEnd;
 }
 
+/** A token assigned by an applied Authenticate, for the member's front end. */
+export interface AssignedToken {
+  readonly token: string;
+  readonly user: string;
+  readonly hash: string;
+  /** The auth revision it was assigned at. */
+  readonly revision: number;
+}
+
 export class AuthStore {
+  /**
+   * Hears each token an applied Authenticate assigns (set by the front end). Tokens are not
+   * replicated state: like etcd's simple tokens they live in each member's memory, with a TTL.
+   */
+  onToken: ((t: AssignedToken) => void) | undefined;
   private enabledFlag = false;
   private rev = 1;
   private users = new Map<string, User>();
@@ -279,7 +293,15 @@ export class AuthStore {
         this.rev++;
         return ok();
       }
+      case 'AuthAssignToken': {
+        if (!this.enabledFlag) return err(AUTH_ERRORS.authNotEnabled);
+        if (this.users.get(op.name)?.hash !== op.hash) return err(AUTH_ERRORS.authFailed);
+        this.onToken?.({ token: op.token, user: op.name, hash: op.hash, revision: this.rev });
+        return { header, token: op.token };
+      }
       case 'AuthUserHash': {
+        // etcd refuses Authenticate while auth is off (clients then go on without a token).
+        if (!this.enabledFlag) return err(AUTH_ERRORS.authNotEnabled);
         const hash = this.users.get(op.name)?.hash;
         if (hash === undefined || hash === '') return err(AUTH_ERRORS.authFailed);
         return { header, hash, authRevision: this.rev };
