@@ -7,12 +7,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3, EtcdAuthenticationFailedError, EtcdPermissionDeniedError } from 'etcd3';
 import { cli } from '../cli/run-cli.js';
-import { clusterDown } from '../../src/runtime/cluster.js';
+import { clusterDown, readClusterFile } from '../../src/runtime/cluster.js';
 import { getSystem } from '../../src/systems/index.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -29,6 +30,28 @@ interface Ctl {
   readonly status: number | null;
   readonly out: string;
   readonly err: string;
+}
+
+/** One request on a node's plain client port (newline JSON), and its reply. */
+function clientPort(at: string, op: unknown): Promise<Record<string, unknown>> {
+  const [host, port] = [
+    at.slice(0, at.lastIndexOf(':')),
+    Number(at.slice(at.lastIndexOf(':') + 1)),
+  ];
+  return new Promise((resolve, reject) => {
+    const sock = connect({ host, port });
+    let buf = '';
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl < 0) return;
+      sock.destroy();
+      resolve((JSON.parse(buf.slice(0, nl)) as { reply: Record<string, unknown> }).reply);
+    });
+    sock.on('error', reject);
+    sock.write(JSON.stringify({ rid: 1, client: 'intruder', seq: 1, op }) + '\n');
+  });
 }
 
 describe('etcd auth with etcdctl and etcd3', { timeout: 120_000, skip: SKIP }, () => {
@@ -179,6 +202,21 @@ describe('etcd auth with etcdctl and etcd3', { timeout: 120_000, skip: SKIP }, (
       v.close();
       bad.close();
       ok([...root, 'auth', 'disable']);
+    }
+  });
+
+  test('the plain client port refuses what only the etcd front end may send', async () => {
+    const at = readClusterFile(dir).nodes[0]?.client;
+    assert.ok(typeof at === 'string', 'the cluster file names a client port');
+    const put = { f: 'Put', key: 'n/k', value: 'bypass' };
+    for (const op of [
+      { f: 'etcd-as-user', user: 'root', op: put },
+      { f: 'AuthUserHash', name: 'root' },
+      { f: 'AuthAssignToken', name: 'root', hash: 'x', token: 't' },
+    ]) {
+      const reply = await clientPort(at, op);
+      assert.equal(reply.ok, false, JSON.stringify(op));
+      assert.match(String(reply.error), /only the etcd front end/);
     }
   });
 });

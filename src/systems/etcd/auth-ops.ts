@@ -175,6 +175,17 @@ export function unwrapUser(op: Json): Json {
   return isObj(op) && op.f === 'etcd-as-user' && op.op !== undefined ? op.op : op;
 }
 
+/**
+ * Operations only the etcd front end may submit: a request in a user's envelope (the front end
+ * vouches for the token), a stored password hash, a token. Taken from the plain client port
+ * (newline JSON, no authentication) they would walk around etcd's auth, so it refuses them.
+ */
+export function isFrontEndOnlyOp(op: Json): boolean {
+  return (
+    isObj(op) && (op.f === 'etcd-as-user' || op.f === 'AuthUserHash' || op.f === 'AuthAssignToken')
+  );
+}
+
 /** Auth operations that only read the auth state (served after a read index, not logged). */
 export const AUTH_READS: ReadonlySet<string> = new Set([
   'AuthStatus',
