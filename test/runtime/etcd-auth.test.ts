@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
+import { Metadata, status } from '@grpc/grpc-js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,9 @@ import { Etcd3, EtcdAuthenticationFailedError, EtcdPermissionDeniedError } from 
 import { cli } from '../cli/run-cli.js';
 import { clusterDown, readClusterFile } from '../../src/runtime/cluster.js';
 import { getSystem } from '../../src/systems/index.js';
+import { AuthFront } from '../../src/runtime/etcd/auth-front.js';
+import { faultOfText } from '../../src/runtime/etcd/codec.js';
+import { EtcdMachine } from '../../src/systems/etcd/etcd-machine.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -217,6 +221,82 @@ describe('etcd auth with etcdctl and etcd3', { timeout: 120_000, skip: SKIP }, (
       const reply = await clientPort(at, op);
       assert.equal(reply.ok, false, JSON.stringify(op));
       assert.match(String(reply.error), /only the etcd front end/);
+    }
+  });
+});
+
+describe('simple tokens in the front end (auth-front.ts)', () => {
+  /** A front end over one in-process machine, with a clock the test moves. */
+  function front(): { f: AuthFront; m: EtcdMachine; clock: { now: number } } {
+    const m = new EtcdMachine();
+    const clock = { now: 1_000_000 };
+    let seq = 0;
+    const f = new AuthFront({
+      machine: () => m,
+      submit: async (op) => {
+        const r = (m.isRead(op) ? m.read(op) : m.apply({ client: 'fe', seq: ++seq, op })) as Record<
+          string,
+          unknown
+        >;
+        if (typeof r.error === 'string') throw faultOfText(r.error);
+        return r;
+      },
+      header: () => ({ cluster_id: 1, member_id: 1, raft_term: 1 }),
+      tokenTtlMs: 1000,
+      now: () => clock.now,
+    });
+    return { f, m, clock };
+  }
+  type Handler = (call: unknown, cb: (e: unknown, v?: Record<string, unknown>) => void) => void;
+  const call = (f: AuthFront, method: string, request: Record<string, unknown>, token?: string) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const metadata = new Metadata();
+      if (token !== undefined) metadata.set('token', token);
+      const h = f.handlers(() => Date.now() + 5000)[method] as unknown as Handler;
+      h({ request, metadata }, (e, v) => (e ? reject(e as Error) : resolve(v ?? {})));
+    });
+  const meta = (token?: string): Metadata => {
+    const md = new Metadata();
+    if (token !== undefined) md.set('token', token);
+    return md;
+  };
+  const INVALID = { code: status.UNAUTHENTICATED, message: 'etcdserver: invalid auth token' };
+
+  test('unknown, expired and password-changed tokens are invalid; use renews the TTL', async () => {
+    const { f, clock } = front();
+    try {
+      await call(f, 'UserAdd', { name: 'root', password: 'rootpw' });
+      await call(f, 'UserGrantRole', { user: 'root', role: 'root' });
+      await call(f, 'UserAdd', { name: 'u', password: 'upw' });
+      await assert.rejects(call(f, 'Authenticate', { name: 'u', password: 'upw' }), {
+        details: 'etcdserver: authentication is not enabled',
+      });
+      await call(f, 'AuthEnable', {});
+      await assert.rejects(call(f, 'Authenticate', { name: 'u', password: 'bad' }), {
+        code: status.INVALID_ARGUMENT,
+        details: 'etcdserver: authentication failed, invalid user ID or password',
+      });
+      const t = String((await call(f, 'Authenticate', { name: 'u', password: 'upw' })).token);
+      assert.equal(f.userOf(meta(t)), 'u');
+      assert.equal(f.userOf(meta()), undefined, 'no token: no user (the machine refuses)');
+      assert.throws(() => f.userOf(meta('forged.1')), INVALID);
+      clock.now += 900;
+      assert.equal(f.userOf(meta(t)), 'u', 'used within its TTL, which renews it');
+      clock.now += 900;
+      assert.equal(f.userOf(meta(t)), 'u');
+      clock.now += 1001;
+      assert.throws(() => f.userOf(meta(t)), INVALID, 'expired');
+      const rootToken = String(
+        (await call(f, 'Authenticate', { name: 'root', password: 'rootpw' })).token,
+      );
+      const t2 = String((await call(f, 'Authenticate', { name: 'u', password: 'upw' })).token);
+      await call(f, 'UserChangePassword', { name: 'u', password: 'new' }, rootToken);
+      assert.throws(() => f.userOf(meta(t2)), INVALID, 'a new password ends old tokens');
+      // Admin calls carry the token's user: without root's token they are refused.
+      await assert.rejects(call(f, 'UserList', {}), { details: 'etcdserver: user name is empty' });
+      assert.deepEqual((await call(f, 'UserList', {}, rootToken)).users, ['root', 'u']);
+    } finally {
+      f.close();
     }
   });
 });
