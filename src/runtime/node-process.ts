@@ -20,6 +20,7 @@ import { Forwarding } from './forwarding.js';
 import { PeerTransport, type Address } from './peer-transport.js';
 import { RuntimeEnv } from './runtime-env.js';
 import { WAL_FILE, WalStore } from './wal.js';
+import { isFrontEndOnlyOp } from '../systems/etcd/auth-ops.js';
 
 export interface NodeConfig {
   readonly system: SystemDefinition;
@@ -258,7 +259,13 @@ export class RuntimeNode {
         ? undefined
         : new ClientServer({
             listen: config.client,
-            onRequest: (request) => host.guard(() => host.node?.onClientRequest(request)),
+            onRequest: (request) => {
+              if (isFrontEndOnlyOp(request.op)) {
+                const error = 'operation only the etcd front end may send';
+                return ref.self?.routeReply(request.id, { ok: false, error, definite: true });
+              }
+              host.guard(() => host.node?.onClientRequest(request));
+            },
             allocateId: () => ref.self?.allocateRequestId() ?? 0,
             status: () => ref.self?.status() ?? null,
             log,

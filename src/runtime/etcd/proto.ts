@@ -28,6 +28,7 @@ export interface EtcdServices {
   readonly Lease: grpc.ServiceClientConstructor;
   readonly Cluster: grpc.ServiceClientConstructor;
   readonly Maintenance: grpc.ServiceClientConstructor;
+  readonly Auth: grpc.ServiceClientConstructor;
 }
 
 let loaded: EtcdServices | undefined;
@@ -130,6 +131,7 @@ export function etcdServices(): EtcdServices {
     Lease: get('Lease'),
     Cluster: get('Cluster'),
     Maintenance: get('Maintenance'),
+    Auth: get('Auth'),
   };
   return loaded;
 }

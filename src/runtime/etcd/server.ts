@@ -24,6 +24,7 @@ import { LeaderMonitor, NO_LEADER, requiresLeader } from './no-leader.js';
 import { Maintenance } from './maintenance.js';
 import { Sessions, type NodeGateway } from './sessions.js';
 import { WatchHub } from './watch.js';
+import { AuthFront, localMachineOf } from './auth-front.js';
 
 /** The version Maintenance.Status reports (the etcd API level served). */
 export const ETCD_VERSION = '3.5.0';
@@ -107,6 +108,7 @@ export class EtcdServer {
   readonly members: Members;
   /** Snapshot, HashKV, Hash, MoveLeader, Defragment (maintenance.ts). */
   readonly maintenance: Maintenance;
+  readonly auth: AuthFront;
   /** Each member's etcd address as last heard from it, so MemberList keeps it while it is down. */
   private readonly clientAddresses = new Map<NodeId, Address>();
   private learnTimer: NodeJS.Timeout | null = null;
@@ -134,6 +136,12 @@ export class EtcdServer {
       header: () => this.header(),
       ...(o.watchMaxLag !== undefined ? { maxLag: o.watchMaxLag } : {}),
       log: (m, f) => host.log(m, f),
+      permitted: (call, key, end) => this.auth.watchPermitted(call.metadata, key, end),
+    });
+    this.auth = new AuthFront({
+      machine: () => localMachineOf(host.node()),
+      submit: (op, deadline) => this.submit(op, deadline),
+      header: () => this.header(),
     });
     this.members = new Members({
       id: host.id,
@@ -200,6 +208,10 @@ export class EtcdServer {
         } else cb({ code: grpc.status.UNIMPLEMENTED, details: 'alarms are not supported' });
       }),
     });
+    server.addService(
+      strictService(s.Auth.service),
+      this.auth.handlers((c) => this.deadlineOf(c)),
+    );
     server.addService(strictService(s.Cluster.service), {
       MemberList: strictUnary((_call, cb) => {
         this.memberList().then(
@@ -223,6 +235,7 @@ export class EtcdServer {
     this.closed = true;
     this.sessions.close();
     this.watches.close();
+    this.auth.close();
     this.port?.close();
     this.leaders.close();
     if (this.learnTimer !== null) clearInterval(this.learnTimer);
@@ -266,15 +279,20 @@ export class EtcdServer {
   }
 
   /** Runs an op; resolves with the response message or rejects with an EtcdFault. */
-  private async run(method: string, op: EtcdOp, deadline: number): Promise<Msg> {
+  private async run(method: string, op: Json, deadline: number): Promise<Msg> {
+    return resultFor(method, await this.submit(op, deadline), this.header());
+  }
+
+  /** Runs an op; resolves with the machine's result or rejects with an EtcdFault. */
+  private async submit(op: Json, deadline: number): Promise<Msg> {
     this.stats.calls++;
-    const result = await this.sessions.call(op as unknown as Json, deadline);
+    const result = await this.sessions.call(op, deadline);
     if (result === null || typeof result !== 'object' || Array.isArray(result)) {
       throw new EtcdFault(grpc.status.INTERNAL, 'etcdserver: unexpected result from the machine');
     }
     const r = result as Msg;
     if (typeof r.error === 'string') throw faultOfText(r.error);
-    return resultFor(method, r, this.header());
+    return r;
   }
 
   private unary(method: string): grpc.handleUnaryCall<Msg, Msg> {
@@ -285,8 +303,13 @@ export class EtcdServer {
         return cb(toStatus(malformed));
       }
       let op: EtcdOp;
+      let user: string | undefined;
       try {
         op = opFor(method, call.request);
+        user = this.auth.userOf(call.metadata);
+        if (method === 'Range' && call.request.serializable === true) {
+          this.auth.checkLocal(user, op as unknown as Json);
+        }
       } catch (e) {
         this.stats.errors++;
         return cb(toStatus(e));
@@ -295,7 +318,7 @@ export class EtcdServer {
         return this.serializableRange(op as RangeReq, cb);
       }
       const t0 = performance.now();
-      this.run(method, op, this.deadlineOf(call)).then(
+      this.run(method, this.auth.as(user, op as unknown as Json), this.deadlineOf(call)).then(
         (res) => {
           this.stats.callMs += performance.now() - t0;
           cb(null, res);
@@ -332,6 +355,12 @@ export class EtcdServer {
 
   /** LeaseKeepAlive: each request refreshes a lease; answers go out in request order. */
   private keepAlive(call: grpc.ServerDuplexStream<Msg, Msg>): void {
+    try {
+      this.auth.userOf(call.metadata);
+    } catch (e) {
+      call.emit('error', toStatus(e));
+      return;
+    }
     let chain: Promise<void> = Promise.resolve();
     let ended = false;
     let pending = 0;
@@ -353,7 +382,11 @@ export class EtcdServer {
         pending--;
         if (ended) return;
         try {
-          const res = await this.run('LeaseKeepAlive', op, Date.now() + this.callTimeoutMs);
+          const res = await this.run(
+            'LeaseKeepAlive',
+            op as unknown as Json,
+            Date.now() + this.callTimeoutMs,
+          );
           if (!ended) call.write(res);
         } catch (e) {
           if (ended) return;

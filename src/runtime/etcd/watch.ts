@@ -13,7 +13,7 @@
  * away, is canceled with a reason.
  */
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import type { WatchEvent, WatchSource } from '../../systems/etcd/etcd-ops.js';
+import { ETCD_ERRORS, type WatchEvent, type WatchSource } from '../../systems/etcd/etcd-ops.js';
 import { inInterval, keyInterval, type KeyInterval } from '../../systems/etcd/key-range.js';
 import { eventOut, type HeaderFields } from './codec.js';
 
@@ -28,6 +28,8 @@ export interface WatchOptions {
   /** Period of progress notifications to watchers that asked for them (etcd: 10 minutes). */
   readonly progressMs?: number;
   readonly log: (message: string, fields: Record<string, string | number>) => void;
+  /** May this stream's caller watch [key, end)? (Auth: auth-front.ts.) Default: yes. */
+  readonly permitted?: (call: ServerDuplexStream<Msg, Msg>, key: string, end: string) => boolean;
 }
 
 /** Events per response in a catch-up (whole revisions only), and their rough byte budget. */
@@ -113,6 +115,9 @@ class WatchStream {
       });
     };
     if (source === undefined) return refuse('etcdserver: no watch source on this node');
+    if (this.hub.o.permitted?.(this.call, key, end) === false) {
+      return refuse(ETCD_ERRORS.permissionDenied.text);
+    }
     if (id !== 0 && this.watchers.has(id)) {
       return refuse('mvcc: duplicate watch ID provided on the WatchStream');
     }

@@ -31,6 +31,9 @@ import {
   type TxnReq,
   type WatchSource,
 } from './etcd-ops.js';
+import { checkAccess } from './auth-check.js';
+import { AUTH_READS, isAsUserOp, isAuthOp, unwrapUser } from './auth-ops.js';
+import { AuthStore, type AuthSnapshot } from './auth-store.js';
 import { applyTxn } from './etcd-txn.js';
 import { isEtcdOp, isTxnReadOnly, requestError } from './etcd-validate.js';
 import { LeaseTable, MAX_LEASE_TTL, MIN_LEASE_TTL, type LeaseTableSnapshot } from './leases.js';
@@ -108,6 +111,8 @@ interface MachineSnapshot {
   readonly leases: LeaseTableSnapshot;
   readonly sessions: readonly (readonly [string, number, Json])[];
   readonly ops: number;
+  /** Absent in snapshots from before auth (restored as auth disabled, no users). */
+  readonly auth?: AuthSnapshot;
 }
 
 export interface EtcdMachineOptions {
@@ -136,11 +141,13 @@ function txnCost(t: TxnReq): number {
 /** Lease queries: reads, but of the leader's lessor as well, so never served by a follower. */
 const leaderOnlyReads = new Set(['LeaseKeepAlive', 'LeaseTimeToLive', 'LeaseLeases']);
 
-const readOnlyFunctions = new Set(['get', 'Range', ...leaderOnlyReads]);
+const readOnlyFunctions = new Set(['get', 'Range', ...leaderOnlyReads, ...AUTH_READS]);
 
 export class EtcdMachine implements StateMachine {
   readonly leases = new LeaseTable();
   readonly store: MvccStore;
+  /** Users, roles and permissions (auth-store.ts), checked on every client request. */
+  readonly auth = new AuthStore();
   /** Set by the node that owns the machine, to time leases on the leader. */
   observer: LeaseObserver | undefined;
   private sessions = new Map<string, Session>();
@@ -163,23 +170,25 @@ export class EtcdMachine implements StateMachine {
   // ---- StateMachine -----------------------------------------------------------------------------
 
   valid(op: Json): boolean {
-    return isKvOp(op) || isEtcdOp(op) || isExpireLeaseOp(op);
+    const request = (x: Json): boolean => isKvOp(x) || isEtcdOp(x) || isAuthOp(x);
+    return request(op) || isExpireLeaseOp(op) || isAsUserOp(op, request);
   }
 
-  isRead(op: Json): boolean {
+  isRead(wrapped: Json): boolean {
+    const op = unwrapUser(wrapped);
     const o = op as { f: string };
     if (readOnlyFunctions.has(o.f)) return true;
     return o.f === 'Txn' && isTxnReadOnly(op as unknown as EtcdOp & { f: 'Txn' });
   }
 
   readNeedsLeader(op: Json): boolean {
-    return leaderOnlyReads.has((op as { f: string }).f);
+    return leaderOnlyReads.has((unwrapUser(op) as { f: string }).f);
   }
 
   apply(command: Command): Json {
     if (command.client.startsWith(INTERNAL_CLIENT_PREFIX)) {
       this.ops++;
-      return this.execute(command.op);
+      return this.execute(command.op, true);
     }
     const s = this.sessions.get(command.client);
     // Already applied (a duplicate in the log): answer from the session, change nothing.
@@ -205,6 +214,7 @@ export class EtcdMachine implements StateMachine {
       leases: this.leases.snapshot(),
       sessions: [...this.sessions.entries()].map(([c, s]) => [c, s.seq, s.result] as const),
       ops: this.ops,
+      auth: this.auth.snapshot(),
     };
     return snap as unknown as Json;
   }
@@ -219,6 +229,7 @@ export class EtcdMachine implements StateMachine {
     this.leases.restore(snap.leases, this.store.leasedKeys());
     this.sessions = new Map(snap.sessions.map(([c, seq, result]) => [c, { seq, result }]));
     this.ops = snap.ops;
+    this.auth.restore(snap.auth);
     this.observer?.restored();
   }
 
@@ -267,8 +278,18 @@ export class EtcdMachine implements StateMachine {
     return { revision: this.store.revision };
   }
 
-  /** Runs one operation of any kind against the store (validity was checked by `valid`). */
-  private execute(op: Json): Json {
+  /**
+   * Runs one operation of any kind against the store (validity was checked by `valid`). A
+   * client's request is first checked against the auth state as it stands at this point of the
+   * log (auth-check.ts); the nodes' own proposals (`internal`) are not.
+   */
+  private execute(wrapped: Json, internal = false): Json {
+    const access = internal
+      ? { user: '', op: wrapped }
+      : checkAccess(this.auth, this.leases, wrapped);
+    if ('error' in access) return access;
+    const { op, user } = access;
+    if (isAuthOp(op)) return this.auth.apply(op, user, this.store.revision);
     if (isKvOp(op)) return this.executeKv(op);
     if (isExpireLeaseOp(op)) {
       const lease = this.leases.get(op.ID);

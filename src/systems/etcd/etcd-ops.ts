@@ -12,6 +12,7 @@
  * so the simulator's KV workload and the linearizability checker run against the same machine.
  */
 import type { Json } from '../../core/json.js';
+import { AUTH_ERRORS } from './auth-ops.js';
 
 /** A key's state at one revision (mvccpb.KeyValue). */
 export interface KeyValue {
@@ -195,6 +196,7 @@ export const ETCD_ERRORS = {
   requestTooLarge: { text: 'etcdserver: request is too large', code: 'INVALID_ARGUMENT' },
   /** Over the space quota (etcd's --quota-backend-bytes; here --param quota-bytes). */
   noSpace: { text: 'etcdserver: mvcc: database space exceeded', code: 'RESOURCE_EXHAUSTED' },
+  ...AUTH_ERRORS,
 } as const;
 
 export type EtcdResult = Json;

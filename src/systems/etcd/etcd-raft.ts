@@ -37,6 +37,7 @@ import { raftMessageProblem } from '../../protocols/raft/message-schema.js';
 import { DEFAULT_TIMING } from '../../protocols/raft/election.js';
 import { InvariantRecorder } from '../../protocols/raft/invariants.js';
 import type { RaftMsg } from '../../protocols/raft/messages.js';
+import { unwrapUser } from './auth-ops.js';
 import { mutantsFor, RAFT_MUTANTS } from '../../protocols/raft/mutants.js';
 import { RaftNode, type RaftOptions } from '../../protocols/raft/raft-node.js';
 import { raftOptionsFrom } from '../kv/kv-raft.js';
@@ -169,7 +170,8 @@ export class EtcdRaftNode implements ProtocolNode<RaftMsg>, HasWatchSource, Appl
   }
 
   onClientRequest(request: ClientRequest): void {
-    const op = request.op;
+    // A request in its user envelope (auth-ops.ts) is judged here by what it asks.
+    const op = unwrapUser(request.op);
     if (request.client.startsWith(INTERNAL_CLIENT_PREFIX)) {
       this.env.reply(request.id, { ok: false, error: 'reserved client id', definite: true });
       return;

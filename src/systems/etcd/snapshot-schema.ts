@@ -6,6 +6,7 @@
  */
 import * as v from 'valibot';
 import { schemaProblem } from '../../core/schema-issue.js';
+import { authSnapshotSchema } from './auth-store.js';
 
 const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
@@ -41,6 +42,7 @@ const machineSnapshot = v.strictObject({
   // A session's last result is whatever the machine answered: any JSON.
   sessions: v.array(v.tuple([v.string(), count, v.unknown()])),
   ops: count,
+  auth: v.optional(authSnapshotSchema),
 });
 
 /** Why `data` is not an etcd-raft snapshot (`field: problem`), or undefined when it is one. */
