@@ -416,8 +416,11 @@ function readAt(fd: number, position: number, length: number): Buffer {
   return got === length ? buf : buf.subarray(0, got);
 }
 
-/** Reads and replays a log file; exported for tools and tests. */
-export function recoverWal(file: string): {
+/** Reads and replays a log file (`windowBytes` at a time); exported for tools and tests. */
+export function recoverWal(
+  file: string,
+  windowBytes = WINDOW,
+): {
   state: StoreState;
   live: LiveSize;
   records: number;
@@ -426,18 +429,23 @@ export function recoverWal(file: string): {
 } {
   const fd = openSync(file, 'r');
   try {
-    return replay(fd, fstatSync(fd).size, file);
+    return replay(fd, fstatSync(fd).size, file, windowBytes);
   } finally {
     closeSync(fd);
   }
 }
 
-function replay(fd: number, size: number, file: string): ReturnType<typeof recoverWal> {
+function replay(
+  fd: number,
+  size: number,
+  file: string,
+  window: number,
+): ReturnType<typeof recoverWal> {
   // The file is read a window at a time, each starting on a sector boundary (tornByCrash
   // judges sectors by their offsets in the window). Every judgement about damage is made with
   // the window reaching the end of the file, as if the whole file had been read.
   let base = 0;
-  let buf = readAt(fd, 0, Math.min(size, WINDOW));
+  let buf = readAt(fd, 0, Math.min(size, window));
   if (buf.length < MAGIC.length || !buf.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw new WalCorruptionError(
       file,
@@ -460,7 +468,7 @@ function replay(fd: number, size: number, file: string): ReturnType<typeof recov
       const at = off - base;
       const len = buf.length - at >= HEADER ? buf.readUInt32LE(at) : 0;
       const need = HEADER + (len > 0 && len <= MAX_RECORD ? len : 0);
-      if (at + need > buf.length) slide(off, Math.max(WINDOW, need));
+      if (at + need > buf.length) slide(off, Math.max(window, need));
     }
     let r = readRecord(buf, off - base);
     if ('bad' in r && base + buf.length < size) {

@@ -1137,7 +1137,7 @@ test('etcd-raft is registered with the Raft mutants', () => {
   assert.deepEqual(s?.mutants, RAFT_MUTANTS);
   assert.throws(() => etcdRaftSystem.createNode({ params: { nope: '1' } }), /no parameter 'nope'/);
   assert.equal(etcdOptionsFrom({ 'follower-reads': 'off' }).raft.followerReads, false);
-  assert.equal(etcdOptionsFrom({}).quotaBytes, 64 * 1024 * 1024);
+  assert.equal(etcdOptionsFrom({}).quotaBytes, 2 * 1024 ** 3, "etcd's default quota");
   assert.equal(etcdOptionsFrom({ 'quota-bytes': '0' }).quotaBytes, 0);
   assert.throws(() => etcdOptionsFrom({ 'quota-bytes': '' }), /quota-bytes wants an integer/);
   assert.throws(() => etcdOptionsFrom({ 'quota-bytes': '-1' }), /quota-bytes wants an integer/);
