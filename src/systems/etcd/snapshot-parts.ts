@@ -6,11 +6,12 @@
  *
  *   part 0:  { "format": "etcd-parts", "parts": n, "counts": {list: length, …}, …the snapshot
  *             with every long list empty }
- *   part i:  { "list": "base" | "events" | "leases" | "sessions", "items": [...] }
+ *   part i:  { "list": "base" | "events" | "leases" | "sessions", "at": k, "items": [...] }
  *
- * Batches come in the order of LISTS, each list's items in order. The header counts the parts
- * and each list's items, so a missing, repeated or reordered part is refused (joinParts), never
- * restored as a smaller store.
+ * Batches come in the order of LISTS, each list's items in order, `at` the index in its list of
+ * a batch's first item. The header counts the parts and each list's items, and every batch says
+ * where it goes, so a missing, repeated or reordered part is refused (joinParts), never
+ * restored as a smaller or shuffled store.
  */
 import type { Json } from '../../core/json.js';
 
@@ -76,15 +77,17 @@ export function approxJsonChars(v: Json): number {
  * its own). One part, the snapshot itself, when it all fits.
  */
 export function splitSnapshot(snap: Lists, partBytes: number): Json[] {
-  const batches: { list: ListName; items: Json[] }[] = [];
+  const batches: { list: ListName; at: number; items: Json[] }[] = [];
   let total = 0;
   for (const list of LISTS) {
     let items: Json[] = [];
     let size = 0;
+    let at = 0;
     for (const item of listOf(snap, list)) {
       const n = approxJsonChars(item);
       if (items.length > 0 && size + n > partBytes) {
-        batches.push({ list, items });
+        batches.push({ list, at, items });
+        at += items.length;
         items = [];
         size = 0;
       }
@@ -92,7 +95,7 @@ export function splitSnapshot(snap: Lists, partBytes: number): Json[] {
       size += n;
       total += n;
     }
-    if (items.length > 0) batches.push({ list, items });
+    if (items.length > 0) batches.push({ list, at, items });
   }
   if (total <= partBytes) return [snap as unknown as Json];
   const empty = { base: [], events: [], leases: [], sessions: [] };
@@ -127,11 +130,17 @@ export function joinParts(
   for (let i = 1; i < parts.length; i++) {
     const p = parts[i] as Record<string, Json> | null;
     const list = LISTS.indexOf(p?.list as ListName);
-    if (p === null || typeof p !== 'object' || list < at || !Array.isArray(p.items)) {
-      return { problem: `part ${i} is no batch of a list, in order` };
+    const into = lists[LISTS[list] as ListName];
+    if (
+      p === null ||
+      typeof p !== 'object' ||
+      list < at ||
+      !Array.isArray(p.items) ||
+      p.at !== into?.length
+    ) {
+      return { problem: `part ${i} is not the next batch of a list` };
     }
     at = list;
-    const into = lists[LISTS[list] as ListName];
     for (const item of p.items as readonly Json[]) into.push(item);
   }
   for (const list of LISTS) {
