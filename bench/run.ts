@@ -4,6 +4,7 @@ import { run as checker } from './checker.js';
 import { run as sha256 } from './sha256.js';
 import { run as raft } from './raft.js';
 import { run as startup } from './startup.js';
+import { run as snapshotStream } from './snapshot-stream.js';
 
 await simulator();
 console.log('');
@@ -14,3 +15,6 @@ console.log('');
 await sha256();
 console.log('');
 await startup();
+console.log('');
+// A 1.1 GiB store in a real cluster: minutes and gigabytes of disk (SNAP_BENCH_MB=0 skips it).
+await snapshotStream();
