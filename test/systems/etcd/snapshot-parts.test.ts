@@ -18,7 +18,7 @@ import { raftMessageProblem } from '../../../src/protocols/raft/message-schema.j
 import { Session } from '../../../src/sim/run.js';
 import { judgeSession } from '../../../src/sim/checked-run.js';
 import { EtcdMachine } from '../../../src/systems/etcd/etcd-machine.js';
-import { etcdRaftSystem } from '../../../src/systems/etcd/etcd-raft.js';
+import { etcdOptionsFrom, etcdRaftSystem } from '../../../src/systems/etcd/etcd-raft.js';
 import { approxJsonChars, joinParts } from '../../../src/systems/etcd/snapshot-parts.js';
 import { assertHealthy } from '../healthy-run.js';
 
@@ -62,6 +62,18 @@ test('an etcd snapshot split into many parts joins back to the same snapshot and
   const again = new EtcdMachine();
   again.restoreParts(parts.map((p) => JSON.parse(JSON.stringify(p)) as Json));
   assert.deepEqual(again.snapshot(), whole);
+});
+
+test('--param snapshot-part-bytes is a whole number ≥ 1, passed to the machine', () => {
+  assert.equal(etcdOptionsFrom({ 'snapshot-part-bytes': '4096' }).snapshotPartBytes, 4096);
+  assert.equal(etcdOptionsFrom({}).snapshotPartBytes, undefined, 'the machine default (1 MiB)');
+  for (const bad of ['0', '-1', '1.5', '', 'x']) {
+    assert.throws(
+      () => etcdOptionsFrom({ 'snapshot-part-bytes': bad }),
+      /--param snapshot-part-bytes wants an integer ≥ 1/,
+      bad,
+    );
+  }
 });
 
 test('a small etcd snapshot is one part: the plain snapshot value, as before parts', () => {
