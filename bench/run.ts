@@ -5,6 +5,7 @@ import { run as sha256 } from './sha256.js';
 import { run as raft } from './raft.js';
 import { run as startup } from './startup.js';
 import { run as messageSchemas } from './message-schemas.js';
+import { run as snapshotStream } from './snapshot-stream.js';
 
 await simulator();
 console.log('');
@@ -17,3 +18,6 @@ console.log('');
 await startup();
 console.log('');
 messageSchemas();
+console.log('');
+// A 1.1 GiB store in a real cluster: minutes and gigabytes of disk (SNAP_BENCH_MB=0 skips it).
+await snapshotStream();

@@ -10,6 +10,12 @@ import { freezePlain, type Json } from './json.js';
 
 export type StoreOp =
   | { readonly kind: 'put'; readonly key: string; readonly value: Json }
+  /**
+   * A value kept as a sequence of bounded parts (a Raft snapshot of a large store), replacing
+   * whatever `key` held: stored and replayed as one op, so a crash keeps all of it or none, but
+   * never encoded as one piece (a write-ahead log writes it a part per record).
+   */
+  | { readonly kind: 'put-parts'; readonly key: string; readonly parts: readonly Json[] }
   | { readonly kind: 'delete'; readonly key: string }
   | { readonly kind: 'append'; readonly entries: readonly Json[] }
   /** Drops every log entry after `index`. */
@@ -22,6 +28,10 @@ export interface DurableStore {
   put(key: string, value: Json): void;
   delete(key: string): void;
   keys(prefix?: string): string[];
+  /** Stores `parts` (at least one) as `key`'s value; `get(key)` is then undefined. */
+  putParts(key: string, parts: readonly Json[]): void;
+  /** The parts of a value stored with `putParts`, or undefined. */
+  getParts(key: string): readonly Json[] | undefined;
 
   /** Appends entries to the log; the first gets index `lastIndex() + 1`. */
   append(...entries: Json[]): void;
@@ -44,6 +54,8 @@ export interface DurableStore {
 /** The materialized contents of a store: what replaying its ops produces. */
 export class StoreState {
   readonly records = new Map<string, Json>();
+  /** Values stored as parts (`put-parts`); a key is in `records` or here, never both. */
+  readonly parted = new Map<string, readonly Json[]>();
   log: Json[] = [];
   /** Index of log[0]. */
   first = 1;
@@ -59,10 +71,17 @@ export class StoreState {
   apply(op: StoreOp): void {
     switch (op.kind) {
       case 'put':
+        this.parted.delete(op.key);
         this.records.set(op.key, op.value);
+        break;
+      case 'put-parts':
+        if (op.parts.length === 0) throw new Error(`put-parts of '${op.key}' has no parts`);
+        this.records.delete(op.key);
+        this.parted.set(op.key, op.parts);
         break;
       case 'delete':
         this.records.delete(op.key);
+        this.parted.delete(op.key);
         break;
       case 'append':
         for (const e of op.entries) this.log.push(e);
@@ -86,6 +105,7 @@ export class StoreState {
   clone(): StoreState {
     const s = new StoreState();
     for (const [k, v] of this.records) s.records.set(k, v);
+    for (const [k, v] of this.parted) s.parted.set(k, v);
     s.log = this.log.slice();
     s.first = this.first;
     return s;
@@ -123,6 +143,15 @@ export abstract class OpLogStore implements DurableStore {
     this.write({ kind: 'put', key, value: freezePlain(value) });
   }
 
+  putParts(key: string, parts: readonly Json[]): void {
+    if (parts.length === 0) throw new Error(`putParts of '${key}' needs at least one part`);
+    this.write({ kind: 'put-parts', key, parts: Object.freeze(parts.map((p) => freezePlain(p))) });
+  }
+
+  getParts(key: string): readonly Json[] | undefined {
+    return this.state.parted.get(key);
+  }
+
   delete(key: string): void {
     this.write({ kind: 'delete', key });
   }
@@ -130,6 +159,7 @@ export abstract class OpLogStore implements DurableStore {
   keys(prefix = ''): string[] {
     const out: string[] = [];
     for (const k of this.state.records.keys()) if (k.startsWith(prefix)) out.push(k);
+    for (const k of this.state.parted.keys()) if (k.startsWith(prefix)) out.push(k);
     return out.sort();
   }
 

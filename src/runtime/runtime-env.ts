@@ -181,6 +181,8 @@ function guardedStorage(store: DurableStore, guard: (fn: () => void) => void): D
   return {
     get: (k) => store.get(k),
     put: (k, v) => store.put(k, v),
+    putParts: (k, parts) => store.putParts(k, parts),
+    getParts: (k) => store.getParts(k),
     delete: (k) => store.delete(k),
     keys: (p) => store.keys(p),
     append: (...e) => store.append(...e),

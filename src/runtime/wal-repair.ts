@@ -17,7 +17,6 @@ import {
   readFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { StoreOp } from '../core/storage.js';
 import { DurableMark, MARK_FILE, readMark } from './wal-mark.js';
 import {
   fsyncDir,
@@ -30,6 +29,7 @@ import {
   takeLock,
   WAL_FILE,
   WalCorruptionError,
+  type DiskOp,
   type WalDamage,
 } from './wal.js';
 
@@ -91,10 +91,11 @@ function lostAfter(buf: Buffer, from: number): LostRecords {
       p++;
       continue;
     }
-    const op: StoreOp | undefined = parseOp(buf.subarray(p + HEADER, r.end));
+    const op: DiskOp | undefined = parseOp(buf.subarray(p + HEADER, r.end));
     if (op !== undefined) {
       records++;
-      if (op.kind === 'put') keys.add(op.key);
+      // A value in parts goes with any one of its records (its end record completes it).
+      if (op.kind === 'put' || op.kind === 'part' || op.kind === 'parts-end') keys.add(op.key);
       else if (op.kind === 'append') entries += op.entries.length;
       else otherOps++;
     }

@@ -13,16 +13,21 @@
  *
  * File layout: an 8-byte magic `TKWAL01\n`, then records of
  *   [u32 LE payload length][u32 LE CRC-32 of (length bytes ++ payload)][payload: StoreOp JSON].
+ * A `put-parts` op (a value in bounded parts: a large Raft snapshot) is a record per part and an
+ * end record (wal-parts.ts), so no record, buffer or string is ever the whole value; recovery
+ * reads the file a window at a time for the same reason (a log past 2 GiB is no one Buffer).
  */
 import {
   closeSync,
   existsSync,
   fdatasync,
+  fstatSync,
   fsyncSync,
   ftruncateSync,
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -36,6 +41,14 @@ import { OpLogStore, StoreState, type StoreOp } from '../core/storage.js';
 import { crc32 } from './crc32.js';
 import { jsonPieces } from './json-pieces.js';
 import { DurableMark, MARK_FILE, MARK_INTERVAL_MS, readMark } from './wal-mark.js';
+import {
+  asPartRecord,
+  PartsAssembler,
+  partPayload,
+  partsEndPayload,
+  PartsProblem,
+  type PartRecord,
+} from './wal-parts.js';
 
 export const WAL_FILE = 'wal.log';
 /** Holds the pid of the process using the directory; a second process is refused. */
@@ -55,6 +68,8 @@ export const MAX_RECORD = 256 * 1024 * 1024;
  * could make a record past MAX_RECORD.
  */
 const ENTRIES_PER_RECORD = 512;
+/** Records up to this many bytes in all are joined into one write; a larger one goes alone. */
+const WRITE_JOIN_BYTES = 4 * 1024 * 1024;
 const APPEND_RECORD_BYTES = 16 * 1024 * 1024;
 
 /** What is wrong with a damaged log, for callers that act on it (never match the message). */
@@ -73,7 +88,9 @@ export type WalDamage =
   /** The log is gone, but its durable mark says it held records. */
   | 'missing'
   /** The durable mark beside the log is damaged. */
-  | 'bad-mark';
+  | 'bad-mark'
+  /** The records of a value in parts are out of order, or one is missing (wal-parts.ts). */
+  | 'missing-part';
 
 export class WalCorruptionError extends Error {
   constructor(
@@ -130,7 +147,10 @@ export interface RecoveryReport {
   readonly truncatedAt?: number;
 }
 
-export function encodeRecord(op: StoreOp, maxBytes = MAX_RECORD): Buffer {
+/** A record as it is on disk: every StoreOp but put-parts, which is part records (wal-parts.ts). */
+export type DiskOp = Exclude<StoreOp, { kind: 'put-parts' }> | PartRecord;
+
+export function encodeRecord(op: DiskOp, maxBytes = MAX_RECORD): Buffer {
   const what = op.kind === 'put' ? `a put of '${op.key}'` : `a ${op.kind} op`;
   return recordOf(JSON.stringify(op), what, maxBytes);
 }
@@ -222,7 +242,7 @@ function intactRecordAfter(buf: Buffer, from: number): boolean {
   return false;
 }
 
-export function parseOp(payload: Buffer): StoreOp | undefined {
+export function parseOp(payload: Buffer): DiskOp | undefined {
   let v: unknown;
   try {
     v = JSON.parse(payload.toString('utf8'));
@@ -233,14 +253,17 @@ export function parseOp(payload: Buffer): StoreOp | undefined {
   const o = v as Record<string, unknown>;
   switch (o.kind) {
     case 'put':
-      return typeof o.key === 'string' && 'value' in o ? (o as unknown as StoreOp) : undefined;
+      return typeof o.key === 'string' && 'value' in o ? (o as unknown as DiskOp) : undefined;
     case 'delete':
-      return typeof o.key === 'string' ? (o as unknown as StoreOp) : undefined;
+      return typeof o.key === 'string' ? (o as unknown as DiskOp) : undefined;
     case 'append':
-      return Array.isArray(o.entries) ? (o as unknown as StoreOp) : undefined;
+      return Array.isArray(o.entries) ? (o as unknown as DiskOp) : undefined;
     case 'truncate-after':
     case 'compact-to':
-      return Number.isSafeInteger(o.index) ? (o as unknown as StoreOp) : undefined;
+      return Number.isSafeInteger(o.index) ? (o as unknown as DiskOp) : undefined;
+    case 'part':
+    case 'parts-end':
+      return asPartRecord(o);
     default:
       return undefined;
   }
@@ -332,6 +355,7 @@ export class LiveSize {
   account(op: StoreOp, recordBytes: number, state: StoreState): void {
     switch (op.kind) {
       case 'put':
+      case 'put-parts':
         this.dropPut(op.key);
         if (recordBytes > 0) this.setPut(op.key, recordBytes);
         return;
@@ -376,15 +400,52 @@ export class LiveSize {
   }
 }
 
-/** Reads and replays a log file; exported for tools and tests. */
-export function recoverWal(file: string): {
+/** Bytes recovery reads at a time (more when one record is longer). */
+const WINDOW = 64 * 1024 * 1024;
+
+/** `length` bytes of `fd` from `position` (fewer at the end of the file). */
+function readAt(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    // One read is at most 2 GiB - 1 (the kernel's and libuv's limit).
+    const n = readSync(fd, buf, got, Math.min(length - got, 1 << 30), position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got === length ? buf : buf.subarray(0, got);
+}
+
+/** Reads and replays a log file (`windowBytes` at a time); exported for tools and tests. */
+export function recoverWal(
+  file: string,
+  windowBytes = WINDOW,
+): {
   state: StoreState;
   live: LiveSize;
   records: number;
   validBytes: number;
   truncatedBytes: number;
 } {
-  const buf = readFileSync(file);
+  const fd = openSync(file, 'r');
+  try {
+    return replay(fd, fstatSync(fd).size, file, windowBytes);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function replay(
+  fd: number,
+  size: number,
+  file: string,
+  window: number,
+): ReturnType<typeof recoverWal> {
+  // The file is read a window at a time, each starting on a sector boundary (tornByCrash
+  // judges sectors by their offsets in the window). Every judgement about damage is made with
+  // the window reaching the end of the file, as if the whole file had been read.
+  let base = 0;
+  let buf = readAt(fd, 0, Math.min(size, window));
   if (buf.length < MAGIC.length || !buf.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw new WalCorruptionError(
       file,
@@ -393,24 +454,43 @@ export function recoverWal(file: string): {
       'bad-magic',
     );
   }
+  const slide = (off: number, length: number): void => {
+    base = off - (off % SECTOR);
+    buf = readAt(fd, base, Math.min(size - base, length + (off - base)));
+  };
   const state = new StoreState();
   const live = new LiveSize();
+  const parts = new PartsAssembler();
   let off = MAGIC.length;
   let records = 0;
-  while (off < buf.length) {
-    const r = readRecord(buf, off);
+  while (off < size) {
+    if (base + buf.length < size) {
+      const at = off - base;
+      const len = buf.length - at >= HEADER ? buf.readUInt32LE(at) : 0;
+      const need = HEADER + (len > 0 && len <= MAX_RECORD ? len : 0);
+      if (at + need > buf.length) slide(off, Math.max(window, need));
+    }
+    let r = readRecord(buf, off - base);
+    if ('bad' in r && base + buf.length < size) {
+      slide(off, size - off);
+      r = readRecord(buf, off - base);
+    }
     if ('bad' in r) {
+      const at = off - base;
       // Damage with an intact record after it is not a torn tail: records are appended in
       // order, so a crash can only tear the last one.
-      if (intactRecordAfter(buf, off + 1)) throw new WalCorruptionError(file, off, r.bad, r.code);
+      if (intactRecordAfter(buf, at + 1)) throw new WalCorruptionError(file, off, r.bad, r.code);
       // The last record is whole but wrong: an acknowledged write may be in it, so cutting it
       // would lose that write silently. Only a crash's tear (zeroed sectors) is cut.
-      if (r.whole && !allZero(buf, off, buf.length) && !tornByCrash(buf, off)) {
+      if (r.whole && !allZero(buf, at, buf.length) && !tornByCrash(buf, at)) {
         throw new WalCorruptionError(file, off, `${r.bad} in the last record`, r.code);
       }
-      return { state, live, records, validBytes: off, truncatedBytes: buf.length - off };
+      // A value in parts whose end record was torn away is cut whole: its key keeps its old value.
+      const valid = parts.pending ? parts.start : off;
+      return { state, live, records, validBytes: valid, truncatedBytes: size - valid };
     }
-    const op = parseOp(buf.subarray(off + HEADER, r.end));
+    const end = base + r.end;
+    const op = parseOp(buf.subarray(off - base + HEADER, r.end));
     if (op === undefined) {
       throw new WalCorruptionError(
         file,
@@ -419,16 +499,37 @@ export function recoverWal(file: string): {
         'not-an-op',
       );
     }
-    try {
-      live.account(op, r.end - off, state);
-      state.apply(deepFreeze(op));
-    } catch (e) {
-      throw new WalCorruptionError(file, off, (e as Error).message, 'not-an-op');
+    let apply: StoreOp | undefined;
+    let bytes = end - off;
+    if (op.kind === 'part' || op.kind === 'parts-end') {
+      const got = parts.take(op, off, end - off);
+      if (got instanceof PartsProblem) {
+        throw new WalCorruptionError(file, off, got.reason, 'missing-part');
+      }
+      apply = got;
+      bytes = parts.bytes;
+    } else if (parts.pending) {
+      throw new WalCorruptionError(
+        file,
+        off,
+        `a ${op.kind} op where part records of a value continue or end`,
+        'missing-part',
+      );
+    } else apply = op;
+    if (apply !== undefined) {
+      try {
+        live.account(apply, bytes, state);
+        state.apply(apply.kind === 'put-parts' ? apply : deepFreeze(apply));
+      } catch (e) {
+        throw new WalCorruptionError(file, off, (e as Error).message, 'not-an-op');
+      }
     }
     records++;
-    off = r.end;
+    off = end;
   }
-  return { state, live, records, validBytes: off, truncatedBytes: 0 };
+  // Part records with no end record: a put-parts torn off at a record boundary.
+  const valid = parts.pending ? parts.start : off;
+  return { state, live, records, validBytes: valid, truncatedBytes: size - valid };
 }
 
 const now = (): number => performance.now();
@@ -436,17 +537,27 @@ const now = (): number => performance.now();
 /** Longest a put's encoding may hold the node's loop at a time before it yields. */
 const ENCODE_SLICE_MS = 2;
 
+/** Records of one op being encoded a slice at a time; `step` says when they are complete. */
+interface Pending {
+  readonly key: string;
+  /** Runs for about ENCODE_SLICE_MS; true once every record is encoded. */
+  step(now: () => number): boolean;
+  /** The encoded records (once complete). */
+  readonly records: readonly Buffer[];
+  readonly bytes: number;
+}
+
 /**
  * A put record being encoded a slice at a time (a large value: a Raft snapshot). `step` runs
  * for about ENCODE_SLICE_MS and says whether the record is complete.
  */
-class PendingRecord {
+class PendingRecord implements Pending {
   record: Buffer | undefined;
   private readonly pieces: Generator<string, void, undefined>;
   private readonly chunks: Buffer[] = [];
   private text: string[] = [];
   private textLength = 0;
-  private bytes = 0;
+  private encodedBytes = 0;
 
   constructor(
     readonly key: string,
@@ -472,6 +583,14 @@ class PendingRecord {
     return true;
   }
 
+  get bytes(): number {
+    return this.record?.length ?? 0;
+  }
+
+  get records(): readonly Buffer[] {
+    return this.record === undefined ? [] : [this.record];
+  }
+
   private add(piece: string): void {
     this.text.push(piece);
     this.textLength += piece.length;
@@ -482,13 +601,50 @@ class PendingRecord {
   private flushText(): void {
     if (this.text.length === 0) return;
     const chunk = Buffer.from(this.text.join(''), 'utf8');
-    this.bytes += chunk.length;
-    if (this.bytes > this.maxBytes) {
-      throw new RecordTooLargeError(`a put of '${this.key}'`, this.bytes, this.maxBytes);
+    this.encodedBytes += chunk.length;
+    if (this.encodedBytes > this.maxBytes) {
+      throw new RecordTooLargeError(`a put of '${this.key}'`, this.encodedBytes, this.maxBytes);
     }
     this.chunks.push(chunk);
     this.text = [];
     this.textLength = 0;
+  }
+}
+
+/**
+ * The records of a put-parts (wal-parts.ts), encoded a part at a time, as many parts per step
+ * as fit in ENCODE_SLICE_MS: one part's JSON text is the largest string made.
+ */
+class PendingParts implements Pending {
+  readonly records: Buffer[] = [];
+  bytes = 0;
+  private next = 0;
+
+  constructor(
+    readonly key: string,
+    private readonly parts: readonly Json[],
+    private readonly maxBytes: number,
+  ) {}
+
+  step(now: () => number): boolean {
+    const until = now() + ENCODE_SLICE_MS;
+    while (this.next < this.parts.length) {
+      const i = this.next++;
+      const what = `part ${i} of '${this.key}'`;
+      this.push(recordOf(partPayload(this.key, i, this.parts[i] as Json), what, this.maxBytes));
+      if (this.next === this.parts.length) break;
+      if (now() >= until) return false;
+    }
+    if (this.records.length === this.parts.length) {
+      const end = partsEndPayload(this.key, this.parts.length);
+      this.push(recordOf(end, `the end of '${this.key}'`, this.maxBytes));
+    }
+    return true;
+  }
+
+  private push(record: Buffer): void {
+    this.records.push(record);
+    this.bytes += record.length;
   }
 }
 
@@ -507,15 +663,15 @@ export class WalStore extends OpLogStore {
   private live: LiveSize;
   private readonly compactBytes: number;
   private readonly maxRecord: number;
-  private unwritten: (Buffer | PendingRecord)[] = [];
+  private unwritten: (Buffer | Pending)[] = [];
   /** Put records still being encoded, oldest first; a round waits until there are none. */
-  private readonly encoding: PendingRecord[] = [];
+  private readonly encoding: Pending[] = [];
   private encodeScheduled = false;
   /**
    * The encoded record of each key's current value, as written: a rewrite reuses it rather than
    * encoding the value again (a Raft snapshot of a large store costs tens of ms to encode).
    */
-  private readonly putRecords = new Map<string, Buffer>();
+  private readonly putRecords = new Map<string, readonly Buffer[]>();
   private issued = 0;
   private durable = 0;
   /** Bytes of the log covered by the last fdatasync that returned. */
@@ -641,17 +797,19 @@ export class WalStore extends OpLogStore {
   }
 
   private encode(op: StoreOp): void {
-    if (op.kind === 'put') {
+    if (op.kind === 'put' || op.kind === 'put-parts') {
       // A put may be large (a Raft snapshot of a big store is megabytes of JSON): it is encoded
       // a slice at a time, the first slice now. A small one is done at once; a large one is
       // finished over the next turns, and rounds wait for it (records stay in issue order).
-      const pending = new PendingRecord(op.key, op.value, this.maxRecord);
+      const pending =
+        op.kind === 'put'
+          ? new PendingRecord(op.key, op.value, this.maxRecord)
+          : new PendingParts(op.key, op.parts, this.maxRecord);
       this.putRecords.delete(op.key);
       if (this.encoding.length === 0 && pending.step(now)) {
-        const record = pending.record as Buffer;
-        this.unwritten.push(record);
-        this.putRecords.set(op.key, record);
-        this.live.account(op, record.length, this.state);
+        this.unwritten.push(...pending.records);
+        this.putRecords.set(op.key, pending.records);
+        this.live.account(op, pending.bytes, this.state);
         return;
       }
       this.live.account(op, 0, this.state); // its size is known once it is encoded
@@ -682,9 +840,10 @@ export class WalStore extends OpLogStore {
       if (complete) {
         this.encoding.shift();
         // The latest put of its key, unless a newer one is already queued.
-        if (!this.encoding.some((q) => q.key === p.key) && this.state.records.has(p.key)) {
-          this.putRecords.set(p.key, p.record as Buffer);
-          this.live.setPut(p.key, (p.record as Buffer).length);
+        const current = this.state.records.has(p.key) || this.state.parted.has(p.key);
+        if (!this.encoding.some((q) => q.key === p.key) && current) {
+          this.putRecords.set(p.key, p.records);
+          this.live.setPut(p.key, p.bytes);
         }
       }
       if (this.encoding.length > 0) this.scheduleEncode();
@@ -769,8 +928,7 @@ export class WalStore extends OpLogStore {
       });
       return;
     }
-    const buffers = records.map((r) => (r instanceof PendingRecord ? (r.record as Buffer) : r));
-    const data = buffers.length === 1 ? (buffers[0] as Buffer) : Buffer.concat(buffers);
+    const buffers = records.flatMap((r) => (Buffer.isBuffer(r) ? [r] : r.records));
     // One thread-pool round trip per round, not two (each costs a hop to libuv's pool and a
     // wake-up of this loop): the bytes go to the page cache with a synchronous write on this
     // thread — a memory copy, microseconds for a round's few KiB; it blocks only when the
@@ -778,7 +936,7 @@ export class WalStore extends OpLogStore {
     // fdatasync, which waits for the disk, runs on the pool. Nothing is acknowledged before it
     // returns (roundDone).
     try {
-      this.writeAll(data);
+      this.writeAll(buffers);
     } catch (e) {
       return this.fail(e as Error);
     }
@@ -791,8 +949,31 @@ export class WalStore extends OpLogStore {
     });
   }
 
-  /** Appends `data` at the end of the log, looping over short writes. Throws on failure. */
-  private writeAll(data: Buffer): void {
+  /**
+   * Appends `buffers` at the end of the log, looping over short writes. Small records are joined
+   * into one write; a large one (a snapshot's parts) goes as it is. Throws on failure.
+   */
+  private writeAll(buffers: readonly Buffer[]): void {
+    let small: Buffer[] = [];
+    let smallBytes = 0;
+    const flush = (): void => {
+      if (small.length > 0)
+        this.writeOne(small.length === 1 ? (small[0] as Buffer) : Buffer.concat(small));
+      small = [];
+      smallBytes = 0;
+    };
+    for (const b of buffers) {
+      if (smallBytes + b.length > WRITE_JOIN_BYTES) flush();
+      if (b.length > WRITE_JOIN_BYTES) this.writeOne(b);
+      else {
+        small.push(b);
+        smallBytes += b.length;
+      }
+    }
+    flush();
+  }
+
+  private writeOne(data: Buffer): void {
     for (let off = 0; off < data.length;) {
       const n = writeSync(this.fd, data, off, data.length - off, this.size);
       // A regular file takes at least one byte or reports an error; never spin on zero.
@@ -849,13 +1030,28 @@ export class WalStore extends OpLogStore {
     else throw e;
   }
 
-  /** The log's new contents: the ops that rebuild the current state. */
-  private stateBytes(): Buffer {
+  /**
+   * The log's new contents: the ops that rebuild the current state, as the records to write in
+   * order (never joined: a snapshot's parts may add up to more than one Buffer can hold).
+   */
+  private stateBytes(): Buffer[] {
     const parts: Buffer[] = [MAGIC];
-    for (const [key, value] of this.state.records)
-      parts.push(
-        this.putRecords.get(key) ?? encodeRecord({ kind: 'put', key, value }, this.maxRecord),
-      );
+    for (const [key, value] of this.state.records) {
+      const kept = this.putRecords.get(key);
+      if (kept !== undefined) parts.push(...kept);
+      else parts.push(encodeRecord({ kind: 'put', key, value }, this.maxRecord));
+    }
+    for (const [key, values] of this.state.parted) {
+      let kept = this.putRecords.get(key);
+      if (kept === undefined) {
+        // Read back on recovery, so not encoded yet: encoded now, once, and kept.
+        const p = new PendingParts(key, values, this.maxRecord);
+        while (!p.step(() => -Infinity));
+        kept = p.records;
+        this.putRecords.set(key, kept);
+      }
+      parts.push(...kept);
+    }
     if (this.state.first > 1) {
       parts.push(encodeRecord({ kind: 'compact-to', index: this.state.first - 1 }));
     }
@@ -877,7 +1073,7 @@ export class WalStore extends OpLogStore {
       bytes += text.length;
     }
     flush();
-    return Buffer.concat(parts);
+    return parts;
   }
 
   /**
@@ -887,22 +1083,23 @@ export class WalStore extends OpLogStore {
    * called once the new log is in place, durable, and open for appends.
    */
   private rewrite(done: () => void): void {
-    let bytes: Buffer;
+    let records: Buffer[];
     try {
-      bytes = this.stateBytes();
+      records = this.stateBytes();
     } catch (e) {
       return this.fail(e as Error);
     }
     const before = this.size;
-    this.replaceWith(bytes).then(
+    const after = records.reduce((n, b) => n + b.length, 0);
+    this.replaceWith(records).then(
       () => {
-        this.size = bytes.length;
-        this.durableBytes = bytes.length;
+        this.size = after;
+        this.durableBytes = after;
         this.compactions++;
         this.options.log?.('wal: rewrote the log', {
           file: this.file,
           before,
-          after: bytes.length,
+          after,
         });
         done();
       },
@@ -910,12 +1107,29 @@ export class WalStore extends OpLogStore {
     );
   }
 
-  /** Puts `bytes` in place of the log (see `rewrite`); appends then go to the new file. */
-  private async replaceWith(bytes: Buffer): Promise<void> {
+  /** Puts `records` in place of the log (see `rewrite`); appends then go to the new file. */
+  private async replaceWith(records: readonly Buffer[]): Promise<void> {
     const tmp = join(this.dir, TEMP_FILE);
     const file = await fsp.open(tmp, 'w', 0o600);
     try {
-      await file.writeFile(bytes);
+      let position = 0;
+      for (let i = 0; i < records.length;) {
+        // Small records joined into writes of about WRITE_JOIN_BYTES; a large one on its own.
+        let j = i + 1;
+        let n = (records[i] as Buffer).length;
+        while (j < records.length && n + (records[j] as Buffer).length <= WRITE_JOIN_BYTES) {
+          n += (records[j] as Buffer).length;
+          j++;
+        }
+        const data = j === i + 1 ? (records[i] as Buffer) : Buffer.concat(records.slice(i, j));
+        for (let off = 0; off < data.length;) {
+          const { bytesWritten } = await file.write(data, off, data.length - off, position);
+          if (bytesWritten <= 0) throw new Error(`write made no progress at offset ${position}`);
+          off += bytesWritten;
+          position += bytesWritten;
+        }
+        i = j;
+      }
       await file.sync();
     } finally {
       await file.close();

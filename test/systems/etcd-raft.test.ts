@@ -1137,7 +1137,7 @@ test('etcd-raft is registered with the Raft mutants', () => {
   assert.deepEqual(s?.mutants, RAFT_MUTANTS);
   assert.throws(() => etcdRaftSystem.createNode({ params: { nope: '1' } }), /no parameter 'nope'/);
   assert.equal(etcdOptionsFrom({ 'follower-reads': 'off' }).raft.followerReads, false);
-  assert.equal(etcdOptionsFrom({}).quotaBytes, 64 * 1024 * 1024);
+  assert.equal(etcdOptionsFrom({}).quotaBytes, 2 * 1024 ** 3, "etcd's default quota");
   assert.equal(etcdOptionsFrom({ 'quota-bytes': '0' }).quotaBytes, 0);
   assert.throws(() => etcdOptionsFrom({ 'quota-bytes': '' }), /quota-bytes wants an integer/);
   assert.throws(() => etcdOptionsFrom({ 'quota-bytes': '-1' }), /quota-bytes wants an integer/);
@@ -1225,15 +1225,18 @@ test('duplicated snapshot answers do not multiply chunks (regression: a message 
   assertHealthy(r);
   assert.ok(r.messages.sent < 50_000, `${r.messages.sent} messages`);
   // The rule itself: only the answer to the chunk sent last sends the next.
-  const sender = new SnapshotSender(
-    { index: 5, term: 1, config: { voters: [], learners: [] }, data: 'x'.repeat(10) },
-    '"' + 'x'.repeat(10) + '"',
-  );
+  const sender = new SnapshotSender({
+    index: 5,
+    term: 1,
+    config: { voters: [], learners: [] },
+    parts: ['x'.repeat(10)],
+  });
+  const at = (offset: number): { part: number; offset: number } => ({ part: 0, offset });
   assert.deepEqual(sender.chunk(4), { offset: 0, chunk: '"xxx', done: false });
-  assert.equal(sender.answered(4), true);
+  assert.equal(sender.answered(at(4)), true);
   assert.deepEqual(sender.chunk(4).offset, 4);
-  assert.equal(sender.answered(4), false, 'a duplicate of the previous answer');
-  assert.equal(sender.answered(0), false, 'a restarted follower: resent on the next heartbeat');
+  assert.equal(sender.answered(at(4)), false, 'a duplicate of the previous answer');
+  assert.equal(sender.answered(at(0)), false, 'a restarted follower: resent on the next heartbeat');
   assert.deepEqual(sender.chunk(4).offset, 0);
 });
 

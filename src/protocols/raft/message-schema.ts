@@ -75,6 +75,9 @@ const raftMsg = v.variant('type', [
     chunk: v.string(),
     done: v.boolean(),
     round: count,
+    // Absent for a one-part snapshot; a part past the count is the receiver's to refuse.
+    part: v.optional(count),
+    parts: v.optional(v.pipe(count, v.minValue(1))),
   }),
   v.strictObject({
     type: v.literal('snapshot-resp'),
@@ -83,6 +86,7 @@ const raftMsg = v.variant('type', [
     received: count,
     installed: v.boolean(),
     round: count,
+    part: v.optional(count),
   }),
   v.strictObject({ type: v.literal('timeout-now'), term: count }),
   v.strictObject({ type: v.literal('read-index'), term: count, ctx: v.string() }),

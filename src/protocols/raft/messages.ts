@@ -28,12 +28,16 @@ export type Entry =
   | { readonly term: number; readonly kind: 'command'; readonly command: Command }
   | { readonly term: number; readonly kind: 'config'; readonly config: Membership };
 
-/** A snapshot of the state machine through `index`, with the membership in effect there. */
+/**
+ * A snapshot of the state machine through `index`, with the membership in effect there. The
+ * state is a sequence of parts (at least one), each a bounded value, so a large state is never
+ * one value or one string (see snapshot.ts).
+ */
 export interface Snapshot {
   readonly index: number;
   readonly term: number;
   readonly config: Membership;
-  readonly data: Json;
+  readonly parts: readonly Json[];
 }
 
 export type RaftMsg =
@@ -92,18 +96,24 @@ export type RaftMsg =
       readonly index: number;
       readonly snapTerm: number;
       readonly config: Membership;
-      /** Character offset of `chunk` in the serialized snapshot data. */
+      /** Character offset of `chunk` in the JSON text of part `part`. */
       readonly offset: number;
       readonly chunk: string;
+      /** This chunk ends its part (the last part's: the snapshot). */
       readonly done: boolean;
       readonly round: number;
+      /** The part `chunk` belongs to, and how many there are: both absent for one part. */
+      readonly part?: number;
+      readonly parts?: number;
     }
   | {
       readonly type: 'snapshot-resp';
       readonly term: number;
       readonly index: number;
-      /** Characters received so far (the next offset wanted). */
+      /** Characters of part `part` received so far (the next offset wanted). */
       readonly received: number;
+      /** The part the follower is receiving (absent: 0). */
+      readonly part?: number;
       /** True once the snapshot is installed and durable. */
       readonly installed: boolean;
       readonly round: number;

@@ -1,7 +1,10 @@
 /**
  * The Raft log as a view over the node's durable store: entries live in the store's append-only
  * log at their Raft index (store index == Raft index), and the latest snapshot in one record
- * that stands in for every entry up to its index (§5.1). Nothing here syncs; the node decides
+ * that stands in for every entry up to its index (§5.1): a put of `{index, term, config, data}`
+ * for a one-part snapshot (the form every snapshot had before parts), or for several parts a
+ * `putParts` of the header `{index, term, config}` then the parts, which the store keeps as
+ * bounded pieces. Nothing here syncs; the node decides
  * when a sync must complete before it speaks (see raft-node.ts).
  */
 import { countWithinSize, type Json } from '../../core/json.js';
@@ -29,12 +32,26 @@ export class RaftLog {
    * compaction written after it, so entries at or below the snapshot are compacted again.
    */
   load(): void {
-    const s = this.store.get(SNAPSHOT_KEY) as unknown as Snapshot | undefined;
+    const s = this.readSnapshot();
     if (s === undefined) return;
     this.snap = s;
     this.base = s.index;
     this.baseTerm = s.term;
     if (this.store.firstIndex() <= s.index) this.store.compactTo(s.index);
+  }
+
+  private readSnapshot(): Snapshot | undefined {
+    const parted = this.store.getParts(SNAPSHOT_KEY);
+    if (parted !== undefined) {
+      const head = snapshotHead(parted[0]);
+      return { ...head, parts: parted.slice(1) };
+    }
+    const one = this.store.get(SNAPSHOT_KEY);
+    if (one === undefined) return undefined;
+    const head = snapshotHead(one);
+    const data = (one as Record<string, Json>).data;
+    if (data === undefined) throw new Error(`stored snapshot at ${head.index} has no data`);
+    return { ...head, parts: [data] };
   }
 
   get snapshotIndex(): number {
@@ -147,7 +164,10 @@ export class RaftLog {
    * a log with neither the entries nor the snapshot.
    */
   compact(snapshot: Snapshot): void {
-    this.store.put(SNAPSHOT_KEY, snapshot as unknown as Json);
+    const { index, term, config, parts } = snapshot;
+    const head = { index, term, config } as unknown as Record<string, Json>;
+    if (parts.length === 1) this.store.put(SNAPSHOT_KEY, { ...head, data: parts[0] as Json });
+    else this.store.putParts(SNAPSHOT_KEY, [head, ...parts]);
     this.store.compactTo(snapshot.index);
     this.snap = snapshot;
     this.base = snapshot.index;
@@ -165,4 +185,26 @@ export class RaftLog {
     }
     this.compact(snapshot);
   }
+}
+
+/** The index, term and config of a stored snapshot record, checked (the store is trusted, but a
+ * record that is not one must stop the node, not become a log with base NaN). */
+function snapshotHead(v: Json | undefined): Omit<Snapshot, 'parts'> {
+  const o = v as Record<string, Json> | undefined;
+  const config = o?.config as Record<string, Json> | undefined;
+  if (
+    typeof o !== 'object' ||
+    o === null ||
+    !Number.isSafeInteger(o.index) ||
+    !Number.isSafeInteger(o.term) ||
+    !Array.isArray(config?.voters) ||
+    !Array.isArray(config?.learners)
+  ) {
+    throw new Error('the stored snapshot record is not a snapshot');
+  }
+  return {
+    index: o.index as number,
+    term: o.term as number,
+    config: config as unknown as Membership,
+  };
 }

@@ -61,10 +61,20 @@ import {
   Progress,
   retryIndex,
 } from './replication.js';
-import { SnapshotReceiver, SnapshotSender } from './snapshot.js';
+import {
+  partsProblem,
+  positionFields,
+  restoreParts,
+  SnapshotReceiver,
+  SnapshotSender,
+  START,
+  takeParts,
+  type Position,
+  type SnapshotSource,
+} from './snapshot.js';
 
 /** The replicated service: what commands do, how reads are answered, and client sessions. */
-export interface StateMachine {
+export interface StateMachine extends SnapshotSource {
   /** Well-formed operations only; anything else is turned away before it reaches the log. */
   valid(op: Json): boolean;
   /** Reads are answered from the applied state (after ReadIndex), never logged. */
@@ -111,7 +121,7 @@ export interface RaftOptions {
   readonly driftBound?: number;
   /** Take a snapshot once this many entries have been applied since the last one. */
   readonly snapshotEvery?: number;
-  /** InstallSnapshot chunk size in characters of serialized state. */
+  /** InstallSnapshot chunk size in characters of a snapshot part's JSON text. */
   readonly chunkSize?: number;
   /**
    * Followers serve reads themselves after asking the leader for a read index (default true);
@@ -276,7 +286,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     }
     const snap = this.log.snapshot();
     if (snap !== null) {
-      this.sm.restore(snap.data);
+      restoreParts(this.sm, snap.parts);
       this.commit = this.applied = snap.index;
     }
     this.startJoined(hard === undefined && snap === null && this.log.lastIndex() === 0);
@@ -685,7 +695,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
 
   private startSnapshot(pr: Progress): void {
     const snap = this.log.snapshot() as Snapshot;
-    const sender = new SnapshotSender(snap, JSON.stringify(snap.data));
+    const sender = new SnapshotSender(snap);
     this.senders.set(pr.id, sender);
     pr.becomeSnapshot();
     this.sendSnapshotChunk(pr.id, sender);
@@ -704,6 +714,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       chunk: c.chunk,
       done: c.done,
       round: this.reads.round,
+      ...(c.parts === undefined ? {} : { part: c.part, parts: c.parts }),
     });
   }
 
@@ -790,7 +801,9 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       }
       this.sendAppends(pr);
     } else if (sender !== undefined && m.index === sender.snapshot.index) {
-      if (sender.answered(m.received)) this.sendSnapshotChunk(from, sender);
+      if (sender.answered({ part: m.part ?? 0, offset: m.received })) {
+        this.sendSnapshotChunk(from, sender);
+      }
     }
     this.ackRound(pr, m.round);
   }
@@ -939,51 +952,43 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   }
 
   private onSnapshot(from: NodeId, m: Extract<RaftMsg, { type: 'snapshot' }>): void {
-    const answer = (installed: boolean, received: number): void => {
+    const answer = (installed: boolean, at: Position = START): void => {
       const term = this.currentTerm;
       this.durable(() =>
         this.env.send(from, {
           type: 'snapshot-resp',
           term,
           index: m.index,
-          received,
+          ...positionFields(at),
           installed,
           round: m.round,
         }),
       );
     };
-    if (m.term < this.currentTerm) return answer(false, 0);
+    if (m.term < this.currentTerm) return answer(false);
     this.heardFromLeader(from, m.term);
     if (m.index <= this.commit) {
       // Everything the snapshot holds is already committed here, hence identical.
       this.receiver.reset();
-      return answer(true, 0);
+      return answer(true);
     }
-    const snap = this.receiver.take(
-      m.term,
-      m.index,
-      m.snapTerm,
-      m.config,
-      m.offset,
-      m.chunk,
-      m.done,
-    );
-    if (snap === null) return answer(false, this.receiver.received);
+    const snap = this.receiver.take(m);
+    if (snap === null) return answer(false, this.receiver.position);
     // A snapshot that is no snapshot is refused: nothing installed, and the sender starts over
     // from offset 0 (an honest one never sends such a thing).
     const refuse = (problem: string): void => {
       this.env.log('raft: snapshot refused', { from, index: m.index, problem });
-      answer(false, 0);
+      answer(false);
     };
     if ('malformed' in snap) return refuse(snap.malformed);
-    const problem = this.sm.snapshotProblem?.(snap.data);
+    const problem = partsProblem(this.sm, snap.parts);
     if (problem !== undefined) return refuse(problem);
     this.log.install(snap);
-    this.sm.restore(snap.data);
+    restoreParts(this.sm, snap.parts);
     this.commit = this.applied = snap.index;
     this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
     this.serveFollowerReads();
-    answer(true, 0);
+    answer(true);
   }
 
   // ---- applying -----------------------------------------------------------------------------
@@ -1033,7 +1038,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       index,
       term: this.log.term(index) as number,
       config: this.log.configAt(index, this.initial),
-      data: this.sm.snapshot(),
+      parts: takeParts(this.sm),
     });
   }
 

@@ -17,6 +17,7 @@
  * (lease expiry, auto-compaction). They keep no session: each is proposed once per decision,
  * and applying one twice is harmless (a second revoke or compaction is refused, unchanged).
  */
+import { DEFAULT_PART_BYTES, joinParts, splitSnapshot, type Lists } from './snapshot-parts.js';
 import { etcdSnapshotProblem } from './snapshot-schema.js';
 import type { Json } from '../../core/json.js';
 import { isKvOp, type KvOp } from '../../core/kv.js';
@@ -123,6 +124,8 @@ export interface EtcdMachineOptions {
   readonly hashRevisions?: boolean;
   /** The space quota: store bytes (MvccStore.bytes) past which growth is refused; 0 = none. */
   readonly quotaBytes?: number;
+  /** About how many characters of JSON each snapshot part holds (snapshot-parts.ts). */
+  readonly snapshotPartBytes?: number;
 }
 
 /** What a Txn may add: its larger branch's puts, nested txns included (etcd's costTxn). */
@@ -154,10 +157,12 @@ export class EtcdMachine implements StateMachine {
   private ops = 0;
 
   private readonly quotaBytes: number;
+  private readonly partBytes: number;
 
   constructor(options: EtcdMachineOptions = {}) {
     this.store = new MvccStore(this.leases, options.hashRevisions ?? true);
     this.quotaBytes = options.quotaBytes ?? 0;
+    this.partBytes = options.snapshotPartBytes ?? DEFAULT_PART_BYTES;
     const recorder = options.recorder;
     if (recorder !== undefined) {
       const node = options.node ?? '?';
@@ -221,6 +226,23 @@ export class EtcdMachine implements StateMachine {
 
   snapshotProblem(data: Json): string | undefined {
     return etcdSnapshotProblem(data);
+  }
+
+  snapshotParts(): readonly Json[] {
+    // The machine's own snapshot value, whose lists splitSnapshot reads as JSON items.
+    return splitSnapshot(this.snapshot() as unknown as Lists, this.partBytes);
+  }
+
+  snapshotPartsProblem(parts: readonly Json[]): string | undefined {
+    const whole = joinParts(parts);
+    return 'problem' in whole ? `snapshot: ${whole.problem}` : etcdSnapshotProblem(whole.snapshot);
+  }
+
+  /** Restores from parts that snapshotPartsProblem passed. */
+  restoreParts(parts: readonly Json[]): void {
+    const whole = joinParts(parts);
+    if ('problem' in whole) throw new Error(`snapshot: ${whole.problem}`);
+    this.restore(whole.snapshot);
   }
 
   restore(data: Json): void {

@@ -74,6 +74,8 @@ export interface EtcdRaftOptions {
   readonly retain: number;
   /** The space quota in store bytes (MvccStore.bytes); 0 = none. */
   readonly quotaBytes?: number;
+  /** About how many characters each snapshot part holds (snapshot-parts.ts). */
+  readonly snapshotPartBytes?: number;
   readonly recorder?: RevisionRecorder;
 }
 
@@ -108,6 +110,9 @@ export class EtcdRaftNode implements ProtocolNode<RaftMsg>, HasWatchSource, Appl
       // The hash chain exists for the recorder to compare; without one it is only cost.
       hashRevisions: options.recorder !== undefined,
       quotaBytes: options.quotaBytes ?? DEFAULT_QUOTA_BYTES,
+      ...(options.snapshotPartBytes !== undefined
+        ? { snapshotPartBytes: options.snapshotPartBytes }
+        : {}),
     });
     this.watchSource = this.machine.watchSource;
     this.extendMs = (options.raft.timing ?? DEFAULT_TIMING).electionMaxMs;
@@ -357,13 +362,20 @@ const PARAMS = [
     name: 'quota-bytes',
     description:
       'space quota: store size past which Put, Txn and LeaseGrant are refused ' +
-      "('database space exceeded'), 0 = none (default 64 MiB; see docs/etcd.md)",
+      "('database space exceeded'), 0 = none (default 2 GiB, etcd's; see docs/etcd.md)",
+  },
+  {
+    name: 'snapshot-part-bytes',
+    description:
+      'characters of JSON per snapshot part (default 1 MiB): a snapshot is stored and sent ' +
+      'a part at a time, never as one string',
   },
 ] as const;
 
-/** Every parameter but `retain` and `quota-bytes` is Raft's (raftOptionsFrom parses them). */
+/** The parameters etcdOptionsFrom parses itself; every other one is Raft's (raftOptionsFrom). */
+const OWN_PARAMS: readonly string[] = ['retain', 'quota-bytes', 'snapshot-part-bytes'];
 const RAFT_PARAMS: readonly string[] = PARAMS.map((p) => p.name).filter(
-  (n) => n !== 'retain' && n !== 'quota-bytes',
+  (n) => !OWN_PARAMS.includes(n),
 );
 
 /**
@@ -377,13 +389,12 @@ export const DEFAULT_SNAPSHOT_EVERY = 100_000;
 export const DEFAULT_CHUNK_SIZE = 65_536;
 export const DEFAULT_RETAIN = 10_000;
 /**
- * The default space quota, in MvccStore.bytes. A snapshot of the store must fit in one WAL
- * record (256 MiB, wal.ts); measured, a snapshot is 1.0–1.2× the store's bytes for text values
- * and 1.8× for values of every byte (JSON writes a control byte as six), so 64 MiB keeps it near
- * 115 MiB for such data, with room for values richer in control bytes (protobuf). etcd's
- * default is 2 GiB of backend.
+ * The default space quota, in MvccStore.bytes: etcd's default of 2 GiB of backend. A snapshot is
+ * stored and sent in bounded parts (snapshot-parts.ts, wal-parts.ts), so the store's size is no
+ * longer bound by one WAL record or one string; what bounds it is memory (the store lives in the
+ * heap: see docs/etcd.md on --max-old-space-size).
  */
-export const DEFAULT_QUOTA_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
 
 export function etcdOptionsFrom(
   params: Readonly<Record<string, string>>,
@@ -392,18 +403,22 @@ export function etcdOptionsFrom(
   raft: RaftOptions;
   retain: number;
   quotaBytes: number;
+  snapshotPartBytes?: number;
 } {
   const raftParams: Record<string, string> = {};
   let retain = DEFAULT_RETAIN;
   let quotaBytes = DEFAULT_QUOTA_BYTES;
+  let snapshotPartBytes: number | undefined;
   for (const [name, v] of Object.entries(params)) {
-    if (name === 'retain' || name === 'quota-bytes') {
+    if (OWN_PARAMS.includes(name)) {
       const n = Number(v);
-      if (!Number.isSafeInteger(n) || n < 0 || v.trim() === '') {
-        throw new Error(`--param ${name} wants an integer ≥ 0`);
+      const min = name === 'snapshot-part-bytes' ? 1 : 0;
+      if (!Number.isSafeInteger(n) || n < min || v.trim() === '') {
+        throw new Error(`--param ${name} wants an integer ≥ ${min}`);
       }
       if (name === 'retain') retain = n;
-      else quotaBytes = n;
+      else if (name === 'quota-bytes') quotaBytes = n;
+      else snapshotPartBytes = n;
     } else if (RAFT_PARAMS.includes(name)) raftParams[name] = v;
     else throw new Error(`etcd-raft has no parameter '${name}'`);
   }
@@ -412,7 +427,12 @@ export function etcdOptionsFrom(
     chunkSize: DEFAULT_CHUNK_SIZE,
     ...raftOptionsFrom(raftParams, cluster),
   };
-  return { raft, retain, quotaBytes };
+  return {
+    raft,
+    retain,
+    quotaBytes,
+    ...(snapshotPartBytes !== undefined ? { snapshotPartBytes } : {}),
+  };
 }
 
 export const etcdRaftSystem: SystemDefinition = {
@@ -429,7 +449,10 @@ export const etcdRaftSystem: SystemDefinition = {
   params: PARAMS,
   createNode(options) {
     // One pair of recorders per cluster: createNode is called once per simulated run.
-    const { raft, retain, quotaBytes } = etcdOptionsFrom(options.params ?? {}, options.cluster);
+    const { raft, retain, quotaBytes, snapshotPartBytes } = etcdOptionsFrom(
+      options.params ?? {},
+      options.cluster,
+    );
     const checked = options.invariants !== false;
     const opts: EtcdRaftOptions = {
       raft: {
@@ -439,6 +462,7 @@ export const etcdRaftSystem: SystemDefinition = {
       },
       retain,
       quotaBytes,
+      ...(snapshotPartBytes !== undefined ? { snapshotPartBytes } : {}),
       ...(checked ? { recorder: new RevisionRecorder() } : {}),
     };
     return (env) => new EtcdRaftNode(env as NodeEnv<RaftMsg>, opts);
