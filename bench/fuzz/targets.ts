@@ -319,7 +319,11 @@ const SECRET = Buffer.from('fuzzing-secret-0123456789');
  * hellos); the other half complete the handshake as member n2 and then send mutated Raft
  * frames. Nothing may throw, and only messages that pass Raft's schema may reach the node.
  */
-export function peerTarget(check: (m: Message) => string | undefined = raftMessageProblem): Target {
+/** The cluster the fuzzed node n1 belongs to, as its peers' Raft messages must name it. */
+const PEER_CLUSTER = ['n1', 'n2', 'n3'];
+const raftProblem = (m: unknown): string | undefined => raftMessageProblem(m, PEER_CLUSTER);
+
+export function peerTarget(check: (m: Message) => string | undefined = raftProblem): Target {
   let delivered: Message[] = [];
   const transport = new PeerTransport({
     id: 'n1',
@@ -368,7 +372,7 @@ export function peerTarget(check: (m: Message) => string | undefined = raftMessa
         socket.destroy();
       }
       for (const m of delivered) {
-        const problem = raftMessageProblem(m);
+        const problem = raftProblem(m);
         if (problem !== undefined) return found(`a malformed message reached the node: ${problem}`);
         try {
           JSON.stringify(m); // the node writes it to its WAL and may forward it

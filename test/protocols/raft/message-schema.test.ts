@@ -12,6 +12,9 @@ import { runSimulation } from '../../../src/sim/run.js';
 import { etcdRaftSystem } from '../../../src/systems/etcd/etcd-raft.js';
 import { kvRaftSystem } from '../../../src/systems/kv/kv-raft.js';
 
+const CLUSTER = ['n1', 'n2', 'n3'];
+const problemOf = (msg: unknown): string | undefined => raftMessageProblem(msg, CLUSTER);
+
 const append = {
   type: 'append',
   term: 3,
@@ -27,12 +30,18 @@ const append = {
 };
 
 test('a well-formed message passes; a malformed one is named by its field', () => {
-  assert.equal(raftMessageProblem(append), undefined);
-  assert.equal(raftMessageProblem({ type: 'vote-resp', term: 1, granted: true }), undefined);
+  assert.equal(problemOf(append), undefined);
+  assert.equal(problemOf({ type: 'vote-resp', term: 1, granted: true }), undefined);
+  const config = (voters: string[], learners: string[] = []): unknown => ({
+    ...append,
+    entries: [{ term: 1, kind: 'config', config: { voters, learners } }],
+  });
   const cases: [unknown, RegExp][] = [
     [{ ...append, term: '3' }, /^term: /],
     [{ ...append, term: -1 }, /^term: /],
     [{ ...append, term: 1e300 }, /^term: /],
+    // The issue's hostile peer moved a term to 1,000,000,001; past 2^48 no correct node reaches.
+    [{ ...append, term: 2 ** 48 + 1 }, /^term: /],
     [{ ...append, commit: 1.5 }, /^commit: /],
     [{ ...append, extra: true }, /extra/],
     [{ type: 'vote-resp', term: 1 }, /granted/],
@@ -43,10 +52,13 @@ test('a well-formed message passes; a malformed one is named by its field', () =
       { ...append, entries: [{ term: 1, kind: 'config', config: { voters: [''], learners: [] } }] },
       /voters/,
     ],
+    [config(['n1', 'n9']), /voters/],
+    [config(['n1'], ['n1']), /named twice/],
+    [config(['n1', 'n2', 'n3', 'n1']), /voters/],
     [null, /^message: /],
   ];
   for (const [msg, why] of cases) {
-    const problem = raftMessageProblem(msg);
+    const problem = problemOf(msg);
     assert.ok(problem !== undefined, `accepted: ${JSON.stringify(msg)}`);
     assert.match(problem, why, JSON.stringify(msg));
   }
@@ -66,7 +78,7 @@ function checkingSends(
         checked.send = (to, msg) => {
           seen.count++;
           seen.types.add(msg.type);
-          const problem = raftMessageProblem(msg);
+          const problem = raftMessageProblem(msg, env.cluster);
           if (problem !== undefined) seen.bad.push(`${msg.type}: ${problem}`);
           env.send(to, msg);
         };

@@ -123,7 +123,11 @@ function transfer(
       round: 0,
       ...c,
     };
-    assert.equal(raftMessageProblem(msg), undefined, 'the message passes the peer schema');
+    assert.equal(
+      raftMessageProblem(msg, ['n1', 'n2', 'n3']),
+      undefined,
+      'the message passes the peer schema',
+    );
     if (drop(n)) continue; // lost: the heartbeat resends from where the follower is
     const got = receiver.take(msg as Extract<RaftMsg, { type: 'snapshot' }>);
     assert.ok(got === null || !('malformed' in got), 'well-formed chunks');
