@@ -56,6 +56,7 @@ interface NodeView {
   readonly snapshotIndex?: number;
   readonly lastIndex?: number;
   readonly bytes?: number;
+  readonly term?: number;
 }
 
 async function views(dir: string): Promise<Map<string, NodeView>> {
@@ -245,6 +246,12 @@ export async function run(): Promise<void> {
       for (const n of c.nodes) rss[n.id] = peakRssMiB(dir, n.id) ?? null;
       figures.peakRssMiB = rss;
       console.log('peak RSS (MiB, since each process started)', rss);
+      // Each election moves the term: how often the members' acknowledgements stalled past an
+      // election timeout over the whole run.
+      let term = 0;
+      for (const v of (await views(dir)).values()) term = Math.max(term, v.term ?? 0);
+      figures.finalTerm = term;
+      console.log('final term', term);
     } finally {
       client.close();
     }
