@@ -16,6 +16,9 @@
  * A `put-parts` op (a value in bounded parts: a large Raft snapshot) is a record per part and an
  * end record (wal-parts.ts), so no record, buffer or string is ever the whole value; recovery
  * reads the file a window at a time for the same reason (a log past 2 GiB is no one Buffer).
+ * One saved with `putPartsAside` is a snapshot file beside the log (raft-snapshot-file.ts),
+ * written off the rounds, and one small `parts-file` record naming it, written once the file is
+ * durable; recovery reads and checks the file the last such record of each key names.
  */
 import {
   closeSync,
