@@ -56,6 +56,7 @@ interface NodeView {
   readonly snapshotIndex?: number;
   readonly lastIndex?: number;
   readonly bytes?: number;
+  readonly term?: number;
 }
 
 async function views(dir: string): Promise<Map<string, NodeView>> {
@@ -213,7 +214,9 @@ export async function run(): Promise<void> {
       // live members have passed a snapshot point and compacted their logs.
       const over = all.slice(0, Math.min(mb, 64));
       let overSec = await putAll(client, over, 1);
-      const ticks = Array.from({ length: SNAPSHOT_EVERY + 64 }, (_, i) => i);
+      // Each member snapshots at its own phase of the period, up to half a period late
+      // (raft-node.ts maybeSnapshot): enough puts for whichever member leads to pass its point.
+      const ticks = Array.from({ length: SNAPSHOT_EVERY + SNAPSHOT_EVERY / 2 + 64 }, (_, i) => i);
       overSec += await putAll(
         client,
         ticks,
@@ -245,6 +248,12 @@ export async function run(): Promise<void> {
       for (const n of c.nodes) rss[n.id] = peakRssMiB(dir, n.id) ?? null;
       figures.peakRssMiB = rss;
       console.log('peak RSS (MiB, since each process started)', rss);
+      // Each election moves the term: how often the members' acknowledgements stalled past an
+      // election timeout over the whole run.
+      let term = 0;
+      for (const v of (await views(dir)).values()) term = Math.max(term, v.term ?? 0);
+      figures.finalTerm = term;
+      console.log('final term', term);
     } finally {
       client.close();
     }

@@ -36,6 +36,7 @@ const TRACE_KINDS: ReadonlySet<TraceKind> = new Set<TraceKind>([
   'request',
   'reply',
   'sync',
+  'file',
   'log',
   'invariant',
 ]);

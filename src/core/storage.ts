@@ -30,8 +30,17 @@ export interface DurableStore {
   keys(prefix?: string): string[];
   /** Stores `parts` (at least one) as `key`'s value; `get(key)` is then undefined. */
   putParts(key: string, parts: readonly Json[]): void;
-  /** The parts of a value stored with `putParts`, or undefined. */
+  /** The parts of a value stored with `putParts` or `putPartsAside`, or undefined. */
   getParts(key: string): readonly Json[] | undefined;
+  /**
+   * Stores `parts` (at least one) as `key`'s value the way a large value must be: written beside
+   * the log, off the path of the writes and syncs issued meanwhile, so those are not held back
+   * behind it. Once that copy is durable the store issues the small write that makes it `key`'s
+   * value — ordered after every write issued before that moment, and durable at the next sync
+   * like any write — and calls `onSaved`. Until then `key` keeps its old value, and a crash
+   * before `onSaved` keeps the old value. Saves complete in the order they were asked for.
+   */
+  putPartsAside(key: string, parts: readonly Json[], onSaved: () => void): void;
 
   /** Appends entries to the log; the first gets index `lastIndex() + 1`. */
   append(...entries: Json[]): void;
@@ -125,10 +134,19 @@ export abstract class OpLogStore implements DurableStore {
 
   /** Keeps `op` until a sync makes it durable; called before the op is applied to `state`. */
   protected abstract keep(op: StoreOp): void;
+  /**
+   * Makes `parts` durable beside the log (see putPartsAside) and then calls `saved`, which
+   * issues the put-parts op that refers to them; a crash first must drop `saved`. A store with
+   * nothing beside its log keeps the value in the log: `saved` at once, its op then ordered
+   * before whatever follows like any write.
+   */
+  protected saveAside(_key: string, _parts: readonly Json[], saved: () => void): void {
+    saved();
+  }
   abstract sync(onDurable: () => void): void;
   abstract readonly unsyncedWrites: number;
 
-  private write(op: StoreOp): void {
+  protected write(op: StoreOp): void {
     this.keep(op);
     this.state.apply(op);
   }
@@ -150,6 +168,15 @@ export abstract class OpLogStore implements DurableStore {
 
   getParts(key: string): readonly Json[] | undefined {
     return this.state.parted.get(key);
+  }
+
+  putPartsAside(key: string, parts: readonly Json[], onSaved: () => void): void {
+    if (parts.length === 0) throw new Error(`putPartsAside of '${key}' needs at least one part`);
+    const frozen = Object.freeze(parts.map((p) => freezePlain(p)));
+    this.saveAside(key, frozen, () => {
+      this.write({ kind: 'put-parts', key, parts: frozen });
+      onSaved();
+    });
   }
 
   delete(key: string): void {

@@ -183,6 +183,7 @@ function guardedStorage(store: DurableStore, guard: (fn: () => void) => void): D
     put: (k, v) => store.put(k, v),
     putParts: (k, parts) => store.putParts(k, parts),
     getParts: (k) => store.getParts(k),
+    putPartsAside: (k, parts, onSaved) => store.putPartsAside(k, parts, () => guard(onSaved)),
     delete: (k) => store.delete(k),
     keys: (p) => store.keys(p),
     append: (...e) => store.append(...e),

@@ -19,6 +19,40 @@ export type PartRecord =
   | { readonly kind: 'part'; readonly key: string; readonly part: number; readonly value: Json }
   | { readonly kind: 'parts-end'; readonly key: string; readonly parts: number };
 
+/**
+ * The record that makes `key`'s value the parts in a snapshot file beside the log
+ * (raft-snapshot-file.ts): the file's name, part count, size and checksum, and `head`, the first
+ * part, when it is small (a Raft snapshot's index, term and configuration, for whoever reads the
+ * log; recovery checks it against the file).
+ */
+export interface PartsFileRecord {
+  readonly kind: 'parts-file';
+  readonly key: string;
+  readonly file: string;
+  readonly parts: number;
+  readonly bytes: number;
+  readonly crc: number;
+  readonly head?: Json;
+}
+
+/** The largest first part a parts-file record repeats as its `head`, in JSON characters. */
+export const HEAD_CHARS = 4096;
+
+export function asPartsFileRecord(o: Record<string, unknown>): PartsFileRecord | undefined {
+  const count = (v: unknown, min: number): boolean =>
+    Number.isSafeInteger(v) && (v as number) >= min;
+  return typeof o.key === 'string' &&
+    typeof o.file === 'string' &&
+    /^snap-\d{16}\.snap$/.test(o.file) &&
+    count(o.parts, 1) &&
+    count(o.bytes, 0) &&
+    Number.isInteger(o.crc) &&
+    (o.crc as number) >= 0 &&
+    (o.crc as number) <= 0xffffffff
+    ? (o as unknown as PartsFileRecord)
+    : undefined;
+}
+
 /** The record payloads of `key`'s parts, in order, end record last (JSON text each). */
 export function partPayload(key: string, part: number, value: Json): string {
   return `{"kind":"part","key":${JSON.stringify(key)},"part":${part},"value":${JSON.stringify(value)}}`;

@@ -95,7 +95,13 @@ function lostAfter(buf: Buffer, from: number): LostRecords {
     if (op !== undefined) {
       records++;
       // A value in parts goes with any one of its records (its end record completes it).
-      if (op.kind === 'put' || op.kind === 'part' || op.kind === 'parts-end') keys.add(op.key);
+      if (
+        op.kind === 'put' ||
+        op.kind === 'part' ||
+        op.kind === 'parts-end' ||
+        op.kind === 'parts-file'
+      )
+        keys.add(op.key);
       else if (op.kind === 'append') entries += op.entries.length;
       else otherOps++;
     }
@@ -130,6 +136,14 @@ export function repairWal(dirOrFile: string): RepairReport {
       if (!(e instanceof WalCorruptionError)) throw e;
       if (e.code === 'bad-magic') {
         throw new WalRepairError(`${file} is not a truthkit write-ahead log: nothing to cut`);
+      }
+      // The damage is in a snapshot file, not the log: cutting the log cannot bring back the
+      // entries the snapshot stood for (they were compacted away).
+      if (e.code === 'missing-snapshot' || e.code === 'bad-snapshot') {
+        throw new WalRepairError(
+          `${e.message}; the log's entries before that snapshot are gone, so no cut of the log ` +
+            'repairs it: restore the file, or remove this data directory and rejoin the member',
+        );
       }
       cut = cutAt(file, e);
       // What is left must now recover cleanly: everything before the first damage was intact.

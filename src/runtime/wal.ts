@@ -16,6 +16,9 @@
  * A `put-parts` op (a value in bounded parts: a large Raft snapshot) is a record per part and an
  * end record (wal-parts.ts), so no record, buffer or string is ever the whole value; recovery
  * reads the file a window at a time for the same reason (a log past 2 GiB is no one Buffer).
+ * One saved with `putPartsAside` is a snapshot file beside the log (raft-snapshot-file.ts),
+ * written off the rounds, and one small `parts-file` record naming it, written once the file is
+ * durable; recovery reads and checks the file the last such record of each key names.
  */
 import {
   closeSync,
@@ -43,12 +46,22 @@ import { jsonPieces } from './json-pieces.js';
 import { DurableMark, MARK_FILE, MARK_INTERVAL_MS, readMark } from './wal-mark.js';
 import {
   asPartRecord,
+  asPartsFileRecord,
+  HEAD_CHARS,
   PartsAssembler,
   partPayload,
   partsEndPayload,
   PartsProblem,
   type PartRecord,
+  type PartsFileRecord,
 } from './wal-parts.js';
+import {
+  readSnapshotFile,
+  snapshotFileName,
+  SnapshotFileProblem,
+  sweepSnapshotFiles,
+  writeSnapshotFile,
+} from './raft-snapshot-file.js';
 
 export const WAL_FILE = 'wal.log';
 /** Holds the pid of the process using the directory; a second process is refused. */
@@ -90,7 +103,11 @@ export type WalDamage =
   /** The durable mark beside the log is damaged. */
   | 'bad-mark'
   /** The records of a value in parts are out of order, or one is missing (wal-parts.ts). */
-  | 'missing-part';
+  | 'missing-part'
+  /** The log refers to a snapshot file (a `parts-file` record) that is not there. */
+  | 'missing-snapshot'
+  /** A snapshot file the log refers to is not what the record says (raft-snapshot-file.ts). */
+  | 'bad-snapshot';
 
 export class WalCorruptionError extends Error {
   constructor(
@@ -147,8 +164,11 @@ export interface RecoveryReport {
   readonly truncatedAt?: number;
 }
 
-/** A record as it is on disk: every StoreOp but put-parts, which is part records (wal-parts.ts). */
-export type DiskOp = Exclude<StoreOp, { kind: 'put-parts' }> | PartRecord;
+/**
+ * A record as it is on disk: every StoreOp but put-parts, which is part records or a record
+ * naming a snapshot file (wal-parts.ts).
+ */
+export type DiskOp = Exclude<StoreOp, { kind: 'put-parts' }> | PartRecord | PartsFileRecord;
 
 export function encodeRecord(op: DiskOp, maxBytes = MAX_RECORD): Buffer {
   const what = op.kind === 'put' ? `a put of '${op.key}'` : `a ${op.kind} op`;
@@ -264,6 +284,8 @@ export function parseOp(payload: Buffer): DiskOp | undefined {
     case 'part':
     case 'parts-end':
       return asPartRecord(o);
+    case 'parts-file':
+      return asPartsFileRecord(o);
     default:
       return undefined;
   }
@@ -426,12 +448,46 @@ export function recoverWal(
   records: number;
   validBytes: number;
   truncatedBytes: number;
+  /** The parts-file record behind each key whose value is in a snapshot file. */
+  files: Map<string, PartsFileRecord>;
 } {
   const fd = openSync(file, 'r');
+  let r: Omit<ReturnType<typeof recoverWal>, 'files'> & { refs: Map<string, PartsFileRecord> };
   try {
-    return replay(fd, fstatSync(fd).size, file, windowBytes);
+    r = replay(fd, fstatSync(fd).size, file, windowBytes);
   } finally {
     closeSync(fd);
+  }
+  const { refs, ...rest } = r;
+  resolveFiles(dirname(file), rest.state, refs);
+  return { ...rest, files: refs };
+}
+
+/**
+ * Reads the snapshot files the log's last parts-file record of each key names into `state`.
+ * Only the last counts: an older one's file was deleted once a newer value was durable. Each is
+ * read once replay is done (a key's last record is its last op, so applying it last is applying
+ * it in order), and checked; a file that is gone or wrong is a refusal to start, as a damaged
+ * record in the log would be: the log's entries it stood for were compacted away.
+ */
+function resolveFiles(dir: string, state: StoreState, refs: ReadonlyMap<string, PartsFileRecord>) {
+  for (const [key, ref] of refs) {
+    let parts: Json[];
+    try {
+      parts = readSnapshotFile(dir, ref, MAX_RECORD);
+    } catch (e) {
+      if (!(e instanceof SnapshotFileProblem)) throw e;
+      throw new WalCorruptionError(e.path, e.offset, e.reason, e.code);
+    }
+    if (ref.head !== undefined && JSON.stringify(parts[0]) !== JSON.stringify(ref.head)) {
+      throw new WalCorruptionError(
+        join(dir, ref.file),
+        0,
+        "its first part is not the head the log's record repeats",
+        'bad-snapshot',
+      );
+    }
+    state.apply({ kind: 'put-parts', key, parts: Object.freeze(parts.map((p) => deepFreeze(p))) });
   }
 }
 
@@ -440,7 +496,7 @@ function replay(
   size: number,
   file: string,
   window: number,
-): ReturnType<typeof recoverWal> {
+): Omit<ReturnType<typeof recoverWal>, 'files'> & { refs: Map<string, PartsFileRecord> } {
   // The file is read a window at a time, each starting on a sector boundary (tornByCrash
   // judges sectors by their offsets in the window). Every judgement about damage is made with
   // the window reaching the end of the file, as if the whole file had been read.
@@ -461,6 +517,8 @@ function replay(
   const state = new StoreState();
   const live = new LiveSize();
   const parts = new PartsAssembler();
+  /** Keys whose latest value is in a snapshot file: read once replay is done (resolveFiles). */
+  const refs = new Map<string, PartsFileRecord>();
   let off = MAGIC.length;
   let records = 0;
   while (off < size) {
@@ -487,7 +545,7 @@ function replay(
       }
       // A value in parts whose end record was torn away is cut whole: its key keeps its old value.
       const valid = parts.pending ? parts.start : off;
-      return { state, live, records, validBytes: valid, truncatedBytes: size - valid };
+      return { state, live, records, validBytes: valid, truncatedBytes: size - valid, refs };
     }
     const end = base + r.end;
     const op = parseOp(buf.subarray(off - base + HEADER, r.end));
@@ -515,8 +573,16 @@ function replay(
         `a ${op.kind} op where part records of a value continue or end`,
         'missing-part',
       );
+    } else if (op.kind === 'parts-file') {
+      // The key's value until a later op replaces it; its file is read at the end.
+      refs.set(op.key, op);
+      live.account({ kind: 'put-parts', key: op.key, parts: [] }, bytes, state);
+      state.apply({ kind: 'delete', key: op.key });
     } else apply = op;
     if (apply !== undefined) {
+      if (apply.kind === 'put' || apply.kind === 'put-parts' || apply.kind === 'delete') {
+        refs.delete(apply.key);
+      }
       try {
         live.account(apply, bytes, state);
         state.apply(apply.kind === 'put-parts' ? apply : deepFreeze(apply));
@@ -529,7 +595,7 @@ function replay(
   }
   // Part records with no end record: a put-parts torn off at a record boundary.
   const valid = parts.pending ? parts.start : off;
-  return { state, live, records, validBytes: valid, truncatedBytes: size - valid };
+  return { state, live, records, validBytes: valid, truncatedBytes: size - valid, refs };
 }
 
 const now = (): number => performance.now();
@@ -689,6 +755,21 @@ export class WalStore extends OpLogStore {
   private closed = false;
   private failed: Error | undefined;
   private readonly onIdle: (() => void)[] = [];
+  /** The snapshot file behind each key whose current value is one (raft-snapshot-file.ts). */
+  private readonly files = new Map<string, string>();
+  /**
+   * The parts-file record a finished snapshot file waits to have written for it: encode()
+   * writes it for the put-parts op of exactly these parts (by identity).
+   */
+  private readonly saved = new Map<string, { parts: readonly Json[]; record: PartsFileRecord }>();
+  /** Files to delete once the op that replaced them (the `issued`th write) is durable. */
+  private stale: { readonly after: number; readonly file: string }[] = [];
+  /** The number of the last snapshot file named in this directory. */
+  private fileSeq: number;
+  /** Snapshot files being written, one after the other (saves complete in the order asked). */
+  private fileQueue: Promise<void> = Promise.resolve();
+  /** Snapshot files written (for status and tests). */
+  snapshotFiles = 0;
 
   private constructor(
     readonly dir: string,
@@ -738,6 +819,20 @@ export class WalStore extends OpLogStore {
     }
     this.state = r.state;
     this.live = r.live;
+    // Temp files of writes a crash cut short, and files no record refers to (a crash before
+    // the record was durable, or before a replaced file was deleted), are removed now.
+    const swept = sweepSnapshotFiles(dir, new Set([...r.files.values()].map((f) => f.file)));
+    if (swept.removed.length > 0) {
+      options.log?.('wal: removed snapshot files the log does not refer to', {
+        dir,
+        files: swept.removed,
+      });
+    }
+    this.fileSeq = swept.maxSeq;
+    for (const [key, ref] of r.files) {
+      this.files.set(key, ref.file);
+      this.putRecords.set(key, [encodeRecord(ref, this.maxRecord)]);
+    }
     this.fd = openSync(this.file, 'r+');
     if (r.truncatedBytes > 0) {
       ftruncateSync(this.fd, r.validBytes);
@@ -789,6 +884,14 @@ export class WalStore extends OpLogStore {
     if (this.closed) throw new Error('write to a closed write-ahead log');
     if (this.failed !== undefined) return; // nothing more is written (see fail)
     this.issued++;
+    if (op.kind === 'put' || op.kind === 'put-parts' || op.kind === 'delete') {
+      // A file the key's value was in is deleted once this op replacing it is durable.
+      const old = this.files.get(op.key);
+      if (old !== undefined) {
+        this.files.delete(op.key);
+        this.stale.push({ after: this.issued, file: old });
+      }
+    }
     try {
       this.encode(op);
     } catch (e) {
@@ -797,6 +900,17 @@ export class WalStore extends OpLogStore {
   }
 
   private encode(op: StoreOp): void {
+    const saved = op.kind === 'put-parts' ? this.saved.get(op.key) : undefined;
+    if (op.kind === 'put-parts' && saved !== undefined && saved.parts === op.parts) {
+      // Parts already in their own file (saveAside): the log gets only the record naming it.
+      this.saved.delete(op.key);
+      const record = encodeRecord(saved.record, this.maxRecord);
+      this.files.set(op.key, saved.record.file);
+      this.putRecords.set(op.key, [record]);
+      this.live.account(op, record.length, this.state);
+      this.unwritten.push(record);
+      return;
+    }
     if (op.kind === 'put' || op.kind === 'put-parts') {
       // A put may be large (a Raft snapshot of a big store is megabytes of JSON): it is encoded
       // a slice at a time, the first slice now. A small one is done at once; a large one is
@@ -841,7 +955,8 @@ export class WalStore extends OpLogStore {
         this.encoding.shift();
         // The latest put of its key, unless a newer one is already queued.
         const current = this.state.records.has(p.key) || this.state.parted.has(p.key);
-        if (!this.encoding.some((q) => q.key === p.key) && current) {
+        // Nor when a record naming a snapshot file replaced it meanwhile (files).
+        if (!this.encoding.some((q) => q.key === p.key) && current && !this.files.has(p.key)) {
           this.putRecords.set(p.key, p.records);
           this.live.setPut(p.key, p.bytes);
         }
@@ -851,6 +966,39 @@ export class WalStore extends OpLogStore {
         return; // that round's end kicks again
       else if (this.waiting.length > 0) this.kick();
       else for (const f of this.onIdle.splice(0)) f();
+    });
+  }
+
+  /**
+   * Writes `parts` to a snapshot file of their own (raft-snapshot-file.ts), off the log's
+   * rounds, then `saved` issues the put-parts op, which encode() turns into one small record
+   * naming the file. Files are written one at a time, in the order asked for.
+   */
+  protected override saveAside(key: string, parts: readonly Json[], saved: () => void): void {
+    if (this.closed) throw new Error('write to a closed write-ahead log');
+    if (this.failed !== undefined) return;
+    const name = snapshotFileName(++this.fileSeq);
+    const stopped = (): boolean => this.closed || this.failed !== undefined;
+    this.fileQueue = this.fileQueue.then(async () => {
+      if (stopped()) return;
+      let ref;
+      try {
+        ref = await writeSnapshotFile(this.dir, name, parts, this.maxRecord, stopped);
+      } catch (e) {
+        if (!stopped()) this.fail(e as Error);
+        return;
+      }
+      if (ref === undefined || stopped()) return;
+      this.snapshotFiles++;
+      const headText = JSON.stringify(parts[0]);
+      const record: PartsFileRecord = {
+        kind: 'parts-file',
+        key,
+        ...ref,
+        ...(headText.length <= HEAD_CHARS ? { head: parts[0] as Json } : {}),
+      };
+      this.saved.set(key, { parts, record });
+      saved();
     });
   }
 
@@ -988,9 +1136,34 @@ export class WalStore extends OpLogStore {
     this.flushing = false;
     // Only now, after fsync returned, may anything depending on these writes be acknowledged.
     for (const cb of callbacks) cb();
+    this.deleteStale();
     this.followMark();
     if (this.waiting.length > 0) this.kick();
     else for (const f of this.onIdle.splice(0)) f();
+  }
+
+  /**
+   * Deletes the snapshot files whose replacement is durable. Not synced: a crash that brings a
+   * deleted file back leaves a file no record refers to, which the next open removes.
+   */
+  private deleteStale(): void {
+    if (this.stale.length === 0 || this.failed !== undefined) return;
+    const keep: typeof this.stale = [];
+    for (const s of this.stale) {
+      if (s.after > this.durable) {
+        keep.push(s);
+        continue;
+      }
+      try {
+        rmSync(join(this.dir, s.file), { force: true });
+      } catch (e) {
+        this.options.log?.('wal: could not delete a replaced snapshot file', {
+          file: s.file,
+          error: (e as Error).message,
+        });
+      }
+    }
+    this.stale = keep;
   }
 
   /**

@@ -4,11 +4,18 @@
  * some of its cache on its own, maybe a prefix of the unsynced writes, the last of which may be
  * torn (a torn write is detected on recovery, as a checksummed WAL would, and discarded).
  */
+import type { Json } from '../core/json.js';
 import { OpLogStore, StoreState, type StoreOp } from '../core/storage.js';
 
 export interface DiskHooks {
   /** Schedules `done` after a sync latency, unless the node crashes first. */
   scheduleSync(writes: number, done: () => void): void;
+  /**
+   * Schedules `done` once a file of `parts` parts beside the log would be written and synced,
+   * unless the node crashes first: independent of the log's syncs (another file), and in the
+   * order asked for among files. Absent (a test's disk): a sync stands in for it.
+   */
+  scheduleFileWrite?(parts: number, done: () => void): void;
 }
 
 export interface CrashOutcome {
@@ -32,6 +39,17 @@ export class SimDisk extends OpLogStore {
 
   protected keep(op: StoreOp): void {
     this.pending.push(op);
+  }
+
+  /**
+   * A value written beside the log (a large Raft snapshot) is a separate event: until it
+   * completes, nothing of it is issued, so a crash before then keeps the key's old value
+   * (the scheduled completion dies with the node), whatever the log's syncs did meanwhile.
+   */
+  protected override saveAside(_key: string, parts: readonly Json[], saved: () => void): void {
+    if (this.hooks.scheduleFileWrite !== undefined)
+      this.hooks.scheduleFileWrite(parts.length, saved);
+    else this.hooks.scheduleSync(parts.length, saved);
   }
 
   sync(onDurable: () => void): void {

@@ -75,6 +75,8 @@ class NodeSlot {
   readonly clock: ClockState = { offset: 0, drift: 0, since: 0 };
   /** Completion time of the latest sync, so a node's syncs complete in issue order. */
   lastSyncDone = 0;
+  /** When the last file written beside the log completes (scheduleFileWrite). */
+  lastFileDone = 0;
   disk!: SimDisk;
 
   constructor(
@@ -151,6 +153,7 @@ export class Simulator {
       const slot = new NodeSlot(i, id);
       slot.disk = new SimDisk({
         scheduleSync: (writes, done) => this.scheduleSync(slot, writes, done),
+        scheduleFileWrite: (parts, done) => this.scheduleFileWrite(slot, parts, done),
       });
       return slot;
     });
@@ -557,6 +560,23 @@ export class Simulator {
     slot.lastSyncDone = at;
     this.queue.push(at, slot.index, slot.incarnation, () => {
       this.trace.record({ t: this.clock, e: 'sync', node: slot.id, writes });
+      done();
+    });
+  }
+
+  /**
+   * A file beside the log (a snapshot written aside): a sync latency of its own, after any file
+   * asked for before it, but not ordered with the log's syncs — the point of writing it aside.
+   * Draws from the disk stream only when a node writes one, so runs that never do are unchanged.
+   */
+  private scheduleFileWrite(slot: NodeSlot, parts: number, done: () => void): void {
+    const at = Math.max(
+      this.clock + sampleLatency(this.syncLatency, this.diskRandom),
+      slot.lastFileDone,
+    );
+    slot.lastFileDone = at;
+    this.queue.push(at, slot.index, slot.incarnation, () => {
+      this.trace.record({ t: this.clock, e: 'file', node: slot.id, parts });
       done();
     });
   }

@@ -35,6 +35,8 @@ export type TraceEvent =
   | { t: number; e: 'request'; node: string; req: number; client: string }
   | { t: number; e: 'reply'; node: string; req: number; ok: boolean }
   | { t: number; e: 'sync'; node: string; writes: number }
+  /** A file written beside a node's log (a snapshot of parts) is durable. */
+  | { t: number; e: 'file'; node: string; parts: number }
   | { t: number; e: 'log'; node: string; msg: string; fields: Json }
   | { t: number; e: 'invariant'; violation: string };
 
@@ -61,6 +63,7 @@ const KIND_CODES: Record<TraceKind, number> = {
   sync: 18,
   log: 19,
   invariant: 20,
+  file: 21,
 };
 
 export class Trace {

@@ -2,13 +2,14 @@
  * Snapshots in parts through the real runtime: a 3-member etcd-raft cluster on loopback with a
  * small part size, so a store of a few MB is a snapshot of a hundred-odd parts. A follower
  * killed while the leader snapshots and compacts its log past it catches up by InstallSnapshot
- * (a part at a time), its write-ahead log then holds the snapshot as part records, and after a
- * kill -9 it restarts from them with every value intact, read through the `etcd3` client.
+ * (a part at a time), its data directory then holds the snapshot as a snapshot file of parts
+ * that its write-ahead log names, and after a kill -9 it restarts from them with every value
+ * intact, read through the `etcd3` client.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Json } from '../../src/core/json.js';
@@ -135,13 +136,18 @@ test(
     await catchUp();
     await assertValuesAt(follower.etcd as string, 2);
 
-    // The snapshot it installed is in its log as parts: dozens of bounded records.
+    // The snapshot it installed is in a snapshot file of dozens of bounded parts beside its
+    // log, which holds only a record naming it (raft-snapshot-file.ts).
     await killNode(dir, follower.id);
-    const wal = recoverWal(join(dir, follower.id, 'data', WAL_FILE));
+    const data = join(dir, follower.id, 'data');
+    const wal = recoverWal(join(data, WAL_FILE));
     const parts = wal.state.parted.get('raft/snapshot') as readonly Json[] | undefined;
-    assert.ok(parts !== undefined && parts.length > 50, `${parts?.length} parts in the WAL`);
-    const text = readFileSync(join(dir, follower.id, 'data', WAL_FILE), 'latin1');
-    assert.ok(text.includes('"kind":"parts-end","key":"raft/snapshot"'));
+    assert.ok(parts !== undefined && parts.length > 50, `${parts?.length} parts in the snapshot`);
+    const file = wal.files.get('raft/snapshot')?.file;
+    assert.ok(file !== undefined && readdirSync(data).includes(file), `${file} in ${data}`);
+    const text = readFileSync(join(data, WAL_FILE), 'latin1');
+    assert.ok(text.includes(`"kind":"parts-file","key":"raft/snapshot","file":"${file}"`));
+    assert.ok(!text.includes('"kind":"part"'), 'no part of it is in the log');
 
     // Restarted from those parts after kill -9: every value is there.
     await catchUp();

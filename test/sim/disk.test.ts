@@ -78,3 +78,30 @@ test('stored values are frozen in place and must be plain data', () => {
   assert.throws(() => disk.append([1, undefined] as never), /undefined array element/);
   assert.throws(() => disk.put('nan', { x: NaN }), /non-finite/);
 });
+
+test('a value saved aside is no write until its file completes, then one put-parts like any write', () => {
+  const syncs: (() => void)[] = [];
+  const files: (() => void)[] = [];
+  const disk = new SimDisk({
+    scheduleSync: (_w, done) => syncs.push(done),
+    scheduleFileWrite: (_p, done) => files.push(done),
+  });
+  let saved = 0;
+  disk.putPartsAside('snap', [{ a: 1 }, { b: 2 }], () => saved++);
+  assert.equal(disk.getParts('snap'), undefined, 'the old value until the file is durable');
+  assert.equal(disk.unsyncedWrites, 0);
+  // The log's syncs go on without it.
+  disk.put('term', 1);
+  disk.sync(() => {});
+  syncs.splice(0).forEach((f) => f());
+  assert.equal(saved, 0);
+  files.splice(0).forEach((f) => f());
+  assert.equal(saved, 1);
+  assert.deepEqual(disk.getParts('snap'), [{ a: 1 }, { b: 2 }]);
+  assert.equal(disk.unsyncedWrites, 1, 'its op is issued now, durable at the next sync');
+  // Unsynced, the op is lost in a crash like any other (the simulator drops a file write still
+  // in flight with the node's incarnation: simulator.ts scheduleFileWrite).
+  disk.crash(0, false);
+  assert.equal(disk.getParts('snap'), undefined);
+  assert.equal(disk.get('term'), 1);
+});

@@ -46,6 +46,7 @@ test('kv-raft is registered with its mutants', () => {
       'join-as-voter',
       'promote-unready',
       'remove-below-quorum',
+      'compact-before-snapshot-durable',
     ],
   );
   assert.equal(raftOptionsFrom({ 'follower-reads': 'off' }).followerReads, false);

@@ -41,6 +41,12 @@ export interface RaftMutants {
   readonly promoteUnready: boolean;
   /** A voter is removed even when the active voters left are no majority of the rest. */
   readonly removeBelowQuorum: boolean;
+  /**
+   * A snapshot written beside the log (several parts) has the log compacted past it at once,
+   * not once the snapshot is durable: a crash in between loses committed entries (raft-log.ts
+   * compactAside).
+   */
+  readonly compactBeforeSnapshotDurable: boolean;
 }
 
 export const NO_MUTANTS: RaftMutants = {
@@ -53,6 +59,7 @@ export const NO_MUTANTS: RaftMutants = {
   joinAsVoter: false,
   promoteUnready: false,
   removeBelowQuorum: false,
+  compactBeforeSnapshotDurable: false,
 };
 
 export const RAFT_MUTANTS = [
@@ -102,6 +109,12 @@ export const RAFT_MUTANTS = [
     description:
       'a voter is removed even when the active voters left are no majority of the new configuration',
   },
+  {
+    name: 'compact-before-snapshot-durable',
+    description:
+      'a snapshot of several parts has the log compacted past it before its file is durable, so ' +
+      'a crash in between loses committed entries',
+  },
 ] as const;
 
 export function mutantsFor(name: string | undefined): RaftMutants {
@@ -117,5 +130,6 @@ export function mutantsFor(name: string | undefined): RaftMutants {
     joinAsVoter: name === 'join-as-voter',
     promoteUnready: name === 'promote-unready',
     removeBelowQuorum: name === 'remove-below-quorum',
+    compactBeforeSnapshotDurable: name === 'compact-before-snapshot-durable',
   };
 }

@@ -4,8 +4,10 @@
  * that stands in for every entry up to its index (§5.1): a put of `{index, term, config, data}`
  * for a one-part snapshot (the form every snapshot had before parts), or for several parts a
  * `putParts` of the header `{index, term, config}` then the parts, which the store keeps as
- * bounded pieces. Nothing here syncs; the node decides
- * when a sync must complete before it speaks (see raft-node.ts).
+ * bounded pieces. A snapshot of several parts (a large store) is written beside the log instead
+ * (`putPartsAside`: a file of its own in the runtime, raft-snapshot-file.ts), and the log is
+ * compacted past it only once that is durable (compactAside, installAside). Nothing here syncs;
+ * the node decides when a sync must complete before it speaks (see raft-node.ts).
  */
 import { countWithinSize, type Json } from '../../core/json.js';
 import type { DurableStore } from '../../core/storage.js';
@@ -169,6 +171,64 @@ export class RaftLog {
     if (parts.length === 1) this.store.put(SNAPSHOT_KEY, { ...head, data: parts[0] as Json });
     else this.store.putParts(SNAPSHOT_KEY, [head, ...parts]);
     this.store.compactTo(snapshot.index);
+    this.snap = snapshot;
+    this.base = snapshot.index;
+    this.baseTerm = snapshot.term;
+  }
+
+  /** True when `snapshot` is stored beside the log (compactAside, installAside). */
+  static aside(snapshot: Snapshot): boolean {
+    return snapshot.parts.length > 1;
+  }
+
+  /**
+   * `compact` for a snapshot of several parts, without holding back the writes and syncs issued
+   * meanwhile: the parts are written beside the log, and only once they are durable and the
+   * record naming them is issued is the log compacted past them and the view moved (then
+   * `done`). Until then the log keeps its entries and the old snapshot stands, so a crash
+   * meanwhile loses nothing: recovery has the old snapshot and every entry after it. The record
+   * is issued before the compaction, so a crash that keeps a prefix of the two keeps the record.
+   *
+   * `compactEarly` is the mutant that compacts and moves the view at once, as `compact` does,
+   * while the parts are still being written: a crash before they are durable has lost entries
+   * that no snapshot on disk covers.
+   */
+  compactAside(snapshot: Snapshot, done: () => void, compactEarly = false): void {
+    if (compactEarly) this.setBase(snapshot, true);
+    this.store.putPartsAside(SNAPSHOT_KEY, this.storedParts(snapshot), () => {
+      if (snapshot.index > this.base) this.setBase(snapshot, true);
+      done();
+    });
+  }
+
+  /**
+   * `install` for a snapshot of several parts: a conflicting suffix is dropped now (it holds
+   * nothing committed: the snapshot is committed and differs from it), the parts are written
+   * beside the log, and once they are durable the log is compacted past them and `done` called.
+   * Entries a leader appends meanwhile are kept (they follow the snapshot in its log).
+   */
+  installAside(snapshot: Snapshot, done: () => void): void {
+    if (this.term(snapshot.index) !== snapshot.term && this.lastIndex() > snapshot.index) {
+      this.truncateAfter(Math.max(snapshot.index, this.base));
+    }
+    this.store.putPartsAside(SNAPSHOT_KEY, this.storedParts(snapshot), () => {
+      // Entries up to the snapshot go with the compaction. One after it was appended meanwhile
+      // by an append that matched at or past the snapshot's index, so it follows the snapshot:
+      // while the entry at that index conflicted, none could match there.
+      if (snapshot.index > this.base) this.setBase(snapshot, true);
+      done();
+    });
+  }
+
+  /** The store's parts of a snapshot: its head `{index, term, config}`, then its parts. */
+  private storedParts(snapshot: Snapshot): Json[] {
+    const { index, term, config, parts } = snapshot;
+    const head = { index, term, config } as unknown as Record<string, Json>;
+    return [head, ...parts];
+  }
+
+  private setBase(snapshot: Snapshot, compact: boolean): void {
+    if (compact) this.store.compactTo(snapshot.index);
     this.snap = snapshot;
     this.base = snapshot.index;
     this.baseTerm = snapshot.term;

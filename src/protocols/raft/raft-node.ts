@@ -194,6 +194,11 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   private heartbeatTimer: TimerId | null = null;
 
   private readonly receiver = new SnapshotReceiver();
+  /**
+   * A snapshot (this node's own, or one a leader sent) is being written beside the log
+   * (RaftLog.compactAside, installAside): no other is taken or installed until it is done.
+   */
+  private savingSnapshot = false;
   private lazySyncArmed = false;
   /** A 'send-appends' timer is pending (scheduleAppends). */
   private appendsScheduled = false;
@@ -972,6 +977,9 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       this.receiver.reset();
       return answer(true);
     }
+    // One being written beside the log is answered when it is durable; a chunk of another
+    // waits too (the leader resends it when it hears nothing).
+    if (this.savingSnapshot) return;
     const snap = this.receiver.take(m);
     if (snap === null) return answer(false, this.receiver.position);
     // A snapshot that is no snapshot is refused: nothing installed, and the sender starts over
@@ -983,12 +991,27 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     if ('malformed' in snap) return refuse(snap.malformed);
     const problem = partsProblem(this.sm, snap.parts);
     if (problem !== undefined) return refuse(problem);
-    this.log.install(snap);
-    restoreParts(this.sm, snap.parts);
-    this.commit = this.applied = snap.index;
-    this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
-    this.serveFollowerReads();
-    answer(true);
+    const installed = (): void => {
+      // Entries a leader sent meanwhile may have been applied past the snapshot already.
+      if (snap.index > this.applied) {
+        restoreParts(this.sm, snap.parts);
+        this.commit = this.applied = snap.index;
+      }
+      this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
+      this.serveFollowerReads();
+      answer(true);
+    };
+    if (!RaftLog.aside(snap)) {
+      this.log.install(snap);
+      return installed();
+    }
+    // Answered "installed" only once its parts are durable beside the log and the log is
+    // compacted past it; heartbeats are answered meanwhile.
+    this.savingSnapshot = true;
+    this.log.installAside(snap, () => {
+      this.savingSnapshot = false;
+      installed();
+    });
   }
 
   // ---- applying -----------------------------------------------------------------------------
@@ -1030,16 +1053,28 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
    * is busy at a time, instead of every replica at once.
    */
   private maybeSnapshot(): void {
+    if (this.savingSnapshot) return;
     const every = this.snapshotEvery;
     const k = Math.max(1, Math.floor((this.log.snapshotIndex - this.snapshotPhase) / every) + 1);
     if (this.applied < k * every + this.snapshotPhase) return;
     const index = this.applied;
-    this.log.compact({
+    const snapshot: Snapshot = {
       index,
       term: this.log.term(index) as number,
       config: this.log.configAt(index, this.initial),
       parts: takeParts(this.sm),
-    });
+    };
+    if (!RaftLog.aside(snapshot)) return this.log.compact(snapshot);
+    // Written beside the log, so this node's acknowledgements do not wait for it; the log is
+    // compacted once it is durable.
+    this.savingSnapshot = true;
+    this.log.compactAside(
+      snapshot,
+      () => {
+        this.savingSnapshot = false;
+      },
+      this.mutants.compactBeforeSnapshotDurable,
+    );
   }
 
   // ---- clients ------------------------------------------------------------------------------
