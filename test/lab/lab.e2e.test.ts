@@ -93,7 +93,8 @@ test(
       system: REPLICATED,
       nodes: 5,
       seed: 7,
-      ops: 250,
+      // Long enough that the run is still going when the test heals, on a loaded machine too.
+      ops: 600,
       nemesis: 'none',
       mutant: null,
     });
@@ -136,8 +137,12 @@ test(
         `another node than ${isolated} took over: ${leaders.join('; ')}`,
       );
     }
+    // Paused before healing: on a loaded machine the run could otherwise reach its end (and
+    // the fault panel go disabled) between seeing the new leader and the click.
+    await page.click('[data-testid=pause]');
     await page.click('[data-testid=heal]');
     await page.selectOption('select[name=speed]', 'Infinity');
+    await page.click('[data-testid=continue]');
     const verdict = await waitForVerdict(page);
     assert.ok(['valid', 'invalid', 'unknown'].includes(verdict), `a verdict appears: ${verdict}`);
     if (HAS_LEADERS) assert.equal(verdict, 'valid', 'Raft stays linearizable across a partition');
