@@ -45,20 +45,56 @@ const keepModuleUrls = {
   },
 };
 
-rmSync(OUT, { recursive: true, force: true });
-const output = await build({
+const CHECK_COMMAND = resolve(ROOT, 'dist/src/cli/commands/check.js');
+
+/** @param {import('rolldown').OutputOptions} extra */
+const options = (extra = {}) => ({
   input: ENTRY,
-  platform: 'node',
+  platform: /** @type {const} */ ('node'),
   external: isExternal,
   plugins: [keepModuleUrls],
-  logLevel: 'warn',
+  logLevel: /** @type {const} */ ('warn'),
   output: {
     dir: OUT,
-    format: 'esm',
+    format: /** @type {const} */ ('esm'),
     entryFileNames: 'main.js',
     chunkFileNames: '[name]-[hash].js',
+    ...extra,
   },
 });
+
+/**
+ * The modules `truthkit check` loads besides the entry's: the check command's chunk and every
+ * chunk it imports statically, as a first build split them. One chunk of them all saves Node's
+ * loader a file each; other commands that share some of them load the whole chunk instead.
+ */
+async function checkModules() {
+  const first = await build({ ...options(), write: false });
+  const chunks = first.output.filter((o) => o.type === 'chunk');
+  const byName = new Map(chunks.map((c) => [c.fileName, c]));
+  const entry = chunks.find((c) => c.isEntry);
+  const check = chunks.find((c) => c.moduleIds.includes(CHECK_COMMAND));
+  if (entry === undefined || check === undefined)
+    throw new Error('bundle: no entry or check chunk');
+  const inEntry = new Set(entry.imports);
+  const todo = [check.fileName];
+  const ids = new Set();
+  for (let name; (name = todo.pop()) !== undefined;) {
+    const chunk = byName.get(name);
+    if (chunk === undefined || inEntry.has(name) || name === entry.fileName) continue;
+    for (const id of chunk.moduleIds) ids.add(id);
+    todo.push(...chunk.imports);
+  }
+  return ids;
+}
+
+rmSync(OUT, { recursive: true, force: true });
+const start = await checkModules();
+const output = await build(
+  options({
+    codeSplitting: { groups: [{ name: 'check', test: (id) => start.has(id) }] },
+  }),
+);
 const files = output.output.filter((o) => o.type === 'chunk').length;
 console.log(
   `bundle: ${files} files in ${relative(ROOT, OUT)} from ${pathToFileURL(ENTRY).pathname}`,
