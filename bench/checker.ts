@@ -37,9 +37,9 @@ interface Loaded {
   readonly expected: 'valid' | 'invalid';
 }
 
-async function load(file: string, verdict: string, options: CheckOptions = {}): Promise<Loaded> {
+function load(file: string, verdict: string, options: CheckOptions = {}): Loaded {
   const format = file.startsWith('jepsen/') ? 'jepsen-log' : 'edn';
-  const loaded = await loadHistory(readFileSync(new URL(file, FIXTURES), 'utf8'), format, file);
+  const loaded = loadHistory(readFileSync(new URL(file, FIXTURES), 'utf8'), format, file);
   const model = getModel(loaded.suggestedModel ?? '');
   if (!model) throw new Error(`no model for ${file}`);
   return {
@@ -74,11 +74,9 @@ export async function run(): Promise<void> {
     string,
     string
   >;
-  const etcd = await Promise.all(
-    Object.entries(verdicts)
-      .filter(([file]) => file.startsWith('jepsen/'))
-      .map(([file, v]) => load(file, v)),
-  );
+  const etcd = Object.entries(verdicts)
+    .filter(([file]) => file.startsWith('jepsen/'))
+    .map(([file, v]) => load(file, v));
   const scenarios = [
     {
       name: `all ${etcd.length} etcd logs (register)`,
@@ -87,14 +85,12 @@ export async function run(): Promise<void> {
     },
     {
       name: 'kv c50-ok, per key',
-      histories: [await load('kv/c50-ok.txt', verdicts['kv/c50-ok.txt'] ?? '')],
+      histories: [load('kv/c50-ok.txt', verdicts['kv/c50-ok.txt'] ?? '')],
       reference: PORCUPINE_REFERENCE_S.c50OkPerKey,
     },
     {
       name: 'kv c10-ok, not partitioned',
-      histories: [
-        await load('kv/c10-ok.txt', verdicts['kv/c10-ok.txt'] ?? '', { partition: false }),
-      ],
+      histories: [load('kv/c10-ok.txt', verdicts['kv/c10-ok.txt'] ?? '', { partition: false })],
       reference: PORCUPINE_REFERENCE_S.c10OkUnpartitioned,
     },
   ];

@@ -42,12 +42,12 @@ const TRACE_KINDS: ReadonlySet<TraceKind> = new Set<TraceKind>([
 
 export class OpenFileError extends Error {}
 
-export async function openFile(name: string, text: string): Promise<OpenedFile> {
+export function openFile(name: string, text: string): OpenedFile {
   const first = text.split('\n').find((l) => l.trim() !== '');
   if (first === undefined) throw new OpenFileError(`${name} is empty`);
   if (looksLikeTraceLine(first)) return { kind: 'trace', name, events: parseTrace(name, text) };
   try {
-    const loaded = await loadHistory(text, 'auto', name);
+    const loaded = loadHistory(text, 'auto', name);
     return { kind: 'history', name, ops: loaded.ops, suggestedModel: loaded.suggestedModel };
   } catch (e) {
     throw new OpenFileError((e as Error).message);

@@ -13,9 +13,9 @@ const verdicts = JSON.parse(readFileSync(new URL('verdicts.json', FIXTURES), 'ut
   'linearizable' | 'not-linearizable'
 >;
 
-async function check(file: string, options: CheckOptions = {}) {
+function check(file: string, options: CheckOptions = {}) {
   const format = file.startsWith('jepsen/') ? 'jepsen-log' : 'edn';
-  const loaded = await loadHistory(readFileSync(new URL(file, FIXTURES), 'utf8'), format, file);
+  const loaded = loadHistory(readFileSync(new URL(file, FIXTURES), 'utf8'), format, file);
   const model = getModel(loaded.suggestedModel ?? '');
   assert.ok(model, `a model for ${file}`);
   return checkHistory(loaded.ops, model, {
@@ -36,8 +36,8 @@ describe('Porcupine conformance', () => {
   });
 
   for (const file of Object.keys(verdicts)) {
-    test(`${file} is ${verdicts[file]}`, async () => {
-      const result = await check(file);
+    test(`${file} is ${verdicts[file]}`, () => {
+      const result = check(file);
       assert.equal(result.verdict, expected(file));
       if (result.verdict === 'invalid')
         assert.ok(result.evidence, 'a violation comes with evidence');
@@ -46,21 +46,21 @@ describe('Porcupine conformance', () => {
   }
 
   for (const file of ['kv/c01-ok.txt', 'kv/c01-bad.txt', 'kv/c10-ok.txt', 'kv/c10-bad.txt']) {
-    test(`${file} is ${verdicts[file]} without per-key partitioning`, async () => {
-      const result = await check(file, { partition: false });
+    test(`${file} is ${verdicts[file]} without per-key partitioning`, () => {
+      const result = check(file, { partition: false });
       assert.equal(result.partitions, 1);
       assert.equal(result.verdict, expected(file));
     });
   }
 
-  test('kv histories are checked key by key by default', async () => {
-    const result = await check('kv/c10-ok.txt');
+  test('kv histories are checked key by key by default', () => {
+    const result = check('kv/c10-ok.txt');
     assert.equal(result.partitions, 10);
     assert.equal(result.ops, 337);
   });
 
-  test('etcd_095.log is empty and trivially linearizable', async () => {
-    const result = await check('jepsen/etcd_095.log');
+  test('etcd_095.log is empty and trivially linearizable', () => {
+    const result = check('jepsen/etcd_095.log');
     assert.equal(result.ops, 0);
     assert.equal(result.verdict, 'valid');
   });

@@ -4,9 +4,9 @@ import { describe, test } from 'node:test';
 import { detectFormat, HistoryError, loadHistory } from '../../src/check/index.js';
 import { readEdn, Keyword } from '../../src/check/formats/edn-reader.js';
 
-/** Asserts that `f` fails with a HistoryError whose message matches `message`. */
-async function throwsHistoryError(f: () => Promise<unknown>, message: RegExp): Promise<void> {
-  await assert.rejects(f, (e: unknown) => {
+/** Asserts that `f` throws a HistoryError whose message matches `message`. */
+function throwsHistoryError(f: () => unknown, message: RegExp): void {
+  assert.throws(f, (e: unknown) => {
     assert.ok(e instanceof HistoryError, `expected a HistoryError, got ${String(e)}`);
     assert.match(e.message, message);
     return true;
@@ -26,38 +26,38 @@ describe('truthkit JSON lines', () => {
     outcome: 'ok',
   };
 
-  test('one HistoryOp per line, blank lines ignored', async () => {
+  test('one HistoryOp per line, blank lines ignored', () => {
     const text = `${line(write)}\n\n${line({ ...write, id: 1, f: 'get', result: null, value: undefined })}\n`;
-    const { ops, format } = await loadHistory(text, 'jsonl', 'h.jsonl');
+    const { ops, format } = loadHistory(text, 'jsonl', 'h.jsonl');
     assert.equal(format, 'jsonl');
     assert.deepEqual(ops[0], write);
     assert.equal(ops[1]?.result, null);
   });
 
-  test('invalid JSON names the file and line', async () => {
-    await throwsHistoryError(
+  test('invalid JSON names the file and line', () => {
+    throwsHistoryError(
       () => loadHistory(`${line(write)}\n{"id": 1,`, 'jsonl', 'h.jsonl'),
       /^h\.jsonl:2: not JSON/,
     );
   });
 
-  test('a line that is not a HistoryOp names the field', async () => {
-    await throwsHistoryError(
+  test('a line that is not a HistoryOp names the field', () => {
+    throwsHistoryError(
       () => loadHistory(line({ ...write, outcome: 'maybe' }), 'jsonl', 'h.jsonl'),
       /^h\.jsonl:1: not a history operation: outcome: /,
     );
-    await throwsHistoryError(
+    throwsHistoryError(
       () => loadHistory(line({ ...write, invoke: 'soon' }), 'jsonl', 'h.jsonl'),
       /^h\.jsonl:1: not a history operation: invoke: /,
     );
-    await throwsHistoryError(
+    throwsHistoryError(
       () => loadHistory('[1, 2]', 'jsonl', 'h.jsonl'),
       /^h\.jsonl:1: not a history operation/,
     );
   });
 
-  test('duplicate ids are rejected', async () => {
-    await throwsHistoryError(
+  test('duplicate ids are rejected', () => {
+    throwsHistoryError(
       () => loadHistory(`${line(write)}\n${line(write)}`, 'jsonl', 'h.jsonl'),
       /^h\.jsonl:2: operation id 0 already used on line 1/,
     );
@@ -81,8 +81,8 @@ describe('Jepsen etcd logs', () => {
     'INFO  jepsen.util - 6\t:invoke\t:write\t0',
   ].join('\n');
 
-  test('events pair into operations with Jepsen semantics', async () => {
-    const { ops, suggestedModel } = await loadHistory(log, 'jepsen-log', 'etcd.log');
+  test('events pair into operations with Jepsen semantics', () => {
+    const { ops, suggestedModel } = loadHistory(log, 'jepsen-log', 'etcd.log');
     assert.equal(suggestedModel, 'register');
     const byProcess = new Map(ops.map((op) => [op.process, op]));
     assert.deepEqual(byProcess.get(0), {
@@ -111,29 +111,29 @@ describe('Jepsen etcd logs', () => {
     );
   });
 
-  test('lines from other loggers are skipped', async () => {
+  test('lines from other loggers are skipped', () => {
     const text = `INFO  jepsen.core - Running test\n${log}\nINFO  jepsen.core - done`;
-    assert.equal((await loadHistory(text, 'auto', 'jepsen.log')).ops.length, 7);
+    assert.equal(loadHistory(text, 'auto', 'jepsen.log').ops.length, 7);
   });
 
-  test('malformed event lines name the file and line', async () => {
-    await throwsHistoryError(
+  test('malformed event lines name the file and line', () => {
+    throwsHistoryError(
       () => loadHistory('INFO  jepsen.util - 0\t:invoke', 'jepsen-log', 'e.log'),
       /^e\.log:1: expected "<process> :<type> :<f> <value>"/,
     );
-    await throwsHistoryError(
+    throwsHistoryError(
       () => loadHistory('INFO  jepsen.util - 0\t:begin\t:read\tnil', 'jepsen-log', 'e.log'),
       /^e\.log:1: unknown event type :begin/,
     );
-    await throwsHistoryError(
+    throwsHistoryError(
       () => loadHistory('INFO  jepsen.util - 0\t:invoke\t:cas\t[1 2', 'jepsen-log', 'e.log'),
       /^e\.log:1: bad value "\[1 2": missing "\]"/,
     );
-    await throwsHistoryError(
+    throwsHistoryError(
       () => loadHistory('INFO  jepsen.util - 0\t:ok\t:read\t1', 'jepsen-log', 'e.log'),
       /^e\.log:1: :ok from process 0, which has no pending call/,
     );
-    await throwsHistoryError(
+    throwsHistoryError(
       () =>
         loadHistory(
           'INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:invoke\t:read\tnil',
@@ -142,7 +142,7 @@ describe('Jepsen etcd logs', () => {
         ),
       /^e\.log:2: process 0 invokes again while its call on line 1 is pending/,
     );
-    await throwsHistoryError(
+    throwsHistoryError(
       () => loadHistory('hello\nworld', 'jepsen-log', 'e.log'),
       /no "jepsen\.util" event lines/,
     );
@@ -159,8 +159,8 @@ describe('EDN key-value histories', () => {
     '{:process 2, :type :fail, :f :put, :key 3, :value "a"}',
   ].join('\n');
 
-  test('events pair into kv operations; keys start as ""', async () => {
-    const { ops, format, suggestedModel, initialValue } = await loadHistory(edn, 'auto', 'kv.edn');
+  test('events pair into kv operations; keys start as ""', () => {
+    const { ops, format, suggestedModel, initialValue } = loadHistory(edn, 'auto', 'kv.edn');
     assert.equal(format, 'edn');
     assert.equal(suggestedModel, 'kv');
     assert.equal(initialValue, '');
@@ -179,24 +179,24 @@ describe('EDN key-value histories', () => {
     assert.equal(ops[2]?.outcome, 'fail');
   });
 
-  test('malformed lines name the file and line', async () => {
-    await throwsHistoryError(
+  test('malformed lines name the file and line', () => {
+    throwsHistoryError(
       () => loadHistory('{:process 0, :type', 'edn', 'kv.edn'),
       /^kv\.edn:1: not EDN/,
     );
-    await throwsHistoryError(
+    throwsHistoryError(
       () => loadHistory('[1 2]', 'edn', 'kv.edn'),
       /^kv\.edn:1: expected an event map/,
     );
-    await throwsHistoryError(
+    throwsHistoryError(
       () => loadHistory('{:process "p", :type :invoke, :f :get}', 'edn', 'kv.edn'),
       /^kv\.edn:1: :process must be an integer/,
     );
-    await throwsHistoryError(
+    throwsHistoryError(
       () => loadHistory('{:process 0, :type :done, :f :get}', 'edn', 'kv.edn'),
       /^kv\.edn:1: :type must be :invoke, :ok, :fail or :info/,
     );
-    await throwsHistoryError(
+    throwsHistoryError(
       () =>
         loadHistory(
           '{:process 0, :type :invoke, :f :get, :key "k"}\n{:process 0, :type :ok, :f :put, :key "k"}',
@@ -205,7 +205,7 @@ describe('EDN key-value histories', () => {
         ),
       /^kv\.edn:2: :ok :put completes a :get call \(line 1\)/,
     );
-    await throwsHistoryError(
+    throwsHistoryError(
       () =>
         loadHistory(
           '{:process 0, :type :invoke, :f :put, :key "k", :value {:a 1}}',
@@ -238,8 +238,8 @@ describe('format detection', () => {
     assert.equal(detectFormat('hello'), undefined);
   });
 
-  test('an unrecognisable file is a clear error', async () => {
-    await throwsHistoryError(
+  test('an unrecognisable file is a clear error', () => {
+    throwsHistoryError(
       () => loadHistory('hello', 'auto', 'x.txt'),
       /^x\.txt: cannot tell the history format/,
     );

@@ -14,20 +14,20 @@ const run = runSimulation({
   workload: { ops: 100 },
 });
 
-test('what `truthkit sim --trace` writes opens as a trace, event for event', async () => {
-  const opened = await openFile('t.jsonl', traceToJsonLines(run.trace!));
+test('what `truthkit sim --trace` writes opens as a trace, event for event', () => {
+  const opened = openFile('t.jsonl', traceToJsonLines(run.trace!));
   assert.equal(opened.kind, 'trace');
   assert.equal(opened.kind === 'trace' && opened.events.length, run.trace!.length);
   assert.deepEqual(opened.kind === 'trace' && opened.events[5], run.trace![5]);
 });
 
-test('what `truthkit sim --history` writes opens as a history', async () => {
-  const opened = await openFile('h.jsonl', historyToJsonLines(run.history));
+test('what `truthkit sim --history` writes opens as a history', () => {
+  const opened = openFile('h.jsonl', historyToJsonLines(run.history));
   assert.equal(opened.kind, 'history');
   assert.deepEqual(opened.kind === 'history' && opened.ops, run.history);
 });
 
-test('broken files are refused with the file, the line and the reason', async () => {
+test('broken files are refused with the file, the line and the reason', () => {
   const cases: [string, RegExp][] = [
     ['', /t.jsonl is empty/],
     ['{"t":1,"e":"send"}\n', /line 1: send event without 'from'/],
@@ -41,7 +41,7 @@ test('broken files are refused with the file, the line and the reason', async ()
     ['hello there\n', /cannot tell the history format/],
   ];
   for (const [text, why] of cases) {
-    await assert.rejects(
+    assert.throws(
       () => openFile('t.jsonl', text),
       (e: Error) => {
         assert.ok(e instanceof OpenFileError, text);

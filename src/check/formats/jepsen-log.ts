@@ -10,11 +10,13 @@ import type { HistoryOp } from '../../core/history.js';
 import { HistoryError } from '../errors.js';
 import { EdnSyntaxError, readEdn } from './edn-reader.js';
 import { EVENT_TYPES, pairEvents, type JepsenEvent } from './jepsen-events.js';
-import { UTIL_LINE } from './jepsen-log-line.js';
 
-export { isJepsenLogLine } from './jepsen-log-line.js';
-
+const UTIL_LINE = /^\S+\s+jepsen\.util\s+-\s+/;
 const EVENT = /^(\d+)\s+:([a-z]+)\s+:([\w-]+)\s+(.*)$/;
+
+export function isJepsenLogLine(line: string): boolean {
+  return UTIL_LINE.test(line);
+}
 
 export function parseJepsenLog(text: string, fileName: string): HistoryOp[] {
   const events: JepsenEvent[] = [];

@@ -2,7 +2,8 @@
 import type { HistoryOp } from '../../core/history.js';
 import type { Json } from '../../core/json.js';
 import { HistoryError } from '../errors.js';
-import { isJepsenLogLine } from './jepsen-log-line.js';
+import { EDN_KV_INITIAL_VALUE, parseEdnHistory } from './edn.js';
+import { isJepsenLogLine, parseJepsenLog } from './jepsen-log.js';
 import { parseJsonLines } from './jsonl.js';
 
 export const HISTORY_FORMATS = ['jsonl', 'jepsen-log', 'edn'] as const;
@@ -29,33 +30,24 @@ export function detectFormat(text: string): HistoryFormat | undefined {
   return undefined;
 }
 
-/**
- * Parses `text` as `format` (or the format detected). Asynchronous because the EDN and Jepsen
- * parsers (and their EDN reader) load only when a file needs them: `truthkit check` on
- * truthkit's own JSON lines, the common case, does not pay their start-up.
- */
-export async function loadHistory(
+export function loadHistory(
   text: string,
   format: HistoryFormat | 'auto' = 'auto',
   fileName = '<history>',
-): Promise<LoadedHistory> {
+): LoadedHistory {
   const resolved = format === 'auto' ? detectFormat(text) : format;
   switch (resolved) {
     case 'jsonl':
       return { ops: parseJsonLines(text, fileName), format: resolved };
-    case 'jepsen-log': {
-      const { parseJepsenLog } = await import('./jepsen-log.js');
+    case 'jepsen-log':
       return { ops: parseJepsenLog(text, fileName), format: resolved, suggestedModel: 'register' };
-    }
-    case 'edn': {
-      const { EDN_KV_INITIAL_VALUE, parseEdnHistory } = await import('./edn.js');
+    case 'edn':
       return {
         ops: parseEdnHistory(text, fileName),
         format: resolved,
         suggestedModel: 'kv',
         initialValue: EDN_KV_INITIAL_VALUE,
       };
-    }
     case undefined:
       throw new HistoryError(
         `${fileName}: cannot tell the history format; pass --format jsonl, jepsen-log or edn`,

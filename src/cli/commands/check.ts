@@ -65,7 +65,7 @@ export function checkCommand(program: Command, io: CheckIo, setExit: (code: numb
           `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
         );
       }
-      const { ops, format, suggestedModel, initialValue } = await rethrowAsUsage(() =>
+      const { ops, format, suggestedModel, initialValue } = rethrowAsUsage(() =>
         loadHistory(text, flags.format, file),
       );
       const modelName = flags.model ?? suggestedModel;
@@ -76,7 +76,7 @@ export function checkCommand(program: Command, io: CheckIo, setExit: (code: numb
       const model = getModel(modelName);
       if (!model) throw new UsageError(`unknown model "${modelName}" (${modelNames().join(', ')})`);
 
-      const result = await rethrowAsUsage(() =>
+      const result = rethrowAsUsage(() =>
         checkHistory(ops, model, {
           partition: flags.partition,
           timeoutMs: flags.timeout,
@@ -108,9 +108,9 @@ export function checkCommand(program: Command, io: CheckIo, setExit: (code: numb
 }
 
 /** Problems with the history file are the caller's to fix: one line, exit 2. */
-async function rethrowAsUsage<T>(f: () => T | Promise<T>): Promise<T> {
+function rethrowAsUsage<T>(f: () => T): T {
   try {
-    return await f();
+    return f();
   } catch (e) {
     if (e instanceof HistoryError) throw new UsageError(e.message);
     throw e;
