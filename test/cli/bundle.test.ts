@@ -14,7 +14,7 @@ import { cli } from './run-cli.js';
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`../../../test/fixtures/porcupine/${name}`, import.meta.url));
 
-test('check reads Jepsen logs and EDN, whose parsers load only then, and writes a report', async () => {
+test('check reads Jepsen logs and EDN and writes a report, which loads lazily', async () => {
   const log = await cli('check', fixture('jepsen/etcd_002.log'));
   assert.equal(log.code, 0, log.err);
   assert.match(log.out, /linearizable — register model/);
