@@ -54,10 +54,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     exitCode = Math.max(exitCode, code);
   };
   const named = argv[0] === 'help' ? argv[1] : argv[0];
-  const only = named !== undefined && Object.hasOwn(COMMANDS, named) ? named : undefined;
+  const load = named !== undefined && Object.hasOwn(COMMANDS, named) ? COMMANDS[named] : undefined;
   try {
-    if (only === undefined) addCommandSummaries(program, Object.keys(COMMANDS));
-    else (await (COMMANDS[only] as () => Promise<Register>)())(program, io, setExit);
+    if (load === undefined) addCommandSummaries(program, Object.keys(COMMANDS));
+    else (await load())(program, io, setExit);
     if (argv.length === 0) {
       // Commander would print this help through writeErr, which is silenced for one-line errors.
       io.err(program.helpInformation());
