@@ -4,17 +4,20 @@
  */
 import { Command, CommanderError } from 'commander';
 import type { CliIo } from './cli-io.js';
+import { addCommandSummaries } from './command-summaries.js';
+import { packageVersion } from './package-version.js';
 import { UsageError, EXIT } from './usage-error.js';
 
 /** Adds one subcommand to the program (commands/<name>.ts each export one). */
 type Register = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
 
 /**
- * Every subcommand, loaded only when it is the one run: a command's modules (the simulator, the
- * systems, gRPC, the checker…) cost start-up time that every other command would pay for
- * nothing. Help and an unknown command load them all, to list them and suggest the nearest.
+ * Every subcommand, loaded only when it is the one run (or `help NAME` asks about it): a
+ * command's modules (the simulator, the systems, gRPC, the checker…) cost start-up time that
+ * every other command would pay for nothing. The top-level help and an unknown command list
+ * them from command-summaries.ts instead.
  */
-const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+export const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   list: async () => (await import('./commands/list.js')).listCommand,
   sim: async () => (await import('./commands/sim.js')).simCommand,
   check: async () => (await import('./commands/check.js')).checkCommand,
@@ -39,6 +42,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   let exitCode: number = EXIT.ok;
   const program = new Command('truthkit')
     .description('Consensus and truth mechanisms: simulate, break, check, measure.')
+    .version(packageVersion())
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({
@@ -49,10 +53,15 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   const setExit = (code: number): void => {
     exitCode = Math.max(exitCode, code);
   };
-  const only = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? argv[0] : undefined;
+  const named = argv[0] === 'help' ? argv[1] : argv[0];
+  const load = named !== undefined && Object.hasOwn(COMMANDS, named) ? COMMANDS[named] : undefined;
   try {
-    for (const [name, load] of Object.entries(COMMANDS)) {
-      if (only === undefined || name === only) (await load())(program, io, setExit);
+    if (load === undefined) addCommandSummaries(program, Object.keys(COMMANDS));
+    else (await load())(program, io, setExit);
+    if (argv.length === 0) {
+      // Commander would print this help through writeErr, which is silenced for one-line errors.
+      io.err(program.helpInformation());
+      return EXIT.usage;
     }
     await program.parseAsync(argv as string[], { from: 'user' });
   } catch (e) {
