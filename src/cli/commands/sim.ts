@@ -341,7 +341,9 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
             ? `\ninvalid seeds: ${failing.slice(0, 50).join(' ')}${failing.length > 50 ? ' …' : ''}` +
               `\nreplay: ${replayCommand(system.name, failing[0] as number, flags, nodes)}`
             : '';
-        const reached = withCoverage ? '\n' + formatSweepCoverage(sweepCoverageSorted(coverage), seeds.length) : '';
+        const reached = withCoverage
+          ? '\n' + formatSweepCoverage(sweepCoverageSorted(coverage), seeds.length)
+          : '';
         (flags.json ? io.err : io.out)(summary + replay + reached + '\n');
       }
     });

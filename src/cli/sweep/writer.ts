@@ -75,7 +75,12 @@ export class SweepWriter {
     try {
       writeSync(this.fd, JSON.stringify(value) + '\n');
     } catch (e) {
-      throw new OutputPathError('unwritable', this.option, this.path, `cannot write it (${String(e)})`);
+      throw new OutputPathError(
+        'unwritable',
+        this.option,
+        this.path,
+        `cannot write it (${String(e)})`,
+      );
     }
   }
 }
