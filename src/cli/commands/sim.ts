@@ -30,7 +30,7 @@ import { formatShard, parseShard, shardSeeds, WHOLE, type Shard } from '../sweep
 import { SWEEP_FORMAT, type SweepSpec } from '../sweep/record.js';
 import { seedRecord, SweepWriter } from '../sweep/writer.js';
 
-interface SimFlags {
+export interface SimFlags {
   nodes?: number;
   seed: number;
   seeds: number;
@@ -84,7 +84,7 @@ function sweepSpec(
 }
 
 /** `--param name=value` (repeatable) and the shorthands it has in sim, checked alike. */
-function simParams(
+export function simParams(
   system: SystemDefinition,
   flags: SimFlags,
   nodes: number,

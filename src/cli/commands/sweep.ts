@@ -15,7 +15,7 @@ import { mergeShards, SweepMismatchError } from '../sweep/merge.js';
 import { parseShardFile, SweepFileError, type ShardFile } from '../sweep/record.js';
 import { formatMerged, mergedExit } from '../sweep/report.js';
 import { MAX_SHARDS } from '../sweep/shard.js';
-import { simCommand } from './sim.js';
+import { simCommand, simParams, type SimFlags } from './sim.js';
 
 /** Flags `sweep k8s` sets itself, or that record one run rather than a sweep. */
 const NOT_IN_A_JOB = ['--shard', '--jsonl', '--trace', '--history'];
@@ -51,11 +51,21 @@ async function checkSimArgs(simArgs: readonly string[]): Promise<number> {
   const sim = probe.commands.find((c) => c.name() === 'sim');
   if (sim === undefined) throw new Error('the sim command did not register');
   let seeds = 0;
-  sim.action((systemName: string, flags: { seeds: number; mutant?: string }) => {
+  sim.action((systemName: string, flags: SimFlags) => {
     const system = getSystem(systemName);
     if (system === undefined) throw new UsageError(`sim arguments: unknown system '${systemName}'`);
     if (flags.mutant !== undefined && !system.mutants.some((m) => m.name === flags.mutant)) {
       throw new UsageError(`sim arguments: ${system.name} has no mutant '${flags.mutant}'`);
+    }
+    const nodes = flags.nodes ?? system.defaultNodes;
+    if (nodes < system.minNodes) {
+      throw new UsageError(`sim arguments: ${system.name} needs at least ${system.minNodes} nodes`);
+    }
+    try {
+      simParams(system, flags, nodes);
+    } catch (e) {
+      if (e instanceof UsageError) throw new UsageError(`sim arguments: ${e.message}`);
+      throw e;
     }
     seeds = flags.seeds;
   });
