@@ -21,9 +21,14 @@ export interface Coverage {
   readonly logs: Readonly<Record<string, number>>;
   /** The name of each timer that fired. */
   readonly timers: Readonly<Record<string, number>>;
+  /**
+   * Samples of each measurement the nodes reported (NodeEnv.metric): protocol events a message
+   * type does not show, e.g. PBFT's `pbft.view-changes`, whose messages are all `pbft` envelopes.
+   */
+  readonly metrics: Readonly<Record<string, number>>;
 }
 
-export const COVERAGE_KINDS = ['sends', 'faults', 'logs', 'timers'] as const;
+export const COVERAGE_KINDS = ['sends', 'faults', 'logs', 'timers', 'metrics'] as const;
 export type CoverageKind = (typeof COVERAGE_KINDS)[number];
 
 /** A node with no `role` in its view: one kind of node, or a view naming no role. */
@@ -122,12 +127,14 @@ export class CoverageRecorder {
     }
   }
 
-  result(): Coverage {
+  /** The counts so far; `metrics` is the simulator's samples by name (Simulator.metrics). */
+  result(metrics: ReadonlyMap<string, readonly number[]>): Coverage {
     return {
       sends: sortedRecord(this.sends),
       faults: sortedRecord(this.faults),
       logs: sortedRecord(this.logs),
       timers: sortedRecord(this.timers),
+      metrics: sortedRecord(new Map([...metrics].map(([name, samples]) => [name, samples.length]))),
     };
   }
 }
@@ -144,7 +151,7 @@ function sortedRecord(map: ReadonlyMap<string, number>): Record<string, number> 
 export type SweepCoverage = Record<CoverageKind, Record<string, { count: number; runs: number }>>;
 
 export function emptySweepCoverage(): SweepCoverage {
-  return { sends: {}, faults: {}, logs: {}, timers: {} };
+  return { sends: {}, faults: {}, logs: {}, timers: {}, metrics: {} };
 }
 
 /** Adds one run's coverage into a sweep's (in place; keys re-sorted by sweepCoverageSorted). */
@@ -195,13 +202,14 @@ export function formatSweepCoverage(c: SweepCoverage, runs: number): string {
   const n = (kind: CoverageKind): number => Object.keys(c[kind]).length;
   const lines = [
     `coverage: ${n('sends')} (role, message) pairs, ${n('faults')} fault actions, ` +
-      `${n('logs')} log events, ${n('timers')} timers`,
+      `${n('logs')} log events, ${n('timers')} timers, ${n('metrics')} measurements`,
   ];
   const label: Record<CoverageKind, string> = {
     sends: 'sent',
     faults: 'faults',
     logs: 'logged',
     timers: 'timers',
+    metrics: 'measured',
   };
   for (const kind of COVERAGE_KINDS) {
     const entries = Object.entries(c[kind]);

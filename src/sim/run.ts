@@ -308,7 +308,7 @@ function summarize(
     ),
     history,
     trace: sim.trace.events ?? null,
-    coverage: session.coverage?.result() ?? null,
+    coverage: session.coverage?.result(sim.metrics) ?? null,
   };
 }
 

@@ -67,6 +67,7 @@ test('every send, fault, log line and timer of the trace is counted', () => {
       Object.values(cov.logs).reduce((a, b) => a + b, 0),
       count('log'),
     );
+    for (const [name, m] of Object.entries(r.metrics)) assert.equal(cov.metrics[name], m.count);
   }
 });
 
@@ -105,6 +106,8 @@ test('sends are counted under the role the node holds when it sends', () => {
     pkeys.some((k) => k.startsWith('backup ')),
     pkeys.join(),
   );
+  // Its messages are all `pbft` envelopes: what they carry shows in the measurements.
+  assert.ok(((pbft.coverage as Coverage).metrics['pbft.executed'] ?? 0) > 0);
 });
 
 test('sweep coverage adds counts and runs, and merges shards to the whole', () => {
@@ -113,14 +116,22 @@ test('sweep coverage adds counts and runs, and merges shards to the whole', () =
     faults: { crash: 1 },
     logs: {},
     timers: { election: 2 },
+    metrics: {},
   };
   const b: Coverage = {
     sends: { 'leader append': 1, 'follower vote': 2 },
     faults: {},
     logs: { x: 1 },
     timers: {},
+    metrics: {},
   };
-  const c: Coverage = { sends: {}, faults: { crash: 2 }, logs: {}, timers: {} };
+  const c: Coverage = {
+    sends: {},
+    faults: { crash: 2 },
+    logs: {},
+    timers: {},
+    metrics: { 'pbft.view-changes': 1 },
+  };
   const whole = emptySweepCoverage();
   for (const run of [a, b, c]) addRunCoverage(whole, run);
   const s1 = emptySweepCoverage();
@@ -135,8 +146,9 @@ test('sweep coverage adds counts and runs, and merges shards to the whole', () =
     'leader append': { count: 4, runs: 2 },
   });
   assert.deepEqual(merged.faults, { crash: { count: 3, runs: 2 } });
+  assert.deepEqual(merged.metrics, { 'pbft.view-changes': { count: 1, runs: 1 } });
   assert.match(
     formatSweepCoverage(merged, 3),
-    /^coverage: 2 \(role, message\) pairs, 1 fault actions, 1 log events, 1 timers\n {2}sent: follower vote ×2 \(1\/3 runs\), leader append ×4 \(2\/3 runs\)/,
+    /^coverage: 2 \(role, message\) pairs, 1 fault actions, 1 log events, 1 timers, 1 measurements\n {2}sent: follower vote ×2 \(1\/3 runs\), leader append ×4 \(2\/3 runs\)/,
   );
 });

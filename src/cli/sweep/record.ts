@@ -66,7 +66,13 @@ export type SweepLine = SweepHeader | SeedRecord | SweepTrailer;
 
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 const counts = v.record(v.string(), count);
-const coverageSchema = v.object({ sends: counts, faults: counts, logs: counts, timers: counts });
+const coverageSchema = v.object({
+  sends: counts,
+  faults: counts,
+  logs: counts,
+  timers: counts,
+  metrics: counts,
+});
 
 const specSchema = v.object({
   system: v.string(),
