@@ -112,3 +112,22 @@ test('exit codes: invalid beats incomplete beats unknown', () => {
   );
   assert.equal(mergedExit({ ...m, complete: true }), EXIT.ok);
 });
+
+test('a merge says on how many seeds coverage was counted', async () => {
+  const a = await shard('cov0.jsonl', 0, 2, ['--no-coverage']);
+  const b = await shard('cov1.jsonl', 1, 2);
+  const m = mergeShards([a, b].map((f) => parseShardFile(f, readFileSync(f, 'utf8'))));
+  assert.equal(m.coveredSeeds, 3);
+  assert.ok(Object.keys(m.coverage.sends).length > 0);
+  const r = await cli('sweep', 'merge', a, b);
+  assert.equal(r.code, EXIT.ok);
+  assert.match(
+    r.out,
+    /coverage counted on 3 of 6 seeds \(the rest ran --no-coverage\)\ncoverage: [1-9]/,
+  );
+  assert.ok(
+    lines(a)
+      .slice(1, -1)
+      .every((l) => JSON.parse(l).coverage === null),
+  );
+});

@@ -56,6 +56,8 @@ export interface MergedSweep {
   readonly seedsPerMinute: number | null;
   readonly seedsPerCoreMinute: number;
   readonly coverage: SweepCoverage;
+  /** Seeds whose coverage was counted (sim --no-coverage counts none). */
+  readonly coveredSeeds: number;
   /** Every seed of the sweep once, every shard finished, no conflicts. */
   readonly complete: boolean;
 }
@@ -125,13 +127,17 @@ export function mergeShards(shards: readonly ShardFile[]): MergedSweep {
   const unknown: SeedOutcome[] = [];
   const coverage = emptySweepCoverage();
   let runMs = 0;
+  let coveredSeeds = 0;
   const records = [...bySeed.values()].sort((a, b) => a.seed - b.seed);
   for (const r of records) {
     counts[r.verdict]++;
     runMs += r.wallMs;
     if (r.verdict === 'invalid') invalid.push(outcome(r));
     if (r.verdict === 'unknown') unknown.push(outcome(r));
-    if (r.coverage !== null) addRunCoverage(coverage, r.coverage);
+    if (r.coverage !== null) {
+      addRunCoverage(coverage, r.coverage);
+      coveredSeeds++;
+    }
   }
   const starts = shards.map((s) => s.header.startedAt);
   const ends: number[] = [];
@@ -157,6 +163,7 @@ export function mergeShards(shards: readonly ShardFile[]): MergedSweep {
       wallMs === null || wallMs <= 0 ? null : round1((records.length * 60_000) / wallMs),
     seedsPerCoreMinute: runMs <= 0 ? 0 : round1((records.length * 60_000) / runMs),
     coverage: sweepCoverageSorted(coverage),
+    coveredSeeds,
     complete:
       missingShards.length === 0 &&
       unfinished.length === 0 &&

@@ -57,7 +57,12 @@ export function formatMerged(m: MergedSweep): string {
       lines.push(`note: shard ${d.index} given twice, with equal results: ${d.files.join(', ')}`);
     }
   }
-  lines.push(formatSweepCoverage(m.coverage, m.seeds));
+  if (m.coveredSeeds < m.seeds) {
+    lines.push(
+      `coverage counted on ${m.coveredSeeds} of ${m.seeds} seeds (the rest ran --no-coverage)`,
+    );
+  }
+  if (m.coveredSeeds > 0) lines.push(formatSweepCoverage(m.coverage, m.coveredSeeds));
   return lines.join('\n') + '\n';
 }
 
