@@ -223,7 +223,7 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
     .addOption(
       new Option(
         '--no-coverage',
-        "don't count what a sweep reached (saves up to ~25% of its time)",
+        "don't count what a sweep reached (up to ~30% of its time: docs/sweeps.md)",
       ),
     )
     .option('--json', 'one JSON object per line per seed')
