@@ -1,9 +1,10 @@
 /**
  * A shard of a seed sweep: `i/n` names the i-th (from 0, as Kubernetes' JOB_COMPLETION_INDEX
  * counts) of n disjoint slices. Slices are strided, not contiguous: shard i runs the seeds
- * first + k for every k ≡ i (mod n). Slow seeds cluster (a range of seeds drawing the same
- * heavy fault mix is no rarer than any other range), and a stride spreads any such run of seeds
- * over every shard instead of handing it to one, so the shards finish closer together.
+ * first + k for every k ≡ i (mod n). Blocks balance as well when a seed's cost does not depend
+ * on its number; a stride also balances when it does (a range of seeds that runs slow is dealt
+ * out over every shard instead of landing on one), and a shard stopped early has still sampled
+ * the whole range.
  */
 import { UsageError } from '../usage-error.js';
 
