@@ -139,8 +139,19 @@ export class CoverageRecorder {
   }
 }
 
+/**
+ * Most distinct keys kept per kind. Keys are message types, roles, plan names and log messages,
+ * a few dozen in every system; a protocol that put ids in its log messages would otherwise grow
+ * every shard file's lines without bound. Past the cap, new keys count under OTHER.
+ */
+export const MAX_KEYS = 256;
+export const OTHER = '(other)';
+
 function bump(map: Map<string, number>, key: string): void {
-  map.set(key, (map.get(key) ?? 0) + 1);
+  const seen = map.get(key);
+  if (seen !== undefined) map.set(key, seen + 1);
+  else if (map.size < MAX_KEYS) map.set(key, 1);
+  else map.set(OTHER, (map.get(OTHER) ?? 0) + 1);
 }
 
 function sortedRecord(map: ReadonlyMap<string, number>): Record<string, number> {

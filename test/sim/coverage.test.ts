@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import '../../src/protocols/pbft/ed25519.js';
 import { runSimulation } from '../../src/sim/run.js';
 import {
+  CoverageRecorder,
+  MAX_KEYS,
+  OTHER,
   addRunCoverage,
   emptySweepCoverage,
   formatSweepCoverage,
@@ -151,4 +154,17 @@ test('sweep coverage adds counts and runs, and merges shards to the whole', () =
     formatSweepCoverage(merged, 3),
     /^coverage: 2 \(role, message\) pairs, 1 fault actions, 1 log events, 1 timers, 1 measurements\n {2}sent: follower vote ×2 \(1\/3 runs\), leader append ×4 \(2\/3 runs\)/,
   );
+});
+
+test('distinct keys are capped per kind; the rest count together', () => {
+  const rec = new CoverageRecorder(() => 0);
+  for (let i = 0; i < MAX_KEYS + 50; i++) {
+    rec.event({ t: 0, e: 'log', node: 'n1', msg: `line ${i}`, fields: null });
+    rec.event({ t: 0, e: 'log', node: 'n1', msg: 'line 0', fields: null });
+  }
+  const logs = rec.result(new Map()).logs;
+  // The first MAX_KEYS distinct lines keep their own keys; the 50 after them share OTHER.
+  assert.equal(Object.keys(logs).length, MAX_KEYS + 1);
+  assert.equal(logs['line 0'], MAX_KEYS + 51);
+  assert.equal(logs[OTHER], 50);
 });
