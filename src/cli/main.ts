@@ -29,6 +29,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   kv: async () => (await import('./commands/kv.js')).kvCommand,
   wal: async () => (await import('./commands/wal.js')).walCommand,
   chaos: async () => (await import('./commands/chaos.js')).chaosCommand,
+  sweep: async () => (await import('./commands/sweep.js')).sweepCommand,
 };
 
 const defaultIo: CliIo = {

@@ -6,4 +6,5 @@ export class UsageError extends Error {
   }
 }
 
-export const EXIT = { ok: 0, invalid: 1, usage: 2, unknown: 3 } as const;
+/** `incomplete`: `truthkit sweep merge` was given shards that do not cover the whole sweep. */
+export const EXIT = { ok: 0, invalid: 1, usage: 2, unknown: 3, incomplete: 4 } as const;

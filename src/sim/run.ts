@@ -5,6 +5,7 @@
  */
 import type { HistoryOp } from '../core/history.js';
 import type { SystemDefinition } from '../core/system.js';
+import { CoverageRecorder, type Coverage } from './coverage.js';
 import { FaultState } from './faults.js';
 import { applyScriptAction, type ScriptAction, type ScriptActionBody } from './script.js';
 import { DEFAULT_LATENCY, formatLatency, type Latency, type LatencyByType } from './latency.js';
@@ -37,6 +38,8 @@ export interface RunOptions {
   readonly latencyByType?: LatencyByType;
   readonly workload?: Partial<Omit<WorkloadConfig, 'kind'>>;
   readonly keepTrace?: boolean;
+  /** Count what the run reached (see coverage.ts); the digest is the same either way. */
+  readonly coverage?: boolean;
   /** A crash may keep a prefix of unsynced writes and tear the last (default true). */
   readonly tornWrites?: boolean;
   /** Fraction of operations invoked before the final heal (default 0.8). */
@@ -69,6 +72,8 @@ export interface RunResult {
   readonly metrics: Record<string, MetricSummary>;
   readonly history: readonly HistoryOp[];
   readonly trace: readonly TraceEvent[] | null;
+  /** What the run reached, when RunOptions.coverage asked for it. */
+  readonly coverage: Coverage | null;
 }
 
 export interface MetricSummary {
@@ -96,6 +101,7 @@ export class Session {
   readonly sim: Simulator;
   readonly faults: FaultState;
   readonly script: ScriptAction[] = [];
+  readonly coverage: CoverageRecorder | undefined;
   private readonly started = performance.now();
   private readonly plans: readonly NemesisPlan[];
   private readonly workload: Workload;
@@ -134,13 +140,16 @@ export class Session {
       kind: system.workload,
       ...(system.nextOp !== undefined ? { nextOp: system.nextOp.bind(system) } : {}),
     };
+    const factory = system.createNode({
+      ...(options.mutant !== undefined ? { mutant: options.mutant } : {}),
+      ...(options.params !== undefined ? { params: options.params } : {}),
+    });
+    this.coverage =
+      options.coverage === true ? new CoverageRecorder(() => this.sim.stats.events) : undefined;
     const sim = new Simulator({
       seed: options.seed,
       nodeIds: Array.from({ length: nodes }, (_, i) => `n${i + 1}`),
-      factory: system.createNode({
-        ...(options.mutant !== undefined ? { mutant: options.mutant } : {}),
-        ...(options.params !== undefined ? { params: options.params } : {}),
-      }),
+      factory: this.coverage?.wrap(factory) ?? factory,
       latency: this.latency,
       ...(options.latencyByType !== undefined ? { latencyByType: options.latencyByType } : {}),
       keepTrace: options.keepTrace ?? false,
@@ -148,6 +157,10 @@ export class Session {
       ...(system.checkInvariants !== undefined ? { checkInvariants: system.checkInvariants } : {}),
     });
     this.sim = sim;
+    if (this.coverage !== undefined) {
+      const recorder = this.coverage;
+      sim.trace.observer = (ev) => recorder.event(ev);
+    }
     this.faults = new FaultState(sim);
     this.nemesis = new Nemesis(sim, this.faults, this.plans, options.nemesisTiming);
     this.workload = new Workload(sim, workloadConfig, {
@@ -295,6 +308,7 @@ function summarize(
     ),
     history,
     trace: sim.trace.events ?? null,
+    coverage: session.coverage?.result(sim.metrics) ?? null,
   };
 }
 

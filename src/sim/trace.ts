@@ -69,6 +69,8 @@ const KIND_CODES: Record<TraceKind, number> = {
 export class Trace {
   readonly digest = new Digest();
   readonly events: TraceEvent[] | undefined;
+  /** Sees every non-message event as it is recorded (the coverage recorder). */
+  observer: ((ev: TraceEvent) => void) | undefined;
 
   constructor(keepEvents: boolean) {
     this.events = keepEvents ? [] : undefined;
@@ -107,6 +109,7 @@ export class Trace {
     this.digest.addInt(KIND_CODES[ev.e]);
     this.digest.addString(JSON.stringify(ev));
     this.events?.push(ev);
+    this.observer?.(ev);
   }
 
   keep(ev: TraceEvent): void {

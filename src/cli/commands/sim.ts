@@ -20,8 +20,17 @@ import { collect, duration, intIn, numberIn, positiveDuration } from '../option-
 import { checkOutputPath, writeOutput } from '../output-path.js';
 import { systemParams } from '../system-params.js';
 import { EXIT, UsageError } from '../usage-error.js';
+import {
+  addRunCoverage,
+  emptySweepCoverage,
+  formatSweepCoverage,
+  sweepCoverageSorted,
+} from '../../sim/coverage.js';
+import { formatShard, parseShard, shardSeeds, WHOLE, type Shard } from '../sweep/shard.js';
+import { SWEEP_FORMAT, type SweepSpec } from '../sweep/record.js';
+import { seedRecord, SweepWriter } from '../sweep/writer.js';
 
-interface SimFlags {
+export interface SimFlags {
   nodes?: number;
   seed: number;
   seeds: number;
@@ -42,10 +51,40 @@ interface SimFlags {
   realPow?: boolean;
   byzantine?: string;
   strategy?: string;
+  shard?: Shard;
+  jsonl?: string;
+}
+
+/** What decides the runs of a sweep: the header of its JSONL shards (see sweep/record.ts). */
+function sweepSpec(
+  system: SystemDefinition,
+  flags: SimFlags,
+  nodes: number,
+  params: Record<string, string> | undefined,
+): SweepSpec {
+  return {
+    system: system.name,
+    mutant: flags.mutant ?? null,
+    nemesis: flags.nemesis,
+    nodes,
+    params: params ?? null,
+    workload: {
+      ops: flags.ops,
+      clients: flags.clients,
+      keys: flags.keys,
+      skew: flags.skew,
+      timeoutMs: flags.timeout,
+      durationMs: flags.duration ?? null,
+    },
+    latency: flags.latency !== undefined ? formatLatency(flags.latency) : null,
+    checkTimeoutMs: flags.checkTimeout,
+    firstSeed: flags.seed,
+    seeds: flags.seeds,
+  };
 }
 
 /** `--param name=value` (repeatable) and the shorthands it has in sim, checked alike. */
-function simParams(
+export function simParams(
   system: SystemDefinition,
   flags: SimFlags,
   nodes: number,
@@ -60,7 +99,7 @@ function simParams(
 
 /** The per-seed JSON line: everything but the bulky history and trace. */
 export function summarize(run: CheckedRun): Record<string, unknown> {
-  const { history: _h, trace: _t, check, ...rest } = run;
+  const { history: _h, trace: _t, check, coverage, ...rest } = run;
   const count = (name: string): number | undefined => run.metrics[name]?.count;
   const commit = run.metrics['commit-latency'];
   return {
@@ -70,6 +109,7 @@ export function summarize(run: CheckedRun): Record<string, unknown> {
     ...(count('elections') !== undefined ? { elections: count('elections') } : {}),
     ...(count('leader-changes') !== undefined ? { leaderChanges: count('leader-changes') } : {}),
     ...(commit !== undefined ? { commitLatency: { p50: commit.p50, p99: commit.p99 } } : {}),
+    ...(coverage !== null ? { coverage } : {}),
     check:
       check === null
         ? null
@@ -115,6 +155,7 @@ function replayCommand(system: string, seed: number, flags: SimFlags, nodes: num
   add('--skew', flags.skew, 1);
   add('--timeout', flags.timeout, 1000);
   add('--duration', flags.duration);
+  add('--check-timeout', flags.checkTimeout, 10_000);
   for (const p of flags.param) parts.push('--param', p);
   if (flags.realPow) parts.push('--real-pow');
   add('--byzantine', flags.byzantine);
@@ -173,11 +214,23 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
       '--strategy <s>',
       'pbft: what Byzantine replicas do (= --param strategy=S; see `truthkit list`)',
     )
+    .option(
+      '--shard <i/n>',
+      'run only the i-th (from 0) of n strided slices of the seeds: seed+i, seed+i+n, …',
+      parseShard,
+    )
+    .option('--jsonl <file>', 'also write the sweep as JSON lines for `truthkit sweep merge`')
+    .addOption(
+      new Option(
+        '--no-coverage',
+        "don't count what a sweep reached (up to ~30% of its time: docs/sweeps.md)",
+      ),
+    )
     .option('--json', 'one JSON object per line per seed')
     .option('--trace <file>', 'write the trace as JSON lines (one seed only)')
     .option('--history <file>', 'write the history as JSON lines (one seed only)')
     .addOption(new Option('--no-progress', 'never show a progress bar'))
-    .action((systemName: string, flags: SimFlags & { progress: boolean }) => {
+    .action((systemName: string, flags: SimFlags & { progress: boolean; coverage: boolean }) => {
       const system = getSystem(systemName);
       if (system === undefined) {
         throw new UsageError(
@@ -203,6 +256,8 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
         throw new UsageError(`${system.name} needs at least ${system.minNodes} nodes`);
       }
       const params = simParams(system, flags, nodes);
+      const shard = flags.shard ?? WHOLE;
+      const seeds = shardSeeds(flags.seed, flags.seeds, shard);
       if (flags.seeds > 1 && (flags.trace !== undefined || flags.history !== undefined)) {
         throw new UsageError('--trace and --history record one run: replay one seed with --seed S');
       }
@@ -210,6 +265,7 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
       for (const [option, file] of [
         ['--trace', flags.trace],
         ['--history', flags.history],
+        ['--jsonl', flags.jsonl],
       ] as const) {
         if (file !== undefined) checkOutputPath(option, file);
       }
@@ -220,11 +276,23 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
               cliProgress.Presets.shades_classic,
             )
           : undefined;
-      bar?.start(flags.seeds, 0, { invalid: 0 });
+      bar?.start(seeds.length, 0, { invalid: 0 });
       const failing: number[] = [];
       const counts = { valid: 0, invalid: 0, unknown: 0, unchecked: 0 };
-      for (let i = 0; i < flags.seeds; i++) {
-        const seed = flags.seed + i;
+      // What a sweep reached (docs/sweeps.md has its cost); one run needs none of it.
+      const withCoverage = flags.coverage && (flags.seeds > 1 || flags.jsonl !== undefined);
+      const coverage = emptySweepCoverage();
+      const writer =
+        flags.jsonl === undefined
+          ? undefined
+          : new SweepWriter('--jsonl', flags.jsonl, {
+              kind: 'sweep',
+              format: SWEEP_FORMAT,
+              sweep: sweepSpec(system, flags, nodes, params),
+              shard,
+              startedAt: Date.now(),
+            });
+      for (const seed of seeds) {
         const run = runChecked(
           {
             system,
@@ -232,6 +300,7 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
             nodes,
             nemesis: flags.nemesis,
             keepTrace: flags.trace !== undefined,
+            coverage: withCoverage,
             ...(flags.mutant !== undefined ? { mutant: flags.mutant } : {}),
             ...(flags.latency !== undefined ? { latency: flags.latency } : {}),
             ...(params !== undefined ? { params } : {}),
@@ -248,6 +317,8 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
         );
         counts[run.verdict]++;
         if (run.verdict === 'invalid') failing.push(seed);
+        if (run.coverage !== null) addRunCoverage(coverage, run.coverage);
+        writer?.seed(seedRecord(run, replayCommand(system.name, seed, flags, nodes)));
         if (flags.trace !== undefined && run.trace !== null) {
           writeOutput('--trace', flags.trace, traceToJsonLines(run.trace));
         }
@@ -266,16 +337,21 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
         else if (run.verdict === 'unknown') setExit(EXIT.unknown);
       }
       bar?.stop();
+      writer?.end(Date.now());
       if (flags.seeds > 1 || failing.length > 0) {
+        const ofShard = flags.shard !== undefined ? ` (shard ${formatShard(shard)})` : '';
         const summary =
-          `${flags.seeds} seed(s): ${counts.valid} valid, ${counts.invalid} invalid, ` +
+          `${seeds.length} seed(s)${ofShard}: ${counts.valid} valid, ${counts.invalid} invalid, ` +
           `${counts.unknown} unknown, ${counts.unchecked} unchecked`;
         const replay =
           failing.length > 0
             ? `\ninvalid seeds: ${failing.slice(0, 50).join(' ')}${failing.length > 50 ? ' …' : ''}` +
               `\nreplay: ${replayCommand(system.name, failing[0] as number, flags, nodes)}`
             : '';
-        (flags.json ? io.err : io.out)(summary + replay + '\n');
+        const reached = withCoverage
+          ? '\n' + formatSweepCoverage(sweepCoverageSorted(coverage), seeds.length)
+          : '';
+        (flags.json ? io.err : io.out)(summary + replay + reached + '\n');
       }
     });
 }
