@@ -1,6 +1,6 @@
 /**
  * What the top-level help lists for each command, known without loading the command: loading
- * all eleven (the simulator, the systems, gRPC…) made `truthkit --help` and a mistyped command
+ * every command (the simulator, the systems, gRPC…) made `truthkit --help` and a mistyped command
  * take some 300 ms. test/cli/help.test.ts holds each line to what the command itself registers.
  */
 import type { Command } from 'commander';
@@ -44,6 +44,10 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, CommandSummary>> = {
     term: 'chaos [options]',
     description:
       'kill and restart members of a real local cluster under load, then check the history',
+  },
+  sweep: {
+    term: 'sweep',
+    description: 'merge the JSONL shards of a seed sweep; write a Kubernetes Job that runs them',
   },
 };
 
