@@ -102,6 +102,7 @@ export function drawSwarm(system: SystemDefinition, seed: number, nodes?: number
         delayMs: r.chance(0.5) ? [0, 0] : interval(r, 0, 2, 5),
         holdMs: interval(r, 5, 1000, 4),
         gapMs: interval(r, 0, 500, 4),
+        slots: 1 + r.int(3),
       }
     : null;
   const workload = {
@@ -135,7 +136,7 @@ export function describeSwarm(mix: SwarmMix): string {
   const triggers =
     t === null
       ? 'none'
-      : `${t.actions.join('/')} on ${t.events.join('/')} (chance ${t.chance}, heal ${t.heals.join('/')})`;
+      : `${t.slots}× ${t.actions.join('/')} on ${t.events.join('/')} (chance ${t.chance}, heal ${t.heals.join('/')})`;
   const w = mix.workload;
   return (
     `swarm: nodes=${mix.nodes} nemesis=${mix.nemesis} ` +

@@ -44,6 +44,8 @@ export interface TriggerSettings {
   readonly holdMs: readonly [number, number];
   /** Pause between a heal and arming the next trigger, ms. */
   readonly gapMs: readonly [number, number];
+  /** How many triggers are armed independently at once (1–4). */
+  readonly slots: number;
 }
 
 export class TriggerSettingsError extends Error {}
@@ -61,6 +63,9 @@ export function checkTriggerSettings(s: TriggerSettings): void {
   if (!(s.chance > 0 && s.chance <= 1)) {
     throw new TriggerSettingsError(`triggers: chance must be in (0, 1], got ${s.chance}`);
   }
+  if (!Number.isInteger(s.slots) || s.slots < 1 || s.slots > 4) {
+    throw new TriggerSettingsError(`triggers: slots must be 1–4, got ${s.slots}`);
+  }
   checkRange('delayMs', s.delayMs);
   checkRange('holdMs', s.holdMs);
   checkRange('gapMs', s.gapMs);
@@ -77,12 +82,43 @@ interface Armed {
   readonly healOn: string | null;
 }
 
-const SOURCE = 'trigger';
 /** An `after-log` heal that never sees its line still ends: the fault window is not forever. */
 const AFTER_LOG_LIMIT_MS = 2000;
 
+/**
+ * Several triggers armed at once (`slots` in the settings), each with its own stream and fault
+ * source, so that two events can be aimed at in one run: a vote's sender crashed while the
+ * leader it elected is cut off, say.
+ */
 export class TriggerNemesis {
+  private readonly slots: TriggerSlot[] = [];
+
+  constructor(sim: Simulator, faults: FaultState, settings: TriggerSettings) {
+    checkTriggerSettings(settings);
+    for (let i = 0; i < settings.slots; i++) {
+      this.slots.push(new TriggerSlot(sim, faults, settings, i));
+    }
+    this.sim = sim;
+  }
+
+  private readonly sim: Simulator;
+
+  start(): void {
+    this.sim.observer = (a) => {
+      for (const s of this.slots) s.observe(a);
+    };
+    for (const s of this.slots) s.start();
+  }
+
+  finish(): void {
+    this.sim.observer = undefined;
+    for (const s of this.slots) s.finish();
+  }
+}
+
+class TriggerSlot {
   private readonly random: Random;
+  private readonly source: string;
   /** Message types and log lines seen so far, in first-seen order (deterministic). */
   private readonly sentTypes: string[] = [];
   private readonly logLines: string[] = [];
@@ -98,13 +134,13 @@ export class TriggerNemesis {
     private readonly sim: Simulator,
     private readonly faults: FaultState,
     private readonly settings: TriggerSettings,
+    slot: number,
   ) {
-    checkTriggerSettings(settings);
-    this.random = streamFor(sim.seed, 'triggers');
+    this.random = streamFor(sim.seed, slot === 0 ? 'triggers' : `triggers:${slot}`);
+    this.source = slot === 0 ? 'trigger' : `trigger:${slot}`;
   }
 
   start(): void {
-    this.sim.observer = (a) => this.observe(a);
     this.later(this.range(this.settings.gapMs), () => this.arm());
   }
 
@@ -112,14 +148,13 @@ export class TriggerNemesis {
   finish(): void {
     if (this.finished) return;
     this.finished = true;
-    this.sim.observer = undefined;
     for (const ev of this.pending) ev.cancelled = true;
     this.pending.clear();
     this.armed = null;
     if (this.holding !== null) {
       this.holding = null;
-      this.faults.heal(SOURCE);
-      this.sim.note(SOURCE, 'heal', 'final heal');
+      this.faults.heal(this.source);
+      this.sim.note(this.source, 'heal', 'final heal');
     }
   }
 
@@ -135,7 +170,7 @@ export class TriggerNemesis {
     this.pending.add(ev);
   }
 
-  private observe(a: NodeActivity): void {
+  observe(a: NodeActivity): void {
     if (a.kind === 'send' && !this.seenTypes.has(a.type)) {
       this.seenTypes.add(a.type);
       this.sentTypes.push(a.type);
@@ -145,7 +180,13 @@ export class TriggerNemesis {
     }
     const h = this.holding;
     if (h !== null) {
-      if (h.fired && h.healOn !== null && a.kind === 'log' && a.node !== h.node && a.message === h.healOn) {
+      if (
+        h.fired &&
+        h.healOn !== null &&
+        a.kind === 'log' &&
+        a.node !== h.node &&
+        a.message === h.healOn
+      ) {
         h.healOn = null;
         this.later(0, () => this.heal(`${a.node} logged '${a.message}'`));
       }
@@ -186,15 +227,15 @@ export class TriggerNemesis {
     if (this.holding !== null) this.holding.fired = true;
     switch (armed.action) {
       case 'crash':
-        this.faults.crash(SOURCE, [node]);
+        this.faults.crash(this.source, [node]);
         break;
       case 'pause':
-        this.faults.pause(SOURCE, [node]);
+        this.faults.pause(this.source, [node]);
         break;
       case 'isolate': {
         const links: [NodeId, NodeId][] = [];
         for (const o of this.sim.nodeIds) if (o !== node) links.push([node, o], [o, node]);
-        this.faults.cut(SOURCE, links);
+        this.faults.cut(this.source, links);
         break;
       }
     }
@@ -204,9 +245,10 @@ export class TriggerNemesis {
         : armed.heal === 'timed'
           ? 'healed after a time'
           : `healed once another node logs '${armed.healOn}'`;
-    this.sim.note(SOURCE, 'fault', `${armed.action} ${node} after ${what}; ${until}`);
+    this.sim.note(this.source, 'fault', `${armed.action} ${node} after ${what}; ${until}`);
     if (armed.heal === 'at-once') this.later(0, () => this.heal('at once'));
-    else if (armed.heal === 'timed') this.later(this.range(this.settings.holdMs), () => this.heal(''));
+    else if (armed.heal === 'timed')
+      this.later(this.range(this.settings.holdMs), () => this.heal(''));
     else this.later(AFTER_LOG_LIMIT_MS, () => this.heal('no such line: time limit'));
   }
 
@@ -215,8 +257,8 @@ export class TriggerNemesis {
     this.holding = null;
     for (const ev of this.pending) ev.cancelled = true;
     this.pending.clear();
-    this.faults.heal(SOURCE);
-    this.sim.note(SOURCE, 'heal', why);
+    this.faults.heal(this.source);
+    this.sim.note(this.source, 'heal', why);
     this.later(this.range(this.settings.gapMs), () => this.arm());
   }
 }
