@@ -40,7 +40,7 @@ test('a swarm seed replays byte for byte, mix included', () => {
     assert.equal(JSON.stringify(a.trace), JSON.stringify(b.trace));
     assert.equal(JSON.stringify(a.history), JSON.stringify(b.history));
     assert.equal(a.nodes, a.swarm.nodes);
-    assert.equal(a.nemesis, a.swarm.nemesis === '' ? 'none' : a.nemesis);
+    assert.ok(a.nemesis === a.swarm.nemesis || a.nemesis === 'all', 'the drawn plans ran');
   }
 });
 
