@@ -6,6 +6,7 @@ import { run as raft } from './raft.js';
 import { run as startup } from './startup.js';
 import { run as messageSchemas } from './message-schemas.js';
 import { run as snapshotStream } from './snapshot-stream.js';
+import { run as mutantCatch } from './mutant-catch.js';
 
 await simulator();
 console.log('');
@@ -18,6 +19,8 @@ console.log('');
 await startup();
 console.log('');
 messageSchemas();
+console.log('');
+await mutantCatch();
 console.log('');
 // A 1.1 GiB store in a real cluster: minutes and gigabytes of disk (SNAP_BENCH_MB=0 skips it).
 await snapshotStream();

@@ -17,6 +17,8 @@ import {
   type NemesisTiming,
 } from './nemesis.js';
 import { Simulator, type SimFailure } from './simulator.js';
+import { drawSwarm, type SwarmMix } from './swarm.js';
+import { TriggerNemesis, type TriggerSettings } from './triggers.js';
 import { percentile, roundMs } from './stats.js';
 import type { TraceEvent } from './trace.js';
 import { DEFAULT_WORKLOAD, Workload, type WorkloadConfig } from './workload.js';
@@ -44,6 +46,14 @@ export interface RunOptions {
   readonly tornWrites?: boolean;
   /** Fraction of operations invoked before the final heal (default 0.8). */
   readonly faultFraction?: number;
+  /** Faults that fire on what nodes do (triggers.ts); none by default. */
+  readonly triggers?: TriggerSettings;
+  /**
+   * Swarm testing (swarm.ts): the seed draws the nemesis plans, their timing, latency, link
+   * noise, triggers, the workload's clients, timeout, pacing and keys, the fault window and,
+   * unless `nodes` is given, the cluster size; those options given here are replaced.
+   */
+  readonly swarm?: boolean;
 }
 
 export interface RunResult {
@@ -68,6 +78,8 @@ export interface RunResult {
   /** When the final heal happened and when the first operation invoked after it succeeded. */
   readonly recovery: { healedAt: number | null; firstOkAt: number | null };
   readonly failure: SimFailure | null;
+  /** The mix this seed drew under `swarm` (absent otherwise). */
+  readonly swarm?: SwarmMix;
   /** What the nodes measured (see NodeEnv.metric), by name. */
   readonly metrics: Record<string, MetricSummary>;
   readonly history: readonly HistoryOp[];
@@ -85,6 +97,24 @@ export interface MetricSummary {
 }
 
 export class RunOptionError extends Error {}
+
+/** The options a swarm seed runs with: the caller's, with the drawn mix in place. */
+export function swarmOptions(options: RunOptions): { options: RunOptions; mix: SwarmMix } {
+  const mix = drawSwarm(options.system, options.seed, options.nodes);
+  return {
+    mix,
+    options: {
+      ...options,
+      nodes: mix.nodes,
+      nemesis: mix.nemesis,
+      nemesisTiming: mix.timing,
+      latency: mix.latency,
+      ...(mix.triggers !== null ? { triggers: mix.triggers } : {}),
+      workload: { ...options.workload, ...mix.workload },
+      faultFraction: mix.faultFraction,
+    },
+  };
+}
 
 export function runSimulation(options: RunOptions): RunResult {
   const session = new Session(options);
@@ -110,8 +140,15 @@ export class Session {
   private readonly bound: number;
   private readonly pendingScript: ScriptAction[];
   private healedAt: number | null = null;
+  private readonly triggers: TriggerNemesis | undefined;
+  private readonly mix: SwarmMix | undefined;
+  readonly options: RunOptions;
 
-  constructor(readonly options: RunOptions) {
+  constructor(given: RunOptions) {
+    const swarm = given.swarm === true ? swarmOptions(given) : undefined;
+    const options = swarm?.options ?? given;
+    this.options = options;
+    this.mix = swarm?.mix;
     const system = options.system;
     const nodes = options.nodes ?? system.defaultNodes;
     if (!Number.isInteger(nodes) || nodes < system.minNodes) {
@@ -163,9 +200,15 @@ export class Session {
     }
     this.faults = new FaultState(sim);
     this.nemesis = new Nemesis(sim, this.faults, this.plans, options.nemesisTiming);
+    this.triggers =
+      options.triggers !== undefined
+        ? new TriggerNemesis(sim, this.faults, options.triggers)
+        : undefined;
     this.workload = new Workload(sim, workloadConfig, {
       faultFraction: options.faultFraction ?? 0.8,
       onFaultWindowEnd: () => {
+        this.triggers?.finish();
+        if (this.mix !== undefined) this.faults.heal(NOISE_SOURCE);
         this.nemesis.finish();
         this.healedAt = sim.now;
       },
@@ -173,7 +216,12 @@ export class Session {
     });
     this.pendingScript = [...(options.script ?? [])].sort((a, b) => a.at - b.at);
     sim.start();
+    const noise = this.mix?.noise;
+    if (noise !== undefined && (noise.loss > 0 || noise.duplicate > 0 || noise.reorder > 0)) {
+      this.faults.links(NOISE_SOURCE, noise);
+    }
     this.nemesis.start();
+    this.triggers?.start();
     this.workload.start();
     // Every operation ends by its timeout, so the workload always finishes; the bound only
     // guards against a simulator bug turning into a hang.
@@ -223,7 +271,7 @@ export class Session {
   }
 
   result(): RunResult {
-    return summarize(
+    const run = summarize(
       this,
       this.workload.ops(),
       this.healedAt,
@@ -231,8 +279,12 @@ export class Session {
       this.latency,
       this.started,
     );
+    return this.mix === undefined ? run : { ...run, swarm: this.mix };
   }
 }
+
+/** The FaultState source of a swarm mix's link noise. */
+const NOISE_SOURCE = 'swarm:noise';
 
 function summarize(
   session: Session,

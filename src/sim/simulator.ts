@@ -24,6 +24,7 @@ import { streamFor, type Random } from '../core/random.js';
 import { EventQueue, type SimEvent } from './event-queue.js';
 import { SimDisk } from './disk.js';
 import { DEFAULT_LATENCY, sampleLatency, type Latency, type LatencyByType } from './latency.js';
+import type { NodeActivity } from './activity.js';
 import { Network, type LinkFaults } from './network.js';
 import { Trace, type DropReason } from './trace.js';
 
@@ -109,6 +110,11 @@ export class Simulator {
   readonly metrics = new Map<string, number[]>();
   /** The first invariant violation or protocol exception; the run halts at it. */
   failure: SimFailure | undefined;
+  /**
+   * Told what each node does (sends, completed syncs, log lines) as it happens, for faults that
+   * fire on events (triggers.ts). It must not act on the node synchronously: it schedules.
+   */
+  observer: ((activity: NodeActivity) => void) | undefined;
 
   private clock = 0;
   private readonly queue = new EventQueue();
@@ -479,6 +485,7 @@ export class Simulator {
         msg: copyJson(copied.value as unknown as Json),
       });
     }
+    this.observer?.({ kind: 'send', node: from.id, to: toId, type: msg.type });
     const l = net.link(from.index, toIndex);
     if (net.blocked[l]) return this.drop(from, to, id, msg.type, 'partition');
     const loss = net.loss[l] as number;
@@ -561,6 +568,7 @@ export class Simulator {
     this.queue.push(at, slot.index, slot.incarnation, () => {
       this.trace.record({ t: this.clock, e: 'sync', node: slot.id, writes });
       done();
+      this.observer?.({ kind: 'sync', node: slot.id });
     });
   }
 
@@ -641,6 +649,7 @@ export class Simulator {
           msg: message,
           fields: fields === undefined ? null : copyJson(fields as Json),
         });
+        this.observer?.({ kind: 'log', node: slot.id, message });
       },
     };
   }

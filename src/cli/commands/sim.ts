@@ -11,6 +11,7 @@ import { historyToJsonLines } from '../../core/history.js';
 import { runChecked, type CheckedRun } from '../../sim/checked-run.js';
 import { formatLatency, type Latency } from '../../sim/latency.js';
 import { parseNemesis } from '../../sim/nemesis.js';
+import { describeSwarm } from '../../sim/swarm.js';
 import { traceToJsonLines } from '../../sim/trace.js';
 import type { SystemDefinition } from '../../core/system.js';
 import { getSystem, systems } from '../../systems/index.js';
@@ -53,6 +54,7 @@ export interface SimFlags {
   strategy?: string;
   shard?: Shard;
   jsonl?: string;
+  swarm?: boolean;
 }
 
 /** What decides the runs of a sweep: the header of its JSONL shards (see sweep/record.ts). */
@@ -80,6 +82,7 @@ function sweepSpec(
     checkTimeoutMs: flags.checkTimeout,
     firstSeed: flags.seed,
     seeds: flags.seeds,
+    swarm: flags.swarm === true,
   };
 }
 
@@ -143,7 +146,9 @@ function humanLine(run: CheckedRun, withEvidence: boolean): string {
 
 /** The command that replays one seed with every option that shaped the run. */
 function replayCommand(system: string, seed: number, flags: SimFlags, nodes: number): string {
-  const parts = ['truthkit sim', system, '--seed', String(seed), '--nodes', String(nodes)];
+  const parts = ['truthkit sim', system, '--seed', String(seed)];
+  if (!flags.swarm || flags.nodes !== undefined) parts.push('--nodes', String(nodes));
+  if (flags.swarm) parts.push('--swarm');
   const add = (flag: string, value: string | number | undefined, byDefault?: string | number) => {
     if (value !== undefined && value !== byDefault) parts.push(flag, String(value));
   };
@@ -213,6 +218,10 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
     .option(
       '--strategy <s>',
       'pbft: what Byzantine replicas do (= --param strategy=S; see `truthkit list`)',
+    )
+    .option(
+      '--swarm',
+      'each seed draws its own fault mix, triggers, latency, workload and cluster size (see docs/simulator.md)',
     )
     .option(
       '--shard <i/n>',
@@ -297,7 +306,9 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
           {
             system,
             seed,
-            nodes,
+            // Under --swarm the seed draws the cluster size unless --nodes fixed it.
+            ...(flags.swarm && flags.nodes === undefined ? {} : { nodes }),
+            ...(flags.swarm ? { swarm: true } : {}),
             nemesis: flags.nemesis,
             keepTrace: flags.trace !== undefined,
             coverage: withCoverage,
@@ -327,7 +338,8 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
         }
         const line = flags.json
           ? JSON.stringify(summarize(run))
-          : humanLine(run, flags.seeds === 1);
+          : humanLine(run, flags.seeds === 1) +
+            (run.swarm !== undefined ? `\n    ${describeSwarm(run.swarm)}` : '');
         if (bar !== undefined) bar.increment(1, { invalid: failing.length });
         if (bar === undefined || run.verdict === 'invalid') {
           if (bar !== undefined) io.err('\n');

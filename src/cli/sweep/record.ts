@@ -31,6 +31,8 @@ export interface SweepSpec {
   readonly checkTimeoutMs: number;
   readonly firstSeed: number;
   readonly seeds: number;
+  /** Each seed drew its own fault mix (`--swarm`): a different sweep from the same seeds without. */
+  readonly swarm: boolean;
 }
 
 export interface SweepHeader {
@@ -92,6 +94,7 @@ const specSchema = v.object({
   checkTimeoutMs: v.number(),
   firstSeed: count,
   seeds: v.pipe(count, v.minValue(1)),
+  swarm: v.boolean(),
 });
 
 const headerSchema = v.object({

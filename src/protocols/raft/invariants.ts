@@ -9,7 +9,12 @@
  *    through it. Checked inductively: each (index, term) must always carry the same command
  *    and follow the same previous term, which by induction fixes the whole prefix.
  *  - State machine safety: no two servers apply different commands at one index.
- *  - Leader completeness: a new leader's log holds every entry any server has applied.
+ *  - Leader completeness: a leader of term t holds every entry committed in a term below t.
+ *    The recorder does not see which term committed an entry, only that it was applied, and a
+ *    commit needs a leader of its term, so the entry was committed in a term no higher than
+ *    the highest leader term recorded when it was first applied. Leaders above that term must
+ *    hold it. A leader of a lower term may legally win later in real time (a candidate paused
+ *    with its votes in hand resumes after a later term committed), so it is not held to it.
  *
  * The recorder only observes; nothing a server does depends on it.
  */
@@ -40,8 +45,13 @@ export class InvariantRecorder {
   /** `index:term` → `prevTerm|digest`. */
   private readonly entries = new Map<string, string>();
   /** index → term and digest of the command applied there (by anyone). */
-  private readonly applied = new Map<number, { term: number; digest: string; by: NodeId }>();
+  private readonly applied = new Map<
+    number,
+    { term: number; digest: string; by: NodeId; committedBy: number }
+  >();
   private maxApplied = 0;
+  /** The highest term any leader has been recorded in. */
+  private maxLeaderTerm = 0;
 
   private fail(message: string): void {
     this.violation ??= message;
@@ -54,9 +64,10 @@ export class InvariantRecorder {
       return;
     }
     this.leaders.set(term, id);
+    if (term > this.maxLeaderTerm) this.maxLeaderTerm = term;
     for (let i = log.snapshotIndex + 1; i <= this.maxApplied; i++) {
       const a = this.applied.get(i);
-      if (a === undefined) continue;
+      if (a === undefined || term <= a.committedBy) continue;
       const t = log.term(i);
       if (t !== a.term) {
         this.fail(
@@ -82,7 +93,12 @@ export class InvariantRecorder {
     const digest = entryDigest(entry);
     const seen = this.applied.get(index);
     if (seen === undefined) {
-      this.applied.set(index, { term: entry.term, digest, by: id });
+      this.applied.set(index, {
+        term: entry.term,
+        digest,
+        by: id,
+        committedBy: this.maxLeaderTerm,
+      });
       if (index > this.maxApplied) this.maxApplied = index;
     } else if (seen.digest !== digest || seen.term !== entry.term) {
       this.fail(
