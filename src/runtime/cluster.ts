@@ -505,11 +505,11 @@ function markMember(dir: string, id: NodeId): void {
   const c = readClusterFile(dir);
   writeClusterFile(dir, {
     ...c,
-    nodes: c.nodes.map((n) =>
-      n.id === id
-        ? { id, peer: n.peer, client: n.client, ...(n.etcd !== undefined ? { etcd: n.etcd } : {}) }
-        : n,
-    ),
+    nodes: c.nodes.map((n) => {
+      if (n.id !== id) return n;
+      const { spare: _spare, ...member } = n;
+      return member;
+    }),
   });
 }
 
@@ -539,10 +539,13 @@ export async function joinNode(dir: string, id: NodeId, o: JoinOptions = {}): Pr
   const c = readClusterFile(dir);
   nodeOf(c, id);
   const step = o.onStep ?? (() => {});
-  const endpoints = adminEndpoints(c, id);
-  if (endpoints.length === 0) throw new ClusterError(`${id} has no cluster to join`);
-  // Running already (a join that failed half way, asked again): only the changes are left.
-  if (runningPid(dir, id) !== undefined) step(`${id} is running`);
+  const others = adminEndpoints(c, id);
+  if (others.length === 0) throw new ClusterError(`${id} has no cluster to join`);
+  // Running already (a join that failed half way, asked again): only the changes are left. It
+  // may be a member, even the leader, so it is asked too: its followers can only point at it.
+  const running = runningPid(dir, id) !== undefined;
+  const endpoints = running ? [...others, nodeOf(c, id)] : others;
+  if (running) step(`${id} is running`);
   else {
     spawnNode(dir, id, 'join');
     await waitReady(dir, id);

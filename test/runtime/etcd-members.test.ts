@@ -262,13 +262,19 @@ describe('truthkit cluster rejoin of a wiped member', { timeout: 60_000 }, () =>
     );
     assert.equal(spares.code, 2, spares.err);
     assert.match(spares.err, /--spares: kv-single has no membership changes/);
-    // A join asked again of a member that runs: nothing to start, nothing to change.
-    const running = await cli('cluster', 'join', 'n1', '--dir', dir);
+    // A join asked again of a member that runs — the leader, whose followers can only point at
+    // it: nothing to start, nothing to change.
+    const leaderId = await waitFor('a leader', async () => {
+      const states = await clusterStatus(dir);
+      return states.find((x) => (x.status as { node?: { role?: Json } })?.node?.role === 'leader')
+        ?.id;
+    });
+    const running = await cli('cluster', 'join', leaderId, '--dir', dir);
     assert.equal(running.code, 0, running.err);
     assert.deepEqual(running.out.trim().split('\n'), [
-      'n1 is running',
-      'n1 was a member already',
-      'n1 is a voter',
+      `${leaderId} is running`,
+      `${leaderId} was a member already`,
+      `${leaderId} is a voter`,
     ]);
     const unknown = await cli('cluster', 'rejoin', 'n7', '--dir', dir);
     assert.equal(unknown.code, 1);
