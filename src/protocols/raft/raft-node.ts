@@ -29,6 +29,7 @@ import {
   logUpToDate,
   VoteTally,
   type RaftTiming,
+  type Role,
 } from './election.js';
 import type { InvariantRecorder } from './invariants.js';
 import {
@@ -43,17 +44,11 @@ import {
   replicationTargets,
   type AdminOp,
 } from './membership.js';
-import type { Command, Entry, Membership, RaftMsg, Snapshot } from './messages.js';
+import type { Entry, Membership, RaftMsg, Snapshot } from './messages.js';
 import { NO_MUTANTS, type RaftMutants } from './mutants.js';
 import { RaftLog } from './raft-log.js';
-import {
-  FollowerReads,
-  leaseDuration,
-  ReadRounds,
-  type HeldRead,
-  type ReadBatch,
-  type Reader,
-} from './read-index.js';
+import { FollowerReader } from './follower-read.js';
+import { leaseDuration, ReadRounds, type Reader } from './read-index.js';
 import {
   commitCandidate,
   MAX_APPEND_SIZE,
@@ -70,39 +65,11 @@ import {
   START,
   takeParts,
   type Position,
-  type SnapshotSource,
 } from './snapshot.js';
+import type { StateMachine } from './state-machine.js';
 
-/** The replicated service: what commands do, how reads are answered, and client sessions. */
-export interface StateMachine extends SnapshotSource {
-  /** Well-formed operations only; anything else is turned away before it reaches the log. */
-  valid(op: Json): boolean;
-  /** Reads are answered from the applied state (after ReadIndex), never logged. */
-  isRead(op: Json): boolean;
-  /**
-   * A read only the leader may answer, because its answer depends on state only the leader
-   * keeps (etcd's lessor clocks): never served at a follower. Absent means none.
-   */
-  readNeedsLeader?(op: Json): boolean;
-  /**
-   * Applies a committed command. Must be deterministic, and must deduplicate by client and
-   * seq (§6.3), so a command that reaches the log twice takes effect once.
-   */
-  apply(command: Command): Json;
-  read(op: Json): Json;
-  /** The result of this client's request `seq` if it has already been applied, else undefined. */
-  recall(client: string, seq: number): { readonly result: Json } | undefined;
-  /** The applied state, sessions included, as plain data (§5.1). */
-  snapshot(): Json;
-  /**
-   * Why `data` is not a snapshot this machine can restore, or undefined when it is. A follower
-   * asks before restoring one a leader sent, so a malformed snapshot from a buggy or hostile peer
-   * is refused rather than stopping the node. Absent: every snapshot is taken as it is.
-   */
-  snapshotProblem?(data: Json): string | undefined;
-  restore(data: Json): void;
-  summary(): Record<string, Json>;
-}
+export type { StateMachine } from './state-machine.js';
+export type { Role } from './election.js';
 
 export type ReadMode = 'read-index' | 'lease';
 
@@ -133,8 +100,6 @@ export interface RaftOptions {
   readonly recorder?: InvariantRecorder;
 }
 
-export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
-
 const HARD_STATE_KEY = 'raft/hard';
 /** Present (true) in the storage of a server that started by joining a running cluster. */
 export const JOIN_KEY = 'raft/join';
@@ -164,7 +129,6 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   /** Where this node's snapshots fall in each period of snapshotEvery (see maybeSnapshot). */
   private readonly snapshotPhase: number;
   private readonly chunkSize: number;
-  private readonly followerReadsOn: boolean;
 
   private currentTerm = 0;
   private vote: NodeId | null = null;
@@ -203,11 +167,8 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   /** A 'send-appends' timer is pending (scheduleAppends). */
   private appendsScheduled = false;
 
-  // Follower state: reads waiting for a read index from the leader (read-index.ts).
-  private readonly followerReads = new FollowerReads();
-  /** Names this incarnation's read-index requests (drawn at the first one); then a counter. */
-  private readNonce: string | null = null;
-  private readSeq = 0;
+  /** Reads this follower serves itself after asking the leader for a read index. */
+  private readonly followerReads: FollowerReader;
 
   constructor(
     private readonly env: NodeEnv<RaftMsg>,
@@ -222,7 +183,6 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     const position = Math.max(0, env.cluster.indexOf(env.id));
     this.snapshotPhase = Math.floor((this.snapshotEvery * position) / (2 * env.cluster.length));
     this.chunkSize = options.chunkSize ?? 1024;
-    this.followerReadsOn = options.followerReads ?? true;
     const voters = options.voters ?? env.cluster;
     this.initial = { voters: env.cluster.filter((n) => voters.includes(n)), learners: [] };
     this.configNow = this.initial;
@@ -235,6 +195,22 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
         : (index, entry, prevTerm) => recorder.appended(env.id, index, entry, prevTerm),
     );
     this.recorder = recorder;
+    this.followerReads = new FollowerReader(
+      {
+        env,
+        sm,
+        timing: this.timing,
+        role: () => this.roleNow,
+        term: () => this.currentTerm,
+        leader: () => this.leaderId,
+        applied: () => this.applied,
+        leaderIsAlive: () => this.leaderIsAlive(),
+        replyNotLeader: (r) => this.replyNotLeader(r),
+        becomeFollower: (term, leader) => this.becomeFollower(term, leader),
+      },
+      options.followerReads ?? true,
+      this.mutants.followerReadNoWait,
+    );
   }
 
   /** The run's safety recorder, when invariants are being checked (see invariants.ts). */
@@ -320,7 +296,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
         this.armLazySync();
         return;
       case 'follower-read':
-        return this.followerReadTimeout((data as { ctx: string }).ctx);
+        return this.followerReads.timeout((data as { ctx: string }).ctx);
       case 'send-appends':
         this.appendsScheduled = false;
         if (this.roleNow === 'leader')
@@ -357,7 +333,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       case 'read-index':
         return this.onReadIndex(from, msg);
       case 'read-index-resp':
-        return this.onReadIndexResp(from, msg);
+        return this.followerReads.onReadIndexResp(from, msg);
     }
   }
 
@@ -437,7 +413,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     if (!real) {
       if (this.roleNow === 'leader') return;
       this.roleNow = 'pre-candidate';
-      this.settleFollowerReads();
+      this.followerReads.settle();
       if (this.wonVotes()) return this.campaign(true, false);
       const msg: RaftMsg = { type: 'pre-vote', term: this.currentTerm + 1, lastIndex, lastTerm };
       for (const v of this.configNow.voters) if (v !== this.env.id) this.env.send(v, msg);
@@ -448,7 +424,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     this.vote = this.env.id;
     this.leaderId = null;
     this.roleNow = 'candidate';
-    this.settleFollowerReads();
+    this.followerReads.settle();
     this.persistHardState();
     this.env.metric('elections');
     const term = this.currentTerm;
@@ -532,13 +508,13 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     if (this.roleNow !== 'follower') this.resetElectionDeadline();
     this.roleNow = 'follower';
     if (leader !== null) this.leaderId = leader;
-    this.settleFollowerReads();
+    this.followerReads.settle();
   }
 
   private becomeLeader(): void {
     this.roleNow = 'leader';
     this.leaderId = this.env.id;
-    this.settleFollowerReads();
+    this.followerReads.settle();
     this.recorder?.leader(this.currentTerm, this.env.id, this.log);
     this.env.metric('leader-changes');
     this.env.log('became leader', { term: this.currentTerm });
@@ -998,7 +974,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
         this.commit = this.applied = snap.index;
       }
       this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
-      this.serveFollowerReads();
+      this.followerReads.serve();
       answer(true);
     };
     if (!RaftLog.aside(snap)) {
@@ -1036,7 +1012,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     if (this.roleNow === 'leader') {
       if (this.earlyReads.length > 0 && this.committedInTerm()) this.releaseEarlyReads();
       this.serveReads();
-    } else this.serveFollowerReads();
+    } else this.followerReads.serve();
     this.maybeSnapshot();
   }
 
@@ -1100,8 +1076,8 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       return;
     }
     if (this.roleNow !== 'leader') {
-      if (read && this.mayReadAsFollower(op))
-        return this.followerRead({ request: request.id, query: op });
+      if (read && this.followerReads.mayServe(op))
+        return this.followerReads.hold({ request: request.id, query: op });
       return this.replyNotLeader(request.id);
     }
     if (!this.hearsQuorum()) {
@@ -1257,117 +1233,6 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       return;
     }
     this.onRead(reader);
-  }
-
-  // ---- follower reads -----------------------------------------------------------------------
-
-  /**
-   * Whether this server, not the leader, may serve `op` itself (read-index.ts explains why that
-   * is safe): only a follower that has heard from a live leader lately, and never a read that
-   * needs the leader's own state. Otherwise the client is sent to the leader.
-   */
-  private mayReadAsFollower(op: Json): boolean {
-    return (
-      this.followerReadsOn &&
-      this.roleNow === 'follower' &&
-      this.leaderId !== null &&
-      this.leaderId !== this.env.id &&
-      this.leaderIsAlive() &&
-      this.sm.readNeedsLeader?.(op) !== true
-    );
-  }
-
-  private followerRead(read: HeldRead): void {
-    const fr = this.followerReads;
-    this.settleFollowerReads();
-    if (fr.empty) {
-      fr.term = this.currentTerm;
-      fr.leader = this.leaderId;
-    }
-    if (fr.hold(read)) this.askReadIndex();
-  }
-
-  /**
-   * Sends the queued reads' request. Sent after every read in it arrived here, so the index
-   * the leader notes on receiving it is its commit index at a moment after each of them.
-   */
-  private askReadIndex(): void {
-    const fr = this.followerReads;
-    const leader = fr.leader as NodeId;
-    // A random nonce per incarnation and a counter: an answer to an earlier request of this
-    // life (late or duplicated) or, barring a 1-in-2^31 draw, of an earlier life names another
-    // ctx and is ignored — its index may predate the reads now waiting.
-    this.readNonce ??= this.env.random.int(0x7fffffff).toString(36);
-    const ctx = `${this.readNonce}.${++this.readSeq}`;
-    // One election timeout: an answer later than that means the leader is gone or unreachable.
-    const timer = this.env.setTimer(this.timing.electionMaxMs, 'follower-read', { ctx });
-    fr.send(ctx, timer);
-    this.env.send(leader, { type: 'read-index', term: fr.term, ctx });
-  }
-
-  private onReadIndexResp(from: NodeId, m: Extract<RaftMsg, { type: 'read-index-resp' }>): void {
-    if (m.term > this.currentTerm) return this.becomeFollower(m.term, null);
-    const fr = this.followerReads;
-    if (fr.empty || from !== fr.leader || m.term !== fr.term) return;
-    if (!m.ok) {
-      const refused = fr.refuse(m.ctx);
-      if (refused === undefined) return;
-      // The leader will not confirm: fail these and the reads queued behind them.
-      this.failFollowerReads([refused], fr.takeQueued());
-      return;
-    }
-    // The follower-read-no-wait mutant serves at once, whatever it has applied.
-    if (!fr.answer(m.ctx, this.mutants.followerReadNoWait ? 0 : m.index)) return;
-    this.serveFollowerReads();
-    if (fr.wantsRequest) this.askReadIndex();
-  }
-
-  /** Serves every answered batch this follower has applied through (read-index.ts: why). */
-  private serveFollowerReads(): void {
-    for (const b of this.followerReads.servable(this.applied)) {
-      this.env.cancelTimer(b.timer);
-      for (const r of b.reads) {
-        this.env.metric('follower-reads');
-        this.env.reply(r.request, { ok: true, value: this.sm.read(r.query) });
-      }
-    }
-  }
-
-  private followerReadTimeout(ctx: string): void {
-    const fr = this.followerReads;
-    const expired = fr.expire(ctx);
-    if (expired === undefined) return;
-    this.env.metric('follower-read-timeouts');
-    this.failFollowerReads([expired], []);
-    if (fr.wantsRequest) this.askReadIndex();
-  }
-
-  /**
-   * Fails every held read if this server is no longer a follower of the term and leader they
-   * were taken under: the answer they wait for may never come. (An answered read would still
-   * be safe to serve, but its server may never catch up now; the client retries elsewhere.)
-   */
-  private settleFollowerReads(): void {
-    const fr = this.followerReads;
-    if (fr.empty) return;
-    if (
-      this.roleNow === 'follower' &&
-      this.currentTerm === fr.term &&
-      this.leaderId === fr.leader
-    ) {
-      return;
-    }
-    const { batches, queued } = fr.drain();
-    this.failFollowerReads(batches, queued);
-  }
-
-  /** Fails reads that were never served: a definite failure with the leader hint, if any. */
-  private failFollowerReads(batches: readonly ReadBatch[], queued: readonly HeldRead[]): void {
-    for (const b of batches) {
-      this.env.cancelTimer(b.timer);
-      for (const r of b.reads) this.replyNotLeader(r.request);
-    }
-    for (const r of queued) this.replyNotLeader(r.request);
   }
 
   // ---- membership and leadership transfer ---------------------------------------------------
