@@ -31,18 +31,15 @@ import {
   type RaftTiming,
   type Role,
 } from './election.js';
+import { joinedStart, LeaderAdmin } from './admin.js';
 import type { InvariantRecorder } from './invariants.js';
 import {
-  changeMembership,
   EMPTY_MEMBERSHIP,
   hasQuorum,
   isAdminOp,
   isVoter,
-  MEMBERSHIP_REFUSALS,
   quorumMatch,
-  removalKeepsQuorum,
   replicationTargets,
-  type AdminOp,
 } from './membership.js';
 import type { Entry, Membership, RaftMsg, Snapshot } from './messages.js';
 import { NO_MUTANTS, type RaftMutants } from './mutants.js';
@@ -70,6 +67,8 @@ import type { StateMachine } from './state-machine.js';
 
 export type { StateMachine } from './state-machine.js';
 export type { Role } from './election.js';
+/** Re-exported: tests read a joining server's mark in its storage. */
+export { JOIN_KEY } from './admin.js';
 
 export type ReadMode = 'read-index' | 'lease';
 
@@ -101,11 +100,7 @@ export interface RaftOptions {
 }
 
 const HARD_STATE_KEY = 'raft/hard';
-/** Present (true) in the storage of a server that started by joining a running cluster. */
-export const JOIN_KEY = 'raft/join';
 const LAZY_SYNC_MS = 100;
-/** A learner is promoted once it is within this many entries of the leader's log. */
-const CATCH_UP_MARGIN = 8;
 
 interface HardState {
   readonly term: number;
@@ -152,9 +147,8 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   private earlyReads: Reader[] = [];
   private readonly waiters = new Map<string, Waiter>();
   private readonly proposedAt = new Map<number, number>();
-  private readonly configWaiters = new Map<number, RequestId[]>();
-  private promotion: { node: NodeId; requests: RequestId[] } | null = null;
-  private transfer: { target: NodeId; until: number; requests: RequestId[] } | null = null;
+  /** Membership changes and leadership transfer: the leader's admin operations. */
+  private readonly admin: LeaderAdmin;
   private heartbeatTimer: TimerId | null = null;
 
   private readonly receiver = new SnapshotReceiver();
@@ -195,6 +189,22 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
         : (index, entry, prevTerm) => recorder.appended(env.id, index, entry, prevTerm),
     );
     this.recorder = recorder;
+    this.admin = new LeaderAdmin({
+      env,
+      log: this.log,
+      timing: this.timing,
+      mutants: this.mutants,
+      role: () => this.roleNow,
+      term: () => this.currentTerm,
+      commit: () => this.commit,
+      config: () => this.configNow,
+      progress: (id) => this.progress.get(id),
+      committedInTerm: () => this.committedInTerm(),
+      appendAsLeader: (entry) => this.appendAsLeader(entry),
+      sendAppends: (pr) => this.sendAppends(pr),
+      replyNotLeader: (r) => this.replyNotLeader(r),
+      becomeFollower: (term, leader) => this.becomeFollower(term, leader),
+    });
     this.followerReads = new FollowerReader(
       {
         env,
@@ -270,7 +280,10 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       restoreParts(this.sm, snap.parts);
       this.commit = this.applied = snap.index;
     }
-    this.startJoined(hard === undefined && snap === null && this.log.lastIndex() === 0);
+    const empty = hard === undefined && snap === null && this.log.lastIndex() === 0;
+    if (joinedStart(s, this.joining, empty, this.mutants.joinAsVoter)) {
+      this.initial = EMPTY_MEMBERSHIP;
+    }
     this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
     // A restarted server may have promised a leader, just before crashing, not to vote for
     // anyone else for an election timeout; it keeps that promise (which lease reads rely on).
@@ -557,18 +570,13 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     const unknown: ClientReply = { ok: false, error: 'leadership lost', definite: false };
     for (const w of this.waiters.values()) for (const r of w.requests) this.env.reply(r, unknown);
     this.waiters.clear();
-    for (const rs of this.configWaiters.values()) for (const r of rs) this.env.reply(r, unknown);
-    this.configWaiters.clear();
-    if (this.promotion !== null)
-      for (const r of this.promotion.requests) this.env.reply(r, unknown);
-    this.promotion = null;
+    this.admin.abandonChanges(unknown);
     // Reads and transfers changed nothing: they failed definitely (a follower that asked for a
     // read index hears so too, rather than waiting for its timeout).
     for (const r of this.reads.drain()) this.refuseRead(r.reader);
     for (const r of this.earlyReads) this.refuseRead(r);
     this.earlyReads = [];
-    if (this.transfer !== null) for (const r of this.transfer.requests) this.replyNotLeader(r);
-    this.transfer = null;
+    this.admin.abandonTransfer();
   }
 
   /** True when this leader heard from a majority within the minimum election timeout. */
@@ -724,13 +732,8 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       }
     }
     this.confirmReads();
-    if (this.transfer !== null && now > this.transfer.until) {
-      for (const r of this.transfer.requests) {
-        this.env.reply(r, { ok: false, error: 'leadership transfer timed out', definite: true });
-      }
-      this.transfer = null;
-    }
-    this.maybePromote();
+    this.admin.expireTransfer(now);
+    this.admin.maybePromote();
   }
 
   private onAppendResp(from: NodeId, m: Extract<RaftMsg, { type: 'append-resp' }>): void {
@@ -743,8 +746,8 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     if (m.success) {
       if (pr.acknowledged(m.match, now)) {
         this.maybeCommit();
-        this.maybePromote();
-        this.maybeFinishTransfer();
+        this.admin.maybePromote();
+        this.admin.maybeFinishTransfer();
       }
       this.sendAppends(pr);
     } else {
@@ -778,7 +781,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       if (pr.state === 'snapshot') pr.becomeProbe();
       if (pr.acknowledged(m.index, now)) {
         this.maybeCommit();
-        this.maybePromote();
+        this.admin.maybePromote();
       }
       this.sendAppends(pr);
     } else if (sender !== undefined && m.index === sender.snapshot.index) {
@@ -1006,7 +1009,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
           for (const r of w.requests) this.env.reply(r, { ok: true, value: result });
         }
       } else if (e.kind === 'config') {
-        this.configCommitted(index, e.config);
+        this.admin.configCommitted(index, e.config);
       }
     }
     if (this.roleNow === 'leader') {
@@ -1065,7 +1068,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
 
   onClientRequest(request: ClientRequest): void {
     const op = request.op;
-    if (isAdminOp(op)) return this.onAdmin(request.id, op);
+    if (isAdminOp(op)) return this.admin.onAdmin(request.id, op);
     if (!this.sm.valid(op)) {
       this.env.reply(request.id, { ok: false, error: 'malformed operation', definite: true });
       return;
@@ -1087,13 +1090,14 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       return;
     }
     if (read) return this.onRead({ kind: 'client', request: request.id, query: op });
-    if (this.transfer !== null) {
+    const transferTarget = this.admin.transferTarget;
+    if (transferTarget !== null) {
       // §3.10: the old leader stops accepting new work while it hands over.
       this.env.reply(request.id, {
         ok: false,
         error: 'leadership transfer in progress',
         definite: true,
-        leader: this.transfer.target,
+        leader: transferTarget,
       });
       return;
     }
@@ -1233,158 +1237,5 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       return;
     }
     this.onRead(reader);
-  }
-
-  // ---- membership and leadership transfer ---------------------------------------------------
-
-  /**
-   * A server that joins starts from the empty configuration, now and on every later start, so
-   * that neither `voters` nor an old identity's place makes it campaign or count itself before
-   * the leader's log says what it is. Only an empty store takes the mark: a server with state
-   * already belongs to its cluster by that state.
-   */
-  private startJoined(empty: boolean): void {
-    const s = this.env.storage;
-    if (this.joining && empty && s.get(JOIN_KEY) === undefined) {
-      s.put(JOIN_KEY, true);
-      s.sync(() => {});
-    }
-    if (s.get(JOIN_KEY) === true && !this.mutants.joinAsVoter) this.initial = EMPTY_MEMBERSHIP;
-  }
-
-  /** The leader heard from `id` within the shortest election timeout (itself: always). */
-  private activeNow(id: NodeId): boolean {
-    const since = this.env.now() - this.timing.electionMinMs;
-    return id === this.env.id || (this.progress.get(id)?.lastHeardAt ?? -Infinity) >= since;
-  }
-
-  /**
-   * `id` holds the leader's log but for the last few entries (a learner ready to vote), and at
-   * least the entry of the configuration in force: in a short log the margin alone would find a
-   * learner that has never answered (one not even started) caught up.
-   */
-  private caughtUp(id: NodeId): boolean {
-    const pr = this.progress.get(id);
-    return (
-      pr !== undefined &&
-      pr.match >= this.log.configIndex() &&
-      pr.match + CATCH_UP_MARGIN >= this.log.lastIndex()
-    );
-  }
-
-  private onAdmin(request: RequestId, op: AdminOp): void {
-    if (this.roleNow !== 'leader') return this.replyNotLeader(request);
-    const fail = (error: string): void =>
-      this.env.reply(request, { ok: false, error, definite: true });
-    if (op.f === 'transfer-leader') {
-      if (op.node === this.env.id) return this.env.reply(request, { ok: true, value: op.node });
-      if (!isVoter(this.configNow, op.node)) return fail(`${op.node} is not a voter`);
-      if (this.transfer !== null) return fail('leadership transfer in progress');
-      this.transfer = {
-        target: op.node,
-        until: this.env.now() + this.timing.electionMaxMs,
-        requests: [request],
-      };
-      const pr = this.progress.get(op.node);
-      if (pr !== undefined) this.sendAppends(pr);
-      this.maybeFinishTransfer();
-      return;
-    }
-    // One change at a time, and only once this leader has committed an entry of its term.
-    if (!this.committedInTerm()) return fail('leader has not committed in its term yet');
-    // A promotion waiting for its learner to catch up is no change yet (it is appended only
-    // once no other is uncommitted), so only a second such wait is refused: a learner that never
-    // starts must not block every other change.
-    if (
-      this.log.configIndex() > this.commit ||
-      (op.f === 'add-server' && this.promotion !== null)
-    ) {
-      return fail('configuration change in progress');
-    }
-    if (op.f === 'add-server' && !isVoter(this.configNow, op.node)) {
-      // §4.2.1: add as a learner first; promote once it has caught up (maybePromote).
-      if (!this.configNow.learners.includes(op.node)) {
-        const learner = changeMembership(this.env.cluster, this.configNow, {
-          f: 'add-learner',
-          node: op.node,
-        });
-        if (typeof learner === 'string') return fail(learner);
-        this.appendAsLeader({ term: this.currentTerm, kind: 'config', config: learner });
-      }
-      this.promotion = { node: op.node, requests: [request] };
-      return;
-    }
-    const next = changeMembership(this.env.cluster, this.configNow, op);
-    if (typeof next === 'string') return fail(next);
-    // etcd's MemberPromote: a learner far behind would be a voter the majority must wait for.
-    if (op.f === 'promote' && !this.mutants.promoteUnready && !this.caughtUp(op.node)) {
-      return fail(MEMBERSHIP_REFUSALS.learnerNotReady);
-    }
-    if (
-      op.f === 'remove-server' &&
-      !this.mutants.removeBelowQuorum &&
-      !removalKeepsQuorum(this.configNow, op.node, (id) => this.activeNow(id))
-    ) {
-      return fail(MEMBERSHIP_REFUSALS.notEnoughActive);
-    }
-    const index = this.appendAsLeader({ term: this.currentTerm, kind: 'config', config: next });
-    this.configWaiters.set(index, [request]);
-  }
-
-  /**
-   * Promotes a learner that has caught up, once no other change is uncommitted. A learner that
-   * meanwhile became a voter (an operator's `promote`) or left the configuration ends the wait.
-   */
-  private maybePromote(): void {
-    const p = this.promotion;
-    if (p === null || this.roleNow !== 'leader') return;
-    if (this.log.configIndex() > this.commit) return;
-    if (!this.configNow.learners.includes(p.node)) {
-      this.promotion = null;
-      const config = { voters: [...this.configNow.voters], learners: [...this.configNow.learners] };
-      const reply: ClientReply = isVoter(this.configNow, p.node)
-        ? { ok: true, value: config }
-        : { ok: false, error: MEMBERSHIP_REFUSALS.notMember, definite: true };
-      for (const r of p.requests) this.env.reply(r, reply);
-      return;
-    }
-    if (!this.caughtUp(p.node)) return;
-    const next = changeMembership(this.env.cluster, this.configNow, {
-      f: 'add-server',
-      node: p.node,
-    });
-    this.promotion = null;
-    if (typeof next === 'string') {
-      for (const r of p.requests) this.env.reply(r, { ok: false, error: next, definite: true });
-      return;
-    }
-    const index = this.appendAsLeader({ term: this.currentTerm, kind: 'config', config: next });
-    this.configWaiters.set(index, p.requests);
-  }
-
-  private configCommitted(index: number, config: Membership): void {
-    const waiting = this.configWaiters.get(index);
-    if (waiting !== undefined) {
-      this.configWaiters.delete(index);
-      const value = { voters: [...config.voters], learners: [...config.learners] };
-      for (const r of waiting) this.env.reply(r, { ok: true, value });
-    }
-    // §4.2.2: a leader removed from the cluster manages it until the removal commits, then
-    // steps down; the remaining servers elect a new leader among themselves.
-    if (this.roleNow === 'leader' && !isVoter(this.configNow, this.env.id)) {
-      this.env.log('removed from the cluster: stepping down', { term: this.currentTerm });
-      this.becomeFollower(this.currentTerm, null);
-    }
-  }
-
-  /** §3.10: once the target's log is complete, tell it to start an election at once. */
-  private maybeFinishTransfer(): void {
-    const t = this.transfer;
-    if (t === null || this.roleNow !== 'leader') return;
-    const pr = this.progress.get(t.target);
-    if (pr === undefined || pr.match < this.log.lastIndex()) return;
-    this.env.send(t.target, { type: 'timeout-now', term: this.currentTerm });
-    for (const r of t.requests) this.env.reply(r, { ok: true, value: t.target });
-    t.requests.length = 0;
   }
 }
