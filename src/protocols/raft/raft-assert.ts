@@ -7,6 +7,7 @@ export type RaftInvariant =
   | 'entry-below-commit-present'
   | 'term-of-prev-entry-known'
   | 'snapshot-present-below-log'
+  | 'applied-entry-term-known'
   | 'read-index-leader-known'
   | 'hard-state-well-formed'
   | 'timer-data-well-formed'

@@ -53,16 +53,9 @@ import {
   Progress,
   retryIndex,
 } from './replication.js';
-import {
-  partsProblem,
-  positionFields,
-  restoreParts,
-  SnapshotReceiver,
-  SnapshotSender,
-  START,
-  takeParts,
-  type Position,
-} from './snapshot.js';
+import { SnapshotKeeper } from './snapshot-keeper.js';
+import { SnapshotShipper } from './snapshot-shipper.js';
+import { restoreParts } from './snapshot.js';
 import type { StateMachine } from './state-machine.js';
 
 export type { StateMachine } from './state-machine.js';
@@ -120,10 +113,6 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   private readonly timing: RaftTiming;
   private readonly readMode: ReadMode;
   private readonly driftBound: number;
-  private readonly snapshotEvery: number;
-  /** Where this node's snapshots fall in each period of snapshotEvery (see maybeSnapshot). */
-  private readonly snapshotPhase: number;
-  private readonly chunkSize: number;
 
   private currentTerm = 0;
   private vote: NodeId | null = null;
@@ -139,7 +128,8 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
 
   // Leader state.
   private readonly progress = new Map<NodeId, Progress>();
-  private readonly senders = new Map<NodeId, SnapshotSender>();
+  /** Snapshots on their way to followers that fell behind the leader's log. */
+  private readonly shipper: SnapshotShipper;
   /** The leader's own log is durable through here (it counts toward a majority only then). */
   private selfMatch = 0;
   private readonly reads = new ReadRounds();
@@ -151,12 +141,8 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   private readonly admin: LeaderAdmin;
   private heartbeatTimer: TimerId | null = null;
 
-  private readonly receiver = new SnapshotReceiver();
-  /**
-   * A snapshot (this node's own, or one a leader sent) is being written beside the log
-   * (RaftLog.compactAside, installAside): no other is taken or installed until it is done.
-   */
-  private savingSnapshot = false;
+  /** This server's own snapshots, and installing a leader's. */
+  private readonly keeper: SnapshotKeeper;
   private lazySyncArmed = false;
   /** A 'send-appends' timer is pending (scheduleAppends). */
   private appendsScheduled = false;
@@ -173,10 +159,6 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     this.timing = options.timing ?? DEFAULT_TIMING;
     this.readMode = options.readMode ?? 'read-index';
     this.driftBound = options.driftBound ?? 0.05;
-    this.snapshotEvery = options.snapshotEvery ?? 64;
-    const position = Math.max(0, env.cluster.indexOf(env.id));
-    this.snapshotPhase = Math.floor((this.snapshotEvery * position) / (2 * env.cluster.length));
-    this.chunkSize = options.chunkSize ?? 1024;
     const voters = options.voters ?? env.cluster;
     this.initial = { voters: env.cluster.filter((n) => voters.includes(n)), learners: [] };
     this.configNow = this.initial;
@@ -189,6 +171,33 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
         : (index, entry, prevTerm) => recorder.appended(env.id, index, entry, prevTerm),
     );
     this.recorder = recorder;
+    const snapshotEvery = options.snapshotEvery ?? 64;
+    const position = Math.max(0, env.cluster.indexOf(env.id));
+    this.keeper = new SnapshotKeeper(
+      {
+        env,
+        log: this.log,
+        sm,
+        term: () => this.currentTerm,
+        commit: () => this.commit,
+        initial: () => this.initial,
+        heardFromLeader: (from, term) => this.heardFromLeader(from, term),
+        durable: (then) => this.durable(then),
+        installed: (snap) => this.snapshotInstalled(snap),
+      },
+      snapshotEvery,
+      Math.floor((snapshotEvery * position) / (2 * env.cluster.length)),
+      this.mutants.compactBeforeSnapshotDurable,
+    );
+    this.shipper = new SnapshotShipper(
+      {
+        env,
+        log: this.log,
+        term: () => this.currentTerm,
+        readRound: () => this.reads.round,
+      },
+      options.chunkSize ?? 1024,
+    );
     this.admin = new LeaderAdmin({
       env,
       log: this.log,
@@ -337,7 +346,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       case 'heartbeat-resp':
         return this.onHeartbeatResp(from, msg);
       case 'snapshot':
-        return this.onSnapshot(from, msg);
+        return this.keeper.onSnapshot(from, msg);
       case 'snapshot-resp':
         return this.onSnapshotResp(from, msg);
       case 'timeout-now':
@@ -532,7 +541,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     this.env.metric('leader-changes');
     this.env.log('became leader', { term: this.currentTerm });
     this.progress.clear();
-    this.senders.clear();
+    this.shipper.clear();
     this.selfMatch = 0;
     // The leader's own copy counts once it is durable: everything it holds now is, after the
     // next sync (a no-op appended below rides the same sync).
@@ -564,7 +573,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     if (this.heartbeatTimer !== null) this.env.cancelTimer(this.heartbeatTimer);
     this.heartbeatTimer = null;
     this.progress.clear();
-    this.senders.clear();
+    this.shipper.clear();
     this.proposedAt.clear();
     // Writes may yet commit under the next leader: their fate is unknown.
     const unknown: ClientReply = { ok: false, error: 'leadership lost', definite: false };
@@ -613,7 +622,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     for (const id of [...this.progress.keys()]) {
       if (!targets.includes(id)) {
         this.progress.delete(id);
-        this.senders.delete(id);
+        this.shipper.forget(id);
       }
     }
   }
@@ -663,7 +672,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
 
   private sendAppend(pr: Progress): boolean {
     if (pr.next <= this.log.snapshotIndex) {
-      this.startSnapshot(pr);
+      this.shipper.start(pr);
       return false;
     }
     const prevIndex = pr.next - 1;
@@ -682,31 +691,6 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     return true;
   }
 
-  private startSnapshot(pr: Progress): void {
-    const snap = this.log.snapshot() as Snapshot;
-    const sender = new SnapshotSender(snap);
-    this.senders.set(pr.id, sender);
-    pr.becomeSnapshot();
-    this.sendSnapshotChunk(pr.id, sender);
-  }
-
-  private sendSnapshotChunk(to: NodeId, sender: SnapshotSender): void {
-    const c = sender.chunk(this.chunkSize);
-    sender.sentAt = this.env.now();
-    this.env.send(to, {
-      type: 'snapshot',
-      term: this.currentTerm,
-      index: sender.snapshot.index,
-      snapTerm: sender.snapshot.term,
-      config: sender.snapshot.config,
-      offset: c.offset,
-      chunk: c.chunk,
-      done: c.done,
-      round: this.reads.round,
-      ...(c.parts === undefined ? {} : { part: c.part, parts: c.parts }),
-    });
-  }
-
   private heartbeatTick(): void {
     const now = this.env.now();
     this.reads.start(now);
@@ -718,15 +702,14 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
         commit: Math.min(pr.match, this.commit),
         round: this.reads.round,
       });
-      const sender = this.senders.get(pr.id);
-      if (pr.state === 'snapshot' && sender !== undefined && now - sender.sentAt > stalled) {
-        this.sendSnapshotChunk(pr.id, sender);
-      } else if (
+      // A lost snapshot chunk (or its answer) is resent; a lost append (or its answer) leaves
+      // a pipeline that will not drain by itself, so it probes again.
+      if (
+        !this.shipper.resendStalled(pr, now, stalled) &&
         pr.state === 'replicate' &&
         pr.match < this.log.lastIndex() &&
         now - pr.lastAckAt > stalled
       ) {
-        // An append or its answer was lost: the pipeline will not drain by itself.
         pr.becomeProbe();
         this.sendAppends(pr);
       }
@@ -775,20 +758,15 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     if (pr === undefined) return;
     const now = this.env.now();
     pr.lastHeardAt = now;
-    const sender = this.senders.get(from);
     if (m.installed) {
-      this.senders.delete(from);
+      this.shipper.forget(from);
       if (pr.state === 'snapshot') pr.becomeProbe();
       if (pr.acknowledged(m.index, now)) {
         this.maybeCommit();
         this.admin.maybePromote();
       }
       this.sendAppends(pr);
-    } else if (sender !== undefined && m.index === sender.snapshot.index) {
-      if (sender.answered({ part: m.part ?? 0, offset: m.received })) {
-        this.sendSnapshotChunk(from, sender);
-      }
-    }
+    } else this.shipper.onProgress(from, m);
     this.ackRound(pr, m.round);
   }
 
@@ -935,62 +913,15 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     this.durable(() => this.env.send(from, { type: 'heartbeat-resp', term, round: m.round }));
   }
 
-  private onSnapshot(from: NodeId, m: Extract<RaftMsg, { type: 'snapshot' }>): void {
-    const answer = (installed: boolean, at: Position = START): void => {
-      const term = this.currentTerm;
-      this.durable(() =>
-        this.env.send(from, {
-          type: 'snapshot-resp',
-          term,
-          index: m.index,
-          ...positionFields(at),
-          installed,
-          round: m.round,
-        }),
-      );
-    };
-    if (m.term < this.currentTerm) return answer(false);
-    this.heardFromLeader(from, m.term);
-    if (m.index <= this.commit) {
-      // Everything the snapshot holds is already committed here, hence identical.
-      this.receiver.reset();
-      return answer(true);
+  /** A leader's snapshot is installed in the log (snapshot-keeper.ts). */
+  private snapshotInstalled(snap: Snapshot): void {
+    // Entries a leader sent meanwhile may have been applied past the snapshot already.
+    if (snap.index > this.applied) {
+      restoreParts(this.sm, snap.parts);
+      this.commit = this.applied = snap.index;
     }
-    // One being written beside the log is answered when it is durable; a chunk of another
-    // waits too (the leader resends it when it hears nothing).
-    if (this.savingSnapshot) return;
-    const snap = this.receiver.take(m);
-    if (snap === null) return answer(false, this.receiver.position);
-    // A snapshot that is no snapshot is refused: nothing installed, and the sender starts over
-    // from offset 0 (an honest one never sends such a thing).
-    const refuse = (problem: string): void => {
-      this.env.log('raft: snapshot refused', { from, index: m.index, problem });
-      answer(false);
-    };
-    if ('malformed' in snap) return refuse(snap.malformed);
-    const problem = partsProblem(this.sm, snap.parts);
-    if (problem !== undefined) return refuse(problem);
-    const installed = (): void => {
-      // Entries a leader sent meanwhile may have been applied past the snapshot already.
-      if (snap.index > this.applied) {
-        restoreParts(this.sm, snap.parts);
-        this.commit = this.applied = snap.index;
-      }
-      this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
-      this.followerReads.serve();
-      answer(true);
-    };
-    if (!RaftLog.aside(snap)) {
-      this.log.install(snap);
-      return installed();
-    }
-    // Answered "installed" only once its parts are durable beside the log and the log is
-    // compacted past it; heartbeats are answered meanwhile.
-    this.savingSnapshot = true;
-    this.log.installAside(snap, () => {
-      this.savingSnapshot = false;
-      installed();
-    });
+    this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
+    this.followerReads.serve();
   }
 
   // ---- applying -----------------------------------------------------------------------------
@@ -1016,44 +947,12 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       if (this.earlyReads.length > 0 && this.committedInTerm()) this.releaseEarlyReads();
       this.serveReads();
     } else this.followerReads.serve();
-    this.maybeSnapshot();
+    this.keeper.maybeTake(this.applied);
   }
 
   /** True once this leader has committed an entry of its own term (§6.4). */
   private committedInTerm(): boolean {
     return this.log.term(this.commit) === this.currentTerm;
-  }
-
-  /**
-   * Snapshots at the points k·snapshotEvery + phase (k ≥ 1) of the applied index, the phase
-   * spread over half a period by the node's place in the cluster. All replicas apply the same
-   * entries at about the same moment, and taking a snapshot holds a node for a while (a large
-   * store takes milliseconds to copy and encode): staggered, at most one replica of a majority
-   * is busy at a time, instead of every replica at once.
-   */
-  private maybeSnapshot(): void {
-    if (this.savingSnapshot) return;
-    const every = this.snapshotEvery;
-    const k = Math.max(1, Math.floor((this.log.snapshotIndex - this.snapshotPhase) / every) + 1);
-    if (this.applied < k * every + this.snapshotPhase) return;
-    const index = this.applied;
-    const snapshot: Snapshot = {
-      index,
-      term: this.log.term(index) as number,
-      config: this.log.configAt(index, this.initial),
-      parts: takeParts(this.sm),
-    };
-    if (!RaftLog.aside(snapshot)) return this.log.compact(snapshot);
-    // Written beside the log, so this node's acknowledgements do not wait for it; the log is
-    // compacted once it is durable.
-    this.savingSnapshot = true;
-    this.log.compactAside(
-      snapshot,
-      () => {
-        this.savingSnapshot = false;
-      },
-      this.mutants.compactBeforeSnapshotDurable,
-    );
   }
 
   // ---- clients ------------------------------------------------------------------------------
