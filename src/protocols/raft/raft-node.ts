@@ -38,14 +38,13 @@ import {
   hasQuorum,
   isAdminOp,
   isVoter,
-  quorumMatch,
   replicationTargets,
 } from './membership.js';
 import type { Entry, Membership, RaftMsg, Snapshot } from './messages.js';
 import { NO_MUTANTS, type RaftMutants } from './mutants.js';
 import { RaftLog } from './raft-log.js';
 import { FollowerReader } from './follower-read.js';
-import { leaseDuration, ReadRounds, type Reader } from './read-index.js';
+import { LeaderReads, type ReadMode } from './leader-read.js';
 import {
   commitCandidate,
   MAX_APPEND_SIZE,
@@ -63,7 +62,7 @@ export type { Role } from './election.js';
 /** Re-exported: tests read a joining server's mark in its storage. */
 export { JOIN_KEY } from './admin.js';
 
-export type ReadMode = 'read-index' | 'lease';
+export type { ReadMode } from './leader-read.js';
 
 export interface RaftOptions {
   /** The initial voters (default: the whole cluster). Other servers wait to be added. */
@@ -111,8 +110,6 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   private readonly joining: boolean;
   private readonly mutants: RaftMutants;
   private readonly timing: RaftTiming;
-  private readonly readMode: ReadMode;
-  private readonly driftBound: number;
 
   private currentTerm = 0;
   private vote: NodeId | null = null;
@@ -132,9 +129,8 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   private readonly shipper: SnapshotShipper;
   /** The leader's own log is durable through here (it counts toward a majority only then). */
   private selfMatch = 0;
-  private readonly reads = new ReadRounds();
-  /** Reads that arrived before this leader committed an entry of its term (§6.4 step 1). */
-  private earlyReads: Reader[] = [];
+  /** ReadIndex rounds, leases, and followers' read-index requests. */
+  private readonly reads: LeaderReads;
   private readonly waiters = new Map<string, Waiter>();
   private readonly proposedAt = new Map<number, number>();
   /** Membership changes and leadership transfer: the leader's admin operations. */
@@ -157,8 +153,6 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   ) {
     this.mutants = options.mutants ?? NO_MUTANTS;
     this.timing = options.timing ?? DEFAULT_TIMING;
-    this.readMode = options.readMode ?? 'read-index';
-    this.driftBound = options.driftBound ?? 0.05;
     const voters = options.voters ?? env.cluster;
     this.initial = { voters: env.cluster.filter((n) => voters.includes(n)), learners: [] };
     this.configNow = this.initial;
@@ -171,6 +165,28 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
         : (index, entry, prevTerm) => recorder.appended(env.id, index, entry, prevTerm),
     );
     this.recorder = recorder;
+    this.reads = new LeaderReads(
+      {
+        env,
+        sm,
+        timing: this.timing,
+        role: () => this.roleNow,
+        term: () => this.currentTerm,
+        commit: () => this.commit,
+        applied: () => this.applied,
+        config: () => this.configNow,
+        roundOf: (id) => this.progress.get(id)?.round ?? 0,
+        committedInTerm: () => this.committedInTerm(),
+        hearsQuorum: () => this.hearsQuorum(),
+        heartbeatAll: () => {
+          for (const pr of this.progress.values()) this.heartbeat(pr);
+        },
+        replyNotLeader: (r) => this.replyNotLeader(r),
+      },
+      options.readMode ?? 'read-index',
+      options.driftBound ?? 0.05,
+      this.mutants.readIndexNoRound,
+    );
     const snapshotEvery = options.snapshotEvery ?? 64;
     const position = Math.max(0, env.cluster.indexOf(env.id));
     this.keeper = new SnapshotKeeper(
@@ -353,7 +369,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
         if (msg.term === this.currentTerm && this.roleNow !== 'leader') this.campaign(true);
         return;
       case 'read-index':
-        return this.onReadIndex(from, msg);
+        return this.reads.onReadIndex(from, msg);
       case 'read-index-resp':
         return this.followerReads.onReadIndexResp(from, msg);
     }
@@ -582,9 +598,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     this.admin.abandonChanges(unknown);
     // Reads and transfers changed nothing: they failed definitely (a follower that asked for a
     // read index hears so too, rather than waiting for its timeout).
-    for (const r of this.reads.drain()) this.refuseRead(r.reader);
-    for (const r of this.earlyReads) this.refuseRead(r);
-    this.earlyReads = [];
+    this.reads.abandon();
     this.admin.abandonTransfer();
   }
 
@@ -691,17 +705,22 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     return true;
   }
 
+  /** A heartbeat to `pr`: the commit index (as far as `pr` holds it) and the read round. */
+  private heartbeat(pr: Progress): void {
+    this.env.send(pr.id, {
+      type: 'heartbeat',
+      term: this.currentTerm,
+      commit: Math.min(pr.match, this.commit),
+      round: this.reads.round,
+    });
+  }
+
   private heartbeatTick(): void {
     const now = this.env.now();
-    this.reads.start(now);
+    this.reads.startRound(now);
     const stalled = 2 * this.timing.heartbeatMs;
     for (const pr of this.progress.values()) {
-      this.env.send(pr.id, {
-        type: 'heartbeat',
-        term: this.currentTerm,
-        commit: Math.min(pr.match, this.commit),
-        round: this.reads.round,
-      });
+      this.heartbeat(pr);
       // A lost snapshot chunk (or its answer) is resent; a lost append (or its answer) leaves
       // a pipeline that will not drain by itself, so it probes again.
       if (
@@ -714,7 +733,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
         this.sendAppends(pr);
       }
     }
-    this.confirmReads();
+    this.reads.confirm();
     this.admin.expireTransfer(now);
     this.admin.maybePromote();
   }
@@ -768,6 +787,13 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       this.sendAppends(pr);
     } else this.shipper.onProgress(from, m);
     this.ackRound(pr, m.round);
+  }
+
+  /** `pr` echoed read round `round`: news confirms reads (leader-read.ts). */
+  private ackRound(pr: Progress, round: number): void {
+    if (round <= pr.round) return;
+    pr.round = round;
+    this.reads.confirm();
   }
 
   /** The commitment rule, then applying what it commits. */
@@ -943,10 +969,8 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
         this.admin.configCommitted(index, e.config);
       }
     }
-    if (this.roleNow === 'leader') {
-      if (this.earlyReads.length > 0 && this.committedInTerm()) this.releaseEarlyReads();
-      this.serveReads();
-    } else this.followerReads.serve();
+    if (this.roleNow === 'leader') this.reads.applied();
+    else this.followerReads.serve();
     this.keeper.maybeTake(this.applied);
   }
 
@@ -988,7 +1012,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       this.env.reply(request.id, { ok: false, error: 'leader lost its quorum', definite: true });
       return;
     }
-    if (read) return this.onRead({ kind: 'client', request: request.id, query: op });
+    if (read) return this.reads.read({ kind: 'client', request: request.id, query: op });
     const transferTarget = this.admin.transferTarget;
     if (transferTarget !== null) {
       // §3.10: the old leader stops accepting new work while it hands over.
@@ -1017,124 +1041,5 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       kind: 'command',
       command: { client: request.client, seq: request.seq, op },
     });
-  }
-
-  /** A read at the leader: a client's, or a follower's read-index request (§6.4). */
-  private onRead(reader: Reader): void {
-    if (!this.committedInTerm()) {
-      this.earlyReads.push(reader);
-      return;
-    }
-    this.startRead(reader);
-  }
-
-  private startRead(reader: Reader): void {
-    const now = this.env.now();
-    if (
-      this.readMode === 'lease' &&
-      this.reads.leaseValid(now, leaseDuration(this.timing.electionMinMs, this.driftBound))
-    ) {
-      this.reads.addConfirmed(reader, this.commit);
-      this.serveReads();
-      return;
-    }
-    if (this.reads.add(reader, this.commit)) this.startReadRound();
-  }
-
-  private releaseEarlyReads(): void {
-    const early = this.earlyReads;
-    this.earlyReads = [];
-    for (const r of early) this.startRead(r);
-  }
-
-  /** Starts a read round now: a heartbeat to every follower carries it. */
-  private startReadRound(): void {
-    this.reads.start(this.env.now());
-    for (const pr of this.progress.values()) {
-      this.env.send(pr.id, {
-        type: 'heartbeat',
-        term: this.currentTerm,
-        commit: Math.min(pr.match, this.commit),
-        round: this.reads.round,
-      });
-    }
-    this.confirmReads();
-  }
-
-  private ackRound(pr: Progress, round: number): void {
-    if (round <= pr.round) return;
-    pr.round = round;
-    this.confirmReads();
-  }
-
-  /** Confirms every read round a majority has echoed, then answers what it can. */
-  private confirmReads(): void {
-    if (this.roleNow !== 'leader') return;
-    const round = quorumMatch(this.configNow, (id) =>
-      id === this.env.id ? this.reads.round : (this.progress.get(id)?.round ?? 0),
-    );
-    if (this.reads.confirm(round)) this.startReadRound();
-    this.serveReads();
-  }
-
-  private serveReads(): void {
-    for (const r of this.reads.takeReady(this.applied)) {
-      const who = r.reader;
-      if (who.kind === 'client') {
-        this.env.reply(who.request, { ok: true, value: this.sm.read(who.query) });
-      } else {
-        // A follower's request: the noted commit index, now that leadership is confirmed.
-        this.env.send(who.from, {
-          type: 'read-index-resp',
-          term: this.currentTerm,
-          ctx: who.ctx,
-          index: r.readIndex,
-          ok: true,
-        });
-      }
-    }
-  }
-
-  /** A read this leader will not serve: the client or the asking follower hears so. */
-  private refuseRead(reader: Reader): void {
-    if (reader.kind === 'client') return this.replyNotLeader(reader.request);
-    this.env.send(reader.from, {
-      type: 'read-index-resp',
-      term: this.currentTerm,
-      ctx: reader.ctx,
-      index: 0,
-      ok: false,
-    });
-  }
-
-  /** The leader's side of a follower read: handled exactly like a read of its own. */
-  private onReadIndex(from: NodeId, m: Extract<RaftMsg, { type: 'read-index' }>): void {
-    const reader: Reader = { kind: 'peer', from, ctx: m.ctx };
-    // Not the leader the follower asked for, or one cut off from its majority: refuse now.
-    if (this.roleNow !== 'leader' || m.term !== this.currentTerm || !this.hearsQuorum()) {
-      return this.refuseRead(reader);
-    }
-    if (
-      this.committedInTerm() &&
-      (this.mutants.readIndexNoRound ||
-        hasQuorum(this.configNow, (id) => id === this.env.id || id === from))
-    ) {
-      // This leader and the asking follower are a majority (three voters): the answer needs no
-      // round. The follower uses it only while it is still in this term under this leader,
-      // i.e. it too acknowledges the leadership after the request arrived here. Then, when the
-      // request arrived, neither had moved past this term, and any majority of a later term
-      // needs one of them: no later leader existed, and the commit index noted now covers
-      // every write completed by then — what a round would have proven (read-index.ts).
-      this.env.metric('read-index-without-round');
-      this.env.send(from, {
-        type: 'read-index-resp',
-        term: this.currentTerm,
-        ctx: m.ctx,
-        index: this.commit,
-        ok: true,
-      });
-      return;
-    }
-    this.onRead(reader);
   }
 }
