@@ -5,6 +5,7 @@
  */
 export type RaftInvariant =
   | 'entry-below-commit-present'
+  | 'entry-below-length-present'
   | 'term-of-prev-entry-known'
   | 'snapshot-present-below-log'
   | 'applied-entry-term-known'

@@ -43,6 +43,7 @@ import {
 import type { Entry, Membership, RaftMsg, Snapshot } from './messages.js';
 import { NO_MUTANTS, type RaftMutants } from './mutants.js';
 import { RaftLog } from './raft-log.js';
+import { FollowerAppends } from './follower-append.js';
 import { FollowerReader } from './follower-read.js';
 import { LeaderReads, type ReadMode } from './leader-read.js';
 import {
@@ -137,6 +138,8 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   private readonly admin: LeaderAdmin;
   private heartbeatTimer: TimerId | null = null;
 
+  /** Appends and heartbeats from a leader. */
+  private readonly follower: FollowerAppends;
   /** This server's own snapshots, and installing a leader's. */
   private readonly keeper: SnapshotKeeper;
   private lazySyncArmed = false;
@@ -165,6 +168,19 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
         : (index, entry, prevTerm) => recorder.appended(env.id, index, entry, prevTerm),
     );
     this.recorder = recorder;
+    this.follower = new FollowerAppends({
+      env,
+      log: this.log,
+      term: () => this.currentTerm,
+      commit: () => this.commit,
+      heardFromLeader: (from, term) => this.heardFromLeader(from, term),
+      durable: (then) => this.durable(then),
+      durableForAck: (then) => this.durableForAck(then),
+      advanceCommit: (to) => this.advanceFollowerCommit(to),
+      configChanged: () => {
+        this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
+      },
+    });
     this.reads = new LeaderReads(
       {
         env,
@@ -354,11 +370,11 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       case 'vote-resp':
         return this.onVoteResp(from, msg);
       case 'append':
-        return this.onAppend(from, msg);
+        return this.follower.onAppend(from, msg);
       case 'append-resp':
         return this.onAppendResp(from, msg);
       case 'heartbeat':
-        return this.onHeartbeat(from, msg);
+        return this.follower.onHeartbeat(from, msg);
       case 'heartbeat-resp':
         return this.onHeartbeatResp(from, msg);
       case 'snapshot':
@@ -830,77 +846,6 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     this.resetElectionDeadline();
   }
 
-  private onAppend(from: NodeId, m: Extract<RaftMsg, { type: 'append' }>): void {
-    const reject = (hintIndex: number, hintTerm: number): void =>
-      this.env.send(from, {
-        type: 'append-resp',
-        term: this.currentTerm,
-        success: false,
-        match: 0,
-        rejected: m.prevIndex,
-        hintIndex,
-        hintTerm,
-        round: m.round,
-      });
-    if (m.term < this.currentTerm) return reject(0, 0);
-    this.heardFromLeader(from, m.term);
-    let prevIndex = m.prevIndex;
-    let entries = m.entries;
-    const base = this.log.snapshotIndex;
-    if (prevIndex < base) {
-      // Entries through the snapshot are committed, so they match the leader's.
-      const skip = Math.min(base - prevIndex, entries.length);
-      entries = entries.slice(skip);
-      prevIndex += skip;
-      if (prevIndex < base) return this.ackAppend(from, m.prevIndex + m.entries.length, m);
-    } else {
-      const t = this.log.term(prevIndex);
-      if (t === undefined) return reject(this.log.lastIndex() + 1, 0);
-      if (t !== m.prevTerm) {
-        this.durable(() => reject(this.log.firstIndexOfTerm(prevIndex), t));
-        return;
-      }
-    }
-    let configChanged = false;
-    for (let i = 0; i < entries.length; i++) {
-      const index = prevIndex + 1 + i;
-      const e = entries[i] as Entry;
-      const mine = this.log.term(index);
-      if (mine === e.term) continue;
-      if (mine !== undefined) {
-        if (index <= this.commit) {
-          throw new Error(`${this.env.id}: append would overwrite committed entry ${index}`);
-        }
-        this.log.truncateAfter(index - 1);
-        configChanged = true;
-      }
-      const rest = entries.slice(i);
-      this.log.append(rest);
-      if (rest.some((x) => x.kind === 'config')) configChanged = true;
-      break;
-    }
-    if (configChanged) this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
-    const match = prevIndex + entries.length;
-    this.advanceFollowerCommit(Math.min(m.commit, match));
-    this.ackAppend(from, match, m);
-  }
-
-  private ackAppend(from: NodeId, match: number, m: { round: number }): void {
-    const term = this.currentTerm;
-    const ack = (): void =>
-      this.env.send(from, {
-        type: 'append-resp',
-        term,
-        success: true,
-        match,
-        rejected: 0,
-        hintIndex: 0,
-        hintTerm: 0,
-        round: m.round,
-      });
-    this.durableForAck(ack);
-  }
-
   /**
    * A commit index learned outside Raft's messages: the leader's answer to a request this node
    * forwarded names the entry it applied. If this log holds that entry (same index and term),
@@ -926,17 +871,6 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     if (target <= this.commit) return;
     this.commit = target;
     this.applyCommitted();
-  }
-
-  private onHeartbeat(from: NodeId, m: Extract<RaftMsg, { type: 'heartbeat' }>): void {
-    if (m.term < this.currentTerm) {
-      this.env.send(from, { type: 'heartbeat-resp', term: this.currentTerm, round: m.round });
-      return;
-    }
-    this.heardFromLeader(from, m.term);
-    this.advanceFollowerCommit(m.commit);
-    const term = this.currentTerm;
-    this.durable(() => this.env.send(from, { type: 'heartbeat-resp', term, round: m.round }));
   }
 
   /** A leader's snapshot is installed in the log (snapshot-keeper.ts). */
