@@ -33,28 +33,15 @@ import {
 } from './election.js';
 import { joinedStart, LeaderAdmin } from './admin.js';
 import type { InvariantRecorder } from './invariants.js';
-import {
-  EMPTY_MEMBERSHIP,
-  hasQuorum,
-  isAdminOp,
-  isVoter,
-  replicationTargets,
-} from './membership.js';
+import { EMPTY_MEMBERSHIP, hasQuorum, isAdminOp, isVoter } from './membership.js';
 import type { Entry, Membership, RaftMsg, Snapshot } from './messages.js';
 import { NO_MUTANTS, type RaftMutants } from './mutants.js';
 import { RaftLog } from './raft-log.js';
 import { FollowerAppends } from './follower-append.js';
 import { FollowerReader } from './follower-read.js';
 import { LeaderReads, type ReadMode } from './leader-read.js';
-import {
-  commitCandidate,
-  MAX_APPEND_SIZE,
-  MAX_BATCH,
-  Progress,
-  retryIndex,
-} from './replication.js';
+import { LeaderReplication } from './leader-replication.js';
 import { SnapshotKeeper } from './snapshot-keeper.js';
-import { SnapshotShipper } from './snapshot-shipper.js';
 import { restoreParts } from './snapshot.js';
 import type { StateMachine } from './state-machine.js';
 
@@ -125,15 +112,11 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   private readonly votes = new VoteTally();
 
   // Leader state.
-  private readonly progress = new Map<NodeId, Progress>();
-  /** Snapshots on their way to followers that fell behind the leader's log. */
-  private readonly shipper: SnapshotShipper;
-  /** The leader's own log is durable through here (it counts toward a majority only then). */
-  private selfMatch = 0;
+  /** Progress of every follower and learner, appends, heartbeats and the commitment rule. */
+  private readonly replication: LeaderReplication;
   /** ReadIndex rounds, leases, and followers' read-index requests. */
   private readonly reads: LeaderReads;
   private readonly waiters = new Map<string, Waiter>();
-  private readonly proposedAt = new Map<number, number>();
   /** Membership changes and leadership transfer: the leader's admin operations. */
   private readonly admin: LeaderAdmin;
   private heartbeatTimer: TimerId | null = null;
@@ -143,8 +126,6 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   /** This server's own snapshots, and installing a leader's. */
   private readonly keeper: SnapshotKeeper;
   private lazySyncArmed = false;
-  /** A 'send-appends' timer is pending (scheduleAppends). */
-  private appendsScheduled = false;
 
   /** Reads this follower serves itself after asking the leader for a read index. */
   private readonly followerReads: FollowerReader;
@@ -191,12 +172,10 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
         commit: () => this.commit,
         applied: () => this.applied,
         config: () => this.configNow,
-        roundOf: (id) => this.progress.get(id)?.round ?? 0,
+        roundOf: (id) => this.replication.progress(id)?.round ?? 0,
         committedInTerm: () => this.committedInTerm(),
         hearsQuorum: () => this.hearsQuorum(),
-        heartbeatAll: () => {
-          for (const pr of this.progress.values()) this.heartbeat(pr);
-        },
+        heartbeatAll: () => this.replication.heartbeats(),
         replyNotLeader: (r) => this.replyNotLeader(r),
       },
       options.readMode ?? 'read-index',
@@ -221,12 +200,29 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       Math.floor((snapshotEvery * position) / (2 * env.cluster.length)),
       this.mutants.compactBeforeSnapshotDurable,
     );
-    this.shipper = new SnapshotShipper(
+    this.replication = new LeaderReplication(
       {
         env,
         log: this.log,
+        timing: this.timing,
+        mutants: this.mutants,
+        role: () => this.roleNow,
         term: () => this.currentTerm,
+        commit: () => this.commit,
+        config: () => this.configNow,
         readRound: () => this.reads.round,
+        durable: (then) => this.durable(then),
+        adoptConfig: (config) => {
+          this.configNow = config;
+        },
+        becomeFollower: (term, leader) => this.becomeFollower(term, leader),
+        committed: (index) => {
+          this.commit = index;
+          this.applyCommitted();
+        },
+        promote: () => this.admin.maybePromote(),
+        finishTransfer: () => this.admin.maybeFinishTransfer(),
+        confirmReads: () => this.reads.confirm(),
       },
       options.chunkSize ?? 1024,
     );
@@ -239,10 +235,10 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       term: () => this.currentTerm,
       commit: () => this.commit,
       config: () => this.configNow,
-      progress: (id) => this.progress.get(id),
+      progress: (id) => this.replication.progress(id),
       committedInTerm: () => this.committedInTerm(),
-      appendAsLeader: (entry) => this.appendAsLeader(entry),
-      sendAppends: (pr) => this.sendAppends(pr),
+      appendAsLeader: (entry) => this.replication.append(entry),
+      sendAppends: (pr) => this.replication.sendAppends(pr),
       replyNotLeader: (r) => this.replyNotLeader(r),
       becomeFollower: (term, leader) => this.becomeFollower(term, leader),
     });
@@ -352,10 +348,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       case 'follower-read':
         return this.followerReads.timeout((data as { ctx: string }).ctx);
       case 'send-appends':
-        this.appendsScheduled = false;
-        if (this.roleNow === 'leader')
-          for (const pr of this.progress.values()) this.sendAppends(pr);
-        return;
+        return this.replication.sendScheduled();
     }
   }
 
@@ -372,15 +365,15 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       case 'append':
         return this.follower.onAppend(from, msg);
       case 'append-resp':
-        return this.onAppendResp(from, msg);
+        return this.replication.onAppendResp(from, msg);
       case 'heartbeat':
         return this.follower.onHeartbeat(from, msg);
       case 'heartbeat-resp':
-        return this.onHeartbeatResp(from, msg);
+        return this.replication.onHeartbeatResp(from, msg);
       case 'snapshot':
         return this.keeper.onSnapshot(from, msg);
       case 'snapshot-resp':
-        return this.onSnapshotResp(from, msg);
+        return this.replication.onSnapshotResp(from, msg);
       case 'timeout-now':
         if (msg.term === this.currentTerm && this.roleNow !== 'leader') this.campaign(true);
         return;
@@ -572,20 +565,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     this.recorder?.leader(this.currentTerm, this.env.id, this.log);
     this.env.metric('leader-changes');
     this.env.log('became leader', { term: this.currentTerm });
-    this.progress.clear();
-    this.shipper.clear();
-    this.selfMatch = 0;
-    // The leader's own copy counts once it is durable: everything it holds now is, after the
-    // next sync (a no-op appended below rides the same sync).
-    const held = this.log.lastIndex();
-    const term = this.currentTerm;
-    this.durable(() => {
-      if (this.roleNow === 'leader' && this.currentTerm === term && held > this.selfMatch) {
-        this.selfMatch = held;
-        this.maybeCommit();
-      }
-    });
-    this.syncProgress();
+    this.replication.begin();
     if (this.heartbeatTimer !== null) this.env.cancelTimer(this.heartbeatTimer);
     this.heartbeatTimer = this.env.setTimer(this.timing.heartbeatMs, 'heartbeat', {
       term: this.currentTerm,
@@ -594,8 +574,9 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     // know the commit index is current. (The commit-old-term mutant leaves it out, as in the
     // paper's Figure 8: shipped in the same batch as the old entries, the no-op would reach a
     // majority with them and hide the broken rule.)
-    if (!this.mutants.commitOldTerm) this.appendAsLeader({ term: this.currentTerm, kind: 'noop' });
-    else for (const pr of this.progress.values()) this.sendAppends(pr);
+    if (!this.mutants.commitOldTerm) {
+      this.replication.append({ term: this.currentTerm, kind: 'noop' });
+    } else this.replication.sendAll();
   }
 
   /** Leaves leadership: answers everyone waiting on it, as best it can. */
@@ -604,9 +585,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     this.leaderId = null;
     if (this.heartbeatTimer !== null) this.env.cancelTimer(this.heartbeatTimer);
     this.heartbeatTimer = null;
-    this.progress.clear();
-    this.shipper.clear();
-    this.proposedAt.clear();
+    this.replication.end();
     // Writes may yet commit under the next leader: their fate is unknown.
     const unknown: ClientReply = { ok: false, error: 'leadership lost', definite: false };
     for (const w of this.waiters.values()) for (const r of w.requests) this.env.reply(r, unknown);
@@ -620,220 +599,27 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
 
   /** True when this leader heard from a majority within the minimum election timeout. */
   private hearsQuorum(): boolean {
-    const since = this.env.now() - this.timing.electionMinMs;
-    return hasQuorum(
-      this.configNow,
-      (id) => id === this.env.id || (this.progress.get(id)?.lastHeardAt ?? -Infinity) >= since,
-    );
+    return this.replication.heardFromQuorumSince(this.env.now() - this.timing.electionMinMs);
   }
 
   /** Check-quorum (§6.2): a leader that has not heard from a majority lately steps down. */
   private checkQuorum(): void {
     const since = this.env.now() - this.timing.electionMaxMs;
-    const ok = hasQuorum(
-      this.configNow,
-      (id) => id === this.env.id || (this.progress.get(id)?.lastHeardAt ?? -Infinity) >= since,
-    );
-    if (!ok) {
+    if (!this.replication.heardFromQuorumSince(since)) {
       this.env.log('check-quorum failed: stepping down', { term: this.currentTerm });
       this.becomeFollower(this.currentTerm, null);
     }
   }
 
-  // ---- replication: leader ------------------------------------------------------------------
-
-  /** Keeps one Progress per replication target of the current membership. */
-  private syncProgress(): void {
-    const targets = replicationTargets(this.configNow, this.env.id);
-    const now = this.env.now();
-    for (const t of targets) {
-      if (!this.progress.has(t)) this.progress.set(t, new Progress(t, this.log.lastIndex(), now));
-    }
-    for (const id of [...this.progress.keys()]) {
-      if (!targets.includes(id)) {
-        this.progress.delete(id);
-        this.shipper.forget(id);
-      }
-    }
-  }
-
-  /** Appends one entry to the leader's log and starts replicating it. */
-  private appendAsLeader(entry: Entry): number {
-    this.log.append([entry]);
-    const index = this.log.lastIndex();
-    this.proposedAt.set(index, this.env.now());
-    if (entry.kind === 'config') {
-      this.configNow = entry.config;
-      this.syncProgress();
-    }
-    const term = this.currentTerm;
-    const counted = (): void => {
-      if (this.roleNow !== 'leader' || this.currentTerm !== term) return;
-      if (index > this.selfMatch) this.selfMatch = index;
-      this.maybeCommit();
-    };
-    if (this.mutants.noSyncBeforeAck) counted();
-    else this.env.storage.sync(counted);
-    this.scheduleAppends();
-    return index;
-  }
-
-  /**
-   * Appends go out once per instant, not once per proposal: the entries proposed while handling
-   * the events due now — in the runtime one turn of the event loop, which may be a socket read
-   * of many requests or a batch of forwarded ones — travel in one append per follower, as
-   * etcd/raft sends one per Ready. Each append costs an encoding, a frame, a parse, a disk round
-   * and an answer whatever it carries. A zero-delay timer fires after those events, so nothing
-   * waits for an answer or a clock: proposals made at different moments still pipeline.
-   */
-  private scheduleAppends(): void {
-    if (this.appendsScheduled) return;
-    this.appendsScheduled = true;
-    this.env.setTimer(0, 'send-appends');
-  }
-
-  /** Sends as many appends to `pr` as its state and window allow. */
-  private sendAppends(pr: Progress): void {
-    const last = this.log.lastIndex();
-    while (pr.canSend() && (pr.state === 'probe' || pr.next <= last)) {
-      if (!this.sendAppend(pr)) return;
-    }
-  }
-
-  private sendAppend(pr: Progress): boolean {
-    if (pr.next <= this.log.snapshotIndex) {
-      this.shipper.start(pr);
-      return false;
-    }
-    const prevIndex = pr.next - 1;
-    const entries = this.log.batch(pr.next, MAX_BATCH, MAX_APPEND_SIZE);
-    const last = prevIndex + entries.length;
-    this.env.send(pr.id, {
-      type: 'append',
-      term: this.currentTerm,
-      prevIndex,
-      prevTerm: this.log.term(prevIndex) as number,
-      entries,
-      commit: this.commit,
-      round: this.reads.round,
-    });
-    pr.sent(last);
-    return true;
-  }
-
-  /** A heartbeat to `pr`: the commit index (as far as `pr` holds it) and the read round. */
-  private heartbeat(pr: Progress): void {
-    this.env.send(pr.id, {
-      type: 'heartbeat',
-      term: this.currentTerm,
-      commit: Math.min(pr.match, this.commit),
-      round: this.reads.round,
-    });
-  }
+  // ---- leader ticks --------------------------------------------------------------------------
 
   private heartbeatTick(): void {
     const now = this.env.now();
     this.reads.startRound(now);
-    const stalled = 2 * this.timing.heartbeatMs;
-    for (const pr of this.progress.values()) {
-      this.heartbeat(pr);
-      // A lost snapshot chunk (or its answer) is resent; a lost append (or its answer) leaves
-      // a pipeline that will not drain by itself, so it probes again.
-      if (
-        !this.shipper.resendStalled(pr, now, stalled) &&
-        pr.state === 'replicate' &&
-        pr.match < this.log.lastIndex() &&
-        now - pr.lastAckAt > stalled
-      ) {
-        pr.becomeProbe();
-        this.sendAppends(pr);
-      }
-    }
+    this.replication.tick(now);
     this.reads.confirm();
     this.admin.expireTransfer(now);
     this.admin.maybePromote();
-  }
-
-  private onAppendResp(from: NodeId, m: Extract<RaftMsg, { type: 'append-resp' }>): void {
-    if (m.term > this.currentTerm) return this.becomeFollower(m.term, null);
-    if (this.roleNow !== 'leader' || m.term !== this.currentTerm) return;
-    const pr = this.progress.get(from);
-    if (pr === undefined) return;
-    const now = this.env.now();
-    pr.lastHeardAt = now;
-    if (m.success) {
-      if (pr.acknowledged(m.match, now)) {
-        this.maybeCommit();
-        this.admin.maybePromote();
-        this.admin.maybeFinishTransfer();
-      }
-      this.sendAppends(pr);
-    } else {
-      const retry = retryIndex(m.hintIndex, m.hintTerm, (t) => this.log.lastIndexOfTerm(t));
-      if (pr.rejected(m.rejected, retry)) this.sendAppends(pr);
-    }
-    this.ackRound(pr, m.round);
-  }
-
-  private onHeartbeatResp(from: NodeId, m: Extract<RaftMsg, { type: 'heartbeat-resp' }>): void {
-    if (m.term > this.currentTerm) return this.becomeFollower(m.term, null);
-    if (this.roleNow !== 'leader' || m.term !== this.currentTerm) return;
-    const pr = this.progress.get(from);
-    if (pr === undefined) return;
-    pr.lastHeardAt = this.env.now();
-    if (pr.state === 'probe') pr.probeSent = false;
-    if (pr.match < this.log.lastIndex()) this.sendAppends(pr);
-    this.ackRound(pr, m.round);
-  }
-
-  private onSnapshotResp(from: NodeId, m: Extract<RaftMsg, { type: 'snapshot-resp' }>): void {
-    if (m.term > this.currentTerm) return this.becomeFollower(m.term, null);
-    if (this.roleNow !== 'leader' || m.term !== this.currentTerm) return;
-    const pr = this.progress.get(from);
-    if (pr === undefined) return;
-    const now = this.env.now();
-    pr.lastHeardAt = now;
-    if (m.installed) {
-      this.shipper.forget(from);
-      if (pr.state === 'snapshot') pr.becomeProbe();
-      if (pr.acknowledged(m.index, now)) {
-        this.maybeCommit();
-        this.admin.maybePromote();
-      }
-      this.sendAppends(pr);
-    } else this.shipper.onProgress(from, m);
-    this.ackRound(pr, m.round);
-  }
-
-  /** `pr` echoed read round `round`: news confirms reads (leader-read.ts). */
-  private ackRound(pr: Progress, round: number): void {
-    if (round <= pr.round) return;
-    pr.round = round;
-    this.reads.confirm();
-  }
-
-  /** The commitment rule, then applying what it commits. */
-  private maybeCommit(): void {
-    if (this.roleNow !== 'leader') return;
-    const next = commitCandidate(
-      this.configNow,
-      (id) => (id === this.env.id ? this.selfMatch : (this.progress.get(id)?.match ?? 0)),
-      (i) => this.log.term(i),
-      this.currentTerm,
-      this.commit,
-      this.mutants.commitOldTerm,
-    );
-    if (next <= this.commit) return;
-    const now = this.env.now();
-    for (let i = this.commit + 1; i <= next; i++) {
-      const at = this.proposedAt.get(i);
-      if (at !== undefined) {
-        this.env.metric('commit-latency', now - at);
-        this.proposedAt.delete(i);
-      }
-    }
-    this.commit = next;
-    this.applyCommitted();
   }
 
   // ---- replication: follower ----------------------------------------------------------------
@@ -970,7 +756,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       return;
     }
     this.waiters.set(key, { requests: [request.id] });
-    this.appendAsLeader({
+    this.replication.append({
       term: this.currentTerm,
       kind: 'command',
       command: { client: request.client, seq: request.seq, op },
