@@ -4,7 +4,7 @@
  * instead of a cast letting a wrong value travel on.
  */
 export type RaftInvariant =
-  | 'entry-below-commit-present'
+  | 'committed-entry-present'
   | 'entry-below-length-present'
   | 'term-of-prev-entry-known'
   | 'snapshot-present-below-log'

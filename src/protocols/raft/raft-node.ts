@@ -32,9 +32,10 @@ import {
   type Role,
 } from './election.js';
 import { joinedStart, LeaderAdmin } from './admin.js';
+import { loadHardState, saveHardState } from './hard-state.js';
 import type { InvariantRecorder } from './invariants.js';
 import { EMPTY_MEMBERSHIP, hasQuorum, isAdminOp, isVoter } from './membership.js';
-import type { Entry, Membership, RaftMsg, Snapshot } from './messages.js';
+import type { Membership, RaftMsg, Snapshot } from './messages.js';
 import { NO_MUTANTS, type RaftMutants } from './mutants.js';
 import { RaftLog } from './raft-log.js';
 import { FollowerAppends } from './follower-append.js';
@@ -44,6 +45,8 @@ import { LeaderReplication } from './leader-replication.js';
 import { SnapshotKeeper } from './snapshot-keeper.js';
 import { restoreParts } from './snapshot.js';
 import type { StateMachine } from './state-machine.js';
+import { timerNumber, timerString } from './timer-data.js';
+import { must } from './raft-assert.js';
 
 export type { StateMachine } from './state-machine.js';
 export type { Role } from './election.js';
@@ -79,13 +82,7 @@ export interface RaftOptions {
   readonly recorder?: InvariantRecorder;
 }
 
-const HARD_STATE_KEY = 'raft/hard';
 const LAZY_SYNC_MS = 100;
-
-interface HardState {
-  readonly term: number;
-  readonly vote: NodeId | null;
-}
 
 interface Waiter {
   readonly requests: RequestId[];
@@ -307,7 +304,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   start(info: StartInfo): void {
     const s = this.env.storage;
     this.log.load();
-    const hard = s.get(HARD_STATE_KEY) as unknown as HardState | undefined;
+    const hard = loadHardState(s);
     if (hard !== undefined) {
       this.currentTerm = hard.term;
       this.vote = hard.vote;
@@ -335,7 +332,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       case 'election':
         return this.electionTick();
       case 'heartbeat':
-        if (this.roleNow === 'leader' && (data as { term: number }).term === this.currentTerm) {
+        if (this.roleNow === 'leader' && timerNumber(name, data, 'term') === this.currentTerm) {
           this.heartbeatTick();
           this.heartbeatTimer = this.env.setTimer(this.timing.heartbeatMs, 'heartbeat', data);
         }
@@ -346,7 +343,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
         this.armLazySync();
         return;
       case 'follower-read':
-        return this.followerReads.timeout((data as { ctx: string }).ctx);
+        return this.followerReads.timeout(timerString(name, data, 'ctx'));
       case 'send-appends':
         return this.replication.sendScheduled();
     }
@@ -405,7 +402,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   }
 
   private persistHardState(): void {
-    this.env.storage.put(HARD_STATE_KEY, { term: this.currentTerm, vote: this.vote });
+    saveHardState(this.env.storage, { term: this.currentTerm, vote: this.vote });
   }
 
   // ---- elections ----------------------------------------------------------------------------
@@ -675,7 +672,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   private applyCommitted(): void {
     while (this.applied < this.commit) {
       const index = ++this.applied;
-      const e = this.log.entry(index) as Entry;
+      const e = must(this.log.entry(index), 'committed-entry-present', `entry ${index}`);
       this.recorder?.apply(this.env.id, index, e);
       if (e.kind === 'command') {
         const result = this.sm.apply(e.command);
