@@ -23,30 +23,24 @@ import type {
   StartInfo,
   TimerId,
 } from '../../core/node.js';
-import {
-  DEFAULT_TIMING,
-  electionTimeout,
-  logUpToDate,
-  VoteTally,
-  type RaftTiming,
-  type Role,
-} from './election.js';
 import { joinedStart, LeaderAdmin } from './admin.js';
-import { loadHardState, saveHardState } from './hard-state.js';
-import type { InvariantRecorder } from './invariants.js';
-import { EMPTY_MEMBERSHIP, hasQuorum, isAdminOp, isVoter } from './membership.js';
-import type { Membership, RaftMsg, Snapshot } from './messages.js';
-import { NO_MUTANTS, type RaftMutants } from './mutants.js';
-import { RaftLog } from './raft-log.js';
+import { DEFAULT_TIMING, type RaftTiming, type Role } from './election.js';
+import { Elector } from './elector.js';
 import { FollowerAppends } from './follower-append.js';
 import { FollowerReader } from './follower-read.js';
+import { loadHardState, saveHardState } from './hard-state.js';
+import type { InvariantRecorder } from './invariants.js';
 import { LeaderReads, type ReadMode } from './leader-read.js';
 import { LeaderReplication } from './leader-replication.js';
+import { EMPTY_MEMBERSHIP, isAdminOp } from './membership.js';
+import type { Membership, RaftMsg, Snapshot } from './messages.js';
+import { NO_MUTANTS, type RaftMutants } from './mutants.js';
+import { must } from './raft-assert.js';
+import { RaftLog } from './raft-log.js';
 import { SnapshotKeeper } from './snapshot-keeper.js';
 import { restoreParts } from './snapshot.js';
 import type { StateMachine } from './state-machine.js';
 import { timerNumber, timerString } from './timer-data.js';
-import { must } from './raft-assert.js';
 
 export type { StateMachine } from './state-machine.js';
 export type { Role } from './election.js';
@@ -104,9 +98,8 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   private commit = 0;
   private applied = 0;
 
-  private electionDeadline = 0;
-  private lastLeaderContact = -Infinity;
-  private readonly votes = new VoteTally();
+  /** The election timer, campaigns and votes. */
+  private readonly elector: Elector;
 
   // Leader state.
   /** Progress of every follower and learner, appends, heartbeats and the commitment rule. */
@@ -146,6 +139,29 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
         : (index, entry, prevTerm) => recorder.appended(env.id, index, entry, prevTerm),
     );
     this.recorder = recorder;
+    this.elector = new Elector({
+      env,
+      log: this.log,
+      timing: this.timing,
+      mutants: this.mutants,
+      role: () => this.roleNow,
+      term: () => this.currentTerm,
+      votedFor: () => this.vote,
+      config: () => this.configNow,
+      becomeFollower: (term, leader) => this.becomeFollower(term, leader),
+      becomeLeader: () => this.becomeLeader(),
+      checkQuorum: () => this.checkQuorum(),
+      preCandidate: () => {
+        this.roleNow = 'pre-candidate';
+        this.followerReads.settle();
+      },
+      candidate: () => this.becomeCandidate(),
+      voteFor: (id) => {
+        this.vote = id;
+        this.persistHardState();
+      },
+      durable: (then) => this.durable(then),
+    });
     this.follower = new FollowerAppends({
       env,
       log: this.log,
@@ -248,7 +264,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
         term: () => this.currentTerm,
         leader: () => this.leaderId,
         applied: () => this.applied,
-        leaderIsAlive: () => this.leaderIsAlive(),
+        leaderIsAlive: () => this.elector.leaderIsAlive(),
         replyNotLeader: (r) => this.replyNotLeader(r),
         becomeFollower: (term, leader) => this.becomeFollower(term, leader),
       },
@@ -319,18 +335,14 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       this.initial = EMPTY_MEMBERSHIP;
     }
     this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
-    // A restarted server may have promised a leader, just before crashing, not to vote for
-    // anyone else for an election timeout; it keeps that promise (which lease reads rely on).
-    if (info.recovered) this.lastLeaderContact = this.env.now();
-    this.resetElectionDeadline();
-    this.env.setTimer(this.electionDeadline - this.env.now(), 'election');
+    this.elector.start(info.recovered);
     if (this.mutants.noSyncBeforeAck) this.armLazySync();
   }
 
   onTimer(name: string, data: Json | undefined): void {
     switch (name) {
       case 'election':
-        return this.electionTick();
+        return this.elector.tick();
       case 'heartbeat':
         if (this.roleNow === 'leader' && timerNumber(name, data, 'term') === this.currentTerm) {
           this.heartbeatTick();
@@ -352,13 +364,13 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   onMessage(from: NodeId, msg: RaftMsg): void {
     switch (msg.type) {
       case 'pre-vote':
-        return this.onPreVote(from, msg);
+        return this.elector.onPreVote(from, msg);
       case 'pre-vote-resp':
-        return this.onPreVoteResp(from, msg);
+        return this.elector.onPreVoteResp(from, msg);
       case 'vote':
-        return this.onVote(from, msg);
+        return this.elector.onVote(from, msg);
       case 'vote-resp':
-        return this.onVoteResp(from, msg);
+        return this.elector.onVoteResp(from, msg);
       case 'append':
         return this.follower.onAppend(from, msg);
       case 'append-resp':
@@ -372,8 +384,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       case 'snapshot-resp':
         return this.replication.onSnapshotResp(from, msg);
       case 'timeout-now':
-        if (msg.term === this.currentTerm && this.roleNow !== 'leader') this.campaign(true);
-        return;
+        return this.elector.onTimeoutNow(msg);
       case 'read-index':
         return this.reads.onReadIndex(from, msg);
       case 'read-index-resp':
@@ -407,62 +418,8 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
 
   // ---- elections ----------------------------------------------------------------------------
 
-  private resetElectionDeadline(): void {
-    this.electionDeadline = this.env.now() + electionTimeout(this.timing, this.env.random);
-  }
-
-  /** Time since this server last heard from a leader, on its own clock (never negative). */
-  private sinceLeaderContact(): number {
-    const now = this.env.now();
-    // A clock stepped backwards: restart the count rather than stay sticky for the jump.
-    if (now < this.lastLeaderContact) this.lastLeaderContact = now;
-    return now - this.lastLeaderContact;
-  }
-
-  /** Leader stickiness (§4.2.3): refuse to help depose a leader heard from recently. */
-  private leaderIsAlive(): boolean {
-    if (this.roleNow === 'leader') return true;
-    return this.sinceLeaderContact() < this.timing.electionMinMs;
-  }
-
-  private electionTick(): void {
-    const now = this.env.now();
-    let next: number;
-    if (this.roleNow === 'leader') {
-      this.checkQuorum();
-      next = this.timing.electionMinMs;
-    } else if (now >= this.electionDeadline) {
-      this.resetElectionDeadline();
-      if (isVoter(this.configNow, this.env.id)) this.campaign(false);
-      next = this.electionDeadline - now;
-    } else {
-      if (this.electionDeadline - now > this.timing.electionMaxMs) this.resetElectionDeadline();
-      next = this.electionDeadline - now;
-    }
-    // At least 1 ms: a deadline a rounding error away would re-fire at the same virtual instant.
-    this.env.setTimer(Math.max(1, next), 'election');
-  }
-
-  /**
-   * Starts a pre-vote, or (after winning one, or when a leader hands over with TimeoutNow) a
-   * real election in the next term.
-   */
-  private campaign(real: boolean, transfer = real): void {
-    if (!isVoter(this.configNow, this.env.id)) return;
-    this.votes.clear();
-    this.votes.grant(this.env.id);
-    this.resetElectionDeadline();
-    const lastIndex = this.log.lastIndex();
-    const lastTerm = this.log.lastTerm();
-    if (!real) {
-      if (this.roleNow === 'leader') return;
-      this.roleNow = 'pre-candidate';
-      this.followerReads.settle();
-      if (this.wonVotes()) return this.campaign(true, false);
-      const msg: RaftMsg = { type: 'pre-vote', term: this.currentTerm + 1, lastIndex, lastTerm };
-      for (const v of this.configNow.voters) if (v !== this.env.id) this.env.send(v, msg);
-      return;
-    }
+  /** Starts a candidacy in the next term, voting for itself (elector.ts campaigns). */
+  private becomeCandidate(): void {
     if (this.roleNow === 'leader') this.stepDown();
     this.currentTerm++;
     this.vote = this.env.id;
@@ -471,73 +428,6 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     this.followerReads.settle();
     this.persistHardState();
     this.env.metric('elections');
-    const term = this.currentTerm;
-    this.durable(() => {
-      if (this.roleNow !== 'candidate' || this.currentTerm !== term) return;
-      if (this.wonVotes()) return this.becomeLeader();
-      const msg: RaftMsg = { type: 'vote', term, lastIndex, lastTerm, transfer };
-      for (const v of this.configNow.voters) if (v !== this.env.id) this.env.send(v, msg);
-    });
-  }
-
-  private wonVotes(): boolean {
-    return hasQuorum(this.configNow, (id) => this.votes.has(id));
-  }
-
-  private canGrant(lastTerm: number, lastIndex: number): boolean {
-    return logUpToDate(lastTerm, lastIndex, this.log.lastTerm(), this.log.lastIndex());
-  }
-
-  private onPreVote(from: NodeId, m: Extract<RaftMsg, { type: 'pre-vote' }>): void {
-    const granted =
-      m.term > this.currentTerm && !this.leaderIsAlive() && this.canGrant(m.lastTerm, m.lastIndex);
-    this.env.send(from, {
-      type: 'pre-vote-resp',
-      term: granted ? m.term : this.currentTerm,
-      granted,
-    });
-  }
-
-  private onPreVoteResp(from: NodeId, m: Extract<RaftMsg, { type: 'pre-vote-resp' }>): void {
-    if (!m.granted) {
-      if (m.term > this.currentTerm) this.becomeFollower(m.term, null);
-      return;
-    }
-    if (this.roleNow !== 'pre-candidate' || m.term !== this.currentTerm + 1) return;
-    this.votes.grant(from);
-    if (this.wonVotes()) this.campaign(true, false);
-  }
-
-  private onVote(from: NodeId, m: Extract<RaftMsg, { type: 'vote' }>): void {
-    if (m.term < this.currentTerm) {
-      this.env.send(from, { type: 'vote-resp', term: this.currentTerm, granted: false });
-      return;
-    }
-    if (m.term > this.currentTerm) {
-      // §4.2.3: a server that hears from its leader ignores disruptive vote requests, without
-      // even adopting their term — unless the leader itself asked for the election.
-      if (!m.transfer && this.leaderIsAlive()) return;
-      this.becomeFollower(m.term, null);
-    }
-    const granted =
-      (this.vote === null || this.vote === from) && this.canGrant(m.lastTerm, m.lastIndex);
-    if (granted) {
-      this.vote = from;
-      this.persistHardState();
-      this.resetElectionDeadline();
-    }
-    const term = this.currentTerm;
-    const reply = (): void => this.env.send(from, { type: 'vote-resp', term, granted });
-    // The vote-not-durable mutant answers before the term and vote reach the disk.
-    if (this.mutants.voteNotDurable) reply();
-    else this.durable(reply);
-  }
-
-  private onVoteResp(from: NodeId, m: Extract<RaftMsg, { type: 'vote-resp' }>): void {
-    if (m.term > this.currentTerm) return this.becomeFollower(m.term, null);
-    if (this.roleNow !== 'candidate' || m.term !== this.currentTerm || !m.granted) return;
-    this.votes.grant(from);
-    if (this.wonVotes()) this.becomeLeader();
   }
 
   /** Follows `leader` (or nobody yet) in `term`, adopting the term if it is newer. */
@@ -549,7 +439,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       this.leaderId = null;
     }
     if (this.roleNow === 'leader') this.stepDown();
-    if (this.roleNow !== 'follower') this.resetElectionDeadline();
+    if (this.roleNow !== 'follower') this.elector.resetDeadline();
     this.roleNow = 'follower';
     if (leader !== null) this.leaderId = leader;
     this.followerReads.settle();
@@ -625,8 +515,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   private heardFromLeader(from: NodeId, term: number): void {
     this.becomeFollower(term, from);
     this.leaderId = from;
-    this.lastLeaderContact = this.env.now();
-    this.resetElectionDeadline();
+    this.elector.leaderContact();
   }
 
   /**
