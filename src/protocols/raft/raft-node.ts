@@ -1,9 +1,14 @@
 /**
  * A Raft server as a deterministic state machine on the node contract (dissertation: Diego
- * Ongaro, "Consensus: Bridging Theory and Practice", 2014). The pieces live beside it:
- * election.ts (pre-vote, stickiness), replication.ts (progress, pipelining, the commit rule),
- * read-index.ts (ReadIndex and leases), snapshot.ts (InstallSnapshot), membership.ts
- * (single-server changes), raft-log.ts (the log over durable storage).
+ * Ongaro, "Consensus: Bridging Theory and Practice", 2014): its term, vote and role, and the
+ * transitions between roles, dispatching messages and timers to the pieces beside it —
+ * elector.ts (timer, campaigns, votes; rules in election.ts), leader-replication.ts (progress,
+ * appends, heartbeats, the commit rule; rules in replication.ts), follower-append.ts (a
+ * follower's appends and heartbeats), leader-read.ts and follower-read.ts (ReadIndex, leases,
+ * follower reads; rules in read-index.ts), snapshot-keeper.ts and snapshot-shipper.ts
+ * (taking, installing and sending snapshots; chunks in snapshot.ts), admin.ts (membership
+ * changes and leadership transfer; rules in membership.ts), hard-state.ts (term and vote on
+ * disk), raft-log.ts (the log over durable storage).
  *
  * Durability ordering (§3.8, §11.7): term, vote and log entries are written to storage, and any
  * message or reply whose truth depends on them is sent only from the `sync` callback. The
