@@ -106,11 +106,11 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   /** The election timer, campaigns and votes. */
   private readonly elector: Elector;
 
-  // Leader state.
   /** Progress of every follower and learner, appends, heartbeats and the commitment rule. */
   private readonly replication: LeaderReplication;
   /** ReadIndex rounds, leases, and followers' read-index requests. */
   private readonly reads: LeaderReads;
+  /** Clients' writes waiting for their entry to be applied, by `client/seq`. */
   private readonly waiters = new Map<string, Waiter>();
   /** Membership changes and leadership transfer: the leader's admin operations. */
   private readonly admin: LeaderAdmin;
@@ -120,6 +120,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   private readonly follower: FollowerAppends;
   /** This server's own snapshots, and installing a leader's. */
   private readonly keeper: SnapshotKeeper;
+  /** The no-sync-before-ack mutant's periodic sync is pending. */
   private lazySyncArmed = false;
 
   /** Reads this follower serves itself after asking the leader for a read index. */
