@@ -10,6 +10,8 @@
  */
 import type { Random } from '../../core/random.js';
 
+export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
+
 export interface RaftTiming {
   readonly heartbeatMs: number;
   readonly electionMinMs: number;

@@ -28,7 +28,7 @@ export interface RaftMutants {
   readonly followerReadNoWait: boolean;
   /**
    * The leader answers a follower's read-index request at once whatever the configuration,
-   * not only when it and that follower are a majority (raft-node.ts onReadIndex): a deposed
+   * not only when it and that follower are a majority (leader-read.ts onReadIndex): a deposed
    * leader whose clock runs slow still "hears its quorum" and hands out a stale index.
    */
   readonly readIndexNoRound: boolean;

@@ -1,9 +1,14 @@
 /**
  * A Raft server as a deterministic state machine on the node contract (dissertation: Diego
- * Ongaro, "Consensus: Bridging Theory and Practice", 2014). The pieces live beside it:
- * election.ts (pre-vote, stickiness), replication.ts (progress, pipelining, the commit rule),
- * read-index.ts (ReadIndex and leases), snapshot.ts (InstallSnapshot), membership.ts
- * (single-server changes), raft-log.ts (the log over durable storage).
+ * Ongaro, "Consensus: Bridging Theory and Practice", 2014): its term, vote and role, and the
+ * transitions between roles, dispatching messages and timers to the pieces beside it —
+ * elector.ts (timer, campaigns, votes; rules in election.ts), leader-replication.ts (progress,
+ * appends, heartbeats, the commit rule; rules in replication.ts), follower-append.ts (a
+ * follower's appends and heartbeats), leader-read.ts and follower-read.ts (ReadIndex, leases,
+ * follower reads; rules in read-index.ts), snapshot-keeper.ts and snapshot-shipper.ts
+ * (taking, installing and sending snapshots; chunks in snapshot.ts), admin.ts (membership
+ * changes and leadership transfer; rules in membership.ts), hard-state.ts (term and vote on
+ * disk), raft-log.ts (the log over durable storage).
  *
  * Durability ordering (§3.8, §11.7): term, vote and log entries are written to storage, and any
  * message or reply whose truth depends on them is sent only from the `sync` callback. The
@@ -23,88 +28,31 @@ import type {
   StartInfo,
   TimerId,
 } from '../../core/node.js';
-import {
-  DEFAULT_TIMING,
-  electionTimeout,
-  logUpToDate,
-  VoteTally,
-  type RaftTiming,
-} from './election.js';
+import { joinedStart, LeaderAdmin } from './admin.js';
+import { DEFAULT_TIMING, type RaftTiming, type Role } from './election.js';
+import { Elector } from './elector.js';
+import { FollowerAppends } from './follower-append.js';
+import { FollowerReader } from './follower-read.js';
+import { loadHardState, saveHardState } from './hard-state.js';
 import type { InvariantRecorder } from './invariants.js';
-import {
-  changeMembership,
-  EMPTY_MEMBERSHIP,
-  hasQuorum,
-  isAdminOp,
-  isVoter,
-  MEMBERSHIP_REFUSALS,
-  quorumMatch,
-  removalKeepsQuorum,
-  replicationTargets,
-  type AdminOp,
-} from './membership.js';
-import type { Command, Entry, Membership, RaftMsg, Snapshot } from './messages.js';
+import { LeaderReads, type ReadMode } from './leader-read.js';
+import { LeaderReplication } from './leader-replication.js';
+import { EMPTY_MEMBERSHIP, isAdminOp } from './membership.js';
+import type { Membership, RaftMsg, Snapshot } from './messages.js';
 import { NO_MUTANTS, type RaftMutants } from './mutants.js';
+import { must } from './raft-assert.js';
 import { RaftLog } from './raft-log.js';
-import {
-  FollowerReads,
-  leaseDuration,
-  ReadRounds,
-  type HeldRead,
-  type ReadBatch,
-  type Reader,
-} from './read-index.js';
-import {
-  commitCandidate,
-  MAX_APPEND_SIZE,
-  MAX_BATCH,
-  Progress,
-  retryIndex,
-} from './replication.js';
-import {
-  partsProblem,
-  positionFields,
-  restoreParts,
-  SnapshotReceiver,
-  SnapshotSender,
-  START,
-  takeParts,
-  type Position,
-  type SnapshotSource,
-} from './snapshot.js';
+import { SnapshotKeeper } from './snapshot-keeper.js';
+import { restoreParts } from './snapshot.js';
+import type { StateMachine } from './state-machine.js';
+import { timerNumber, timerString } from './timer-data.js';
 
-/** The replicated service: what commands do, how reads are answered, and client sessions. */
-export interface StateMachine extends SnapshotSource {
-  /** Well-formed operations only; anything else is turned away before it reaches the log. */
-  valid(op: Json): boolean;
-  /** Reads are answered from the applied state (after ReadIndex), never logged. */
-  isRead(op: Json): boolean;
-  /**
-   * A read only the leader may answer, because its answer depends on state only the leader
-   * keeps (etcd's lessor clocks): never served at a follower. Absent means none.
-   */
-  readNeedsLeader?(op: Json): boolean;
-  /**
-   * Applies a committed command. Must be deterministic, and must deduplicate by client and
-   * seq (§6.3), so a command that reaches the log twice takes effect once.
-   */
-  apply(command: Command): Json;
-  read(op: Json): Json;
-  /** The result of this client's request `seq` if it has already been applied, else undefined. */
-  recall(client: string, seq: number): { readonly result: Json } | undefined;
-  /** The applied state, sessions included, as plain data (§5.1). */
-  snapshot(): Json;
-  /**
-   * Why `data` is not a snapshot this machine can restore, or undefined when it is. A follower
-   * asks before restoring one a leader sent, so a malformed snapshot from a buggy or hostile peer
-   * is refused rather than stopping the node. Absent: every snapshot is taken as it is.
-   */
-  snapshotProblem?(data: Json): string | undefined;
-  restore(data: Json): void;
-  summary(): Record<string, Json>;
-}
+export type { StateMachine } from './state-machine.js';
+export type { Role } from './election.js';
+/** Re-exported: tests read a joining server's mark in its storage. */
+export { JOIN_KEY } from './admin.js';
 
-export type ReadMode = 'read-index' | 'lease';
+export type { ReadMode } from './leader-read.js';
 
 export interface RaftOptions {
   /** The initial voters (default: the whole cluster). Other servers wait to be added. */
@@ -133,19 +81,7 @@ export interface RaftOptions {
   readonly recorder?: InvariantRecorder;
 }
 
-export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
-
-const HARD_STATE_KEY = 'raft/hard';
-/** Present (true) in the storage of a server that started by joining a running cluster. */
-export const JOIN_KEY = 'raft/join';
 const LAZY_SYNC_MS = 100;
-/** A learner is promoted once it is within this many entries of the leader's log. */
-const CATCH_UP_MARGIN = 8;
-
-interface HardState {
-  readonly term: number;
-  readonly vote: NodeId | null;
-}
 
 interface Waiter {
   readonly requests: RequestId[];
@@ -158,13 +94,6 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   private readonly joining: boolean;
   private readonly mutants: RaftMutants;
   private readonly timing: RaftTiming;
-  private readonly readMode: ReadMode;
-  private readonly driftBound: number;
-  private readonly snapshotEvery: number;
-  /** Where this node's snapshots fall in each period of snapshotEvery (see maybeSnapshot). */
-  private readonly snapshotPhase: number;
-  private readonly chunkSize: number;
-  private readonly followerReadsOn: boolean;
 
   private currentTerm = 0;
   private vote: NodeId | null = null;
@@ -174,40 +103,28 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   private commit = 0;
   private applied = 0;
 
-  private electionDeadline = 0;
-  private lastLeaderContact = -Infinity;
-  private readonly votes = new VoteTally();
+  /** The election timer, campaigns and votes. */
+  private readonly elector: Elector;
 
-  // Leader state.
-  private readonly progress = new Map<NodeId, Progress>();
-  private readonly senders = new Map<NodeId, SnapshotSender>();
-  /** The leader's own log is durable through here (it counts toward a majority only then). */
-  private selfMatch = 0;
-  private readonly reads = new ReadRounds();
-  /** Reads that arrived before this leader committed an entry of its term (§6.4 step 1). */
-  private earlyReads: Reader[] = [];
+  /** Progress of every follower and learner, appends, heartbeats and the commitment rule. */
+  private readonly replication: LeaderReplication;
+  /** ReadIndex rounds, leases, and followers' read-index requests. */
+  private readonly reads: LeaderReads;
+  /** Clients' writes waiting for their entry to be applied, by `client/seq`. */
   private readonly waiters = new Map<string, Waiter>();
-  private readonly proposedAt = new Map<number, number>();
-  private readonly configWaiters = new Map<number, RequestId[]>();
-  private promotion: { node: NodeId; requests: RequestId[] } | null = null;
-  private transfer: { target: NodeId; until: number; requests: RequestId[] } | null = null;
+  /** Membership changes and leadership transfer: the leader's admin operations. */
+  private readonly admin: LeaderAdmin;
   private heartbeatTimer: TimerId | null = null;
 
-  private readonly receiver = new SnapshotReceiver();
-  /**
-   * A snapshot (this node's own, or one a leader sent) is being written beside the log
-   * (RaftLog.compactAside, installAside): no other is taken or installed until it is done.
-   */
-  private savingSnapshot = false;
+  /** Appends and heartbeats from a leader. */
+  private readonly follower: FollowerAppends;
+  /** This server's own snapshots, and installing a leader's. */
+  private readonly keeper: SnapshotKeeper;
+  /** The no-sync-before-ack mutant's periodic sync is pending. */
   private lazySyncArmed = false;
-  /** A 'send-appends' timer is pending (scheduleAppends). */
-  private appendsScheduled = false;
 
-  // Follower state: reads waiting for a read index from the leader (read-index.ts).
-  private readonly followerReads = new FollowerReads();
-  /** Names this incarnation's read-index requests (drawn at the first one); then a counter. */
-  private readNonce: string | null = null;
-  private readSeq = 0;
+  /** Reads this follower serves itself after asking the leader for a read index. */
+  private readonly followerReads: FollowerReader;
 
   constructor(
     private readonly env: NodeEnv<RaftMsg>,
@@ -216,13 +133,6 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   ) {
     this.mutants = options.mutants ?? NO_MUTANTS;
     this.timing = options.timing ?? DEFAULT_TIMING;
-    this.readMode = options.readMode ?? 'read-index';
-    this.driftBound = options.driftBound ?? 0.05;
-    this.snapshotEvery = options.snapshotEvery ?? 64;
-    const position = Math.max(0, env.cluster.indexOf(env.id));
-    this.snapshotPhase = Math.floor((this.snapshotEvery * position) / (2 * env.cluster.length));
-    this.chunkSize = options.chunkSize ?? 1024;
-    this.followerReadsOn = options.followerReads ?? true;
     const voters = options.voters ?? env.cluster;
     this.initial = { voters: env.cluster.filter((n) => voters.includes(n)), learners: [] };
     this.configNow = this.initial;
@@ -235,6 +145,138 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
         : (index, entry, prevTerm) => recorder.appended(env.id, index, entry, prevTerm),
     );
     this.recorder = recorder;
+    this.elector = new Elector({
+      env,
+      log: this.log,
+      timing: this.timing,
+      mutants: this.mutants,
+      role: () => this.roleNow,
+      term: () => this.currentTerm,
+      votedFor: () => this.vote,
+      config: () => this.configNow,
+      becomeFollower: (term, leader) => this.becomeFollower(term, leader),
+      becomeLeader: () => this.becomeLeader(),
+      checkQuorum: () => this.checkQuorum(),
+      preCandidate: () => {
+        this.roleNow = 'pre-candidate';
+        this.followerReads.settle();
+      },
+      candidate: () => this.becomeCandidate(),
+      voteFor: (id) => {
+        this.vote = id;
+        this.persistHardState();
+      },
+      durable: (then) => this.durable(then),
+    });
+    this.follower = new FollowerAppends({
+      env,
+      log: this.log,
+      term: () => this.currentTerm,
+      commit: () => this.commit,
+      heardFromLeader: (from, term) => this.heardFromLeader(from, term),
+      durable: (then) => this.durable(then),
+      durableForAck: (then) => this.durableForAck(then),
+      advanceCommit: (to) => this.advanceFollowerCommit(to),
+      configChanged: () => {
+        this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
+      },
+    });
+    this.reads = new LeaderReads(
+      {
+        env,
+        sm,
+        timing: this.timing,
+        role: () => this.roleNow,
+        term: () => this.currentTerm,
+        commit: () => this.commit,
+        applied: () => this.applied,
+        config: () => this.configNow,
+        roundOf: (id) => this.replication.progress(id)?.round ?? 0,
+        committedInTerm: () => this.committedInTerm(),
+        hearsQuorum: () => this.hearsQuorum(),
+        heartbeatAll: () => this.replication.heartbeats(),
+        replyNotLeader: (r) => this.replyNotLeader(r),
+      },
+      options.readMode ?? 'read-index',
+      options.driftBound ?? 0.05,
+      this.mutants.readIndexNoRound,
+    );
+    const snapshotEvery = options.snapshotEvery ?? 64;
+    const position = Math.max(0, env.cluster.indexOf(env.id));
+    this.keeper = new SnapshotKeeper(
+      {
+        env,
+        log: this.log,
+        sm,
+        term: () => this.currentTerm,
+        commit: () => this.commit,
+        initial: () => this.initial,
+        heardFromLeader: (from, term) => this.heardFromLeader(from, term),
+        durable: (then) => this.durable(then),
+        installed: (snap) => this.snapshotInstalled(snap),
+      },
+      snapshotEvery,
+      Math.floor((snapshotEvery * position) / (2 * env.cluster.length)),
+      this.mutants.compactBeforeSnapshotDurable,
+    );
+    this.replication = new LeaderReplication(
+      {
+        env,
+        log: this.log,
+        timing: this.timing,
+        mutants: this.mutants,
+        role: () => this.roleNow,
+        term: () => this.currentTerm,
+        commit: () => this.commit,
+        config: () => this.configNow,
+        readRound: () => this.reads.round,
+        durable: (then) => this.durable(then),
+        adoptConfig: (config) => {
+          this.configNow = config;
+        },
+        becomeFollower: (term, leader) => this.becomeFollower(term, leader),
+        committed: (index) => {
+          this.commit = index;
+          this.applyCommitted();
+        },
+        promote: () => this.admin.maybePromote(),
+        finishTransfer: () => this.admin.maybeFinishTransfer(),
+        confirmReads: () => this.reads.confirm(),
+      },
+      options.chunkSize ?? 1024,
+    );
+    this.admin = new LeaderAdmin({
+      env,
+      log: this.log,
+      timing: this.timing,
+      mutants: this.mutants,
+      role: () => this.roleNow,
+      term: () => this.currentTerm,
+      commit: () => this.commit,
+      config: () => this.configNow,
+      progress: (id) => this.replication.progress(id),
+      committedInTerm: () => this.committedInTerm(),
+      appendAsLeader: (entry) => this.replication.append(entry),
+      sendAppends: (pr) => this.replication.sendAppends(pr),
+      replyNotLeader: (r) => this.replyNotLeader(r),
+      becomeFollower: (term, leader) => this.becomeFollower(term, leader),
+    });
+    this.followerReads = new FollowerReader(
+      {
+        env,
+        sm,
+        timing: this.timing,
+        role: () => this.roleNow,
+        term: () => this.currentTerm,
+        leader: () => this.leaderId,
+        applied: () => this.applied,
+        leaderIsAlive: () => this.elector.leaderIsAlive(),
+        replyNotLeader: (r) => this.replyNotLeader(r),
+        becomeFollower: (term, leader) => this.becomeFollower(term, leader),
+      },
+      options.followerReads ?? true,
+      this.mutants.followerReadNoWait,
+    );
   }
 
   /** The run's safety recorder, when invariants are being checked (see invariants.ts). */
@@ -284,7 +326,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   start(info: StartInfo): void {
     const s = this.env.storage;
     this.log.load();
-    const hard = s.get(HARD_STATE_KEY) as unknown as HardState | undefined;
+    const hard = loadHardState(s);
     if (hard !== undefined) {
       this.currentTerm = hard.term;
       this.vote = hard.vote;
@@ -294,22 +336,21 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       restoreParts(this.sm, snap.parts);
       this.commit = this.applied = snap.index;
     }
-    this.startJoined(hard === undefined && snap === null && this.log.lastIndex() === 0);
+    const empty = hard === undefined && snap === null && this.log.lastIndex() === 0;
+    if (joinedStart(s, this.joining, empty, this.mutants.joinAsVoter)) {
+      this.initial = EMPTY_MEMBERSHIP;
+    }
     this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
-    // A restarted server may have promised a leader, just before crashing, not to vote for
-    // anyone else for an election timeout; it keeps that promise (which lease reads rely on).
-    if (info.recovered) this.lastLeaderContact = this.env.now();
-    this.resetElectionDeadline();
-    this.env.setTimer(this.electionDeadline - this.env.now(), 'election');
+    this.elector.start(info.recovered);
     if (this.mutants.noSyncBeforeAck) this.armLazySync();
   }
 
   onTimer(name: string, data: Json | undefined): void {
     switch (name) {
       case 'election':
-        return this.electionTick();
+        return this.elector.tick();
       case 'heartbeat':
-        if (this.roleNow === 'leader' && (data as { term: number }).term === this.currentTerm) {
+        if (this.roleNow === 'leader' && timerNumber(name, data, 'term') === this.currentTerm) {
           this.heartbeatTick();
           this.heartbeatTimer = this.env.setTimer(this.timing.heartbeatMs, 'heartbeat', data);
         }
@@ -320,44 +361,40 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
         this.armLazySync();
         return;
       case 'follower-read':
-        return this.followerReadTimeout((data as { ctx: string }).ctx);
+        return this.followerReads.timeout(timerString(name, data, 'ctx'));
       case 'send-appends':
-        this.appendsScheduled = false;
-        if (this.roleNow === 'leader')
-          for (const pr of this.progress.values()) this.sendAppends(pr);
-        return;
+        return this.replication.sendScheduled();
     }
   }
 
   onMessage(from: NodeId, msg: RaftMsg): void {
     switch (msg.type) {
       case 'pre-vote':
-        return this.onPreVote(from, msg);
+        return this.elector.onPreVote(from, msg);
       case 'pre-vote-resp':
-        return this.onPreVoteResp(from, msg);
+        return this.elector.onPreVoteResp(from, msg);
       case 'vote':
-        return this.onVote(from, msg);
+        return this.elector.onVote(from, msg);
       case 'vote-resp':
-        return this.onVoteResp(from, msg);
+        return this.elector.onVoteResp(from, msg);
       case 'append':
-        return this.onAppend(from, msg);
+        return this.follower.onAppend(from, msg);
       case 'append-resp':
-        return this.onAppendResp(from, msg);
+        return this.replication.onAppendResp(from, msg);
       case 'heartbeat':
-        return this.onHeartbeat(from, msg);
+        return this.follower.onHeartbeat(from, msg);
       case 'heartbeat-resp':
-        return this.onHeartbeatResp(from, msg);
+        return this.replication.onHeartbeatResp(from, msg);
       case 'snapshot':
-        return this.onSnapshot(from, msg);
+        return this.keeper.onSnapshot(from, msg);
       case 'snapshot-resp':
-        return this.onSnapshotResp(from, msg);
+        return this.replication.onSnapshotResp(from, msg);
       case 'timeout-now':
-        if (msg.term === this.currentTerm && this.roleNow !== 'leader') this.campaign(true);
-        return;
+        return this.elector.onTimeoutNow(msg);
       case 'read-index':
-        return this.onReadIndex(from, msg);
+        return this.reads.onReadIndex(from, msg);
       case 'read-index-resp':
-        return this.onReadIndexResp(from, msg);
+        return this.followerReads.onReadIndexResp(from, msg);
     }
   }
 
@@ -382,142 +419,21 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   }
 
   private persistHardState(): void {
-    this.env.storage.put(HARD_STATE_KEY, { term: this.currentTerm, vote: this.vote });
+    saveHardState(this.env.storage, { term: this.currentTerm, vote: this.vote });
   }
 
   // ---- elections ----------------------------------------------------------------------------
 
-  private resetElectionDeadline(): void {
-    this.electionDeadline = this.env.now() + electionTimeout(this.timing, this.env.random);
-  }
-
-  /** Time since this server last heard from a leader, on its own clock (never negative). */
-  private sinceLeaderContact(): number {
-    const now = this.env.now();
-    // A clock stepped backwards: restart the count rather than stay sticky for the jump.
-    if (now < this.lastLeaderContact) this.lastLeaderContact = now;
-    return now - this.lastLeaderContact;
-  }
-
-  /** Leader stickiness (§4.2.3): refuse to help depose a leader heard from recently. */
-  private leaderIsAlive(): boolean {
-    if (this.roleNow === 'leader') return true;
-    return this.sinceLeaderContact() < this.timing.electionMinMs;
-  }
-
-  private electionTick(): void {
-    const now = this.env.now();
-    let next: number;
-    if (this.roleNow === 'leader') {
-      this.checkQuorum();
-      next = this.timing.electionMinMs;
-    } else if (now >= this.electionDeadline) {
-      this.resetElectionDeadline();
-      if (isVoter(this.configNow, this.env.id)) this.campaign(false);
-      next = this.electionDeadline - now;
-    } else {
-      if (this.electionDeadline - now > this.timing.electionMaxMs) this.resetElectionDeadline();
-      next = this.electionDeadline - now;
-    }
-    // At least 1 ms: a deadline a rounding error away would re-fire at the same virtual instant.
-    this.env.setTimer(Math.max(1, next), 'election');
-  }
-
-  /**
-   * Starts a pre-vote, or (after winning one, or when a leader hands over with TimeoutNow) a
-   * real election in the next term.
-   */
-  private campaign(real: boolean, transfer = real): void {
-    if (!isVoter(this.configNow, this.env.id)) return;
-    this.votes.clear();
-    this.votes.grant(this.env.id);
-    this.resetElectionDeadline();
-    const lastIndex = this.log.lastIndex();
-    const lastTerm = this.log.lastTerm();
-    if (!real) {
-      if (this.roleNow === 'leader') return;
-      this.roleNow = 'pre-candidate';
-      this.settleFollowerReads();
-      if (this.wonVotes()) return this.campaign(true, false);
-      const msg: RaftMsg = { type: 'pre-vote', term: this.currentTerm + 1, lastIndex, lastTerm };
-      for (const v of this.configNow.voters) if (v !== this.env.id) this.env.send(v, msg);
-      return;
-    }
+  /** Starts a candidacy in the next term, voting for itself (elector.ts campaigns). */
+  private becomeCandidate(): void {
     if (this.roleNow === 'leader') this.stepDown();
     this.currentTerm++;
     this.vote = this.env.id;
     this.leaderId = null;
     this.roleNow = 'candidate';
-    this.settleFollowerReads();
+    this.followerReads.settle();
     this.persistHardState();
     this.env.metric('elections');
-    const term = this.currentTerm;
-    this.durable(() => {
-      if (this.roleNow !== 'candidate' || this.currentTerm !== term) return;
-      if (this.wonVotes()) return this.becomeLeader();
-      const msg: RaftMsg = { type: 'vote', term, lastIndex, lastTerm, transfer };
-      for (const v of this.configNow.voters) if (v !== this.env.id) this.env.send(v, msg);
-    });
-  }
-
-  private wonVotes(): boolean {
-    return hasQuorum(this.configNow, (id) => this.votes.has(id));
-  }
-
-  private canGrant(lastTerm: number, lastIndex: number): boolean {
-    return logUpToDate(lastTerm, lastIndex, this.log.lastTerm(), this.log.lastIndex());
-  }
-
-  private onPreVote(from: NodeId, m: Extract<RaftMsg, { type: 'pre-vote' }>): void {
-    const granted =
-      m.term > this.currentTerm && !this.leaderIsAlive() && this.canGrant(m.lastTerm, m.lastIndex);
-    this.env.send(from, {
-      type: 'pre-vote-resp',
-      term: granted ? m.term : this.currentTerm,
-      granted,
-    });
-  }
-
-  private onPreVoteResp(from: NodeId, m: Extract<RaftMsg, { type: 'pre-vote-resp' }>): void {
-    if (!m.granted) {
-      if (m.term > this.currentTerm) this.becomeFollower(m.term, null);
-      return;
-    }
-    if (this.roleNow !== 'pre-candidate' || m.term !== this.currentTerm + 1) return;
-    this.votes.grant(from);
-    if (this.wonVotes()) this.campaign(true, false);
-  }
-
-  private onVote(from: NodeId, m: Extract<RaftMsg, { type: 'vote' }>): void {
-    if (m.term < this.currentTerm) {
-      this.env.send(from, { type: 'vote-resp', term: this.currentTerm, granted: false });
-      return;
-    }
-    if (m.term > this.currentTerm) {
-      // §4.2.3: a server that hears from its leader ignores disruptive vote requests, without
-      // even adopting their term — unless the leader itself asked for the election.
-      if (!m.transfer && this.leaderIsAlive()) return;
-      this.becomeFollower(m.term, null);
-    }
-    const granted =
-      (this.vote === null || this.vote === from) && this.canGrant(m.lastTerm, m.lastIndex);
-    if (granted) {
-      this.vote = from;
-      this.persistHardState();
-      this.resetElectionDeadline();
-    }
-    const term = this.currentTerm;
-    const reply = (): void => this.env.send(from, { type: 'vote-resp', term, granted });
-    // The vote-not-durable mutant answers before the term and vote reach the disk.
-    if (this.mutants.voteNotDurable) reply();
-    else this.durable(reply);
-  }
-
-  private onVoteResp(from: NodeId, m: Extract<RaftMsg, { type: 'vote-resp' }>): void {
-    if (m.term > this.currentTerm) return this.becomeFollower(m.term, null);
-    if (this.roleNow !== 'candidate' || m.term !== this.currentTerm || !m.granted) return;
-    this.votes.grant(from);
-    if (this.wonVotes()) this.becomeLeader();
   }
 
   /** Follows `leader` (or nobody yet) in `term`, adopting the term if it is newer. */
@@ -529,33 +445,20 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       this.leaderId = null;
     }
     if (this.roleNow === 'leader') this.stepDown();
-    if (this.roleNow !== 'follower') this.resetElectionDeadline();
+    if (this.roleNow !== 'follower') this.elector.resetDeadline();
     this.roleNow = 'follower';
     if (leader !== null) this.leaderId = leader;
-    this.settleFollowerReads();
+    this.followerReads.settle();
   }
 
   private becomeLeader(): void {
     this.roleNow = 'leader';
     this.leaderId = this.env.id;
-    this.settleFollowerReads();
+    this.followerReads.settle();
     this.recorder?.leader(this.currentTerm, this.env.id, this.log);
     this.env.metric('leader-changes');
     this.env.log('became leader', { term: this.currentTerm });
-    this.progress.clear();
-    this.senders.clear();
-    this.selfMatch = 0;
-    // The leader's own copy counts once it is durable: everything it holds now is, after the
-    // next sync (a no-op appended below rides the same sync).
-    const held = this.log.lastIndex();
-    const term = this.currentTerm;
-    this.durable(() => {
-      if (this.roleNow === 'leader' && this.currentTerm === term && held > this.selfMatch) {
-        this.selfMatch = held;
-        this.maybeCommit();
-      }
-    });
-    this.syncProgress();
+    this.replication.begin();
     if (this.heartbeatTimer !== null) this.env.cancelTimer(this.heartbeatTimer);
     this.heartbeatTimer = this.env.setTimer(this.timing.heartbeatMs, 'heartbeat', {
       term: this.currentTerm,
@@ -564,8 +467,9 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     // know the commit index is current. (The commit-old-term mutant leaves it out, as in the
     // paper's Figure 8: shipped in the same batch as the old entries, the no-op would reach a
     // majority with them and hide the broken rule.)
-    if (!this.mutants.commitOldTerm) this.appendAsLeader({ term: this.currentTerm, kind: 'noop' });
-    else for (const pr of this.progress.values()) this.sendAppends(pr);
+    if (!this.mutants.commitOldTerm) {
+      this.replication.append({ term: this.currentTerm, kind: 'noop' });
+    } else this.replication.sendAll();
   }
 
   /** Leaves leadership: answers everyone waiting on it, as best it can. */
@@ -574,267 +478,41 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     this.leaderId = null;
     if (this.heartbeatTimer !== null) this.env.cancelTimer(this.heartbeatTimer);
     this.heartbeatTimer = null;
-    this.progress.clear();
-    this.senders.clear();
-    this.proposedAt.clear();
+    this.replication.end();
     // Writes may yet commit under the next leader: their fate is unknown.
     const unknown: ClientReply = { ok: false, error: 'leadership lost', definite: false };
     for (const w of this.waiters.values()) for (const r of w.requests) this.env.reply(r, unknown);
     this.waiters.clear();
-    for (const rs of this.configWaiters.values()) for (const r of rs) this.env.reply(r, unknown);
-    this.configWaiters.clear();
-    if (this.promotion !== null)
-      for (const r of this.promotion.requests) this.env.reply(r, unknown);
-    this.promotion = null;
+    this.admin.abandonChanges(unknown);
     // Reads and transfers changed nothing: they failed definitely (a follower that asked for a
     // read index hears so too, rather than waiting for its timeout).
-    for (const r of this.reads.drain()) this.refuseRead(r.reader);
-    for (const r of this.earlyReads) this.refuseRead(r);
-    this.earlyReads = [];
-    if (this.transfer !== null) for (const r of this.transfer.requests) this.replyNotLeader(r);
-    this.transfer = null;
+    this.reads.abandon();
+    this.admin.abandonTransfer();
   }
 
   /** True when this leader heard from a majority within the minimum election timeout. */
   private hearsQuorum(): boolean {
-    const since = this.env.now() - this.timing.electionMinMs;
-    return hasQuorum(
-      this.configNow,
-      (id) => id === this.env.id || (this.progress.get(id)?.lastHeardAt ?? -Infinity) >= since,
-    );
+    return this.replication.heardFromQuorumSince(this.env.now() - this.timing.electionMinMs);
   }
 
   /** Check-quorum (§6.2): a leader that has not heard from a majority lately steps down. */
   private checkQuorum(): void {
     const since = this.env.now() - this.timing.electionMaxMs;
-    const ok = hasQuorum(
-      this.configNow,
-      (id) => id === this.env.id || (this.progress.get(id)?.lastHeardAt ?? -Infinity) >= since,
-    );
-    if (!ok) {
+    if (!this.replication.heardFromQuorumSince(since)) {
       this.env.log('check-quorum failed: stepping down', { term: this.currentTerm });
       this.becomeFollower(this.currentTerm, null);
     }
   }
 
-  // ---- replication: leader ------------------------------------------------------------------
-
-  /** Keeps one Progress per replication target of the current membership. */
-  private syncProgress(): void {
-    const targets = replicationTargets(this.configNow, this.env.id);
-    const now = this.env.now();
-    for (const t of targets) {
-      if (!this.progress.has(t)) this.progress.set(t, new Progress(t, this.log.lastIndex(), now));
-    }
-    for (const id of [...this.progress.keys()]) {
-      if (!targets.includes(id)) {
-        this.progress.delete(id);
-        this.senders.delete(id);
-      }
-    }
-  }
-
-  /** Appends one entry to the leader's log and starts replicating it. */
-  private appendAsLeader(entry: Entry): number {
-    this.log.append([entry]);
-    const index = this.log.lastIndex();
-    this.proposedAt.set(index, this.env.now());
-    if (entry.kind === 'config') {
-      this.configNow = entry.config;
-      this.syncProgress();
-    }
-    const term = this.currentTerm;
-    const counted = (): void => {
-      if (this.roleNow !== 'leader' || this.currentTerm !== term) return;
-      if (index > this.selfMatch) this.selfMatch = index;
-      this.maybeCommit();
-    };
-    if (this.mutants.noSyncBeforeAck) counted();
-    else this.env.storage.sync(counted);
-    this.scheduleAppends();
-    return index;
-  }
-
-  /**
-   * Appends go out once per instant, not once per proposal: the entries proposed while handling
-   * the events due now — in the runtime one turn of the event loop, which may be a socket read
-   * of many requests or a batch of forwarded ones — travel in one append per follower, as
-   * etcd/raft sends one per Ready. Each append costs an encoding, a frame, a parse, a disk round
-   * and an answer whatever it carries. A zero-delay timer fires after those events, so nothing
-   * waits for an answer or a clock: proposals made at different moments still pipeline.
-   */
-  private scheduleAppends(): void {
-    if (this.appendsScheduled) return;
-    this.appendsScheduled = true;
-    this.env.setTimer(0, 'send-appends');
-  }
-
-  /** Sends as many appends to `pr` as its state and window allow. */
-  private sendAppends(pr: Progress): void {
-    const last = this.log.lastIndex();
-    while (pr.canSend() && (pr.state === 'probe' || pr.next <= last)) {
-      if (!this.sendAppend(pr)) return;
-    }
-  }
-
-  private sendAppend(pr: Progress): boolean {
-    if (pr.next <= this.log.snapshotIndex) {
-      this.startSnapshot(pr);
-      return false;
-    }
-    const prevIndex = pr.next - 1;
-    const entries = this.log.batch(pr.next, MAX_BATCH, MAX_APPEND_SIZE);
-    const last = prevIndex + entries.length;
-    this.env.send(pr.id, {
-      type: 'append',
-      term: this.currentTerm,
-      prevIndex,
-      prevTerm: this.log.term(prevIndex) as number,
-      entries,
-      commit: this.commit,
-      round: this.reads.round,
-    });
-    pr.sent(last);
-    return true;
-  }
-
-  private startSnapshot(pr: Progress): void {
-    const snap = this.log.snapshot() as Snapshot;
-    const sender = new SnapshotSender(snap);
-    this.senders.set(pr.id, sender);
-    pr.becomeSnapshot();
-    this.sendSnapshotChunk(pr.id, sender);
-  }
-
-  private sendSnapshotChunk(to: NodeId, sender: SnapshotSender): void {
-    const c = sender.chunk(this.chunkSize);
-    sender.sentAt = this.env.now();
-    this.env.send(to, {
-      type: 'snapshot',
-      term: this.currentTerm,
-      index: sender.snapshot.index,
-      snapTerm: sender.snapshot.term,
-      config: sender.snapshot.config,
-      offset: c.offset,
-      chunk: c.chunk,
-      done: c.done,
-      round: this.reads.round,
-      ...(c.parts === undefined ? {} : { part: c.part, parts: c.parts }),
-    });
-  }
+  // ---- leader ticks --------------------------------------------------------------------------
 
   private heartbeatTick(): void {
     const now = this.env.now();
-    this.reads.start(now);
-    const stalled = 2 * this.timing.heartbeatMs;
-    for (const pr of this.progress.values()) {
-      this.env.send(pr.id, {
-        type: 'heartbeat',
-        term: this.currentTerm,
-        commit: Math.min(pr.match, this.commit),
-        round: this.reads.round,
-      });
-      const sender = this.senders.get(pr.id);
-      if (pr.state === 'snapshot' && sender !== undefined && now - sender.sentAt > stalled) {
-        this.sendSnapshotChunk(pr.id, sender);
-      } else if (
-        pr.state === 'replicate' &&
-        pr.match < this.log.lastIndex() &&
-        now - pr.lastAckAt > stalled
-      ) {
-        // An append or its answer was lost: the pipeline will not drain by itself.
-        pr.becomeProbe();
-        this.sendAppends(pr);
-      }
-    }
-    this.confirmReads();
-    if (this.transfer !== null && now > this.transfer.until) {
-      for (const r of this.transfer.requests) {
-        this.env.reply(r, { ok: false, error: 'leadership transfer timed out', definite: true });
-      }
-      this.transfer = null;
-    }
-    this.maybePromote();
-  }
-
-  private onAppendResp(from: NodeId, m: Extract<RaftMsg, { type: 'append-resp' }>): void {
-    if (m.term > this.currentTerm) return this.becomeFollower(m.term, null);
-    if (this.roleNow !== 'leader' || m.term !== this.currentTerm) return;
-    const pr = this.progress.get(from);
-    if (pr === undefined) return;
-    const now = this.env.now();
-    pr.lastHeardAt = now;
-    if (m.success) {
-      if (pr.acknowledged(m.match, now)) {
-        this.maybeCommit();
-        this.maybePromote();
-        this.maybeFinishTransfer();
-      }
-      this.sendAppends(pr);
-    } else {
-      const retry = retryIndex(m.hintIndex, m.hintTerm, (t) => this.log.lastIndexOfTerm(t));
-      if (pr.rejected(m.rejected, retry)) this.sendAppends(pr);
-    }
-    this.ackRound(pr, m.round);
-  }
-
-  private onHeartbeatResp(from: NodeId, m: Extract<RaftMsg, { type: 'heartbeat-resp' }>): void {
-    if (m.term > this.currentTerm) return this.becomeFollower(m.term, null);
-    if (this.roleNow !== 'leader' || m.term !== this.currentTerm) return;
-    const pr = this.progress.get(from);
-    if (pr === undefined) return;
-    pr.lastHeardAt = this.env.now();
-    if (pr.state === 'probe') pr.probeSent = false;
-    if (pr.match < this.log.lastIndex()) this.sendAppends(pr);
-    this.ackRound(pr, m.round);
-  }
-
-  private onSnapshotResp(from: NodeId, m: Extract<RaftMsg, { type: 'snapshot-resp' }>): void {
-    if (m.term > this.currentTerm) return this.becomeFollower(m.term, null);
-    if (this.roleNow !== 'leader' || m.term !== this.currentTerm) return;
-    const pr = this.progress.get(from);
-    if (pr === undefined) return;
-    const now = this.env.now();
-    pr.lastHeardAt = now;
-    const sender = this.senders.get(from);
-    if (m.installed) {
-      this.senders.delete(from);
-      if (pr.state === 'snapshot') pr.becomeProbe();
-      if (pr.acknowledged(m.index, now)) {
-        this.maybeCommit();
-        this.maybePromote();
-      }
-      this.sendAppends(pr);
-    } else if (sender !== undefined && m.index === sender.snapshot.index) {
-      if (sender.answered({ part: m.part ?? 0, offset: m.received })) {
-        this.sendSnapshotChunk(from, sender);
-      }
-    }
-    this.ackRound(pr, m.round);
-  }
-
-  /** The commitment rule, then applying what it commits. */
-  private maybeCommit(): void {
-    if (this.roleNow !== 'leader') return;
-    const next = commitCandidate(
-      this.configNow,
-      (id) => (id === this.env.id ? this.selfMatch : (this.progress.get(id)?.match ?? 0)),
-      (i) => this.log.term(i),
-      this.currentTerm,
-      this.commit,
-      this.mutants.commitOldTerm,
-    );
-    if (next <= this.commit) return;
-    const now = this.env.now();
-    for (let i = this.commit + 1; i <= next; i++) {
-      const at = this.proposedAt.get(i);
-      if (at !== undefined) {
-        this.env.metric('commit-latency', now - at);
-        this.proposedAt.delete(i);
-      }
-    }
-    this.commit = next;
-    this.applyCommitted();
+    this.reads.startRound(now);
+    this.replication.tick(now);
+    this.reads.confirm();
+    this.admin.expireTransfer(now);
+    this.admin.maybePromote();
   }
 
   // ---- replication: follower ----------------------------------------------------------------
@@ -843,79 +521,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   private heardFromLeader(from: NodeId, term: number): void {
     this.becomeFollower(term, from);
     this.leaderId = from;
-    this.lastLeaderContact = this.env.now();
-    this.resetElectionDeadline();
-  }
-
-  private onAppend(from: NodeId, m: Extract<RaftMsg, { type: 'append' }>): void {
-    const reject = (hintIndex: number, hintTerm: number): void =>
-      this.env.send(from, {
-        type: 'append-resp',
-        term: this.currentTerm,
-        success: false,
-        match: 0,
-        rejected: m.prevIndex,
-        hintIndex,
-        hintTerm,
-        round: m.round,
-      });
-    if (m.term < this.currentTerm) return reject(0, 0);
-    this.heardFromLeader(from, m.term);
-    let prevIndex = m.prevIndex;
-    let entries = m.entries;
-    const base = this.log.snapshotIndex;
-    if (prevIndex < base) {
-      // Entries through the snapshot are committed, so they match the leader's.
-      const skip = Math.min(base - prevIndex, entries.length);
-      entries = entries.slice(skip);
-      prevIndex += skip;
-      if (prevIndex < base) return this.ackAppend(from, m.prevIndex + m.entries.length, m);
-    } else {
-      const t = this.log.term(prevIndex);
-      if (t === undefined) return reject(this.log.lastIndex() + 1, 0);
-      if (t !== m.prevTerm) {
-        this.durable(() => reject(this.log.firstIndexOfTerm(prevIndex), t));
-        return;
-      }
-    }
-    let configChanged = false;
-    for (let i = 0; i < entries.length; i++) {
-      const index = prevIndex + 1 + i;
-      const e = entries[i] as Entry;
-      const mine = this.log.term(index);
-      if (mine === e.term) continue;
-      if (mine !== undefined) {
-        if (index <= this.commit) {
-          throw new Error(`${this.env.id}: append would overwrite committed entry ${index}`);
-        }
-        this.log.truncateAfter(index - 1);
-        configChanged = true;
-      }
-      const rest = entries.slice(i);
-      this.log.append(rest);
-      if (rest.some((x) => x.kind === 'config')) configChanged = true;
-      break;
-    }
-    if (configChanged) this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
-    const match = prevIndex + entries.length;
-    this.advanceFollowerCommit(Math.min(m.commit, match));
-    this.ackAppend(from, match, m);
-  }
-
-  private ackAppend(from: NodeId, match: number, m: { round: number }): void {
-    const term = this.currentTerm;
-    const ack = (): void =>
-      this.env.send(from, {
-        type: 'append-resp',
-        term,
-        success: true,
-        match,
-        rejected: 0,
-        hintIndex: 0,
-        hintTerm: 0,
-        round: m.round,
-      });
-    this.durableForAck(ack);
+    this.elector.leaderContact();
   }
 
   /**
@@ -945,73 +551,15 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     this.applyCommitted();
   }
 
-  private onHeartbeat(from: NodeId, m: Extract<RaftMsg, { type: 'heartbeat' }>): void {
-    if (m.term < this.currentTerm) {
-      this.env.send(from, { type: 'heartbeat-resp', term: this.currentTerm, round: m.round });
-      return;
+  /** A leader's snapshot is installed in the log (snapshot-keeper.ts). */
+  private snapshotInstalled(snap: Snapshot): void {
+    // Entries a leader sent meanwhile may have been applied past the snapshot already.
+    if (snap.index > this.applied) {
+      restoreParts(this.sm, snap.parts);
+      this.commit = this.applied = snap.index;
     }
-    this.heardFromLeader(from, m.term);
-    this.advanceFollowerCommit(m.commit);
-    const term = this.currentTerm;
-    this.durable(() => this.env.send(from, { type: 'heartbeat-resp', term, round: m.round }));
-  }
-
-  private onSnapshot(from: NodeId, m: Extract<RaftMsg, { type: 'snapshot' }>): void {
-    const answer = (installed: boolean, at: Position = START): void => {
-      const term = this.currentTerm;
-      this.durable(() =>
-        this.env.send(from, {
-          type: 'snapshot-resp',
-          term,
-          index: m.index,
-          ...positionFields(at),
-          installed,
-          round: m.round,
-        }),
-      );
-    };
-    if (m.term < this.currentTerm) return answer(false);
-    this.heardFromLeader(from, m.term);
-    if (m.index <= this.commit) {
-      // Everything the snapshot holds is already committed here, hence identical.
-      this.receiver.reset();
-      return answer(true);
-    }
-    // One being written beside the log is answered when it is durable; a chunk of another
-    // waits too (the leader resends it when it hears nothing).
-    if (this.savingSnapshot) return;
-    const snap = this.receiver.take(m);
-    if (snap === null) return answer(false, this.receiver.position);
-    // A snapshot that is no snapshot is refused: nothing installed, and the sender starts over
-    // from offset 0 (an honest one never sends such a thing).
-    const refuse = (problem: string): void => {
-      this.env.log('raft: snapshot refused', { from, index: m.index, problem });
-      answer(false);
-    };
-    if ('malformed' in snap) return refuse(snap.malformed);
-    const problem = partsProblem(this.sm, snap.parts);
-    if (problem !== undefined) return refuse(problem);
-    const installed = (): void => {
-      // Entries a leader sent meanwhile may have been applied past the snapshot already.
-      if (snap.index > this.applied) {
-        restoreParts(this.sm, snap.parts);
-        this.commit = this.applied = snap.index;
-      }
-      this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
-      this.serveFollowerReads();
-      answer(true);
-    };
-    if (!RaftLog.aside(snap)) {
-      this.log.install(snap);
-      return installed();
-    }
-    // Answered "installed" only once its parts are durable beside the log and the log is
-    // compacted past it; heartbeats are answered meanwhile.
-    this.savingSnapshot = true;
-    this.log.installAside(snap, () => {
-      this.savingSnapshot = false;
-      installed();
-    });
+    this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
+    this.followerReads.serve();
   }
 
   // ---- applying -----------------------------------------------------------------------------
@@ -1019,7 +567,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   private applyCommitted(): void {
     while (this.applied < this.commit) {
       const index = ++this.applied;
-      const e = this.log.entry(index) as Entry;
+      const e = must(this.log.entry(index), 'committed-entry-present', `entry ${index}`);
       this.recorder?.apply(this.env.id, index, e);
       if (e.kind === 'command') {
         const result = this.sm.apply(e.command);
@@ -1030,51 +578,17 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
           for (const r of w.requests) this.env.reply(r, { ok: true, value: result });
         }
       } else if (e.kind === 'config') {
-        this.configCommitted(index, e.config);
+        this.admin.configCommitted(index, e.config);
       }
     }
-    if (this.roleNow === 'leader') {
-      if (this.earlyReads.length > 0 && this.committedInTerm()) this.releaseEarlyReads();
-      this.serveReads();
-    } else this.serveFollowerReads();
-    this.maybeSnapshot();
+    if (this.roleNow === 'leader') this.reads.applied();
+    else this.followerReads.serve();
+    this.keeper.maybeTake(this.applied);
   }
 
   /** True once this leader has committed an entry of its own term (§6.4). */
   private committedInTerm(): boolean {
     return this.log.term(this.commit) === this.currentTerm;
-  }
-
-  /**
-   * Snapshots at the points k·snapshotEvery + phase (k ≥ 1) of the applied index, the phase
-   * spread over half a period by the node's place in the cluster. All replicas apply the same
-   * entries at about the same moment, and taking a snapshot holds a node for a while (a large
-   * store takes milliseconds to copy and encode): staggered, at most one replica of a majority
-   * is busy at a time, instead of every replica at once.
-   */
-  private maybeSnapshot(): void {
-    if (this.savingSnapshot) return;
-    const every = this.snapshotEvery;
-    const k = Math.max(1, Math.floor((this.log.snapshotIndex - this.snapshotPhase) / every) + 1);
-    if (this.applied < k * every + this.snapshotPhase) return;
-    const index = this.applied;
-    const snapshot: Snapshot = {
-      index,
-      term: this.log.term(index) as number,
-      config: this.log.configAt(index, this.initial),
-      parts: takeParts(this.sm),
-    };
-    if (!RaftLog.aside(snapshot)) return this.log.compact(snapshot);
-    // Written beside the log, so this node's acknowledgements do not wait for it; the log is
-    // compacted once it is durable.
-    this.savingSnapshot = true;
-    this.log.compactAside(
-      snapshot,
-      () => {
-        this.savingSnapshot = false;
-      },
-      this.mutants.compactBeforeSnapshotDurable,
-    );
   }
 
   // ---- clients ------------------------------------------------------------------------------
@@ -1089,7 +603,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
 
   onClientRequest(request: ClientRequest): void {
     const op = request.op;
-    if (isAdminOp(op)) return this.onAdmin(request.id, op);
+    if (isAdminOp(op)) return this.admin.onAdmin(request.id, op);
     if (!this.sm.valid(op)) {
       this.env.reply(request.id, { ok: false, error: 'malformed operation', definite: true });
       return;
@@ -1100,8 +614,8 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       return;
     }
     if (this.roleNow !== 'leader') {
-      if (read && this.mayReadAsFollower(op))
-        return this.followerRead({ request: request.id, query: op });
+      if (read && this.followerReads.mayServe(op))
+        return this.followerReads.hold({ request: request.id, query: op });
       return this.replyNotLeader(request.id);
     }
     if (!this.hearsQuorum()) {
@@ -1110,14 +624,15 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       this.env.reply(request.id, { ok: false, error: 'leader lost its quorum', definite: true });
       return;
     }
-    if (read) return this.onRead({ kind: 'client', request: request.id, query: op });
-    if (this.transfer !== null) {
+    if (read) return this.reads.read({ kind: 'client', request: request.id, query: op });
+    const transferTarget = this.admin.transferTarget;
+    if (transferTarget !== null) {
       // §3.10: the old leader stops accepting new work while it hands over.
       this.env.reply(request.id, {
         ok: false,
         error: 'leadership transfer in progress',
         definite: true,
-        leader: this.transfer.target,
+        leader: transferTarget,
       });
       return;
     }
@@ -1133,393 +648,10 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       return;
     }
     this.waiters.set(key, { requests: [request.id] });
-    this.appendAsLeader({
+    this.replication.append({
       term: this.currentTerm,
       kind: 'command',
       command: { client: request.client, seq: request.seq, op },
     });
-  }
-
-  /** A read at the leader: a client's, or a follower's read-index request (§6.4). */
-  private onRead(reader: Reader): void {
-    if (!this.committedInTerm()) {
-      this.earlyReads.push(reader);
-      return;
-    }
-    this.startRead(reader);
-  }
-
-  private startRead(reader: Reader): void {
-    const now = this.env.now();
-    if (
-      this.readMode === 'lease' &&
-      this.reads.leaseValid(now, leaseDuration(this.timing.electionMinMs, this.driftBound))
-    ) {
-      this.reads.addConfirmed(reader, this.commit);
-      this.serveReads();
-      return;
-    }
-    if (this.reads.add(reader, this.commit)) this.startReadRound();
-  }
-
-  private releaseEarlyReads(): void {
-    const early = this.earlyReads;
-    this.earlyReads = [];
-    for (const r of early) this.startRead(r);
-  }
-
-  /** Starts a read round now: a heartbeat to every follower carries it. */
-  private startReadRound(): void {
-    this.reads.start(this.env.now());
-    for (const pr of this.progress.values()) {
-      this.env.send(pr.id, {
-        type: 'heartbeat',
-        term: this.currentTerm,
-        commit: Math.min(pr.match, this.commit),
-        round: this.reads.round,
-      });
-    }
-    this.confirmReads();
-  }
-
-  private ackRound(pr: Progress, round: number): void {
-    if (round <= pr.round) return;
-    pr.round = round;
-    this.confirmReads();
-  }
-
-  /** Confirms every read round a majority has echoed, then answers what it can. */
-  private confirmReads(): void {
-    if (this.roleNow !== 'leader') return;
-    const round = quorumMatch(this.configNow, (id) =>
-      id === this.env.id ? this.reads.round : (this.progress.get(id)?.round ?? 0),
-    );
-    if (this.reads.confirm(round)) this.startReadRound();
-    this.serveReads();
-  }
-
-  private serveReads(): void {
-    for (const r of this.reads.takeReady(this.applied)) {
-      const who = r.reader;
-      if (who.kind === 'client') {
-        this.env.reply(who.request, { ok: true, value: this.sm.read(who.query) });
-      } else {
-        // A follower's request: the noted commit index, now that leadership is confirmed.
-        this.env.send(who.from, {
-          type: 'read-index-resp',
-          term: this.currentTerm,
-          ctx: who.ctx,
-          index: r.readIndex,
-          ok: true,
-        });
-      }
-    }
-  }
-
-  /** A read this leader will not serve: the client or the asking follower hears so. */
-  private refuseRead(reader: Reader): void {
-    if (reader.kind === 'client') return this.replyNotLeader(reader.request);
-    this.env.send(reader.from, {
-      type: 'read-index-resp',
-      term: this.currentTerm,
-      ctx: reader.ctx,
-      index: 0,
-      ok: false,
-    });
-  }
-
-  /** The leader's side of a follower read: handled exactly like a read of its own. */
-  private onReadIndex(from: NodeId, m: Extract<RaftMsg, { type: 'read-index' }>): void {
-    const reader: Reader = { kind: 'peer', from, ctx: m.ctx };
-    // Not the leader the follower asked for, or one cut off from its majority: refuse now.
-    if (this.roleNow !== 'leader' || m.term !== this.currentTerm || !this.hearsQuorum()) {
-      return this.refuseRead(reader);
-    }
-    if (
-      this.committedInTerm() &&
-      (this.mutants.readIndexNoRound ||
-        hasQuorum(this.configNow, (id) => id === this.env.id || id === from))
-    ) {
-      // This leader and the asking follower are a majority (three voters): the answer needs no
-      // round. The follower uses it only while it is still in this term under this leader,
-      // i.e. it too acknowledges the leadership after the request arrived here. Then, when the
-      // request arrived, neither had moved past this term, and any majority of a later term
-      // needs one of them: no later leader existed, and the commit index noted now covers
-      // every write completed by then — what a round would have proven (read-index.ts).
-      this.env.metric('read-index-without-round');
-      this.env.send(from, {
-        type: 'read-index-resp',
-        term: this.currentTerm,
-        ctx: m.ctx,
-        index: this.commit,
-        ok: true,
-      });
-      return;
-    }
-    this.onRead(reader);
-  }
-
-  // ---- follower reads -----------------------------------------------------------------------
-
-  /**
-   * Whether this server, not the leader, may serve `op` itself (read-index.ts explains why that
-   * is safe): only a follower that has heard from a live leader lately, and never a read that
-   * needs the leader's own state. Otherwise the client is sent to the leader.
-   */
-  private mayReadAsFollower(op: Json): boolean {
-    return (
-      this.followerReadsOn &&
-      this.roleNow === 'follower' &&
-      this.leaderId !== null &&
-      this.leaderId !== this.env.id &&
-      this.leaderIsAlive() &&
-      this.sm.readNeedsLeader?.(op) !== true
-    );
-  }
-
-  private followerRead(read: HeldRead): void {
-    const fr = this.followerReads;
-    this.settleFollowerReads();
-    if (fr.empty) {
-      fr.term = this.currentTerm;
-      fr.leader = this.leaderId;
-    }
-    if (fr.hold(read)) this.askReadIndex();
-  }
-
-  /**
-   * Sends the queued reads' request. Sent after every read in it arrived here, so the index
-   * the leader notes on receiving it is its commit index at a moment after each of them.
-   */
-  private askReadIndex(): void {
-    const fr = this.followerReads;
-    const leader = fr.leader as NodeId;
-    // A random nonce per incarnation and a counter: an answer to an earlier request of this
-    // life (late or duplicated) or, barring a 1-in-2^31 draw, of an earlier life names another
-    // ctx and is ignored — its index may predate the reads now waiting.
-    this.readNonce ??= this.env.random.int(0x7fffffff).toString(36);
-    const ctx = `${this.readNonce}.${++this.readSeq}`;
-    // One election timeout: an answer later than that means the leader is gone or unreachable.
-    const timer = this.env.setTimer(this.timing.electionMaxMs, 'follower-read', { ctx });
-    fr.send(ctx, timer);
-    this.env.send(leader, { type: 'read-index', term: fr.term, ctx });
-  }
-
-  private onReadIndexResp(from: NodeId, m: Extract<RaftMsg, { type: 'read-index-resp' }>): void {
-    if (m.term > this.currentTerm) return this.becomeFollower(m.term, null);
-    const fr = this.followerReads;
-    if (fr.empty || from !== fr.leader || m.term !== fr.term) return;
-    if (!m.ok) {
-      const refused = fr.refuse(m.ctx);
-      if (refused === undefined) return;
-      // The leader will not confirm: fail these and the reads queued behind them.
-      this.failFollowerReads([refused], fr.takeQueued());
-      return;
-    }
-    // The follower-read-no-wait mutant serves at once, whatever it has applied.
-    if (!fr.answer(m.ctx, this.mutants.followerReadNoWait ? 0 : m.index)) return;
-    this.serveFollowerReads();
-    if (fr.wantsRequest) this.askReadIndex();
-  }
-
-  /** Serves every answered batch this follower has applied through (read-index.ts: why). */
-  private serveFollowerReads(): void {
-    for (const b of this.followerReads.servable(this.applied)) {
-      this.env.cancelTimer(b.timer);
-      for (const r of b.reads) {
-        this.env.metric('follower-reads');
-        this.env.reply(r.request, { ok: true, value: this.sm.read(r.query) });
-      }
-    }
-  }
-
-  private followerReadTimeout(ctx: string): void {
-    const fr = this.followerReads;
-    const expired = fr.expire(ctx);
-    if (expired === undefined) return;
-    this.env.metric('follower-read-timeouts');
-    this.failFollowerReads([expired], []);
-    if (fr.wantsRequest) this.askReadIndex();
-  }
-
-  /**
-   * Fails every held read if this server is no longer a follower of the term and leader they
-   * were taken under: the answer they wait for may never come. (An answered read would still
-   * be safe to serve, but its server may never catch up now; the client retries elsewhere.)
-   */
-  private settleFollowerReads(): void {
-    const fr = this.followerReads;
-    if (fr.empty) return;
-    if (
-      this.roleNow === 'follower' &&
-      this.currentTerm === fr.term &&
-      this.leaderId === fr.leader
-    ) {
-      return;
-    }
-    const { batches, queued } = fr.drain();
-    this.failFollowerReads(batches, queued);
-  }
-
-  /** Fails reads that were never served: a definite failure with the leader hint, if any. */
-  private failFollowerReads(batches: readonly ReadBatch[], queued: readonly HeldRead[]): void {
-    for (const b of batches) {
-      this.env.cancelTimer(b.timer);
-      for (const r of b.reads) this.replyNotLeader(r.request);
-    }
-    for (const r of queued) this.replyNotLeader(r.request);
-  }
-
-  // ---- membership and leadership transfer ---------------------------------------------------
-
-  /**
-   * A server that joins starts from the empty configuration, now and on every later start, so
-   * that neither `voters` nor an old identity's place makes it campaign or count itself before
-   * the leader's log says what it is. Only an empty store takes the mark: a server with state
-   * already belongs to its cluster by that state.
-   */
-  private startJoined(empty: boolean): void {
-    const s = this.env.storage;
-    if (this.joining && empty && s.get(JOIN_KEY) === undefined) {
-      s.put(JOIN_KEY, true);
-      s.sync(() => {});
-    }
-    if (s.get(JOIN_KEY) === true && !this.mutants.joinAsVoter) this.initial = EMPTY_MEMBERSHIP;
-  }
-
-  /** The leader heard from `id` within the shortest election timeout (itself: always). */
-  private activeNow(id: NodeId): boolean {
-    const since = this.env.now() - this.timing.electionMinMs;
-    return id === this.env.id || (this.progress.get(id)?.lastHeardAt ?? -Infinity) >= since;
-  }
-
-  /**
-   * `id` holds the leader's log but for the last few entries (a learner ready to vote), and at
-   * least the entry of the configuration in force: in a short log the margin alone would find a
-   * learner that has never answered (one not even started) caught up.
-   */
-  private caughtUp(id: NodeId): boolean {
-    const pr = this.progress.get(id);
-    return (
-      pr !== undefined &&
-      pr.match >= this.log.configIndex() &&
-      pr.match + CATCH_UP_MARGIN >= this.log.lastIndex()
-    );
-  }
-
-  private onAdmin(request: RequestId, op: AdminOp): void {
-    if (this.roleNow !== 'leader') return this.replyNotLeader(request);
-    const fail = (error: string): void =>
-      this.env.reply(request, { ok: false, error, definite: true });
-    if (op.f === 'transfer-leader') {
-      if (op.node === this.env.id) return this.env.reply(request, { ok: true, value: op.node });
-      if (!isVoter(this.configNow, op.node)) return fail(`${op.node} is not a voter`);
-      if (this.transfer !== null) return fail('leadership transfer in progress');
-      this.transfer = {
-        target: op.node,
-        until: this.env.now() + this.timing.electionMaxMs,
-        requests: [request],
-      };
-      const pr = this.progress.get(op.node);
-      if (pr !== undefined) this.sendAppends(pr);
-      this.maybeFinishTransfer();
-      return;
-    }
-    // One change at a time, and only once this leader has committed an entry of its term.
-    if (!this.committedInTerm()) return fail('leader has not committed in its term yet');
-    // A promotion waiting for its learner to catch up is no change yet (it is appended only
-    // once no other is uncommitted), so only a second such wait is refused: a learner that never
-    // starts must not block every other change.
-    if (
-      this.log.configIndex() > this.commit ||
-      (op.f === 'add-server' && this.promotion !== null)
-    ) {
-      return fail('configuration change in progress');
-    }
-    if (op.f === 'add-server' && !isVoter(this.configNow, op.node)) {
-      // §4.2.1: add as a learner first; promote once it has caught up (maybePromote).
-      if (!this.configNow.learners.includes(op.node)) {
-        const learner = changeMembership(this.env.cluster, this.configNow, {
-          f: 'add-learner',
-          node: op.node,
-        });
-        if (typeof learner === 'string') return fail(learner);
-        this.appendAsLeader({ term: this.currentTerm, kind: 'config', config: learner });
-      }
-      this.promotion = { node: op.node, requests: [request] };
-      return;
-    }
-    const next = changeMembership(this.env.cluster, this.configNow, op);
-    if (typeof next === 'string') return fail(next);
-    // etcd's MemberPromote: a learner far behind would be a voter the majority must wait for.
-    if (op.f === 'promote' && !this.mutants.promoteUnready && !this.caughtUp(op.node)) {
-      return fail(MEMBERSHIP_REFUSALS.learnerNotReady);
-    }
-    if (
-      op.f === 'remove-server' &&
-      !this.mutants.removeBelowQuorum &&
-      !removalKeepsQuorum(this.configNow, op.node, (id) => this.activeNow(id))
-    ) {
-      return fail(MEMBERSHIP_REFUSALS.notEnoughActive);
-    }
-    const index = this.appendAsLeader({ term: this.currentTerm, kind: 'config', config: next });
-    this.configWaiters.set(index, [request]);
-  }
-
-  /**
-   * Promotes a learner that has caught up, once no other change is uncommitted. A learner that
-   * meanwhile became a voter (an operator's `promote`) or left the configuration ends the wait.
-   */
-  private maybePromote(): void {
-    const p = this.promotion;
-    if (p === null || this.roleNow !== 'leader') return;
-    if (this.log.configIndex() > this.commit) return;
-    if (!this.configNow.learners.includes(p.node)) {
-      this.promotion = null;
-      const config = { voters: [...this.configNow.voters], learners: [...this.configNow.learners] };
-      const reply: ClientReply = isVoter(this.configNow, p.node)
-        ? { ok: true, value: config }
-        : { ok: false, error: MEMBERSHIP_REFUSALS.notMember, definite: true };
-      for (const r of p.requests) this.env.reply(r, reply);
-      return;
-    }
-    if (!this.caughtUp(p.node)) return;
-    const next = changeMembership(this.env.cluster, this.configNow, {
-      f: 'add-server',
-      node: p.node,
-    });
-    this.promotion = null;
-    if (typeof next === 'string') {
-      for (const r of p.requests) this.env.reply(r, { ok: false, error: next, definite: true });
-      return;
-    }
-    const index = this.appendAsLeader({ term: this.currentTerm, kind: 'config', config: next });
-    this.configWaiters.set(index, p.requests);
-  }
-
-  private configCommitted(index: number, config: Membership): void {
-    const waiting = this.configWaiters.get(index);
-    if (waiting !== undefined) {
-      this.configWaiters.delete(index);
-      const value = { voters: [...config.voters], learners: [...config.learners] };
-      for (const r of waiting) this.env.reply(r, { ok: true, value });
-    }
-    // §4.2.2: a leader removed from the cluster manages it until the removal commits, then
-    // steps down; the remaining servers elect a new leader among themselves.
-    if (this.roleNow === 'leader' && !isVoter(this.configNow, this.env.id)) {
-      this.env.log('removed from the cluster: stepping down', { term: this.currentTerm });
-      this.becomeFollower(this.currentTerm, null);
-    }
-  }
-
-  /** §3.10: once the target's log is complete, tell it to start an election at once. */
-  private maybeFinishTransfer(): void {
-    const t = this.transfer;
-    if (t === null || this.roleNow !== 'leader') return;
-    const pr = this.progress.get(t.target);
-    if (pr === undefined || pr.match < this.log.lastIndex()) return;
-    this.env.send(t.target, { type: 'timeout-now', term: this.currentTerm });
-    for (const r of t.requests) this.env.reply(r, { ok: true, value: t.target });
-    t.requests.length = 0;
   }
 }

@@ -14,7 +14,7 @@
 import type { Json } from '../../core/json.js';
 import type { RaftMsg, Snapshot } from './messages.js';
 
-/** The snapshot methods of a state machine (see StateMachine in raft-node.ts). */
+/** The snapshot methods of a state machine (see StateMachine in state-machine.ts). */
 export interface SnapshotSource {
   snapshot(): Json;
   snapshotProblem?(data: Json): string | undefined;
