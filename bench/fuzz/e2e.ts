@@ -20,7 +20,8 @@ import { proof, PROTOCOL_VERSION } from '../../src/runtime/auth.js';
 import { freePorts } from '../../src/runtime/cluster.js';
 import { decodeJsonFrame, encodeJsonFrame, FrameDecoder } from '../../src/runtime/frames.js';
 import { havoc, hex, inputRandom } from './mutate.js';
-import { clientStream, etcdBody, etcdMethods, frameStream, type Finding } from './targets.js';
+import type { Finding } from './target.js';
+import { clientStream, etcdBody, etcdMethods, frameStream } from './targets.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/truthkit.js', import.meta.url));
 const SECRET = 'end-to-end-fuzzing-secret';

@@ -22,7 +22,7 @@ import {
   type H2FilterLimits,
 } from '../../src/runtime/h2/request-filter.js';
 import { havoc, hex, inputRandom } from './mutate.js';
-import type { Finding, Target } from './targets.js';
+import type { Finding, Target } from './target.js';
 
 function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
   const h = Buffer.alloc(9);

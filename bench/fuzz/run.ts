@@ -6,7 +6,8 @@
  *
  *   npm run fuzz -- [--inputs N] [--seed S] [--e2e N] [--no-peer-snapshots] [--replay TARGET:INDEX]
  */
-import { allTargets, type Finding } from './targets.js';
+import type { Finding } from './target.js';
+import { allTargets } from './targets.js';
 import { runE2e } from './e2e.js';
 
 function arg(name: string, fallback: number): number {

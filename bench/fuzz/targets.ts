@@ -23,23 +23,8 @@ import { PeerTransport } from '../../src/runtime/peer-transport.js';
 import { raftMessageProblem } from '../../src/protocols/raft/message-schema.js';
 import { acceptOn, FakeSocket } from './fake-socket.js';
 import { h2Target } from './h2-target.js';
+import type { Finding, Target } from './target.js';
 import { deepJson, depthOf, havoc, hex, inputRandom, mutateJson, wrongValue } from './mutate.js';
-
-export interface Finding {
-  readonly target: string;
-  readonly seed: number;
-  readonly index: number;
-  /** The bytes fed, hex. */
-  readonly input: string;
-  readonly problem: string;
-}
-
-export interface Target {
-  readonly name: string;
-  /** Runs input `index`; a Finding when the module misbehaved. */
-  run(seed: number, index: number): Finding | undefined;
-  close?(): void;
-}
 
 function describe(e: unknown): string {
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);

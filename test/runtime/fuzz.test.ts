@@ -20,9 +20,8 @@ import {
   framesTarget,
   peerTarget,
   REAL_FRAME_CODEC,
-  type Finding,
-  type Target,
 } from '../../bench/fuzz/targets.js';
+import type { Finding, Target } from '../../bench/fuzz/target.js';
 
 const SEED = 20260;
 
