@@ -1,5 +1,7 @@
-/** What every fuzz target is and what it reports: in a module of its own, so targets import it
- * without importing each other. */
+/**
+ * What every fuzz target is and what it reports: in a module of its own, so targets import it
+ * without importing each other.
+ */
 
 /** One input a module under test misbehaved on. */
 export interface Finding {
