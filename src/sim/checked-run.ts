@@ -50,7 +50,8 @@ export function judgeSession(session: Session, judge: JudgeOptions = {}): Sessio
   const sim = session.sim;
   const judgement = system.judge?.(run.history, sim.nodeIds, sim.liveNodes()) ?? null;
   // With membership changes in the run, the cluster they left must still commit after the heal.
-  const recovery = session.options.membership !== undefined ? judgeRecovery(run) : undefined;
+  const recovery =
+    session.options.membership !== undefined ? judgeRecovery(run.recovery) : undefined;
   const verdicts = [check?.verdict, judgement?.verdict, recovery?.verdict].filter(
     (v) => v !== undefined,
   );

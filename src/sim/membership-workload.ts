@@ -213,8 +213,11 @@ export class MembershipClient {
  * system should have refused (a removal that leaves no active majority, a joining node that
  * counts itself a voter) can leave a cluster that never commits again.
  */
-export function judgeRecovery(run: RunResult): { verdict: 'valid' | 'invalid'; message: string } {
-  const { healedAt, firstOkAt } = run.recovery;
+export function judgeRecovery(recovery: RunResult['recovery']): {
+  verdict: 'valid' | 'invalid';
+  message: string;
+} {
+  const { healedAt, firstOkAt } = recovery;
   if (healedAt === null) return { verdict: 'valid', message: 'no fault window to recover from' };
   if (firstOkAt !== null) {
     return {
