@@ -32,6 +32,16 @@ export interface MembershipSettings {
   readonly kill: number;
   /** How long after a disk dies the operator acts, ms (long enough for the leader to notice). */
   readonly noticeMs: number;
+  /**
+   * Chance that, with a member not yet back, the next replacement starts anyway (an operator
+   * replacing two members at once): two wiped nodes are learners at the same time.
+   */
+  readonly overlap: number;
+  /**
+   * How long after a wiped node starts again it is added back, ms: an operator who starts the
+   * new node first (etcd's procedure adds it first; either order must be safe).
+   */
+  readonly addAfterMs: number;
   /** How long after the wipe the node starts again, ms. */
   readonly downMs: number;
   /** How long the client keeps asking for one change before moving on, ms. */
@@ -57,6 +67,8 @@ export function drawMembership(system: SystemDefinition, seed: number): Membersh
     downMs: round1(r.pick([0, 50, 500]) * r.next()),
     patienceMs: Math.round(r.range(300, 3000)),
     retryMs: round1(r.range(5, 50)),
+    overlap: r.pick([0, 0, 0.5]),
+    addAfterMs: r.pick([0, 0, 500, 1500]),
   };
 }
 
@@ -115,6 +127,15 @@ export class MembershipClient {
 
   private step(): void {
     const unfinished = this.outstanding[0];
+    const overlap =
+      this.active &&
+      this.settings.overlap > 0 &&
+      unfinished !== undefined &&
+      this.random.chance(this.settings.overlap);
+    if (overlap) {
+      const others = this.sim.nodeIds.filter((n) => !this.outstanding.includes(n));
+      if (others.length > 0) return this.replace(this.random.pick(others));
+    }
     if (unfinished !== undefined) return this.rejoin(unfinished);
     const nodes = this.sim.nodeIds;
     if (this.dead === null && this.active && this.random.chance(this.settings.kill)) {
@@ -144,7 +165,9 @@ export class MembershipClient {
       if (!this.outstanding.includes(victim)) this.outstanding.push(victim);
       if (removed === null) return this.next();
       if (wipe) this.wipe(victim);
-      this.rejoin(victim);
+      const after = wipe ? this.settings.addAfterMs : 0;
+      if (after > 0) this.sim.schedule(this.settings.downMs + after, () => this.rejoin(victim));
+      else this.rejoin(victim);
     });
   }
 

@@ -25,6 +25,8 @@ const SETTINGS: MembershipSettings = {
   downMs: 20,
   patienceMs: 2000,
   retryMs: 20,
+  overlap: 0,
+  addAfterMs: 0,
 };
 
 const KV_OPS = new Set(['get', 'put', 'append', 'cas', 'delete', 'range']);
