@@ -72,6 +72,11 @@ export function drawMembership(system: SystemDefinition, seed: number): Membersh
   };
 }
 
+/** The drawn chances, for the failing-seed line. */
+export function describeMembership(m: MembershipSettings): string {
+  return `wipe:${m.wipe},kill:${m.kill},overlap:${m.overlap},add-after:${m.addAfterMs}ms`;
+}
+
 /** The FaultState source that holds `node` down for the admin (a dead disk, a wipe). */
 const holdSource = (node: NodeId): string => `membership:${node}`;
 

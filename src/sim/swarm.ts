@@ -14,7 +14,11 @@
 import type { SystemDefinition } from '../core/system.js';
 import { streamFor, type Random } from '../core/random.js';
 import type { Latency } from './latency.js';
-import { drawMembership, type MembershipSettings } from './membership-workload.js';
+import {
+  describeMembership,
+  drawMembership,
+  type MembershipSettings,
+} from './membership-workload.js';
 import { nemesisPlans, type NemesisTiming } from './nemesis.js';
 import {
   TRIGGER_ACTIONS,
@@ -148,6 +152,6 @@ export function describeSwarm(mix: SwarmMix): string {
     `noise=${noise.length > 0 ? noise.join(',') : 'none'} triggers=${triggers} ` +
     `clients=${w.clients} timeout=${w.timeoutMs}ms think=${w.thinkMs}ms keys=${w.keys} ` +
     `faults-until=${Math.round(mix.faultFraction * 100)}%` +
-    (mix.membership !== null ? ` membership=wipe:${mix.membership.wipe}` : '')
+    (mix.membership !== null ? ` membership=${describeMembership(mix.membership)}` : '')
   );
 }
