@@ -41,6 +41,22 @@ export interface SystemOptions {
   readonly invariants?: boolean;
 }
 
+/**
+ * How a system changes its own membership, in its own operation vocabulary, for the
+ * simulator's admin client (src/sim/membership-workload.ts): each builder returns the
+ * operation a client sends to ask for that change of `node`.
+ */
+export interface MembershipOps {
+  remove(node: NodeId): Json;
+  addLearner(node: NodeId): Json;
+  promote(node: NodeId): Json;
+  /**
+   * Storage entries a node whose data was wiped starts from to rejoin as a new member (what
+   * `truthkit node --initial-state join` writes into an empty store).
+   */
+  readonly joinState: Readonly<Record<string, Json>>;
+}
+
 export interface SystemDefinition {
   readonly name: string;
   readonly description: string;
@@ -60,6 +76,8 @@ export interface SystemDefinition {
    * serve etcd's gRPC API for it (`truthkit node --etcd`).
    */
   readonly etcdApi?: boolean;
+  /** It takes membership changes as client operations; `--swarm` then draws some for a run. */
+  readonly membership?: MembershipOps;
   createNode(options: SystemOptions): NodeFactory;
   /**
    * Why a message from a peer is not one of this system's messages (`field: problem`), or

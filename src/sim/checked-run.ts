@@ -5,6 +5,7 @@
  */
 import { checkHistory, getModel, type CheckResult } from '../check/index.js';
 import type { Judgement } from '../core/system.js';
+import { judgeRecovery } from './membership-workload.js';
 import { Session, type RunOptions, type RunResult } from './run.js';
 
 export type Verdict = 'valid' | 'invalid' | 'unknown' | 'unchecked';
@@ -48,7 +49,12 @@ export function judgeSession(session: Session, judge: JudgeOptions = {}): Sessio
   }
   const sim = session.sim;
   const judgement = system.judge?.(run.history, sim.nodeIds, sim.liveNodes()) ?? null;
-  const verdicts = [check?.verdict, judgement?.verdict].filter((v) => v !== undefined);
+  // With membership changes in the run, the cluster they left must still commit after the heal.
+  const recovery =
+    session.options.membership !== undefined ? judgeRecovery(run.recovery) : undefined;
+  const verdicts = [check?.verdict, judgement?.verdict, recovery?.verdict].filter(
+    (v) => v !== undefined,
+  );
   const verdict: Verdict =
     verdicts.length === 0
       ? 'unchecked'
@@ -57,5 +63,7 @@ export function judgeSession(session: Session, judge: JudgeOptions = {}): Sessio
         : verdicts.includes('unknown')
           ? 'unknown'
           : 'valid';
-  return { verdict, check, judgement };
+  // A system without a judge of its own reports the recovery failure in its place.
+  const said = judgement ?? (recovery?.verdict === 'invalid' ? recovery : null);
+  return { verdict, check, judgement: said };
 }

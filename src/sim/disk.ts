@@ -66,6 +66,19 @@ export class SimDisk extends OpLogStore {
     });
   }
 
+  /**
+   * The data directory of a stopped node erased and `records` written into it, durably: what an
+   * operator's `rm -rf` and a fresh `--initial-state` leave before the node starts again.
+   */
+  reset(records: Readonly<Record<string, Json>>): void {
+    this.durable = new StoreState();
+    for (const [k, v] of Object.entries(records))
+      this.durable.apply({ kind: 'put', key: k, value: v });
+    this.state = this.durable.clone();
+    this.pending = [];
+    this.inFlight = [];
+  }
+
   /** Batches handed to sync whose completion has not been seen yet (lost on crash). */
   private inFlight: StoreOp[][] = [];
 

@@ -16,6 +16,7 @@ import {
   type NemesisPlan,
   type NemesisTiming,
 } from './nemesis.js';
+import { MembershipClient, type MembershipSettings } from './membership-workload.js';
 import { Simulator, type SimFailure } from './simulator.js';
 import { drawSwarm, type SwarmMix } from './swarm.js';
 import { TriggerNemesis, type TriggerSettings } from './triggers.js';
@@ -54,6 +55,11 @@ export interface RunOptions {
    * unless `nodes` is given, the cluster size; those options given here are replaced.
    */
   readonly swarm?: boolean;
+  /**
+   * Membership changes by an admin client during the fault window (membership-workload.ts);
+   * only for a system that declares `membership`. Under `swarm`, drawn for some seeds.
+   */
+  readonly membership?: MembershipSettings;
 }
 
 export interface RunResult {
@@ -112,6 +118,7 @@ export function swarmOptions(options: RunOptions): { options: RunOptions; mix: S
       ...(mix.triggers !== null ? { triggers: mix.triggers } : {}),
       workload: { ...options.workload, ...mix.workload },
       faultFraction: mix.faultFraction,
+      ...(mix.membership !== null ? { membership: mix.membership } : {}),
     },
   };
 }
@@ -168,6 +175,9 @@ export class Session {
         throw new RunOptionError(`a client's start must be a non-negative time in ms, got ${ms}`);
       }
     }
+    if (options.membership !== undefined && system.membership === undefined) {
+      throw new RunOptionError(`${system.name} takes no membership changes`);
+    }
     this.plans = parseNemesis(options.nemesis ?? 'none');
     this.latency = options.latency ?? DEFAULT_LATENCY;
     const workloadConfig: WorkloadConfig = {
@@ -204,9 +214,14 @@ export class Session {
       options.triggers !== undefined
         ? new TriggerNemesis(sim, this.faults, options.triggers)
         : undefined;
+    const admin =
+      options.membership !== undefined && system.membership !== undefined
+        ? new MembershipClient(sim, this.faults, system.membership, options.membership)
+        : undefined;
     this.workload = new Workload(sim, workloadConfig, {
       faultFraction: options.faultFraction ?? 0.8,
       onFaultWindowEnd: () => {
+        admin?.stop();
         this.triggers?.finish();
         if (this.mix !== undefined) this.faults.heal(NOISE_SOURCE);
         this.nemesis.finish();
@@ -222,6 +237,7 @@ export class Session {
     }
     this.nemesis.start();
     this.triggers?.start();
+    admin?.start();
     this.workload.start();
     // Every operation ends by its timeout, so the workload always finishes; the bound only
     // guards against a simulator bug turning into a hang.

@@ -14,6 +14,11 @@
 import type { SystemDefinition } from '../core/system.js';
 import { streamFor, type Random } from '../core/random.js';
 import type { Latency } from './latency.js';
+import {
+  describeMembership,
+  drawMembership,
+  type MembershipSettings,
+} from './membership-workload.js';
 import { nemesisPlans, type NemesisTiming } from './nemesis.js';
 import {
   TRIGGER_ACTIONS,
@@ -38,6 +43,8 @@ export interface SwarmMix {
     readonly keys: number;
   };
   readonly faultFraction: number;
+  /** Membership changes during the run (membership-workload.ts), or null for none. */
+  readonly membership: MembershipSettings | null;
 }
 
 /** A subset of `items`, each in with probability `p`, in their order; maybe empty. */
@@ -121,6 +128,7 @@ export function drawSwarm(system: SystemDefinition, seed: number, nodes?: number
     triggers,
     workload,
     faultFraction,
+    membership: drawMembership(system, seed),
   };
 }
 
@@ -143,6 +151,7 @@ export function describeSwarm(mix: SwarmMix): string {
     `fault=${mix.timing.faultMs.join('-')}ms heal=${mix.timing.healMs.join('-')}ms ` +
     `noise=${noise.length > 0 ? noise.join(',') : 'none'} triggers=${triggers} ` +
     `clients=${w.clients} timeout=${w.timeoutMs}ms think=${w.thinkMs}ms keys=${w.keys} ` +
-    `faults-until=${Math.round(mix.faultFraction * 100)}%`
+    `faults-until=${Math.round(mix.faultFraction * 100)}%` +
+    (mix.membership !== null ? ` membership=${describeMembership(mix.membership)}` : '')
   );
 }

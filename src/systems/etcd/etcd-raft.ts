@@ -20,6 +20,7 @@
  * request ids; the env handed to the RaftNode is wrapped so their replies come back here
  * instead of going to a client.
  */
+import { RAFT_MEMBERSHIP_OPS } from '../kv/raft-membership-ops.js';
 import type { Json } from '../../core/json.js';
 import type {
   AppliesLog,
@@ -447,6 +448,7 @@ export const etcdRaftSystem: SystemDefinition = {
   minNodes: 1,
   etcdApi: true,
   params: PARAMS,
+  membership: RAFT_MEMBERSHIP_OPS,
   createNode(options) {
     // One pair of recorders per cluster: createNode is called once per simulated run.
     const { raft, retain, quotaBytes, snapshotPartBytes } = etcdOptionsFrom(

@@ -10,6 +10,7 @@
  * every replica, across restarts and snapshot installs. One session per client is enough
  * because a client has at most one operation in flight.
  */
+import { RAFT_MEMBERSHIP_OPS } from './raft-membership-ops.js';
 import { raftMessageProblem } from '../../protocols/raft/message-schema.js';
 import { kvSnapshotProblem } from './kv-snapshot-schema.js';
 import { applyKv, isKvOp, type KvOp } from '../../core/kv.js';
@@ -209,6 +210,7 @@ export const kvRaftSystem: SystemDefinition = {
   defaultNodes: 5,
   minNodes: 1,
   params: PARAMS,
+  membership: RAFT_MEMBERSHIP_OPS,
   createNode(options) {
     // One recorder per cluster: createNode is called once per simulated run.
     const raft: RaftOptions = {
