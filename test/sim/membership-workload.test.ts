@@ -95,3 +95,14 @@ test('mutant remove-below-quorum: a live voter removed while another is dead; ne
   assert.match(broken.judgement?.message ?? '', /after the final heal/);
   assert.equal(runChecked(options).verdict, 'valid');
 });
+
+test('a leader elected a moment ago removes no live voter while another is dead', () => {
+  // Seed 77 (3 nodes, both systems): n3 became leader and, within 40 ms, accepted the removal of
+  // live n2 while n1's disk was dead — each follower counted as heard from at the election —
+  // leaving voters {n1, n3} with n1 down for good. A removal now counts only followers that
+  // answered this leader (Progress.answeredAt).
+  for (const name of ['kv-raft', 'etcd-raft']) {
+    const r = runChecked({ system: system(name), seed: 77, swarm: true, workload: { ops: 300 } });
+    assert.equal(r.verdict, 'valid', `${name} seed 77: ${r.judgement?.message ?? r.verdict}`);
+  }
+});

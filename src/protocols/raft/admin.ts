@@ -74,11 +74,14 @@ export class LeaderAdmin {
     return this.transfer === null ? null : this.transfer.target;
   }
 
-  /** The leader heard from `id` within the shortest election timeout (itself: always). */
+  /**
+   * `id` answered this leader within the shortest election timeout (itself: always). A follower
+   * that has not answered since the election does not count, however recent the election.
+   */
   private activeNow(id: NodeId): boolean {
     const { env, timing } = this.host;
     const since = env.now() - timing.electionMinMs;
-    return id === env.id || (this.host.progress(id)?.lastHeardAt ?? -Infinity) >= since;
+    return id === env.id || (this.host.progress(id)?.answeredAt ?? -Infinity) >= since;
   }
 
   /**

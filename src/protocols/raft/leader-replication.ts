@@ -255,7 +255,7 @@ export class LeaderReplication {
     if (pr === undefined) return;
     const h = this.host;
     const now = h.env.now();
-    pr.lastHeardAt = now;
+    pr.heard(now);
     if (m.success) {
       if (pr.acknowledged(m.match, now)) {
         this.maybeCommit();
@@ -273,7 +273,7 @@ export class LeaderReplication {
   onHeartbeatResp(from: NodeId, m: Extract<RaftMsg, { type: 'heartbeat-resp' }>): void {
     const pr = this.answering(from, m.term);
     if (pr === undefined) return;
-    pr.lastHeardAt = this.host.env.now();
+    pr.heard(this.host.env.now());
     if (pr.state === 'probe') pr.probeSent = false;
     if (pr.match < this.host.log.lastIndex()) this.sendAppends(pr);
     this.ackRound(pr, m.round);
@@ -283,7 +283,7 @@ export class LeaderReplication {
     const pr = this.answering(from, m.term);
     if (pr === undefined) return;
     const now = this.host.env.now();
-    pr.lastHeardAt = now;
+    pr.heard(now);
     if (m.installed) {
       this.shipper.forget(from);
       if (pr.state === 'snapshot') pr.becomeProbe();

@@ -38,6 +38,14 @@ export class Progress {
   lastAckAt: number;
   /** Local time the leader last heard anything from this follower (check-quorum, §6.2). */
   lastHeardAt: number;
+  /**
+   * Local time this follower last answered this leader: never, at first. Unlike lastHeardAt,
+   * which starts at the election to give check-quorum one period of grace, this is what a
+   * removal asks (is the rest of the configuration live?): a leader elected a moment ago has
+   * heard from no one yet, and counting everyone as live let it remove a live voter while
+   * another was down for good (`--swarm` with membership changes, kv-raft seed 77).
+   */
+  answeredAt = -Infinity;
   /** Highest read round this follower has echoed in the current term (read-index.ts). */
   round = 0;
 
@@ -51,6 +59,12 @@ export class Progress {
     // A new leader assumes it heard from everyone at its election, so check-quorum gives
     // followers one full period to answer.
     this.lastHeardAt = now;
+  }
+
+  /** Records an answer from this follower, at local time `now`. */
+  heard(now: number): void {
+    this.lastHeardAt = now;
+    this.answeredAt = now;
   }
 
   /** True when another append may be sent now. */
