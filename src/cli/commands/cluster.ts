@@ -99,7 +99,7 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
         throw new UsageError(`${system.name} needs at least ${system.minNodes} nodes`);
       }
       if (flags.nodes + flags.spares > 15) throw new UsageError('at most 15 nodes with spares');
-      if (flags.spares > 0 && !(system.params ?? []).some((p) => p.name === 'join')) {
+      if (flags.spares > 0 && system.membership === undefined) {
         throw new UsageError(`--spares: ${system.name} has no membership changes`);
       }
       if (flags.fromSnapshot !== undefined && system.etcdApi !== true) {

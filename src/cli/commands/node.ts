@@ -145,7 +145,7 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
       }
       const peers = parsePeers(flags.peers, flags.id);
       const joining = flags.initialState === 'join';
-      const canJoin = (getSystem(flags.system)?.params ?? []).some((p) => p.name === 'join');
+      const canJoin = getSystem(flags.system)?.membership !== undefined;
       if (joining && getSystem(flags.system) !== undefined && !canJoin) {
         throw new UsageError(`--initial-state join: ${flags.system} has no membership changes`);
       }
