@@ -39,8 +39,7 @@ export const TRIGGER_ACTIONS = ['crash', 'pause', 'isolate'] as const;
  */
 /**
  * `sole-witness` probes whether an answer outlives a reboot. When Y sends a request of the armed
- * type, Y is cut off at once from all but a few peers (the recipient and, in clusters of five or
- * more, others up to ⌊n/2⌋), so only they see it. The first of them to answer Y is rebooted and
+ * type, Y is cut off at once from all but ⌊n/2⌋ peers drawn at random, so only they see it. The first of them to answer Y is rebooted and
  * lands with the nodes that never saw the request, while Y and the other witnesses are cut off
  * as a minority: Y still gets the answer already on its way. A vote, a promise or an
  * acknowledgement answered before it was durable is then forgotten on the majority side while
@@ -276,7 +275,7 @@ class TriggerSlot {
       witness: null,
     };
     if (armed.action === 'sole-witness' && a.kind === 'send') {
-      this.holding.witness = this.cutToWitnesses(a.node, a.to, armed, `send ${a.type}`);
+      this.holding.witness = this.cutToWitnesses(a.node, armed, `send ${a.type}`);
       return;
     }
     const delay = this.range(this.settings.delayMs);
@@ -321,17 +320,18 @@ class TriggerSlot {
 
   /**
    * The first step of `sole-witness`, applied inside the sender's handler so that the rest of the
-   * same broadcast is already cut: `requester` keeps its links to `to` and to ⌊n/2⌋ − 1 peers
-   * drawn from the others, and loses the rest.
+   * same broadcast is already cut (this very send too, if its recipient is not drawn: the cut
+   * lands before the simulator checks the link): `requester` keeps its links to ⌊n/2⌋ peers
+   * drawn at random and loses the rest. Drawn, not the first recipient: the first is whoever
+   * the protocol happens to list first, and a witness that refuses the request proves nothing.
    */
   private cutToWitnesses(
     requester: NodeId,
-    to: NodeId,
     armed: Armed,
     what: string,
   ): { armed: Armed; what: string; saw: readonly NodeId[]; limit: SimEvent } {
-    const others = this.sim.nodeIds.filter((n) => n !== requester && n !== to);
-    const saw = [to];
+    const others = this.sim.nodeIds.filter((n) => n !== requester);
+    const saw: NodeId[] = [];
     const want = Math.floor(this.sim.nodeIds.length / 2);
     while (saw.length < want && others.length > 0) {
       saw.push(...others.splice(this.random.int(others.length), 1));
