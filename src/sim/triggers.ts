@@ -69,7 +69,7 @@ export interface TriggerSettings {
   readonly holdMs: readonly [number, number];
   /** Pause between a heal and arming the next trigger, ms. */
   readonly gapMs: readonly [number, number];
-  /** How many triggers are armed independently at once (1–4). */
+  /** How many triggers are armed independently at once (1–4; 0–4 with probes). */
   readonly slots: number;
 }
 
@@ -88,8 +88,10 @@ export function checkTriggerSettings(s: TriggerSettings): void {
   if (!(s.chance > 0 && s.chance <= 1)) {
     throw new TriggerSettingsError(`triggers: chance must be in (0, 1], got ${s.chance}`);
   }
-  if (!Number.isInteger(s.slots) || s.slots < 1 || s.slots > 4) {
-    throw new TriggerSettingsError(`triggers: slots must be 1–4, got ${s.slots}`);
+  // No plain slot is allowed when probes are on: the probe slot alone (as in a test).
+  const least = (s.probes ?? []).length > 0 ? 0 : 1;
+  if (!Number.isInteger(s.slots) || s.slots < least || s.slots > 4) {
+    throw new TriggerSettingsError(`triggers: slots must be ${least}–4, got ${s.slots}`);
   }
   for (const p of s.probes ?? []) {
     if (!PROBE_ACTIONS.includes(p)) throw new TriggerSettingsError(`triggers: no probe '${p}'`);
