@@ -94,6 +94,13 @@ export class FaultState {
     for (const name of [...this.sources.keys()]) this.heal(name);
   }
 
+  /** Whether some source blocks the directed link from `a` to `b`. */
+  blocks(a: NodeId, b: NodeId): boolean {
+    const k = linkKey(a, b);
+    for (const s of this.sources.values()) if (s.cut.has(k)) return true;
+    return false;
+  }
+
   /** Nodes some source currently holds down. */
   downNodes(): Set<NodeId> {
     const out = new Set<NodeId>();

@@ -21,6 +21,7 @@ import {
 } from './membership-workload.js';
 import { nemesisPlans, type NemesisTiming } from './nemesis.js';
 import {
+  PROBE_ACTIONS,
   TRIGGER_ACTIONS,
   TRIGGER_EVENTS,
   TRIGGER_HEALS,
@@ -119,13 +120,17 @@ export function drawSwarm(system: SystemDefinition, seed: number, nodes?: number
     keys: 1 + r.int(8),
   };
   const faultFraction = round(r.range(0.5, 0.9), 2);
+  // Probes (triggers.ts) draw from a stream of their own, after everything else, so that a
+  // seed's mix is otherwise what it was before probes existed.
+  const pr = streamFor(seed, 'swarm:probes');
+  const probes = triggers !== null && pr.chance(2 / 3) ? someOf(pr, PROBE_ACTIONS, 0.5) : [];
   return {
     nodes: nodes ?? drawnNodes,
     nemesis: plans.length > 0 ? plans.join(',') : 'none',
     timing,
     latency,
     noise,
-    triggers,
+    triggers: triggers !== null && probes.length > 0 ? { ...triggers, probes } : triggers,
     workload,
     faultFraction,
     membership: drawMembership(system, seed),
@@ -144,7 +149,8 @@ export function describeSwarm(mix: SwarmMix): string {
   const triggers =
     t === null
       ? 'none'
-      : `${t.slots}× ${t.actions.join('/')} on ${t.events.join('/')} (chance ${t.chance}, heal ${t.heals.join('/')})`;
+      : `${t.slots}× ${t.actions.join('/')} on ${t.events.join('/')} (chance ${t.chance}, heal ${t.heals.join('/')})` +
+        (t.probes !== undefined && t.probes.length > 0 ? ` probes=${t.probes.join('/')}` : '');
   const w = mix.workload;
   return (
     `swarm: nodes=${mix.nodes} nemesis=${mix.nemesis} ` +

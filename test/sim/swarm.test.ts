@@ -156,6 +156,36 @@ test('triggers catch a mutant the same seeds miss without them (paxos forget-pro
   );
 });
 
+test('the sole-witness probe catches vote-not-durable: a forgotten vote elects a second leader', () => {
+  // The probe slot alone (no plain trigger), under the clock-driven partition-one plan that keeps
+  // elections coming. Seeds 3 and 16 of 1–20 catch it; none does without the probe.
+  const probe: TriggerSettings = {
+    ...crashAfterVoteResp,
+    heals: ['after-log'],
+    holdMs: [100, 400],
+    gapMs: [0, 100],
+    slots: 0,
+    probes: ['sole-witness'],
+  };
+  const run = (seed: number, mutant?: string, triggers?: TriggerSettings) =>
+    runChecked({
+      system: kvRaft,
+      seed,
+      nodes: 3,
+      nemesis: 'partition-one',
+      ...(mutant !== undefined ? { mutant } : {}),
+      ...(triggers !== undefined ? { triggers } : {}),
+      workload: { ops: 300 },
+    });
+  for (const seed of [3, 16]) {
+    const caught = run(seed, 'vote-not-durable', probe);
+    assert.equal(caught.verdict, 'invalid', `seed ${seed}`);
+    assert.match(caught.failure?.message ?? '', /election safety: .* both leaders in term/);
+    assert.equal(run(seed, 'vote-not-durable').verdict, 'valid', `seed ${seed} without the probe`);
+    assert.equal(run(seed, undefined, probe).verdict, 'valid', `seed ${seed}: correct Raft`);
+  }
+});
+
 test('trigger settings are checked', () => {
   const bad: Partial<TriggerSettings>[] = [
     { events: [] },
@@ -165,6 +195,8 @@ test('trigger settings are checked', () => {
     { holdMs: [-1, 1] },
     { slots: 0 },
     { slots: 5 },
+    { slots: 0, probes: [] },
+    { probes: ['split', 'nonsense' as 'split'] },
   ];
   for (const b of bad) {
     assert.throws(
@@ -173,4 +205,5 @@ test('trigger settings are checked', () => {
     );
   }
   checkTriggerSettings(crashAfterVoteResp);
+  checkTriggerSettings({ ...crashAfterVoteResp, slots: 0, probes: ['split', 'sole-witness'] });
 });
