@@ -145,15 +145,21 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
         : (index, entry, prevTerm) => recorder.appended(env.id, index, entry, prevTerm),
     );
     this.recorder = recorder;
-    this.elector = new Elector({
+    // What every part of the node reads of its state; each part's host type names what it uses.
+    const node = {
       env,
+      sm,
       log: this.log,
       timing: this.timing,
       mutants: this.mutants,
-      role: () => this.roleNow,
-      term: () => this.currentTerm,
+      role: (): Role => this.roleNow,
+      term: (): number => this.currentTerm,
+      commit: (): number => this.commit,
+      config: (): Membership => this.configNow,
+    };
+    this.elector = new Elector({
+      ...node,
       votedFor: () => this.vote,
-      config: () => this.configNow,
       becomeFollower: (term, leader) => this.becomeFollower(term, leader),
       becomeLeader: () => this.becomeLeader(),
       checkQuorum: () => this.checkQuorum(),
@@ -169,10 +175,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       durable: (then) => this.durable(then),
     });
     this.follower = new FollowerAppends({
-      env,
-      log: this.log,
-      term: () => this.currentTerm,
-      commit: () => this.commit,
+      ...node,
       heardFromLeader: (from, term) => this.heardFromLeader(from, term),
       durable: (then) => this.durable(then),
       durableForAck: (then) => this.durableForAck(then),
@@ -183,14 +186,8 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     });
     this.reads = new LeaderReads(
       {
-        env,
-        sm,
-        timing: this.timing,
-        role: () => this.roleNow,
-        term: () => this.currentTerm,
-        commit: () => this.commit,
+        ...node,
         applied: () => this.applied,
-        config: () => this.configNow,
         roundOf: (id) => this.replication.progress(id)?.round ?? 0,
         committedInTerm: () => this.committedInTerm(),
         hearsQuorum: () => this.hearsQuorum(),
@@ -205,11 +202,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     const position = Math.max(0, env.cluster.indexOf(env.id));
     this.keeper = new SnapshotKeeper(
       {
-        env,
-        log: this.log,
-        sm,
-        term: () => this.currentTerm,
-        commit: () => this.commit,
+        ...node,
         initial: () => this.initial,
         heardFromLeader: (from, term) => this.heardFromLeader(from, term),
         durable: (then) => this.durable(then),
@@ -221,14 +214,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     );
     this.replication = new LeaderReplication(
       {
-        env,
-        log: this.log,
-        timing: this.timing,
-        mutants: this.mutants,
-        role: () => this.roleNow,
-        term: () => this.currentTerm,
-        commit: () => this.commit,
-        config: () => this.configNow,
+        ...node,
         readRound: () => this.reads.round,
         durable: (then) => this.durable(then),
         adoptConfig: (config) => {
@@ -246,14 +232,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       options.chunkSize ?? 1024,
     );
     this.admin = new LeaderAdmin({
-      env,
-      log: this.log,
-      timing: this.timing,
-      mutants: this.mutants,
-      role: () => this.roleNow,
-      term: () => this.currentTerm,
-      commit: () => this.commit,
-      config: () => this.configNow,
+      ...node,
       progress: (id) => this.replication.progress(id),
       committedInTerm: () => this.committedInTerm(),
       appendAsLeader: (entry) => this.replication.append(entry),
@@ -263,11 +242,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     });
     this.followerReads = new FollowerReader(
       {
-        env,
-        sm,
-        timing: this.timing,
-        role: () => this.roleNow,
-        term: () => this.currentTerm,
+        ...node,
         leader: () => this.leaderId,
         applied: () => this.applied,
         leaderIsAlive: () => this.elector.leaderIsAlive(),
