@@ -38,22 +38,7 @@ import {
 import { EtcdMachine } from '../../src/systems/etcd/etcd-machine.js';
 import type { RangeRes } from '../../src/systems/etcd/etcd-ops.js';
 import { cli } from '../cli/run-cli.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+import { waitFor } from './wait-for.js';
 
 // ---- units: the file, the store state, the hash ---------------------------------------------
 

@@ -14,22 +14,7 @@ import type { Json } from '../../src/core/json.js';
 import { clusterDown, clusterStatus, readClusterFile } from '../../src/runtime/cluster.js';
 import { KvClient, parseAddress } from '../../src/runtime/kv-client.js';
 import { cli } from '../cli/run-cli.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+import { sleep, waitFor } from './wait-for.js';
 
 interface CtlMember {
   ID: number | string;

@@ -28,22 +28,7 @@ import { RuntimeNode } from '../../src/runtime/node-process.js';
 import type { SystemDefinition } from '../../src/core/system.js';
 import { getSystem } from '../../src/systems/index.js';
 import { fakeEtcdSystem, type FakeStore } from './etcd-fake.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+import { sleep, waitFor } from './wait-for.js';
 
 type Msg = Record<string, unknown>;
 
