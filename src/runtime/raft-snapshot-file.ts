@@ -16,11 +16,12 @@
  *   [u32 LE payload length][u32 LE CRC-32 of (length bytes ++ payload)][payload: the part's JSON],
  * the framing of the log's records.
  */
-import { closeSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, rmSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Json } from '../core/json.js';
 import { crc32 } from './crc32.js';
+import { readAt } from './read-at.js';
 
 export const SNAP_MAGIC = Buffer.from('TKSNAP1\n', 'latin1');
 const HEADER = 8;
@@ -141,18 +142,6 @@ export async function writeSnapshotFile(
     await d.close();
   }
   return { file: name, parts: parts.length, bytes: position, crc };
-}
-
-/** `length` bytes of `fd` from `position` (fewer at the end of the file). */
-function readAt(fd: number, position: number, length: number): Buffer {
-  const buf = Buffer.allocUnsafe(length);
-  let got = 0;
-  while (got < length) {
-    const n = readSync(fd, buf, got, Math.min(length - got, 1 << 30), position + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return got === length ? buf : buf.subarray(0, got);
 }
 
 /**

@@ -30,7 +30,6 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
-  readSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -42,6 +41,7 @@ import { performance } from 'node:perf_hooks';
 import { deepFreeze, type Json } from '../core/json.js';
 import { OpLogStore, StoreState, type StoreOp } from '../core/storage.js';
 import { crc32 } from './crc32.js';
+import { readAt } from './read-at.js';
 import { jsonPieces } from './json-pieces.js';
 import { DurableMark, MARK_FILE, MARK_INTERVAL_MS, readMark } from './wal-mark.js';
 import {
@@ -424,19 +424,6 @@ export class LiveSize {
 
 /** Bytes recovery reads at a time (more when one record is longer). */
 const WINDOW = 64 * 1024 * 1024;
-
-/** `length` bytes of `fd` from `position` (fewer at the end of the file). */
-function readAt(fd: number, position: number, length: number): Buffer {
-  const buf = Buffer.allocUnsafe(length);
-  let got = 0;
-  while (got < length) {
-    // One read is at most 2 GiB - 1 (the kernel's and libuv's limit).
-    const n = readSync(fd, buf, got, Math.min(length - got, 1 << 30), position + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return got === length ? buf : buf.subarray(0, got);
-}
 
 /** Reads and replays a log file (`windowBytes` at a time); exported for tools and tests. */
 export function recoverWal(
