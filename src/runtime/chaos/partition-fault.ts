@@ -18,6 +18,7 @@ import type { NodeId } from '../../core/node.js';
 import { clusterStatus } from '../cluster.js';
 import type { PartitionProxies } from './partition-proxy.js';
 import type { FaultSlot } from './schedule.js';
+import { sleep } from './sleep.js';
 
 export interface Leader {
   readonly id: NodeId;
@@ -75,18 +76,6 @@ export function minorityOf(
   }
   return minority;
 }
-
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((res) => {
-    if (signal?.aborted === true) return res();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      res();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 export async function cutAndHeal(o: {
   readonly dir: string;

@@ -32,6 +32,7 @@ import { ChaosLoad } from './load.js';
 import { cutAndHeal, cutOffAcks, type CutWindow } from './partition-fault.js';
 import { PartitionProxies, type ProxyMutant } from './partition-proxy.js';
 import { faultSchedule, type FaultSlot } from './schedule.js';
+import { sleep } from './sleep.js';
 
 export interface ChaosOptions {
   readonly system: string;
@@ -94,18 +95,6 @@ export class ChaosAbortedError extends Error {
     this.name = 'ChaosAbortedError';
   }
 }
-
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((res) => {
-    if (signal?.aborted === true) return res();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      res();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /** The current Raft leader, when a member says it is one. */
 async function currentLeader(dir: string): Promise<string | undefined> {
