@@ -251,17 +251,8 @@ export class H2RequestFilter {
     if (type === HEADERS) {
       if (this.block !== undefined)
         throw new H2FilterError('badContinuation', 'HEADERS inside a block');
-      let start = 0;
-      let end = payload.length;
-      if (flags & PADDED) {
-        const pad = payload[0];
-        if (pad === undefined || pad >= payload.length) {
-          throw new H2FilterError('badPadding', 'padding past the frame');
-        }
-        start = 1;
-        end -= pad;
-      }
-      if (flags & PRIORITY) start += 5;
+      const { start: afterPad, end } = unpadded(flags, payload);
+      const start = flags & PRIORITY ? afterPad + 5 : afterPad;
       if (start > end) throw new H2FilterError('badPadding', 'priority fields past the frame');
       fragment = payload.subarray(start, end);
       this.block = { streamId, flags, fragments: [], bytes: 0 };
@@ -364,16 +355,7 @@ export class H2RequestFilter {
    */
   private dataFrame(flags: number, streamId: number, payload: Buffer): boolean {
     const s = this.streams.get(streamId) as StreamState;
-    let start = 0;
-    let end = payload.length;
-    if (flags & PADDED) {
-      const pad = payload[0];
-      if (pad === undefined || pad >= payload.length) {
-        throw new H2FilterError('badPadding', 'padding past the frame');
-      }
-      start = 1;
-      end -= pad;
-    }
+    const { start, end } = unpadded(flags, payload);
     const endStream = (flags & END_STREAM) !== 0;
     for (let i = start; i < end;) {
       if (s.body > 0) {
@@ -476,4 +458,14 @@ export class H2RequestFilter {
       this.flushToClient();
     }
   }
+}
+
+/** Where a HEADERS or DATA frame's content lies in its payload, past the padding (RFC 9113 §6.1). */
+function unpadded(flags: number, payload: Buffer): { start: number; end: number } {
+  if ((flags & PADDED) === 0) return { start: 0, end: payload.length };
+  const pad = payload[0];
+  if (pad === undefined || pad >= payload.length) {
+    throw new H2FilterError('badPadding', 'padding past the frame');
+  }
+  return { start: 1, end: payload.length - pad };
 }
