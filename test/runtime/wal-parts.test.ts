@@ -5,8 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json } from '../../src/core/json.js';
 import {
@@ -19,15 +18,7 @@ import {
   WalCorruptionError,
   WalStore,
 } from '../../src/runtime/wal.js';
-
-function tempDir(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'truthkit-walparts-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-const synced = (store: WalStore): Promise<void> => new Promise((r) => store.sync(r));
-const closed = (store: WalStore): Promise<void> => new Promise((r) => store.close(r));
+import { closed, synced, tempDir } from './wal-helpers.js';
 
 /** `n` parts of about `bytes` characters, each recognisable by its tag. */
 function partsOf(tag: string, n: number, bytes: number): Json[] {
@@ -62,7 +53,7 @@ async function logWithParts(dir: string, first: Json[]): Promise<string> {
 }
 
 test('a value in parts is a record per part, read back whole after reopen and rewrite', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'truthkit-walparts-');
   const parts = partsOf('a', 40, 20_000);
   const file = await logWithParts(dir, parts);
   const kinds = recordsOf(file).map((r) => r.kind);
@@ -106,7 +97,7 @@ test('a value in parts is a record per part, read back whole after reopen and re
 });
 
 test('a missing part is corruption (missing-part), not a shorter value', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'truthkit-walparts-');
   const file = await logWithParts(dir, partsOf('a', 10, 500));
   const recs = recordsOf(file);
   const victim = recs.find((r) => r.kind === 'part' && r.part === 4);
@@ -135,7 +126,7 @@ test('a missing part is corruption (missing-part), not a shorter value', async (
 });
 
 test('a damaged part is refused with the checksum code, naming its offset', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'truthkit-walparts-');
   const file = await logWithParts(dir, partsOf('a', 10, 500));
   const victim = recordsOf(file).find((r) => r.kind === 'part' && r.part === 6);
   assert.ok(victim !== undefined);
@@ -150,7 +141,7 @@ test('a damaged part is refused with the checksum code, naming its offset', asyn
 });
 
 test('a put-parts torn by a crash leaves the old value whole; a durable one cut is refused', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'truthkit-walparts-');
   const old = partsOf('old', 5, 300);
   const s = WalStore.open(dir);
   s.putParts('snap', old);

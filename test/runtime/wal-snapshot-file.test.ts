@@ -7,8 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json } from '../../src/core/json.js';
 import {
@@ -24,15 +23,8 @@ import {
   WalCorruptionError,
   WalStore,
 } from '../../src/runtime/wal.js';
+import { closed, synced, tempDir } from './wal-helpers.js';
 
-function tempDir(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'truthkit-snapfile-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-const synced = (store: WalStore): Promise<void> => new Promise((r) => store.sync(r));
-const closed = (store: WalStore): Promise<void> => new Promise((r) => store.close(r));
 const savedAside = (store: WalStore, key: string, parts: Json[]): Promise<void> =>
   new Promise((r) => store.putPartsAside(key, parts, r));
 
@@ -58,7 +50,7 @@ async function logWithFile(dir: string, parts: Json[]): Promise<string> {
 }
 
 test('a value saved aside is a file plus one small record, read back whole after reopen and rewrite', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'truthkit-snapfile-');
   const parts = partsOf('a', 40, 20_000);
   const file = await logWithFile(dir, parts);
   const log = readFileSync(join(dir, WAL_FILE), 'latin1');
@@ -78,7 +70,7 @@ test('a value saved aside is a file plus one small record, read back whole after
 });
 
 test('a replaced file is deleted once the record replacing it is durable, not before', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'truthkit-snapfile-');
   const old = await logWithFile(dir, partsOf('old', 5, 1000));
   const s = WalStore.open(dir);
   const next = partsOf('new', 6, 1000);
@@ -97,7 +89,7 @@ test('a replaced file is deleted once the record replacing it is durable, not be
 });
 
 test('syncs issued while a large file is written are not held back by it', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'truthkit-snapfile-');
   const s = WalStore.open(dir);
   t.after(() => s.close());
   const order: string[] = [];
@@ -122,7 +114,7 @@ test('syncs issued while a large file is written are not held back by it', async
 });
 
 test('crash cases: a temp file or a file no record names is removed at open; the old value stands', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'truthkit-snapfile-');
   const parts = partsOf('cur', 4, 500);
   const cur = await logWithFile(dir, parts);
   // A crash while the next file was written leaves its temp file; one after its rename but
@@ -179,7 +171,7 @@ test('a file the log names that is gone or wrong is refused with its code, and r
     ],
   ];
   // A sound file of as many parts, of other values.
-  const other = tempDir(t);
+  const other = tempDir(t, 'truthkit-snapfile-');
   await writeSnapshotFile(
     other,
     snapshotFileName(1),
@@ -188,7 +180,7 @@ test('a file the log names that is gone or wrong is refused with its code, and r
     () => false,
   );
   for (const [what, damage, code] of cases) {
-    const dir = tempDir(t);
+    const dir = tempDir(t, 'truthkit-snapfile-');
     const file = await logWithFile(dir, partsOf('x', 5, 1000));
     damage(join(dir, file));
     assert.throws(
@@ -203,7 +195,7 @@ test('a file the log names that is gone or wrong is refused with its code, and r
 });
 
 test('readSnapshotFile checks the record against the file', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'truthkit-snapfile-');
   const parts = partsOf('r', 3, 100);
   const ref = await writeSnapshotFile(dir, snapshotFileName(1), parts, MAX_RECORD, () => false);
   assert.ok(ref !== undefined);
