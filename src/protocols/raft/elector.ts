@@ -15,7 +15,7 @@ export interface ElectorHost {
   readonly env: NodeEnv<RaftMsg>;
   readonly log: RaftLog;
   readonly timing: RaftTiming;
-  readonly mutants: Pick<RaftMutants, 'voteNotDurable'>;
+  readonly mutants: Pick<RaftMutants, 'voteNotDurable' | 'joiningVotes'>;
   role(): Role;
   term(): number;
   votedFor(): NodeId | null;
@@ -140,7 +140,24 @@ export class Elector {
 
   private canGrant(lastTerm: number, lastIndex: number): boolean {
     const { log } = this.host;
-    return logUpToDate(lastTerm, lastIndex, log.lastTerm(), log.lastIndex());
+    return (
+      this.knowsConfiguration() && logUpToDate(lastTerm, lastIndex, log.lastTerm(), log.lastIndex())
+    );
+  }
+
+  /**
+   * A server that joined a running cluster (or was wiped and rejoins under its old name) starts
+   * with the empty configuration and no log. Its vote is not its own to give until a leader has
+   * told it a configuration: a candidate whose log predates the committed removal of this
+   * server's former self still counts it as a voter, and an empty log refuses no one — the
+   * amnesiac vote that elects a second leader in a term (kv-raft --swarm --seed 221). Once told,
+   * its log holds that removal, so it refuses such a candidate as out of date. No quorum waits on
+   * it before then: a learner is promoted only once it holds its own configuration entry.
+   */
+  private knowsConfiguration(): boolean {
+    if (this.host.mutants.joiningVotes) return true;
+    const c = this.host.config();
+    return c.voters.length > 0 || c.learners.length > 0;
   }
 
   onPreVote(from: NodeId, m: Extract<RaftMsg, { type: 'pre-vote' }>): void {

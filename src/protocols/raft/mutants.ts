@@ -47,6 +47,12 @@ export interface RaftMutants {
    * compactAside).
    */
   readonly compactBeforeSnapshotDurable: boolean;
+  /**
+   * A server that knows no configuration yet (it joined, or was wiped to rejoin, and no leader
+   * has told it anything) grants votes: an amnesiac counted as a voter by a candidate whose
+   * configuration predates its removal (elector.ts knowsConfiguration).
+   */
+  readonly joiningVotes: boolean;
 }
 
 export const NO_MUTANTS: RaftMutants = {
@@ -60,6 +66,7 @@ export const NO_MUTANTS: RaftMutants = {
   promoteUnready: false,
   removeBelowQuorum: false,
   compactBeforeSnapshotDurable: false,
+  joiningVotes: false,
 };
 
 export const RAFT_MUTANTS = [
@@ -115,6 +122,12 @@ export const RAFT_MUTANTS = [
       'a snapshot of several parts has the log compacted past it before its file is durable, so ' +
       'a crash in between loses committed entries',
   },
+  {
+    name: 'joining-votes',
+    description:
+      'a server that joined (or was wiped to rejoin) grants votes before any leader has told it ' +
+      'a configuration, so a stale candidate that still counts it as a voter wins with its vote',
+  },
 ] as const;
 
 export function mutantsFor(name: string | undefined): RaftMutants {
@@ -131,5 +144,6 @@ export function mutantsFor(name: string | undefined): RaftMutants {
     promoteUnready: name === 'promote-unready',
     removeBelowQuorum: name === 'remove-below-quorum',
     compactBeforeSnapshotDurable: name === 'compact-before-snapshot-durable',
+    joiningVotes: name === 'joining-votes',
   };
 }
