@@ -21,7 +21,7 @@ import { Happenings, happenings } from './panels/happenings.js';
 import { NodeStates } from './panels/node-state.js';
 import { OpsTimeline } from './panels/ops-timeline.js';
 import { Summary } from './panels/summary.js';
-import { panelContents, SystemPanels } from './panels/system-panels.js';
+import { panelContents, SystemPanels, useThrottledPanels } from './panels/system-panels.js';
 import { Verdict } from './panels/verdict.js';
 import { configProblem, defaultConfig, type RunConfig } from './run-config.js';
 import { RunController } from './run-controller.js';
@@ -146,7 +146,7 @@ export function App() {
     }),
     [chartVersion, source],
   );
-  const declared = useMemo(
+  const declared = useThrottledPanels(
     () =>
       controller === null || views?.panels === undefined
         ? []
@@ -160,6 +160,7 @@ export function App() {
             ),
           ),
     [chartVersion, source],
+    controller?.done ?? true,
   );
   const items = useMemo(
     () => (diagram === null ? [] : happenings(diagram, leaders)),

@@ -30,6 +30,12 @@ const skip = chromiumMissing();
 const ARTIFACTS = join(REPO, 'test-artifacts');
 /** Short runs: enough operations for every chart to have points, few enough to stay quick. */
 const OPS = 40;
+/** nakamoto is run split in halves, so its block tree has forks to draw. */
+const NEMESIS: Readonly<Record<string, string>> = { nakamoto: 'partition-halves' };
+/** Fewer payments (one a second per node, not ten): a sixth of the events, the same forks. */
+const PARAMS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  nakamoto: { 'tx-interval': '1000' },
+};
 
 let served: ServedLab | undefined;
 let chromium: LaunchedBrowser | undefined;
@@ -51,10 +57,10 @@ function configOf(system: SystemDefinition): RunConfig {
     system: system.name,
     nodes: system.defaultNodes,
     seed: 2,
-    nemesis: 'none',
+    nemesis: NEMESIS[system.name] ?? 'none',
     ops: OPS,
     mutant: null,
-    params: {},
+    params: PARAMS[system.name] ?? {},
   };
 }
 
@@ -77,6 +83,8 @@ async function runInPage(page: Page, c: RunConfig): Promise<void> {
   await page.fill('input[name=seed]', String(c.seed));
   await page.fill('input[name=ops]', String(c.ops));
   await page.selectOption('select[name=nemesis]', c.nemesis);
+  for (const [name, value] of Object.entries(c.params))
+    await page.fill(`input[name=param-${name}]`, value);
   await page.click('[data-testid=run]');
   // Page-side code is given as strings: this file is compiled without the DOM library.
   await page.waitForFunction(
@@ -123,6 +131,12 @@ test(
           !charts.some((c) => c.id === 'chart-latency' || c.id === 'chart-throughput'),
           `${name}: no client-operation charts for a run without clients`,
         );
+
+      if (want.panels.includes('block-tree')) {
+        const stale = await page.$$('[data-testid=panel-block-tree] g[data-kind=stale]');
+        const main = await page.$$('[data-testid=panel-block-tree] g[data-kind=main]');
+        assert.ok(main.length > 0 && stale.length > 0, `${name}: the tree shows the forks`);
+      }
 
       const verdict = (await page.textContent('[data-testid=verdict] .verdict-text')) ?? '';
       if (want.judgement.check !== null)

@@ -88,6 +88,25 @@ test('nakamoto: the block tree marks the losing fork stale', () => {
   assert.equal(tree.find((n) => n.id === 'b3')?.parent, 'b2');
 });
 
+test('nakamoto: the tree shows the last 30 heights, or back to the latest fork (at most 90)', () => {
+  const chain = (top: number, forkAt: number): LabRun => {
+    const sent: SentMessage[] = [];
+    for (let h = 1; h <= top; h++)
+      sent.push({
+        t: h,
+        from: 'n1',
+        to: 'n2',
+        msg: block(`m${h}`, h === 1 ? 'g' : `m${h - 1}`, h),
+      });
+    sent.push({ t: top + 1, from: 'n2', to: 'n1', msg: block('x', `m${forkAt - 1}`, forkAt) });
+    return run(sent, { n1: [up(top, { tip: `m${top}` })] }, top + 2);
+  };
+  const heights = (r: LabRun) => blockTree(r).map((n) => n.depth);
+  assert.equal(Math.min(...heights(chain(100, 95))), 71, 'a recent fork: the last 30 heights');
+  assert.equal(Math.min(...heights(chain(100, 40))), 38, 'an older fork: back to it');
+  assert.equal(Math.min(...heights(chain(200, 40))), 111, 'never more than 90 heights');
+});
+
 test('nakamoto: stale blocks are counted as the fork is resolved', () => {
   const s = staleSeries(forkedChain());
   // At 21 both height-2 blocks are known and the leading tip (n1's a2, met first) makes b2 stale;

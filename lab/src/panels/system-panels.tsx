@@ -4,6 +4,7 @@
  * empty chart; the lab knows nothing of any particular system here.
  */
 import uPlot from 'uplot';
+import { useRef } from 'preact/hooks';
 import {
   panelHasData,
   type ChartData,
@@ -31,6 +32,41 @@ export function panelContents(
     if (content !== undefined) out.push({ panel, content });
   }
   return out;
+}
+
+/** Least wall time between two recomputations of the panels while a run plays. */
+const MIN_EVERY_MS = 1000;
+
+/**
+ * The panels' contents, recomputed when one of `deps` changes but, while the run plays, no more
+ * often than ten times their own cost (and at least a second apart), so that costly panels
+ * (a long chain's tree) never take more than a tenth of the time the run has to advance. A
+ * `final` state (the run ended) is always computed.
+ */
+export function useThrottledPanels(
+  compute: () => { readonly panel: LabPanel; readonly content: PanelContent }[],
+  deps: readonly unknown[],
+  final: boolean,
+): readonly { readonly panel: LabPanel; readonly content: PanelContent }[] {
+  const last = useRef<{
+    deps: readonly unknown[];
+    at: number;
+    cost: number;
+    value: { readonly panel: LabPanel; readonly content: PanelContent }[];
+  } | null>(null);
+  const prev = last.current;
+  const now = performance.now();
+  if (
+    prev === null ||
+    (deps.some((d, i) => !Object.is(d, prev.deps[i])) &&
+      (final || now - prev.at >= Math.max(MIN_EVERY_MS, 10 * prev.cost)))
+  ) {
+    const value = compute();
+    const done = performance.now();
+    last.current = { deps, at: done, cost: done - now, value };
+    return value;
+  }
+  return prev.value;
 }
 
 export function SystemPanels(props: {

@@ -17,8 +17,10 @@ import {
   type ViewSample,
 } from '../../core/lab-views.js';
 
-/** The most recent heights the block tree shows, so a long run's tree stays readable. */
+/** The most recent heights the block tree shows, so a long run's tree stays readable… */
 export const TREE_HEIGHTS = 30;
+/** …or back to the latest fork, if that is older, but never more than this many. */
+export const MAX_TREE_HEIGHTS = 90;
 
 export interface KnownBlock {
   readonly hash: string;
@@ -117,16 +119,22 @@ function leadingTip(
 }
 
 /**
- * The block tree's recent part: main blocks lie on the chain of the highest tip a node follows
- * at the end; the others are stale (forks that lost, or are still racing).
+ * The block tree's recent part, back to its latest fork: main blocks lie on the chain of the
+ * highest tip a node follows at the end; the others are stale (forks that lost, or still racing).
  */
 export function blockTree(run: LabRun): TreeNode[] {
   const blocks = knownBlocks(run);
   const best = leadingTip(blocks, tipCursor(run)(run.end));
   const main = best === undefined ? new Set<string>() : ancestry(blocks, best.hash);
   let top = 0;
-  for (const b of blocks.values()) top = Math.max(top, b.height);
-  const shown = [...blocks.values()].filter((b) => b.height > top - TREE_HEIGHTS);
+  let fork = -Infinity;
+  for (const b of blocks.values()) {
+    top = Math.max(top, b.height);
+    if (!main.has(b.hash)) fork = Math.max(fork, b.height);
+  }
+  // Two blocks below the latest stale one show where its branch left the main chain.
+  const from = Math.max(top - MAX_TREE_HEIGHTS, Math.min(top - TREE_HEIGHTS, fork - 3));
+  const shown = [...blocks.values()].filter((b) => b.height > from);
   const ids = new Set(shown.map((b) => b.hash));
   return shown.map((b) => ({
     id: b.hash,
@@ -266,7 +274,12 @@ export const nakamotoLabViews: LabViews = {
     marks: [`height ${height(view)}`],
   }),
   panels: [
-    { kind: 'tree', id: 'block-tree', title: 'Block tree (recent heights)', tree: blockTree },
+    {
+      kind: 'tree',
+      id: 'block-tree',
+      title: 'Block tree (recent heights, back to the latest fork)',
+      tree: blockTree,
+    },
     {
       kind: 'chart',
       id: 'height',
