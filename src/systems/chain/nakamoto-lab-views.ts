@@ -14,7 +14,6 @@ import {
   type LabRun,
   type LabViews,
   type TreeNode,
-  type ViewSample,
 } from '../../core/lab-views.js';
 
 /** The most recent heights the block tree shows, so a long run's tree stays readable… */
@@ -95,10 +94,8 @@ function tipCursor(run: LabRun): (t: number) => string[] {
   return (t) => {
     const tips: string[] = [];
     for (const c of nodes) {
-      while (c.i < c.samples.length && (c.samples[c.i] as ViewSample).t <= t) {
-        c.tip = viewStr((c.samples[c.i] as ViewSample).view, 'tip') ?? c.tip;
-        c.i++;
-      }
+      for (let s = c.samples[c.i]; s !== undefined && s.t <= t; s = c.samples[++c.i])
+        c.tip = viewStr(s.view, 'tip') ?? c.tip;
       if (c.tip !== undefined) tips.push(c.tip);
     }
     return tips;

@@ -41,20 +41,23 @@ export function pbftBody(msg: Json): PbftBody | undefined {
 function readBody(msg: Json): PbftBody | undefined {
   const p = msgField(msg, 'p');
   if (msgField(msg, 'type') !== 'pbft' || typeof p !== 'string') return undefined;
-  let body: unknown;
+  let body: Json;
   try {
-    body = JSON.parse(p);
+    // JSON text parses to JSON data.
+    body = JSON.parse(p) as Json;
   } catch {
     return undefined;
   }
-  if (typeof body !== 'object' || body === null) return undefined;
-  const b = body as Record<string, unknown>;
-  if (typeof b['t'] !== 'string') return undefined;
+  const t = msgField(body, 't');
+  const i = msgField(body, 'i');
+  const v = msgField(body, 'v');
+  const n = msgField(body, 'n');
+  if (typeof t !== 'string') return undefined;
   return {
-    t: b['t'],
-    i: typeof b['i'] === 'string' ? b['i'] : undefined,
-    v: typeof b['v'] === 'number' ? b['v'] : undefined,
-    n: typeof b['n'] === 'number' ? b['n'] : undefined,
+    t,
+    i: typeof i === 'string' ? i : undefined,
+    v: typeof v === 'number' ? v : undefined,
+    n: typeof n === 'number' ? n : undefined,
   };
 }
 
