@@ -21,11 +21,13 @@ import { Happenings, happenings } from './panels/happenings.js';
 import { NodeStates } from './panels/node-state.js';
 import { OpsTimeline } from './panels/ops-timeline.js';
 import { Summary } from './panels/summary.js';
+import { panelContents, SystemPanels, useThrottledPanels } from './panels/system-panels.js';
 import { Verdict } from './panels/verdict.js';
 import { configProblem, defaultConfig, type RunConfig } from './run-config.js';
 import { RunController } from './run-controller.js';
 import { decodeShare, encodeShare } from './share-url.js';
-import { leaderSpans, viewNumber, viewString } from './snapshots.js';
+import { leaderSpans } from './snapshots.js';
+import { labRun, laneLabels, leadsBy, verdictName } from './system-views.js';
 
 const ALL_SYSTEMS = systems();
 /** Wall-clock budget of simulation per animation frame, so the page stays responsive. */
@@ -127,30 +129,14 @@ export function App() {
 
   const snapshots = data?.snapshots ?? null;
   const snapshotCount = snapshots?.size ?? 0;
+  // What the running system declares for the lab (src/core/lab-views.ts); opened files have none.
+  const views = controller?.system.labViews;
   const leaders = useMemo(
-    () => (snapshots === null ? [] : leaderSpans(snapshots)),
+    () => (snapshots === null ? [] : leaderSpans(snapshots, leadsBy(views))),
     [snapshots, snapshotCount],
   );
   const diagram = data?.diagram ?? null;
-  const labels: LaneLabel[] = (diagram?.lanes ?? []).map((node) => {
-    const s = snapshots?.at(node, cursor);
-    const role = viewString(s?.view, 'role');
-    const term = viewNumber(s?.view, 'term');
-    const detail =
-      s === undefined
-        ? ''
-        : s.status !== 'up'
-          ? s.status
-          : [role, term !== undefined ? `t${term}` : undefined]
-              .filter((x) => x !== undefined)
-              .join(' ');
-    return {
-      title: node,
-      detail,
-      leader: role === 'leader' && s?.status !== 'down',
-      down: s?.status === 'down',
-    };
-  });
+  const labels: LaneLabel[] = laneLabels(views, diagram?.lanes ?? [], snapshots, cursor);
   const evidenceMarks = useMemo(() => highlights(data?.check?.evidence), [data?.check]);
   const charts = useMemo(
     () => ({
@@ -159,6 +145,22 @@ export function App() {
       leaders: leaderChangeSeries(leaders, extent),
     }),
     [chartVersion, source],
+  );
+  const declared = useThrottledPanels(
+    () =>
+      controller === null || views?.panels === undefined
+        ? []
+        : panelContents(
+            views.panels,
+            labRun(
+              controller.session.sim.nodeIds,
+              controller.now,
+              controller.trace,
+              controller.snapshots,
+            ),
+          ),
+    [chartVersion, source],
+    controller?.done ?? true,
   );
   const items = useMemo(
     () => (diagram === null ? [] : happenings(diagram, leaders)),
@@ -421,6 +423,12 @@ export function App() {
                     check={data.check}
                     judged={data.judged}
                     failure={data.failure}
+                    named={verdictName(
+                      data.verdict,
+                      data.check?.verdict ?? null,
+                      data.judged?.verdict ?? null,
+                      views,
+                    )}
                     onOp={pickOp}
                   />
                 )}
@@ -433,6 +441,7 @@ export function App() {
                   leaders={charts.leaders}
                   hasLeaders={leaders.length > 0}
                 />
+                <SystemPanels contents={declared} />
               </section>
               {data.result !== null && controller !== null && (
                 <section>

@@ -17,6 +17,7 @@ import { DiagramModel } from './lamport/layout.js';
 import { TraceOps } from './ops-model.js';
 import type { RunConfig } from './run-config.js';
 import { SnapshotStore } from './snapshots.js';
+import { MessageLabeller } from './system-views.js';
 
 /** Virtual time between node-state samples: fine enough to see a candidate become leader. */
 export const SAMPLE_MS = 1;
@@ -37,6 +38,8 @@ export class RunController {
   readonly diagram: DiagramModel;
   readonly ops = new TraceOps();
   readonly snapshots: SnapshotStore;
+  /** Names the diagram's arrows as the system declares (SystemDefinition.labViews). */
+  private readonly labeller: MessageLabeller;
   judgement: RunJudgement | null = null;
   /** Trace events already fed to the diagram, the ops and the snapshot sampler. */
   private fed = 0;
@@ -62,6 +65,7 @@ export class RunController {
     });
     this.diagram = new DiagramModel(this.session.sim.nodeIds);
     this.snapshots = new SnapshotStore(this.session.sim.nodeIds);
+    this.labeller = new MessageLabeller(system.labViews?.messageLabel);
   }
 
   get now(): number {
@@ -121,7 +125,7 @@ export class RunController {
     const touched = new Set<string>();
     for (let i = this.fed; i < events.length; i++) {
       const ev = events[i] as TraceEvent;
-      this.diagram.add(ev);
+      this.diagram.add(this.labeller.relabel(ev));
       this.ops.add(ev);
       if ('node' in ev) touched.add(ev.node);
       if ('to' in ev) touched.add(ev.to);

@@ -102,15 +102,19 @@ export interface LeaderSpan {
 }
 
 /**
- * When each node was leader, from the snapshots' `role` field (Raft and its kin report
- * 'leader'). Sorted by start time; used for lane highlighting and the leader-change chart.
+ * When each node was leader, by `leads` (by default the snapshots' `role` field: Raft and its
+ * kin report 'leader'; a system's lane declaration may say otherwise, as PBFT's primary).
+ * Sorted by start time; used for lane highlighting and the leader-change chart.
  */
-export function leaderSpans(store: SnapshotStore): LeaderSpan[] {
+export function leaderSpans(
+  store: SnapshotStore,
+  leads: (view: NodeView, node: string) => boolean = (v) => viewString(v, 'role') === 'leader',
+): LeaderSpan[] {
   const spans: LeaderSpan[] = [];
   for (const node of store.nodeIds) {
     let open: { start: number; term: number | undefined } | undefined;
     for (const snap of store.all(node)) {
-      const leading = snap.status !== 'down' && viewString(snap.view, 'role') === 'leader';
+      const leading = snap.status !== 'down' && snap.view !== null && leads(snap.view, node);
       const term = viewNumber(snap.view, 'term');
       if (open !== undefined && (!leading || term !== open.term)) {
         spans.push({ node, start: open.start, end: snap.t, term: open.term });

@@ -5,6 +5,7 @@
  */
 import type { HistoryOp } from './history.js';
 import type { Json } from './json.js';
+import type { LabViews } from './lab-views.js';
 import type { NodeFactory, NodeId, ProtocolNode } from './node.js';
 import type { Random } from './random.js';
 
@@ -76,6 +77,8 @@ export interface SystemDefinition {
    * serve etcd's gRPC API for it (`truthkit node --etcd`).
    */
   readonly etcdApi?: boolean;
+  /** What the lab shows for it (src/core/lab-views.ts); without it, the lab's defaults. */
+  readonly labViews?: LabViews;
   /** It takes membership changes as client operations; `--swarm` then draws some for a run. */
   readonly membership?: MembershipOps;
   createNode(options: SystemOptions): NodeFactory;

@@ -8,17 +8,9 @@ import type { HistoryOp } from '../../../src/core/history.js';
 import type { Judgement } from '../../../src/core/system.js';
 import type { SimFailure } from '../../../src/sim/simulator.js';
 import { formatMs } from '../canvas.js';
+import type { VerdictName } from '../system-views.js';
 
 export type VerdictState = 'running' | 'checking' | 'valid' | 'invalid' | 'unknown' | 'unchecked';
-
-const TEXT: Record<VerdictState, string> = {
-  running: 'running…',
-  checking: 'checking…',
-  valid: 'linearizable ✓',
-  invalid: 'NOT linearizable ✗',
-  unknown: 'unknown: the checker ran out of budget',
-  unchecked: 'unchecked: this system promises nothing a checker can judge',
-};
 
 const PREFIX_SHOWN = 6;
 
@@ -27,11 +19,14 @@ export function Verdict(props: {
   readonly check: CheckResult | null;
   readonly judged: Judgement | null;
   readonly failure: SimFailure | null;
+  /** The verdict's words: what was checked, named (system-views.ts). */
+  readonly named: VerdictName;
   readonly onOp: (op: HistoryOp) => void;
 }) {
   const evidence = props.check?.evidence;
   const label =
-    props.failure !== null ? `invariant violated ✗ — ${props.failure.message}` : TEXT[props.state];
+    props.failure !== null ? `invariant violated ✗ — ${props.failure.message}` : props.named.text;
+  const judge = props.named.judge;
   return (
     <section
       class={`verdict verdict-${props.state}`}
@@ -49,7 +44,9 @@ export function Verdict(props: {
       )}
       {props.judged !== null && (
         <p data-testid="system-judgement">
-          The system's own judge: <strong>{props.judged.verdict}</strong> — {props.judged.message}
+          {judge?.name ?? "The system's own judge"}: <strong>{props.judged.verdict}</strong> —{' '}
+          {props.judged.message}
+          {judge?.checks !== undefined && <span class="muted"> (checks that {judge.checks})</span>}
         </p>
       )}
       {evidence !== undefined && (

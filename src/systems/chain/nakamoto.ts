@@ -34,6 +34,7 @@ import {
   type Strategy,
 } from '../../protocols/nakamoto/miner-node.js';
 import { minerMessageCheck } from '../../protocols/nakamoto/message-schema.js';
+import { nakamotoLabViews } from './nakamoto-lab-views.js';
 
 /** Real difficulty: Bitcoin's genesis bits (difficulty 1). */
 export const SAMPLED_BITS = 0x1d00ffff;
@@ -414,6 +415,7 @@ export function createNakamotoSystem(base: NakamotoConfig = DEFAULT_NAKAMOTO): S
       'Bitcoin-style proof of work: miners, most-work fork choice, reorgs, confirmations',
     workload: 'none',
     durationMs: 60_000,
+    labViews: nakamotoLabViews,
     checkMessage: minerMessageCheck(MAX_BLOCK_TXS),
     mutants: [
       {

@@ -58,6 +58,7 @@ import {
 } from './etcd-machine.js';
 import { isEtcdOp, requestError } from './etcd-validate.js';
 import { Lessor } from './leases.js';
+import { etcdRaftLabViews } from '../kv/raft-lab-views.js';
 
 /** How often the leader looks for expired leases and for history to compact (etcd: 500 ms). */
 export const LEASE_CHECK_MS = 500;
@@ -443,6 +444,7 @@ export const etcdRaftSystem: SystemDefinition = {
     'the leader through the log, watch events; also serves the core KV ops',
   workload: 'kv',
   model: 'kv',
+  labViews: etcdRaftLabViews,
   mutants: RAFT_MUTANTS,
   defaultNodes: 5,
   minNodes: 1,

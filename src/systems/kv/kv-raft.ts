@@ -26,6 +26,7 @@ import {
   type ReadMode,
   type StateMachine,
 } from '../../protocols/raft/raft-node.js';
+import { raftLabViews } from './raft-lab-views.js';
 
 /** A read of every key starting with `prefix`, as `[key, value]` pairs in key order. */
 export interface RangeOp {
@@ -206,6 +207,7 @@ export const kvRaftSystem: SystemDefinition = {
     'lease reads, sessions, snapshots, membership change and leadership transfer',
   workload: 'kv',
   model: 'kv',
+  labViews: raftLabViews,
   mutants: RAFT_MUTANTS,
   defaultNodes: 5,
   minNodes: 1,

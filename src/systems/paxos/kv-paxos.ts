@@ -14,6 +14,7 @@ import {
 } from '../../protocols/paxos/multi-paxos.js';
 import { NO_MUTANTS } from '../../protocols/paxos/single-decree.js';
 import { multiPaxosMessageCheck } from '../../protocols/paxos/message-schema.js';
+import { multiPaxosLabViews } from './paxos-lab-views.js';
 
 class KvMachine implements StateMachine {
   private readonly data = new Map<string, string>();
@@ -38,6 +39,7 @@ export const kvPaxosSystem: SystemDefinition = {
   description: 'a linearizable KV on a Multi-Paxos log with a distinguished leader',
   workload: 'kv',
   model: 'kv',
+  labViews: multiPaxosLabViews,
   // The acceptor mutants live on `paxos`, where sweeps catch them: under a stable leader's
   // ballot they almost never matter, and a mutant no test catches proves nothing.
   mutants: [],

@@ -14,6 +14,7 @@ import {
 } from '../../protocols/paxos/single-decree.js';
 import { judgeAgreement } from './agreement.js';
 import { paxosMessageProblem } from '../../protocols/paxos/message-schema.js';
+import { paxosLabViews } from './paxos-lab-views.js';
 
 export const PAXOS_MUTANTS = [
   {
@@ -115,6 +116,7 @@ export const paxosSystem: SystemDefinition = {
   }),
   checkMessage: paxosMessageProblem,
   judge: (history) => judgeAgreement(history),
+  labViews: paxosLabViews,
   checkInvariants: (nodes) => checkLearnedAgree(nodes),
 };
 

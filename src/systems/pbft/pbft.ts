@@ -32,6 +32,7 @@ import {
   quorums,
 } from '../../protocols/pbft/quorums.js';
 import { pbftMessageProblem } from '../../protocols/pbft/message-schema.js';
+import { pbftLabViews } from './pbft-lab-views.js';
 
 /** The smallest cluster PBFT tolerates a fault in (3f + 1 with f = 1). */
 export const PBFT_MIN_NODES = 4;
@@ -133,6 +134,7 @@ export const pbftSystem: SystemDefinition = {
   description: 'a linearizable KV on PBFT (n ≥ 3f + 1 replicas, signed messages, view changes)',
   workload: 'kv',
   model: 'kv',
+  labViews: pbftLabViews,
   mutants: [
     {
       name: 'prepare-quorum-f',

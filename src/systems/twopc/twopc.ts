@@ -21,6 +21,7 @@ import {
   replicatedTwoPcMessageProblem,
   twoPcMessageProblem,
 } from '../../protocols/twopc/message-schema.js';
+import { twoPcLabViews } from './twopc-lab-views.js';
 
 const MAX_AMOUNT = 40;
 const AUDIT_EVERY = 5;
@@ -55,6 +56,7 @@ export const twoPcSystem: SystemDefinition = {
   },
   checkMessage: twoPcMessageProblem,
   judge: (history) => judgeConservation(history),
+  labViews: twoPcLabViews,
   checkInvariants: (nodes) => checkAtomicity(nodes),
 };
 
