@@ -24,6 +24,7 @@ import { Summary } from './panels/summary.js';
 import { Verdict } from './panels/verdict.js';
 import { configProblem, defaultConfig, type RunConfig } from './run-config.js';
 import { RunController } from './run-controller.js';
+import { playbackState } from './playback-state.js';
 import { decodeShare, encodeShare } from './share-url.js';
 import { leaderSpans, viewNumber, viewString } from './snapshots.js';
 
@@ -66,7 +67,7 @@ export function App() {
         : null;
   const extent = Math.max(data?.now ?? 0, 1);
 
-  const start = (c: RunConfig, script: readonly ScriptAction[] = []) => {
+  const start = (c: RunConfig, script: readonly ScriptAction[] = [], play = true) => {
     const system = ALL_SYSTEMS.find((s) => s.name === c.system);
     if (system === undefined) return;
     try {
@@ -75,16 +76,18 @@ export function App() {
       setError(undefined);
       setFollow(true);
       setCursor(0);
-      setPlaying(true);
+      setPlaying(play);
       writeShare(c, script);
     } catch (e) {
       setError((e as Error).message);
     }
   };
 
-  // A shared link starts its run at once.
+  // A shared link starts its run at once; otherwise the default run waits at t = 0, so a
+  // newcomer can choose a fault before anything happens.
   useEffect(() => {
     if (shared.run !== undefined) start(shared.run.config, shared.run.script);
+    else if (shared.error === undefined) start(config, [], false);
   }, []);
 
   // The playback loop: advance virtual time by speed × elapsed wall time, within a frame budget.
@@ -119,7 +122,7 @@ export function App() {
   }, [follow, version, data?.now, source]);
 
   const act = (a: ScriptActionBody) => {
-    if (controller === null || controller.done) return;
+    if (controller === null || controller.over) return;
     controller.act(a);
     writeShare(controller.config, controller.script);
     setVersion((v) => v + 1);
@@ -230,13 +233,21 @@ export function App() {
           <section>
             <h2>Playback</h2>
             <Playback
-              playing={playing}
-              live={controller !== null}
-              done={controller?.done ?? true}
+              state={playbackState(controller, playing)}
               speed={speed}
               onSpeed={setSpeed}
               onPlay={() => setPlaying(true)}
               onPause={() => setPlaying(false)}
+              onGoOn={() => {
+                controller?.goOn();
+                setPlaying(true);
+              }}
+              onEnd={() => {
+                setPlaying(false);
+                controller?.end();
+                setVersion((v) => v + 1);
+                setChartVersion((v) => v + 1);
+              }}
               onToEnd={() => {
                 setSpeed(Infinity);
                 setPlaying(true);
@@ -249,13 +260,13 @@ export function App() {
               <h2>Faults</h2>
               <p class="muted small">
                 Applied at the current virtual instant ({formatMs(controller.now)}) and recorded, so
-                the run replays exactly. Pause first to choose the moment.
+                the run replays exactly. Pause playback first to choose the moment.
               </p>
               <FaultPanel
                 nodes={controller.session.sim.nodeIds}
                 statusOf={(n) => controller.session.sim.status(n)}
                 partitioned={partitioned}
-                disabled={controller.done}
+                disabled={controller.over}
                 onAct={act}
               />
               <Share controller={controller} version={version} />
@@ -335,7 +346,7 @@ export function App() {
                     class={follow ? 'active' : ''}
                     onClick={() => setFollow(true)}
                   >
-                    {controller !== null && !controller.done ? 'Follow live' : 'Fit'}
+                    {controller !== null && !controller.atRest ? 'Follow live' : 'Fit'}
                   </button>
                 </div>
                 {diagram !== null ? (
