@@ -18,6 +18,7 @@ import { highlights } from './ops-model.js';
 import { Charts } from './panels/charts.js';
 import { FaultPanel, Playback, RunForm } from './panels/controls.js';
 import { Happenings, happenings } from './panels/happenings.js';
+import { Legend } from './panels/legend.js';
 import { NodeStates } from './panels/node-state.js';
 import { OpsTimeline } from './panels/ops-timeline.js';
 import { Summary } from './panels/summary.js';
@@ -478,38 +479,6 @@ function Share(props: { readonly controller: RunController; readonly version: nu
         onFocus={(e) => e.currentTarget.select()}
       />
     </div>
-  );
-}
-
-function Legend() {
-  return (
-    <section class="legend">
-      <h2>Legend</h2>
-      <ul>
-        <li>
-          <span class="sw msg" /> message (arrow at delivery)
-        </li>
-        <li>
-          <span class="sw drop-p" /> dropped by a partition ✕
-        </li>
-        <li>
-          <span class="sw drop-l" /> lost ✕ · <span class="sw drop-d" /> to a dead node
-        </li>
-        <li>
-          <span class="sw leader" /> leader (★)
-        </li>
-        <li>
-          <span class="sw down" /> down · <span class="sw paused" /> paused
-        </li>
-        <li>
-          <span class="sw clock" /> clock skewed
-        </li>
-        <li>
-          <span class="sw group" /> partition sides
-        </li>
-        <li>Wheel: zoom · drag: pan · click: move cursor</li>
-      </ul>
-    </section>
   );
 }
 
