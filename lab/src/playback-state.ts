@@ -48,7 +48,7 @@ export function playbackHint(state: PlaybackState): string {
     case 'paused':
       return 'Playback paused: faults apply at this instant.';
     case 'workload-ended':
-      return 'The clients are done and the run is judged. It can go on without clients: faults and heals still apply.';
+      return 'The workload is over and the run is judged. It can go on, nodes only, no clients: faults and heals still apply.';
     case 'going-on':
     case 'going-on-paused':
       return 'Going on without clients; End run judges the nodes as they are then.';

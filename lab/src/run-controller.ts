@@ -76,6 +76,12 @@ export class RunController {
     this.lastScripted = script.reduce((t, a) => Math.max(t, a.at), -Infinity);
     this.diagram = new DiagramModel(this.session.sim.nodeIds);
     this.snapshots = new SnapshotStore(this.session.sim.nodeIds);
+    // Boot the nodes (everything at t = 0), so a run that waits at t = 0 shows them up and can
+    // take a fault at once; a replay applies its t = 0 faults after the same events.
+    this.session.runUntil(0);
+    this.absorb();
+    this.sampledBoot = true;
+    this.sampleAll();
   }
 
   get now(): number {

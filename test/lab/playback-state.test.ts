@@ -17,7 +17,7 @@ test('a new run waits at t = 0 and says what to do; later states follow the run'
   assert.equal(playbackState(run({}), true), 'playing');
   assert.equal(playbackState(run({ now: 12 }), false), 'paused');
   assert.equal(playbackState(run({ now: 900, done: true }), false), 'workload-ended');
-  assert.match(playbackHint('workload-ended'), /go on without clients/);
+  assert.match(playbackHint('workload-ended'), /go on, nodes only/);
   assert.equal(playbackState(run({ now: 900, done: true, goingOn: true }), true), 'going-on');
   assert.equal(
     playbackState(run({ now: 900, done: true, goingOn: true }), false),
