@@ -14,6 +14,7 @@ import { experiments, getExperiment } from '../../src/experiments/registry.js';
 import { runSimulation } from '../../src/sim/run.js';
 import { getSystem, systems } from '../../src/systems/index.js';
 import type { RunConfig } from '../../lab/src/run-config.js';
+import { legendMarks } from '../../lab/src/lamport/marks.js';
 import {
   buildAndServeLab,
   chromiumMissing,
@@ -394,6 +395,11 @@ test(
       assert.equal(new Set(ticks).size, ticks.length, `${what}: axis labels repeat`);
     };
     await check('the whole run');
+    // The legend names every kind of mark the diagram draws.
+    const legend = await page.$$eval('[data-testid=legend] li[data-mark]', (els) =>
+      els.map((e) => e.getAttribute('data-mark') ?? ''),
+    );
+    assert.deepEqual([...new Set(legend)].sort(), legendMarks());
     assert.ok(
       (await drawnLabels(page)).some((l) => l.text.startsWith('partition ')),
       'the partition is labelled',
