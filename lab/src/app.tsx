@@ -18,6 +18,7 @@ import { highlights } from './ops-model.js';
 import { Charts } from './panels/charts.js';
 import { FaultPanel, Playback, RunForm } from './panels/controls.js';
 import { Happenings, happenings } from './panels/happenings.js';
+import { Legend } from './panels/legend.js';
 import { NodeStates } from './panels/node-state.js';
 import { OpsTimeline } from './panels/ops-timeline.js';
 import { Summary } from './panels/summary.js';
@@ -25,6 +26,7 @@ import { panelContents, SystemPanels, useThrottledPanels } from './panels/system
 import { Verdict } from './panels/verdict.js';
 import { configProblem, defaultConfig, type RunConfig } from './run-config.js';
 import { RunController } from './run-controller.js';
+import { playbackState } from './playback-state.js';
 import { decodeShare, encodeShare } from './share-url.js';
 import { leaderSpans } from './snapshots.js';
 import { labRun, laneLabels, leadsBy, verdictName } from './system-views.js';
@@ -68,7 +70,7 @@ export function App() {
         : null;
   const extent = Math.max(data?.now ?? 0, 1);
 
-  const start = (c: RunConfig, script: readonly ScriptAction[] = []) => {
+  const start = (c: RunConfig, script: readonly ScriptAction[] = [], play = true) => {
     const system = ALL_SYSTEMS.find((s) => s.name === c.system);
     if (system === undefined) return;
     try {
@@ -77,16 +79,18 @@ export function App() {
       setError(undefined);
       setFollow(true);
       setCursor(0);
-      setPlaying(true);
+      setPlaying(play);
       writeShare(c, script);
     } catch (e) {
       setError((e as Error).message);
     }
   };
 
-  // A shared link starts its run at once.
+  // A shared link starts its run at once; otherwise the default run waits at t = 0, so a
+  // newcomer can choose a fault before anything happens.
   useEffect(() => {
     if (shared.run !== undefined) start(shared.run.config, shared.run.script);
+    else if (shared.error === undefined) start(config, [], false);
   }, []);
 
   // The playback loop: advance virtual time by speed × elapsed wall time, within a frame budget.
@@ -121,7 +125,7 @@ export function App() {
   }, [follow, version, data?.now, source]);
 
   const act = (a: ScriptActionBody) => {
-    if (controller === null || controller.done) return;
+    if (controller === null || controller.over) return;
     controller.act(a);
     writeShare(controller.config, controller.script);
     setVersion((v) => v + 1);
@@ -232,13 +236,21 @@ export function App() {
           <section>
             <h2>Playback</h2>
             <Playback
-              playing={playing}
-              live={controller !== null}
-              done={controller?.done ?? true}
+              state={playbackState(controller, playing)}
               speed={speed}
               onSpeed={setSpeed}
               onPlay={() => setPlaying(true)}
               onPause={() => setPlaying(false)}
+              onGoOn={() => {
+                controller?.goOn();
+                setPlaying(true);
+              }}
+              onEnd={() => {
+                setPlaying(false);
+                controller?.end();
+                setVersion((v) => v + 1);
+                setChartVersion((v) => v + 1);
+              }}
               onToEnd={() => {
                 setSpeed(Infinity);
                 setPlaying(true);
@@ -251,13 +263,13 @@ export function App() {
               <h2>Faults</h2>
               <p class="muted small">
                 Applied at the current virtual instant ({formatMs(controller.now)}) and recorded, so
-                the run replays exactly. Pause first to choose the moment.
+                the run replays exactly. Pause playback first to choose the moment.
               </p>
               <FaultPanel
                 nodes={controller.session.sim.nodeIds}
                 statusOf={(n) => controller.session.sim.status(n)}
                 partitioned={partitioned}
-                disabled={controller.done}
+                disabled={controller.over}
                 onAct={act}
               />
               <Share controller={controller} version={version} />
@@ -337,7 +349,7 @@ export function App() {
                     class={follow ? 'active' : ''}
                     onClick={() => setFollow(true)}
                   >
-                    {controller !== null && !controller.done ? 'Follow live' : 'Fit'}
+                    {controller !== null && !controller.atRest ? 'Follow live' : 'Fit'}
                   </button>
                 </div>
                 {diagram !== null ? (
@@ -476,38 +488,6 @@ function Share(props: { readonly controller: RunController; readonly version: nu
         onFocus={(e) => e.currentTarget.select()}
       />
     </div>
-  );
-}
-
-function Legend() {
-  return (
-    <section class="legend">
-      <h2>Legend</h2>
-      <ul>
-        <li>
-          <span class="sw msg" /> message (arrow at delivery)
-        </li>
-        <li>
-          <span class="sw drop-p" /> dropped by a partition ✕
-        </li>
-        <li>
-          <span class="sw drop-l" /> lost ✕ · <span class="sw drop-d" /> to a dead node
-        </li>
-        <li>
-          <span class="sw leader" /> leader (★)
-        </li>
-        <li>
-          <span class="sw down" /> down · <span class="sw paused" /> paused
-        </li>
-        <li>
-          <span class="sw clock" /> clock skewed
-        </li>
-        <li>
-          <span class="sw group" /> partition sides
-        </li>
-        <li>Wheel: zoom · drag: pan · click: move cursor</li>
-      </ul>
-    </section>
   );
 }
 

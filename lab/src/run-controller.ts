@@ -22,6 +22,12 @@ import { MessageLabeller } from './system-views.js';
 /** Virtual time between node-state samples: fine enough to see a candidate become leader. */
 export const SAMPLE_MS = 1;
 
+/**
+ * How long a run may go on after its workload ends (virtual ms), unless the user ends it first:
+ * long enough for a partition, an election and a heal to play out.
+ */
+export const AFTER_WORKLOAD_MS = 60_000;
+
 export type RunVerdict = Verdict;
 
 export interface RunJudgement {
@@ -45,6 +51,13 @@ export class RunController {
   private fed = 0;
   /** Nodes boot in the first step without a trace event, so all are sampled after it. */
   private sampledBoot = false;
+  /** Going on past the workload's end (nodes only, no clients) until `horizon`. */
+  private extending = false;
+  private horizon = Infinity;
+  /** Ended for good: the horizon was reached, or the user ended it. */
+  private ended = false;
+  /** The latest instant a given script acts at: a replay goes on past the workload to reach it. */
+  private readonly lastScripted: number;
 
   constructor(
     readonly config: RunConfig,
@@ -63,17 +76,40 @@ export class RunController {
       ...(config.mutant !== null ? { mutant: config.mutant } : {}),
       ...(Object.keys(config.params).length > 0 ? { params: config.params } : {}),
     });
+    this.lastScripted = script.reduce((t, a) => Math.max(t, a.at), -Infinity);
     this.diagram = new DiagramModel(this.session.sim.nodeIds);
     this.snapshots = new SnapshotStore(this.session.sim.nodeIds);
     this.labeller = new MessageLabeller(system.labViews?.messageLabel);
+    // Boot the nodes (everything at t = 0), so a run that waits at t = 0 shows them up and can
+    // take a fault at once; a replay applies its t = 0 faults after the same events.
+    this.session.runUntil(0);
+    this.absorb();
+    this.sampledBoot = true;
+    this.sampleAll();
   }
 
   get now(): number {
     return this.session.sim.now;
   }
 
+  /** The workload has ended (or the run failed): the history is final and judged. */
   get done(): boolean {
     return this.session.done;
+  }
+
+  /** Going on after the workload, with no clients. */
+  get goingOn(): boolean {
+    return this.extending;
+  }
+
+  /** Nothing more can happen: faults are refused and playback has nothing left to play. */
+  get over(): boolean {
+    return this.ended || (this.session.done && this.session.sim.failure !== undefined);
+  }
+
+  /** Playback has reached a stop: the workload's end (until the run goes on) or the run's end. */
+  get atRest(): boolean {
+    return this.over || (this.session.done && !this.extending);
   }
 
   get trace(): readonly TraceEvent[] {
@@ -92,6 +128,7 @@ export class RunController {
    */
   advance(until: number, wallBudgetMs = Infinity): boolean {
     const started = performance.now();
+    if (this.extending) return this.advanceAfterWorkload(until, wallBudgetMs, started);
     while (!this.session.done && this.now < until) {
       const next = Math.min(until, (Math.floor(this.now / SAMPLE_MS) + 1) * SAMPLE_MS);
       this.session.runUntil(next);
@@ -102,8 +139,48 @@ export class RunController {
       }
       if (performance.now() - started >= wallBudgetMs) break;
     }
-    if (this.session.done && this.judgement === null) this.finish();
-    return this.session.done;
+    if (this.session.done && this.judgement === null) {
+      this.finish();
+      // A replayed link whose faults go on past the workload's end replays those too.
+      if (this.lastScripted >= this.now && this.session.sim.failure === undefined) {
+        this.goOn();
+        return this.advance(until, Math.max(0, wallBudgetMs - (performance.now() - started)));
+      }
+    }
+    return this.atRest;
+  }
+
+  /**
+   * Lets the run go on after its workload ended: nodes keep running with no clients, faults and
+   * heals can still be applied, until AFTER_WORKLOAD_MS later or `end()`.
+   */
+  goOn(): void {
+    if (!this.session.done || this.over) throw new Error('the run cannot go on');
+    if (this.extending) return;
+    this.session.continueAfterWorkload();
+    this.extending = true;
+    this.horizon = this.now + AFTER_WORKLOAD_MS;
+    this.absorb();
+  }
+
+  /** Ends a run that went on after its workload, and judges it again as the nodes are now. */
+  end(): void {
+    if (this.ended) return;
+    if (!this.session.done) throw new Error('the workload has not ended');
+    this.ended = true;
+    this.extending = false;
+    this.finish();
+  }
+
+  private advanceAfterWorkload(until: number, wallBudgetMs: number, started: number): boolean {
+    const stop = Math.min(until, this.horizon);
+    while (this.now < stop && this.session.sim.failure === undefined) {
+      this.session.runUntil(Math.min(stop, (Math.floor(this.now / SAMPLE_MS) + 1) * SAMPLE_MS));
+      this.absorb();
+      if (performance.now() - started >= wallBudgetMs) break;
+    }
+    if (this.now >= this.horizon || this.session.sim.failure !== undefined) this.end();
+    return this.atRest;
   }
 
   /** Runs to the end regardless of time (tests, and the lab's "to the end" button). */
@@ -111,9 +188,14 @@ export class RunController {
     this.advance(Infinity);
   }
 
-  /** Applies an interactive fault now; it becomes part of the script. */
+  /**
+   * Applies an interactive fault now; it becomes part of the script. After the workload's end
+   * the run goes on first (`goOn`).
+   */
   act(action: ScriptActionBody): void {
-    if (this.session.done) throw new Error('the run has finished');
+    if (this.over) throw new Error('the run has finished');
+    // A fault after the workload's end makes the run go on, so it can be watched.
+    if (this.session.done) this.goOn();
     this.session.act(action);
     this.absorb();
     this.sampleAll();

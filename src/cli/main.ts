@@ -7,6 +7,7 @@ import type { CliIo } from './cli-io.js';
 import { addCommandSummaries } from './command-summaries.js';
 import { packageVersion } from './package-version.js';
 import { UsageError, EXIT } from './usage-error.js';
+import { commanderErrorLine } from './commander-errors.js';
 
 /** Adds one subcommand to the program (commands/<name>.ts each export one). */
 type Register = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
@@ -41,6 +42,8 @@ const defaultIo: CliIo = {
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   let exitCode: number = EXIT.ok;
+  // What commander writes to stderr: only shown when it is a group's help (see the catch).
+  let commanderErr = '';
   const program = new Command('truthkit')
     .description('Consensus and truth mechanisms: simulate, break, check, measure.')
     .version(packageVersion())
@@ -49,7 +52,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     .configureOutput({
       writeOut: (t) => io.out(t),
       // Commander's own messages become our one-line errors (see the catch below).
-      writeErr: () => {},
+      writeErr: (t) => {
+        commanderErr += t;
+      },
     });
   const setExit = (code: number): void => {
     exitCode = Math.max(exitCode, code);
@@ -68,8 +73,13 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT.ok;
-      if (e.code === 'commander.help') return EXIT.ok;
-      io.err(`truthkit: ${e.message.replace(/^error: /, '').split('\n')[0]}\n`);
+      if (e.code === 'commander.help') {
+        // A command group named without a subcommand: commander wrote its help as an error.
+        if (e.exitCode === 0) return EXIT.ok;
+        io.err(commanderErr);
+        return EXIT.usage;
+      }
+      io.err(`truthkit: ${commanderErrorLine(e.message)}\n`);
       return EXIT.usage;
     }
     if (e instanceof UsageError) {

@@ -145,6 +145,8 @@ export class Session {
   private readonly nemesis: Nemesis;
   private readonly latency: Latency;
   private readonly bound: number;
+  /** True once the run goes on past the end of its workload (`continueAfterWorkload`). */
+  private extended = false;
   private readonly pendingScript: ScriptAction[];
   private healedAt: number | null = null;
   private readonly triggers: TriggerNemesis | undefined;
@@ -264,7 +266,23 @@ export class Session {
       this.pendingScript.shift();
       this.apply(next);
     }
-    this.sim.runUntil(Math.min(limit, this.bound));
+    // The bound guards the workload against a hang; past it the caller chooses the horizon.
+    this.sim.runUntil(this.extended ? limit : Math.min(limit, this.bound));
+  }
+
+  /**
+   * Keeps the nodes running, with no clients, after the workload has ended, so faults and heals
+   * can still be applied and watched (the lab). The run up to here is unchanged: the simulator
+   * goes on from the event boundary where the workload's end stopped it, and finishes that
+   * instant first so that an action applied next comes after it, as a replay applies it.
+   */
+  continueAfterWorkload(): void {
+    if (!this.workload.done || this.sim.failure !== undefined)
+      throw new Error('only a run whose workload has ended without a failure can go on');
+    if (this.extended) return;
+    this.extended = true;
+    this.sim.carryOn();
+    this.sim.runUntil(this.sim.now);
   }
 
   runToEnd(): void {

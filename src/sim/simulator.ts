@@ -191,6 +191,15 @@ export class Simulator {
     this.stopped = true;
   }
 
+  /**
+   * Lets a stopped run go on from the very event boundary where it stopped (the lab keeps the
+   * nodes running after the workload ends). A failed run stays halted.
+   */
+  carryOn(): void {
+    if (this.failure !== undefined) throw new Error('a failed run cannot go on');
+    this.stopped = false;
+  }
+
   /** Processes events until virtual time would pass `limit`, the queue empties, or a halt. */
   runUntil(limit: number): void {
     const q = this.queue;

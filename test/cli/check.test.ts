@@ -42,6 +42,22 @@ describe('truthkit check', () => {
     assert.match(out, /etcd_002\.log: linearizable — register model, \d+ operations, 1 partition/);
   });
 
+  test('an empty history is a usage error that says so, whatever the model', async () => {
+    for (const [name, text] of [
+      ['empty.jsonl', ''],
+      ['blank.jsonl', '\n\n'],
+    ]) {
+      const file = join(tmp, name as string);
+      writeFileSync(file, text as string);
+      for (const model of [[], ['--model', 'kv']]) {
+        const { code, out, err } = await run(file, ...model);
+        assert.equal(code, EXIT.usage);
+        assert.equal(out, '');
+        assert.equal(err, `truthkit: ${file}: the history is empty (no operations to check)\n`);
+      }
+    }
+  });
+
   test('a violation exits 1 and prints the evidence', async () => {
     const { code, out } = await run(fixture('kv/c10-bad.txt'));
     assert.equal(code, EXIT.invalid);

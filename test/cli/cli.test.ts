@@ -69,6 +69,23 @@ test('sim --json prints one object per seed with the promised fields', async () 
   }
 });
 
+test('sim counts duplicated copies, so delivered > sent adds up', async () => {
+  const { code, out } = await cli('sim', 'kv-single', '--ops', '300', '--nemesis', 'duplicate');
+  assert.equal(code, 0);
+  const m =
+    /msgs sent=(\d+) duplicated=(\d+) delivered=(\d+) dropped=(\d+)( in-flight=\d+)? {2}/.exec(out);
+  assert.ok(m, out);
+  const [sent, duplicated, delivered, dropped] = m.slice(1, 5).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  assert.ok(duplicated > 0 && delivered > sent, out);
+  const inFlight = m[5] === undefined ? 0 : Number(m[5].split('=')[1]);
+  assert.equal(sent + duplicated, delivered + dropped + inFlight);
+});
+
 test('the same seed through the CLI gives the same digest', async () => {
   const a = JSON.parse((await cli('sim', 'kv-async', '--seed', '7', '--ops', '150', '--json')).out);
   const b = JSON.parse((await cli('sim', 'kv-async', '--seed', '7', '--ops', '150', '--json')).out);

@@ -33,7 +33,45 @@ test('a bare `truthkit` prints the help on stderr and exits 2; a mistyped comman
   assert.equal(bare.code, 2);
   assert.match(bare.err, /^Usage: truthkit \[options\] \[command\]/);
   const typo = await cli('chek');
-  assert.deepEqual(typo, { code: 2, out: '', err: "truthkit: unknown command 'chek'\n" });
+  assert.deepEqual(typo, {
+    code: 2,
+    out: '',
+    err: "truthkit: unknown command 'chek' (Did you mean check?)\n",
+  });
+});
+
+test('a command group with no subcommand prints its help on stderr and exits 2', async () => {
+  for (const [group, sub] of [
+    ['cluster', 'up'],
+    ['sweep', 'merge'],
+    ['wal', 'repair'],
+    ['kv', 'put'],
+    ['chain', 'header'],
+    ['merkle', 'root'],
+  ] as const) {
+    const { code, out, err } = await cli(group);
+    assert.equal(code, 2, group);
+    assert.equal(out, '', group);
+    assert.match(err, new RegExp(`^Usage: truthkit ${group} \\[options\\] \\[command\\]`), group);
+    assert.match(err, new RegExp(`\\n  ${sub}\\b`), group);
+  }
+  // Asking for the help is not an error.
+  const asked = await cli('cluster', '--help');
+  assert.equal(asked.code, 0);
+  assert.match(asked.out, /^Usage: truthkit cluster/);
+});
+
+test('a mistyped subcommand is one line that keeps the suggestion', async () => {
+  assert.deepEqual(await cli('cluster', 'stauts'), {
+    code: 2,
+    out: '',
+    err: "truthkit: unknown command 'stauts' (Did you mean status?)\n",
+  });
+  assert.deepEqual(await cli('cluster', 'zzzzzzzz'), {
+    code: 2,
+    out: '',
+    err: "truthkit: unknown command 'zzzzzzzz'\n",
+  });
 });
 
 test('`help NAME` loads that command and shows its options', async () => {

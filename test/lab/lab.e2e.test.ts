@@ -14,6 +14,7 @@ import { experiments, getExperiment } from '../../src/experiments/registry.js';
 import { runSimulation } from '../../src/sim/run.js';
 import { getSystem, systems } from '../../src/systems/index.js';
 import type { RunConfig } from '../../lab/src/run-config.js';
+import { legendMarks } from '../../lab/src/lamport/marks.js';
 import {
   buildAndServeLab,
   chromiumMissing,
@@ -293,5 +294,140 @@ test(
       });
       await linked.close();
     }
+  },
+);
+
+test(
+  'the lab opens paused at t = 0: a fault goes in before anything runs, and the run can go on after its workload',
+  { skip, timeout: 40_000 },
+  async () => {
+    const page = await openLab();
+    await page.waitForSelector('[data-testid=playback][data-state=ready]');
+    assert.equal((await page.textContent('[data-testid=continue]'))?.trim(), 'Play');
+    assert.match((await page.textContent('.toolbar')) ?? '', /t = 0 ms/);
+    // Playback and a node's process are paused by buttons named apart.
+    const buttons = await page.$$eval('button', (els) => els.map((e) => e.textContent?.trim()));
+    assert.ok(buttons.includes('Pause node') && buttons.includes('Resume node'));
+    assert.ok(!buttons.includes('Pause'), 'no button is just "Pause"');
+    await page.selectOption('select[name=fault-node]', 'n1');
+    await page.click('[data-testid=faults] button:has-text("Crash")');
+    assert.equal((await happenings(page, 'crash')).length, 1, 'crashed at t = 0');
+    await page.selectOption('select[name=speed]', 'Infinity');
+    await page.click('[data-testid=continue]');
+    await page.waitForSelector('[data-testid=playback][data-state=workload-ended]');
+    assert.ok(['valid', 'invalid', 'unknown'].includes(await waitForVerdict(page)));
+    const ended = (await page.textContent('.toolbar')) ?? '';
+    // Going on: no clients, but faults still apply (in real time, so the test can pause it).
+    await page.selectOption('select[name=speed]', '1000');
+    await page.click('[data-testid=go-on]');
+    await page.click('[data-testid=pause]');
+    await page.waitForSelector('[data-testid=playback][data-state=going-on-paused]');
+    await page.click('[data-testid=faults] button:has-text("Restart")');
+    assert.equal((await happenings(page, 'restart')).length, 1);
+    await page.click('[data-testid=continue]');
+    await page.waitForFunction(
+      `!document.querySelector('.toolbar').textContent.includes(${JSON.stringify(/t = [^·]*/.exec(ended)?.[0] ?? '')})`,
+    );
+    await page.click('[data-testid=end-run]');
+    await page.waitForSelector('[data-testid=playback][data-state=over]');
+    assert.ok(await page.isDisabled('[data-testid=faults] button:has-text("Crash")'));
+    assert.match(await page.inputValue('[data-testid=share-url]'), /restart/);
+    await page.close();
+  },
+);
+
+/** The diagram's labels as drawn (the canvas publishes their boxes in data-labels). */
+async function drawnLabels(
+  page: Page,
+): Promise<{ text: string; x: number; y: number; w: number; h: number }[]> {
+  return JSON.parse(
+    (await page.getAttribute('[data-testid=lamport-canvas]', 'data-labels')) ?? '[]',
+  ) as { text: string; x: number; y: number; w: number; h: number }[];
+}
+
+/** How the diagram's plot area is inked: the share of dark pixels and of the commonest shade. */
+async function ink(page: Page): Promise<{ dark: number; commonest: number }> {
+  return (await page.evaluate(`(() => {
+    const c = document.querySelector('[data-testid=lamport-canvas]');
+    const r = window.devicePixelRatio || 1;
+    const x0 = Math.ceil(92 * r), y0 = Math.ceil(34 * r);
+    const d = c.getContext('2d').getImageData(x0, y0, c.width - x0, c.height - y0 - Math.ceil(8 * r)).data;
+    const buckets = new Array(16).fill(0);
+    let dark = 0, n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const a = d[i + 3] / 255;
+      const l = (0.3 * d[i] + 0.59 * d[i + 1] + 0.11 * d[i + 2]) * a + 255 * (1 - a);
+      n++;
+      if (l < 120) dark++;
+      buckets[Math.min(15, Math.floor(l / 16))]++;
+    }
+    return { dark: dark / n, commonest: Math.max(...buckets) / n };
+  })()`)) as { dark: number; commonest: number };
+}
+
+test(
+  'readable at any zoom: labels never overlap, axis labels never repeat, a zoomed-out nakamoto run is density, not a block',
+  { skip, timeout: 60_000 },
+  async () => {
+    const page = await openLab();
+    await page.selectOption('select[name=speed]', 'Infinity');
+    await configure(page, {
+      system: REPLICATED,
+      nodes: 5,
+      seed: 2,
+      ops: 300,
+      nemesis: 'partition-halves',
+      mutant: null,
+    });
+    await page.click('[data-testid=run]');
+    await waitForVerdict(page);
+    const check = async (what: string) => {
+      const labels = await drawnLabels(page);
+      assert.ok(labels.length > 5, `${what}: labels are drawn`);
+      for (const [i, a] of labels.entries())
+        for (const b of labels.slice(i + 1))
+          assert.ok(
+            a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y,
+            `${what}: "${a.text}" overlaps "${b.text}"`,
+          );
+      const ticks = labels.filter((l) => / m?s$/.test(l.text) && l.y < 34).map((l) => l.text);
+      assert.ok(ticks.length >= 3, `${what}: axis labels ${ticks.join(', ')}`);
+      assert.equal(new Set(ticks).size, ticks.length, `${what}: axis labels repeat`);
+    };
+    await check('the whole run');
+    // The legend names every kind of mark the diagram draws.
+    const legend = await page.$$eval('[data-testid=legend] li[data-mark]', (els) =>
+      els.map((e) => e.getAttribute('data-mark') ?? ''),
+    );
+    assert.deepEqual([...new Set(legend)].sort(), legendMarks());
+    assert.ok(
+      (await drawnLabels(page)).some((l) => l.text.startsWith('partition ')),
+      'the partition is labelled',
+    );
+    // Zoomed in far enough for arrows (0.5 ms steps of the axis included).
+    for (let i = 0; i < 9; i++) await page.click('button[title="Zoom in"]');
+    assert.equal(
+      await page.getAttribute('[data-testid=lamport-canvas]', 'data-messages'),
+      'arrows',
+    );
+    await check('zoomed in');
+    await page.screenshot({ path: join(ARTIFACTS, 'lab-labels-zoomed-in.png'), fullPage: true });
+
+    await configure(page, { system: 'nakamoto', nodes: 5, seed: 1, nemesis: 'none' });
+    await page.click('[data-testid=run]');
+    await waitForVerdict(page);
+    await page.click('[data-testid=follow]');
+    assert.equal(
+      await page.getAttribute('[data-testid=lamport-canvas]', 'data-messages'),
+      'density',
+    );
+    const inked = await ink(page);
+    assert.ok(
+      inked.dark < 0.25 && inked.commonest < 0.8,
+      `not a solid block: ${JSON.stringify(inked)}`,
+    );
+    await check('nakamoto, zoomed out');
+    await page.screenshot({ path: join(ARTIFACTS, 'lab-nakamoto-density.png'), fullPage: true });
+    await page.close();
   },
 );

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSimulation } from '../../src/sim/run.js';
 import { getSystem } from '../../src/systems/index.js';
-import { RunController } from '../../lab/src/run-controller.js';
+import { AFTER_WORKLOAD_MS, RunController } from '../../lab/src/run-controller.js';
 import { decodeShare, encodeShare } from '../../lab/src/share-url.js';
 import { systems } from '../../src/systems/index.js';
 import type { RunConfig } from '../../lab/src/run-config.js';
@@ -118,4 +118,50 @@ test('node state is sampled while the run executes', () => {
   assert.ok(n1.length > 1, 'state changes are kept over time');
   for (let i = 1; i < n1.length; i++) assert.ok(n1[i]!.t >= n1[i - 1]!.t);
   assert.equal(lab.snapshots.at('n1', -1), undefined);
+});
+
+test('a run goes on after its workload: faults still apply, and its link replays them', () => {
+  const system = getSystem('kv-raft')!;
+  const config: RunConfig = { ...kvAsync, system: 'kv-raft', nodes: 3, ops: 60 };
+  const lab = new RunController(config, system);
+  lab.runToEnd();
+  assert.ok(lab.done && lab.atRest && !lab.goingOn && !lab.over);
+  const ended = lab.now;
+  const judgedAtEnd = lab.judgement!;
+  // The run up to the workload's end is the CLI's run.
+  assert.equal(
+    judgedAtEnd.result.traceDigest,
+    runSimulation({ system, seed: 3, nodes: 3, workload: { ops: 60 } }).traceDigest,
+  );
+  lab.act({ kind: 'crash', node: 'n1' });
+  assert.ok(lab.goingOn && !lab.atRest, 'a fault after the end makes the run go on');
+  assert.equal(lab.advance(ended + 400), false);
+  assert.equal(lab.now, ended + 400);
+  lab.act({ kind: 'restart', node: 'n1' });
+  lab.advance(ended + 900);
+  // The nodes kept talking with no clients: messages after the end, and no new operations.
+  assert.ok(lab.trace.some((ev) => ev.e === 'send' && ev.t > ended + 400));
+  assert.ok(!lab.trace.some((ev) => ev.e === 'invoke' && ev.t > ended));
+  lab.end();
+  assert.ok(lab.over && lab.atRest);
+  assert.equal(lab.judgement!.verdict, 'valid');
+  assert.ok(lab.judgement!.result.virtualMs >= ended + 900);
+  assert.throws(() => lab.act({ kind: 'heal' }), /finished/);
+
+  const replay = new RunController(config, system, lab.script);
+  replay.advance(lab.now);
+  assert.ok(replay.goingOn, 'a replay goes on past the workload to reach its faults');
+  assert.equal(JSON.stringify(replay.trace), JSON.stringify(lab.trace));
+});
+
+test('going on stops at the horizon, and a run that has not ended cannot go on', () => {
+  const system = getSystem('kv-single')!;
+  const lab = new RunController({ ...kvAsync, system: 'kv-single', nodes: 3, ops: 20 }, system);
+  assert.throws(() => lab.goOn(), /cannot go on/);
+  lab.runToEnd();
+  lab.goOn();
+  const from = lab.now;
+  assert.equal(lab.advance(Infinity), true);
+  assert.equal(lab.now, from + AFTER_WORKLOAD_MS);
+  assert.ok(lab.over);
 });

@@ -3,10 +3,13 @@
  * model answers window queries by binary search, so a 20,000-event run costs what is on screen.
  * Messages of one kind go into one path, so thousands of arrows are a handful of strokes.
  */
-import { COLORS, formatMs } from '../canvas.js';
+import { COLORS } from '../canvas.js';
 import type { LeaderSpan } from '../snapshots.js';
+import { axisTicks } from './axis.js';
+import { arrowsWouldFill, BIN_PX, binDensity, densityAlpha } from './density.js';
+import { placeLabels, type Box, type LabelRequest, type PlacedLabel } from './label-layout.js';
 import type { DiagramMessage, DiagramModel } from './layout.js';
-import { ticks, timeToX, type Viewport } from './viewport.js';
+import { timeToX, type Viewport } from './viewport.js';
 
 export const AXIS_HEIGHT = 34;
 export const LANE_HEIGHT = 44;
@@ -38,13 +41,74 @@ export function laneY(lane: number): number {
   return AXIS_HEIGHT + lane * LANE_HEIGHT + LANE_HEIGHT / 2;
 }
 
-export function drawDiagram(ctx: CanvasRenderingContext2D, f: DiagramFrame): void {
+/** What a frame drew: its labels (placed so none overlaps another) and how messages were shown. */
+export interface DrawnDiagram {
+  readonly labels: readonly PlacedLabel[];
+  readonly messages: 'arrows' | 'density';
+}
+
+const FONT_SMALL = '10px system-ui, sans-serif';
+
+/** Collects the frame's labels; they are placed and drawn last, on top, none overlapping. */
+class Labels {
+  readonly requests: LabelRequest[] = [];
+  constructor(private readonly ctx: CanvasRenderingContext2D) {}
+
+  add(
+    text: string,
+    font: string,
+    color: string,
+    priority: number,
+    positions: readonly { x: number; y: number }[],
+    bounds: Box,
+  ): void {
+    this.ctx.font = font;
+    const size = Number(/(\d+)px/.exec(font)?.[1] ?? 10);
+    this.requests.push({
+      text,
+      priority,
+      width: Math.ceil(this.ctx.measureText(text).width) + 2,
+      height: size + 3,
+      positions,
+      bounds,
+      style: `${font}|${color}`,
+    });
+  }
+
+  /** `text`, cut with an ellipsis to fit `maxWidth` in `font`. */
+  fit(text: string, font: string, maxWidth: number): string {
+    this.ctx.font = font;
+    if (this.ctx.measureText(text).width + 2 <= maxWidth) return text;
+    let cut = text;
+    while (cut.length > 1 && this.ctx.measureText(`${cut}…`).width + 2 > maxWidth)
+      cut = cut.slice(0, -1);
+    return `${cut}…`;
+  }
+
+  draw(): PlacedLabel[] {
+    const placed = placeLabels(this.requests);
+    const ctx = this.ctx;
+    ctx.textBaseline = 'top';
+    for (const l of placed) {
+      const [font, color] = (l.style ?? '').split('|');
+      ctx.font = font ?? FONT_SMALL;
+      ctx.fillStyle = color ?? '#333';
+      ctx.fillText(l.text, l.x + 1, l.y + 1);
+    }
+    ctx.textBaseline = 'alphabetic';
+    return placed;
+  }
+}
+
+export function drawDiagram(ctx: CanvasRenderingContext2D, f: DiagramFrame): DrawnDiagram {
   const { model, viewport: v } = f;
+  const labels = new Labels(ctx);
   const plotW = f.width - GUTTER;
   const x = (t: number): number => GUTTER + timeToX(v, plotW, t);
   const clampX = (t: number): number => Math.max(GUTTER - 2, Math.min(f.width + 2, x(t)));
   const lanes = model.lanes.length;
   const bottom = AXIS_HEIGHT + lanes * LANE_HEIGHT;
+  const plot: Box = { x: GUTTER, y: AXIS_HEIGHT, w: plotW, h: bottom - AXIS_HEIGHT };
 
   ctx.save();
   ctx.beginPath();
@@ -64,12 +128,17 @@ export function drawDiagram(ctx: CanvasRenderingContext2D, f: DiagramFrame): voi
       ctx.fillStyle = COLORS.cut;
       ctx.fillRect(x0, AXIS_HEIGHT, x1 - x0, bottom - AXIS_HEIGHT);
     }
-    // Labels only where they fit, so a busy zoomed-out run does not turn into text soup.
-    if (x1 - x0 > 90) {
-      ctx.fillStyle = COLORS.dropPartition;
-      ctx.font = '11px system-ui, sans-serif';
-      ctx.fillText(`partition ${p.label}`, Math.max(x0, GUTTER) + 4, AXIS_HEIGHT + 11);
-    }
+    // At the top of the diagram or of a group's first lane, wherever nothing else is.
+    const px = Math.max(x0, GUTTER) + 4;
+    const tops = [AXIS_HEIGHT + 1, ...p.groups.map((g) => laneY(g[0] ?? 0) - LANE_HEIGHT / 2 + 1)];
+    labels.add(
+      `partition ${p.label}`,
+      '11px system-ui, sans-serif',
+      COLORS.dropPartition,
+      50,
+      tops.map((y) => ({ x: px, y })),
+      { ...plot, w: Math.max(0, Math.min(x1, f.width) - GUTTER) },
+    );
   }
 
   // Down, paused and skewed stretches of lanes.
@@ -86,19 +155,33 @@ export function drawDiagram(ctx: CanvasRenderingContext2D, f: DiagramFrame): voi
       ctx.lineTo(x1, y + 9);
       ctx.stroke();
       ctx.setLineDash([]);
-      if (x1 - x0 > 90) {
-        ctx.fillStyle = COLORS.clock;
-        ctx.font = '10px system-ui, sans-serif';
-        ctx.fillText(`clock ${iv.label}`, Math.max(x0, GUTTER) + 3, y + 20);
-      }
+      const cx = Math.max(x0, GUTTER) + 3;
+      labels.add(
+        `clock ${iv.label}`,
+        FONT_SMALL,
+        COLORS.clock,
+        35,
+        [
+          { x: cx, y: y + 10 },
+          { x: cx, y: y - 22 },
+        ],
+        plot,
+      );
     } else {
       ctx.fillStyle = iv.kind === 'down' ? COLORS.down : COLORS.paused;
       ctx.fillRect(x0, y - 12, x1 - x0, 24);
-      if (x1 - x0 > 40) {
-        ctx.fillStyle = '#333';
-        ctx.font = '10px system-ui, sans-serif';
-        ctx.fillText(iv.label, Math.max(x0, GUTTER) + 3, y - 14);
-      }
+      const ix = Math.max(x0, GUTTER) + 3;
+      labels.add(
+        iv.label,
+        FONT_SMALL,
+        '#333',
+        45,
+        [
+          { x: ix, y: y - 21 },
+          { x: ix, y: y + 12 },
+        ],
+        plot,
+      );
     }
   }
 
@@ -113,8 +196,6 @@ export function drawDiagram(ctx: CanvasRenderingContext2D, f: DiagramFrame): voi
   ctx.stroke();
   ctx.lineWidth = 5;
   ctx.strokeStyle = COLORS.leader;
-  ctx.fillStyle = '#8a5a00';
-  ctx.font = '10px system-ui, sans-serif';
   for (const s of f.leaders) {
     if (s.start > v.t1 || s.end < v.t0) continue;
     const lane = model.lanes.indexOf(s.node);
@@ -125,15 +206,23 @@ export function drawDiagram(ctx: CanvasRenderingContext2D, f: DiagramFrame): voi
     ctx.moveTo(x0, laneY(lane));
     ctx.lineTo(x1, laneY(lane));
     ctx.stroke();
-    if (x1 - x0 > 50)
-      ctx.fillText(
-        `★ leader${s.term !== undefined ? ` t${s.term}` : ''}`,
-        x0 + 2,
-        laneY(lane) + 16,
-      );
+    labels.add(
+      `★ leader${s.term !== undefined ? ` t${s.term}` : ''}`,
+      FONT_SMALL,
+      '#8a5a00',
+      40,
+      [
+        { x: x0 + 2, y: laneY(lane) + 5 },
+        { x: x0 + 2, y: laneY(lane) - 19 },
+      ],
+      { ...plot, w: Math.max(0, Math.min(x1, f.width) - GUTTER) },
+    );
   }
 
-  drawMessages(ctx, model.visibleMessages(v.t0, v.t1), x, f.now);
+  const visible = model.visibleMessages(v.t0, v.t1);
+  const dense = arrowsWouldFill(visible.length, plotW);
+  if (dense) drawDensity(ctx, visible, lanes, v, plotW);
+  else drawMessages(ctx, visible, x, f.now, labels, plot);
 
   // Point events on lanes. Timers and client calls only once zoomed in, where they are legible.
   const marks = model.visibleMarks(v.t0, v.t1);
@@ -220,8 +309,38 @@ export function drawDiagram(ctx: CanvasRenderingContext2D, f: DiagramFrame): voi
   }
   ctx.restore();
 
-  drawAxis(ctx, v, f.width, x);
-  drawLaneLabels(ctx, model.lanes, f.labels);
+  drawAxis(ctx, v, f.width, x, labels);
+  laneLabels(model.lanes, f.labels, labels);
+  return { labels: labels.draw(), messages: dense ? 'density' : 'arrows' };
+}
+
+/** Density bands between neighbouring lanes, binned by time, with drops as a red core. */
+function drawDensity(
+  ctx: CanvasRenderingContext2D,
+  messages: readonly DiagramMessage[],
+  lanes: number,
+  v: Viewport,
+  plotW: number,
+): void {
+  const grid = binDensity(messages, lanes, v.t0, v.t1, Math.ceil(plotW / BIN_PX));
+  const binW = plotW / grid.bins;
+  grid.crossing.forEach((row, g) => {
+    const top = laneY(g) + 4;
+    const height = LANE_HEIGHT - 8;
+    const drops = grid.dropped[g] as readonly number[];
+    row.forEach((count, k) => {
+      if (count === 0) return;
+      const bx = GUTTER + k * binW;
+      // One pixel between bins keeps the texture of traffic visible.
+      ctx.fillStyle = `rgba(45, 105, 180, ${densityAlpha(count, grid.maxCrossing).toFixed(3)})`;
+      ctx.fillRect(bx, top, Math.max(1, binW - 1), height);
+      const d = drops[k] as number;
+      if (d > 0) {
+        ctx.fillStyle = `rgba(214, 69, 69, ${(0.3 + 0.6 * (d / Math.max(1, grid.maxDropped))).toFixed(3)})`;
+        ctx.fillRect(bx, top + height / 2 - 3, Math.max(1, binW - 1), 6);
+      }
+    });
+  });
 }
 
 function drawMessages(
@@ -229,6 +348,8 @@ function drawMessages(
   messages: readonly DiagramMessage[],
   x: (t: number) => number,
   now: number,
+  labels: Labels,
+  plot: Box,
 ): void {
   const many = messages.length > 3000;
   const delivered = new Path2D();
@@ -280,13 +401,21 @@ function drawMessages(
   if (!many) for (const d of drops) cross(ctx, d.x, d.y, 3.5, d.color, 1.5);
   // Message types, once few enough to read.
   if (messages.length <= 120) {
-    ctx.fillStyle = '#334e68';
-    ctx.font = '9px system-ui, sans-serif';
     for (const m of messages) {
       if (m.fate !== 'delivered') continue;
       const mx = (x(m.sent) + x(m.end)) / 2;
       const my = (laneY(m.from) + laneY(m.to)) / 2;
-      ctx.fillText(m.type, mx + 3, my - 2);
+      labels.add(
+        m.type,
+        '9px system-ui, sans-serif',
+        '#334e68',
+        10,
+        [
+          { x: mx + 3, y: my - 12 },
+          { x: mx + 3, y: my + 1 },
+        ],
+        plot,
+      );
     }
   }
 }
@@ -322,36 +451,50 @@ function drawAxis(
   v: Viewport,
   width: number,
   x: (t: number) => number,
+  labels: Labels,
 ): void {
-  ctx.fillStyle = COLORS.axis;
   ctx.strokeStyle = '#d9e2ec';
   ctx.lineWidth = 1;
+  const bounds: Box = { x: GUTTER, y: 0, w: width - GUTTER, h: AXIS_HEIGHT };
   ctx.font = '11px system-ui, sans-serif';
-  for (const t of ticks(v, Math.max(2, Math.floor((width - GUTTER) / 110)))) {
-    const tx = x(t);
+  for (const tick of axisTicks(v, width - GUTTER)) {
+    const tx = x(tick.t);
     ctx.beginPath();
     ctx.moveTo(tx, AXIS_HEIGHT - 14);
     ctx.lineTo(tx, AXIS_HEIGHT - 4);
     ctx.stroke();
-    ctx.fillText(formatMs(t), tx + 3, AXIS_HEIGHT - 18);
+    labels.add(
+      tick.label,
+      '11px system-ui, sans-serif',
+      COLORS.axis,
+      90,
+      [
+        { x: tx + 2, y: AXIS_HEIGHT - 29 },
+        // The last tick's label, if it would run off the right edge, sits left of its tick.
+        { x: tx - 2 - ctx.measureText(tick.label).width - 4, y: AXIS_HEIGHT - 29 },
+      ],
+      bounds,
+    );
   }
 }
 
-function drawLaneLabels(
-  ctx: CanvasRenderingContext2D,
-  lanes: readonly string[],
-  labels: readonly LaneLabel[],
-): void {
+function laneLabels(lanes: readonly string[], given: readonly LaneLabel[], labels: Labels): void {
+  const gutter: Box = { x: 0, y: AXIS_HEIGHT, w: GUTTER, h: lanes.length * LANE_HEIGHT };
   lanes.forEach((node, lane) => {
     const y = laneY(lane);
-    const label = labels[lane];
-    ctx.fillStyle = label?.down ? '#9aa5b1' : label?.leader ? '#8a5a00' : '#1f2933';
-    ctx.font = 'bold 13px system-ui, sans-serif';
-    ctx.fillText(`${label?.leader ? '★ ' : ''}${node}`, 8, y - 2);
-    if (label !== undefined && label.detail !== '') {
-      ctx.font = '10px system-ui, sans-serif';
-      ctx.fillStyle = '#52606d';
-      ctx.fillText(label.detail, 8, y + 12);
-    }
+    const label = given[lane];
+    const color = label?.down ? '#9aa5b1' : label?.leader ? '#8a5a00' : '#1f2933';
+    const bold = 'bold 13px system-ui, sans-serif';
+    const title = labels.fit(`${label?.leader ? '★ ' : ''}${node}`, bold, GUTTER - 8);
+    labels.add(title, bold, color, 100, [{ x: 6, y: y - 16 }], gutter);
+    if (label !== undefined && label.detail !== '')
+      labels.add(
+        labels.fit(label.detail, FONT_SMALL, GUTTER - 8),
+        FONT_SMALL,
+        '#52606d',
+        95,
+        [{ x: 6, y: y + 2 }],
+        gutter,
+      );
   });
 }

@@ -34,7 +34,7 @@ export function LamportDiagram(props: LamportProps) {
     const c = canvas.current;
     if (c === null) return;
     const ctx = prepareCanvas(c, width, height);
-    drawDiagram(ctx, {
+    const drawn = drawDiagram(ctx, {
       model: props.model,
       viewport: props.viewport,
       width,
@@ -43,6 +43,11 @@ export function LamportDiagram(props: LamportProps) {
       leaders: props.leaders,
       labels: props.labels,
     });
+    // For tests and curious readers: what was drawn, where (a canvas has no DOM to inspect).
+    c.dataset.messages = drawn.messages;
+    c.dataset.labels = JSON.stringify(
+      drawn.labels.map((l) => ({ text: l.text, x: l.x, y: l.y, w: l.w, h: l.h })),
+    );
   });
 
   const plotTime = (clientX: number): number => {

@@ -8,6 +8,7 @@ import type { SystemDefinition } from '../../../src/core/system.js';
 import { nemesisNames } from '../../../src/sim/nemesis.js';
 import type { ScriptActionBody } from '../../../src/sim/script.js';
 import { MAX_NODES, MAX_OPS, type RunConfig } from '../run-config.js';
+import { playbackHint, type PlaybackState } from '../playback-state.js';
 
 /** Virtual milliseconds per wall-clock second; Infinity plays as fast as the machine can. */
 export const SPEEDS: readonly { readonly label: string; readonly value: number }[] = [
@@ -152,19 +153,20 @@ export function RunForm(props: {
 }
 
 export function Playback(props: {
-  readonly playing: boolean;
-  /** False before the first run: only the speed can be chosen. */
-  readonly live: boolean;
-  readonly done: boolean;
+  readonly state: PlaybackState;
   readonly speed: number;
   readonly onSpeed: (v: number) => void;
   readonly onPlay: () => void;
   readonly onPause: () => void;
+  readonly onGoOn: () => void;
+  readonly onEnd: () => void;
   readonly onToEnd: () => void;
   readonly onReplay: () => void;
 }) {
+  const s = props.state;
+  const live = s !== 'none';
   return (
-    <div class="playback">
+    <div class="playback" data-testid="playback" data-state={s}>
       <label>
         Speed
         <select
@@ -172,34 +174,57 @@ export function Playback(props: {
           value={String(props.speed)}
           onChange={(e) => props.onSpeed(Number(e.currentTarget.value))}
         >
-          {SPEEDS.map((s) => (
-            <option key={s.label} value={String(s.value)}>
-              {s.label}
+          {SPEEDS.map((sp) => (
+            <option key={sp.label} value={String(sp.value)}>
+              {sp.label}
             </option>
           ))}
         </select>
       </label>
       <div class="row buttons">
-        {props.playing ? (
+        {s === 'playing' || s === 'going-on' ? (
           <button data-testid="pause" onClick={props.onPause}>
-            Pause
+            Pause playback
+          </button>
+        ) : s === 'workload-ended' ? (
+          <button
+            data-testid="go-on"
+            onClick={props.onGoOn}
+            title="Keep the nodes running with no clients"
+          >
+            Go on without clients
           </button>
         ) : (
-          <button data-testid="continue" onClick={props.onPlay} disabled={props.done}>
-            Continue
+          <button data-testid="continue" onClick={props.onPlay} disabled={!live || s === 'over'}>
+            {s === 'ready' ? 'Play' : 'Continue playback'}
           </button>
         )}
-        <button onClick={props.onToEnd} disabled={props.done}>
-          To the end
-        </button>
+        {s === 'going-on' || s === 'going-on-paused' ? (
+          <button data-testid="end-run" onClick={props.onEnd}>
+            End run
+          </button>
+        ) : (
+          <button
+            onClick={props.onToEnd}
+            disabled={!(s === 'ready' || s === 'playing' || s === 'paused')}
+            title="Play to the end of the workload as fast as possible"
+          >
+            To the end
+          </button>
+        )}
         <button
           onClick={props.onReplay}
-          disabled={!props.live}
+          disabled={!live}
           title="Run again from the start with the recorded faults"
         >
           Replay
         </button>
       </div>
+      {playbackHint(s) !== '' && (
+        <p class="muted small" data-testid="playback-hint">
+          {playbackHint(s)}
+        </p>
+      )}
     </div>
   );
 }
@@ -285,14 +310,15 @@ export function FaultPanel(props: {
           <button
             disabled={status !== 'up'}
             onClick={() => props.onAct({ kind: 'pause', node: target })}
+            title="Freeze this node's process (not the playback)"
           >
-            Pause
+            Pause node
           </button>
           <button
             disabled={status !== 'paused'}
             onClick={() => props.onAct({ kind: 'resume', node: target })}
           >
-            Resume
+            Resume node
           </button>
         </div>
         <div class="row">

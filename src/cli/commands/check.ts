@@ -68,6 +68,9 @@ export function checkCommand(program: Command, io: CheckIo, setExit: (code: numb
       const { ops, format, suggestedModel, initialValue } = rethrowAsUsage(() =>
         loadHistory(text, flags.format, file),
       );
+      // "Linearizable, 0 operations" would read as a pass for a file that holds nothing.
+      if (ops.length === 0)
+        throw new UsageError(`${file}: the history is empty (no operations to check)`);
       const modelName = flags.model ?? suggestedModel;
       if (modelName === undefined)
         throw new UsageError(

@@ -138,9 +138,21 @@ function humanLine(run: CheckedRun, withEvidence: boolean): string {
   return (
     `seed ${run.seed}: ${run.verdict.toUpperCase()}  ${run.system}${m} nodes=${run.nodes} ` +
     `nemesis=${run.nemesis}  ops ok=${run.ops.ok} fail=${run.ops.fail} unknown=${run.ops.unknown}  ` +
-    `msgs sent=${run.messages.sent} delivered=${run.messages.delivered} dropped=${run.messages.dropped}  ` +
+    `msgs ${messageCounts(run.messages)}  ` +
     `latency p50=${run.latency.p50}ms p99=${run.latency.p99}ms  virtual=${run.virtualMs}ms ` +
     `wall=${Math.round(run.wallMs)}ms  digest=${run.traceDigest}${failure}${judged}${where}${evidence}`
+  );
+}
+
+/**
+ * Duplicated copies are delivered too, so delivered can exceed sent; showing them (and what was
+ * still in flight when the run stopped) makes the counts add up.
+ */
+function messageCounts(m: CheckedRun['messages']): string {
+  const inFlight = m.sent + m.duplicated - m.delivered - m.dropped;
+  return (
+    `sent=${m.sent} duplicated=${m.duplicated} delivered=${m.delivered} dropped=${m.dropped}` +
+    (inFlight > 0 ? ` in-flight=${inFlight}` : '')
   );
 }
 
