@@ -81,6 +81,12 @@ export interface SystemDefinition {
   readonly labViews?: LabViews;
   /** It takes membership changes as client operations; `--swarm` then draws some for a run. */
   readonly membership?: MembershipOps;
+  /**
+   * Values of its own `params` that `--swarm` may draw for a seed, from `random` only (the
+   * seed's own stream; src/sim/swarm-params.ts): settings that reach in a short run what the
+   * defaults reach only at scale. A `--param` the user gives wins over a drawn one.
+   */
+  swarmParams?(random: Random): Readonly<Record<string, string>>;
   createNode(options: SystemOptions): NodeFactory;
   /**
    * Why a message from a peer is not one of this system's messages (`field: problem`), or

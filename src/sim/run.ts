@@ -19,6 +19,7 @@ import {
 import { MembershipClient, type MembershipSettings } from './membership-workload.js';
 import { Simulator, type SimFailure } from './simulator.js';
 import { drawSwarm, type SwarmMix } from './swarm.js';
+import { withSwarmParams } from './swarm-params.js';
 import { TriggerNemesis, type TriggerSettings } from './triggers.js';
 import { percentile, roundMs } from './stats.js';
 import type { TraceEvent } from './trace.js';
@@ -107,6 +108,7 @@ export class RunOptionError extends Error {}
 /** The options a swarm seed runs with: the caller's, with the drawn mix in place. */
 export function swarmOptions(options: RunOptions): { options: RunOptions; mix: SwarmMix } {
   const mix = drawSwarm(options.system, options.seed, options.nodes);
+  const params = withSwarmParams(mix.params, options.params);
   return {
     mix,
     options: {
@@ -119,6 +121,7 @@ export function swarmOptions(options: RunOptions): { options: RunOptions; mix: S
       workload: { ...options.workload, ...mix.workload },
       faultFraction: mix.faultFraction,
       ...(mix.membership !== null ? { membership: mix.membership } : {}),
+      ...(params !== undefined ? { params } : {}),
     },
   };
 }

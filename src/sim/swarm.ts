@@ -20,6 +20,7 @@ import {
   type MembershipSettings,
 } from './membership-workload.js';
 import { nemesisPlans, type NemesisTiming } from './nemesis.js';
+import { describeSwarmParams, drawSwarmParams, type SwarmParams } from './swarm-params.js';
 import {
   PROBE_ACTIONS,
   TRIGGER_ACTIONS,
@@ -46,6 +47,8 @@ export interface SwarmMix {
   readonly faultFraction: number;
   /** Membership changes during the run (membership-workload.ts), or null for none. */
   readonly membership: MembershipSettings | null;
+  /** The system's params drawn for the seed (swarm-params.ts); empty when none. */
+  readonly params: SwarmParams;
 }
 
 /** A subset of `items`, each in with probability `p`, in their order; maybe empty. */
@@ -134,6 +137,7 @@ export function drawSwarm(system: SystemDefinition, seed: number, nodes?: number
     workload,
     faultFraction,
     membership: drawMembership(system, seed),
+    params: drawSwarmParams(system, seed),
   };
 }
 
@@ -158,6 +162,7 @@ export function describeSwarm(mix: SwarmMix): string {
     `noise=${noise.length > 0 ? noise.join(',') : 'none'} triggers=${triggers} ` +
     `clients=${w.clients} timeout=${w.timeoutMs}ms think=${w.thinkMs}ms keys=${w.keys} ` +
     `faults-until=${Math.round(mix.faultFraction * 100)}%` +
-    (mix.membership !== null ? ` membership=${describeMembership(mix.membership)}` : '')
+    (mix.membership !== null ? ` membership=${describeMembership(mix.membership)}` : '') +
+    (Object.keys(mix.params).length > 0 ? ` params=${describeSwarmParams(mix.params)}` : '')
   );
 }

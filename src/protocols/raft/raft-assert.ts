@@ -12,7 +12,8 @@ export type RaftInvariant =
   | 'read-index-leader-known'
   | 'hard-state-well-formed'
   | 'timer-data-well-formed'
-  | 'append-keeps-committed';
+  | 'append-keeps-committed'
+  | 'log-continues-snapshot';
 
 export class RaftInvariantError extends Error {
   constructor(

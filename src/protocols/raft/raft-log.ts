@@ -12,6 +12,7 @@
 import { countWithinSize, type Json } from '../../core/json.js';
 import type { DurableStore } from '../../core/storage.js';
 import type { Entry, Membership, Snapshot } from './messages.js';
+import { RaftInvariantError } from './raft-assert.js';
 
 const SNAPSHOT_KEY = 'raft/snapshot';
 
@@ -35,11 +36,22 @@ export class RaftLog {
    */
   load(): void {
     const s = this.readSnapshot();
+    // The log must resume right after the snapshot (or at 1 without one): a gap is committed
+    // entries that neither holds (a compaction made durable before the snapshot covering it).
+    const base = s?.index ?? 0;
+    const first = this.store.firstIndex();
+    if (first > base + 1) {
+      throw new RaftInvariantError(
+        'log-continues-snapshot',
+        `the stored snapshot ends at ${base} but the log resumes at ${first}: ` +
+          `entries ${base + 1}..${first - 1} are lost`,
+      );
+    }
     if (s === undefined) return;
     this.snap = s;
     this.base = s.index;
     this.baseTerm = s.term;
-    if (this.store.firstIndex() <= s.index) this.store.compactTo(s.index);
+    if (first <= s.index) this.store.compactTo(s.index);
   }
 
   private readSnapshot(): Snapshot | undefined {

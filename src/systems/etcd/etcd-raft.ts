@@ -34,6 +34,7 @@ import type {
   StartInfo,
 } from '../../core/node.js';
 import type { SystemDefinition } from '../../core/system.js';
+import type { Random } from '../../core/random.js';
 import { raftMessageProblem } from '../../protocols/raft/message-schema.js';
 import { DEFAULT_TIMING } from '../../protocols/raft/election.js';
 import { InvariantRecorder } from '../../protocols/raft/invariants.js';
@@ -437,6 +438,20 @@ export function etcdOptionsFrom(
   };
 }
 
+/**
+ * Half the swarm seeds take snapshots every few dozen entries, cut into parts of a few hundred
+ * characters: the defaults (100,000 entries, 1 MiB) never make a snapshot of several parts in a
+ * simulated run, so without this no seed writes one beside the log, installs one in chunks
+ * across parts, or crashes while one is being written.
+ */
+function drawSnapshotParams(random: Random): Record<string, string> {
+  if (!random.chance(0.5)) return {};
+  return {
+    'snapshot-every': String(random.pick([8, 16, 32, 64])),
+    'snapshot-part-bytes': String(random.pick([100, 200, 500, 2000])),
+  };
+}
+
 export const etcdRaftSystem: SystemDefinition = {
   name: 'etcd-raft',
   description:
@@ -451,6 +466,7 @@ export const etcdRaftSystem: SystemDefinition = {
   etcdApi: true,
   params: PARAMS,
   membership: RAFT_MEMBERSHIP_OPS,
+  swarmParams: drawSnapshotParams,
   createNode(options) {
     // One pair of recorders per cluster: createNode is called once per simulated run.
     const { raft, retain, quotaBytes, snapshotPartBytes } = etcdOptionsFrom(
