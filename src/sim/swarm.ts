@@ -27,6 +27,7 @@ import {
   TRIGGER_HEALS,
   type TriggerSettings,
 } from './triggers.js';
+import { drawWitnessRegime } from './witness-regime.js';
 
 export interface SwarmMix {
   readonly nodes: number;
@@ -124,13 +125,16 @@ export function drawSwarm(system: SystemDefinition, seed: number, nodes?: number
   // seed's mix is otherwise what it was before probes existed.
   const pr = streamFor(seed, 'swarm:probes');
   const probes = triggers !== null && pr.chance(2 / 3) ? someOf(pr, PROBE_ACTIONS, 0.5) : [];
+  // A share of the seeds replaces the triggers with a lone sole-witness probe, without noise.
+  const witness = drawWitnessRegime(seed, triggers);
   return {
     nodes: nodes ?? drawnNodes,
     nemesis: plans.length > 0 ? plans.join(',') : 'none',
     timing,
     latency,
-    noise,
-    triggers: triggers !== null && probes.length > 0 ? { ...triggers, probes } : triggers,
+    noise: witness !== null ? { loss: 0, duplicate: 0, reorder: 0 } : noise,
+    triggers:
+      witness ?? (triggers !== null && probes.length > 0 ? { ...triggers, probes } : triggers),
     workload,
     faultFraction,
     membership: drawMembership(system, seed),
