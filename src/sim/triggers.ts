@@ -100,7 +100,10 @@ export function checkTriggerSettings(s: TriggerSettings): void {
     if (!PROBE_ACTIONS.includes(p)) throw new TriggerSettingsError(`triggers: no probe '${p}'`);
   }
   const w = s.witness;
-  if (w !== undefined && !(w.pick === 'broadcast' && (w.reboot === 'first' || w.reboot === 'all'))) {
+  if (
+    w !== undefined &&
+    !(w.pick === 'broadcast' && (w.reboot === 'first' || w.reboot === 'all'))
+  ) {
     throw new TriggerSettingsError(`triggers: bad witness settings ${JSON.stringify(w)}`);
   }
   checkRange('delayMs', s.delayMs);
@@ -354,11 +357,7 @@ class TriggerSlot {
    * drawn at random and loses the rest. Drawn, not the first recipient: the first is whoever
    * the protocol happens to list first, and a witness that refuses the request proves nothing.
    */
-  private cutToWitnesses(
-    requester: NodeId,
-    armed: Armed,
-    what: string,
-  ): Witness {
+  private cutToWitnesses(requester: NodeId, armed: Armed, what: string): Witness {
     const others = this.sim.nodeIds.filter((n) => n !== requester);
     const saw: NodeId[] = [];
     const want = Math.floor(this.sim.nodeIds.length / 2);
@@ -380,11 +379,7 @@ class TriggerSlot {
   }
 
   /** The second step: the answerer reboots on the side that never saw the request. */
-  private fireWitness(
-    requester: NodeId,
-    answerer: NodeId,
-    w: Witness,
-  ): void {
+  private fireWitness(requester: NodeId, answerer: NodeId, w: Witness): void {
     if (this.holding === null) return;
     this.holding.fired = true;
     const side = [requester, ...w.saw.filter((n) => n !== answerer)];
