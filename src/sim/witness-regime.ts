@@ -36,14 +36,26 @@ function interval(r: Random, min: number, max: number, spread: number): [number,
   return [lo, round(lo * r.range(1, spread))];
 }
 
+export interface WitnessRegime {
+  readonly triggers: TriggerSettings;
+  /**
+   * The smallest cluster the swarm may draw, on half the regime's seeds (else null: the seed's
+   * own size). Histories that need several leaders in turn to hold conflicting entries (Raft's
+   * Figure 8) need fewer coincidences among three nodes than among seven.
+   */
+  readonly nodes: number | null;
+}
+
 /**
- * The regime's trigger settings for the seed, or null when it does not draw it. The heals and
- * gaps are the seed's own when it drew triggers; otherwise they are drawn here.
+ * The regime for the seed, or null when it does not draw it. The heals and gaps are the seed's
+ * own when it drew triggers; otherwise they are drawn here. `smallest` is the least cluster size
+ * the swarm draws for the system.
  */
 export function drawWitnessRegime(
   seed: number,
   triggers: TriggerSettings | null,
-): TriggerSettings | null {
+  smallest: number,
+): WitnessRegime | null {
   const r = streamFor(seed, 'swarm:witness');
   if (!r.chance(WITNESS_SHARE)) return null;
   const reboot = r.chance(0.5) ? 'all' : 'first';
@@ -61,11 +73,15 @@ export function drawWitnessRegime(
     gapMs: interval(r, 0, 500, 4),
     slots: 1,
   };
+  const nodes = r.chance(0.5) ? smallest : null;
   return {
-    ...base,
-    slots: 0,
-    probes: ['sole-witness'],
-    holdMs: long ?? base.holdMs,
-    witness: { pick: 'broadcast', reboot },
+    triggers: {
+      ...base,
+      slots: 0,
+      probes: ['sole-witness'],
+      holdMs: long ?? base.holdMs,
+      witness: { pick: 'broadcast', reboot },
+    },
+    nodes,
   };
 }
