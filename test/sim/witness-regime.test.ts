@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runChecked } from '../../src/sim/checked-run.js';
+import { runSimulation } from '../../src/sim/run.js';
 import { drawSwarm } from '../../src/sim/swarm.js';
 import {
   checkTriggerSettings,
@@ -49,6 +50,42 @@ test('rebooting every witness catches vote-not-durable on four nodes; rebooting 
   assert.match(caught.failure?.message ?? '', /election safety: .* both leaders in term/);
   assert.equal(run(12, probe('first'), 'vote-not-durable').verdict, 'valid');
   assert.equal(run(12, probe('all')).verdict, 'valid', 'correct Raft under the same probe');
+});
+
+test("pick: 'broadcast' aims the probe at quorum requests only, never at a reply", () => {
+  // Seeds 2 and 3 on three nodes: the original probe also fires on replies (vote-resp,
+  // pre-vote-resp, read-index-resp), which it cannot split into a sole witness.
+  const fired = (seed: number, witness: boolean): string[] => {
+    const { witness: _w, ...plain } = probe('first');
+    const r = runSimulation({
+      system: kvRaft,
+      seed,
+      nodes: 3,
+      nemesis: 'partition-one',
+      triggers: { ...(witness ? probe('first') : plain), heals: ['timed'], holdMs: [20, 50] },
+      keepTrace: true,
+      workload: { ops: 300 },
+    });
+    return (r.trace ?? []).flatMap((e) =>
+      e.e === 'nemesis' && e.plan === 'probe' && e.phase === 'fault'
+        ? [/send ([\w-]+) reaches/.exec(e.detail)?.[1] ?? []].flat()
+        : [],
+    );
+  };
+  const requests = new Set(['vote', 'pre-vote', 'append', 'heartbeat']);
+  for (const seed of [2, 3]) {
+    const aimed = fired(seed, true);
+    assert.ok(aimed.length >= 3, `seed ${seed}: ${aimed.join(' ')}`);
+    assert.ok(
+      aimed.every((t) => requests.has(t)),
+      `seed ${seed}: ${aimed.join(' ')}`,
+    );
+    const plain = fired(seed, false);
+    assert.ok(
+      plain.some((t) => !requests.has(t)),
+      `seed ${seed} without: ${plain.join(' ')}`,
+    );
+  }
 });
 
 test('a share of swarm seeds draws the regime, the rest keep their triggers', () => {
