@@ -28,6 +28,7 @@ import {
   TRIGGER_HEALS,
   type TriggerSettings,
 } from './triggers.js';
+import { drawWitnessRegime } from './witness-regime.js';
 
 export interface SwarmMix {
   readonly nodes: number;
@@ -127,13 +128,18 @@ export function drawSwarm(system: SystemDefinition, seed: number, nodes?: number
   // seed's mix is otherwise what it was before probes existed.
   const pr = streamFor(seed, 'swarm:probes');
   const probes = triggers !== null && pr.chance(2 / 3) ? someOf(pr, PROBE_ACTIONS, 0.5) : [];
+  // A share of the seeds replaces the triggers with a lone sole-witness probe, without noise,
+  // half of them on the smallest cluster.
+  const witness = drawWitnessRegime(seed, triggers, nlo);
   return {
-    nodes: nodes ?? drawnNodes,
+    nodes: nodes ?? witness?.nodes ?? drawnNodes,
     nemesis: plans.length > 0 ? plans.join(',') : 'none',
     timing,
     latency,
-    noise,
-    triggers: triggers !== null && probes.length > 0 ? { ...triggers, probes } : triggers,
+    noise: witness !== null ? { loss: 0, duplicate: 0, reorder: 0 } : noise,
+    triggers:
+      witness?.triggers ??
+      (triggers !== null && probes.length > 0 ? { ...triggers, probes } : triggers),
     workload,
     faultFraction,
     membership: drawMembership(system, seed),
@@ -154,7 +160,8 @@ export function describeSwarm(mix: SwarmMix): string {
     t === null
       ? 'none'
       : `${t.slots}× ${t.actions.join('/')} on ${t.events.join('/')} (chance ${t.chance}, heal ${t.heals.join('/')})` +
-        (t.probes !== undefined && t.probes.length > 0 ? ` probes=${t.probes.join('/')}` : '');
+        (t.probes !== undefined && t.probes.length > 0 ? ` probes=${t.probes.join('/')}` : '') +
+        (t.witness !== undefined ? ` witness=${t.witness.pick}/reboot-${t.witness.reboot}` : '');
   const w = mix.workload;
   return (
     `swarm: nodes=${mix.nodes} nemesis=${mix.nemesis} ` +

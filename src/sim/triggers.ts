@@ -19,6 +19,7 @@ import type { NodeActivity } from './activity.js';
 import type { SimEvent } from './event-queue.js';
 import type { FaultState } from './faults.js';
 import type { Simulator } from './simulator.js';
+import type { WitnessSettings } from './witness-regime.js';
 
 export const TRIGGER_EVENTS = ['send', 'sync', 'log'] as const;
 export type TriggerEvent = (typeof TRIGGER_EVENTS)[number];
@@ -71,6 +72,8 @@ export interface TriggerSettings {
   readonly gapMs: readonly [number, number];
   /** How many triggers are armed independently at once (1–4; 0–4 with probes). */
   readonly slots: number;
+  /** How `sole-witness` picks and reboots (witness-regime.ts); absent: the original probe. */
+  readonly witness?: WitnessSettings;
 }
 
 export class TriggerSettingsError extends Error {}
@@ -96,6 +99,13 @@ export function checkTriggerSettings(s: TriggerSettings): void {
   for (const p of s.probes ?? []) {
     if (!PROBE_ACTIONS.includes(p)) throw new TriggerSettingsError(`triggers: no probe '${p}'`);
   }
+  const w = s.witness;
+  if (
+    w !== undefined &&
+    !(w.pick === 'broadcast' && (w.reboot === 'first' || w.reboot === 'all'))
+  ) {
+    throw new TriggerSettingsError(`triggers: bad witness settings ${JSON.stringify(w)}`);
+  }
   checkRange('delayMs', s.delayMs);
   checkRange('holdMs', s.holdMs);
   checkRange('gapMs', s.gapMs);
@@ -110,6 +120,16 @@ interface Armed {
   readonly heal: TriggerHeal;
   /** For `after-log`: the line another node must log. */
   readonly healOn: string | null;
+}
+
+/** A `sole-witness` waiting for answers: the requester's request, the peers that saw it. */
+interface Witness {
+  readonly armed: Armed;
+  readonly what: string;
+  readonly saw: readonly NodeId[];
+  readonly limit: SimEvent;
+  /** With `reboot: 'all'`: the witnesses that answered (and were rebooted) so far. */
+  readonly answered: NodeId[];
 }
 
 /** An `after-log` heal that never sees its line still ends: the fault window is not forever. */
@@ -174,12 +194,15 @@ class TriggerSlot {
     fired: boolean;
     healOn: string | null;
     /** A `sole-witness` waiting for an answer: the requester, the peers that saw its request. */
-    witness: { armed: Armed; what: string; saw: readonly NodeId[]; limit: SimEvent } | null;
+    witness: Witness | null;
   } | null = null;
   private readonly pending = new Set<SimEvent>();
   private finished = false;
   /** When each node last sent to each peer over an unblocked link: `from → to → time`. */
   private readonly reached = new Map<NodeId, Map<NodeId, number>>();
+  /** Types some node sent to two or more peers at one instant, and each node's last send. */
+  private readonly broadcastTypes = new Set<string>();
+  private readonly lastSend = new Map<NodeId, { type: string; at: number; to: NodeId }>();
 
   constructor(
     private readonly sim: Simulator,
@@ -233,6 +256,11 @@ class TriggerSlot {
       m.set(a.to, this.sim.now);
     }
     if (a.kind === 'send') {
+      const last = this.lastSend.get(a.node);
+      if (last?.type === a.type && last.at === this.sim.now && last.to !== a.to) {
+        this.broadcastTypes.add(a.type);
+      }
+      this.lastSend.set(a.node, { type: a.type, at: this.sim.now, to: a.to });
       const n = this.typeCounts.get(a.type);
       if (n === undefined) this.sentTypes.push(a.type);
       this.typeCounts.set(a.type, (n ?? 0) + 1);
@@ -244,6 +272,7 @@ class TriggerSlot {
     if (h !== null) {
       const w = h.witness;
       if (w !== null && a.kind === 'send' && a.to === h.node && w.saw.includes(a.node)) {
+        if (this.settings.witness?.reboot === 'all') return this.witnessAnswered(h.node, a.node, w);
         // The answer is already sent (the link was open): reboot the answerer after it.
         h.witness = null;
         w.limit.cancelled = true;
@@ -308,6 +337,7 @@ class TriggerSlot {
    */
   private armProbe(): void {
     const r = this.random;
+    if (this.settings.witness !== undefined) return this.armWitness();
     if (this.sentTypes.length === 0) {
       this.later(this.range(this.settings.gapMs) + 1, () => this.arm());
       return;
@@ -327,11 +357,7 @@ class TriggerSlot {
    * drawn at random and loses the rest. Drawn, not the first recipient: the first is whoever
    * the protocol happens to list first, and a witness that refuses the request proves nothing.
    */
-  private cutToWitnesses(
-    requester: NodeId,
-    armed: Armed,
-    what: string,
-  ): { armed: Armed; what: string; saw: readonly NodeId[]; limit: SimEvent } {
+  private cutToWitnesses(requester: NodeId, armed: Armed, what: string): Witness {
     const others = this.sim.nodeIds.filter((n) => n !== requester);
     const saw: NodeId[] = [];
     const want = Math.floor(this.sim.nodeIds.length / 2);
@@ -349,15 +375,11 @@ class TriggerSlot {
       `sole-witness: ${requester}'s ${what} reaches only {${saw.join(',')}}, waiting for an answer`,
     );
     const limit = this.later(AFTER_LOG_LIMIT_MS, () => this.heal('no answer: time limit'));
-    return { armed, what, saw, limit };
+    return { armed, what, saw, limit, answered: [] };
   }
 
   /** The second step: the answerer reboots on the side that never saw the request. */
-  private fireWitness(
-    requester: NodeId,
-    answerer: NodeId,
-    w: { armed: Armed; what: string; saw: readonly NodeId[] },
-  ): void {
+  private fireWitness(requester: NodeId, answerer: NodeId, w: Witness): void {
     if (this.holding === null) return;
     this.holding.fired = true;
     const side = [requester, ...w.saw.filter((n) => n !== answerer)];
@@ -371,19 +393,76 @@ class TriggerSlot {
   }
 
   /**
+   * `armProbe` under witness settings (witness-regime.ts): `sole-witness` waits only for a type
+   * some node has broadcast, so that its cut splits a quorum request rather than a unicast.
+   */
+  private armWitness(): void {
+    const r = this.random;
+    const action = r.pick(this.probes);
+    const types =
+      action === 'sole-witness'
+        ? this.sentTypes.filter((t) => this.broadcastTypes.has(t))
+        : this.sentTypes;
+    if (types.length === 0) {
+      this.later(this.range(this.settings.gapMs) + 1, () => this.arm());
+      return;
+    }
+    const what = this.pickType(types);
+    let heal = r.pick(this.settings.heals);
+    if (heal === 'at-once' || (heal === 'after-log' && this.logLines.length === 0)) heal = 'timed';
+    const healOn = heal === 'after-log' ? r.pick(this.logLines) : null;
+    const armed: Armed = { event: 'send', what, action, heal, healOn };
+    this.armed = armed;
+    // A rare type may not come again (no election without faults): wait for another instead.
+    this.later(AFTER_LOG_LIMIT_MS, () => {
+      if (this.armed === armed) this.arm();
+    });
+  }
+
+  /**
+   * `reboot: 'all'`: each witness is rebooted as it answers and cut from the requester, so once
+   * all have answered the requester is alone, and every node that saw the request rebooted.
+   */
+  private witnessAnswered(requester: NodeId, answerer: NodeId, w: Witness): void {
+    if (w.answered.includes(answerer)) return;
+    w.answered.push(answerer);
+    const done = w.answered.length === w.saw.length;
+    if (done && this.holding !== null) {
+      this.holding.witness = null;
+      w.limit.cancelled = true;
+      this.pending.delete(w.limit);
+    }
+    // Scheduled, not applied here: the answer must still pass the link it was sent on.
+    this.later(0, () => {
+      if (this.holding === null) return;
+      const open = w.saw.filter((n) => !w.answered.includes(n));
+      const links: [NodeId, NodeId][] = [];
+      for (const o of this.sim.nodeIds) {
+        if (o !== requester && !open.includes(o)) links.push([requester, o], [o, requester]);
+      }
+      this.faults.cut(this.source, links);
+      this.reboot(answerer);
+      if (!done) return;
+      this.holding.fired = true;
+      const who = w.answered.join(',');
+      this.hold(w.armed, `sole-witness: reboot {${who}}, cut ${requester} off`, w.what);
+    });
+  }
+
+  /**
    * A message type to wait for, each weighted by how rarely it has been sent: heartbeats and
    * appends are the steady state and any chance hits them anyway, while the rare types (votes,
    * their replies) mark the transitions where a crash or a cut opens a window.
    */
-  private pickType(): string {
+  private pickType(types: readonly string[] = this.sentTypes): string {
     let total = 0;
-    for (const t of this.sentTypes) total += 1 / (this.typeCounts.get(t) ?? 1);
+    for (const t of types) total += 1 / (this.typeCounts.get(t) ?? 1);
     let x = this.random.next() * total;
-    for (const t of this.sentTypes) {
+    for (const t of types) {
       x -= 1 / (this.typeCounts.get(t) ?? 1);
       if (x < 0) return t;
     }
-    const last = this.sentTypes[this.sentTypes.length - 1];
+    const last = types[types.length - 1];
     if (last === undefined) throw new Error('triggers: no message type to wait for');
     return last;
   }
