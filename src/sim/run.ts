@@ -19,6 +19,7 @@ import {
 import { MembershipClient, type MembershipSettings } from './membership-workload.js';
 import { Simulator, type SimFailure } from './simulator.js';
 import { drawSwarm, type SwarmMix } from './swarm.js';
+import { byzantineParams } from './byzantine-draw.js';
 import { TriggerNemesis, type TriggerSettings } from './triggers.js';
 import { percentile, roundMs } from './stats.js';
 import type { TraceEvent } from './trace.js';
@@ -106,7 +107,11 @@ export class RunOptionError extends Error {}
 
 /** The options a swarm seed runs with: the caller's, with the drawn mix in place. */
 export function swarmOptions(options: RunOptions): { options: RunOptions; mix: SwarmMix } {
-  const mix = drawSwarm(options.system, options.seed, options.nodes);
+  const drawn = drawSwarm(options.system, options.seed, options.nodes);
+  // A system the user configured with --param runs as configured: no drawn Byzantine replicas.
+  const configured = Object.keys(options.params ?? {}).length > 0;
+  const mix = configured ? { ...drawn, byzantine: null } : drawn;
+  const params = byzantineParams(options.system, mix.byzantine);
   return {
     mix,
     options: {
@@ -119,6 +124,7 @@ export function swarmOptions(options: RunOptions): { options: RunOptions; mix: S
       workload: { ...options.workload, ...mix.workload },
       faultFraction: mix.faultFraction,
       ...(mix.membership !== null ? { membership: mix.membership } : {}),
+      ...(params !== undefined ? { params } : {}),
     },
   };
 }

@@ -13,6 +13,7 @@
  */
 import type { SystemDefinition } from '../core/system.js';
 import { streamFor, type Random } from '../core/random.js';
+import { describeByzantine, drawByzantine, type ByzantineSettings } from './byzantine-draw.js';
 import type { Latency } from './latency.js';
 import {
   describeMembership,
@@ -46,6 +47,8 @@ export interface SwarmMix {
   readonly faultFraction: number;
   /** Membership changes during the run (membership-workload.ts), or null for none. */
   readonly membership: MembershipSettings | null;
+  /** Byzantine replicas (byzantine-draw.ts), or null for none. */
+  readonly byzantine: ByzantineSettings | null;
 }
 
 /** A subset of `items`, each in with probability `p`, in their order; maybe empty. */
@@ -134,6 +137,7 @@ export function drawSwarm(system: SystemDefinition, seed: number, nodes?: number
     workload,
     faultFraction,
     membership: drawMembership(system, seed),
+    byzantine: drawByzantine(system, seed, nodes ?? drawnNodes),
   };
 }
 
@@ -158,6 +162,7 @@ export function describeSwarm(mix: SwarmMix): string {
     `noise=${noise.length > 0 ? noise.join(',') : 'none'} triggers=${triggers} ` +
     `clients=${w.clients} timeout=${w.timeoutMs}ms think=${w.thinkMs}ms keys=${w.keys} ` +
     `faults-until=${Math.round(mix.faultFraction * 100)}%` +
-    (mix.membership !== null ? ` membership=${describeMembership(mix.membership)}` : '')
+    (mix.membership !== null ? ` membership=${describeMembership(mix.membership)}` : '') +
+    (mix.byzantine !== null ? ` byzantine=${describeByzantine(mix.byzantine)}` : '')
   );
 }

@@ -82,11 +82,9 @@ const TABLE: readonly Entry[] = [
   ['nakamoto', 'most-blocks', NAKAMOTO],
   ['nakamoto', 'skip-difficulty-check', NAKAMOTO],
   ['pbft', 'prepare-quorum-f', 27, 1],
-  [
-    'pbft',
-    'quorum-2f-plus-1',
-    'not caught within 40 seeds of 300 ops (caught at seed 10 with 1000 ops)',
-  ],
+  // Seed 11 draws n = 6 with an equivocating primary (swarm's Byzantine replicas): quorums of 3
+  // overlap in it alone, "seq 1: n6 executed a379239808f7, n2 executed 5f5c341ebdbe".
+  ['pbft', 'quorum-2f-plus-1', 11, 1],
 ];
 
 test('the table names every mutant of every system once', () => {
