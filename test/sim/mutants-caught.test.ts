@@ -81,7 +81,10 @@ const TABLE: readonly Entry[] = [
   ['nakamoto', 'never-reorg', 1, 1],
   ['nakamoto', 'most-blocks', NAKAMOTO],
   ['nakamoto', 'skip-difficulty-check', NAKAMOTO],
-  ['pbft', 'prepare-quorum-f', 27, 1],
+  // Seed 4 draws an equivocating primary (swarm's Byzantine replicas), whose version reaches f + 1
+  // replicas: "seq 1: n3 executed a379239808f7, n2 executed 9816b1dba906". (Seed 27, the entry
+  // before Byzantine draws, now draws a `lie` replica and is no longer caught at 300 ops.)
+  ['pbft', 'prepare-quorum-f', 4, 1],
   // Seed 11 draws n = 6 with an equivocating primary (swarm's Byzantine replicas): quorums of 3
   // overlap in it alone, "seq 1: n6 executed a379239808f7, n2 executed 5f5c341ebdbe".
   ['pbft', 'quorum-2f-plus-1', 11, 1],
