@@ -58,6 +58,20 @@ export interface MembershipOps {
   readonly joinState: Readonly<Record<string, Json>>;
 }
 
+/**
+ * How a Byzantine-fault-tolerant system makes some of its replicas faulty through its own
+ * parameters, so `--swarm` can run some seeds with faulty replicas: never more than the system
+ * promises to tolerate, since a safety violation beyond that bound is no bug.
+ */
+export interface ByzantineFaults {
+  /** What a faulty replica may do (the values of the system's strategy parameter). */
+  readonly strategies: readonly string[];
+  /** The most faulty replicas a cluster of `nodes` is built to tolerate. */
+  tolerated(nodes: number): number;
+  /** The `--param` values that make `count` replicas faulty, following `strategy`. */
+  params(count: number, strategy: string): Readonly<Record<string, string>>;
+}
+
 export interface SystemDefinition {
   readonly name: string;
   readonly description: string;
@@ -87,6 +101,8 @@ export interface SystemDefinition {
    * defaults reach only at scale. A `--param` the user gives wins over a drawn one.
    */
   swarmParams?(random: Random): Readonly<Record<string, string>>;
+  /** It tolerates Byzantine replicas; `--swarm` then draws some for a run. */
+  readonly byzantine?: ByzantineFaults;
   createNode(options: SystemOptions): NodeFactory;
   /**
    * Why a message from a peer is not one of this system's messages (`field: problem`), or

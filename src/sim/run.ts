@@ -20,6 +20,7 @@ import { MembershipClient, type MembershipSettings } from './membership-workload
 import { Simulator, type SimFailure } from './simulator.js';
 import { drawSwarm, type SwarmMix } from './swarm.js';
 import { withSwarmParams } from './swarm-params.js';
+import { byzantineParams } from './byzantine-draw.js';
 import { TriggerNemesis, type TriggerSettings } from './triggers.js';
 import { percentile, roundMs } from './stats.js';
 import type { TraceEvent } from './trace.js';
@@ -107,8 +108,14 @@ export class RunOptionError extends Error {}
 
 /** The options a swarm seed runs with: the caller's, with the drawn mix in place. */
 export function swarmOptions(options: RunOptions): { options: RunOptions; mix: SwarmMix } {
-  const mix = drawSwarm(options.system, options.seed, options.nodes);
-  const params = withSwarmParams(mix.params, options.params);
+  const drawn = drawSwarm(options.system, options.seed, options.nodes);
+  // A system the user configured with --param runs as configured: no drawn Byzantine replicas.
+  const configured = Object.keys(options.params ?? {}).length > 0;
+  const mix = configured ? { ...drawn, byzantine: null } : drawn;
+  const params = withSwarmParams(
+    { ...mix.params, ...byzantineParams(options.system, mix.byzantine) },
+    options.params,
+  );
   return {
     mix,
     options: {

@@ -13,6 +13,7 @@
  */
 import type { SystemDefinition } from '../core/system.js';
 import { streamFor, type Random } from '../core/random.js';
+import { describeByzantine, drawByzantine, type ByzantineSettings } from './byzantine-draw.js';
 import type { Latency } from './latency.js';
 import {
   describeMembership,
@@ -50,6 +51,8 @@ export interface SwarmMix {
   readonly membership: MembershipSettings | null;
   /** The system's params drawn for the seed (swarm-params.ts); empty when none. */
   readonly params: SwarmParams;
+  /** Byzantine replicas (byzantine-draw.ts), or null for none. */
+  readonly byzantine: ByzantineSettings | null;
 }
 
 /** A subset of `items`, each in with probability `p`, in their order; maybe empty. */
@@ -144,6 +147,7 @@ export function drawSwarm(system: SystemDefinition, seed: number, nodes?: number
     faultFraction,
     membership: drawMembership(system, seed),
     params: drawSwarmParams(system, seed),
+    byzantine: drawByzantine(system, seed, nodes ?? drawnNodes),
   };
 }
 
@@ -170,6 +174,7 @@ export function describeSwarm(mix: SwarmMix): string {
     `clients=${w.clients} timeout=${w.timeoutMs}ms think=${w.thinkMs}ms keys=${w.keys} ` +
     `faults-until=${Math.round(mix.faultFraction * 100)}%` +
     (mix.membership !== null ? ` membership=${describeMembership(mix.membership)}` : '') +
-    (Object.keys(mix.params).length > 0 ? ` params=${describeSwarmParams(mix.params)}` : '')
+    (Object.keys(mix.params).length > 0 ? ` params=${describeSwarmParams(mix.params)}` : '') +
+    (mix.byzantine !== null ? ` byzantine=${describeByzantine(mix.byzantine)}` : '')
   );
 }

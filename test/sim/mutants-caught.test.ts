@@ -93,11 +93,12 @@ const TABLE: readonly Entry[] = [
       'amnesiac votes that joining-votes now names (docs/simulator.md)',
   ],
   ['etcd-raft', 'remove-below-quorum', 15, 1],
-  // Swarm draws small snapshot parts for etcd-raft (swarm-params.ts). Seed 97 (searched from 1):
-  // a node crashes after its early compaction is durable and before the snapshot's file is:
-  // "raft invariant log-continues-snapshot broken: the stored snapshot ends at 0 but the log
-  // resumes at 18: entries 1..17 are lost".
-  ['etcd-raft', 'compact-before-snapshot-durable', 97, 1],
+  // Swarm draws small snapshot parts for etcd-raft (swarm-params.ts). Seed 97 caught it until
+  // seed 97 drew the witness regime; searched again from 98: seed 125. A node crashes after its
+  // early compaction is durable and before the snapshot's file is: "raft invariant
+  // log-continues-snapshot broken: the stored snapshot ends at 38 but the log resumes at 52:
+  // entries 39..51 are lost".
+  ['etcd-raft', 'compact-before-snapshot-durable', 125, 1],
   [
     'etcd-raft',
     'joining-votes',
@@ -106,12 +107,13 @@ const TABLE: readonly Entry[] = [
   ['nakamoto', 'never-reorg', 1, 1],
   ['nakamoto', 'most-blocks', NAKAMOTO],
   ['nakamoto', 'skip-difficulty-check', NAKAMOTO],
-  ['pbft', 'prepare-quorum-f', 27, 1],
-  [
-    'pbft',
-    'quorum-2f-plus-1',
-    'not caught within 40 seeds of 300 ops (caught at seed 10 with 1000 ops)',
-  ],
+  // Seed 4 draws an equivocating primary (swarm's Byzantine replicas), whose version reaches f + 1
+  // replicas: "seq 1: n3 executed a379239808f7, n2 executed 9816b1dba906". (Seed 27, the entry
+  // before Byzantine draws, now draws a `lie` replica and is no longer caught at 300 ops.)
+  ['pbft', 'prepare-quorum-f', 4, 1],
+  // Seed 11 draws n = 6 with an equivocating primary (swarm's Byzantine replicas): quorums of 3
+  // overlap in it alone, "seq 1: n6 executed a379239808f7, n2 executed 5f5c341ebdbe".
+  ['pbft', 'quorum-2f-plus-1', 11, 1],
 ];
 
 test('the table names every mutant of every system once', () => {

@@ -28,6 +28,7 @@ export function useSignatureScheme(scheme: SignatureScheme): void {
   installed = scheme;
   // Cached answers are the previous scheme's: the new one must give its own.
   verified.clear();
+  signatures.clear();
 }
 
 function scheme(): SignatureScheme {
@@ -48,23 +49,63 @@ export function sha256Hex(text: string): string {
   return scheme().hash(text);
 }
 
+/**
+ * Signatures are deterministic (Ed25519, RFC 8032 §5.1.6), so a replica that signs the same
+ * text again (a resent status, the same prepare in a relay) gets the cached signature: the
+ * one the scheme would compute. Per text, then per signer.
+ */
+const signatures = new Map<string, Map<NodeId, string>>();
+
+/**
+ * Verification is pure, so verdicts are cached (duplicates and relays are verified once). Per
+ * text, then per (claimed signer, signature): the text is the outer key because receivers look
+ * up the very string they received, whose hash the engine keeps, instead of hashing a fresh
+ * concatenation of a long text on every delivery.
+ */
+const verified = new Map<string, Map<string, boolean>>();
+/** Texts each cache holds at most: a bound on memory over a long sweep. */
+const CACHE_LIMIT = 100_000;
+
+/**
+ * The entry of `text` in `cache`, made when absent. A full cache starts again: what it forgets
+ * is computed again, to the same values.
+ */
+function entryOf<K, V>(cache: Map<string, Map<K, V>>, text: string): Map<K, V> {
+  let entry = cache.get(text);
+  if (entry === undefined) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    entry = new Map<K, V>();
+    cache.set(text, entry);
+  }
+  return entry;
+}
+
+/** Signer and signature, the rest of what a verification covers (neither holds a NUL). */
+const signedBy = (claimed: NodeId, sig: string): string => `${claimed}\u0000${sig}`;
+
 /** Signs `body` (plain JSON data) as `signer`. */
 export function signAs(signer: NodeId, body: unknown): SignedMsg {
   const p = JSON.stringify(body);
-  return { type: 'pbft', p, s: scheme().sign(signer, p) };
+  const mine = entryOf(signatures, p);
+  let s = mine.get(signer);
+  if (s === undefined) {
+    s = scheme().sign(signer, p);
+    mine.set(signer, s);
+    // A signature the scheme just made with `signer`'s key verifies against that key (this is
+    // a signature scheme's correctness), so a receiver of exactly these bytes need not redo
+    // the curve arithmetic; any other bytes (a forgery, a changed text) miss this entry.
+    entryOf(verified, p).set(signedBy(signer, s), true);
+  }
+  return { type: 'pbft', p, s };
 }
-
-/** Verification is pure, so results are cached (duplicates and relays are verified once). */
-const verified = new Map<string, boolean>();
-const CACHE_LIMIT = 200_000;
 
 /** True when `msg.s` is `claimed`'s signature of `msg.p`. */
 export function verifySigned(claimed: NodeId, msg: SignedMsg): boolean {
-  const cacheKey = `${claimed}\u0000${msg.s}\u0000${msg.p}`;
-  const hit = verified.get(cacheKey);
+  const verdicts = entryOf(verified, msg.p);
+  const key = signedBy(claimed, msg.s);
+  const hit = verdicts.get(key);
   if (hit !== undefined) return hit;
   const ok = scheme().verify(claimed, msg.p, msg.s);
-  if (verified.size >= CACHE_LIMIT) verified.clear();
-  verified.set(cacheKey, ok);
+  verdicts.set(key, ok);
   return ok;
 }

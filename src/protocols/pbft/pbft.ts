@@ -45,6 +45,7 @@ import type {
 import * as byz from './byzantine.js';
 import type { ByzantineStrategy } from './byzantine.js';
 import { sha256Hex, signAs, verifySigned, type SignedMsg } from './crypto.js';
+import { parseFrozen } from './parsed-text.js';
 import { faultsTolerated, type QuorumRule, type Quorums, quorums } from './quorums.js';
 import {
   type Body,
@@ -471,12 +472,7 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
   /** The body of a message whose signature verifies against the sender it names. */
   private parse(msg: unknown): Body | undefined {
     if (!isSignedMsg(msg)) return undefined;
-    let body: Body;
-    try {
-      body = JSON.parse(msg.p) as Body;
-    } catch {
-      return undefined;
-    }
+    const body = parseFrozen(msg.p) as Body | undefined;
     if (typeof body !== 'object' || body === null || !this.env.cluster.includes(body.i)) {
       return undefined;
     }

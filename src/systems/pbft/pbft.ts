@@ -163,6 +163,11 @@ export const pbftSystem: SystemDefinition = {
   ],
   defaultNodes: 4,
   minNodes: PBFT_MIN_NODES,
+  byzantine: {
+    strategies: BYZANTINE_STRATEGIES,
+    tolerated: faultsTolerated,
+    params: (count, strategy) => ({ byzantine: String(count), strategy }),
+  },
   checkMessage: pbftMessageProblem,
   createNode: (options) => {
     // Validate the parameters once, before any node exists (a bad value is a usage error).
