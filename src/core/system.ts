@@ -23,6 +23,18 @@ export interface Judgement {
   readonly details?: Json;
 }
 
+/** What a judge may know about the run beyond its nodes and history. */
+export interface JudgeContext {
+  /**
+   * Virtual-time windows [from, to] in which some fault cut, lost, reordered or slowed messages
+   * or held a node down or paused (`to` is Infinity when never healed): when the network was
+   * outside a bounded-delay assumption.
+   */
+  readonly faultWindows: readonly (readonly [number, number])[];
+  /** Whether some node's clock was offset: times the nodes recorded may then not be true time. */
+  readonly clockFaults: boolean;
+}
+
 export interface SystemOptions {
   /** Name of a deliberately broken variant to build instead of the real thing. */
   readonly mutant?: string;
@@ -78,6 +90,12 @@ export interface SystemDefinition {
   readonly etcdApi?: boolean;
   /** It takes membership changes as client operations; `--swarm` then draws some for a run. */
   readonly membership?: MembershipOps;
+  /**
+   * Values of its own params that `--swarm` may draw for a seed, from `random` (a stream of
+   * their own): parts of the system's own fault model (a faulty miner) or settings under which
+   * its rules matter (a varying difficulty). Params the user gives win.
+   */
+  swarmParams?(random: Random): Record<string, string>;
   createNode(options: SystemOptions): NodeFactory;
   /**
    * Why a message from a peer is not one of this system's messages (`field: problem`), or
@@ -108,5 +126,6 @@ export interface SystemDefinition {
     history: readonly HistoryOp[],
     cluster: readonly NodeId[],
     nodes: ReadonlyMap<NodeId, ProtocolNode>,
+    context?: JudgeContext,
   ): Judgement;
 }
