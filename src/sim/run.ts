@@ -119,6 +119,7 @@ export function swarmOptions(options: RunOptions): { options: RunOptions; mix: S
       workload: { ...options.workload, ...mix.workload },
       faultFraction: mix.faultFraction,
       ...(mix.membership !== null ? { membership: mix.membership } : {}),
+      ...(mix.params !== null ? { params: { ...mix.params, ...options.params } } : {}),
     },
   };
 }

@@ -46,6 +46,8 @@ export interface SwarmMix {
   readonly faultFraction: number;
   /** Membership changes during the run (membership-workload.ts), or null for none. */
   readonly membership: MembershipSettings | null;
+  /** The system's own params drawn for the seed (SystemDefinition.swarmParams), or null. */
+  readonly params: Readonly<Record<string, string>> | null;
 }
 
 /** A subset of `items`, each in with probability `p`, in their order; maybe empty. */
@@ -134,6 +136,8 @@ export function drawSwarm(system: SystemDefinition, seed: number, nodes?: number
     workload,
     faultFraction,
     membership: drawMembership(system, seed),
+    // Their own stream too, so other systems' mixes and the draws above stay as they were.
+    params: system.swarmParams?.(streamFor(seed, 'swarm:params')) ?? null,
   };
 }
 
@@ -158,6 +162,11 @@ export function describeSwarm(mix: SwarmMix): string {
     `noise=${noise.length > 0 ? noise.join(',') : 'none'} triggers=${triggers} ` +
     `clients=${w.clients} timeout=${w.timeoutMs}ms think=${w.thinkMs}ms keys=${w.keys} ` +
     `faults-until=${Math.round(mix.faultFraction * 100)}%` +
-    (mix.membership !== null ? ` membership=${describeMembership(mix.membership)}` : '')
+    (mix.membership !== null ? ` membership=${describeMembership(mix.membership)}` : '') +
+    (mix.params !== null && Object.keys(mix.params).length > 0
+      ? ` params=${Object.entries(mix.params)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')}`
+      : '')
   );
 }
