@@ -4,12 +4,14 @@
  * and reorganises when a heavier branch reaches it. Partitions split the hash power and so the
  * chain; the heal makes the lighter side's blocks stale and undoes their confirmations.
  *
- * The judge checks the promise people rely on — "a payment with k confirmations stays paid" — and
- * reports, for each k, how many (node, payment) pairs ever reached k confirmations and how many
- * of those a reorg later undid. A run is invalid when a payment that reached the finality depth
- * (6 by default) was undone, or when the nodes end up on different chains. It also re-checks
- * every honest node's best chain against consensus: each block carries the target its parent
- * chain requires, and no branch the node holds has more work than the one it follows.
+ * The judge holds the nodes to what Bitcoin promises under the faults the run injected. Under
+ * any faults: the nodes end on one chain, every honest node's best chain carries the targets its
+ * ancestors require, no branch it holds has more work than the one it follows, and it never
+ * switched to a branch with less work than its tip. "A payment with k confirmations stays paid"
+ * is promised only on a connected network (bounded-delay.ts): a reversal at the finality depth
+ * (6 by default) whose race overlapped no fault is a violation; one during or after a fault is
+ * reported, not judged. For each k it reports how many (node, payment) pairs reached k
+ * confirmations and how many of those a reorg later undid.
  *
  * With `retarget-blocks` N > 0 the difficulty retargets every N blocks (Bitcoin's rule with a
  * period of N × interval instead of 2016 × 10 minutes); 0 keeps it fixed, as it always was.
@@ -421,17 +423,17 @@ export function judgeChain(
   const r = chainReport(nodes, finality, context);
   const perK = r.rows.map((row) => `${row.k}:${row.reversed}/${row.reached}`).join(' ');
   const details = r as unknown as Json;
-  if (r.consensusDefects.length > 0) {
-    return {
-      verdict: 'invalid',
-      message: `an honest node's chain breaks consensus: ${r.consensusDefects.slice(0, 3).join('; ')}`,
-      details,
-    };
-  }
   if (r.commonHeight < r.minHeight - TIP_SLACK) {
     return {
       verdict: 'invalid',
       message: `nodes disagree below the tip: common chain ends at height ${r.commonHeight} of ${r.minHeight}`,
+      details,
+    };
+  }
+  if (r.consensusDefects.length > 0) {
+    return {
+      verdict: 'invalid',
+      message: `an honest node's chain breaks consensus: ${r.consensusDefects.slice(0, 3).join('; ')}`,
       details,
     };
   }
