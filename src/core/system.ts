@@ -24,6 +24,18 @@ export interface Judgement {
   readonly details?: Json;
 }
 
+/** What a judge may know about the run beyond its nodes and history. */
+export interface JudgeContext {
+  /**
+   * Virtual-time windows [from, to] in which some fault cut, lost, reordered or slowed messages
+   * or held a node down or paused (`to` is Infinity when never healed): when the network was
+   * outside a bounded-delay assumption.
+   */
+  readonly faultWindows: readonly (readonly [number, number])[];
+  /** Whether some node's clock was offset: times the nodes recorded may then not be true time. */
+  readonly clockFaults: boolean;
+}
+
 export interface SystemOptions {
   /** Name of a deliberately broken variant to build instead of the real thing. */
   readonly mutant?: string;
@@ -133,5 +145,6 @@ export interface SystemDefinition {
     history: readonly HistoryOp[],
     cluster: readonly NodeId[],
     nodes: ReadonlyMap<NodeId, ProtocolNode>,
+    context?: JudgeContext,
   ): Judgement;
 }

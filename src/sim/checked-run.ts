@@ -48,7 +48,11 @@ export function judgeSession(session: Session, judge: JudgeOptions = {}): Sessio
     check = checkHistory(run.history, model, { timeoutMs: judge.checkTimeoutMs ?? 10_000 });
   }
   const sim = session.sim;
-  const judgement = system.judge?.(run.history, sim.nodeIds, sim.liveNodes()) ?? null;
+  const judgement =
+    system.judge?.(run.history, sim.nodeIds, sim.liveNodes(), {
+      faultWindows: session.faults.windows.windows(),
+      clockFaults: session.faults.clockFaulted,
+    }) ?? null;
   // With membership changes in the run, the cluster they left must still commit after the heal.
   const recovery =
     session.options.membership !== undefined ? judgeRecovery(run.recovery) : undefined;

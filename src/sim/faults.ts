@@ -6,6 +6,7 @@
  * undoes another's fault.
  */
 import type { NodeId } from '../core/node.js';
+import { FaultWindowLog } from './fault-windows.js';
 import type { Simulator } from './simulator.js';
 
 interface SourceFaults {
@@ -24,8 +25,25 @@ const linkKey = (a: NodeId, b: NodeId): string => `${a}\u0000${b}`;
 
 export class FaultState {
   private readonly sources = new Map<string, SourceFaults>();
+  /** When any fault that delays or drops messages was on (for judges; fault-windows.ts). */
+  readonly windows = new FaultWindowLog();
+  /** Whether any source has offset a node's clock (its own timestamps are then not true time). */
+  clockFaulted = false;
 
   constructor(private readonly sim: Simulator) {}
+
+  private noteWindow(): void {
+    const degraded = [...this.sources.values()].some(
+      (s) =>
+        s.cut.size > 0 ||
+        s.down.size > 0 ||
+        s.paused.size > 0 ||
+        s.loss > 0 ||
+        s.reorder > 0 ||
+        s.slow !== 1,
+    );
+    this.windows.note(degraded, this.sim.now);
+  }
 
   private source(name: string): SourceFaults {
     let s = this.sources.get(name);
@@ -76,6 +94,7 @@ export class FaultState {
   /** The source sets `node`'s clock to run `offset` ms ahead of true time, drifting at `drift`. */
   clock(source: string, node: NodeId, offset: number, drift: number): void {
     this.source(source).clocks.set(node, { offset, drift });
+    if (offset !== 0 || drift !== 0) this.clockFaulted = true;
     this.applyClock(node);
   }
 
@@ -109,12 +128,14 @@ export class FaultState {
   }
 
   private applyPartition(): void {
+    this.noteWindow();
     const all = new Set<string>();
     for (const s of this.sources.values()) for (const k of s.cut) all.add(k);
     this.sim.setPartition([...all].map((k) => k.split('\u0000') as [NodeId, NodeId]));
   }
 
   private applyProcesses(): void {
+    this.noteWindow();
     const down = this.downNodes();
     const paused = new Set<NodeId>();
     for (const s of this.sources.values()) for (const n of s.paused) paused.add(n);
@@ -131,6 +152,7 @@ export class FaultState {
   }
 
   private applyLinks(): void {
+    this.noteWindow();
     let keepAll = 1;
     let noDup = 1;
     let noReorder = 1;

@@ -88,6 +88,20 @@ interface Attack {
   racing: boolean;
 }
 
+/** A reorg that undid payments with at least `finality` confirmations on this node. */
+export interface DeepReversal {
+  /** When the reorg happened, on this node's clock. */
+  readonly at: number;
+  /** When this node connected the first block the reorg undid: since then the branches raced. */
+  readonly since: number;
+  /** Blocks the reorg disconnected. */
+  readonly depth: number;
+  /** Payments (not coinbases) it undid with at least `finality` confirmations. */
+  readonly payments: number;
+  /** One of them, for the judge's message. */
+  readonly example: string;
+}
+
 /** How much easier than required the `low-difficulty` cheat's blocks are. */
 const CHEAT_FACTOR = 4n;
 
@@ -105,7 +119,13 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
     attacks: 0,
     attackWins: 0,
     attackGiveUps: 0,
+    /** Tip changes to a branch with less work than the tip left: a correct node makes none. */
+    lighterAdoptions: 0,
   };
+  /** Reorgs that undid payments at the finality depth, in order. */
+  readonly deepReversals: DeepReversal[] = [];
+  /** When this node connected each block (its clock), to date a reorg's race. */
+  private readonly connectedAt = new Map<string, number>();
   private readonly mempool = new Map<string, true>();
   private readonly orphans = new Map<string, Block[]>();
   private mining: TimerId | null = null;
@@ -336,10 +356,23 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
   /** Book-keeping for a tip change: mempool, confirmations reached and undone, reorg stats. */
   private observe(change: TipChange | null): boolean {
     if (change === null) return false;
+    const now = this.env.now();
+    const first = change.connected[0];
+    if (first === undefined) throw new Error('a tip change connects at least one block');
+    // disconnected runs from the old tip down; connected from the fork up.
+    const oldTip = change.disconnected[0]?.hash ?? first.header.prevHash;
+    const newTip = (change.connected[change.connected.length - 1] as Block).hash;
+    if (this.chain.workOf(newTip) < this.chain.workOf(oldTip)) this.stats.lighterAdoptions++;
     const oldHeight = this.chain.height - change.connected.length + change.disconnected.length;
+    let deepPayments = 0;
+    let example = '';
     for (const gone of change.disconnected) {
       const confs = oldHeight - gone.height + 1;
       for (const tx of gone.txs) {
+        if (confs >= this.config.finality && !tx.startsWith('coinbase:')) {
+          deepPayments++;
+          example ||= tx;
+        }
         this.reached.set(tx, Math.max(this.reached.get(tx) ?? 0, confs));
         this.undone.set(tx, Math.max(this.undone.get(tx) ?? 0, confs));
         if (!tx.startsWith('coinbase:') && this.chain.spenderOf(tx) === undefined) {
@@ -347,13 +380,32 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
         }
       }
     }
-    for (const c of change.connected) for (const tx of c.txs) this.mempool.delete(tx);
+    const lowest = change.disconnected[change.disconnected.length - 1];
+    if (deepPayments > 0 && lowest !== undefined) {
+      this.deepReversals.push({
+        at: now,
+        since: this.connectedSince(lowest.hash),
+        depth: change.disconnected.length,
+        payments: deepPayments,
+        example,
+      });
+    }
+    for (const c of change.connected) {
+      this.connectedAt.set(c.hash, now);
+      for (const tx of c.txs) this.mempool.delete(tx);
+    }
     if (change.disconnected.length > 0) {
       this.stats.reorgs++;
       this.stats.maxReorgDepth = Math.max(this.stats.maxReorgDepth, change.disconnected.length);
       this.env.metric('reorg-depth', change.disconnected.length);
     }
     return true;
+  }
+
+  private connectedSince(hash: string): number {
+    const t = this.connectedAt.get(hash);
+    if (t === undefined) throw new Error(`${this.env.id}: disconnected ${hash}, never connected`);
+    return t;
   }
 
   // ---- transactions --------------------------------------------------------------------------
