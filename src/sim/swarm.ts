@@ -20,6 +20,7 @@ import {
   type MembershipSettings,
 } from './membership-workload.js';
 import { nemesisPlans, type NemesisTiming } from './nemesis.js';
+import { drawQuickProbe } from './quick-probe.js';
 import {
   PROBE_ACTIONS,
   TRIGGER_ACTIONS,
@@ -49,12 +50,12 @@ export interface SwarmMix {
 }
 
 /** A subset of `items`, each in with probability `p`, in their order; maybe empty. */
-function subset<T>(random: Random, items: readonly T[], p: number): T[] {
+export function subset<T>(random: Random, items: readonly T[], p: number): T[] {
   return items.filter(() => random.chance(p));
 }
 
 /** A non-empty subset: when the draw leaves nothing, one item at random. */
-function someOf<T>(random: Random, items: readonly T[], p: number): T[] {
+export function someOf<T>(random: Random, items: readonly T[], p: number): T[] {
   const out = subset(random, items, p);
   return out.length > 0 ? out : [random.pick(items)];
 }
@@ -130,7 +131,10 @@ export function drawSwarm(system: SystemDefinition, seed: number, nodes?: number
     timing,
     latency,
     noise,
-    triggers: triggers !== null && probes.length > 0 ? { ...triggers, probes } : triggers,
+    triggers:
+      triggers !== null && probes.length > 0
+        ? { ...triggers, probes }
+        : drawQuickProbe(streamFor(seed, 'swarm:quick-probe'), triggers),
     workload,
     faultFraction,
     membership: drawMembership(system, seed),
