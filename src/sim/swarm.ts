@@ -154,7 +154,8 @@ export function describeSwarm(mix: SwarmMix): string {
     t === null
       ? 'none'
       : `${t.slots}× ${t.actions.join('/')} on ${t.events.join('/')} (chance ${t.chance}, heal ${t.heals.join('/')})` +
-        (t.probes !== undefined && t.probes.length > 0 ? ` probes=${t.probes.join('/')}` : '');
+        (t.probes !== undefined && t.probes.length > 0 ? ` probes=${t.probes.join('/')}` : '') +
+        (t.probeHoldMs !== undefined ? ` (quick: held ${t.probeHoldMs.join('-')}ms)` : '');
   const w = mix.workload;
   return (
     `swarm: nodes=${mix.nodes} nemesis=${mix.nemesis} ` +
