@@ -86,7 +86,7 @@ const TABLE: readonly Entry[] = [
   ['etcd-raft', 'promote-unready', PROMOTE_UNREADY],
   ['etcd-raft', 'remove-below-quorum', 15, 1],
   ['etcd-raft', 'compact-before-snapshot-durable', SNAPSHOT_FILE],
-  // Seeds 1–4 draw quick probes whose cuts break the correct chain's 6-confirmation promise too.
+  // Seeds 1–4 fail the correct chain's 6-confirmation promise too (1 and 3 since quick probes).
   ['nakamoto', 'never-reorg', 5, 1],
   ['nakamoto', 'most-blocks', NAKAMOTO],
   ['nakamoto', 'skip-difficulty-check', NAKAMOTO],
