@@ -22,6 +22,8 @@ import {
 } from './membership-workload.js';
 import { nemesisPlans, type NemesisTiming } from './nemesis.js';
 import { describeSwarmParams, drawSwarmParams, type SwarmParams } from './swarm-params.js';
+import { drawQuickProbe } from './quick-probe.js';
+import { someOf, subset } from './random-subsets.js';
 import {
   PROBE_ACTIONS,
   TRIGGER_ACTIONS,
@@ -53,17 +55,6 @@ export interface SwarmMix {
   readonly params: SwarmParams;
   /** Byzantine replicas (byzantine-draw.ts), or null for none. */
   readonly byzantine: ByzantineSettings | null;
-}
-
-/** A subset of `items`, each in with probability `p`, in their order; maybe empty. */
-function subset<T>(random: Random, items: readonly T[], p: number): T[] {
-  return items.filter(() => random.chance(p));
-}
-
-/** A non-empty subset: when the draw leaves nothing, one item at random. */
-function someOf<T>(random: Random, items: readonly T[], p: number): T[] {
-  const out = subset(random, items, p);
-  return out.length > 0 ? out : [random.pick(items)];
 }
 
 const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
@@ -142,7 +133,9 @@ export function drawSwarm(system: SystemDefinition, seed: number, nodes?: number
     noise: witness !== null ? { loss: 0, duplicate: 0, reorder: 0 } : noise,
     triggers:
       witness?.triggers ??
-      (triggers !== null && probes.length > 0 ? { ...triggers, probes } : triggers),
+      (triggers !== null && probes.length > 0
+        ? { ...triggers, probes }
+        : drawQuickProbe(streamFor(seed, 'swarm:quick-probe'), triggers)),
     workload,
     faultFraction,
     membership: drawMembership(system, seed),
@@ -165,7 +158,8 @@ export function describeSwarm(mix: SwarmMix): string {
       ? 'none'
       : `${t.slots}× ${t.actions.join('/')} on ${t.events.join('/')} (chance ${t.chance}, heal ${t.heals.join('/')})` +
         (t.probes !== undefined && t.probes.length > 0 ? ` probes=${t.probes.join('/')}` : '') +
-        (t.witness !== undefined ? ` witness=${t.witness.pick}/reboot-${t.witness.reboot}` : '');
+        (t.witness !== undefined ? ` witness=${t.witness.pick}/reboot-${t.witness.reboot}` : '') +
+        (t.probeHoldMs !== undefined ? ` (quick: held ${t.probeHoldMs.join('-')}ms)` : '');
   const w = mix.workload;
   return (
     `swarm: nodes=${mix.nodes} nemesis=${mix.nemesis} ` +

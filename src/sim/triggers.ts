@@ -68,6 +68,10 @@ export interface TriggerSettings {
   readonly delayMs: readonly [number, number];
   /** A `timed` heal comes this long after the action, ms. */
   readonly holdMs: readonly [number, number];
+  /** The probe slot's `timed` hold, ms, when it has one of its own (else `holdMs`). */
+  readonly probeHoldMs?: readonly [number, number];
+  /** How long a probe's reboot keeps the node down, ms (else 1–50). */
+  readonly probeRebootMs?: readonly [number, number];
   /** Pause between a heal and arming the next trigger, ms. */
   readonly gapMs: readonly [number, number];
   /** How many triggers are armed independently at once (1–4; 0–4 with probes). */
@@ -108,6 +112,8 @@ export function checkTriggerSettings(s: TriggerSettings): void {
   }
   checkRange('delayMs', s.delayMs);
   checkRange('holdMs', s.holdMs);
+  if (s.probeHoldMs !== undefined) checkRange('probeHoldMs', s.probeHoldMs);
+  if (s.probeRebootMs !== undefined) checkRange('probeRebootMs', s.probeRebootMs);
   checkRange('gapMs', s.gapMs);
 }
 
@@ -508,9 +514,13 @@ class TriggerSlot {
           : `healed once another node logs '${armed.healOn}'`;
     this.sim.note(this.source, 'fault', `${detail} after ${what}; ${until}`);
     if (armed.heal === 'at-once') this.later(0, () => this.heal('at once'));
-    else if (armed.heal === 'timed')
-      this.later(this.range(this.settings.holdMs), () => this.heal(''));
+    else if (armed.heal === 'timed') this.later(this.range(this.holdMs()), () => this.heal(''));
     else this.later(AFTER_LOG_LIMIT_MS, () => this.heal('no such line: time limit'));
+  }
+
+  private holdMs(): readonly [number, number] {
+    const own = this.probes.length > 0 ? this.settings.probeHoldMs : undefined;
+    return own ?? this.settings.holdMs;
   }
 
   /**
@@ -535,7 +545,7 @@ class TriggerSlot {
   private reboot(node: NodeId): void {
     const source = `${this.source}:reboot`;
     this.faults.crash(source, [node]);
-    this.later(this.range(REBOOT_MS), () => {
+    this.later(this.range(this.settings.probeRebootMs ?? REBOOT_MS), () => {
       this.faults.heal(source);
       this.sim.note(source, 'heal', `restart ${node}`);
     });

@@ -11,7 +11,7 @@ import { nemesisNames } from '../../src/sim/nemesis.js';
 import { getSystem } from '../../src/systems/index.js';
 import { acceptorsOf, PaxosCommitParamError } from '../../src/protocols/twopc/paxos-commit.js';
 import type { TwoPcMsg } from '../../src/protocols/twopc/two-phase-commit.js';
-import { paxosCommitF } from '../../src/systems/twopc/paxos-commit.js';
+import { checkOneValuePerBallot, paxosCommitF } from '../../src/systems/twopc/paxos-commit.js';
 
 const paxosCommit = getSystem('paxos-commit')!;
 const FAST_CRASHES = { faultMs: [20, 200], healMs: [20, 200] } as const;
@@ -226,4 +226,79 @@ test('paxos-commit: an RM sends one value in ballot 0, across a restart (forget-
   // Without the durable record the restarted RM votes Prepared where it had voted Aborted: two
   // values in one ballot, which Paxos forbids (acceptors would overwrite an Aborted choice).
   assert.deepEqual(ballot0VotesAcrossRestart('forget-abort-vote'), [false, true]);
+});
+
+/** A Paxos Commit node on a hand-driven env: what it sends, and a flush for its syncs. */
+function handNode(id: string, sent: { to: string; msg: TwoPcMsg }[]) {
+  const syncs: (() => void)[] = [];
+  const disk = new SimDisk({ scheduleSync: (_writes, done) => syncs.push(done) });
+  const cluster = ['n1', 'n2', 'n3', 'n4'];
+  const env: NodeEnv<TwoPcMsg> = {
+    id,
+    cluster,
+    peers: cluster.filter((n) => n !== id),
+    now: () => 0,
+    random: streamFor(1, 'paxos-commit-hand'),
+    send: (to, msg) => sent.push({ to, msg }),
+    setTimer: () => 0,
+    cancelTimer: () => {},
+    storage: disk,
+    reply: () => {},
+    log: () => {},
+    metric: () => {},
+  };
+  const node = paxosCommit.createNode({})(env) as ProtocolNode<TwoPcMsg>;
+  node.start({ recovered: false });
+  const flush = (): void => {
+    while (syncs.length > 0) syncs.shift()!();
+  };
+  return { node, flush };
+}
+
+test('paxos-commit: an acceptor sent Aborted and then Prepared in one ballot fails "one value per ballot"', () => {
+  const { node, flush } = handNode('n3', []);
+  const rms = ['n2', 'n3'];
+  const vote = (prepared: boolean): TwoPcMsg => ({
+    type: 'pc-2a',
+    txn: '1.2',
+    ballot: 0,
+    rms,
+    values: [{ rm: 'n2', vote: { prepared, balances: prepared ? { A: 100 } : {} } }],
+  });
+  const nodes = new Map([['n3', node as ProtocolNode]]);
+  node.onMessage('n2', vote(false));
+  flush();
+  // The same vote again (a duplicate) is no second value.
+  node.onMessage('n2', vote(false));
+  flush();
+  assert.equal(checkOneValuePerBallot(nodes), undefined);
+  node.onMessage('n2', vote(true));
+  flush();
+  assert.match(
+    checkOneValuePerBallot(nodes) ?? '',
+    /^one value per ballot: acceptor n3: txn 1\.2: n2's instance got Aborted and then Prepared in ballot 0$/,
+  );
+});
+
+test('paxos-commit: an RM that learned an abort does not vote again on a duplicate prepare', () => {
+  // n2 votes Prepared, learns the abort (another RM voted no), then a duplicate prepare arrives:
+  // answering it as 2PC does (a no vote, the transaction being aborted here) would put Aborted
+  // in ballot 0 where n2's Prepared already is.
+  const sent: { to: string; msg: TwoPcMsg }[] = [];
+  const { node, flush } = handNode('n2', sent);
+  const prepare: TwoPcMsg = { type: 'prepare', txn: '1.1', changes: { A: -5 }, rms: ['n2', 'n3'] };
+  node.onMessage('n1', prepare);
+  flush();
+  node.onMessage('n1', { type: 'decision', txn: '1.1', commit: false });
+  node.onMessage('n1', prepare);
+  flush();
+  const votes = sent.filter((s) => s.msg.type === 'pc-2a').map((s) => s.msg);
+  assert.ok(votes.length > 0);
+  for (const v of votes) {
+    assert.ok(v.type === 'pc-2a');
+    assert.deepEqual(
+      v.values.map((x) => x.vote.prepared),
+      [true],
+    );
+  }
 });

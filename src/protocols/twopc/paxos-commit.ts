@@ -139,6 +139,10 @@ export class PaxosCommitNode extends TwoPcNode {
   private readonly rmsOf = new Map<string, readonly NodeId[]>();
   private readonly doubtTicks = new Map<string, number>();
   private round = 0;
+  /** Transactions this RM voted Aborted in (record `voted-no/<txn>`). */
+  private readonly votedNo = new Set<string>();
+  /** Set when this acceptor saw a ballot carry two different votes for one instance. */
+  private twoValues: string | null = null;
 
   constructor(
     env: NodeEnv<TwoPcMsg>,
@@ -164,7 +168,10 @@ export class PaxosCommitNode extends TwoPcNode {
       this.acceptorTxns.set(key.slice(3), readAcceptorTxn(key, s.get(key)));
     }
     for (const key of s.keys('rms/')) this.rmsOf.set(key.slice(4), readNodeList(key, s.get(key)));
-    for (const key of s.keys('voted-no/')) this.aborted.add(key.slice(9));
+    for (const key of s.keys('voted-no/')) {
+      this.aborted.add(key.slice(9));
+      this.votedNo.add(key.slice(9));
+    }
     super.start();
   }
 
@@ -187,6 +194,11 @@ export class PaxosCommitNode extends TwoPcNode {
   // ---- RM (participant) -----------------------------------------------------------------------
 
   protected override onPrepare(from: NodeId, msg: Extract<TwoPcMsg, { type: 'prepare' }>): void {
+    // A duplicate prepare of a transaction whose outcome this RM has learned is not answered: its
+    // ballot-0 vote is long sent, and voting again now could send the other value (Aborted,
+    // once it has released a Prepared transaction on an abort) in the same ballot.
+    const committed = this.records.get(msg.txn)?.state === 'committed';
+    if (committed || (this.aborted.has(msg.txn) && !this.votedNo.has(msg.txn))) return;
     if (msg.rms !== undefined && !this.rmsOf.has(msg.txn)) {
       this.rmsOf.set(msg.txn, msg.rms);
       // Made durable with the prepared record (the base syncs before voting yes): an RM that
@@ -216,6 +228,7 @@ export class PaxosCommitNode extends TwoPcNode {
       for (const a of this.firstMajority) this.env.send(a, msg);
     };
     if (yes) return send(); // the caller synced the prepared record first
+    this.votedNo.add(txn);
     if (this.config.mutants.forgetAbortVote === true) return send();
     // Ballot 0 must carry one value: an Aborted vote is durable before it leaves, so a duplicate
     // prepare after a restart cannot draw a Prepared one from this RM.
@@ -279,7 +292,10 @@ export class PaxosCommitNode extends TwoPcNode {
       return;
     }
     const inst = { ...t.inst };
-    for (const v of msg.values) inst[v.rm] = { mbal: msg.ballot, bal: msg.ballot, vote: v.vote };
+    for (const v of msg.values) {
+      this.noteSecondValue(msg.txn, msg.ballot, v, inst[v.rm]);
+      inst[v.rm] = { mbal: msg.ballot, bal: msg.ballot, vote: v.vote };
+    }
     const next: AcceptorTxn = { rms: t.rms, inst };
     this.store(msg.txn, next);
     if (msg.ballot > 0) return this.answer2b(from, msg.txn, msg.ballot, msg.values);
@@ -297,6 +313,34 @@ export class PaxosCommitNode extends TwoPcNode {
     }
     this.bundled.add(msg.txn);
     this.answer2b(this.coordinator, msg.txn, 0, bundle);
+  }
+
+  /**
+   * Paxos sends one value per ballot (Gray and Lamport 2006, Section 4.1: a ballot's leader sends
+   * one phase 2a; Section 4.2: ballot 0 of an instance is its RM's). An acceptor that already
+   * accepted a vote in this ballot and is now asked for the opposite one has seen that rule
+   * broken: two values may then each be chosen in one ballot. The acceptor still accepts (what
+   * it would have done anyway), but remembers the first such ballot for the invariant. Only
+   * Prepared against Aborted counts: a repeated Prepared may carry other balances (an RM that
+   * answers a duplicate prepare after the commit reports its balances as they now are).
+   */
+  private noteSecondValue(
+    txn: string,
+    ballot: number,
+    v: InstanceValue,
+    had: InstanceState | undefined,
+  ): void {
+    if (this.twoValues !== null || had === undefined || had.bal !== ballot || had.vote === null) {
+      return;
+    }
+    if (had.vote.prepared === v.vote.prepared) return;
+    const word = (vote: RmVote): string => (vote.prepared ? 'Prepared' : 'Aborted');
+    this.twoValues = `txn ${txn}: ${v.rm}'s instance got ${word(had.vote)} and then ${word(v.vote)} in ballot ${ballot}`;
+  }
+
+  /** The first ballot in which this acceptor was sent two different votes, if any. */
+  secondValueInBallot(): string | null {
+    return this.twoValues;
   }
 
   /** Phase 2b, once the acceptance is durable (mutant `ack-before-sync`: at once). */

@@ -2,9 +2,10 @@
  * `paxos-commit`: the `twopc` workload (transfers and audits over eight accounts) committed by
  * Gray and Lamport's Paxos Commit (src/protocols/twopc/paxos-commit.ts): one Paxos instance per
  * participant's vote, 2F + 1 acceptors (`--param F=…`, default 1: the last 2F + 1 nodes). Checked
- * as `twopc` is: atomicity after every step, conservation on the history.
+ * as `twopc` is (atomicity after every step, conservation on the history), and after every step
+ * no acceptor is sent two different votes for one instance in one ballot.
  */
-import type { NodeEnv } from '../../core/node.js';
+import type { NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
 import type { SystemDefinition } from '../../core/system.js';
 import {
   acceptorsOf,
@@ -14,7 +15,7 @@ import {
   type PaxosCommitMutants,
 } from '../../protocols/twopc/paxos-commit.js';
 import type { TwoPcMsg } from '../../protocols/twopc/two-phase-commit.js';
-import { twoPcSystem } from './twopc.js';
+import { checkAtomicity, twoPcSystem } from './twopc.js';
 import { paxosCommitMessageProblem } from '../../protocols/twopc/message-schema.js';
 
 const PARAMS = [
@@ -71,4 +72,23 @@ export const paxosCommitSystem: SystemDefinition = {
     };
     return (env) => new PaxosCommitNode(env as NodeEnv<TwoPcMsg>, { f, mutants });
   },
+  checkInvariants: (nodes) => checkAtomicity(nodes) ?? checkOneValuePerBallot(nodes),
 };
+
+/**
+ * No acceptor is sent two different votes for one instance in one ballot: Paxos' rule that a
+ * ballot carries one value, without which two values can each be chosen (an RM's instance
+ * Aborted for the leader and Prepared for a recovery that reads the acceptors later).
+ */
+export function checkOneValuePerBallot(
+  nodes: ReadonlyMap<NodeId, ProtocolNode>,
+): string | undefined {
+  for (const [id, node] of nodes) {
+    if (!(node instanceof PaxosCommitNode)) {
+      throw new Error(`paxos-commit: node ${id} is not a Paxos Commit node`);
+    }
+    const seen = node.secondValueInBallot();
+    if (seen !== null) return `one value per ballot: acceptor ${id}: ${seen}`;
+  }
+  return undefined;
+}
