@@ -19,9 +19,26 @@ export interface CheckedRun extends RunResult {
 }
 
 export interface JudgeOptions {
-  /** Checker budget per run. */
+  /**
+   * The checker's budget per run in search steps: the budget a verdict depends on, so a seed's
+   * verdict replays on any machine under any load (default DEFAULT_CHECK_STEPS).
+   */
+  readonly checkSteps?: number;
+  /**
+   * A wall-clock guard on top (default DEFAULT_CHECK_TIMEOUT_MS): only a search that the step
+   * budget has not stopped in that long answers `unknown` by the clock, and that one verdict
+   * then depends on the machine.
+   */
   readonly checkTimeoutMs?: number;
 }
+
+/**
+ * About 10 s of search on this project's CI machine (a quiet core does 3–5 million steps a
+ * second); kv-raft's hardest swarm histories of 1000 operations need up to ~40 million.
+ */
+export const DEFAULT_CHECK_STEPS = 50_000_000;
+/** A hang guard, not the budget: steps run out first unless the machine is starved. */
+export const DEFAULT_CHECK_TIMEOUT_MS = 300_000;
 
 export function runChecked(options: RunOptions, judge: JudgeOptions = {}): CheckedRun {
   const session = new Session(options);
@@ -45,7 +62,10 @@ export function judgeSession(session: Session, judge: JudgeOptions = {}): Sessio
   if (modelName !== undefined) {
     const model = getModel(modelName);
     if (model === undefined) throw new Error(`${run.system} declares unknown model ${modelName}`);
-    check = checkHistory(run.history, model, { timeoutMs: judge.checkTimeoutMs ?? 10_000 });
+    check = checkHistory(run.history, model, {
+      maxSteps: judge.checkSteps ?? DEFAULT_CHECK_STEPS,
+      timeoutMs: judge.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS,
+    });
   }
   const sim = session.sim;
   const judgement =

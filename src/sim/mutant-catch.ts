@@ -15,6 +15,8 @@ export interface CatchSearch {
   readonly seeds: number;
   /** Client operations per run (the CLI's default is 1000). */
   readonly ops?: number;
+  /** The checker's budget (checked-run.ts JudgeOptions; defaults there). */
+  readonly checkSteps?: number;
   readonly checkTimeoutMs?: number;
 }
 
@@ -28,7 +30,10 @@ export interface CatchResult {
 }
 
 export function firstCatch(search: CatchSearch): CatchResult {
-  const judge = { checkTimeoutMs: search.checkTimeoutMs ?? 10_000 };
+  const judge = {
+    ...(search.checkSteps !== undefined ? { checkSteps: search.checkSteps } : {}),
+    ...(search.checkTimeoutMs !== undefined ? { checkTimeoutMs: search.checkTimeoutMs } : {}),
+  };
   const base = (seed: number): RunOptions => ({
     system: search.system,
     seed,

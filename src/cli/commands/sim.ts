@@ -8,7 +8,12 @@ import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { formatEvidence } from '../../check/index.js';
 import { historyToJsonLines } from '../../core/history.js';
-import { runChecked, type CheckedRun } from '../../sim/checked-run.js';
+import {
+  DEFAULT_CHECK_STEPS,
+  DEFAULT_CHECK_TIMEOUT_MS,
+  runChecked,
+  type CheckedRun,
+} from '../../sim/checked-run.js';
 import { formatLatency, type Latency } from '../../sim/latency.js';
 import { parseNemesis } from '../../sim/nemesis.js';
 import { describeSwarm } from '../../sim/swarm.js';
@@ -47,6 +52,7 @@ export interface SimFlags {
   trace?: string;
   history?: string;
   checkTimeout: number;
+  checkSteps: number;
   duration?: number;
   param: string[];
   realPow?: boolean;
@@ -80,6 +86,7 @@ function sweepSpec(
     },
     latency: flags.latency !== undefined ? formatLatency(flags.latency) : null,
     checkTimeoutMs: flags.checkTimeout,
+    checkSteps: flags.checkSteps,
     firstSeed: flags.seed,
     seeds: flags.seeds,
     swarm: flags.swarm === true,
@@ -172,7 +179,8 @@ function replayCommand(system: string, seed: number, flags: SimFlags, nodes: num
   add('--skew', flags.skew, 1);
   add('--timeout', flags.timeout, 1000);
   add('--duration', flags.duration);
-  add('--check-timeout', flags.checkTimeout, 10_000);
+  add('--check-timeout', flags.checkTimeout, DEFAULT_CHECK_TIMEOUT_MS);
+  add('--check-steps', flags.checkSteps, DEFAULT_CHECK_STEPS);
   for (const p of flags.param) parts.push('--param', p);
   if (flags.realPow) parts.push('--real-pow');
   add('--byzantine', flags.byzantine);
@@ -213,7 +221,18 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
       'link latency: constant:MS, uniform:A-B, exp:MEAN[,floor=MS]',
       latency,
     )
-    .option('--check-timeout <d>', 'checker budget per run', duration, 10_000)
+    .option(
+      '--check-steps <n>',
+      'checker budget per run in search steps (the verdict replays anywhere)',
+      intIn(1, Number.MAX_SAFE_INTEGER),
+      DEFAULT_CHECK_STEPS,
+    )
+    .option(
+      '--check-timeout <d>',
+      'wall-clock guard on the checker per run',
+      duration,
+      DEFAULT_CHECK_TIMEOUT_MS,
+    )
     .option(
       '--duration <d>',
       'virtual length of a run for systems without clients (nakamoto)',
@@ -336,7 +355,7 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
               timeoutMs: flags.timeout,
             },
           },
-          { checkTimeoutMs: flags.checkTimeout },
+          { checkSteps: flags.checkSteps, checkTimeoutMs: flags.checkTimeout },
         );
         counts[run.verdict]++;
         if (run.verdict === 'invalid') failing.push(seed);

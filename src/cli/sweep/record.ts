@@ -29,6 +29,7 @@ export interface SweepSpec {
   };
   readonly latency: string | null;
   readonly checkTimeoutMs: number;
+  readonly checkSteps: number;
   readonly firstSeed: number;
   readonly seeds: number;
   /** Each seed drew its own fault mix (`--swarm`): a different sweep from the same seeds without. */
@@ -92,6 +93,7 @@ const specSchema = v.object({
   }),
   latency: v.nullable(v.string()),
   checkTimeoutMs: v.number(),
+  checkSteps: count,
   firstSeed: count,
   seeds: v.pipe(count, v.minValue(1)),
   swarm: v.boolean(),
