@@ -159,6 +159,12 @@ export class Elector {
 
   private canGrant(lastTerm: number, lastIndex: number): boolean {
     const { log } = this.host;
+    // A server that joined and was not added yet (an empty configuration) grants nothing: it
+    // may be a wiped member back under its old name, whose old votes and log are gone, and a
+    // server whose log predates the removal of that member still counts it as a voter — its
+    // vote could elect a second leader in a term (seeds 49 and 221 of `sim kv-raft --swarm`).
+    const c = this.host.config();
+    if (c.voters.length === 0 && c.learners.length === 0) return false;
     return logUpToDate(lastTerm, lastIndex, log.lastTerm(), log.lastIndex());
   }
 
