@@ -13,6 +13,7 @@
  */
 import type { SystemDefinition } from '../core/system.js';
 import { streamFor, type Random } from '../core/random.js';
+import { AIMED_ACTIONS } from './aimed-triggers.js';
 import type { Latency } from './latency.js';
 import {
   describeMembership,
@@ -124,13 +125,23 @@ export function drawSwarm(system: SystemDefinition, seed: number, nodes?: number
   // seed's mix is otherwise what it was before probes existed.
   const pr = streamFor(seed, 'swarm:probes');
   const probes = triggers !== null && pr.chance(2 / 3) ? someOf(pr, PROBE_ACTIONS, 0.5) : [];
+  // Aimed faults (aimed-triggers.ts) likewise, from a stream of their own.
+  const ar = streamFor(seed, 'swarm:aimed');
+  const aimed = triggers !== null && ar.chance(2 / 3) ? someOf(ar, AIMED_ACTIONS, 0.75) : [];
   return {
     nodes: nodes ?? drawnNodes,
     nemesis: plans.length > 0 ? plans.join(',') : 'none',
     timing,
     latency,
     noise,
-    triggers: triggers !== null && probes.length > 0 ? { ...triggers, probes } : triggers,
+    triggers:
+      triggers === null
+        ? null
+        : {
+            ...triggers,
+            ...(probes.length > 0 ? { probes } : {}),
+            ...(aimed.length > 0 ? { aimed } : {}),
+          },
     workload,
     faultFraction,
     membership: drawMembership(system, seed),
@@ -150,7 +161,8 @@ export function describeSwarm(mix: SwarmMix): string {
     t === null
       ? 'none'
       : `${t.slots}× ${t.actions.join('/')} on ${t.events.join('/')} (chance ${t.chance}, heal ${t.heals.join('/')})` +
-        (t.probes !== undefined && t.probes.length > 0 ? ` probes=${t.probes.join('/')}` : '');
+        (t.probes !== undefined && t.probes.length > 0 ? ` probes=${t.probes.join('/')}` : '') +
+        (t.aimed !== undefined && t.aimed.length > 0 ? ` aimed=${t.aimed.join('+')}` : '');
   const w = mix.workload;
   return (
     `swarm: nodes=${mix.nodes} nemesis=${mix.nemesis} ` +
