@@ -14,6 +14,7 @@
 import type { SystemDefinition } from '../core/system.js';
 import { streamFor, type Random } from '../core/random.js';
 import { describeByzantine, drawByzantine, type ByzantineSettings } from './byzantine-draw.js';
+import { AIMED_ACTIONS, type AimedAction } from './aimed-triggers.js';
 import type { Latency } from './latency.js';
 import {
   describeMembership,
@@ -58,6 +59,14 @@ export interface SwarmMix {
 }
 
 const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
+
+/** The seed's triggers with its aimed faults (aimed-triggers.ts) added, when it has both. */
+function withAimed(
+  triggers: TriggerSettings | null,
+  aimed: readonly AimedAction[],
+): TriggerSettings | null {
+  return triggers !== null && aimed.length > 0 ? { ...triggers, aimed: [...aimed] } : triggers;
+}
 
 /** An interval [lo, hi] with lo drawn from [min, max) and hi up to `spread` times lo. */
 function interval(random: Random, min: number, max: number, spread: number): [number, number] {
@@ -125,17 +134,22 @@ export function drawSwarm(system: SystemDefinition, seed: number, nodes?: number
   // A share of the seeds replaces the triggers with a lone sole-witness probe, without noise,
   // half of them on the smallest cluster.
   const witness = drawWitnessRegime(seed, triggers, nlo);
+  // Aimed faults (aimed-triggers.ts) likewise, from a stream of their own.
+  const ar = streamFor(seed, 'swarm:aimed');
+  const aimed = triggers !== null && ar.chance(2 / 3) ? someOf(ar, AIMED_ACTIONS, 0.75) : [];
   return {
     nodes: nodes ?? witness?.nodes ?? drawnNodes,
     nemesis: plans.length > 0 ? plans.join(',') : 'none',
     timing,
     latency,
     noise: witness !== null ? { loss: 0, duplicate: 0, reorder: 0 } : noise,
-    triggers:
+    triggers: withAimed(
       witness?.triggers ??
-      (triggers !== null && probes.length > 0
-        ? { ...triggers, probes }
-        : drawQuickProbe(streamFor(seed, 'swarm:quick-probe'), triggers)),
+        (triggers !== null && probes.length > 0
+          ? { ...triggers, probes }
+          : drawQuickProbe(streamFor(seed, 'swarm:quick-probe'), triggers)),
+      witness === null ? aimed : [],
+    ),
     workload,
     faultFraction,
     membership: drawMembership(system, seed),
@@ -159,7 +173,8 @@ export function describeSwarm(mix: SwarmMix): string {
       : `${t.slots}× ${t.actions.join('/')} on ${t.events.join('/')} (chance ${t.chance}, heal ${t.heals.join('/')})` +
         (t.probes !== undefined && t.probes.length > 0 ? ` probes=${t.probes.join('/')}` : '') +
         (t.witness !== undefined ? ` witness=${t.witness.pick}/reboot-${t.witness.reboot}` : '') +
-        (t.probeHoldMs !== undefined ? ` (quick: held ${t.probeHoldMs.join('-')}ms)` : '');
+        (t.probeHoldMs !== undefined ? ` (quick: held ${t.probeHoldMs.join('-')}ms)` : '') +
+        (t.aimed !== undefined && t.aimed.length > 0 ? ` aimed=${t.aimed.join('+')}` : '');
   const w = mix.workload;
   return (
     `swarm: nodes=${mix.nodes} nemesis=${mix.nemesis} ` +

@@ -16,6 +16,7 @@
 import type { NodeId } from '../core/node.js';
 import { streamFor, type Random } from '../core/random.js';
 import type { NodeActivity } from './activity.js';
+import { AimedSlot, isAimedAction, type AimedAction } from './aimed-triggers.js';
 import type { SimEvent } from './event-queue.js';
 import type { FaultState } from './faults.js';
 import type { Simulator } from './simulator.js';
@@ -61,6 +62,8 @@ export interface TriggerSettings {
   readonly actions: readonly (typeof TRIGGER_ACTIONS)[number][];
   /** Probe actions for one more slot (none when absent or empty); it shares heals and timing. */
   readonly probes?: readonly ProbeAction[];
+  /** Aimed faults for one more slot (aimed-triggers.ts; none when absent or empty). */
+  readonly aimed?: readonly AimedAction[];
   readonly heals: readonly TriggerHeal[];
   /** Chance that a matching event fires the armed trigger (so it is not always the first). */
   readonly chance: number;
@@ -110,6 +113,9 @@ export function checkTriggerSettings(s: TriggerSettings): void {
   ) {
     throw new TriggerSettingsError(`triggers: bad witness settings ${JSON.stringify(w)}`);
   }
+  for (const a of s.aimed ?? []) {
+    if (!isAimedAction(a)) throw new TriggerSettingsError(`triggers: no aimed action '${a}'`);
+  }
   checkRange('delayMs', s.delayMs);
   checkRange('holdMs', s.holdMs);
   if (s.probeHoldMs !== undefined) checkRange('probeHoldMs', s.probeHoldMs);
@@ -157,7 +163,7 @@ const REBOOT_MS: readonly [number, number] = [1, 50];
  * leader it elected is cut off, say.
  */
 export class TriggerNemesis {
-  private readonly slots: TriggerSlot[] = [];
+  private readonly slots: Pick<TriggerSlot, 'observe' | 'start' | 'finish'>[] = [];
 
   constructor(sim: Simulator, faults: FaultState, settings: TriggerSettings) {
     checkTriggerSettings(settings);
@@ -166,6 +172,8 @@ export class TriggerNemesis {
     }
     const probes = settings.probes ?? [];
     if (probes.length > 0) this.slots.push(new TriggerSlot(sim, faults, settings, -1, probes));
+    const aimed = settings.aimed ?? [];
+    if (aimed.length > 0) this.slots.push(new AimedSlot(sim, faults, { ...settings, aimed }));
     this.sim = sim;
   }
 

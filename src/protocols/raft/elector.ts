@@ -20,6 +20,11 @@ export interface ElectorHost {
   term(): number;
   votedFor(): NodeId | null;
   config(): Membership;
+  /**
+   * The configuration before the latest one in the log, while that latest entry is not known
+   * committed; null once it is (or when the latest comes from a snapshot or the start).
+   */
+  configBeforeUncommitted(): Membership | null;
   becomeFollower(term: number, leader: NodeId | null): void;
   becomeLeader(): void;
   /** Check-quorum (§6.2), on the leader's election tick. */
@@ -88,7 +93,7 @@ export class Elector {
       next = timing.electionMinMs;
     } else if (now >= this.deadline) {
       this.resetDeadline();
-      if (isVoter(h.config(), env.id)) this.campaign(false);
+      if (this.mayCampaign()) this.campaign(false);
       next = this.deadline - now;
     } else {
       if (this.deadline - now > timing.electionMaxMs) this.resetDeadline();
@@ -105,7 +110,7 @@ export class Elector {
   private campaign(real: boolean, transfer = real): void {
     const h = this.host;
     const { env, log } = h;
-    if (!isVoter(h.config(), env.id)) return;
+    if (!this.mayCampaign()) return;
     this.votes.clear();
     this.votes.grant(env.id);
     this.resetDeadline();
@@ -127,6 +132,20 @@ export class Elector {
       const msg: RaftMsg = { type: 'vote', term, lastIndex, lastTerm, transfer };
       for (const v of h.config().voters) if (v !== env.id) env.send(v, msg);
     });
+  }
+
+  /**
+   * §4.2.2: a voter of its latest configuration, or of the one before while the latest (which
+   * removed it) is uncommitted — the cluster may still need it until then: its log may be the
+   * only one holding that entry, and so the only one the others can vote for. It asks the
+   * voters of its latest configuration and counts its own vote only where it is one of them
+   * (won()); once elected it commits the removal and steps down (admin.ts).
+   */
+  private mayCampaign(): boolean {
+    const h = this.host;
+    if (isVoter(h.config(), h.env.id)) return true;
+    const before = h.configBeforeUncommitted();
+    return before !== null && isVoter(before, h.env.id);
   }
 
   /** The leader handed over (§3.10): an election at once, past leader stickiness. */

@@ -160,6 +160,10 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     this.elector = new Elector({
       ...node,
       votedFor: () => this.vote,
+      configBeforeUncommitted: () => {
+        const at = this.log.configIndex();
+        return at > this.commit ? this.log.configAt(at - 1, this.initial) : null;
+      },
       becomeFollower: (term, leader) => this.becomeFollower(term, leader),
       becomeLeader: () => this.becomeLeader(),
       checkQuorum: () => this.checkQuorum(),

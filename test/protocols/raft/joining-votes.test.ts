@@ -44,6 +44,7 @@ function server(config: Membership, joiningVotes = false) {
     term: () => term,
     votedFor: () => vote,
     config: () => config,
+    configBeforeUncommitted: () => null,
     becomeFollower: (t) => {
       term = t;
       vote = null;
