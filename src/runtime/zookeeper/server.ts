@@ -30,9 +30,15 @@ import { ResultMismatchError, writeResult } from './responses.js';
  * Deliberately broken variants, each caught by test/runtime/zookeeper/server.test.ts:
  * - `no-packet-limit`: a length over the maximum packet size is believed (and buffered for);
  * - `replies-as-ready`: each reply goes out when its backend answers, not in request order;
- * - `serve-zxid-ahead`: a client that has seen a later zxid than this server is served.
+ * - `serve-zxid-ahead`: a client that has seen a later zxid than this server is served;
+ * - `unbounded-queue`: a connection's outstanding requests are not capped at maxQueued.
  */
-export const ZK_WIRE_MUTANTS = ['no-packet-limit', 'replies-as-ready', 'serve-zxid-ahead'] as const;
+export const ZK_WIRE_MUTANTS = [
+  'no-packet-limit',
+  'replies-as-ready',
+  'serve-zxid-ahead',
+  'unbounded-queue',
+] as const;
 export type ZkWireMutant = (typeof ZK_WIRE_MUTANTS)[number];
 
 export interface ZkServerOptions {
@@ -41,6 +47,12 @@ export interface ZkServerOptions {
   readonly listen?: Address;
   /** The largest packet body accepted (bytes); jute.maxbuffer plus headroom by default. */
   readonly maxPacket?: number;
+  /**
+   * Requests one connection may have awaiting replies before the server stops reading from it
+   * (ZooKeeper's globalOutstandingLimit, 1000 by default): a client that pipelines without
+   * bound is slowed down, not given unbounded memory.
+   */
+  readonly maxQueued?: number;
   readonly log?: (message: string, fields: Record<string, Json>) => void;
   readonly mutant?: ZkWireMutant;
 }
@@ -58,6 +70,10 @@ function validate(o: ZkServerOptions): void {
   if (max !== undefined && (!Number.isSafeInteger(max) || max < 64 || max > 0x7fffffff)) {
     throw new ZkServerOptionsError(`maxPacket must be an integer in [64, 2^31-1], not ${max}`);
   }
+  const q = o.maxQueued;
+  if (q !== undefined && (!Number.isSafeInteger(q) || q < 1)) {
+    throw new ZkServerOptionsError(`maxQueued must be a positive integer, not ${q}`);
+  }
   if (o.mutant !== undefined && !(ZK_WIRE_MUTANTS as readonly string[]).includes(o.mutant)) {
     throw new ZkServerOptionsError(`no ZooKeeper wire mutant '${String(o.mutant)}'`);
   }
@@ -65,6 +81,8 @@ function validate(o: ZkServerOptions): void {
 
 /** The password of a refused session: ZooKeeper sends 16 zero bytes. */
 const NO_PASSWD = Buffer.alloc(16);
+/** ZooKeeper's globalOutstandingLimit default. */
+export const DEFAULT_MAX_QUEUED = 1000;
 /** ZooKeeper's protocol version in the connect handshake. */
 const PROTOCOL_VERSION = 0;
 
@@ -81,8 +99,14 @@ class Connection {
   phase: Phase = 'handshake';
   sessionId: bigint | undefined;
   readonly reader: PacketReader;
-  /** Packets that arrived while the backend was still deciding on the session. */
-  readonly early: Buffer[] = [];
+  /**
+   * Packets read but not yet handled: those that arrived while the backend was still deciding
+   * on the session, or while `maxQueued` replies were outstanding.
+   */
+  readonly backlog: Buffer[] = [];
+  /** closeSession was read: nothing after it is served. */
+  sessionClosing = false;
+  pumping = false;
   readonly slots: Slot[] = [];
   received = 0;
   sent = 0;
@@ -108,6 +132,7 @@ export class ZkServer {
   private server: Server | undefined;
   private readonly conns = new Set<Connection>();
   private readonly maxPacket: number;
+  private readonly maxQueued: number;
   private received = 0;
   private sent = 0;
   private outstanding = 0;
@@ -117,6 +142,7 @@ export class ZkServer {
   constructor(private readonly o: ZkServerOptions) {
     validate(o);
     this.maxPacket = o.maxPacket ?? DEFAULT_MAX_PACKET;
+    this.maxQueued = o.maxQueued ?? DEFAULT_MAX_QUEUED;
   }
 
   async start(): Promise<Address> {
@@ -179,9 +205,25 @@ export class ZkServer {
         return;
       }
       if (c.phase === 'handshake') this.onConnect(c, p.body);
-      else if (c.phase === 'connecting') c.early.push(p.body);
-      else this.onRequest(c, p.body);
+      else c.backlog.push(p.body);
     }
+    this.pump(c);
+  }
+
+  /** Handles backlogged requests while the connection has room, and reads only while it does. */
+  private pump(c: Connection): void {
+    // A request answered at once (a ping) flushes replies, which pumps again: stay one loop.
+    if (c.pumping) return;
+    c.pumping = true;
+    while (c.phase === 'open' && !c.sessionClosing && c.backlog.length > 0) {
+      if (c.slots.length >= this.maxQueued && this.o.mutant !== 'unbounded-queue') break;
+      const body = c.backlog.shift();
+      if (body !== undefined) this.onRequest(c, body);
+    }
+    c.pumping = false;
+    if (c.phase === 'closing') return;
+    if (c.backlog.length > 0) c.socket.pause();
+    else c.socket.resume();
   }
 
   /** Bad bytes: log why (by code) and close this connection only. */
@@ -296,10 +338,7 @@ export class ZkServer {
         c.sessionId = grant.sessionId;
         c.phase = 'open';
         c.detach = this.o.backend.attach(grant.sessionId, (e) => this.notify(c, e));
-        for (const body of c.early.splice(0)) {
-          if (c.phase !== 'open') break;
-          this.onRequest(c, body);
-        }
+        this.pump(c);
       },
       (e: unknown) => {
         this.log('zookeeper backend refused to connect a session', { error: String(e) });
@@ -351,7 +390,10 @@ export class ZkServer {
       }
       const req = readRequest(h.type, r);
       const slot = this.slot(c);
-      if (req.type === OpCode.closeSession) slot.closeAfter = true;
+      if (req.type === OpCode.closeSession) {
+        slot.closeAfter = true;
+        c.sessionClosing = true;
+      }
       const began = performance.now();
       this.outstanding++;
       backend.submit(sessionId, req).then(
@@ -408,13 +450,14 @@ export class ZkServer {
     slot.bytes = w.frame();
     if (this.o.mutant === 'replies-as-ready') {
       c.slots.splice(c.slots.indexOf(slot), 1);
-      this.send(c, slot);
+      if (this.send(c, slot) && c.backlog.length > 0) this.pump(c);
       return;
     }
     while (c.slots.length > 0 && c.slots[0]?.bytes !== undefined) {
       const head = c.slots.shift();
       if (head === undefined || !this.send(c, head)) return;
     }
+    if (c.backlog.length > 0) this.pump(c);
   }
 
   /** Writes a ready slot; false once the connection is closing after it. */

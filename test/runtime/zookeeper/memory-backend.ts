@@ -53,6 +53,8 @@ export class MemoryBackend implements ZkBackend {
   /** Milliseconds to hold each request on a path before serving it. */
   readonly delayMs = new Map<string, number>();
   closed: bigint[] = [];
+  /** The type of every request submitted, in order. */
+  readonly submitted: number[] = [];
 
   constructor() {
     this.nodes.set('/', {
@@ -124,6 +126,7 @@ export class MemoryBackend implements ZkBackend {
   }
 
   async submit(sessionId: bigint, req: ZkRequest): Promise<ZkReply> {
+    this.submitted.push(req.type);
     const delay = 'path' in req ? this.delayMs.get(req.path) : undefined;
     if (delay !== undefined) await new Promise((r) => setTimeout(r, delay));
     return this.serve(sessionId, req);

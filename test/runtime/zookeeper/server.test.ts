@@ -352,6 +352,42 @@ async function aheadServed(mutant?: ZkWireMutant): Promise<boolean> {
   return served;
 }
 
+/**
+ * Pipelines 40 slow requests on one connection with maxQueued 10: what `stat` reports queued
+ * for it while they are slow, and whether all 40 replies then arrive in order.
+ */
+async function queuedWhilePipelining(mutant?: ZkWireMutant): Promise<number> {
+  const { server, backend, port } = await serve({
+    maxQueued: 10,
+    ...(mutant !== undefined ? { mutant } : {}),
+  });
+  backend.delayMs.set('/', 150);
+  const r = await session(port);
+  const frames: Buffer[] = [];
+  for (let xid = 1; xid <= 40; xid++)
+    frames.push(requestFrame(xid, { type: OpCode.exists, path: '/', watch: false }));
+  r.socket.write(Buffer.concat(frames));
+  await sleep(60);
+  const probe = await raw(port);
+  probe.socket.write('stat');
+  await until('stat', probe.closed);
+  const m = /queued=(\d+),recved=\d+,sent=1,sid/.exec(probe.bytes().toString('latin1'));
+  assert.ok(m, 'stat lists the pipelining connection');
+  await until('40 replies', () => r.packets.length === 41, 5000);
+  assert.deepEqual(
+    r.packets.slice(1).map((p) => readReplyHeader(new JuteReader(p)).xid),
+    Array.from({ length: 40 }, (_, i) => i + 1),
+  );
+  r.socket.destroy();
+  await server.close();
+  return Number(m[1]);
+}
+
+test('a pipelining connection has at most maxQueued requests outstanding (mutant unbounded-queue caught)', async () => {
+  assert.equal(await queuedWhilePipelining(), 10);
+  assert.equal(await queuedWhilePipelining('unbounded-queue'), 40);
+});
+
 test('a client that has seen a later zxid is refused (mutant serve-zxid-ahead caught)', async () => {
   assert.equal(await aheadServed(), false);
   assert.equal(await aheadServed('serve-zxid-ahead'), true);
@@ -389,6 +425,7 @@ test('handshake: readOnly echoed only to clients that sent it; a closed session 
     'nothing is answered after closeSession',
   );
   assert.equal(backend.nodes.has('/e'), false, 'the ephemeral went with its session');
+  assert.deepEqual(backend.submitted, [OpCode.create, OpCode.closeSession], 'nothing after it ran');
 
   const again = await raw(port);
   again.socket.write(connectFrame({ sessionId }));
@@ -441,7 +478,12 @@ test('four-letter words on the client port: ruok, stat, mntr', async () => {
 
 test('options are validated with a typed error', () => {
   const backend = new MemoryBackend();
-  for (const bad of [{ maxPacket: 0 }, { maxPacket: 1.5 }, { mutant: 'nope' as ZkWireMutant }]) {
+  for (const bad of [
+    { maxPacket: 0 },
+    { maxPacket: 1.5 },
+    { maxQueued: 0 },
+    { mutant: 'nope' as ZkWireMutant },
+  ]) {
     assert.throws(
       () => new ZkServer({ backend, ...bad }),
       (e: unknown) => e instanceof ZkServerOptionsError && e.code === 'bad-option',
