@@ -10,7 +10,6 @@ export const SERVER_VERSION = '3.8.4-truthkit, built on truthkit';
 
 export interface ConnectionStat {
   readonly remote: string;
-  readonly sessionId: bigint | undefined;
   readonly received: number;
   readonly sent: number;
   readonly queued: number;
@@ -55,9 +54,7 @@ export function fourLetterAnswer(word: FourLetterWord, f: FrontStats, b: Backend
       return [`Zookeeper version: ${SERVER_VERSION}`, ...srvr(f, b)].join('\n') + '\n';
     case 'stat': {
       const clients = f.connections.map(
-        (c) =>
-          ` ${c.remote}[1](queued=${c.queued},recved=${c.received},sent=${c.sent}` +
-          (c.sessionId !== undefined ? `,sid=0x${c.sessionId.toString(16)})` : ')'),
+        (c) => ` ${c.remote}[1](queued=${c.queued},recved=${c.received},sent=${c.sent})`,
       );
       return (
         [`Zookeeper version: ${SERVER_VERSION}`, 'Clients:', ...clients, '', ...srvr(f, b)].join(

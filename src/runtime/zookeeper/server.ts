@@ -31,13 +31,15 @@ import { ResultMismatchError, writeResult } from './responses.js';
  * - `no-packet-limit`: a length over the maximum packet size is believed (and buffered for);
  * - `replies-as-ready`: each reply goes out when its backend answers, not in request order;
  * - `serve-zxid-ahead`: a client that has seen a later zxid than this server is served;
- * - `unbounded-queue`: a connection's outstanding requests are not capped at maxQueued.
+ * - `unbounded-queue`: a connection's outstanding requests are not capped at maxQueued;
+ * - `no-handshake-timeout`: a connection that never sends its ConnectRequest is kept.
  */
 export const ZK_WIRE_MUTANTS = [
   'no-packet-limit',
   'replies-as-ready',
   'serve-zxid-ahead',
   'unbounded-queue',
+  'no-handshake-timeout',
 ] as const;
 export type ZkWireMutant = (typeof ZK_WIRE_MUTANTS)[number];
 
@@ -53,6 +55,11 @@ export interface ZkServerOptions {
    * bound is slowed down, not given unbounded memory.
    */
   readonly maxQueued?: number;
+  /**
+   * How long a connection may stay open without a ConnectRequest (ZooKeeper's
+   * sessionlessCnxnTimeout, 10 s): idle sockets cannot pile up before they hold a session.
+   */
+  readonly handshakeTimeoutMs?: number;
   readonly log?: (message: string, fields: Record<string, Json>) => void;
   readonly mutant?: ZkWireMutant;
 }
@@ -74,6 +81,10 @@ function validate(o: ZkServerOptions): void {
   if (q !== undefined && (!Number.isSafeInteger(q) || q < 1)) {
     throw new ZkServerOptionsError(`maxQueued must be a positive integer, not ${q}`);
   }
+  const h = o.handshakeTimeoutMs;
+  if (h !== undefined && (!Number.isSafeInteger(h) || h < 1)) {
+    throw new ZkServerOptionsError(`handshakeTimeoutMs must be a positive integer, not ${h}`);
+  }
   if (o.mutant !== undefined && !(ZK_WIRE_MUTANTS as readonly string[]).includes(o.mutant)) {
     throw new ZkServerOptionsError(`no ZooKeeper wire mutant '${String(o.mutant)}'`);
   }
@@ -81,6 +92,8 @@ function validate(o: ZkServerOptions): void {
 
 /** The password of a refused session: ZooKeeper sends 16 zero bytes. */
 const NO_PASSWD = Buffer.alloc(16);
+/** ZooKeeper's sessionlessCnxnTimeout default. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** ZooKeeper's globalOutstandingLimit default. */
 export const DEFAULT_MAX_QUEUED = 1000;
 /** ZooKeeper's protocol version in the connect handshake. */
@@ -181,6 +194,13 @@ export class ZkServer {
     );
     this.conns.add(c);
     socket.setNoDelay(true);
+    if (this.o.mutant !== 'no-handshake-timeout') {
+      const timer = setTimeout(() => {
+        if (c.phase === 'handshake') this.drop(c, 'no handshake');
+      }, this.o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+    }
     socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
     socket.on('error', () => this.drop(c, 'socket error'));
     socket.on('close', () => this.drop(c, 'closed'));
@@ -270,7 +290,6 @@ export class ZkServer {
       lastZxid: this.o.backend.lastZxid(),
       connections: [...this.conns].map((c) => ({
         remote: c.remote,
-        sessionId: c.sessionId,
         received: c.received,
         sent: c.sent,
         queued: c.slots.length,

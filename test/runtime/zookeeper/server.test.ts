@@ -371,7 +371,7 @@ async function queuedWhilePipelining(mutant?: ZkWireMutant): Promise<number> {
   const probe = await raw(port);
   probe.socket.write('stat');
   await until('stat', probe.closed);
-  const m = /queued=(\d+),recved=\d+,sent=1,sid/.exec(probe.bytes().toString('latin1'));
+  const m = /queued=(\d+),recved=\d+,sent=1\)/.exec(probe.bytes().toString('latin1'));
   assert.ok(m, 'stat lists the pipelining connection');
   await until('40 replies', () => r.packets.length === 41, 5000);
   assert.deepEqual(
@@ -476,12 +476,32 @@ test('four-letter words on the client port: ruok, stat, mntr', async () => {
   }
 });
 
+/** Whether a connection that sends nothing is closed within 400 ms (handshakeTimeoutMs 100). */
+async function silentClosed(mutant?: ZkWireMutant): Promise<boolean> {
+  const { server, port } = await serve({
+    handshakeTimeoutMs: 100,
+    ...(mutant !== undefined ? { mutant } : {}),
+  });
+  const r = await raw(port);
+  await sleep(400);
+  const closed = r.closed();
+  r.socket.destroy();
+  await server.close();
+  return closed;
+}
+
+test('a connection that never sends its ConnectRequest is closed (mutant no-handshake-timeout caught)', async () => {
+  assert.equal(await silentClosed(), true);
+  assert.equal(await silentClosed('no-handshake-timeout'), false);
+});
+
 test('options are validated with a typed error', () => {
   const backend = new MemoryBackend();
   for (const bad of [
     { maxPacket: 0 },
     { maxPacket: 1.5 },
     { maxQueued: 0 },
+    { handshakeTimeoutMs: -1 },
     { mutant: 'nope' as ZkWireMutant },
   ]) {
     assert.throws(
