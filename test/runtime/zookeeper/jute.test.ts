@@ -300,3 +300,41 @@ test('the packet reader: split chunks, four-letter words only first, bad lengths
   big.writeInt32BE(DEFAULT_MAX_PACKET);
   assert.deepEqual(new PacketReader().push(big), []);
 });
+
+test('fuzz: random and mutated bodies either decode or fail with a JuteError, never anything else', () => {
+  // A fixed LCG: the same bytes every run.
+  let x = 0x2545f491;
+  const next = (): number => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return x >>> 16;
+  };
+  const served = [...new Set(requests.map((r) => r.type))];
+  const encoded = requests.map((req) => {
+    const w = new JuteWriter();
+    writeRequest(w, req);
+    return { type: req.type, bytes: w.bytes() };
+  });
+  let refused = 0;
+  for (let i = 0; i < 20_000; i++) {
+    let type: (typeof served)[number];
+    let body: Buffer;
+    if (i % 2 === 0) {
+      type = served[next() % served.length]!;
+      body = Buffer.from(Array.from({ length: next() % 48 }, () => next() & 0xff));
+    } else {
+      // A valid body with a few bytes flipped and maybe cut short.
+      const e = encoded[next() % encoded.length]!;
+      type = e.type;
+      body = Buffer.from(e.bytes.subarray(0, e.bytes.length - (next() % 3)));
+      for (let k = next() % 4; k > 0 && body.length > 0; k--)
+        body[next() % body.length] = next() & 0xff;
+    }
+    try {
+      readRequest(type, new JuteReader(body));
+    } catch (e) {
+      assert.ok(e instanceof JuteError, `type ${type}, body ${body.toString('hex')}: ${String(e)}`);
+      refused++;
+    }
+  }
+  assert.ok(refused > 1000, `${refused} refused`);
+});
