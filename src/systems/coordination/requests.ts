@@ -219,9 +219,8 @@ function prepareCreate(
   if (typeof op.path !== 'string') return refuse(ZK_ERR.BADARGUMENTS);
   const sequential = isSequentialMode(op.mode);
   // A sequential path may end in '/': the suffix becomes the whole last component.
-  if (pathProblem(sequential ? `${op.path}1` : op.path) !== undefined || op.path === '/') {
-    refuse(op.path === '/' ? ZK_ERR.NODEEXISTS : ZK_ERR.BADARGUMENTS);
-  }
+  if (!sequential && op.path === '/') refuse(ZK_ERR.NODEEXISTS);
+  if (pathProblem(sequential ? `${op.path}1` : op.path) !== undefined) refuse(ZK_ERR.BADARGUMENTS);
   const ttl = op.ttl ?? 0;
   if (isTtlMode(op.mode) ? !isInt(ttl) || ttl <= 0 || ttl > MAX_TTL_MS : ttl !== 0) {
     refuse(ZK_ERR.BADARGUMENTS);

@@ -45,3 +45,22 @@ export function expiredNodes(state: CoordState, now: number): string[] {
   }
   return out.sort();
 }
+
+/** Why a server refuses a (re)connecting client; ZooKeeper closes the connection for either. */
+export type ConnectRefusal = 'session-expired' | 'server-behind';
+
+/**
+ * Whether a server may take a client's connection: a reconnect (sessionId ≠ 0) must name a
+ * session the server knows, and no server serves a client that has seen a later zxid than the
+ * server has applied (single system image: the client would see time go backwards). The client
+ * then tries another server, within its session timeout, and keeps its session.
+ */
+export function connectRefusal(
+  state: CoordState,
+  sessionId: number,
+  lastZxidSeen: number,
+): ConnectRefusal | undefined {
+  if (lastZxidSeen > state.lastZxid()) return 'server-behind';
+  if (sessionId !== 0 && state.sessions.get(sessionId) === undefined) return 'session-expired';
+  return undefined;
+}

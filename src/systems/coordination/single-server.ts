@@ -9,7 +9,7 @@ import { prepare, type CoordMutant, type Request, type WriteRequest } from './re
 import { expiredNodes, expiredSessions } from './sessions.js';
 import { applyTxn, type Txn, type TxnResult } from './txns.js';
 import { WatchManager, txnEvents, type WatchMutant } from './watches.js';
-import type { ZkErrorCode } from './zk-codes.js';
+import { ZK_ERR, type ZkErrorCode } from './zk-codes.js';
 
 export type WriteReply =
   | { readonly ok: true; readonly result: TxnResult; readonly zxid: number }
@@ -49,6 +49,8 @@ export class SingleServer {
   }
 
   read(session: number, req: ReadRequest, time: number): ReadReply {
+    if (this.state.session(session) === undefined)
+      return { ok: false, code: ZK_ERR.SESSIONEXPIRED };
     this.lastHeard.set(session, time);
     return read(this.state, this.watches, session, req);
   }

@@ -9,7 +9,7 @@ import {
   restoreState,
   SnapshotError,
 } from '../../../src/systems/coordination/snapshot.js';
-import { negotiateTimeout } from '../../../src/systems/coordination/sessions.js';
+import { connectRefusal, negotiateTimeout } from '../../../src/systems/coordination/sessions.js';
 import { ZK_ERR, MAX_DATA_BYTES } from '../../../src/systems/coordination/zk-codes.js';
 import type { Stat } from '../../../src/systems/coordination/data-tree.js';
 
@@ -503,4 +503,18 @@ test('snapshot: round trip, and a tampered one is refused', () => {
     if (n) n.path = '/a/';
   });
   assert.throws(() => restoreState({ format: 'nope' }), SnapshotError);
+});
+
+test('sessions: a server behind the client’s last zxid, or without its session, refuses the connection', () => {
+  const { s, w } = server();
+  w(create('/a'));
+  const zxid = s.state.lastZxid();
+  assert.equal(connectRefusal(s.state, 1, zxid), undefined);
+  assert.equal(connectRefusal(s.state, 0, 0), undefined);
+  assert.equal(connectRefusal(s.state, 1, zxid + 1), 'server-behind');
+  assert.equal(connectRefusal(s.state, 42, zxid), 'session-expired');
+  assert.deepEqual(s.read(42, { type: 'exists', path: '/a' }, 0), {
+    ok: false,
+    code: ZK_ERR.SESSIONEXPIRED,
+  });
 });
