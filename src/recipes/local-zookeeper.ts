@@ -11,7 +11,12 @@
 import { SingleServer, type WriteReply } from '../systems/coordination/single-server.js';
 import type { WriteRequest } from '../systems/coordination/requests.js';
 import type { ReadReply, ReadRequest } from '../systems/coordination/reads.js';
-import { ZK_ERR, ZkError, type CreateMode } from '../systems/coordination/zk-codes.js';
+import {
+  ZK_ERR,
+  ZkError,
+  type CreateMode,
+  type WatchEventType,
+} from '../systems/coordination/zk-codes.js';
 import type { Stat, Watcher, ZkClient } from './zk-client.js';
 
 export class LocalZooKeeper {
@@ -73,11 +78,11 @@ export class LocalZooKeeper {
 
   private dispatch(): void {
     for (const c of this.clients.values()) {
-      if (this.server.state.session(c.sessionId) === undefined) c.expired = true;
       for (const e of this.server.watches.take(c.sessionId)) {
         this.notifications++;
         c.deliver(e.type, e.path);
       }
+      if (!c.expired && this.server.state.session(c.sessionId) === undefined) c.sessionEnded();
     }
   }
 }
@@ -144,12 +149,21 @@ export class LocalClient implements ZkClient {
     return [...r.children];
   }
 
+  /** @internal: the session is gone; every pending watcher hears so once. */
+  sessionEnded(): void {
+    this.expired = true;
+    const all = [...this.dataWatchers, ...this.childWatchers];
+    this.dataWatchers.clear();
+    this.childWatchers.clear();
+    for (const [path, ws] of all) for (const w of ws) w({ type: 'None', state: 'Expired', path });
+  }
+
   /** @internal: ZooKeeper's client-side rule for which watchers an event wakes. */
-  deliver(type: Parameters<Watcher>[0]['type'], path: string): void {
+  deliver(type: WatchEventType, path: string): void {
     const fire = (m: Map<string, Watcher[]>): void => {
       const ws = m.get(path) ?? [];
       m.delete(path);
-      for (const w of ws) w({ type, path });
+      for (const w of ws) w({ type, state: 'SyncConnected', path });
     };
     if (type !== 'NodeChildrenChanged') fire(this.dataWatchers);
     if (type === 'NodeChildrenChanged' || type === 'NodeDeleted') fire(this.childWatchers);

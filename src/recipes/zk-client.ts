@@ -9,8 +9,16 @@ import type { CreateMode, WatchEventType } from '../systems/coordination/zk-code
 
 export type { Stat };
 
-/** A one-shot watch callback, called once with the event that fired it. */
-export type Watcher = (event: { readonly type: WatchEventType; readonly path: string }) => void;
+/**
+ * A one-shot watch callback, called once with the event that fired it; when the session ends
+ * every pending watcher is called once with `{type: 'None', state: 'Expired'}`, as ZooKeeper's
+ * client does, so no one waits forever on a watch that can no longer fire.
+ */
+export type Watcher = (event: {
+  readonly type: WatchEventType | 'None';
+  readonly state: 'SyncConnected' | 'Expired';
+  readonly path: string;
+}) => void;
 
 export interface ZkClient {
   readonly sessionId: number;

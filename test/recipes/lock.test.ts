@@ -4,6 +4,7 @@ import { LocalZooKeeper } from '../../src/recipes/local-zookeeper.js';
 import { ZkLock } from '../../src/recipes/lock.js';
 import { FencedResource, StaleTokenError, fencingViolation } from '../../src/recipes/fencing.js';
 import { treeProblem } from '../../src/systems/coordination/tree-invariants.js';
+import { ZK_ERR, ZkError } from '../../src/systems/coordination/zk-codes.js';
 
 /** Lets every pending promise chain run to where it waits on something else. */
 async function settle(): Promise<void> {
@@ -118,8 +119,12 @@ test('lock: create-then-crash (reply lost after the create) finds its own node b
     } else {
       assert.equal(aHolds, false, 'mutant not caught: a acquired behind its own orphan');
       assert.equal(nodes.length, 2);
-      zk.expire(a); // only the session's end clears the orphan
-      await settle();
+      zk.expire(a); // only the session's end clears the orphan, and a's wait ends with it
+      await assert.rejects(
+        aAcquire,
+        (e) => e instanceof ZkError && e.code === ZK_ERR.SESSIONEXPIRED,
+      );
+      assert.equal(zk.server.state.node('/cc/lock')?.stat.numChildren, 0);
     }
   }
 });
