@@ -13,7 +13,7 @@ const nonNeg = v.pipe(int, v.minValue(0));
 /** A path, bounded; its syntax is prepare's to judge (BADARGUMENTS). */
 const path = v.pipe(v.string(), v.maxLength(4096));
 /** base64 of at most 1 MiB, plus room for prepare to refuse a slightly larger one by code. */
-const data = v.pipe(v.string(), v.maxLength(((MAX_DATA_BYTES + 4) / 3) * 4 + 8));
+const data = v.pipe(v.string(), v.maxLength(Math.ceil((MAX_DATA_BYTES + 4) / 3) * 4 + 8));
 const mode = v.picklist(Object.keys(CREATE_MODES) as CreateMode[]);
 
 const opRequest = v.variant('type', [
