@@ -11,7 +11,7 @@ import type { NodeId } from '../../core/node.js';
 import { compareZxid, type Zxid } from './zxid.js';
 
 function zabMessage(cluster: readonly NodeId[]): v.GenericSchema {
-  const zxid = v.tuple([count, count]);
+  const zxid = v.strictTuple([count, count]);
   // The op is the state machine's business (it validates what it applies).
   const txn = v.strictObject({ client: clientId, seq: clientSeq, op: v.unknown() });
   const entry = v.strictObject({ z: zxid, txn });
