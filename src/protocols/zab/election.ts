@@ -1,6 +1,6 @@
 /**
- * Fast leader election (ZooKeeper's FastLeaderElection; Medeiros, "ZooKeeper's atomic
- * broadcast protocol: Theory and practice", 2012, §3.1). A LOOKING server votes for the server
+ * Fast leader election, after ZooKeeper's FastLeaderElection (the paper leaves election open:
+ * any election that picks a server with the latest history of a quorum will do). A LOOKING server votes for the server
  * with the greatest (currentEpoch, lastZxid, id) it has heard of in its round, tells everyone,
  * and decides once a quorum of the round votes as it does (after a short wait for a better vote).
  * A server that finds the others already FOLLOWING or LEADING joins the leader a quorum of them
@@ -38,7 +38,10 @@ export class Election {
   round = 0;
   vote: Vote;
   private readonly votes = new Map<NodeId, Vote>();
-  private readonly outside = new Map<NodeId, { readonly vote: Vote; readonly state: ServerState }>();
+  private readonly outside = new Map<
+    NodeId,
+    { readonly vote: Vote; readonly state: ServerState }
+  >();
 
   constructor(
     private readonly self: NodeId,

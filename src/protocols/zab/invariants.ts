@@ -1,6 +1,7 @@
 /**
  * Zab's safety properties (Junqueira, Reed, Serafini, "Zab: High-performance broadcast for
- * primary-backup systems", DSN 2011, §III), checked incrementally as a run goes: every server of
+ * primary-backup systems", DSN 2011: integrity, total order, agreement, local and global
+ * primary order, primary integrity), checked incrementally as a run goes: every server of
  * one simulated cluster reports what it does to one shared recorder, which compares each new
  * fact with what it has seen, at O(1) per event (a leader's establishment costs one scan).
  *

@@ -6,7 +6,13 @@
  * simulator's messages come from the system's own nodes; a test checks them against this schema.
  */
 import * as v from 'valibot';
-import { clientId, clientSeq, count, memberOf, perClusterCheck } from '../../core/message-schema.js';
+import {
+  clientId,
+  clientSeq,
+  count,
+  memberOf,
+  perClusterCheck,
+} from '../../core/message-schema.js';
 import type { NodeId } from '../../core/node.js';
 import { compareZxid, type Zxid } from './zxid.js';
 

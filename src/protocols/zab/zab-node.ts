@@ -193,13 +193,7 @@ export class ZabNode implements ProtocolNode<ZabMsg, Json> {
       if (msg.state === 'looking') this.env.send(from, this.notification());
       return;
     }
-    const step = this.election.onNotification(
-      from,
-      msg.round,
-      msg.state,
-      msg.vote,
-      this.ownVote(),
-    );
+    const step = this.election.onNotification(from, msg.round, msg.state, msg.vote, this.ownVote());
     switch (step.kind) {
       case 'broadcast':
         this.broadcastAll(this.notification());
@@ -373,7 +367,8 @@ export class ZabNode implements ProtocolNode<ZabMsg, Json> {
     this.recorder?.established(this.epoch, this.env.id, this.delivered);
     this.env.log('established', { epoch: this.epoch, history: this.history.length });
     for (const [id, f] of this.followers) {
-      if (f.synced) this.env.send(id, { type: 'uptodate', epoch: this.epoch, commit: this.committed });
+      if (f.synced)
+        this.env.send(id, { type: 'uptodate', epoch: this.epoch, commit: this.committed });
     }
     const queued = this.queued;
     this.queued = [];
@@ -504,7 +499,11 @@ export class ZabNode implements ProtocolNode<ZabMsg, Json> {
     if (this.phase !== 'discovery') {
       // A resent NEWLEADER: answer once our copy of the history is durable, not before.
       if (this.syncedDurably) {
-        this.env.send(this.leader, { type: 'ack-newleader', epoch: this.epoch, zxid: this.durable });
+        this.env.send(this.leader, {
+          type: 'ack-newleader',
+          epoch: this.epoch,
+          zxid: this.durable,
+        });
       }
       return;
     }

@@ -1,6 +1,6 @@
 /**
  * A zxid names a transaction by the epoch of the leader that proposed it and that leader's own
- * counter (Junqueira, Reed, Serafini, DSN 2011, §IV). Zxids order transactions: first by epoch,
+ * counter (Junqueira, Reed, Serafini, DSN 2011). Zxids order transactions: first by epoch,
  * then by counter, so a later leader's proposals come after everything an earlier one proposed.
  */
 export type Zxid = readonly [epoch: number, counter: number];

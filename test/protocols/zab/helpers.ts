@@ -84,7 +84,8 @@ export class ZabCluster {
   /** Runs in small steps until `done()` holds (or `ms` pass, or the run halts). */
   until(done: () => boolean, ms = 2000, step = 0.1): boolean {
     const end = this.sim.now + ms;
-    while (!done() && this.sim.now < end && !this.sim.halted) this.sim.runUntil(this.sim.now + step);
+    while (!done() && this.sim.now < end && !this.sim.halted)
+      this.sim.runUntil(this.sim.now + step);
     return done();
   }
 

@@ -56,7 +56,10 @@ const CASES: readonly { name: string; steps: Step[]; broken: Step; caught: RegEx
   },
   {
     name: 'primary integrity: a leader starts after delivering what came before',
-    steps: [(r) => r.proposed(z(1, 1), t(1)), (r) => r.delivered('n1', 1, z(1, 1), ZXID_ZERO, t(1))],
+    steps: [
+      (r) => r.proposed(z(1, 1), t(1)),
+      (r) => r.delivered('n1', 1, z(1, 1), ZXID_ZERO, t(1)),
+    ],
     broken: (r) => r.established(2, 'n2', 0),
     caught: /primary integrity/,
   },

@@ -38,7 +38,10 @@ test('a well-formed message passes; a malformed one is named', () => {
     [{ ...newleader, entries: [{ z: [1, 1], txn }] }, /increasing/],
     [{ ...newleader, mode: 'rsync' }, /^mode: /],
     [{ ...newleader, extra: 1 }, /extra/],
-    [{ type: 'notification', round: 2, state: 'looking', vote: { ...vote, leader: 'n9' } }, /leader/],
+    [
+      { type: 'notification', round: 2, state: 'looking', vote: { ...vote, leader: 'n9' } },
+      /leader/,
+    ],
     [{ type: 'notification', round: 2, state: 'voting', vote }, /^state: /],
     [{ type: 'ack', epoch: 1 }, /zxid/],
     [{ type: 'request', epoch: 1, client: '', seq: 1, op: null }, /^client: /],
@@ -75,7 +78,13 @@ test('every message kv-zab sends under every fault passes the schema', () => {
   } satisfies SystemDefinition;
   for (const seed of [1, 2, 3]) {
     // A small DIFF window, so SNAPs are among the messages.
-    runSimulation({ system, seed, nemesis: 'all', params: { 'diff-window': '4' }, workload: { ops: 200 } });
+    runSimulation({
+      system,
+      seed,
+      nemesis: 'all',
+      params: { 'diff-window': '4' },
+      workload: { ops: 200 },
+    });
   }
   assert.ok(count > 1000, `only ${count} messages`);
   assert.deepEqual(bad.slice(0, 3), []);

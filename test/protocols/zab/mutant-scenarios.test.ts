@@ -76,7 +76,8 @@ function commitWithoutQuorum(mutant?: string): ZabCluster {
 }
 
 /** How often the servers took a sync of this kind (DIFF, TRUNC, SNAP). */
-const synced = (c: ZabCluster, mode: string) => c.sim.metrics.get(`zab.synced.${mode}`)?.length ?? 0;
+const synced = (c: ZabCluster, mode: string) =>
+  c.sim.metrics.get(`zab.synced.${mode}`)?.length ?? 0;
 
 const SCENARIOS = [
   {

@@ -38,10 +38,13 @@ const CASES: readonly { follower: Zxid; window: number; mode: string; base: Zxid
 for (const c of CASES) {
   test(`follower at ${c.follower.join('.')} (window ${c.window}): ${c.mode}`, () => {
     const p = planSync(leaderHistory(), c.follower, c.window);
-    assert.deepEqual({ mode: p.mode, base: [...p.base], from: p.from }, {
-      mode: c.mode,
-      base: c.base,
-      from: c.from,
-    });
+    assert.deepEqual(
+      { mode: p.mode, base: [...p.base], from: p.from },
+      {
+        mode: c.mode,
+        base: c.base,
+        from: c.from,
+      },
+    );
   });
 }
