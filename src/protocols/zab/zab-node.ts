@@ -75,7 +75,9 @@ interface FollowerView {
   heard: number;
 }
 
+/** A client's request this server will answer once it delivers the transaction. */
 interface Pending {
+  readonly seq: number;
   readonly id: RequestId;
   /** A leader's request still queued, not proposed: refusing it is a definite failure. */
   queued: boolean;
@@ -118,6 +120,7 @@ export class ZabNode implements ProtocolNode<ZabMsg, Json> {
   private selfSynced = false;
   private counter = 0;
   private queued: Txn[] = [];
+  /** By client: a client has one request in flight, so a newer one replaces the older. */
   private readonly pending = new Map<string, Pending>();
   /** Proposals that arrived before their predecessor, by the predecessor's zxid. */
   private readonly early = new Map<string, Extract<ZabMsg, { type: 'proposal' }>>();
@@ -166,13 +169,12 @@ export class ZabNode implements ProtocolNode<ZabMsg, Json> {
   // ---- Election -------------------------------------------------------------------------
 
   private lookForLeader(): void {
-    for (const [key, p] of this.pending) {
-      this.env.reply(p.id, {
-        ok: false,
-        error: 'leader lost',
-        definite: p.queued,
-      });
-      this.pending.delete(key);
+    // A proposed request may still be committed by the next leader and delivered here, and is
+    // then answered; one never proposed certainly is not, so the client may retry elsewhere.
+    for (const [client, p] of this.pending) {
+      if (!p.queued) continue;
+      this.env.reply(p.id, { ok: false, error: 'leader lost', definite: true });
+      this.pending.delete(client);
     }
     this.incarnation++;
     this.state = 'looking';
@@ -373,8 +375,8 @@ export class ZabNode implements ProtocolNode<ZabMsg, Json> {
     const queued = this.queued;
     this.queued = [];
     for (const txn of queued) {
-      const p = this.pending.get(`${txn.client}:${txn.seq}`);
-      if (p !== undefined) p.queued = false;
+      const p = this.pending.get(txn.client);
+      if (p !== undefined && p.seq === txn.seq) p.queued = false;
       this.propose(txn);
     }
   }
@@ -637,10 +639,9 @@ export class ZabNode implements ProtocolNode<ZabMsg, Json> {
     this.recorder?.delivered(this.env.id, this.delivered + 1, e.z, this.deliveredZxid, e.txn);
     this.delivered++;
     this.deliveredZxid = e.z;
-    const key = `${e.txn.client}:${e.txn.seq}`;
-    const p = this.pending.get(key);
-    if (p !== undefined) {
-      this.pending.delete(key);
+    const p = this.pending.get(e.txn.client);
+    if (p !== undefined && p.seq === e.txn.seq) {
+      this.pending.delete(e.txn.client);
       this.env.reply(p.id, { ok: true, value: result });
     }
   }
@@ -656,16 +657,15 @@ export class ZabNode implements ProtocolNode<ZabMsg, Json> {
       this.env.reply(request.id, { ok: true, value: done.result });
       return;
     }
-    const key = `${client}:${seq}`;
     if (this.state === 'leading') {
       const queued = this.phase !== 'broadcast';
-      this.pending.set(key, { id: request.id, queued });
+      this.pending.set(client, { seq, id: request.id, queued });
       if (queued) this.queued.push({ client, seq, op });
       else this.propose({ client, seq, op });
       return;
     }
     if (this.state === 'following' && this.phase === 'broadcast' && this.leader !== undefined) {
-      this.pending.set(key, { id: request.id, queued: false });
+      this.pending.set(client, { seq, id: request.id, queued: false });
       this.env.send(this.leader, { type: 'request', epoch: this.epoch, client, seq, op });
       return;
     }
