@@ -102,6 +102,8 @@ export class ZabNode implements ProtocolNode<ZabMsg, Json> {
   private generation = 0;
   /** Bumped on every change of state, so a callback from an earlier one does nothing. */
   private incarnation = 0;
+  /** Shared by the servers of one simulated cluster (kv-zab's checkInvariants reads it). */
+  readonly recorder: ZabRecorder | undefined;
   private readonly election: Election;
   private readonly mutants: ZabMutants;
   private readonly quorum: number;
@@ -140,8 +142,6 @@ export class ZabNode implements ProtocolNode<ZabMsg, Json> {
     this.history = new ZabHistory(env.storage);
     this.election = new Election(env.id, this.quorum, this.ownVote());
   }
-
-  readonly recorder: ZabRecorder | undefined;
 
   start(): void {
     this.history.load();
