@@ -33,6 +33,8 @@ import type { Entry, ServerState, Txn, Vote, ZabMsg } from './messages.js';
 import { NO_ZAB_MUTANTS, type ZabMutants } from './mutants.js';
 import type { ZabStateMachine } from './state-machine.js';
 import { planSync } from './sync-plan.js';
+import { commitPoint } from './commit-point.js';
+import { ReorderBuffer, type Proposal } from './reorder-buffer.js';
 import { check } from './zab-assert.js';
 import { compareZxid, maxZxid, zxidKey, ZXID_ZERO, type Zxid } from './zxid.js';
 
@@ -54,12 +56,8 @@ export type Phase = 'election' | 'discovery' | 'sync' | 'broadcast';
 
 /** Most proposals a leader resends to one lagging follower per tick. */
 const RESEND_BATCH = 64;
-/**
- * Most proposals a follower holds that arrived ahead of their predecessor. ZooKeeper's peers talk
- * over TCP, which delivers in order; truthkit's network may reorder, so a follower reassembles
- * the leader's stream as TCP would, within this bound (the leader resends what is dropped).
- */
-const REORDER_BUFFER = 1024;
+/** Most proposals a follower holds that arrived ahead of their predecessor (reorder-buffer.ts). */
+const REORDER_BOUND = 1024;
 
 /** What a leader knows of one follower in its epoch. */
 interface FollowerView {
@@ -124,8 +122,7 @@ export class ZabNode implements ProtocolNode<ZabMsg, Json> {
   private queued: Txn[] = [];
   /** By client: a client has one request in flight, so a newer one replaces the older. */
   private readonly pending = new Map<string, Pending>();
-  /** Proposals that arrived before their predecessor, by the predecessor's zxid. */
-  private readonly early = new Map<string, Extract<ZabMsg, { type: 'proposal' }>>();
+  private readonly early = new ReorderBuffer(REORDER_BOUND);
 
   constructor(
     private readonly env: NodeEnv<ZabMsg>,
@@ -413,9 +410,7 @@ export class ZabNode implements ProtocolNode<ZabMsg, Json> {
     if (this.phase !== 'broadcast') return;
     const acks = [this.durable];
     for (const f of this.followers.values()) if (f.synced) acks.push(f.acked);
-    acks.sort((a, b) => compareZxid(b, a));
-    const needed = this.mutants.commitWithoutQuorum ? 1 : this.quorum;
-    const point = acks[needed - 1];
+    const point = commitPoint(acks, this.mutants.commitWithoutQuorum ? 1 : this.quorum);
     if (point === undefined || compareZxid(point, this.committed) <= 0) return;
     this.commitThrough(point);
     for (const [id, f] of this.followers) {
@@ -571,22 +566,17 @@ export class ZabNode implements ProtocolNode<ZabMsg, Json> {
     }
     if (compareZxid(msg.prev, this.history.lastZxid()) !== 0) {
       // Ahead of a proposal not here yet: keep it for when that one comes (or the leader resends).
-      if (compareZxid(msg.prev, this.history.lastZxid()) > 0 && this.early.size < REORDER_BUFFER) {
-        this.early.set(zxidKey(msg.prev), msg);
-      }
+      if (compareZxid(msg.prev, this.history.lastZxid()) > 0) this.early.hold(msg);
       return;
     }
     this.accept(leader, msg);
-    for (;;) {
-      const key = zxidKey(this.history.lastZxid());
-      const next = this.early.get(key);
-      if (next === undefined) break;
-      this.early.delete(key);
+    for (let next = this.early.next(this.history.lastZxid()); next !== undefined;) {
       this.accept(leader, next);
+      next = this.early.next(this.history.lastZxid());
     }
   }
 
-  private accept(leader: NodeId, msg: Extract<ZabMsg, { type: 'proposal' }>): void {
+  private accept(leader: NodeId, msg: Proposal): void {
     this.history.append({ z: msg.zxid, txn: msg.txn });
     if (this.mutants.ackBeforeSync) {
       this.env.send(leader, { type: 'ack', epoch: this.epoch, zxid: msg.zxid });
