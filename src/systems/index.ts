@@ -11,6 +11,7 @@ import { etcdRaftSystem } from './etcd/etcd-raft.js';
 import { kvPaxosSystem } from './paxos/kv-paxos.js';
 import { paxosSystem } from './paxos/paxos.js';
 import { pbftSystem } from './pbft/pbft.js';
+import { kvZabSystem } from './zab/kv-zab.js';
 
 const SYSTEMS: readonly SystemDefinition[] = [
   echoSystem,
@@ -25,6 +26,7 @@ const SYSTEMS: readonly SystemDefinition[] = [
   etcdRaftSystem,
   nakamotoSystem,
   pbftSystem,
+  kvZabSystem,
 ];
 
 export function systems(): readonly SystemDefinition[] {
