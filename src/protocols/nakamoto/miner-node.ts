@@ -127,7 +127,28 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
   /** When this node connected each block (its clock), to date a reorg's race. */
   private readonly connectedAt = new Map<string, number>();
   private readonly mempool = new Map<string, true>();
+  /**
+   * Every payment this node has relayed: relayed once, ever (Bitcoin's known-inventory filter).
+   * A payment confirmed, then undone by a reorg and back in the mempool, was re-relayed each
+   * time a copy arrived, and under swarm's duplication and reorgs the copies multiplied (a swarm
+   * seed of nakamoto sent millions of messages).
+   */
+  private readonly relayed = new Set<string>();
+  /**
+   * When this node last asked for a missing parent, by hash: asked again only after a block
+   * interval (the request or its answer may have been lost), as Bitcoin Core tracks blocks in
+   * flight. Asking again for every copy of every orphan let duplicated messages multiply request
+   * chains without bound (a swarm seed sent millions of messages).
+   */
+  private readonly requestedAt = new Map<string, number>();
   private readonly orphans = new Map<string, Block[]>();
+  /**
+   * Blocks found invalid, and their descendants: never asked for or checked again (Bitcoin
+   * Core's failed-block marks). Without it every descendant of an invalid block arriving as an
+   * orphan asks for the invalid parent again, gets it, rejects it, and keeps waiting: a swarm
+   * seed with a faulty miner sent millions of messages.
+   */
+  private readonly rejected = new Set<string>();
   private mining: TimerId | null = null;
   /** Real-PoW mode: the block whose nonce was already found, awaiting its time. */
   private pending: Block | null = null;
@@ -288,10 +309,13 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
       return;
     }
     const b = msg.block;
-    if (this.chain.has(b.hash)) return;
-    const defect = blockDefect(b) ?? this.contextDefect(b);
+    if (this.chain.has(b.hash) || this.rejected.has(b.hash)) return;
+    const defect =
+      blockDefect(b) ??
+      this.contextDefect(b) ??
+      (this.rejected.has(b.header.prevHash) ? 'descends from an invalid block' : undefined);
     if (defect !== undefined) {
-      this.stats.invalid++;
+      this.reject(b);
       this.env.log('invalid block', { hash: b.hash, from, defect });
       return;
     }
@@ -299,7 +323,7 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
       const waiting = this.orphans.get(b.header.prevHash) ?? [];
       if (!waiting.some((o) => o.hash === b.hash)) waiting.push(b);
       this.orphans.set(b.header.prevHash, waiting);
-      this.env.send(from, { type: 'getblock', hash: b.header.prevHash });
+      this.requestParent(b.header.prevHash, from);
       return;
     }
     this.accept(b, from);
@@ -312,6 +336,28 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
     return undefined;
   }
 
+  private requestParent(hash: string, from: NodeId): void {
+    const now = this.env.now();
+    const at = this.requestedAt.get(hash);
+    // A clock stepped back (now < at) counts as long ago: ask.
+    if (at !== undefined && now >= at && now - at < this.config.intervalMs) return;
+    this.requestedAt.set(hash, now);
+    this.env.send(from, { type: 'getblock', hash });
+  }
+
+  /** Marks `b` invalid, with the orphans waiting for it and theirs: none can ever connect. */
+  private reject(b: Block): void {
+    const stack = [b];
+    while (stack.length > 0) {
+      const x = stack.pop() as Block;
+      if (this.rejected.has(x.hash)) continue;
+      this.rejected.add(x.hash);
+      this.stats.invalid++;
+      stack.push(...(this.orphans.get(x.hash) ?? []));
+      this.orphans.delete(x.hash);
+    }
+  }
+
   /** Connects a block whose parent is known, then any orphans waiting for it; relays them. */
   private accept(first: Block, from: NodeId | null): void {
     const queue = [first];
@@ -322,7 +368,7 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
       const parent = this.chain.block(b.header.prevHash);
       if (parent === undefined) throw new Error(`accept: parent of ${b.hash} is not held`);
       if (b.height !== parent.height + 1) {
-        this.stats.invalid++;
+        this.reject(b);
         continue;
       }
       // A peer's block must carry the target its parent chain requires (this node's own blocks
@@ -331,11 +377,12 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
       if (!own && this.config.checkDifficulty) {
         const want = requiredBits(this.config.difficulty, parent, this.lookup);
         if (b.header.bits !== want) {
-          this.stats.invalid++;
+          this.reject(b);
           this.env.log('invalid block', { hash: b.hash, defect: 'unexpected difficulty bits' });
           continue;
         }
       }
+      this.requestedAt.delete(b.hash);
       const change = this.chain.add(b, this.config.forkChoice !== 'never-reorg');
       this.env.storage.append(b as unknown as Json);
       for (const peer of this.env.peers)
@@ -418,6 +465,8 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
     if (this.mempool.has(tx) || this.chain.confirmations(tx) > 0) return;
     if (this.chain.spenderOf(tx) !== undefined) return; // its coin is already spent
     this.mempool.set(tx, true);
+    if (this.relayed.has(tx)) return;
+    this.relayed.add(tx);
     for (const peer of this.env.peers) if (peer !== from) this.env.send(peer, { type: 'tx', tx });
   }
 
