@@ -17,7 +17,6 @@ import type { Json } from '../core/json.js';
 import type { MembershipOps, SystemDefinition } from '../core/system.js';
 import { streamFor, type Random } from '../core/random.js';
 import type { FaultState } from './faults.js';
-import type { RunResult } from './run.js';
 import type { Simulator } from './simulator.js';
 
 export interface MembershipSettings {
@@ -241,7 +240,13 @@ export class MembershipClient {
  * system should have refused (a removal that leaves no active majority, a joining node that
  * counts itself a voter) can leave a cluster that never commits again.
  */
-export function judgeRecovery(recovery: RunResult['recovery']): {
+/** When the final heal came and the first operation invoked after it succeeded (run.ts). */
+export interface Recovery {
+  readonly healedAt: number | null;
+  readonly firstOkAt: number | null;
+}
+
+export function judgeRecovery(recovery: Recovery): {
   verdict: 'valid' | 'invalid';
   message: string;
 } {

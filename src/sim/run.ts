@@ -16,7 +16,7 @@ import {
   type NemesisPlan,
   type NemesisTiming,
 } from './nemesis.js';
-import { MembershipClient, type MembershipSettings } from './membership-workload.js';
+import { MembershipClient, type MembershipSettings, type Recovery } from './membership-workload.js';
 import { Simulator, type SimFailure } from './simulator.js';
 import { drawSwarm, type SwarmMix } from './swarm.js';
 import { withSwarmParams } from './swarm-params.js';
@@ -84,7 +84,7 @@ export interface RunResult {
   readonly events: number;
   readonly traceDigest: string;
   /** When the final heal happened and when the first operation invoked after it succeeded. */
-  readonly recovery: { healedAt: number | null; firstOkAt: number | null };
+  readonly recovery: Recovery;
   readonly failure: SimFailure | null;
   /** The mix this seed drew under `swarm` (absent otherwise). */
   readonly swarm?: SwarmMix;

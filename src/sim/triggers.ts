@@ -20,7 +20,6 @@ import { AimedSlot, isAimedAction, type AimedAction } from './aimed-triggers.js'
 import type { SimEvent } from './event-queue.js';
 import type { FaultState } from './faults.js';
 import type { Simulator } from './simulator.js';
-import type { WitnessSettings } from './witness-regime.js';
 
 export const TRIGGER_EVENTS = ['send', 'sync', 'log'] as const;
 export type TriggerEvent = (typeof TRIGGER_EVENTS)[number];
@@ -54,6 +53,12 @@ export type TriggerAction = (typeof TRIGGER_ACTIONS)[number] | ProbeAction;
 /** How a triggered fault ends: after a time, or when another node logs a line seen before. */
 export const TRIGGER_HEALS = ['at-once', 'timed', 'after-log'] as const;
 export type TriggerHeal = (typeof TRIGGER_HEALS)[number];
+
+/** How the sole-witness probe picks and reboots its witnesses (witness-regime.ts). */
+export interface WitnessSettings {
+  readonly pick: 'broadcast';
+  readonly reboot: 'first' | 'all';
+}
 
 export interface TriggerSettings {
   /** Which kinds of activity may arm a trigger (at least one). */

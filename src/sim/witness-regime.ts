@@ -10,7 +10,7 @@
  * not draw the regime keeps its mix, and its run, exactly.
  */
 import { streamFor, type Random } from '../core/random.js';
-import type { TriggerSettings } from './triggers.js';
+import type { TriggerSettings, WitnessSettings } from './triggers.js';
 
 /**
  * How a `sole-witness` probe picks and cuts, when set (absent: the original probe).
@@ -21,10 +21,6 @@ import type { TriggerSettings } from './triggers.js';
  * witness plus the nodes that never saw the request are n − ⌊n/2⌋, one short), and with five or
  * seven nodes the other witnesses stay on the requester's side.
  */
-export interface WitnessSettings {
-  readonly pick: 'broadcast';
-  readonly reboot: 'first' | 'all';
-}
 
 /** Share of the seeds that draw the regime. */
 const WITNESS_SHARE = 0.3;
