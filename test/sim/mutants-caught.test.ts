@@ -30,9 +30,9 @@ const SNAPSHOT_FILE =
 
 const TABLE: readonly Entry[] = [
   ['kv-single', 'ack-before-sync', 1, 2],
-  // A quick probe (quick-probe.ts; searched from seed 1, 300 ops: first catch): "learner n1 saw
-  // two values chosen for i66: chosen 0.66 and 1.66 (ballot 271001)".
-  ['paxos', 'forget-promise', 51, 1],
+  // Quick probes (quick-probe.ts), searched from seed 1 after every swarm draw was merged (300
+  // ops): "learner n3 saw two values chosen for i40: chosen 2.40 and 3.40 (ballot 80000)".
+  ['paxos', 'forget-promise', 55, 1],
   ['paxos', 'accept-lower-ballot', 1, 1],
   ['twopc', 'commit-before-all-prepared', 1, 1],
   // Seeds 23 and 16 caught these two before the witness regime redrew their mixes; searched again
@@ -40,10 +40,12 @@ const TABLE: readonly Entry[] = [
   ['twopc', 'no-durable-decision', 31, 1],
   ['paxos-commit', 'ack-before-sync', 2, 1],
   ['paxos-commit', 'skip-phase1-on-recovery', 2, 1],
-  // The "one value per ballot" invariant, with a quick probe's instant reboot and duplicate noise
-  // (searched from seed 1, 300 ops: first catch): "acceptor n4: txn 6.8: n2's instance got Aborted
-  // and then Prepared in ballot 0".
-  ['paxos-commit', 'forget-abort-vote', 48, 1],
+  [
+    'paxos-commit',
+    'forget-abort-vote',
+    'not caught by --swarm within seeds 1-300 (300 ops) with every swarm draw merged; seed 48 ' +
+      'caught it before the aimed faults redrew its mix (docs/simulator.md)',
+  ],
   // The witness regime (witness-regime.ts: a lone sole-witness probe, every witness rebooted, three
   // nodes), searched from seed 1, 300 ops: seed 18, "election safety: n1 and n3 both leaders in
   // term 2".
@@ -69,8 +71,9 @@ const TABLE: readonly Entry[] = [
   // with those refused it still catches it, by the recovery judge: "no operation invoked after
   // the final heal (283326.33 ms) succeeded", where the correct system's run of it recovers.
   ['kv-raft', 'promote-unready', 95, 1, 1000],
-  // A disk dies, the operator removes a live member instead; the judge of recovery catches it.
-  ['kv-raft', 'remove-below-quorum', 15, 1],
+  // A disk dies, the operator removes a live member instead; the judge of recovery: "no
+  // operation invoked after the final heal (44135.54 ms) succeeded" (searched from seed 1).
+  ['kv-raft', 'remove-below-quorum', 77, 1],
   ['kv-raft', 'compact-before-snapshot-durable', SNAPSHOT_FILE],
   // A wiped member rejoining grants its vote to a candidate two configuration changes behind:
   // "election safety: n3 and n5 both leaders in term 26" (found by a 10,000-seed sweep).
@@ -81,9 +84,9 @@ const TABLE: readonly Entry[] = [
   // Found by a 200-seed search with 1000 operations (two triggers pausing nodes after sends).
   ['etcd-raft', 'commit-old-term', 124, 1, 1000],
   ['etcd-raft', 'read-from-follower', 1, 1],
-  // Re-found after the aimed faults (searched from seed 1): "leader completeness: n3 leads term 3
-  // without entry 96 (term 1) applied by n3".
-  ['etcd-raft', 'no-sync-before-ack', 56, 1],
+  // Searched from seed 1: "leader completeness: n2 leads term 12 without entry 76 (term 11)
+  // applied by n4; it has nothing there".
+  ['etcd-raft', 'no-sync-before-ack', 4, 1],
   ['etcd-raft', 'follower-read-no-wait', 1, 3],
   // The same mix as kv-raft's seed 20 (searched from seed 1 with 1000 ops: first catch).
   ['etcd-raft', 'read-index-no-round', 20, 1, 1000],
@@ -97,13 +100,12 @@ const TABLE: readonly Entry[] = [
     'not caught by --swarm within seeds 1-200 (1000 ops); seed 200004 caught it only through the ' +
       'amnesiac votes that joining-votes now names (docs/simulator.md)',
   ],
-  ['etcd-raft', 'remove-below-quorum', 15, 1],
-  // Swarm draws small snapshot parts for etcd-raft (swarm-params.ts). Seed 97 caught it until
-  // seed 97 drew the witness regime; searched again from 98: seed 125. A node crashes after its
-  // early compaction is durable and before the snapshot's file is: "raft invariant
-  // log-continues-snapshot broken: the stored snapshot ends at 38 but the log resumes at 52:
-  // entries 39..51 are lost".
-  ['etcd-raft', 'compact-before-snapshot-durable', 125, 1],
+  // As kv-raft's (searched from seed 1): the recovery judge.
+  ['etcd-raft', 'remove-below-quorum', 44, 1],
+  // Swarm draws small snapshot parts for etcd-raft (swarm-params.ts); searched from seed 1: a
+  // node crashes after its early compaction is durable and before the snapshot's file is,
+  // "raft invariant log-continues-snapshot broken: … entries 21..28 are lost".
+  ['etcd-raft', 'compact-before-snapshot-durable', 3, 1],
   [
     'etcd-raft',
     'joining-votes',
