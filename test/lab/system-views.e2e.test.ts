@@ -96,7 +96,7 @@ async function runInPage(page: Page, c: RunConfig): Promise<void> {
 }
 
 test(
-  'every system: its declared panels with data, no empty chart, its verdict by name',
+  'every system: its declared panels with data, no empty chart, its verdict by name, no label overlapping another',
   { skip, timeout: 150_000 },
   async () => {
     const page = await (chromium as LaunchedBrowser).context.newPage();
@@ -148,6 +148,18 @@ test(
         const said = (await page.textContent('[data-testid=system-judgement]')) ?? '';
         assert.ok(said.startsWith(judgeName), `${name}: the judge's evidence is named`);
       }
+      // At the default zoom no two labels the diagram drew overlap (the canvas publishes their
+      // boxes in data-labels; lamport/label-layout.ts places them).
+      const labels = JSON.parse(
+        (await page.getAttribute('[data-testid=lamport-canvas]', 'data-labels')) ?? '[]',
+      ) as { text: string; x: number; y: number; w: number; h: number }[];
+      assert.ok(labels.length > 0, `${name}: the diagram drew labels`);
+      for (const [i, a] of labels.entries())
+        for (const b of labels.slice(i + 1))
+          assert.ok(
+            a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y,
+            `${name}: "${a.text}" overlaps "${b.text}"`,
+          );
       await page.screenshot({ path: join(ARTIFACTS, `lab-views-${name}.png`), fullPage: true });
     }
     assert.deepEqual(errors, [], 'no page errors');
