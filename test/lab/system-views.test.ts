@@ -151,6 +151,27 @@ test('nakamoto under a partition: forks show as stale blocks in a real run', () 
   assert.ok(chartHasData(perNodeSteps(r, (v) => viewNum(v, 'height'))));
 });
 
+test('etcd-raft: revisions and watch events per replica in a real run', () => {
+  const system = getSystem('etcd-raft')!;
+  const lab = new RunController(
+    { system: 'etcd-raft', nodes: 3, seed: 1, nemesis: 'none', ops: 100, mutant: null, params: {} },
+    system,
+  );
+  lab.advance(3000);
+  const r = labRun(lab.session.sim.nodeIds, lab.now, lab.trace, lab.snapshots);
+  const panel = (id: string) => {
+    const p = system.labViews?.panels?.find((x) => x.id === id);
+    assert.ok(p !== undefined && p.kind === 'chart', `etcd-raft declares the ${id} chart`);
+    return p.data(r);
+  };
+  const top = (id: string): number =>
+    Math.max(...panel(id).lines.flatMap((l) => l.ys.map((y) => y ?? 0)));
+  // Every put is a new revision and one event a watcher receives.
+  assert.ok(top('revision') > 10, `revision ${top('revision')}`);
+  assert.ok(top('watch-events') > 10, `watch events ${top('watch-events')}`);
+  assert.ok(top('watch-events') <= top('revision'), 'no more single-key events than revisions');
+});
+
 test('pbft: arrows named by phase, the primary starred, traitors marked', () => {
   const pp = signAs('n1', { t: 'pre-prepare', i: 'n1', v: 0, n: 3, d: 'null', req: null });
   const vc = signAs('n2', { t: 'view-change', i: 'n2', v: 1, n: 0, C: [], P: [] });

@@ -259,6 +259,7 @@ export class EtcdMachine implements StateMachine {
     return {
       revision: this.store.revision,
       compactRevision: this.store.compactRevision,
+      watchEvents: this.store.watchEventsEmitted,
       keys: this.store.liveKeys,
       /** What the space quota counts (MvccStore.bytes). */
       bytes: this.store.bytes,

@@ -85,6 +85,8 @@ export class MvccStore {
   private histories = new Map<string, KeyValue[]>();
   private keys = new KeyIndex();
   private rev = 1;
+  /** Watch events this store has handed its watchers since it was built (the lab's watch view). */
+  private emitted = 0;
   private compacted = 0;
   private live = 0;
   /** versionCost summed over every retained version (tombstones included): see `bytes`. */
@@ -107,6 +109,11 @@ export class MvccStore {
     private readonly leases: LeaseAttachments,
     private readonly hashRevisions = true,
   ) {}
+
+  /** Watch events emitted since this store was built (not since revision 1: a restore resets it). */
+  get watchEventsEmitted(): number {
+    return this.emitted;
+  }
 
   get revision(): number {
     return this.rev;
@@ -161,6 +168,7 @@ export class MvccStore {
       d.addString(JSON.stringify(frozen));
       this.hashHex = d.hex();
     }
+    this.emitted += frozen.length;
     for (const l of [...this.listeners]) l(frozen, false);
     return this.rev;
   }

@@ -73,5 +73,16 @@ export const etcdRaftLabViews: LabViews = {
       stepped: true,
       data: (run) => perNodeSteps(run, (v) => viewNum(v, 'revision')),
     },
+    {
+      kind: 'chart',
+      id: 'watch-events',
+      // Every put and delete a replica applies is an event its watchers receive (etcd serves a
+      // watch from any member, from its own applied store): the lines climb together when the
+      // replicas agree, and a lagging replica's watchers hear late.
+      title: 'Watch events each replica has sent its watchers (since it started)',
+      yLabel: 'events',
+      stepped: true,
+      data: (run) => perNodeSteps(run, (v) => viewNum(v, 'watchEvents')),
+    },
   ],
 };
