@@ -10,7 +10,7 @@
  * not draw the regime keeps its mix, and its run, exactly.
  */
 import { streamFor, type Random } from '../core/random.js';
-import type { TriggerSettings, WitnessSettings } from './triggers.js';
+import type { TriggerSettings } from './triggers.js';
 
 /**
  * How a `sole-witness` probe picks and cuts, when set (absent: the original probe).
