@@ -3,7 +3,8 @@
  * ephemeral port, and drive Debian's headless Chromium with playwright-core (which never
  * downloads a browser of its own).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,8 @@ function findRepo(): string {
 }
 
 export const REPO = findRepo();
+/** Where the browser tests write their screenshots (ignored by git). */
+export const ARTIFACTS = join(REPO, 'test-artifacts');
 const CONFIG = join(REPO, 'lab', 'vite.config.ts');
 
 export function chromiumMissing(): string | false {
@@ -79,6 +82,46 @@ export async function launchChromium(): Promise<LaunchedBrowser> {
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The lab served and Chromium launched once for a test file, as its tests reach them. */
+export interface LabSession {
+  /** The served lab's URL (only inside a test that runs). */
+  url(): string;
+  /** Chromium's context (only inside a test that runs). */
+  context(): BrowserContext;
+}
+
+/**
+ * Registers the file's before/after hooks: unless `skip` says why not, build and serve the lab
+ * and launch Chromium before its tests (making `ARTIFACTS` for their screenshots), and close
+ * both after them.
+ */
+export function labSession(skip: string | false): LabSession {
+  let served: ServedLab | undefined;
+  let browser: LaunchedBrowser | undefined;
+  before(async () => {
+    if (skip !== false) return;
+    mkdirSync(ARTIFACTS, { recursive: true });
+    served = await buildAndServeLab();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await served?.close();
+  });
+  return {
+    url: () => {
+      if (served === undefined)
+        throw new Error('the lab is not served (skipped, or outside a test)');
+      return served.url;
+    },
+    context: () => {
+      if (browser === undefined)
+        throw new Error('Chromium is not launched (skipped, or outside a test)');
+      return browser.context;
     },
   };
 }

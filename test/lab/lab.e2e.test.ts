@@ -4,54 +4,31 @@
  * catch a mutant, and run pbft (its signatures in the browser match Node's). Screenshots go to
  * test-artifacts/ for a person to look at.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import '../../src/protocols/pbft/ed25519.js';
 import { experiments, getExperiment } from '../../src/experiments/registry.js';
 import { runSimulation } from '../../src/sim/run.js';
 import { getSystem, systems } from '../../src/systems/index.js';
 import type { RunConfig } from '../../lab/src/run-config.js';
 import { legendMarks } from '../../lab/src/lamport/marks.js';
-import {
-  buildAndServeLab,
-  chromiumMissing,
-  launchChromium,
-  REPO,
-  type LaunchedBrowser,
-  type ServedLab,
-} from './browser.js';
+import { ARTIFACTS, chromiumMissing, labSession } from './browser.js';
 
 const skip = chromiumMissing();
-const ARTIFACTS = join(REPO, 'test-artifacts');
+const lab = labSession(skip);
 /** kv-raft when it is registered; until then kv-single, whose owner plays no leader role. */
 const REPLICATED = systems().some((s) => s.name === 'kv-raft') ? 'kv-raft' : 'kv-single';
 const HAS_LEADERS = REPLICATED === 'kv-raft';
 
-let served: ServedLab | undefined;
-let chromium: LaunchedBrowser | undefined;
-
-before(async () => {
-  if (skip !== false) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
-  served = await buildAndServeLab();
-  chromium = await launchChromium();
-});
-
-after(async () => {
-  await chromium?.close();
-  await served?.close();
-});
-
 async function openLab(hash = ''): Promise<Page> {
-  const context = (chromium as LaunchedBrowser).context as BrowserContext;
+  const context = lab.context();
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto((served as ServedLab).url + hash);
+  await page.goto(lab.url() + hash);
   await page.waitForSelector('h1');
   assert.deepEqual(errors, [], 'the page loads without errors');
   return page;

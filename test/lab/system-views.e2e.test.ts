@@ -5,9 +5,8 @@
  * linearizability checker ran, otherwise the system's own judge by name. A screenshot per
  * system goes to test-artifacts/.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import '../../src/protocols/pbft/ed25519.js';
@@ -17,17 +16,10 @@ import { systems } from '../../src/systems/index.js';
 import { RunController } from '../../lab/src/run-controller.js';
 import type { RunConfig } from '../../lab/src/run-config.js';
 import { labRun } from '../../lab/src/system-views.js';
-import {
-  buildAndServeLab,
-  chromiumMissing,
-  launchChromium,
-  REPO,
-  type LaunchedBrowser,
-  type ServedLab,
-} from './browser.js';
+import { ARTIFACTS, chromiumMissing, labSession } from './browser.js';
 
 const skip = chromiumMissing();
-const ARTIFACTS = join(REPO, 'test-artifacts');
+const lab = labSession(skip);
 /** Short runs: enough operations for every chart to have points, few enough to stay quick. */
 const OPS = 40;
 /** nakamoto is run split in halves, so its block tree has forks to draw. */
@@ -36,21 +28,6 @@ const NEMESIS: Readonly<Record<string, string>> = { nakamoto: 'partition-halves'
 const PARAMS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   nakamoto: { 'tx-interval': '1000' },
 };
-
-let served: ServedLab | undefined;
-let chromium: LaunchedBrowser | undefined;
-
-before(async () => {
-  if (skip !== false) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
-  served = await buildAndServeLab();
-  chromium = await launchChromium();
-});
-
-after(async () => {
-  await chromium?.close();
-  await served?.close();
-});
 
 function configOf(system: SystemDefinition): RunConfig {
   return {
@@ -99,11 +76,11 @@ test(
   'every system: its declared panels with data, no empty chart, its verdict by name, no label overlapping another',
   { skip, timeout: 150_000 },
   async () => {
-    const page = await (chromium as LaunchedBrowser).context.newPage();
+    const page = await lab.context().newPage();
     page.setDefaultTimeout(15_000);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto((served as ServedLab).url);
+    await page.goto(lab.url());
     await page.waitForSelector('h1');
     await page.selectOption('select[name=speed]', 'Infinity');
     for (const system of systems()) {
