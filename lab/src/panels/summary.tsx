@@ -1,7 +1,9 @@
 /** The finished run's figures, its digest (equal digests mean the same run) and how to replay it. */
 import type { RunResult } from '../../../src/sim/run.js';
 import type { ScriptAction } from '../../../src/sim/script.js';
+import { Fragment } from 'preact';
 import { cliCommand, type RunConfig } from '../run-config.js';
+import { clientRows } from '../summary-rows.js';
 
 export function Summary(props: {
   readonly result: RunResult;
@@ -12,21 +14,12 @@ export function Summary(props: {
   return (
     <div class="summary" data-testid="summary">
       <dl>
-        <dt>operations</dt>
-        <dd>
-          {r.ops.ok} ok, {r.ops.fail} failed, {r.ops.unknown} unknown
-        </dd>
-        <dt>latency</dt>
-        <dd>
-          p50 {r.latency.p50} ms, p99 {r.latency.p99} ms
-        </dd>
-        <dt>messages</dt>
-        <dd>
-          {r.messages.sent} sent, {r.messages.delivered} delivered, {r.messages.dropped} dropped,{' '}
-          {r.messages.duplicated} duplicated ({r.msgsPerOp} per op)
-        </dd>
-        <dt>longest unavailability</dt>
-        <dd>{r.unavailableMs} ms</dd>
+        {clientRows(r).map(([label, value]) => (
+          <Fragment key={label}>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </Fragment>
+        ))}
         <dt>virtual time</dt>
         <dd>
           {r.virtualMs} ms ({r.events} events, {Math.round(r.wallMs)} ms wall)
