@@ -47,6 +47,7 @@ test('kv-raft is registered with its mutants', () => {
       'promote-unready',
       'remove-below-quorum',
       'compact-before-snapshot-durable',
+      'joining-votes',
     ],
   );
   assert.equal(raftOptionsFrom({ 'follower-reads': 'off' }).followerReads, false);

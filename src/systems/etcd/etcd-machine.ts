@@ -259,7 +259,6 @@ export class EtcdMachine implements StateMachine {
     return {
       revision: this.store.revision,
       compactRevision: this.store.compactRevision,
-      watchEvents: this.store.watchEventsEmitted,
       keys: this.store.liveKeys,
       /** What the space quota counts (MvccStore.bytes). */
       bytes: this.store.bytes,

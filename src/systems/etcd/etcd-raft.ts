@@ -205,7 +205,13 @@ export class EtcdRaftNode implements ProtocolNode<RaftMsg>, HasWatchSource, Appl
   }
 
   inspect(): NodeView {
-    return { ...this.raft.inspect(), leaseClocks: this.lessor.tracked };
+    // Watch events sent since this process started: a count of the replica, not of the store's
+    // state (a restored snapshot starts it again), so it is here and not in the machine's summary.
+    return {
+      ...this.raft.inspect(),
+      leaseClocks: this.lessor.tracked,
+      watchEvents: this.machine.store.watchEventsEmitted,
+    };
   }
 
   appliedEntry(): { index: number; term: number } {
