@@ -112,7 +112,7 @@ test('create modes, versions and BADVERSION, errors with ZooKeeper codes', () =>
   }));
 
 test('exists, getData and getChildren watches fire once each', () =>
-  withServer(async ({ port }) => {
+  withServer(async ({ port, backend }) => {
     const a = await client(port);
     const w = await client(port);
     try {
@@ -123,12 +123,14 @@ test('exists, getData and getChildren watches fire once each', () =>
       await create(a, '/x', 'v0', CreateMode.PERSISTENT);
       await getData(w, '/x', note('data'));
       await getChildren(w, '/x', note('child'));
+      assert.equal(backend.info().watchCount, 2, 'the data and child watches on /x');
       await setData(a, '/x', 'v1', -1);
       await setData(a, '/x', 'v2', -1);
       await create(a, '/x/c1', '', CreateMode.PERSISTENT);
       await create(a, '/x/c2', '', CreateMode.PERSISTENT);
       await until('three notifications', () => seen.length >= 3);
       await sleep(100);
+      assert.equal(backend.info().watchCount, 0, 'one-shot watches are spent');
       assert.deepEqual(seen, [
         `exists:${Event.NODE_CREATED}:/x`,
         `data:${Event.NODE_DATA_CHANGED}:/x`,
