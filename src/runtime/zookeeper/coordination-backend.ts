@@ -37,9 +37,15 @@ import type { MultiResult, ZkResult } from './responses.js';
  * Deliberately broken variants, each caught by test/runtime/zookeeper/coordination-backend.test.ts:
  * - `notify-after-reply`: a txn's watch notifications go out after the replies that follow it;
  * - `never-expire`: a session whose client has gone silent is never expired;
- * - `any-passwd`: a client resuming a session is not asked for the session's password.
+ * - `any-passwd`: a client resuming a session is not asked for the session's password;
+ * - `keep-old-connection`: a session resumed on a new connection leaves its old one open.
  */
-export const COORD_BACKEND_MUTANTS = ['notify-after-reply', 'never-expire', 'any-passwd'] as const;
+export const COORD_BACKEND_MUTANTS = [
+  'notify-after-reply',
+  'never-expire',
+  'any-passwd',
+  'keep-old-connection',
+] as const;
 export type CoordBackendMutant = (typeof COORD_BACKEND_MUTANTS)[number];
 
 export interface CoordinationBackendOptions {
@@ -300,9 +306,13 @@ export class CoordinationBackend implements ZkBackend {
   attach(sessionId: bigint, sink: (event: WatcherEvent) => void, end?: () => void): () => void {
     const id = fromLong(sessionId);
     if (id === undefined) throw new WireRangeError('attached session', Number(sessionId));
+    const previous = this.sinks.has(id) ? this.enders.get(id) : undefined;
     this.sinks.set(id, sink);
     if (end === undefined) this.enders.delete(id);
     else this.enders.set(id, end);
+    // The session moved: ZooKeeper closes the connection it had, which may be half-open (the
+    // client gave up on it) and must not get this session's notifications or answer for it.
+    if (previous !== undefined && this.mutant !== 'keep-old-connection') previous();
     return () => {
       if (this.sinks.get(id) !== sink) return;
       this.sinks.delete(id);

@@ -317,3 +317,24 @@ test('resuming a session needs its password', () => withServer(wrongPasswordRefu
 
 test('mutant any-passwd is caught', () =>
   assert.rejects(withServer(wrongPasswordRefused, 'any-passwd'), /wrong password/));
+
+/** A client resumes its session elsewhere (here: a raw socket); its old connection is closed. */
+async function oldConnectionClosed({ port }: Served): Promise<void> {
+  const c = await client(port);
+  try {
+    let disconnected = false;
+    c.once('disconnected', () => (disconnected = true));
+    const id = c.getSessionId().readBigInt64BE(0);
+    const r = await resume(port, id, c.getSessionPassword());
+    assert.equal(r.sessionId, id);
+    await until('the old connection closed', () => disconnected, 2000);
+  } finally {
+    c.close();
+  }
+}
+
+test('a session resumed on a new connection closes its old one', () =>
+  withServer(oldConnectionClosed));
+
+test('mutant keep-old-connection is caught', () =>
+  assert.rejects(withServer(oldConnectionClosed, 'keep-old-connection'), /old connection closed/));
