@@ -18,6 +18,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Stat as CoordStat } from '../../systems/coordination/data-tree.js';
 import type { ReadReply, ReadRequest } from '../../systems/coordination/reads.js';
 import type { OpRequest, WriteRequest } from '../../systems/coordination/requests.js';
+import { expiredNodes, expiredSessions } from '../../systems/coordination/sessions.js';
 import { SingleServer } from '../../systems/coordination/single-server.js';
 import type { TxnResult } from '../../systems/coordination/txns.js';
 import type { WatchEvent } from '../../systems/coordination/watches.js';
@@ -252,12 +253,20 @@ export class CoordinationBackend implements ZkBackend {
 
   /** The leader's duties now: expire silent sessions, remove due containers and TTL nodes. */
   tick(): void {
-    if (this.mutant === 'never-expire') return;
-    const before = new Set(this.server.state.sessions.keys());
-    this.server.tick(this.clock());
+    const { server } = this;
+    const before = new Set(server.state.sessions.keys());
+    const now = this.clock();
+    if (this.mutant !== 'never-expire') {
+      for (const target of expiredSessions(server.state, server.lastHeard, now)) {
+        server.write(0, { type: 'expireSession', target }, now);
+      }
+    }
+    for (const path of expiredNodes(server.state, now)) {
+      server.write(0, { type: 'deleteContainer', path }, now);
+    }
     const ended: (() => void)[] = [];
     for (const id of before) {
-      if (this.server.state.sessions.has(id)) continue;
+      if (server.state.sessions.has(id)) continue;
       this.forget(id);
       const end = this.enders.get(id);
       if (end !== undefined) ended.push(end);

@@ -9,12 +9,14 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import zookeeper from 'node-zookeeper-client';
 import type { CoordBackendMutant } from '../../../src/runtime/zookeeper/coordination-backend.js';
+import { ErrCode, OpCode } from '../../../src/runtime/zookeeper/constants.js';
 import { JuteReader, JuteWriter } from '../../../src/runtime/zookeeper/jute.js';
 import {
   readConnectResponse,
   writeConnectRequest,
   type ConnectResponse,
 } from '../../../src/runtime/zookeeper/records.js';
+import type { ZkRequest } from '../../../src/runtime/zookeeper/requests.js';
 import { proxy, serveCoordination, sleep, until, type Served } from './coord-harness.js';
 
 type Client = ReturnType<typeof zookeeper.createClient>;
@@ -338,3 +340,38 @@ test('a session resumed on a new connection closes its old one', () =>
 
 test('mutant keep-old-connection is caught', () =>
   assert.rejects(withServer(oldConnectionClosed, 'keep-old-connection'), /old connection closed/));
+
+test('an emptied container and a TTL node past its TTL are removed by the server', () =>
+  withServer(async ({ backend }) => {
+    const grant = await backend.connect({
+      protocolVersion: 0,
+      lastZxidSeen: 0n,
+      timeOut: 10_000,
+      sessionId: 0n,
+      passwd: Buffer.alloc(16),
+      readOnly: false,
+    });
+    assert.ok(grant !== undefined);
+    const id = grant.sessionId;
+    const data = Buffer.alloc(0);
+    const ok = async (req: ZkRequest): Promise<void> =>
+      assert.equal((await backend.submit(id, req)).err, 0, `op ${req.type}`);
+    await ok({ type: OpCode.createContainer, path: '/box', data, acl: [], flags: 4 });
+    await ok({ type: OpCode.create, path: '/box/x', data, acl: [], flags: 0 });
+    await ok({ type: OpCode.createTTL, path: '/ttl', data, acl: [], flags: 5, ttl: 50n });
+    const refused = await backend.submit(id, {
+      type: OpCode.create,
+      path: '/c2',
+      data,
+      acl: [],
+      flags: 4,
+    });
+    assert.equal(refused.err, ErrCode.badArguments, 'container flags need createContainer');
+    backend.tick();
+    assert.ok(backend.server.state.node('/box') !== undefined, 'a container with a child stays');
+    await ok({ type: OpCode.delete, path: '/box/x', version: -1 });
+    await sleep(120);
+    backend.tick();
+    assert.equal(backend.server.state.node('/box'), undefined);
+    assert.equal(backend.server.state.node('/ttl'), undefined);
+  }));
