@@ -49,6 +49,7 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, CommandSummary>> = {
     term: 'sweep',
     description: 'merge the JSONL shards of a seed sweep; write a Kubernetes Job that runs them',
   },
+  zk: { term: 'zk', description: "ZooKeeper's client protocol" },
 };
 
 /**

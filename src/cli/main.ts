@@ -31,6 +31,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   wal: async () => (await import('./commands/wal.js')).walCommand,
   chaos: async () => (await import('./commands/chaos.js')).chaosCommand,
   sweep: async () => (await import('./commands/sweep.js')).sweepCommand,
+  zk: async () => (await import('./commands/zk.js')).zkCommand,
 };
 
 const defaultIo: CliIo = {

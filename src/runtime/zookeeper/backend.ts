@@ -50,9 +50,11 @@ export interface ZkBackend {
   touch(sessionId: bigint): void;
   /**
    * Routes the session's watch notifications to `sink` while a connection holds it; the
-   * returned function detaches it when the connection goes (the session may live on).
+   * returned function detaches it when the connection goes (the session may live on). The
+   * backend calls `end` when the session ends without the client asking (expiry): the front
+   * end then closes the connection, as ZooKeeper does, and the client learns on reconnect.
    */
-  attach(sessionId: bigint, sink: (event: WatcherEvent) => void): () => void;
+  attach(sessionId: bigint, sink: (event: WatcherEvent) => void, end?: () => void): () => void;
   /** Adds an authenticated identity (already verified by the front end) to the session. */
   addAuth(sessionId: bigint, id: Id): void;
   /** The last zxid this server has applied; a client that has seen a later one is refused. */

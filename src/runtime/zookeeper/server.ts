@@ -356,7 +356,11 @@ export class ZkServer {
         this.write(c, w.frame());
         c.sessionId = grant.sessionId;
         c.phase = 'open';
-        c.detach = this.o.backend.attach(grant.sessionId, (e) => this.notify(c, e));
+        c.detach = this.o.backend.attach(
+          grant.sessionId,
+          (e) => this.notify(c, e),
+          () => this.drop(c, 'session ended'),
+        );
         this.pump(c);
       },
       (e: unknown) => {

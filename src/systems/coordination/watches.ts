@@ -102,6 +102,13 @@ export class WatchManager {
     return this.byPath.get(path)?.get(kind)?.has(session) ?? false;
   }
 
+  /** How many (path, kind, session) registrations are held: what `mntr` reports. */
+  count(): number {
+    let n = 0;
+    for (const kinds of this.byPath.values()) for (const s of kinds.values()) n += s.size;
+    return n;
+  }
+
   /** Drops every watch and queued notification of a session (closed, expired, or moved away). */
   removeSession(session: number): void {
     for (const [path, kinds] of this.byPath) {

@@ -33,6 +33,7 @@ declare module 'node-zookeeper-client' {
     connect(): void;
     close(): void;
     getSessionId(): Buffer;
+    getSessionPassword(): Buffer;
     addAuthInfo(scheme: string, auth: Buffer): void;
     create(path: string, data: Buffer, mode: number, cb: Cb<string>): void;
     getData(
