@@ -41,6 +41,8 @@ export interface ZkServerOptions {
   /** The timeout a client's connect asks for, ms. */
   readonly sessionTimeoutMs: number;
   readonly mutant?: CoordMutant;
+  /** Mutant `serve-stale`: the server answers a client that has seen a later zxid than it has. */
+  readonly serveStale?: boolean;
 }
 
 const TICK = 'zk-tick';
@@ -174,7 +176,7 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
       return;
     }
     const zxid = this.machine.position;
-    if (op.seen > zxid) {
+    if (op.seen > zxid && this.options.serveStale !== true) {
       this.env.reply(request.id, { ok: false, error: 'server behind client', definite: true });
       return;
     }

@@ -36,6 +36,12 @@ const PARAMS = [
   },
 ] as const;
 
+/** The server's own rule broken: it answers a client from a state older than one it has seen. */
+const SERVE_STALE = {
+  name: 'serve-stale',
+  description: "a server answers a client whose last zxid is ahead of the server's state",
+} as const;
+
 /** The coordination state machine's own mutant the zookeeper system exposes. */
 const KEEP_EPHEMERALS = {
   name: 'keep-ephemerals',
@@ -63,7 +69,7 @@ export const zookeeperSystem: SystemDefinition = {
     'connected server, the leader expires silent sessions',
   workload: 'custom',
   model: 'znode',
-  mutants: [...ZAB_MUTANTS, KEEP_EPHEMERALS],
+  mutants: [...ZAB_MUTANTS, KEEP_EPHEMERALS, SERVE_STALE],
   defaultNodes: 5,
   minNodes: 1,
   params: PARAMS,
@@ -81,19 +87,22 @@ export const zookeeperSystem: SystemDefinition = {
     }
     const mutant = options.mutant;
     const coordMutant = mutant === KEEP_EPHEMERALS.name ? KEEP_EPHEMERALS.name : undefined;
-    if (mutant !== undefined && coordMutant === undefined) zabMutantsFor(mutant);
+    const serveStale = mutant === SERVE_STALE.name;
+    const zabMutant = coordMutant === undefined && !serveStale ? mutant : undefined;
+    zabMutantsFor(zabMutant);
     // One recorder per cluster: createNode is called once per simulated run.
     const recorder = options.invariants !== false ? new ZabRecorder() : undefined;
     return (env) =>
       new ZkServer(env as NodeEnv<ZkMsg>, {
         zab: {
           ...zabOptions,
-          mutants: zabMutantsFor(coordMutant === undefined ? mutant : undefined),
+          mutants: zabMutantsFor(zabMutant),
           ...(recorder !== undefined ? { recorder } : {}),
         },
         tickMs,
         sessionTimeoutMs,
         ...(coordMutant !== undefined ? { mutant: coordMutant } : {}),
+        ...(serveStale ? { serveStale } : {}),
       });
   },
   nextOp: (random, process, issued, lastOk): Json => nextZkOp(random, process, issued, lastOk),
