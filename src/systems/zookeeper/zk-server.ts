@@ -154,6 +154,7 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
     for (const target of expiredSessions(this.machine.state, this.lastHeard, now)) {
       if (this.expiring.has(target)) continue;
       this.expiring.add(target);
+      this.env.metric('zk.expiry-proposed');
       const op: ZkLogOp = { w: { type: 'expireSession', target }, t: now };
       // One client name per session: a session expires at most once, so seq 1 is its only request.
       this.zab.onClientRequest({
