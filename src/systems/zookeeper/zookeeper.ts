@@ -16,6 +16,7 @@ import { nextZkOp } from './zk-client-ops.js';
 import { judgeZk } from './zk-judge.js';
 import { zkMessageProblem, type ZkMsg } from './zk-messages.js';
 import { ZkServer } from './zk-server.js';
+import { zkLabViews } from './zk-lab-views.js';
 
 const ZAB_PARAMS = ['tick', 'sync-limit', 'init-limit', 'diff-window'] as const;
 
@@ -73,6 +74,7 @@ export const zookeeperSystem: SystemDefinition = {
   defaultNodes: 5,
   minNodes: 1,
   params: PARAMS,
+  labViews: zkLabViews,
   createNode(options) {
     const { zab, sessionTimeout } = zkParams(options.params ?? {});
     const zabOptions = zabOptionsFrom(zab);
