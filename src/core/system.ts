@@ -133,9 +133,11 @@ export interface SystemDefinition {
   /**
    * For `workload: 'custom'`: the next operation client `process` issues, its `issued`-th
    * (from 0), drawn only from `random` (the client's own stream). The op is plain data with an
-   * `f` and, optionally, a `key` and a `value`, which the history records.
+   * `f` and, optionally, a `key` and a `value`, which the history records. `lastOk` is the
+   * client's latest `ok` result, for an op that must carry what the client has seen (ZooKeeper's
+   * last zxid seen, which a server behind it refuses).
    */
-  nextOp?(random: Random, process: number, issued: number): Json;
+  nextOp?(random: Random, process: number, issued: number, lastOk?: Json): Json;
   /**
    * A system-specific checker of the whole history (agreement, atomicity…), run after the
    * simulation alongside (or instead of) the linearizability `model`. `nodes` are the live

@@ -44,7 +44,7 @@ export interface WorkloadConfig {
    */
   readonly startMs?: readonly number[];
   /** For kind `custom`: the system's own operation generator (SystemDefinition.nextOp). */
-  readonly nextOp?: (random: Random, process: number, issued: number) => Json;
+  readonly nextOp?: (random: Random, process: number, issued: number, lastOk?: Json) => Json;
 }
 
 export const DEFAULT_WORKLOAD: Omit<WorkloadConfig, 'kind'> = {
@@ -74,6 +74,8 @@ export class Workload {
   /** One stream per client: a client's operations stay the same whatever the faults do. */
   private readonly randoms: Random[] = [];
   private readonly issuedBy: number[] = [];
+  /** Each client's latest `ok` result, for a custom nextOp that carries what it has seen. */
+  private readonly lastOk: (Json | undefined)[] = [];
   private readonly keyCdf: number[];
   private readonly lastValue = new Map<string, string | null>();
   private invoked = 0;
@@ -165,7 +167,7 @@ export class Workload {
         if (this.config.nextOp === undefined) {
           throw new Error("a 'custom' workload needs the system's nextOp");
         }
-        return this.config.nextOp(random, process, issued);
+        return this.config.nextOp(random, process, issued, this.lastOk[process]);
     }
   }
 
@@ -203,6 +205,7 @@ export class Workload {
       record.outcome = outcome;
       record.node = node;
       if (outcome === 'ok') record.result = result;
+      if (outcome === 'ok') this.lastOk[process] = result;
       if (error !== undefined) record.error = error;
       this.sim.trace.record({ t: this.sim.now, e: 'complete', process, node, outcome, result });
       if (outcome === 'ok' && this.config.kind === 'kv')

@@ -12,6 +12,7 @@ import { kvPaxosSystem } from './paxos/kv-paxos.js';
 import { paxosSystem } from './paxos/paxos.js';
 import { pbftSystem } from './pbft/pbft.js';
 import { kvZabSystem } from './zab/kv-zab.js';
+import { zookeeperSystem } from './zookeeper/zookeeper.js';
 
 const SYSTEMS: readonly SystemDefinition[] = [
   echoSystem,
@@ -27,6 +28,7 @@ const SYSTEMS: readonly SystemDefinition[] = [
   nakamotoSystem,
   pbftSystem,
   kvZabSystem,
+  zookeeperSystem,
 ];
 
 export function systems(): readonly SystemDefinition[] {

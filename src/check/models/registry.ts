@@ -2,9 +2,10 @@
 import type { AnyModel } from '../model.js';
 import { kvModel } from './kv.js';
 import { registerModel } from './register.js';
+import { znodeModel } from './znode.js';
 
 const MODELS: ReadonlyMap<string, AnyModel> = new Map<string, AnyModel>(
-  [kvModel, registerModel].map((m) => [m.name, m]),
+  [kvModel, registerModel, znodeModel].map((m) => [m.name, m]),
 );
 
 export function getModel(name: string): AnyModel | undefined {

@@ -1,0 +1,221 @@
+/**
+ * A ZooKeeper server on Zab: a Zab server (src/protocols/zab) whose state machine is ZooKeeper's
+ * (zk-machine.ts), with what ZooKeeper adds around it.
+ *
+ *  - Reads and pings are answered by the server the client asked, from its own applied state,
+ *    with the zxid that state is at; writes go through Zab and are answered by that same server
+ *    once it has applied them. A server refuses (definitely: the client may go elsewhere) a
+ *    client that has seen a later zxid than it has applied, and serves no one until it is in
+ *    Zab's broadcast phase.
+ *  - Sessions: the server records which of its clients' sessions it heard from (any request or
+ *    ping); a follower reports them to its leader every tick. Only the leader, in broadcast,
+ *    proposes expireSession for a session silent past its timeout on its own clock; a new leader
+ *    first counts every session as heard at its start, so a change of leader expires no one.
+ *    No server ends a session on its own.
+ */
+import type { Json } from '../../core/json.js';
+import type {
+  ClientReply,
+  ClientRequest,
+  NodeEnv,
+  NodeId,
+  NodeView,
+  ProtocolNode,
+  RequestId,
+  StartInfo,
+} from '../../core/node.js';
+import { ZabNode, type ZabOptions } from '../../protocols/zab/zab-node.js';
+import { read } from '../coordination/reads.js';
+import type { CoordMutant } from '../coordination/requests.js';
+import { expiredSessions } from '../coordination/sessions.js';
+import { treeProblem } from '../coordination/tree-invariants.js';
+import { ZK_ERR } from '../coordination/zk-codes.js';
+import { parseClientOp, servedAs } from './zk-client-ops.js';
+import { MAX_TOUCHED, type ZkMsg } from './zk-messages.js';
+import { ZkMachine, type ZkLogOp } from './zk-machine.js';
+
+export interface ZkServerOptions {
+  readonly zab: ZabOptions;
+  /** Zab's tick, also ZooKeeper's tickTime: session timeouts are clamped to 2–20 of them. */
+  readonly tickMs: number;
+  /** The timeout a client's connect asks for, ms. */
+  readonly sessionTimeoutMs: number;
+  readonly mutant?: CoordMutant;
+  /** Mutant `serve-stale`: the server answers a client that has seen a later zxid than it has. */
+  readonly serveStale?: boolean;
+}
+
+const TICK = 'zk-tick';
+
+export class ZkServer implements ProtocolNode<ZkMsg, Json> {
+  readonly zab: ZabNode;
+  readonly machine: ZkMachine;
+  /** Sessions this server's clients were heard from since its last report to the leader. */
+  private touched = new Set<number>();
+  /** Leader: when it last heard from each session, on its own clock. */
+  private readonly lastHeard = new Map<number, number>();
+  /** Leader: the epoch it leads, so a new term of leadership starts its clocks afresh. */
+  private ledEpoch = -1;
+  /** Leader: sessions whose expiry it has proposed. */
+  private readonly expiring = new Set<number>();
+  /** Ids of the leader's own requests (expiries), below every client's: their replies go nowhere. */
+  private ownRequests = 0;
+  /** The machine's position when its tree was last checked. */
+  private checkedAt = -1;
+
+  constructor(
+    private readonly env: NodeEnv<ZkMsg>,
+    private readonly options: ZkServerOptions,
+  ) {
+    this.machine = new ZkMachine({ tickMs: options.tickMs }, options.mutant);
+    const zabEnv: NodeEnv<ZkMsg> = {
+      id: env.id,
+      cluster: env.cluster,
+      peers: env.peers,
+      random: env.random,
+      storage: env.storage,
+      now: () => env.now(),
+      send: (to, msg) => env.send(to, msg),
+      setTimer: (delayMs, name, data) => env.setTimer(delayMs, name, data),
+      cancelTimer: (id) => env.cancelTimer(id),
+      // The leader's own requests have negative ids: their answers go nowhere.
+      reply: (id: RequestId, reply: ClientReply) => {
+        if (id >= 0) env.reply(id, reply);
+      },
+      log: (message, fields) => env.log(message, fields),
+      metric: (name, value) => env.metric(name, value),
+    };
+    this.zab = new ZabNode(zabEnv, this.machine, options.zab);
+  }
+
+  start(info: StartInfo): void {
+    this.zab.start();
+    this.env.setTimer(this.options.tickMs, TICK);
+    void info;
+  }
+
+  onMessage(from: NodeId, msg: ZkMsg): void {
+    if (msg.type !== 'zk-touch') {
+      this.zab.onMessage(from, msg);
+      return;
+    }
+    if (!this.leading() || msg.epoch !== this.zab.epoch || !this.env.cluster.includes(from)) {
+      return;
+    }
+    const now = this.env.now();
+    for (const s of msg.sessions) this.lastHeard.set(s, now);
+  }
+
+  onTimer(name: string, data: Json | undefined): void {
+    if (name !== TICK) {
+      this.zab.onTimer(name, data);
+      return;
+    }
+    this.env.setTimer(this.options.tickMs, TICK);
+    if (this.leading()) this.expireSilent();
+    else this.report();
+  }
+
+  private leading(): boolean {
+    return this.zab.state === 'leading' && this.zab.phase === 'broadcast';
+  }
+
+  private touch(session: number): void {
+    if (session === 0) return;
+    if (this.leading()) this.lastHeard.set(session, this.env.now());
+    else this.touched.add(session);
+  }
+
+  /** A follower tells its leader which sessions it heard from. */
+  private report(): void {
+    const leader = this.zab.leader;
+    if (this.zab.state !== 'following' || this.zab.phase !== 'broadcast' || leader === undefined)
+      return;
+    if (this.touched.size === 0) return;
+    const all = [...this.touched].sort((a, b) => a - b);
+    this.touched = new Set();
+    for (let i = 0; i < all.length; i += MAX_TOUCHED) {
+      const sessions = all.slice(i, i + MAX_TOUCHED);
+      this.env.send(leader, { type: 'zk-touch', epoch: this.zab.epoch, sessions });
+    }
+  }
+
+  /** The leader proposes the end of every session silent past its timeout. */
+  private expireSilent(): void {
+    const now = this.env.now();
+    if (this.ledEpoch !== this.zab.epoch) {
+      this.ledEpoch = this.zab.epoch;
+      this.lastHeard.clear();
+      this.expiring.clear();
+    }
+    for (const id of this.machine.state.sessions.keys()) {
+      if (!this.lastHeard.has(id)) this.lastHeard.set(id, now);
+    }
+    for (const target of expiredSessions(this.machine.state, this.lastHeard, now)) {
+      if (this.expiring.has(target)) continue;
+      this.expiring.add(target);
+      this.env.metric('zk.expiry-proposed');
+      const op: ZkLogOp = { w: { type: 'expireSession', target }, t: now };
+      // One client name per session: a session expires at most once, so seq 1 is its only request.
+      this.zab.onClientRequest({
+        id: --this.ownRequests,
+        client: `expire:${target}`,
+        seq: 1,
+        op: op as unknown as Json,
+      });
+    }
+  }
+
+  onClientRequest(request: ClientRequest<Json>): void {
+    const op = parseClientOp(request.op);
+    if (op === undefined) {
+      this.env.reply(request.id, { ok: false, error: 'invalid operation', definite: true });
+      return;
+    }
+    if (this.zab.phase !== 'broadcast') {
+      this.env.reply(request.id, { ok: false, error: 'not serving', definite: true });
+      return;
+    }
+    const zxid = this.machine.position;
+    if (op.seen > zxid && this.options.serveStale !== true) {
+      this.env.reply(request.id, { ok: false, error: 'server behind client', definite: true });
+      return;
+    }
+    const session = this.machine.sessionFor(request.client);
+    this.touch(session);
+    const served = servedAs(op, this.options.sessionTimeoutMs);
+    if (served.kind === 'write') {
+      const logged: ZkLogOp = { w: served.req, t: this.env.now() };
+      this.zab.onClientRequest({ ...request, op: logged as unknown as Json });
+      return;
+    }
+    let value: Json;
+    if (session === 0) value = { code: ZK_ERR.SESSIONEXPIRED, zxid };
+    else if (served.kind === 'ping') value = { code: ZK_ERR.OK, zxid };
+    else {
+      const r = read(this.machine.state, undefined, session, served.req);
+      if (!r.ok) value = { code: r.code, zxid };
+      else if (r.result.type === 'getData')
+        value = { code: ZK_ERR.OK, zxid, data: r.result.data, version: r.result.stat.version };
+      else if (r.result.type === 'exists' && r.result.stat !== null)
+        value = { code: ZK_ERR.OK, zxid, version: r.result.stat.version };
+      else value = { code: ZK_ERR.NONODE, zxid };
+    }
+    this.env.reply(request.id, { ok: true, value });
+  }
+
+  /** The tree's first broken invariant, checked only when the state moved since the last call. */
+  treeProblemIfChanged(): string | undefined {
+    if (this.machine.position === this.checkedAt) return undefined;
+    this.checkedAt = this.machine.position;
+    return treeProblem(this.machine.state);
+  }
+
+  inspect(): NodeView {
+    return {
+      ...this.zab.inspect(),
+      touched: this.touched.size,
+      watchedSessions: this.lastHeard.size,
+    };
+  }
+}
