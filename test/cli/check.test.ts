@@ -136,7 +136,10 @@ describe('truthkit check', () => {
     );
     const without = await run(file);
     assert.equal(without.code, EXIT.usage);
-    assert.equal(without.err, 'truthkit: --model is required for jsonl histories (kv, register)\n');
+    assert.equal(
+      without.err,
+      'truthkit: --model is required for jsonl histories (kv, register, znode)\n',
+    );
     const withModel = await run(file, '--model', 'kv');
     assert.equal(withModel.code, EXIT.ok);
   });
@@ -150,7 +153,7 @@ describe('truthkit check', () => {
     [
       'an unknown model',
       [fixture('kv/c01-ok.txt'), '--model', 'queue'],
-      /^truthkit: unknown model "queue" \(kv, register\)\n$/,
+      /^truthkit: unknown model "queue" \(kv, register, znode\)\n$/,
     ],
     [
       'an unknown format',

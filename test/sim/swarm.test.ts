@@ -158,7 +158,8 @@ test('triggers catch a mutant the same seeds miss without them (paxos forget-pro
 
 test('the sole-witness probe catches vote-not-durable: a forgotten vote elects a second leader', () => {
   // The probe slot alone (no plain trigger), under the clock-driven partition-one plan that keeps
-  // elections coming. Seeds 3 and 16 of 1–20 catch it; none does without the probe.
+  // elections coming. Seeds 16 and 22 catch it (the first two of 1–40 since the simulated disk
+  // counts a sync in flight as not yet durable); neither does without the probe.
   const probe: TriggerSettings = {
     ...crashAfterVoteResp,
     heals: ['after-log'],
@@ -177,7 +178,7 @@ test('the sole-witness probe catches vote-not-durable: a forgotten vote elects a
       ...(triggers !== undefined ? { triggers } : {}),
       workload: { ops: 300 },
     });
-  for (const seed of [3, 16]) {
+  for (const seed of [16, 22]) {
     const caught = run(seed, 'vote-not-durable', probe);
     assert.equal(caught.verdict, 'invalid', `seed ${seed}`);
     assert.match(caught.failure?.message ?? '', /election safety: .* both leaders in term/);
