@@ -40,9 +40,7 @@ export class SimDisk extends OpLogStore {
    * `kv-raft --swarm --seed 593`); the write-ahead log counts both, as this does now.
    */
   get unsyncedWrites(): number {
-    let n = this.pending.length;
-    for (const batch of this.inFlight) n += batch.length;
-    return n;
+    return this.pending.length + this.inFlightWrites;
   }
 
   protected keep(op: StoreOp): void {
@@ -66,9 +64,11 @@ export class SimDisk extends OpLogStore {
     const batch = this.pending;
     this.pending = [];
     this.inFlight.push(batch);
+    this.inFlightWrites += batch.length;
     // The simulator completes a node's syncs in the order they were issued.
     this.hooks.scheduleSync(batch.length, () => {
       this.inFlight.shift();
+      this.inFlightWrites -= batch.length;
       for (const op of batch) this.durable.apply(op);
       onDurable();
     });
@@ -85,10 +85,13 @@ export class SimDisk extends OpLogStore {
     this.state = this.durable.clone();
     this.pending = [];
     this.inFlight = [];
+    this.inFlightWrites = 0;
   }
 
   /** Batches handed to sync whose completion has not been seen yet (lost on crash). */
   private inFlight: StoreOp[][] = [];
+  /** Writes of the syncs in `inFlight`, kept as a count: Raft asks on every acknowledgement. */
+  private inFlightWrites = 0;
 
   /**
    * Loses what was not synced. `keepPrefix` unsynced writes survive anyway (the disk flushed them
@@ -103,6 +106,7 @@ export class SimDisk extends OpLogStore {
     this.state = this.durable.clone();
     this.pending = [];
     this.inFlight = [];
+    this.inFlightWrites = 0;
     return { lost: unsynced.length - kept, kept, torn };
   }
 }
