@@ -17,8 +17,8 @@ import * as v from 'valibot';
 import { clientId, clientSeq, count, memberOf } from '../../core/message-schema.js';
 import type { NodeId } from '../../core/node.js';
 import { checkSchema, schemaProblem } from '../../core/schema-issue.js';
-import { NULL_DIGEST } from './messages.js';
-import { CHECKPOINT_INTERVAL, RELAY_BATCH } from './pbft.js';
+import { CHECKPOINT_INTERVAL } from './checkpoints.js';
+import { NULL_DIGEST, RELAY_BATCH } from './messages.js';
 
 /** A signature's text: base64 of 64 bytes is 88 characters; anything longer is no signature. */
 const MAX_SIGNATURE = 128;

@@ -22,6 +22,9 @@ export interface PreparedProof {
   readonly prepares: readonly SignedMsg[];
 }
 
+/** The most sequence numbers one STATUS names as stuck, and one relay resends. */
+export const RELAY_BATCH = 8;
+
 /** The digest of the null request (a no-op that fills a gap in a new view's O). */
 export const NULL_DIGEST = 'null';
 
@@ -102,4 +105,36 @@ export function isSignedMsg(x: unknown): x is SignedMsg {
 
 export function isCount(x: unknown): x is number {
   return typeof x === 'number' && Number.isInteger(x) && x >= 0;
+}
+
+/** Field types of the message kinds whose fields the handlers compare. */
+export function hasFieldTypes(b: Body): boolean {
+  switch (b.t) {
+    case 'pre-prepare':
+    case 'prepare':
+    case 'commit':
+      return isCount(b.v) && isCount(b.n) && typeof b.d === 'string';
+    case 'checkpoint':
+      return isCount(b.n) && typeof b.d === 'string';
+    case 'status':
+      return (
+        isCount(b.exec) &&
+        isCount(b.low) &&
+        isCount(b.v) &&
+        Array.isArray(b.stuck) &&
+        b.stuck.length <= RELAY_BATCH &&
+        b.stuck.every(isCount)
+      );
+    case 'state':
+      return isCount(b.n) && typeof b.snap === 'string' && Array.isArray(b.proof);
+    case 'request':
+      return typeof b.req === 'object' && b.req !== null;
+    case 'reply':
+      return typeof b.client === 'string' && isCount(b.seq);
+    case 'view-change':
+    case 'new-view':
+      return true; // verified in full by view-change.ts
+    default:
+      return false;
+  }
 }

@@ -30,45 +30,70 @@
  * Durable before the messages that depend on it: each accepted pre-prepare (before preparing),
  * each prepared certificate (before committing), the view number (before VIEW-CHANGE), the
  * NEW-VIEW (before sending it), the primary's highest assigned number, and the stable checkpoint
- * with its proof. Byzantine behaviours are in byzantine.ts.
+ * with its proof (records.ts reads them back, checked). Byzantine behaviours are in byzantine.ts.
+ *
+ * This file is the replica: the normal case (pre-prepare, prepare, commit, execution in order)
+ * and catching up. Beside it: proxy.ts (a client's proxy), kv-state.ts (the replicated state and
+ * its client sessions), checkpoints.ts (checkpoints and the low watermark), view-changer.ts with
+ * view-change-timer.ts and view-change-votes.ts (the view change), records.ts (what is on disk),
+ * messages.ts (message bodies), pbft-assert.ts (invariants asserted where they are relied on).
  */
-import { applyKv, isKvOp, type KvOp } from '../../core/kv.js';
+import { isKvOp } from '../../core/kv.js';
 import type { Json } from '../../core/json.js';
-import type {
-  ClientRequest,
-  NodeEnv,
-  NodeId,
-  ProtocolNode,
-  RequestId,
-  TimerId,
-} from '../../core/node.js';
+import type { ClientRequest, NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
 import * as byz from './byzantine.js';
 import type { ByzantineStrategy } from './byzantine.js';
 import { sha256Hex, signAs, verifySigned, type SignedMsg } from './crypto.js';
+import { CHECKPOINT_INTERVAL, Checkpoints } from './checkpoints.js';
+import { PbftKvState } from './kv-state.js';
 import { parseFrozen } from './parsed-text.js';
+import { must } from './pbft-assert.js';
+import { PbftProxy, RESEND_MS } from './proxy.js';
 import { faultsTolerated, type QuorumRule, type Quorums, quorums } from './quorums.js';
 import {
   type Body,
   type BodyOf,
+  hasFieldTypes,
   isCount,
   isSignedMsg,
   NULL_DIGEST,
   type PbftRequest,
+  RELAY_BATCH,
 } from './messages.js';
 import {
   checkpointProofDigest,
-  computeNewView,
   type NewViewInfo,
   primaryOf,
   type VerifyContext,
-  type ViewChangeInfo,
-  verifyNewView,
-  verifyViewChange,
 } from './view-change.js';
+import {
+  type Checkpoint,
+  certRecord,
+  type Floor,
+  msgRecord,
+  type PreparedCert,
+  readCheckpoint,
+  readPrePrepares,
+  readPreparedCerts,
+  readSeq,
+  readSignedMsg,
+  readView,
+  type StoredView,
+  viewRecord,
+} from './records.js';
+import { VIEW_CHANGE_TIMER, type ViewChangeRecord } from './view-change-timer.js';
+import { ViewChanger } from './view-changer.js';
 
 export type { ByzantineStrategy } from './byzantine.js';
 export type { PbftRequest } from './messages.js';
 export { faultsTolerated } from './quorums.js';
+export { CHECKPOINT_INTERVAL } from './checkpoints.js';
+export { RELAY_BATCH } from './messages.js';
+export {
+  MAX_VIEW_CHANGE_TIMEOUT_MS,
+  VIEW_CHANGE_TIMEOUT_MS,
+  type ViewChangeRecord,
+} from './view-change-timer.js';
 export type PbftMsg = SignedMsg;
 
 export interface PbftOptions {
@@ -83,18 +108,9 @@ export interface PbftOptions {
   readonly faulty?: readonly NodeId[];
 }
 
-/** Checkpoint interval K; the high watermark is h + 2K. */
-export const CHECKPOINT_INTERVAL = 16;
-/** T: how long a backup waits for a pending request before it starts a view change. */
-export const VIEW_CHANGE_TIMEOUT_MS = 300;
-/** The timeout doubles with each consecutive view change, up to this. */
-export const MAX_VIEW_CHANGE_TIMEOUT_MS = 8 * VIEW_CHANGE_TIMEOUT_MS;
 const TICK_MS = 50;
-const RESEND_MS = 200;
 /** An entry stuck this long is relayed to peers that report they have not executed it. */
 const STUCK_MS = 150;
-export const RELAY_BATCH = 8;
-const MAX_RESENDS = 8;
 
 interface Entry {
   readonly n: number;
@@ -113,41 +129,6 @@ interface Entry {
   readonly at: number;
 }
 
-interface PreparedCert {
-  readonly v: number;
-  readonly pp: SignedMsg;
-  readonly prepares: readonly SignedMsg[];
-}
-
-interface Pending {
-  readonly ids: RequestId[];
-  readonly req: PbftRequest;
-  readonly replies: Map<NodeId, string>;
-  sentAt: number;
-  resends: number;
-}
-
-interface Checkpoint {
-  readonly n: number;
-  readonly snap: string;
-  readonly proof: readonly SignedMsg[];
-}
-
-/** When a replica started a view change, to which view, and the timeout it then waits. */
-export interface ViewChangeRecord {
-  readonly view: number;
-  readonly at: number;
-  readonly timeoutMs: number;
-}
-
-interface StoredView {
-  readonly v: number;
-  readonly active: boolean;
-  /** The last view this replica was active in (it prepared nothing in any later one). */
-  readonly lastActive: number;
-  readonly floor: { n: number; proof: SignedMsg[] };
-}
-
 export class PbftNode implements ProtocolNode<PbftMsg> {
   private readonly n: number;
   private readonly f: number;
@@ -159,41 +140,21 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
   /** The last view this replica entered; it has prepared nothing in a view after it. */
   private lastActive = 0;
   // replicated state
-  private data = new Map<string, string>();
-  private sessions = new Map<string, { seq: number; result: Json }>();
+  private readonly state = new PbftKvState();
   private lastExec = 0;
   /** Digest of the request executed at each sequence number (never collected; for checkers). */
   private readonly executed = new Map<number, string>();
   // log
   private readonly log = new Map<number, Entry>();
-  private stable: Checkpoint = { n: 0, snap: '', proof: [] };
+  private readonly checkpoints: Checkpoints;
   /** A checkpoint proven stable (by a NEW-VIEW) whose state this replica may not have yet. */
-  private floor: { n: number; proof: readonly SignedMsg[] } = { n: 0, proof: [] };
-  private readonly snapshots = new Map<number, string>();
-  private readonly checkpoints = new Map<number, Map<NodeId, SignedMsg>>();
-  /** Our latest checkpoint message, resent until it is stable (checkpoints can be lost). */
-  private myCheckpoint: { n: number; msg: SignedMsg } | null = null;
+  private floor: Floor = { n: 0, proof: [] };
   /** The prepared certificate of the highest view for each sequence number above h. */
-  private readonly prepCerts = new Map<number, PreparedCert>();
+  private prepCerts = new Map<number, PreparedCert>();
   // view change
   /** Requests received (as proxy, relayed, or in a pre-prepare) and not executed yet. */
   private readonly waiting = new Map<string, SignedMsg>();
-  private vcTimer: TimerId | null = null;
-  private vcTimeoutMs = VIEW_CHANGE_TIMEOUT_MS;
-  /** No request executed since the last view change: the next one doubles the timeout. */
-  private vcConsecutive = false;
-  private readonly vcLog: ViewChangeRecord[] = [];
-  private myViewChange: SignedMsg | null = null;
-  /** Our VIEW-CHANGE for each view passed through since we last entered one (to resend). */
-  private readonly myViewChanges = new Map<number, SignedMsg>();
-  private readonly vcRelayedAt = new Map<NodeId, number>();
-  private readonly viewChanges = new Map<
-    number,
-    Map<NodeId, { msg: SignedMsg; info: ViewChangeInfo }>
-  >();
-  private newView: { v: number; msg: SignedMsg } | null = null;
-  private sentNewView = -1;
-  private readonly relayedAt = new Map<NodeId, number>();
+  private readonly changer: ViewChanger;
   private ticks = 0;
   // primary
   private nextSeq = 1;
@@ -202,8 +163,7 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
   // Byzantine bookkeeping
   private readonly colluded = new Set<string>();
   private byzRound = 0;
-  // proxy
-  private readonly pending = new Map<string, Pending>();
+  private readonly proxy: PbftProxy;
 
   constructor(
     private readonly env: NodeEnv<PbftMsg>,
@@ -221,6 +181,57 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
       requestOf: (m) => this.requestOf(m),
       hash: sha256Hex,
     };
+    this.changer = new ViewChanger({
+      env,
+      q: this.q,
+      ctx: this.ctx,
+      view: () => this.view,
+      active: () => this.active,
+      lastActive: () => this.lastActive,
+      isPrimary: () => this.isPrimary,
+      stable: () => this.stable,
+      floor: () => this.floor,
+      prepCerts: () => this.prepCerts,
+      signed: (body) => this.signed(body),
+      broadcast: (msg) => this.broadcast(msg),
+      sendTo: (to, msg) => this.sendTo(to, msg),
+      deliverOwn: (msg) => this.onMessage(this.env.id, msg),
+      prePrepare: (n, req) => this.prePrepare(n, req),
+      corruptPlan: (plan) => {
+        if (this.options.byzantine !== 'bad-view-change') return undefined;
+        this.misbehave();
+        return byz.corruptPlan(plan);
+      },
+      leaveFor: (v) => {
+        this.view = v;
+        this.active = false;
+      },
+      enter: (info, msg) => this.enterView(info, msg),
+    });
+    this.checkpoints = new Checkpoints({
+      env,
+      quorum: this.q.quorum,
+      parse: (m) => this.parse(m),
+      signed: (body) => this.signed(body),
+      broadcast: (msg) => this.broadcast(msg),
+      digest: sha256Hex,
+      digestToSign: (snap) => {
+        if (this.options.byzantine !== 'lie') return sha256Hex(snap);
+        this.misbehave();
+        return byz.lieDigest(sha256Hex, snap);
+      },
+      stableAt: (n) => this.collectThrough(n),
+    });
+    this.proxy = new PbftProxy({
+      env,
+      weak: this.q.weak,
+      mute: () => this.mute,
+      primary: () => this.primary(),
+      signed: (body) => this.signed(body),
+      broadcast: (msg) => this.broadcast(msg),
+      sendTo: (to, msg) => this.sendTo(to, msg),
+      awaitRequest: (req, msg) => this.await(req, msg),
+    });
   }
 
   get byzantine(): ByzantineStrategy | undefined {
@@ -241,7 +252,11 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
   }
 
   private get low(): number {
-    return this.stable.n;
+    return this.checkpoints.low;
+  }
+
+  private get stable(): Checkpoint {
+    return this.checkpoints.stable;
   }
 
   private get high(): number {
@@ -268,37 +283,30 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
 
   /** Every view change this replica started, in order. */
   viewChangeLog(): readonly ViewChangeRecord[] {
-    return this.vcLog;
+    return this.changer.timer.log;
   }
 
   start(): void {
     const s = this.env.storage;
-    const ck = s.get('ckpt') as unknown as Checkpoint | undefined;
+    const ck = readCheckpoint(s);
     if (ck !== undefined && ck.n > 0) this.install(ck, false);
-    const sv = s.get('view') as unknown as StoredView | undefined;
+    const sv = readView(s);
     if (sv !== undefined) {
       this.view = sv.v;
       this.active = sv.active;
       this.lastActive = sv.lastActive;
       if (sv.floor.n > this.floor.n) this.floor = sv.floor;
     }
-    for (const k of s.keys('pc/')) {
-      const n = Number(k.slice(3));
-      if (n > this.low) this.prepCerts.set(n, s.get(k) as unknown as PreparedCert);
-    }
-    const seq = s.get('seq') as { v: number; n: number } | undefined;
+    this.prepCerts = readPreparedCerts(s, this.low);
+    const seq = readSeq(s);
     if (seq !== undefined && seq.v === this.view) this.nextSeq = Math.max(this.nextSeq, seq.n + 1);
-    const nv = s.get('nv') as unknown as SignedMsg | undefined;
+    const nv = readSignedMsg(s, 'nv');
     if (this.active) {
       if (nv !== undefined) {
         const b = this.parse(nv);
-        if (b?.t === 'new-view' && b.v === this.view) this.newView = { v: b.v, msg: nv };
+        if (b?.t === 'new-view' && b.v === this.view) this.changer.restoredNewView(b.v, nv);
       }
-      const stored = s
-        .keys('pp/')
-        .map((k) => s.get(k) as unknown as SignedMsg)
-        .filter((m) => m !== undefined);
-      for (const pp of stored) {
+      for (const pp of readPrePrepares(s)) {
         const b = this.parse(pp);
         if (b?.t === 'pre-prepare' && b.v === this.view && this.isPrimary) {
           this.nextSeq = Math.max(this.nextSeq, b.n + 1);
@@ -306,8 +314,7 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
         this.onMessage(this.env.id, pp);
       }
     } else {
-      this.myViewChange = this.buildViewChange(this.view);
-      this.broadcast(this.myViewChange);
+      this.changer.rejoin();
       if (nv !== undefined) this.onMessage(this.env.id, nv);
     }
     this.env.setTimer(TICK_MS, 'tick');
@@ -345,72 +352,25 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
       this.env.reply(request.id, { ok: false, error: 'malformed operation', definite: true });
       return;
     }
-    if (this.mute) return;
-    const key = `${request.client}/${request.seq}`;
-    const p = this.pending.get(key);
-    if (p !== undefined) {
-      p.ids.push(request.id);
-      return;
-    }
-    const req: PbftRequest = {
-      client: request.client,
-      seq: request.seq,
-      op: request.op,
-      proxy: this.env.id,
-    };
-    this.pending.set(key, {
-      ids: [request.id],
-      req,
-      replies: new Map(),
-      sentAt: this.env.now(),
-      resends: 0,
-    });
-    const msg = this.signed({ t: 'request', i: this.env.id, req });
-    this.await(req, msg);
-    this.sendTo(this.primary(), msg);
-  }
-
-  private onReply(body: BodyOf<'reply'>): void {
-    const p = this.pending.get(`${body.client}/${body.seq}`);
-    if (p === undefined) return;
-    p.replies.set(body.i, JSON.stringify(body.result));
-    const mine = p.replies.get(body.i) as string;
-    let matching = 0;
-    for (const r of p.replies.values()) if (r === mine) matching++;
-    if (matching < this.q.weak) return;
-    this.pending.delete(`${body.client}/${body.seq}`);
-    for (const id of p.ids) this.env.reply(id, { ok: true, value: body.result });
+    this.proxy.submit(request);
   }
 
   onTimer(name: string, data: Json | undefined): void {
-    if (name === 'view-change') {
+    if (name === VIEW_CHANGE_TIMER) {
       if (data !== this.view) return;
-      this.vcTimer = null;
-      this.startViewChange(this.view + 1);
+      this.changer.timer.expired();
+      this.changer.start(this.view + 1);
       return;
     }
     if (name !== 'tick') return;
     this.env.setTimer(TICK_MS, 'tick');
     this.ticks++;
     const now = this.env.now();
-    for (const [key, p] of this.pending) {
-      if (Math.abs(now - p.sentAt) < RESEND_MS) continue;
-      // The client gives up after its timeout; so does the proxy, a little later.
-      if (++p.resends > MAX_RESENDS) {
-        this.pending.delete(key);
-        continue;
-      }
-      p.sentAt = now;
-      this.broadcast(this.signed({ t: 'request', i: this.env.id, req: p.req }));
-    }
+    this.proxy.resendDue(now);
     this.tryAssign();
-    if (this.myCheckpoint !== null && this.myCheckpoint.n > this.low) {
-      this.broadcast(this.myCheckpoint.msg);
-    }
+    this.checkpoints.resendMine();
     const every = RESEND_MS / TICK_MS;
-    if (!this.active && this.myViewChange !== null && this.ticks % every === 0) {
-      this.broadcast(this.myViewChange);
-    }
+    if (this.ticks % every === 0) this.changer.resendMine();
     if (this.ticks % every === 0) this.byzantineTick();
     this.broadcast(
       this.signed({
@@ -454,7 +414,7 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
       const round = this.byzRound++;
       const msg =
         round % 5 === 4
-          ? this.buildViewChange(this.view + 1) // valid but premature: alone it changes nothing
+          ? this.changer.build(this.view + 1) // valid but premature: alone it changes nothing
           : byz.fabricatedViewChange(
               this.env.id,
               this.env.cluster,
@@ -479,41 +439,9 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
     return verifySigned(body.i, msg) ? body : undefined;
   }
 
-  /** Field types of the message kinds whose fields the handlers compare. */
-  private wellFormed(b: Body): boolean {
-    switch (b.t) {
-      case 'pre-prepare':
-      case 'prepare':
-      case 'commit':
-        return isCount(b.v) && isCount(b.n) && typeof b.d === 'string';
-      case 'checkpoint':
-        return isCount(b.n) && typeof b.d === 'string';
-      case 'status':
-        return (
-          isCount(b.exec) &&
-          isCount(b.low) &&
-          isCount(b.v) &&
-          Array.isArray(b.stuck) &&
-          b.stuck.length <= RELAY_BATCH &&
-          b.stuck.every(isCount)
-        );
-      case 'state':
-        return isCount(b.n) && typeof b.snap === 'string' && Array.isArray(b.proof);
-      case 'request':
-        return typeof b.req === 'object' && b.req !== null;
-      case 'reply':
-        return typeof b.client === 'string' && isCount(b.seq);
-      case 'view-change':
-      case 'new-view':
-        return true; // verified in full by view-change.ts
-      default:
-        return false;
-    }
-  }
-
   onMessage(_from: NodeId, msg: PbftMsg): void {
     const body = this.parse(msg);
-    if (body === undefined || !this.wellFormed(body)) {
+    if (body === undefined || !hasFieldTypes(body)) {
       this.env.metric('pbft.rejected');
       return;
     }
@@ -527,17 +455,17 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
       case 'commit':
         return this.onVote(msg, body);
       case 'reply':
-        return this.onReply(body);
+        return this.proxy.onReply(body);
       case 'checkpoint':
-        return this.onCheckpoint(msg, body);
+        return this.checkpoints.onCheckpoint(msg, body, this.high);
       case 'status':
         return this.onStatus(body);
       case 'state':
         return this.onState(body);
       case 'view-change':
-        return this.onViewChange(msg);
+        return this.changer.onViewChange(msg);
       case 'new-view':
-        return this.onNewView(msg, body);
+        return this.changer.onNewView(msg, body);
     }
   }
 
@@ -553,8 +481,7 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
   }
 
   private executedAlready(req: PbftRequest): boolean {
-    const session = this.sessions.get(req.client);
-    return session !== undefined && session.seq >= req.seq;
+    return this.state.executedAlready(req.client, req.seq);
   }
 
   /** Notes a request this replica waits for; a backup's view-change timer runs while any wait. */
@@ -568,9 +495,9 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
   private onRequest(msg: SignedMsg, body: BodyOf<'request'>): void {
     if (this.requestOf(msg) === undefined) return;
     const { client, seq, proxy } = body.req;
-    const session = this.sessions.get(client);
-    if (session !== undefined && session.seq >= seq) {
-      if (session.seq === seq) this.sendReply(proxy, client, seq, session.result);
+    if (this.state.executedAlready(client, seq)) {
+      const cached = this.state.cachedResult(client, seq);
+      if (cached !== undefined) this.sendReply(proxy, client, seq, cached);
       return;
     }
     this.await(body.req, msg);
@@ -590,9 +517,11 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
     if (!this.isPrimary || !this.active) return;
     // A Byzantine primary that wants views to change orders nothing.
     if (this.options.byzantine === 'bad-view-change') return;
-    while (this.queue.length > 0 && this.nextSeq <= this.high) {
-      const reqMsg = this.queue.shift() as SignedMsg;
-      const req = this.requestOf(reqMsg) as PbftRequest;
+    for (;;) {
+      if (this.nextSeq > this.high) break;
+      const reqMsg = this.queue.shift();
+      if (reqMsg === undefined) break;
+      const req = must(this.requestOf(reqMsg), 'queued-request-well-formed', `in ${this.env.id}`);
       const key = `${req.client}/${req.seq}`;
       if (this.assigned.has(key) || this.executedAlready(req)) continue;
       const n = this.nextSeq++;
@@ -600,7 +529,7 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
       const pp = this.prePrepare(n, reqMsg);
       // Durable before anyone hears of it: a restarted primary never reuses n, and resends it.
       this.env.storage.put('seq', { v: this.view, n });
-      this.env.storage.put(`pp/${n}`, pp as unknown as Json);
+      this.env.storage.put(`pp/${n}`, msgRecord(pp));
       const strategy = this.options.byzantine;
       if (strategy === 'equivocate' || strategy === 'collude') {
         // The lying primary's pre-prepares (byzantine.ts), sent once `pp` is durable.
@@ -647,6 +576,7 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
     if (!this.active || body.v !== this.view || body.i !== this.primary()) return;
     if (!this.inWindow(body.n)) return;
     let req: PbftRequest | null = null;
+    let reqMsg: SignedMsg | null = null;
     if (body.req === null) {
       if (body.d !== NULL_DIGEST) return;
     } else {
@@ -654,6 +584,7 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
       const r = this.requestOf(body.req);
       if (r === undefined || sha256Hex(body.req.p) !== body.d) return;
       req = r;
+      reqMsg = body.req;
     }
     if (this.options.byzantine === 'collude' && !this.isPrimary) this.colludeVotes(body);
     const e = this.entry(body.n);
@@ -668,11 +599,11 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
     e.pp = msg;
     e.d = body.d;
     e.req = req;
-    if (req !== null) {
+    if (req !== null && reqMsg !== null) {
       if (this.isPrimary) this.assigned.set(`${req.client}/${req.seq}`, body.n);
-      this.await(req, body.req as SignedMsg);
+      this.await(req, reqMsg);
     }
-    this.env.storage.put(`pp/${body.n}`, msg as unknown as Json);
+    this.env.storage.put(`pp/${body.n}`, msgRecord(msg));
     this.env.storage.sync(() => {
       if (this.log.get(body.n) !== e) return;
       if (!this.isPrimary) {
@@ -740,23 +671,20 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
     if (e.certified !== true && this.prepared(e)) {
       if (!this.isPrimary && e.myPrepare === undefined) return; // our prepare is not durable yet
       e.certified = true;
-      const prepares = [...(e.prepares.get(e.d as string) as Map<NodeId, SignedMsg>)]
+      const where = `${this.env.id} at ${e.n} in view ${e.v}`;
+      const d = must(e.d, 'prepared-entry-has-pre-prepare', where);
+      const pp = must(e.pp, 'prepared-entry-has-pre-prepare', where);
+      const prepares = [...must(e.prepares.get(d), 'prepared-entry-has-pre-prepare', where)]
         .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
         .slice(0, this.prepareQuorum)
         .map(([, m]) => m);
-      const cert: PreparedCert = { v: e.v, pp: e.pp as SignedMsg, prepares };
+      const cert: PreparedCert = { v: e.v, pp, prepares };
       this.prepCerts.set(e.n, cert);
       // The certificate is durable before our commit: a view change after a crash reports it.
-      this.env.storage.put(`pc/${e.n}`, cert as unknown as Json);
+      this.env.storage.put(`pc/${e.n}`, certRecord(cert));
       this.env.storage.sync(() => {
         if (this.log.get(e.n) !== e || !this.active || this.view !== e.v) return;
-        e.myCommit = this.signed({
-          t: 'commit',
-          i: this.env.id,
-          v: e.v,
-          n: e.n,
-          d: e.d as string,
-        });
+        e.myCommit = this.signed({ t: 'commit', i: this.env.id, v: e.v, n: e.n, d });
         this.broadcast(e.myCommit);
         this.countOwn(e, e.myCommit);
         this.execute();
@@ -775,21 +703,23 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
       if (e === undefined || !this.committed(e)) break;
       progressed = true;
       this.lastExec = e.n;
-      this.executed.set(e.n, e.d as string);
+      this.executed.set(
+        e.n,
+        must(e.d, 'prepared-entry-has-pre-prepare', `${this.env.id} executes ${e.n}`),
+      );
       const req = e.req ?? null;
       if (req !== null) {
-        const session = this.sessions.get(req.client);
-        if (session === undefined || session.seq < req.seq) {
-          const result = applyKv(this.data, req.op as unknown as KvOp);
-          this.sessions.set(req.client, { seq: req.seq, result });
-          this.sendReply(req.proxy, req.client, req.seq, result);
-          executedRequest = true;
-        } else if (session.seq === req.seq) {
-          this.sendReply(req.proxy, req.client, req.seq, session.result);
-        }
+        const op = must(
+          isKvOp(req.op) ? req.op : undefined,
+          'executed-op-is-kv',
+          `${this.env.id} executes ${e.n}`,
+        );
+        const done = this.state.execute(req, op);
+        if (done !== undefined) this.sendReply(req.proxy, req.client, req.seq, done.result);
+        if (done?.fresh === true) executedRequest = true;
       }
       this.env.metric('pbft.executed');
-      if (e.n % CHECKPOINT_INTERVAL === 0) this.takeCheckpoint(e.n);
+      if (e.n % CHECKPOINT_INTERVAL === 0) this.checkpoints.take(e.n, this.state.snapshot());
     }
     if (progressed) this.afterExecution(executedRequest);
   }
@@ -800,10 +730,7 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
       const req = this.requestOf(msg);
       if (req === undefined || this.executedAlready(req)) this.waiting.delete(key);
     }
-    if (executedRequest) {
-      this.vcConsecutive = false;
-      this.vcTimeoutMs = VIEW_CHANGE_TIMEOUT_MS;
-    }
+    if (executedRequest) this.changer.timer.requestExecuted();
     this.refreshTimer(true);
   }
 
@@ -815,74 +742,25 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
     this.sendTo(proxy, this.signed(reply));
   }
 
-  private snapshot(): string {
-    const data = [...this.data.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-    const sessions = [...this.sessions.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-    return JSON.stringify({ data, sessions });
-  }
-
-  private takeCheckpoint(n: number): void {
-    const snap = this.snapshot();
-    this.snapshots.set(n, snap);
-    const lie = this.options.byzantine === 'lie';
-    if (lie) this.misbehave();
-    const d = lie ? byz.lieDigest(sha256Hex, snap) : sha256Hex(snap);
-    const msg = this.signed({ t: 'checkpoint', i: this.env.id, n, d });
-    this.myCheckpoint = { n, msg };
-    this.broadcast(msg);
-    this.tryStable(n);
-  }
-
-  private onCheckpoint(msg: SignedMsg, body: BodyOf<'checkpoint'>): void {
-    if (body.n <= this.low || body.n % CHECKPOINT_INTERVAL !== 0) return;
-    // Kept only up to one log window past the high watermark: a Byzantine replica signing ever
-    // larger checkpoints cannot grow this map. A replica further behind than that catches up
-    // through STATUS/STATE, which carries its own proof.
-    if (body.n > this.high + 2 * CHECKPOINT_INTERVAL) return;
-    let m = this.checkpoints.get(body.n);
-    if (m === undefined) this.checkpoints.set(body.n, (m = new Map()));
-    if (!m.has(body.i)) m.set(body.i, msg);
-    this.tryStable(body.n);
-  }
-
-  private tryStable(n: number): void {
-    const snap = this.snapshots.get(n);
-    const msgs = this.checkpoints.get(n);
-    if (snap === undefined || msgs === undefined || n <= this.low) return;
-    const d = sha256Hex(snap);
-    const proof = [...msgs.values()].filter((m) => (this.parse(m) as { d: string }).d === d);
-    if (proof.length < this.q.quorum) return;
-    this.makeStable({ n, snap, proof });
-  }
-
-  private makeStable(ck: Checkpoint): void {
-    this.stable = ck;
-    this.env.storage.put('ckpt', ck as unknown as Json);
+  /** The checkpoint at `n` is stable: the log, certificates and records at or below it go. */
+  private collectThrough(n: number): void {
     for (const prefix of ['pp/', 'pc/']) {
       for (const k of this.env.storage.keys(prefix)) {
-        if (Number(k.slice(3)) <= ck.n) this.env.storage.delete(k);
+        if (Number(k.slice(3)) <= n) this.env.storage.delete(k);
       }
     }
-    for (const n of [...this.log.keys()]) if (n <= ck.n) this.log.delete(n);
-    for (const n of [...this.prepCerts.keys()]) if (n <= ck.n) this.prepCerts.delete(n);
-    for (const n of [...this.snapshots.keys()]) if (n <= ck.n) this.snapshots.delete(n);
-    for (const n of [...this.checkpoints.keys()]) if (n <= ck.n) this.checkpoints.delete(n);
-    this.env.metric('pbft.stable-checkpoints');
+    for (const k of [...this.log.keys()]) if (k <= n) this.log.delete(k);
+    for (const k of [...this.prepCerts.keys()]) if (k <= n) this.prepCerts.delete(k);
     this.tryAssign();
   }
 
   /** Adopts a stable checkpoint's state (on restart, or fetched from a peer). */
   private install(ck: Checkpoint, persist: boolean): void {
-    const s = JSON.parse(ck.snap) as {
-      data: [string, string][];
-      sessions: [string, { seq: number; result: Json }][];
-    };
-    this.data = new Map(s.data);
-    this.sessions = new Map(s.sessions);
+    this.state.restore(ck.snap);
     this.lastExec = Math.max(this.lastExec, ck.n);
     this.nextSeq = Math.max(this.nextSeq, ck.n + 1);
-    if (persist) this.makeStable(ck);
-    else this.stable = ck;
+    if (persist) this.checkpoints.makeStable(ck);
+    else this.checkpoints.restored(ck);
   }
 
   // ---- catching up --------------------------------------------------------------------------
@@ -890,9 +768,9 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
   private onStatus(body: BodyOf<'status'>): void {
     if (body.i === this.env.id) return;
     if (body.v < this.view || (body.v === this.view && body.active !== true)) {
-      this.relayNewView(body.i);
+      this.changer.relayNewView(body.i);
     }
-    if (body.v < this.view && body.active !== true) this.resendViewChange(body.i, body.v);
+    if (body.v < this.view && body.active !== true) this.changer.resendViewChange(body.i, body.v);
     if (body.low < this.low) {
       const ck = this.stable;
       const lie = this.options.byzantine === 'lie';
@@ -928,174 +806,30 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
     }
     const ck = { n: body.n, snap: body.snap, proof: body.proof };
     if (body.n > this.lastExec) this.install(ck, true);
-    else this.makeStable(ck); // our own state at n is the same one (Q say so, f + 1 honest)
+    else this.checkpoints.makeStable(ck); // our own state at n is the same one (Q say so, f + 1 honest)
     this.afterExecution(false);
     this.execute();
   }
 
   // ---- view change --------------------------------------------------------------------------
 
-  private startTimer(): void {
-    if (this.vcTimer === null) {
-      this.vcTimer = this.env.setTimer(this.vcTimeoutMs, 'view-change', this.view);
-    }
-  }
-
-  private stopTimer(): void {
-    if (this.vcTimer !== null) {
-      this.env.cancelTimer(this.vcTimer);
-      this.vcTimer = null;
-    }
-  }
-
   /** In an active view a backup's timer runs while it waits for some request to execute. */
   private refreshTimer(restart: boolean): void {
     if (!this.active) return;
     if (this.isPrimary || this.waiting.size === 0) {
-      this.stopTimer();
+      this.changer.timer.stop();
       return;
     }
-    if (restart) this.stopTimer();
-    this.startTimer();
-  }
-
-  private buildViewChange(v: number): SignedMsg {
-    const base = this.floor.n > this.stable.n ? this.floor : this.stable;
-    const P = [...this.prepCerts]
-      .filter(([n]) => n > base.n && n <= base.n + 2 * CHECKPOINT_INTERVAL)
-      .sort((a, b) => a[0] - b[0])
-      .map(([, c]) => ({ pp: c.pp, prepares: c.prepares }));
-    const C = base.n > 0 ? base.proof : [];
-    return this.signed({ t: 'view-change', i: this.env.id, v, n: base.n, C, P });
-  }
-
-  /** Moves to view `v`: durable first, then VIEW-CHANGE; the timeout doubles if consecutive. */
-  private startViewChange(v: number): void {
-    if (v <= this.view) return;
-    if (this.vcConsecutive) {
-      this.vcTimeoutMs = Math.min(2 * this.vcTimeoutMs, MAX_VIEW_CHANGE_TIMEOUT_MS);
-    }
-    this.vcConsecutive = true;
-    this.stopTimer();
-    this.view = v;
-    this.active = false;
-    this.vcLog.push({ view: v, at: this.env.now(), timeoutMs: this.vcTimeoutMs });
-    this.env.metric('pbft.view-changes');
-    for (const k of [...this.viewChanges.keys()]) if (k < v) this.viewChanges.delete(k);
-    const msg = this.buildViewChange(v);
-    this.myViewChange = msg;
-    this.myViewChanges.set(v, msg);
-    const stored: StoredView = {
-      v,
-      active: false,
-      lastActive: this.lastActive,
-      floor: { ...this.floor, proof: [...this.floor.proof] },
-    };
-    this.env.storage.put('view', stored as unknown as Json);
-    this.env.storage.sync(() => {
-      if (this.view === v && !this.active) this.broadcast(msg);
-    });
-    this.checkViewChangeQuorum();
-  }
-
-  private onViewChange(msg: SignedMsg): void {
-    const info = verifyViewChange(this.ctx, msg);
-    if (info === undefined) {
-      this.env.metric('pbft.rejected');
-      return;
-    }
-    if (info.v < this.view || (info.v === this.view && this.active)) {
-      if (info.i !== this.env.id) {
-        this.relayNewView(info.i);
-        if (info.v < this.view) this.resendViewChange(info.i, info.v);
-      }
-      return;
-    }
-    if (info.v > this.view) {
-      // Of a sender's view-changes for views above ours only the highest is kept, so a faulty
-      // replica cannot fill memory with view-changes for ever higher views.
-      for (const [v, held] of this.viewChanges) {
-        if (v <= this.view || v === info.v || !held.has(info.i)) continue;
-        if (v > info.v) return;
-        held.delete(info.i);
-        if (held.size === 0) this.viewChanges.delete(v);
-      }
-    }
-    let m = this.viewChanges.get(info.v);
-    if (m === undefined) this.viewChanges.set(info.v, (m = new Map()));
-    if (!m.has(info.i)) m.set(info.i, { msg, info });
-    if (info.v > this.view) this.checkJoin();
-    else this.checkViewChangeQuorum();
-  }
-
-  /** f + 1 replicas want views above ours: at least one is honest, so join the smallest. */
-  private checkJoin(): void {
-    const senders = new Set<NodeId>();
-    let smallest = Infinity;
-    for (const [v, m] of this.viewChanges) {
-      if (v <= this.view) continue;
-      for (const i of m.keys()) {
-        if (i === this.env.id) continue;
-        senders.add(i);
-        smallest = Math.min(smallest, v);
-      }
-    }
-    if (senders.size >= this.q.weak) this.startViewChange(smallest);
-  }
-
-  /** With Q view-changes for the view being entered: start the timer; the primary sends NEW-VIEW. */
-  private checkViewChangeQuorum(): void {
-    if (this.active) return;
-    const m = this.viewChanges.get(this.view);
-    if (m === undefined || m.size < this.q.quorum) return;
-    this.startTimer();
-    if (this.isPrimary && this.sentNewView !== this.view) this.sendNewView(m);
-  }
-
-  private sendNewView(m: Map<NodeId, { msg: SignedMsg; info: ViewChangeInfo }>): void {
-    const chosen = this.env.cluster
-      .filter((id) => m.has(id))
-      .slice(0, this.q.quorum)
-      .map((id) => m.get(id) as { msg: SignedMsg; info: ViewChangeInfo });
-    const plan = computeNewView(chosen.map((c) => c.info));
-    const corrupt = this.options.byzantine === 'bad-view-change';
-    if (corrupt) this.misbehave();
-    const entries = corrupt ? byz.corruptPlan(plan) : plan.entries;
-    const O = entries.map((e) => this.prePrepare(e.n, e.req));
-    const v = this.view;
-    const nv = this.signed({ t: 'new-view', i: this.env.id, v, V: chosen.map((c) => c.msg), O });
-    this.sentNewView = v;
-    // Durable before sending: a restarted primary resends this one, never a different O.
-    this.env.storage.put('nv', nv as unknown as Json);
-    this.env.storage.sync(() => {
-      if (this.view !== v) return;
-      this.broadcast(nv);
-      this.onMessage(this.env.id, nv); // enter now: our own copy may be lost on the way back
-    });
-  }
-
-  private onNewView(msg: SignedMsg, body: BodyOf<'new-view'>): void {
-    if (!isCount(body.v) || body.v < this.view || (body.v === this.view && this.active)) return;
-    const info = verifyNewView(this.ctx, msg);
-    if (info === undefined) {
-      this.env.metric('pbft.rejected');
-      return;
-    }
-    this.enterView(info, msg);
+    if (restart) this.changer.timer.stop();
+    this.changer.timer.start(this.view);
   }
 
   /** Enters a verified new view: a new log made of O, prepared like any pre-prepare. */
   private enterView(info: NewViewInfo, msg: SignedMsg): void {
     const { v, plan } = info;
-    // A timer started for an older view (we jumped here) would fire for the wrong view.
-    if (v !== this.view) this.stopTimer();
     this.view = v;
     this.active = true;
     this.lastActive = v;
-    this.newView = { v, msg };
-    this.myViewChange = null;
-    this.myViewChanges.clear();
-    for (const k of [...this.viewChanges.keys()]) if (k <= v) this.viewChanges.delete(k);
     for (const [n, e] of [...this.log]) if (e.v < v) this.log.delete(n);
     if (plan.minS > Math.max(this.stable.n, this.floor.n)) {
       this.floor = { n: plan.minS, proof: plan.ckptProof };
@@ -1108,8 +842,8 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
       lastActive: v,
       floor: { ...this.floor, proof: [...this.floor.proof] },
     };
-    s.put('view', stored as unknown as Json);
-    s.put('nv', msg as unknown as Json);
+    s.put('view', viewRecord(stored));
+    s.put('nv', msgRecord(msg));
     this.env.metric('pbft.new-views');
     if (this.isPrimary) {
       this.assigned.clear();
@@ -1132,37 +866,6 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
     this.execute();
   }
 
-  /**
-   * Resends our VIEW-CHANGE for view `v` (one we moved past without a NEW-VIEW) to a replica
-   * still waiting for `v`: without it, the replicas left behind may never gather Q for `v`
-   * while too few are ahead to pull them along (at most every 200 ms). One lost in a crash is
-   * signed again: we have prepared nothing since our last active view, below `v`, so it says
-   * the same (its certificates are all from views below `v`).
-   */
-  private resendViewChange(to: NodeId, v: number): void {
-    let msg = this.myViewChanges.get(v);
-    if (msg === undefined) {
-      if (this.active || v <= this.lastActive || v >= this.view) return;
-      msg = this.buildViewChange(v);
-      this.myViewChanges.set(v, msg);
-    }
-    const now = this.env.now();
-    const last = this.vcRelayedAt.get(to);
-    if (last !== undefined && Math.abs(now - last) < RESEND_MS) return;
-    this.vcRelayedAt.set(to, now);
-    this.sendTo(to, msg);
-  }
-
-  /** Sends the NEW-VIEW of our view to a replica still in an older one (at most every 200 ms). */
-  private relayNewView(to: NodeId): void {
-    if (!this.active || this.newView === null || this.newView.v !== this.view) return;
-    const now = this.env.now();
-    const last = this.relayedAt.get(to);
-    if (last !== undefined && Math.abs(now - last) < RESEND_MS) return;
-    this.relayedAt.set(to, now);
-    this.sendTo(to, this.newView.msg);
-  }
-
   inspect() {
     return {
       view: this.view,
@@ -1171,9 +874,9 @@ export class PbftNode implements ProtocolNode<PbftMsg> {
       executed: this.lastExec,
       stable: this.stable.n,
       log: this.log.size,
-      keys: this.data.size,
-      viewChanges: this.vcLog.length,
-      vcTimeoutMs: this.vcTimeoutMs,
+      keys: this.state.keys,
+      viewChanges: this.changer.timer.log.length,
+      vcTimeoutMs: this.changer.timer.timeoutMs,
       byzantine: this.options.byzantine ?? null,
     };
   }
