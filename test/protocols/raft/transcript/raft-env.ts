@@ -164,41 +164,94 @@ export class RaftTranscriptEnv implements TranscriptEnv {
     return [];
   }
 
-  /** Sends `op` to `node` as a new client; its reply is printed when it comes. */
-  private send(node: NodeId, op: Json, onReply?: () => void): string {
-    const client = `c${++this.clients}`;
-    this.sim.request(node, client, 1, op, (r: ClientReply) => {
+  /**
+   * Sends `op` to `node`, as a new client unless `client` is given (with `seq`, default 1);
+   * `onReply` prints the reply when it comes.
+   */
+  private send(
+    node: NodeId,
+    op: Json,
+    onReply: (client: string, r: ClientReply) => void,
+    client = `c${++this.clients}`,
+    seq = 1,
+  ): void {
+    this.sim.request(node, client, seq, op, (r: ClientReply) => {
       this.flush();
-      this.out.push(renderReply(client, node, r));
-      onReply?.();
+      onReply(client, r);
     });
-    return client;
   }
 
-  /** `propose <node> <op> [count=n]`: `%i` in the op's words counts 1..n. */
+  private printReply(node: NodeId): (client: string, r: ClientReply) => void {
+    return (client, r) => this.out.push(renderReply(client, node, r));
+  }
+
+  /** `client=<name> seq=<n>`: who sends, for a retry under the same session. */
+  private session(cmd: Command): { client?: string; seq: number } {
+    const client = cmd.key('client');
+    const seq = cmd.keyNumber('seq', 1, 1);
+    return client !== undefined ? { client, seq } : { seq };
+  }
+
+  /**
+   * `propose <node> <op> [count=n] [client=<name> seq=<n>]`: sends without waiting; `%i` in
+   * the op's words counts 1..n. The replies of a batch (count > 1) print as one line once all
+   * have come, when all are ok.
+   */
   private propose(cmd: Command): string[] {
     const id = this.node(cmd);
     const count = cmd.keyNumber('count', 1, 1);
+    const { client, seq } = this.session(cmd);
     const words = cmd.rest();
     cmd.done();
-    for (let i = 1; i <= count; i++) {
-      const op = parseOp(
-        words.map((w) => w.replaceAll('%i', String(i))),
+    if (count > 1 && client !== undefined) cmd.fail('client= names one client: no count=');
+    const ops = Array.from({ length: count }, (_, i) =>
+      parseOp(
+        words.map((w) => w.replaceAll('%i', String(i + 1))),
         cmd.name,
-      );
-      this.send(id, op);
+      ),
+    );
+    if (count === 1) {
+      this.send(id, ops[0] as Json, this.printReply(id), client, seq);
+      return [];
+    }
+    const first = this.clients + 1;
+    let ok = 0;
+    let answered = 0;
+    for (const op of ops) {
+      this.send(id, op, (c, r) => {
+        answered++;
+        if (r.ok) ok++;
+        else this.out.push(renderReply(c, id, r));
+        if (answered === count && ok > 0) {
+          this.out.push(`${id} → c${first}..c${first + count - 1}: ${ok} of ${count} ok`);
+        }
+      });
     }
     return [];
   }
 
-  /** `call <node> <op> [within=2000]`: proposes and runs until the reply (or `within` ms). */
+  /**
+   * `call <node> <op> [within=2000] [client=<name> seq=<n>]`: proposes and runs until the
+   * reply (or `within` ms).
+   */
   private call(cmd: Command): string[] {
     const id = this.node(cmd);
     const within = cmd.keyNumber('within', 2000, 1, true);
+    const { client, seq } = this.session(cmd);
     const op = parseOp(cmd.rest(), cmd.name);
     cmd.done();
     let answered = false;
-    this.send(id, op, () => (answered = true));
+    const print = this.printReply(id);
+    this.send(
+      id,
+      op,
+      (c, r) => {
+        answered = true;
+        print(c, r);
+      },
+      client,
+      seq,
+    );
     const end = this.sim.now + within;
     while (!answered && this.sim.now < end && !this.sim.halted) this.advance(this.sim.now + 1);
     this.flush();

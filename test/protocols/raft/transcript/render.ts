@@ -67,7 +67,7 @@ export function parseOp(words: readonly string[], where: string): Json {
 
 export function renderMembership(m: Membership): string {
   const learners = m.learners.length > 0 ? ` learners=${m.learners.join(',')}` : '';
-  return `voters=${m.voters.join(',')}${learners}`;
+  return `voters=${m.voters.length > 0 ? m.voters.join(',') : '-'}${learners}`;
 }
 
 /** `t2 put x v (c3)`: the entry's term, then what it carries. */
