@@ -28,15 +28,16 @@ function edits(a: readonly string[], b: readonly string[]): Op[] {
       i++;
       j++;
     } else if (
-      j < b.length &&
-      (i === a.length ||
-        ((lcs[i] as number[])[j + 1] as number) >= ((lcs[i + 1] as number[])[j] as number))
+      i < a.length &&
+      (j === b.length ||
+        ((lcs[i + 1] as number[])[j] as number) >= ((lcs[i] as number[])[j + 1] as number))
     ) {
-      ops.push({ kind: '+', text: b[j] as string });
-      j++;
-    } else {
+      // Deletions before insertions, as diff prints a changed line: - then +.
       ops.push({ kind: '-', text: a[i] as string });
       i++;
+    } else {
+      ops.push({ kind: '+', text: b[j] as string });
+      j++;
     }
   }
   return ops;
