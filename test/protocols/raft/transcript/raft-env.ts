@@ -113,7 +113,7 @@ export class RaftTranscriptEnv implements TranscriptEnv {
           ...(mutant !== undefined ? { mutant } : {}),
         });
       } catch (e) {
-        return cmd.fail((e as Error).message);
+        return cmd.fail(e instanceof Error ? e.message : String(e));
       }
     })();
     this.simulator = new Simulator({
