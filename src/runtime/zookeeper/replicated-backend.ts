@@ -97,7 +97,7 @@ export class ReplicatedBackend implements ZkBackend {
   private readonly sinks = new Map<number, (e: WatcherEvent) => void>();
   private readonly enders = new Map<number, () => void>();
   private readonly auths = new Map<number, Id[]>();
-  /** Per session, the settling of its latest write: its reads wait for it. */
+  /** Per session, the settling of its latest write on its current connection: reads wait for it. */
   private readonly tails = new Map<number, Promise<void>>();
   /**
    * Client names for writes in flight. Zab keeps one pending request per client name, and a
@@ -208,6 +208,9 @@ export class ReplicatedBackend implements ZkBackend {
     const id = fromLong(sessionId);
     if (id === undefined) throw new RangeError(`attached session ${sessionId} is out of range`);
     const previous = this.sinks.has(id) ? this.enders.get(id) : undefined;
+    // FIFO order holds per connection: a new one's reads do not wait for writes the client
+    // sent on an old one, whose answers it will never see (they may wait out writeTimeoutMs).
+    this.tails.delete(id);
     this.sinks.set(id, sink);
     if (end === undefined) this.enders.delete(id);
     else this.enders.set(id, end);
@@ -217,6 +220,7 @@ export class ReplicatedBackend implements ZkBackend {
       if (this.sinks.get(id) !== sink) return;
       this.sinks.delete(id);
       this.enders.delete(id);
+      this.tails.delete(id);
       // Watches belong to a connection: the client sends them again (setWatches) on reconnect.
       this.watches.removeSession(id);
     };
