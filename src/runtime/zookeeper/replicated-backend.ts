@@ -61,11 +61,19 @@ export interface ReplicatedHost {
   readonly secret: Buffer;
 }
 
+/**
+ * A deliberately broken variant, caught by test/runtime/zookeeper/replicated-backend.test.ts:
+ * `read-before-write`: a read is served at once, not after the session's earlier writes.
+ */
+export const REPLICATED_BACKEND_MUTANTS = ['read-before-write'] as const;
+export type ReplicatedBackendMutant = (typeof REPLICATED_BACKEND_MUTANTS)[number];
+
 export interface ReplicatedBackendOptions {
   /** How long a write may wait for its answer before its connection is closed (ms). */
   readonly writeTimeoutMs?: number;
   /** How often the backend looks whether its server still serves (ms). */
   readonly checkMs?: number;
+  readonly mutant?: ReplicatedBackendMutant;
 }
 
 /** The server cannot serve now (not in broadcast, stopped, or its write was not answered). */
@@ -110,6 +118,7 @@ export class ReplicatedBackend implements ZkBackend {
   private readonly incarnation = randomBytes(6).toString('hex');
   private readonly writeTimeoutMs: number;
   private readonly timer: NodeJS.Timeout;
+  private readonly mutant: ReplicatedBackendMutant | undefined;
 
   constructor(
     private readonly host: ReplicatedHost,
@@ -124,6 +133,7 @@ export class ReplicatedBackend implements ZkBackend {
       }
     }
     this.writeTimeoutMs = o.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
+    this.mutant = o.mutant;
     host.server.machine.onTxn = (txn) => this.applied(txn);
     this.timer = setInterval(() => this.check(), o.checkMs ?? DEFAULT_CHECK_MS);
     this.timer.unref();
@@ -300,7 +310,7 @@ export class ReplicatedBackend implements ZkBackend {
         this.deliver();
       }
     };
-    const tail = this.tails.get(id);
+    const tail = this.mutant === 'read-before-write' ? undefined : this.tails.get(id);
     if (tail === undefined) {
       try {
         return Promise.resolve(run());

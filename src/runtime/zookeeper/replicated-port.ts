@@ -7,7 +7,7 @@ import type { Json } from '../../core/json.js';
 import type { ClientReply, ProtocolNode } from '../../core/node.js';
 import { ZkServer as ZkNode } from '../../systems/zookeeper/zk-server.js';
 import type { Address } from '../listen.js';
-import { ReplicatedBackend } from './replicated-backend.js';
+import { ReplicatedBackend, type ReplicatedBackendOptions } from './replicated-backend.js';
 import { ZkServer } from './server.js';
 
 export interface ZkPortHost {
@@ -35,19 +35,26 @@ export class NotZookeeperError extends Error {
   }
 }
 
-export function startZkPort(node: ProtocolNode, host: ZkPortHost): ZkPort {
+export function startZkPort(
+  node: ProtocolNode,
+  host: ZkPortHost,
+  options: ReplicatedBackendOptions = {},
+): ZkPort {
   if (!(node instanceof ZkNode)) throw new NotZookeeperError();
   // Without a cluster secret (one node, no peers) its sessions do not outlive the process's key:
   // a client resuming after a restart is told its session expired.
   const secret = host.secret ?? randomBytes(32);
-  const backend = new ReplicatedBackend({
-    id: host.id,
-    server: node,
-    running: () => host.running(),
-    submit: (client, seq, op, onReply) => host.submit(client, seq, op, onReply),
-    guard: (fn) => host.guard(fn),
-    secret,
-  });
+  const backend = new ReplicatedBackend(
+    {
+      id: host.id,
+      server: node,
+      running: () => host.running(),
+      submit: (client, seq, op, onReply) => host.submit(client, seq, op, onReply),
+      guard: (fn) => host.guard(fn),
+      secret,
+    },
+    options,
+  );
   let front: ZkServer | undefined;
   return {
     listen: (at) => {
