@@ -25,6 +25,8 @@ export interface RawReply {
 
 export class RawSession {
   private xid = 0;
+  /** The highest zxid a reply carried (what a real client sends as lastZxidSeen). */
+  lastZxid = 0n;
   private readonly waiting: {
     type: number;
     resolve: (r: RawReply) => void;
@@ -43,6 +45,7 @@ export class RawSession {
         const r = new JuteReader(p.body);
         const h = readReplyHeader(r);
         if (h.xid === -1) continue; // a watch notification
+        if (h.zxid > this.lastZxid) this.lastZxid = h.zxid;
         const w = this.waiting.shift();
         if (w === undefined) continue;
         const result = h.err === 0 ? readResult(w.type, r) : undefined;
@@ -58,7 +61,7 @@ export class RawSession {
    */
   static open(
     port: number,
-    o: { lastZxidSeen?: bigint; timeOut?: number } = {},
+    o: { lastZxidSeen?: bigint; timeOut?: number; sessionId?: bigint; passwd?: Buffer } = {},
   ): Promise<RawSession> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host: '127.0.0.1', port });
@@ -86,8 +89,8 @@ export class RawSession {
           protocolVersion: 0,
           lastZxidSeen: o.lastZxidSeen ?? 0n,
           timeOut: o.timeOut ?? 10_000,
-          sessionId: 0n,
-          passwd: Buffer.alloc(16),
+          sessionId: o.sessionId ?? 0n,
+          passwd: o.passwd ?? Buffer.alloc(16),
           readOnly: false,
         });
         socket.write(w.frame());

@@ -1,7 +1,8 @@
 /**
  * `cluster up --system zookeeper` on loopback, driven by node-zookeeper-client through the
  * connect string: acknowledged creates and setData survive a kill -9 of the leader and its
- * restart (read back from every server after a sync); a server refuses a client that has seen a
+ * restart (read back from every server after a sync), and a session on the killed leader moves to
+ * another server and keeps its ephemeral; a server refuses a client that has seen a
  * later zxid; and the mutant `follower-expires` (a follower proposes expiry on its own clock)
  * is caught ending a live session that only that follower does not hear.
  */
@@ -26,15 +27,43 @@ const PERSISTENT = 0;
 const EPHEMERAL = 1;
 
 /** A raw session on node `id`, once it serves. */
-function rawOn(c: ZkCluster, id: string, lastZxidSeen?: bigint): Promise<RawSession> {
+function rawOn(
+  c: ZkCluster,
+  id: string,
+  o: Parameters<typeof RawSession.open>[1] = {},
+): Promise<RawSession> {
   return waitFor(
     `${id} serving`,
-    () =>
-      RawSession.open(c.zkPort(id), lastZxidSeen !== undefined ? { lastZxidSeen } : {}).catch(
-        () => undefined,
-      ),
+    () => RawSession.open(c.zkPort(id), o).catch(() => undefined),
     15_000,
   );
+}
+
+const OPEN = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+
+/** Resumes a session on another server and keeps it talking for `ms` (past its timeout). */
+async function moveAndKeep(
+  c: ZkCluster,
+  id: string,
+  from: RawSession,
+  ms: number,
+): Promise<bigint> {
+  const moved = await rawOn(c, id, {
+    sessionId: from.grant.sessionId,
+    passwd: from.grant.passwd,
+    lastZxidSeen: from.lastZxid,
+    timeOut: from.grant.timeOut,
+  });
+  try {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      assert.equal((await moved.call({ type: OpCode.exists, path: '/', watch: false })).err, 0);
+      await sleep(200);
+    }
+    return moved.grant.sessionId;
+  } finally {
+    moved.close();
+  }
 }
 
 async function dataAfterSync(raw: RawSession, path: string): Promise<string> {
@@ -49,6 +78,19 @@ async function dataAfterSync(raw: RawSession, path: string): Promise<string> {
 test('acknowledged creates and setData survive a kill -9 of the leader and its restart', async (t) => {
   const c = await upZk(t, { params: { tick: '100' } });
   const leader = await leaderOf(c);
+  // A session on the leader with an ephemeral: it moves to another server after the kill.
+  const mover = await rawOn(c, leader, { timeOut: 2000 });
+  const ephemeral = await mover.call({
+    type: OpCode.create,
+    path: '/moved',
+    data: Buffer.alloc(0),
+    acl: OPEN,
+    flags: EPHEMERAL,
+  });
+  assert.equal(ephemeral.err, 0);
+  const keepMover = setInterval(() => {
+    mover.call({ type: OpCode.exists, path: '/', watch: false }).catch(() => undefined);
+  }, 300);
   const cl = await session(c.connectString);
   t.after(() => cl.close());
   await call((cb) => cl.create('/w', Buffer.alloc(0), PERSISTENT, cb));
@@ -98,8 +140,11 @@ test('acknowledged creates and setData survive a kill -9 of the leader and its r
   await killNode(c.dir, leader);
   const killedAt = performance.now();
   times.killedAt = killedAt;
+  clearInterval(keepMover);
   const next = await leaderOf(c, 15_000);
   const electedMs = performance.now() - killedAt;
+  const elsewhere = c.file.nodes.find((n) => n.id !== leader && n.id !== next)?.id ?? next;
+  const movedSession = moveAndKeep(c, elsewhere, mover, 3000);
   const backAt = await waitFor(
     'a write acked after the kill',
     () => times.firstAckAfterKill,
@@ -110,6 +155,7 @@ test('acknowledged creates and setData survive a kill -9 of the leader and its r
   await sleep(500);
   stop = true;
   await load;
+  assert.equal(await movedSession, mover.grant.sessionId, 'the session moved, same id');
   t.diagnostic(
     `killed leader ${leader}; ${next} led ${Math.round(electedMs)} ms later; writes acknowledged ` +
       `again after ${Math.round(writesBackMs)} ms; ${acked.size} creates acknowledged ` +
@@ -125,6 +171,10 @@ test('acknowledged creates and setData survive a kill -9 of the leader and its r
       const children = new Set((await raw.syncedChildren('/w')).map((k) => `/w/${k}`));
       const missing = [...acked].filter((p) => !children.has(p));
       assert.deepEqual(missing, [], `${n.id} lost acknowledged creates`);
+      const moved = await raw.call({ type: OpCode.exists, path: '/moved', watch: false });
+      assert.equal(moved.err, 0, `${n.id}: the moved session's ephemeral is gone`);
+      const owner = moved.result?.kind === 'stat' ? moved.result.stat.ephemeralOwner : -1n;
+      assert.equal(owner, mover.grant.sessionId);
       const x = Number(await dataAfterSync(raw, '/x'));
       assert.ok(
         x >= lastAckedSet && x <= lastTriedSet,
