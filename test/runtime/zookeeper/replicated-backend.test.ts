@@ -2,8 +2,9 @@
  * The replicated backend on one in-process zookeeper node (Zab with a quorum of one, its
  * write-ahead log in a temp dir), behind the wire front end: a pipelined write then read on one
  * connection reads the write (and the mutant `read-before-write` is caught not doing so); a
- * silent session is expired by the leader's proposal, its connection closed and another
- * session's watch on its ephemeral fired. A few seconds.
+ * session is resumed only with its password (`any-passwd` caught); a silent session is expired
+ * by the leader's proposal, its connection closed and another session's watch on its ephemeral
+ * fired. A few seconds.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,6 +85,39 @@ test('a read pipelined behind a write on one connection reads it', async (t) => 
 
 test('mutant read-before-write: the read overtakes the write', async (t) => {
   assert.ok((await pipelinedMisses(await oneNode(t, 'read-before-write'))) > 0);
+});
+
+/** Resumes a live session with a wrong password: was it let in? */
+async function wrongPasswordServed(port: number): Promise<boolean> {
+  const first = await RawSession.open(port);
+  try {
+    const passwd = Buffer.from(first.grant.passwd);
+    passwd[0] = (passwd[0] ?? 0) ^ 1;
+    const second = await RawSession.open(port, { sessionId: first.grant.sessionId, passwd });
+    second.close();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    first.close();
+  }
+}
+
+test('a session is resumed only with its password', async (t) => {
+  const port = await oneNode(t);
+  assert.equal(await wrongPasswordServed(port), false);
+  const first = await RawSession.open(port);
+  const again = await RawSession.open(port, {
+    sessionId: first.grant.sessionId,
+    passwd: first.grant.passwd,
+  });
+  assert.equal(again.grant.sessionId, first.grant.sessionId);
+  again.close();
+  first.close();
+});
+
+test('mutant any-passwd: a wrong password resumes the session', async (t) => {
+  assert.equal(await wrongPasswordServed(await oneNode(t, 'any-passwd')), true);
 });
 
 test('a silent session is expired through the log: its connection closes, watchers hear', async (t) => {
