@@ -1,8 +1,9 @@
 /**
- * Python's kazoo (Debian python3-kazoo) against a real 3-node zookeeper cluster, through the
- * connect string `cluster up` prints: writes by one session read by another after sync, an
- * ephemeral gone once its session closes, and kazoo's Lock recipe with two contenders. Skips,
- * saying why, when kazoo is not installed.
+ * ZooKeeper's own clients against a real 3-node zookeeper cluster, through the connect string
+ * `cluster up` prints. Python's kazoo (Debian python3-kazoo): writes by one session read by
+ * another after sync, an ephemeral gone once its session closes, and kazoo's Lock recipe with
+ * two contenders. Debian's zkCli.sh (package zookeeper): create, then get in a second run. Each
+ * skips, saying why, when its tool is not installed.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,26 @@ import { upZk } from './zk-cluster.js';
 
 /** Debian's interpreter, explicitly: another python3 earlier on PATH may lack kazoo. */
 const PYTHON = '/usr/bin/python3';
+
+const ZKCLI = '/usr/share/zookeeper/bin/zkCli.sh';
+
+function zkCliMissing(): string | false {
+  if (!existsSync(ZKCLI)) return `${ZKCLI} is not installed (apt-get install zookeeper)`;
+  try {
+    execFileSync('java', ['-version'], { stdio: 'ignore', timeout: 10_000 });
+    return false;
+  } catch {
+    return 'java is not installed';
+  }
+}
+
+function run(file: string, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(file, args, { timeout: 60_000, encoding: 'utf8' }, (e, out, err) =>
+      e ? reject(new Error(`${file} failed: ${e.message}\n${err}`)) : resolve(out + err),
+    ),
+  );
+}
 
 function kazooMissing(): string | false {
   if (!existsSync(PYTHON)) return `${PYTHON} is not installed`;
@@ -88,5 +109,17 @@ test(
       overlap: false,
       ephemeralAfterClose: false,
     });
+  },
+);
+
+test(
+  'zkCli.sh through the connect string: create, then get',
+  { skip: zkCliMissing() },
+  async (t) => {
+    const c = await upZk(t, { params: { tick: '100' } });
+    const created = await run(ZKCLI, ['-server', c.connectString, 'create', '/cli', 'hello']);
+    assert.match(created, /Created \/cli/);
+    const got = await run(ZKCLI, ['-server', c.connectString, 'get', '/cli']);
+    assert.match(got, /^hello$/m);
   },
 );
