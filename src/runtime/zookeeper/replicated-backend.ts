@@ -163,6 +163,7 @@ export class ReplicatedBackend implements ZkBackend {
     if (txn.body.type === 'closeSession') {
       const s = txn.body.session;
       this.watches.removeSession(s);
+      this.auths.delete(s);
       // Expired (not closed by its own client, whose connection closes after the reply).
       if (txn.session !== s) ended = s;
     }
