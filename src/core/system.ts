@@ -103,6 +103,11 @@ export interface SystemDefinition {
    * serve etcd's gRPC API for it (`truthkit node --etcd`).
    */
   readonly etcdApi?: boolean;
+  /**
+   * Its nodes take ZooKeeper's wire writes (src/systems/zookeeper/zk-wire-ops.ts), so a real
+   * process can serve ZooKeeper's client port for it (`truthkit node --zk`).
+   */
+  readonly zookeeperApi?: boolean;
   /** What the lab shows for it (src/core/lab-views.ts); without it, the lab's defaults. */
   readonly labViews?: LabViews;
   /** It takes membership changes as client operations; `--swarm` then draws some for a run. */

@@ -58,6 +58,8 @@ export interface ClusterNode {
   readonly client: string;
   /** The node's etcd v3 gRPC address, for systems that serve one (src/runtime/etcd/). */
   readonly etcd?: string;
+  /** The node's ZooKeeper client port, for systems that serve one (src/runtime/zookeeper/). */
+  readonly zk?: string;
   /**
    * Known to every node (its addresses are in every node's `--peers`) but not a member: `cluster
    * up` does not start it, and it becomes one through `cluster join` (membership-admin.ts).
@@ -265,6 +267,7 @@ export function spawnNode(
     initialState,
   ];
   if (me.etcd !== undefined) args.push('--etcd', me.etcd);
+  if (me.zk !== undefined) args.push('--zk', me.zk);
   const seed =
     initialState !== 'existing' && !existsSync(join(dir, id, 'data', 'wal.log'))
       ? c.fromSnapshot
@@ -371,7 +374,8 @@ export async function clusterUp(o: UpOptions): Promise<ClusterFile> {
   mkdirSync(dir, { recursive: true });
   const host = o.host ?? '127.0.0.1';
   const etcd = o.etcd ?? getSystem(o.system)?.etcdApi === true;
-  const per = etcd ? 3 : 2;
+  const zk = getSystem(o.system)?.zookeeperApi === true;
+  const per = 2 + (etcd ? 1 : 0) + (zk ? 1 : 0);
   const spares = o.spares ?? 0;
   const total = o.nodes + spares;
   const ports = [
@@ -386,6 +390,7 @@ export async function clusterUp(o: UpOptions): Promise<ClusterFile> {
       ...(o.dial?.[`n${i + 1}`] !== undefined ? { dial: o.dial[`n${i + 1}`] as string } : {}),
       client: `${host}:${ports[per * i + 1] as number}`,
       ...(etcd ? { etcd: `${host}:${ports[per * i + 2] as number}` } : {}),
+      ...(zk ? { zk: `${host}:${ports[per * i + per - 1] as number}` } : {}),
       ...(i >= o.nodes ? { spare: true } : {}),
     });
   }
@@ -419,6 +424,7 @@ export interface NodeState {
   readonly id: NodeId;
   readonly client: string;
   readonly etcd?: string;
+  readonly zk?: string;
   readonly spare?: boolean;
   readonly pid: number | null;
   /** What the node reported, or null when it is down or did not answer. */
@@ -436,6 +442,7 @@ export async function clusterStatus(dir: string): Promise<NodeState[]> {
         id: n.id,
         client: n.client,
         ...(n.etcd !== undefined ? { etcd: n.etcd } : {}),
+        ...(n.zk !== undefined ? { zk: n.zk } : {}),
         ...(n.spare === true ? { spare: true } : {}),
         pid,
         status,

@@ -15,6 +15,7 @@ import { AppliedWaits } from './applied-waits.js';
 import { ClientServer } from './client-server.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import type { EtcdServer, EtcdServerOptions } from './etcd/server.js';
+import type { ZkPort } from './zookeeper/replicated-port.js';
 import { seedFor } from './etcd/restore-seed.js';
 import { Forwarding } from './forwarding.js';
 import { PeerTransport, type Address } from './peer-transport.js';
@@ -33,6 +34,8 @@ export interface NodeConfig {
   readonly client?: Address;
   /** Where etcd v3 gRPC clients connect (src/runtime/etcd/); none when undefined. */
   readonly etcd?: Address;
+  /** Where ZooKeeper clients connect (src/runtime/zookeeper/); none when undefined. */
+  readonly zookeeper?: Address;
   /** Tuning of the etcd front end (call deadline, session slots, watcher lag). */
   readonly etcdOptions?: Omit<EtcdServerOptions, 'listen'>;
   /** Caps and timeouts of the client and etcd ports (default: DEFAULT_LIMITS). */
@@ -86,6 +89,8 @@ export class RuntimeNode {
   clientAddress: Address | undefined;
   etcdAddress: Address | undefined;
   etcd: EtcdServer | undefined;
+  zookeeperAddress: Address | undefined;
+  zookeeper: ZkPort | undefined;
   readonly forwarding: Forwarding;
   /** Forwarded answers held until this node has applied what the leader had (etcd's order). */
   readonly appliedWaits: AppliedWaits;
@@ -281,6 +286,17 @@ export class RuntimeNode {
       wal.close();
       throw e;
     }
+    if (config.zookeeper !== undefined) {
+      const { startZkPort } = await import('./zookeeper/replicated-port.js');
+      self.zookeeper = startZkPort(node, {
+        id: config.id,
+        secret: config.secret,
+        running: () => !host.isStopped,
+        submit: (client, seq, op, onReply) => self.submitLocal(client, seq, op, onReply),
+        guard: (fn) => host.guard(fn),
+        log,
+      });
+    }
     if (config.etcd !== undefined) {
       // Loaded only when asked for: gRPC costs every other command ~130 ms to load.
       const { EtcdServer } = await import('./etcd/server.js');
@@ -319,10 +335,14 @@ export class RuntimeNode {
       self.peerAddress = await transport.start();
       if (clients !== undefined) self.clientAddress = await clients.start();
       if (self.etcd !== undefined) self.etcdAddress = await self.etcd.start();
+      if (self.zookeeper !== undefined && config.zookeeper !== undefined) {
+        self.zookeeperAddress = await self.zookeeper.listen(config.zookeeper);
+      }
     } catch (e) {
       transport.close();
       clients?.close();
       self.etcd?.close();
+      self.zookeeper?.close();
       wal.close();
       throw e;
     }
@@ -333,6 +353,9 @@ export class RuntimeNode {
       peer: `${self.peerAddress.host}:${self.peerAddress.port}`,
       client: self.clientAddress ? `${self.clientAddress.host}:${self.clientAddress.port}` : null,
       etcd: self.etcdAddress ? `${self.etcdAddress.host}:${self.etcdAddress.port}` : null,
+      zookeeper: self.zookeeperAddress
+        ? `${self.zookeeperAddress.host}:${self.zookeeperAddress.port}`
+        : null,
       recovered,
       walRecords: wal.recovery.records,
       tornBytes: wal.recovery.truncatedBytes,
@@ -377,6 +400,7 @@ export class RuntimeNode {
             },
           }
         : {}),
+      ...(this.zookeeper !== undefined ? { zookeeper: this.zookeeper.status() } : {}),
       forwarding: { ...this.forwarding.stats, appliedWaits: { ...this.appliedWaits.stats } },
       // Per port: open, accepted, refused (port or address cap), closed by timeouts.
       connections: {
@@ -394,6 +418,7 @@ export class RuntimeNode {
     this.stopping = true;
     this.host.stop();
     this.etcd?.close();
+    this.zookeeper?.close();
     this.forwarding.close();
     this.appliedWaits.close();
     this.transport.close();

@@ -121,11 +121,14 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
         io.out(`${system.name}: ${running.length} node(s) running (state in ${flags.dir})\n`);
         for (const n of c.nodes) {
           const etcd = n.etcd !== undefined ? `  etcd ${n.etcd}` : '';
+          const zk = n.zk !== undefined ? `  zk ${n.zk}` : '';
           const spare = n.spare === true ? `  spare, not started (peer ${n.peer})` : '';
-          io.out(`${n.id} ${n.client}${etcd}${spare}\n`);
+          io.out(`${n.id} ${n.client}${etcd}${zk}${spare}\n`);
         }
         const etcd = running.flatMap((n) => (n.etcd !== undefined ? [n.etcd] : []));
         if (etcd.length > 0) io.out(`etcd endpoints: ${etcd.join(',')}\n`);
+        const zk = running.flatMap((n) => (n.zk !== undefined ? [n.zk] : []));
+        if (zk.length > 0) io.out(`connect string: ${zk.join(',')}\n`);
       });
     });
   // Last, so that the command's own options lead its help.
@@ -150,7 +153,8 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
                   ? 'spare, not started'
                   : 'down';
             const etcd = s.etcd !== undefined ? `  etcd ${s.etcd}` : '';
-            io.out(`${s.id} ${s.client}${etcd}  ${state}\n`);
+            const zk = s.zk !== undefined ? `  zk ${s.zk}` : '';
+            io.out(`${s.id} ${s.client}${etcd}${zk}  ${state}\n`);
           }
         }
         const missing = (s: (typeof states)[number]): boolean =>

@@ -33,6 +33,7 @@ interface NodeFlags extends LimitFlags {
   client?: string;
   etcd?: string;
   etcdAllowRemote?: boolean;
+  zk?: string;
   secretFile?: string;
   mutant?: string;
   param: string[];
@@ -115,6 +116,10 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
       '--etcd-allow-remote',
       'let --etcd bind a non-loopback address (the etcd port has no TLS or authentication)',
     )
+    .option(
+      '--zk <[host:]port>',
+      "serve ZooKeeper's client protocol here (zookeeper; loopback only, host defaults to 127.0.0.1)",
+    )
     .option('--secret-file <file>', 'cluster secret peers authenticate with (needed with peers)')
     .option('--mutant <name>', 'run a deliberately broken variant')
     .option(
@@ -177,6 +182,20 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
           );
         }
       }
+      let zookeeper: Address | undefined;
+      if (flags.zk !== undefined) {
+        if (system.zookeeperApi !== true) {
+          const serving = systems().filter((s) => s.zookeeperApi === true);
+          throw new UsageError(
+            `--zk: ${system.name} is not a ZooKeeper service (use ${serving.map((s) => s.name).join(', ')})`,
+          );
+        }
+        zookeeper = address('--zk', flags.zk, '127.0.0.1');
+        // ACLs are not enforced: the port is for this machine's clients only.
+        if (!isLoopback(zookeeper.host)) {
+          throw new UsageError(`--zk: ${zookeeper.host} is not a loopback address`);
+        }
+      }
       if (flags.fromSnapshot !== undefined && system.etcdApi !== true) {
         throw new UsageError(`--from-snapshot: ${system.name} holds no etcd store`);
       }
@@ -203,6 +222,7 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
             ? { client: address('--client', flags.client, '127.0.0.1') }
             : {}),
           ...(etcd !== undefined ? { etcd } : {}),
+          ...(zookeeper !== undefined ? { zookeeper } : {}),
           ...(secret !== undefined ? { secret } : {}),
           ...(flags.mutant !== undefined ? { mutant: flags.mutant } : {}),
           ...(params !== undefined ? { params } : {}),
@@ -210,10 +230,12 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
         });
         const c = node.clientAddress;
         const e = node.etcdAddress;
+        const z = node.zookeeperAddress;
         io.out(
           `${flags.id} running ${system.name}: peers on ${node.peerAddress.host}:${node.peerAddress.port}` +
             (c !== undefined ? `, clients on ${c.host}:${c.port}` : '') +
             (e !== undefined ? `, etcd on ${e.host}:${e.port}` : '') +
+            (z !== undefined ? `, zookeeper on ${z.host}:${z.port}` : '') +
             '\n',
         );
       } catch (e) {

@@ -86,17 +86,17 @@ function positiveInt(name: string, v: number | undefined): void {
 }
 
 /** A state-machine number on its way to the wire. */
-function long(what: string, n: number): bigint {
+export function long(what: string, n: number): bigint {
   if (!Number.isSafeInteger(n) || n < 0) throw new WireRangeError(what, n);
   return BigInt(n);
 }
 
 /** A client's long on its way in: undefined when it does not fit a safe integer. */
-function fromLong(b: bigint): number | undefined {
+export function fromLong(b: bigint): number | undefined {
   return b >= 0n && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : undefined;
 }
 
-function wireStat(s: CoordStat): Stat {
+export function wireStat(s: CoordStat): Stat {
   return {
     czxid: long('czxid', s.czxid),
     mzxid: long('mzxid', s.mzxid),
@@ -117,10 +117,10 @@ const MODE_OF_FLAGS = new Map<number, CreateMode>(
 );
 
 /** A client request the state machine cannot take as it is: answered with `code` alone. */
-class BadRequest {
+export class BadRequest {
   constructor(readonly code: number) {}
 }
-const bad = (code: number = ErrCode.badArguments): never => {
+export const bad = (code: number = ErrCode.badArguments): never => {
   throw new BadRequest(code);
 };
 
@@ -138,7 +138,7 @@ function createMode(type: number, flags: number): CreateMode {
   return ok ? mode : bad();
 }
 
-function opRequest(op: ZkRequest): OpRequest {
+export function opRequest(op: ZkRequest): OpRequest {
   switch (op.type) {
     case OpCode.create:
     case OpCode.create2:
@@ -167,7 +167,7 @@ function opRequest(op: ZkRequest): OpRequest {
 }
 
 /** The wire result of one applied op, shaped by the opcode the client sent. */
-function opResult(type: number, r: TxnResult): ZkResult {
+export function opResult(type: number, r: TxnResult): ZkResult {
   switch (r.type) {
     case 'create':
       return type === OpCode.create
@@ -184,7 +184,7 @@ function opResult(type: number, r: TxnResult): ZkResult {
   }
 }
 
-function readResult(type: number, reply: ReadReply): ZkResult | number {
+export function readResult(type: number, reply: ReadReply): ZkResult | number {
   if (!reply.ok) return reply.code;
   const r = reply.result;
   switch (r.type) {
@@ -203,7 +203,7 @@ function readResult(type: number, reply: ReadReply): ZkResult | number {
   }
 }
 
-function readRequest(req: ZkRequest): ReadRequest | undefined {
+export function readRequest(req: ZkRequest): ReadRequest | undefined {
   switch (req.type) {
     case OpCode.exists:
       return { type: 'exists', path: req.path, watch: req.watch };
@@ -492,7 +492,7 @@ export class CoordinationBackend implements ZkBackend {
   }
 }
 
-function wireEvent(e: WatchEvent): WatcherEvent {
+export function wireEvent(e: WatchEvent): WatcherEvent {
   return { type: EVENT_TYPES[e.type], state: KeeperState.syncConnected, path: e.path };
 }
 

@@ -16,13 +16,18 @@ import type { ZabStateMachine } from '../../protocols/zab/state-machine.js';
 import { requestProblem } from '../coordination/coord-schemas.js';
 import { CoordState, type CoordConfig } from '../coordination/data-tree.js';
 import { prepare, type CoordMutant, type WriteRequest } from '../coordination/requests.js';
-import { applyTxn, type TxnResult } from '../coordination/txns.js';
+import { applyTxn, type Txn, type TxnResult } from '../coordination/txns.js';
 import { ZK_ERR } from '../coordination/zk-codes.js';
 
 /** What the log holds for one write: the request and the clock of the server that took it. */
 export interface ZkLogOp {
   readonly w: WriteRequest;
   readonly t: number;
+  /**
+   * The asking session, named by a wire client (zk-wire-ops.ts); without it the session is the
+   * one the log created for the txn's client (the simulated clients').
+   */
+  readonly s?: number;
 }
 
 /** A write's answer: ZooKeeper's code, the zxid it was applied at, and what it returned. */
@@ -35,9 +40,12 @@ export interface ZkWriteResult {
 
 export function isZkLogOp(op: Json): op is Json & ZkLogOp {
   if (typeof op !== 'object' || op === null || Array.isArray(op)) return false;
-  const o = op as { w?: unknown; t?: unknown };
+  const o = op as { w?: unknown; t?: unknown; s?: unknown };
   if (typeof o.t !== 'number' || !Number.isFinite(o.t)) return false;
-  return Object.keys(op).length === 2 && requestProblem({ session: 0, op: o.w }) === undefined;
+  const named = o.s !== undefined;
+  if (named && !(typeof o.s === 'number' && Number.isSafeInteger(o.s) && o.s >= 0)) return false;
+  const keys = named ? 3 : 2;
+  return Object.keys(op).length === keys && requestProblem({ session: 0, op: o.w }) === undefined;
 }
 
 export class ZkMachine implements ZabStateMachine {
@@ -48,6 +56,11 @@ export class ZkMachine implements ZabStateMachine {
   private readonly sessionOf = new Map<string, number>();
   /** Each client's latest applied request and its answer, so a retry takes effect once. */
   private readonly last = new Map<string, { readonly seq: number; readonly result: Json }>();
+  /**
+   * Told of every txn as it is applied, before its answer goes out: a real server's client port
+   * fires its watches from here (src/runtime/zookeeper/replicated-backend.ts).
+   */
+  onTxn: ((txn: Txn) => void) | undefined;
 
   constructor(
     config: CoordConfig,
@@ -78,6 +91,7 @@ export class ZkMachine implements ZabStateMachine {
   }
 
   private applyWrite(client: string, op: ZkLogOp, zxid: number): Json {
+    if (op.s !== undefined) return this.applyNamed(op.s, op, zxid);
     const live = this.sessionFor(client);
     // A connected client's connect is answered with its session, as a reconnect is.
     if (op.w.type === 'createSession' && live !== 0) {
@@ -87,6 +101,7 @@ export class ZkMachine implements ZabStateMachine {
     const prepared = prepare(this.state, { session, op: op.w }, zxid, op.t, this.mutant);
     if (!prepared.ok) return { code: prepared.code, zxid };
     const r: TxnResult = applyTxn(this.state, prepared.txn);
+    this.onTxn?.(prepared.txn);
     if (r.type === 'createSession') {
       this.sessionOf.set(client, r.session);
       return { code: ZK_ERR.OK, zxid, session: r.session };
@@ -95,6 +110,18 @@ export class ZkMachine implements ZabStateMachine {
       return { code: ZK_ERR.OK, zxid, version: r.stat.version };
     }
     return { code: ZK_ERR.OK, zxid };
+  }
+
+  /** A wire client's write (zk-wire-ops.ts): answered with the whole result the wire needs. */
+  private applyNamed(session: number, op: ZkLogOp, zxid: number): Json {
+    const prepared = prepare(this.state, { session, op: op.w }, zxid, op.t, this.mutant);
+    if (!prepared.ok) {
+      const codes = prepared.opCodes;
+      return { code: prepared.code, zxid, ...(codes !== undefined ? { opCodes: [...codes] } : {}) };
+    }
+    const r: TxnResult = applyTxn(this.state, prepared.txn);
+    this.onTxn?.(prepared.txn);
+    return { code: ZK_ERR.OK, zxid, r: r as unknown as Json };
   }
 
   recall(client: string, seq: number): { readonly result: Json } | undefined {

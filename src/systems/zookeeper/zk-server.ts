@@ -32,6 +32,7 @@ import { treeProblem } from '../coordination/tree-invariants.js';
 import { ZK_ERR } from '../coordination/zk-codes.js';
 import { parseClientOp, servedAs } from './zk-client-ops.js';
 import { MAX_TOUCHED, type ZkMsg } from './zk-messages.js';
+import { parseWireOp, type WireWriteOp } from './zk-wire-ops.js';
 import { ZkMachine, type ZkLogOp } from './zk-machine.js';
 
 export interface ZkServerOptions {
@@ -43,6 +44,11 @@ export interface ZkServerOptions {
   readonly mutant?: CoordMutant;
   /** Mutant `serve-stale`: the server answers a client that has seen a later zxid than it has. */
   readonly serveStale?: boolean;
+  /**
+   * Mutant `follower-expires`: every server in broadcast, not only the leader, proposes the
+   * expiry of sessions silent on its own clock, though it hears only its own clients.
+   */
+  readonly followerExpires?: boolean;
 }
 
 const TICK = 'zk-tick';
@@ -113,7 +119,12 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
     }
     this.env.setTimer(this.options.tickMs, TICK);
     if (this.leading()) this.expireSilent();
-    else this.report();
+    else {
+      this.report();
+      if (this.options.followerExpires === true && this.zab.phase === 'broadcast') {
+        this.expireSilent();
+      }
+    }
   }
 
   private leading(): boolean {
@@ -123,7 +134,15 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
   private touch(session: number): void {
     if (session === 0) return;
     if (this.leading()) this.lastHeard.set(session, this.env.now());
-    else this.touched.add(session);
+    else {
+      this.touched.add(session);
+      if (this.options.followerExpires === true) this.lastHeard.set(session, this.env.now());
+    }
+  }
+
+  /** A wire client of this server was heard from (any packet, pings included). */
+  heard(session: number): void {
+    if (this.machine.state.session(session) !== undefined) this.touch(session);
   }
 
   /** A follower tells its leader which sessions it heard from. */
@@ -167,6 +186,11 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
   }
 
   onClientRequest(request: ClientRequest<Json>): void {
+    const wire = parseWireOp(request.op);
+    if (wire !== undefined) {
+      this.serveWire(request, wire);
+      return;
+    }
     const op = parseClientOp(request.op);
     if (op === undefined) {
       this.env.reply(request.id, { ok: false, error: 'invalid operation', definite: true });
@@ -202,6 +226,22 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
       else value = { code: ZK_ERR.NONODE, zxid };
     }
     this.env.reply(request.id, { ok: true, value });
+  }
+
+  /** A wire client's write: through Zab under the session it names, as the workload's are. */
+  private serveWire(request: ClientRequest<Json>, op: WireWriteOp): void {
+    if (this.zab.phase !== 'broadcast') {
+      this.env.reply(request.id, { ok: false, error: 'not serving', definite: true });
+      return;
+    }
+    if (op.seen > this.machine.position && this.options.serveStale !== true) {
+      this.env.reply(request.id, { ok: false, error: 'server behind client', definite: true });
+      return;
+    }
+    this.touch(op.s);
+    // Whole ms: ctime and mtime go to the wire as longs (a real clock has fractions).
+    const logged: ZkLogOp = { w: op.w, t: Math.floor(this.env.now()), s: op.s };
+    this.zab.onClientRequest({ ...request, op: logged as unknown as Json });
   }
 
   /** The tree's first broken invariant, checked only when the state moved since the last call. */

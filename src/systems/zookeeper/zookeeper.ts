@@ -43,6 +43,13 @@ const SERVE_STALE = {
   description: "a server answers a client whose last zxid is ahead of the server's state",
 } as const;
 
+/** The leader's monopoly on expiry broken: a follower expires sessions it does not hear. */
+const FOLLOWER_EXPIRES = {
+  name: 'follower-expires',
+  description:
+    'every server, not only the leader, proposes the expiry of sessions silent on its own clock',
+} as const;
+
 /** The coordination state machine's own mutant the zookeeper system exposes. */
 const KEEP_EPHEMERALS = {
   name: 'keep-ephemerals',
@@ -70,7 +77,8 @@ export const zookeeperSystem: SystemDefinition = {
     'connected server, the leader expires silent sessions',
   workload: 'custom',
   model: 'znode',
-  mutants: [...ZAB_MUTANTS, KEEP_EPHEMERALS, SERVE_STALE],
+  mutants: [...ZAB_MUTANTS, KEEP_EPHEMERALS, SERVE_STALE, FOLLOWER_EXPIRES],
+  zookeeperApi: true,
   defaultNodes: 5,
   minNodes: 1,
   params: PARAMS,
@@ -90,7 +98,9 @@ export const zookeeperSystem: SystemDefinition = {
     const mutant = options.mutant;
     const coordMutant = mutant === KEEP_EPHEMERALS.name ? KEEP_EPHEMERALS.name : undefined;
     const serveStale = mutant === SERVE_STALE.name;
-    const zabMutant = coordMutant === undefined && !serveStale ? mutant : undefined;
+    const followerExpires = mutant === FOLLOWER_EXPIRES.name;
+    const zabMutant =
+      coordMutant === undefined && !serveStale && !followerExpires ? mutant : undefined;
     zabMutantsFor(zabMutant);
     // One recorder per cluster: createNode is called once per simulated run.
     const recorder = options.invariants !== false ? new ZabRecorder() : undefined;
@@ -105,6 +115,7 @@ export const zookeeperSystem: SystemDefinition = {
         sessionTimeoutMs,
         ...(coordMutant !== undefined ? { mutant: coordMutant } : {}),
         ...(serveStale ? { serveStale } : {}),
+        ...(followerExpires ? { followerExpires } : {}),
       });
   },
   nextOp: (random, process, issued, lastOk): Json => nextZkOp(random, process, issued, lastOk),

@@ -7,6 +7,14 @@ declare module 'node-zookeeper-client' {
     cversion: number;
     dataLength: number;
     numChildren: number;
+    aversion: number;
+    /** jute longs, as 8-byte big-endian buffers. */
+    czxid: Buffer;
+    mzxid: Buffer;
+    pzxid: Buffer;
+    ctime: Buffer;
+    mtime: Buffer;
+    ephemeralOwner: Buffer;
   }
   export interface ZkEvent {
     type: number;
