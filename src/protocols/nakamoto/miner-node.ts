@@ -92,7 +92,13 @@ interface Attack {
 export interface DeepReversal {
   /** When the reorg happened, on this node's clock. */
   readonly at: number;
-  /** When this node connected the first block the reorg undid: since then the branches raced. */
+  /**
+   * When the branches began to race: the earliest of when the first block of either side of the
+   * fork was mined (its header time) and when this node connected the first block it undid. A
+   * branch mined behind a partition can reach a node only long after the heal (its blocks are
+   * fetched one parent at a time), so the node's own connect time alone would date a race the
+   * partition ran as if it had run on the healed network.
+   */
   readonly since: number;
   /** Blocks the reorg disconnected. */
   readonly depth: number;
@@ -431,7 +437,11 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
     if (deepPayments > 0 && lowest !== undefined) {
       this.deepReversals.push({
         at: now,
-        since: this.connectedSince(lowest.hash),
+        since: Math.min(
+          this.connectedSince(lowest.hash),
+          this.minedAt(lowest),
+          this.minedAt(first),
+        ),
         depth: change.disconnected.length,
         payments: deepPayments,
         example,
@@ -447,6 +457,14 @@ export class MinerNode implements ProtocolNode<MinerMsg> {
       this.env.metric('reorg-depth', change.disconnected.length);
     }
     return true;
+  }
+
+  /**
+   * When `b` was mined, on its miner's clock, in virtual ms: its header time (floored to a header
+   * second, so never later than the truth; a real-PoW block's is when its search began).
+   */
+  private minedAt(b: Block): number {
+    return (b.header.time - EPOCH_S) * this.config.msPerHeaderSecond;
   }
 
   private connectedSince(hash: string): number {

@@ -9,9 +9,12 @@
  * Asynchronous Networks", EUROCRYPT 2017). A partition
  * longer than a few block intervals is outside that assumption: both sides mine, and undoing
  * the minority side's k-confirmed payments at the heal is Bitcoin working as designed. So a
- * reversal counts against the protocol only when the race that caused it — from the moment the
- * node connected the first block it undid to the reorg — overlapped no fault window, nor the
- * time after a heal in which the branch the fault hid may still be arriving.
+ * reversal counts against the protocol only when the race that caused it — from when the first
+ * block of either branch was mined (or the node connected the first block it undid, if earlier)
+ * to the reorg — overlapped no fault window, nor the time after a heal in which the branch the
+ * fault hid may still be arriving. Dating it by the node's connect time alone was not enough: a
+ * branch mined behind a partition reaches a node one parent per round trip, and a deep one can
+ * arrive after that allowance (`sim nakamoto --swarm --seed 689`, docs/nakamoto.md).
  */
 import type { JudgeContext } from '../../core/system.js';
 import type { DeepReversal } from '../../protocols/nakamoto/miner-node.js';

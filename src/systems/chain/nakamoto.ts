@@ -373,7 +373,9 @@ export function chainReport(
       minedBy[miner] = (minedBy[miner] ?? 0) + 1;
     }
   }
-  // A heal's hidden branch reaches everyone within a few intervals; finality blocks is ample.
+  // A branch the fault hid dates its race by its own blocks' mining, however late it arrives
+  // (DeepReversal.since); this allowance covers races begun just after a heal, while blocks and
+  // block requests the fault delayed or lost are still being made good.
   const settleMs = finality * (first?.config.intervalMs ?? DEFAULT_NAKAMOTO.intervalMs);
   const split = splitReversals(
     miners.filter((m) => m.config.strategy === 'honest').flatMap((m) => m.deepReversals),
