@@ -30,9 +30,19 @@ import type { CoordMutant } from '../coordination/requests.js';
 import { expiredSessions } from '../coordination/sessions.js';
 import { treeProblem } from '../coordination/tree-invariants.js';
 import { ZK_ERR } from '../coordination/zk-codes.js';
-import { parseClientOp, servedAs } from './zk-client-ops.js';
+import { parseClientOp, servedAs, type ZkClientOp } from './zk-client-ops.js';
 import { MAX_TOUCHED, type ZkMsg } from './zk-messages.js';
 import { ZkMachine, type ZkLogOp } from './zk-machine.js';
+import { parseMoreOp } from './zk-more-ops.js';
+import type { FenceMutant } from './zk-resource.js';
+import {
+  onPauseOver,
+  PAUSE_TIMER,
+  serveMore,
+  startPause,
+  type MoreServing,
+} from './zk-serve-more.js';
+import { WatchDelivery, type DeliveryMutant } from './zk-watch-delivery.js';
 
 export interface ZkServerOptions {
   readonly zab: ZabOptions;
@@ -43,6 +53,12 @@ export interface ZkServerOptions {
   readonly mutant?: CoordMutant;
   /** Mutant `serve-stale`: the server answers a client that has seen a later zxid than it has. */
   readonly serveStale?: boolean;
+  /** Mutant `ignore-fencing`: the protected resource accepts any token. */
+  readonly fenceMutant?: FenceMutant;
+  /** Mutants `one-shot-stays` and `late-notify` of watch delivery. */
+  readonly deliveryMutant?: DeliveryMutant;
+  /** Mutant `sync-local`: sync is answered from the server's own state. */
+  readonly syncLocal?: boolean;
 }
 
 const TICK = 'zk-tick';
@@ -62,12 +78,17 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
   private ownRequests = 0;
   /** The machine's position when its tree was last checked. */
   private checkedAt = -1;
+  /** Watches and the ops of zk-more-ops.ts (zk-serve-more.ts). */
+  private readonly more: MoreServing;
 
   constructor(
     private readonly env: NodeEnv<ZkMsg>,
     private readonly options: ZkServerOptions,
   ) {
-    this.machine = new ZkMachine({ tickMs: options.tickMs }, options.mutant);
+    this.machine = new ZkMachine({ tickMs: options.tickMs }, options.mutant, options.fenceMutant);
+    const delivery = new WatchDelivery(options.deliveryMutant);
+    this.machine.onApplied = (txn) => delivery.applied(txn);
+    const writesInFlight: MoreServing['writesInFlight'] = new Map();
     const zabEnv: NodeEnv<ZkMsg> = {
       id: env.id,
       cluster: env.cluster,
@@ -80,12 +101,29 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
       cancelTimer: (id) => env.cancelTimer(id),
       // The leader's own requests have negative ids: their answers go nowhere.
       reply: (id: RequestId, reply: ClientReply) => {
-        if (id >= 0) env.reply(id, reply);
+        if (id < 0) return;
+        // A write's answer carries the notifications due before it, as a read's does.
+        const w = writesInFlight.get(id);
+        writesInFlight.delete(id);
+        if (w === undefined || !reply.ok) return env.reply(id, reply);
+        const session = this.machine.sessionFor(w.client);
+        env.reply(id, { ...reply, value: delivery.deliver(session, reply.value, this.more.inc, w.tag) });
       },
       log: (message, fields) => env.log(message, fields),
       metric: (name, value) => env.metric(name, value),
     };
     this.zab = new ZabNode(zabEnv, this.machine, options.zab);
+    this.more = {
+      env,
+      zab: this.zab,
+      machine: this.machine,
+      delivery,
+      inc: env.now(),
+      tickMs: options.tickMs,
+      sessionTimeoutMs: options.sessionTimeoutMs,
+      syncLocal: options.syncLocal === true,
+      writesInFlight,
+    };
   }
 
   start(info: StartInfo): void {
@@ -107,6 +145,10 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
   }
 
   onTimer(name: string, data: Json | undefined): void {
+    if (name === PAUSE_TIMER) {
+      onPauseOver(this.more, data);
+      return;
+    }
     if (name !== TICK) {
       this.zab.onTimer(name, data);
       return;
@@ -167,7 +209,13 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
   }
 
   onClientRequest(request: ClientRequest<Json>): void {
-    const op = parseClientOp(request.op);
+    const more = parseMoreOp(request.op);
+    // A paused client is silent: its pause touches no session, whatever state the server is in.
+    if (more?.f === 'pause') {
+      startPause(this.more, request, more);
+      return;
+    }
+    const op = more ?? parseClientOp(request.op);
     if (op === undefined) {
       this.env.reply(request.id, { ok: false, error: 'invalid operation', definite: true });
       return;
@@ -183,8 +231,13 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
     }
     const session = this.machine.sessionFor(request.client);
     this.touch(session);
-    const served = servedAs(op, this.options.sessionTimeoutMs);
+    if (more !== undefined) {
+      serveMore(this.more, request, more, session);
+      return;
+    }
+    const served = servedAs(op as ZkClientOp, this.options.sessionTimeoutMs);
     if (served.kind === 'write') {
+      this.more.writesInFlight.set(request.id, { client: request.client, tag: false });
       const logged: ZkLogOp = { w: served.req, t: this.env.now() };
       this.zab.onClientRequest({ ...request, op: logged as unknown as Json });
       return;
@@ -201,7 +254,10 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
         value = { code: ZK_ERR.OK, zxid, version: r.result.stat.version };
       else value = { code: ZK_ERR.NONODE, zxid };
     }
-    this.env.reply(request.id, { ok: true, value });
+    this.env.reply(request.id, {
+      ok: true,
+      value: this.more.delivery.deliver(session, value, this.more.inc, false),
+    });
   }
 
   /** The tree's first broken invariant, checked only when the state moved since the last call. */

@@ -12,7 +12,7 @@ import type { SystemDefinition } from '../../core/system.js';
 import { ZabRecorder } from '../../protocols/zab/invariants.js';
 import { ZAB_MUTANTS, zabMutantsFor } from '../../protocols/zab/mutants.js';
 import { zabOptionsFrom } from '../zab/kv-zab.js';
-import { nextZkOp } from './zk-client-ops.js';
+import { nextZkWorkloadOp } from './zk-workload.js';
 import { judgeZk } from './zk-judge.js';
 import { zkMessageProblem, type ZkMsg } from './zk-messages.js';
 import { ZkServer } from './zk-server.js';
@@ -49,6 +49,29 @@ const KEEP_EPHEMERALS = {
   description: 'closing or expiring a session leaves its ephemerals in the tree',
 } as const;
 
+/** The coordination code's multi mutant, which the judge's multi rule catches. */
+const MULTI_PARTIAL = {
+  name: 'multi-partial',
+  description: 'a multi whose op fails still commits the ops before it',
+} as const;
+
+/** The mutants of the watches, multi, sync and lock rules (zk-more-judge.ts, zk-fencing-judge.ts). */
+const MORE_MUTANTS = [
+  {
+    name: 'ignore-fencing',
+    description: "the lock's protected resource accepts a token below one that has acted",
+  },
+  {
+    name: 'one-shot-stays',
+    description: 'a one-shot watch is not removed when it fires, so it fires again',
+  },
+  {
+    name: 'late-notify',
+    description: 'a notification rides on the answer after the one it is due before',
+  },
+  { name: 'sync-local', description: "a server answers sync from its own state, not the leader's" },
+] as const;
+
 function zkParams(params: Readonly<Record<string, string>>): {
   readonly zab: Record<string, string>;
   readonly sessionTimeout: string | undefined;
@@ -70,7 +93,7 @@ export const zookeeperSystem: SystemDefinition = {
     'connected server, the leader expires silent sessions',
   workload: 'custom',
   model: 'znode',
-  mutants: [...ZAB_MUTANTS, KEEP_EPHEMERALS, SERVE_STALE],
+  mutants: [...ZAB_MUTANTS, KEEP_EPHEMERALS, SERVE_STALE, MULTI_PARTIAL, ...MORE_MUTANTS],
   defaultNodes: 5,
   minNodes: 1,
   params: PARAMS,
@@ -88,9 +111,11 @@ export const zookeeperSystem: SystemDefinition = {
       sessionTimeoutMs = n;
     }
     const mutant = options.mutant;
-    const coordMutant = mutant === KEEP_EPHEMERALS.name ? KEEP_EPHEMERALS.name : undefined;
+    const coordMutant =
+      mutant === KEEP_EPHEMERALS.name || mutant === MULTI_PARTIAL.name ? mutant : undefined;
     const serveStale = mutant === SERVE_STALE.name;
-    const zabMutant = coordMutant === undefined && !serveStale ? mutant : undefined;
+    const more = MORE_MUTANTS.find((m) => m.name === mutant)?.name;
+    const zabMutant = coordMutant === undefined && !serveStale && more === undefined ? mutant : undefined;
     zabMutantsFor(zabMutant);
     // One recorder per cluster: createNode is called once per simulated run.
     const recorder = options.invariants !== false ? new ZabRecorder() : undefined;
@@ -105,9 +130,13 @@ export const zookeeperSystem: SystemDefinition = {
         sessionTimeoutMs,
         ...(coordMutant !== undefined ? { mutant: coordMutant } : {}),
         ...(serveStale ? { serveStale } : {}),
+        ...(more === 'ignore-fencing' ? { fenceMutant: more } : {}),
+        ...(more === 'one-shot-stays' || more === 'late-notify' ? { deliveryMutant: more } : {}),
+        ...(more === 'sync-local' ? { syncLocal: true } : {}),
       });
   },
-  nextOp: (random, process, issued, lastOk): Json => nextZkOp(random, process, issued, lastOk),
+  nextOp: (random, process, issued, lastOk): Json =>
+    nextZkWorkloadOp(random, process, issued, lastOk),
   judge: (history) => judgeZk(history),
   checkMessage: zkMessageProblem,
   checkInvariants(nodes: ReadonlyMap<NodeId, ProtocolNode>): string | undefined {
