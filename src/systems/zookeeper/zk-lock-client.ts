@@ -115,8 +115,7 @@ export class LockClient {
         return;
       case 'wait': {
         const events = field(ok, 'events');
-        const woken =
-          Array.isArray(events) && events.some((e) => field(e, 'path') === this.pred);
+        const woken = Array.isArray(events) && events.some((e) => field(e, 'path') === this.pred);
         if (woken || ++this.waited > PATIENCE) this.step = 'list';
         return;
       }
@@ -173,7 +172,12 @@ export class LockClient {
       case 'dir':
         return { f: 'create', key: LOCK_DIR, value: '', seen };
       case 'create':
-        return { f: 'createSeq', key: `${LOCK_DIR}/${this.guid()}`, value: ['', 'ephemeralSequential'], seen };
+        return {
+          f: 'createSeq',
+          key: `${LOCK_DIR}/${this.guid()}`,
+          value: ['', 'ephemeralSequential'],
+          seen,
+        };
       case 'list':
         return { f: 'getChildren', key: LOCK_DIR, seen };
       case 'stat':

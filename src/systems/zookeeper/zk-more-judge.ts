@@ -100,9 +100,7 @@ export function fencingProblem(history: readonly HistoryOp[]): {
   readonly accepted: number;
   readonly refused: number;
 } {
-  const acts = history.filter(
-    (op) => op.f === 'fence' && op.outcome === 'ok' && isObj(op.result),
-  );
+  const acts = history.filter((op) => op.f === 'fence' && op.outcome === 'ok' && isObj(op.result));
   const accepted = acts
     .filter((op) => isObj(op.result) && op.result.accepted === true)
     .sort((a, b) => (num(a.result, 'zxid') ?? 0) - (num(b.result, 'zxid') ?? 0));

@@ -30,7 +30,7 @@ import type { CoordMutant } from '../coordination/requests.js';
 import { expiredSessions } from '../coordination/sessions.js';
 import { treeProblem } from '../coordination/tree-invariants.js';
 import { ZK_ERR } from '../coordination/zk-codes.js';
-import { parseClientOp, servedAs, type ZkClientOp } from './zk-client-ops.js';
+import { parseClientOp, servedAs } from './zk-client-ops.js';
 import { MAX_TOUCHED, type ZkMsg } from './zk-messages.js';
 import { ZkMachine, type ZkLogOp } from './zk-machine.js';
 import { parseMoreOp } from './zk-more-ops.js';
@@ -107,7 +107,10 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
         writesInFlight.delete(id);
         if (w === undefined || !reply.ok) return env.reply(id, reply);
         const session = this.machine.sessionFor(w.client);
-        env.reply(id, { ...reply, value: delivery.deliver(session, reply.value, this.more.inc, w.tag) });
+        env.reply(id, {
+          ...reply,
+          value: delivery.deliver(session, reply.value, this.more.inc, w.tag),
+        });
       },
       log: (message, fields) => env.log(message, fields),
       metric: (name, value) => env.metric(name, value),
@@ -215,7 +218,8 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
       startPause(this.more, request, more);
       return;
     }
-    const op = more ?? parseClientOp(request.op);
+    const plain = more === undefined ? parseClientOp(request.op) : undefined;
+    const op = more ?? plain;
     if (op === undefined) {
       this.env.reply(request.id, { ok: false, error: 'invalid operation', definite: true });
       return;
@@ -235,7 +239,8 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
       serveMore(this.more, request, more, session);
       return;
     }
-    const served = servedAs(op as ZkClientOp, this.options.sessionTimeoutMs);
+    if (plain === undefined) throw new Error('an op that is neither kind passed the parse');
+    const served = servedAs(plain, this.options.sessionTimeoutMs);
     if (served.kind === 'write') {
       this.more.writesInFlight.set(request.id, { client: request.client, tag: false });
       const logged: ZkLogOp = { w: served.req, t: this.env.now() };

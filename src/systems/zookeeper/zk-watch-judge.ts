@@ -73,7 +73,10 @@ function firesOneShot(type: EventType, kind: string): boolean {
   return kind === 'child' && type === 'NodeDeleted';
 }
 
-function firesPersistent(g: { path: string; kind: string }, e: { type: EventType; path: string }): boolean {
+function firesPersistent(
+  g: { path: string; kind: string },
+  e: { type: EventType; path: string },
+): boolean {
   if (g.kind === 'persistent') return e.path === g.path;
   if (g.kind !== 'persistentRecursive' || e.type === 'NodeChildrenChanged') return false;
   return g.path === '/' ? true : e.path === g.path || e.path.startsWith(`${g.path}/`);
@@ -140,7 +143,10 @@ function readEvents(result: Json | undefined): { type: EventType; path: string; 
   const events = isObj(result) ? result.events : undefined;
   if (!Array.isArray(events)) return [];
   return events.flatMap((e) =>
-    isObj(e) && typeof e.type === 'string' && typeof e.path === 'string' && typeof e.zxid === 'number'
+    isObj(e) &&
+    typeof e.type === 'string' &&
+    typeof e.path === 'string' &&
+    typeof e.zxid === 'number'
       ? [{ type: e.type as EventType, path: e.path, zxid: e.zxid }]
       : [],
   );
@@ -184,21 +190,26 @@ export function judgeWatches(history: readonly HistoryOp[]): WatchVerdict {
       const node = op.node ?? '?';
       const inc = num(op.result, 'inc');
       const zxid = num(op.result, 'zxid') ?? 0;
-      for (const g of live) if (g.node !== node || (inc !== undefined && g.inc !== inc)) g.checkable = false;
+      for (const g of live)
+        if (g.node !== node || (inc !== undefined && g.inc !== inc)) g.checkable = false;
       // Notifications first: they came before the answer's result.
       for (const e of readEvents(op.result)) {
         notifications++;
         const from = live.filter((g) => g.node === node && g.inc === inc && g.zxid < e.zxid);
         const spent = from.filter(
-          (g) => g.armed && g.kind !== 'persistent' && g.kind !== 'persistentRecursive' && g.path === e.path && firesOneShot(e.type, g.kind),
+          (g) =>
+            g.armed &&
+            g.kind !== 'persistent' &&
+            g.kind !== 'persistentRecursive' &&
+            g.path === e.path &&
+            firesOneShot(e.type, g.kind),
         );
         for (const g of spent) g.armed = false;
         const persistent = from.filter((g) => g.armed && firesPersistent(g, e));
         for (const g of persistent) g.notified.add(`${e.zxid} ${e.type} ${e.path}`);
         if (spent.length > 0 || persistent.length > 0) continue;
         const m = maybe.findIndex(
-          (w) =>
-            (w.path === e.path && firesOneShot(e.type, w.kind)) || firesPersistent(w, e),
+          (w) => (w.path === e.path && firesOneShot(e.type, w.kind)) || firesPersistent(w, e),
         );
         if (m >= 0) {
           maybe.splice(m, 1);
@@ -221,11 +232,19 @@ export function judgeWatches(history: readonly HistoryOp[]): WatchVerdict {
       }
       const code = num(op.result, 'code');
       // The session ended or changed: no server that answers from now on holds its watches.
+      // (A connect whose earlier answer was lost may name the session the watches are on.)
       const ended =
         code === SESSIONEXPIRED ||
         (op.f === 'close' && code === OK) ||
-        (op.f === 'connect' && code === OK && num(op.result, 'session') !== session);
-      if (op.f === 'connect' && code === OK) session = num(op.result, 'session');
+        (op.f === 'connect' &&
+          code === OK &&
+          session !== undefined &&
+          num(op.result, 'session') !== session);
+      if (op.f === 'connect' && code === OK) {
+        if (session === undefined) for (const g of live) g.checkable = false;
+        session = num(op.result, 'session');
+      }
+      if (op.f === 'close' && code === OK) session = undefined;
       if (ended) {
         live = [];
         maybe = [];
@@ -240,16 +259,32 @@ export function judgeWatches(history: readonly HistoryOp[]): WatchVerdict {
             while (g.next < changes.length && (changes[g.next] as Change).zxid <= zxid) {
               const c = changes[g.next++] as Change;
               if (watches(g, c) && !g.notified.has(`${c.zxid} ${c.type} ${c.path}`)) {
-                return { problem: orderProblem(process, g, c, op, zxid), registrations, notifications, checks };
+                return {
+                  problem: orderProblem(process, g, c, op, zxid),
+                  registrations,
+                  notifications,
+                  checks,
+                };
               }
             }
           } else if (g.due !== undefined && g.due.zxid <= zxid) {
-            return { problem: orderProblem(process, g, g.due, op, zxid), registrations, notifications, checks };
+            return {
+              problem: orderProblem(process, g, g.due, op, zxid),
+              registrations,
+              notifications,
+              checks,
+            };
           }
         }
       }
       const kind = isObj(op.result) ? op.result.watch : undefined;
-      if (op.f === 'watch' && code === OK && typeof kind === 'string' && inc !== undefined && typeof op.key === 'string') {
+      if (
+        op.f === 'watch' &&
+        code === OK &&
+        typeof kind === 'string' &&
+        inc !== undefined &&
+        typeof op.key === 'string'
+      ) {
         registrations++;
         const start = firstAfter(zxid);
         let due: Change | undefined;
@@ -278,7 +313,13 @@ export function judgeWatches(history: readonly HistoryOp[]): WatchVerdict {
   return { registrations, notifications, checks };
 }
 
-function orderProblem(process: number, g: Registration, c: Change, op: HistoryOp, zxid: number): string {
+function orderProblem(
+  process: number,
+  g: Registration,
+  c: Change,
+  op: HistoryOp,
+  zxid: number,
+): string {
   return (
     `watch ordering: client ${process}'s ${g.kind} watch on ${g.path} (op ${g.op} at ${g.node}, ` +
     `zxid ${g.zxid}) was not told of ${c.type} ${c.path} (op ${c.op}, zxid ${c.zxid}) before ` +

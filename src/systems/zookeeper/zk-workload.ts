@@ -48,7 +48,8 @@ function nextMoreOp(random: Random, process: number, issued: number, seen: numbe
   if (u < 0.65) {
     const n = 1 + random.int(3);
     const ops: Json[] = [];
-    for (let i = 0; i < n; i++) ops.push(multiOp(random, dataFor(process, issued)) as unknown as Json);
+    for (let i = 0; i < n; i++)
+      ops.push(multiOp(random, dataFor(process, issued)) as unknown as Json);
     return { f: 'multi', value: ops, seen };
   }
   if (u < 0.85) return { f: 'sync', seen };

@@ -115,7 +115,8 @@ export const zookeeperSystem: SystemDefinition = {
       mutant === KEEP_EPHEMERALS.name || mutant === MULTI_PARTIAL.name ? mutant : undefined;
     const serveStale = mutant === SERVE_STALE.name;
     const more = MORE_MUTANTS.find((m) => m.name === mutant)?.name;
-    const zabMutant = coordMutant === undefined && !serveStale && more === undefined ? mutant : undefined;
+    const zabMutant =
+      coordMutant === undefined && !serveStale && more === undefined ? mutant : undefined;
     zabMutantsFor(zabMutant);
     // One recorder per cluster: createNode is called once per simulated run.
     const recorder = options.invariants !== false ? new ZabRecorder() : undefined;
