@@ -132,14 +132,31 @@ const TABLE: readonly Entry[] = [
   ['kv-zab', 'skip-truncate', 3, 1],
   // Searched from seed 1 after the simulated disk counted in-flight syncs as unsynced (300 ops).
   ['kv-zab', 'commit-without-quorum', 4, 1],
-  // Searched from seed 1 (300 ops): "invariant: n7: /e7: ephemeral outlives session 4".
+  // All zookeeper entries searched again from seed 1 (300 ops) once its workload drew watches,
+  // multi, sync and lock clients. "invariant: n7: /lock/_c_1x0-lock-0000000000: ephemeral
+  // outlives session 1".
   ['zookeeper', 'keep-ephemerals', 1, 1],
-  // "judge: client 1 went back in time: op 3 (getData at n2) answered at zxid 1 after … 2".
-  ['zookeeper', 'serve-stale', 3, 1],
-  // Searched from seed 1 after the simulated disk counted in-flight syncs as unsynced (300 ops).
-  ['zookeeper', 'ack-before-sync', 79, 1],
+  // "judge: client 2 went back in time: op 7 (watch at n3) answered at zxid 0 after op 6 … 1".
+  ['zookeeper', 'serve-stale', 5, 1],
+  // A lost acknowledged txn leaves servers with different sessions: "judge: watch delivered
+  // twice: client 0 was told NodeChildrenChanged / … but no registration of it was live there".
+  ['zookeeper', 'ack-before-sync', 4, 1],
   ['zookeeper', 'skip-truncate', 3, 1],
-  ['zookeeper', 'commit-without-quorum', 4, 1],
+  ['zookeeper', 'commit-without-quorum', 3, 1],
+  // "judge: multi atomicity: op 77 (client 4, 3 ops) answered OK with per-op results [0, 0]".
+  ['zookeeper', 'multi-partial', 5, 1],
+  // A holder paused past its session timeout acts after the next holder: "judge: fencing: the
+  // resource accepted client 3's act with token 22 … after client 1's with token 30".
+  ['zookeeper', 'ignore-fencing', 28, 1],
+  // "judge: watch delivered twice: client 2 was told NodeDataChanged /b (zxid 65) … but its
+  // registration (op 36) had already fired".
+  ['zookeeper', 'one-shot-stays', 14, 1],
+  // "judge: watch ordering: client 3's data watch on /lock/… was not told of NodeDeleted … before
+  // op 139 (watch) was answered from zxid 38".
+  ['zookeeper', 'late-notify', 4, 1],
+  // "judge: sync: op 34 (client 0, at n1) was answered from zxid 16, but op 29 (fence, client 1)
+  // was acknowledged at zxid 17 before the sync was invoked".
+  ['zookeeper', 'sync-local', 7, 1],
 ];
 
 test('the table names every mutant of every system once', () => {
