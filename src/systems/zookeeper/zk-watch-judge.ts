@@ -54,7 +54,8 @@ interface Registration {
   checkable: boolean;
   /** Persistent: the index of the next known change to look for. */
   next: number;
-  readonly notified: Set<string>;
+  /** Persistent: notifications told and not yet matched to a known change, by change. */
+  readonly notified: Map<string, number>;
   /** One-shot: the first known change it watches (undefined: none known). */
   readonly due: Change | undefined;
 }
@@ -179,6 +180,7 @@ export function judgeWatches(history: readonly HistoryOp[]): WatchVerdict {
     /** Watch ops with unknown outcome: each may absorb one notification. */
     let maybe: { path: string; kind: string }[] = [];
     let session: number | undefined;
+    const spentBy = new Map<string, number>();
     for (const op of ops) {
       if (op.outcome !== 'ok') {
         for (const g of live) g.checkable = false;
@@ -204,9 +206,18 @@ export function judgeWatches(history: readonly HistoryOp[]): WatchVerdict {
             g.path === e.path &&
             firesOneShot(e.type, g.kind),
         );
-        for (const g of spent) g.armed = false;
+        // A spent registration leaves the live list (so a long run stays linear); the op that
+        // made it is kept for the message should the watch fire again.
+        for (const g of spent) {
+          g.armed = false;
+          spentBy.set(`${node} ${g.path}`, g.op);
+        }
+        if (spent.length > 0) live = live.filter((g) => g.armed);
         const persistent = from.filter((g) => g.armed && firesPersistent(g, e));
-        for (const g of persistent) g.notified.add(`${e.zxid} ${e.type} ${e.path}`);
+        for (const g of persistent) {
+          const key = `${e.zxid} ${e.type} ${e.path}`;
+          g.notified.set(key, (g.notified.get(key) ?? 0) + 1);
+        }
         if (spent.length > 0 || persistent.length > 0) continue;
         const m = maybe.findIndex(
           (w) => (w.path === e.path && firesOneShot(e.type, w.kind)) || firesPersistent(w, e),
@@ -215,15 +226,13 @@ export function judgeWatches(history: readonly HistoryOp[]): WatchVerdict {
           maybe.splice(m, 1);
           continue;
         }
-        const fired = live.find(
-          (g) => g.node === node && g.path === e.path && firesOneShot(e.type, g.kind) && !g.armed,
-        );
+        const fired = spentBy.get(`${node} ${e.path}`);
         return {
           problem:
             `watch delivered twice: client ${process} was told ${e.type} ${e.path} (zxid ${e.zxid}) ` +
             `with op ${op.id}'s answer at ${node}, but ` +
             (fired !== undefined
-              ? `its registration (op ${fired.op}) had already fired`
+              ? `its registration (op ${fired}) had already fired`
               : 'no registration of it was live there'),
           registrations,
           notifications,
@@ -248,6 +257,7 @@ export function judgeWatches(history: readonly HistoryOp[]): WatchVerdict {
       if (ended) {
         live = [];
         maybe = [];
+        spentBy.clear();
         continue;
       }
       // Ordering: this answer's state holds every change up to its zxid.
@@ -258,7 +268,11 @@ export function judgeWatches(history: readonly HistoryOp[]): WatchVerdict {
           if (g.kind === 'persistent' || g.kind === 'persistentRecursive') {
             while (g.next < changes.length && (changes[g.next] as Change).zxid <= zxid) {
               const c = changes[g.next++] as Change;
-              if (watches(g, c) && !g.notified.has(`${c.zxid} ${c.type} ${c.path}`)) {
+              const key = `${c.zxid} ${c.type} ${c.path}`;
+              const told = g.notified.get(key) ?? 0;
+              if (told > 1) g.notified.set(key, told - 1);
+              else g.notified.delete(key);
+              if (watches(g, c) && told === 0) {
                 return {
                   problem: orderProblem(process, g, c, op, zxid),
                   registrations,
@@ -298,7 +312,7 @@ export function judgeWatches(history: readonly HistoryOp[]): WatchVerdict {
           armed: true,
           checkable: true,
           next: start,
-          notified: new Set(),
+          notified: new Map(),
           due: undefined,
         };
         if (kind !== 'persistent' && kind !== 'persistentRecursive') {
