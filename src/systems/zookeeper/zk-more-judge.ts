@@ -29,6 +29,7 @@ export const LOGGED = new Set([
   'multi',
   'sync',
   'createSeq',
+  'createAs',
   'unlock',
   'fence',
 ]);

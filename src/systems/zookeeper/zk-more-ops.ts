@@ -6,8 +6,8 @@
  * their own, spend as an op the server answers only once the pause is over and which it counts
  * as no sign of life from the session.
  *
- * None of their `f`s is a write the `znode` model checks: their paths (`/m…`, `/lock/…`, `/q…`)
- * are disjoint from the model's shared paths, since a multi or a sequential create changes nodes
+ * None of their `f`s is a write the `znode` model checks: their paths (`/m…`, `/lock/…`, `/q…`,
+ * `/k…`, `/t…`) are disjoint from the model's shared paths, since a multi or a sequential create changes nodes
  * the model would not see change.
  */
 import type { Json } from '../../core/json.js';
@@ -37,6 +37,13 @@ export type MoreOp =
       readonly value: readonly [string, SeqMode];
       readonly seen: number;
     }
+  /** A container, or a TTL node (`ttl` ms; 0 for a container). */
+  | {
+      readonly f: 'createAs';
+      readonly key: string;
+      readonly value: readonly [string, 'container' | 'persistentWithTtl', number];
+      readonly seen: number;
+    }
   | { readonly f: 'unlock'; readonly key: string; readonly seen: number }
   | { readonly f: 'fence'; readonly value: number; readonly seen: number }
   /** `value`: the pause's length in session timeouts (the server knows the timeout). */
@@ -48,6 +55,7 @@ export const MORE_FS = new Set([
   'multi',
   'sync',
   'createSeq',
+  'createAs',
   'unlock',
   'fence',
   'pause',
@@ -101,6 +109,14 @@ export function parseMoreOp(op: Json): MoreOp | undefined {
         (value[1] === 'persistentSequential' || value[1] === 'ephemeralSequential')
         ? (op as MoreOp)
         : undefined;
+    case 'createAs':
+      return isStr(key) &&
+        Array.isArray(value) &&
+        isStr(value[0]) &&
+        (value[1] === 'container' || value[1] === 'persistentWithTtl') &&
+        isInt(value[2])
+        ? (op as MoreOp)
+        : undefined;
     case 'fence':
       return isInt(value) && value >= 0 ? (op as MoreOp) : undefined;
     case 'pause':
@@ -143,6 +159,13 @@ export function moreServedAs(op: MoreOp): MoreServed {
         kind: 'write',
         req: { type: 'create', path: op.key, data: op.value[0], mode: op.value[1] },
       };
+    case 'createAs': {
+      const [data, mode, ttl] = op.value;
+      return {
+        kind: 'write',
+        req: { type: 'create', path: op.key, data, mode, ...(mode === 'container' ? {} : { ttl }) },
+      };
+    }
     case 'unlock':
       return { kind: 'write', req: { type: 'delete', path: op.key, version: -1 } };
     case 'fence':

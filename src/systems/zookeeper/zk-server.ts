@@ -33,6 +33,7 @@ import { ZK_ERR } from '../coordination/zk-codes.js';
 import { parseClientOp, servedAs } from './zk-client-ops.js';
 import { MAX_TOUCHED, type ZkMsg } from './zk-messages.js';
 import { ZkMachine, type ZkLogOp } from './zk-machine.js';
+import { ContainerSweep } from './zk-container-sweep.js';
 import { parseMoreOp } from './zk-more-ops.js';
 import type { FenceMutant } from './zk-resource.js';
 import {
@@ -78,6 +79,8 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
   private ownRequests = 0;
   /** The machine's position when its tree was last checked. */
   private checkedAt = -1;
+  /** Leader: the containers and TTL nodes whose deletion it has proposed. */
+  private readonly sweep = new ContainerSweep();
   /** Watches and the ops of zk-more-ops.ts (zk-serve-more.ts). */
   private readonly more: MoreServing;
 
@@ -192,6 +195,7 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
       this.ledEpoch = this.zab.epoch;
       this.lastHeard.clear();
       this.expiring.clear();
+      this.sweep.reset();
     }
     for (const id of this.machine.state.sessions.keys()) {
       if (!this.lastHeard.has(id)) this.lastHeard.set(id, now);
@@ -209,6 +213,10 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
         op: op as unknown as Json,
       });
     }
+    this.sweep.sweep(this.machine.state, now, this.machine.position, (client, op) => {
+      this.env.metric('zk.container-delete-proposed');
+      this.zab.onClientRequest({ id: --this.ownRequests, client, seq: 1, op });
+    });
   }
 
   onClientRequest(request: ClientRequest<Json>): void {

@@ -6,7 +6,8 @@
  *  - **At most once per registration.** A notification must match a registration of the same
  *    server incarnation made before its txn (zxid below it): a one-shot one not yet spent, or a
  *    persistent one. A one-shot registration is spent by the first notification that matches it.
- *    A watch op whose outcome is unknown may have registered: it may absorb one notification.
+ *    A watch op whose outcome is unknown may have registered: a one-shot one may absorb one
+ *    notification, a persistent one any number.
  *  - **Ordering (and delivery).** Once the registering server answers the client from a state
  *    that holds a change the registration watches, the notification must have come with that
  *    answer or before: ZooKeeper's "a client sees the event before any state that follows the
@@ -105,6 +106,7 @@ export function knownChanges(history: readonly HistoryOp[]): Change[] {
     switch (op.f) {
       case 'create':
       case 'createEphemeral':
+      case 'createAs':
         if (key !== undefined) add('NodeCreated', key, z, op.id);
         break;
       case 'setData':
@@ -177,7 +179,7 @@ export function judgeWatches(history: readonly HistoryOp[]): WatchVerdict {
   for (const [process, ops] of byClient) {
     ops.sort((a, b) => a.invoke - b.invoke || a.id - b.id);
     let live: Registration[] = [];
-    /** Watch ops with unknown outcome: each may absorb one notification. */
+    /** Watch ops with unknown outcome: each may have registered. */
     let maybe: { path: string; kind: string }[] = [];
     let session: number | undefined;
     const spentBy = new Map<string, number>();
@@ -223,7 +225,9 @@ export function judgeWatches(history: readonly HistoryOp[]): WatchVerdict {
           (w) => (w.path === e.path && firesOneShot(e.type, w.kind)) || firesPersistent(w, e),
         );
         if (m >= 0) {
-          maybe.splice(m, 1);
+          // A one-shot registration fires once; a persistent one may fire any number of times.
+          const w = maybe[m] as { kind: string };
+          if (w.kind !== 'persistent' && w.kind !== 'persistentRecursive') maybe.splice(m, 1);
           continue;
         }
         const fired = spentBy.get(`${node} ${e.path}`);

@@ -1,6 +1,7 @@
 /**
  * The zookeeper system's workload: even clients draw zk-client-ops.ts's reads and writes and,
- * now and then, the ops of zk-more-ops.ts (watches, children, multi, sync, sequential creates);
+ * now and then, the ops of zk-more-ops.ts (watches, children, multi, sync, sequential creates,
+ * a container and TTL nodes);
  * odd clients run the lock recipe (zk-lock-client.ts) and act on the protected resource.
  *
  * A lock client has state beyond what its last answer says. The workload gives nextOp only the
@@ -16,8 +17,10 @@ import { WATCH_KINDS } from './zk-more-ops.js';
 
 /** Paths the multis write, apart from the `znode` model's. */
 export const MULTI_PATHS = ['/m0', '/m1'] as const;
-/** Where one-shot watches go: the model's shared paths, the multis' and the root's children. */
-const WATCHED = ['/a', '/b', '/c', '/m0', '/m1', '/'] as const;
+/** The container node: sequential children come and go under it. */
+const CONTAINER = '/k';
+/** Where one-shot watches go: the model's shared paths, the multis', the container, the root. */
+const WATCHED = ['/a', '/b', '/c', '/m0', '/m1', CONTAINER, '/'] as const;
 
 const lockClients = new WeakMap<Random, LockClient>();
 
@@ -44,7 +47,7 @@ function nextMoreOp(random: Random, process: number, issued: number, seen: numbe
     const key = value === 'persistentRecursive' ? '/' : random.pick(WATCHED);
     return { f: 'watch', key, value, seen };
   }
-  if (u < 0.4) return { f: 'getChildren', key: random.pick(['/', '/lock']), seen };
+  if (u < 0.4) return { f: 'getChildren', key: random.pick(['/', '/lock', CONTAINER]), seen };
   if (u < 0.65) {
     const n = 1 + random.int(3);
     const ops: Json[] = [];
@@ -52,9 +55,25 @@ function nextMoreOp(random: Random, process: number, issued: number, seen: numbe
       ops.push(multiOp(random, dataFor(process, issued)) as unknown as Json);
     return { f: 'multi', value: ops, seen };
   }
-  if (u < 0.85) return { f: 'sync', seen };
-  const mode = random.chance(0.5) ? 'persistentSequential' : 'ephemeralSequential';
-  return { f: 'createSeq', key: `/q${process}-`, value: [dataFor(process, issued), mode], seen };
+  if (u < 0.75) return { f: 'sync', seen };
+  const data = dataFor(process, issued);
+  if (u < 0.87) {
+    // Ephemeral under the container, so that it empties as sessions end and the leader's sweep
+    // deletes it; either kind at the root.
+    if (random.chance(0.5)) {
+      return {
+        f: 'createSeq',
+        key: `${CONTAINER}/c${process}-`,
+        value: [data, 'ephemeralSequential'],
+        seen,
+      };
+    }
+    const mode = random.chance(0.5) ? 'persistentSequential' : 'ephemeralSequential';
+    return { f: 'createSeq', key: `/q${process}-`, value: [data, mode], seen };
+  }
+  if (u < 0.94) return { f: 'createAs', key: CONTAINER, value: [data, 'container', 0], seen };
+  const ttl = 50 + random.int(250);
+  return { f: 'createAs', key: `/t${process}`, value: [data, 'persistentWithTtl', ttl], seen };
 }
 
 export function nextZkWorkloadOp(

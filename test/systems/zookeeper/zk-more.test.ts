@@ -214,3 +214,9 @@ test('ignore-fencing: the stale holder acts after the next one, and the judge sa
   assert.equal(r.verdict, 'invalid');
   assert.match(r.judgement?.message ?? '', /fencing: the resource accepted client \d's act/);
 });
+
+test('the leader deletes emptied containers and expired TTL nodes', () => {
+  const r = runChecked({ system: zookeeperSystem, seed: 4, workload: { ops: 1000 } });
+  assert.equal(r.verdict, 'valid', r.failure?.message ?? r.judgement?.message);
+  assert.ok((r.metrics['zk.container-delete-proposed']?.count ?? 0) > 0, 'no sweep proposed');
+});
