@@ -8,8 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HistoryOp } from '../../../src/core/history.js';
 import type { Json } from '../../../src/core/json.js';
+import { streamFor } from '../../../src/core/random.js';
 import { runChecked } from '../../../src/sim/checked-run.js';
 import { judgeZk } from '../../../src/systems/zookeeper/zk-judge.js';
+import { LockClient } from '../../../src/systems/zookeeper/zk-lock-client.js';
 import { ZkMachine } from '../../../src/systems/zookeeper/zk-machine.js';
 import { zookeeperSystem } from '../../../src/systems/zookeeper/zookeeper.js';
 
@@ -219,4 +221,42 @@ test('the leader deletes emptied containers and expired TTL nodes', () => {
   const r = runChecked({ system: zookeeperSystem, seed: 4, workload: { ops: 1000 } });
   assert.equal(r.verdict, 'valid', r.failure?.message ?? r.judgement?.message);
   assert.ok((r.metrics['zk.container-delete-proposed']?.count ?? 0) > 0, 'no sweep proposed');
+});
+
+test('lock client: a create whose answer was lost is found again by its guid, and its czxid read', () => {
+  const random = streamFor(1, 'test:lock-client');
+  const c = new LockClient(1);
+  const step = (lastOk: Json | undefined): Record<string, Json> =>
+    c.next(random, lastOk) as Record<string, Json>;
+  assert.equal(step(undefined).f, 'connect');
+  assert.deepEqual(step({ code: 0, zxid: 1, session: 1 }), {
+    f: 'create',
+    key: '/lock',
+    value: '',
+    seen: 1,
+  });
+  const dir = { code: 0, zxid: 2 };
+  const create = step(dir);
+  assert.equal(create.f, 'createSeq');
+  assert.equal(create.key, '/lock/_c_1x0-lock-');
+  // The create's answer is lost: the client's latest ok answer is still the one before.
+  assert.deepEqual(step(dir), { f: 'getChildren', key: '/lock', seen: 2 });
+  const children = {
+    code: 0,
+    zxid: 4,
+    children: ['_c_3x0-lock-0000000001', '_c_1x0-lock-0000000000'],
+  };
+  assert.deepEqual(step(children), {
+    f: 'watch',
+    key: '/lock/_c_1x0-lock-0000000000',
+    value: 'data',
+    seen: 4,
+  });
+  assert.equal(step({ code: 0, zxid: 4, watch: 'data', exists: true, czxid: 3 }).f, 'getChildren');
+  // Lowest: it holds, and acts with its node's czxid (after a pause, now and then).
+  let act = step({ ...children });
+  if (act.f === 'pause') act = step({ code: 0, zxid: 4 });
+  assert.deepEqual(act, { f: 'fence', value: 3, seen: 4 });
+  // Refused (a higher token acted): it knows it lost the lock and starts over.
+  assert.equal(step({ code: 0, zxid: 9, accepted: false, highest: 7 }).f, 'connect');
 });
