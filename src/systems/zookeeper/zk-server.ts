@@ -11,7 +11,11 @@
  *    ping); a follower reports them to its leader every tick. Only the leader, in broadcast,
  *    proposes expireSession for a session silent past its timeout on its own clock; a new leader
  *    first counts every session as heard at its start, so a change of leader expires no one.
- *    No server ends a session on its own.
+ *    No server ends a session on its own. The leader also sweeps emptied containers and expired
+ *    TTL nodes (zk-container-sweep.ts).
+ *  - Watches ride on the answers a server gives each session (zk-watch-delivery.ts); the ops
+ *    beyond reads and plain writes (multi, sync, the lock's resource, a client's pause) are
+ *    zk-serve-more.ts's.
  */
 import type { Json } from '../../core/json.js';
 import type {

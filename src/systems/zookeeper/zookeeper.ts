@@ -1,10 +1,12 @@
 /**
  * `zookeeper`: ZooKeeper's data tree, sessions and ephemerals (src/systems/coordination)
  * replicated by Zab (src/protocols/zab), driven by clients that connect, ping, read and write
- * znodes with versions. Judged three ways: the `znode` model checks the writes for
- * linearizability per path; the system's judge checks that no client is answered from an older
- * zxid than one it has seen and that no two writes share a zxid; and after every step, Zab's
- * recorder and every server's tree invariants (treeProblem) must hold.
+ * znodes with versions, set watches, run multis and syncs, and (odd clients) take a lock and act
+ * on a fenced resource (zk-workload.ts). Judged three ways: the `znode` model checks the writes
+ * to the shared paths for linearizability per path; the system's judge checks that no client is
+ * answered from an older zxid than one it has seen, that no two writes share a zxid, and the
+ * watch, multi, sync and fencing rules; and after every step, Zab's recorder and every server's
+ * tree invariants (treeProblem) must hold.
  */
 import type { Json } from '../../core/json.js';
 import type { NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
