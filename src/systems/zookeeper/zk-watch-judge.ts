@@ -186,6 +186,8 @@ export function judgeWatches(history: readonly HistoryOp[]): WatchVerdict {
     for (const op of ops) {
       if (op.outcome !== 'ok') {
         for (const g of live) g.checkable = false;
+        // It may have made a new session: which one the client is on is no longer known.
+        if (op.f === 'connect' && op.outcome === 'unknown') session = undefined;
         if (op.outcome === 'unknown' && op.f === 'watch' && typeof op.key === 'string') {
           maybe.push({ path: op.key, kind: String(op.value) });
         }
@@ -257,7 +259,7 @@ export function judgeWatches(history: readonly HistoryOp[]): WatchVerdict {
         if (session === undefined) for (const g of live) g.checkable = false;
         session = num(op.result, 'session');
       }
-      if (op.f === 'close' && code === OK) session = undefined;
+      if ((op.f === 'close' && code === OK) || code === SESSIONEXPIRED) session = undefined;
       if (ended) {
         live = [];
         maybe = [];

@@ -158,6 +158,27 @@ test('watch delivery: a one-shot registration is told at most once', () => {
   ended.push(ok(0, 'connect', { code: 0, zxid: 4, session: 2 }));
   ended.push(ok(0, 'ping', { code: 0, zxid: 4, events: [ev('NodeDataChanged', '/a', 3)], inc: 0 }));
   assert.match(judgeZk(ended).message, /no registration of it was live there/);
+  // The session expired, a connect's answer was lost (it made session 2), the client registered
+  // on session 2, and its next connect names session 2: the registration is still live there.
+  const renewed = watched();
+  renewed.push(ok(0, 'ping', { code: -112, zxid: 4 }));
+  renewed.push({ ...ok(0, 'connect', {}), outcome: 'unknown', result: undefined });
+  renewed.push(
+    ok(
+      0,
+      'watch',
+      { code: 0, zxid: 6, watch: 'data', exists: true, inc: 0 },
+      {
+        key: '/b',
+        value: 'data',
+      },
+    ),
+  );
+  renewed.push(ok(0, 'connect', { code: 0, zxid: 7, session: 2 }));
+  renewed.push(
+    ok(0, 'ping', { code: 0, zxid: 8, events: [ev('NodeDataChanged', '/b', 8)], inc: 0 }),
+  );
+  assert.equal(judgeZk(renewed).verdict, 'valid', judgeZk(renewed).message);
 });
 
 test('the machine: a multi answers per op; the resource refuses a token below its highest', () => {
