@@ -36,6 +36,13 @@ const OK = 0;
 const SESSIONEXPIRED = -112;
 
 type EventType = 'NodeCreated' | 'NodeDeleted' | 'NodeDataChanged' | 'NodeChildrenChanged';
+const EVENT_TYPES: readonly unknown[] = [
+  'NodeCreated',
+  'NodeDeleted',
+  'NodeDataChanged',
+  'NodeChildrenChanged',
+];
+const isEventType = (x: unknown): x is EventType => EVENT_TYPES.includes(x);
 
 interface Change {
   readonly type: EventType;
@@ -142,17 +149,20 @@ export interface WatchVerdict {
   readonly checks: number;
 }
 
-function readEvents(result: Json | undefined): { type: EventType; path: string; zxid: number }[] {
+/** An answer's notifications, or undefined when its `events` is not a list of them. */
+function readEvents(
+  result: Json | undefined,
+): { type: EventType; path: string; zxid: number }[] | undefined {
   const events = isObj(result) ? result.events : undefined;
-  if (!Array.isArray(events)) return [];
-  return events.flatMap((e) =>
-    isObj(e) &&
-    typeof e.type === 'string' &&
-    typeof e.path === 'string' &&
-    typeof e.zxid === 'number'
-      ? [{ type: e.type as EventType, path: e.path, zxid: e.zxid }]
-      : [],
-  );
+  if (events === undefined) return [];
+  if (!Array.isArray(events)) return undefined;
+  const out: { type: EventType; path: string; zxid: number }[] = [];
+  for (const e of events) {
+    if (!isObj(e) || !isEventType(e.type) || typeof e.path !== 'string') return undefined;
+    if (typeof e.zxid !== 'number') return undefined;
+    out.push({ type: e.type, path: e.path, zxid: e.zxid });
+  }
+  return out;
 }
 
 export function judgeWatches(history: readonly HistoryOp[]): WatchVerdict {
@@ -199,7 +209,16 @@ export function judgeWatches(history: readonly HistoryOp[]): WatchVerdict {
       for (const g of live)
         if (g.node !== node || (inc !== undefined && g.inc !== inc)) g.checkable = false;
       // Notifications first: they came before the answer's result.
-      for (const e of readEvents(op.result)) {
+      const events = readEvents(op.result);
+      if (events === undefined) {
+        return {
+          problem: `op ${op.id}'s answer carries malformed notifications`,
+          registrations,
+          notifications,
+          checks,
+        };
+      }
+      for (const e of events) {
         notifications++;
         const from = live.filter((g) => g.node === node && g.inc === inc && g.zxid < e.zxid);
         const spent = from.filter(

@@ -179,6 +179,9 @@ test('watch delivery: a one-shot registration is told at most once', () => {
     ok(0, 'ping', { code: 0, zxid: 8, events: [ev('NodeDataChanged', '/b', 8)], inc: 0 }),
   );
   assert.equal(judgeZk(renewed).verdict, 'valid', judgeZk(renewed).message);
+  const bogus = watched();
+  bogus.push(ok(0, 'ping', { code: 0, zxid: 3, events: [ev('NodeTouched', '/a', 3)], inc: 0 }));
+  assert.match(judgeZk(bogus).message, /malformed notifications/);
 });
 
 test('the machine: a multi answers per op; the resource refuses a token below its highest', () => {
