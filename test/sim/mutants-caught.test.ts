@@ -132,14 +132,31 @@ const TABLE: readonly Entry[] = [
   ['kv-zab', 'skip-truncate', 3, 1],
   // Searched from seed 1 after the simulated disk counted in-flight syncs as unsynced (300 ops).
   ['kv-zab', 'commit-without-quorum', 4, 1],
-  // Searched from seed 1 (300 ops): "invariant: n7: /e7: ephemeral outlives session 4".
+  // All zookeeper entries searched again from seed 1 (300 ops) once its workload drew watches,
+  // multi, sync and lock clients. "invariant: n7: /lock/_c_1x0-lock-0000000000: ephemeral
+  // outlives session 1".
   ['zookeeper', 'keep-ephemerals', 1, 1],
-  // "judge: client 1 went back in time: op 3 (getData at n2) answered at zxid 1 after … 2".
-  ['zookeeper', 'serve-stale', 3, 1],
-  // Searched from seed 1 after the simulated disk counted in-flight syncs as unsynced (300 ops).
-  ['zookeeper', 'ack-before-sync', 79, 1],
+  // "judge: client 2 went back in time: op 7 (watch at n3) answered at zxid 0 after op 6 … 1".
+  ['zookeeper', 'serve-stale', 5, 1],
+  // "invariant: primary integrity: n1 starts epoch 3 after 27 deliveries, but n2 delivered 2.19
+  // of an earlier epoch at position 28".
+  ['zookeeper', 'ack-before-sync', 54, 1],
   ['zookeeper', 'skip-truncate', 3, 1],
-  ['zookeeper', 'commit-without-quorum', 4, 1],
+  ['zookeeper', 'commit-without-quorum', 3, 1],
+  // "judge: multi atomicity: op 202 (client 4, 2 ops) answered OK with per-op results [0]".
+  ['zookeeper', 'multi-partial', 5, 1],
+  // A holder paused past its session timeout acts after the next holder: "judge: fencing: the
+  // resource accepted client 1's act with token 37 … after client 3's with token 48".
+  ['zookeeper', 'ignore-fencing', 22, 1],
+  // "judge: watch delivered twice: client 2 was told NodeDataChanged /b (zxid 28) … but its
+  // registration (op 34) had already fired".
+  ['zookeeper', 'one-shot-stays', 6, 1],
+  // "judge: watch ordering: client 0's persistentRecursive watch on / … was not told of
+  // NodeCreated /m0 (op 247, zxid 155) before op 247 (multi) was answered from zxid 155".
+  ['zookeeper', 'late-notify', 3, 1],
+  // "judge: sync: op 173 (client 0, at n1) was answered from zxid 118, but op 170 (createSeq,
+  // client 1) was acknowledged at zxid 119 before the sync was invoked".
+  ['zookeeper', 'sync-local', 74, 1],
   [
     'zookeeper',
     'follower-expires',

@@ -21,6 +21,7 @@ const BUDGET: readonly [string, number][] = [
   ['etcd-raft', 8],
   ['pbft', 3],
   ['nakamoto', 6],
+  ['zookeeper', 6],
 ];
 
 for (const [name, seeds] of BUDGET) {

@@ -7,12 +7,13 @@
  *    got them, never go back to an older zxid than one it has seen.
  *  - One place per write: two writes never report the same zxid, since each (refused ones too,
  *    as ZooKeeper logs error txns) is one transaction of one total order.
+ *  - Watches (zk-watch-judge.ts), multi, sync and the lock's fencing (zk-more-judge.ts).
  */
 import type { HistoryOp } from '../../core/history.js';
 import type { Judgement } from '../../core/system.js';
 import { zxidOf } from './zk-client-ops.js';
-
-const WRITES = new Set(['connect', 'close', 'create', 'createEphemeral', 'setData', 'delete']);
+import { fencingProblem, LOGGED as WRITES, multiProblem, syncProblem } from './zk-more-judge.js';
+import { judgeWatches } from './zk-watch-judge.js';
 
 export function judgeZk(history: readonly HistoryOp[]): Judgement {
   const byClient = new Map<number, HistoryOp[]>();
@@ -45,7 +46,11 @@ export function judgeZk(history: readonly HistoryOp[]): Judgement {
       }
       seen = z;
       seenBy = op.id;
-      if (WRITES.has(op.f)) {
+      const multi = multiProblem(op);
+      if (multi !== undefined) return { verdict: 'invalid', message: multi };
+      // A sync takes a zxid here only because it goes through the log as a no-op: ZooKeeper
+      // promises it no place of its own (its rule is zk-more-judge.ts's).
+      if (WRITES.has(op.f) && op.f !== 'sync') {
         const other = writeAt.get(z);
         if (other !== undefined) {
           return {
@@ -57,11 +62,28 @@ export function judgeZk(history: readonly HistoryOp[]): Judgement {
       }
     }
   }
+  const sync = syncProblem(history);
+  if (sync !== undefined) return { verdict: 'invalid', message: sync };
+  const fencing = fencingProblem(history);
+  if (fencing.problem !== undefined) return { verdict: 'invalid', message: fencing.problem };
+  const w = judgeWatches(history);
+  if (w.problem !== undefined) return { verdict: 'invalid', message: w.problem };
   return {
     verdict: 'valid',
     message:
       `per-client zxids never went back over ${answers} answers of ${byClient.size} clients; ` +
-      `${writeAt.size} writes each at their own zxid`,
-    details: { answers, clients: byClient.size, writes: writeAt.size },
+      `${writeAt.size} writes each at their own zxid; ${w.registrations} watches, ` +
+      `${w.notifications} notifications, each at most once and before the state that follows; ` +
+      `fenced acts: ${fencing.accepted} accepted with rising tokens, ${fencing.refused} refused`,
+    details: {
+      answers,
+      clients: byClient.size,
+      writes: writeAt.size,
+      watches: w.registrations,
+      notifications: w.notifications,
+      watchChecks: w.checks,
+      fencedAccepted: fencing.accepted,
+      fencedRefused: fencing.refused,
+    },
   };
 }

@@ -21,5 +21,9 @@ export const zkLabViews: LabViews = {
   },
   verdictName: 'sequential per client',
   judgeChecks:
-    "no client is answered from an older zxid than one it has seen, and no two writes share a zxid; the writes' linearizability is the znode model's",
+    'no client is answered from an older zxid than one it has seen, no two writes share a ' +
+    'zxid, a multi applies all or nothing, a sync answers past every acknowledged write, ' +
+    'watches fire at most once and before the state that follows, and the resource the lock ' +
+    'protects accepts no token below one that acted; ' +
+    "the writes' linearizability is the znode model's",
 };

@@ -18,6 +18,7 @@ import { CoordState, type CoordConfig } from '../coordination/data-tree.js';
 import { prepare, type CoordMutant, type WriteRequest } from '../coordination/requests.js';
 import { applyTxn, type Txn, type TxnResult } from '../coordination/txns.js';
 import { ZK_ERR } from '../coordination/zk-codes.js';
+import { FencedStore, isFenceLogOp, type FenceMutant } from './zk-resource.js';
 
 /** What the log holds for one write: the request and the clock of the server that took it. */
 export interface ZkLogOp {
@@ -56,6 +57,10 @@ export class ZkMachine implements ZabStateMachine {
   private readonly sessionOf = new Map<string, number>();
   /** Each client's latest applied request and its answer, so a retry takes effect once. */
   private readonly last = new Map<string, { readonly seq: number; readonly result: Json }>();
+  /** The lock's protected resource, replicated beside the tree (zk-resource.ts). */
+  readonly resource: FencedStore;
+  /** Told of every txn applied to the tree, in order: the simulated server's watches hang on it. */
+  onApplied: ((txn: Txn) => void) | undefined;
   /**
    * Told of every txn as it is applied, before its answer goes out: a real server's client port
    * fires its watches from here (src/runtime/zookeeper/replicated-backend.ts).
@@ -65,12 +70,14 @@ export class ZkMachine implements ZabStateMachine {
   constructor(
     config: CoordConfig,
     private readonly mutant?: CoordMutant,
+    fenceMutant?: FenceMutant,
   ) {
     this.state = new CoordState(config);
+    this.resource = new FencedStore(fenceMutant);
   }
 
   valid(op: Json): boolean {
-    return isZkLogOp(op);
+    return isZkLogOp(op) || isFenceLogOp(op);
   }
 
   /** The live session of `client`, or 0 when it has none (never connected, closed, expired). */
@@ -84,8 +91,10 @@ export class ZkMachine implements ZabStateMachine {
     const zxid = this.position;
     const done = this.last.get(txn.client);
     if (done !== undefined && txn.seq <= done.seq) return txn.seq === done.seq ? done.result : null;
-    if (!isZkLogOp(txn.op)) return null;
-    const result = this.applyWrite(txn.client, txn.op, zxid);
+    let result: Json;
+    if (isFenceLogOp(txn.op)) result = this.resource.act(txn.op.fence, zxid);
+    else if (isZkLogOp(txn.op)) result = this.applyWrite(txn.client, txn.op, zxid);
+    else return null;
     this.last.set(txn.client, { seq: txn.seq, result });
     return result;
   }
@@ -99,9 +108,20 @@ export class ZkMachine implements ZabStateMachine {
     }
     const session = op.w.type === 'expireSession' ? 0 : live;
     const prepared = prepare(this.state, { session, op: op.w }, zxid, op.t, this.mutant);
-    if (!prepared.ok) return { code: prepared.code, zxid };
+    if (!prepared.ok) {
+      return op.w.type === 'multi'
+        ? { code: prepared.code, zxid, results: [...(prepared.opCodes ?? [])] }
+        : { code: prepared.code, zxid };
+    }
     const r: TxnResult = applyTxn(this.state, prepared.txn);
     this.onTxn?.(prepared.txn);
+    this.onApplied?.(prepared.txn);
+    // One answer per op the txn applied, as ZooKeeper's MultiResponse: the judge counts them.
+    if (r.type === 'multi') return { code: ZK_ERR.OK, zxid, results: r.results.map(() => 0) };
+    // A sequential create's answer names the node it made (only the lock and queue ops ask).
+    if (r.type === 'create' && op.w.type === 'create' && op.w.mode.endsWith('Sequential')) {
+      return { code: ZK_ERR.OK, zxid, path: r.path };
+    }
     if (r.type === 'createSession') {
       this.sessionOf.set(client, r.session);
       return { code: ZK_ERR.OK, zxid, session: r.session };

@@ -11,7 +11,11 @@
  *    ping); a follower reports them to its leader every tick. Only the leader, in broadcast,
  *    proposes expireSession for a session silent past its timeout on its own clock; a new leader
  *    first counts every session as heard at its start, so a change of leader expires no one.
- *    No server ends a session on its own.
+ *    No server ends a session on its own. The leader also sweeps emptied containers and expired
+ *    TTL nodes (zk-container-sweep.ts).
+ *  - Watches ride on the answers a server gives each session (zk-watch-delivery.ts); the ops
+ *    beyond reads and plain writes (multi, sync, the lock's resource, a client's pause) are
+ *    zk-serve-more.ts's.
  */
 import type { Json } from '../../core/json.js';
 import type {
@@ -34,6 +38,17 @@ import { parseClientOp, servedAs } from './zk-client-ops.js';
 import { MAX_TOUCHED, type ZkMsg } from './zk-messages.js';
 import { parseWireOp, type WireWriteOp } from './zk-wire-ops.js';
 import { ZkMachine, type ZkLogOp } from './zk-machine.js';
+import { ContainerSweep } from './zk-container-sweep.js';
+import { parseMoreOp } from './zk-more-ops.js';
+import type { FenceMutant } from './zk-resource.js';
+import {
+  onPauseOver,
+  PAUSE_TIMER,
+  serveMore,
+  startPause,
+  type MoreServing,
+} from './zk-serve-more.js';
+import { WatchDelivery, type DeliveryMutant } from './zk-watch-delivery.js';
 
 export interface ZkServerOptions {
   readonly zab: ZabOptions;
@@ -49,6 +64,12 @@ export interface ZkServerOptions {
    * expiry of sessions silent on its own clock, though it hears only its own clients.
    */
   readonly followerExpires?: boolean;
+  /** Mutant `ignore-fencing`: the protected resource accepts any token. */
+  readonly fenceMutant?: FenceMutant;
+  /** Mutants `one-shot-stays` and `late-notify` of watch delivery. */
+  readonly deliveryMutant?: DeliveryMutant;
+  /** Mutant `sync-local`: sync is answered from the server's own state. */
+  readonly syncLocal?: boolean;
 }
 
 const TICK = 'zk-tick';
@@ -68,12 +89,19 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
   private ownRequests = 0;
   /** The machine's position when its tree was last checked. */
   private checkedAt = -1;
+  /** Leader: the containers and TTL nodes whose deletion it has proposed. */
+  private readonly sweep = new ContainerSweep();
+  /** Watches and the ops of zk-more-ops.ts (zk-serve-more.ts). */
+  private readonly more: MoreServing;
 
   constructor(
     private readonly env: NodeEnv<ZkMsg>,
     private readonly options: ZkServerOptions,
   ) {
-    this.machine = new ZkMachine({ tickMs: options.tickMs }, options.mutant);
+    this.machine = new ZkMachine({ tickMs: options.tickMs }, options.mutant, options.fenceMutant);
+    const delivery = new WatchDelivery(options.deliveryMutant);
+    this.machine.onApplied = (txn) => delivery.applied(txn);
+    const writesInFlight: MoreServing['writesInFlight'] = new Map();
     const zabEnv: NodeEnv<ZkMsg> = {
       id: env.id,
       cluster: env.cluster,
@@ -86,12 +114,32 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
       cancelTimer: (id) => env.cancelTimer(id),
       // The leader's own requests have negative ids: their answers go nowhere.
       reply: (id: RequestId, reply: ClientReply) => {
-        if (id >= 0) env.reply(id, reply);
+        if (id < 0) return;
+        // A write's answer carries the notifications due before it, as a read's does.
+        const w = writesInFlight.get(id);
+        writesInFlight.delete(id);
+        if (w === undefined || !reply.ok) return env.reply(id, reply);
+        const session = this.machine.sessionFor(w.client);
+        env.reply(id, {
+          ...reply,
+          value: delivery.deliver(session, reply.value, this.more.inc, w.tag),
+        });
       },
       log: (message, fields) => env.log(message, fields),
       metric: (name, value) => env.metric(name, value),
     };
     this.zab = new ZabNode(zabEnv, this.machine, options.zab);
+    this.more = {
+      env,
+      zab: this.zab,
+      machine: this.machine,
+      delivery,
+      inc: env.now(),
+      tickMs: options.tickMs,
+      sessionTimeoutMs: options.sessionTimeoutMs,
+      syncLocal: options.syncLocal === true,
+      writesInFlight,
+    };
   }
 
   start(info: StartInfo): void {
@@ -113,6 +161,10 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
   }
 
   onTimer(name: string, data: Json | undefined): void {
+    if (name === PAUSE_TIMER) {
+      onPauseOver(this.more, data);
+      return;
+    }
     if (name !== TICK) {
       this.zab.onTimer(name, data);
       return;
@@ -166,6 +218,7 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
       this.ledEpoch = this.zab.epoch;
       this.lastHeard.clear();
       this.expiring.clear();
+      this.sweep.reset();
     }
     for (const id of this.machine.state.sessions.keys()) {
       if (!this.lastHeard.has(id)) this.lastHeard.set(id, now);
@@ -183,6 +236,10 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
         op: op as unknown as Json,
       });
     }
+    this.sweep.sweep(this.machine.state, now, this.machine.position, (client, op) => {
+      this.env.metric('zk.container-delete-proposed');
+      this.zab.onClientRequest({ id: --this.ownRequests, client, seq: 1, op });
+    });
   }
 
   onClientRequest(request: ClientRequest<Json>): void {
@@ -191,7 +248,14 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
       this.serveWire(request, wire);
       return;
     }
-    const op = parseClientOp(request.op);
+    const more = parseMoreOp(request.op);
+    // A paused client is silent: its pause touches no session, whatever state the server is in.
+    if (more?.f === 'pause') {
+      startPause(this.more, request, more);
+      return;
+    }
+    const plain = more === undefined ? parseClientOp(request.op) : undefined;
+    const op = more ?? plain;
     if (op === undefined) {
       this.env.reply(request.id, { ok: false, error: 'invalid operation', definite: true });
       return;
@@ -207,8 +271,14 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
     }
     const session = this.machine.sessionFor(request.client);
     this.touch(session);
-    const served = servedAs(op, this.options.sessionTimeoutMs);
+    if (more !== undefined) {
+      serveMore(this.more, request, more, session);
+      return;
+    }
+    if (plain === undefined) throw new Error('an op that is neither kind passed the parse');
+    const served = servedAs(plain, this.options.sessionTimeoutMs);
     if (served.kind === 'write') {
+      this.more.writesInFlight.set(request.id, { client: request.client, tag: false });
       const logged: ZkLogOp = { w: served.req, t: this.env.now() };
       this.zab.onClientRequest({ ...request, op: logged as unknown as Json });
       return;
@@ -225,7 +295,10 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
         value = { code: ZK_ERR.OK, zxid, version: r.result.stat.version };
       else value = { code: ZK_ERR.NONODE, zxid };
     }
-    this.env.reply(request.id, { ok: true, value });
+    this.env.reply(request.id, {
+      ok: true,
+      value: this.more.delivery.deliver(session, value, this.more.inc, false),
+    });
   }
 
   /** A wire client's write: through Zab under the session it names, as the workload's are. */

@@ -1,10 +1,12 @@
 /**
  * `zookeeper`: ZooKeeper's data tree, sessions and ephemerals (src/systems/coordination)
  * replicated by Zab (src/protocols/zab), driven by clients that connect, ping, read and write
- * znodes with versions. Judged three ways: the `znode` model checks the writes for
- * linearizability per path; the system's judge checks that no client is answered from an older
- * zxid than one it has seen and that no two writes share a zxid; and after every step, Zab's
- * recorder and every server's tree invariants (treeProblem) must hold.
+ * znodes with versions, set watches, run multis and syncs, and (odd clients) take a lock and act
+ * on a fenced resource (zk-workload.ts). Judged three ways: the `znode` model checks the writes
+ * to the shared paths for linearizability per path; the system's judge checks that no client is
+ * answered from an older zxid than one it has seen, that no two writes share a zxid, and the
+ * watch, multi, sync and fencing rules; and after every step, Zab's recorder and every server's
+ * tree invariants (treeProblem) must hold.
  */
 import type { Json } from '../../core/json.js';
 import type { NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
@@ -12,7 +14,7 @@ import type { SystemDefinition } from '../../core/system.js';
 import { ZabRecorder } from '../../protocols/zab/invariants.js';
 import { ZAB_MUTANTS, zabMutantsFor } from '../../protocols/zab/mutants.js';
 import { zabOptionsFrom } from '../zab/kv-zab.js';
-import { nextZkOp } from './zk-client-ops.js';
+import { nextZkWorkloadOp } from './zk-workload.js';
 import { judgeZk } from './zk-judge.js';
 import { zkMessageProblem, type ZkMsg } from './zk-messages.js';
 import { ZkServer } from './zk-server.js';
@@ -56,6 +58,29 @@ const KEEP_EPHEMERALS = {
   description: 'closing or expiring a session leaves its ephemerals in the tree',
 } as const;
 
+/** The coordination code's multi mutant, which the judge's multi rule catches. */
+const MULTI_PARTIAL = {
+  name: 'multi-partial',
+  description: 'a multi whose op fails still commits the ops before it',
+} as const;
+
+/** The mutants of the watches, multi, sync and lock rules (zk-more-judge.ts, zk-fencing-judge.ts). */
+const MORE_MUTANTS = [
+  {
+    name: 'ignore-fencing',
+    description: "the lock's protected resource accepts a token below one that has acted",
+  },
+  {
+    name: 'one-shot-stays',
+    description: 'a one-shot watch is not removed when it fires, so it fires again',
+  },
+  {
+    name: 'late-notify',
+    description: 'a notification rides on the answer after the one it is due before',
+  },
+  { name: 'sync-local', description: "a server answers sync from its own state, not the leader's" },
+] as const;
+
 function zkParams(params: Readonly<Record<string, string>>): {
   readonly zab: Record<string, string>;
   readonly sessionTimeout: string | undefined;
@@ -77,7 +102,14 @@ export const zookeeperSystem: SystemDefinition = {
     'connected server, the leader expires silent sessions',
   workload: 'custom',
   model: 'znode',
-  mutants: [...ZAB_MUTANTS, KEEP_EPHEMERALS, SERVE_STALE, FOLLOWER_EXPIRES],
+  mutants: [
+    ...ZAB_MUTANTS,
+    KEEP_EPHEMERALS,
+    SERVE_STALE,
+    FOLLOWER_EXPIRES,
+    MULTI_PARTIAL,
+    ...MORE_MUTANTS,
+  ],
   zookeeperApi: true,
   defaultNodes: 5,
   minNodes: 1,
@@ -96,11 +128,15 @@ export const zookeeperSystem: SystemDefinition = {
       sessionTimeoutMs = n;
     }
     const mutant = options.mutant;
-    const coordMutant = mutant === KEEP_EPHEMERALS.name ? KEEP_EPHEMERALS.name : undefined;
+    const coordMutant =
+      mutant === KEEP_EPHEMERALS.name || mutant === MULTI_PARTIAL.name ? mutant : undefined;
     const serveStale = mutant === SERVE_STALE.name;
     const followerExpires = mutant === FOLLOWER_EXPIRES.name;
+    const more = MORE_MUTANTS.find((m) => m.name === mutant)?.name;
     const zabMutant =
-      coordMutant === undefined && !serveStale && !followerExpires ? mutant : undefined;
+      coordMutant === undefined && !serveStale && !followerExpires && more === undefined
+        ? mutant
+        : undefined;
     zabMutantsFor(zabMutant);
     // One recorder per cluster: createNode is called once per simulated run.
     const recorder = options.invariants !== false ? new ZabRecorder() : undefined;
@@ -116,9 +152,13 @@ export const zookeeperSystem: SystemDefinition = {
         ...(coordMutant !== undefined ? { mutant: coordMutant } : {}),
         ...(serveStale ? { serveStale } : {}),
         ...(followerExpires ? { followerExpires } : {}),
+        ...(more === 'ignore-fencing' ? { fenceMutant: more } : {}),
+        ...(more === 'one-shot-stays' || more === 'late-notify' ? { deliveryMutant: more } : {}),
+        ...(more === 'sync-local' ? { syncLocal: true } : {}),
       });
   },
-  nextOp: (random, process, issued, lastOk): Json => nextZkOp(random, process, issued, lastOk),
+  nextOp: (random, process, issued, lastOk): Json =>
+    nextZkWorkloadOp(random, process, issued, lastOk),
   judge: (history) => judgeZk(history),
   checkMessage: zkMessageProblem,
   checkInvariants(nodes: ReadonlyMap<NodeId, ProtocolNode>): string | undefined {
