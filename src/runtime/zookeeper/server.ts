@@ -361,6 +361,11 @@ export class ZkServer {
           (e) => this.notify(c, e),
           () => this.drop(c, 'session ended'),
         );
+        // As ZooKeeper's connections do, each holds the `ip` identity of its client's address,
+        // which ACLs of scheme ip match.
+        const address = c.socket.remoteAddress;
+        if (address !== undefined)
+          this.o.backend.addAuth(grant.sessionId, { scheme: 'ip', id: address });
         this.pump(c);
       },
       (e: unknown) => {

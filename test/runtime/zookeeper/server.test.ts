@@ -233,6 +233,8 @@ test('auth: digest is accepted and recorded; another scheme gets AUTHFAILED and 
       ok.create('/a', Buffer.alloc(0), zookeeper.CreateMode.PERSISTENT, cb),
     );
     assert.deepEqual([...backend.auths.values()].flat(), [
+      // Every connection holds its client's address, as ZooKeeper's do.
+      { scheme: 'ip', id: '127.0.0.1' },
       // `echo -n alice:secret | openssl sha1 -binary | base64`
       { scheme: 'digest', id: 'alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=' },
     ]);
