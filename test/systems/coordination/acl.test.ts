@@ -16,7 +16,11 @@ import {
   type AclId,
 } from '../../../src/systems/coordination/acl.js';
 import { requestProblem } from '../../../src/systems/coordination/coord-schemas.js';
-import type { CoordMutant, OpRequest, WriteRequest } from '../../../src/systems/coordination/requests.js';
+import type {
+  CoordMutant,
+  OpRequest,
+  WriteRequest,
+} from '../../../src/systems/coordination/requests.js';
 import { SingleServer, type WriteReply } from '../../../src/systems/coordination/single-server.js';
 import { restoreState, snapshotState } from '../../../src/systems/coordination/snapshot.js';
 import { treeProblem } from '../../../src/systems/coordination/tree-invariants.js';
