@@ -33,6 +33,7 @@ import { ZK_ERR } from '../coordination/zk-codes.js';
 import { parseClientOp, servedAs } from './zk-client-ops.js';
 import { MAX_TOUCHED, type ZkMsg } from './zk-messages.js';
 import { ZkMachine, type ZkLogOp } from './zk-machine.js';
+import { znodeView } from './zk-tree-view.js';
 
 export interface ZkServerOptions {
   readonly zab: ZabOptions;
@@ -62,6 +63,8 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
   private ownRequests = 0;
   /** The machine's position when its tree was last checked. */
   private checkedAt = -1;
+  /** The tree's view (for the lab) and the position it was taken at: inspect() is frequent. */
+  private treeView: { readonly at: number; readonly view: Record<string, Json> } | undefined;
 
   constructor(
     private readonly env: NodeEnv<ZkMsg>,
@@ -216,6 +219,13 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
       ...this.zab.inspect(),
       touched: this.touched.size,
       watchedSessions: this.lastHeard.size,
+      ...this.znodes(),
     };
+  }
+
+  private znodes(): Record<string, Json> {
+    const at = this.machine.position;
+    if (this.treeView?.at !== at) this.treeView = { at, view: znodeView(this.machine.state) };
+    return this.treeView.view;
   }
 }
