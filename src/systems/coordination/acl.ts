@@ -44,9 +44,11 @@ export const MAX_ACL_ENTRIES = 1024;
 function validId(scheme: string, id: string): boolean {
   switch (scheme) {
     case 'digest': {
-      // DigestAuthenticationProvider: exactly "user:hash", both parts non-empty.
+      // DigestAuthenticationProvider: Java's id.split(":") has two parts (its split drops
+      // trailing empty strings, so "user:" has one and "user:hash:" two).
       const parts = id.split(':');
-      return parts.length === 2 && parts[0] !== '' && parts[1] !== '';
+      while (parts.length > 0 && parts.at(-1) === '') parts.pop();
+      return parts.length === 2;
     }
     case 'ip':
       return ipPattern(id) !== undefined;

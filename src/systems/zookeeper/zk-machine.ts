@@ -13,6 +13,7 @@
 import type { Json } from '../../core/json.js';
 import type { Txn as ZabTxn } from '../../protocols/zab/messages.js';
 import type { ZabStateMachine } from '../../protocols/zab/state-machine.js';
+import type { AclId } from '../coordination/acl.js';
 import { requestProblem } from '../coordination/coord-schemas.js';
 import { CoordState, type CoordConfig } from '../coordination/data-tree.js';
 import { prepare, type CoordMutant, type WriteRequest } from '../coordination/requests.js';
@@ -23,6 +24,11 @@ import { ZK_ERR } from '../coordination/zk-codes.js';
 export interface ZkLogOp {
   readonly w: WriteRequest;
   readonly t: number;
+  /**
+   * The identities of the connection that sent it (digest auths, ip), which ACLs are checked
+   * against when it is prepared; in the log, so every server decides NOAUTH alike. Absent: none.
+   */
+  readonly a?: readonly AclId[];
 }
 
 /** A write's answer: ZooKeeper's code, the zxid it was applied at, and what it returned. */
@@ -35,9 +41,11 @@ export interface ZkWriteResult {
 
 export function isZkLogOp(op: Json): op is Json & ZkLogOp {
   if (typeof op !== 'object' || op === null || Array.isArray(op)) return false;
-  const o = op as { w?: unknown; t?: unknown };
+  const o = op as { w?: unknown; t?: unknown; a?: unknown };
   if (typeof o.t !== 'number' || !Number.isFinite(o.t)) return false;
-  return Object.keys(op).length === 2 && requestProblem({ session: 0, op: o.w }) === undefined;
+  const keys = Object.keys(op).length;
+  if (o.a === undefined) return keys === 2 && requestProblem({ session: 0, op: o.w }) === undefined;
+  return keys === 3 && requestProblem({ session: 0, op: o.w, auth: o.a }) === undefined;
 }
 
 export class ZkMachine implements ZabStateMachine {
@@ -84,7 +92,8 @@ export class ZkMachine implements ZabStateMachine {
       return { code: ZK_ERR.OK, zxid, session: live };
     }
     const session = op.w.type === 'expireSession' ? 0 : live;
-    const prepared = prepare(this.state, { session, op: op.w }, zxid, op.t, this.mutant);
+    const request = op.a === undefined ? { session, op: op.w } : { session, op: op.w, auth: op.a };
+    const prepared = prepare(this.state, request, zxid, op.t, this.mutant);
     if (!prepared.ok) return { code: prepared.code, zxid };
     const r: TxnResult = applyTxn(this.state, prepared.txn);
     if (r.type === 'createSession') {

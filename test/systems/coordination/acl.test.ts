@@ -136,6 +136,7 @@ test('the auth scheme stands for the asker’s authenticated ids; bad lists are 
     [acl(PERMS.ALL, 'nosuch', 'x')],
     [acl(PERMS.ALL, 'digest', 'no-colon')],
     [acl(PERMS.ALL, 'digest', 'a:b:c')],
+    [acl(PERMS.ALL, 'digest', 'user:')],
     [acl(PERMS.ALL, 'ip', '10.0.0.256')],
     [acl(PERMS.ALL, 'ip', '10.0.0.0/33')],
   ]) {
