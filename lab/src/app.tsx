@@ -396,7 +396,12 @@ export function App() {
                 <div>
                   <h2>Node state at {formatMs(cursor)}</h2>
                   {snapshots !== null ? (
-                    <NodeStates nodes={snapshots.nodeIds} snapshots={snapshots} cursor={cursor} />
+                    <NodeStates
+                      nodes={snapshots.nodeIds}
+                      snapshots={snapshots}
+                      cursor={cursor}
+                      outline={views?.nodeOutline}
+                    />
                   ) : (
                     <p class="muted">
                       A trace does not record node state: run the system here to see it.

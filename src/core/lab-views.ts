@@ -92,6 +92,25 @@ export interface TreePanel extends PanelBase {
 
 export type LabPanel = ChartPanel | TablePanel | TreePanel;
 
+/** One line of a node's outline, indented by its depth (0: a root). */
+export interface OutlineLine {
+  readonly depth: number;
+  readonly text: string;
+  /** Details drawn after the text, dimmer: a version, an owner… */
+  readonly note?: string;
+}
+
+/**
+ * A structure inside one node's state (ZooKeeper's znode tree…) drawn as an indented outline in
+ * the node's card, in place of the inspect() field that holds it.
+ */
+export interface NodeOutline {
+  /** The inspect() field it draws. */
+  readonly field: string;
+  readonly title: string;
+  lines(view: NodeView): readonly OutlineLine[];
+}
+
 export interface LabViews {
   /** The label of a message's arrow, from the message itself; the lab's default is its `type`. */
   readonly messageLabel?: (msg: Json) => string;
@@ -99,6 +118,8 @@ export interface LabViews {
   readonly lane?: (view: NodeView, node: NodeId) => LaneMarks;
   /** The system's own panels, drawn after the lab's default ones. */
   readonly panels?: readonly LabPanel[];
+  /** A field of each node's state the node card draws as an outline rather than as JSON. */
+  readonly nodeOutline?: NodeOutline;
   /** The name of what the system's own judge checks ("chain consistent", "atomic"…). */
   readonly verdictName?: string;
   /** What that judge checked, in a sentence, shown beside the verdict. */

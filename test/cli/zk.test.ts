@@ -16,7 +16,7 @@ test('zk serve refuses a bad tick and a non-loopback host in one line each', asy
   assert.deepEqual(host, {
     code: 2,
     out: '',
-    err: 'truthkit: --host 0.0.0.0: ACLs are not enforced yet, so loopback only\n',
+    err: 'truthkit: --host 0.0.0.0: one in-memory server, not durable: loopback only\n',
   });
 });
 

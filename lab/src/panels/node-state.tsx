@@ -1,9 +1,12 @@
 /**
  * Each node's state at the scrubbed time, from the latest `inspect()` snapshot at or before it.
  * Role, term and leader get badges; a `log` array is drawn as cells with the commit and apply
- * points marked when the view reports them (Raft-like systems do); other fields are listed.
+ * points marked when the view reports them (Raft-like systems do); the field a system names as
+ * its outline (LabViews.nodeOutline: ZooKeeper's znode tree) is drawn indented, one line per
+ * item; other fields are listed.
  */
 import type { Json } from '../../../src/core/json.js';
+import type { NodeOutline } from '../../../src/core/lab-views.js';
 import type { NodeView } from '../../../src/core/node.js';
 import { formatMs } from '../canvas.js';
 import type { NodeSnapshot, SnapshotStore } from '../snapshots.js';
@@ -18,17 +21,27 @@ export function NodeStates(props: {
   readonly nodes: readonly string[];
   readonly snapshots: SnapshotStore;
   readonly cursor: number;
+  readonly outline?: NodeOutline | undefined;
 }) {
   return (
     <div class="node-states" data-testid="node-states">
       {props.nodes.map((node) => (
-        <NodeCard key={node} node={node} snapshot={props.snapshots.at(node, props.cursor)} />
+        <NodeCard
+          key={node}
+          node={node}
+          snapshot={props.snapshots.at(node, props.cursor)}
+          outline={props.outline}
+        />
       ))}
     </div>
   );
 }
 
-function NodeCard(props: { readonly node: string; readonly snapshot: NodeSnapshot | undefined }) {
+function NodeCard(props: {
+  readonly node: string;
+  readonly snapshot: NodeSnapshot | undefined;
+  readonly outline: NodeOutline | undefined;
+}) {
   const s = props.snapshot;
   const view = s?.view ?? null;
   const role = typeof view?.role === 'string' ? view.role : undefined;
@@ -50,20 +63,28 @@ function NodeCard(props: { readonly node: string; readonly snapshot: NodeSnapsho
           {formatMs(Math.abs(s.clockOffset))}
         </div>
       )}
-      {view !== null && <ViewFields view={view} />}
+      {view !== null && <ViewFields view={view} outline={props.outline} />}
       {s !== undefined && <div class="snap-time">as of {formatMs(s.t)}</div>}
     </div>
   );
 }
 
-function ViewFields(props: { readonly view: NodeView }) {
+function ViewFields(props: { readonly view: NodeView; readonly outline: NodeOutline | undefined }) {
   const entries = Object.entries(props.view).filter(([k]) => !BADGE_FIELDS.has(k));
+  const outline = props.outline;
   const commit = firstNumber(props.view, COMMIT_FIELDS);
   const applied = firstNumber(props.view, APPLY_FIELDS);
   return (
     <dl class="view-fields">
       {entries.map(([k, v]) =>
-        k === 'log' && Array.isArray(v) ? (
+        outline !== undefined && k === outline.field ? (
+          <div key={k} class="field outline-field" data-testid="node-outline">
+            <dt>{outline.title}</dt>
+            <dd>
+              <Outline outline={outline} view={props.view} />
+            </dd>
+          </div>
+        ) : k === 'log' && Array.isArray(v) ? (
           <div key={k} class="field log-field">
             <dt>log ({v.length})</dt>
             <dd>
@@ -78,6 +99,21 @@ function ViewFields(props: { readonly view: NodeView }) {
         ),
       )}
     </dl>
+  );
+}
+
+/** One line per item, indented by depth, its note dimmer after it. */
+function Outline(props: { readonly outline: NodeOutline; readonly view: NodeView }) {
+  const lines = props.outline.lines(props.view);
+  return (
+    <ul class="outline">
+      {lines.map((l, i) => (
+        <li key={i} style={{ paddingLeft: `${l.depth * 0.9}em` }} data-depth={l.depth}>
+          <span class="outline-text">{l.text}</span>
+          {l.note !== undefined && <span class="outline-note">{l.note}</span>}
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -1,7 +1,8 @@
 /**
  * `truthkit zk serve`: ZooKeeper's client port on one server, in memory, served by the
  * coordination state machine (docs/zookeeper.md, "Serving ZooKeeper's clients"). Runs until
- * SIGTERM or SIGINT. ACLs are not enforced yet, so it listens on loopback only.
+ * SIGTERM or SIGINT. It keeps nothing on disk and serves alone, so it listens on loopback only
+ * (ACLs and the connection caps apply as on any ZooKeeper port).
  */
 import type { Command } from 'commander';
 import { CoordinationBackend } from '../../runtime/zookeeper/coordination-backend.js';
@@ -34,7 +35,9 @@ export function zkCommand(program: Command, io: CliIo): void {
     )
     .action(async (flags: ServeFlags) => {
       if (!isLoopback(flags.host)) {
-        throw new UsageError(`--host ${flags.host}: ACLs are not enforced yet, so loopback only`);
+        throw new UsageError(
+          `--host ${flags.host}: one in-memory server, not durable: loopback only`,
+        );
       }
       const backend = new CoordinationBackend({ tickMs: flags.tickMs });
       const server = new ZkServer({

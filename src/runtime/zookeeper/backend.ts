@@ -55,7 +55,11 @@ export interface ZkBackend {
    * end then closes the connection, as ZooKeeper does, and the client learns on reconnect.
    */
   attach(sessionId: bigint, sink: (event: WatcherEvent) => void, end?: () => void): () => void;
-  /** Adds an authenticated identity (already verified by the front end) to the session. */
+  /**
+   * Adds an identity (verified by the front end) to the session's current connection: its
+   * `ip` when the session is granted, then each digest auth. ACLs are checked against them;
+   * identities belong to the connection, so a backend drops them when the session attaches anew.
+   */
   addAuth(sessionId: bigint, id: Id): void;
   /** The last zxid this server has applied; a client that has seen a later one is refused. */
   lastZxid(): bigint;

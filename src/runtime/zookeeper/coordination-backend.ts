@@ -15,6 +15,7 @@
  * sinks synchronously, inside `submit`, while every reply is sent only after `submit` returns.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { MAX_ACL_ENTRIES } from '../../systems/coordination/acl.js';
 import type { Stat as CoordStat } from '../../systems/coordination/data-tree.js';
 import type { ReadReply, ReadRequest } from '../../systems/coordination/reads.js';
 import type { OpRequest, WriteRequest } from '../../systems/coordination/requests.js';
@@ -146,9 +147,11 @@ export function opRequest(op: ZkRequest): OpRequest {
     case OpCode.createTTL: {
       const mode = createMode(op.type, op.flags);
       const data = op.data.toString('base64');
-      if (op.type !== OpCode.createTTL) return { type: 'create', path: op.path, data, mode };
+      // The wire's ACL is the coordination ACL's shape; prepare judges it (INVALIDACL).
+      const acl = op.acl;
+      if (op.type !== OpCode.createTTL) return { type: 'create', path: op.path, data, mode, acl };
       const ttl = fromLong(op.ttl) ?? bad();
-      return { type: 'create', path: op.path, data, mode, ttl };
+      return { type: 'create', path: op.path, data, mode, ttl, acl };
     }
     case OpCode.delete:
       return { type: 'delete', path: op.path, version: op.version };
@@ -174,6 +177,7 @@ export function opResult(type: number, r: TxnResult): ZkResult {
         ? { kind: 'path', path: r.path }
         : { kind: 'pathStat', path: r.path, stat: wireStat(r.stat) };
     case 'setData':
+    case 'setACL':
       return { kind: 'stat', stat: wireStat(r.stat) };
     case 'delete':
     case 'check':
@@ -200,6 +204,8 @@ export function readResult(type: number, reply: ReadReply): ZkResult | number {
       return { kind: 'children', children: r.children };
     case 'getAllChildrenNumber':
       return { kind: 'count', totalNumber: r.count };
+    case 'getACL':
+      return { kind: 'acl', acl: r.acl, stat: wireStat(r.stat) };
   }
 }
 
@@ -219,6 +225,8 @@ export function readRequest(req: ZkRequest): ReadRequest | undefined {
       };
     case OpCode.getAllChildrenNumber:
       return { type: 'getAllChildrenNumber', path: req.path };
+    case OpCode.getACL:
+      return { type: 'getACL', path: req.path };
     default:
       return undefined;
   }
@@ -231,6 +239,10 @@ export class CoordinationBackend implements ZkBackend {
   private readonly passwords = new Map<number, Buffer>();
   private readonly sinks = new Map<number, (e: WatcherEvent) => void>();
   private readonly enders = new Map<number, () => void>();
+  /**
+   * The identities each session's current connection presented (its ip, its digest auths).
+   * They belong to the connection, as in ZooKeeper: a client re-sends its auths on reconnect.
+   */
   private readonly auths = new Map<number, Id[]>();
   private readonly timer: NodeJS.Timeout;
 
@@ -317,6 +329,7 @@ export class CoordinationBackend implements ZkBackend {
     if (id === undefined) throw new WireRangeError('attached session', Number(sessionId));
     const previous = this.sinks.has(id) ? this.enders.get(id) : undefined;
     this.sinks.set(id, sink);
+    this.auths.set(id, []);
     if (end === undefined) this.enders.delete(id);
     else this.enders.set(id, end);
     // The session moved: ZooKeeper closes the connection it had, which may be half-open (the
@@ -335,7 +348,11 @@ export class CoordinationBackend implements ZkBackend {
   addAuth(sessionId: bigint, id: Id): void {
     const s = fromLong(sessionId);
     if (s === undefined) return;
-    this.auths.set(s, [...(this.auths.get(s) ?? []), id]);
+    const held = this.auths.get(s) ?? [];
+    // Bounded, so a client that authenticates as many names cannot grow the server's memory.
+    if (held.length >= MAX_ACL_ENTRIES) return;
+    if (held.some((h) => h.scheme === id.scheme && h.id === id.id)) return;
+    this.auths.set(s, [...held, id]);
   }
 
   lastZxid(): bigint {
@@ -374,9 +391,10 @@ export class CoordinationBackend implements ZkBackend {
 
   private serve(id: number, req: ZkRequest): ZkReply {
     const now = this.clock();
+    const auth = this.auths.get(id) ?? [];
     const asRead = readRequest(req);
     if (asRead !== undefined) {
-      const r = readResult(req.type, this.server.read(id, asRead, now));
+      const r = readResult(req.type, this.server.read(id, asRead, now, auth));
       return typeof r === 'number' ? this.fail(r) : this.ok(r);
     }
     switch (req.type) {
@@ -389,7 +407,7 @@ export class CoordinationBackend implements ZkBackend {
           results: req.ops.map((op): MultiResult => {
             const asOpRead = readRequest(op);
             if (asOpRead === undefined) return bad();
-            const r = readResult(op.type, this.server.read(id, asOpRead, now));
+            const r = readResult(op.type, this.server.read(id, asOpRead, now, auth));
             return typeof r === 'number'
               ? { type: OpCode.error, err: r }
               : { type: op.type, err: 0, result: r };
@@ -421,6 +439,13 @@ export class CoordinationBackend implements ZkBackend {
       }
       case OpCode.closeSession:
         return this.write(id, req.type, { type: 'closeSession' });
+      case OpCode.setACL:
+        return this.write(id, req.type, {
+          type: 'setACL',
+          path: req.path,
+          acl: req.acl,
+          version: req.version,
+        });
       case OpCode.multi:
         return this.multi(id, req.ops);
       default:
@@ -429,14 +454,15 @@ export class CoordinationBackend implements ZkBackend {
   }
 
   private write(id: number, type: number, op: WriteRequest): ZkReply {
-    const w = this.server.write(id, op, this.clock());
+    const w = this.server.write(id, op, this.clock(), this.auths.get(id) ?? []);
     if (!w.ok) return this.fail(w.code);
     if (w.result.type === 'closeSession') this.forget(id);
     return { zxid: long('zxid', w.zxid), err: 0, result: opResult(type, w.result) };
   }
 
   private multi(id: number, ops: readonly MultiOp[]): ZkReply {
-    const w = this.server.write(id, { type: 'multi', ops: ops.map(opRequest) }, this.clock());
+    const multi: WriteRequest = { type: 'multi', ops: ops.map(opRequest) };
+    const w = this.server.write(id, multi, this.clock(), this.auths.get(id) ?? []);
     if (!w.ok) {
       // ZooKeeper answers a refused multi with err 0 and one ErrorResult per op: OK before the
       // failing op, its code, then RUNTIMEINCONSISTENCY; clients find the cause in the results.
@@ -507,6 +533,8 @@ const SAME_CODES: readonly (readonly [number, number])[] = [
   [ZK_ERR.NOCHILDRENFOREPHEMERALS, ErrCode.noChildrenForEphemerals],
   [ZK_ERR.RUNTIMEINCONSISTENCY, ErrCode.runtimeInconsistency],
   [ZK_ERR.UNIMPLEMENTED, ErrCode.unimplemented],
+  [ZK_ERR.NOAUTH, ErrCode.noAuth],
+  [ZK_ERR.INVALIDACL, ErrCode.invalidACL],
 ];
 for (const [a, b] of SAME_CODES) {
   if (a !== b) throw new Error(`coordination error code ${a} is ${b} on the wire`);

@@ -23,6 +23,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ClientReply } from '../../core/node.js';
 import type { Json } from '../../core/json.js';
+import { MAX_ACL_ENTRIES } from '../../systems/coordination/acl.js';
 import { read } from '../../systems/coordination/reads.js';
 import type { WriteRequest } from '../../systems/coordination/requests.js';
 import type { Txn } from '../../systems/coordination/txns.js';
@@ -222,6 +223,8 @@ export class ReplicatedBackend implements ZkBackend {
     // FIFO order holds per connection: a new one's reads do not wait for writes the client
     // sent on an old one, whose answers it will never see (they may wait out writeTimeoutMs).
     this.tails.delete(id);
+    // Identities belong to the connection too: the client sends its auths again on a new one.
+    this.auths.set(id, []);
     this.sinks.set(id, sink);
     if (end === undefined) this.enders.delete(id);
     else this.enders.set(id, end);
@@ -240,7 +243,11 @@ export class ReplicatedBackend implements ZkBackend {
   addAuth(sessionId: bigint, id: Id): void {
     const s = fromLong(sessionId);
     if (s === undefined) return;
-    this.auths.set(s, [...(this.auths.get(s) ?? []), id]);
+    const held = this.auths.get(s) ?? [];
+    // Bounded, so a client that authenticates as many names cannot grow the server's memory.
+    if (held.length >= MAX_ACL_ENTRIES) return;
+    if (held.some((h) => h.scheme === id.scheme && h.id === id.id)) return;
+    this.auths.set(s, [...held, id]);
   }
 
   lastZxid(): bigint {
@@ -279,6 +286,13 @@ export class ReplicatedBackend implements ZkBackend {
           );
         case OpCode.closeSession:
           return this.writeReply(id, req.type, { type: 'closeSession' });
+        case OpCode.setACL:
+          return this.writeReply(id, req.type, {
+            type: 'setACL',
+            path: req.path,
+            acl: req.acl,
+            version: req.version,
+          });
         case OpCode.multi:
           return this.multi(id, req.ops);
         case OpCode.create:
@@ -340,7 +354,10 @@ export class ReplicatedBackend implements ZkBackend {
     if (state.session(id) === undefined) return this.fail(ErrCode.sessionExpired);
     const asRead = readRequest(req);
     if (asRead !== undefined) {
-      const r = readResult(req.type, read(state, this.watches, id, asRead));
+      const r = readResult(
+        req.type,
+        read(state, this.watches, id, asRead, this.auths.get(id) ?? []),
+      );
       return typeof r === 'number' ? this.fail(r) : this.ok(r);
     }
     switch (req.type) {
@@ -350,7 +367,10 @@ export class ReplicatedBackend implements ZkBackend {
           results: req.ops.map((op): MultiResult => {
             const asOpRead = readRequest(op);
             if (asOpRead === undefined) return bad();
-            const r = readResult(op.type, read(state, this.watches, id, asOpRead));
+            const r = readResult(
+              op.type,
+              read(state, this.watches, id, asOpRead, this.auths.get(id) ?? []),
+            );
             return typeof r === 'number'
               ? { type: OpCode.error, err: r }
               : { type: op.type, err: 0, result: r };
@@ -434,7 +454,16 @@ export class ReplicatedBackend implements ZkBackend {
         this.freeLanes.push(lane);
         return true;
       };
-      const op: Json = { f: 'wire', s: session, seen, w: w as unknown as Json };
+      // The connection's identities go into the log with the write, so every server checks the
+      // write's ACLs against the same ones and decides NOAUTH alike.
+      const auth = this.auths.get(session) ?? [];
+      const op: Json = {
+        f: 'wire',
+        s: session,
+        seen,
+        w: w as unknown as Json,
+        ...(auth.length > 0 ? { a: auth.map((i) => ({ scheme: i.scheme, id: i.id })) } : {}),
+      };
       abandon = this.host.submit(client, seq, op, (reply) => {
         if (!finish()) return;
         if (!reply.ok) {

@@ -99,6 +99,19 @@ export interface AddWatchRequest {
   readonly mode: number;
 }
 
+export interface GetACLRequest {
+  readonly type: Op['getACL'];
+  readonly path: string;
+}
+
+export interface SetACLRequest {
+  readonly type: Op['setACL'];
+  readonly path: string;
+  readonly acl: readonly ACL[];
+  /** The aversion expected, -1 for any. */
+  readonly version: number;
+}
+
 export interface CloseSessionRequest {
   readonly type: Op['closeSession'];
 }
@@ -111,6 +124,8 @@ export type ZkRequest =
   | MultiRequest
   | SetWatchesRequest
   | AddWatchRequest
+  | GetACLRequest
+  | SetACLRequest
   | CloseSessionRequest;
 
 export type ZkRequestType = ZkRequest['type'];
@@ -134,6 +149,8 @@ const SERVED: ReadonlySet<number> = new Set<number>([
   OpCode.setWatches,
   OpCode.setWatches2,
   OpCode.addWatch,
+  OpCode.getACL,
+  OpCode.setACL,
   OpCode.closeSession,
 ]);
 
@@ -204,6 +221,13 @@ export function readRequest(type: ZkRequestType, r: JuteReader): ZkRequest {
     case OpCode.addWatch: {
       const path = r.ustring();
       return { type, path, mode: r.int() };
+    }
+    case OpCode.getACL:
+      return { type, path: r.ustring() };
+    case OpCode.setACL: {
+      const path = r.ustring();
+      const acl = r.vector(ACL_MIN_BYTES, readACL);
+      return { type, path, acl, version: r.int() };
     }
     case OpCode.closeSession:
       return { type };
@@ -296,6 +320,12 @@ export function writeRequest(w: JuteWriter, req: ZkRequest): void {
       return;
     case OpCode.addWatch:
       w.ustring(req.path).int(req.mode);
+      return;
+    case OpCode.getACL:
+      w.ustring(req.path);
+      return;
+    case OpCode.setACL:
+      w.ustring(req.path).vector(req.acl, writeACL).int(req.version);
       return;
     case OpCode.closeSession:
       return;

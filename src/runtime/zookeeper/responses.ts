@@ -8,11 +8,15 @@ import { OpCode } from './constants.js';
 import type { JuteReader, JuteWriter } from './jute.js';
 import { JuteError } from './jute.js';
 import {
+  ACL_MIN_BYTES,
   MULTI_END,
+  readACL,
   readMultiHeader,
   readStat,
+  writeACL,
   writeMultiHeader,
   writeStat,
+  type ACL,
   type Stat,
 } from './records.js';
 import type { ZkRequestType } from './requests.js';
@@ -24,13 +28,15 @@ export type ZkResult =
   | { readonly kind: 'path'; readonly path: string }
   /** create2, createContainer, createTTL (Create2Response). */
   | { readonly kind: 'pathStat'; readonly path: string; readonly stat: Stat }
-  /** exists, setData. */
+  /** exists, setData, setACL. */
   | { readonly kind: 'stat'; readonly stat: Stat }
   | { readonly kind: 'data'; readonly data: Buffer; readonly stat: Stat }
   | { readonly kind: 'children'; readonly children: readonly string[] }
   | { readonly kind: 'children2'; readonly children: readonly string[]; readonly stat: Stat }
   /** getAllChildrenNumber. */
   | { readonly kind: 'count'; readonly totalNumber: number }
+  /** getACL (GetACLResponse). */
+  | { readonly kind: 'acl'; readonly acl: readonly ACL[]; readonly stat: Stat }
   /** addWatch answers with an ErrorResponse whose err is 0. */
   | { readonly kind: 'errorResponse'; readonly err: number }
   | { readonly kind: 'multi'; readonly results: readonly MultiResult[] };
@@ -54,7 +60,10 @@ export function resultKind(type: number): ZkResultKind {
       return 'pathStat';
     case OpCode.exists:
     case OpCode.setData:
+    case OpCode.setACL:
       return 'stat';
+    case OpCode.getACL:
+      return 'acl';
     case OpCode.getData:
       return 'data';
     case OpCode.getChildren:
@@ -112,6 +121,10 @@ export function writeResult(w: JuteWriter, type: ZkRequestType | number, res: Zk
     case 'count':
       w.int(res.totalNumber);
       return;
+    case 'acl':
+      w.vector(res.acl, writeACL);
+      writeStat(w, res.stat);
+      return;
     case 'errorResponse':
       w.int(res.err);
       return;
@@ -156,6 +169,10 @@ export function readResult(type: number, r: JuteReader): ZkResult {
     }
     case 'count':
       return { kind, totalNumber: r.int() };
+    case 'acl': {
+      const acl = r.vector(ACL_MIN_BYTES, readACL);
+      return { kind, acl, stat: readStat(r) };
+    }
     case 'errorResponse':
       return { kind, err: r.int() };
     case 'multi': {

@@ -6,6 +6,7 @@
  */
 import type { Server, Socket } from 'node:net';
 import type { Json } from '../../core/json.js';
+import { ConnectionGate, connectionLimits, type ConnectionLimits } from '../connection-limits.js';
 import { listen, type Address } from '../listen.js';
 import type { ZkBackend, ZkReply } from './backend.js';
 import { ErrCode, OpCode, Xid } from './constants.js';
@@ -60,6 +61,12 @@ export interface ZkServerOptions {
    * sessionlessCnxnTimeout, 10 s): idle sockets cannot pile up before they hold a session.
    */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Caps on open connections per port and per client address, and the idle timeout, as the
+   * client and etcd ports have (connection-limits.ts; its defaults when absent). The handshake
+   * is timed by `handshakeTimeoutMs` above, not by the gate.
+   */
+  readonly limits?: ConnectionLimits;
   readonly log?: (message: string, fields: Record<string, Json>) => void;
   readonly mutant?: ZkWireMutant;
 }
@@ -150,10 +157,15 @@ export class ZkServer {
   private sent = 0;
   private outstanding = 0;
   private latency = { min: 0, max: 0, total: 0, count: 0 };
+  /** Who may connect, and for how long a silent connection stays. */
+  readonly gate: ConnectionGate;
   address: Address | undefined;
 
   constructor(private readonly o: ZkServerOptions) {
     validate(o);
+    this.gate = new ConnectionGate('zookeeper', o.limits ?? connectionLimits(), (m, f) =>
+      this.log(m, f),
+    );
     this.maxPacket = o.maxPacket ?? DEFAULT_MAX_PACKET;
     this.maxQueued = o.maxQueued ?? DEFAULT_MAX_QUEUED;
   }
@@ -173,6 +185,7 @@ export class ZkServer {
   /** Stops listening and drops every connection (their sessions live on in the backend). */
   async close(): Promise<void> {
     for (const c of this.conns) this.drop(c, 'server closing');
+    this.gate.close();
     const s = this.server;
     this.server = undefined;
     if (s !== undefined) await new Promise<void>((r) => s.close(() => r()));
@@ -188,6 +201,11 @@ export class ZkServer {
   }
 
   private accept(socket: Socket): void {
+    // A refused client just sees its connection close, as with ZooKeeper's maxClientCnxns.
+    const admitted = this.gate.admit(socket, {
+      busy: () => c.slots.length > 0 || c.backlog.length > 0,
+    });
+    if (admitted === undefined) return;
     const c = new Connection(
       socket,
       this.o.mutant === 'no-packet-limit' ? 0x7fffffff : this.maxPacket,
@@ -201,7 +219,10 @@ export class ZkServer {
       timer.unref();
       socket.once('close', () => clearTimeout(timer));
     }
-    socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
+    socket.on('data', (chunk: Buffer) => {
+      admitted.touch();
+      this.onData(c, chunk);
+    });
     socket.on('error', () => this.drop(c, 'socket error'));
     socket.on('close', () => this.drop(c, 'closed'));
   }
@@ -361,6 +382,11 @@ export class ZkServer {
           (e) => this.notify(c, e),
           () => this.drop(c, 'session ended'),
         );
+        // As ZooKeeper's connections do, each holds the `ip` identity of its client's address,
+        // which ACLs of scheme ip match.
+        const address = c.socket.remoteAddress;
+        if (address !== undefined)
+          this.o.backend.addAuth(grant.sessionId, { scheme: 'ip', id: address });
         this.pump(c);
       },
       (e: unknown) => {

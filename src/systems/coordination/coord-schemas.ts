@@ -6,6 +6,7 @@
  */
 import * as v from 'valibot';
 import { schemaProblem } from '../../core/schema-issue.js';
+import { MAX_ACL_ENTRIES } from './acl.js';
 import { CREATE_MODES, MAX_DATA_BYTES, type CreateMode } from './zk-codes.js';
 
 const int = v.pipe(v.number(), v.safeInteger());
@@ -15,9 +16,25 @@ const path = v.pipe(v.string(), v.maxLength(4096));
 /** base64 of at most 1 MiB, plus room for prepare to refuse a slightly larger one by code. */
 const data = v.pipe(v.string(), v.maxLength(Math.ceil((MAX_DATA_BYTES + 4) / 3) * 4 + 8));
 const mode = v.picklist(Object.keys(CREATE_MODES) as CreateMode[]);
+/** An identity: its scheme and id are prepare's to judge (INVALIDACL), only bounded here. */
+export const aclIdSchema = v.strictObject({
+  scheme: v.pipe(v.string(), v.maxLength(64)),
+  id: v.pipe(v.string(), v.maxLength(4096)),
+});
+export const aclSchema = v.pipe(
+  v.array(v.strictObject({ perms: int, id: aclIdSchema })),
+  v.maxLength(MAX_ACL_ENTRIES),
+);
 
 const opRequest = v.variant('type', [
-  v.strictObject({ type: v.literal('create'), path, data, mode, ttl: v.optional(int) }),
+  v.strictObject({
+    type: v.literal('create'),
+    path,
+    data,
+    mode,
+    ttl: v.optional(int),
+    acl: v.optional(aclSchema),
+  }),
   v.strictObject({ type: v.literal('delete'), path, version: int }),
   v.strictObject({ type: v.literal('setData'), path, data, version: int }),
   v.strictObject({ type: v.literal('check'), path, version: int }),
@@ -32,13 +49,18 @@ const writeRequest = v.variant('type', [
     type: v.literal('multi'),
     ops: v.pipe(v.array(opRequest), v.maxLength(MAX_MULTI_OPS)),
   }),
+  v.strictObject({ type: v.literal('setACL'), path, acl: aclSchema, version: int }),
   v.strictObject({ type: v.literal('createSession'), timeout: nonNeg }),
   v.strictObject({ type: v.literal('closeSession') }),
   v.strictObject({ type: v.literal('expireSession'), target: nonNeg }),
   v.strictObject({ type: v.literal('deleteContainer'), path }),
 ]);
 
-export const requestSchema = v.strictObject({ session: nonNeg, op: writeRequest });
+export const requestSchema = v.strictObject({
+  session: nonNeg,
+  op: writeRequest,
+  auth: v.optional(v.pipe(v.array(aclIdSchema), v.maxLength(MAX_ACL_ENTRIES))),
+});
 
 export const readRequestSchema = v.variant('type', [
   v.strictObject({ type: v.literal('exists'), path, watch: v.optional(v.boolean()) }),
@@ -50,6 +72,7 @@ export const readRequestSchema = v.variant('type', [
     withStat: v.optional(v.boolean()),
   }),
   v.strictObject({ type: v.literal('getAllChildrenNumber'), path }),
+  v.strictObject({ type: v.literal('getACL'), path }),
 ]);
 
 const txnOp = v.variant('type', [
@@ -62,7 +85,9 @@ const txnOp = v.variant('type', [
     ttl: nonNeg,
     ephemeralOwner: nonNeg,
     parentCversion: int,
+    acl: aclSchema,
   }),
+  v.strictObject({ type: v.literal('setACL'), path, acl: aclSchema, aversion: nonNeg }),
   v.strictObject({ type: v.literal('delete'), path }),
   v.strictObject({
     type: v.literal('setData'),

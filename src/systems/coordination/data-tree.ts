@@ -8,6 +8,8 @@
  * first write and leaves the state underneath untouched.
  */
 
+import { OPEN_ACL, type Acl } from './acl.js';
+
 export type ZnodeKind = 'persistent' | 'ephemeral' | 'container' | 'ttl';
 
 /** ZooKeeper's Stat, field for field. */
@@ -34,6 +36,8 @@ export interface Znode {
   /** Milliseconds, for `ttl` nodes. */
   ttl: number;
   children: Set<string>;
+  /** Who may do what to this node; replaced whole by setACL, never edited in place. */
+  acl: readonly Acl[];
 }
 
 export interface Session {
@@ -135,11 +139,13 @@ export function emptyNode(
   ttl: number,
   data: string,
   dataLength = 0,
+  acl: readonly Acl[] = OPEN_ACL,
 ): Znode {
   return {
     data,
     kind,
     ttl,
+    acl,
     children: new Set(),
     stat: {
       czxid: zxid,

@@ -4,6 +4,7 @@
  * Overlay holding them) and becomes a txn, or is refused with ZooKeeper's error code. Prepare is
  * pure: the same state, request, zxid and time give the same answer on any machine.
  */
+import { OPEN_ACL, PERMS, aclAllows, fixupAcl, type Acl, type AclId } from './acl.js';
 import { Overlay, type TreeStore, type Znode } from './data-tree.js';
 import { negotiateTimeout } from './sessions.js';
 import { applyOp, type Txn, type TxnOp } from './txns.js';
@@ -30,6 +31,8 @@ export type OpRequest =
       readonly mode: CreateMode;
       /** ms, TTL modes only. */
       readonly ttl?: number;
+      /** Absent: world:anyone may do anything (for callers that do not speak ACLs). */
+      readonly acl?: readonly Acl[];
     }
   | { readonly type: 'delete'; readonly path: string; readonly version: number }
   | {
@@ -43,6 +46,13 @@ export type OpRequest =
 export type WriteRequest =
   | OpRequest
   | { readonly type: 'multi'; readonly ops: readonly OpRequest[] }
+  | {
+      readonly type: 'setACL';
+      readonly path: string;
+      readonly acl: readonly Acl[];
+      /** The aversion expected, or -1 for any. */
+      readonly version: number;
+    }
   | { readonly type: 'createSession'; readonly timeout: number }
   | { readonly type: 'closeSession' }
   /** Leader-proposed: `target`'s timeout passed on the leader's clock. */
@@ -54,6 +64,11 @@ export interface Request {
   /** The asking session; 0 for the leader's own expireSession / deleteContainer. */
   readonly session: number;
   readonly op: WriteRequest;
+  /**
+   * The identities the asking connection holds (its digest auths, its ip), which ACLs are
+   * checked against; absent: none, so only what world:anyone may do is allowed.
+   */
+  readonly auth?: readonly AclId[];
 }
 
 /** A multi's per-op outcome when it is refused: 0 before the failing op, its code, then -2. */
@@ -64,9 +79,10 @@ export type Prepared =
 /**
  * Deliberately broken rules (mutants) that the tests must catch:
  *  - `multi-partial`: a multi whose op fails still commits the ops before it;
- *  - `keep-ephemerals`: closing or expiring a session leaves its ephemerals in the tree.
+ *  - `keep-ephemerals`: closing or expiring a session leaves its ephemerals in the tree;
+ *  - `ignore-acl`: setData does not check that the node's ACL grants WRITE.
  */
-export const COORD_MUTANTS = ['multi-partial', 'keep-ephemerals'] as const;
+export const COORD_MUTANTS = ['multi-partial', 'keep-ephemerals', 'ignore-acl'] as const;
 export type CoordMutant = (typeof COORD_MUTANTS)[number];
 
 class Refused {
@@ -87,6 +103,7 @@ export function prepare(
     throw new RangeError(`zxid ${zxid} must be an integer above ${tree.lastZxid()}`);
   }
   const { op, session } = request;
+  const ctx: PrepContext = { session, auth: request.auth ?? [], mutant };
   const txn = (body: Txn['body']): Prepared => ({ ok: true, txn: { zxid, time, session, body } });
   try {
     if (op.type === 'createSession') {
@@ -112,9 +129,11 @@ export function prepare(
       case 'deleteContainer':
         return txn(deleteContainer(tree, op.path, time));
       case 'multi':
-        return prepareMulti(tree, session, op.ops, zxid, time, mutant);
+        return prepareMulti(tree, ctx, op.ops, zxid, time);
+      case 'setACL':
+        return txn(prepareSetAcl(tree, ctx, op));
       default:
-        return txn(prepareOp(tree, session, op));
+        return txn(prepareOp(tree, ctx, op));
     }
   } catch (e) {
     if (e instanceof Refused) return { ok: false, code: e.code };
@@ -122,14 +141,21 @@ export function prepare(
   }
 }
 
+/** Who asks: the session, the identities its connection holds, and the rule broken if any. */
+interface PrepContext {
+  readonly session: number;
+  readonly auth: readonly AclId[];
+  readonly mutant: CoordMutant | undefined;
+}
+
 function prepareMulti(
   tree: TreeStore,
-  session: number,
+  ctx: PrepContext,
   ops: readonly OpRequest[],
   zxid: number,
   time: number,
-  mutant: CoordMutant | undefined,
 ): Prepared {
+  const { session, mutant } = ctx;
   if (!Array.isArray(ops)) refuse(ZK_ERR.BADARGUMENTS);
   // Each op sees the effects of the ones before it, as ZooKeeper's outstanding changes do.
   const staged = new Overlay(tree);
@@ -140,7 +166,7 @@ function prepareMulti(
     if (op === undefined) throw new Error('multi: hole in ops');
     let t: TxnOp;
     try {
-      t = prepareOp(staged, session, op);
+      t = prepareOp(staged, ctx, op);
     } catch (e) {
       if (!(e instanceof Refused)) throw e;
       if (mutant === 'multi-partial' && i > 0) {
@@ -174,13 +200,28 @@ function checkVersion(node: Znode, version: unknown): void {
   if (version !== -1 && version !== node.stat.version) refuse(ZK_ERR.BADVERSION);
 }
 
-function prepareOp(tree: TreeStore, session: number, op: OpRequest): TxnOp {
+/** NOAUTH unless `node`'s ACL grants `perm` to one of the asker's identities. */
+function checkAcl(node: Znode, perm: number, ctx: PrepContext): void {
+  if (!aclAllows(node.acl, perm, ctx.auth)) refuse(ZK_ERR.NOAUTH);
+}
+
+function storedAcl(acl: unknown, ctx: PrepContext): readonly Acl[] {
+  const fixed = fixupAcl(acl, ctx.auth);
+  return 'code' in fixed ? refuse(fixed.code) : fixed.acl;
+}
+
+// Each op checks in ZooKeeper's order (PrepRequestProcessor): arguments, the ACL list given,
+// the node (or parent) exists, the ACL that guards it, then versions and the tree's rules.
+function prepareOp(tree: TreeStore, ctx: PrepContext, op: OpRequest): TxnOp {
   switch (op.type) {
     case 'create':
-      return prepareCreate(tree, session, op);
+      return prepareCreate(tree, ctx, op);
     case 'delete': {
       checkPath(op.path);
       if (op.path === '/' || op.path === '/zookeeper') refuse(ZK_ERR.BADARGUMENTS);
+      // The parent's DELETE permission guards its children, checked before the child is looked at.
+      const parent = tree.node(parentOf(op.path)) ?? refuse(ZK_ERR.NONODE);
+      checkAcl(parent, PERMS.DELETE, ctx);
       const node = tree.node(op.path) ?? refuse(ZK_ERR.NONODE);
       checkVersion(node, op.version);
       if (node.children.size > 0) refuse(ZK_ERR.NOTEMPTY);
@@ -190,6 +231,7 @@ function prepareOp(tree: TreeStore, session: number, op: OpRequest): TxnOp {
       checkPath(op.path);
       const dataLength = dataBytes(op.data);
       const node = tree.node(op.path) ?? refuse(ZK_ERR.NONODE);
+      if (ctx.mutant !== 'ignore-acl') checkAcl(node, PERMS.WRITE, ctx);
       checkVersion(node, op.version);
       return {
         type: 'setData',
@@ -202,6 +244,7 @@ function prepareOp(tree: TreeStore, session: number, op: OpRequest): TxnOp {
     case 'check': {
       checkPath(op.path);
       const node = tree.node(op.path) ?? refuse(ZK_ERR.NONODE);
+      checkAcl(node, PERMS.READ, ctx);
       checkVersion(node, op.version);
       return { type: 'check', path: op.path, version: node.stat.version };
     }
@@ -210,11 +253,26 @@ function prepareOp(tree: TreeStore, session: number, op: OpRequest): TxnOp {
   }
 }
 
+function prepareSetAcl(
+  tree: TreeStore,
+  ctx: PrepContext,
+  op: Extract<WriteRequest, { type: 'setACL' }>,
+): TxnOp {
+  checkPath(op.path);
+  const acl = storedAcl(op.acl, ctx);
+  const node = tree.node(op.path) ?? refuse(ZK_ERR.NONODE);
+  checkAcl(node, PERMS.ADMIN, ctx);
+  if (!isInt(op.version) || op.version < -1) refuse(ZK_ERR.BADARGUMENTS);
+  if (op.version !== -1 && op.version !== node.stat.aversion) refuse(ZK_ERR.BADVERSION);
+  return { type: 'setACL', path: op.path, acl, aversion: node.stat.aversion + 1 };
+}
+
 function prepareCreate(
   tree: TreeStore,
-  session: number,
+  ctx: PrepContext,
   op: Extract<OpRequest, { type: 'create' }>,
 ): TxnOp {
+  const { session } = ctx;
   if (!isCreateMode(op.mode)) return refuse(ZK_ERR.BADARGUMENTS);
   if (typeof op.path !== 'string') return refuse(ZK_ERR.BADARGUMENTS);
   const sequential = isSequentialMode(op.mode);
@@ -226,8 +284,10 @@ function prepareCreate(
     refuse(ZK_ERR.BADARGUMENTS);
   }
   const dataLength = dataBytes(op.data);
+  const acl = op.acl === undefined ? OPEN_ACL : storedAcl(op.acl, ctx);
   const parentPath = parentOf(sequential ? `${op.path}1` : op.path);
   const parent = tree.node(parentPath) ?? refuse(ZK_ERR.NONODE);
+  checkAcl(parent, PERMS.CREATE, ctx);
   const path = sequential ? op.path + sequenceSuffix(parent.stat.cversion) : op.path;
   if (tree.node(path) !== undefined) refuse(ZK_ERR.NODEEXISTS);
   if (parent.kind === 'ephemeral') refuse(ZK_ERR.NOCHILDRENFOREPHEMERALS);
@@ -247,6 +307,7 @@ function prepareCreate(
     ttl,
     ephemeralOwner: kind === 'ephemeral' ? session : 0,
     parentCversion: parent.stat.cversion + 1,
+    acl,
   };
 }
 

@@ -3,6 +3,7 @@
  * It is what the tests and the recipes' in-memory harness run on; a replicated server does the
  * same three steps with Zab between prepare (on the leader) and apply (on every replica).
  */
+import type { AclId } from './acl.js';
 import { CoordState, type CoordConfig } from './data-tree.js';
 import { read, type ReadReply, type ReadRequest } from './reads.js';
 import { prepare, type CoordMutant, type Request, type WriteRequest } from './requests.js';
@@ -38,9 +39,10 @@ export class SingleServer {
     this.mutant = opts.mutant;
   }
 
-  write(session: number, op: WriteRequest, time: number): WriteReply {
+  /** `auth`: the identities of the asking connection, which ACLs are checked against. */
+  write(session: number, op: WriteRequest, time: number, auth?: readonly AclId[]): WriteReply {
     if (session !== 0) this.lastHeard.set(session, time);
-    const request: Request = { session, op };
+    const request: Request = auth === undefined ? { session, op } : { session, op, auth };
     const prepared = prepare(this.state, request, this.state.lastZxid() + 1, time, this.mutant);
     if (!prepared.ok) return prepared;
     const result = this.commit(prepared.txn);
@@ -48,11 +50,11 @@ export class SingleServer {
     return { ok: true, result, zxid: prepared.txn.zxid };
   }
 
-  read(session: number, req: ReadRequest, time: number): ReadReply {
+  read(session: number, req: ReadRequest, time: number, auth?: readonly AclId[]): ReadReply {
     if (this.state.session(session) === undefined)
       return { ok: false, code: ZK_ERR.SESSIONEXPIRED };
     this.lastHeard.set(session, time);
-    return read(this.state, this.watches, session, req);
+    return read(this.state, this.watches, session, req, auth);
   }
 
   ping(session: number, time: number): void {

@@ -6,6 +6,8 @@
 import * as v from 'valibot';
 import type { Json } from '../../core/json.js';
 import { checkSchema } from '../../core/schema-issue.js';
+import { OPEN_ACL } from './acl.js';
+import { aclSchema } from './coord-schemas.js';
 import { CoordState, type Znode } from './data-tree.js';
 import { treeProblem } from './tree-invariants.js';
 import { baseName, parentOf, pathProblem } from './znode-paths.js';
@@ -39,6 +41,8 @@ const snapshotSchema = v.strictObject({
       kind: v.picklist(['persistent', 'ephemeral', 'container', 'ttl']),
       ttl: nonNeg,
       stat: statSchema,
+      /** Absent in snapshots written before ACLs were kept: world:anyone, all. */
+      acl: v.optional(aclSchema),
     }),
   ),
   sessions: v.array(
@@ -56,7 +60,14 @@ export class SnapshotError extends Error {
 export function snapshotState(state: CoordState): Json {
   const nodes = [...state.nodes.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([path, n]) => ({ path, data: n.data, kind: n.kind, ttl: n.ttl, stat: { ...n.stat } }));
+    .map(([path, n]) => ({
+      path,
+      data: n.data,
+      kind: n.kind,
+      ttl: n.ttl,
+      stat: { ...n.stat },
+      acl: n.acl.map((a) => ({ perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id } })),
+    }));
   const sessions = [...state.sessions.values()]
     .sort((a, b) => a.id - b.id)
     .map((s) => ({ id: s.id, timeout: s.timeout, createdAt: s.createdAt }));
@@ -89,6 +100,7 @@ export function restoreState(json: unknown): CoordState {
       ttl: n.ttl,
       stat: { ...n.stat },
       children: new Set(),
+      acl: n.acl ?? OPEN_ACL,
     };
     state.nodes.set(n.path, node);
   }

@@ -29,6 +29,8 @@ export function treeProblem(state: CoordState): string | undefined {
     } else if (n.stat.ephemeralOwner !== 0) {
       return `${path}: ${n.kind} node with an ephemeralOwner`;
     }
+    // Prepare replaces `auth` by the asker's identities: a stored one could never match anyone.
+    if (n.acl.some((a) => a.id.scheme === 'auth')) return `${path}: ACL names the auth scheme`;
     if (n.stat.pzxid < n.stat.czxid || n.stat.mzxid < n.stat.czxid)
       return `${path}: zxids out of order`;
     if (n.stat.mzxid > state.lastZxid() || n.stat.pzxid > state.lastZxid())

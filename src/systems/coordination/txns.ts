@@ -4,6 +4,7 @@
  * new cversion, the ephemerals a closing session owns), so applying a txn decides nothing: every
  * replica applying the same txns in the same order holds the same tree.
  */
+import type { Acl } from './acl.js';
 import { emptyNode, type Stat, type TreeStore, type ZnodeKind } from './data-tree.js';
 import { baseName, parentOf } from './znode-paths.js';
 
@@ -18,6 +19,15 @@ export type TxnOp =
       readonly ephemeralOwner: number;
       /** The parent's cversion after this create (ZooKeeper's CreateTxn.parentCVersion). */
       readonly parentCversion: number;
+      /** The node's ACL as prepare fixed it up (`auth` already replaced). */
+      readonly acl: readonly Acl[];
+    }
+  | {
+      readonly type: 'setACL';
+      readonly path: string;
+      readonly acl: readonly Acl[];
+      /** The node's aversion after this txn. */
+      readonly aversion: number;
     }
   | { readonly type: 'delete'; readonly path: string }
   | {
@@ -52,6 +62,7 @@ export type TxnResult =
   | { readonly type: 'create'; readonly path: string; readonly stat: Stat }
   | { readonly type: 'delete' }
   | { readonly type: 'setData'; readonly stat: Stat }
+  | { readonly type: 'setACL'; readonly stat: Stat }
   | { readonly type: 'check' }
   | { readonly type: 'createSession'; readonly session: number; readonly timeout: number }
   | { readonly type: 'closeSession' }
@@ -99,6 +110,7 @@ export function applyOp(tree: TreeStore, txn: Txn, op: TxnOp): TxnResult {
         op.ttl,
         op.data,
         op.dataLength,
+        op.acl,
       );
       tree.putNode(op.path, node);
       parent.children.add(baseName(op.path));
@@ -123,6 +135,12 @@ export function applyOp(tree: TreeStore, txn: Txn, op: TxnOp): TxnResult {
       node.stat.mzxid = txn.zxid;
       node.stat.mtime = txn.time;
       return { type: 'setData', stat: { ...node.stat } };
+    }
+    case 'setACL': {
+      const node = tree.editNode(op.path) ?? fail(`no node ${op.path}`);
+      node.acl = op.acl;
+      node.stat.aversion = op.aversion;
+      return { type: 'setACL', stat: { ...node.stat } };
     }
     case 'check':
       return { type: 'check' };

@@ -51,6 +51,8 @@ export function txnEvents(txn: Txn): WatchEvent[] {
           ev('NodeChildrenChanged', parentOf(p));
         }
         return;
+      // ZooKeeper's setACL triggers no watch.
+      case 'setACL':
       case 'check':
       case 'createSession':
         return;

@@ -13,11 +13,13 @@ export const ZK_ERR = {
   BADARGUMENTS: -8,
   APIERROR: -100,
   NONODE: -101,
+  NOAUTH: -102,
   BADVERSION: -103,
   NOCHILDRENFOREPHEMERALS: -108,
   NODEEXISTS: -110,
   NOTEMPTY: -111,
   SESSIONEXPIRED: -112,
+  INVALIDACL: -114,
 } as const;
 export type ZkErrorName = keyof typeof ZK_ERR;
 export type ZkErrorCode = (typeof ZK_ERR)[ZkErrorName];

@@ -1,9 +1,53 @@
 /**
  * The zookeeper system in the lab: each lane shows the server's Zab role (the leader leads) with
- * its epoch and the zxid its ZooKeeper state has reached, and the verdict names what the judge
- * checks.
+ * its epoch and the zxid its ZooKeeper state has reached; each node card draws the server's
+ * znode tree (zk-tree-view.ts) as an outline; and the verdict names what the judge checks.
  */
-import { viewNum, viewStr, type LabViews } from '../../core/lab-views.js';
+import type { Json } from '../../core/json.js';
+import {
+  viewNum,
+  viewStr,
+  type LabViews,
+  type NodeOutline,
+  type OutlineLine,
+} from '../../core/lab-views.js';
+import type { NodeView } from '../../core/node.js';
+
+function isRow(x: Json): x is [string, number, string, number] {
+  return (
+    Array.isArray(x) &&
+    x.length === 4 &&
+    typeof x[0] === 'string' &&
+    typeof x[1] === 'number' &&
+    typeof x[2] === 'string' &&
+    typeof x[3] === 'number'
+  );
+}
+
+/** One line per znode: its name indented under its parent, then version, data and owner. */
+export function znodeLines(view: NodeView): readonly OutlineLine[] {
+  const rows = view.znodes;
+  if (!Array.isArray(rows)) return [];
+  const lines: OutlineLine[] = [];
+  for (const row of rows) {
+    if (!isRow(row)) continue;
+    const [path, version, data, owner] = row;
+    const parts = path === '/' ? [] : path.split('/').slice(1);
+    const note = [
+      `v${version}`,
+      ...(data !== '' ? [data] : []),
+      ...(owner !== 0 ? [`eph s${owner}`] : []),
+    ];
+    lines.push({ depth: parts.length, text: parts.at(-1) ?? '/', note: note.join(' · ') });
+  }
+  const count = viewNum(view, 'znodeCount');
+  if (count !== undefined && count > lines.length) {
+    lines.push({ depth: 0, text: `… ${count - lines.length} more` });
+  }
+  return lines;
+}
+
+const znodeTree: NodeOutline = { field: 'znodes', title: 'znodes', lines: znodeLines };
 
 export const zkLabViews: LabViews = {
   lane: (view) => {
@@ -19,6 +63,7 @@ export const zkLabViews: LabViews = {
       ],
     };
   },
+  nodeOutline: znodeTree,
   verdictName: 'sequential per client',
   judgeChecks:
     'no client is answered from an older zxid than one it has seen, no two writes share a ' +

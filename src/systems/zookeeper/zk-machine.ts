@@ -13,6 +13,7 @@
 import type { Json } from '../../core/json.js';
 import type { Txn as ZabTxn } from '../../protocols/zab/messages.js';
 import type { ZabStateMachine } from '../../protocols/zab/state-machine.js';
+import type { AclId } from '../coordination/acl.js';
 import { requestProblem } from '../coordination/coord-schemas.js';
 import { CoordState, type CoordConfig } from '../coordination/data-tree.js';
 import { prepare, type CoordMutant, type WriteRequest } from '../coordination/requests.js';
@@ -29,6 +30,11 @@ export interface ZkLogOp {
    * one the log created for the txn's client (the simulated clients').
    */
   readonly s?: number;
+  /**
+   * The identities of the connection that sent it (digest auths, ip), which ACLs are checked
+   * against when it is prepared; in the log, so every server decides NOAUTH alike. Absent: none.
+   */
+  readonly a?: readonly AclId[];
 }
 
 /** A write's answer: ZooKeeper's code, the zxid it was applied at, and what it returned. */
@@ -41,12 +47,14 @@ export interface ZkWriteResult {
 
 export function isZkLogOp(op: Json): op is Json & ZkLogOp {
   if (typeof op !== 'object' || op === null || Array.isArray(op)) return false;
-  const o = op as { w?: unknown; t?: unknown; s?: unknown };
+  const o = op as { w?: unknown; t?: unknown; s?: unknown; a?: unknown };
   if (typeof o.t !== 'number' || !Number.isFinite(o.t)) return false;
   const named = o.s !== undefined;
   if (named && !(typeof o.s === 'number' && Number.isSafeInteger(o.s) && o.s >= 0)) return false;
-  const keys = named ? 3 : 2;
-  return Object.keys(op).length === keys && requestProblem({ session: 0, op: o.w }) === undefined;
+  const keys = 2 + (named ? 1 : 0) + (o.a !== undefined ? 1 : 0);
+  if (Object.keys(op).length !== keys) return false;
+  const request = o.a === undefined ? { session: 0, op: o.w } : { session: 0, op: o.w, auth: o.a };
+  return requestProblem(request) === undefined;
 }
 
 export class ZkMachine implements ZabStateMachine {
@@ -107,7 +115,8 @@ export class ZkMachine implements ZabStateMachine {
       return { code: ZK_ERR.OK, zxid, session: live };
     }
     const session = op.w.type === 'expireSession' ? 0 : live;
-    const prepared = prepare(this.state, { session, op: op.w }, zxid, op.t, this.mutant);
+    const request = op.a === undefined ? { session, op: op.w } : { session, op: op.w, auth: op.a };
+    const prepared = prepare(this.state, request, zxid, op.t, this.mutant);
     if (!prepared.ok) {
       return op.w.type === 'multi'
         ? { code: prepared.code, zxid, results: [...(prepared.opCodes ?? [])] }
@@ -134,7 +143,8 @@ export class ZkMachine implements ZabStateMachine {
 
   /** A wire client's write (zk-wire-ops.ts): answered with the whole result the wire needs. */
   private applyNamed(session: number, op: ZkLogOp, zxid: number): Json {
-    const prepared = prepare(this.state, { session, op: op.w }, zxid, op.t, this.mutant);
+    const request = op.a === undefined ? { session, op: op.w } : { session, op: op.w, auth: op.a };
+    const prepared = prepare(this.state, request, zxid, op.t, this.mutant);
     if (!prepared.ok) {
       const codes = prepared.opCodes;
       return { code: prepared.code, zxid, ...(codes !== undefined ? { opCodes: [...codes] } : {}) };

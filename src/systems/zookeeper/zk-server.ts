@@ -49,6 +49,7 @@ import {
   type MoreServing,
 } from './zk-serve-more.js';
 import { WatchDelivery, type DeliveryMutant } from './zk-watch-delivery.js';
+import { znodeView } from './zk-tree-view.js';
 
 export interface ZkServerOptions {
   readonly zab: ZabOptions;
@@ -93,6 +94,8 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
   private readonly sweep = new ContainerSweep();
   /** Watches and the ops of zk-more-ops.ts (zk-serve-more.ts). */
   private readonly more: MoreServing;
+  /** The tree's view (for the lab) and the position it was taken at: inspect() is frequent. */
+  private treeView: { readonly at: number; readonly view: Record<string, Json> } | undefined;
 
   constructor(
     private readonly env: NodeEnv<ZkMsg>,
@@ -313,7 +316,12 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
     }
     this.touch(op.s);
     // Whole ms: ctime and mtime go to the wire as longs (a real clock has fractions).
-    const logged: ZkLogOp = { w: op.w, t: Math.floor(this.env.now()), s: op.s };
+    const logged: ZkLogOp = {
+      w: op.w,
+      t: Math.floor(this.env.now()),
+      s: op.s,
+      ...(op.a !== undefined ? { a: op.a } : {}),
+    };
     this.zab.onClientRequest({ ...request, op: logged as unknown as Json });
   }
 
@@ -329,6 +337,13 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
       ...this.zab.inspect(),
       touched: this.touched.size,
       watchedSessions: this.lastHeard.size,
+      ...this.znodes(),
     };
+  }
+
+  private znodes(): Record<string, Json> {
+    const at = this.machine.position;
+    if (this.treeView?.at !== at) this.treeView = { at, view: znodeView(this.machine.state) };
+    return this.treeView.view;
   }
 }

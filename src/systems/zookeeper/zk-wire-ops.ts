@@ -8,6 +8,7 @@
  */
 import type { Json } from '../../core/json.js';
 import { requestProblem } from '../coordination/coord-schemas.js';
+import type { AclId } from '../coordination/acl.js';
 import type { WriteRequest } from '../coordination/requests.js';
 import type { TxnResult } from '../coordination/txns.js';
 import { ZK_ERR } from '../coordination/zk-codes.js';
@@ -19,6 +20,8 @@ export interface WireWriteOp {
   /** The highest zxid the client has seen: a server behind it refuses the op. */
   readonly seen: number;
   readonly w: WriteRequest;
+  /** The identities of the connection that sent it (its ip, its digest auths); absent: none. */
+  readonly a?: readonly AclId[];
 }
 
 /** A wire write's answer: ZooKeeper's code, the zxid of its place in the log, what it did. */
@@ -38,18 +41,21 @@ const isObj = (x: unknown): x is Record<string, unknown> =>
 /** The op when it is a well-formed wire write, else undefined. Leader-only requests never are. */
 export function parseWireOp(op: Json): WireWriteOp | undefined {
   if (!isObj(op) || op.f !== 'wire') return undefined;
-  const { s, seen, w } = op;
-  if (!isInt(s) || s < 0 || !isInt(seen) || seen < 0 || Object.keys(op).length !== 4) {
+  const { s, seen, w, a } = op;
+  const keys = a === undefined ? 4 : 5;
+  if (!isInt(s) || s < 0 || !isInt(seen) || seen < 0 || Object.keys(op).length !== keys) {
     return undefined;
   }
-  if (requestProblem({ session: s, op: w }) !== undefined) return undefined;
+  const request = a === undefined ? { session: s, op: w } : { session: s, op: w, auth: a };
+  if (requestProblem(request) !== undefined) return undefined;
   const req = w as unknown as WriteRequest;
   // Expiry and container clean-up are the leader's own decisions, never a client's.
   if (req.type === 'expireSession' || req.type === 'deleteContainer') return undefined;
   // A new session has no id yet; any other op under session 0 is refused by prepare, but still
   // takes its place in the log (the client port's barrier while it looks for a session).
   if (req.type === 'createSession' && s !== 0) return undefined;
-  return { f: 'wire', s, seen, w: req };
+  const auth = a as readonly AclId[] | undefined;
+  return { f: 'wire', s, seen, w: req, ...(auth !== undefined ? { a: auth } : {}) };
 }
 
 /** A wire write's answer, checked (it crossed the node boundary as plain JSON). */

@@ -354,16 +354,18 @@ test('an emptied container and a TTL node past its TTL are removed by the server
     assert.ok(grant !== undefined);
     const id = grant.sessionId;
     const data = Buffer.alloc(0);
+    // world:anyone, all permissions (an empty list is INVALIDACL).
+    const acl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
     const ok = async (req: ZkRequest): Promise<void> =>
       assert.equal((await backend.submit(id, req)).err, 0, `op ${req.type}`);
-    await ok({ type: OpCode.createContainer, path: '/box', data, acl: [], flags: 4 });
-    await ok({ type: OpCode.create, path: '/box/x', data, acl: [], flags: 0 });
-    await ok({ type: OpCode.createTTL, path: '/ttl', data, acl: [], flags: 5, ttl: 50n });
+    await ok({ type: OpCode.createContainer, path: '/box', data, acl, flags: 4 });
+    await ok({ type: OpCode.create, path: '/box/x', data, acl, flags: 0 });
+    await ok({ type: OpCode.createTTL, path: '/ttl', data, acl, flags: 5, ttl: 50n });
     const refused = await backend.submit(id, {
       type: OpCode.create,
       path: '/c2',
       data,
-      acl: [],
+      acl,
       flags: 4,
     });
     assert.equal(refused.err, ErrCode.badArguments, 'container flags need createContainer');

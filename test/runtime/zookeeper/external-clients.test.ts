@@ -186,18 +186,27 @@ const zkCliMissing = (): string | false =>
       ? false
       : 'java is not installed (zkCli.sh needs it)';
 
-test('zkCli.sh: create, get and ls in non-interactive mode', { skip: zkCliMissing() }, async () => {
-  if (ZKCLI === undefined) throw new Error('unreachable: the test is skipped');
-  const s = await serveCoordination();
-  try {
-    const cli = async (...cmd: string[]): Promise<string> => {
-      const out = await run(ZKCLI, ['-server', `127.0.0.1:${s.port}`, ...cmd], 20_000);
-      return out.stdout + out.stderr;
-    };
-    assert.match(await cli('create', '/a', 'x'), /^Created \/a$/m);
-    assert.match(await cli('get', '/a'), /^x$/m);
-    assert.match(await cli('ls', '/'), /^\[a, zookeeper\]$/m);
-  } finally {
-    await s.stop();
-  }
-});
+test(
+  'zkCli.sh: create, get, ls, setAcl/getAcl and a refused set in non-interactive mode',
+  { skip: zkCliMissing() },
+  async () => {
+    if (ZKCLI === undefined) throw new Error('unreachable: the test is skipped');
+    const s = await serveCoordination();
+    try {
+      const cli = async (...cmd: string[]): Promise<string> => {
+        const out = await run(ZKCLI, ['-server', `127.0.0.1:${s.port}`, ...cmd], 20_000);
+        return out.stdout + out.stderr;
+      };
+      assert.match(await cli('create', '/a', 'x'), /^Created \/a$/m);
+      assert.match(await cli('get', '/a'), /^x$/m);
+      assert.match(await cli('ls', '/'), /^\[a, zookeeper\]$/m);
+      // Java's client decodes SetACL/GetACL replies, and NOAUTH as "Insufficient permission".
+      await cli('setAcl', '/a', 'world:anyone:r');
+      assert.match(await cli('getAcl', '/a'), /^'world,'anyone\n: r$/m);
+      // zkCli.sh exits non-zero on a refused command.
+      await assert.rejects(cli('set', '/a', 'y'), /^Insufficient permission : \/a$/m);
+    } finally {
+      await s.stop();
+    }
+  },
+);

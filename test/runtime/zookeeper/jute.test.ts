@@ -106,6 +106,8 @@ const requests: ZkRequest[] = [
     persistentRecursiveWatches: ['/r'],
   },
   { type: OpCode.addWatch, path: '/r', mode: 1 },
+  { type: OpCode.getACL, path: '/a' },
+  { type: OpCode.setACL, path: '/a', acl, version: 3 },
   { type: OpCode.closeSession },
 ];
 
@@ -132,6 +134,8 @@ test('every result round-trips; a multi mixes results and errors', () => {
     [OpCode.getAllChildrenNumber, { kind: 'count', totalNumber: 12 }],
     [OpCode.sync, { kind: 'path', path: '/' }],
     [OpCode.addWatch, { kind: 'errorResponse', err: 0 }],
+    [OpCode.getACL, { kind: 'acl', acl, stat }],
+    [OpCode.setACL, { kind: 'stat', stat }],
     [OpCode.delete, { kind: 'none' }],
     [
       OpCode.multi,

@@ -28,6 +28,27 @@ declare module 'node-zookeeper-client' {
     getCode(): number;
   }
   type Cb<T> = (error: ZkException | null, value: T) => void;
+  export class Id {
+    constructor(scheme: string, id: string);
+    scheme: string;
+    id: string;
+  }
+  export class ACL {
+    constructor(permission: number, id: Id);
+    permission: number;
+    id: Id;
+    static OPEN_ACL_UNSAFE: ACL[];
+    static CREATOR_ALL_ACL: ACL[];
+    static READ_ACL_UNSAFE: ACL[];
+  }
+  export const Permission: {
+    READ: number;
+    WRITE: number;
+    CREATE: number;
+    DELETE: number;
+    ADMIN: number;
+    ALL: number;
+  };
   export interface Transaction {
     create(path: string, data?: Buffer, acls?: unknown, mode?: number): Transaction;
     setData(path: string, data: Buffer, version?: number): Transaction;
@@ -44,6 +65,12 @@ declare module 'node-zookeeper-client' {
     getSessionPassword(): Buffer;
     addAuthInfo(scheme: string, auth: Buffer): void;
     create(path: string, data: Buffer, mode: number, cb: Cb<string>): void;
+    create(path: string, data: Buffer, acls: ACL[], mode: number, cb: Cb<string>): void;
+    setACL(path: string, acls: ACL[], version: number, cb: Cb<ZkStat & { aversion: number }>): void;
+    getACL(
+      path: string,
+      cb: (e: ZkException | null, acls: ACL[], stat: ZkStat & { aversion: number }) => void,
+    ): void;
     getData(
       path: string,
       watcher: ((e: ZkEvent) => void) | undefined,
@@ -74,6 +101,8 @@ declare module 'node-zookeeper-client' {
     BAD_VERSION: number;
     NODE_EXISTS: number;
     AUTH_FAILED: number;
+    NO_AUTH: number;
+    INVALID_ACL: number;
   };
   export const Event: {
     NODE_CREATED: number;

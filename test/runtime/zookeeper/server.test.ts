@@ -233,6 +233,8 @@ test('auth: digest is accepted and recorded; another scheme gets AUTHFAILED and 
       ok.create('/a', Buffer.alloc(0), zookeeper.CreateMode.PERSISTENT, cb),
     );
     assert.deepEqual([...backend.auths.values()].flat(), [
+      // Every connection holds its client's address, as ZooKeeper's do.
+      { scheme: 'ip', id: '127.0.0.1' },
       // `echo -n alice:secret | openssl sha1 -binary | base64`
       { scheme: 'digest', id: 'alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=' },
     ]);
@@ -433,11 +435,11 @@ test('handshake: readOnly echoed only to clients that sent it; a closed session 
   assert.equal(readConnectResponse(new JuteReader(again.packets[0]!)).timeOut, 0);
   await until('the refused connection to close', again.closed);
 
-  // An unknown opcode (getACL here) is answered UNIMPLEMENTED and the connection stays.
+  // An opcode the front end does not decode (whoAmI here) is answered UNIMPLEMENTED and the
+  // connection stays.
   const u = await session(port);
   const w = new JuteWriter();
-  writeRequestHeader(w, { xid: 7, type: OpCode.getACL });
-  w.ustring('/');
+  writeRequestHeader(w, { xid: 7, type: OpCode.whoAmI });
   u.socket.write(w.frame());
   await until('reply', () => u.packets.length === 2);
   assert.equal(readReplyHeader(new JuteReader(u.packets[1]!)).err, ErrCode.unimplemented);
