@@ -17,7 +17,8 @@
 import { performance } from 'node:perf_hooks';
 import zookeeper from 'node-zookeeper-client';
 import { ZkLock } from '../../src/recipes/lock.js';
-import { ensurePath } from '../../src/recipes/sequential-queue.js';
+import { ensurePath, SequentialQueue } from '../../src/recipes/sequential-queue.js';
+import type { ZkClient } from '../../src/recipes/zk-client.js';
 import { percentile } from '../../src/sim/stats.js';
 import { WireZkClient } from './wire-client.js';
 
@@ -29,6 +30,35 @@ export interface ZkLoadSpec {
   readonly contenders: number;
   /** Each phase takes no new work after this long. */
   readonly phaseTimeoutMs: number;
+  /** The overlap count's own check: a lock that breaks a rule (see `LockMutant`). */
+  readonly lockMutant?: LockMutant;
+}
+
+/**
+ * `skip-wait`: a contender takes the lock as soon as its node exists, without waiting to be the
+ * lowest — the recipe's one rule removed, so the overlap count must see two holders.
+ */
+export const LOCK_MUTANTS = ['skip-wait'] as const;
+export type LockMutant = (typeof LOCK_MUTANTS)[number];
+
+interface BenchLock {
+  acquire(): Promise<unknown>;
+  release(): Promise<void>;
+}
+
+function skipWaitLock(client: ZkClient, dir: string, guid: string): BenchLock {
+  const queue = new SequentialQueue(client, dir, 'lock', guid);
+  let held: string | undefined;
+  return {
+    acquire: async () => {
+      await ensurePath(client, dir);
+      held = (await queue.enqueue('')).path;
+    },
+    release: async () => {
+      if (held !== undefined) await client.delete(held, -1);
+      held = undefined;
+    },
+  };
 }
 
 export interface PhaseResult {
@@ -136,9 +166,12 @@ async function lockPhase(
     Array.from({ length: spec.contenders }, () => WireZkClient.connect(servers)),
   );
   try {
-    const locks = clients.map(
-      (c, i) => new ZkLock(c, dir, `contender${String(i).padStart(4, '0')}`),
-    );
+    const locks: BenchLock[] = clients.map((c, i) => {
+      const guid = `contender${String(i).padStart(4, '0')}`;
+      return spec.lockMutant === 'skip-wait'
+        ? skipWaitLock(c, dir, guid)
+        : new ZkLock(c, dir, guid);
+    });
     let holders = 0;
     let overlaps = 0;
     // Worker w is contender w for the whole phase.
