@@ -175,7 +175,13 @@ const runs = new Map<SystemName, Passes[]>(systems.map((s) => [s, []]));
 for (let r = 0; r < rounds; r++) {
   const order = r % 2 === 0 ? systems : [...systems].reverse();
   for (const name of order) {
-    runs.get(name)?.push(await measure(name));
+    // The system is stopped by now; a failure (one that would not start, a hung phase) ends
+    // the run with one line.
+    const passes = await measure(name).catch((e: unknown) => {
+      console.error(`bench:zookeeper: ${name}: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    });
+    runs.get(name)?.push(passes);
     if (!json) process.stderr.write(`  round ${r + 1}/${rounds}: ${name} done\n`);
   }
 }

@@ -59,8 +59,11 @@ async function startCluster(dir: string): Promise<RunningZooKeeper> {
   const servers = /^connect string: (\S+)$/m.exec(up.stdout ?? '')?.[1]?.split(',');
   if (up.status !== 0 || servers === undefined) {
     down();
-    const why = (up.stderr ?? '').trim().split('\n')[0] ?? '';
-    throw new Error(`truthkit cluster up --system zookeeper failed (${up.status}): ${why}`);
+    const why =
+      up.status === 0
+        ? 'it printed no `connect string:` line (no ZooKeeper client ports)'
+        : `exit ${up.status}: ${(up.stderr ?? '').trim().split('\n')[0] ?? ''}`;
+    throw new Error(`truthkit cluster up --system zookeeper: ${why}`);
   }
   const pids = readdirSync(dir)
     .map((id) => join(dir, id, 'pid'))
