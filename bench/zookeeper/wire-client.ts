@@ -19,9 +19,9 @@ import {
 } from '../../src/systems/coordination/zk-codes.js';
 
 /**
- * The client's Stat. (The project's declaration of this untyped client,
- * test/runtime/zookeeper/node-zookeeper-client.d.ts, names only its int fields; the longs are
- * read, checked, by name.)
+ * The client's Stat. Its longs are 8-byte buffers, read by name and checked here, so this does
+ * not depend on which fields the project's declaration of the untyped client
+ * (test/runtime/zookeeper/node-zookeeper-client.d.ts) lists.
  */
 type WireStat = zookeeper.ZkStat;
 
