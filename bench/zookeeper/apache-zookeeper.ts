@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stopAll } from '../cluster/processes.js';
 import { freePorts } from '../../src/runtime/cluster.js';
-import { tailOf, waitUntilServing, type RunningZooKeeper } from './servers.js';
+import { killAll, stopOnExit, tailOf, waitUntilServing, type RunningZooKeeper } from './servers.js';
 
 export const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
 
@@ -84,7 +84,7 @@ export async function startApacheZooKeeper(
     );
   }
   const addresses = children.map((_, i) => `127.0.0.1:${clientPort(i)}`);
-  const stop = (): Promise<void> => stopAll(children);
+  const stop = stopOnExit(killAll(children), () => stopAll(children));
   try {
     const version = await waitUntilServing('zookeeper', addresses, children, tailOf(children));
     return { servers: addresses, pids: children.map((c) => c.pid ?? -1), version, stop };

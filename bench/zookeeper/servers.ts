@@ -80,3 +80,21 @@ export function tailOf(children: readonly ChildProcess[], max = 800): () => stri
   }
   return () => tail.trim();
 }
+
+/**
+ * Runs `kill` if this process exits while the servers still run — a crash of the bench (an
+ * uncaught exception skips every `finally`) must not leave servers behind — and returns the
+ * normal stop, which drops that guard once they are down. `kill` runs in the 'exit' event, so
+ * it must be synchronous.
+ */
+export function stopOnExit(kill: () => void, stop: () => Promise<void>): () => Promise<void> {
+  process.once('exit', kill);
+  return () => stop().finally(() => process.removeListener('exit', kill));
+}
+
+/** SIGKILL to those of `children` still running. */
+export function killAll(children: readonly ChildProcess[]): () => void {
+  return () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  };
+}

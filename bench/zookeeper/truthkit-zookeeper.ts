@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopAll } from '../cluster/processes.js';
-import { tailOf, waitUntilServing, type RunningZooKeeper } from './servers.js';
+import { killAll, stopOnExit, tailOf, waitUntilServing, type RunningZooKeeper } from './servers.js';
 
 export const TRUTHKIT_MODES = ['serve', 'cluster'] as const;
 export type TruthkitMode = (typeof TRUTHKIT_MODES)[number];
@@ -27,7 +27,7 @@ async function startServe(): Promise<RunningZooKeeper> {
   const child = spawn(process.execPath, [BIN, 'zk', 'serve', '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const stop = (): Promise<void> => stopAll([child]);
+  const stop = stopOnExit(killAll([child]), () => stopAll([child]));
   const tail = tailOf([child]);
   try {
     const server = await new Promise<string>((resolve, reject) => {
@@ -51,6 +51,8 @@ async function startCluster(dir: string): Promise<RunningZooKeeper> {
   const down = (): void => {
     spawnSync(process.execPath, [BIN, 'cluster', 'down', '--dir', dir], { stdio: 'ignore' });
   };
+  // The nodes are detached: were the bench to crash, they would outlive it.
+  const stop = stopOnExit(down, async () => down());
   const up = spawnSync(
     process.execPath,
     [BIN, 'cluster', 'up', '--system', 'zookeeper', '--nodes', '3', '--dir', dir],
@@ -58,7 +60,7 @@ async function startCluster(dir: string): Promise<RunningZooKeeper> {
   );
   const servers = /^connect string: (\S+)$/m.exec(up.stdout ?? '')?.[1]?.split(',');
   if (up.status !== 0 || servers === undefined) {
-    down();
+    await stop();
     const why =
       up.status === 0
         ? 'it printed no `connect string:` line (no ZooKeeper client ports)'
@@ -71,14 +73,9 @@ async function startCluster(dir: string): Promise<RunningZooKeeper> {
     .map((f) => Number(readFileSync(f, 'utf8')));
   try {
     const version = await waitUntilServing('truthkit', servers, [], () => '');
-    return {
-      servers,
-      pids,
-      version,
-      stop: async () => down(),
-    };
+    return { servers, pids, version, stop };
   } catch (e) {
-    down();
+    await stop();
     throw e;
   }
 }
