@@ -32,7 +32,7 @@ export function cpuMs(pids: readonly number[]): number {
   return (ticks * 1000) / CLOCK_TICKS;
 }
 
-function stopAll(children: readonly ChildProcess[]): Promise<void> {
+export function stopAll(children: readonly ChildProcess[]): Promise<void> {
   return Promise.all(
     children.map(
       (c) =>
