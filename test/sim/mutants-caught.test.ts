@@ -157,13 +157,10 @@ const TABLE: readonly Entry[] = [
   // "judge: sync: op 173 (client 0, at n1) was answered from zxid 118, but op 170 (createSeq,
   // client 1) was acknowledged at zxid 119 before the sync was invoked".
   ['zookeeper', 'sync-local', 74, 1],
-  [
-    'zookeeper',
-    'follower-expires',
-    'not caught by --swarm within seeds 1-10 (300 ops): a live session ended early breaks no rule ' +
-      'the simulated judges check; caught on a real cluster by ' +
-      'test/runtime/zookeeper/replicated-cluster.test.ts',
-  ],
+  // The session-liveness judge (zk-session-judge.ts): "session expired early: session 19 (timeout
+  // 500 ms) was expired at 27424.766 ms, but its client 0 was answered by n1 (op 291, exists …)
+  // within the timeout before, with no fault in between" (searched from seed 1, 300 ops).
+  ['zookeeper', 'follower-expires', 3, 1],
 ];
 
 test('the table names every mutant of every system once', () => {

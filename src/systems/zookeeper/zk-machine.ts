@@ -20,6 +20,7 @@ import { prepare, type CoordMutant, type WriteRequest } from '../coordination/re
 import { applyTxn, type Txn, type TxnResult } from '../coordination/txns.js';
 import { ZK_ERR } from '../coordination/zk-codes.js';
 import { FencedStore, isFenceLogOp, type FenceMutant } from './zk-resource.js';
+import type { ExpiryRecord } from './zk-session-judge.js';
 
 /** What the log holds for one write: the request and the clock of the server that took it. */
 export interface ZkLogOp {
@@ -74,6 +75,12 @@ export class ZkMachine implements ZabStateMachine {
    * fires its watches from here (src/runtime/zookeeper/replicated-backend.ts).
    */
   onTxn: ((txn: Txn) => void) | undefined;
+  /**
+   * Every session expiry applied, with the leader's clock and the session's timeout, when the
+   * simulator asks for it (zk-session-judge.ts); undefined in a real process, where it would grow
+   * for as long as the process runs.
+   */
+  expiryLog: ExpiryRecord[] | undefined;
 
   constructor(
     config: CoordConfig,
@@ -121,6 +128,12 @@ export class ZkMachine implements ZabStateMachine {
       return op.w.type === 'multi'
         ? { code: prepared.code, zxid, results: [...(prepared.opCodes ?? [])] }
         : { code: prepared.code, zxid };
+    }
+    if (op.w.type === 'expireSession' && this.expiryLog !== undefined) {
+      const timeoutMs = this.state.session(op.w.target)?.timeout;
+      if (timeoutMs !== undefined) {
+        this.expiryLog.push({ session: op.w.target, at: op.t, timeoutMs });
+      }
     }
     const r: TxnResult = applyTxn(this.state, prepared.txn);
     this.onTxn?.(prepared.txn);

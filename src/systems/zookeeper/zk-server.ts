@@ -71,6 +71,8 @@ export interface ZkServerOptions {
   readonly deliveryMutant?: DeliveryMutant;
   /** Mutant `sync-local`: sync is answered from the server's own state. */
   readonly syncLocal?: boolean;
+  /** Keep every applied session expiry for the simulator's judge (zk-session-judge.ts). */
+  readonly recordExpiries?: boolean;
 }
 
 const TICK = 'zk-tick';
@@ -102,6 +104,7 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
     private readonly options: ZkServerOptions,
   ) {
     this.machine = new ZkMachine({ tickMs: options.tickMs }, options.mutant, options.fenceMutant);
+    if (options.recordExpiries === true) this.machine.expiryLog = [];
     const delivery = new WatchDelivery(options.deliveryMutant);
     this.machine.onApplied = (txn) => delivery.applied(txn);
     const writesInFlight: MoreServing['writesInFlight'] = new Map();
@@ -323,6 +326,11 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
       ...(op.a !== undefined ? { a: op.a } : {}),
     };
     this.zab.onClientRequest({ ...request, op: logged as unknown as Json });
+  }
+
+  /** ZooKeeper's tickTime here, which session timeouts are negotiated in. */
+  get tickMs(): number {
+    return this.options.tickMs;
   }
 
   /** The tree's first broken invariant, checked only when the state moved since the last call. */

@@ -10,12 +10,13 @@
  */
 import type { Json } from '../../core/json.js';
 import type { NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
-import type { SystemDefinition } from '../../core/system.js';
+import type { Judgement, SystemDefinition } from '../../core/system.js';
 import { ZabRecorder } from '../../protocols/zab/invariants.js';
 import { ZAB_MUTANTS, zabMutantsFor } from '../../protocols/zab/mutants.js';
 import { zabOptionsFrom } from '../zab/kv-zab.js';
 import { nextZkWorkloadOp } from './zk-workload.js';
 import { judgeZk } from './zk-judge.js';
+import { earlyExpiryProblem } from './zk-session-judge.js';
 import { zkMessageProblem, type ZkMsg } from './zk-messages.js';
 import { ZkServer } from './zk-server.js';
 import { zkLabViews } from './zk-lab-views.js';
@@ -155,11 +156,31 @@ export const zookeeperSystem: SystemDefinition = {
         ...(more === 'ignore-fencing' ? { fenceMutant: more } : {}),
         ...(more === 'one-shot-stays' || more === 'late-notify' ? { deliveryMutant: more } : {}),
         ...(more === 'sync-local' ? { syncLocal: true } : {}),
+        ...(options.invariants !== false ? { recordExpiries: true } : {}),
       });
   },
   nextOp: (random, process, issued, lastOk): Json =>
     nextZkWorkloadOp(random, process, issued, lastOk),
-  judge: (history) => judgeZk(history),
+  judge(history, _cluster, nodes, context): Judgement {
+    const verdict = judgeZk(history);
+    if (verdict.verdict !== 'valid') return verdict;
+    // Every server applies the same log: the one furthest along holds every expiry so far.
+    let furthest: ZkServer | undefined;
+    for (const node of nodes.values()) {
+      if (!(node instanceof ZkServer) || node.machine.expiryLog === undefined) continue;
+      if (furthest === undefined || node.machine.position > furthest.machine.position) {
+        furthest = node;
+      }
+    }
+    if (furthest === undefined) return verdict;
+    const early = earlyExpiryProblem(
+      history,
+      furthest.machine.expiryLog ?? [],
+      furthest.tickMs,
+      context,
+    );
+    return early === undefined ? verdict : { verdict: 'invalid', message: early };
+  },
   checkMessage: zkMessageProblem,
   checkInvariants(nodes: ReadonlyMap<NodeId, ProtocolNode>): string | undefined {
     let zab: string | undefined;
