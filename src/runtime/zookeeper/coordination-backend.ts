@@ -16,13 +16,13 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { MAX_ACL_ENTRIES } from '../../systems/coordination/acl.js';
-import type { Stat as CoordStat } from '../../systems/coordination/data-tree.js';
+import type { Stat as CoordStat, TreeStore } from '../../systems/coordination/data-tree.js';
 import type { ReadReply, ReadRequest } from '../../systems/coordination/reads.js';
 import type { OpRequest, WriteRequest } from '../../systems/coordination/requests.js';
 import { expiredNodes, expiredSessions } from '../../systems/coordination/sessions.js';
 import { SingleServer } from '../../systems/coordination/single-server.js';
 import type { TxnResult } from '../../systems/coordination/txns.js';
-import type { WatchEvent } from '../../systems/coordination/watches.js';
+import type { WatchEvent, WatchManager } from '../../systems/coordination/watches.js';
 import {
   CREATE_MODES,
   EVENT_TYPES,
@@ -185,6 +185,64 @@ export function opResult(type: number, r: TxnResult): ZkResult {
       return { kind: 'none' };
     default:
       throw new Error(`a ${r.type} txn result answers no client op`);
+  }
+}
+
+/**
+ * The requests a server answers from its own applied state, in both backends: reads (through
+ * `readAt`, which checks ACLs and registers watches), multiRead, setWatches and addWatch; `heard`
+ * runs for the two watch requests, which the reads' own path does not see. A ZooKeeper error
+ * code for a refused read; undefined for a request that is not answered locally (a write).
+ */
+export function answerLocally(
+  req: ZkRequest,
+  id: number,
+  readAt: (read: ReadRequest) => ReadReply,
+  watches: WatchManager,
+  state: TreeStore,
+  heard: () => void,
+): ZkResult | number | undefined {
+  const asRead = readRequest(req);
+  if (asRead !== undefined) return readResult(req.type, readAt(asRead));
+  switch (req.type) {
+    case OpCode.multiRead:
+      return {
+        kind: 'multi',
+        results: req.ops.map((op): MultiResult => {
+          const asOpRead = readRequest(op);
+          if (asOpRead === undefined) return bad();
+          const r = readResult(op.type, readAt(asOpRead));
+          return typeof r === 'number'
+            ? { type: OpCode.error, err: r }
+            : { type: op.type, err: 0, result: r };
+        }),
+      };
+    case OpCode.setWatches:
+    case OpCode.setWatches2: {
+      const relativeZxid = fromLong(req.relativeZxid) ?? bad();
+      heard();
+      watches.setWatches(state, id, relativeZxid, {
+        data: req.dataWatches,
+        exist: req.existWatches,
+        child: req.childWatches,
+        persistent: req.persistentWatches,
+        persistentRecursive: req.persistentRecursiveWatches,
+      });
+      return { kind: 'none' };
+    }
+    case OpCode.addWatch: {
+      const kind =
+        req.mode === AddWatchMode.persistent
+          ? 'persistent'
+          : req.mode === AddWatchMode.persistentRecursive
+            ? 'persistentRecursive'
+            : bad();
+      heard();
+      watches.add(id, req.path, kind);
+      return { kind: 'errorResponse', err: 0 };
+    }
+    default:
+      return undefined;
   }
 }
 
@@ -392,51 +450,19 @@ export class CoordinationBackend implements ZkBackend {
   private serve(id: number, req: ZkRequest): ZkReply {
     const now = this.clock();
     const auth = this.auths.get(id) ?? [];
-    const asRead = readRequest(req);
-    if (asRead !== undefined) {
-      const r = readResult(req.type, this.server.read(id, asRead, now, auth));
-      return typeof r === 'number' ? this.fail(r) : this.ok(r);
-    }
+    const local = answerLocally(
+      req,
+      id,
+      (r) => this.server.read(id, r, now, auth),
+      this.server.watches,
+      this.server.state,
+      () => this.server.ping(id, now),
+    );
+    if (local !== undefined) return typeof local === 'number' ? this.fail(local) : this.ok(local);
     switch (req.type) {
       case OpCode.sync:
         this.server.ping(id, now);
         return this.ok({ kind: 'path', path: req.path });
-      case OpCode.multiRead:
-        return this.ok({
-          kind: 'multi',
-          results: req.ops.map((op): MultiResult => {
-            const asOpRead = readRequest(op);
-            if (asOpRead === undefined) return bad();
-            const r = readResult(op.type, this.server.read(id, asOpRead, now, auth));
-            return typeof r === 'number'
-              ? { type: OpCode.error, err: r }
-              : { type: op.type, err: 0, result: r };
-          }),
-        });
-      case OpCode.setWatches:
-      case OpCode.setWatches2: {
-        const relativeZxid = fromLong(req.relativeZxid) ?? bad();
-        this.server.ping(id, now);
-        this.server.watches.setWatches(this.server.state, id, relativeZxid, {
-          data: req.dataWatches,
-          exist: req.existWatches,
-          child: req.childWatches,
-          persistent: req.persistentWatches,
-          persistentRecursive: req.persistentRecursiveWatches,
-        });
-        return this.ok({ kind: 'none' });
-      }
-      case OpCode.addWatch: {
-        const kind =
-          req.mode === AddWatchMode.persistent
-            ? 'persistent'
-            : req.mode === AddWatchMode.persistentRecursive
-              ? 'persistentRecursive'
-              : bad();
-        this.server.ping(id, now);
-        this.server.watches.add(id, req.path, kind);
-        return this.ok({ kind: 'errorResponse', err: 0 });
-      }
       case OpCode.closeSession:
         return this.write(id, req.type, { type: 'closeSession' });
       case OpCode.setACL:

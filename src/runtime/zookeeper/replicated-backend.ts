@@ -33,17 +33,16 @@ import { wireResultOf, type WireWriteResult } from '../../systems/zookeeper/zk-w
 import type { ZkServer as ZkNode } from '../../systems/zookeeper/zk-server.js';
 import type { BackendInfo, SessionGrant, ZkBackend, ZkReply } from './backend.js';
 import {
+  answerLocally,
   bad,
   BadRequest,
   fromLong,
   long,
   opRequest,
   opResult,
-  readRequest,
-  readResult,
   wireEvent,
 } from './coordination-backend.js';
-import { AddWatchMode, ErrCode, OpCode } from './constants.js';
+import { ErrCode, OpCode } from './constants.js';
 import type { ConnectRequest, Id, WatcherEvent } from './records.js';
 import type { MultiOp, ZkRequest } from './requests.js';
 import type { MultiResult, ZkResult } from './responses.js';
@@ -352,55 +351,18 @@ export class ReplicatedBackend implements ZkBackend {
   private serveLocal(id: number, req: ZkRequest): ZkReply {
     const state = this.host.server.machine.state;
     if (state.session(id) === undefined) return this.fail(ErrCode.sessionExpired);
-    const asRead = readRequest(req);
-    if (asRead !== undefined) {
-      const r = readResult(
-        req.type,
-        read(state, this.watches, id, asRead, this.auths.get(id) ?? []),
-      );
-      return typeof r === 'number' ? this.fail(r) : this.ok(r);
-    }
-    switch (req.type) {
-      case OpCode.multiRead:
-        return this.ok({
-          kind: 'multi',
-          results: req.ops.map((op): MultiResult => {
-            const asOpRead = readRequest(op);
-            if (asOpRead === undefined) return bad();
-            const r = readResult(
-              op.type,
-              read(state, this.watches, id, asOpRead, this.auths.get(id) ?? []),
-            );
-            return typeof r === 'number'
-              ? { type: OpCode.error, err: r }
-              : { type: op.type, err: 0, result: r };
-          }),
-        });
-      case OpCode.setWatches:
-      case OpCode.setWatches2: {
-        const relativeZxid = fromLong(req.relativeZxid) ?? bad();
-        this.watches.setWatches(state, id, relativeZxid, {
-          data: req.dataWatches,
-          exist: req.existWatches,
-          child: req.childWatches,
-          persistent: req.persistentWatches,
-          persistentRecursive: req.persistentRecursiveWatches,
-        });
-        return this.ok({ kind: 'none' });
-      }
-      case OpCode.addWatch: {
-        const kind =
-          req.mode === AddWatchMode.persistent
-            ? 'persistent'
-            : req.mode === AddWatchMode.persistentRecursive
-              ? 'persistentRecursive'
-              : bad();
-        this.watches.add(id, req.path, kind);
-        return this.ok({ kind: 'errorResponse', err: 0 });
-      }
-      default:
-        return bad();
-    }
+    const auth = this.auths.get(id) ?? [];
+    // Every packet already touched the session (the front end's `touch`): nothing more to hear.
+    const local = answerLocally(
+      req,
+      id,
+      (r) => read(state, this.watches, id, r, auth),
+      this.watches,
+      state,
+      () => {},
+    );
+    if (local === undefined) return bad();
+    return typeof local === 'number' ? this.fail(local) : this.ok(local);
   }
 
   private writeReply(id: number, type: number, op: WriteRequest): Promise<ZkReply> {
