@@ -162,6 +162,8 @@ export class Session {
   private readonly triggers: TriggerNemesis | undefined;
   private readonly mix: SwarmMix | undefined;
   readonly options: RunOptions;
+  /** The admin client making membership changes, when the run has them (the judges read it). */
+  readonly admin: MembershipClient | undefined;
 
   constructor(given: RunOptions) {
     const swarm = given.swarm === true ? swarmOptions(given) : undefined;
@@ -230,6 +232,7 @@ export class Session {
       options.membership !== undefined && system.membership !== undefined
         ? new MembershipClient(sim, this.faults, system.membership, options.membership)
         : undefined;
+    this.admin = admin;
     this.workload = new Workload(sim, workloadConfig, {
       faultFraction: options.faultFraction ?? 0.8,
       onFaultWindowEnd: () => {
