@@ -78,9 +78,9 @@ export function drawMembership(system: SystemDefinition, seed: number): Membersh
     overlap: r.pick([0, 0, 0.5]),
     addAfterMs: r.pick([0, 0, 500, 1500]),
   };
-  // The stale-member regime (its own stream): every removed member is wiped on its seeds.
+  // The stale-member regime, from its own stream; on its seeds every removed member is wiped.
   const stale = drawStaleMember(seed);
-  return stale === null ? drawn : { ...drawn, wipe: 1, stale };
+  return stale === null ? drawn : { ...drawn, stale };
 }
 
 /** The drawn chances, for the failing-seed line. */
@@ -188,7 +188,8 @@ export class MembershipClient {
 
   /** One replacement: remove, maybe wipe and restart as joining, then rejoin. */
   private replace(victim: NodeId): void {
-    const wipe = victim === this.dead || this.random.chance(this.settings.wipe);
+    const always = this.settings.stale !== undefined;
+    const wipe = victim === this.dead || this.random.chance(always ? 1 : this.settings.wipe);
     this.ask(this.ops.remove(victim), `remove ${victim}`, (removed) => {
       if (removed === false) return this.next();
       if (!this.outstanding.includes(victim)) this.outstanding.push(victim);

@@ -58,6 +58,11 @@ export interface RunOptions {
    */
   readonly swarm?: boolean;
   /**
+   * Under `swarm`, this mix instead of the seed's own draw: a test pins a run from before a
+   * later draw existed by taking that draw back out of the seed's mix.
+   */
+  readonly swarmMix?: SwarmMix;
+  /**
    * Membership changes by an admin client during the fault window (membership-workload.ts);
    * only for a system that declares `membership`. Under `swarm`, drawn for some seeds.
    */
@@ -108,7 +113,7 @@ export class RunOptionError extends Error {}
 
 /** The options a swarm seed runs with: the caller's, with the drawn mix in place. */
 export function swarmOptions(options: RunOptions): { options: RunOptions; mix: SwarmMix } {
-  const drawn = drawSwarm(options.system, options.seed, options.nodes);
+  const drawn = options.swarmMix ?? drawSwarm(options.system, options.seed, options.nodes);
   // A system the user configured with --param runs as configured: no drawn Byzantine replicas.
   const configured = Object.keys(options.params ?? {}).length > 0;
   const mix = configured ? { ...drawn, byzantine: null } : drawn;
