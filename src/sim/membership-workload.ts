@@ -83,10 +83,10 @@ export function drawMembership(system: SystemDefinition, seed: number): Membersh
   return stale === null ? drawn : { ...drawn, stale };
 }
 
-/** The drawn chances, for the failing-seed line. */
+/** The drawn chances, for the failing-seed line (the stale-member regime wipes every removal). */
 export function describeMembership(m: MembershipSettings): string {
   return (
-    `wipe:${m.wipe},kill:${m.kill},overlap:${m.overlap},add-after:${m.addAfterMs}ms` +
+    `wipe:${m.stale !== undefined ? 1 : m.wipe},kill:${m.kill},overlap:${m.overlap},add-after:${m.addAfterMs}ms` +
     (m.stale !== undefined ? `,${describeStaleMember(m.stale)}` : '')
   );
 }
