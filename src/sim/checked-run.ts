@@ -6,6 +6,7 @@
 import { checkHistory, getModel, type CheckResult } from '../check/index.js';
 import type { Judgement } from '../core/system.js';
 import { judgeRecovery } from './membership-workload.js';
+import { judgeReadiness } from './readiness.js';
 import { Session, type RunOptions, type RunResult } from './run.js';
 
 export type Verdict = 'valid' | 'invalid' | 'unknown' | 'unchecked';
@@ -76,9 +77,12 @@ export function judgeSession(session: Session, judge: JudgeOptions = {}): Sessio
   // With membership changes in the run, the cluster they left must still commit after the heal.
   const recovery =
     session.options.membership !== undefined ? judgeRecovery(run.recovery) : undefined;
-  const verdicts = [check?.verdict, judgement?.verdict, recovery?.verdict].filter(
-    (v) => v !== undefined,
-  );
+  // ... and every learner it promoted must have heard from the cluster since its wipe.
+  const readiness =
+    session.admin !== undefined ? judgeReadiness(session.admin.readiness.unready()) : undefined;
+  const verdicts = [check, judgement, recovery, readiness]
+    .map((j) => j?.verdict)
+    .filter((v) => v !== undefined);
   const verdict: Verdict =
     verdicts.length === 0
       ? 'unchecked'
@@ -88,6 +92,12 @@ export function judgeSession(session: Session, judge: JudgeOptions = {}): Sessio
           ? 'unknown'
           : 'valid';
   // A system without a judge of its own reports the recovery failure in its place.
-  const said = judgement ?? (recovery?.verdict === 'invalid' ? recovery : null);
+  const said =
+    judgement ??
+    (recovery?.verdict === 'invalid'
+      ? recovery
+      : readiness?.verdict === 'invalid'
+        ? readiness
+        : null);
   return { verdict, check, judgement: said };
 }

@@ -17,7 +17,14 @@ import type { Json } from '../core/json.js';
 import type { MembershipOps, SystemDefinition } from '../core/system.js';
 import { streamFor, type Random } from '../core/random.js';
 import type { FaultState } from './faults.js';
+import { ReadinessWatch } from './readiness.js';
 import type { Simulator } from './simulator.js';
+import {
+  describeStaleMember,
+  drawStaleMember,
+  StaleMember,
+  type StaleMemberSettings,
+} from './stale-member.js';
 
 export interface MembershipSettings {
   /** Mean pause between the end of one replacement and the start of the next, ms. */
@@ -47,6 +54,8 @@ export interface MembershipSettings {
   readonly patienceMs: number;
   /** Pause before asking again after a definite refusal, ms. */
   readonly retryMs: number;
+  /** The stale-member regime (stale-member.ts), on a share of the seeds. */
+  readonly stale?: StaleMemberSettings;
 }
 
 /**
@@ -58,7 +67,7 @@ export function drawMembership(system: SystemDefinition, seed: number): Membersh
   const r = streamFor(seed, 'swarm:membership');
   if (!r.chance(0.5)) return null;
   const round1 = (x: number): number => Number(x.toFixed(1));
-  return {
+  const drawn: MembershipSettings = {
     pauseMs: round1(r.range(0, 500)),
     wipe: r.pick([0, 0.5, 1]),
     kill: r.pick([0, 0.3, 1]),
@@ -69,11 +78,17 @@ export function drawMembership(system: SystemDefinition, seed: number): Membersh
     overlap: r.pick([0, 0, 0.5]),
     addAfterMs: r.pick([0, 0, 500, 1500]),
   };
+  // The stale-member regime, from its own stream; on its seeds every removed member is wiped.
+  const stale = drawStaleMember(seed);
+  return stale === null ? drawn : { ...drawn, stale };
 }
 
-/** The drawn chances, for the failing-seed line. */
+/** The drawn chances, for the failing-seed line (the stale-member regime wipes every removal). */
 export function describeMembership(m: MembershipSettings): string {
-  return `wipe:${m.wipe},kill:${m.kill},overlap:${m.overlap},add-after:${m.addAfterMs}ms`;
+  return (
+    `wipe:${m.stale !== undefined ? 1 : m.wipe},kill:${m.kill},overlap:${m.overlap},add-after:${m.addAfterMs}ms` +
+    (m.stale !== undefined ? `,${describeStaleMember(m.stale)}` : '')
+  );
 }
 
 /** The FaultState source that holds `node` down for the admin (a dead disk, a wipe). */
@@ -97,6 +112,9 @@ export class MembershipClient {
   private readonly outstanding: NodeId[] = [];
   /** A member whose disk died: down until a removal of it succeeds. */
   private dead: NodeId | null = null;
+  /** Whether each promoted node had heard from the cluster since its wipe (readiness.ts). */
+  readonly readiness: ReadinessWatch;
+  private readonly stale: StaleMember | undefined;
 
   constructor(
     private readonly sim: Simulator,
@@ -106,6 +124,9 @@ export class MembershipClient {
   ) {
     this.random = streamFor(sim.seed, 'workload:admin');
     this.target = sim.nodeIds[0] as NodeId;
+    this.readiness = new ReadinessWatch(sim);
+    this.stale =
+      settings.stale !== undefined ? new StaleMember(sim, faults, settings.stale) : undefined;
   }
 
   start(): void {
@@ -116,6 +137,7 @@ export class MembershipClient {
   /** The fault window closed: no new replacement starts; those begun are finished. */
   stop(): void {
     this.active = false;
+    this.stale?.stop();
     if (!this.busy) this.next();
   }
 
@@ -137,13 +159,12 @@ export class MembershipClient {
       unfinished !== undefined &&
       this.random.chance(this.settings.overlap);
     if (overlap) {
-      const others = this.sim.nodeIds.filter((n) => !this.outstanding.includes(n));
+      const others = this.spare().filter((n) => !this.outstanding.includes(n));
       if (others.length > 0) return this.replace(this.random.pick(others));
     }
     if (unfinished !== undefined) return this.rejoin(unfinished);
-    const nodes = this.sim.nodeIds;
     if (this.dead === null && this.active && this.random.chance(this.settings.kill)) {
-      const dead = this.random.pick(nodes);
+      const dead = this.random.pick(this.spare());
       this.dead = dead;
       this.faults.crash(holdSource(dead), [dead]);
       this.note(`disk of ${dead} died: down until removed`);
@@ -156,14 +177,19 @@ export class MembershipClient {
 
   /** The dead member, or (an operator's slip) another member at random. */
   private pickVictim(): NodeId {
-    const nodes = this.sim.nodeIds;
     if (this.dead !== null && (!this.active || this.random.chance(0.5))) return this.dead;
-    return this.random.pick(nodes);
+    return this.random.pick(this.spare());
+  }
+
+  /** The nodes a replacement may pick: all of them, but for a stale member (stale-member.ts). */
+  private spare(): readonly NodeId[] {
+    return this.stale?.spare(this.sim.nodeIds) ?? this.sim.nodeIds;
   }
 
   /** One replacement: remove, maybe wipe and restart as joining, then rejoin. */
   private replace(victim: NodeId): void {
-    const wipe = victim === this.dead || this.random.chance(this.settings.wipe);
+    const always = this.settings.stale !== undefined;
+    const wipe = victim === this.dead || this.random.chance(always ? 1 : this.settings.wipe);
     this.ask(this.ops.remove(victim), `remove ${victim}`, (removed) => {
       if (removed === false) return this.next();
       if (!this.outstanding.includes(victim)) this.outstanding.push(victim);
@@ -181,9 +207,13 @@ export class MembershipClient {
    * addition changes nothing and the promotion is asked for all the same.
    */
   private rejoin(node: NodeId): void {
+    if (this.active) {
+      this.stale?.adding(node, [...this.outstanding, ...(this.dead !== null ? [this.dead] : [])]);
+    }
     this.ask(this.ops.addLearner(node), `add-learner ${node}`, (added) => {
       if (added === null) return this.next();
       this.ask(this.ops.promote(node), `promote ${node}`, (promoted) => {
+        if (promoted === true) this.readiness.promoted(node, this.target);
         if (promoted === true) this.outstanding.splice(this.outstanding.indexOf(node), 1);
         this.next();
       });
@@ -195,9 +225,14 @@ export class MembershipClient {
     if (this.dead === id) this.dead = null;
     this.faults.crash(holdSource(id), [id]);
     this.sim.disk(id).reset(this.ops.joinState);
+    this.readiness.wipe(id);
     this.note(`wipe ${id}: starts again as a joining node`);
+    const wipedAt = this.sim.now;
     // Up again unless a fault of another source still holds it down.
-    this.sim.schedule(this.settings.downMs, () => this.faults.heal(holdSource(id)));
+    this.sim.schedule(this.settings.downMs, () => {
+      this.faults.heal(holdSource(id));
+      this.stale?.restarted(id, wipedAt);
+    });
   }
 
   /**

@@ -58,6 +58,11 @@ export interface RunOptions {
    */
   readonly swarm?: boolean;
   /**
+   * Under `swarm`, this mix instead of the seed's own draw: a test pins a run from before a
+   * later draw existed by taking that draw back out of the seed's mix.
+   */
+  readonly swarmMix?: SwarmMix;
+  /**
    * Membership changes by an admin client during the fault window (membership-workload.ts);
    * only for a system that declares `membership`. Under `swarm`, drawn for some seeds.
    */
@@ -108,7 +113,7 @@ export class RunOptionError extends Error {}
 
 /** The options a swarm seed runs with: the caller's, with the drawn mix in place. */
 export function swarmOptions(options: RunOptions): { options: RunOptions; mix: SwarmMix } {
-  const drawn = drawSwarm(options.system, options.seed, options.nodes);
+  const drawn = options.swarmMix ?? drawSwarm(options.system, options.seed, options.nodes);
   // A system the user configured with --param runs as configured: no drawn Byzantine replicas.
   const configured = Object.keys(options.params ?? {}).length > 0;
   const mix = configured ? { ...drawn, byzantine: null } : drawn;
@@ -162,6 +167,8 @@ export class Session {
   private readonly triggers: TriggerNemesis | undefined;
   private readonly mix: SwarmMix | undefined;
   readonly options: RunOptions;
+  /** The admin client making membership changes, when the run has them (the judges read it). */
+  readonly admin: MembershipClient | undefined;
 
   constructor(given: RunOptions) {
     const swarm = given.swarm === true ? swarmOptions(given) : undefined;
@@ -230,6 +237,7 @@ export class Session {
       options.membership !== undefined && system.membership !== undefined
         ? new MembershipClient(sim, this.faults, system.membership, options.membership)
         : undefined;
+    this.admin = admin;
     this.workload = new Workload(sim, workloadConfig, {
       faultFraction: options.faultFraction ?? 0.8,
       onFaultWindowEnd: () => {

@@ -78,6 +78,8 @@ class NodeSlot {
   lastSyncDone = 0;
   /** When the last file written beside the log completes (scheduleFileWrite). */
   lastFileDone = 0;
+  /** Messages handed to this node's handler, over all its incarnations. */
+  received = 0;
   disk!: SimDisk;
 
   constructor(
@@ -266,6 +268,11 @@ export class Simulator {
   /** The live node object (for tests and invariants), or undefined when it is down. */
   node(id: NodeId): ProtocolNode | undefined {
     return this.slot(id).node ?? undefined;
+  }
+
+  /** How many messages `id` has been handed so far (readiness.ts: has it heard anything). */
+  receivedBy(id: NodeId): number {
+    return this.slot(id).received;
   }
 
   liveNodes(): Map<NodeId, ProtocolNode> {
@@ -555,6 +562,7 @@ export class Simulator {
       const node = to.node;
       if (node === null) return this.drop(from, to, id, type, 'down');
       this.stats.delivered++;
+      to.received++;
       this.trace.message('deliver', this.clock, from.index, to.index, id, typeHash, 0, 0);
       if (this.trace.keeping) {
         this.trace.keep({ t: this.clock, e: 'deliver', from: from.id, to: to.id, id, type });
