@@ -23,11 +23,6 @@ type Entry =
   | readonly [string, string, number, number, number]
   | readonly [string, string, string];
 
-const SNAPSHOT_FILE =
-  "cannot be caught in kv-raft: its state machine's snapshot is one part (no snapshotParts), " +
-  'and only a snapshot of several parts is written beside the log, where the mutant acts; ' +
-  'caught in etcd-raft (below)';
-
 const TABLE: readonly Entry[] = [
   ['kv-single', 'ack-before-sync', 1, 2],
   // Quick probes (quick-probe.ts), searched from seed 1 after every swarm draw was merged (300
@@ -72,7 +67,6 @@ const TABLE: readonly Entry[] = [
   // A disk dies, the operator removes a live member instead; the judge of recovery: "no
   // operation invoked after the final heal (44135.54 ms) succeeded" (searched from seed 1).
   ['kv-raft', 'remove-below-quorum', 77, 1],
-  ['kv-raft', 'compact-before-snapshot-durable', SNAPSHOT_FILE],
   [
     'kv-raft',
     'joining-votes',
@@ -106,6 +100,9 @@ const TABLE: readonly Entry[] = [
   // As kv-raft's (searched from seed 1): the recovery judge.
   ['etcd-raft', 'remove-below-quorum', 44, 1],
   // Searched from seed 1 after the simulated disk counted in-flight syncs as unsynced (300 ops).
+  // Not a kv-raft mutant: kv-raft's snapshot is one part, kept in the log's own record, so the
+  // rule it removes (compact past a snapshot written beside the log only once it is durable) never
+  // runs there, and kv-raft does not list it (kv-raft.ts KV_RAFT_MUTANTS).
   ['etcd-raft', 'compact-before-snapshot-durable', 4, 1],
   [
     'etcd-raft',
