@@ -36,12 +36,13 @@ const TABLE: readonly Entry[] = [
   // Searched from seed 1 after the simulated disk counted in-flight syncs as unsynced (300 ops).
   ['paxos-commit', 'ack-before-sync', 5, 1],
   ['paxos-commit', 'skip-phase1-on-recovery', 2, 1],
-  [
-    'paxos-commit',
-    'forget-abort-vote',
-    'not caught by --swarm within seeds 1-300 (300 ops) with every swarm draw merged; seed 48 ' +
-      'caught it before the aimed faults redrew its mix (docs/simulator.md)',
-  ],
+  // The replay slot (replay-probe.ts) reboots n2 right after a send and hands it the prepare
+  // again later, with the lock that refused it released: "one value per ballot: acceptor n2: txn
+  // 22.169: n2's instance got Aborted and then Prepared in ballot 0" (searched from seed 1).
+  ['paxos-commit', 'forget-abort-vote', 2, 1],
+  // The same slot: an RM that prepared, learned the abort and forgot it votes anew, "acceptor n3:
+  // txn 22.28: n4's instance got Prepared and then Aborted in ballot 0" (searched from seed 1).
+  ['paxos-commit', 'forget-released-vote', 7, 1],
   // The witness regime (witness-regime.ts: a lone sole-witness probe, every witness rebooted, three
   // nodes), searched from seed 1, 300 ops: seed 18, "election safety: n1 and n3 both leaders in
   // term 2".
@@ -65,8 +66,9 @@ const TABLE: readonly Entry[] = [
       'slows commits until the learner catches up, which no judge measures (docs/simulator.md)',
   ],
   // A disk dies, the operator removes a live member instead; the judge of recovery: "no
-  // operation invoked after the final heal (44135.54 ms) succeeded" (searched from seed 1).
-  ['kv-raft', 'remove-below-quorum', 77, 1],
+  // operation invoked after the final heal succeeded" (searched from seed 1 after the replay
+  // slot redrew seed 77, the entry before).
+  ['kv-raft', 'remove-below-quorum', 44, 1],
   [
     'kv-raft',
     'joining-votes',
