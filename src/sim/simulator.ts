@@ -24,7 +24,7 @@ import { streamFor, type Random } from '../core/random.js';
 import { EventQueue, type SimEvent } from './event-queue.js';
 import { SimDisk } from './disk.js';
 import { DEFAULT_LATENCY, sampleLatency, type Latency, type LatencyByType } from './latency.js';
-import type { NodeActivity } from './activity.js';
+import type { Delivery, NodeActivity } from './activity.js';
 import { Network, type LinkFaults } from './network.js';
 import { Trace, type DropReason } from './trace.js';
 
@@ -117,6 +117,11 @@ export class Simulator {
    * fire on events (triggers.ts). It must not act on the node synchronously: it schedules.
    */
   observer: ((activity: NodeActivity) => void) | undefined;
+  /**
+   * Told of each message as it is delivered, before the node handles it (the replay probe keeps
+   * what a node received lately: replay-probe.ts). It must not act on the node synchronously.
+   */
+  deliveryObserver: ((delivery: Delivery) => void) | undefined;
 
   private clock = 0;
   private readonly queue = new EventQueue();
@@ -567,8 +572,44 @@ export class Simulator {
       if (this.trace.keeping) {
         this.trace.keep({ t: this.clock, e: 'deliver', from: from.id, to: to.id, id, type });
       }
+      this.deliveryObserver?.({ from: from.id, to: to.id, id, type, msg });
       node.onMessage(from.id, msg);
     });
+  }
+
+  /**
+   * Delivers `msg`, a message `from` sent to `to` earlier (its id `id`), once more after `delay`
+   * ms: a copy the network made, as a duplicate is, but sent again now — a peer's retransmission
+   * of a request the node may have answered and forgotten since. Dropped if the link is cut now.
+   */
+  redeliver(delivery: Delivery, delay: number): void {
+    const from = this.slot(delivery.from);
+    const to = this.slot(delivery.to);
+    const copied = copyJsonHashed(delivery.msg);
+    const th = this.typeHash(delivery.type);
+    this.stats.duplicated++;
+    this.trace.message(
+      'duplicate',
+      this.clock,
+      from.index,
+      to.index,
+      delivery.id,
+      th,
+      copied.hashLo,
+      copied.hashHi,
+    );
+    this.trace.keep({
+      t: this.clock,
+      e: 'duplicate',
+      from: from.id,
+      to: to.id,
+      id: delivery.id,
+      type: delivery.type,
+    });
+    if (this.network.blocked[this.network.link(from.index, to.index)]) {
+      return this.drop(from, to, delivery.id, delivery.type, 'partition');
+    }
+    this.scheduleDelivery(from, to, delivery.id, delivery.type, th, copied.value, delay);
   }
 
   private drop(from: NodeSlot, to: NodeSlot, id: number, type: string, why: DropReason): void {

@@ -24,6 +24,7 @@ import {
 import { nemesisPlans, type NemesisTiming } from './nemesis.js';
 import { describeSwarmParams, drawSwarmParams, type SwarmParams } from './swarm-params.js';
 import { drawQuickProbe } from './quick-probe.js';
+import { drawReplay } from './replay-probe.js';
 import { someOf, subset } from './random-subsets.js';
 import {
   PROBE_ACTIONS,
@@ -137,19 +138,21 @@ export function drawSwarm(system: SystemDefinition, seed: number, nodes?: number
   // Aimed faults (aimed-triggers.ts) likewise, from a stream of their own.
   const ar = streamFor(seed, 'swarm:aimed');
   const aimed = triggers !== null && ar.chance(2 / 3) ? someOf(ar, AIMED_ACTIONS, 0.75) : [];
+  const drawnTriggers = withAimed(
+    witness?.triggers ??
+      (triggers !== null && probes.length > 0
+        ? { ...triggers, probes }
+        : drawQuickProbe(streamFor(seed, 'swarm:quick-probe'), triggers)),
+    witness === null ? aimed : [],
+  );
   return {
     nodes: nodes ?? witness?.nodes ?? drawnNodes,
     nemesis: plans.length > 0 ? plans.join(',') : 'none',
     timing,
     latency,
     noise: witness !== null ? { loss: 0, duplicate: 0, reorder: 0 } : noise,
-    triggers: withAimed(
-      witness?.triggers ??
-        (triggers !== null && probes.length > 0
-          ? { ...triggers, probes }
-          : drawQuickProbe(streamFor(seed, 'swarm:quick-probe'), triggers)),
-      witness === null ? aimed : [],
-    ),
+    // Replay probes (replay-probe.ts) likewise, but not in the witness regime's lone probe.
+    triggers: witness === null ? drawReplay(seed, drawnTriggers) : drawnTriggers,
     workload,
     faultFraction,
     membership: drawMembership(system, seed),
@@ -174,7 +177,8 @@ export function describeSwarm(mix: SwarmMix): string {
         (t.probes !== undefined && t.probes.length > 0 ? ` probes=${t.probes.join('/')}` : '') +
         (t.witness !== undefined ? ` witness=${t.witness.pick}/reboot-${t.witness.reboot}` : '') +
         (t.probeHoldMs !== undefined ? ` (quick: held ${t.probeHoldMs.join('-')}ms)` : '') +
-        (t.aimed !== undefined && t.aimed.length > 0 ? ` aimed=${t.aimed.join('+')}` : '');
+        (t.aimed !== undefined && t.aimed.length > 0 ? ` aimed=${t.aimed.join('+')}` : '') +
+        (t.replay !== undefined ? ` replay=${t.replay.delayMs.join('-')}ms` : '');
   const w = mix.workload;
   return (
     `swarm: nodes=${mix.nodes} nemesis=${mix.nemesis} ` +

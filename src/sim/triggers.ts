@@ -17,6 +17,7 @@ import type { NodeId } from '../core/node.js';
 import { streamFor, type Random } from '../core/random.js';
 import type { NodeActivity } from './activity.js';
 import { AimedSlot, isAimedAction, type AimedAction } from './aimed-triggers.js';
+import { ReplaySlot, type ReplaySettings } from './replay-probe.js';
 import type { SimEvent } from './event-queue.js';
 import type { FaultState } from './faults.js';
 import type { Simulator } from './simulator.js';
@@ -69,6 +70,8 @@ export interface TriggerSettings {
   readonly probes?: readonly ProbeAction[];
   /** Aimed faults for one more slot (aimed-triggers.ts; none when absent or empty). */
   readonly aimed?: readonly AimedAction[];
+  /** A replay probe for one more slot (replay-probe.ts; none when absent). */
+  readonly replay?: ReplaySettings;
   readonly heals: readonly TriggerHeal[];
   /** Chance that a matching event fires the armed trigger (so it is not always the first). */
   readonly chance: number;
@@ -103,8 +106,8 @@ export function checkTriggerSettings(s: TriggerSettings): void {
   if (!(s.chance > 0 && s.chance <= 1)) {
     throw new TriggerSettingsError(`triggers: chance must be in (0, 1], got ${s.chance}`);
   }
-  // No plain slot is allowed when probes are on: the probe slot alone (as in a test).
-  const least = (s.probes ?? []).length > 0 ? 0 : 1;
+  // No plain slot is allowed when probes or a replay are on: that slot alone (as in a test).
+  const least = (s.probes ?? []).length > 0 || s.replay !== undefined ? 0 : 1;
   if (!Number.isInteger(s.slots) || s.slots < least || s.slots > 4) {
     throw new TriggerSettingsError(`triggers: slots must be ${least}–4, got ${s.slots}`);
   }
@@ -126,6 +129,7 @@ export function checkTriggerSettings(s: TriggerSettings): void {
   if (s.probeHoldMs !== undefined) checkRange('probeHoldMs', s.probeHoldMs);
   if (s.probeRebootMs !== undefined) checkRange('probeRebootMs', s.probeRebootMs);
   checkRange('gapMs', s.gapMs);
+  if (s.replay !== undefined) checkRange('replay.delayMs', s.replay.delayMs);
 }
 
 /** What an armed trigger waits for. */
@@ -179,6 +183,9 @@ export class TriggerNemesis {
     if (probes.length > 0) this.slots.push(new TriggerSlot(sim, faults, settings, -1, probes));
     const aimed = settings.aimed ?? [];
     if (aimed.length > 0) this.slots.push(new AimedSlot(sim, faults, { ...settings, aimed }));
+    if (settings.replay !== undefined) {
+      this.slots.push(new ReplaySlot(sim, faults, settings.replay, settings.gapMs));
+    }
     this.sim = sim;
   }
 

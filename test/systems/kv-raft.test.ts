@@ -46,7 +46,6 @@ test('kv-raft is registered with its mutants', () => {
       'join-as-voter',
       'promote-unready',
       'remove-below-quorum',
-      'compact-before-snapshot-durable',
       'joining-votes',
     ],
   );

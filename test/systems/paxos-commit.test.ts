@@ -164,12 +164,15 @@ test('paxos-commit: F is validated, on its own and against the cluster size', ()
 });
 
 /**
- * The ballot-0 votes RM n2 sends for one transaction across a restart, driven by hand: txn 1.1
- * locks account A, txn 1.2 then finds A locked and votes Aborted, 1.1 commits (A unlocked), n2
- * crashes losing every unsynced write, restarts, and a duplicate prepare of 1.2 arrives (the
- * network may duplicate a message and deliver the copy late).
+ * The ballot-0 votes RM n2 sends for transaction `txn` (Prepared: true) while `before` drives it,
+ * then it crashes losing every unsynced write and restarts, and `after` drives it again.
  */
-function ballot0VotesAcrossRestart(mutant: string | undefined): boolean[] {
+function votesAcrossRestart(
+  mutant: string | undefined,
+  txn: string,
+  before: (node: ProtocolNode<TwoPcMsg>, flush: () => void) => void,
+  after: (node: ProtocolNode<TwoPcMsg>) => void,
+): boolean[] {
   // Each vote goes to the first F + 1 = 2 acceptors: a value appears once per send.
   const syncs: (() => void)[] = [];
   const disk = new SimDisk({ scheduleSync: (_writes, done) => syncs.push(done) });
@@ -186,7 +189,7 @@ function ballot0VotesAcrossRestart(mutant: string | undefined): boolean[] {
       now: () => 0,
       random: streamFor(1, 'paxos-commit-test'),
       send: (_to, msg) => {
-        if (msg.type === 'pc-2a' && msg.ballot === 0 && msg.txn === '1.2') {
+        if (msg.type === 'pc-2a' && msg.ballot === 0 && msg.txn === txn) {
           votes.push(msg.values[0]!.vote.prepared);
         }
       },
@@ -203,22 +206,37 @@ function ballot0VotesAcrossRestart(mutant: string | undefined): boolean[] {
     flush();
     return node;
   };
-  const rms = ['n2', 'n3'];
-  let node = boot(false);
-  node.onMessage('n1', { type: 'prepare', txn: '1.1', changes: { A: -10 }, rms });
-  flush();
-  const prepare12: TwoPcMsg = { type: 'prepare', txn: '1.2', changes: { A: -5 }, rms };
-  node.onMessage('n1', prepare12);
-  node.onMessage('n1', { type: 'decision', txn: '1.1', commit: true });
-  // Paxos Commit's RMs do not sync a commit (no acknowledgement waits for it): the next prepare's
-  // sync makes it durable, so A stays unlocked after the restart.
-  node.onMessage('n1', { type: 'prepare', txn: '1.3', changes: { D: -1 }, rms });
-  flush();
+  before(boot(false), flush);
   disk.crash(0, false);
-  node = boot(true);
-  node.onMessage('n1', prepare12);
+  after(boot(true));
   flush();
   return [...new Set(votes)];
+}
+
+const rms = ['n2', 'n3'];
+
+/**
+ * Txn 1.1 locks account A, txn 1.2 then finds A locked and votes Aborted, 1.1 commits (A
+ * unlocked), n2 restarts, and a duplicate prepare of 1.2 arrives (the network may duplicate a
+ * message and deliver the copy late): n2's votes for 1.2.
+ */
+function ballot0VotesAcrossRestart(mutant: string | undefined): boolean[] {
+  const prepare12: TwoPcMsg = { type: 'prepare', txn: '1.2', changes: { A: -5 }, rms };
+  return votesAcrossRestart(
+    mutant,
+    '1.2',
+    (node, flush) => {
+      node.onMessage('n1', { type: 'prepare', txn: '1.1', changes: { A: -10 }, rms });
+      flush();
+      node.onMessage('n1', prepare12);
+      node.onMessage('n1', { type: 'decision', txn: '1.1', commit: true });
+      // Paxos Commit's RMs do not sync a commit (no acknowledgement waits for it): the next
+      // prepare's sync makes it durable, so A stays unlocked after the restart.
+      node.onMessage('n1', { type: 'prepare', txn: '1.3', changes: { D: -1 }, rms });
+      flush();
+    },
+    (node) => node.onMessage('n1', prepare12),
+  );
 }
 
 test('paxos-commit: an RM sends one value in ballot 0, across a restart (forget-abort-vote caught)', () => {
@@ -226,6 +244,29 @@ test('paxos-commit: an RM sends one value in ballot 0, across a restart (forget-
   // Without the durable record the restarted RM votes Prepared where it had voted Aborted: two
   // values in one ballot, which Paxos forbids (acceptors would overwrite an Aborted choice).
   assert.deepEqual(ballot0VotesAcrossRestart('forget-abort-vote'), [false, true]);
+});
+
+test('paxos-commit: an RM that prepared and then learned the abort votes no more in ballot 0, across a restart (forget-released-vote caught)', () => {
+  // n2 prepares 1.1 (locks A), learns its abort (A released), prepares 1.2 (locks A; its sync
+  // makes the abort durable), restarts, and a late duplicate prepare of 1.1 arrives.
+  const prepare11: TwoPcMsg = { type: 'prepare', txn: '1.1', changes: { A: -10 }, rms };
+  const votes = (mutant: string | undefined): boolean[] =>
+    votesAcrossRestart(
+      mutant,
+      '1.1',
+      (node, flush) => {
+        node.onMessage('n1', prepare11);
+        flush();
+        node.onMessage('n1', { type: 'decision', txn: '1.1', commit: false });
+        node.onMessage('n1', { type: 'prepare', txn: '1.2', changes: { A: -5 }, rms });
+        flush();
+      },
+      (node) => node.onMessage('n1', prepare11),
+    );
+  assert.deepEqual(votes(undefined), [true]);
+  // Without the `released/` record the restarted RM has forgotten 1.1 and votes on it afresh:
+  // A is locked by 1.2, so Aborted, where it had sent Prepared in the same ballot.
+  assert.deepEqual(votes('forget-released-vote'), [true, false]);
 });
 
 /** A Paxos Commit node on a hand-driven env: what it sends, and a flush for its syncs. */

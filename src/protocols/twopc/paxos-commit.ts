@@ -58,6 +58,12 @@ export interface PaxosCommitMutants {
    * duplicate prepare can draw a Prepared vote from it in the same ballot.
    */
   readonly forgetAbortVote?: boolean;
+  /**
+   * An RM that prepared a transaction forgets it once it learns the abort (no `released/<txn>`
+   * record): after a restart a late duplicate prepare draws a second ballot-0 vote from it,
+   * Aborted where it had voted Prepared when a lock now refuses it.
+   */
+  readonly forgetReleasedVote?: boolean;
 }
 
 export interface PaxosCommitConfig {
@@ -172,6 +178,8 @@ export class PaxosCommitNode extends TwoPcNode {
       this.aborted.add(key.slice(9));
       this.votedNo.add(key.slice(9));
     }
+    // Prepared, then released on an abort (onDecision): its ballot-0 vote is sent.
+    for (const key of s.keys('released/')) this.aborted.add(key.slice(9));
     super.start();
   }
 
@@ -240,6 +248,14 @@ export class PaxosCommitNode extends TwoPcNode {
   protected override acknowledge(): void {}
 
   protected override onDecision(from: NodeId, msg: Extract<TwoPcMsg, { type: 'decision' }>): void {
+    // An abort deletes the prepared record, and with it the memory that this RM voted Prepared in
+    // ballot 0: a duplicate prepare after a restart would be voted on afresh — Aborted, if a lock
+    // now refuses it — a second value in the ballot. The record goes first, so a crash that
+    // keeps the deletion keeps it too (a crash keeps a prefix of the unsynced writes).
+    const released = !msg.commit && this.records.get(msg.txn)?.state === 'prepared';
+    if (released && this.config.mutants.forgetReleasedVote !== true) {
+      this.env.storage.put(`released/${msg.txn}`, true);
+    }
     super.onDecision(from, msg);
     this.doubtTicks.delete(msg.txn);
     const learner = this.learners.get(msg.txn);

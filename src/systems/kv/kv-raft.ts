@@ -200,6 +200,17 @@ export function raftOptionsFrom(
   return options;
 }
 
+/**
+ * Raft's mutants but `compact-before-snapshot-durable`. That mutant removes the rule "compact the
+ * log past a snapshot written beside it only once the snapshot is durable" (RaftLog.compactAside),
+ * and kv-raft never writes one beside the log: its state machine's snapshot is one part (a small
+ * map of keys and sessions, no `snapshotParts`), kept in the log's own record, which `compact`
+ * writes and syncs with the compaction. A mutant of a rule the system never runs has the correct
+ * system's runs, so listing it would promise a catch that cannot happen; etcd-raft, whose store
+ * is cut into parts, carries it.
+ */
+const KV_RAFT_MUTANTS = RAFT_MUTANTS.filter((m) => m.name !== 'compact-before-snapshot-durable');
+
 export const kvRaftSystem: SystemDefinition = {
   name: 'kv-raft',
   description:
@@ -208,7 +219,7 @@ export const kvRaftSystem: SystemDefinition = {
   workload: 'kv',
   model: 'kv',
   labViews: raftLabViews,
-  mutants: RAFT_MUTANTS,
+  mutants: KV_RAFT_MUTANTS,
   defaultNodes: 5,
   minNodes: 1,
   params: PARAMS,

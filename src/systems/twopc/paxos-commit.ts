@@ -57,6 +57,11 @@ export const paxosCommitSystem: SystemDefinition = {
       description:
         'an RM sends its Aborted vote (ballot 0) before it is durable: a restart may let it vote Prepared in the same ballot',
     },
+    {
+      name: 'forget-released-vote',
+      description:
+        'an RM forgets a transaction it prepared once it learns the abort: after a restart a late duplicate prepare draws a second vote in ballot 0',
+    },
   ],
   params: PARAMS,
   defaultNodes: 4,
@@ -69,6 +74,7 @@ export const paxosCommitSystem: SystemDefinition = {
       ackBeforeSync: options.mutant === 'ack-before-sync',
       skipPhase1OnRecovery: options.mutant === 'skip-phase1-on-recovery',
       forgetAbortVote: options.mutant === 'forget-abort-vote',
+      forgetReleasedVote: options.mutant === 'forget-released-vote',
     };
     return (env) => new PaxosCommitNode(env as NodeEnv<TwoPcMsg>, { f, mutants });
   },

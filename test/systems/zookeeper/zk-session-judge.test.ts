@@ -83,11 +83,11 @@ test('a fault window, an offset clock or another session keeps the rule quiet', 
   assert.equal(earlyExpiryProblem(lost, [expiry], TICK, calm), undefined);
 });
 
-test('follower-expires is caught by the judge on swarm seed 3; the correct system is valid', () => {
+test('follower-expires is caught by the judge on swarm seed 5; the correct system is valid', () => {
   const run = (mutant?: string) =>
     runChecked({
       system: zookeeperSystem,
-      seed: 3,
+      seed: 5,
       swarm: true,
       workload: { ops: 300 },
       ...(mutant !== undefined ? { mutant } : {}),
