@@ -24,7 +24,7 @@ import {
 import { nemesisPlans, type NemesisTiming } from './nemesis.js';
 import { describeSwarmParams, drawSwarmParams, type SwarmParams } from './swarm-params.js';
 import { drawQuickProbe } from './quick-probe.js';
-import { drawReplay } from './replay-probe.js';
+import { drawReplay } from './replay-draw.js';
 import { someOf, subset } from './random-subsets.js';
 import {
   PROBE_ACTIONS,
