@@ -246,6 +246,16 @@ export function answerLocally(
   }
 }
 
+/**
+ * A connection's identities with `id` added, as both backends keep them: once each, and bounded,
+ * so a client that authenticates as many names cannot grow the server's memory.
+ */
+export function withIdentity(held: readonly Id[], id: Id): readonly Id[] {
+  if (held.length >= MAX_ACL_ENTRIES) return held;
+  if (held.some((h) => h.scheme === id.scheme && h.id === id.id)) return held;
+  return [...held, id];
+}
+
 export function readResult(type: number, reply: ReadReply): ZkResult | number {
   if (!reply.ok) return reply.code;
   const r = reply.result;
@@ -301,7 +311,7 @@ export class CoordinationBackend implements ZkBackend {
    * The identities each session's current connection presented (its ip, its digest auths).
    * They belong to the connection, as in ZooKeeper: a client re-sends its auths on reconnect.
    */
-  private readonly auths = new Map<number, Id[]>();
+  private readonly auths = new Map<number, readonly Id[]>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(o: CoordinationBackendOptions = {}) {
@@ -406,11 +416,7 @@ export class CoordinationBackend implements ZkBackend {
   addAuth(sessionId: bigint, id: Id): void {
     const s = fromLong(sessionId);
     if (s === undefined) return;
-    const held = this.auths.get(s) ?? [];
-    // Bounded, so a client that authenticates as many names cannot grow the server's memory.
-    if (held.length >= MAX_ACL_ENTRIES) return;
-    if (held.some((h) => h.scheme === id.scheme && h.id === id.id)) return;
-    this.auths.set(s, [...held, id]);
+    this.auths.set(s, withIdentity(this.auths.get(s) ?? [], id));
   }
 
   lastZxid(): bigint {

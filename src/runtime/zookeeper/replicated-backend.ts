@@ -23,7 +23,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ClientReply } from '../../core/node.js';
 import type { Json } from '../../core/json.js';
-import { MAX_ACL_ENTRIES } from '../../systems/coordination/acl.js';
 import { read } from '../../systems/coordination/reads.js';
 import type { WriteRequest } from '../../systems/coordination/requests.js';
 import type { Txn } from '../../systems/coordination/txns.js';
@@ -41,6 +40,7 @@ import {
   opRequest,
   opResult,
   wireEvent,
+  withIdentity,
 } from './coordination-backend.js';
 import { ErrCode, OpCode } from './constants.js';
 import type { ConnectRequest, Id, WatcherEvent } from './records.js';
@@ -105,7 +105,7 @@ export class ReplicatedBackend implements ZkBackend {
   private readonly watches = new WatchManager();
   private readonly sinks = new Map<number, (e: WatcherEvent) => void>();
   private readonly enders = new Map<number, () => void>();
-  private readonly auths = new Map<number, Id[]>();
+  private readonly auths = new Map<number, readonly Id[]>();
   /** Per session, the settling of its latest write on its current connection: reads wait for it. */
   private readonly tails = new Map<number, Promise<void>>();
   /**
@@ -119,6 +119,8 @@ export class ReplicatedBackend implements ZkBackend {
   private readonly incarnation = randomBytes(6).toString('hex');
   private readonly writeTimeoutMs: number;
   private readonly timer: NodeJS.Timeout;
+  /** Stops this port hearing of the machine's txns (close). */
+  private readonly unsubscribe: () => void;
   private readonly mutant: ReplicatedBackendMutant | undefined;
 
   constructor(
@@ -135,14 +137,14 @@ export class ReplicatedBackend implements ZkBackend {
     }
     this.writeTimeoutMs = o.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
     this.mutant = o.mutant;
-    host.server.machine.onTxn = (txn) => this.applied(txn);
+    this.unsubscribe = host.server.machine.subscribe((txn) => this.applied(txn));
     this.timer = setInterval(() => this.check(), o.checkMs ?? DEFAULT_CHECK_MS);
     this.timer.unref();
   }
 
   close(): void {
     clearInterval(this.timer);
-    if (this.host.server.machine.onTxn !== undefined) this.host.server.machine.onTxn = undefined;
+    this.unsubscribe();
   }
 
   /** Serving: running and in Zab's broadcast phase (a leader with a quorum, or its follower). */
@@ -242,11 +244,7 @@ export class ReplicatedBackend implements ZkBackend {
   addAuth(sessionId: bigint, id: Id): void {
     const s = fromLong(sessionId);
     if (s === undefined) return;
-    const held = this.auths.get(s) ?? [];
-    // Bounded, so a client that authenticates as many names cannot grow the server's memory.
-    if (held.length >= MAX_ACL_ENTRIES) return;
-    if (held.some((h) => h.scheme === id.scheme && h.id === id.id)) return;
-    this.auths.set(s, [...held, id]);
+    this.auths.set(s, withIdentity(this.auths.get(s) ?? [], id));
   }
 
   lastZxid(): bigint {

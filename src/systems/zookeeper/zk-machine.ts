@@ -68,13 +68,8 @@ export class ZkMachine implements ZabStateMachine {
   private readonly last = new Map<string, { readonly seq: number; readonly result: Json }>();
   /** The lock's protected resource, replicated beside the tree (zk-resource.ts). */
   readonly resource: FencedStore;
-  /** Told of every txn applied to the tree, in order: the simulated server's watches hang on it. */
-  onApplied: ((txn: Txn) => void) | undefined;
-  /**
-   * Told of every txn as it is applied, before its answer goes out: a real server's client port
-   * fires its watches from here (src/runtime/zookeeper/replicated-backend.ts).
-   */
-  onTxn: ((txn: Txn) => void) | undefined;
+  /** Told of every txn as it is applied, before its answer goes out (see `subscribe`). */
+  private readonly listeners: ((txn: Txn) => void)[] = [];
   /**
    * Every session expiry applied, with the leader's clock and the session's timeout, when the
    * simulator asks for it (zk-session-judge.ts); undefined in a real process, where it would grow
@@ -136,8 +131,7 @@ export class ZkMachine implements ZabStateMachine {
       }
     }
     const r: TxnResult = applyTxn(this.state, prepared.txn);
-    this.onTxn?.(prepared.txn);
-    this.onApplied?.(prepared.txn);
+    this.told(prepared.txn);
     // One answer per op the txn applied, as ZooKeeper's MultiResponse: the judge counts them.
     if (r.type === 'multi') return { code: ZK_ERR.OK, zxid, results: r.results.map(() => 0) };
     // A sequential create's answer names the node it made (only the lock and queue ops ask).
@@ -163,8 +157,25 @@ export class ZkMachine implements ZabStateMachine {
       return { code: prepared.code, zxid, ...(codes !== undefined ? { opCodes: [...codes] } : {}) };
     }
     const r: TxnResult = applyTxn(this.state, prepared.txn);
-    this.onTxn?.(prepared.txn);
+    this.told(prepared.txn);
     return { code: ZK_ERR.OK, zxid, r: r as unknown as Json };
+  }
+
+  /**
+   * Tells `listener` of every txn applied to the tree, in order, before its answer goes out: the
+   * simulated server's watches and a real client port's (replicated-backend.ts) hang on it.
+   * Returns the function that stops it.
+   */
+  subscribe(listener: (txn: Txn) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  private told(txn: Txn): void {
+    for (const listener of this.listeners) listener(txn);
   }
 
   recall(client: string, seq: number): { readonly result: Json } | undefined {

@@ -106,7 +106,7 @@ export class ZkServer implements ProtocolNode<ZkMsg, Json> {
     this.machine = new ZkMachine({ tickMs: options.tickMs }, options.mutant, options.fenceMutant);
     if (options.recordExpiries === true) this.machine.expiryLog = [];
     const delivery = new WatchDelivery(options.deliveryMutant);
-    this.machine.onApplied = (txn) => delivery.applied(txn);
+    this.machine.subscribe((txn) => delivery.applied(txn));
     const writesInFlight: MoreServing['writesInFlight'] = new Map();
     const zabEnv: NodeEnv<ZkMsg> = {
       id: env.id,

@@ -30,7 +30,7 @@ test('a wire op names its session; leader-only requests and a named createSessio
 test('the machine applies wire writes under the named session and shows each txn', () => {
   const m = new ZkMachine({ tickMs: 100 });
   const seen: Txn[] = [];
-  m.onTxn = (txn) => seen.push(txn);
+  m.subscribe((txn) => seen.push(txn));
   const apply = (seq: number, w: Json, s: number): ReturnType<typeof wireResultOf> =>
     wireResultOf(m.apply({ client: 'lane0', seq, op: { w, t: 1000, s } }));
   const opened = apply(1, { type: 'createSession', timeout: 1000 }, 0);
