@@ -44,12 +44,32 @@ export async function upZk(
   });
   const zk = new Map(file.nodes.map((n) => [n.id, n.zk]));
   if ([...zk.values()].some((a) => a === undefined)) throw new Error('a node has no zk port');
+  // A server outside Zab's broadcast phase drops its clients, as ZooKeeper's do; a one-shot
+  // client such as zkCli.sh then fails its only request with ConnectionLoss. Tests start from
+  // a cluster whose every server serves.
+  await allServing(dir);
   return {
     dir,
     file,
     connectString: [...zk.values()].join(','),
     zkPort: (id) => parseAddress(zk.get(id) ?? '').port,
   };
+}
+
+async function allServing(dir: string, timeoutMs = 15_000): Promise<void> {
+  await waitFor(
+    'every zookeeper server in broadcast',
+    async () => {
+      for (const n of readClusterFile(dir).nodes) {
+        const s = (await fetchStatus(parseAddress(n.client), 500)) as {
+          node?: { phase?: string };
+        } | null;
+        if (s?.node?.phase !== 'broadcast') return undefined;
+      }
+      return true;
+    },
+    timeoutMs,
+  );
 }
 
 /** The node that leads in broadcast, as the running nodes report (waits for one). */
