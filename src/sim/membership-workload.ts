@@ -18,6 +18,7 @@ import type { MembershipOps, SystemDefinition } from '../core/system.js';
 import { streamFor, type Random } from '../core/random.js';
 import type { FaultState } from './faults.js';
 import { ReadinessWatch } from './readiness.js';
+import { RetryRoute } from './retry-route.js';
 import type { Simulator } from './simulator.js';
 import {
   describeStaleMember,
@@ -242,7 +243,7 @@ export class MembershipClient {
    */
   private ask(op: Json, what: string, then: (ok: boolean | null) => void): void {
     const deadline = this.sim.now + this.settings.patienceMs;
-    const nodes = this.sim.nodeIds;
+    const route = new RetryRoute(this.sim.nodeIds);
     const attempt = (): void => {
       const to = this.target;
       this.sim.request(to, 'admin', this.seq++, op, (reply: ClientReply) => {
@@ -258,10 +259,7 @@ export class MembershipClient {
           this.note(`${what}: gave up (${reply.error})`);
           return then(false);
         }
-        this.target =
-          reply.leader !== undefined && nodes.includes(reply.leader)
-            ? reply.leader
-            : (nodes[(nodes.indexOf(to) + 1) % nodes.length] as NodeId);
+        this.target = route.next(to, reply.leader);
         this.sim.schedule(this.settings.retryMs, attempt);
       });
     };

@@ -12,6 +12,7 @@ import { detPow } from '../core/det-math.js';
 import { streamFor, type Random } from '../core/random.js';
 import type { WorkloadKind } from '../core/system.js';
 import type { Simulator } from './simulator.js';
+import { RetryRoute } from './retry-route.js';
 import { roundMs } from './stats.js';
 
 export interface KvMix {
@@ -218,6 +219,7 @@ export class Workload {
       finish('unknown', target, null, 'timeout');
     });
     let target = home;
+    const route = new RetryRoute(nodes);
     const send = (): void => {
       const to = target;
       this.sim.request(to, `c${process}`, n, op, (reply: ClientReply) => {
@@ -235,10 +237,7 @@ export class Workload {
           timer.cancelled = true;
           return finish('fail', to, null, reply.error);
         }
-        target =
-          reply.leader !== undefined && nodes.includes(reply.leader)
-            ? reply.leader
-            : (nodes[(nodes.indexOf(to) + 1) % nodes.length] as NodeId);
+        target = route.next(to, reply.leader);
         this.sim.schedule(this.config.retryDelayMs, send);
       });
     };

@@ -144,10 +144,12 @@ test('etcd-raft with snapshots of many parts: crashes between file and compactio
       assert.equal(r.verdict, 'valid', `seed ${seed} ${nemesis}: ${JSON.stringify(r.failure)}`);
     }
   }
-  // Seed 2 of this sweep crashes a node after its compaction was synced and before its file
-  // was: restarted, its log lacks committed entries that no snapshot covers.
+  // Seed 40 crashes a node after its compaction was synced and before its file was: restarted,
+  // its log lacks committed entries that no snapshot covers ("the stored snapshot ends at 68 but
+  // the log resumes at 85"). Seed 2 did until the simulated clients' retry routing
+  // (src/sim/retry-route.ts) moved the runs; 40 is the first of 1-40 since.
   const caught: number[] = [];
-  for (let seed = 1; seed <= 8; seed++) {
+  for (const seed of [40]) {
     const r = runChecked(
       {
         system: etcdRaftSystem,
