@@ -1,0 +1,201 @@
+/**
+ * The `kafka` system's judge, after Jepsen's Kafka analysis (Kingsbury 2022): from what clients
+ * sent, polled, committed and resumed from, find
+ *
+ *  - `lost-write`: an acknowledged send (acks=all) at an offset some poll read up to or past,
+ *    whose value no poll ever read;
+ *  - `duplicate`: one value at two places (partition, offset), by polls or send acknowledgements;
+ *  - `inconsistent-offset`: one place holding two values;
+ *  - `poll-skip` / `nonmonotonic-poll`: a consumer jumping over a record or going back without a
+ *    seek-committed in between (log-judge-consumer.ts);
+ *  - `commit-backwards`: a seek-committed returning less than the group's acknowledged commit;
+ *  - `failed-write-visible`: a poll reading a value whose send definitely failed;
+ *  - `phantom`: a poll reading a value never sent (to that partition).
+ *
+ * Unknown sends may or may not appear; an acknowledged send is owed to readers only up to where
+ * reads reached. Two passes, each linear, and one sort of each partition's offsets: n log n.
+ */
+import type { HistoryOp } from '../../core/history.js';
+import type { Json } from '../../core/json.js';
+import type { Judgement } from '../../core/system.js';
+import { Consumer } from './log-judge-consumer.js';
+import { ANOMALY_KINDS, Evidence } from './log-judge-evidence.js';
+import { OffsetFacts, describeValue } from './log-judge-offsets.js';
+import {
+  isMalformed,
+  readLogOp,
+  type LogOp,
+  type LogValue,
+  type Malformed,
+  type SendOp,
+} from './log-judge-ops.js';
+
+/** Malformed ops named in the details. */
+const MALFORMED_SHOWN = 5;
+
+function malformedVerdict(malformed: readonly Malformed[]): Judgement {
+  const m = malformed[0];
+  if (m === undefined) throw new Error('malformedVerdict without a malformed op');
+  const more = malformed.length > 1 ? ` (and ${malformed.length - 1} more malformed ops)` : '';
+  return {
+    verdict: 'unknown',
+    message: `cannot judge the kafka history: op ${m.id} (${m.f}): ${m.why}${more}`,
+    details: {
+      malformed: malformed.length,
+      examples: malformed.slice(0, MALFORMED_SHOWN).map((x) => ({ op: x.id, f: x.f, why: x.why })),
+    },
+  };
+}
+
+function byId(ops: readonly HistoryOp[]): readonly HistoryOp[] {
+  for (let i = 1; i < ops.length; i++) {
+    const a = ops[i - 1];
+    const b = ops[i];
+    if (a !== undefined && b !== undefined && !(a.id < b.id)) {
+      return [...ops].sort((x, y) => x.id - y.id);
+    }
+  }
+  return ops;
+}
+
+export function judgeKafka(history: readonly HistoryOp[]): Judgement {
+  const ops: LogOp[] = [];
+  const malformed: Malformed[] = [];
+  const sendOf = new Map<LogValue, SendOp>();
+  // Ids give invocation order, and a client has one op in flight: its ops in id order are the
+  // order it saw their answers in.
+  for (const raw of byId(history)) {
+    const p = readLogOp(raw);
+    if (isMalformed(p)) {
+      malformed.push(p);
+      continue;
+    }
+    if (p.f === 'send') {
+      const twin = sendOf.get(p.value);
+      if (twin !== undefined) {
+        malformed.push({
+          id: p.op.id,
+          f: 'send',
+          why: `sends value ${describeValue(p.value)} already sent by op ${twin.op.id} (values must be unique)`,
+        });
+        continue;
+      }
+      sendOf.set(p.value, p);
+    }
+    ops.push(p);
+  }
+  if (malformed.length > 0) return malformedVerdict(malformed);
+
+  const evidence = new Evidence();
+  const facts = new OffsetFacts(evidence);
+  const sends = { ok: 0, fail: 0, unknown: 0 };
+  let polls = 0;
+  let records = 0;
+  const unsent = new Set<LogValue>();
+  for (const p of ops) {
+    if (p.f === 'send') {
+      sends[p.op.outcome]++;
+      if (p.offset !== undefined) facts.see(p.key, p.offset, p.value, p.op.id, 'send');
+    } else if (p.f === 'poll' && p.op.outcome === 'ok') {
+      polls++;
+      for (const r of p.records) {
+        records++;
+        facts.see(r.key, r.offset, r.value, p.op.id, 'poll');
+        const send = sendOf.get(r.value);
+        if (send === undefined || send.key !== r.key) {
+          if (unsent.has(r.value)) continue;
+          unsent.add(r.value);
+          evidence.add('phantom', {
+            ops: send === undefined ? [p.op.id] : [send.op.id, p.op.id],
+            key: r.key,
+            offset: r.offset,
+            value: r.value,
+            why:
+              `op ${p.op.id} read ${describeValue(r.value)} at ${r.key} offset ${r.offset}, ` +
+              (send === undefined
+                ? 'a value no op sent'
+                : `but op ${send.op.id} sent it to ${send.key}`),
+          });
+        } else if (send.op.outcome === 'fail' && !unsent.has(r.value)) {
+          unsent.add(r.value);
+          evidence.add('failed-write-visible', {
+            ops: [send.op.id, p.op.id],
+            key: r.key,
+            offset: r.offset,
+            value: r.value,
+            why:
+              `op ${p.op.id} read ${describeValue(r.value)} at ${r.key} offset ${r.offset}, ` +
+              `whose send (op ${send.op.id}) failed${send.op.error ? ` (${send.op.error})` : ''}`,
+          });
+        }
+      }
+    }
+  }
+
+  let unreadAcked = 0;
+  for (const send of sendOf.values()) {
+    if (send.offset === undefined || facts.wasRead(send.value)) continue;
+    const high = facts.highest(send.key);
+    if (high === undefined || high.offset < send.offset) {
+      unreadAcked++;
+      continue;
+    }
+    evidence.add('lost-write', {
+      ops: [send.op.id, high.op],
+      key: send.key,
+      offset: send.offset,
+      value: send.value,
+      why:
+        `op ${send.op.id} sent ${describeValue(send.value)}, acknowledged at ${send.key} offset ` +
+        `${send.offset}; op ${high.op} read ${send.key} up to offset ${high.offset}, yet no poll ` +
+        `ever read ${describeValue(send.value)}`,
+    });
+  }
+
+  const consumers = new Map<number, Consumer>();
+  let commits = 0;
+  let seeks = 0;
+  for (const p of ops) {
+    if (p.f === 'send') continue;
+    let c = consumers.get(p.op.process);
+    if (c === undefined)
+      consumers.set(p.op.process, (c = new Consumer(p.op.process, facts, evidence)));
+    if (p.f === 'poll') c.poll(p);
+    else if (p.f === 'commit') {
+      c.commit(p);
+      if (p.op.outcome === 'ok') commits++;
+    } else {
+      c.seek(p);
+      if (p.op.outcome === 'ok') seeks++;
+    }
+  }
+
+  const stats: Record<string, Json> = {
+    sends,
+    polls,
+    records,
+    commits,
+    seeks,
+    consumers: consumers.size,
+    partitions: facts.partitions(),
+    unreadAcked,
+  };
+  const first = evidence.first();
+  if (first !== undefined) {
+    return {
+      verdict: 'invalid',
+      message: `${first.kind}: ${first.example.why} (found ${evidence.summary()})`,
+      details: { ...evidence.toJson(), ...stats },
+    };
+  }
+  return {
+    verdict: 'valid',
+    message:
+      `${sends.ok} acknowledged sends (${sends.fail} failed, ${sends.unknown} unknown), ` +
+      `${records} records read by ${polls} polls of ${consumers.size} consumers on ` +
+      `${facts.partitions()} partitions, ${seeks} resumes from committed offsets: ` +
+      `every acknowledged send that reads reached was read (${unreadAcked} lay beyond them), ` +
+      `no ${ANOMALY_KINDS.join(', ')}`,
+    details: { counts: {}, ...stats },
+  };
+}
