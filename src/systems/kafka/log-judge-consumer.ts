@@ -55,6 +55,9 @@ export class Consumer {
         } else {
           const gap = this.facts.firstBetween(r.key, prev.offset, r.offset);
           if (gap !== undefined) {
+            const from = prev.offset + 1;
+            const over =
+              r.offset - from === 1 ? `offset ${from}` : `offsets ${from}–${r.offset - 1}`;
             this.evidence.add('poll-skip', {
               ops: [prev.op, p.op.id, gap.at.op],
               key: r.key,
@@ -62,8 +65,8 @@ export class Consumer {
               value: gap.at.value,
               why:
                 `process ${this.process} read ${r.key} offset ${r.offset} (op ${p.op.id}) ` +
-                `${since}, skipping offset ${gap.offset}, which op ${gap.at.op} (${gap.at.via}) ` +
-                `shows holds ${describeValue(gap.at.value)}`,
+                `${since}, jumping over ${over}; op ${gap.at.op} (${gap.at.via}) shows offset ` +
+                `${gap.offset} holds ${describeValue(gap.at.value)}`,
             });
           }
         }

@@ -14,7 +14,7 @@ export interface Witness {
   readonly via: 'send' | 'poll';
 }
 
-interface Place {
+export interface Place {
   readonly key: string;
   readonly offset: number;
   readonly op: number;
@@ -31,7 +31,8 @@ export class OffsetFacts {
   private readonly placeOf = new Map<LogValue, Place>();
   private readonly duplicated = new Set<LogValue>();
   private readonly highestRead = new Map<string, { offset: number; op: number }>();
-  private readonly firstReadBy = new Map<LogValue, number>();
+  /** Per value, the places polls read it at (usually one; more is a duplicate). */
+  private readonly readAt = new Map<LogValue, Place[]>();
   private readonly sorted = new Map<string, number[]>();
 
   constructor(private readonly evidence: Evidence) {}
@@ -78,7 +79,11 @@ export class OffsetFacts {
     if (via === 'poll') {
       const high = this.highestRead.get(key);
       if (high === undefined || offset > high.offset) this.highestRead.set(key, { offset, op });
-      if (!this.firstReadBy.has(value)) this.firstReadBy.set(value, op);
+      const places = this.readAt.get(value);
+      if (places === undefined) this.readAt.set(value, [{ key, offset, op }]);
+      else if (!places.some((p) => p.key === key && p.offset === offset)) {
+        places.push({ key, offset, op });
+      }
     }
   }
 
@@ -87,9 +92,9 @@ export class OffsetFacts {
     return this.highestRead.get(key);
   }
 
-  /** Whether some ok poll read `value`. */
-  wasRead(value: LogValue): boolean {
-    return this.firstReadBy.has(value);
+  /** The places ok polls read `value` at, first read first. */
+  readPlaces(value: LogValue): readonly Place[] {
+    return this.readAt.get(value) ?? [];
   }
 
   partitions(): number {

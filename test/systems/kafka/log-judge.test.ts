@@ -108,6 +108,21 @@ test('lost-write: an acked send below the reads that no poll read', () => {
   assert.match(j.message, new RegExp(`op ${lost} sent 101, acknowledged at t-0 offset 1`));
 });
 
+test('lost-write: an acked send read only at another offset', () => {
+  const h = new H();
+  h.send(1, 't-0', 100, 0);
+  h.send(1, 't-0', 101, 'unknown');
+  h.send(1, 't-0', 102, 'unknown');
+  h.poll(2, [
+    ['t-0', 0, 101],
+    ['t-0', 1, 102],
+    ['t-0', 2, 100],
+  ]);
+  const j = judgeKafka(h.ops);
+  assert.equal(counts(j)['lost-write'], 1, j.message);
+  assert.ok(j.message.startsWith('lost-write: '), j.message);
+});
+
 test('not lost: reads of a key that stop before an acked offset', () => {
   const h = threeSent();
   h.poll(2, [
@@ -150,9 +165,10 @@ test('inconsistent-offset: a send acknowledged at an offset polls show holding a
     ['t-0', 1, 100],
   ]);
   const j = judgeKafka(h.ops);
-  assert.ok(counts(j)['inconsistent-offset'] === 1, j.message);
-  // …and the acked value read elsewhere is one value at two places.
-  assert.ok(counts(j).duplicate === 1, j.message);
+  // The acked value read elsewhere is one value at two places, and not what readers found at
+  // its offset: lost there.
+  assert.deepEqual(counts(j), { 'lost-write': 1, duplicate: 1, 'inconsistent-offset': 1 });
+  assert.match(j.message, /yet polls read it only at t-0 offset 1 \(op 2\)/);
 });
 
 test('poll-skip: consecutive polls jump over an offset another op shows', () => {
@@ -166,7 +182,7 @@ test('poll-skip: consecutive polls jump over an offset another op shows', () => 
   ]);
   const j = judgeKafka(h.ops);
   assertOnly(j, 'poll-skip');
-  assert.match(j.message, /skipping offset 1, which op 1 \(send\) shows holds 101/);
+  assert.match(j.message, /jumping over offset 1; op 1 \(send\) shows offset 1 holds 101/);
 });
 
 test('poll-skip: within one poll, and from a seek-committed offset', () => {
