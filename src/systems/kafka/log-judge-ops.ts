@@ -161,6 +161,54 @@ export function readLogOp(op: HistoryOp): Parsed {
   }
 }
 
-export function isMalformed(p: Parsed): p is Malformed {
+function isMalformed(p: Parsed): p is Malformed {
   return 'why' in p;
+}
+
+export interface LogHistory {
+  /** In id order: invocation order, and, as a client has one op in flight, for each client the
+   * order it saw the answers in. */
+  readonly ops: readonly LogOp[];
+  /** Each send by its value. */
+  readonly sendOf: ReadonlyMap<LogValue, SendOp>;
+  /** In id order; when any, the rest cannot be judged. */
+  readonly malformed: readonly Malformed[];
+}
+
+/** The history read and put in id order; ops of the wrong shape, repeated ids and values sent
+ * twice (values must be unique for a read to name its send) are malformed. */
+export function readLogHistory(history: readonly HistoryOp[]): LogHistory {
+  const ops: LogOp[] = [];
+  const malformed: Malformed[] = [];
+  for (const raw of history) {
+    const p = readLogOp(raw);
+    if (isMalformed(p)) malformed.push(p);
+    else ops.push(p);
+  }
+  let sorted = true;
+  for (let i = 1; i < ops.length && sorted; i++) {
+    sorted = (ops[i - 1]?.op.id ?? -Infinity) < (ops[i]?.op.id ?? Infinity);
+  }
+  if (!sorted) ops.sort((a, b) => a.op.id - b.op.id);
+  const sendOf = new Map<LogValue, SendOp>();
+  let prev: LogOp | undefined;
+  for (const p of ops) {
+    if (prev !== undefined && prev.op.id === p.op.id) {
+      malformed.push({ id: p.op.id, f: p.f, why: `id ${p.op.id} is used twice` });
+    }
+    prev = p;
+    if (p.f !== 'send') continue;
+    const twin = sendOf.get(p.value);
+    if (twin === undefined) sendOf.set(p.value, p);
+    else {
+      const v = typeof p.value === 'string' ? JSON.stringify(p.value) : String(p.value);
+      malformed.push({
+        id: p.op.id,
+        f: 'send',
+        why: `sends value ${v} already sent by op ${twin.op.id} (values must be unique)`,
+      });
+    }
+  }
+  malformed.sort((a, b) => a.id - b.id);
+  return { ops, sendOf, malformed };
 }

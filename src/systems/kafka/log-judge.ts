@@ -21,14 +21,7 @@ import type { Judgement } from '../../core/system.js';
 import { Consumer } from './log-judge-consumer.js';
 import { Evidence } from './log-judge-evidence.js';
 import { OffsetFacts, describeValue } from './log-judge-offsets.js';
-import {
-  isMalformed,
-  readLogOp,
-  type LogOp,
-  type LogValue,
-  type Malformed,
-  type SendOp,
-} from './log-judge-ops.js';
+import { readLogHistory, type LogValue, type Malformed } from './log-judge-ops.js';
 
 /** Malformed ops named in the details. */
 const MALFORMED_SHOWN = 5;
@@ -47,43 +40,8 @@ function malformedVerdict(malformed: readonly Malformed[]): Judgement {
   };
 }
 
-function byId(ops: readonly HistoryOp[]): readonly HistoryOp[] {
-  for (let i = 1; i < ops.length; i++) {
-    const a = ops[i - 1];
-    const b = ops[i];
-    if (a !== undefined && b !== undefined && !(a.id < b.id)) {
-      return [...ops].sort((x, y) => x.id - y.id);
-    }
-  }
-  return ops;
-}
-
 export function judgeKafka(history: readonly HistoryOp[]): Judgement {
-  const ops: LogOp[] = [];
-  const malformed: Malformed[] = [];
-  const sendOf = new Map<LogValue, SendOp>();
-  // Ids give invocation order, and a client has one op in flight: its ops in id order are the
-  // order it saw their answers in.
-  for (const raw of byId(history)) {
-    const p = readLogOp(raw);
-    if (isMalformed(p)) {
-      malformed.push(p);
-      continue;
-    }
-    if (p.f === 'send') {
-      const twin = sendOf.get(p.value);
-      if (twin !== undefined) {
-        malformed.push({
-          id: p.op.id,
-          f: 'send',
-          why: `sends value ${describeValue(p.value)} already sent by op ${twin.op.id} (values must be unique)`,
-        });
-        continue;
-      }
-      sendOf.set(p.value, p);
-    }
-    ops.push(p);
-  }
+  const { ops, sendOf, malformed } = readLogHistory(history);
   if (malformed.length > 0) return malformedVerdict(malformed);
 
   const evidence = new Evidence();

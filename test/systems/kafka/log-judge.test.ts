@@ -442,6 +442,17 @@ test('malformed ops: unknown, naming the op, never a crash', () => {
   const j = judgeKafka(twice.ops);
   assert.equal(j.verdict, 'unknown');
   assert.match(j.message, /op 1 \(send\): sends value 100 already sent by op 0/);
+
+  const same = new H();
+  same.poll(1, []);
+  same.poll(2, []);
+  const reused = same.ops.map((o) => ({ ...o, id: 7 }));
+  assert.match(judgeKafka(reused).message, /op 7 \(poll\): id 7 is used twice/);
+
+  const junk = [null, 'x'] as unknown as HistoryOp[];
+  const k = judgeKafka(junk);
+  assert.equal(k.verdict, 'unknown');
+  assert.match(k.message, /an entry that is not an object \(and 1 more malformed ops\)/);
 });
 
 test('ops out of id order are judged in id order', () => {
