@@ -13,7 +13,9 @@
  *  - `phantom`: a poll reading a value never sent (to that partition).
  *
  * Unknown sends may or may not appear; an acknowledged send is owed to readers only up to where
- * reads reached. Two passes, each linear, and one sort of each partition's offsets: n log n.
+ * reads reached. A consumer's position is known from its first ok poll or seek-committed on (a
+ * client that starts with a seek-committed has its first poll checked too). Two passes, each
+ * linear, and one sort of each partition's offsets: n log n.
  */
 import type { HistoryOp } from '../../core/history.js';
 import type { Json } from '../../core/json.js';

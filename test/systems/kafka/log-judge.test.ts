@@ -691,6 +691,15 @@ test('random correct histories are valid; each injected anomaly is found', () =>
       const m = judgeKafka(copy);
       assert.equal(m.verdict, 'invalid', `seed ${seed}, ${kind}: ${m.message}`);
       assert.ok((counts(m)[kind] ?? 0) > 0, `seed ${seed}, ${kind} not found: ${m.message}`);
+      const shown = (m.details as { examples: Record<string, { ops: number[]; why: string }[]> })
+        .examples[kind];
+      assert.ok(shown !== undefined && shown.length >= 1 && shown.length <= 3);
+      for (const e of shown) {
+        assert.ok(
+          e.ops.some((id) => e.why.includes(`op ${id}`)),
+          e.why,
+        );
+      }
       injected.set(kind, (injected.get(kind) ?? 0) + 1);
     }
   }
