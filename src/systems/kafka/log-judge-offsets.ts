@@ -20,7 +20,8 @@ export interface Place {
   readonly op: number;
 }
 
-function describeValue(v: LogValue): string {
+/** A value as the messages print it (strings quoted, so 7 and "7" differ). */
+export function describeValue(v: LogValue): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
@@ -125,5 +126,3 @@ export class OffsetFacts {
     return { offset, at: w };
   }
 }
-
-export { describeValue };

@@ -22,8 +22,9 @@ import type { Json } from '../../core/json.js';
 import type { Judgement } from '../../core/system.js';
 import { Consumer } from './log-judge-consumer.js';
 import { Evidence } from './log-judge-evidence.js';
-import { OffsetFacts, describeValue } from './log-judge-offsets.js';
-import { readLogHistory, type LogValue, type Malformed } from './log-judge-ops.js';
+import { OffsetFacts } from './log-judge-offsets.js';
+import { readLogHistory, type Malformed } from './log-judge-ops.js';
+import { findLostWrites, readWrites } from './log-judge-writes.js';
 
 /** Malformed ops named in the details. */
 const MALFORMED_SHOWN = 5;
@@ -48,79 +49,8 @@ export function judgeKafka(history: readonly HistoryOp[]): Judgement {
 
   const evidence = new Evidence();
   const facts = new OffsetFacts(evidence);
-  const sends = { ok: 0, fail: 0, unknown: 0 };
-  let polls = 0;
-  let records = 0;
-  const unsent = new Set<LogValue>();
-  for (const p of ops) {
-    if (p.f === 'send') {
-      sends[p.op.outcome]++;
-      if (p.offset !== undefined) facts.see(p.key, p.offset, p.value, p.op.id, 'send');
-    } else if (p.f === 'poll' && p.op.outcome === 'ok') {
-      polls++;
-      for (const r of p.records) {
-        records++;
-        facts.see(r.key, r.offset, r.value, p.op.id, 'poll');
-        const send = sendOf.get(r.value);
-        if (send === undefined || send.key !== r.key) {
-          if (unsent.has(r.value)) continue;
-          unsent.add(r.value);
-          evidence.add('phantom', {
-            ops: send === undefined ? [p.op.id] : [send.op.id, p.op.id],
-            key: r.key,
-            offset: r.offset,
-            value: r.value,
-            why:
-              `op ${p.op.id} read ${describeValue(r.value)} at ${r.key} offset ${r.offset}, ` +
-              (send === undefined
-                ? 'a value no op sent'
-                : `but op ${send.op.id} sent it to ${send.key}`),
-          });
-        } else if (send.op.outcome === 'fail' && !unsent.has(r.value)) {
-          unsent.add(r.value);
-          evidence.add('failed-write-visible', {
-            ops: [send.op.id, p.op.id],
-            key: r.key,
-            offset: r.offset,
-            value: r.value,
-            why:
-              `op ${p.op.id} read ${describeValue(r.value)} at ${r.key} offset ${r.offset}, ` +
-              `whose send (op ${send.op.id}) failed${send.op.error ? ` (${send.op.error})` : ''}`,
-          });
-        }
-      }
-    }
-  }
-
-  let unreadAcked = 0;
-  for (const send of sendOf.values()) {
-    if (send.offset === undefined) continue;
-    const places = facts.readPlaces(send.value);
-    if (places.some((p) => p.key === send.key && p.offset === send.offset)) continue;
-    const high = facts.highest(send.key);
-    if (high === undefined || high.offset < send.offset) {
-      unreadAcked++;
-      continue;
-    }
-    // Read, but only somewhere else: the record acknowledged at that offset is not the one
-    // readers found there (duplicate / inconsistent-offset say where it went).
-    const elsewhere = places
-      .slice(0, 2)
-      .map((p) => `${p.key} offset ${p.offset} (op ${p.op})`)
-      .join(' and ');
-    evidence.add('lost-write', {
-      ops: [send.op.id, high.op],
-      key: send.key,
-      offset: send.offset,
-      value: send.value,
-      why:
-        `op ${send.op.id} sent ${describeValue(send.value)}, acknowledged at ${send.key} offset ` +
-        `${send.offset}; op ${high.op} read ${send.key} up to offset ${high.offset}, yet ` +
-        (places.length === 0
-          ? `no poll ever read ${describeValue(send.value)}`
-          : `polls read it only at ${elsewhere}`),
-    });
-  }
+  const { sends, polls, records } = readWrites(ops, sendOf, facts, evidence);
+  const unreadAcked = findLostWrites(sendOf, facts, evidence);
 
   const consumers = new Map<number, Consumer>();
   let commits = 0;
