@@ -5,8 +5,10 @@
  * seek-committed moved it to): reading an offset at or below one read before is
  * `nonmonotonic-poll`; jumping over an offset that some op shows holds a record is `poll-skip`
  * (offsets are dense here: no transactions, no compaction). A seek-committed must return at least
- * what the group's acknowledged commits stored (`commit-backwards`), unless an unacknowledged
- * commit, which may have landed late, stored exactly what it returned.
+ * what the group's latest acknowledged commit stored (`commit-backwards`), unless an
+ * unacknowledged commit, which may have landed after it, stored exactly what it returned. The
+ * latest and not the highest: the group holds what was written last, and a consumer that
+ * rewound may commit lower than before.
  *
  * Unknown outcomes: an unknown poll was never delivered to the client, so it neither moves nor
  * resets the position; an unknown seek-committed may have moved it, so afterwards the position is
@@ -24,7 +26,7 @@ interface Mark {
 export class Consumer {
   /** Per partition, the offset just below the position (the last read, or a seek's − 1). */
   private readonly last = new Map<string, Mark & { readonly by: 'poll' | 'seek' }>();
-  /** Per partition, the highest offset an ok commit stored. */
+  /** Per partition, what the latest ok commit stored. */
   private readonly acked = new Map<string, Mark>();
   /** Per partition, offsets that unacknowledged commits may have stored. */
   private readonly maybe = new Map<string, Set<number>>();
@@ -79,9 +81,7 @@ export class Consumer {
     if (c.op.outcome === 'fail') return;
     for (const [key, offset] of c.offsets) {
       if (c.op.outcome === 'ok') {
-        const high = this.acked.get(key);
-        if (high === undefined || offset >= high.offset)
-          this.acked.set(key, { offset, op: c.op.id });
+        this.acked.set(key, { offset, op: c.op.id });
       } else {
         let set = this.maybe.get(key);
         if (set === undefined) this.maybe.set(key, (set = new Set()));
@@ -99,19 +99,19 @@ export class Consumer {
     // A partition the answer leaves out is one this consumer no longer reads from a known place.
     for (const key of [...this.last.keys()]) if (!s.offsets.has(key)) this.last.delete(key);
     for (const [key, got] of s.offsets) {
-      const high = this.acked.get(key);
+      const stored = this.acked.get(key);
       if (
-        high !== undefined &&
-        (got === null || got < high.offset) &&
+        stored !== undefined &&
+        (got === null || got < stored.offset) &&
         !(got !== null && this.maybe.get(key)?.has(got) === true)
       ) {
         this.evidence.add('commit-backwards', {
-          ops: [high.op, s.op.id],
+          ops: [stored.op, s.op.id],
           key,
           offset: got ?? undefined,
           why:
-            `process ${this.process}'s group had ${key} committed at ${high.offset} (op ` +
-            `${high.op}, acknowledged) but seek-committed op ${s.op.id} returned ` +
+            `process ${this.process}'s group had ${key} committed at ${stored.offset} (op ` +
+            `${stored.op}, acknowledged) but seek-committed op ${s.op.id} returned ` +
             `${got === null ? 'nothing committed' : got}`,
         });
       }

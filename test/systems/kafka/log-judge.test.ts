@@ -351,8 +351,17 @@ test('unknown and failed commits: what may have landed explains a seek, nothing 
   f.seek(2, { 't-0': null });
   assertValid(judgeKafka(f.ops));
 
-  // A seek after a later ok commit is judged against the latest one only (other groups' commits
-  // are their own).
+  // The group holds what was committed last, even when lower than before (a consumer that
+  // rewound); going below that is still backwards.
+  const lower = threeSent();
+  lower.commit(2, { 't-0': 3 });
+  lower.commit(2, { 't-0': 1 });
+  lower.seek(2, { 't-0': 1 });
+  assertValid(judgeKafka(lower.ops));
+  lower.seek(2, { 't-0': 0 });
+  assertOnly(judgeKafka(lower.ops), 'commit-backwards');
+
+  // Other groups' commits are their own.
   const o = threeSent();
   o.commit(2, { 't-0': 3 });
   o.seek(3, { 't-0': null });
