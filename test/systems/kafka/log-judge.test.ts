@@ -350,6 +350,11 @@ test('unknown and failed commits: what may have landed explains a seek, nothing 
   f.commit(2, { 't-0': 3 }, 'fail');
   f.seek(2, { 't-0': null });
   assertValid(judgeKafka(f.ops));
+  // A failed commit stored nothing, so it explains no seek either.
+  f.commit(2, { 't-0': 1 }, 'fail');
+  f.commit(2, { 't-0': 2 });
+  f.seek(2, { 't-0': 1 });
+  assertOnly(judgeKafka(f.ops), 'commit-backwards');
 
   // The group holds what was committed last, even when lower than before (a consumer that
   // rewound); going below that is still backwards.
