@@ -948,7 +948,16 @@ export class GroupCoordinator {
    * Empty): a rebalance's progress is not durable, by design, as in Kafka.
    */
   durableState(): Json {
-    return this.groupIds().map((groupId) => {
+    // A group that has left no record (a handed-out member id, nothing completed or committed)
+    // is not durable, as in Kafka: it is not listed.
+    const durable = this.groupIds().filter((groupId) => {
+      const g = this.groups.get(groupId);
+      return (
+        g !== undefined &&
+        (g.generationId > 0 || g.state !== 'Empty' || this.offsets.hasAny(groupId))
+      );
+    });
+    return durable.map((groupId) => {
       const group = this.groups.get(groupId);
       if (group === undefined) throw new Error('unreachable: listed group missing');
       const r = this.groupRecord(group);
