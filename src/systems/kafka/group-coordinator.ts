@@ -16,7 +16,7 @@
  * for its session timeout is dropped and the others are told (REBALANCE_IN_PROGRESS) to rejoin.
  */
 import type { Json } from '../../core/json.js';
-import { GROUP_ERR } from './group-errors.js';
+import { GROUP_ERR, requireInt } from './group-errors.js';
 import {
   metadataFor,
   protocolsCompatible,
@@ -169,8 +169,12 @@ export class GroupCoordinator {
   // ---- JoinGroup ----------------------------------------------------------------------------
 
   joinGroup(req: JoinGroupRequest, now: number): GroupOutcome {
+    requireInt('sessionTimeoutMs', req.sessionTimeoutMs, 0);
+    requireInt('rebalanceTimeoutMs', req.rebalanceTimeoutMs, 0);
     const out = new Out();
+    let group = this.groups.get(req.groupId);
     const fail = (memberId: string, code: number): GroupOutcome => {
+      if (group !== undefined) this.forgetIfUnused(group);
       out.answer(req.requestId, memberId, joinError(memberId, code));
       return out.done();
     };
@@ -179,7 +183,6 @@ export class GroupCoordinator {
       return fail(req.memberId, GROUP_ERR.INVALID_SESSION_TIMEOUT);
     }
     const isNewMember = req.memberId === '';
-    let group = this.groups.get(req.groupId);
     if (group === undefined) {
       if (!isNewMember) return fail(req.memberId, GROUP_ERR.UNKNOWN_MEMBER_ID);
       group = newGroup(req.groupId);
@@ -426,6 +429,7 @@ export class GroupCoordinator {
   // ---- SyncGroup ----------------------------------------------------------------------------
 
   syncGroup(req: SyncGroupRequest, now: number): GroupOutcome {
+    requireInt('generationId', req.generationId);
     const out = new Out();
     const group = this.groups.get(req.groupId);
     const fail = (code: number): GroupOutcome => {
@@ -515,6 +519,7 @@ export class GroupCoordinator {
   // ---- Heartbeat, LeaveGroup ----------------------------------------------------------------
 
   heartbeat(req: HeartbeatRequest, now: number): GroupOutcome {
+    requireInt('generationId', req.generationId);
     const out = new Out();
     const answer = (errorCode: number): GroupOutcome => {
       out.answer(req.requestId, req.memberId, { api: 'Heartbeat', errorCode });
@@ -606,6 +611,14 @@ export class GroupCoordinator {
   // ---- Offsets ------------------------------------------------------------------------------
 
   commitOffsets(req: OffsetCommitRequest, now: number): GroupOutcome {
+    requireInt('generationId', req.generationId);
+    for (const t of req.topics) {
+      for (const p of t.partitions) {
+        requireInt('partition', p.partition, 0);
+        requireInt('offset', p.offset);
+        requireInt('leaderEpoch', p.leaderEpoch);
+      }
+    }
     const out = new Out();
     const respond = (codeFor: (p: { partition: number; metadata: string }) => number) => {
       out.answer(req.requestId, req.memberId, {
@@ -777,8 +790,25 @@ export class GroupCoordinator {
   /** Expires sessions, pending member ids and rebalance deadlines that have passed by `now`. */
   tick(now: number): GroupOutcome {
     const out = new Out();
-    for (const group of [...this.groups.values()]) this.advance(group, now, out);
+    for (const group of [...this.groups.values()]) {
+      this.advance(group, now, out);
+      this.forgetIfUnused(group);
+    }
     return out.done();
+  }
+
+  /** A group that holds nothing (never completed a rebalance, no members, no handed-out ids,
+   * no offsets) is dropped, so refused joins and lapsed member ids leave no group behind. */
+  private forgetIfUnused(group: Group): void {
+    if (
+      group.state === 'Empty' &&
+      group.generationId === 0 &&
+      group.members.size === 0 &&
+      group.pending.size === 0 &&
+      !this.offsets.hasAny(group.groupId)
+    ) {
+      this.groups.delete(group.groupId);
+    }
   }
 
   /** The earliest time a `tick` could change something (null: nothing is waiting on time).

@@ -19,3 +19,22 @@ export const GROUP_ERR = {
 } as const;
 
 export type GroupErrorCode = (typeof GROUP_ERR)[keyof typeof GROUP_ERR];
+
+/**
+ * A request the coordinator cannot act on because a number in it is not an integer (or is
+ * negative where it must not be): the wire front end has decoded something it should have
+ * refused. It answers INVALID_REQUEST or closes that connection; nothing has changed.
+ */
+export class GroupRequestError extends Error {
+  readonly code = 'bad-group-request';
+  constructor(message: string) {
+    super(message);
+    this.name = 'GroupRequestError';
+  }
+}
+
+export function requireInt(name: string, value: number, min = Number.MIN_SAFE_INTEGER): void {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new GroupRequestError(`${name} must be an integer ≥ ${min}, got ${String(value)}`);
+  }
+}

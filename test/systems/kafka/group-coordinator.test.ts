@@ -16,7 +16,7 @@ import {
   type GroupCoordinatorOptions,
   type GroupMutant,
 } from '../../../src/systems/kafka/group-coordinator.js';
-import { GROUP_ERR } from '../../../src/systems/kafka/group-errors.js';
+import { GROUP_ERR, GroupRequestError } from '../../../src/systems/kafka/group-errors.js';
 import type {
   GroupOutcome,
   GroupResponse,
@@ -559,4 +559,44 @@ test('nextDeadline names when tick next matters', () => {
   h.join(a);
   // a is held in the join (kept alive); b's session and the rebalance deadline remain.
   assert.equal(h.c.nextDeadline(), h.now + SESSION);
+});
+
+test('a refused join or a lapsed member id leaves no group behind', () => {
+  const h = new Harness();
+  assert.equal(h.join('', []).response?.errorCode, GROUP_ERR.INCONSISTENT_GROUP_PROTOCOL);
+  assert.deepEqual(h.c.listGroups(), []);
+  h.join('', RANGE, { v4: true });
+  assert.equal(h.c.listGroups().length, 1);
+  h.tick(SESSION);
+  assert.deepEqual(h.c.listGroups(), []);
+});
+
+test('a request with a non-integer number is refused with a typed error, changing nothing', () => {
+  const h = new Harness();
+  const { b } = h.stableTwo();
+  const before = h.c.durableState();
+  assert.throws(
+    () =>
+      h.c.commitOffsets(
+        {
+          requestId: 'x',
+          groupId: 'g',
+          generationId: 2,
+          memberId: b,
+          topics: [
+            {
+              topic: 't',
+              partitions: [{ partition: 0, offset: 2 ** 60, leaderEpoch: 0, metadata: '' }],
+            },
+          ],
+        },
+        h.now,
+      ),
+    (e: unknown) => e instanceof GroupRequestError && e.code === 'bad-group-request',
+  );
+  assert.throws(
+    () => h.c.heartbeat({ requestId: 'y', groupId: 'g', generationId: 1.5, memberId: b }, h.now),
+    GroupRequestError,
+  );
+  assert.deepEqual(h.c.durableState(), before);
 });
