@@ -17,51 +17,28 @@
  */
 import type { Json } from '../../core/json.js';
 import { GROUP_ERR, requireInt } from './group-errors.js';
-import {
-  metadataFor,
-  protocolsCompatible,
-  protocolsEqual,
-  selectProtocol,
-  type Member,
-} from './group-members.js';
+import { metadataFor } from './group-members.js';
+import { GROUP_MUTANTS, type GroupMutant } from './group-mutants.js';
 import { GroupOffsets } from './group-offsets.js';
-import type { GroupMetadataRecord, GroupRecord, OffsetRecord } from './group-records.js';
-import { allMembersJoined, newGroup, rebalanceTimeoutMs, type Group } from './group-state.js';
+import { OutcomeBuilder, joinError, syncAnswer, syncError } from './group-outcome.js';
+import { groupRecord, type GroupRecord, type OffsetRecord } from './group-records.js';
+import { Rebalancer } from './group-rebalance.js';
+import { newGroup, type Group } from './group-state.js';
 import type {
   DescribedGroup,
-  GroupEvent,
   GroupOutcome,
-  GroupResponse,
   GroupStateName,
   HeartbeatRequest,
   JoinGroupRequest,
-  JoinGroupResponse,
   LeaveGroupRequest,
   ListedGroup,
-  MemberProtocol,
   OffsetCommitRequest,
   OffsetFetchRequest,
   OffsetFetchResponse,
   SyncGroupRequest,
 } from './group-types.js';
 
-/**
- * Deliberately broken coordinators, each with exactly one rule removed, that the tests in
- * test/systems/kafka/ must catch.
- */
-export const GROUP_MUTANTS = [
-  /** A completed rebalance keeps the members that did not rejoin. */
-  'keep-absent-members',
-  /** Members are never dropped for missing heartbeats. */
-  'no-session-expiry',
-  /** A follower's SyncGroup is answered at once instead of waiting for the leader's. */
-  'sync-before-leader',
-  /** Members need not share a protocol; the leader's first choice is taken. */
-  'any-protocol',
-  /** OffsetCommit does not check the generation. */
-  'commit-any-generation',
-] as const;
-export type GroupMutant = (typeof GROUP_MUTANTS)[number];
+export { GROUP_MUTANTS, type GroupMutant };
 
 export interface GroupCoordinatorOptions {
   /** group.min.session.timeout.ms (Kafka: 6000). */
@@ -112,30 +89,6 @@ export interface GroupView {
   readonly pendingMemberIds: readonly string[];
 }
 
-class Out {
-  readonly events: GroupEvent[] = [];
-  readonly records: GroupRecord[] = [];
-  answer(requestId: string, memberId: string, response: GroupResponse): void {
-    this.events.push({ requestId, memberId, response });
-  }
-  done(): GroupOutcome {
-    return { events: this.events, records: this.records };
-  }
-}
-
-function joinError(memberId: string, errorCode: number): JoinGroupResponse {
-  return {
-    api: 'JoinGroup',
-    errorCode,
-    generationId: -1,
-    protocolType: null,
-    protocolName: null,
-    leader: '',
-    memberId,
-    members: [],
-  };
-}
-
 export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
   private readonly offsets = new GroupOffsets();
@@ -145,6 +98,7 @@ export class GroupCoordinator {
   private readonly maxMetadata: number;
   private readonly tag: string;
   private readonly mutant: GroupMutant | undefined;
+  private readonly rules: Rebalancer;
   private memberCounter = 0;
 
   constructor(options: GroupCoordinatorOptions = {}) {
@@ -164,6 +118,7 @@ export class GroupCoordinator {
       throw new GroupOptionError(`unknown group coordinator mutant ${String(options.mutant)}`);
     }
     this.mutant = options.mutant;
+    this.rules = new Rebalancer(this.initialDelay, this.mutant);
   }
 
   // ---- JoinGroup ----------------------------------------------------------------------------
@@ -171,7 +126,7 @@ export class GroupCoordinator {
   joinGroup(req: JoinGroupRequest, now: number): GroupOutcome {
     requireInt('sessionTimeoutMs', req.sessionTimeoutMs, 0);
     requireInt('rebalanceTimeoutMs', req.rebalanceTimeoutMs, 0);
-    const out = new Out();
+    const out = new OutcomeBuilder();
     let group = this.groups.get(req.groupId);
     const fail = (memberId: string, code: number): GroupOutcome => {
       if (group !== undefined) this.forgetIfUnused(group);
@@ -188,8 +143,8 @@ export class GroupCoordinator {
       group = newGroup(req.groupId);
       this.groups.set(req.groupId, group);
     }
-    this.advance(group, now, out);
-    if (!this.supportsProtocols(group, req.memberId, req.protocolType, req.protocols)) {
+    this.rules.advance(group, now, out);
+    if (!this.rules.supportsProtocols(group, req.memberId, req.protocolType, req.protocols)) {
       return fail(req.memberId, GROUP_ERR.INCONSISTENT_GROUP_PROTOCOL);
     }
     if (isNewMember) {
@@ -198,73 +153,17 @@ export class GroupCoordinator {
         group.pending.set(memberId, now + req.sessionTimeoutMs);
         out.answer(req.requestId, memberId, joinError(memberId, GROUP_ERR.MEMBER_ID_REQUIRED));
       } else {
-        this.addMemberAndRebalance(group, memberId, req, now, out);
+        this.rules.addMemberAndRebalance(group, memberId, req, now, out);
       }
     } else if (group.pending.has(req.memberId)) {
-      this.addMemberAndRebalance(group, req.memberId, req, now, out);
+      this.rules.addMemberAndRebalance(group, req.memberId, req, now, out);
     } else {
       const member = group.members.get(req.memberId);
       if (member === undefined) return fail(req.memberId, GROUP_ERR.UNKNOWN_MEMBER_ID);
-      this.knownMemberJoin(group, member, req, now, out);
+      this.rules.knownMemberJoin(group, member, req, now, out);
     }
-    this.advance(group, now, out);
+    this.rules.advance(group, now, out);
     return out.done();
-  }
-
-  private knownMemberJoin(
-    group: Group,
-    member: Member,
-    req: JoinGroupRequest,
-    now: number,
-    out: Out,
-  ): void {
-    const unchanged = protocolsEqual(member.protocols, req.protocols);
-    switch (group.state) {
-      case 'PreparingRebalance':
-        this.updateMemberAndRebalance(group, member, req, now, out);
-        return;
-      case 'CompletingRebalance':
-        // Same metadata: the member most likely lost our JoinGroup answer; give it again.
-        if (unchanged) {
-          member.lastHeartbeat = now;
-          out.answer(req.requestId, member.memberId, this.joinAnswer(group, member.memberId));
-        } else {
-          this.updateMemberAndRebalance(group, member, req, now, out);
-        }
-        return;
-      case 'Stable':
-        // The leader rejoining forces a rebalance: that is how it reacts to changes (such as
-        // new partitions) that its metadata does not show.
-        if (group.leaderId === member.memberId || !unchanged) {
-          this.updateMemberAndRebalance(group, member, req, now, out);
-        } else {
-          member.lastHeartbeat = now;
-          out.answer(req.requestId, member.memberId, this.joinAnswer(group, member.memberId));
-        }
-        return;
-      case 'Empty':
-      case 'Dead':
-        out.answer(
-          req.requestId,
-          member.memberId,
-          joinError(member.memberId, GROUP_ERR.UNKNOWN_MEMBER_ID),
-        );
-        return;
-    }
-  }
-
-  private supportsProtocols(
-    group: Group,
-    memberId: string,
-    protocolType: string,
-    protocols: readonly MemberProtocol[],
-  ): boolean {
-    if (protocolType === '' || protocols.length === 0) return false;
-    if (group.members.size === 0) return true;
-    if (this.mutant === 'any-protocol') return true;
-    if (protocolType !== group.protocolType) return false;
-    const others = [...group.members.values()].filter((m) => m.memberId !== memberId);
-    return protocolsCompatible(others, protocols);
   }
 
   private newMemberId(group: Group, clientId: string): string {
@@ -275,176 +174,19 @@ export class GroupCoordinator {
     }
   }
 
-  private addMemberAndRebalance(
-    group: Group,
-    memberId: string,
-    req: JoinGroupRequest,
-    now: number,
-    out: Out,
-  ): void {
-    if (group.members.size === 0) group.protocolType = req.protocolType;
-    group.members.set(memberId, {
-      memberId,
-      clientId: req.clientId,
-      clientHost: req.clientHost,
-      sessionTimeoutMs: req.sessionTimeoutMs,
-      rebalanceTimeoutMs: req.rebalanceTimeoutMs,
-      protocolType: req.protocolType,
-      protocols: req.protocols,
-      assignment: '',
-      lastHeartbeat: now,
-      heldJoin: req.requestId,
-      heldSync: null,
-    });
-    group.pending.delete(memberId);
-    if (group.leaderId === null) group.leaderId = memberId;
-    if (group.initialDelayUntil !== null && group.initialDelayCap !== null) {
-      group.initialDelayUntil = Math.min(now + this.initialDelay, group.initialDelayCap);
-    }
-    this.maybePrepareRebalance(group, now, out);
-  }
-
-  private updateMemberAndRebalance(
-    group: Group,
-    member: Member,
-    req: JoinGroupRequest,
-    now: number,
-    out: Out,
-  ): void {
-    // A second JoinGroup while one is held replaces it; the first is told to rejoin rather than
-    // left for its caller to hold for ever.
-    if (member.heldJoin !== null) {
-      out.answer(
-        member.heldJoin,
-        member.memberId,
-        joinError(member.memberId, GROUP_ERR.REBALANCE_IN_PROGRESS),
-      );
-    }
-    member.protocols = req.protocols;
-    member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
-    member.sessionTimeoutMs = req.sessionTimeoutMs;
-    member.heldJoin = req.requestId;
-    member.lastHeartbeat = now;
-    this.maybePrepareRebalance(group, now, out);
-  }
-
-  private maybePrepareRebalance(group: Group, now: number, out: Out): void {
-    if (
-      group.state === 'Empty' ||
-      group.state === 'Stable' ||
-      group.state === 'CompletingRebalance'
-    ) {
-      this.prepareRebalance(group, now, out);
-    }
-  }
-
-  private prepareRebalance(group: Group, now: number, out: Out): void {
-    if (group.state === 'CompletingRebalance') {
-      // The generation being synced is void: followers waiting for the leader are told to
-      // rejoin, and nobody keeps an assignment from it.
-      for (const m of group.members.values()) {
-        m.assignment = '';
-        if (m.heldSync !== null) {
-          out.answer(
-            m.heldSync,
-            m.memberId,
-            this.syncAnswer(group, GROUP_ERR.REBALANCE_IN_PROGRESS, ''),
-          );
-          m.heldSync = null;
-        }
-      }
-    }
-    group.pendingSync.clear();
-    group.syncDeadline = null;
-    const timeout = rebalanceTimeoutMs(group);
-    group.joinDeadline = now + timeout;
-    if (group.state === 'Empty') {
-      group.initialDelayUntil = now + Math.min(this.initialDelay, timeout);
-      group.initialDelayCap = now + timeout;
-    }
-    group.state = 'PreparingRebalance';
-  }
-
-  private completeJoin(group: Group, now: number, out: Out): void {
-    group.joinDeadline = null;
-    group.initialDelayUntil = null;
-    group.initialDelayCap = null;
-    if (this.mutant !== 'keep-absent-members') {
-      for (const m of [...group.members.values()]) {
-        if (m.heldJoin === null) this.dropMember(group, m, out);
-      }
-    }
-    group.generationId += 1;
-    if (group.members.size === 0) {
-      group.state = 'Empty';
-      group.protocolName = null;
-      out.records.push(this.groupRecord(group));
-      return;
-    }
-    const members = [...group.members.values()];
-    let protocol = selectProtocol(members);
-    if (protocol === undefined && this.mutant === 'any-protocol') {
-      protocol = members.find((m) => m.memberId === group.leaderId)?.protocols[0]?.name;
-    }
-    if (protocol === undefined) {
-      // Every join was checked against the members present, so they always share one.
-      throw new Error(`group ${group.groupId}: members share no protocol at rebalance`);
-    }
-    group.protocolName = protocol;
-    group.state = 'CompletingRebalance';
-    if (group.leaderId === null || !group.members.has(group.leaderId)) {
-      group.leaderId = members[0]?.memberId ?? null;
-    }
-    for (const m of members) {
-      m.assignment = '';
-      m.lastHeartbeat = now;
-      if (m.heldJoin !== null) {
-        out.answer(m.heldJoin, m.memberId, this.joinAnswer(group, m.memberId));
-        m.heldJoin = null;
-      }
-    }
-    for (const m of members) group.pendingSync.add(m.memberId);
-    group.syncDeadline = now + rebalanceTimeoutMs(group);
-  }
-
-  private joinAnswer(group: Group, memberId: string): JoinGroupResponse {
-    const isLeader = group.leaderId === memberId;
-    return {
-      api: 'JoinGroup',
-      errorCode: GROUP_ERR.NONE,
-      generationId: group.generationId,
-      protocolType: group.protocolType,
-      protocolName: group.protocolName,
-      leader: group.leaderId ?? '',
-      memberId,
-      members: isLeader
-        ? [...group.members.values()].map((m) => ({
-            memberId: m.memberId,
-            metadata: metadataFor(m, group.protocolName),
-          }))
-        : [],
-    };
-  }
-
   // ---- SyncGroup ----------------------------------------------------------------------------
 
   syncGroup(req: SyncGroupRequest, now: number): GroupOutcome {
     requireInt('generationId', req.generationId);
-    const out = new Out();
+    const out = new OutcomeBuilder();
     const group = this.groups.get(req.groupId);
     const fail = (code: number): GroupOutcome => {
-      out.answer(req.requestId, req.memberId, {
-        api: 'SyncGroup',
-        errorCode: code,
-        protocolType: null,
-        protocolName: null,
-        assignment: '',
-      });
+      out.answer(req.requestId, req.memberId, syncError(code));
       return out.done();
     };
     if (req.groupId === '') return fail(GROUP_ERR.INVALID_GROUP_ID);
     if (group === undefined) return fail(GROUP_ERR.UNKNOWN_MEMBER_ID);
-    this.advance(group, now, out);
+    this.rules.advance(group, now, out);
     const member = group.members.get(req.memberId);
     if (member === undefined) return fail(GROUP_ERR.UNKNOWN_MEMBER_ID);
     if (req.generationId !== group.generationId) return fail(GROUP_ERR.ILLEGAL_GENERATION);
@@ -466,7 +208,7 @@ export class GroupCoordinator {
         out.answer(
           req.requestId,
           member.memberId,
-          this.syncAnswer(group, GROUP_ERR.NONE, member.assignment),
+          syncAnswer(group, GROUP_ERR.NONE, member.assignment),
         );
         return out.done();
       case 'CompletingRebalance':
@@ -477,7 +219,7 @@ export class GroupCoordinator {
       out.answer(
         member.heldSync,
         member.memberId,
-        this.syncAnswer(group, GROUP_ERR.REBALANCE_IN_PROGRESS, ''),
+        syncAnswer(group, GROUP_ERR.REBALANCE_IN_PROGRESS, ''),
       );
     }
     member.heldSync = req.requestId;
@@ -486,7 +228,7 @@ export class GroupCoordinator {
         out.answer(
           req.requestId,
           member.memberId,
-          this.syncAnswer(group, GROUP_ERR.NONE, member.assignment),
+          syncAnswer(group, GROUP_ERR.NONE, member.assignment),
         );
         member.heldSync = null;
       }
@@ -496,31 +238,21 @@ export class GroupCoordinator {
     for (const a of req.assignments) given.set(a.memberId, a.assignment);
     for (const m of group.members.values()) m.assignment = given.get(m.memberId) ?? '';
     group.state = 'Stable';
-    out.records.push(this.groupRecord(group));
+    out.records.push(groupRecord(group));
     for (const m of group.members.values()) {
       if (m.heldSync === null) continue;
-      out.answer(m.heldSync, m.memberId, this.syncAnswer(group, GROUP_ERR.NONE, m.assignment));
+      out.answer(m.heldSync, m.memberId, syncAnswer(group, GROUP_ERR.NONE, m.assignment));
       m.heldSync = null;
       m.lastHeartbeat = now;
     }
     return out.done();
   }
 
-  private syncAnswer(group: Group, errorCode: number, assignment: string): GroupResponse {
-    return {
-      api: 'SyncGroup',
-      errorCode,
-      protocolType: group.protocolType,
-      protocolName: group.protocolName,
-      assignment,
-    };
-  }
-
   // ---- Heartbeat, LeaveGroup ----------------------------------------------------------------
 
   heartbeat(req: HeartbeatRequest, now: number): GroupOutcome {
     requireInt('generationId', req.generationId);
-    const out = new Out();
+    const out = new OutcomeBuilder();
     const answer = (errorCode: number): GroupOutcome => {
       out.answer(req.requestId, req.memberId, { api: 'Heartbeat', errorCode });
       return out.done();
@@ -528,7 +260,7 @@ export class GroupCoordinator {
     if (req.groupId === '') return answer(GROUP_ERR.INVALID_GROUP_ID);
     const group = this.groups.get(req.groupId);
     if (group === undefined) return answer(GROUP_ERR.UNKNOWN_MEMBER_ID);
-    this.advance(group, now, out);
+    this.rules.advance(group, now, out);
     const member = group.members.get(req.memberId);
     if (member === undefined) return answer(GROUP_ERR.UNKNOWN_MEMBER_ID);
     if (req.generationId !== group.generationId) return answer(GROUP_ERR.ILLEGAL_GENERATION);
@@ -547,7 +279,7 @@ export class GroupCoordinator {
   }
 
   leaveGroup(req: LeaveGroupRequest, now: number): GroupOutcome {
-    const out = new Out();
+    const out = new OutcomeBuilder();
     const answer = (errorCode: number, members: { memberId: string; errorCode: number }[]) => {
       out.answer(req.requestId, req.memberIds.length === 1 ? (req.memberIds[0] ?? '') : '', {
         api: 'LeaveGroup',
@@ -564,48 +296,16 @@ export class GroupCoordinator {
         req.memberIds.map((memberId) => ({ memberId, errorCode: GROUP_ERR.UNKNOWN_MEMBER_ID })),
       );
     }
-    this.advance(group, now, out);
+    this.rules.advance(group, now, out);
     const results = req.memberIds.map((memberId) => {
       if (group.pending.delete(memberId)) return { memberId, errorCode: GROUP_ERR.NONE };
       const member = group.members.get(memberId);
       if (member === undefined) return { memberId, errorCode: GROUP_ERR.UNKNOWN_MEMBER_ID };
-      this.removeMember(group, member, now, out);
+      this.rules.removeMember(group, member, now, out);
       return { memberId, errorCode: GROUP_ERR.NONE };
     });
-    this.advance(group, now, out);
+    this.rules.advance(group, now, out);
     return answer(GROUP_ERR.NONE, results);
-  }
-
-  /** Drops a member and reacts as Kafka does: a Stable or syncing group rebalances. */
-  private removeMember(group: Group, member: Member, now: number, out: Out): void {
-    this.dropMember(group, member, out);
-    if (group.state === 'Stable' || group.state === 'CompletingRebalance') {
-      this.prepareRebalance(group, now, out);
-    }
-  }
-
-  private dropMember(group: Group, member: Member, out: Out): void {
-    if (member.heldJoin !== null) {
-      out.answer(
-        member.heldJoin,
-        member.memberId,
-        joinError(member.memberId, GROUP_ERR.UNKNOWN_MEMBER_ID),
-      );
-    }
-    if (member.heldSync !== null) {
-      out.answer(member.heldSync, member.memberId, {
-        api: 'SyncGroup',
-        errorCode: GROUP_ERR.UNKNOWN_MEMBER_ID,
-        protocolType: null,
-        protocolName: null,
-        assignment: '',
-      });
-    }
-    group.members.delete(member.memberId);
-    group.pendingSync.delete(member.memberId);
-    if (group.leaderId === member.memberId) {
-      group.leaderId = group.members.keys().next().value ?? null;
-    }
   }
 
   // ---- Offsets ------------------------------------------------------------------------------
@@ -619,7 +319,7 @@ export class GroupCoordinator {
         requireInt('leaderEpoch', p.leaderEpoch);
       }
     }
-    const out = new Out();
+    const out = new OutcomeBuilder();
     const respond = (codeFor: (p: { partition: number; metadata: string }) => number) => {
       out.answer(req.requestId, req.memberId, {
         api: 'OffsetCommit',
@@ -639,7 +339,7 @@ export class GroupCoordinator {
       group = newGroup(req.groupId);
       this.groups.set(req.groupId, group);
     }
-    this.advance(group, now, out);
+    this.rules.advance(group, now, out);
     const simple = req.generationId < 0 && group.state === 'Empty';
     if (!simple) {
       const member = group.members.get(req.memberId);
@@ -762,12 +462,12 @@ export class GroupCoordinator {
 
   /** Deletes Empty groups and their offsets (tombstones to persist); others are refused. */
   deleteGroups(requestId: string, groupIds: readonly string[], now: number): GroupOutcome {
-    const out = new Out();
+    const out = new OutcomeBuilder();
     const results = groupIds.map((groupId) => {
       if (groupId === '') return { groupId, errorCode: GROUP_ERR.INVALID_GROUP_ID };
       const group = this.groups.get(groupId);
       if (group === undefined) return { groupId, errorCode: GROUP_ERR.GROUP_ID_NOT_FOUND };
-      this.advance(group, now, out);
+      this.rules.advance(group, now, out);
       if (group.state !== 'Empty') return { groupId, errorCode: GROUP_ERR.NON_EMPTY_GROUP };
       for (const c of this.offsets.removeGroup(groupId)) {
         out.records.push({
@@ -789,9 +489,9 @@ export class GroupCoordinator {
 
   /** Expires sessions, pending member ids and rebalance deadlines that have passed by `now`. */
   tick(now: number): GroupOutcome {
-    const out = new Out();
+    const out = new OutcomeBuilder();
     for (const group of [...this.groups.values()]) {
-      this.advance(group, now, out);
+      this.rules.advance(group, now, out);
       this.forgetIfUnused(group);
     }
     return out.done();
@@ -835,65 +535,7 @@ export class GroupCoordinator {
     return next;
   }
 
-  private advance(group: Group, now: number, out: Out): void {
-    for (const m of group.members.values()) if (m.lastHeartbeat === null) m.lastHeartbeat = now;
-    for (const [memberId, lapses] of [...group.pending]) {
-      if (now >= lapses) group.pending.delete(memberId);
-    }
-    if (this.mutant !== 'no-session-expiry') {
-      for (const m of [...group.members.values()]) {
-        const waitingOnUs = m.heldJoin !== null || m.heldSync !== null;
-        if (
-          !waitingOnUs &&
-          m.lastHeartbeat !== null &&
-          now >= m.lastHeartbeat + m.sessionTimeoutMs
-        ) {
-          this.removeMember(group, m, now, out);
-        }
-      }
-    }
-    if (group.syncDeadline !== null && now >= group.syncDeadline) {
-      const late = [...group.pendingSync];
-      group.syncDeadline = null;
-      group.pendingSync.clear();
-      if (late.length > 0 && (group.state === 'CompletingRebalance' || group.state === 'Stable')) {
-        for (const memberId of late) {
-          const m = group.members.get(memberId);
-          if (m !== undefined) this.dropMember(group, m, out);
-        }
-        this.prepareRebalance(group, now, out);
-      }
-    }
-    if (group.state === 'PreparingRebalance') {
-      const due =
-        group.initialDelayUntil !== null
-          ? now >= group.initialDelayUntil
-          : allMembersJoined(group) || (group.joinDeadline !== null && now >= group.joinDeadline);
-      if (due) this.completeJoin(group, now, out);
-    }
-  }
-
   // ---- Durable state ------------------------------------------------------------------------
-
-  private groupRecord(group: Group): GroupMetadataRecord {
-    return {
-      type: 'group',
-      groupId: group.groupId,
-      generationId: group.generationId,
-      protocolType: group.protocolType,
-      protocolName: group.protocolName,
-      leader: group.leaderId,
-      members: [...group.members.values()].map((m) => ({
-        memberId: m.memberId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        sessionTimeoutMs: m.sessionTimeoutMs,
-        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
-        subscription: metadataFor(m, group.protocolName),
-        assignment: m.assignment,
-      })),
-    };
-  }
 
   /**
    * Applies one persisted record (as Kafka loads `__consumer_offsets` when it becomes a group's
@@ -990,7 +632,7 @@ export class GroupCoordinator {
     return durable.map((groupId) => {
       const group = this.groups.get(groupId);
       if (group === undefined) throw new Error('unreachable: listed group missing');
-      const r = this.groupRecord(group);
+      const r = groupRecord(group);
       return {
         groupId,
         state: group.state,

@@ -7,6 +7,8 @@
  * may keep only the last record per key and replay still gives the same state.
  */
 import type { Json } from '../../core/json.js';
+import { metadataFor } from './group-members.js';
+import type { Group } from './group-state.js';
 
 export type MemberRecord = {
   readonly memberId: string;
@@ -145,4 +147,25 @@ export function parseGroupRecord(x: Json): GroupRecord {
     default:
       throw new GroupRecordError(`type: unknown record type ${JSON.stringify(type ?? null)}`);
   }
+}
+
+/** The group's durable part as a record: written after each completed sync, and on emptying. */
+export function groupRecord(group: Group): GroupMetadataRecord {
+  return {
+    type: 'group',
+    groupId: group.groupId,
+    generationId: group.generationId,
+    protocolType: group.protocolType,
+    protocolName: group.protocolName,
+    leader: group.leaderId,
+    members: [...group.members.values()].map((m) => ({
+      memberId: m.memberId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      sessionTimeoutMs: m.sessionTimeoutMs,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      subscription: metadataFor(m, group.protocolName),
+      assignment: m.assignment,
+    })),
+  };
 }
