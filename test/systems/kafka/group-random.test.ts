@@ -63,7 +63,8 @@ interface Sent {
   readonly memberId: string;
 }
 
-function run(seed: number, steps: number, mutant?: GroupMutant): void {
+/** Runs one seed; returns everything the coordinator said, for comparing two runs. */
+function run(seed: number, steps: number, mutant?: GroupMutant): string {
   const r: Random = streamFor(seed, 'test:group-random');
   const c = new GroupCoordinator({
     initialRebalanceDelayMs: r.pick([0, 0, 2_000]),
@@ -179,7 +180,9 @@ function run(seed: number, steps: number, mutant?: GroupMutant): void {
       cl.memberId = '';
     }
   };
+  const transcript: GroupOutcome[] = [];
   const apply = (o: GroupOutcome) => {
+    transcript.push(o);
     records.push(...o.records);
     for (const e of o.events) deliver(e);
   };
@@ -379,6 +382,7 @@ function run(seed: number, steps: number, mutant?: GroupMutant): void {
     const s = c.inspect(g)?.state;
     if (s !== undefined && s !== 'Empty') fail(`${g} ends ${s} with nobody left`);
   }
+  return JSON.stringify(transcript);
 }
 
 const SEEDS = 30;
@@ -386,6 +390,11 @@ const STEPS = 400;
 
 test(`random runs: invariants hold over ${SEEDS} seeds × ${STEPS} steps`, () => {
   for (let seed = 1; seed <= SEEDS; seed++) run(seed, STEPS);
+});
+
+test('the same seed gives the same run, answer for answer and record for record', () => {
+  assert.equal(run(7, STEPS), run(7, STEPS));
+  assert.notEqual(run(7, STEPS), run(8, STEPS));
 });
 
 for (const mutant of ['keep-absent-members', 'no-session-expiry', 'sync-before-leader'] as const) {
