@@ -151,6 +151,7 @@ export class LeaderEpochFile {
     }
     if (dropped === 0) return;
     const current = this.entries[dropped - 1] as EpochEntry;
+    if (dropped === 1 && current.startOffset === startOffset) return;
     const rest = this.entries.slice(dropped);
     this.entries =
       this.mutant === 'start-drops-current-epoch'
