@@ -229,7 +229,13 @@ export class SegmentLog {
     const cfg = config(options);
     mkdirSync(dir, { recursive: true });
     const log = new SegmentLog(dir, cfg, options);
-    log.load();
+    try {
+      log.load();
+    } catch (e) {
+      // No pending fsync yet: each close is immediate, so no descriptor outlives a refused open.
+      for (const s of log.segments) void s.close();
+      throw e;
+    }
     if (cfg.flushMs !== undefined) {
       log.timer = setInterval(() => log.backgroundFlush(), cfg.flushMs);
       log.timer.unref();
@@ -490,16 +496,18 @@ export class SegmentLog {
     }
     const lastOffset = baseOffset + h.lastOffsetDelta;
     const maxTimestamp = Number(h.maxTimestamp);
-    if (this.shouldRoll(batch.length, lastOffset, maxTimestamp)) this.roll();
-    this.active.append(batch, lastOffset, maxTimestamp);
-    this.leo = lastOffset + 1;
-    const latest = this.epochs.latest();
-    if (
-      h.partitionLeaderEpoch >= 0 &&
-      (latest === undefined || h.partitionLeaderEpoch > latest.epoch)
-    ) {
-      this.epochs.assign(h.partitionLeaderEpoch, baseOffset);
-    }
+    this.io('append', () => {
+      if (this.shouldRoll(batch.length, lastOffset, maxTimestamp)) this.roll();
+      this.active.append(batch, lastOffset, maxTimestamp);
+      this.leo = lastOffset + 1;
+      const latest = this.epochs.latest();
+      if (
+        h.partitionLeaderEpoch >= 0 &&
+        (latest === undefined || h.partitionLeaderEpoch > latest.epoch)
+      ) {
+        this.epochs.assign(h.partitionLeaderEpoch, baseOffset);
+      }
+    });
     this.unflushedRecords += h.recordCount;
     if (
       this.config.flushMessages !== undefined &&
@@ -590,9 +598,27 @@ export class SegmentLog {
     // Once a whole segment is durable, say so on disk: recovery then starts at the active segment.
     const activeBase = this.active.baseOffset;
     if (this.checkpointedRecoveryPoint < activeBase && this.synced >= activeBase && !this.closed) {
-      this.writeRecoveryPoint(this.synced);
+      this.io('writing the recovery point', () => this.writeRecoveryPoint(this.synced));
     }
     return this.synced;
+  }
+
+  /**
+   * Runs a change to the files; if it fails part way (a full disk, EIO), what is on disk is no
+   * longer known, so the log fails as a whole (Kafka takes the log directory offline).
+   */
+  private io<T>(what: string, change: () => T): T {
+    try {
+      return change();
+    } catch (e) {
+      if (e instanceof SegmentLogError) throw e;
+      const error = e instanceof Error ? e : new Error(String(e));
+      this.fail(error);
+      throw new SegmentLogError(
+        'storage-failed',
+        `${what} on ${this.dir} failed: ${error.message}`,
+      );
+    }
   }
 
   private fail(error: Error): void {
@@ -605,7 +631,9 @@ export class SegmentLog {
   /** Writes the recovery point as far as everything is fsync'd (the broker may call it on a timer). */
   checkpointRecoveryPoint(): void {
     this.usable();
-    if (this.synced !== this.checkpointedRecoveryPoint) this.writeRecoveryPoint(this.synced);
+    if (this.synced !== this.checkpointedRecoveryPoint) {
+      this.io('writing the recovery point', () => this.writeRecoveryPoint(this.synced));
+    }
   }
 
   // ---- read ----
@@ -674,19 +702,30 @@ export class SegmentLog {
       throw new RangeError(`cannot truncate to offset ${offset}`);
     if (offset >= this.leo) return this.leo;
     if (offset < this.logStart) {
-      this.startAt(offset);
+      this.io('truncation', () => this.startAt(offset));
       return this.leo;
     }
-    const i = this.segmentIndexOf(offset);
-    const later = this.segments.splice(i + 1);
-    for (const s of later) this.closing.push(s.delete());
-    const s = this.active;
-    s.truncateTo(offset, this.options.mutant === 'truncate-keeps-straddling');
-    s.syncNow();
-    if (later.length > 0) fsyncDirectory(this.dir);
-    this.lowerEnd(s.nextOffset);
-    this.note('kafka segment: truncated', { to: offset, logEndOffset: this.leo });
-    return this.leo;
+    return this.io('truncation', () => {
+      const i = this.segmentIndexOf(offset);
+      const s = this.segments[i] as Segment;
+      const cut = s.truncationPoint(offset, this.options.mutant === 'truncate-keeps-straddling');
+      const end = cut?.offset ?? s.nextOffset;
+      // The recovery point comes down first: a crash midway must not leave it past the log's end.
+      if (this.checkpointedRecoveryPoint > end) this.writeRecoveryPoint(end);
+      const later = this.segments.splice(i + 1);
+      for (const l of later) this.closing.push(l.delete());
+      if (cut !== undefined && cut.position < s.size) s.cut(cut.position, cut.offset);
+      s.syncNow();
+      if (later.length > 0) fsyncDirectory(this.dir);
+      this.lowerEnd(s.nextOffset);
+      if (this.logStart > this.leo) {
+        // The batch holding the log start went: the log now starts where it ends.
+        this.logStart = this.leo;
+        writeOffsetCheckpoint(join(this.dir, LOG_START_FILE), this.leo);
+      }
+      this.note('kafka segment: truncated', { to: offset, logEndOffset: this.leo });
+      return this.leo;
+    });
   }
 
   /** The log end moved down to `offset`: what is synced, flushing, checkpointed follows it. */
@@ -724,16 +763,18 @@ export class SegmentLog {
   /** Moves the log start offset up to `offset` (DeleteRecords); durable when it returns. */
   advanceLogStart(offset: number): void {
     this.usable();
-    if (!Number.isSafeInteger(offset) || offset > this.leo) {
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > this.leo) {
       throw new SegmentLogError(
         'offset-out-of-range',
-        `cannot start the log at ${offset}, past its end ${this.leo}`,
+        `cannot start the log at ${offset}, outside [0, ${this.leo}]`,
       );
     }
     if (offset <= this.logStart) return;
-    this.logStart = offset;
-    writeOffsetCheckpoint(join(this.dir, LOG_START_FILE), offset);
-    this.epochs.truncateFromStart(offset);
+    this.io('moving the log start', () => {
+      writeOffsetCheckpoint(join(this.dir, LOG_START_FILE), offset);
+      this.logStart = offset;
+      this.epochs.truncateFromStart(offset);
+    });
   }
 
   /**
@@ -748,30 +789,37 @@ export class SegmentLog {
         baseOffset: s.baseOffset,
         nextOffset: s.nextOffset,
         bytes: s.size,
-        largestTimestamp: () => s.largestTimestamp(),
+        // A segment without timestamps (all -1) ages from its last write, as in Kafka.
+        largestTimestamp: () => {
+          const ts = s.largestTimestamp();
+          return ts >= 0 ? ts : s.modifiedMs();
+        },
       })),
       { retentionMs: this.config.retentionMs, retentionBytes: this.config.retentionBytes },
       { nowMs, logStartOffset: this.logStart, highWatermark },
       this.options.retentionMutant,
     );
     if (plan.count === 0) return plan;
-    const gone = this.segments.splice(0, plan.count);
-    if (this.segments.length === 0)
-      this.segments.push(Segment.create(this.dir, this.leo, this.cfgSegment()));
-    const start = Math.max(this.logStart, this.segments[0]?.baseOffset ?? this.leo);
-    if (start !== this.logStart) {
-      this.logStart = start;
-      writeOffsetCheckpoint(join(this.dir, LOG_START_FILE), start);
-    }
-    for (const s of gone) this.closing.push(s.delete());
-    fsyncDirectory(this.dir);
-    this.epochs.truncateFromStart(this.logStart);
-    this.note('kafka segment: retention deleted segments', {
-      segments: plan.count,
-      reason: plan.reason ?? '',
-      logStartOffset: this.logStart,
+    return this.io('retention', () => {
+      const gone = this.segments.splice(0, plan.count);
+      const start = Math.max(this.logStart, this.segments[0]?.baseOffset ?? this.leo);
+      if (start !== this.logStart) {
+        writeOffsetCheckpoint(join(this.dir, LOG_START_FILE), start);
+        this.logStart = start;
+      }
+      for (const s of gone) this.closing.push(s.delete());
+      if (this.segments.length === 0) {
+        this.segments.push(Segment.create(this.dir, this.leo, this.cfgSegment()));
+      }
+      fsyncDirectory(this.dir);
+      this.epochs.truncateFromStart(this.logStart);
+      this.note('kafka segment: retention deleted segments', {
+        segments: plan.count,
+        reason: plan.reason ?? '',
+        logStartOffset: this.logStart,
+      });
+      return plan;
     });
-    return plan;
   }
 
   /** OffsetsForLeaderEpoch's answer for `epoch` (leader-epoch-file.ts). */

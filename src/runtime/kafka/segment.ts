@@ -229,6 +229,11 @@ export class Segment {
     return this.largestTs;
   }
 
+  /** When the .log file was last written. */
+  modifiedMs(): number {
+    return fstatSync(this.fd).mtimeMs;
+  }
+
   /**
    * Calls `visit` for each batch from `position` (a batch boundary) on, until it returns false
    * or the segment ends. Throws SegmentLogError 'corrupt-segment' where the batches do not
@@ -351,17 +356,21 @@ export class Segment {
   }
 
   /**
-   * Drops every batch holding an offset ≥ `offset`: the file is cut where the batch holding
-   * `offset` begins (Kafka truncates at batch boundaries, so records of that batch below
-   * `offset` go too). Returns the new next offset. `keepStraddling` is the mutant that keeps it.
+   * Where truncating to `offset` cuts the file: where the batch holding `offset` begins (Kafka
+   * truncates at batch boundaries, so that batch's records below `offset` go too), and the next
+   * offset then. Undefined when no batch holds an offset ≥ `offset`. `keepStraddling` is the
+   * mutant that keeps the batch holding `offset`.
    */
-  truncateTo(offset: number, keepStraddling = false): number {
+  truncationPoint(
+    offset: number,
+    keepStraddling = false,
+  ): { position: number; offset: number } | undefined {
     const b = this.find(offset);
-    if (b === undefined) return this.nextOffset;
+    if (b === undefined) return undefined;
     if (keepStraddling && b.baseOffset < offset) {
-      if (b.position + b.size < this.size) this.cut(b.position + b.size, b.lastOffset + 1);
-    } else this.cut(b.position, b.baseOffset);
-    return this.nextOffset;
+      return { position: b.position + b.size, offset: b.lastOffset + 1 };
+    }
+    return { position: b.position, offset: b.baseOffset };
   }
 
   /**

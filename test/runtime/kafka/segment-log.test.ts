@@ -148,3 +148,34 @@ test('a batch larger than a segment is refused; one bigger than the rest gets a 
   assert.throws(() => log.append(twoBatches), code('corrupt-batch'));
   await log.close();
 });
+
+test('truncating away the batch that holds the log start brings the log start down to the end', async (t) => {
+  const dir = tempDir(t);
+  const log = SegmentLog.open(dir);
+  log.append(batch({ baseOffset: 0, count: 5 }));
+  log.append(batch({ baseOffset: 5, count: 5 }));
+  log.advanceLogStart(7);
+  assert.equal(log.truncateTo(8), 5);
+  assert.equal(log.logStartOffset, 5);
+  assert.equal(log.read(5, 100).bytes.length, 0);
+  log.append(batch({ baseOffset: 5, count: 1 }));
+  await log.close();
+  const again = SegmentLog.open(dir);
+  assert.deepEqual([again.logStartOffset, again.logEndOffset], [5, 6]);
+  await again.close();
+});
+
+test('a flush that completes a segment moves the recovery point on disk', async (t) => {
+  const dir = tempDir(t);
+  const log = SegmentLog.open(dir, { segmentBytes: 1024 });
+  const rp = () => readFileSync(join(dir, 'recovery-point'), 'latin1');
+  for (let i = 0; i < 5; i++) log.append(batch({ baseOffset: i, count: 1, body: 100 }));
+  await log.flush();
+  assert.equal(rp(), '0\n1\n0\n', 'the first segment is still the active one');
+  for (let i = 5; i < 8; i++) log.append(batch({ baseOffset: i, count: 1, body: 100 }));
+  assert.deepEqual(log.segmentBases(), [0, 6]);
+  await log.flush();
+  assert.equal(rp(), '0\n1\n8\n');
+  assert.equal(log.recoveryPoint, 8);
+  await log.close();
+});
