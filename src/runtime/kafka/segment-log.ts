@@ -669,7 +669,9 @@ export class SegmentLog {
       parts.push(got.bytes);
       budget -= got.bytes.length;
       next = got.nextOffset;
-      if (budget <= 0) break;
+      // A batch of this segment was left out (it did not fit, or reaches maxOffset): stop here,
+      // or the next segment's batches would follow a gap.
+      if (next < s.nextOffset || budget <= 0) break;
     }
     return {
       bytes: parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts),

@@ -25,8 +25,12 @@ import { OffsetIndex, type IndexProblem } from './offset-index.js';
 import { readAt } from '../read-at.js';
 import { SegmentLogError, type RecoveryProblemCode } from './segment-error.js';
 
-/** Bytes read at a time when walking batches. */
-const WINDOW = 64 * 1024;
+/** Bytes read at a time when looking for a batch: an index interval's worth and a header. */
+const FIND_WINDOW = 8 * 1024;
+/** Bytes read at a time when walking every header of a segment. */
+const HEADERS_WINDOW = 64 * 1024;
+/** Bytes read at a time when reading every batch in full (recovery). */
+const SCAN_WINDOW = 1024 * 1024;
 
 export function segmentFileName(baseOffset: number, suffix: '.log' | '.index'): string {
   return String(baseOffset).padStart(20, '0') + suffix;
@@ -58,7 +62,7 @@ export interface RecoveryProblem {
   readonly reason: string;
 }
 
-/** A sliding window over a file, so walking small batches costs one read per WINDOW bytes. */
+/** A sliding window over a file, so walking small batches costs one read per `chunk` bytes. */
 class Window {
   private buf: Buffer = Buffer.alloc(0);
   private at = 0;
@@ -66,6 +70,7 @@ class Window {
   constructor(
     private readonly fd: number,
     private readonly end: number,
+    private readonly chunk: number,
   ) {}
 
   /** Bytes [pos, pos + n) of the file, fewer where it ends. */
@@ -73,7 +78,7 @@ class Window {
     if (pos >= this.at && pos + n <= this.at + this.buf.length) {
       return this.buf.subarray(pos - this.at, pos - this.at + n);
     }
-    this.buf = readAt(this.fd, pos, Math.max(0, Math.min(Math.max(n, WINDOW), this.end - pos)));
+    this.buf = readAt(this.fd, pos, Math.max(0, Math.min(Math.max(n, this.chunk), this.end - pos)));
     this.at = pos;
     return this.buf.subarray(0, Math.min(n, this.buf.length));
   }
@@ -220,10 +225,14 @@ export class Segment {
   largestTimestamp(): number {
     if (this.largestTs === undefined) {
       let ts = -1;
-      this.walk(0, (b) => {
-        ts = Math.max(ts, b.maxTimestamp);
-        return true;
-      });
+      this.walk(
+        0,
+        (b) => {
+          ts = Math.max(ts, b.maxTimestamp);
+          return true;
+        },
+        HEADERS_WINDOW,
+      );
       this.largestTs = ts;
     }
     return this.largestTs;
@@ -239,30 +248,39 @@ export class Segment {
    * or the segment ends. Throws SegmentLogError 'corrupt-segment' where the batches do not
    * follow each other.
    */
-  walk(position: number, visit: (b: BatchPosition) => boolean): void {
-    const w = new Window(this.fd, this.size);
+  walk(position: number, visit: (b: BatchPosition) => boolean, chunk = FIND_WINDOW): void {
+    const w = new Window(this.fd, this.size, chunk);
     let pos = position;
     let expected: number | undefined;
     while (pos < this.size) {
-      const h = w.bytes(pos, BATCH_HEADER_BYTES);
-      const b =
-        h.length === BATCH_HEADER_BYTES && h.readInt8(16) === 2 ? positionOf(h, pos) : undefined;
-      if (
-        b === undefined ||
-        b.size < BATCH_HEADER_BYTES ||
-        pos + b.size > this.size ||
-        b.lastOffset < b.baseOffset ||
-        (expected !== undefined && b.baseOffset !== expected)
-      ) {
-        throw new SegmentLogError(
-          'corrupt-segment',
-          `segment ${this.logPath}: no batch following the last one at byte ${pos}`,
-        );
-      }
+      const b = this.following(w.bytes(pos, BATCH_HEADER_BYTES), pos, expected);
       if (!visit(b)) return;
       expected = b.lastOffset + 1;
       pos += b.size;
     }
+  }
+
+  /**
+   * The batch whose header `h` is, at file position `pos`, checked to be one that can follow the
+   * batch before it (`expected`: its next offset) inside this segment; SegmentLogError
+   * 'corrupt-segment' otherwise. Reads check no CRC: the file was checked on open.
+   */
+  private following(h: Buffer, pos: number, expected: number | undefined): BatchPosition {
+    const b =
+      h.length >= BATCH_HEADER_BYTES && h.readInt8(16) === 2 ? positionOf(h, pos) : undefined;
+    if (
+      b === undefined ||
+      b.size < BATCH_HEADER_BYTES ||
+      pos + b.size > this.size ||
+      b.lastOffset < b.baseOffset ||
+      (expected !== undefined && b.baseOffset !== expected)
+    ) {
+      throw new SegmentLogError(
+        'corrupt-segment',
+        `segment ${this.logPath}: no batch following the last one at byte ${pos}`,
+      );
+    }
+    return b;
   }
 
   /**
@@ -315,10 +333,14 @@ export class Segment {
   rebuildIndex(): void {
     this.index.clear();
     this.bytesSinceIndexEntry = 0;
-    this.walk(0, (b) => {
-      this.noteBatchInIndex(b);
-      return true;
-    });
+    this.walk(
+      0,
+      (b) => {
+        this.noteBatchInIndex(b);
+        return true;
+      },
+      HEADERS_WINDOW,
+    );
   }
 
   private noteBatchInIndex(b: BatchPosition): void {
@@ -341,18 +363,20 @@ export class Segment {
     takeOne: boolean,
   ): { bytes: Buffer; nextOffset: number } | undefined {
     const first = this.find(offset);
-    if (first === undefined) return undefined;
+    if (first === undefined || first.lastOffset >= maxOffset) return undefined;
+    if (first.size > maxBytes && !takeOne) return undefined;
+    // One read of everything that may be returned; the batch boundaries are then found in memory.
+    const span = Math.min(Math.max(maxBytes, first.size), this.size - first.position);
+    const buf = readAt(this.fd, first.position, span);
     let taken = 0;
     let next = first.baseOffset;
-    this.walk(first.position, (b) => {
-      if (b.lastOffset >= maxOffset) return false;
-      if (taken + b.size > maxBytes && !(taken === 0 && takeOne)) return false;
+    while (taken + BATCH_HEADER_BYTES <= buf.length) {
+      const b = this.following(buf.subarray(taken), first.position + taken, next);
+      if (b.lastOffset >= maxOffset || taken + b.size > buf.length) break;
       taken += b.size;
       next = b.lastOffset + 1;
-      return true;
-    });
-    if (taken === 0) return undefined;
-    return { bytes: readAt(this.fd, first.position, taken), nextOffset: next };
+    }
+    return { bytes: buf.subarray(0, taken), nextOffset: next };
   }
 
   /**
@@ -383,7 +407,7 @@ export class Segment {
     this.bytesSinceIndexEntry = position - (this.index.last()?.position ?? 0);
     this.largestTs = position === 0 ? -1 : undefined;
     if (position === 0) this.firstTs = undefined;
-    const w = new Window(this.fd, this.size);
+    const w = new Window(this.fd, this.size, SCAN_WINDOW);
     let pos = position;
     let expected = offset;
     while (pos < this.size) {
