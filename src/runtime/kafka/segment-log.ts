@@ -342,6 +342,7 @@ export class SegmentLog {
       this.dirDirty = false;
       this.synced = base;
       this.writeRecoveryPoint(base);
+      this.epochs.truncateFromEnd(base);
       this.recovery = { existed, recoveryPoint, truncatedBytes: 0, rebuiltIndexes };
       return;
     }
@@ -360,12 +361,11 @@ export class SegmentLog {
       }
       const { segment, indexProblem } = Segment.open(this.dir, base, this.cfgSegment());
       this.segments.push(segment);
-      const problemOfIndex = indexProblem;
       if (nextBase !== undefined && nextBase <= recoveryPoint) {
         // Wholly below the recovery point: fsync'd, so trusted as it is; only a bad index is redone.
         segment.nextOffset = nextBase;
-        if (problemOfIndex !== undefined) {
-          rebuiltIndexes.push({ segment: base, why: problemOfIndex });
+        if (indexProblem !== undefined) {
+          rebuiltIndexes.push({ segment: base, why: indexProblem });
           const p = segment.recover(0, base, true);
           if (p !== undefined || segment.nextOffset !== nextBase) {
             const why =
@@ -384,7 +384,7 @@ export class SegmentLog {
       // From the segment holding the recovery point on, every batch is read and checked. A sound
       // index lets the segment holding it start at the last indexed batch at or below it.
       let from = { position: 0, offset: base };
-      if (problemOfIndex !== undefined) rebuiltIndexes.push({ segment: base, why: problemOfIndex });
+      if (indexProblem !== undefined) rebuiltIndexes.push({ segment: base, why: indexProblem });
       else if (recoveryPoint > base) {
         const entry = segment.index.lookupEntry(recoveryPoint);
         const h = entry === undefined ? undefined : segment.headerAt(entry.position);

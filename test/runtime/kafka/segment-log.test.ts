@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   SEGMENT_LOG_MUTANTS,
@@ -177,5 +177,22 @@ test('a flush that completes a segment moves the recovery point on disk', async 
   await log.flush();
   assert.equal(rp(), '0\n1\n8\n');
   assert.equal(log.recoveryPoint, 8);
+  await log.close();
+});
+
+test('a file change that fails fails the log: every later call is refused, onFatal hears of it', async (t) => {
+  const dir = join(tempDir(t), 'partition');
+  const fatal: Error[] = [];
+  const log = SegmentLog.open(dir, { segmentBytes: 1024, onFatal: (e) => fatal.push(e) });
+  for (let i = 0; i < 6; i++) log.append(batch({ baseOffset: i, count: 1, body: 100 }));
+  rmSync(dir, { recursive: true }); // the next roll cannot create its segment
+  assert.throws(
+    () => log.append(batch({ baseOffset: 6, count: 1, body: 100 })),
+    code('storage-failed'),
+  );
+  assert.equal(fatal.length, 1);
+  assert.throws(() => log.read(0, 100), code('storage-failed'));
+  assert.throws(() => log.truncateTo(2), code('storage-failed'));
+  await assert.rejects(log.flush());
   await log.close();
 });
