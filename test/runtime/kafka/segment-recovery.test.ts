@@ -89,3 +89,26 @@ test('close() closes every file the log opened', async (t) => {
   await log.close();
   assert.equal(fds(), before);
 });
+
+test('recovery that starts at the index entry below the recovery point still checks every batch after it', async (t) => {
+  const dir = tempDir(t);
+  const o = { indexIntervalBytes: 300 };
+  let log = SegmentLog.open(dir, o);
+  for (let i = 0; i < 20; i++) log.append(batch({ baseOffset: i * 3, count: 3, body: 100 }));
+  await log.close(); // recovery point 60, in the (only) segment, which has index entries
+  log = SegmentLog.open(dir, o);
+  assert.equal(log.recovery.rebuiltIndexes.length, 0);
+  for (let i = 20; i < 30; i++) log.append(batch({ baseOffset: i * 3, count: 3, body: 100 }));
+  await log.close();
+  writeFileSync(join(dir, RECOVERY_POINT_FILE), '0\n1\n60\n'); // a crash before that close
+  const file = join(dir, segmentFileName(0, '.log'));
+  const bytes = readFileSync(file);
+  bytes[25 * BATCH + 80] = (bytes[25 * BATCH + 80] ?? 0) ^ 0x40; // batch 75's records
+  writeFileSync(file, bytes);
+  log = SegmentLog.open(dir, o);
+  assert.equal(log.logEndOffset, 75);
+  assert.equal(log.recovery.problem?.code, 'crc');
+  assert.equal(log.recovery.truncatedBytes, 5 * BATCH);
+  assert.deepEqual(baseOffsetsIn(log.read(72, 1000).bytes), [72]);
+  await log.close();
+});
