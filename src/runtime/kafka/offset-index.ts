@@ -6,10 +6,10 @@
  * target) gives a batch boundary at or before the batch holding target, and a reader scans
  * forward from there.
  *
- * The entries live in memory (a sorted pair of arrays: 0.2 % of the log at the default interval)
- * and each is also appended to the `.index` file at once, so the file is whatever the process
- * wrote (fsync'd with the segment, segment.ts). Kafka preallocates and mmaps the file; a plain
- * append needs neither.
+ * The entries live in memory in the file's own layout (one buffer, 8 bytes an entry: 0.2 % of
+ * the log at the default interval), and each is also appended to the `.index` file at once, so
+ * the file is whatever the process wrote (fsync'd with the segment, segment.ts). Kafka
+ * preallocates and mmaps the file; a plain append needs neither.
  *
  * A file read back is checked (`check`): whole entries, offsets and positions strictly rising and
  * inside the segment. One that fails is rebuilt from the log by the segment, never trusted.
@@ -24,8 +24,9 @@ const INT32_MAX = 0x7fffffff;
 export type IndexProblem = 'missing' | 'partial-entry' | 'order' | 'out-of-bounds' | 'stale';
 
 export class OffsetIndex {
-  private readonly rel: number[] = [];
-  private readonly pos: number[] = [];
+  /** The entries in the file's own layout; `count` of them are in use. */
+  private buf: Buffer = Buffer.alloc(0);
+  private count = 0;
   /** Entries appended since the file was last fsync'd. */
   dirty = false;
 
@@ -56,36 +57,40 @@ export class OffsetIndex {
     }
     const index = new OffsetIndex(path, baseOffset, fd, maxEntries);
     const size = fstatSync(fd).size;
-    const whole = Math.floor(size / INDEX_ENTRY_BYTES);
+    const whole = Math.floor(size / INDEX_ENTRY_BYTES) * INDEX_ENTRY_BYTES;
     if (whole > 0) {
-      const bytes = readAt(fd, 0, whole * INDEX_ENTRY_BYTES);
-      for (let i = 0; i + INDEX_ENTRY_BYTES <= bytes.length; i += INDEX_ENTRY_BYTES) {
-        index.rel.push(bytes.readInt32BE(i));
-        index.pos.push(bytes.readInt32BE(i + 4));
-      }
+      index.buf = readAt(fd, 0, whole);
+      index.count = Math.floor(index.buf.length / INDEX_ENTRY_BYTES);
     }
     return { index, existed, partialEntry: size % INDEX_ENTRY_BYTES !== 0 };
   }
 
   get entries(): number {
-    return this.rel.length;
+    return this.count;
   }
 
   isFull(): boolean {
-    return this.rel.length >= this.maxEntries;
+    return this.count >= this.maxEntries;
+  }
+
+  private rel(i: number): number {
+    return this.buf.readInt32BE(i * INDEX_ENTRY_BYTES);
+  }
+
+  private pos(i: number): number {
+    return this.buf.readInt32BE(i * INDEX_ENTRY_BYTES + 4);
   }
 
   /** The entry `i` as absolute offset and position. */
   entry(i: number): { offset: number; position: number } {
-    const r = this.rel[i];
-    const p = this.pos[i];
-    if (r === undefined || p === undefined)
+    if (!Number.isInteger(i) || i < 0 || i >= this.count) {
       throw new RangeError(`no index entry ${i} in ${this.path}`);
-    return { offset: this.baseOffset + r, position: p };
+    }
+    return { offset: this.baseOffset + this.rel(i), position: this.pos(i) };
   }
 
   last(): { offset: number; position: number } | undefined {
-    return this.rel.length === 0 ? undefined : this.entry(this.rel.length - 1);
+    return this.count === 0 ? undefined : this.entry(this.count - 1);
   }
 
   /**
@@ -97,9 +102,9 @@ export class OffsetIndex {
   check(logBytes: number): IndexProblem | undefined {
     let prevRel = -1;
     let prevPos = -1;
-    for (let i = 0; i < this.rel.length; i++) {
-      const r = this.rel[i] as number;
-      const p = this.pos[i] as number;
+    for (let i = 0; i < this.count; i++) {
+      const r = this.rel(i);
+      const p = this.pos(i);
       if (r < 0 || p < 0 || p >= logBytes) return 'out-of-bounds';
       if (r <= prevRel || p <= prevPos) return 'order';
       prevRel = r;
@@ -111,25 +116,30 @@ export class OffsetIndex {
   /** Adds an entry: batch with last offset `offset` starts at `position`. */
   append(offset: number, position: number): void {
     const r = offset - this.baseOffset;
-    const last = this.rel.length - 1;
     if (r < 0 || r > INT32_MAX || position < 0 || position > INT32_MAX) {
       throw new RangeError(
         `index entry (${offset}, ${position}) does not fit segment ${this.baseOffset}`,
       );
     }
-    if (last >= 0 && (r <= (this.rel[last] as number) || position <= (this.pos[last] as number))) {
+    const last = this.count - 1;
+    if (last >= 0 && (r <= this.rel(last) || position <= this.pos(last))) {
       throw new RangeError(
         `index entry (${offset}, ${position}) does not follow the last one in ${this.path}`,
       );
     }
-    if (this.isFull())
+    if (this.isFull()) {
       throw new RangeError(`index ${this.path} is full (${this.maxEntries} entries)`);
-    const bytes = Buffer.allocUnsafe(INDEX_ENTRY_BYTES);
-    bytes.writeInt32BE(r, 0);
-    bytes.writeInt32BE(position, 4);
-    writeSync(this.fd, bytes, 0, INDEX_ENTRY_BYTES, this.rel.length * INDEX_ENTRY_BYTES);
-    this.rel.push(r);
-    this.pos.push(position);
+    }
+    const at = this.count * INDEX_ENTRY_BYTES;
+    if (at + INDEX_ENTRY_BYTES > this.buf.length) {
+      const grown = Buffer.alloc(Math.max(64 * INDEX_ENTRY_BYTES, this.buf.length * 2));
+      this.buf.copy(grown, 0, 0, at);
+      this.buf = grown;
+    }
+    this.buf.writeInt32BE(r, at);
+    this.buf.writeInt32BE(position, at + 4);
+    writeSync(this.fd, this.buf, at, INDEX_ENTRY_BYTES, at);
+    this.count++;
     this.dirty = true;
   }
 
@@ -137,11 +147,11 @@ export class OffsetIndex {
   lookupEntry(offset: number): { offset: number; position: number } | undefined {
     const target = offset - this.baseOffset;
     let lo = 0;
-    let hi = this.rel.length - 1;
+    let hi = this.count - 1;
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      if ((this.rel[mid] as number) <= target) {
+      if (this.rel(mid) <= target) {
         found = mid;
         lo = mid + 1;
       } else hi = mid - 1;
@@ -156,8 +166,8 @@ export class OffsetIndex {
 
   /** Drops every entry at or past byte `position` of the log (the log was cut there). */
   truncateToPosition(position: number): void {
-    let n = this.pos.length;
-    while (n > 0 && (this.pos[n - 1] as number) >= position) n--;
+    let n = this.count;
+    while (n > 0 && this.pos(n - 1) >= position) n--;
     this.keep(n);
   }
 
@@ -167,9 +177,8 @@ export class OffsetIndex {
   }
 
   private keep(n: number): void {
-    if (n === this.rel.length && fstatSync(this.fd).size === n * INDEX_ENTRY_BYTES) return;
-    this.rel.length = n;
-    this.pos.length = n;
+    if (n === this.count && fstatSync(this.fd).size === n * INDEX_ENTRY_BYTES) return;
+    this.count = n;
     ftruncateSync(this.fd, n * INDEX_ENTRY_BYTES);
     this.dirty = true;
   }
