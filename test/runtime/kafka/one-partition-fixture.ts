@@ -1,0 +1,195 @@
+/**
+ * A test fixture, not a broker: one node, one topic of one partition held in memory, answering
+ * over loopback with nothing but the wire codec, so real librdkafka (kcat) can be pointed at our
+ * encoders and decoders. No replication, groups or durability: just enough state for a client to
+ * produce and read back, and a log of every (api, version) the client chose against our table.
+ */
+import net from 'node:net';
+import { stampBatch } from '../../../src/runtime/kafka/batch-header.js';
+import { supportedApiVersions } from '../../../src/runtime/kafka/api-versions.js';
+import {
+  decodeRequest,
+  encodeResponse,
+  type DecodedRequest,
+} from '../../../src/runtime/kafka/dispatch.js';
+import { readFrame } from '../../../src/runtime/kafka/frame.js';
+import { KafkaError } from '../../../src/runtime/kafka/kafka-errors.js';
+import { EARLIEST_TIMESTAMP } from '../../../src/runtime/kafka/list-offsets.js';
+import { produceErrorFor, readRecordBatches } from '../../../src/runtime/kafka/record-batch.js';
+
+export interface Fixture {
+  readonly port: number;
+  /** "Api vN" for every request served, in arrival order. */
+  readonly calls: string[];
+  /** Values produced, in offset order. */
+  readonly values: string[];
+  readonly closedFor: string[];
+  close(): Promise<void>;
+}
+
+export async function startFixture(topic: string): Promise<Fixture> {
+  const batches: Uint8Array[] = [];
+  const values: string[] = [];
+  const calls: string[] = [];
+  const closedFor: string[] = [];
+  let next = 0n;
+  let port = 0;
+
+  const answer = (d: Extract<DecodedRequest, { kind: 'request' }>): Uint8Array | null => {
+    calls.push(`${d.api} v${d.header.apiVersion}`);
+    const h = d.header;
+    switch (d.api) {
+      case 'ApiVersions':
+        return encodeResponse('ApiVersions', h, supportedApiVersions());
+      case 'Metadata': {
+        const names = d.request.topics ?? [topic];
+        return encodeResponse('Metadata', h, {
+          throttleTimeMs: 0,
+          brokers: [{ nodeId: 1, host: '127.0.0.1', port, rack: null }],
+          clusterId: 'fixture',
+          controllerId: 1,
+          topics: names.map((name) => ({
+            errorCode: name === topic ? KafkaError.NONE : KafkaError.UNKNOWN_TOPIC_OR_PARTITION,
+            name,
+            isInternal: false,
+            partitions:
+              name === topic
+                ? [
+                    {
+                      errorCode: 0,
+                      partitionIndex: 0,
+                      leaderId: 1,
+                      replicaNodes: [1],
+                      isrNodes: [1],
+                      offlineReplicas: [],
+                    },
+                  ]
+                : [],
+          })),
+        });
+      }
+      case 'Produce': {
+        const topics = d.request.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => {
+            const base = next;
+            let errorCode: number = KafkaError.NONE;
+            const records = p.records ?? new Uint8Array(0);
+            try {
+              let at = 0;
+              for (const b of readRecordBatches(records)) {
+                const bytes = records.slice(at, at + b.header.sizeInBytes);
+                at += b.header.sizeInBytes;
+                stampBatch(bytes, 0, next, 0);
+                batches.push(bytes);
+                for (const r of b.records) values.push(Buffer.from(r.value ?? []).toString());
+                next += BigInt(b.header.recordCount);
+              }
+            } catch (e) {
+              errorCode = produceErrorFor(e);
+            }
+            return {
+              index: p.index,
+              errorCode,
+              baseOffset: base,
+              logAppendTimeMs: -1n,
+              logStartOffset: 0n,
+            };
+          }),
+        }));
+        return d.request.acks === 0
+          ? null
+          : encodeResponse('Produce', h, { topics, throttleTimeMs: 0 });
+      }
+      case 'ListOffsets':
+        return encodeResponse('ListOffsets', h, {
+          throttleTimeMs: 0,
+          topics: d.request.topics.map((t) => ({
+            name: t.name,
+            partitions: t.partitions.map((p) => ({
+              partitionIndex: p.partitionIndex,
+              errorCode: 0,
+              timestamp: -1n,
+              offset: p.timestamp === EARLIEST_TIMESTAMP ? 0n : next,
+            })),
+          })),
+        });
+      case 'Fetch':
+        return encodeResponse('Fetch', h, {
+          throttleTimeMs: 0,
+          errorCode: 0,
+          sessionId: 0,
+          topics: d.request.topics.map((t) => ({
+            topic: t.topic,
+            partitions: t.partitions.map((p) => {
+              const from = batches.filter((b) => {
+                const v = new DataView(b.buffer, b.byteOffset);
+                return v.getBigInt64(0) + BigInt(v.getInt32(23)) >= p.fetchOffset;
+              });
+              return {
+                partitionIndex: p.partition,
+                errorCode: p.fetchOffset > next ? KafkaError.OFFSET_OUT_OF_RANGE : 0,
+                highWatermark: next,
+                lastStableOffset: next,
+                logStartOffset: 0n,
+                abortedTransactions: [],
+                preferredReadReplica: -1,
+                records: Buffer.concat(from),
+              };
+            }),
+          })),
+        });
+      default:
+        return null;
+    }
+  };
+
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    let buf: Buffer = Buffer.alloc(0);
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk) => {
+      buf = Buffer.concat([buf, chunk]);
+      try {
+        for (;;) {
+          const span = readFrame(buf);
+          if (span === null) break;
+          buf = buf.subarray(span.next);
+          const d = decodeRequest(span.body);
+          if (d.kind === 'close') {
+            closedFor.push(`${d.header.apiKey} v${d.header.apiVersion}`);
+            socket.destroy();
+            return;
+          }
+          if (d.kind === 'answer') {
+            calls.push(`ApiVersions v${d.header.apiVersion} (answered ${d.errorCode})`);
+            socket.write(d.frame);
+            continue;
+          }
+          const out = answer(d);
+          if (out !== null) socket.write(out);
+        }
+      } catch (e) {
+        closedFor.push(String(e));
+        socket.destroy();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  port = address.port;
+  return {
+    port,
+    calls,
+    values,
+    closedFor,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
