@@ -32,7 +32,7 @@ function kcat(
 }
 
 test(
-  'kcat negotiates, lists, produces and consumes through our codec',
+  'kcat lists, produces, consumes in a group and resumes from its commit, through our codec',
   { skip: !hasKcat },
   async () => {
     const fx = await startFixture('tk');
@@ -58,8 +58,8 @@ test(
         'tk',
         '-p',
         '0',
-        '-o',
-        'beginning',
+        '-X',
+        'auto.offset.reset=earliest',
         '-e',
         '-f',
         '%o:%s\n',
@@ -69,12 +69,53 @@ test(
       assert.equal(consume.code, 0, consume.err);
       assert.deepEqual(consume.out.trim().split('\n'), ['0:one', '1:two', '2:three']);
 
+      // A consumer group: join (with KIP-394's member id round trip), sync, consume, commit on
+      // close; a second run resumes from the committed offset and finds nothing new. (Not
+      // `-o beginning`: with -G, kcat assigns that offset over the committed one.)
+      const group = [
+        '-G',
+        'g1',
+        '-b',
+        broker,
+        '-X',
+        'auto.offset.reset=earliest',
+        '-e',
+        '-f',
+        '%o:%s\n',
+        '-m',
+        '5',
+        '-X',
+        'session.timeout.ms=6000',
+      ];
+      const first = await kcat([...group, 'tk']);
+      assert.equal(first.code, 0, first.err);
+      assert.deepEqual(first.out.trim().split('\n'), ['0:one', '1:two', '2:three']);
+      assert.equal(fx.committed.get('g1/tk/0'), 3n);
+      assert.deepEqual(fx.subscriptions[0]?.topics, ['tk']);
+      assert.deepEqual(fx.assignments[0]?.partitions, [{ topic: 'tk', partitions: [0] }]);
+      const again = await kcat([...group, 'tk']);
+      assert.equal(again.code, 0, again.err);
+      assert.equal(again.out.trim(), '');
+
       assert.deepEqual(fx.closedFor, []);
       const chosen = [...new Set(fx.calls)].sort();
       console.log(`librdkafka chose: ${chosen.join(', ')}`);
       assert.ok(fx.calls.includes('ApiVersions v3'), 'librdkafka speaks ApiVersions v3 to us');
       assert.ok(chosen.some((c) => /^Produce v[3-7]$/.test(c)));
       assert.ok(chosen.some((c) => /^Fetch v([4-9]|1[01])$/.test(c)));
+      for (const api of [
+        'FindCoordinator',
+        'JoinGroup',
+        'SyncGroup',
+        'OffsetFetch',
+        'OffsetCommit',
+        'LeaveGroup',
+      ]) {
+        assert.ok(
+          chosen.some((c) => c.startsWith(`${api} v`)),
+          `kcat used ${api}`,
+        );
+      }
     } finally {
       await fx.close();
     }

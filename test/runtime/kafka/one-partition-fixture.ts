@@ -2,7 +2,8 @@
  * A test fixture, not a broker: one node, one topic of one partition held in memory, answering
  * over loopback with nothing but the wire codec, so real librdkafka (kcat) can be pointed at our
  * encoders and decoders. No replication, groups or durability: just enough state for a client to
- * produce and read back, and a log of every (api, version) the client chose against our table.
+ * produce and read back, a group whose every join makes the joiner the only member and leader
+ * (enough for one consumer), and a log of every (api, version) the client chose against our table.
  */
 import net from 'node:net';
 import { stampBatch } from '../../../src/runtime/kafka/batch-header.js';
@@ -16,6 +17,12 @@ import { readFrame } from '../../../src/runtime/kafka/frame.js';
 import { KafkaError } from '../../../src/runtime/kafka/kafka-errors.js';
 import { EARLIEST_TIMESTAMP } from '../../../src/runtime/kafka/list-offsets.js';
 import { produceErrorFor, readRecordBatches } from '../../../src/runtime/kafka/record-batch.js';
+import {
+  decodeAssignment,
+  decodeSubscription,
+  type Assignment,
+  type Subscription,
+} from '../../../src/runtime/kafka/consumer-protocol.js';
 
 export interface Fixture {
   readonly port: number;
@@ -24,6 +31,11 @@ export interface Fixture {
   /** Values produced, in offset order. */
   readonly values: string[];
   readonly closedFor: string[];
+  /** The subscriptions and assignments the client sent, as consumer-protocol.ts read them. */
+  readonly subscriptions: Subscription[];
+  readonly assignments: (Assignment | null)[];
+  /** Committed offsets by "group/topic/partition". */
+  readonly committed: Map<string, bigint>;
   close(): Promise<void>;
 }
 
@@ -32,8 +44,14 @@ export async function startFixture(topic: string): Promise<Fixture> {
   const values: string[] = [];
   const calls: string[] = [];
   const closedFor: string[] = [];
+  const subscriptions: Subscription[] = [];
+  const assignments: (Assignment | null)[] = [];
+  const committed = new Map<string, bigint>();
   let next = 0n;
   let port = 0;
+  let members = 0;
+  let generation = 0;
+  let assignment: Uint8Array = new Uint8Array(0);
 
   const answer = (d: Extract<DecodedRequest, { kind: 'request' }>): Uint8Array | null => {
     calls.push(`${d.api} v${d.header.apiVersion}`);
@@ -139,6 +157,97 @@ export async function startFixture(topic: string): Promise<Fixture> {
             }),
           })),
         });
+      case 'FindCoordinator':
+        return encodeResponse('FindCoordinator', h, {
+          throttleTimeMs: 0,
+          errorCode: 0,
+          errorMessage: null,
+          nodeId: 1,
+          host: '127.0.0.1',
+          port,
+        });
+      case 'JoinGroup': {
+        const req = d.request;
+        const base = {
+          throttleTimeMs: 0,
+          generationId: -1,
+          protocolName: '',
+          leader: '',
+          members: [],
+        };
+        if (req.memberId === '' && h.apiVersion >= 4) {
+          // Kafka's KIP-394 first round trip: here is your id, join again with it.
+          members++;
+          return encodeResponse('JoinGroup', h, {
+            ...base,
+            errorCode: KafkaError.MEMBER_ID_REQUIRED,
+            memberId: `m-${members}`,
+          });
+        }
+        const memberId = req.memberId === '' ? `m-${++members}` : req.memberId;
+        const protocol = req.protocols[0];
+        if (protocol === undefined) {
+          return encodeResponse('JoinGroup', h, {
+            ...base,
+            errorCode: KafkaError.INCONSISTENT_GROUP_PROTOCOL,
+            memberId,
+          });
+        }
+        subscriptions.push(decodeSubscription(protocol.metadata));
+        generation++;
+        return encodeResponse('JoinGroup', h, {
+          throttleTimeMs: 0,
+          errorCode: 0,
+          generationId: generation,
+          protocolName: protocol.name,
+          leader: memberId,
+          memberId,
+          members: [{ memberId, groupInstanceId: null, metadata: protocol.metadata }],
+        });
+      }
+      case 'SyncGroup': {
+        const mine = d.request.assignments.find((a) => a.memberId === d.request.memberId);
+        if (mine !== undefined) assignment = Uint8Array.from(mine.assignment);
+        assignments.push(decodeAssignment(assignment));
+        return encodeResponse('SyncGroup', h, { throttleTimeMs: 0, errorCode: 0, assignment });
+      }
+      case 'Heartbeat':
+        return encodeResponse('Heartbeat', h, { throttleTimeMs: 0, errorCode: 0 });
+      case 'LeaveGroup':
+        return encodeResponse('LeaveGroup', h, {
+          throttleTimeMs: 0,
+          errorCode: 0,
+          members: d.request.members.map((m) => ({ ...m, errorCode: 0 })),
+        });
+      case 'OffsetCommit': {
+        const group = d.request.groupId;
+        return encodeResponse('OffsetCommit', h, {
+          throttleTimeMs: 0,
+          topics: d.request.topics.map((t) => ({
+            name: t.name,
+            partitions: t.partitions.map((p) => {
+              committed.set(`${group}/${t.name}/${p.partitionIndex}`, p.committedOffset);
+              return { partitionIndex: p.partitionIndex, errorCode: 0 };
+            }),
+          })),
+        });
+      }
+      case 'OffsetFetch': {
+        const group = d.request.groupId;
+        return encodeResponse('OffsetFetch', h, {
+          throttleTimeMs: 0,
+          errorCode: 0,
+          topics: (d.request.topics ?? []).map((t) => ({
+            name: t.name,
+            partitions: t.partitionIndexes.map((i) => ({
+              partitionIndex: i,
+              committedOffset: committed.get(`${group}/${t.name}/${i}`) ?? -1n,
+              metadata: '',
+              errorCode: 0,
+            })),
+          })),
+        });
+      }
       default:
         return null;
     }
@@ -186,6 +295,9 @@ export async function startFixture(topic: string): Promise<Fixture> {
     calls,
     values,
     closedFor,
+    subscriptions,
+    assignments,
+    committed,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
