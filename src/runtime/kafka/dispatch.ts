@@ -105,7 +105,7 @@ import {
   type DeleteTopicsRequest,
   type DeleteTopicsResponse,
 } from './topic-admin.js';
-import { WireError } from './wire-error.js';
+import { WireError, type WireMutant } from './wire-error.js';
 import { WireReader } from './wire-reader.js';
 import type { WireWriter } from './wire-writer.js';
 import { KafkaError } from './kafka-errors.js';
@@ -177,10 +177,10 @@ export type DecodedRequest =
 
 /**
  * Reads one request from a frame's body (readFrame's `body`). Throws WireError when the bytes
- * do not parse: the caller closes that connection.
+ * do not parse: the caller closes that connection. `mutant` is for tests only (wire-error.ts).
  */
-export function decodeRequest(body: Uint8Array): DecodedRequest {
-  const r = new WireReader(body);
+export function decodeRequest(body: Uint8Array, mutant?: WireMutant): DecodedRequest {
+  const r = new WireReader(body, 0, body.length, mutant);
   const prefix = readHeaderPrefix(r);
   const range = apiRange(prefix.apiKey);
   if (range === undefined) {
@@ -188,7 +188,7 @@ export function decodeRequest(body: Uint8Array): DecodedRequest {
   }
   const { apiVersion } = prefix;
   if (apiVersion < range.min || apiVersion > range.max) {
-    if (range.key !== ApiKey.ApiVersions) {
+    if (range.key !== ApiKey.ApiVersions || mutant === 'no-api-versions-fallback') {
       return {
         kind: 'close',
         header: { ...prefix, clientId: null },

@@ -19,7 +19,7 @@ import {
 } from './batch-header.js';
 import { crc32c } from './crc32c.js';
 import { KafkaError } from './kafka-errors.js';
-import { WireError } from './wire-error.js';
+import { WireError, type WireMutant } from './wire-error.js';
 import { WireReader } from './wire-reader.js';
 import { WireWriter } from './wire-writer.js';
 
@@ -102,22 +102,22 @@ function varBytes(r: WireReader): Uint8Array | null {
  * The batch at `bytes[at]` with its records, CRC checked. Throws BatchError for a bad header or
  * CRC, RecordBatchError 'compressed' for a compressed batch, and 'record' when the records do
  * not fill the batch exactly or their offset deltas are not 0, 1, 2, … (Kafka's LogValidator
- * refuses those too).
+ * refuses those too). `mutant` is for tests only (wire-error.ts).
  */
-export function readRecordBatch(bytes: Uint8Array, at = 0): RecordBatch {
+export function readRecordBatch(bytes: Uint8Array, at = 0, mutant?: WireMutant): RecordBatch {
   const header = readBatchHeader(bytes, at);
-  if ((header.attributes & COMPRESSION_MASK) !== 0) {
+  if ((header.attributes & COMPRESSION_MASK) !== 0 && mutant !== 'accept-compressed') {
     throw new RecordBatchError(
       'compressed',
       `batch compressed with codec ${header.attributes & COMPRESSION_MASK}; only uncompressed batches are supported`,
     );
   }
-  const r = new WireReader(bytes, at + BATCH_HEADER_BYTES, at + header.sizeInBytes);
+  const r = new WireReader(bytes, at + BATCH_HEADER_BYTES, at + header.sizeInBytes, mutant);
   const records: KafkaRecord[] = [];
   try {
     for (let i = 0; i < header.recordCount; i++) {
       const rec = readRecord(r);
-      if (rec.offsetDelta !== i) {
+      if (rec.offsetDelta !== i && mutant !== 'no-offset-delta-check') {
         throw new RecordBatchError('record', `record ${i} has offset delta ${rec.offsetDelta}`);
       }
       records.push(rec);
@@ -131,10 +131,10 @@ export function readRecordBatch(bytes: Uint8Array, at = 0): RecordBatch {
 }
 
 /** Every batch in a records field (a produce request's, a fetch response's), in order. */
-export function readRecordBatches(bytes: Uint8Array): RecordBatch[] {
+export function readRecordBatches(bytes: Uint8Array, mutant?: WireMutant): RecordBatch[] {
   const out: RecordBatch[] = [];
   for (let at = 0; at < bytes.length;) {
-    const b = readRecordBatch(bytes, at);
+    const b = readRecordBatch(bytes, at, mutant);
     out.push(b);
     at += b.header.sizeInBytes;
   }

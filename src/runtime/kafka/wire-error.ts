@@ -31,3 +31,23 @@ export class WireError extends Error {
     this.name = 'WireError';
   }
 }
+
+/**
+ * Each removes one rule of the codec, for tests only (never from a flag or an option a user
+ * can reach); test/runtime/kafka/wire-mutants.test.ts shows each is caught.
+ */
+export const WIRE_MUTANTS = [
+  /** Array counts are not checked against the bytes left. */
+  'no-count-check',
+  /** Bytes after a request's last field are ignored. */
+  'no-trailing-check',
+  /** Frame sizes above the limit are accepted. */
+  'no-frame-limit',
+  /** A batch's records may carry any offset deltas. */
+  'no-offset-delta-check',
+  /** Compressed batches are read as if uncompressed. */
+  'accept-compressed',
+  /** ApiVersions above our range closes the connection like any other API. */
+  'no-api-versions-fallback',
+] as const;
+export type WireMutant = (typeof WIRE_MUTANTS)[number];

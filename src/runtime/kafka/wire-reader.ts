@@ -4,7 +4,7 @@
  * connection and nothing else. Big-endian fixed-width integers, int64 as bigint; the "compact"
  * and tagged-field forms of flexible versions (KIP-482) are here too.
  */
-import { WireError } from './wire-error.js';
+import { WireError, type WireMutant } from './wire-error.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -17,6 +17,8 @@ export class WireReader {
     private readonly bytes: Uint8Array,
     start = 0,
     end = bytes.length,
+    /** Tests only: a codec with one rule removed (wire-error.ts). */
+    readonly mutant?: WireMutant,
   ) {
     if (start < 0 || end > bytes.length || start > end) {
       throw new RangeError(`WireReader: span [${start}, ${end}) outside ${bytes.length} bytes`);
@@ -157,7 +159,7 @@ export class WireReader {
   /** An element count, refused when the bytes left could not hold that many elements. */
   private count(n: number, what: string): number | null {
     const c = this.nullableLength(n, what);
-    if (c !== null && c > this.remaining) {
+    if (c !== null && c > this.remaining && this.mutant !== 'no-count-check') {
       throw new WireError('too-many', `${what} of ${c} elements in ${this.remaining} bytes`);
     }
     return c;
@@ -203,7 +205,7 @@ export class WireReader {
 
   /** A request must use its whole frame: extra bytes mean we read it with the wrong schema. */
   expectEnd(what: string): void {
-    if (this.pos !== this.end) {
+    if (this.pos !== this.end && this.mutant !== 'no-trailing-check') {
       throw new WireError('trailing-bytes', `${this.end - this.pos} bytes left after ${what}`);
     }
   }
