@@ -11,13 +11,65 @@ import { spawnSync, spawn } from 'node:child_process';
 import { startFixture } from './one-partition-fixture.js';
 
 const hasKcat = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0;
+// Debian's python3-confluent-kafka lives under /usr/bin/python3, not another python3 on PATH.
+const PYTHON = '/usr/bin/python3';
+const hasConfluent =
+  spawnSync(PYTHON, ['-c', 'import confluent_kafka'], { stdio: 'ignore' }).status === 0;
 
-function kcat(
+/**
+ * python3-confluent-kafka (librdkafka underneath) runs the APIs kcat does not: CreateTopics,
+ * DeleteTopics, InitProducerId (idempotent producer), ListGroups and DescribeGroups (of a group
+ * it joins first). It prints
+ * one JSON line of what it saw.
+ */
+const CONFLUENT_SCRIPT = `
+import json
+import sys
+
+from confluent_kafka import Consumer, KafkaException, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+bootstrap = sys.argv[1]
+admin = AdminClient({"bootstrap.servers": bootstrap})
+out = {}
+
+for name, f in admin.create_topics([NewTopic("fresh", 2, 1), NewTopic("tk", 1, 1)], operation_timeout=5).items():
+    try:
+        f.result(timeout=5)
+        out["create:" + name] = "ok"
+    except KafkaException as e:
+        out["create:" + name] = e.args[0].name()
+for name, f in admin.delete_topics(["fresh"], operation_timeout=5).items():
+    f.result(timeout=5)
+    out["delete:" + name] = "ok"
+
+producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
+acked = []
+for v in ["i1", "i2"]:
+    producer.produce("tk", v.encode(), partition=0, on_delivery=lambda err, m: acked.append([str(err), m.offset()]))
+out["unflushed"] = producer.flush(10)
+out["acked"] = acked
+
+consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "g2", "session.timeout.ms": 6000})
+assigned = []
+consumer.subscribe(["tk"], on_assign=lambda c, parts: assigned.extend(p.partition for p in parts))
+for _ in range(50):
+    consumer.poll(0.1)
+    if assigned:
+        break
+out["assigned"] = assigned
+out["groups"] = sorted([g.id, g.state, g.protocol_type] for g in admin.list_groups(timeout=5))
+consumer.close()
+print(json.dumps(out))
+`;
+
+function run(
+  cmd: string,
   args: string[],
   input = '',
 ): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => (out += d));
@@ -30,6 +82,8 @@ function kcat(
     p.stdin.end(input);
   });
 }
+
+const kcat = (args: string[], input = '') => run('kcat', args, input);
 
 test(
   'kcat lists, produces, consumes in a group and resumes from its commit, through our codec',
@@ -114,6 +168,50 @@ test(
         assert.ok(
           chosen.some((c) => c.startsWith(`${api} v`)),
           `kcat used ${api}`,
+        );
+      }
+    } finally {
+      await fx.close();
+    }
+  },
+);
+
+test(
+  'confluent-kafka (librdkafka) creates and deletes topics, produces idempotently and lists groups through our codec',
+  { skip: !hasConfluent },
+  async () => {
+    const fx = await startFixture('tk');
+    try {
+      const broker = `127.0.0.1:${fx.port}`;
+      const py = await run(PYTHON, ['-c', CONFLUENT_SCRIPT, broker]);
+      assert.equal(py.code, 0, py.err);
+      const seen = JSON.parse(py.out);
+      assert.equal(seen['create:fresh'], 'ok');
+      assert.equal(seen['create:tk'], 'TOPIC_ALREADY_EXISTS');
+      assert.equal(seen['delete:fresh'], 'ok');
+      assert.deepEqual(fx.created.sort(), ['fresh', 'tk']);
+      assert.deepEqual(fx.deleted, ['fresh']);
+      assert.equal(seen.unflushed, 0);
+      assert.deepEqual(seen.acked, [
+        ['None', 0],
+        ['None', 1],
+      ]);
+      assert.deepEqual(fx.values, ['i1', 'i2']);
+      assert.deepEqual(seen.assigned, [0]);
+      assert.deepEqual(seen.groups, [['g2', 'Stable', 'consumer']]);
+      assert.deepEqual(fx.closedFor, []);
+      const chosen = [...new Set(fx.calls)].sort();
+      console.log(`confluent-kafka chose: ${chosen.join(', ')}`);
+      for (const api of [
+        'CreateTopics',
+        'DeleteTopics',
+        'InitProducerId',
+        'ListGroups',
+        'DescribeGroups',
+      ]) {
+        assert.ok(
+          chosen.some((c) => c.startsWith(`${api} v`)),
+          `confluent-kafka used ${api}`,
         );
       }
     } finally {

@@ -36,6 +36,9 @@ export interface Fixture {
   readonly assignments: (Assignment | null)[];
   /** Committed offsets by "group/topic/partition". */
   readonly committed: Map<string, bigint>;
+  /** Topics asked to be created and deleted (nothing is: the one topic stays the one). */
+  readonly created: string[];
+  readonly deleted: string[];
   close(): Promise<void>;
 }
 
@@ -49,6 +52,9 @@ export async function startFixture(topic: string): Promise<Fixture> {
   const committed = new Map<string, bigint>();
   let next = 0n;
   let port = 0;
+  const created: string[] = [];
+  const deleted: string[] = [];
+  const groups = new Set<string>();
   let members = 0;
   let generation = 0;
   let assignment: Uint8Array = new Uint8Array(0);
@@ -194,6 +200,7 @@ export async function startFixture(topic: string): Promise<Fixture> {
           });
         }
         subscriptions.push(decodeSubscription(protocol.metadata));
+        groups.add(req.groupId);
         generation++;
         return encodeResponse('JoinGroup', h, {
           throttleTimeMs: 0,
@@ -248,6 +255,52 @@ export async function startFixture(topic: string): Promise<Fixture> {
           })),
         });
       }
+      case 'InitProducerId':
+        return encodeResponse('InitProducerId', h, {
+          throttleTimeMs: 0,
+          errorCode: 0,
+          producerId: 1000n,
+          producerEpoch: 0,
+        });
+      case 'CreateTopics':
+        return encodeResponse('CreateTopics', h, {
+          throttleTimeMs: 0,
+          topics: d.request.topics.map((t) => {
+            created.push(t.name);
+            const exists = t.name === topic;
+            return {
+              name: t.name,
+              errorCode: exists ? KafkaError.TOPIC_ALREADY_EXISTS : KafkaError.NONE,
+              errorMessage: exists ? `topic ${t.name} exists` : null,
+            };
+          }),
+        });
+      case 'DeleteTopics':
+        return encodeResponse('DeleteTopics', h, {
+          throttleTimeMs: 0,
+          topics: d.request.topicNames.map((name) => {
+            deleted.push(name);
+            return { name, errorCode: 0 };
+          }),
+        });
+      case 'ListGroups':
+        return encodeResponse('ListGroups', h, {
+          throttleTimeMs: 0,
+          errorCode: 0,
+          groups: [...groups].map((groupId) => ({ groupId, protocolType: 'consumer' })),
+        });
+      case 'DescribeGroups':
+        return encodeResponse('DescribeGroups', h, {
+          throttleTimeMs: 0,
+          groups: d.request.groups.map((groupId) => ({
+            errorCode: groups.has(groupId) ? 0 : KafkaError.GROUP_ID_NOT_FOUND,
+            groupId,
+            groupState: groups.has(groupId) ? 'Stable' : 'Dead',
+            protocolType: 'consumer',
+            protocolData: '',
+            members: [],
+          })),
+        });
       default:
         return null;
     }
@@ -298,6 +351,8 @@ export async function startFixture(topic: string): Promise<Fixture> {
     subscriptions,
     assignments,
     committed,
+    created,
+    deleted,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
