@@ -7,7 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { API_TABLE, ApiKey } from '../../../src/runtime/kafka/api-versions-table.js';
-import { supportedApiVersions } from '../../../src/runtime/kafka/api-versions.js';
+import {
+  supportedApiVersions,
+  validClientSoftware,
+} from '../../../src/runtime/kafka/api-versions.js';
 import { decodeRequest, encodeResponse } from '../../../src/runtime/kafka/dispatch.js';
 import { readFrame } from '../../../src/runtime/kafka/frame.js';
 import { KafkaError } from '../../../src/runtime/kafka/kafka-errors.js';
@@ -62,6 +65,10 @@ test('ApiVersions v3 (flexible): compact request read, compact response with hea
   assert.equal(r.int32(), 0);
   assert.equal(r.taggedFields().size, 0);
   r.expectEnd('ApiVersions v3 response');
+  // The names Kafka answers with INVALID_REQUEST instead (the broker checks, with this).
+  for (const ok of ['librdkafka', '2.0.2', 'confluent-kafka-python', 'a'])
+    assert.ok(validClientSoftware(ok), ok);
+  for (const bad of ['', '-x', 'x-', 'has space', 'é']) assert.ok(!validClientSoftware(bad), bad);
 });
 
 test('ApiVersions above our max: answered in v0 with UNSUPPORTED_VERSION and our range', async () => {
