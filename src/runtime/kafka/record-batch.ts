@@ -61,34 +61,38 @@ export class RecordBatchError extends Error {
   }
 }
 
-function readRecord(r: WireReader): KafkaRecord {
-  const length = r.varint();
-  if (length < 0 || length > r.remaining) {
-    throw new WireError('truncated', `record of ${length} bytes, ${r.remaining} left`);
-  }
-  const end = r.offset + length;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** One record, read within its own length: a lying field cannot reach into the next record. */
+function readRecord(outer: WireReader, mutant: WireMutant | undefined): KafkaRecord {
+  const length = outer.varint();
+  if (length < 0) throw new WireError('negative-length', `record length ${length}`);
+  const r = new WireReader(outer.raw(length), 0, length, mutant);
   const attributes = r.int8();
   const timestampDelta = r.varlong();
   const offsetDelta = r.varint();
   const key = varBytes(r);
   const value = varBytes(r);
   const headerCount = r.varint();
-  if (headerCount < 0 || headerCount > end - r.offset) {
+  if (headerCount < 0 || headerCount > r.remaining) {
     throw new WireError('too-many', `${headerCount} record headers`);
   }
   const headers: RecordHeader[] = [];
   for (let i = 0; i < headerCount; i++) {
     const k = varBytes(r);
     if (k === null) throw new WireError('negative-length', 'record header key is null');
-    headers.push({ key: new TextDecoder('utf-8', { fatal: true }).decode(k), value: varBytes(r) });
+    headers.push({ key: headerKey(k), value: varBytes(r) });
   }
-  if (r.offset !== end) {
-    throw new WireError(
-      'trailing-bytes',
-      `record says ${length} bytes, fields took ${length - end + r.offset}`,
-    );
-  }
+  r.expectEnd(`a record of ${length} bytes`);
   return { attributes, timestampDelta, offsetDelta, key, value, headers };
+}
+
+function headerKey(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new WireError('bad-string', 'record header key is not UTF-8');
+  }
 }
 
 function varBytes(r: WireReader): Uint8Array | null {
@@ -116,7 +120,7 @@ export function readRecordBatch(bytes: Uint8Array, at = 0, mutant?: WireMutant):
   const records: KafkaRecord[] = [];
   try {
     for (let i = 0; i < header.recordCount; i++) {
-      const rec = readRecord(r);
+      const rec = readRecord(r, mutant);
       if (rec.offsetDelta !== i && mutant !== 'no-offset-delta-check') {
         throw new RecordBatchError('record', `record ${i} has offset delta ${rec.offsetDelta}`);
       }
@@ -184,7 +188,7 @@ export function buildRecordBatch(batch: NewBatch): Uint8Array {
   const attributes = batch.attributes ?? 0;
   if ((attributes & COMPRESSION_MASK) !== 0)
     throw new RangeError('buildRecordBatch writes uncompressed batches only');
-  const utf8 = new TextEncoder();
+  const encoder = new TextEncoder();
   let maxDelta = 0n;
   const body = new WireWriter();
   batch.records.forEach((rec, i) => {
@@ -197,7 +201,7 @@ export function buildRecordBatch(batch: NewBatch): Uint8Array {
     const headers = rec.headers ?? [];
     one.varint(headers.length);
     for (const h of headers) {
-      writeVarBytes(one, utf8.encode(h.key));
+      writeVarBytes(one, encoder.encode(h.key));
       writeVarBytes(one, h.value);
     }
     body.varint(one.length).raw(one.toBytes());

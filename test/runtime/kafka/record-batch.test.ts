@@ -307,3 +307,40 @@ test('varints at their boundaries agree with kafkajs, both ways', () => {
     (e) => e instanceof WireError && e.code === 'truncated',
   );
 });
+
+/** xorshift32: the fuzz's own deterministic stream. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
+}
+
+test('fuzz: 2,000 mutated batches, CRC restamped so the records are parsed, refuse with a typed error only', async () => {
+  const base = Uint8Array.from(await kafkajsBatch());
+  const next = rng(0x62617463);
+  let refused = 0;
+  for (let i = 0; i < 2000; i++) {
+    const b = Uint8Array.from(base);
+    for (let e = 1 + (next() % 3); e > 0; e--) {
+      const at = 61 + (next() % (b.length - 61));
+      b[at] = next() & 0xff;
+    }
+    new DataView(b.buffer).setUint32(17, crc32c(b, 21));
+    try {
+      readRecordBatch(b);
+    } catch (e) {
+      assert.ok(
+        e instanceof RecordBatchError || e instanceof BatchError,
+        `mutation ${i}: ${String(e)}`,
+      );
+      refused++;
+    }
+  }
+  assert.ok(refused > 500, `most mutations are refused (${refused})`);
+});
