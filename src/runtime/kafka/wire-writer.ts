@@ -19,6 +19,11 @@ export class WireWriter {
     return this.pos;
   }
 
+  /**
+   * Reserves `n` bytes and returns where they start. It may replace `buf` and `view`, so callers
+   * take its result before touching either (`this.buf[this.room(1)] = x` would write into the
+   * array it just replaced: JavaScript evaluates `this.buf` first).
+   */
   private room(n: number): number {
     if (this.pos + n > this.buf.length) {
       let size = this.buf.length * 2;
@@ -33,6 +38,11 @@ export class WireWriter {
     return at;
   }
 
+  private byte(b: number): void {
+    const at = this.room(1);
+    this.buf[at] = b;
+  }
+
   private static check(v: number, lo: number, hi: number, what: string): void {
     if (!Number.isInteger(v) || v < lo || v > hi)
       throw new RangeError(`${what} out of range: ${v}`);
@@ -40,7 +50,8 @@ export class WireWriter {
 
   int8(v: number): this {
     WireWriter.check(v, -128, 127, 'int8');
-    this.view.setInt8(this.room(1), v);
+    const at = this.room(1);
+    this.view.setInt8(at, v);
     return this;
   }
   bool(v: boolean): this {
@@ -48,22 +59,26 @@ export class WireWriter {
   }
   int16(v: number): this {
     WireWriter.check(v, -32768, 32767, 'int16');
-    this.view.setInt16(this.room(2), v);
+    const at = this.room(2);
+    this.view.setInt16(at, v);
     return this;
   }
   int32(v: number): this {
     WireWriter.check(v, -2147483648, 2147483647, 'int32');
-    this.view.setInt32(this.room(4), v);
+    const at = this.room(4);
+    this.view.setInt32(at, v);
     return this;
   }
   uint32(v: number): this {
     WireWriter.check(v, 0, 0xffffffff, 'uint32');
-    this.view.setUint32(this.room(4), v);
+    const at = this.room(4);
+    this.view.setUint32(at, v);
     return this;
   }
   int64(v: bigint): this {
     if (BigInt.asIntN(64, v) !== v) throw new RangeError(`int64 out of range: ${v}`);
-    this.view.setBigInt64(this.room(8), v);
+    const at = this.room(8);
+    this.view.setBigInt64(at, v);
     return this;
   }
 
@@ -71,20 +86,20 @@ export class WireWriter {
     WireWriter.check(v, 0, 0xffffffff, 'uvarint');
     let u = v;
     while (u >= 0x80) {
-      this.buf[this.room(1)] = (u % 0x80) | 0x80;
+      this.byte((u % 0x80) | 0x80);
       u = Math.floor(u / 0x80);
     }
-    this.buf[this.room(1)] = u;
+    this.byte(u);
     return this;
   }
   uvarlong(v: bigint): this {
     if (v < 0n || v >= 1n << 64n) throw new RangeError(`uvarlong out of range: ${v}`);
     let u = v;
     while (u >= 0x80n) {
-      this.buf[this.room(1)] = Number(u & 0x7fn) | 0x80;
+      this.byte(Number(u & 0x7fn) | 0x80);
       u >>= 7n;
     }
-    this.buf[this.room(1)] = Number(u);
+    this.byte(Number(u));
     return this;
   }
   varint(v: number): this {
@@ -98,7 +113,8 @@ export class WireWriter {
   }
 
   raw(bytes: Uint8Array): this {
-    this.buf.set(bytes, this.room(bytes.length));
+    const at = this.room(bytes.length);
+    this.buf.set(bytes, at);
     return this;
   }
 

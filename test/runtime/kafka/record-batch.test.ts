@@ -344,3 +344,29 @@ test('fuzz: 2,000 mutated batches, CRC restamped so the records are parsed, refu
   }
   assert.ok(refused > 500, `most mutations are refused (${refused})`);
 });
+
+test('a writer that starts at one byte grows through every write and loses none', () => {
+  const w = new WireWriter(1);
+  const big = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+  for (let i = 1; i <= 40; i++) {
+    w.int8(-i)
+      .uvarint(300 * i)
+      .int16(i)
+      .varlong(BigInt(-i) << 40n)
+      .int32(i * 1000)
+      .raw(big);
+    w.int64(BigInt(i)).uint32(i).compactString(`s${i}`).varint(-i);
+  }
+  const r = new WireReader(w.toBytes());
+  for (let i = 1; i <= 40; i++) {
+    assert.deepEqual(
+      [r.int8(), r.uvarint(), r.int16(), r.varlong(), r.int32(), [...r.raw(300)]],
+      [-i, 300 * i, i, BigInt(-i) << 40n, i * 1000, [...big]],
+    );
+    assert.deepEqual(
+      [r.int64(), r.uint32(), r.compactString(), r.varint()],
+      [BigInt(i), i, `s${i}`, -i],
+    );
+  }
+  r.expectEnd('the writes');
+});
