@@ -8,12 +8,8 @@
 import net from 'node:net';
 import { stampBatch } from '../../../src/runtime/kafka/batch-header.js';
 import { supportedApiVersions } from '../../../src/runtime/kafka/api-versions.js';
-import {
-  decodeRequest,
-  encodeResponse,
-  type DecodedRequest,
-} from '../../../src/runtime/kafka/dispatch.js';
-import { readFrame } from '../../../src/runtime/kafka/frame.js';
+import { encodeResponse, type DecodedRequest } from '../../../src/runtime/kafka/dispatch.js';
+import { RequestStream } from '../../../src/runtime/kafka/request-stream.js';
 import { KafkaError } from '../../../src/runtime/kafka/kafka-errors.js';
 import { EARLIEST_TIMESTAMP } from '../../../src/runtime/kafka/list-offsets.js';
 import { produceErrorFor, readRecordBatches } from '../../../src/runtime/kafka/record-batch.js';
@@ -310,32 +306,22 @@ export async function startFixture(topic: string): Promise<Fixture> {
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    let buf: Buffer = Buffer.alloc(0);
+    const stream = new RequestStream();
     socket.on('error', () => socket.destroy());
     socket.on('data', (chunk) => {
-      buf = Buffer.concat([buf, chunk]);
-      try {
-        for (;;) {
-          const span = readFrame(buf);
-          if (span === null) break;
-          buf = buf.subarray(span.next);
-          const d = decodeRequest(span.body);
-          if (d.kind === 'close') {
-            closedFor.push(`${d.header.apiKey} v${d.header.apiVersion}`);
-            socket.destroy();
-            return;
-          }
-          if (d.kind === 'answer') {
-            calls.push(`ApiVersions v${d.header.apiVersion} (answered ${d.errorCode})`);
-            socket.write(d.frame);
-            continue;
-          }
-          const out = answer(d);
-          if (out !== null) socket.write(out);
+      for (const ev of stream.push(chunk)) {
+        if (ev.kind === 'close') {
+          closedFor.push(`${ev.reason}: ${ev.detail}`);
+          socket.destroy();
+          return;
         }
-      } catch (e) {
-        closedFor.push(String(e));
-        socket.destroy();
+        if (ev.kind === 'answer') {
+          calls.push(`ApiVersions v${ev.header.apiVersion} (answered ${ev.errorCode})`);
+          socket.write(ev.frame);
+          continue;
+        }
+        const out = answer(ev);
+        if (out !== null) socket.write(out);
       }
     });
   });
