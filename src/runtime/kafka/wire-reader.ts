@@ -70,10 +70,12 @@ export class WireReader {
   /** Unsigned LEB128 of at most 32 bits (5 bytes). */
   uvarint(): number {
     let result = 0;
+    let scale = 1; // 128^i, kept exact: results go up to 2^32 - 1, past int32's bit operators
     for (let i = 0; i < 5; i++) {
-      const b = this.bytes[this.take(1, 'varint')] as number;
+      const b = this.view.getUint8(this.take(1, 'varint'));
       if (i === 4 && b > 0x0f) throw new WireError('bad-varint', 'varint exceeds 32 bits');
-      result += (b & 0x7f) * 2 ** (7 * i);
+      result += (b & 0x7f) * scale;
+      scale *= 128;
       if ((b & 0x80) === 0) return result;
     }
     throw new WireError('bad-varint', 'varint longer than 5 bytes');
@@ -83,7 +85,7 @@ export class WireReader {
   uvarlong(): bigint {
     let result = 0n;
     for (let i = 0; i < 10; i++) {
-      const b = this.bytes[this.take(1, 'varlong')] as number;
+      const b = this.view.getUint8(this.take(1, 'varlong'));
       if (i === 9 && b > 0x01) throw new WireError('bad-varint', 'varlong exceeds 64 bits');
       result |= BigInt(b & 0x7f) << BigInt(7 * i);
       if ((b & 0x80) === 0) return result;

@@ -163,12 +163,9 @@ export class WireWriter {
   }
   /** A tagged-field section; tags are written in ascending order, as Kafka requires. */
   taggedFields(fields: ReadonlyMap<number, Uint8Array> = new Map()): this {
-    const tags = [...fields.keys()].sort((a, b) => a - b);
-    this.uvarint(tags.length);
-    for (const t of tags) {
-      const b = fields.get(t) as Uint8Array;
-      this.uvarint(t).uvarint(b.length).raw(b);
-    }
+    const sorted = [...fields].sort(([a], [b]) => a - b);
+    this.uvarint(sorted.length);
+    for (const [tag, b] of sorted) this.uvarint(tag).uvarint(b.length).raw(b);
     return this;
   }
 
