@@ -12,7 +12,7 @@ import {
   validClientSoftware,
 } from '../../../src/runtime/kafka/api-versions.js';
 import { decodeRequest, encodeResponse } from '../../../src/runtime/kafka/dispatch.js';
-import { readFrame } from '../../../src/runtime/kafka/frame.js';
+import { readFrame, responseFrame } from '../../../src/runtime/kafka/frame.js';
 import { KafkaError } from '../../../src/runtime/kafka/kafka-errors.js';
 import { WireError, type WireProblemCode } from '../../../src/runtime/kafka/wire-error.js';
 import { WireReader } from '../../../src/runtime/kafka/wire-reader.js';
@@ -136,6 +136,9 @@ test('frames: partial waits, two frames split, sizes outside [0, max] refused', 
   const huge = new WireWriter().int32(1000).toBytes();
   assert.throws(() => readFrame(huge, 0, 999), wire('frame-size'));
   assert.equal(readFrame(huge, 0, 1000), null);
+  // Response header v0 is the correlation id; v1 (flexible responses) adds an empty tag section.
+  assert.deepEqual([...responseFrame(9, 0, (w) => w.int8(5))], [0, 0, 0, 5, 0, 0, 0, 9, 5]);
+  assert.deepEqual([...responseFrame(9, 1, (w) => w.int8(5))], [0, 0, 0, 6, 0, 0, 0, 9, 0, 5]);
 });
 
 test('malformed requests: truncation, negative lengths, huge counts, bad varints, leftovers', async () => {
