@@ -2,7 +2,9 @@
  * The Kafka side of the load, through the unchanged kafkajs 2.2.4 client, for any cluster that
  * speaks Kafka's protocol at `bootstrap` (truthkit's, once it exists): topics made with
  * CreateTopics (6 partitions, replication factor 3), a producer sending each record alone with
- * acks=-1 (all) to an explicit partition — idempotence off unless asked — and a consumer group
+ * acks=-1 (all) to an explicit partition — idempotence off unless asked (kafkajs then allows one
+ * request in flight per broker connection, and is known to answer concurrent idempotent sends
+ * with OUT_OF_ORDER_SEQUENCE_NUMBER: tulios/kafkajs#598) — and a consumer group
  * reading a topic from its start, committing every `COMMIT_EVERY` records as the JetStream
  * consumer acknowledges. Which broker leads which partition comes from Metadata.
  */
@@ -55,6 +57,7 @@ export async function kafkajsSide(o: KafkajsOptions): Promise<KafkajsSide> {
       const p = kafka.producer({
         allowAutoTopicCreation: false,
         idempotent: o.idempotent,
+        ...(o.idempotent ? { maxInFlightRequests: 1 } : {}),
         createPartitioner: Partitioners.DefaultPartitioner,
       });
       await p.connect();

@@ -35,6 +35,21 @@ export function parseClusterUp(stdout: string): ClusterUpOutput | undefined {
   return { bootstrap, nodeByAddress };
 }
 
+/**
+ * The node whose line gave `address`; on loopback a broker may advertise another name for the
+ * same host (`localhost`), so a port alone that is unique among the lines names it too.
+ */
+export function nodeAt(
+  nodeByAddress: ReadonlyMap<string, string>,
+  address: string,
+): string | undefined {
+  const exact = nodeByAddress.get(address);
+  if (exact !== undefined) return exact;
+  const port = address.slice(address.lastIndexOf(':'));
+  const same = [...nodeByAddress].filter(([a]) => a.endsWith(port));
+  return same.length === 1 ? same[0]?.[1] : undefined;
+}
+
 export type TruthkitStart = { readonly running: RunningTarget } | { readonly unavailable: string };
 
 export async function startTruthkitKafka(
@@ -92,7 +107,7 @@ export async function startTruthkitKafka(
         const victim = leaders.find((l) => l.partition === 0);
         if (victim === undefined)
           throw new Error(`${topic}: Metadata names no leader of partition 0`);
-        const node = printed.nodeByAddress.get(victim.address);
+        const node = nodeAt(printed.nodeByAddress, victim.address);
         if (node === undefined) {
           throw new Error(
             `${topic}: partition 0's leader ${victim.address} is on no node line of cluster up`,

@@ -15,7 +15,7 @@ import {
   produceFigures,
   type Ack,
 } from '../../bench/kafka/stats.js';
-import { parseClusterUp } from '../../bench/kafka/truthkit-kafka.js';
+import { nodeAt, parseClusterUp } from '../../bench/kafka/truthkit-kafka.js';
 
 const ack = (id: number, partition: number, atMs: number, latencyMs = 1): Ack => ({
   id,
@@ -107,6 +107,11 @@ test('cluster up --system kafka: bootstrap servers and each node’s Kafka addre
   assert.deepEqual(parsed?.bootstrap, ['127.0.0.1:9001', '127.0.0.1:9002', '127.0.0.1:9003']);
   assert.equal(parsed?.nodeByAddress.get('127.0.0.1:9002'), 'n2');
   assert.equal(parsed?.nodeByAddress.size, 3);
+  // Metadata may name the same loopback broker `localhost`: its port still finds the node.
+  const byAddress = parsed?.nodeByAddress ?? new Map<string, string>();
+  assert.equal(nodeAt(byAddress, '127.0.0.1:9003'), 'n3');
+  assert.equal(nodeAt(byAddress, 'localhost:9003'), 'n3');
+  assert.equal(nodeAt(byAddress, 'localhost:9999'), undefined);
   // A system without Kafka ports prints no bootstrap line: truthkit's rows are then not run.
   assert.equal(parseClusterUp('zookeeper: 3 node(s) running\nconnect string: a:1\n'), undefined);
 });
