@@ -321,7 +321,7 @@ if (json) {
         `    consume ${fmt(x.consume.recordsPerSec, 0, 7)} records/s   first record after ` +
           `${fmt(x.consume.firstRecordMs, 0, 5)} ms` +
           (x.consume.duplicates > 0 ? `   (${x.consume.duplicates} duplicates)` : '') +
-          (x.lost > 0 ? `   LOST ${x.lost} acknowledged record(s)` : ''),
+          (x.lost > 0 ? `   ${x.lost} acknowledged record(s) NOT READ BACK` : ''),
       );
     }
   }
@@ -343,7 +343,7 @@ if (json) {
       console.log(
         `  ${row.label}: gap ${secs(f.gapMs)} (median; worst ${secs(f.worstGapMs)}${goal}), longest ` +
           `gap between any two acks ${secs(f.longestGapMs)}; ${f.acked} acked, ${f.errors} send ` +
-          `errors, ${f.duplicates} duplicates read, ${f.lost} acknowledged lost`,
+          `errors, ${f.duplicates} duplicates read, ${f.lost} acknowledged not read back`,
       );
       for (const k of f.kills) console.log(`    killed: ${k}`);
     }
@@ -367,7 +367,10 @@ if (json) {
 for (const [name, row] of Object.entries(rows)) {
   const lost = row.cold.lost + row.warm.lost + (row.failover?.lost ?? 0);
   if (lost > 0) {
-    console.error(`bench:kafka: ${name}: ${lost} acknowledged record(s) were never read back`);
+    console.error(
+      `bench:kafka: ${name}: ${lost} acknowledged record(s) not read back within ` +
+        `${spec.consumeTimeoutMs / 1000} s (lost, or a consumer that stalled)`,
+    );
     process.exitCode = 1;
   }
 }

@@ -226,8 +226,20 @@ function jetStreamTarget(
           max_ack_pending: 100_000,
         }),
       );
+      // A pull sent before the consumer's Raft group has a leader is dropped, and the client only
+      // pulls again once two idle heartbeats were missed: wait for the leader first (seen after
+      // a kill: 100,000 records pending, no pull waiting, nothing read in 30 s).
+      await retryUntil(deadline, async () => {
+        const info = await jsm.consumers.info(topic, 'bench');
+        if (info.cluster?.leader === undefined) throw new Error(`${topic}: consumer has no leader`);
+      });
       const consumer = await js.consumers.get(topic, 'bench');
-      const messages = await consumer.consume({ max_messages: 1000 });
+      // Short pulls: a lost one is noticed after 2 × 2 s without a heartbeat, not 2 × 15 s.
+      const messages = await consumer.consume({
+        max_messages: 1000,
+        expires: 4000,
+        idle_heartbeat: 2000,
+      });
       const timer = setTimeout(() => messages.stop(), Math.max(0, deadline - Date.now()));
       try {
         let n = 0;
