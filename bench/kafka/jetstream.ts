@@ -27,14 +27,11 @@ import {
 import { freePorts } from '../../src/runtime/cluster.js';
 import { stopAll } from '../cluster/processes.js';
 import { killAll, stopOnExit, tailOf } from '../zookeeper/servers.js';
-import { PARTITIONS, REPLICAS, type OnRecord, type RunningTarget } from './target.js';
+import { COMMIT_EVERY, PARTITIONS, REPLICAS, type OnRecord, type RunningTarget } from './target.js';
 
 export const NATS_SERVER = 'nats-server';
 export const SYNC_POLICIES = ['default', 'always'] as const;
 export type SyncPolicy = (typeof SYNC_POLICIES)[number];
-
-/** The consumer acknowledges (AckPolicy.All) every this many records, as kafkajs commits. */
-export const COMMIT_EVERY = 500;
 
 /** Why nats-server cannot run here, or undefined when it can. */
 export function natsServerMissing(): string | undefined {

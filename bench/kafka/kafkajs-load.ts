@@ -9,8 +9,7 @@
  * consumer acknowledges. Which broker leads which partition comes from Metadata.
  */
 import { Kafka, logLevel, Partitioners, type Admin } from 'kafkajs';
-import { COMMIT_EVERY } from './jetstream.js';
-import { PARTITIONS, REPLICAS, type OnRecord, type Producer } from './target.js';
+import { COMMIT_EVERY, PARTITIONS, REPLICAS, type OnRecord, type Producer } from './target.js';
 
 export interface KafkajsOptions {
   readonly bootstrap: readonly string[];

@@ -8,6 +8,11 @@ import type { Send } from './closed-loop.js';
 
 export const PARTITIONS = 6;
 export const REPLICAS = 3;
+/**
+ * A reader records its progress every this many records: a kafkajs group commits its offsets
+ * (autoCommitThreshold), a JetStream consumer acknowledges (AckPolicy.All covers all before).
+ */
+export const COMMIT_EVERY = 500;
 
 export interface Producer {
   readonly send: Send;
