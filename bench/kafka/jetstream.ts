@@ -9,9 +9,9 @@
  * fsync: nothing in the config but `sync_interval` (policy `always`, for the "acked on disk"
  * row) is ours; with it unset, nats-server does not fsync before it acks — a message is acked
  * in a quorum's OS page cache and reaches the disk on a background sync (v2.9.10's source: the
- * stream's blocks every 2 min, its Raft log every 5 min; 2.10 made the first `sync_interval`).
- * nats-server 2.9.10 does not know `sync_interval`: `syncRefused` asks the installed server
- * (`nats-server -t`) rather than assuming a version.
+ * stream's blocks every 2 min, its Raft log every 5 min; later releases made the first one
+ * `sync_interval`). Debian's 2.9.10 does not know `sync_interval`: `syncRefused` asks the
+ * installed server (`nats-server -t`) rather than assuming a version.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
