@@ -1,7 +1,15 @@
 /**
- * A reader for the part of EDN (Clojure's data notation) that Jepsen histories use: nil,
- * booleans, numbers, strings, keywords, symbols, vectors, lists, sets and maps. Maps become
- * JavaScript Maps keyed by the printed form of the key (`:process`, `"k"`, `3`).
+ * A reader for the part of EDN (Clojure's data notation) that Jepsen, Knossos and Elle write:
+ * nil, booleans, numbers (with `N`/`M` suffixes, and ratios such as `1/3`), strings,
+ * characters, keywords, symbols, vectors, lists, sets, maps, comments (`;`), discards (`#_`)
+ * and tagged literals (`#jepsen.history.Op{…}`, `#inst "…"`). Maps become JavaScript Maps keyed
+ * by the printed form of the key (`:process`, `"k"`, `3`); sets become arrays.
+ *
+ * A tagged literal reads as the value it tags: Jepsen's tags wrap a map, a string or a number
+ * that says everything the checker needs without the tag.
+ *
+ * Histories are read form by form ({@link readEdnForms}) so a file of many operations never
+ * becomes one giant value, and every form keeps the line it starts on for error messages.
  */
 export class Keyword {
   constructor(readonly name: string) {}
@@ -20,25 +28,71 @@ export class EdnSymbol {
 export type EdnValue =
   null | boolean | number | string | Keyword | EdnSymbol | EdnValue[] | Map<string, EdnValue>;
 
-export class EdnSyntaxError extends Error {}
+export class EdnSyntaxError extends Error {
+  /** The 1-based line where the reader stopped. */
+  line = 0;
+}
+
+/** A top-level form, or an element of a top-level collection, and the line it starts on. */
+export interface EdnForm {
+  readonly value: EdnValue;
+  readonly line: number;
+}
 
 const DELIMITERS = new Set([...'()[]{}",; \t\r\n']);
 const ESCAPES: Readonly<Record<string, string>> = {
   n: '\n',
   t: '\t',
   r: '\r',
+  b: '\b',
+  f: '\f',
   '"': '"',
   '\\': '\\',
 };
+const CHARACTER_NAMES: Readonly<Record<string, string>> = {
+  newline: '\n',
+  space: ' ',
+  tab: '\t',
+  return: '\r',
+  backspace: '\b',
+  formfeed: '\f',
+};
+const INTEGER = /^[+-]?\d+N?$/;
+const DECIMAL = /^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?M?$/;
+const RATIO = /^([+-]?\d+)\/(\d+)$/;
 
 /** Reads exactly one EDN value from `text` (surrounding whitespace allowed). */
 export function readEdn(text: string): EdnValue {
-  const reader = new Reader(text);
+  const reader = new EdnReader(text);
   const value = reader.value();
   reader.skipSpace();
-  if (reader.pos < text.length)
-    throw new EdnSyntaxError(`unexpected "${text[reader.pos]}" after the value`);
+  if (!reader.atEnd()) throw reader.error(`unexpected "${text[reader.pos]}" after the value`);
   return value;
+}
+
+/**
+ * The forms of a history file, whatever its layout: forms one after another (one map per line,
+ * or spread over many lines), or one vector or list holding them all — each element of a
+ * top-level vector or list is yielded on its own, as it is read.
+ */
+export function* readEdnForms(text: string): Generator<EdnForm> {
+  const reader = new EdnReader(text);
+  for (;;) {
+    reader.skipSpace();
+    if (reader.atEnd()) return;
+    const close = reader.openCollection();
+    if (close === undefined) {
+      const line = reader.line();
+      yield { value: reader.value(), line };
+      continue;
+    }
+    for (;;) {
+      reader.skipSpace();
+      if (reader.closes(close)) break;
+      const line = reader.line();
+      yield { value: reader.value(), line };
+    }
+  }
 }
 
 /** How an EDN value prints, for map keys and error messages. */
@@ -51,10 +105,37 @@ export function printEdn(value: EdnValue): string {
   return String(value);
 }
 
-class Reader {
+class EdnReader {
   pos = 0;
+  /** Line counting is incremental: `line()` is asked at increasing positions. */
+  private lineAt = 0;
+  private lineCount = 1;
+
   constructor(private readonly text: string) {}
 
+  atEnd(): boolean {
+    return this.pos >= this.text.length;
+  }
+
+  /** The 1-based line of the current position. */
+  line(): number {
+    const t = this.text;
+    if (this.pos < this.lineAt) {
+      this.lineAt = 0;
+      this.lineCount = 1;
+    }
+    for (let i = this.lineAt; i < this.pos; i++) if (t.charCodeAt(i) === 10) this.lineCount++;
+    this.lineAt = this.pos;
+    return this.lineCount;
+  }
+
+  error(message: string): EdnSyntaxError {
+    const e = new EdnSyntaxError(message);
+    e.line = this.line();
+    return e;
+  }
+
+  /** Skips whitespace, commas, comments and `#_` discarded forms. */
   skipSpace(): void {
     const t = this.text;
     while (this.pos < t.length) {
@@ -63,16 +144,37 @@ class Reader {
         while (this.pos < t.length && t[this.pos] !== '\n') this.pos++;
       } else if (c === ',' || c === ' ' || c === '\t' || c === '\r' || c === '\n') {
         this.pos++;
+      } else if (c === '#' && t[this.pos + 1] === '_') {
+        this.pos += 2;
+        this.value();
       } else {
         return;
       }
     }
   }
 
+  /** At a vector or list: steps inside it and returns its closing bracket. */
+  openCollection(): string | undefined {
+    const c = this.text[this.pos];
+    if (c !== '[' && c !== '(') return undefined;
+    this.pos++;
+    return c === '[' ? ']' : ')';
+  }
+
+  /** At `close`: steps past it. At the end of the text: a syntax error. */
+  closes(close: string): boolean {
+    if (this.text[this.pos] === close) {
+      this.pos++;
+      return true;
+    }
+    if (this.atEnd()) throw this.error(`missing "${close}"`);
+    return false;
+  }
+
   value(): EdnValue {
     this.skipSpace();
     const c = this.text[this.pos];
-    if (c === undefined) throw new EdnSyntaxError('unexpected end of input');
+    if (c === undefined) throw this.error('unexpected end of input');
     switch (c) {
       case '"':
         return this.string();
@@ -86,36 +188,46 @@ class Reader {
         this.pos++;
         return this.map();
       case '#':
-        if (this.text[this.pos + 1] === '{') {
-          this.pos += 2;
-          return this.sequence('}');
-        }
-        throw new EdnSyntaxError(`unsupported tagged value at offset ${this.pos}`);
+        return this.dispatch();
+      case '\\':
+        return this.character();
       case ']':
       case ')':
       case '}':
-        throw new EdnSyntaxError(`unexpected "${c}"`);
+        throw this.error(`unexpected "${c}"`);
       default:
         return this.atom();
     }
+  }
+
+  /** `#{…}` sets, and `#tag form` tagged literals (read as the form). */
+  private dispatch(): EdnValue {
+    const next = this.text[this.pos + 1];
+    if (next === '{') {
+      this.pos += 2;
+      return this.sequence('}');
+    }
+    if (next === undefined || !/[A-Za-z]/.test(next))
+      throw this.error(`unsupported "#${next ?? ''}" form`);
+    this.pos++;
+    const start = this.pos;
+    while (!this.atEnd() && !DELIMITERS.has(this.text[this.pos] as string)) this.pos++;
+    if (this.pos === start) throw this.error('a tag needs a name');
+    return this.value();
   }
 
   private sequence(close: string): EdnValue[] {
     const items: EdnValue[] = [];
     for (;;) {
       this.skipSpace();
-      if (this.text[this.pos] === close) {
-        this.pos++;
-        return items;
-      }
-      if (this.pos >= this.text.length) throw new EdnSyntaxError(`missing "${close}"`);
+      if (this.closes(close)) return items;
       items.push(this.value());
     }
   }
 
   private map(): Map<string, EdnValue> {
     const items = this.sequence('}');
-    if (items.length % 2 !== 0) throw new EdnSyntaxError('a map needs an even number of forms');
+    if (items.length % 2 !== 0) throw this.error('a map needs an even number of forms');
     const map = new Map<string, EdnValue>();
     for (let i = 0; i < items.length; i += 2)
       map.set(printEdn(items[i] as EdnValue), items[i + 1] as EdnValue);
@@ -135,36 +247,57 @@ class Reader {
       }
       const e = t[this.pos++];
       if (e === 'u') {
-        const hex = t.slice(this.pos, this.pos + 4);
-        if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new EdnSyntaxError(`bad escape \\u${hex}`);
-        out += String.fromCharCode(parseInt(hex, 16));
+        out += this.unicode(t.slice(this.pos, this.pos + 4));
         this.pos += 4;
       } else if (e !== undefined && Object.hasOwn(ESCAPES, e)) {
         out += ESCAPES[e];
       } else {
-        throw new EdnSyntaxError(`bad escape \\${e ?? ''}`);
+        throw this.error(`bad escape \\${e ?? ''}`);
       }
     }
-    throw new EdnSyntaxError('unterminated string');
+    throw this.error('unterminated string');
+  }
+
+  private unicode(hex: string): string {
+    if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw this.error(`bad escape \\u${hex}`);
+    return String.fromCharCode(parseInt(hex, 16));
+  }
+
+  /** `\a`, `\newline`, `\u00e9`: a one-character string. */
+  private character(): string {
+    const start = ++this.pos;
+    // The first character is taken whatever it is (`\(` is the character "(").
+    if (!this.atEnd()) this.pos++;
+    while (!this.atEnd() && !DELIMITERS.has(this.text[this.pos] as string)) this.pos++;
+    const token = this.text.slice(start, this.pos);
+    if (token.length === 1) return token;
+    if (Object.hasOwn(CHARACTER_NAMES, token)) return CHARACTER_NAMES[token] as string;
+    if (/^u[0-9a-fA-F]{4}$/.test(token)) return this.unicode(token.slice(1));
+    throw this.error(`bad character \\${token}`);
   }
 
   private atom(): EdnValue {
     const start = this.pos;
-    while (this.pos < this.text.length && !DELIMITERS.has(this.text[this.pos] as string))
-      this.pos++;
+    while (!this.atEnd() && !DELIMITERS.has(this.text[this.pos] as string)) this.pos++;
     const token = this.text.slice(start, this.pos);
     if (token === 'nil') return null;
     if (token === 'true') return true;
     if (token === 'false') return false;
     if (token.startsWith(':')) {
-      if (token.length === 1) throw new EdnSyntaxError('empty keyword');
+      if (token.length === 1) throw this.error('empty keyword');
       return new Keyword(token.slice(1));
     }
-    if (/^[+-]?\d/.test(token)) {
-      const n = Number(token.replace(/[NM]$/, ''));
-      if (!Number.isFinite(n)) throw new EdnSyntaxError(`bad number "${token}"`);
-      return n;
-    }
+    if (/^[+-]?\d/.test(token)) return this.number(token);
     return new EdnSymbol(token);
+  }
+
+  private number(token: string): number {
+    let n: number;
+    const ratio = RATIO.exec(token);
+    if (ratio) n = Number(ratio[1]) / Number(ratio[2]);
+    else if (INTEGER.test(token) || DECIMAL.test(token)) n = Number(token.replace(/[NM]$/, ''));
+    else throw this.error(`bad number "${token}"`);
+    if (!Number.isFinite(n)) throw this.error(`bad number "${token}"`);
+    return n;
   }
 }

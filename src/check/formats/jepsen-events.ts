@@ -9,16 +9,22 @@
  * - any other `:fail` — certainly did not happen.
  * - `:info`, or no completion at all — unknown outcome.
  *
- * Event times are line numbers: the log's order is all the ordering it records.
+ * A transaction (`:f :txn`) keeps its micro-operations as invoked in `value` and, when ok, as
+ * completed in `result` (txn-micro-ops.ts).
+ *
+ * Event times are positions in the file: the log's order is all the ordering it records.
  */
 import type { HistoryOp, HistoryOpDraft } from '../../core/history.js';
 import type { Json } from '../../core/json.js';
 import { HistoryError } from '../errors.js';
 import { EdnSymbol, Keyword, printEdn, type EdnValue } from './edn-reader.js';
+import { toMicroOps } from './txn-micro-ops.js';
 
 export interface JepsenEvent {
-  /** 1-based line number, also used as the event's time. */
+  /** 1-based line number the event starts on, for errors. */
   readonly line: number;
+  /** The event's place in the history's order (its line, or its ordinal). */
+  readonly time: number;
   readonly process: number;
   readonly type: 'invoke' | 'ok' | 'fail' | 'info';
   readonly f: string;
@@ -46,10 +52,10 @@ export function pairEvents(events: readonly JepsenEvent[], fileName: string): Hi
   const ops: Building[] = [];
   const pending = new Map<number, { op: Building; line: number }>();
   const at = (e: JepsenEvent) => () => `${fileName}:${e.line}`;
-  let lastLine = 0;
+  let lastTime = 0;
 
   for (const e of events) {
-    lastLine = e.line;
+    lastTime = e.time;
     if (e.type === 'invoke') {
       const busy = pending.get(e.process);
       if (busy)
@@ -62,12 +68,13 @@ export function pairEvents(events: readonly JepsenEvent[], fileName: string): Hi
         id: ops.length,
         process: e.process,
         f: e.f,
-        invoke: e.line,
-        complete: e.line,
+        invoke: e.time,
+        complete: e.time,
         outcome: 'unknown',
       };
       if (e.key !== undefined) op.key = e.key;
-      if (!READS.has(e.f)) op.value = ednToJson(e.value, at(e));
+      if (e.f === 'txn') op.value = toMicroOps(e.value, false, at(e));
+      else if (!READS.has(e.f)) op.value = ednToJson(e.value, at(e));
       ops.push(op);
       pending.set(e.process, { op, line: e.line });
       continue;
@@ -87,10 +94,11 @@ export function pairEvents(events: readonly JepsenEvent[], fileName: string): Hi
       );
     pending.delete(e.process);
     const op = call.op;
-    op.complete = e.line;
+    op.complete = e.time;
     if (e.type === 'ok') {
       op.outcome = 'ok';
-      if (READS.has(e.f)) op.result = ednToJson(e.value, at(e));
+      if (e.f === 'txn') op.result = toMicroOps(e.value, true, at(e));
+      else if (READS.has(e.f)) op.result = ednToJson(e.value, at(e));
       else if (e.f === 'cas') op.result = true;
     } else if (e.type === 'info' || isTimeout(e.value)) {
       op.outcome = 'unknown';
@@ -105,7 +113,7 @@ export function pairEvents(events: readonly JepsenEvent[], fileName: string): Hi
   }
   // Calls never completed (the client crashed): they may have taken effect.
   for (const { op } of pending.values()) {
-    op.complete = lastLine + 1;
+    op.complete = lastTime + 1;
     op.error = 'no completion';
   }
   return ops;
