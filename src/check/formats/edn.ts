@@ -20,11 +20,15 @@ import type { HistoryOp } from '../../core/history.js';
 import type { Json } from '../../core/json.js';
 import { HistoryError } from '../errors.js';
 import { EdnSyntaxError, Keyword, printEdn, readEdnForms, type EdnForm } from './edn-reader.js';
-import { EVENT_TYPES, pairEvents, type JepsenEvent } from './jepsen-events.js';
+import { EVENT_TYPES, pairEvents, type EventSemantics, type JepsenEvent } from './jepsen-events.js';
 import { looksLikeTxn, txnModelOf } from './txn-micro-ops.js';
 
 /** The value every key holds before the first operation in Porcupine's kv histories. */
 export const EDN_KV_INITIAL_VALUE = '';
+
+/** The register's value before the first operation in Knossos's tests of its own data files
+ * (`(cas-register 0)`, `(multi-register {:x 0 :y 0})`). */
+export const KNOSSOS_INITIAL_VALUE = 0;
 
 /** The process number given to events that name none. */
 export const ANONYMOUS_PROCESS = -1;
@@ -42,14 +46,25 @@ export function parseEdnHistory(text: string, fileName: string): HistoryOp[] {
   return loadEdnHistory(text, fileName).ops;
 }
 
-export function loadEdnHistory(text: string, fileName: string): EdnHistory {
+/**
+ * `semantics: 'knossos'` reads the file as Knossos reads its own data (jepsen-events.ts): every
+ * `:fail` did not happen, an ok read of nil read nothing, and registers start at 0.
+ */
+export function loadEdnHistory(
+  text: string,
+  fileName: string,
+  semantics: EventSemantics = 'jepsen',
+): EdnHistory {
   const events: JepsenEvent[] = [];
   for (const { value: form, line } of formsOf(text, fileName)) {
     const event = toEvent(form, line, events.length + 1, fileName);
     if (event !== undefined) events.push(event);
   }
-  const ops = pairEvents(events, fileName);
-  return { ops, ...suggestModel(ops) };
+  const ops = pairEvents(events, fileName, semantics);
+  const suggested = suggestModel(ops);
+  if (semantics === 'knossos' && suggested.suggestedModel === 'register')
+    return { ops, suggestedModel: 'register', initialValue: KNOSSOS_INITIAL_VALUE };
+  return { ops, ...suggested };
 }
 
 /** The file's forms, with a syntax error reported at its line. */

@@ -6,7 +6,8 @@ import { loadEdnHistory } from './edn.js';
 import { isJepsenLogLine, parseJepsenLog } from './jepsen-log.js';
 import { parseJsonLines } from './jsonl.js';
 
-export const HISTORY_FORMATS = ['jsonl', 'jepsen-log', 'edn'] as const;
+/** `knossos`: EDN read with Knossos's conventions for its own data files (edn.ts). */
+export const HISTORY_FORMATS = ['jsonl', 'jepsen-log', 'edn', 'knossos'] as const;
 export type HistoryFormat = (typeof HISTORY_FORMATS)[number];
 
 export interface LoadedHistory {
@@ -47,9 +48,11 @@ export function loadHistory(
       return { ops: parseJepsenLog(text, fileName), format: resolved, suggestedModel: 'register' };
     case 'edn':
       return { ...loadEdnHistory(text, fileName), format: resolved };
+    case 'knossos':
+      return { ...loadEdnHistory(text, fileName, 'knossos'), format: resolved };
     case undefined:
       throw new HistoryError(
-        `${fileName}: cannot tell the history format; pass --format jsonl, jepsen-log or edn`,
+        `${fileName}: cannot tell the history format; pass --format jsonl, jepsen-log, edn or knossos`,
       );
   }
 }

@@ -26,6 +26,9 @@ const MICRO_OP_NAMES: Readonly<Record<string, MicroOpF>> = {
   append: 'append',
 };
 
+const isRead = (f: EdnValue): boolean =>
+  (f instanceof Keyword || f instanceof EdnSymbol) && MICRO_OP_NAMES[f.name] === 'r';
+
 const isScalar = (v: EdnValue): v is number | string =>
   typeof v === 'number' || typeof v === 'string';
 
@@ -53,9 +56,11 @@ export function toMicroOps(value: EdnValue, completed: boolean, where: () => str
   if (!Array.isArray(value))
     return fail(`a :txn value must be a vector of [f key value], got ${printEdn(value)}`);
   return value.map((micro): MicroOp => {
-    if (!Array.isArray(micro) || micro.length !== 3)
+    // An invoked read may leave its value out: `[:r :x]`.
+    const short = Array.isArray(micro) && micro.length === 2 && isRead(micro[0] ?? null);
+    if (!Array.isArray(micro) || (micro.length !== 3 && !short))
       return fail(`a micro-operation must be [f key value], got ${printEdn(micro)}`);
-    const [fe, ke, ve] = micro as [EdnValue, EdnValue, EdnValue];
+    const [fe, ke, ve = null] = micro as [EdnValue, EdnValue, EdnValue?];
     const name = fe instanceof Keyword || fe instanceof EdnSymbol ? fe.name : undefined;
     const f =
       name !== undefined && Object.hasOwn(MICRO_OP_NAMES, name) ? MICRO_OP_NAMES[name] : undefined;
@@ -83,7 +88,12 @@ export function looksLikeTxn(value: EdnValue): boolean {
   return (
     Array.isArray(value) &&
     value.length > 0 &&
-    value.every((m) => Array.isArray(m) && m.length === 3 && m[0] instanceof Keyword)
+    value.every(
+      (m) =>
+        Array.isArray(m) &&
+        (m.length === 3 || (m.length === 2 && isRead(m[0] ?? null))) &&
+        m[0] instanceof Keyword,
+    )
   );
 }
 
