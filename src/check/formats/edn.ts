@@ -42,13 +42,10 @@ export interface EdnHistory {
 const REGISTER_OPS = new Set(['read', 'write', 'cas']);
 const MUTEX_OPS = new Set(['acquire', 'release']);
 
-export function parseEdnHistory(text: string, fileName: string): HistoryOp[] {
-  return loadEdnHistory(text, fileName).ops;
-}
-
 /**
  * `semantics: 'knossos'` reads the file as Knossos reads its own data (jepsen-events.ts): every
- * `:fail` did not happen, an ok read of nil read nothing, and registers start at 0.
+ * `:fail` did not happen, an ok read of nil read nothing, and registers (a multi-register's keys
+ * too) start at 0.
  */
 export function loadEdnHistory(
   text: string,
@@ -62,8 +59,10 @@ export function loadEdnHistory(
   }
   const ops = pairEvents(events, fileName, semantics);
   const suggested = suggestModel(ops);
-  if (semantics === 'knossos' && suggested.suggestedModel === 'register')
-    return { ops, suggestedModel: 'register', initialValue: KNOSSOS_INITIAL_VALUE };
+  const registers =
+    suggested.suggestedModel === 'register' || suggested.suggestedModel === 'rw-register';
+  if (semantics === 'knossos' && registers)
+    return { ops, suggestedModel: suggested.suggestedModel, initialValue: KNOSSOS_INITIAL_VALUE };
   return { ops, ...suggested };
 }
 

@@ -67,6 +67,8 @@ describe('Knossos’s history files', () => {
     const file = 'multi-register/good/multi-register.edn';
     const { ops, suggestedModel } = loadHistory(read(`knossos/${file}`), 'auto', file);
     assert.equal(suggestedModel, 'rw-register');
+    // Knossos's test starts both keys at 0.
+    assert.equal(loadHistory(read(`knossos/${file}`), 'knossos', file).initialValue, 0);
     assert.equal(ops.length, 123);
     assert.ok(ops.every(isTxnHistoryOp));
     assert.deepEqual(
