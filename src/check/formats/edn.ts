@@ -52,18 +52,24 @@ export function loadEdnHistory(
   fileName: string,
   semantics: EventSemantics = 'jepsen',
 ): EdnHistory {
-  const events: JepsenEvent[] = [];
-  for (const { value: form, line } of formsOf(text, fileName)) {
-    const event = toEvent(form, line, events.length + 1, fileName);
-    if (event !== undefined) events.push(event);
-  }
-  const ops = pairEvents(events, fileName, semantics);
+  const ops = pairEvents(eventsOf(text, fileName), fileName, semantics);
   const suggested = suggestModel(ops);
   const registers =
     suggested.suggestedModel === 'register' || suggested.suggestedModel === 'rw-register';
   if (semantics === 'knossos' && registers)
     return { ops, suggestedModel: suggested.suggestedModel, initialValue: KNOSSOS_INITIAL_VALUE };
   return { ops, ...suggested };
+}
+
+/** The file's client events, read as they are paired. */
+function* eventsOf(text: string, fileName: string): Generator<JepsenEvent> {
+  let time = 0;
+  for (const { value: form, line } of formsOf(text, fileName)) {
+    const event = toEvent(form, line, time + 1, fileName);
+    if (event === undefined) continue;
+    time++;
+    yield event;
+  }
 }
 
 /** The file's forms, with a syntax error reported at its line. */

@@ -56,8 +56,10 @@ const isTimeout = (v: EdnValue): boolean => v instanceof Keyword && v.name === '
  */
 export type EventSemantics = 'jepsen' | 'knossos';
 
+/** `events` may be a generator: each event is dropped once paired, so a long history's parsed
+ * EDN never piles up. */
 export function pairEvents(
-  events: readonly JepsenEvent[],
+  events: Iterable<JepsenEvent>,
   fileName: string,
   semantics: EventSemantics = 'jepsen',
 ): HistoryOp[] {
