@@ -53,6 +53,7 @@ export function parseJepsenLog(text: string, fileName: string): HistoryOp[] {
     }
     events.push({
       line: i + 1,
+      time: i + 1,
       process: Number(process),
       type: type as JepsenEvent['type'],
       f,

@@ -2,11 +2,12 @@
 import type { HistoryOp } from '../../core/history.js';
 import type { Json } from '../../core/json.js';
 import { HistoryError } from '../errors.js';
-import { EDN_KV_INITIAL_VALUE, parseEdnHistory } from './edn.js';
+import { loadEdnHistory } from './edn.js';
 import { isJepsenLogLine, parseJepsenLog } from './jepsen-log.js';
 import { parseJsonLines } from './jsonl.js';
 
-export const HISTORY_FORMATS = ['jsonl', 'jepsen-log', 'edn'] as const;
+/** `knossos`: EDN read with Knossos's conventions for its own data files (edn.ts). */
+export const HISTORY_FORMATS = ['jsonl', 'jepsen-log', 'edn', 'knossos'] as const;
 export type HistoryFormat = (typeof HISTORY_FORMATS)[number];
 
 export interface LoadedHistory {
@@ -18,13 +19,17 @@ export interface LoadedHistory {
   readonly initialValue?: Json;
 }
 
+// EDN's first event map, after any comments and an opening `[` or `(`, and perhaps a tag.
+const EDN_START =
+  /^(?:\s|,|;[^\n]*\n)*(?:[[(](?:\s|,|;[^\n]*\n)*)?(?:#[A-Za-z][\w.\-/]*\s*)?\{\s*:/;
+
 /** Guesses the format from the first non-blank line (or any Jepsen event line); undefined
- * when it cannot tell. */
+ * when it cannot tell. EDN is recognised by its first event map, wherever the layout puts it. */
 export function detectFormat(text: string): HistoryFormat | undefined {
   const first = text.split('\n').find((l) => l.trim() !== '');
   if (first === undefined) return 'jsonl';
   if (/^\s*\{\s*"/.test(first)) return 'jsonl';
-  if (/^\s*\{\s*:/.test(first)) return 'edn';
+  if (EDN_START.test(text.slice(0, 4096))) return 'edn';
   // A whole jepsen.log starts with other loggers' lines; any jepsen.util event line decides it.
   if (text.split('\n').some(isJepsenLogLine)) return 'jepsen-log';
   return undefined;
@@ -42,15 +47,12 @@ export function loadHistory(
     case 'jepsen-log':
       return { ops: parseJepsenLog(text, fileName), format: resolved, suggestedModel: 'register' };
     case 'edn':
-      return {
-        ops: parseEdnHistory(text, fileName),
-        format: resolved,
-        suggestedModel: 'kv',
-        initialValue: EDN_KV_INITIAL_VALUE,
-      };
+      return { ...loadEdnHistory(text, fileName), format: resolved };
+    case 'knossos':
+      return { ...loadEdnHistory(text, fileName, 'knossos'), format: resolved };
     case undefined:
       throw new HistoryError(
-        `${fileName}: cannot tell the history format; pass --format jsonl, jepsen-log or edn`,
+        `${fileName}: cannot tell the history format; pass --format jsonl, jepsen-log, edn or knossos`,
       );
   }
 }
