@@ -1,0 +1,26 @@
+/**
+ * Invariants a partition replica relies on, asserted where it relies on them (as raft-assert.ts
+ * does for Raft): a broken one stops the node with an error naming it instead of letting a wrong
+ * offset travel on.
+ */
+export type IsrInvariant =
+  | 'log-contiguous'
+  | 'epochs-ascend'
+  | 'truncate-above-hw'
+  | 'hw-within-isr'
+  | 'hw-monotonic'
+  | 'batch-well-formed';
+
+export class IsrInvariantError extends Error {
+  constructor(
+    readonly code: IsrInvariant,
+    detail: string,
+  ) {
+    super(`isr invariant ${code} broken: ${detail}`);
+    this.name = 'IsrInvariantError';
+  }
+}
+
+export function assertIsr(ok: boolean, invariant: IsrInvariant, detail: () => string): void {
+  if (!ok) throw new IsrInvariantError(invariant, detail());
+}
