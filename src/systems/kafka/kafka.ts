@@ -17,6 +17,7 @@ import { KafkaNode } from './kafka-node.js';
 import { DEFAULT_KAFKA_PARAMS, KAFKA_PARAMS, kafkaParamsFrom } from './kafka-params.js';
 import { nextKafkaOp } from './kafka-workload.js';
 import { hwProblem } from './hw-invariant.js';
+import { judgeKafka } from './log-judge.js';
 
 const TOPIC = 't';
 
@@ -66,6 +67,7 @@ export const kafkaSystem: SystemDefinition = {
   },
   nextOp: (random, process, issued, lastOk): Json =>
     nextKafkaOp(random, process, issued, lastOk, TOPIC, DEFAULT_KAFKA_PARAMS.partitions),
+  judge: (history) => judgeKafka(history),
   checkInvariants(nodes: ReadonlyMap<NodeId, ProtocolNode>): string | undefined {
     for (const node of nodes.values()) {
       if (!(node instanceof KafkaNode)) continue;
