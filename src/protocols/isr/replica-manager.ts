@@ -120,6 +120,7 @@ export class ReplicaManager {
   }
 
   private truncated(partition: string, to: number): void {
+    this.env.metric('isr-truncations');
     const d = this.durable.get(partition) as { leo: number; generation: number };
     d.generation++;
     d.leo = Math.min(d.leo, to);
@@ -165,8 +166,14 @@ export class ReplicaManager {
           now: () => this.env.now(),
           durableLeo: () => this.durable.get(a.partition)?.leo ?? 0,
           flush: () => this.flush(a.partition),
-          alterIsr: (r) => this.alterIsr(r),
-          reply: (r, reply) => this.env.reply(r, reply),
+          alterIsr: (r) => {
+            this.env.metric('isr-change-asked');
+            this.alterIsr(r);
+          },
+          reply: (r, reply) => {
+            if (!reply.ok) this.env.metric(`produce-${reply.error}`);
+            this.env.reply(r, reply);
+          },
           committed: (batches) => this.options.recorder?.committed(me, a.partition, batches),
         },
       );

@@ -164,6 +164,7 @@ export class KafkaNode implements ProtocolNode<Message> {
   }
 
   private propose(op: MetadataOp): void {
+    this.env.metric(`controller-${op.kind}`);
     const id = this.nextInternalId--;
     this.raft.onClientRequest({
       id,
