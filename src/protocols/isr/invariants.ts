@@ -49,7 +49,9 @@ export class IsrRecorder {
       const id = identity(b);
       const was = map.get(b.baseOffset);
       if (was !== undefined && was !== id) {
-        this.fail(`${partition} offset ${b.baseOffset}: committed ${was}, then ${node} committed ${id}`);
+        this.fail(
+          `${partition} offset ${b.baseOffset}: committed ${was}, then ${node} committed ${id}`,
+        );
       }
       map.set(b.baseOffset, id);
     }
@@ -58,7 +60,9 @@ export class IsrRecorder {
   appended(node: NodeId, partition: string, b: StoredBatch): void {
     const was = this.committedAt.get(partition)?.get(b.baseOffset);
     if (was !== undefined && was !== identity(b)) {
-      this.fail(`${partition} offset ${b.baseOffset}: committed ${was}, ${node} now holds ${identity(b)}`);
+      this.fail(
+        `${partition} offset ${b.baseOffset}: committed ${was}, ${node} now holds ${identity(b)}`,
+      );
     }
   }
 }

@@ -49,7 +49,10 @@ export class LeaderEpochCache {
    * epoch this log holds that is ≤ `epoch`, and where its records end — the start of the next
    * epoch, or `logEnd` for the latest. With no such epoch: UNDEFINED_EPOCH, ending at 0.
    */
-  endOffsetFor(epoch: number, logEnd: number): { readonly epoch: number; readonly endOffset: number } {
+  endOffsetFor(
+    epoch: number,
+    logEnd: number,
+  ): { readonly epoch: number; readonly endOffset: number } {
     for (let i = this.entries.length - 1; i >= 0; i--) {
       const e = this.entries[i] as EpochEntry;
       if (e.epoch <= epoch) {

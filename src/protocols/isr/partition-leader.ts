@@ -14,9 +14,7 @@ import type { PartitionLog } from './partition-log.js';
 
 /** A produce refused or failed with Kafka's error code; `definite` when nothing was appended. */
 export type ProduceError =
-  | 'NOT_ENOUGH_REPLICAS'
-  | 'NOT_ENOUGH_REPLICAS_AFTER_APPEND'
-  | 'NOT_LEADER_OR_FOLLOWER';
+  'NOT_ENOUGH_REPLICAS' | 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' | 'NOT_LEADER_OR_FOLLOWER';
 
 /** The leader's metadata for its partition, as the controller's last record set it. */
 export interface LeaderState {
@@ -213,7 +211,8 @@ export class PartitionLeader {
     const now = this.host.now();
     const leo = this.log.leo;
     if (msg.fetchOffset >= leo) p.lastCaughtUpMs = now;
-    else if (msg.fetchOffset >= p.lastFetchLeo) p.lastCaughtUpMs = Math.max(p.lastCaughtUpMs, p.lastFetchMs);
+    else if (msg.fetchOffset >= p.lastFetchLeo)
+      p.lastCaughtUpMs = Math.max(p.lastCaughtUpMs, p.lastFetchMs);
     p.lastFetchLeo = leo;
     p.lastFetchMs = now;
     p.matched = Math.max(p.matched, msg.fetchOffset);

@@ -90,7 +90,8 @@ export class PartitionLog {
     assertIsr(
       batch.baseOffset === this.leo && batch.count >= 1,
       'log-contiguous',
-      () => `${this.partition}: batch at ${batch.baseOffset} (+${batch.count}) on a log ending at ${this.leo}`,
+      () =>
+        `${this.partition}: batch at ${batch.baseOffset} (+${batch.count}) on a log ending at ${this.leo}`,
     );
     this.epochs.assign(batch.leaderEpoch, batch.baseOffset);
     this.batches.push(batch);

@@ -154,7 +154,12 @@ export class ReplicaManager {
     if (a.leader === me) {
       const leader = new PartitionLeader(
         log,
-        { epoch: a.leaderEpoch, isr: a.isr, partitionEpoch: a.partitionEpoch, replicas: a.replicas },
+        {
+          epoch: a.leaderEpoch,
+          isr: a.isr,
+          partitionEpoch: a.partitionEpoch,
+          replicas: a.replicas,
+        },
         {
           minIsr: this.options.minIsr,
           lagTimeMs: this.options.lagTimeMs,

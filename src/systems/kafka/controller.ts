@@ -92,7 +92,11 @@ export class Controller {
       }
     }
     if (!this.machine.hasTopic(this.options.topic)) {
-      this.propose({ kind: 'create-topic', topic: this.options.topic, replicas: this.assignment() });
+      this.propose({
+        kind: 'create-topic',
+        topic: this.options.topic,
+        replicas: this.assignment(),
+      });
     }
     for (const [key, at] of this.proposed) if (now - at >= REPROPOSE_MS) this.proposed.delete(key);
   }
@@ -103,7 +107,8 @@ export class Controller {
     const out: NodeId[][] = [];
     for (let i = 0; i < this.options.partitions; i++) {
       const r: NodeId[] = [];
-      for (let k = 0; k < this.options.replicationFactor; k++) r.push(c[(i + k) % c.length] as NodeId);
+      for (let k = 0; k < this.options.replicationFactor; k++)
+        r.push(c[(i + k) % c.length] as NodeId);
       out.push(r);
     }
     return out;

@@ -215,7 +215,11 @@ export class KafkaNode implements ProtocolNode<Message> {
         this.poll(request.id, op.from);
         break;
       case 'commit':
-        this.raftRequest(request, { kind: 'offset-commit', group: groupOf(request.client), offsets: op.value });
+        this.raftRequest(request, {
+          kind: 'offset-commit',
+          group: groupOf(request.client),
+          offsets: op.value,
+        });
         break;
       case 'seek-committed':
         this.raftRequest(request, {

@@ -32,12 +32,17 @@ export type MetadataOp =
       readonly offsets: Readonly<Record<string, number>>;
     }
   /** OffsetFetch (a read): the group's committed offsets of these partitions. */
-  | { readonly kind: 'offset-fetch'; readonly group: string; readonly partitions: readonly string[] };
+  | {
+      readonly kind: 'offset-fetch';
+      readonly group: string;
+      readonly partitions: readonly string[];
+    };
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
-const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 256;
+const isName = (v: unknown): v is string =>
+  typeof v === 'string' && v.length > 0 && v.length <= 256;
 const isNames = (v: unknown): v is string[] =>
   Array.isArray(v) && v.length <= 1024 && v.every(isName) && new Set(v).size === v.length;
 
