@@ -10,6 +10,7 @@ import { SimDisk } from '../../../src/sim/disk.js';
 import type { StoredBatch } from '../../../src/protocols/isr/batch.js';
 import { IsrRecorder } from '../../../src/protocols/isr/invariants.js';
 import { isrMutantsFor } from '../../../src/protocols/isr/mutants.js';
+import type { AlterIsrRequest } from '../../../src/protocols/isr/partition-leader.js';
 import {
   ReplicaManager,
   type PartitionAssignment,
@@ -36,6 +37,8 @@ export class IsrHarness {
   now = 0;
   readonly recorder = new IsrRecorder();
   readonly replies = new Map<number, ClientReply>();
+  /** AlterPartition requests the leaders sent, in order. */
+  readonly alters: AlterIsrRequest[] = [];
   /** Messages matching this are lost. */
   drop: (from: NodeId, to: NodeId, msg: Message) => boolean = () => false;
   private readonly queue: { from: NodeId; to: NodeId; msg: Message }[] = [];
@@ -48,6 +51,7 @@ export class IsrHarness {
     readonly ids: readonly NodeId[],
     private readonly mutant: string | undefined,
     private readonly minIsr: number,
+    private readonly lagTimeMs = 10_000,
   ) {
     for (const id of ids) {
       const r: Replica = {
@@ -93,14 +97,14 @@ export class IsrHarness {
       env,
       {
         minIsr: this.minIsr,
-        lagTimeMs: 10_000,
+        lagTimeMs: this.lagTimeMs,
         fetchIdleMs: 5,
         fetchTimeoutMs: 50,
         maxFetchBatches: 8,
         mutants: isrMutantsFor(this.mutant),
         recorder: this.recorder,
       },
-      () => {},
+      (request) => this.alters.push(request),
     );
   }
 
@@ -155,10 +159,12 @@ export class IsrHarness {
     throw new Error('the harness never settled');
   }
 
-  /** Time passes in 1 ms steps: timers due fire, then the cluster settles. */
+  /** Time passes in 1 ms steps: ticks and timers due fire, then the cluster settles. */
   advance(ms: number): void {
     for (let i = 0; i < ms; i++) {
       this.now++;
+      // The broker's periodic tick (kafka-node.ts runs it every 50 ms; here every 10).
+      if (this.now % 10 === 0) for (const r of this.replicas.values()) r.rm?.tick();
       const due = this.timers.filter((t) => t.at <= this.now && !t.cancelled);
       this.timers = this.timers.filter((t) => t.at > this.now && !t.cancelled);
       for (const t of due) {
