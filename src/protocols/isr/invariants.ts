@@ -2,8 +2,12 @@
  * Replication's safety rules, recorded across every replica of a simulated cluster (one
  * recorder per run, shared by its nodes, like Raft's InvariantRecorder): at most one leader per
  * partition per leader epoch; no replica acts under an epoch older than one it acted under; and
- * a committed offset (one a leader's high watermark passed) never holds another batch on any
- * replica that appends there. The first violation is kept; the simulator checks after each step.
+ * a committed offset (one a leader's high watermark passed) is held, with the same batch, by
+ * every replica that becomes leader and by every later commit there. (A replica may hold other
+ * records at a committed offset for a while — a deposed leader that has not heard of the new
+ * epoch appends on, a follower fetches from it — as long as they are truncated before it could
+ * lead: checked when it leads.) The first violation is kept; the simulator checks after each
+ * step.
  */
 import type { NodeId } from '../../core/node.js';
 import type { StoredBatch } from './batch.js';
@@ -57,12 +61,24 @@ export class IsrRecorder {
     }
   }
 
-  appended(node: NodeId, partition: string, b: StoredBatch): void {
-    const was = this.committedAt.get(partition)?.get(b.baseOffset);
-    if (was !== undefined && was !== identity(b)) {
-      this.fail(
-        `${partition} offset ${b.baseOffset}: committed ${was}, ${node} now holds ${identity(b)}`,
-      );
+  /** `node` leads `partition` now, with the log `batchAt` reads: it must hold what is committed. */
+  leading(
+    node: NodeId,
+    partition: string,
+    batchAt: (offset: number) => StoredBatch | undefined,
+  ): void {
+    for (const [offset, id] of this.committedAt.get(partition) ?? []) {
+      const b = batchAt(offset);
+      if (b === undefined) {
+        this.fail(`${partition} offset ${offset}: committed ${id}, and ${node} leads without it`);
+        return;
+      }
+      if (identity(b) !== id) {
+        this.fail(
+          `${partition} offset ${offset}: committed ${id}, and ${node} leads holding ${identity(b)}`,
+        );
+        return;
+      }
     }
   }
 }

@@ -6,7 +6,6 @@
  * on disk, so the offset it reports — which the leader counts toward the HW — survives its crash.
  */
 import type { NodeId } from '../../core/node.js';
-import type { StoredBatch } from './batch.js';
 import type { FetchMsg, FetchRespMsg } from './messages.js';
 import type { IsrMutants } from './mutants.js';
 import type { PartitionLog } from './partition-log.js';
@@ -17,7 +16,6 @@ export interface FollowerHost {
   schedule(delayMs: number, id: number): void;
   /** Runs `then` once every write issued so far is on disk. */
   afterDurable(then: () => void): void;
-  appended(batch: StoredBatch): void;
   truncated(to: number): void;
 }
 
@@ -95,7 +93,6 @@ export class PartitionFollower {
     for (const b of msg.batches) {
       if (b.baseOffset !== this.log.leo) break;
       this.log.append(b);
-      this.host.appended(b);
     }
     this.log.setHw(Math.min(msg.highWatermark, this.log.leo));
     this.next(msg.batches.length > 0 ? 0 : this.options.idleMs);

@@ -152,6 +152,7 @@ export class ReplicaManager {
     const log = this.logOf(a.partition);
     this.options.recorder?.acting(me, a.partition, a.leaderEpoch, a.leader === me);
     if (a.leader === me) {
+      this.options.recorder?.leading(me, a.partition, (o) => log.batchAt(o));
       const leader = new PartitionLeader(
         log,
         {
@@ -200,7 +201,6 @@ export class ReplicaManager {
         schedule: (delayMs, id) =>
           void this.env.setTimer(delayMs, FETCH_TIMER, { partition: a.partition, id }),
         afterDurable: (then) => this.afterDurable(then),
-        appended: (b) => this.options.recorder?.appended(me, a.partition, b),
         truncated: (to) => this.truncated(a.partition, to),
       },
     );
