@@ -18,6 +18,7 @@ import { DEFAULT_KAFKA_PARAMS, KAFKA_PARAMS, kafkaParamsFrom } from './kafka-par
 import { nextKafkaOp } from './kafka-workload.js';
 import { hwProblem } from './hw-invariant.js';
 import { judgeKafka } from './log-judge.js';
+import { kafkaMessageProblem } from './kafka-messages.js';
 
 const TOPIC = 't';
 
@@ -68,6 +69,7 @@ export const kafkaSystem: SystemDefinition = {
   nextOp: (random, process, issued, lastOk): Json =>
     nextKafkaOp(random, process, issued, lastOk, TOPIC, DEFAULT_KAFKA_PARAMS.partitions),
   judge: (history) => judgeKafka(history),
+  checkMessage: kafkaMessageProblem,
   checkInvariants(nodes: ReadonlyMap<NodeId, ProtocolNode>): string | undefined {
     for (const node of nodes.values()) {
       if (!(node instanceof KafkaNode)) continue;
