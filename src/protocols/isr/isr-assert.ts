@@ -4,12 +4,7 @@
  * offset travel on.
  */
 export type IsrInvariant =
-  | 'log-contiguous'
-  | 'epochs-ascend'
-  | 'truncate-above-hw'
-  | 'hw-within-isr'
-  | 'hw-monotonic'
-  | 'batch-well-formed';
+  'log-contiguous' | 'epochs-ascend' | 'hw-within-log' | 'batch-epoch-known';
 
 export class IsrInvariantError extends Error {
   constructor(

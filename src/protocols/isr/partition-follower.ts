@@ -6,6 +6,7 @@
  * on disk, so the offset it reports — which the leader counts toward the HW — survives its crash.
  */
 import type { NodeId } from '../../core/node.js';
+import { assertIsr } from './isr-assert.js';
 import type { FetchMsg, FetchRespMsg } from './messages.js';
 import type { IsrMutants } from './mutants.js';
 import type { PartitionLog } from './partition-log.js';
@@ -92,6 +93,13 @@ export class PartitionFollower {
     }
     for (const b of msg.batches) {
       if (b.baseOffset !== this.log.leo) break;
+      // A leader stamps its own epoch, or an earlier leader's, on what it holds.
+      assertIsr(
+        b.leaderEpoch <= msg.leaderEpoch,
+        'batch-epoch-known',
+        () =>
+          `${this.log.partition}: batch of epoch ${b.leaderEpoch} from the leader of ${msg.leaderEpoch}`,
+      );
       this.log.append(b);
     }
     this.log.setHw(Math.min(msg.highWatermark, this.log.leo));

@@ -8,6 +8,7 @@
 import type { ClientReply, NodeId, RequestId } from '../../core/node.js';
 import { nextOffsetOf, type BatchInput, type StoredBatch } from './batch.js';
 import { highWatermark } from './high-watermark.js';
+import { assertIsr } from './isr-assert.js';
 import type { DivergingEpoch, FetchMsg, FetchRespMsg } from './messages.js';
 import type { IsrMutants } from './mutants.js';
 import type { PartitionLog } from './partition-log.js';
@@ -15,6 +16,9 @@ import type { PartitionLog } from './partition-log.js';
 /** A produce refused or failed with Kafka's error code; `definite` when nothing was appended. */
 export type ProduceError =
   'NOT_ENOUGH_REPLICAS' | 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' | 'NOT_LEADER_OR_FOLLOWER';
+
+/** How many replicas must hold a batch before its produce is answered (Kafka's `acks`). */
+export type Acks = 1 | 'all';
 
 /** The leader's metadata for its partition, as the controller's last record set it. */
 export interface LeaderState {
@@ -121,16 +125,22 @@ export class PartitionLeader {
     this.advanceHw();
   }
 
-  produce(request: RequestId, input: BatchInput): void {
+  /**
+   * Appends a produced batch. With acks=all it is answered once the HW passes it; with acks=1
+   * once the leader has appended it (Kafka's acks=1: no replica, not even the leader's disk,
+   * need hold it). acks=0 is acks=1 whose answer the wire layer does not send.
+   */
+  produce(request: RequestId, input: BatchInput, acks: Acks = 'all'): void {
     // Refused before appending, so the failure is definite (Kafka: NOT_ENOUGH_REPLICAS).
-    if (this.isr.length < this.options.minIsr) {
+    // Kafka checks min.insync.replicas for acks=all only.
+    if (acks === 'all' && this.isr.length < this.options.minIsr) {
       this.host.reply(request, { ok: false, error: 'NOT_ENOUGH_REPLICAS', definite: true });
       return;
     }
     const batch: StoredBatch = { ...input, baseOffset: this.log.leo, leaderEpoch: this.epoch };
     this.log.append(batch);
     this.host.flush();
-    if (this.options.mutants.ackBeforeIsr) {
+    if (acks !== 'all' || this.options.mutants.ackBeforeIsr) {
       this.host.reply(request, { ok: true, value: { offset: batch.baseOffset } });
     } else {
       this.waiters.push({ request, baseOffset: batch.baseOffset, end: nextOffsetOf(batch) });
@@ -160,6 +170,11 @@ export class PartitionLeader {
       this.options.mutants,
     );
     const old = this.log.hw;
+    assertIsr(
+      hw <= this.log.leo,
+      'hw-within-log',
+      () => `${this.log.partition}: hw ${hw} past leo ${this.log.leo}`,
+    );
     if (hw > old) {
       this.log.setHw(hw);
       this.host.committed(this.log.read(old, hw, Number.MAX_SAFE_INTEGER));

@@ -12,7 +12,7 @@ import type { IsrRecorder } from './invariants.js';
 import type { IsrMsg } from './messages.js';
 import type { IsrMutants } from './mutants.js';
 import { PartitionFollower } from './partition-follower.js';
-import { PartitionLeader, type AlterIsrRequest } from './partition-leader.js';
+import { PartitionLeader, type Acks, type AlterIsrRequest } from './partition-leader.js';
 import { PartitionLog } from './partition-log.js';
 
 /** A partition as the controller's records describe it. */
@@ -257,13 +257,13 @@ export class ReplicaManager {
     return this.assignments.get(partition)?.leader ?? null;
   }
 
-  produce(request: RequestId, partition: string, input: BatchInput): void {
+  produce(request: RequestId, partition: string, input: BatchInput, acks: Acks = 'all'): void {
     const role = this.roles.get(partition);
     if (role?.kind !== 'leader') {
       this.env.reply(request, this.notLeader(partition));
       return;
     }
-    role.leader.produce(request, input);
+    role.leader.produce(request, input, acks);
   }
 
   notLeader(partition: string): ClientReply {

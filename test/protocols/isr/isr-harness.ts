@@ -10,7 +10,7 @@ import { SimDisk } from '../../../src/sim/disk.js';
 import type { StoredBatch } from '../../../src/protocols/isr/batch.js';
 import { IsrRecorder } from '../../../src/protocols/isr/invariants.js';
 import { isrMutantsFor } from '../../../src/protocols/isr/mutants.js';
-import type { AlterIsrRequest } from '../../../src/protocols/isr/partition-leader.js';
+import type { Acks, AlterIsrRequest } from '../../../src/protocols/isr/partition-leader.js';
 import {
   ReplicaManager,
   type PartitionAssignment,
@@ -122,16 +122,21 @@ export class IsrHarness {
     }
   }
 
-  produce(leader: NodeId, value: number): number {
+  produce(leader: NodeId, value: number, acks: Acks = 'all'): number {
     const id = this.nextRequest++;
-    this.rm(leader).produce(id, P, {
-      count: 1,
-      producerId: -1,
-      producerEpoch: -1,
-      baseSequence: -1,
-      maxTimestamp: this.now,
-      payload: [value],
-    });
+    this.rm(leader).produce(
+      id,
+      P,
+      {
+        count: 1,
+        producerId: -1,
+        producerEpoch: -1,
+        baseSequence: -1,
+        maxTimestamp: this.now,
+        payload: [value],
+      },
+      acks,
+    );
     return id;
   }
 

@@ -42,6 +42,14 @@ for (const mutant of ['ack-before-isr', 'hw-from-leader-only']) {
   });
 }
 
+test('acks=1 is answered at the append, below min.insync.replicas too', () => {
+  const h = new IsrHarness(ABC, undefined, 2);
+  h.assign({ ...LEADS, isr: ['a'] });
+  const req = h.produce('a', 1, 1);
+  assert.deepEqual(h.replies.get(req), { ok: true, value: { offset: 0 } });
+  assert.equal(h.rm('a').logOf(P).hw, 0, 'not yet on disk: not committed');
+});
+
 test('below min.insync.replicas a produce is refused, definitely, before the append', () => {
   const h = new IsrHarness(ABC, undefined, 2);
   h.assign({ ...LEADS, isr: ['a'] });
@@ -61,7 +69,12 @@ test('the ISR shrinks by lag time and grows back once the follower has caught up
   h.drop = (from, to) => from === 'c' || to === 'c';
   h.produce('a', 1);
   h.advance(150);
-  assert.deepEqual(h.alters.at(-1), { partition: P, leaderEpoch: 1, partitionEpoch: 1, isr: ['a', 'b'] });
+  assert.deepEqual(h.alters.at(-1), {
+    partition: P,
+    leaderEpoch: 1,
+    partitionEpoch: 1,
+    isr: ['a', 'b'],
+  });
   h.assign({ ...LEADS, isr: ['a', 'b'], partitionEpoch: 2 });
   assert.equal(h.rm('a').logOf(P).hw, 1, 'without c the HW moves');
   h.drop = () => false;
@@ -77,12 +90,21 @@ test('the ISR shrinks by lag time and grows back once the follower has caught up
 test('a leader refuses a fetch of an older epoch, and a follower of a newer one', () => {
   const h = new IsrHarness(ABC, undefined, 2);
   h.assign({ ...LEADS, leaderEpoch: 3 }, ['a']);
-  const fetch = { type: 'isr-fetch', partition: P, fetchOffset: 0, lastFetchedEpoch: -1, fetchId: 1 } as const;
+  const fetch = {
+    type: 'isr-fetch',
+    partition: P,
+    fetchOffset: 0,
+    lastFetchedEpoch: -1,
+    fetchId: 1,
+  } as const;
   const role = h.rm('a').roleOf(P);
   assert.equal(role?.kind, 'leader');
   if (role?.kind !== 'leader') return;
   assert.equal(role.leader.onFetch('b', { ...fetch, leaderEpoch: 2 }).error, 'FENCED_LEADER_EPOCH');
-  assert.equal(role.leader.onFetch('b', { ...fetch, leaderEpoch: 4 }).error, 'UNKNOWN_LEADER_EPOCH');
+  assert.equal(
+    role.leader.onFetch('b', { ...fetch, leaderEpoch: 4 }).error,
+    'UNKNOWN_LEADER_EPOCH',
+  );
   assert.equal(role.leader.onFetch('b', { ...fetch, leaderEpoch: 3 }).error, null);
 });
 
