@@ -152,7 +152,7 @@ export class ReplicaManager {
     const log = this.logOf(a.partition);
     this.options.recorder?.acting(me, a.partition, a.leaderEpoch, a.leader === me);
     if (a.leader === me) {
-      this.options.recorder?.leading(me, a.partition, (o) => log.batchAt(o));
+      this.options.recorder?.leading(me, a.partition, a.leaderEpoch, (o) => log.batchAt(o));
       const leader = new PartitionLeader(
         log,
         {
@@ -180,7 +180,8 @@ export class ReplicaManager {
             if (!reply.ok) this.env.metric(`produce-${reply.error}`);
             this.env.reply(r, reply);
           },
-          committed: (batches) => this.options.recorder?.committed(me, a.partition, batches),
+          committed: (batches) =>
+            this.options.recorder?.committed(me, a.partition, a.leaderEpoch, batches),
         },
       );
       this.roles.set(a.partition, { kind: 'leader', leader });

@@ -127,7 +127,10 @@ for (const variant of [{ mutant: 'unclean-election' }, { params: { unclean: 'on'
   test(`unclean-election scenario with ${JSON.stringify(variant)}: a new leader lacks committed records (caught)`, () => {
     const o = uncleanScenario({ seed: 1, ...variant });
     assert.equal(o.judged.verdict, 'invalid');
-    assert.match(o.failure ?? '', /t-0 offset \d+: committed .*, and n\d leads without it/);
+    assert.match(
+      o.failure ?? '',
+      /t-0 offset \d+: committed .* in epoch \d+, and n\d leads epoch \d+ without it/,
+    );
     assert.ok(o.uncleanElections >= 1);
   });
 }
