@@ -185,6 +185,8 @@ export class ReplicaManager {
         },
       );
       this.roles.set(a.partition, { kind: 'leader', leader });
+      // What it appended as a follower counts toward the HW once known to be on disk.
+      this.flush(a.partition);
       this.env.log('leads partition', { partition: a.partition, epoch: a.leaderEpoch });
       return;
     }
