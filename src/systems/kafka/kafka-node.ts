@@ -258,6 +258,8 @@ export class KafkaNode implements ProtocolNode<Message> {
 
   inspect(): NodeView {
     return {
+      role: this.raft.role,
+      term: this.raft.term,
       raft: this.raft.inspect(),
       incarnation: this.incarnation,
       registered: this.registered,

@@ -19,6 +19,7 @@ import { nextKafkaOp } from './kafka-workload.js';
 import { hwProblem } from './hw-invariant.js';
 import { judgeKafka } from './log-judge.js';
 import { kafkaMessageProblem } from './kafka-messages.js';
+import { kafkaLabViews } from './kafka-lab-views.js';
 
 const TOPIC = 't';
 
@@ -37,6 +38,7 @@ export const kafkaSystem: SystemDefinition = {
   defaultNodes: 3,
   minNodes: 1,
   params: KAFKA_PARAMS,
+  labViews: kafkaLabViews,
   createNode(options) {
     const params = kafkaParamsFrom(options.params ?? {}, options.cluster?.length);
     const mutant = options.mutant === UNCLEAN_ELECTION.name ? undefined : options.mutant;
