@@ -4,7 +4,7 @@
  * offset travel on.
  */
 export type IsrInvariant =
-  'log-contiguous' | 'epochs-ascend' | 'hw-within-log' | 'batch-epoch-known';
+  'log-contiguous' | 'log-opened' | 'epochs-ascend' | 'hw-within-log' | 'batch-epoch-known';
 
 export class IsrInvariantError extends Error {
   constructor(

@@ -9,6 +9,7 @@ import type { Json } from '../../core/json.js';
 import type { ClientReply, Message, NodeEnv, NodeId, RequestId } from '../../core/node.js';
 import type { BatchInput, StoredBatch } from './batch.js';
 import type { IsrRecorder } from './invariants.js';
+import { IsrInvariantError } from './isr-assert.js';
 import type { IsrMsg } from './messages.js';
 import type { IsrMutants } from './mutants.js';
 import { PartitionFollower } from './partition-follower.js';
@@ -105,10 +106,17 @@ export class ReplicaManager {
     });
   }
 
+  /** What of `partition`'s log is on disk: known for every log this broker has opened. */
+  private durableOf(partition: string): { leo: number; generation: number } {
+    const d = this.durable.get(partition);
+    if (d === undefined) throw new IsrInvariantError('log-opened', `${partition}: no log opened`);
+    return d;
+  }
+
   /** Makes `partition`'s log durable as it stands now, then tells its leader. */
   private flush(partition: string): void {
     const log = this.logOf(partition);
-    const d = this.durable.get(partition) as { leo: number; generation: number };
+    const d = this.durableOf(partition);
     const leo = log.leo;
     const generation = d.generation;
     this.afterDurable(() => {
@@ -121,7 +129,7 @@ export class ReplicaManager {
 
   private truncated(partition: string, to: number): void {
     this.env.metric('isr-truncations');
-    const d = this.durable.get(partition) as { leo: number; generation: number };
+    const d = this.durableOf(partition);
     d.generation++;
     d.leo = Math.min(d.leo, to);
   }

@@ -13,6 +13,7 @@ import type { Command } from '../../protocols/raft/messages.js';
 import type { StateMachine } from '../../protocols/raft/state-machine.js';
 import type { PartitionAssignment } from '../../protocols/isr/replica-manager.js';
 import { isMetadataOp, partitionName, type MetadataOp } from './metadata-records.js';
+import { metadataSnapshotProblem } from './metadata-snapshot-schema.js';
 import { electLeader } from './partition-election.js';
 
 export interface BrokerRecord {
@@ -67,7 +68,11 @@ export class MetadataMachine implements StateMachine {
   }
 
   takeChanged(): PartitionAssignment[] {
-    const out = [...this.changed].map((p) => this.parts.get(p) as PartitionAssignment);
+    const out: PartitionAssignment[] = [];
+    for (const name of this.changed) {
+      const p = this.parts.get(name);
+      if (p !== undefined) out.push(p);
+    }
     this.changed.clear();
     return out;
   }
@@ -219,12 +224,7 @@ export class MetadataMachine implements StateMachine {
   }
 
   snapshotProblem(data: Json): string | undefined {
-    const d = data as Record<string, Json> | null;
-    if (typeof d !== 'object' || d === null || Array.isArray(d)) return 'not an object';
-    for (const k of ['brokers', 'topics', 'partitions', 'offsets', 'sessions']) {
-      if (!Array.isArray(d[k])) return `${k}: not a list`;
-    }
-    return undefined;
+    return metadataSnapshotProblem(data);
   }
 
   restore(data: Json): void {

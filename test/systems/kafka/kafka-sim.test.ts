@@ -163,3 +163,18 @@ test('the same seed gives the same run, byte for byte', () => {
   const b = runSimulation({ system: kafkaSystem, seed: 3, nemesis: 'all', keepTrace: true });
   assert.equal(a.traceDigest, b.traceDigest);
 });
+
+test('a metadata snapshot round-trips, and a malformed one is refused before it is restored', () => {
+  const m = applied(false, START);
+  const snap = m.snapshot();
+  assert.equal(m.snapshotProblem(snap), undefined);
+  const copy = new MetadataMachine(false);
+  copy.restore(snap);
+  assert.deepEqual(copy.partition('t-0'), m.partition('t-0'));
+  assert.deepEqual(
+    copy.takeChanged().map((p) => p.partition),
+    ['t-0'],
+  );
+  const bad = { ...(snap as Record<string, Json>), partitions: [{ partition: 't-0' }] };
+  assert.match(m.snapshotProblem(bad) ?? '', /^partitions\.0\./);
+});
