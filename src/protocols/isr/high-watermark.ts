@@ -16,7 +16,7 @@ export function highWatermark(
   mutants: IsrMutants,
 ): number {
   if (mutants.hwFromLeaderOnly) return leaderLeo;
-  let hw = leaderDurableLeo;
+  let hw = mutants.countBeforeSync ? leaderLeo : leaderDurableLeo;
   for (const id of isr) if (id !== leader) hw = Math.min(hw, followerOffset(id));
   return hw;
 }

@@ -12,12 +12,18 @@ export interface IsrMutants {
    * and fetches from there; the leader never answers with a diverging epoch.
    */
   readonly truncateToHw: boolean;
+  /**
+   * Kafka's own durability: a follower reports a fetched offset, and the leader counts its own
+   * log end, before the records are on disk.
+   */
+  readonly countBeforeSync: boolean;
 }
 
 export const NO_ISR_MUTANTS: IsrMutants = {
   hwFromLeaderOnly: false,
   ackBeforeIsr: false,
   truncateToHw: false,
+  countBeforeSync: false,
 };
 
 export const ISR_MUTANTS = [
@@ -34,6 +40,11 @@ export const ISR_MUTANTS = [
     description:
       'a new follower truncates to its high watermark instead of by leader epoch (pre-KIP-101)',
   },
+  {
+    name: 'count-before-sync',
+    description:
+      'an offset counts toward the high watermark before it is on disk (Kafka acks from page cache)',
+  },
 ] as const;
 
 export function isrMutantsFor(name: string | undefined): IsrMutants {
@@ -46,6 +57,8 @@ export function isrMutantsFor(name: string | undefined): IsrMutants {
       return { ...NO_ISR_MUTANTS, ackBeforeIsr: true };
     case 'truncate-to-hw':
       return { ...NO_ISR_MUTANTS, truncateToHw: true };
+    case 'count-before-sync':
+      return { ...NO_ISR_MUTANTS, countBeforeSync: true };
     default:
       throw new Error(`unknown ISR mutant '${name}'`);
   }

@@ -66,7 +66,9 @@ export class PartitionFollower {
     if (this.stopped || id !== this.fetchId) return;
     if (this.inFlight) return this.next(0);
     this.inFlight = true;
-    this.host.afterDurable(() => {
+    const durable = (then: () => void): void =>
+      this.options.mutants.countBeforeSync ? then() : this.host.afterDurable(then);
+    durable(() => {
       if (this.stopped || id !== this.fetchId) return;
       this.host.send(this.leader, {
         type: 'isr-fetch',

@@ -24,6 +24,7 @@ import type { RaftMsg } from '../../protocols/raft/messages.js';
 import { RaftNode, type RaftOptions } from '../../protocols/raft/raft-node.js';
 import type { StoredBatch } from '../../protocols/isr/batch.js';
 import { isIsrMsg } from '../../protocols/isr/messages.js';
+import { NO_ISR_MUTANTS } from '../../protocols/isr/mutants.js';
 import { ReplicaManager, type ReplicaOptions } from '../../protocols/isr/replica-manager.js';
 import { clientOpOf, groupOf } from './client-ops.js';
 import { Controller, type ControllerOptions } from './controller.js';
@@ -88,7 +89,7 @@ export class KafkaNode implements ProtocolNode<Message> {
     this.replicas = new ReplicaManager(
       env,
       {
-        mutants: { hwFromLeaderOnly: false, ackBeforeIsr: false, truncateToHw: false },
+        mutants: NO_ISR_MUTANTS,
         ...options.replicas,
       },
       (r) => this.toController({ type: 'ctl-alter-partition', ...r }),

@@ -41,6 +41,8 @@ export class IsrHarness {
   readonly alters: AlterIsrRequest[] = [];
   /** Messages matching this are lost. */
   drop: (from: NodeId, to: NodeId, msg: Message) => boolean = () => false;
+  /** While set, no sync completes: every disk holds its writes in its cache. */
+  holdSyncs = false;
   private readonly queue: { from: NodeId; to: NodeId; msg: Message }[] = [];
   private timers: Timer[] = [];
   private nextTimer = 1;
@@ -145,6 +147,7 @@ export class IsrHarness {
     for (let round = 0; round < 1000; round++) {
       let busy = false;
       for (const r of this.replicas.values()) {
+        if (this.holdSyncs) break;
         const s = r.syncs;
         r.syncs = [];
         for (const f of s) {

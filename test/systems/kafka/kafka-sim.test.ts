@@ -20,7 +20,13 @@ test('kafka is registered with its mutants', () => {
   assert.equal(getSystem('kafka'), kafkaSystem);
   assert.deepEqual(
     kafkaSystem.mutants.map((m) => m.name),
-    ['hw-from-leader-only', 'ack-before-isr', 'truncate-to-hw', 'unclean-election'],
+    [
+      'hw-from-leader-only',
+      'ack-before-isr',
+      'truncate-to-hw',
+      'count-before-sync',
+      'unclean-election',
+    ],
   );
 });
 
