@@ -148,7 +148,9 @@ const TABLE: readonly Entry[] = [
   ['kafka', 'ack-before-isr', 1, 1],
   ['kafka', 'truncate-to-hw', 1, 1],
   // By the HW invariant: a restarted follower lost the tail it had reported before syncing it.
-  ['kafka', 'count-before-sync', 1, 1],
+  // Seed 1 on k-sim; 17 once main's de54309 is merged in (its clients stop following stale
+  // leader hints, src/sim/retry-route.ts, which moves the runs): the range holds both.
+  ['kafka', 'count-before-sync', 1, 17],
   ['kafka', 'unclean-election', 4, 1],
   // "judge: sync: op 173 (client 0, at n1) was answered from zxid 118, but op 170 (createSeq,
   // client 1) was acknowledged at zxid 119 before the sync was invoked".
