@@ -177,7 +177,9 @@ export class KafkaNode implements ProtocolNode<Message> {
 
   /** After every step: follow the controller role and what the metadata log now says. */
   private afterStep(): void {
-    this.controller.setActive(this.raft.role === 'leader');
+    // Its proposals are named by this life's incarnation, so only once that is on disk: a life
+    // that crashed before would otherwise share the name, and its numbers, with the next.
+    this.controller.setActive(this.raft.role === 'leader' && this.ready);
     const me = this.machine.broker(this.env.id);
     const registered = this.ready && me?.incarnation === this.incarnation;
     if (registered && !this.registered) {
