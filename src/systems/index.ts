@@ -13,6 +13,7 @@ import { paxosSystem } from './paxos/paxos.js';
 import { pbftSystem } from './pbft/pbft.js';
 import { kvZabSystem } from './zab/kv-zab.js';
 import { zookeeperSystem } from './zookeeper/zookeeper.js';
+import { kafkaSystem } from './kafka/kafka.js';
 
 const SYSTEMS: readonly SystemDefinition[] = [
   echoSystem,
@@ -29,6 +30,7 @@ const SYSTEMS: readonly SystemDefinition[] = [
   pbftSystem,
   kvZabSystem,
   zookeeperSystem,
+  kafkaSystem,
 ];
 
 export function systems(): readonly SystemDefinition[] {

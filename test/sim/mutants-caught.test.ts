@@ -143,6 +143,18 @@ const TABLE: readonly Entry[] = [
   // "judge: watch ordering: client 0's persistentRecursive watch on / … was not told of
   // NodeCreated /m0 (op 247, zxid 155) before op 247 (multi) was answered from zxid 155".
   ['zookeeper', 'late-notify', 3, 1],
+  // kafka, searched from seed 1 (300 ops). hw-from-leader-only and truncate-to-hw by the HW
+  // invariant (a leader's HW past an ISR follower's log end), ack-before-isr by the judge's
+  // lost-write, unclean-election by the ISR recorder ("t-0 offset 34: committed … in epoch 6, and
+  // n1 leads epoch 7 without it"). Scripted catches too: test/protocols/isr/, test/systems/kafka/.
+  ['kafka', 'hw-from-leader-only', 1, 1],
+  ['kafka', 'ack-before-isr', 1, 1],
+  ['kafka', 'truncate-to-hw', 1, 1],
+  // By the HW invariant: a restarted follower lost the tail it had reported before syncing it.
+  // Seed 1 on k-sim; 17 once main's de54309 is merged in (its clients stop following stale
+  // leader hints, src/sim/retry-route.ts, which moves the runs): the range holds both.
+  ['kafka', 'count-before-sync', 1, 17],
+  ['kafka', 'unclean-election', 4, 1],
   // "judge: sync: op 173 (client 0, at n1) was answered from zxid 118, but op 170 (createSeq,
   // client 1) was acknowledged at zxid 119 before the sync was invoked".
   ['zookeeper', 'sync-local', 75, 1],

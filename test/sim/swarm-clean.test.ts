@@ -22,6 +22,7 @@ const BUDGET: readonly [string, number][] = [
   ['pbft', 3],
   ['nakamoto', 6],
   ['zookeeper', 6],
+  ['kafka', 6],
 ];
 
 for (const [name, seeds] of BUDGET) {

@@ -1,0 +1,88 @@
+/**
+ * The kafka system's parameters (`truthkit sim kafka --param name=value`), checked: a bad value
+ * is a one-line usage error naming it. Times are the simulator's scale (Raft's election timeout
+ * is 150–300 ms here, not etcd's seconds), so Kafka's defaults are scaled down alike.
+ */
+export const KAFKA_PARAMS = [
+  {
+    name: 'unclean',
+    description:
+      "'off' (default): leaders come from the ISR only; 'on': unclean.leader.election.enable " +
+      '(a live out-of-ISR replica may lead when no ISR member is alive; loses data)',
+  },
+  { name: 'min-isr', description: 'min.insync.replicas for acks=all (default 2)' },
+  { name: 'lag-time', description: 'replica.lag.time.max.ms, sim-scaled (default 400)' },
+  {
+    name: 'session-timeout',
+    description: 'broker.session.timeout.ms: ms without heartbeats before fencing (default 500)',
+  },
+  {
+    name: 'replication-factor',
+    description: 'replicas per partition (default 3, at most the number of nodes)',
+  },
+] as const;
+
+export interface KafkaParams {
+  readonly unclean: boolean;
+  readonly minIsr: number;
+  readonly lagTimeMs: number;
+  readonly sessionTimeoutMs: number;
+  /** Partitions of topic `t`: fixed, as the workload's clients know it. */
+  readonly partitions: number;
+  readonly replicationFactor: number;
+}
+
+export const DEFAULT_KAFKA_PARAMS: KafkaParams = {
+  unclean: false,
+  minIsr: 2,
+  lagTimeMs: 400,
+  sessionTimeoutMs: 500,
+  partitions: 3,
+  replicationFactor: 3,
+};
+
+function whole(name: string, v: string, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new Error(`--param ${name} wants a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+export function kafkaParamsFrom(
+  params: Readonly<Record<string, string>>,
+  nodes?: number,
+): KafkaParams {
+  let p: KafkaParams = DEFAULT_KAFKA_PARAMS;
+  for (const [name, v] of Object.entries(params)) {
+    switch (name) {
+      case 'unclean':
+        if (v !== 'on' && v !== 'off') throw new Error("--param unclean wants 'on' or 'off'");
+        p = { ...p, unclean: v === 'on' };
+        break;
+      case 'min-isr':
+        p = { ...p, minIsr: whole(name, v, 1, 16) };
+        break;
+      case 'lag-time':
+        p = { ...p, lagTimeMs: whole(name, v, 1, 3_600_000) };
+        break;
+      case 'session-timeout':
+        p = { ...p, sessionTimeoutMs: whole(name, v, 1, 3_600_000) };
+        break;
+      case 'replication-factor':
+        p = { ...p, replicationFactor: whole(name, v, 1, 16) };
+        break;
+      default:
+        throw new Error(`kafka has no parameter '${name}'`);
+    }
+  }
+  if (nodes !== undefined && p.replicationFactor > nodes) {
+    if ('replication-factor' in params) {
+      throw new Error(
+        `--param replication-factor=${p.replicationFactor} exceeds the ${nodes} nodes`,
+      );
+    }
+    p = { ...p, replicationFactor: nodes };
+  }
+  return p;
+}

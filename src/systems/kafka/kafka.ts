@@ -1,0 +1,83 @@
+/**
+ * `kafka`: a replicated log with Kafka's semantics, every node both a KRaft controller-quorum
+ * voter and a broker (kafka-node.ts). Metadata — brokers, fencing, the topic `t` and its
+ * partitions' leaders, epochs and ISRs, committed offsets — is a Raft log applied by every node
+ * (metadata-machine.ts); data is replicated per partition by Kafka's ISR protocol
+ * (src/protocols/isr). Clients produce with acks=all, poll, commit and seek (kafka-workload.ts);
+ * the judge is Jepsen's Kafka analysis (log-judge.ts); after every step the ISR recorder and
+ * Raft's must hold, and no leader's HW may pass the log end of an ISR member following it.
+ */
+import type { Json } from '../../core/json.js';
+import type { Message, NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
+import type { SystemDefinition } from '../../core/system.js';
+import { InvariantRecorder } from '../../protocols/raft/invariants.js';
+import { IsrRecorder } from '../../protocols/isr/invariants.js';
+import { ISR_MUTANTS, isrMutantsFor } from '../../protocols/isr/mutants.js';
+import { KafkaNode } from './kafka-node.js';
+import { DEFAULT_KAFKA_PARAMS, KAFKA_PARAMS, kafkaParamsFrom } from './kafka-params.js';
+import { nextKafkaOp } from './kafka-workload.js';
+import { hwProblem } from './hw-invariant.js';
+import { judgeKafka } from './log-judge.js';
+import { kafkaMessageProblem } from './kafka-messages.js';
+import { kafkaLabViews } from './kafka-lab-views.js';
+
+const TOPIC = 't';
+
+const UNCLEAN_ELECTION = {
+  name: 'unclean-election',
+  description: 'the controller may elect a live out-of-ISR replica when no ISR member is alive',
+} as const;
+
+export const kafkaSystem: SystemDefinition = {
+  name: 'kafka',
+  description:
+    "Kafka's replicated log: KRaft metadata on Raft, ISR replication with leader epochs, " +
+    'acks=all with min.insync.replicas, consumers committing offsets',
+  workload: 'custom',
+  mutants: [...ISR_MUTANTS, UNCLEAN_ELECTION],
+  defaultNodes: 3,
+  minNodes: 1,
+  params: KAFKA_PARAMS,
+  labViews: kafkaLabViews,
+  createNode(options) {
+    const params = kafkaParamsFrom(options.params ?? {}, options.cluster?.length);
+    const mutant = options.mutant === UNCLEAN_ELECTION.name ? undefined : options.mutant;
+    const mutants = isrMutantsFor(mutant);
+    const recorders =
+      options.invariants !== false
+        ? { raft: new InvariantRecorder(), isr: new IsrRecorder() }
+        : undefined;
+    return (env) =>
+      new KafkaNode(env as NodeEnv<Message>, {
+        raft: recorders !== undefined ? { recorder: recorders.raft } : {},
+        replicas: {
+          minIsr: params.minIsr,
+          lagTimeMs: params.lagTimeMs,
+          fetchIdleMs: 20,
+          fetchTimeoutMs: 200,
+          maxFetchBatches: 32,
+          mutants,
+          ...(recorders !== undefined ? { recorder: recorders.isr } : {}),
+        },
+        controller: {
+          sessionTimeoutMs: params.sessionTimeoutMs,
+          topic: TOPIC,
+          partitions: params.partitions,
+          replicationFactor: Math.min(params.replicationFactor, env.cluster.length),
+        },
+        unclean: params.unclean || options.mutant === UNCLEAN_ELECTION.name,
+      });
+  },
+  nextOp: (random, process, issued, lastOk): Json =>
+    nextKafkaOp(random, process, issued, lastOk, TOPIC, DEFAULT_KAFKA_PARAMS.partitions),
+  judge: (history) => judgeKafka(history),
+  checkMessage: kafkaMessageProblem,
+  checkInvariants(nodes: ReadonlyMap<NodeId, ProtocolNode>): string | undefined {
+    for (const node of nodes.values()) {
+      if (!(node instanceof KafkaNode)) continue;
+      const v = node.raft.recorder?.violation ?? node.replicas.recorder?.violation;
+      if (v !== undefined) return v;
+    }
+    return hwProblem(nodes);
+  },
+};

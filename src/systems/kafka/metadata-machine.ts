@@ -1,0 +1,248 @@
+/**
+ * The metadata state machine of the KRaft-style controller quorum: what applying the metadata
+ * log (metadata-records.ts) in order builds on every node — brokers with their incarnation and
+ * fencing, topics and partitions with replicas, leader, leader epoch, ISR and partition epoch,
+ * and consumer groups' committed offsets. Leader elections happen here, on apply, so every node
+ * computes the same outcome from the same records: a broker fenced or started anew leaves the ISRs
+ * it was in (the last member stays, as Kafka keeps it) and hands over what it led; a broker
+ * unfenced takes the lead of partitions left without one. Brokers act only on what they applied.
+ */
+import type { Json } from '../../core/json.js';
+import type { NodeId } from '../../core/node.js';
+import type { Command } from '../../protocols/raft/messages.js';
+import type { StateMachine } from '../../protocols/raft/state-machine.js';
+import type { PartitionAssignment } from '../../protocols/isr/replica-manager.js';
+import { isMetadataOp, partitionName, type MetadataOp } from './metadata-records.js';
+import { metadataSnapshotProblem } from './metadata-snapshot-schema.js';
+import { electLeader } from './partition-election.js';
+
+export interface BrokerRecord {
+  readonly incarnation: number;
+  readonly fenced: boolean;
+}
+
+interface Session {
+  readonly seq: number;
+  readonly result: Json;
+}
+
+interface MetadataSnapshot {
+  readonly brokers: readonly (readonly [NodeId, BrokerRecord])[];
+  readonly topics: readonly (readonly [string, number])[];
+  readonly partitions: readonly PartitionAssignment[];
+  readonly offsets: readonly (readonly [string, Readonly<Record<string, number>>])[];
+  readonly sessions: readonly (readonly [string, number, Json])[];
+}
+
+export class MetadataMachine implements StateMachine {
+  private brokers = new Map<NodeId, BrokerRecord>();
+  private topics = new Map<string, number>();
+  private parts = new Map<string, PartitionAssignment>();
+  private offsets = new Map<string, Record<string, number>>();
+  private sessions = new Map<string, Session>();
+  /** Partitions changed since the node last took them (`takeChanged`). */
+  private changed = new Set<string>();
+  /** Leaders elected from outside the ISR (unclean elections), counted. */
+  uncleanElections = 0;
+
+  constructor(private readonly unclean: boolean) {}
+
+  broker(id: NodeId): BrokerRecord | undefined {
+    return this.brokers.get(id);
+  }
+
+  hasTopic(topic: string): boolean {
+    return this.topics.has(topic);
+  }
+
+  partition(name: string): PartitionAssignment | undefined {
+    return this.parts.get(name);
+  }
+
+  get partitionList(): readonly PartitionAssignment[] {
+    return [...this.parts.values()];
+  }
+
+  get brokerIds(): readonly NodeId[] {
+    return [...this.brokers.keys()];
+  }
+
+  takeChanged(): PartitionAssignment[] {
+    const out: PartitionAssignment[] = [];
+    for (const name of this.changed) {
+      const p = this.parts.get(name);
+      if (p !== undefined) out.push(p);
+    }
+    this.changed.clear();
+    return out;
+  }
+
+  valid(op: Json): boolean {
+    return isMetadataOp(op);
+  }
+
+  isRead(op: Json): boolean {
+    return (op as unknown as MetadataOp).kind === 'offset-fetch';
+  }
+
+  read(op: Json): Json {
+    const o = op as unknown as MetadataOp;
+    if (o.kind !== 'offset-fetch') return null;
+    const committed = this.offsets.get(o.group) ?? {};
+    const out: Record<string, Json> = {};
+    for (const p of o.partitions) out[p] = committed[p] ?? null;
+    return out;
+  }
+
+  recall(client: string, seq: number): { readonly result: Json } | undefined {
+    const s = this.sessions.get(client);
+    return s !== undefined && s.seq === seq ? { result: s.result } : undefined;
+  }
+
+  apply(command: Command): Json {
+    const s = this.sessions.get(command.client);
+    // Already applied (a duplicate in the log): answer from the session, change nothing.
+    if (s !== undefined && command.seq <= s.seq) return command.seq === s.seq ? s.result : null;
+    const result = this.applyOp(command.op as unknown as MetadataOp);
+    this.sessions.set(command.client, { seq: command.seq, result });
+    return result;
+  }
+
+  private live = (id: NodeId): boolean => this.brokers.get(id)?.fenced === false;
+
+  private set(p: PartitionAssignment): void {
+    this.parts.set(p.partition, p);
+    this.changed.add(p.partition);
+  }
+
+  private applyOp(op: MetadataOp): Json {
+    switch (op.kind) {
+      case 'register': {
+        const b = this.brokers.get(op.broker);
+        if (b !== undefined && b.incarnation >= op.incarnation) return 'STALE_BROKER_EPOCH';
+        this.brokers.set(op.broker, { incarnation: op.incarnation, fenced: true });
+        // The broker's earlier life ended: whatever it led gets a new epoch (a new leader, or
+        // none), so its new life never acts in an epoch its old one acted in.
+        this.leaveIsrs(op.broker);
+        return true;
+      }
+      case 'fence': {
+        const b = this.brokers.get(op.broker);
+        if (b === undefined || b.incarnation !== op.incarnation || b.fenced) return false;
+        this.brokers.set(op.broker, { ...b, fenced: true });
+        this.leaveIsrs(op.broker);
+        return true;
+      }
+      case 'unfence': {
+        const b = this.brokers.get(op.broker);
+        if (b === undefined || b.incarnation !== op.incarnation || !b.fenced) return false;
+        this.brokers.set(op.broker, { ...b, fenced: false });
+        for (const p of this.parts.values()) {
+          if (p.leader === null && p.replicas.includes(op.broker)) this.elect(p, p.isr);
+        }
+        return true;
+      }
+      case 'create-topic': {
+        if (this.topics.has(op.topic)) return 'TOPIC_ALREADY_EXISTS';
+        this.topics.set(op.topic, op.replicas.length);
+        op.replicas.forEach((replicas, i) => {
+          // A new partition's logs are all empty, so every replica is in sync.
+          const e = electLeader(replicas, replicas, this.live, false);
+          this.set({
+            partition: partitionName(op.topic, i),
+            replicas,
+            leader: e.leader,
+            leaderEpoch: 0,
+            isr: replicas,
+            partitionEpoch: 0,
+          });
+        });
+        return true;
+      }
+      case 'alter-partition':
+        return this.alterPartition(op);
+      case 'offset-commit': {
+        this.offsets.set(op.group, { ...(this.offsets.get(op.group) ?? {}), ...op.offsets });
+        return true;
+      }
+      case 'offset-fetch':
+        return null;
+    }
+  }
+
+  private alterPartition(op: Extract<MetadataOp, { kind: 'alter-partition' }>): Json {
+    const p = this.parts.get(op.partition);
+    if (p === undefined) return 'UNKNOWN_TOPIC_OR_PARTITION';
+    if (p.leader !== op.broker) return 'NOT_LEADER_OR_FOLLOWER';
+    if (p.leaderEpoch !== op.leaderEpoch) return 'FENCED_LEADER_EPOCH';
+    if (p.partitionEpoch !== op.partitionEpoch) return 'INVALID_UPDATE_VERSION';
+    const ok =
+      op.isr.includes(op.broker) &&
+      op.isr.every((r) => p.replicas.includes(r)) &&
+      op.isr.every((r) => p.isr.includes(r) || this.live(r));
+    if (!ok) return 'INVALID_REQUEST';
+    this.set({ ...p, isr: op.isr, partitionEpoch: p.partitionEpoch + 1 });
+    return true;
+  }
+
+  /** `broker` is fenced or gone: it leaves every ISR it is in but a last one. */
+  private leaveIsrs(broker: NodeId): void {
+    for (const p of this.parts.values()) {
+      if (!p.isr.includes(broker) && p.leader !== broker) continue;
+      const isr = p.isr.length > 1 ? p.isr.filter((r) => r !== broker) : p.isr;
+      if (p.leader === broker) this.elect(p, isr);
+      else if (isr !== p.isr) this.set({ ...p, isr, partitionEpoch: p.partitionEpoch + 1 });
+    }
+  }
+
+  /** A new leader epoch for `p`, its leader chosen from `isr` (or none). */
+  private elect(p: PartitionAssignment, isr: readonly NodeId[]): void {
+    const e = electLeader(p.replicas, isr, this.live, this.unclean);
+    if (e.leader === null && p.leader === null) {
+      if (isr !== p.isr) this.set({ ...p, isr, partitionEpoch: p.partitionEpoch + 1 });
+      return;
+    }
+    if (e.unclean) this.uncleanElections++;
+    this.set({
+      ...p,
+      leader: e.leader,
+      isr: e.isr,
+      leaderEpoch: p.leaderEpoch + 1,
+      partitionEpoch: p.partitionEpoch + 1,
+    });
+  }
+
+  snapshot(): Json {
+    const snap: MetadataSnapshot = {
+      brokers: [...this.brokers.entries()],
+      topics: [...this.topics.entries()],
+      partitions: [...this.parts.values()],
+      offsets: [...this.offsets.entries()],
+      sessions: [...this.sessions.entries()].map(([c, s]) => [c, s.seq, s.result] as const),
+    };
+    return snap as unknown as Json;
+  }
+
+  snapshotProblem(data: Json): string | undefined {
+    return metadataSnapshotProblem(data);
+  }
+
+  restore(data: Json): void {
+    const snap = data as unknown as MetadataSnapshot;
+    this.brokers = new Map(snap.brokers.map(([id, b]) => [id, b]));
+    this.topics = new Map(snap.topics.map(([t, n]) => [t, n]));
+    this.parts = new Map(snap.partitions.map((p) => [p.partition, p]));
+    this.offsets = new Map(snap.offsets.map(([g, o]) => [g, { ...o }]));
+    this.sessions = new Map(snap.sessions.map(([c, seq, result]) => [c, { seq, result }]));
+    for (const p of this.parts.keys()) this.changed.add(p);
+  }
+
+  summary(): Record<string, Json> {
+    return {
+      brokers: this.brokers.size,
+      partitions: this.parts.size,
+      groups: this.offsets.size,
+      uncleanElections: this.uncleanElections,
+    };
+  }
+}
