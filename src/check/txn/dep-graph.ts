@@ -1,0 +1,159 @@
+/**
+ * The dependency graph between transactions: one edge per ordered pair, carrying a bitmask of
+ * the kinds of dependency found (ww, wr, rw from the data; realtime and process from the
+ * history's order) and, for each kind, the first reason found — what the evidence prints.
+ */
+
+export const WW = 1;
+export const WR = 2;
+export const RW = 4;
+export const REALTIME = 8;
+export const PROCESS = 16;
+export const DATA = WW | WR | RW;
+
+export type EdgeKind = 'ww' | 'wr' | 'rw' | 'realtime' | 'process';
+export const KIND_BITS: Readonly<Record<EdgeKind, number>> = {
+  ww: WW,
+  wr: WR,
+  rw: RW,
+  realtime: REALTIME,
+  process: PROCESS,
+};
+
+export function kindName(bit: number): EdgeKind {
+  switch (bit) {
+    case WW:
+      return 'ww';
+    case WR:
+      return 'wr';
+    case RW:
+      return 'rw';
+    case REALTIME:
+      return 'realtime';
+    case PROCESS:
+      return 'process';
+  }
+  throw new Error(`not a single edge kind: ${bit}`);
+}
+
+/** Why an edge of one kind exists: the key it is about (if any) and the values that made it. */
+export interface EdgeWhy {
+  readonly key?: string;
+  readonly why: string;
+}
+
+export class DepGraph {
+  readonly n: number;
+  /** Per node, the ids of its outgoing edges. */
+  readonly out: number[][];
+  readonly from: number[] = [];
+  readonly to: number[] = [];
+  readonly kinds: number[] = [];
+  /** Edge id * 8 + log2(kind) → the first reason for that kind on that edge. */
+  private readonly reasons = new Map<number, EdgeWhy>();
+  private readonly ids = new Map<number, number>();
+
+  constructor(n: number) {
+    this.n = n;
+    this.out = Array.from({ length: n }, () => []);
+  }
+
+  get edgeCount(): number {
+    return this.from.length;
+  }
+
+  /** Adds `kind` to the edge a → b (self-edges say nothing about order and are dropped). */
+  add(a: number, b: number, kind: number, why: () => EdgeWhy): void {
+    if (a === b) return;
+    const pair = a * this.n + b;
+    let id = this.ids.get(pair);
+    if (id === undefined) {
+      id = this.from.length;
+      this.ids.set(pair, id);
+      this.from.push(a);
+      this.to.push(b);
+      this.kinds.push(0);
+      (this.out[a] as number[]).push(id);
+    }
+    const had = this.kinds[id] as number;
+    if ((had & kind) === 0) {
+      this.kinds[id] = had | kind;
+      this.reasons.set(id * 8 + Math.clz32(1) - Math.clz32(kind), why());
+    }
+  }
+
+  reason(edge: number, kind: number): EdgeWhy {
+    const why = this.reasons.get(edge * 8 + Math.clz32(1) - Math.clz32(kind));
+    if (!why) throw new Error(`edge ${edge} has no ${kindName(kind)} reason`);
+    return why;
+  }
+
+  /**
+   * Strongly connected components over the edges whose kinds meet `mask` (Tarjan's, iterative
+   * so a long chain does not overflow the stack). Returns each node's component id, and the
+   * size of every component.
+   */
+  components(mask: number): { comp: Int32Array; size: number[] } {
+    const n = this.n;
+    const index = new Int32Array(n).fill(-1);
+    const low = new Int32Array(n);
+    const comp = new Int32Array(n).fill(-1);
+    const onStack = new Uint8Array(n);
+    const stack: number[] = [];
+    const size: number[] = [];
+    const callNode: number[] = [];
+    const callEdge: number[] = [];
+    let next = 0;
+    for (let root = 0; root < n; root++) {
+      if (index[root] !== -1) continue;
+      callNode.push(root);
+      callEdge.push(0);
+      index[root] = low[root] = next++;
+      stack.push(root);
+      onStack[root] = 1;
+      while (callNode.length > 0) {
+        const depth = callNode.length - 1;
+        const v = callNode[depth] as number;
+        const edges = this.out[v] as number[];
+        let i = callEdge[depth] as number;
+        let descended = false;
+        while (i < edges.length) {
+          const e = edges[i++] as number;
+          if (((this.kinds[e] as number) & mask) === 0) continue;
+          const w = this.to[e] as number;
+          if (index[w] === -1) {
+            callEdge[depth] = i;
+            index[w] = low[w] = next++;
+            stack.push(w);
+            onStack[w] = 1;
+            callNode.push(w);
+            callEdge.push(0);
+            descended = true;
+            break;
+          } else if (onStack[w] && (index[w] as number) < (low[v] as number)) {
+            low[v] = index[w] as number;
+          }
+        }
+        if (descended) continue;
+        callNode.pop();
+        callEdge.pop();
+        if (low[v] === index[v]) {
+          const id = size.length;
+          let count = 0;
+          let w: number;
+          do {
+            w = stack.pop() as number;
+            onStack[w] = 0;
+            comp[w] = id;
+            count++;
+          } while (w !== v);
+          size.push(count);
+        }
+        const parent = callNode[callNode.length - 1];
+        if (parent !== undefined && (low[v] as number) < (low[parent] as number))
+          low[parent] = low[v] as number;
+      }
+    }
+    return { comp, size };
+  }
+}
