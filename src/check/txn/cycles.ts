@@ -57,6 +57,9 @@ export function findCycles(
     if (!comp) componentCache.set(mask, (comp = graph.components(mask).comp));
     return comp;
   };
+  // A valid history's graph is acyclic: one pass of Tarjan's over every edge settles it.
+  const all = graph.components(WW | WR | RW | orderMask);
+  if (all.size.every((size) => size === 1)) return { found, counts, truncated: false };
   const phases = orderMask === 0 ? [0] : [0, orderMask];
   const done = new Set<CycleBase>();
   for (const order of phases) {
@@ -161,15 +164,20 @@ class Bfs {
     this.queue[tail++] = source * 2;
     while (head < tail) {
       const state = this.queue[head++] as number;
-      if (state === goal) return this.path(source * 2, goal);
+      if (state === goal) {
+        const steps = this.path(source * 2, goal);
+        return simple(g, steps) ? steps : undefined;
+      }
       const v = state >> 1;
+      // The cycle closes at the target and opens at the source: neither is passed through.
+      if (v === target) continue;
       const rwTaken = state & 1;
       for (const e of g.out[v] as number[]) {
         this.work++;
         const kinds = (g.kinds[e] as number) & mask;
         if (kinds === 0) continue;
         const w = g.to[e] as number;
-        if (comp[w] !== component) continue;
+        if (comp[w] !== component || w === source) continue;
         const plain = kinds & ~RW;
         if (plain !== 0 && this.visit(w * 2 + rwTaken, state, e, preferred(plain), stamp))
           this.queue[tail++] = w * 2 + rwTaken;
@@ -196,6 +204,21 @@ class Bfs {
       rev.push(this.parentKind[s] as number, this.parentEdge[s] as number);
     return rev.reverse();
   }
+}
+
+/**
+ * Whether a path visits each transaction once. With G2's two layers a shortest walk may pass a
+ * transaction twice, its loop holding the second rw edge; such a walk is two cycles, each
+ * found on its own, and is not reported as one.
+ */
+function simple(g: DepGraph, steps: readonly number[]): boolean {
+  const seen = new Set<number>();
+  for (let i = 0; i < steps.length; i += 2) {
+    const to = g.to[steps[i] as number] as number;
+    if (seen.has(to)) return false;
+    seen.add(to);
+  }
+  return true;
 }
 
 function preferred(kinds: number): number {

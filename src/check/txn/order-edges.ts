@@ -17,19 +17,24 @@ import type { Txn } from './txn-history.js';
  * Equal timestamps are concurrent: at one instant invocations are taken before completions.
  */
 export function addRealtimeEdges(txns: readonly Txn[], graph: DepGraph): void {
-  const events: { t: number; txn: Txn; complete: boolean }[] = [];
+  // Event i < n is txn i's invocation, n + i its completion.
+  const n = txns.length;
+  const events: number[] = [];
+  const timeOf = (e: number): number => {
+    const op = (txns[e < n ? e : e - n] as Txn).op;
+    return e < n ? op.invoke : op.complete;
+  };
   for (const txn of txns) {
     if (txn.op.outcome === 'fail') continue;
-    events.push({ t: txn.op.invoke, txn, complete: false });
-    if (txn.op.outcome === 'ok') events.push({ t: txn.op.complete, txn, complete: true });
+    events.push(txn.index);
+    if (txn.op.outcome === 'ok') events.push(n + txn.index);
   }
-  events.sort(
-    (a, b) => a.t - b.t || Number(a.complete) - Number(b.complete) || a.txn.index - b.txn.index,
-  );
+  events.sort((a, b) => timeOf(a) - timeOf(b) || a - b);
   const frontier = new Set<Txn>();
   const preds = new Map<Txn, Txn[]>();
-  for (const { txn, complete } of events) {
-    if (!complete) {
+  for (const e of events) {
+    const txn = txns[e < n ? e : e - n] as Txn;
+    if (e < n) {
       for (const p of frontier)
         graph.add(p.index, txn.index, REALTIME, () => ({
           why: `op ${p.op.id} completed at ${p.op.complete} before op ${txn.op.id} was invoked at ${txn.op.invoke}`,
