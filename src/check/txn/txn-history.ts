@@ -16,7 +16,12 @@ export type TxnValue = number | string;
 export type MicroOp = readonly [MicroOpF, string | number, Json];
 
 /** Which of Elle's workloads a history is: lists appended to, or registers written. */
-export type TxnWorkload = 'list-append' | 'rw-register';
+export const TXN_WORKLOADS = ['list-append', 'rw-register'] as const;
+export type TxnWorkload = (typeof TXN_WORKLOADS)[number];
+
+export function isTxnWorkload(name: string): name is TxnWorkload {
+  return (TXN_WORKLOADS as readonly string[]).includes(name);
+}
 
 export const TXN_F = 'txn';
 
