@@ -167,6 +167,10 @@ describe('list-append: cycles', () => {
     const r = check(ops, 'list-append', 'strong-session-serializable');
     assert.deepEqual(r.anomalyTypes, ['G-single-process']);
     assert.deepEqual(cycleOf(r, 'G-single-process'), ['1-rw->0', '0-process->1']);
+    assert.deepEqual(r.ruledOut, [
+      'strong-session-snapshot-isolation',
+      'strong-session-serializable',
+    ]);
   });
 
   test('G1c-realtime: a transaction reads from one that started after it ended', () => {
