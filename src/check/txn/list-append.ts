@@ -35,11 +35,10 @@ export function inferListAppend(txns: readonly Txn[], graph: DepGraph, found: Fi
 
   for (const [key, lists] of reads) {
     const keyAppends = appends.get(key);
-    checkReadValues(key, lists, readers, keyAppends, found);
-    const order = versionOrder(key, lists, readers, found);
-    if (order === undefined) continue;
-    const position = new Map<TxnValue, number>();
-    order.forEach((v, i) => position.set(v, i));
+    const { longest, compatible } = versionOrder(key, lists, readers, found);
+    checkReadValues(key, compatible ? [longest] : lists, lists, readers, keyAppends, found);
+    if (!compatible) continue;
+    const order = longest;
     const writerAt = (i: number): Txn | undefined => {
       const a = keyAppends?.get(order[i] as TxnValue);
       return a && a.txn.op.outcome !== 'fail' ? a.txn : undefined;
@@ -57,7 +56,8 @@ export function inferListAppend(txns: readonly Txn[], graph: DepGraph, found: Fi
     const lostUpdate = new Map<number, Txn[]>();
     for (const { txn: r, list, thenAppends } of external.get(key) ?? []) {
       const last = list.length - 1;
-      const at = last < 0 ? -1 : (position.get(list[last] as TxnValue) as number);
+      // Every read is a prefix of the order, so its last element sits at its own last index.
+      const at = last;
       if (last >= 0) {
         const w = keyAppends?.get(list[last] as TxnValue);
         if (w && w.txn.op.outcome !== 'fail') {
@@ -201,13 +201,13 @@ function sameList(a: readonly TxnValue[], b: readonly TxnValue[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-/** The longest read, if every read of `key` is a prefix of it; else reports the conflict. */
+/** The longest read, and whether every read of `key` is a prefix of it (else reported). */
 function versionOrder(
   key: string,
   lists: readonly (readonly TxnValue[])[],
   readers: Map<readonly TxnValue[], Txn>,
   found: Findings,
-): readonly TxnValue[] | undefined {
+): { longest: readonly TxnValue[]; compatible: boolean } {
   let longest = lists[0] as readonly TxnValue[];
   for (const l of lists) if (l.length > longest.length) longest = l;
   let compatible = true;
@@ -228,37 +228,47 @@ function versionOrder(
       break;
     }
   }
-  return compatible ? longest : undefined;
+  return { longest, compatible };
 }
 
-/** Elements read that no committed or pending transaction appended: aborted or garbage. */
+/**
+ * Elements read that no transaction appended (garbage) or only a failed one did (G1a). Each
+ * element of `scan` is looked up once; when every read is a prefix of the one list scanned,
+ * the reads holding a bad element are those longer than its position.
+ */
 function checkReadValues(
   key: string,
+  scan: readonly (readonly TxnValue[])[],
   lists: readonly (readonly TxnValue[])[],
   readers: Map<readonly TxnValue[], Txn>,
   keyAppends: Map<TxnValue, Append> | undefined,
   found: Findings,
 ): void {
-  for (const l of lists) {
-    const r = readers.get(l) as Txn;
-    for (const v of l) {
+  for (const s of scan) {
+    for (let i = 0; i < s.length; i++) {
+      const v = s[i] as TxnValue;
       const w = keyAppends?.get(v);
-      if (!w)
-        found.add(
-          'garbage-read',
-          [r.op.id],
-          key,
-          () =>
-            `op ${r.op.id} read ${key} = ${show(l)}, but no operation appended ${show(v)} to ${key}`,
-        );
-      else if (w.txn.op.outcome === 'fail')
-        found.add(
-          'G1a',
-          [r.op.id, w.txn.op.id],
-          key,
-          () =>
-            `op ${r.op.id} read ${key} = ${show(l)}, including ${show(v)}, appended by op ${w.txn.op.id}, which failed`,
-        );
+      if (w && w.txn.op.outcome !== 'fail') continue;
+      for (const l of scan.length === 1 ? lists : [s]) {
+        if (l.length <= i) continue;
+        const r = readers.get(l) as Txn;
+        if (!w)
+          found.add(
+            'garbage-read',
+            [r.op.id],
+            key,
+            () =>
+              `op ${r.op.id} read ${key} = ${show(l)}, but no operation appended ${show(v)} to ${key}`,
+          );
+        else
+          found.add(
+            'G1a',
+            [r.op.id, w.txn.op.id],
+            key,
+            () =>
+              `op ${r.op.id} read ${key} = ${show(l)}, including ${show(v)}, appended by op ${w.txn.op.id}, which failed`,
+          );
+      }
     }
   }
 }
