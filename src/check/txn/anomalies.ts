@@ -18,7 +18,10 @@ export type ConsistencyModel = (typeof CONSISTENCY_MODELS)[number];
 export function orderEdgesFor(model: ConsistencyModel): { realtime: boolean; process: boolean } {
   return {
     realtime: model === 'strict-serializable',
-    process: model.startsWith('strong-session-'),
+    // A client runs one transaction at a time, so real-time order contains process order (as
+    // Elle has it: strict serializability implies strong session serializability) — and a
+    // client's order is known even where timestamps tie.
+    process: model === 'strict-serializable' || model.startsWith('strong-session-'),
   };
 }
 
@@ -56,9 +59,8 @@ const SER_UP: readonly ConsistencyModel[] = [
  * The models an anomaly rules out. Read committed forbids G0 and G1 (PL-2); snapshot
  * isolation adds G-single and lost update; serializability adds G2. Process and realtime
  * variants need the session / real-time orders those models promise: process order for the
- * strong-session models, real-time order for strict serializability. (A strict-serializable
- * check adds real-time edges only, where equal timestamps are concurrent; so that its verdict
- * and this list agree, process cycles are not said to rule it out.) A transaction that reads a
+ * strong-session models and strict serializability (which implies strong session
+ * serializability), real-time order for strict serializability only. A transaction that reads a
  * key twice and sees different values without writing it between (internal) is a
  * non-repeatable read, which read committed allows and snapshot isolation does not. A history
  * whose values cannot be explained at all (incompatible order, duplicates, garbage) rules out
@@ -83,9 +85,13 @@ export function ruledOutBy(type: AnomalyType): readonly ConsistencyModel[] {
     case 'G0-process':
     case 'G1c-process':
     case 'G-single-process':
-      return ['strong-session-snapshot-isolation', 'strong-session-serializable'];
+      return [
+        'strong-session-snapshot-isolation',
+        'strong-session-serializable',
+        'strict-serializable',
+      ];
     case 'G2-item-process':
-      return ['strong-session-serializable'];
+      return ['strong-session-serializable', 'strict-serializable'];
     case 'G0-realtime':
     case 'G1c-realtime':
     case 'G-single-realtime':

@@ -82,9 +82,9 @@ describe('weakened isolation: the checker’s mutants', () => {
     });
   }
 
-  test('a serializable database that serves stale reads is caught only by real-time order', () => {
-    // Strictness removed: the history is replayed with every transaction's window moved so
-    // that a committed transaction looks complete before it ran.
+  test('a serializable history with a third of its transactions moved earlier is caught only by order edges', () => {
+    // Strictness removed: every third transaction's window moves 40 ticks earlier, so it can
+    // look complete before transactions it read from began, or run before its client's previous one.
     let caught = 0;
     for (let seed = 1; seed <= 100; seed++) {
       const ops = generateTxnHistory({
@@ -107,7 +107,7 @@ describe('weakened isolation: the checker’s mutants', () => {
       if (strict.verdict === 'invalid') {
         caught++;
         assert.ok(
-          strict.anomalyTypes.every((t) => t.endsWith('-realtime')),
+          strict.anomalyTypes.every((t) => /-(realtime|process)$/.test(t)),
           strict.anomalyTypes.join(),
         );
       }
