@@ -73,8 +73,18 @@ export class DepGraph {
     return this.from.length;
   }
 
-  /** Adds `kind` to the edge a → b (self-edges say nothing about order and are dropped). */
-  add(a: number, b: number, kind: number, why: () => EdgeWhy): void {
+  /** Reasons derived from an edge's ends alone (the order edges), instead of one per edge. */
+  private readonly explainers = new Map<number, (from: number, to: number) => EdgeWhy>();
+
+  explainKind(kind: number, explain: (from: number, to: number) => EdgeWhy): void {
+    this.explainers.set(kind, explain);
+  }
+
+  /**
+   * Adds `kind` to the edge a → b (self-edges say nothing about order and are dropped); `why`
+   * may be left out for a kind with an explainer.
+   */
+  add(a: number, b: number, kind: number, why?: () => EdgeWhy): void {
     if (a === b) return;
     const out = this.out[a] as number[];
     let id = this.find(a, out, b);
@@ -92,7 +102,7 @@ export class DepGraph {
     const had = this.kinds[id] as number;
     if ((had & kind) === 0) {
       this.kinds[id] = had | kind;
-      (this.reasons[bitIndex(kind)] as (() => EdgeWhy)[])[id] = why;
+      if (why) (this.reasons[bitIndex(kind)] as (() => EdgeWhy)[])[id] = why;
     }
   }
 
@@ -106,8 +116,10 @@ export class DepGraph {
 
   reason(edge: number, kind: number): EdgeWhy {
     const why = this.reasons[bitIndex(kind)]?.[edge];
-    if (!why) throw new Error(`edge ${edge} has no ${kindName(kind)} reason`);
-    return why();
+    if (why) return why();
+    const explain = this.explainers.get(kind);
+    if (!explain) throw new Error(`edge ${edge} has no ${kindName(kind)} reason`);
+    return explain(this.from[edge] as number, this.to[edge] as number);
   }
 
   /**

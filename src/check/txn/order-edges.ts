@@ -30,15 +30,18 @@ export function addRealtimeEdges(txns: readonly Txn[], graph: DepGraph): void {
     if (txn.op.outcome === 'ok') events.push(n + txn.index);
   }
   events.sort((a, b) => timeOf(a) - timeOf(b) || a - b);
+  graph.explainKind(REALTIME, (from, to) => {
+    const [a, b] = [(txns[from] as Txn).op, (txns[to] as Txn).op];
+    return {
+      why: `op ${a.id} completed at ${a.complete} before op ${b.id} was invoked at ${b.invoke}`,
+    };
+  });
   const frontier = new Set<Txn>();
   const preds = new Map<Txn, Txn[]>();
   for (const e of events) {
     const txn = txns[e < n ? e : e - n] as Txn;
     if (e < n) {
-      for (const p of frontier)
-        graph.add(p.index, txn.index, REALTIME, () => ({
-          why: `op ${p.op.id} completed at ${p.op.complete} before op ${txn.op.id} was invoked at ${txn.op.invoke}`,
-        }));
+      for (const p of frontier) graph.add(p.index, txn.index, REALTIME);
       if (txn.op.outcome === 'ok') preds.set(txn, [...frontier]);
     } else {
       for (const p of preds.get(txn) ?? []) frontier.delete(p);
@@ -50,6 +53,10 @@ export function addRealtimeEdges(txns: readonly Txn[], graph: DepGraph): void {
 
 /** Each process's transactions in invocation order, from each completed one to the next. */
 export function addProcessEdges(txns: readonly Txn[], graph: DepGraph): void {
+  graph.explainKind(PROCESS, (from, to) => {
+    const [a, b] = [(txns[from] as Txn).op, (txns[to] as Txn).op];
+    return { why: `process ${a.process} ran op ${a.id} and then op ${b.id}` };
+  });
   const byProcess = new Map<number, Txn[]>();
   for (const txn of txns) {
     if (txn.op.outcome === 'fail') continue;
@@ -57,15 +64,12 @@ export function addProcessEdges(txns: readonly Txn[], graph: DepGraph): void {
     if (!list) byProcess.set(txn.op.process, (list = []));
     list.push(txn);
   }
-  for (const [process, list] of byProcess) {
+  for (const list of byProcess.values()) {
     list.sort((a, b) => a.op.invoke - b.op.invoke || a.index - b.index);
     let lastOk: Txn | undefined;
     for (const txn of list) {
       const p = lastOk;
-      if (p)
-        graph.add(p.index, txn.index, PROCESS, () => ({
-          why: `process ${process} ran op ${p.op.id} and then op ${txn.op.id}`,
-        }));
+      if (p) graph.add(p.index, txn.index, PROCESS);
       if (txn.op.outcome === 'ok') lastOk = txn;
     }
   }
