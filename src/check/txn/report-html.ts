@@ -87,22 +87,27 @@ function cycleSvg(a: CycleEvidence): string {
   a.cycle.forEach((s, i) => {
     const [x1, y1] = at(i);
     const [x2, y2] = at((i + 1) % n);
-    // A two-cycle's arrows would overlap: bend each to its own side.
+    // Bowed outwards, so labels stay clear of the middle; a two-cycle's arrows bend to either
+    // side instead of overlapping.
     const dx = x2 - x1;
     const dy = y2 - y1;
     const len = Math.hypot(dx, dy) || 1;
     const ux = dx / len;
     const uy = dy / len;
-    const bend = n === 2 ? 40 : 14;
+    const bend = n === 2 ? 40 : -18;
     const mx = (x1 + x2) / 2 - uy * bend;
     const my = (y1 + y2) / 2 + ux * bend;
+    // Labels sit beyond the curve's apex (half-way to the control point).
+    const out = n === 2 ? 1 : 2;
+    const lx = (x1 + x2) / 2 - uy * bend * out;
+    const ly = (y1 + y2) / 2 + ux * bend * out + 4;
     const sx = x1 + ux * NODE;
     const sy = y1 + uy * NODE;
     const ex = x2 - ux * NODE;
     const ey = y2 - uy * NODE;
     const colour = KIND_COLOUR[s.kind] ?? '#000';
     svg += `<path d="M${f(sx)},${f(sy)} Q${f(mx)},${f(my)} ${f(ex)},${f(ey)}" fill="none" stroke="${colour}" stroke-width="2" marker-end="url(#arrow-${s.kind})"/>`;
-    svg += `<text x="${f(mx)}" y="${f(my)}" text-anchor="middle" fill="${colour}">${escapeHtml(s.kind + (s.key !== undefined ? ` ${s.key}` : ''))}</text>`;
+    svg += `<text x="${f(lx)}" y="${f(ly)}" text-anchor="middle" fill="${colour}">${escapeHtml(s.kind + (s.key !== undefined ? ` ${s.key}` : ''))}</text>`;
   });
   a.cycle.forEach((s, i) => {
     const [x, y] = at(i);
