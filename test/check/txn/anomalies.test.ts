@@ -460,3 +460,31 @@ describe('rw-register', () => {
     assert.equal(rw(ops, 'snapshot-isolation').verdict, 'valid');
   });
 });
+
+describe('budget', () => {
+  test('a cycle search cut short answers unknown, never valid', () => {
+    const ops = txns(
+      {
+        mops: [
+          ['r', 'x', []],
+          ['append', 'y', 1],
+        ],
+      },
+      {
+        mops: [
+          ['r', 'y', []],
+          ['append', 'x', 1],
+        ],
+      },
+      {
+        mops: [
+          ['r', 'x', [1]],
+          ['r', 'y', [1]],
+        ],
+      },
+    );
+    const r = checkTransactions(ops, { workload: 'list-append', maxWork: 1 });
+    assert.equal(r.verdict, 'unknown');
+    assert.equal(r.truncated, true);
+  });
+});
