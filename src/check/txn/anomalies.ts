@@ -25,7 +25,7 @@ export function orderEdgesFor(model: ConsistencyModel): { realtime: boolean; pro
   };
 }
 
-export const CYCLE_BASES = ['G0', 'G1c', 'G-single', 'G2-item'] as const;
+export const CYCLE_BASES = ['G0', 'G1c', 'G-single', 'G-nonadjacent', 'G2-item'] as const;
 export type CycleBase = (typeof CYCLE_BASES)[number];
 export type CycleAnomaly = CycleBase | `${CycleBase}-process` | `${CycleBase}-realtime`;
 
@@ -57,7 +57,8 @@ const SER_UP: readonly ConsistencyModel[] = [
 
 /**
  * The models an anomaly rules out. Read committed forbids G0 and G1 (PL-2); snapshot
- * isolation adds G-single and lost update; serializability adds G2. Process and realtime
+ * isolation adds G-single, lost update and (as in Elle, after Cerone and Gotsman) G-nonadjacent
+ * — a cycle whose rw edges are never adjacent; serializability adds G2. Process and realtime
  * variants need the session / real-time orders those models promise: process order for the
  * strong-session models and strict serializability (which implies strong session
  * serializability), real-time order for strict serializability only. A transaction that reads a
@@ -79,12 +80,14 @@ export function ruledOutBy(type: AnomalyType): readonly ConsistencyModel[] {
     case 'internal':
     case 'lost-update':
     case 'G-single':
+    case 'G-nonadjacent':
       return SI_UP;
     case 'G2-item':
       return SER_UP;
     case 'G0-process':
     case 'G1c-process':
     case 'G-single-process':
+    case 'G-nonadjacent-process':
       return [
         'strong-session-snapshot-isolation',
         'strong-session-serializable',
@@ -95,6 +98,7 @@ export function ruledOutBy(type: AnomalyType): readonly ConsistencyModel[] {
     case 'G0-realtime':
     case 'G1c-realtime':
     case 'G-single-realtime':
+    case 'G-nonadjacent-realtime':
     case 'G2-item-realtime':
       return ['strict-serializable'];
   }

@@ -143,6 +143,46 @@ describe('list-append: cycles', () => {
     assert.equal(check(ops, 'list-append', 'snapshot-isolation').verdict, 'valid');
   });
 
+  test('G-nonadjacent: two rw edges never adjacent; rules out snapshot isolation', () => {
+    const ops = txns(
+      {
+        mops: [
+          ['r', 'x', []],
+          ['r', 'w', [1]],
+        ],
+      },
+      {
+        mops: [
+          ['append', 'x', 1],
+          ['append', 'y', 1],
+        ],
+      },
+      {
+        mops: [
+          ['r', 'y', [1]],
+          ['r', 'z', []],
+        ],
+      },
+      {
+        mops: [
+          ['append', 'z', 1],
+          ['append', 'w', 1],
+        ],
+      },
+      {
+        mops: [
+          ['r', 'x', [1]],
+          ['r', 'z', [1]],
+        ],
+      },
+    );
+    const r = check(ops);
+    assert.deepEqual(r.anomalyTypes, ['G-nonadjacent']);
+    assert.deepEqual(cycleOf(r, 'G-nonadjacent'), ['0-rw->1', '1-wr->2', '2-rw->3', '3-wr->0']);
+    assert.equal(check(ops, 'list-append', 'snapshot-isolation').verdict, 'invalid');
+    assert.equal(check(ops, 'list-append', 'read-committed').verdict, 'valid');
+  });
+
   test('G-single-realtime: a stale read, invisible without real-time order', () => {
     const ops = txns(
       { mops: [['append', 'x', 1]], invoke: 0, complete: 1 },
