@@ -217,6 +217,11 @@ export class GroupStore {
     return answer;
   }
 
+  /** The records appended and the records fsync'd, as offsets of `__consumer_offsets`. */
+  durability(): { readonly appended: number; readonly synced: number } {
+    return { appended: this.log.logEndOffset, synced: this.log.syncedOffset };
+  }
+
   /** A read of the coordinator once everything it reflects is durable. */
   async read<T>(query: (c: GroupCoordinator) => T): Promise<T> {
     if (this.closed) throw new GroupStoreError('closed', 'group store closed');

@@ -45,7 +45,7 @@ import type {
 import { readBrokerMeta, writeBrokerMeta, type BrokerMeta, type TopicMeta } from './broker-meta.js';
 import { FetchWaiters, partitionKey } from './fetch-waiters.js';
 import { GroupStore, OFFSETS_TOPIC, type GroupStoreMutant } from './group-store.js';
-import { BrokerPartition, logErrorCode } from './partition.js';
+import { BrokerPartition, logErrorCode, type PartitionMutant } from './partition.js';
 import {
   KAFKA_TOPIC_DEFAULTS,
   topicConfig,
@@ -75,6 +75,7 @@ export interface LocalBackendOptions {
   readonly log?: (message: string, fields: Record<string, string | number>) => void;
   /** Tests only. */
   readonly producerMutant?: ProducerMutant;
+  readonly partitionMutant?: PartitionMutant;
   readonly groupStoreMutant?: GroupStoreMutant;
 }
 
@@ -191,6 +192,7 @@ export class LocalBackend implements KafkaBackend {
         partitions.push(
           BrokerPartition.open(join(this.dir, `${meta.name}-${p}`), meta.name, p, meta.config, {
             ...(this.o.log !== undefined ? { log: this.o.log } : {}),
+            ...(this.o.partitionMutant !== undefined ? { mutant: this.o.partitionMutant } : {}),
             ...(this.o.producerMutant !== undefined
               ? { producerMutant: this.o.producerMutant }
               : {}),

@@ -31,11 +31,21 @@ import type { TopicConfig } from './topic-config.js';
 const SCAN_BYTES = 1 << 20;
 const NO_PRODUCER = BigInt(NO_PRODUCER_ID);
 
+/** Each removes one rule of the partition; test/runtime/kafka/broker/local-backend.test.ts catches each. */
+export const PARTITION_MUTANTS = [
+  /** A produce is answered once appended, before the fsync covering it. */
+  'ack-before-fsync',
+  /** Idempotent producers' state starts empty on open instead of being rebuilt from the log. */
+  'no-producer-rebuild',
+] as const;
+export type PartitionMutant = (typeof PARTITION_MUTANTS)[number];
+
 export interface PartitionOptions {
   readonly log?: SegmentLogOptions['log'];
   readonly onFatal?: (error: Error) => void;
   /** Tests only: a producer-state rule removed. */
   readonly producerMutant?: ProducerMutant;
+  readonly mutant?: PartitionMutant;
 }
 
 export type AppendOutcome =
@@ -76,9 +86,13 @@ export class BrokerPartition {
     readonly topic: string,
     readonly partition: number,
     readonly log: SegmentLog,
-    mutant: ProducerMutant | undefined,
+    producerMutant: ProducerMutant | undefined,
+    private readonly mutant: PartitionMutant | undefined,
   ) {
-    this.producers = PartitionProducerState.rebuildFrom(this.batchHeaders(), mutant);
+    this.producers = PartitionProducerState.rebuildFrom(
+      mutant === 'no-producer-rebuild' ? [] : this.batchHeaders(),
+      producerMutant,
+    );
   }
 
   /** Opens (or creates) `dir` and rebuilds the producer state from the batches in it. */
@@ -98,7 +112,7 @@ export class BrokerPartition {
       ...(o.onFatal !== undefined ? { onFatal: o.onFatal } : {}),
     });
     try {
-      return new BrokerPartition(topic, partition, log, o.producerMutant);
+      return new BrokerPartition(topic, partition, log, o.producerMutant, o.mutant);
     } catch (e) {
       void log.close().catch(() => undefined);
       throw e;
@@ -185,7 +199,12 @@ export class BrokerPartition {
       if (idempotent) this.producers.append({ ...loggedBatch(h), baseOffset: offset });
       if (baseOffset < 0) baseOffset = offset;
     }
-    return { kind: 'ok', baseOffset, durable: this.log.flush() };
+    const durable = this.log.flush();
+    if (this.mutant === 'ack-before-fsync') {
+      durable.catch(() => undefined);
+      return { kind: 'ok', baseOffset, durable: Promise.resolve(this.log.logEndOffset) };
+    }
+    return { kind: 'ok', baseOffset, durable };
   }
 
   /** Whole batches from `offset` below the high watermark, at most `maxBytes` (but one at least). */

@@ -80,8 +80,8 @@ export class KafkaPort {
   private readonly maxFrameBytes: number;
   private closing = false;
   readonly gate: ConnectionGate;
-  /** Requests answered, and connections closed for what they sent (for tests and status). */
-  readonly stats = { requests: 0, refusedConnections: 0 };
+  /** Requests read, requests served, connections closed for what they sent (tests, status). */
+  readonly stats = { received: 0, requests: 0, refusedConnections: 0 };
   address: Address | undefined;
 
   constructor(private readonly o: KafkaPortOptions) {
@@ -175,6 +175,7 @@ export class KafkaPort {
       }
       c.handshook = true;
       c.outstanding++;
+      this.stats.received++;
       if (this.o.mutant === 'replies-as-ready') {
         c.done = Promise.all([c.done, this.serve(c, ev)]).then(() => undefined);
       } else {
