@@ -41,8 +41,8 @@ interface Seen {
   value: string;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function startConsumer(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   kafka: any,
   name: string,
   topic: string,
