@@ -79,7 +79,8 @@ async function ackIsDurable(mutant?: PartitionMutant): Promise<void> {
 }
 
 test('an acknowledged produce is fsync’d (the high watermark covers it)', () => ackIsDurable());
-test('mutant ack-before-fsync is caught', () => assert.rejects(ackIsDurable('ack-before-fsync')));
+test('mutant ack-before-fsync is caught', () =>
+  assert.rejects(ackIsDurable('ack-before-fsync'), assert.AssertionError));
 
 async function retryAfterRestart(mutant?: PartitionMutant): Promise<void> {
   const { dir, remove } = tempDir('idem');
@@ -117,7 +118,7 @@ async function retryAfterRestart(mutant?: PartitionMutant): Promise<void> {
 test('idempotent producers: duplicates, gaps, and state rebuilt from the log on open', () =>
   retryAfterRestart());
 test('mutant no-producer-rebuild is caught', () =>
-  assert.rejects(retryAfterRestart('no-producer-rebuild')));
+  assert.rejects(retryAfterRestart('no-producer-rebuild'), assert.AssertionError));
 
 const member = (groupId: string) => ({
   requestId: '',
@@ -156,8 +157,9 @@ async function commitDurable(mutant?: GroupStoreMutant): Promise<void> {
 
 test('group records are fsync’d before the answer and replayed on open', () => commitDurable());
 test('mutant answer-before-fsync is caught', () =>
-  assert.rejects(commitDurable('answer-before-fsync')));
-test('mutant no-replay is caught', () => assert.rejects(commitDurable('no-replay')));
+  assert.rejects(commitDurable('answer-before-fsync'), assert.AssertionError));
+test('mutant no-replay is caught', () =>
+  assert.rejects(commitDurable('no-replay'), assert.AssertionError));
 
 test('__consumer_offsets is compacted on open when superseded records dominate', async () => {
   const { dir, remove } = tempDir('compact');
