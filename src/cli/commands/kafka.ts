@@ -112,11 +112,14 @@ export function kafkaCommand(program: Command, io: CliIo): void {
         }
         throw e;
       }
-      io.out(`kafka ${at.host}:${at.port}\n`);
-      await new Promise<void>((resolve) => {
+      // Listening for the signals before saying where we listen: a supervisor that reads the
+      // line and stops us at once must find the handlers in place (else SIGTERM kills unflushed).
+      const stop = new Promise<void>((resolve) => {
         process.once('SIGTERM', resolve);
         process.once('SIGINT', resolve);
       });
+      io.out(`kafka ${at.host}:${at.port}\n`);
+      await stop;
       await port.close();
       await backend.close();
     });

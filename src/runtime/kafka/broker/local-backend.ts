@@ -7,7 +7,7 @@
  * high watermark is the synced offset (partition.ts says why). Idempotent producers' state is
  * rebuilt from the logs on open. Retention runs on a timer with each topic's settings.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { KafkaError } from '../kafka-errors.js';
 import { fsyncDirectory } from '../segment-checkpoint.js';
@@ -469,12 +469,9 @@ export class LocalBackend implements KafkaBackend {
       }
       if (f.fetchOffset >= hw || budget <= 0) return { ...head, errorCode: KafkaError.NONE };
       try {
-        // The first partition with data returns one batch at least, whatever the budgets
-        // (KIP-74), so a batch larger than maxBytes cannot stall a consumer.
-        const records = p.read(
-          f.fetchOffset,
-          bytes === 0 ? Math.min(f.maxBytes, budget) : Math.min(f.maxBytes, budget),
-        );
+        // SegmentLog.read returns one whole batch at least, even past the budget (KIP-74), so a
+        // batch larger than maxBytes cannot stall a consumer; the budget may be overshot by it.
+        const records = p.read(f.fetchOffset, Math.min(f.maxBytes, budget));
         budget -= records.length;
         bytes += records.length;
         return { ...head, errorCode: KafkaError.NONE, records };
@@ -489,7 +486,7 @@ export class LocalBackend implements KafkaBackend {
 
   fetch(q: FetchQuery): Promise<FetchedPartition[]> {
     const first = this.readNow(q);
-    if (first.error || first.bytes >= Math.max(1, q.minBytes) || q.maxWaitMs <= 0 || this.closed) {
+    if (first.error || first.bytes >= q.minBytes || q.maxWaitMs <= 0 || this.closed) {
       return Promise.resolve(first.parts);
     }
     return new Promise((resolve) => {
@@ -498,7 +495,7 @@ export class LocalBackend implements KafkaBackend {
           keys: q.partitions.map((f) => partitionKey(f.topic, f.partition)),
           attempt: () => {
             const now = this.readNow(q);
-            if (!now.error && now.bytes < Math.max(1, q.minBytes)) return false;
+            if (!now.error && now.bytes < q.minBytes) return false;
             resolve(now.parts);
             return true;
           },
@@ -626,10 +623,5 @@ export class LocalBackend implements KafkaBackend {
     const logs = [...this.topics.values()].flatMap((t) => t.partitions.map((p) => p.log.close()));
     this.topics.clear();
     await Promise.allSettled(logs);
-  }
-
-  /** For tests: whether a partition directory exists. */
-  hasPartitionDir(topic: string, partition: number): boolean {
-    return existsSync(join(this.dir, `${topic}-${partition}`));
   }
 }

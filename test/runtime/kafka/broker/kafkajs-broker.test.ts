@@ -34,6 +34,12 @@ async function until(what: string, ok: () => boolean, ms = 15_000): Promise<void
   }
 }
 
+/** Clients a test opened: disconnected in its `finally`, so a failing test does not hang on them. */
+const live: { disconnect(): Promise<void> }[] = [];
+async function disconnectAll(): Promise<void> {
+  for (const c of live.splice(0)) await c.disconnect().catch(() => undefined);
+}
+
 interface Seen {
   consumer: string;
   partition: number;
@@ -56,6 +62,7 @@ async function startConsumer(
     heartbeatInterval: 300,
     maxWaitTimeInMs: 100,
   });
+  live.push(consumer);
   consumer.on(
     consumer.events.GROUP_JOIN,
     (e: { payload: { memberAssignment: Record<string, number[]> } }) => {
@@ -110,6 +117,7 @@ test(
       assert.deepEqual(shares, ['0,1', '2'], 'range: first member by id takes 0 and 1');
 
       const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      live.push(producer);
       await producer.connect();
       for (let b = 0; b < 10; b++) {
         const messages = Array.from({ length: 100 }, (_, i) => {
@@ -157,6 +165,7 @@ test(
       );
 
       const p2 = kafka.producer({ idempotent: true });
+      live.push(p2);
       await p2.connect();
       await p2.send({
         topic,
@@ -179,6 +188,7 @@ test(
         Array.from({ length: 10 }, (_, i) => 334 + i),
       );
     } finally {
+      await disconnectAll();
       await broker.stop().catch(() => null);
       remove();
     }
@@ -199,6 +209,7 @@ test(
       await admin.createTopics({ topics: [{ topic, numPartitions: 3 }] });
       await admin.disconnect();
       const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      live.push(producer);
       await producer.connect();
       const acked: string[] = [];
       for (let b = 0; b < 20; b++) {
@@ -216,6 +227,7 @@ test(
       kafka = client(broker.port, 'tk-k2');
       const got: Seen[] = [];
       const consumer = kafka.consumer({ groupId: 'after-crash', maxWaitTimeInMs: 100 });
+      live.push(consumer);
       await consumer.connect();
       await consumer.subscribe({ topics: [topic], fromBeginning: true });
       await consumer.run({
@@ -246,6 +258,7 @@ test(
         );
       }
     } finally {
+      await disconnectAll();
       await broker.stop().catch(() => null);
       remove();
     }
