@@ -121,6 +121,7 @@ export class LocalBackend implements KafkaBackend {
   private producerIdNext: number;
   private retentionTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private quiet = false;
   /** Serialises topic creation and deletion (each rewrites the meta file). */
   private adminTail: Promise<unknown> = Promise.resolve();
 
@@ -486,7 +487,7 @@ export class LocalBackend implements KafkaBackend {
 
   fetch(q: FetchQuery): Promise<FetchedPartition[]> {
     const first = this.readNow(q);
-    if (first.error || first.bytes >= q.minBytes || q.maxWaitMs <= 0 || this.closed) {
+    if (first.error || first.bytes >= q.minBytes || q.maxWaitMs <= 0 || this.quiet || this.closed) {
       return Promise.resolve(first.parts);
     }
     return new Promise((resolve) => {
@@ -611,6 +612,11 @@ export class LocalBackend implements KafkaBackend {
       }
     }
     return deleted;
+  }
+
+  quiesce(): void {
+    this.quiet = true;
+    this.waiters.expireAll();
   }
 
   async close(): Promise<void> {

@@ -115,8 +115,9 @@ export class KafkaPort {
   }
 
   /**
-   * Stops listening and reading; requests in progress get up to `drainMs` to be answered, then
-   * every connection is dropped. The backend is the caller's to close.
+   * Stops listening and reading; long polls are answered at once (the backend's quiesce) and
+   * requests in progress get up to `drainMs` to be answered, then every connection is dropped.
+   * The backend is the caller's to close.
    */
   async close(drainMs = DEFAULT_DRAIN_MS): Promise<void> {
     this.closing = true;
@@ -125,6 +126,7 @@ export class KafkaPort {
     const stopped =
       s === undefined ? Promise.resolve() : new Promise<void>((r) => s.close(() => r()));
     for (const c of this.conns) c.socket.pause();
+    this.o.backend.quiesce();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all([...this.conns].map((c) => c.done)),

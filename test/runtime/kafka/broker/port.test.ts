@@ -273,3 +273,29 @@ test(
       assert.ok(during <= 3, `${during} fetches while waiting ~500 ms (maxWait 3 s)`);
     }),
 );
+
+test(
+  'close answers a parked long poll at once, then drops the connection',
+  { timeout: 30_000 },
+  async () => {
+    const { dir, remove } = tempDir('close');
+    const b = await startBroker({ dir });
+    try {
+      await b.backend.createTopics(
+        [{ name: 'p', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+        false,
+      );
+      const c = rawClient(b.port);
+      c.socket.write(fetchV4(1, 'p', 0, 10_000));
+      await until('the fetch parked', () => b.kafka.stats.received === 1);
+      const t0 = Date.now();
+      await b.kafka.close(5000);
+      assert.ok(Date.now() - t0 < 1000, `close took ${Date.now() - t0} ms`);
+      await c.gone;
+      assert.deepEqual(c.ids, [1], 'the parked fetch was answered before the connection closed');
+    } finally {
+      await b.close();
+      remove();
+    }
+  },
+);
