@@ -351,8 +351,16 @@ export class LocalBackend implements KafkaBackend {
       results.push({ name: t.name, errorCode: KafkaError.NONE, errorMessage: null });
     }
     if (validateOnly || created.length === 0) return results;
-    // The logs first, then the meta file that makes the topics exist: a crash between leaves
-    // directories no topic names, which a later creation of the same name simply reuses.
+    // The logs first, then the meta file that makes the topics exist. A crash between (or during
+    // a deletion, which writes the meta file first) leaves directories no topic names: a new
+    // topic of that name must not inherit their records, so they go first.
+    const leftovers = new Set(created.map((m) => m.name));
+    for (const name of readdirSync(this.dir)) {
+      const m = /^(.+)-\d+$/.exec(name);
+      if (m?.[1] !== undefined && leftovers.has(m[1])) {
+        rmSync(join(this.dir, name), { recursive: true, force: true });
+      }
+    }
     for (const m of created) this.openTopic(m);
     fsyncDirectory(this.dir);
     this.meta = { ...this.meta, topics: [...this.meta.topics, ...created] };
