@@ -57,6 +57,15 @@ import {
 const PRODUCER_ID_BLOCK = 1000;
 const MAX_PARTITIONS = 10_000;
 
+/** Each removes one rule of the backend; test/runtime/kafka/broker/port.test.ts catches each. */
+export const BACKEND_MUTANTS = [
+  /** A fetch is answered at once, whatever minBytes and maxWait ask (the consumer busy-polls). */
+  'no-long-poll',
+  /** A parked fetch is not woken by new records, only by its maxWait timer. */
+  'no-wake-on-append',
+] as const;
+export type BackendMutant = (typeof BACKEND_MUTANTS)[number];
+
 export interface LocalBackendOptions {
   readonly dir: string;
   readonly nodeId?: number;
@@ -77,6 +86,7 @@ export interface LocalBackendOptions {
   readonly producerMutant?: ProducerMutant;
   readonly partitionMutant?: PartitionMutant;
   readonly groupStoreMutant?: GroupStoreMutant;
+  readonly mutant?: BackendMutant;
 }
 
 export class BackendOptionError extends Error {
@@ -140,6 +150,9 @@ export class LocalBackend implements KafkaBackend {
       MAX_PARTITIONS,
     );
     this.autoCreate = o.autoCreateTopics ?? false;
+    if (o.mutant !== undefined && !BACKEND_MUTANTS.includes(o.mutant)) {
+      throw new BackendOptionError(`unknown backend mutant ${String(o.mutant)}`);
+    }
     const verdict = topicConfig(KAFKA_TOPIC_DEFAULTS, []);
     if (!verdict.ok) throw new BackendOptionError(verdict.message);
     this.topicDefaults = { ...verdict.config, ...o.topicDefaults };
@@ -436,7 +449,7 @@ export class LocalBackend implements KafkaBackend {
     // Fetches parked on this partition see the records once they are durable, whoever waits.
     const durable = out.durable.then(
       () => {
-        this.waiters.progressed(key);
+        if (this.o.mutant !== 'no-wake-on-append') this.waiters.progressed(key);
         return KafkaError.NONE as number;
       },
       (e: unknown) => logErrorCode(e),
@@ -495,7 +508,15 @@ export class LocalBackend implements KafkaBackend {
 
   fetch(q: FetchQuery): Promise<FetchedPartition[]> {
     const first = this.readNow(q);
-    if (first.error || first.bytes >= q.minBytes || q.maxWaitMs <= 0 || this.quiet || this.closed) {
+    const noPoll = this.o.mutant === 'no-long-poll';
+    if (
+      noPoll ||
+      first.error ||
+      first.bytes >= q.minBytes ||
+      q.maxWaitMs <= 0 ||
+      this.quiet ||
+      this.closed
+    ) {
       return Promise.resolve(first.parts);
     }
     return new Promise((resolve) => {
