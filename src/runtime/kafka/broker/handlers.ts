@@ -381,7 +381,15 @@ export async function handle(
     case 'DescribeGroups': {
       const groups = await groupCall(
         () => backend.describeGroups(call.request.groups),
-        () => [],
+        (errorCode) =>
+          call.request.groups.map((groupId) => ({
+            groupId,
+            errorCode,
+            state: 'Dead' as const,
+            protocolType: '',
+            protocolData: '',
+            members: [],
+          })),
       );
       return reply('DescribeGroups', {
         throttleTimeMs: 0,
