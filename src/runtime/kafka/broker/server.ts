@@ -19,7 +19,7 @@ import { listen, type Address } from '../../listen.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../frame.js';
 import { RequestStream, type StreamEvent } from '../request-stream.js';
 import type { KafkaBackend } from './backend.js';
-import { handle } from './handlers.js';
+import { handle, type Outcome } from './handlers.js';
 
 /** Kafka's queued.max.requests is 500 for the whole broker; one connection gets this many. */
 export const DEFAULT_MAX_QUEUED = 100;
@@ -202,7 +202,7 @@ export class KafkaPort {
   }
 
   private async serve(c: Connection, ev: Request): Promise<void> {
-    let frame: Uint8Array | null;
+    let frame: Outcome;
     try {
       frame =
         ev.kind === 'answer'
@@ -221,6 +221,13 @@ export class KafkaPort {
       c.outstanding--;
     }
     this.stats.requests++;
+    if (frame === 'close') {
+      this.log('kafka connection closed: an acks=0 produce failed', {
+        remote: `${c.socket.remoteAddress ?? '?'}:${c.socket.remotePort ?? '?'}`,
+      });
+      c.socket.destroy();
+      return;
+    }
     if (frame !== null && !c.socket.destroyed) c.socket.write(frame);
     if (c.outstanding < this.maxQueued && c.socket.isPaused() && !this.closing) c.socket.resume();
   }

@@ -325,3 +325,30 @@ test(
     }
   },
 );
+
+/** Produce v3 of `records` to partition 0 of `topic`. */
+const produceV3 = (id: number, topic: string, acks: number, records: Uint8Array) =>
+  frame(0, 3, id, (w) => {
+    w.nullableString(null).int16(acks).int32(1000);
+    w.array([topic], (w, t) => {
+      w.string(t);
+      w.array([0], (w, p) => void w.int32(p).nullableBytes(records));
+    });
+  });
+
+test('acks=0: no response; a failed one closes the connection', { timeout: 30_000 }, () =>
+  withBroker(undefined, async (b) => {
+    const records = buildRecordBatch({ baseTimestamp: 0n, records: [{ value: Buffer.from('z') }] });
+    const c = rawClient(b.port);
+    c.socket.write(Buffer.concat([produceV3(1, 'p', 0, records), metadataV1(2)]));
+    await until('the metadata answer', () => c.ids.length >= 1);
+    assert.deepEqual(c.ids, [2], 'the acks=0 produce got no response');
+    // Nobody waits for an acks=0 batch's fsync, but it is flushed by the same rounds.
+    for (let i = 0; i < 100 && (await b.backend.listOffset('p', 0, -1)).offset < 1; i++)
+      await sleep(10);
+    assert.equal((await b.backend.listOffset('p', 0, -1)).offset, 1);
+    c.socket.write(Buffer.concat([produceV3(3, 'missing', 0, records), metadataV1(4)]));
+    await c.gone;
+    assert.deepEqual(c.ids, [2], 'closed, unanswered, after the failed acks=0 produce');
+  }),
+);
