@@ -41,7 +41,12 @@ export class PartitionSearch {
   status: SearchStatus = 'running';
   /** Search steps taken so far. */
   steps = 0;
-  /** The longest sequence of operations (indices) linearized so far. */
+  /**
+   * The longest sequence of operations (indices) linearized so far: the first one the search
+   * reached of that length. Copied when the search backtracks from a new greatest depth (or
+   * pauses there), not every time it goes one deeper: copying on every new depth made a
+   * valid search of n operations copy n²/2 entries.
+   */
   longest: readonly number[] = [];
 
   private readonly events: EventList;
@@ -74,7 +79,7 @@ export class PartitionSearch {
     });
     const words = (n + 31) >>> 5;
     this.linearized = new Uint32Array(words);
-    this.cache = new SearchCache(words, spec.equal);
+    this.cache = new SearchCache(words, spec.equal, n);
     this.placedCall = new Int32Array(n);
     this.stateBefore = new Array<unknown>(n).fill(undefined);
     this.state = spec.init;
@@ -105,7 +110,6 @@ export class PartitionSearch {
             placedCall[depth] = entry;
             stateBefore[depth] = state;
             depth++;
-            if (depth > this.longest.length) this.longest = placedOps(placedCall, opOf, depth);
             state = after;
             setHash = candidateHash;
             events.lift(entry);
@@ -125,6 +129,7 @@ export class PartitionSearch {
           this.status = 'invalid';
           break;
         }
+        if (depth > this.longest.length) this.longest = placedOps(placedCall, opOf, depth);
         depth--;
         const call = placedCall[depth] as number;
         const undone = opOf[call] as number;
@@ -137,6 +142,7 @@ export class PartitionSearch {
         entry = next[call] as number;
       }
     }
+    if (depth > this.longest.length) this.longest = placedOps(placedCall, opOf, depth);
     this.depth = depth;
     this.requiredLeft = requiredLeft;
     this.state = state;
