@@ -72,14 +72,18 @@ export function checkHistory(
 
   const searches = partitions.map(({ key, ops: partOps }) => {
     // A failed operation certainly did not happen; an unknown read observed nothing.
-    const searched = partOps.filter(
-      (op) => op.outcome === 'ok' || (op.outcome === 'unknown' && !model.isReadOnly(op)),
-    );
-    const searchOps: SearchOp[] = searched.map((op) => ({
-      invoke: op.invoke,
-      returnsAt: op.outcome === 'ok' ? op.complete : Number.POSITIVE_INFINITY,
-      required: op.outcome === 'ok',
-    }));
+    const searched: HistoryOp[] = [];
+    const searchOps: SearchOp[] = [];
+    for (const op of partOps) {
+      const ok = op.outcome === 'ok';
+      if (!ok && (op.outcome !== 'unknown' || model.isReadOnly(op))) continue;
+      searched.push(op);
+      searchOps.push({
+        invoke: op.invoke,
+        returnsAt: ok ? op.complete : Number.POSITIVE_INFINITY,
+        required: ok,
+      });
+    }
     const spec = specFor(model, searched, values, modelOptions);
     return {
       key,
