@@ -41,7 +41,12 @@ export class PartitionSearch {
   status: SearchStatus = 'running';
   /** Search steps taken so far. */
   steps = 0;
-  /** The longest sequence of operations (indices) linearized so far. */
+  /**
+   * The longest sequence of operations (indices) linearized so far: the first one the search
+   * reached of that length. Copied when the search backtracks from a new greatest depth (or
+   * pauses there), not every time it goes one deeper: copying on every new depth made a
+   * valid search of n operations copy n²/2 entries.
+   */
   longest: readonly number[] = [];
 
   private readonly events: EventList;
@@ -74,7 +79,7 @@ export class PartitionSearch {
     });
     const words = (n + 31) >>> 5;
     this.linearized = new Uint32Array(words);
-    this.cache = new SearchCache(words, spec.equal);
+    this.cache = new SearchCache(words, spec.equal, n);
     this.placedCall = new Int32Array(n);
     this.stateBefore = new Array<unknown>(n).fill(undefined);
     this.state = spec.init;
@@ -90,6 +95,11 @@ export class PartitionSearch {
     const inputs = spec.inputs;
     let { depth, requiredLeft, state, setHash, entry } = this;
     let steps = 0;
+    // Kept in a local and stored once after the loop, where every call passes: a store inside
+    // the loop that the first searches never reach (a valid ending, say) left the optimized
+    // loop without type feedback for it, and the first search to reach it threw the loop
+    // back to the interpreter (a deoptimization, seen in a fresh process's first checks).
+    let status: SearchStatus = 'running';
 
     while (steps < maxSteps) {
       steps++;
@@ -105,12 +115,11 @@ export class PartitionSearch {
             placedCall[depth] = entry;
             stateBefore[depth] = state;
             depth++;
-            if (depth > this.longest.length) this.longest = placedOps(placedCall, opOf, depth);
             state = after;
             setHash = candidateHash;
             events.lift(entry);
             if (required[op] === 1 && --requiredLeft === 0) {
-              this.status = 'valid';
+              status = 'valid';
               break;
             }
             entry = next[head] as number;
@@ -122,9 +131,10 @@ export class PartitionSearch {
       } else {
         // The return of an operation not yet placed: every order tried from here is a dead end.
         if (depth === 0) {
-          this.status = 'invalid';
+          status = 'invalid';
           break;
         }
+        if (depth > this.longest.length) this.longest = placedOps(placedCall, opOf, depth);
         depth--;
         const call = placedCall[depth] as number;
         const undone = opOf[call] as number;
@@ -137,6 +147,11 @@ export class PartitionSearch {
         entry = next[call] as number;
       }
     }
+    // Unconditionally called, unlike a copy guarded here: a call the first searches never made
+    // had no type feedback, and reaching it deoptimized the optimized loop (18 times in a
+    // fresh process checking the 102 etcd logs).
+    this.keepLongest(depth);
+    this.status = status;
     this.depth = depth;
     this.requiredLeft = requiredLeft;
     this.state = state;
@@ -144,6 +159,12 @@ export class PartitionSearch {
     this.entry = entry;
     this.steps += steps;
     return steps;
+  }
+
+  /** Keeps the placed operations as the longest prefix if none this long was kept yet. */
+  private keepLongest(depth: number): void {
+    if (depth > this.longest.length)
+      this.longest = placedOps(this.placedCall, this.events.opOf, depth);
   }
 }
 

@@ -10,8 +10,8 @@
  */
 export class SearchCache {
   /** Slot → entry index + 1 (0 = empty). */
-  private slots = new Int32Array(1024);
-  private hashes = new Int32Array(512);
+  private slots: Int32Array;
+  private hashes: Int32Array;
   private states: unknown[] = [];
   private bitsPool: Uint32Array;
   size = 0;
@@ -20,8 +20,18 @@ export class SearchCache {
     /** Words per bitset. */
     private readonly words: number,
     private readonly equalStates: (a: unknown, b: unknown) => boolean,
+    /** Operations in the partition: a first guess at how many entries it will need. */
+    ops: number,
   ) {
-    this.bitsPool = new Uint32Array(512 * Math.max(1, words));
+    const entries = initialEntries(ops);
+    this.slots = new Int32Array(2 * entries);
+    this.hashes = new Int32Array(entries);
+    this.bitsPool = new Uint32Array(entries * Math.max(1, words));
+  }
+
+  /** Entries there is room for before the arrays grow. */
+  get capacity(): number {
+    return this.hashes.length;
   }
 
   /** Records (bits, state) under `hash`; false when it was already there. */
@@ -75,4 +85,17 @@ export class SearchCache {
     }
     this.slots = slots;
   }
+}
+
+/**
+ * Room for entries at the start: a search of n operations adds at least n entries when the
+ * history is valid, so 2n rounded up to a power of two, between 16 and 512 (above that, the
+ * doubling costs less than memory allocated and zeroed for searches that stop early). Most
+ * partitions a simulator judges have tens of operations; a fixed 512 entries with their
+ * bitsets was most of what such a partition allocated.
+ */
+export function initialEntries(ops: number): number {
+  let entries = 16;
+  while (entries < 2 * ops && entries < 512) entries *= 2;
+  return entries;
 }

@@ -10,7 +10,12 @@ import { mixId, type ValueTable } from './value-table.js';
 
 export interface SearchSpec {
   readonly init: unknown;
-  /** inputs[i] is the compiled form of the partition's i-th operation. */
+  /**
+   * inputs[i] is the compiled form of the partition's i-th operation. Built by push, never by
+   * Array.prototype.map: map's result has one elements kind from the builtin and another once
+   * the caller is optimized, and the search loop, optimized for the first, was deoptimized by
+   * the second (twice in a fresh process checking the 102 etcd logs).
+   */
   readonly inputs: readonly unknown[];
   step(state: unknown, input: unknown): unknown;
   equal(a: unknown, b: unknown): boolean;
@@ -24,9 +29,11 @@ export function singleObjectSpec(
   values: ValueTable,
   options: ModelOptions,
 ): SearchSpec {
+  const inputs: unknown[] = [];
+  for (const op of ops) inputs.push(model.prepare(op, values));
   return {
     init: model.init(values, options),
-    inputs: ops.map((op) => model.prepare(op, values)),
+    inputs,
     step: (state, input) => model.step(state, input, values),
     equal: (a, b) => model.equal(a, b),
     hash: (state) => model.hash(state),
@@ -68,7 +75,8 @@ export function keyedSpec(
 ): SearchSpec {
   const keyIndex = new Map<string | undefined, number>();
   const keyNames: (string | undefined)[] = [];
-  const inputs = ops.map((op) => {
+  const inputs: KeyedInput[] = [];
+  for (const op of ops) {
     const key = keyOf(op);
     let index = keyIndex.get(key);
     if (index === undefined) {
@@ -76,8 +84,8 @@ export function keyedSpec(
       keyIndex.set(key, index);
       keyNames.push(key);
     }
-    return new KeyedInput(index, model.prepare(op, values));
-  });
+    inputs.push(new KeyedInput(index, model.prepare(op, values)));
+  }
   const count = Math.max(1, keyNames.length);
   let depth = 1;
   while (WIDTH ** depth < count) depth++;
