@@ -22,7 +22,8 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, CommandSummary>> = {
   },
   check: {
     term: 'check [options] <file>',
-    description: 'check a history for linearizability (exit 0 valid, 1 invalid, 3 unknown)',
+    description:
+      'check a history for linearizability, or transactions for isolation (exit 0 valid, 1 invalid, 3 unknown)',
   },
   chain: {
     term: 'chain',

@@ -40,7 +40,9 @@ interface CheckFlags {
 export function checkCommand(program: Command, io: CheckIo, setExit: (code: number) => void): void {
   program
     .command('check')
-    .description('check a history for linearizability (exit 0 valid, 1 invalid, 3 unknown)')
+    .description(
+      'check a history for linearizability, or transactions for isolation (exit 0 valid, 1 invalid, 3 unknown)',
+    )
     .argument('<file>', 'history file: truthkit JSON lines, a Jepsen etcd log, or EDN events')
     .option(
       '--model <name>',
