@@ -46,11 +46,14 @@ export function zkCommand(program: Command, io: CliIo): void {
         log: (message, fields) => io.err(`${message} ${JSON.stringify(fields)}\n`),
       });
       const at = await server.start();
-      io.out(`zookeeper client port on ${at.host}:${at.port} (standalone, in memory)\n`);
-      await new Promise<void>((resolve) => {
+      // The handlers go in before the line is printed: a supervisor that stops the server as
+      // soon as it reads the line must reach the close below, not Node's default exit.
+      const stopped = new Promise<void>((resolve) => {
         process.once('SIGTERM', resolve);
         process.once('SIGINT', resolve);
       });
+      io.out(`zookeeper client port on ${at.host}:${at.port} (standalone, in memory)\n`);
+      await stopped;
       await server.close();
       backend.close();
     });
