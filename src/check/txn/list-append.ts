@@ -5,18 +5,14 @@
  * wr from the appender of a read's last element to the reader, rw from a reader to the
  * appender of the element right after what it read.
  */
-import { HistoryError } from '../errors.js';
 import type { DepGraph } from './dep-graph.js';
 import { RW, WR, WW } from './dep-graph.js';
 import type { Findings } from './findings.js';
 import { show } from './findings.js';
 import type { Txn, TxnValue } from './txn-history.js';
+import { indexWrites, type WriteOf } from './write-index.js';
 
-interface Append {
-  readonly txn: Txn;
-  /** Whether no later append of the same transaction goes to the same key. */
-  last: boolean;
-}
+type Append = WriteOf;
 
 /** A transaction's first read of a key, minus its own appends (what it saw of others). */
 interface ExternalRead {
@@ -27,7 +23,7 @@ interface ExternalRead {
 }
 
 export function inferListAppend(txns: readonly Txn[], graph: DepGraph, found: Findings): void {
-  const appends = indexAppends(txns);
+  const appends = indexWrites(txns, 'append');
   const reads = new Map<string, (readonly TxnValue[])[]>();
   const readers = new Map<readonly TxnValue[], Txn>();
   const external = new Map<string, ExternalRead[]>();
@@ -133,31 +129,6 @@ function unobservedAppends(
         why: `op ${r.op.id} read ${key} = ${show(list)}; op ${t.op.id} appended ${show(value)}, which no read shows, so after ${after}`,
       }));
   }
-}
-
-/** (key → value → its append). Each value is appended to a key at most once, as Elle asks. */
-function indexAppends(txns: readonly Txn[]): Map<string, Map<TxnValue, Append>> {
-  const appends = new Map<string, Map<TxnValue, Append>>();
-  for (const t of txns) {
-    const lastOf = new Map<string, Append>();
-    for (const m of t.mops) {
-      if (m.f !== 'append') continue;
-      const v = m.value as TxnValue;
-      let byValue = appends.get(m.key);
-      if (!byValue) appends.set(m.key, (byValue = new Map()));
-      const earlier = byValue.get(v);
-      if (earlier)
-        throw new HistoryError(
-          `operations ${earlier.txn.op.id} and ${t.op.id} both append ${show(v)} to ${m.key}: list-append needs every appended value unique per key`,
-        );
-      const prev = lastOf.get(m.key);
-      if (prev) prev.last = false;
-      const a: Append = { txn: t, last: true };
-      byValue.set(v, a);
-      lastOf.set(m.key, a);
-    }
-  }
-  return appends;
 }
 
 /**

@@ -12,18 +12,12 @@
  * Version orders that would follow from real-time or process order are not inferred; those
  * orders enter the graph as their own edges when the consistency model asks for them.
  */
-import { HistoryError } from '../errors.js';
 import type { DepGraph } from './dep-graph.js';
 import { RW, WR, WW } from './dep-graph.js';
 import type { Findings } from './findings.js';
 import { show } from './findings.js';
 import type { Txn, TxnValue } from './txn-history.js';
-
-interface Write {
-  readonly txn: Txn;
-  /** Whether no later write of the same transaction goes to the same key. */
-  last: boolean;
-}
+import { indexWrites } from './write-index.js';
 
 /** A transaction's first read of a key before it writes it, and what it then wrote. */
 interface ExternalRead {
@@ -33,7 +27,7 @@ interface ExternalRead {
 }
 
 export function inferRwRegister(txns: readonly Txn[], graph: DepGraph, found: Findings): void {
-  const writes = indexWrites(txns);
+  const writes = indexWrites(txns, 'w');
   const external = new Map<string, ExternalRead[]>();
   for (const t of txns) if (t.op.outcome === 'ok') readsOf(t, external, found);
 
@@ -118,31 +112,6 @@ export function inferRwRegister(txns: readonly Txn[], graph: DepGraph, found: Fi
             `ops ${group.map((t) => t.op.id).join(', ')} all read ${key} = ${show(value)} and then wrote it`,
         );
   }
-}
-
-/** (key → value → its write). Each value is written to a key at most once, as Elle asks. */
-function indexWrites(txns: readonly Txn[]): Map<string, Map<TxnValue, Write>> {
-  const writes = new Map<string, Map<TxnValue, Write>>();
-  for (const t of txns) {
-    const lastOf = new Map<string, Write>();
-    for (const m of t.mops) {
-      if (m.f !== 'w') continue;
-      const v = m.value as TxnValue;
-      let byValue = writes.get(m.key);
-      if (!byValue) writes.set(m.key, (byValue = new Map()));
-      const earlier = byValue.get(v);
-      if (earlier)
-        throw new HistoryError(
-          `operations ${earlier.txn.op.id} and ${t.op.id} both write ${show(v)} to ${m.key}: rw-register needs every written value unique per key`,
-        );
-      const prev = lastOf.get(m.key);
-      if (prev) prev.last = false;
-      const w: Write = { txn: t, last: true };
-      byValue.set(v, w);
-      lastOf.set(m.key, w);
-    }
-  }
-  return writes;
 }
 
 /** Internal consistency (a read sees the transaction's own last read or write of the key),
