@@ -9,50 +9,16 @@
 import type { Json } from '../../core/json.js';
 import { metadataFor } from './group-members.js';
 import type { Group } from './group-state.js';
+import type { GroupMetadataRecord, GroupRecord } from './group-record-types.js';
 
-export type MemberRecord = {
-  readonly memberId: string;
-  readonly clientId: string;
-  readonly clientHost: string;
-  readonly sessionTimeoutMs: number;
-  readonly rebalanceTimeoutMs: number;
-  /** The member's metadata for the group's chosen protocol. */
-  readonly subscription: string;
-  readonly assignment: string;
-};
-
-export type GroupMetadataRecord = {
-  readonly type: 'group';
-  readonly groupId: string;
-  readonly generationId: number;
-  readonly protocolType: string | null;
-  readonly protocolName: string | null;
-  readonly leader: string | null;
-  readonly members: readonly MemberRecord[];
-};
-
-export type OffsetRecord = {
-  readonly type: 'offset';
-  readonly groupId: string;
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly leaderEpoch: number;
-  readonly metadata: string;
-  readonly commitTimestamp: number;
-};
-
-/** Tombstones, written when a group is deleted: one per committed offset, then the group's. */
-export type OffsetDeleteRecord = {
-  readonly type: 'offset-delete';
-  readonly groupId: string;
-  readonly topic: string;
-  readonly partition: number;
-};
-export type GroupDeleteRecord = { readonly type: 'group-delete'; readonly groupId: string };
-
-export type GroupRecord =
-  GroupMetadataRecord | OffsetRecord | OffsetDeleteRecord | GroupDeleteRecord;
+export type {
+  GroupDeleteRecord,
+  GroupMetadataRecord,
+  GroupRecord,
+  MemberRecord,
+  OffsetDeleteRecord,
+  OffsetRecord,
+} from './group-record-types.js';
 
 /** The compaction key: a later record with the same key supersedes an earlier one. */
 export function recordKey(record: GroupRecord): string {

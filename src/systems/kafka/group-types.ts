@@ -10,7 +10,7 @@
  * answer or an OffsetCommit acknowledgement must not reach a client before what it promises is
  * stored.
  */
-import type { GroupRecord } from './group-records.js';
+import type { GroupRecord } from './group-record-types.js';
 
 export const GROUP_STATES = [
   'Empty',
