@@ -22,5 +22,7 @@ messageSchemas();
 console.log('');
 await mutantCatch();
 console.log('');
+(await import('./txn-check.js')).run();
+console.log('');
 // A 1.1 GiB store in a real cluster: minutes and gigabytes of disk (SNAP_BENCH_MB=0 skips it).
 await snapshotStream();

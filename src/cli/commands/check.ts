@@ -14,6 +14,8 @@ import {
   type HistoryFormat,
 } from '../../check/formats/load-history.js';
 import { getModel, modelNames } from '../../check/models/registry.js';
+import { CONSISTENCY_MODELS, type ConsistencyModel } from '../../check/txn/anomalies.js';
+import { isTxnWorkload, TXN_WORKLOADS } from '../../check/txn/txn-history.js';
 import { formatSummary } from '../../check/summary.js';
 import { duration } from '../option-parsers.js';
 import { checkOutputPath, writeOutput } from '../output-path.js';
@@ -32,6 +34,7 @@ interface CheckFlags {
   timeout: number;
   json?: boolean;
   report?: string;
+  consistencyModel?: ConsistencyModel;
 }
 
 export function checkCommand(program: Command, io: CheckIo, setExit: (code: number) => void): void {
@@ -39,7 +42,16 @@ export function checkCommand(program: Command, io: CheckIo, setExit: (code: numb
     .command('check')
     .description('check a history for linearizability (exit 0 valid, 1 invalid, 3 unknown)')
     .argument('<file>', 'history file: truthkit JSON lines, a Jepsen etcd log, or EDN events')
-    .option('--model <name>', `${modelNames().join(' | ')} (default: the one the format implies)`)
+    .option(
+      '--model <name>',
+      `${[...modelNames(), ...TXN_WORKLOADS].join(' | ')} (default: the one the format implies)`,
+    )
+    .addOption(
+      new Option(
+        '--consistency-model <model>',
+        'for list-append / rw-register (default serializable)',
+      ).choices(CONSISTENCY_MODELS),
+    )
     .addOption(
       new Option('--format <format>', 'history format')
         .choices(['auto', ...HISTORY_FORMATS])
@@ -75,6 +87,21 @@ export function checkCommand(program: Command, io: CheckIo, setExit: (code: numb
       if (modelName === undefined)
         throw new UsageError(
           `--model is required for ${format} histories (${modelNames().join(', ')})`,
+        );
+      if (isTxnWorkload(modelName)) {
+        const { runTxnCheck } = await import('../../check/txn/cli-run.js');
+        const run = rethrowAsUsage(() =>
+          runTxnCheck(ops, { ...flags, file, format, workload: modelName }),
+        );
+        if (flags.report !== undefined) writeOutput('--report', flags.report, run.html ?? '');
+        io.out(run.text);
+        if (run.verdict !== 'valid')
+          setExit(run.verdict === 'invalid' ? EXIT.invalid : EXIT.unknown);
+        return;
+      }
+      if (flags.consistencyModel !== undefined)
+        throw new UsageError(
+          '--consistency-model applies only to --model list-append or rw-register',
         );
       const model = getModel(modelName);
       if (!model) throw new UsageError(`unknown model "${modelName}" (${modelNames().join(', ')})`);
