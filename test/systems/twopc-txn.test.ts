@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { NodeEnv } from '../../src/core/node.js';
 import type { SystemDefinition } from '../../src/core/system.js';
 import { runChecked } from '../../src/sim/checked-run.js';
 import { getSystem } from '../../src/systems/index.js';
@@ -100,5 +101,46 @@ test('a bad workload, or the list-append mutant without it, is a parameter error
     assert.equal(variant?.consistencyModel, 'strict-serializable');
     assert.ok(variant?.mutants.some((m) => m.name === 'read-without-lock'));
     assert.equal(variant?.judge, undefined, 'conservation does not judge list-append');
+  }
+});
+
+test("list-append: every message the nodes send passes the variant's schema; a malformed field does not", () => {
+  for (const name of NAMES) {
+    const s = system(name).configure?.(LIST_APPEND);
+    assert.ok(s?.checkMessage !== undefined, name);
+    const check = s.checkMessage.bind(s);
+    const bad: string[] = [];
+    let sent = 0;
+    const checking: SystemDefinition = {
+      ...s,
+      createNode(options) {
+        const make = s.createNode(options);
+        return (env: NodeEnv) => {
+          const checked = Object.create(env) as NodeEnv;
+          checked.send = (to, msg) => {
+            sent++;
+            const problem = check(msg, env.cluster);
+            if (problem !== undefined) bad.push(`${JSON.stringify(msg).slice(0, 200)}: ${problem}`);
+            env.send(to, msg);
+          };
+          return make(checked);
+        };
+      },
+    };
+    runChecked({ system: checking, seed: 2, nemesis: 'all', workload: { ops: 100 } });
+    assert.ok(sent > 500, `${name}: ${sent} messages`);
+    assert.deepEqual(bad.slice(0, 3), [], name);
+    const cluster = ['n1', 'n2', 'n3', 'n4'];
+    const prepare = { type: 'prepare', txn: '1.1', changes: { A: 0 }, mops: [[0, 'r', 'A', 0]] };
+    assert.equal(check(prepare, cluster), undefined, name);
+    assert.match(
+      check({ ...prepare, mops: [[0, 'w', 'A', 0]] }, cluster) ?? '',
+      /malformed micro-op/,
+    );
+    assert.match(
+      check({ type: 'vote', txn: '1.1', yes: true, balances: {}, reads: [[0, ['x']]] }, cluster) ??
+        '',
+      /non-values/,
+    );
   }
 });

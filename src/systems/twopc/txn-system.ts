@@ -13,6 +13,7 @@ import type { NodeEnv, NodeFactory, NodeId, ProtocolNode } from '../../core/node
 import type { SystemDefinition, SystemOptions } from '../../core/system.js';
 import { TwoPcNode, type TwoPcMsg } from '../../protocols/twopc/two-phase-commit.js';
 import { ListAppendNode } from './list-append-node.js';
+import { txnMessageProblem } from './txn-message-schema.js';
 import { nextListAppendTxn, TwoPcParamError, twoPcWorkload } from './txn-workload.js';
 
 export const READ_WITHOUT_LOCK = {
@@ -60,6 +61,7 @@ export function configureTwoPc(
   if (twoPcWorkload(params) !== 'list-append') return undefined;
   const { judge: _conservation, configure: _configure, ...rest } = base;
   const checkInvariants = base.checkInvariants;
+  const checkMessage = base.checkMessage;
   return {
     ...rest,
     description: `${base.description}; running list-append transactions`,
@@ -69,6 +71,7 @@ export function configureTwoPc(
     createNode: (options) =>
       base.createNode({ ...options, params: { ...options.params, workload: 'list-append' } }),
     nextOp: (random, process, issued) => nextListAppendTxn(random, process, issued),
+    ...(checkMessage !== undefined ? { checkMessage: txnMessageProblem(checkMessage) } : {}),
     ...(checkInvariants !== undefined
       ? { checkInvariants: (nodes) => checkInvariants(protocolNodes(nodes)) }
       : {}),
