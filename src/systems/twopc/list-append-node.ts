@@ -182,6 +182,9 @@ export class ListAppendNode implements ProtocolNode<TwoPcMsg> {
     }
     t.committed = true;
     this.answer(txn, t);
+    // A correct core commits only on every participant's vote, reads included: a commit that
+    // must wait for reads is one decided early (commit-before-all-prepared), counted here.
+    if (this.txns.has(txn)) this.env.metric('txn.awaiting-reads');
   }
 
   /** Answers a committed transaction once every read it made has arrived. */
