@@ -4,9 +4,8 @@
  * system's own judge (agreement, atomicity…), when it has one. The worst verdict wins.
  */
 import { checkHistory, getModel, type CheckResult } from '../check/index.js';
-import { CONSISTENCY_MODELS } from '../check/txn/anomalies.js';
+import { CONSISTENCY_MODELS, type AnomalyEvidence } from '../check/txn/anomalies.js';
 import { checkTransactions } from '../check/txn/check-txn.js';
-import { formatAnomaly } from '../check/txn/summary.js';
 import { isTxnWorkload, type TxnWorkload } from '../check/txn/txn-history.js';
 import type { HistoryOp } from '../core/history.js';
 import type { Judgement } from '../core/system.js';
@@ -135,7 +134,7 @@ function judgeTransactions(
       : r.verdict === 'unknown'
         ? `unknown whether ${consistencyModel} (cycle search budget exhausted): ${counted}`
         : `not ${consistencyModel}: ${r.anomalyTypes.join(', ')}` +
-          (r.anomalies[0] !== undefined ? ` —${formatAnomaly(r.anomalies[0]).trimEnd()}` : '');
+          (r.anomalies[0] !== undefined ? ` — ${oneLine(r.anomalies[0])}` : '');
   return {
     verdict: r.verdict,
     message,
@@ -146,4 +145,14 @@ function judgeTransactions(
       ruledOut: [...r.ruledOut],
     },
   };
+}
+
+/** The first anomaly on one line: a cycle as its edges, each with its reason. */
+function oneLine(a: AnomalyEvidence): string {
+  if (!('cycle' in a)) return `${a.type}: ${a.why}`;
+  const edges = a.cycle.map(
+    (e) =>
+      `op ${e.from} -${e.kind}${e.key !== undefined ? ` ${e.key}` : ''}-> op ${e.to} (${e.why})`,
+  );
+  return `${a.type}: ${edges.join('; ')}`;
 }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { NodeEnv } from '../../src/core/node.js';
 import type { SystemDefinition } from '../../src/core/system.js';
 import { runChecked } from '../../src/sim/checked-run.js';
+import { cli } from '../cli/run-cli.js';
 import { getSystem } from '../../src/systems/index.js';
 import { TwoPcParamError } from '../../src/systems/twopc/txn-workload.js';
 
@@ -143,4 +144,36 @@ test("list-append: every message the nodes send passes the variant's schema; a m
       /non-values/,
     );
   }
+});
+
+test('truthkit sim: --param workload=list-append, its mutant, and one-line errors', async () => {
+  const caught = await cli(
+    'sim',
+    'twopc-replicated',
+    '--param',
+    'workload=list-append',
+    '--mutant',
+    'read-without-lock',
+    '--seed',
+    '1',
+    '--ops',
+    '300',
+    '--no-progress',
+  );
+  assert.equal(caught.code, 1, caught.err);
+  assert.match(
+    caught.out,
+    /judge: not strict-serializable: G-single, G2-item — G-single: op \d+ -rw B-> /,
+  );
+  const bad = await cli('sim', 'twopc', '--param', 'workload=bank');
+  assert.deepEqual(
+    [bad.code, bad.err],
+    [2, 'truthkit: workload must be one of transfer, list-append, got "bank"\n'],
+  );
+  const unlisted = await cli('sim', 'twopc', '--mutant', 'read-without-lock');
+  assert.equal(unlisted.code, 2);
+  assert.match(
+    unlisted.err,
+    /^truthkit: twopc has no mutant 'read-without-lock' \(choose from [^\n]*\)\n$/,
+  );
 });
