@@ -7,8 +7,11 @@
  *
  *   G0        a ww edge, then ww edges
  *   G1c       a wr edge, then ww / wr edges
- *   G-single  an rw edge, then ww / wr edges (exactly one rw)
- *   G2-item   an rw edge, then any, with at least one more rw
+ *   G-single       an rw edge, then ww / wr edges (exactly one rw)
+ *   G-nonadjacent  an rw edge, then any, with at least one more rw and no two rw adjacent
+ *                  (searched where no G-single was found: it rules out snapshot isolation)
+ *   G2-item        an rw edge, then any, with at least one more rw (searched where no
+ *                  G-nonadjacent was found, which is one)
  *
  * Each type is searched on the data edges alone first; where none is found and the model adds
  * order edges (process, real time), again with them: a cycle found then needs one, and is
@@ -24,11 +27,24 @@ import {
 import type { DepGraph } from './dep-graph.js';
 import { kindName, PROCESS, REALTIME, RW, WR, WW } from './dep-graph.js';
 
-const SPEC: Readonly<Record<CycleBase, { start: number; path: number }>> = {
-  G0: { start: WW, path: WW },
-  G1c: { start: WR, path: WW | WR },
-  'G-single': { start: RW, path: WW | WR },
-  'G2-item': { start: RW, path: WW | WR | RW },
+/** How rw edges may appear on the path back: not at all, at least one more, or at least one
+ * more with no two rw edges adjacent (the cycle wraps, so not first or last either). */
+type RwRule = 'none' | 'more' | 'nonadjacent';
+
+const SPEC: Readonly<Record<CycleBase, { start: number; path: number; rw: RwRule }>> = {
+  G0: { start: WW, path: WW, rw: 'none' },
+  G1c: { start: WR, path: WW | WR, rw: 'none' },
+  'G-single': { start: RW, path: WW | WR, rw: 'none' },
+  'G-nonadjacent': { start: RW, path: WW | WR | RW, rw: 'nonadjacent' },
+  'G2-item': { start: RW, path: WW | WR | RW, rw: 'more' },
+};
+
+/** Types a cycle of which makes searching this one pointless (it implies or outranks it). */
+const SKIP_IF: Readonly<Partial<Record<CycleBase, CycleBase>>> = {
+  // One rw edge is trivially "non-adjacent"; SI is already ruled out.
+  'G-nonadjacent': 'G-single',
+  // A G-nonadjacent cycle is a G2-item cycle, and rules out more.
+  'G2-item': 'G-nonadjacent',
 };
 
 /** Path kinds tried in this order, so a cycle is named by the weakest order it needs. */
@@ -64,8 +80,9 @@ export function findCycles(
   const done = new Set<CycleBase>();
   for (const order of phases) {
     for (const base of CYCLE_BASES) {
-      if (done.has(base)) continue;
-      const { start, path } = SPEC[base];
+      const skipIf = SKIP_IF[base];
+      if (done.has(base) || (skipIf !== undefined && done.has(skipIf))) continue;
+      const { start, path, rw } = SPEC[base];
       const comp = componentsFor(start | path | order);
       const best = new Map<number, number[]>();
       for (let e = 0; e < graph.edgeCount && !bfs.exhausted; e++) {
@@ -76,7 +93,7 @@ export function findCycles(
         if (comp[b] !== c) continue;
         const bestHere = best.get(c);
         if (bestHere && bestHere.length <= 4) continue; // two edges: nothing shorter exists
-        const steps = bfs.search(b, a, c, comp, path | order, base === 'G2-item');
+        const steps = bfs.search(b, a, c, comp, path | order, rw);
         if (steps && (!bestHere || steps.length + 2 < bestHere.length))
           best.set(c, [e, start, ...steps]);
       }
@@ -118,8 +135,9 @@ function toSteps(graph: DepGraph, opIdOf: (node: number) => number, pairs: numbe
 }
 
 /**
- * Breadth-first search inside one component, reusing its arrays between calls. For G2 the
- * state is (node, whether an rw edge has been taken), and the target needs one.
+ * Breadth-first search inside one component, reusing its arrays between calls. A state is
+ * (transaction, whether the last edge was rw, whether an rw edge has been taken): four per
+ * transaction, of which the `none` rule uses one and `more` two.
  */
 class Bfs {
   private readonly seen: Int32Array;
@@ -134,7 +152,7 @@ class Bfs {
     private readonly graph: DepGraph,
     private readonly maxWork: number,
   ) {
-    const states = graph.n * 2;
+    const states = graph.n * 4;
     this.seen = new Int32Array(states);
     this.parentEdge = new Int32Array(states);
     this.parentKind = new Int32Array(states);
@@ -146,32 +164,41 @@ class Bfs {
     return this.work >= this.maxWork;
   }
 
-  /** (edge, kind) pairs of a shortest path from `source` to `target`, or undefined. */
+  /**
+   * (edge, kind) pairs of a shortest path from `source` to `target` (the head and tail of an
+   * rw / ww / wr starting edge) that keeps to `rule`, or undefined.
+   */
   search(
     source: number,
     target: number,
     component: number,
     comp: Int32Array,
     mask: number,
-    needRw: boolean,
+    rule: RwRule,
   ): number[] | undefined {
     const g = this.graph;
     const stamp = ++this.stamp;
-    const goal = target * 2 + (needRw ? 1 : 0);
+    const SAW = 1;
+    const LAST = 2;
+    // The starting edge is rw for the rules that allow more: the first step may not be rw
+    // under `nonadjacent`, nor the last (the cycle goes on into the starting edge).
+    const first = source * 4 + (rule === 'nonadjacent' ? LAST : 0);
+    const goal = target * 4 + (rule === 'none' ? 0 : SAW);
     let head = 0;
     let tail = 0;
-    this.seen[source * 2] = stamp;
-    this.queue[tail++] = source * 2;
+    this.seen[first] = stamp;
+    this.queue[tail++] = first;
     while (head < tail) {
       const state = this.queue[head++] as number;
       if (state === goal) {
-        const steps = this.path(source * 2, goal);
+        const steps = this.path(first, goal);
         return simple(g, steps) ? steps : undefined;
       }
-      const v = state >> 1;
+      const v = state >> 2;
       // The cycle closes at the target and opens at the source: neither is passed through.
       if (v === target) continue;
-      const rwTaken = state & 1;
+      const saw = state & SAW;
+      const rwNext = rule === 'more' || (rule === 'nonadjacent' && (state & LAST) === 0);
       for (const e of g.out[v] as number[]) {
         this.work++;
         const kinds = (g.kinds[e] as number) & mask;
@@ -179,10 +206,12 @@ class Bfs {
         const w = g.to[e] as number;
         if (comp[w] !== component || w === source) continue;
         const plain = kinds & ~RW;
-        if (plain !== 0 && this.visit(w * 2 + rwTaken, state, e, preferred(plain), stamp))
-          this.queue[tail++] = w * 2 + rwTaken;
-        if (needRw && (kinds & RW) !== 0 && this.visit(w * 2 + 1, state, e, RW, stamp))
-          this.queue[tail++] = w * 2 + 1;
+        if (plain !== 0 && this.visit(w * 4 + saw, state, e, preferred(plain), stamp))
+          this.queue[tail++] = w * 4 + saw;
+        // Under `more` the last-rw flag is never set: adjacency does not matter there.
+        const after = w * 4 + SAW + (rule === 'nonadjacent' ? LAST : 0);
+        if (rwNext && (kinds & RW) !== 0 && this.visit(after, state, e, RW, stamp))
+          this.queue[tail++] = after;
       }
       if (this.work >= this.maxWork) return undefined;
     }

@@ -52,6 +52,7 @@ export function inferListAppend(txns: readonly Txn[], graph: DepGraph, found: Fi
           why: `op ${b.op.id} appended ${show(order[i + 1])} right after op ${a.op.id}'s ${show(order[i])} to ${key}`,
         }));
     }
+    unobservedAppends(key, order, keyAppends, external.get(key) ?? [], graph);
 
     const lostUpdate = new Map<number, Txn[]>();
     for (const { txn: r, list, thenAppends } of external.get(key) ?? []) {
@@ -96,6 +97,41 @@ export function inferListAppend(txns: readonly Txn[], graph: DepGraph, found: Fi
           () =>
             `ops ${group.map((t) => t.op.id).join(', ')} all read ${key} ${at < 0 ? 'empty' : `ending at ${show(order[at])}`} and then appended to it`,
         );
+  }
+}
+
+/**
+ * Appends no read shows still came after everything any read shows (as Elle infers): ww from
+ * the appender of the last element read to each such appender, and rw to it from every
+ * transaction whose read ended there (or read nothing, when no element was ever read).
+ */
+function unobservedAppends(
+  key: string,
+  order: readonly TxnValue[],
+  keyAppends: Map<TxnValue, Append> | undefined,
+  reads: readonly ExternalRead[],
+  graph: DepGraph,
+): void {
+  if (!keyAppends || keyAppends.size <= order.length) return;
+  const observed = new Set(order);
+  const lastValue = order.length > 0 ? order[order.length - 1] : undefined;
+  const last = lastValue === undefined ? undefined : keyAppends.get(lastValue);
+  const lastWriter = last && last.txn.op.outcome !== 'fail' ? last.txn : undefined;
+  const sawLast = reads.filter((r) => r.list.length === order.length);
+  const after = lastValue === undefined ? 'nothing' : show(lastValue);
+  for (const [value, a] of keyAppends) {
+    if (observed.has(value) || a.txn.op.outcome === 'fail') continue;
+    const t = a.txn;
+    if (lastWriter)
+      graph.add(lastWriter.index, t.index, WW, () => ({
+        key,
+        why: `op ${t.op.id} appended ${show(value)} to ${key}, which no read shows, so after the last element read, op ${lastWriter.op.id}'s ${after}`,
+      }));
+    for (const { txn: r, list } of sawLast)
+      graph.add(r.index, t.index, RW, () => ({
+        key,
+        why: `op ${r.op.id} read ${key} = ${show(list)}; op ${t.op.id} appended ${show(value)}, which no read shows, so after ${after}`,
+      }));
   }
 }
 

@@ -155,11 +155,11 @@ export function generateTxnHistory(options: GenerateOptions): HistoryOp[] {
       id: t.id,
       process: t.process,
       f: 'txn',
-      value: t.mops as unknown as Json,
+      value: t.mops,
       invoke: t.invoke,
       complete: time,
       outcome: unknown ? 'unknown' : committed ? 'ok' : 'fail',
-      ...(committed && !unknown ? { result: t.done as unknown as Json } : {}),
+      ...(committed && !unknown ? { result: t.done } : {}),
     });
   }
 
