@@ -105,7 +105,7 @@ test('a bad workload, or the list-append mutant without it, is a parameter error
   }
 });
 
-test("list-append: every message the nodes send passes the variant's schema; a malformed field does not", () => {
+test("list-append: every message the nodes send passes the system's schema; a malformed field does not", () => {
   for (const name of NAMES) {
     const s = system(name).configure?.(LIST_APPEND);
     assert.ok(s?.checkMessage !== undefined, name);
@@ -176,4 +176,18 @@ test('truthkit sim: --param workload=list-append, its mutant, and one-line error
     unlisted.err,
     /^truthkit: twopc has no mutant 'read-without-lock' \(choose from [^\n]*\)\n$/,
   );
+});
+
+test('the default schema takes a prepare without micro-ops; the list-append one does not', () => {
+  const cluster = ['n1', 'n2', 'n3', 'n4'];
+  const prepare = { type: 'prepare', txn: '1.1', changes: { A: 0 } };
+  for (const name of NAMES) {
+    const s = system(name);
+    assert.equal(s.checkMessage?.(prepare, cluster), undefined, name);
+    assert.match(
+      s.configure?.(LIST_APPEND)?.checkMessage?.(prepare, cluster) ?? '',
+      /^list-append: a prepare without its micro-ops$/,
+      name,
+    );
+  }
 });

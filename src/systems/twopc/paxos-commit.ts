@@ -17,6 +17,7 @@ import {
 import { checkAtomicity, twoPcSystem } from './twopc.js';
 import { paxosCommitMessageProblem } from '../../protocols/twopc/message-schema.js';
 import { configureTwoPc, twoPcFactory, WORKLOAD_PARAM } from './txn-system.js';
+import { txnMessageProblem } from './txn-message-schema.js';
 
 const PARAMS = [
   {
@@ -66,7 +67,8 @@ export const paxosCommitSystem: SystemDefinition = {
   params: [...PARAMS, WORKLOAD_PARAM],
   defaultNodes: 4,
   minNodes: 3,
-  checkMessage: paxosCommitMessageProblem,
+  // Its schema takes list-append's fields too, so a real process can run either workload.
+  checkMessage: txnMessageProblem(paxosCommitMessageProblem),
   createNode: (options) =>
     twoPcFactory(options, (o) => {
       const f = paxosCommitF(o.params ?? {});

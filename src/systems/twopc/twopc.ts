@@ -18,6 +18,7 @@ import {
 } from '../../protocols/twopc/message-schema.js';
 import { twoPcLabViews } from './twopc-lab-views.js';
 import { configureTwoPc, twoPcFactory, WORKLOAD_PARAM } from './txn-system.js';
+import { txnMessageProblem } from './txn-message-schema.js';
 
 const MAX_AMOUNT = 40;
 const AUDIT_EVERY = 5;
@@ -56,7 +57,8 @@ export const twoPcSystem: SystemDefinition = {
     const to = random.pick(ACCOUNTS.filter((a) => a !== from));
     return { f: 'transfer', value: [from, to, 1 + random.int(MAX_AMOUNT)] };
   },
-  checkMessage: twoPcMessageProblem,
+  // Its schema takes list-append's fields too, so a real process can run either workload.
+  checkMessage: txnMessageProblem(twoPcMessageProblem),
   judge: (history) => judgeConservation(history),
   labViews: twoPcLabViews,
   checkInvariants: (nodes) => checkAtomicity(nodes),
@@ -75,7 +77,7 @@ export const twoPcReplicatedSystem: SystemDefinition = {
   mutants: [],
   defaultNodes: 4,
   minNodes: 3,
-  checkMessage: replicatedTwoPcMessageProblem,
+  checkMessage: txnMessageProblem(replicatedTwoPcMessageProblem),
   createNode: (options) =>
     twoPcFactory(
       options,

@@ -1,19 +1,22 @@
 /**
- * The peer-message schema of a 2PC system under list-append: the protocol's own schema, once the
- * fields list-append-node.ts adds (a prepare's `mops`, a vote's `reads`, inside Paxos Commit's
- * values too) are checked and taken off.
+ * The peer-message schema of a 2PC system, under either workload: the protocol's own schema, once
+ * the fields list-append-node.ts adds, where present (a prepare's `mops`, a vote's `reads`, inside
+ * Paxos Commit's values too), are checked and taken off.
  */
 import type { NodeId } from '../../core/node.js';
 import { readMops, readReads, TxnMessageError } from './txn-messages.js';
 
 type Check = (msg: unknown, cluster: readonly NodeId[]) => string | undefined;
 
-/** `base`, for messages that carry list-append's fields. */
-export function txnMessageProblem(base: Check): Check {
+/**
+ * `base`, for messages that may carry list-append's fields — or, `required`, must: a list-append
+ * node's prepare without its micro-ops is no message of its protocol.
+ */
+export function txnMessageProblem(base: Check, required = false): Check {
   return (msg, cluster) => {
     if (typeof msg !== 'object' || msg === null) return base(msg, cluster);
     try {
-      return base(strip(msg as Readonly<Record<string, unknown>>), cluster);
+      return base(strip(msg as Readonly<Record<string, unknown>>, required), cluster);
     } catch (e) {
       if (e instanceof TxnMessageError) return e.message;
       throw e;
@@ -21,9 +24,11 @@ export function txnMessageProblem(base: Check): Check {
   };
 }
 
-function strip(msg: Readonly<Record<string, unknown>>): unknown {
+function strip(msg: Readonly<Record<string, unknown>>, required: boolean): unknown {
   switch (msg['type']) {
     case 'prepare': {
+      // The transfer workload's prepares carry none.
+      if (!required && !('mops' in msg)) return msg;
       readMops(msg);
       const { mops: _mops, ...rest } = msg;
       return rest;

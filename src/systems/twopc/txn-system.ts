@@ -71,7 +71,9 @@ export function configureTwoPc(
     createNode: (options) =>
       base.createNode({ ...options, params: { ...options.params, workload: 'list-append' } }),
     nextOp: (random, process, issued) => nextListAppendTxn(random, process, issued),
-    ...(checkMessage !== undefined ? { checkMessage: txnMessageProblem(checkMessage) } : {}),
+    ...(checkMessage !== undefined
+      ? { checkMessage: txnMessageProblem((m, c) => checkMessage(m, c), true) }
+      : {}),
     ...(checkInvariants !== undefined
       ? { checkInvariants: (nodes) => checkInvariants(protocolNodes(nodes)) }
       : {}),
