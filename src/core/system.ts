@@ -90,6 +90,11 @@ export interface SystemDefinition {
   readonly workload: WorkloadKind;
   /** The checker model its histories must satisfy, or undefined when it promises none. */
   readonly model?: string;
+  /**
+   * For a transactional `model` (`list-append`, `rw-register`: src/check/txn): the consistency
+   * model its histories must satisfy (default `serializable`).
+   */
+  readonly consistencyModel?: string;
   readonly mutants: readonly { readonly name: string; readonly description: string }[];
   readonly defaultNodes: number;
   /** Parameters the system accepts (`truthkit sim S --param name=value`). */
@@ -121,6 +126,12 @@ export interface SystemDefinition {
   /** It tolerates Byzantine replicas; `--swarm` then draws some for a run. */
   readonly byzantine?: ByzantineFaults;
   createNode(options: SystemOptions): NodeFactory;
+  /**
+   * The system as `params` shape it, when they change what it runs (its workload, model or
+   * mutants) and not only how its nodes are built; undefined when they change none of that. A
+   * simulated run applies it before anything else (src/sim/run.ts).
+   */
+  configure?(params: Readonly<Record<string, string>>): SystemDefinition | undefined;
   /**
    * Why a message from a peer is not one of this system's messages (`field: problem`), or
    * undefined when it is. The real runtime drops a message that fails, logs it and closes the

@@ -4,6 +4,10 @@
  * system's own judge (agreement, atomicity…), when it has one. The worst verdict wins.
  */
 import { checkHistory, getModel, type CheckResult } from '../check/index.js';
+import { CONSISTENCY_MODELS, type AnomalyEvidence } from '../check/txn/anomalies.js';
+import { checkTransactions } from '../check/txn/check-txn.js';
+import { isTxnWorkload, type TxnWorkload } from '../check/txn/txn-history.js';
+import type { HistoryOp } from '../core/history.js';
 import type { Judgement } from '../core/system.js';
 import { judgeRecovery } from './membership-workload.js';
 import { judgeReadiness } from './readiness.js';
@@ -60,7 +64,12 @@ export function judgeSession(session: Session, judge: JudgeOptions = {}): Sessio
   const system = session.options.system;
   let check: CheckResult | null = null;
   const modelName = system.model;
-  if (modelName !== undefined) {
+  // A transactional model is judged by the transactional checker, as a judge of its own.
+  const txn =
+    modelName !== undefined && isTxnWorkload(modelName)
+      ? judgeTransactions(run.history, modelName, system.consistencyModel, judge)
+      : null;
+  if (modelName !== undefined && txn === null) {
     const model = getModel(modelName);
     if (model === undefined) throw new Error(`${run.system} declares unknown model ${modelName}`);
     check = checkHistory(run.history, model, {
@@ -80,7 +89,7 @@ export function judgeSession(session: Session, judge: JudgeOptions = {}): Sessio
   // ... and every learner it promoted must have heard from the cluster since its wipe.
   const readiness =
     session.admin !== undefined ? judgeReadiness(session.admin.readiness.unready()) : undefined;
-  const verdicts = [check, judgement, recovery, readiness]
+  const verdicts = [check, txn, judgement, recovery, readiness]
     .map((j) => j?.verdict)
     .filter((v) => v !== undefined);
   const verdict: Verdict =
@@ -94,10 +103,56 @@ export function judgeSession(session: Session, judge: JudgeOptions = {}): Sessio
   // A system without a judge of its own reports the recovery failure in its place.
   const said =
     judgement ??
+    txn ??
     (recovery?.verdict === 'invalid'
       ? recovery
       : readiness?.verdict === 'invalid'
         ? readiness
         : null);
   return { verdict, check, judgement: said };
+}
+
+/** The transactional checker's verdict on a run's transactions, as a judge's answer. */
+function judgeTransactions(
+  history: readonly HistoryOp[],
+  workload: TxnWorkload,
+  declared: string | undefined,
+  judge: JudgeOptions,
+): Judgement {
+  const consistencyModel = CONSISTENCY_MODELS.find((m) => m === (declared ?? 'serializable'));
+  if (consistencyModel === undefined) throw new Error(`unknown consistency model ${declared}`);
+  const r = checkTransactions(history, {
+    workload,
+    consistencyModel,
+    maxWork: judge.checkSteps ?? DEFAULT_CHECK_STEPS,
+  });
+  const { ok, fail, unknown } = r.outcomes;
+  const counted = `${workload}, ${r.ops} transactions (${ok} ok, ${fail} failed, ${unknown} unknown), ${r.edges} dependency edges`;
+  const message =
+    r.verdict === 'valid'
+      ? `${consistencyModel}: ${counted}`
+      : r.verdict === 'unknown'
+        ? `unknown whether ${consistencyModel} (cycle search budget exhausted): ${counted}`
+        : `not ${consistencyModel}: ${r.anomalyTypes.join(', ')}` +
+          (r.anomalies[0] !== undefined ? ` — ${oneLine(r.anomalies[0])}` : '');
+  return {
+    verdict: r.verdict,
+    message,
+    details: {
+      consistencyModel,
+      anomalyTypes: [...r.anomalyTypes],
+      counts: r.counts,
+      ruledOut: [...r.ruledOut],
+    },
+  };
+}
+
+/** The first anomaly on one line: a cycle as its edges, each with its reason. */
+function oneLine(a: AnomalyEvidence): string {
+  if (!('cycle' in a)) return `${a.type}: ${a.why}`;
+  const edges = a.cycle.map(
+    (e) =>
+      `op ${e.from} -${e.kind}${e.key !== undefined ? ` ${e.key}` : ''}-> op ${e.to} (${e.why})`,
+  );
+  return `${a.type}: ${edges.join('; ')}`;
 }

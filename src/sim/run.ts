@@ -172,7 +172,9 @@ export class Session {
 
   constructor(given: RunOptions) {
     const swarm = given.swarm === true ? swarmOptions(given) : undefined;
-    const options = swarm?.options ?? given;
+    const chosen = swarm?.options ?? given;
+    const configured = chosen.system.configure?.(chosen.params ?? {});
+    const options = configured === undefined ? chosen : { ...chosen, system: configured };
     this.options = options;
     this.mix = swarm?.mix;
     const system = options.system;

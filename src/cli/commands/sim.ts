@@ -284,18 +284,20 @@ export function simCommand(program: Command, io: CliIo, setExit: (code: number) 
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
-      if (flags.mutant !== undefined && !system.mutants.some((m) => m.name === flags.mutant)) {
-        const known = system.mutants.map((m) => m.name);
-        throw new UsageError(
-          `${system.name} has no mutant '${flags.mutant}'` +
-            (known.length > 0 ? ` (choose from ${known.join(', ')})` : ' (it has none)'),
-        );
-      }
       const nodes = flags.nodes ?? system.defaultNodes;
       if (nodes < system.minNodes) {
         throw new UsageError(`${system.name} needs at least ${system.minNodes} nodes`);
       }
       const params = simParams(system, flags, nodes);
+      // Params may bring mutants of their own (a 2PC system's list-append workload).
+      const mutants = (system.configure?.(params ?? {}) ?? system).mutants;
+      if (flags.mutant !== undefined && !mutants.some((m) => m.name === flags.mutant)) {
+        const known = mutants.map((m) => m.name);
+        throw new UsageError(
+          `${system.name} has no mutant '${flags.mutant}'` +
+            (known.length > 0 ? ` (choose from ${known.join(', ')})` : ' (it has none)'),
+        );
+      }
       const shard = flags.shard ?? WHOLE;
       const seeds = shardSeeds(flags.seed, flags.seeds, shard);
       if (flags.seeds > 1 && (flags.trace !== undefined || flags.history !== undefined)) {

@@ -5,7 +5,7 @@
  * as `twopc` is (atomicity after every step, conservation on the history), and after every step
  * no acceptor is sent two different votes for one instance in one ballot.
  */
-import type { NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
+import type { NodeId, ProtocolNode } from '../../core/node.js';
 import type { SystemDefinition } from '../../core/system.js';
 import {
   acceptorsOf,
@@ -14,9 +14,10 @@ import {
   PaxosCommitParamError,
   type PaxosCommitMutants,
 } from '../../protocols/twopc/paxos-commit.js';
-import type { TwoPcMsg } from '../../protocols/twopc/two-phase-commit.js';
 import { checkAtomicity, twoPcSystem } from './twopc.js';
 import { paxosCommitMessageProblem } from '../../protocols/twopc/message-schema.js';
+import { configureTwoPc, twoPcFactory, WORKLOAD_PARAM } from './txn-system.js';
+import { txnMessageProblem } from './txn-message-schema.js';
 
 const PARAMS = [
   {
@@ -29,7 +30,7 @@ const PARAMS = [
 /** F from `--param F=…`: an integer in [0, 50] (the cluster size is checked when nodes start). */
 export function paxosCommitF(params: Readonly<Record<string, string>>): number {
   for (const name of Object.keys(params)) {
-    if (name !== 'F')
+    if (name !== 'F' && name !== WORKLOAD_PARAM.name)
       throw new PaxosCommitParamError('bad-f', `paxos-commit has no parameter '${name}'`);
   }
   const raw = params['F'] ?? '1';
@@ -63,21 +64,24 @@ export const paxosCommitSystem: SystemDefinition = {
         'an RM forgets a transaction it prepared once it learns the abort: after a restart a late duplicate prepare draws a second vote in ballot 0',
     },
   ],
-  params: PARAMS,
+  params: [...PARAMS, WORKLOAD_PARAM],
   defaultNodes: 4,
   minNodes: 3,
-  checkMessage: paxosCommitMessageProblem,
-  createNode: (options) => {
-    const f = paxosCommitF(options.params ?? {});
-    if (options.cluster !== undefined) acceptorsOf(options.cluster, f);
-    const mutants: PaxosCommitMutants = {
-      ackBeforeSync: options.mutant === 'ack-before-sync',
-      skipPhase1OnRecovery: options.mutant === 'skip-phase1-on-recovery',
-      forgetAbortVote: options.mutant === 'forget-abort-vote',
-      forgetReleasedVote: options.mutant === 'forget-released-vote',
-    };
-    return (env) => new PaxosCommitNode(env as NodeEnv<TwoPcMsg>, { f, mutants });
-  },
+  // Its schema takes list-append's fields too, so a real process can run either workload.
+  checkMessage: txnMessageProblem(paxosCommitMessageProblem),
+  createNode: (options) =>
+    twoPcFactory(options, (o) => {
+      const f = paxosCommitF(o.params ?? {});
+      if (o.cluster !== undefined) acceptorsOf(o.cluster, f);
+      const mutants: PaxosCommitMutants = {
+        ackBeforeSync: o.mutant === 'ack-before-sync',
+        skipPhase1OnRecovery: o.mutant === 'skip-phase1-on-recovery',
+        forgetAbortVote: o.mutant === 'forget-abort-vote',
+        forgetReleasedVote: o.mutant === 'forget-released-vote',
+      };
+      return (env) => new PaxosCommitNode(env, { f, mutants });
+    }),
+  configure: (params) => configureTwoPc(paxosCommitSystem, params),
   checkInvariants: (nodes) => checkAtomicity(nodes) ?? checkOneValuePerBallot(nodes),
 };
 

@@ -8,20 +8,17 @@
  */
 import type { HistoryOp } from '../../core/history.js';
 import type { Json } from '../../core/json.js';
-import type { NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
+import type { NodeId, ProtocolNode } from '../../core/node.js';
 import type { Judgement, SystemDefinition } from '../../core/system.js';
-import {
-  ACCOUNTS,
-  INITIAL_BALANCE,
-  TwoPcNode,
-  type TwoPcMsg,
-} from '../../protocols/twopc/two-phase-commit.js';
+import { ACCOUNTS, INITIAL_BALANCE, TwoPcNode } from '../../protocols/twopc/two-phase-commit.js';
 import { OutcomeConsensusTwoPcNode } from '../../protocols/twopc/consensus-outcome.js';
 import {
   replicatedTwoPcMessageProblem,
   twoPcMessageProblem,
 } from '../../protocols/twopc/message-schema.js';
 import { twoPcLabViews } from './twopc-lab-views.js';
+import { configureTwoPc, twoPcFactory, WORKLOAD_PARAM } from './txn-system.js';
+import { txnMessageProblem } from './txn-message-schema.js';
 
 const MAX_AMOUNT = 40;
 const AUDIT_EVERY = 5;
@@ -41,20 +38,27 @@ export const twoPcSystem: SystemDefinition = {
         'the coordinator sends commit before its decision record is durable (a crash loses it)',
     },
   ],
+  params: [WORKLOAD_PARAM],
   defaultNodes: 4,
   minNodes: 2,
-  createNode: (options) => (env) =>
-    new TwoPcNode(env as NodeEnv<TwoPcMsg>, {
-      commitBeforeAllPrepared: options.mutant === 'commit-before-all-prepared',
-      noDurableDecision: options.mutant === 'no-durable-decision',
-    }),
+  createNode: (options) =>
+    twoPcFactory(
+      options,
+      (o) => (env) =>
+        new TwoPcNode(env, {
+          commitBeforeAllPrepared: o.mutant === 'commit-before-all-prepared',
+          noDurableDecision: o.mutant === 'no-durable-decision',
+        }),
+    ),
+  configure: (params) => configureTwoPc(twoPcSystem, params),
   nextOp: (random, _process, issued): Json => {
     if (issued % AUDIT_EVERY === AUDIT_EVERY - 1) return { f: 'audit' };
     const from = random.pick(ACCOUNTS);
     const to = random.pick(ACCOUNTS.filter((a) => a !== from));
     return { f: 'transfer', value: [from, to, 1 + random.int(MAX_AMOUNT)] };
   },
-  checkMessage: twoPcMessageProblem,
+  // Its schema takes list-append's fields too, so a real process can run either workload.
+  checkMessage: txnMessageProblem(twoPcMessageProblem),
   judge: (history) => judgeConservation(history),
   labViews: twoPcLabViews,
   checkInvariants: (nodes) => checkAtomicity(nodes),
@@ -73,9 +77,13 @@ export const twoPcReplicatedSystem: SystemDefinition = {
   mutants: [],
   defaultNodes: 4,
   minNodes: 3,
-  checkMessage: replicatedTwoPcMessageProblem,
-  createNode: () => (env) =>
-    new OutcomeConsensusTwoPcNode(env as NodeEnv<TwoPcMsg>, { commitBeforeAllPrepared: false }),
+  checkMessage: txnMessageProblem(replicatedTwoPcMessageProblem),
+  createNode: (options) =>
+    twoPcFactory(
+      options,
+      () => (env) => new OutcomeConsensusTwoPcNode(env, { commitBeforeAllPrepared: false }),
+    ),
+  configure: (params) => configureTwoPc(twoPcReplicatedSystem, params),
 };
 
 /** Every successful audit saw exactly the money there was at the start. */
