@@ -74,6 +74,24 @@ test('list-append: under --swarm too (a few seeds; the sweep is in docs/twopc.md
   }
 });
 
+test('regression: a commit still being synced is not re-sent by the retry timer (swarm seed 13)', () => {
+  // The coordinator resumed from a pause, its overdue retry re-sent a commit whose record was
+  // still syncing, a reboot lost the record, and the restarted coordinator presumed abort for
+  // the participants still in doubt: "txn 21.57 aborted at n2 but committed at n3".
+  const options = {
+    system: system('twopc'),
+    params: LIST_APPEND,
+    seed: 13,
+    swarm: true,
+    workload: { ops: 1000 },
+  } as const;
+  const run = runChecked(options);
+  assert.equal(run.verdict, 'valid', run.failure?.message ?? run.judgement?.message);
+  const mutant = runChecked({ ...options, mutant: 'resend-before-durable' });
+  assert.equal(mutant.verdict, 'invalid');
+  assert.match(mutant.failure?.message ?? '', /atomicity/);
+});
+
 test('the default workload is the transfer workload, judged by conservation as before', () => {
   for (const name of NAMES) {
     const s = system(name);

@@ -37,6 +37,11 @@ export const twoPcSystem: SystemDefinition = {
       description:
         'the coordinator sends commit before its decision record is durable (a crash loses it)',
     },
+    {
+      name: 'resend-before-durable',
+      description:
+        'the retry timer re-sends a commit whose record is still being synced (a crash then loses it)',
+    },
   ],
   params: [WORKLOAD_PARAM],
   defaultNodes: 4,
@@ -48,6 +53,7 @@ export const twoPcSystem: SystemDefinition = {
         new TwoPcNode(env, {
           commitBeforeAllPrepared: o.mutant === 'commit-before-all-prepared',
           noDurableDecision: o.mutant === 'no-durable-decision',
+          resendBeforeDurable: o.mutant === 'resend-before-durable',
         }),
     ),
   configure: (params) => configureTwoPc(twoPcSystem, params),
