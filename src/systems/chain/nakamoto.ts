@@ -68,6 +68,8 @@ export interface NakamotoConfig {
   readonly retargetBlocks: number;
   /** False only in the `skip-difficulty-check` mutant. */
   readonly checkDifficulty: boolean;
+  /** False only in the `no-tip-sync` mutant. */
+  readonly tellTip?: boolean;
 }
 
 export const DEFAULT_NAKAMOTO: NakamotoConfig = {
@@ -251,6 +253,7 @@ export function minerConfigFor(
     difficulty: difficultyRule(config),
     msPerHeaderSecond: config.retargetBlocks > 0 ? 1 : 1000,
     checkDifficulty: config.checkDifficulty,
+    tellTip: config.tellTip !== false,
     realPow: config.realPow,
     txIntervalMs: strategy === 'honest' ? config.txIntervalMs : 0,
     maxBlockTxs: MAX_BLOCK_TXS,
@@ -474,6 +477,8 @@ export function createNakamotoSystem(base: NakamotoConfig = DEFAULT_NAKAMOTO): S
         return { ...withParams, forkChoice: options.mutant };
       case 'skip-difficulty-check':
         return { ...withParams, checkDifficulty: false };
+      case 'no-tip-sync':
+        return { ...withParams, tellTip: false };
       default:
         return withParams;
     }
@@ -498,6 +503,11 @@ export function createNakamotoSystem(base: NakamotoConfig = DEFAULT_NAKAMOTO): S
       {
         name: 'skip-difficulty-check',
         description: "nodes accept a peer's block whatever target it carries",
+      },
+      {
+        name: 'no-tip-sync',
+        description:
+          'a node does not tell a peer relaying a lighter branch its tip, so a stalled heavier chain is never learned',
       },
     ],
     params: PARAMS,
