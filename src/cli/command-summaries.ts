@@ -50,6 +50,7 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, CommandSummary>> = {
     description: 'merge the JSONL shards of a seed sweep; write a Kubernetes Job that runs them',
   },
   zk: { term: 'zk', description: "ZooKeeper's client protocol" },
+  kafka: { term: 'kafka', description: "Kafka's broker protocol" },
 };
 
 /**

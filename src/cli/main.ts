@@ -32,6 +32,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   chaos: async () => (await import('./commands/chaos.js')).chaosCommand,
   sweep: async () => (await import('./commands/sweep.js')).sweepCommand,
   zk: async () => (await import('./commands/zk.js')).zkCommand,
+  kafka: async () => (await import('./commands/kafka.js')).kafkaCommand,
 };
 
 const defaultIo: CliIo = {
