@@ -37,6 +37,7 @@ export const kafkaSystem: SystemDefinition = {
   mutants: [...ISR_MUTANTS, UNCLEAN_ELECTION],
   defaultNodes: 3,
   minNodes: 1,
+  kafkaApi: true,
   params: KAFKA_PARAMS,
   labViews: kafkaLabViews,
   createNode(options) {
