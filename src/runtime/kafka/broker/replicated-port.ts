@@ -13,6 +13,7 @@ import type { ReplicatedKafkaHost } from './replicated-host.js';
 import { KafkaPort } from './server.js';
 
 export interface KafkaNodePort {
+  readonly backend: ReplicatedKafkaBackend;
   listen(at: Address): Promise<Address>;
   /** Called after every step of the node. */
   afterStep(): void;
@@ -38,6 +39,7 @@ export function startKafkaPort(
   const backend = new ReplicatedKafkaBackend({ ...host, node }, options);
   let front: KafkaPort | undefined;
   return {
+    backend,
     listen: async (at) => {
       if (front !== undefined) throw new Error('the kafka port is already listening');
       front = new KafkaPort({ backend, listen: at, log: (m, f) => host.log(m, f) });
