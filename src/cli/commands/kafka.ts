@@ -14,6 +14,7 @@ import { UsageError } from '../usage-error.js';
 interface ServeFlags {
   dir: string;
   host: string;
+  advertisedHost?: string;
   port: number;
   partitions: number;
   autoCreate: boolean;
@@ -46,6 +47,10 @@ export function kafkaCommand(program: Command, io: CliIo): void {
     )
     .requiredOption('--dir <dir>', 'data directory (one subdirectory per partition)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--advertised-host <host>',
+      'host clients are told to connect to (advertised.listeners; default: --host)',
+    )
     .option('--port <n>', 'port (0: any free one)', intIn(0, 65535), 9092)
     .option(
       '--partitions <n>',
@@ -111,6 +116,10 @@ export function kafkaCommand(program: Command, io: CliIo): void {
           throw new UsageError(`cannot listen on ${flags.host}:${flags.port} (${code})`);
         }
         throw e;
+      }
+      // Metadata and FindCoordinator name this address: 0.0.0.0 is no place to connect to.
+      if (flags.advertisedHost !== undefined) {
+        backend.advertise({ host: flags.advertisedHost, port: at.port });
       }
       // Listening for the signals before saying where we listen: a supervisor that reads the
       // line and stops us at once must find the handlers in place (else SIGTERM kills unflushed).

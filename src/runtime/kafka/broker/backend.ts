@@ -160,6 +160,11 @@ export interface KafkaBackend {
   fetchOffsets(req: OffsetFetchRequest): Promise<OffsetFetchResponse>;
   describeGroups(groupIds: readonly string[]): Promise<DescribedGroup[]>;
   listGroups(): Promise<ListedGroup[]>;
-  /** Answers what is waiting (long polls empty, held joins with an error), then closes storage. */
+  /**
+   * The port is shutting down: answer parked long polls now with what there is, and answer later
+   * fetches at once, so draining connections does not wait out their maxWait.
+   */
+  quiesce(): void;
+  /** Answers what is waiting (long polls, held joins with an error), then closes storage. */
   close(): Promise<void>;
 }

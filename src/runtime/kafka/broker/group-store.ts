@@ -213,7 +213,15 @@ export class GroupStore {
     const answer = new Promise<R>((resolve, reject) => {
       this.waiters.set(requestId, { resolve: resolve as (r: GroupResponse) => void, reject });
     });
-    this.settle(call(requestId, this.now()));
+    let out: GroupOutcome;
+    try {
+      out = call(requestId, this.now());
+    } catch (e) {
+      // A request the coordinator refuses outright (GroupRequestError): nothing to wait for.
+      this.waiters.delete(requestId);
+      throw e;
+    }
+    this.settle(out);
     return answer;
   }
 

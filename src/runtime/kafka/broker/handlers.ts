@@ -48,14 +48,18 @@ async function groupCall<T>(run: () => Promise<T>, fallback: (errorCode: number)
 }
 
 /**
- * Serves one request. Resolves to the response frame, or null when Kafka sends none (a produce
- * with acks=0).
+ * What to do after a request: send a frame, send nothing (a produce with acks=0), or close the
+ * connection (an acks=0 produce that failed: the client reads no response, so, as Kafka does,
+ * the broker closes the connection and the client learns from that that something went wrong).
  */
+export type Outcome = Uint8Array | null | 'close';
+
+/** Serves one request. */
 export async function handle(
   backend: KafkaBackend,
   call: Call,
   clientHost: string,
-): Promise<Uint8Array | null> {
+): Promise<Outcome> {
   const h = call.header;
   const reply = <K extends ApiName>(api: K, response: ApiMessages[K]['response']) =>
     encodeResponse(api, h, response);
@@ -381,7 +385,15 @@ export async function handle(
     case 'DescribeGroups': {
       const groups = await groupCall(
         () => backend.describeGroups(call.request.groups),
-        () => [],
+        (errorCode) =>
+          call.request.groups.map((groupId) => ({
+            groupId,
+            errorCode,
+            state: 'Dead' as const,
+            protocolType: '',
+            protocolData: '',
+            members: [],
+          })),
       );
       return reply('DescribeGroups', {
         throttleTimeMs: 0,
@@ -423,7 +435,7 @@ async function produce(
   backend: KafkaBackend,
   r: ApiMessages['Produce']['request'],
   h: RequestHeader,
-): Promise<Uint8Array | null> {
+): Promise<Outcome> {
   const topics = await Promise.all(
     r.topics.map(async (t) => ({
       name: t.name,
@@ -450,7 +462,10 @@ async function produce(
       ),
     })),
   );
-  // acks=0: Kafka answers nothing, not even an error; the client does not read a response.
-  if (r.acks === 0) return null;
+  // acks=0: Kafka answers nothing; an error closes the connection instead (KafkaApis does so).
+  if (r.acks === 0) {
+    const failed = topics.some((t) => t.partitions.some((p) => p.errorCode !== KafkaError.NONE));
+    return failed ? 'close' : null;
+  }
   return encodeResponse('Produce', h, { topics, throttleTimeMs: 0 });
 }

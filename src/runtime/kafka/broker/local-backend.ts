@@ -57,6 +57,15 @@ import {
 const PRODUCER_ID_BLOCK = 1000;
 const MAX_PARTITIONS = 10_000;
 
+/** Each removes one rule of the backend; test/runtime/kafka/broker/port.test.ts catches each. */
+export const BACKEND_MUTANTS = [
+  /** A fetch is answered at once, whatever minBytes and maxWait ask (the consumer busy-polls). */
+  'no-long-poll',
+  /** A parked fetch is not woken by new records, only by its maxWait timer. */
+  'no-wake-on-append',
+] as const;
+export type BackendMutant = (typeof BACKEND_MUTANTS)[number];
+
 export interface LocalBackendOptions {
   readonly dir: string;
   readonly nodeId?: number;
@@ -77,6 +86,7 @@ export interface LocalBackendOptions {
   readonly producerMutant?: ProducerMutant;
   readonly partitionMutant?: PartitionMutant;
   readonly groupStoreMutant?: GroupStoreMutant;
+  readonly mutant?: BackendMutant;
 }
 
 export class BackendOptionError extends Error {
@@ -121,6 +131,7 @@ export class LocalBackend implements KafkaBackend {
   private producerIdNext: number;
   private retentionTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private quiet = false;
   /** Serialises topic creation and deletion (each rewrites the meta file). */
   private adminTail: Promise<unknown> = Promise.resolve();
 
@@ -139,6 +150,9 @@ export class LocalBackend implements KafkaBackend {
       MAX_PARTITIONS,
     );
     this.autoCreate = o.autoCreateTopics ?? false;
+    if (o.mutant !== undefined && !BACKEND_MUTANTS.includes(o.mutant)) {
+      throw new BackendOptionError(`unknown backend mutant ${String(o.mutant)}`);
+    }
     const verdict = topicConfig(KAFKA_TOPIC_DEFAULTS, []);
     if (!verdict.ok) throw new BackendOptionError(verdict.message);
     this.topicDefaults = { ...verdict.config, ...o.topicDefaults };
@@ -350,8 +364,16 @@ export class LocalBackend implements KafkaBackend {
       results.push({ name: t.name, errorCode: KafkaError.NONE, errorMessage: null });
     }
     if (validateOnly || created.length === 0) return results;
-    // The logs first, then the meta file that makes the topics exist: a crash between leaves
-    // directories no topic names, which a later creation of the same name simply reuses.
+    // The logs first, then the meta file that makes the topics exist. A crash between (or during
+    // a deletion, which writes the meta file first) leaves directories no topic names: a new
+    // topic of that name must not inherit their records, so they go first.
+    const leftovers = new Set(created.map((m) => m.name));
+    for (const name of readdirSync(this.dir)) {
+      const m = /^(.+)-\d+$/.exec(name);
+      if (m?.[1] !== undefined && leftovers.has(m[1])) {
+        rmSync(join(this.dir, name), { recursive: true, force: true });
+      }
+    }
     for (const m of created) this.openTopic(m);
     fsyncDirectory(this.dir);
     this.meta = { ...this.meta, topics: [...this.meta.topics, ...created] };
@@ -427,7 +449,7 @@ export class LocalBackend implements KafkaBackend {
     // Fetches parked on this partition see the records once they are durable, whoever waits.
     const durable = out.durable.then(
       () => {
-        this.waiters.progressed(key);
+        if (this.o.mutant !== 'no-wake-on-append') this.waiters.progressed(key);
         return KafkaError.NONE as number;
       },
       (e: unknown) => logErrorCode(e),
@@ -486,7 +508,15 @@ export class LocalBackend implements KafkaBackend {
 
   fetch(q: FetchQuery): Promise<FetchedPartition[]> {
     const first = this.readNow(q);
-    if (first.error || first.bytes >= q.minBytes || q.maxWaitMs <= 0 || this.closed) {
+    const noPoll = this.o.mutant === 'no-long-poll';
+    if (
+      noPoll ||
+      first.error ||
+      first.bytes >= q.minBytes ||
+      q.maxWaitMs <= 0 ||
+      this.quiet ||
+      this.closed
+    ) {
       return Promise.resolve(first.parts);
     }
     return new Promise((resolve) => {
@@ -611,6 +641,11 @@ export class LocalBackend implements KafkaBackend {
       }
     }
     return deleted;
+  }
+
+  quiesce(): void {
+    this.quiet = true;
+    this.waiters.expireAll();
   }
 
   async close(): Promise<void> {

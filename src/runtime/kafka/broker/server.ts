@@ -19,7 +19,7 @@ import { listen, type Address } from '../../listen.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../frame.js';
 import { RequestStream, type StreamEvent } from '../request-stream.js';
 import type { KafkaBackend } from './backend.js';
-import { handle } from './handlers.js';
+import { handle, type Outcome } from './handlers.js';
 
 /** Kafka's queued.max.requests is 500 for the whole broker; one connection gets this many. */
 export const DEFAULT_MAX_QUEUED = 100;
@@ -115,8 +115,9 @@ export class KafkaPort {
   }
 
   /**
-   * Stops listening and reading; requests in progress get up to `drainMs` to be answered, then
-   * every connection is dropped. The backend is the caller's to close.
+   * Stops listening and reading; long polls are answered at once (the backend's quiesce) and
+   * requests in progress get up to `drainMs` to be answered, then every connection is dropped.
+   * The backend is the caller's to close.
    */
   async close(drainMs = DEFAULT_DRAIN_MS): Promise<void> {
     this.closing = true;
@@ -125,6 +126,7 @@ export class KafkaPort {
     const stopped =
       s === undefined ? Promise.resolve() : new Promise<void>((r) => s.close(() => r()));
     for (const c of this.conns) c.socket.pause();
+    this.o.backend.quiesce();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all([...this.conns].map((c) => c.done)),
@@ -200,7 +202,7 @@ export class KafkaPort {
   }
 
   private async serve(c: Connection, ev: Request): Promise<void> {
-    let frame: Uint8Array | null;
+    let frame: Outcome;
     try {
       frame =
         ev.kind === 'answer'
@@ -219,6 +221,13 @@ export class KafkaPort {
       c.outstanding--;
     }
     this.stats.requests++;
+    if (frame === 'close') {
+      this.log('kafka connection closed: an acks=0 produce failed', {
+        remote: `${c.socket.remoteAddress ?? '?'}:${c.socket.remotePort ?? '?'}`,
+      });
+      c.socket.destroy();
+      return;
+    }
     if (frame !== null && !c.socket.destroyed) c.socket.write(frame);
     if (c.outstanding < this.maxQueued && c.socket.isPaused() && !this.closing) c.socket.resume();
   }

@@ -95,7 +95,7 @@ export function spawnBroker(dir: string, extra: readonly string[] = []): Promise
     child.once('exit', early);
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
-      const m = /^kafka [^\s]+:(\d+)$/m.exec(out);
+      const m = /^kafka \S+:(\d+)\n/m.exec(out);
       if (m === null) return;
       clearTimeout(timer);
       child.off('exit', early);

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildRecordBatch } from '../../../../src/runtime/kafka/record-batch.js';
 import { KafkaError } from '../../../../src/runtime/kafka/kafka-errors.js';
@@ -16,6 +16,7 @@ import {
 } from '../../../../src/runtime/kafka/broker/local-backend.js';
 import type { PartitionMutant } from '../../../../src/runtime/kafka/broker/partition.js';
 import type { GroupStoreMutant } from '../../../../src/runtime/kafka/broker/group-store.js';
+import { META_FILE } from '../../../../src/runtime/kafka/broker/broker-meta.js';
 import { tempDir } from './broker-fixture.js';
 
 const enc = new TextEncoder();
@@ -314,6 +315,27 @@ test('retention: per-topic retention.bytes deletes old segments; ListOffsets by 
       timestamp: 1_700_000_000_001,
     });
     assert.equal((await b.listOffset('keep', 0, 1_800_000_000_000)).offset, -1);
+  } finally {
+    await b.close();
+    remove();
+  }
+});
+
+test('a topic created again does not inherit the files a crashed deletion left', async () => {
+  const { dir, remove } = tempDir('leftover');
+  let b = await open(dir);
+  try {
+    await withTopic(b, 'z', 2);
+    await b.produce('z', 1, batch(['old']), -1, 1000);
+    await b.close();
+    // A deletion writes the meta file first: a crash then leaves z-0 and z-1 behind.
+    const meta = JSON.parse(readFileSync(join(dir, META_FILE), 'utf8'));
+    meta.topics = [];
+    writeFileSync(join(dir, META_FILE), JSON.stringify(meta));
+    b = await open(dir);
+    assert.deepEqual((await b.metadata(null, false)).topics, []);
+    await withTopic(b, 'z', 2);
+    assert.equal(await hw(b, 'z', 1), 0, 'the new z starts empty');
   } finally {
     await b.close();
     remove();

@@ -12,6 +12,7 @@ import net from 'node:net';
 import { WireWriter } from '../../../../src/runtime/kafka/wire-writer.js';
 import { buildRecordBatch } from '../../../../src/runtime/kafka/record-batch.js';
 import type { KafkaPortMutant } from '../../../../src/runtime/kafka/broker/server.js';
+import type { BackendMutant } from '../../../../src/runtime/kafka/broker/local-backend.js';
 import { startBroker, tempDir, type InProcessBroker } from './broker-fixture.js';
 
 const require = createRequire(import.meta.url);
@@ -59,18 +60,21 @@ function rawClient(port: number) {
   const socket = net.connect(port, '127.0.0.1');
   socket.setNoDelay(true);
   const ids: number[] = [];
+  /** When each response arrived (ms since the epoch). */
+  const at: number[] = [];
   let buf = Buffer.alloc(0);
   let closed = false;
   socket.on('data', (c: Buffer) => {
     buf = Buffer.concat([buf, c]);
     while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
       ids.push(buf.readInt32BE(4));
+      at.push(Date.now());
       buf = buf.subarray(4 + buf.readInt32BE(0));
     }
   });
   socket.on('error', () => undefined);
   const gone = new Promise<void>((r) => socket.on('close', () => ((closed = true), r())));
-  return { socket, ids, gone, closed: () => closed };
+  return { socket, ids, at, gone, closed: () => closed };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -87,10 +91,11 @@ async function withBroker(
   mutant: KafkaPortMutant | undefined,
   body: (b: InProcessBroker) => Promise<void>,
   maxQueued?: number,
+  backendMutant?: BackendMutant,
 ): Promise<void> {
   const { dir, remove } = tempDir('port');
   const b = await startBroker(
-    { dir },
+    { dir, ...(backendMutant !== undefined ? { mutant: backendMutant } : {}) },
     {
       ...(mutant !== undefined ? { mutant } : {}),
       ...(maxQueued !== undefined ? { maxQueued } : {}),
@@ -205,11 +210,10 @@ test('mutant unbounded-queue is caught', { timeout: 30_000 }, () =>
   assert.rejects(queueBound('unbounded-queue'), assert.AssertionError),
 );
 
-test(
-  'long poll: a waiting consumer gets a record produced 200 ms later, without polling',
-  { timeout: 30_000 },
-  () =>
-    withBroker(undefined, async (b) => {
+async function rawLongPoll(mutant?: BackendMutant): Promise<void> {
+  await withBroker(
+    undefined,
+    async (b) => {
       // A raw fetch, maxWait 5 s, on the empty partition: one request, answered when the record lands.
       const c = rawClient(b.port);
       const before = b.kafka.stats.received;
@@ -228,11 +232,33 @@ test(
       );
       assert.equal(r.errorCode, 0);
       await until('the fetch answer', () => c.ids.length === 1);
-      const waited = Date.now() - t0;
+      const waited = (c.at[0] ?? 0) - t0;
       assert.ok(waited >= 200 && waited < 1500, `answered after ${waited} ms`);
       assert.equal(b.kafka.stats.received - before, 1, 'one fetch request, no polling');
       c.socket.destroy();
+    },
+    undefined,
+    mutant,
+  );
+}
 
+test(
+  'long poll: a parked fetch is answered when a record lands 200 ms later',
+  { timeout: 30_000 },
+  () => rawLongPoll(),
+);
+test('mutant no-long-poll is caught', { timeout: 30_000 }, () =>
+  assert.rejects(rawLongPoll('no-long-poll'), assert.AssertionError),
+);
+test('mutant no-wake-on-append is caught', { timeout: 30_000 }, () =>
+  assert.rejects(rawLongPoll('no-wake-on-append'), assert.AssertionError),
+);
+
+test(
+  'long poll: a waiting kafkajs consumer gets a record produced 200 ms later, without polling',
+  { timeout: 30_000 },
+  () =>
+    withBroker(undefined, async (b) => {
       // kafkajs with a 3 s maxWait: its fetches while waiting are counted on the backend.
       const kafka = new Kafka({
         clientId: 'lp',
@@ -272,4 +298,57 @@ test(
       assert.ok(latency < 1000, `delivered ${latency} ms after the produce`);
       assert.ok(during <= 3, `${during} fetches while waiting ~500 ms (maxWait 3 s)`);
     }),
+);
+
+test(
+  'close answers a parked long poll at once, then drops the connection',
+  { timeout: 30_000 },
+  async () => {
+    const { dir, remove } = tempDir('close');
+    const b = await startBroker({ dir });
+    try {
+      await b.backend.createTopics(
+        [{ name: 'p', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+        false,
+      );
+      const c = rawClient(b.port);
+      c.socket.write(fetchV4(1, 'p', 0, 10_000));
+      await until('the fetch parked', () => b.kafka.stats.received === 1);
+      const t0 = Date.now();
+      await b.kafka.close(5000);
+      assert.ok(Date.now() - t0 < 1000, `close took ${Date.now() - t0} ms`);
+      await c.gone;
+      assert.deepEqual(c.ids, [1], 'the parked fetch was answered before the connection closed');
+    } finally {
+      await b.close();
+      remove();
+    }
+  },
+);
+
+/** Produce v3 of `records` to partition 0 of `topic`. */
+const produceV3 = (id: number, topic: string, acks: number, records: Uint8Array) =>
+  frame(0, 3, id, (w) => {
+    w.nullableString(null).int16(acks).int32(1000);
+    w.array([topic], (w, t) => {
+      w.string(t);
+      w.array([0], (w, p) => void w.int32(p).nullableBytes(records));
+    });
+  });
+
+test('acks=0: no response; a failed one closes the connection', { timeout: 30_000 }, () =>
+  withBroker(undefined, async (b) => {
+    const records = buildRecordBatch({ baseTimestamp: 0n, records: [{ value: Buffer.from('z') }] });
+    const c = rawClient(b.port);
+    c.socket.write(Buffer.concat([produceV3(1, 'p', 0, records), metadataV1(2)]));
+    await until('the metadata answer', () => c.ids.length >= 1);
+    assert.deepEqual(c.ids, [2], 'the acks=0 produce got no response');
+    // Nobody waits for an acks=0 batch's fsync, but it is flushed by the same rounds.
+    for (let i = 0; i < 100 && (await b.backend.listOffset('p', 0, -1)).offset < 1; i++)
+      await sleep(10);
+    assert.equal((await b.backend.listOffset('p', 0, -1)).offset, 1);
+    c.socket.write(Buffer.concat([produceV3(3, 'missing', 0, records), metadataV1(4)]));
+    await c.gone;
+    assert.deepEqual(c.ids, [2], 'closed, unanswered, after the failed acks=0 produce');
+  }),
 );
