@@ -539,9 +539,14 @@ export class ReplicatedKafkaBackend implements KafkaBackend {
     return this.groups.read((c) => c.listGroups());
   }
 
-  async close(): Promise<void> {
+  /** Parked long polls are answered now, later fetches at once (the port is draining). */
+  quiesce(): void {
     this.closed = true;
     for (const w of [...this.waiters]) this.finishWait(w);
+  }
+
+  async close(): Promise<void> {
+    this.quiesce();
     this.groups.close();
   }
 }
