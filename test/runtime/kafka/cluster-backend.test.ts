@@ -3,7 +3,8 @@
  * with their Kafka backends called directly. A produce's batch with a bad CRC is refused
  * (mutant `no-crc-check` takes it); a fetch never returns records at or past the high watermark
  * (mutant `fetch-past-hw` does, once the partition's followers are gone and its HW is stuck); a
- * group's offset commit is answered only once the metadata log has applied its record (mutant
+ * retried idempotent batch is answered with the offset it already has (mutant
+ * `no-producer-state` writes it again); a group's offset commit is answered only once the metadata log has applied its record (mutant
  * `answer-before-commit` answers a coordinator that has lost its quorum).
  */
 import { test } from 'node:test';
@@ -23,9 +24,12 @@ import { sleep, waitFor } from '../wait-for.js';
 const IDS = ['n1', 'n2', 'n3'];
 const TOPIC = 'm';
 
-function batch(value: string, corrupt = false): Uint8Array {
+function batch(value: string, corrupt = false, producerId = -1): Uint8Array {
   const b = buildRecordBatch({
     baseTimestamp: BigInt(Date.now()),
+    ...(producerId >= 0
+      ? { producerId: BigInt(producerId), producerEpoch: 0, baseSequence: 0 }
+      : {}),
     records: [{ key: null, value: new TextEncoder().encode(value) }],
   });
   if (corrupt) b[b.length - 1] = (b[b.length - 1] as number) ^ 0xff;
@@ -36,6 +40,7 @@ interface Caught {
   readonly crc: boolean;
   readonly pastHw: boolean;
   readonly commitBeforeLog: boolean;
+  readonly retryWrittenTwice: boolean;
 }
 
 async function scenario(
@@ -119,6 +124,14 @@ async function scenario(
   assert.equal(ok.errorCode, KafkaError.NONE, 'an intact batch is taken');
   const bad = await leads.produce(TOPIC, 0, batch('bad', true), -1, 5000);
   const crc = bad.errorCode === KafkaError.CORRUPT_MESSAGE;
+  // An idempotent producer's batch sent twice (a retry): one copy in the log.
+  const pid = await leads.initProducerId(null);
+  assert.equal(pid.errorCode, KafkaError.NONE);
+  const once = await leads.produce(TOPIC, 0, batch('once', false, pid.producerId), -1, 5000);
+  const again = await leads.produce(TOPIC, 0, batch('once', false, pid.producerId), -1, 5000);
+  assert.equal(once.errorCode, KafkaError.NONE);
+  assert.equal(again.errorCode, KafkaError.NONE);
+  const retryWrittenTwice = again.baseOffset !== once.baseOffset;
 
   const commit = (offset: number) =>
     leads.commitOffsets({
@@ -159,12 +172,17 @@ async function scenario(
     ),
     sleep(2000).then(() => false),
   ]);
-  return { crc, pastHw, commitBeforeLog: answered };
+  return { crc, pastHw, commitBeforeLog: answered, retryWrittenTwice };
 }
 
 test('replicated broker: CRC checked, fetch bounded by the HW, commits answered after the log', async (t) => {
   const c = await scenario(t, {});
-  assert.deepEqual(c, { crc: true, pastHw: false, commitBeforeLog: false });
+  assert.deepEqual(c, {
+    crc: true,
+    pastHw: false,
+    commitBeforeLog: false,
+    retryWrittenTwice: false,
+  });
 });
 
 test('mutant no-crc-check is caught: a corrupt batch is taken', async (t) => {
@@ -180,4 +198,9 @@ test('mutant fetch-past-hw is caught: a fetch returns records past the HW', asyn
 test('mutant answer-before-commit is caught: a commit answered without a quorum', async (t) => {
   const c = await scenario(t, { groupMutant: 'answer-before-commit' });
   assert.equal(c.commitBeforeLog, true);
+});
+
+test('mutant no-producer-state is caught: a retried idempotent batch is written twice', async (t) => {
+  const c = await scenario(t, { mutant: 'no-producer-state' });
+  assert.equal(c.retryWrittenTwice, true);
 });

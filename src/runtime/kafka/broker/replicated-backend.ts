@@ -22,7 +22,7 @@
  */
 import type { Json } from '../../../core/json.js';
 import type { ClientReply, NodeId } from '../../../core/node.js';
-import type { StoredBatch } from '../../../protocols/isr/batch.js';
+import type { BatchInput, StoredBatch } from '../../../protocols/isr/batch.js';
 import { partitionName } from '../../../systems/kafka/metadata-records.js';
 import type {
   DescribedGroup,
@@ -40,6 +40,13 @@ import type {
   SyncGroupRequest,
   SyncGroupResponse,
 } from '../../../systems/kafka/group-types.js';
+import {
+  NO_PRODUCER_ID,
+  PartitionProducerState,
+  ProducerBatchError,
+  type BatchVerdict,
+} from '../../../systems/kafka/producer-state.js';
+import type { PartitionLog } from '../../../protocols/isr/partition-log.js';
 import { BatchError, readBatchHeader, stampBatch } from '../batch-header.js';
 import { KafkaError } from '../kafka-errors.js';
 import type {
@@ -74,6 +81,8 @@ export const REPLICATED_BROKER_MUTANTS = [
   'fetch-past-hw',
   /** A produce's batches are taken without checking their CRC. */
   'no-crc-check',
+  /** The leader keeps no idempotent-producer state: a retried batch is written again. */
+  'no-producer-state',
 ] as const;
 export type ReplicatedBrokerMutant = (typeof REPLICATED_BROKER_MUTANTS)[number];
 
@@ -100,6 +109,9 @@ const decodeAddress = (a: string): { host: string; port: number } | undefined =>
   return i > 0 && Number.isSafeInteger(port) ? { host: a.slice(0, i), port } : undefined;
 };
 
+/** A batch of an idempotent producer (the others carry producer id -1 and no sequence). */
+const idempotent = (b: { readonly producerId: number }): boolean => b.producerId !== NO_PRODUCER_ID;
+
 function produceErrorCode(error: string): number {
   switch (error) {
     case 'NOT_LEADER_OR_FOLLOWER':
@@ -117,6 +129,13 @@ export class ReplicatedKafkaBackend implements KafkaBackend {
   private readonly proposer: Proposer;
   readonly groups: ReplicatedGroups;
   private waiters: FetchWaiter[] = [];
+  /** Produces of a retried batch, waiting for the HW to pass the offsets it already has. */
+  private hwWaiters: { log: PartitionLog; end: number; done: () => void }[] = [];
+  /**
+   * Idempotent-producer state of each partition this broker leads, by leader epoch: rebuilt
+   * from the log when an epoch first needs it, so a new leader answers as the old one would.
+   */
+  private readonly producers = new Map<string, { epoch: number; state: PartitionProducerState }>();
   private closed = false;
   private readonly mutant: ReplicatedBrokerMutant | undefined;
 
@@ -271,13 +290,43 @@ export class ReplicatedKafkaBackend implements KafkaBackend {
     }
     if (batches.length === 0) return fail(KafkaError.INVALID_REQUEST);
     const name = partitionName(topic, partition);
-    const replies = batches.map(
-      (batch) =>
+    const producers = this.producerState(name, log);
+    const replies: Promise<ClientReply>[] = [];
+    for (const batch of batches) {
+      const b = batch as unknown as BatchInput;
+      const header = { ...b, recordCount: b.count };
+      let verdict: BatchVerdict = { kind: 'append' };
+      try {
+        if (producers !== undefined && idempotent(b)) verdict = producers.check(header);
+      } catch (e) {
+        if (e instanceof ProducerBatchError) return fail(KafkaError.CORRUPT_MESSAGE);
+        throw e;
+      }
+      if (verdict.kind === 'refuse') return fail(verdict.errorCode);
+      if (verdict.kind === 'duplicate') {
+        // Already in the log: answered with its offset once as durable as acks asks.
+        const end = verdict.baseOffset + b.count;
+        replies.push(
+          this.afterHw(log, acks === -1 ? end : 0).then(() => ({
+            ok: true,
+            value: { offset: verdict.baseOffset },
+          })),
+        );
+        continue;
+      }
+      // The leader appends at its LEO within this call (or refuses, definitely).
+      if (idempotent(b)) producers?.append({ ...header, baseOffset: log.leo });
+      replies.push(
         new Promise<ClientReply>((resolve) => {
           const op = { f: 'produce-batch', partition: name, acks: acks === -1 ? 'all' : 1, batch };
-          this.host.submit('kafka-wire-produce', 0, op, resolve);
+          this.host.submit('kafka-wire-produce', 0, op, (reply) => {
+            // A refused batch is not in the log: the state is rebuilt from what is.
+            if (!reply.ok && reply.definite === true) this.producers.delete(name);
+            resolve(reply);
+          });
         }),
-    );
+      );
+    }
     if (acks === 0) return { errorCode: KafkaError.NONE, baseOffset: -1, logStartOffset: 0 };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
@@ -290,6 +339,34 @@ export class ReplicatedKafkaBackend implements KafkaBackend {
     const first = (answered[0] as ClientReply & { ok: true }).value as { offset?: unknown } | null;
     if (typeof first?.offset !== 'number') throw new RangeError('produce answered no offset');
     return { errorCode: KafkaError.NONE, baseOffset: first.offset, logStartOffset: 0 };
+  }
+
+  private producerState(name: string, log: PartitionLog): PartitionProducerState | undefined {
+    if (this.mutant === 'no-producer-state') return undefined;
+    const role = this.host.node.replicas.roleOf(name);
+    if (role?.kind !== 'leader') return undefined;
+    const have = this.producers.get(name);
+    if (have !== undefined && have.epoch === role.leader.epoch) return have.state;
+    const state = PartitionProducerState.rebuildFrom(
+      log
+        .read(0, log.leo, Number.MAX_SAFE_INTEGER)
+        .filter(idempotent)
+        .map((b) => ({
+          producerId: b.producerId,
+          producerEpoch: b.producerEpoch,
+          baseSequence: b.baseSequence,
+          recordCount: b.count,
+          baseOffset: b.baseOffset,
+        })),
+    );
+    this.producers.set(name, { epoch: role.leader.epoch, state });
+    return state;
+  }
+
+  /** Resolves once `log`'s HW reaches `end`. */
+  private afterHw(log: PartitionLog, end: number): Promise<void> {
+    if (log.hw >= end) return Promise.resolve();
+    return new Promise((done) => this.hwWaiters.push({ log, end, done }));
   }
 
   /** One partition's answer now, and the HW it saw. */
@@ -375,6 +452,11 @@ export class ReplicatedKafkaBackend implements KafkaBackend {
   /** After every node step: fetches whose partitions' HW moved look again. */
   afterStep(): void {
     this.groups.check();
+    if (this.hwWaiters.length > 0) {
+      const passed = this.hwWaiters.filter((w) => w.log.hw >= w.end);
+      this.hwWaiters = this.hwWaiters.filter((w) => w.log.hw < w.end);
+      for (const w of passed) w.done();
+    }
     if (this.waiters.length === 0) return;
     for (const w of [...this.waiters]) {
       const moved = w.query.partitions.some((p, i) => {
