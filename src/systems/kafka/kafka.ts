@@ -54,7 +54,7 @@ export const kafkaSystem: SystemDefinition = {
         replicas: {
           minIsr: params.minIsr,
           lagTimeMs: params.lagTimeMs,
-          fetchIdleMs: 20,
+          fetchIdleMs: params.fetchIdleMs,
           fetchTimeoutMs: 200,
           maxFetchBatches: 32,
           mutants,
