@@ -4,8 +4,8 @@
  *
  *  - Metadata is the metadata log as this node has applied it: brokers (unfenced, with the Kafka
  *    address their registration carries; a node's broker id is its place in the cluster order,
- *    from 1), topics, each partition's leader, replicas and ISR; the controller is the quorum
- *    leader.
+ *    from 1), topics, each partition's leader, replicas and ISR. The controller it names is
+ *    itself, as a KRaft broker names a broker: admin requests go to the quorum leader from here.
  *  - Produce goes to the partition's leader replica here, each v2 batch checked (CRC-32C) and
  *    kept whole, in base64, as the stored batch's payload; acks=all is answered when the high
  *    watermark passes it, acks=1 once the leader appended it. A broker that does not lead the
@@ -73,6 +73,8 @@ const ADMIN_DEADLINE_MS = 10_000;
 /** Batches one partition's fetch reads from the log at a time. */
 const READ_BATCHES = 256;
 const DEFAULT_PARTITIONS = 1;
+/** How long a Metadata request waits for this broker to be registered and unfenced. */
+const SERVING_WAIT_MS = 5000;
 const DEFAULT_REPLICATION = 3;
 
 /** Each removes one rule; a test in test/runtime/kafka/cluster*.test.ts catches each. */
@@ -219,6 +221,7 @@ export class ReplicatedKafkaBackend implements KafkaBackend {
     topics: readonly string[] | null,
     allowAutoCreate: boolean,
   ): Promise<ClusterMetadata> {
+    await this.untilServing();
     const names = topics ?? this.machine.topicList.map(([t]) => t);
     if (allowAutoCreate && topics !== null) {
       const missing = topics.filter((t) => !this.machine.hasTopic(t) && validTopicName(t));
@@ -235,13 +238,29 @@ export class ReplicatedKafkaBackend implements KafkaBackend {
         );
       }
     }
-    const leader = this.host.node.raft.leader;
+    const brokers = this.brokers();
+    const me = this.brokerId(this.host.id);
     return {
       clusterId: 'truthkit-kafka',
-      controllerId: leader === null ? -1 : this.brokerId(leader),
-      brokers: this.brokers(),
+      // As a KRaft broker does: clients send admin requests to any broker, which forwards them
+      // to the active controller; this one does so through the metadata log.
+      controllerId: brokers.some((b) => b.nodeId === me) ? me : (brokers[0]?.nodeId ?? -1),
+      brokers,
       topics: names.map((n) => this.topicInfo(n)),
     };
+  }
+
+  /**
+   * Waits (bounded) until this broker is registered and unfenced in the metadata it has applied:
+   * a KRaft broker serves clients only once caught up, so none is told of a cluster without it.
+   */
+  private async untilServing(): Promise<void> {
+    const deadline = Date.now() + SERVING_WAIT_MS;
+    while (!this.closed && Date.now() < deadline) {
+      const b = this.machine.broker(this.host.id);
+      if (b !== undefined && !b.fenced && b.address !== undefined) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /** The partition's leader replica on this node, or the error a client gets. */
