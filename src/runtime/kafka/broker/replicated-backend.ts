@@ -77,7 +77,7 @@ const DEFAULT_PARTITIONS = 1;
 const SERVING_WAIT_MS = 5000;
 const DEFAULT_REPLICATION = 3;
 
-/** Each removes one rule; a test in test/runtime/kafka/cluster*.test.ts catches each. */
+/** Each removes one rule; test/runtime/kafka/cluster-backend.test.ts catches each. */
 export const REPLICATED_BROKER_MUTANTS = [
   /** Fetch serves the leader's whole log, past the high watermark. */
   'fetch-past-hw',

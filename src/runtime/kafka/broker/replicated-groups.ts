@@ -15,7 +15,7 @@ import type { GroupOutcome, GroupResponse } from '../../../systems/kafka/group-t
 import { GroupStoreError } from './group-store.js';
 import type { Proposer, ReplicatedKafkaHost } from './replicated-host.js';
 
-/** Each removes one rule; test/runtime/kafka/cluster-groups.test.ts catches each. */
+/** Each removes one rule; test/runtime/kafka/cluster-backend.test.ts catches each. */
 export const REPLICATED_GROUP_MUTANTS = [
   /** Answers are released before the outcome's records are applied through the log. */
   'answer-before-commit',
