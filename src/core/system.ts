@@ -113,6 +113,11 @@ export interface SystemDefinition {
    * process can serve ZooKeeper's client port for it (`truthkit node --zk`).
    */
   readonly zookeeperApi?: boolean;
+  /**
+   * Its nodes are KafkaNodes (src/systems/kafka), so a real process can serve Kafka's wire
+   * protocol for it (`truthkit node --kafka`).
+   */
+  readonly kafkaApi?: boolean;
   /** What the lab shows for it (src/core/lab-views.ts); without it, the lab's defaults. */
   readonly labViews?: LabViews;
   /** It takes membership changes as client operations; `--swarm` then draws some for a run. */

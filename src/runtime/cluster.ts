@@ -60,6 +60,8 @@ export interface ClusterNode {
   readonly etcd?: string;
   /** The node's ZooKeeper client port, for systems that serve one (src/runtime/zookeeper/). */
   readonly zk?: string;
+  /** The node's Kafka port, for systems that serve one (src/runtime/kafka/broker/). */
+  readonly kafka?: string;
   /**
    * Known to every node (its addresses are in every node's `--peers`) but not a member: `cluster
    * up` does not start it, and it becomes one through `cluster join` (membership-admin.ts).
@@ -268,6 +270,7 @@ export function spawnNode(
   ];
   if (me.etcd !== undefined) args.push('--etcd', me.etcd);
   if (me.zk !== undefined) args.push('--zk', me.zk);
+  if (me.kafka !== undefined) args.push('--kafka', me.kafka);
   const seed =
     initialState !== 'existing' && !existsSync(join(dir, id, 'data', 'wal.log'))
       ? c.fromSnapshot
@@ -375,7 +378,8 @@ export async function clusterUp(o: UpOptions): Promise<ClusterFile> {
   const host = o.host ?? '127.0.0.1';
   const etcd = o.etcd ?? getSystem(o.system)?.etcdApi === true;
   const zk = getSystem(o.system)?.zookeeperApi === true;
-  const per = 2 + (etcd ? 1 : 0) + (zk ? 1 : 0);
+  const kafka = getSystem(o.system)?.kafkaApi === true;
+  const per = 2 + (etcd ? 1 : 0) + (zk ? 1 : 0) + (kafka ? 1 : 0);
   const spares = o.spares ?? 0;
   const total = o.nodes + spares;
   const ports = [
@@ -391,6 +395,7 @@ export async function clusterUp(o: UpOptions): Promise<ClusterFile> {
       client: `${host}:${ports[per * i + 1] as number}`,
       ...(etcd ? { etcd: `${host}:${ports[per * i + 2] as number}` } : {}),
       ...(zk ? { zk: `${host}:${ports[per * i + per - 1] as number}` } : {}),
+      ...(kafka ? { kafka: `${host}:${ports[per * i + per - 1 - (zk ? 1 : 0)] as number}` } : {}),
       ...(i >= o.nodes ? { spare: true } : {}),
     });
   }
@@ -425,6 +430,7 @@ export interface NodeState {
   readonly client: string;
   readonly etcd?: string;
   readonly zk?: string;
+  readonly kafka?: string;
   readonly spare?: boolean;
   readonly pid: number | null;
   /** What the node reported, or null when it is down or did not answer. */
@@ -443,6 +449,7 @@ export async function clusterStatus(dir: string): Promise<NodeState[]> {
         client: n.client,
         ...(n.etcd !== undefined ? { etcd: n.etcd } : {}),
         ...(n.zk !== undefined ? { zk: n.zk } : {}),
+        ...(n.kafka !== undefined ? { kafka: n.kafka } : {}),
         ...(n.spare === true ? { spare: true } : {}),
         pid,
         status,

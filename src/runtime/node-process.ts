@@ -16,6 +16,8 @@ import { ClientServer } from './client-server.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import type { EtcdServer, EtcdServerOptions } from './etcd/server.js';
 import type { ZkPort } from './zookeeper/replicated-port.js';
+import type { KafkaNodePort } from './kafka/broker/replicated-port.js';
+import type { ReplicatedBackendOptions as KafkaBackendOptions } from './kafka/broker/replicated-backend.js';
 import { seedFor } from './etcd/restore-seed.js';
 import { Forwarding } from './forwarding.js';
 import { PeerTransport, type Address } from './peer-transport.js';
@@ -36,6 +38,10 @@ export interface NodeConfig {
   readonly etcd?: Address;
   /** Where ZooKeeper clients connect (src/runtime/zookeeper/); none when undefined. */
   readonly zookeeper?: Address;
+  /** Where Kafka clients connect (src/runtime/kafka/broker/replicated-*.ts); none when undefined. */
+  readonly kafka?: Address;
+  /** Options (and test mutants) of the Kafka broker. */
+  readonly kafkaOptions?: KafkaBackendOptions;
   /** Tuning of the etcd front end (call deadline, session slots, watcher lag). */
   readonly etcdOptions?: Omit<EtcdServerOptions, 'listen'>;
   /** Caps and timeouts of the client and etcd ports (default: DEFAULT_LIMITS). */
@@ -91,6 +97,8 @@ export class RuntimeNode {
   etcd: EtcdServer | undefined;
   zookeeperAddress: Address | undefined;
   zookeeper: ZkPort | undefined;
+  kafkaAddress: Address | undefined;
+  kafka: KafkaNodePort | undefined;
   readonly forwarding: Forwarding;
   /** Forwarded answers held until this node has applied what the leader had (etcd's order). */
   readonly appliedWaits: AppliedWaits;
@@ -241,7 +249,10 @@ export class RuntimeNode {
       reply: (id, reply) => ref.self?.routeReply(id, reply),
       log,
       fatal,
-      afterStep: () => ref.self?.appliedWaits.check(),
+      afterStep: () => {
+        ref.self?.appliedWaits.check();
+        ref.self?.kafka?.afterStep();
+      },
     });
     const transport = new PeerTransport({
       id: config.id,
@@ -297,6 +308,25 @@ export class RuntimeNode {
         log,
       });
     }
+    if (config.kafka !== undefined) {
+      const { startKafkaPort } = await import('./kafka/broker/replicated-port.js');
+      self.kafka = startKafkaPort(
+        node,
+        {
+          id: config.id,
+          cluster,
+          running: () => !host.isStopped,
+          // The backend keeps replies past the node's step: it gets a copy.
+          submit: (client, seq, op, onReply) =>
+            self.submitLocal(client, seq, op, (reply) => onReply(copyJson(reply))),
+          forward: (to, client, seq, op, timeoutMs, done) =>
+            self.forwardApplied(to, client, seq, op, timeoutMs, done),
+          guard: (fn) => host.guard(fn),
+          log,
+        },
+        config.kafkaOptions,
+      );
+    }
     if (config.etcd !== undefined) {
       // Loaded only when asked for: gRPC costs every other command ~130 ms to load.
       const { EtcdServer } = await import('./etcd/server.js');
@@ -338,11 +368,15 @@ export class RuntimeNode {
       if (self.zookeeper !== undefined && config.zookeeper !== undefined) {
         self.zookeeperAddress = await self.zookeeper.listen(config.zookeeper);
       }
+      if (self.kafka !== undefined && config.kafka !== undefined) {
+        self.kafkaAddress = await self.kafka.listen(config.kafka);
+      }
     } catch (e) {
       transport.close();
       clients?.close();
       self.etcd?.close();
       self.zookeeper?.close();
+      self.kafka?.close();
       wal.close();
       throw e;
     }
@@ -356,6 +390,9 @@ export class RuntimeNode {
       zookeeper: self.zookeeperAddress
         ? `${self.zookeeperAddress.host}:${self.zookeeperAddress.port}`
         : null,
+      ...(self.kafkaAddress
+        ? { kafka: `${self.kafkaAddress.host}:${self.kafkaAddress.port}` }
+        : {}),
       recovered,
       walRecords: wal.recovery.records,
       tornBytes: wal.recovery.truncatedBytes,
@@ -401,6 +438,7 @@ export class RuntimeNode {
           }
         : {}),
       ...(this.zookeeper !== undefined ? { zookeeper: this.zookeeper.status() } : {}),
+      ...(this.kafka !== undefined ? { kafka: this.kafka.status() } : {}),
       forwarding: { ...this.forwarding.stats, appliedWaits: { ...this.appliedWaits.stats } },
       // Per port: open, accepted, refused (port or address cap), closed by timeouts.
       connections: {
@@ -419,6 +457,7 @@ export class RuntimeNode {
     this.host.stop();
     this.etcd?.close();
     this.zookeeper?.close();
+    this.kafka?.close();
     this.forwarding.close();
     this.appliedWaits.close();
     this.transport.close();

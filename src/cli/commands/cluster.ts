@@ -122,13 +122,16 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
         for (const n of c.nodes) {
           const etcd = n.etcd !== undefined ? `  etcd ${n.etcd}` : '';
           const zk = n.zk !== undefined ? `  zk ${n.zk}` : '';
+          const kafka = n.kafka !== undefined ? `  kafka ${n.kafka}` : '';
           const spare = n.spare === true ? `  spare, not started (peer ${n.peer})` : '';
-          io.out(`${n.id} ${n.client}${etcd}${zk}${spare}\n`);
+          io.out(`${n.id} ${n.client}${etcd}${zk}${kafka}${spare}\n`);
         }
         const etcd = running.flatMap((n) => (n.etcd !== undefined ? [n.etcd] : []));
         if (etcd.length > 0) io.out(`etcd endpoints: ${etcd.join(',')}\n`);
         const zk = running.flatMap((n) => (n.zk !== undefined ? [n.zk] : []));
         if (zk.length > 0) io.out(`connect string: ${zk.join(',')}\n`);
+        const kafka = running.flatMap((n) => (n.kafka !== undefined ? [n.kafka] : []));
+        if (kafka.length > 0) io.out(`bootstrap servers: ${kafka.join(',')}\n`);
       });
     });
   // Last, so that the command's own options lead its help.
@@ -154,7 +157,8 @@ export function clusterCommand(program: Command, io: CliIo, setExit: SetExit): v
                   : 'down';
             const etcd = s.etcd !== undefined ? `  etcd ${s.etcd}` : '';
             const zk = s.zk !== undefined ? `  zk ${s.zk}` : '';
-            io.out(`${s.id} ${s.client}${etcd}${zk}  ${state}\n`);
+            const kafka = s.kafka !== undefined ? `  kafka ${s.kafka}` : '';
+            io.out(`${s.id} ${s.client}${etcd}${zk}${kafka}  ${state}\n`);
           }
         }
         const missing = (s: (typeof states)[number]): boolean =>

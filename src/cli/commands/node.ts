@@ -34,6 +34,7 @@ interface NodeFlags extends LimitFlags {
   etcd?: string;
   etcdAllowRemote?: boolean;
   zk?: string;
+  kafka?: string;
   secretFile?: string;
   mutant?: string;
   param: string[];
@@ -120,6 +121,10 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
       '--zk <[host:]port>',
       "serve ZooKeeper's client protocol here (zookeeper; loopback only, host defaults to 127.0.0.1)",
     )
+    .option(
+      '--kafka <[host:]port>',
+      "serve Kafka's wire protocol here (kafka; loopback only, host defaults to 127.0.0.1)",
+    )
     .option('--secret-file <file>', 'cluster secret peers authenticate with (needed with peers)')
     .option('--mutant <name>', 'run a deliberately broken variant')
     .option(
@@ -196,6 +201,20 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
           throw new UsageError(`--zk: ${zookeeper.host} is not a loopback address`);
         }
       }
+      let kafka: Address | undefined;
+      if (flags.kafka !== undefined) {
+        if (system.kafkaApi !== true) {
+          const serving = systems().filter((s) => s.kafkaApi === true);
+          throw new UsageError(
+            `--kafka: ${system.name} is not a Kafka service (use ${serving.map((s) => s.name).join(', ')})`,
+          );
+        }
+        kafka = address('--kafka', flags.kafka, '127.0.0.1');
+        // No SASL or TLS: the port is for this machine's clients only.
+        if (!isLoopback(kafka.host)) {
+          throw new UsageError(`--kafka: ${kafka.host} is not a loopback address`);
+        }
+      }
       if (flags.fromSnapshot !== undefined && system.etcdApi !== true) {
         throw new UsageError(`--from-snapshot: ${system.name} holds no etcd store`);
       }
@@ -223,6 +242,7 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
             : {}),
           ...(etcd !== undefined ? { etcd } : {}),
           ...(zookeeper !== undefined ? { zookeeper } : {}),
+          ...(kafka !== undefined ? { kafka } : {}),
           ...(secret !== undefined ? { secret } : {}),
           ...(flags.mutant !== undefined ? { mutant: flags.mutant } : {}),
           ...(params !== undefined ? { params } : {}),
@@ -231,11 +251,13 @@ export function nodeCommand(program: Command, io: CliIo, setExit: (code: number)
         const c = node.clientAddress;
         const e = node.etcdAddress;
         const z = node.zookeeperAddress;
+        const k = node.kafkaAddress;
         io.out(
           `${flags.id} running ${system.name}: peers on ${node.peerAddress.host}:${node.peerAddress.port}` +
             (c !== undefined ? `, clients on ${c.host}:${c.port}` : '') +
             (e !== undefined ? `, etcd on ${e.host}:${e.port}` : '') +
             (z !== undefined ? `, zookeeper on ${z.host}:${z.port}` : '') +
+            (k !== undefined ? `, kafka on ${k.host}:${k.port}` : '') +
             '\n',
         );
       } catch (e) {

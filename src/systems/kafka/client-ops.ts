@@ -6,12 +6,45 @@
  * OffsetFetch for the client's own group.
  */
 import type { Json } from '../../core/json.js';
+import type { BatchInput } from '../../protocols/isr/batch.js';
+import type { Acks } from '../../protocols/isr/partition-leader.js';
+import { isMetadataOp, type MetadataOp } from './metadata-records.js';
 
 export type ClientOp =
   | { readonly f: 'send'; readonly key: string; readonly value: number }
   | { readonly f: 'poll'; readonly from: Readonly<Record<string, number>> }
   | { readonly f: 'commit'; readonly value: Readonly<Record<string, number>> }
-  | { readonly f: 'seek-committed' };
+  | { readonly f: 'seek-committed' }
+  /**
+   * The Kafka wire broker's (src/runtime/kafka/broker/replicated-*.ts; never the simulator's
+   * workload): one metadata record through the metadata log (topics, group records, producer
+   * ids), and one producer batch — a real v2 batch in base64 as its payload — to a partition.
+   */
+  | { readonly f: 'meta'; readonly op: MetadataOp }
+  | {
+      readonly f: 'produce-batch';
+      readonly partition: string;
+      readonly acks: Acks;
+      readonly batch: BatchInput;
+    };
+
+/** The metadata records a wire broker may propose; the rest are the controller's own. */
+const WIRE_METADATA = new Set(['create-topic', 'group-records', 'alloc-producer-id']);
+
+const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
+
+function isBatchInput(v: unknown): v is BatchInput {
+  return (
+    isObj(v) &&
+    isInt(v.count) &&
+    (v.count as number) >= 1 &&
+    isInt(v.producerId) &&
+    isInt(v.producerEpoch) &&
+    isInt(v.baseSequence) &&
+    isInt(v.maxTimestamp) &&
+    typeof v.payload === 'string'
+  );
+}
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -33,6 +66,16 @@ export function clientOpOf(op: Json): ClientOp | undefined {
       return isOffsets(op.value) ? (op as unknown as ClientOp) : undefined;
     case 'seek-committed':
       return { f: 'seek-committed' };
+    case 'meta':
+      return isMetadataOp(op.op as Json) && WIRE_METADATA.has((op.op as MetadataOp).kind)
+        ? (op as unknown as ClientOp)
+        : undefined;
+    case 'produce-batch':
+      return typeof op.partition === 'string' &&
+        (op.acks === 1 || op.acks === 'all') &&
+        isBatchInput(op.batch)
+        ? (op as unknown as ClientOp)
+        : undefined;
     default:
       return undefined;
   }

@@ -10,6 +10,8 @@ export interface BrokerHeartbeatMsg {
   readonly incarnation: number;
   /** The broker has applied the record of its own registration (KRaft: caught up). */
   readonly caughtUp: boolean;
+  /** A real broker's Kafka address (`host:port`), for its registration record. */
+  readonly address?: string;
 }
 
 export interface AlterPartitionMsg {

@@ -63,7 +63,12 @@ export class Controller {
     this.lastHeard.set(from, this.host.now());
     const b = this.machine.broker(from);
     if (b === undefined || b.incarnation < msg.incarnation) {
-      this.propose({ kind: 'register', broker: from, incarnation: msg.incarnation });
+      this.propose({
+        kind: 'register',
+        broker: from,
+        incarnation: msg.incarnation,
+        ...(msg.address !== undefined ? { address: msg.address } : {}),
+      });
     } else if (b.incarnation === msg.incarnation && b.fenced && msg.caughtUp) {
       this.propose({ kind: 'unfence', broker: from, incarnation: msg.incarnation });
     }

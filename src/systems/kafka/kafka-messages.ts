@@ -15,6 +15,7 @@ function controllerMessage(cluster: readonly NodeId[]): v.GenericSchema {
       type: v.literal('ctl-heartbeat'),
       incarnation: count,
       caughtUp: v.boolean(),
+      address: v.optional(v.pipe(shortText, v.minLength(1))),
     }),
     v.strictObject({
       type: v.literal('ctl-alter-partition'),

@@ -57,6 +57,8 @@ export class KafkaNode implements ProtocolNode<Message> {
   private ready = false;
   private registered = false;
   private internalSeq = 0;
+  /** A real broker's Kafka address, carried by its heartbeats into its registration. */
+  private address: string | undefined;
   private nextInternalId = -1;
 
   constructor(
@@ -99,6 +101,11 @@ export class KafkaNode implements ProtocolNode<Message> {
       cluster: env.cluster,
       propose: (op) => this.propose(op),
     });
+  }
+
+  /** Sets the Kafka address this broker's registrations carry (before `start`). */
+  advertise(address: string): void {
+    this.address = address;
   }
 
   get incarnationNow(): number {
@@ -145,6 +152,7 @@ export class KafkaNode implements ProtocolNode<Message> {
         type: 'ctl-heartbeat',
         incarnation: this.incarnation,
         caughtUp: this.registered,
+        ...(this.address !== undefined ? { address: this.address } : {}),
       });
     }
     this.controller.tick();
@@ -223,6 +231,12 @@ export class KafkaNode implements ProtocolNode<Message> {
           group: groupOf(request.client),
           offsets: op.value,
         });
+        break;
+      case 'meta':
+        this.raftRequest(request, op.op);
+        break;
+      case 'produce-batch':
+        this.replicas.produce(request.id, op.partition, op.batch, op.acks);
         break;
       case 'seek-committed':
         this.raftRequest(request, {

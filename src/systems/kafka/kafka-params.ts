@@ -20,6 +20,11 @@ export const KAFKA_PARAMS = [
     name: 'replication-factor',
     description: 'replicas per partition (default 3, at most the number of nodes)',
   },
+  {
+    name: 'fetch-idle',
+    description:
+      'ms a caught-up follower waits before its next fetch (default 20; followers do not long-poll, so acks=all waits for it)',
+  },
 ] as const;
 
 export interface KafkaParams {
@@ -30,6 +35,7 @@ export interface KafkaParams {
   /** Partitions of topic `t`: fixed, as the workload's clients know it. */
   readonly partitions: number;
   readonly replicationFactor: number;
+  readonly fetchIdleMs: number;
 }
 
 export const DEFAULT_KAFKA_PARAMS: KafkaParams = {
@@ -39,6 +45,7 @@ export const DEFAULT_KAFKA_PARAMS: KafkaParams = {
   sessionTimeoutMs: 500,
   partitions: 3,
   replicationFactor: 3,
+  fetchIdleMs: 20,
 };
 
 function whole(name: string, v: string, min: number, max: number): number {
@@ -71,6 +78,9 @@ export function kafkaParamsFrom(
         break;
       case 'replication-factor':
         p = { ...p, replicationFactor: whole(name, v, 1, 16) };
+        break;
+      case 'fetch-idle':
+        p = { ...p, fetchIdleMs: whole(name, v, 1, 60_000) };
         break;
       default:
         throw new Error(`kafka has no parameter '${name}'`);

@@ -37,6 +37,7 @@ export const kafkaSystem: SystemDefinition = {
   mutants: [...ISR_MUTANTS, UNCLEAN_ELECTION],
   defaultNodes: 3,
   minNodes: 1,
+  kafkaApi: true,
   params: KAFKA_PARAMS,
   labViews: kafkaLabViews,
   createNode(options) {
@@ -53,7 +54,7 @@ export const kafkaSystem: SystemDefinition = {
         replicas: {
           minIsr: params.minIsr,
           lagTimeMs: params.lagTimeMs,
-          fetchIdleMs: 20,
+          fetchIdleMs: params.fetchIdleMs,
           fetchTimeoutMs: 200,
           maxFetchBatches: 32,
           mutants,

@@ -13,12 +13,15 @@ import type { Command } from '../../protocols/raft/messages.js';
 import type { StateMachine } from '../../protocols/raft/state-machine.js';
 import type { PartitionAssignment } from '../../protocols/isr/replica-manager.js';
 import { isMetadataOp, partitionName, type MetadataOp } from './metadata-records.js';
+import { parseGroupRecord, recordKey, type GroupRecord } from './group-records.js';
 import { metadataSnapshotProblem } from './metadata-snapshot-schema.js';
 import { electLeader } from './partition-election.js';
 
 export interface BrokerRecord {
   readonly incarnation: number;
   readonly fenced: boolean;
+  /** Where a real broker's Kafka clients reach it (`host:port`); none in the simulator. */
+  readonly address?: string;
 }
 
 interface Session {
@@ -32,6 +35,10 @@ interface MetadataSnapshot {
   readonly partitions: readonly PartitionAssignment[];
   readonly offsets: readonly (readonly [string, Readonly<Record<string, number>>])[];
   readonly sessions: readonly (readonly [string, number, Json])[];
+  /** The wire broker's live group records, oldest first (absent when there are none). */
+  readonly groups?: readonly Json[];
+  /** Producer ids handed out so far (absent when none). */
+  readonly producerIds?: number;
 }
 
 export class MetadataMachine implements StateMachine {
@@ -40,6 +47,9 @@ export class MetadataMachine implements StateMachine {
   private parts = new Map<string, PartitionAssignment>();
   private offsets = new Map<string, Record<string, number>>();
   private sessions = new Map<string, Session>();
+  /** The last group record per compaction key (recordKey), in order of their last write. */
+  private groups = new Map<string, GroupRecord>();
+  private producerIds = 0;
   /** Partitions changed since the node last took them (`takeChanged`). */
   private changed = new Set<string>();
   /** Leaders elected from outside the ISR (unclean elections), counted. */
@@ -53,6 +63,16 @@ export class MetadataMachine implements StateMachine {
 
   hasTopic(topic: string): boolean {
     return this.topics.has(topic);
+  }
+
+  /** Topics and their partition counts. */
+  get topicList(): readonly (readonly [string, number])[] {
+    return [...this.topics.entries()];
+  }
+
+  /** The live group records, in the order a coordinator replays them. */
+  get groupRecords(): readonly GroupRecord[] {
+    return [...this.groups.values()];
   }
 
   partition(name: string): PartitionAssignment | undefined {
@@ -120,7 +140,11 @@ export class MetadataMachine implements StateMachine {
       case 'register': {
         const b = this.brokers.get(op.broker);
         if (b !== undefined && b.incarnation >= op.incarnation) return 'STALE_BROKER_EPOCH';
-        this.brokers.set(op.broker, { incarnation: op.incarnation, fenced: true });
+        this.brokers.set(op.broker, {
+          incarnation: op.incarnation,
+          fenced: true,
+          ...(op.address !== undefined ? { address: op.address } : {}),
+        });
         // The broker's earlier life ended: whatever it led gets a new epoch (a new leader, or
         // none), so its new life never acts in an epoch its old one acted in.
         this.leaveIsrs(op.broker);
@@ -167,6 +191,19 @@ export class MetadataMachine implements StateMachine {
       }
       case 'offset-fetch':
         return null;
+      case 'group-records':
+        for (const r of op.records) {
+          const record = parseGroupRecord(r);
+          const key = recordKey(record);
+          this.groups.delete(key);
+          // A deletion's tombstone supersedes what it deletes and is then not needed.
+          if (record.type !== 'offset-delete' && record.type !== 'group-delete') {
+            this.groups.set(key, record);
+          }
+        }
+        return true;
+      case 'alloc-producer-id':
+        return this.producerIds++;
     }
   }
 
@@ -219,6 +256,9 @@ export class MetadataMachine implements StateMachine {
       partitions: [...this.parts.values()],
       offsets: [...this.offsets.entries()],
       sessions: [...this.sessions.entries()].map(([c, s]) => [c, s.seq, s.result] as const),
+      // Only when used, so the simulator's snapshots stay as they were.
+      ...(this.groups.size > 0 ? { groups: [...this.groups.values()] as unknown as Json[] } : {}),
+      ...(this.producerIds > 0 ? { producerIds: this.producerIds } : {}),
     };
     return snap as unknown as Json;
   }
@@ -234,6 +274,12 @@ export class MetadataMachine implements StateMachine {
     this.parts = new Map(snap.partitions.map((p) => [p.partition, p]));
     this.offsets = new Map(snap.offsets.map(([g, o]) => [g, { ...o }]));
     this.sessions = new Map(snap.sessions.map(([c, seq, result]) => [c, { seq, result }]));
+    this.groups = new Map();
+    for (const r of snap.groups ?? []) {
+      const record = parseGroupRecord(r);
+      this.groups.set(recordKey(record), record);
+    }
+    this.producerIds = snap.producerIds ?? 0;
     for (const p of this.parts.keys()) this.changed.add(p);
   }
 

@@ -4,10 +4,19 @@
  */
 import type { Json } from '../../core/json.js';
 import type { NodeId } from '../../core/node.js';
+import { GroupRecordError, parseGroupRecord } from './group-records.js';
 
 export type MetadataOp =
-  /** A broker started (its `incarnation`-th start): fenced until its heartbeats unfence it. */
-  | { readonly kind: 'register'; readonly broker: NodeId; readonly incarnation: number }
+  /**
+   * A broker started (its `incarnation`-th start): fenced until its heartbeats unfence it. A
+   * real broker's record carries the `host:port` its Kafka clients reach it at.
+   */
+  | {
+      readonly kind: 'register';
+      readonly broker: NodeId;
+      readonly incarnation: number;
+      readonly address?: string;
+    }
   | { readonly kind: 'fence'; readonly broker: NodeId; readonly incarnation: number }
   | { readonly kind: 'unfence'; readonly broker: NodeId; readonly incarnation: number }
   /** A topic with each partition's replicas, in preference order. */
@@ -31,6 +40,13 @@ export type MetadataOp =
       readonly group: string;
       readonly offsets: Readonly<Record<string, number>>;
     }
+  /**
+   * The Kafka wire broker's consumer-group records (group-records.ts, as `__consumer_offsets`
+   * holds them), persisted by the group coordinator on the active controller before it answers.
+   */
+  | { readonly kind: 'group-records'; readonly records: readonly Json[] }
+  /** InitProducerId: the next producer id, from the log so no two brokers hand out the same. */
+  | { readonly kind: 'alloc-producer-id' }
   /** OffsetFetch (a read): the group's committed offsets of these partitions. */
   | {
       readonly kind: 'offset-fetch';
@@ -46,10 +62,25 @@ const isName = (v: unknown): v is string =>
 const isNames = (v: unknown): v is string[] =>
   Array.isArray(v) && v.length <= 1024 && v.every(isName) && new Set(v).size === v.length;
 
+export function isGroupRecord(r: unknown): boolean {
+  try {
+    parseGroupRecord(r as Json);
+    return true;
+  } catch (e) {
+    if (e instanceof GroupRecordError) return false;
+    throw e;
+  }
+}
+
 export function isMetadataOp(op: Json): op is Json & MetadataOp {
   if (!isObj(op)) return false;
   switch (op.kind) {
     case 'register':
+      return (
+        isName(op.broker) &&
+        isCount(op.incarnation) &&
+        (op.address === undefined || isName(op.address))
+      );
     case 'fence':
     case 'unfence':
       return isName(op.broker) && isCount(op.incarnation);
@@ -78,6 +109,15 @@ export function isMetadataOp(op: Json): op is Json & MetadataOp {
       );
     case 'offset-fetch':
       return isName(op.group) && isNames(op.partitions);
+    case 'group-records':
+      return (
+        Array.isArray(op.records) &&
+        op.records.length >= 1 &&
+        op.records.length <= 1024 &&
+        op.records.every(isGroupRecord)
+      );
+    case 'alloc-producer-id':
+      return true;
     default:
       return false;
   }

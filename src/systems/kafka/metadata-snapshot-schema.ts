@@ -6,12 +6,22 @@ import * as v from 'valibot';
 import { count, shortText } from '../../core/message-schema.js';
 import { schemaProblem } from '../../core/schema-issue.js';
 import type { Json } from '../../core/json.js';
+import { isGroupRecord } from './metadata-records.js';
 
 const name = v.pipe(shortText, v.minLength(1));
 const names = v.pipe(v.array(name), v.maxLength(1024));
 
 const snapshot = v.strictObject({
-  brokers: v.array(v.tuple([name, v.strictObject({ incarnation: count, fenced: v.boolean() })])),
+  brokers: v.array(
+    v.tuple([
+      name,
+      v.strictObject({
+        incarnation: count,
+        fenced: v.boolean(),
+        address: v.optional(name),
+      }),
+    ]),
+  ),
   topics: v.array(v.tuple([name, count])),
   partitions: v.array(
     v.strictObject({
@@ -25,6 +35,8 @@ const snapshot = v.strictObject({
   ),
   offsets: v.array(v.tuple([name, v.record(v.string(), count)])),
   sessions: v.array(v.tuple([v.string(), count, v.unknown()])),
+  groups: v.optional(v.array(v.custom(isGroupRecord, 'not a group record'))),
+  producerIds: v.optional(count),
 });
 
 export function metadataSnapshotProblem(data: Json): string | undefined {
