@@ -48,6 +48,7 @@ import {
 } from '../../../systems/kafka/producer-state.js';
 import type { PartitionLog } from '../../../protocols/isr/partition-log.js';
 import { BatchError, readBatchHeader, stampBatch } from '../batch-header.js';
+import { FetchWaiters, partitionKey } from './fetch-waiters.js';
 import { KafkaError } from '../kafka-errors.js';
 import type {
   BrokerAddress,
@@ -97,12 +98,11 @@ export interface ReplicatedBackendOptions {
   readonly groupMinSessionTimeoutMs?: number;
 }
 
-interface FetchWaiter {
-  readonly query: FetchQuery;
-  /** Each fetched partition's HW when the fetch last looked. */
-  readonly seen: number[];
-  readonly resolve: (r: FetchedPartition[]) => void;
-  readonly timer: NodeJS.Timeout;
+/** A partition some parked fetch reads, and its HW when last looked at. */
+interface WatchedPartition {
+  readonly topic: string;
+  readonly partition: number;
+  hw: number;
 }
 
 const decodeAddress = (a: string): { host: string; port: number } | undefined => {
@@ -130,7 +130,10 @@ function produceErrorCode(error: string): number {
 export class ReplicatedKafkaBackend implements KafkaBackend {
   private readonly proposer: Proposer;
   readonly groups: ReplicatedGroups;
-  private waiters: FetchWaiter[] = [];
+  /** Long polls, parked as the single broker parks them (fetch-waiters.ts). */
+  private readonly waiters = new FetchWaiters();
+  /** The partitions parked fetches read: a moved HW wakes their fetches after a node step. */
+  private readonly watched = new Map<string, WatchedPartition>();
   /** Produces of a retried batch, waiting for the HW to pass the offsets it already has. */
   private hwWaiters: { log: PartitionLog; end: number; done: () => void }[] = [];
   /**
@@ -446,26 +449,32 @@ export class ReplicatedKafkaBackend implements KafkaBackend {
   }
 
   fetch(query: FetchQuery): Promise<FetchedPartition[]> {
+    const minBytes = Math.max(1, query.minBytes);
     const now = this.fetchNow(query);
-    if (now.errors || now.bytes >= Math.max(1, query.minBytes) || query.maxWaitMs <= 0) {
+    if (now.errors || now.bytes >= minBytes || query.maxWaitMs <= 0 || this.closed) {
       return Promise.resolve(now.parts);
     }
-    if (this.closed) return Promise.resolve(now.parts);
-    return new Promise((resolve) => {
-      const w: FetchWaiter = {
-        query,
-        seen: now.parts.map((p) => p.highWatermark),
-        resolve,
-        timer: setTimeout(() => this.finishWait(w), query.maxWaitMs),
-      };
-      this.waiters.push(w);
+    const keys = query.partitions.map((p, i) => {
+      const key = partitionKey(p.topic, p.partition);
+      const hw = (now.parts[i] as FetchedPartition).highWatermark;
+      this.watched.set(key, { topic: p.topic, partition: p.partition, hw });
+      return key;
     });
-  }
-
-  private finishWait(w: FetchWaiter): void {
-    this.waiters = this.waiters.filter((x) => x !== w);
-    clearTimeout(w.timer);
-    w.resolve(this.fetchNow(w.query).parts);
+    return new Promise((resolve) =>
+      this.waiters.park(
+        {
+          keys,
+          attempt: () => {
+            const r = this.fetchNow(query);
+            if (!r.errors && r.bytes < minBytes) return false;
+            resolve(r.parts);
+            return true;
+          },
+          expire: () => resolve(this.fetchNow(query).parts),
+        },
+        query.maxWaitMs,
+      ),
+    );
   }
 
   /** After every node step: fetches whose partitions' HW moved look again. */
@@ -476,16 +485,16 @@ export class ReplicatedKafkaBackend implements KafkaBackend {
       this.hwWaiters = this.hwWaiters.filter((w) => w.log.hw < w.end);
       for (const w of passed) w.done();
     }
-    if (this.waiters.length === 0) return;
-    for (const w of [...this.waiters]) {
-      const moved = w.query.partitions.some((p, i) => {
-        const log = this.leaderLog(p.topic, p.partition);
-        return (typeof log === 'number' ? -1 : log.hw) !== w.seen[i];
-      });
-      if (!moved) continue;
-      const now = this.fetchNow(w.query);
-      if (now.errors || now.bytes >= Math.max(1, w.query.minBytes)) this.finishWait(w);
-      else now.parts.forEach((p, i) => (w.seen[i] = p.highWatermark));
+    if (this.waiters.size === 0) {
+      this.watched.clear();
+      return;
+    }
+    for (const [key, w] of this.watched) {
+      const log = this.leaderLog(w.topic, w.partition);
+      const hw = typeof log === 'number' ? -1 : log.hw;
+      if (hw === w.hw) continue;
+      w.hw = hw;
+      this.waiters.progressed(key);
     }
   }
 
@@ -643,7 +652,7 @@ export class ReplicatedKafkaBackend implements KafkaBackend {
   /** Parked long polls are answered now, later fetches at once (the port is draining). */
   quiesce(): void {
     this.closed = true;
-    for (const w of [...this.waiters]) this.finishWait(w);
+    this.waiters.expireAll();
   }
 
   async close(): Promise<void> {
