@@ -8,13 +8,8 @@
  *  - otherwise              → [key, range_end), empty when range_end ≤ key.
  */
 
-/** A half-open interval of keys: `hi` null = unbounded above. */
-export interface KeyInterval {
-  readonly lo: string;
-  readonly hi: string | null;
-  /** True when the interval is the one key `lo` (range_end ''). */
-  readonly single: boolean;
-}
+import type { KeyInterval } from '../../core/key-index.js';
+export type { KeyInterval };
 
 export function keyInterval(key: string, rangeEnd: string | undefined): KeyInterval {
   if (rangeEnd === undefined || rangeEnd === '') return { lo: key, hi: null, single: true };

@@ -11,7 +11,7 @@
  *
  * Layout: a map key → history (sorted by revision, so reads at an older revision binary-search
  * it and reads at the current one look at its last entry), plus a B+ tree of every key with a
- * retained history (key-index.ts), so a range is a search and a walk and a new key costs
+ * retained history (src/core/key-index.ts), so a range is a search and a walk and a new key costs
  * O(log n); nothing per write is proportional to the number of keys.
  * Compaction visits only the keys written since the previous compaction (the events of those
  * revisions name them): every other key was already trimmed then and has not changed since.
@@ -27,7 +27,7 @@ import {
   type RangeRes,
   type WatchEvent,
 } from './etcd-ops.js';
-import { KeyIndex } from './key-index.js';
+import { KeyIndex } from '../../core/key-index.js';
 import { inInterval, keyInterval, type KeyInterval } from './key-range.js';
 
 /** Where the store tells lease bookkeeping that a key joined or left a lease. */

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { streamFor } from '../../../src/core/random.js';
-import { KeyIndex } from '../../../src/systems/etcd/key-index.js';
-import { inInterval, keyInterval } from '../../../src/systems/etcd/key-range.js';
+import { streamFor } from '../../src/core/random.js';
+import { KeyIndex } from '../../src/core/key-index.js';
+import { inInterval, keyInterval } from '../../src/systems/etcd/key-range.js';
 
 test('KeyIndex visits exactly the keys of an interval, in byte order, as a sorted list would', () => {
   const r = streamFor(11, 'key-index');
