@@ -1,0 +1,63 @@
+/**
+ * CockroachDB's timestamp cache: the latest timestamp at which each key (or key span) was read,
+ * and by whom. A write below it would change what that read saw after the fact, so the write is
+ * pushed above it instead — the rule that makes MVCC serializable rather than snapshot isolation.
+ * A reader's own later write is not pushed by its own read.
+ */
+import { compareHlc, nextHlc } from '../clocks/hybrid-logical-clock.js';
+import type { Timestamp, TxnId } from './mvcc-types.js';
+
+interface ReadMark {
+  readonly ts: Timestamp;
+  /** The reader, or null once two readers share the mark (then it pushes everyone). */
+  readonly txn: TxnId | null;
+}
+
+interface SpanMark extends ReadMark {
+  readonly lo: string;
+  /** Exclusive upper end; null: unbounded. */
+  readonly hi: string | null;
+}
+
+function raise(mark: ReadMark | undefined, ts: Timestamp, txn: TxnId | null): ReadMark {
+  if (mark === undefined) return { ts, txn };
+  const c = compareHlc(ts, mark.ts);
+  if (c > 0) return { ts, txn };
+  if (c < 0) return mark;
+  return { ts, txn: mark.txn === txn ? txn : null };
+}
+
+export class TimestampCache {
+  private readonly keys = new Map<string, ReadMark>();
+  // Spans are few (one per scan) in the workloads run here; a linear list keeps this simple.
+  // An interval tree is the known next step if scans grow past a few thousand per range.
+  private readonly spans: SpanMark[] = [];
+
+  recordRead(key: string, ts: Timestamp, txn: TxnId | null): void {
+    this.keys.set(key, raise(this.keys.get(key), ts, txn));
+  }
+
+  recordScan(lo: string, hi: string | null, ts: Timestamp, txn: TxnId | null): void {
+    const i = this.spans.findIndex((s) => s.lo === lo && s.hi === hi);
+    if (i < 0) this.spans.push({ lo, hi, ts, txn });
+    else this.spans[i] = { lo, hi, ...raise(this.spans[i], ts, txn) };
+  }
+
+  /**
+   * The smallest timestamp `writer` may write `key` at, given what was read: just above the
+   * latest read of the key by anyone else, or `asked` if that is already later.
+   */
+  minWriteTs(key: string, asked: Timestamp, writer: TxnId): Timestamp {
+    let min = asked;
+    const consider = (mark: ReadMark): void => {
+      if (mark.txn === writer) return;
+      if (compareHlc(mark.ts, min) >= 0) min = nextHlc(mark.ts);
+    };
+    const mark = this.keys.get(key);
+    if (mark !== undefined) consider(mark);
+    for (const s of this.spans) {
+      if (key >= s.lo && (s.hi === null || key < s.hi)) consider(s);
+    }
+    return min;
+  }
+}
