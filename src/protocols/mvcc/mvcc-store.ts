@@ -7,8 +7,8 @@
  */
 import type { Json } from '../../core/json.js';
 import { KeyIndex } from '../../core/key-index.js';
-import { compareHlc, formatHlc, nextHlc } from '../clocks/hybrid-logical-clock.js';
-import { TimestampCache } from './timestamp-cache.js';
+import { compareHlc, formatHlc, maxHlc, nextHlc } from '../clocks/hybrid-logical-clock.js';
+import { TimestampCache, type TimestampCacheState } from './timestamp-cache.js';
 import type {
   Intent,
   ReadAnswer,
@@ -51,14 +51,50 @@ function ownIntent(intent: Intent, txn: TxnMeta | undefined): boolean {
   return txn !== undefined && intent.txn.id === txn.id;
 }
 
+/** A store as plain data, for a range's snapshot. */
+export interface MvccState {
+  readonly versions: readonly (readonly [string, readonly Version[]])[];
+  readonly intents: readonly (readonly [string, Intent])[];
+  readonly reads: TimestampCacheState;
+}
+
 export class MvccStore {
   private readonly keys = new KeyIndex();
   /** Ascending by timestamp. */
   private readonly versions = new Map<string, Version[]>();
   private readonly intents = new Map<string, Intent>();
-  private readonly tsCache = new TimestampCache();
+  private tsCache = new TimestampCache();
 
   constructor(private readonly mutant: MvccMutant | null = null) {}
+
+  exportState(): MvccState {
+    return {
+      versions: [...this.versions].map(([k, list]) => [k, list.slice()] as const),
+      intents: [...this.intents],
+      reads: this.tsCache.exportState(),
+    };
+  }
+
+  /** Replaces this store's contents with `state` (a snapshot a leader sent, checked by the caller). */
+  restoreState(state: MvccState): void {
+    for (const k of [...this.keys]) this.keys.delete(k);
+    this.versions.clear();
+    this.intents.clear();
+    for (const [k, list] of state.versions) {
+      for (let i = 1; i < list.length; i++) {
+        if (compareHlc(list[i - 1]!.ts, list[i]!.ts) >= 0) {
+          throw new MvccInvariantError(`${k}: restored versions are not in timestamp order`);
+        }
+      }
+      this.versions.set(k, list.slice());
+      this.keys.add(k);
+    }
+    for (const [k, intent] of state.intents) {
+      this.intents.set(k, intent);
+      this.keys.add(k);
+    }
+    this.tsCache = TimestampCache.fromState(state.reads);
+  }
 
   get(key: string, opts: ReadOptions): ReadAnswer {
     const answer = this.readKey(key, opts);
@@ -161,6 +197,15 @@ export class MvccStore {
     return ok;
   }
 
+  /**
+   * Marks `key` read at `ts` by `txn`: a refresh that moved a transaction's reads to a later
+   * timestamp must keep later writers above that timestamp too, or the refreshed read could
+   * still be overwritten below it.
+   */
+  markRead(key: string, ts: Timestamp, txn: TxnId): void {
+    this.tsCache.recordRead(key, ts, txn);
+  }
+
   /** As `refreshable` for the one key. */
   refreshableKey(key: string, from: Timestamp, to: Timestamp, txn: TxnId): boolean {
     return this.refreshable(key, `${key}\0`, from, to, txn);
@@ -187,10 +232,12 @@ export class MvccStore {
   }
 
   private readKey(key: string, opts: ReadOptions): ReadAnswer {
+    // A restarted transaction keeps its first uncertainty limit (CockroachDB's global limit) while
+    // its read timestamp climbs, and may pass it: the window is then empty, never below the read.
     const limit =
       this.mutant === 'ignore-uncertainty' || opts.uncertaintyLimit === undefined
         ? opts.ts
-        : opts.uncertaintyLimit;
+        : maxHlc(opts.ts, opts.uncertaintyLimit);
     const intent = this.intents.get(key);
     if (intent !== undefined) {
       if (ownIntent(intent, opts.txn)) {

@@ -27,11 +27,31 @@ function raise(mark: ReadMark | undefined, ts: Timestamp, txn: TxnId | null): Re
   return { ts, txn: mark.txn === txn ? txn : null };
 }
 
+/** The cache as plain data, for a range's snapshot. */
+export interface TimestampCacheState {
+  readonly keys: readonly (readonly [string, Timestamp, TxnId | null])[];
+  readonly spans: readonly (readonly [string, string | null, Timestamp, TxnId | null])[];
+}
+
 export class TimestampCache {
   private readonly keys = new Map<string, ReadMark>();
   // Spans are few (one per scan) in the workloads run here; a linear list keeps this simple.
   // An interval tree is the known next step if scans grow past a few thousand per range.
   private readonly spans: SpanMark[] = [];
+
+  exportState(): TimestampCacheState {
+    return {
+      keys: [...this.keys].map(([k, m]) => [k, m.ts, m.txn] as const),
+      spans: this.spans.map((s) => [s.lo, s.hi, s.ts, s.txn] as const),
+    };
+  }
+
+  static fromState(state: TimestampCacheState): TimestampCache {
+    const c = new TimestampCache();
+    for (const [k, ts, txn] of state.keys) c.keys.set(k, { ts, txn });
+    for (const [lo, hi, ts, txn] of state.spans) c.spans.push({ lo, hi, ts, txn });
+    return c;
+  }
 
   recordRead(key: string, ts: Timestamp, txn: TxnId | null): void {
     this.keys.set(key, raise(this.keys.get(key), ts, txn));

@@ -90,6 +90,12 @@ test('mvcc intents: a transaction reads its own intent of its epoch; others meet
   assert.equal(w.kind === 'intent' && w.intent.txn.id, 't');
 });
 
+test('mvcc intents: an uncertainty limit below the read timestamp (a restarted transaction) still meets intents at or below the read', () => {
+  const s = new MvccStore();
+  s.put('k', 'x', txn('t', 20));
+  assert.equal(s.get('k', { ts: ts(25), uncertaintyLimit: ts(10) }).kind, 'intent');
+});
+
 test('mvcc write-too-old: a write at or below a committed version moves above it', () => {
   const s = new MvccStore();
   commitAt(s, 'k', 'a', 20);

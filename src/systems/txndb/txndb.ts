@@ -1,0 +1,165 @@
+/**
+ * The transactional database as two systems, one per timestamp discipline (txn-clock.ts):
+ * `spanner` (TrueTime and commit wait: strict serializable) and `cockroach` (hybrid logical
+ * clocks and uncertainty restarts: serializable). Both are ranges on Raft (one group each, many
+ * per node), MVCC with intents and transaction records, and a coordinator per transaction.
+ */
+import type { Message, NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
+import type { SystemDefinition } from '../../core/system.js';
+import { SPANNER_EPSILON_MS } from '../../protocols/clocks/truetime.js';
+import { COCKROACH_DEFAULT_MAX_OFFSET_MS } from '../../protocols/clocks/hybrid-logical-clock.js';
+import type { RaftMsg } from '../../protocols/raft/messages.js';
+import { InvariantRecorder } from '../../protocols/raft/invariants.js';
+import { RaftNode } from '../../protocols/raft/raft-node.js';
+import { RangeDirectory } from './range-directory.js';
+import { RangeMachine } from './range-machine.js';
+import { makeTxnClock, type ClockKind } from './txn-clock.js';
+import { DEFAULT_SPLITS, nextTxn, type TxnWorkload } from './txn-workload.js';
+import { TxnDbNode } from './txndb-node.js';
+import { txndbMessageProblem } from './txndb-messages.js';
+
+const NO_COMMIT_WAIT = {
+  name: 'no-commit-wait',
+  description:
+    'TrueTime without commit wait: a transaction is answered before its timestamp has surely passed',
+};
+const IGNORE_UNCERTAINTY = {
+  name: 'ignore-uncertainty',
+  description:
+    'reads ignore the uncertainty window: a value written just before, by a clock ahead, is missed',
+};
+
+const PARAMS = [
+  { name: 'workload', description: "'list-append' (default) or 'rw-register'" },
+  { name: 'epsilon', description: `TrueTime's ε in ms (spanner; default ${SPANNER_EPSILON_MS})` },
+  {
+    name: 'max-offset',
+    description: `the HLC's max clock offset in ms (cockroach; default ${COCKROACH_DEFAULT_MAX_OFFSET_MS})`,
+  },
+] as const;
+
+export class TxnDbParamError extends Error {
+  readonly code = 'bad-param';
+}
+
+interface Settings {
+  readonly workload: TxnWorkload;
+  readonly epsilonMs: number;
+  readonly maxOffsetMs: number;
+}
+
+function settingsFrom(system: string, params: Readonly<Record<string, string>>): Settings {
+  let workload: TxnWorkload = 'list-append';
+  let epsilonMs = SPANNER_EPSILON_MS;
+  let maxOffsetMs = COCKROACH_DEFAULT_MAX_OFFSET_MS;
+  const ms = (name: string, v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0 || v.trim() === '')
+      throw new TxnDbParamError(`--param ${name} wants a number of ms ≥ 0, got '${v}'`);
+    return n;
+  };
+  for (const [name, v] of Object.entries(params)) {
+    if (name === 'workload') {
+      if (v !== 'list-append' && v !== 'rw-register')
+        throw new TxnDbParamError(
+          `--param workload wants 'list-append' or 'rw-register', got '${v}'`,
+        );
+      workload = v;
+    } else if (name === 'epsilon') epsilonMs = ms(name, v);
+    else if (name === 'max-offset') maxOffsetMs = ms(name, v);
+    else throw new TxnDbParamError(`${system} has no parameter '${name}'`);
+  }
+  return { workload, epsilonMs, maxOffsetMs };
+}
+
+function txnDbSystem(name: 'spanner' | 'cockroach', clock: ClockKind): SystemDefinition {
+  const mutant = clock === 'truetime' ? NO_COMMIT_WAIT : IGNORE_UNCERTAINTY;
+  return {
+    name,
+    description:
+      clock === 'truetime'
+        ? 'transactions over Raft ranges with TrueTime and commit wait (Spanner): strict serializable'
+        : 'transactions over Raft ranges with hybrid logical clocks and uncertainty restarts (CockroachDB): serializable',
+    workload: 'custom',
+    model: 'list-append',
+    consistencyModel: clock === 'truetime' ? 'strict-serializable' : 'serializable',
+    mutants: [mutant],
+    defaultNodes: 3,
+    minNodes: 1,
+    params: PARAMS,
+    configure(params) {
+      const s = settingsFrom(name, params);
+      if (s.workload === 'list-append') return undefined;
+      return { ...this, model: 'rw-register', configure: undefined };
+    },
+    clockBoundMs(params) {
+      const s = settingsFrom(name, params);
+      return clock === 'truetime' ? s.epsilonMs : s.maxOffsetMs / 2;
+    },
+    nextOp(random, process, issued) {
+      return nextTxn(
+        this.model === 'rw-register' ? 'rw-register' : 'list-append',
+        random,
+        process,
+        issued,
+      );
+    },
+    createNode(options) {
+      const s = settingsFrom(name, options.params ?? {});
+      // One directory and one recorder per range for the whole cluster (createNode runs once per
+      // simulated run); built from the first node's view of the cluster when not given.
+      let directory: RangeDirectory | undefined;
+      const recorders = new Map<string, InvariantRecorder>();
+      const recordInvariants = options.invariants !== false;
+      const mutant = options.mutant ?? null;
+      return (env) => {
+        directory ??= new RangeDirectory(DEFAULT_SPLITS, options.cluster ?? env.cluster);
+        return new TxnDbNode(env as NodeEnv<Message>, {
+          directory,
+          clock: (now) =>
+            makeTxnClock(clock, now, {
+              epsilonMs: s.epsilonMs,
+              maxOffsetMs: s.maxOffsetMs,
+              skipCommitWait: mutant === NO_COMMIT_WAIT.name,
+            }),
+          makeRange: (groupEnv: NodeEnv<RaftMsg>, range) => {
+            let recorder = recorders.get(range.id);
+            if (recorder === undefined && recordInvariants) {
+              recorder = new InvariantRecorder();
+              recorders.set(range.id, recorder);
+            }
+            return new RaftNode(
+              groupEnv,
+              new RangeMachine({
+                mutant: mutant === IGNORE_UNCERTAINTY.name ? 'ignore-uncertainty' : null,
+                txnExpiryMs: 1_000,
+              }),
+              { ...(recorder !== undefined ? { recorder } : {}), followerReads: false },
+            );
+          },
+          coordinator: {
+            heartbeatMs: 250,
+            pushBackoffMs: 20,
+            deadlineMs: 2_000,
+            workload: s.workload,
+          },
+          rpcTimeoutMs: 100,
+        });
+      };
+    },
+    checkMessage: txndbMessageProblem,
+    checkInvariants(nodes: ReadonlyMap<NodeId, ProtocolNode>): string | undefined {
+      for (const node of nodes.values()) {
+        if (!(node instanceof TxnDbNode)) continue;
+        for (const id of node.host.groups()) {
+          const v = node.host.group(id)?.recorder?.violation;
+          if (v !== undefined) return `range ${id}: ${v}`;
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
+export const spannerSystem = txnDbSystem('spanner', 'truetime');
+export const cockroachSystem = txnDbSystem('cockroach', 'hlc');
