@@ -128,6 +128,13 @@ export interface SystemDefinition {
    * defaults reach only at scale. A `--param` the user gives wins over a drawn one.
    */
   swarmParams?(random: Random): Readonly<Record<string, string>>;
+  /**
+   * How far from true time its clocks are promised to stay, in ms, as `params` configure it
+   * (TrueTime's ε; half the HLC's max offset, so two clocks differ by at most the offset). The
+   * simulator's clock faults then stay inside it and do not drift; only `skew-beyond-bound`
+   * breaks it. Absent: clocks may be anywhere.
+   */
+  clockBoundMs?(params: Readonly<Record<string, string>>): number;
   /** It tolerates Byzantine replicas; `--swarm` then draws some for a run. */
   readonly byzantine?: ByzantineFaults;
   createNode(options: SystemOptions): NodeFactory;

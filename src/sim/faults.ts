@@ -19,6 +19,8 @@ interface SourceFaults {
   slow: number;
   /** Per node: clock offset (ms) and drift contributed by this source. */
   clocks: Map<NodeId, { offset: number; drift: number }>;
+  /** This source's clock faults may break the system's clock bound (skew-beyond-bound). */
+  beyondBound: boolean;
 }
 
 const linkKey = (a: NodeId, b: NodeId): string => `${a}\u0000${b}`;
@@ -29,6 +31,12 @@ export class FaultState {
   readonly windows = new FaultWindowLog();
   /** Whether any source has offset a node's clock (its own timestamps are then not true time). */
   clockFaulted = false;
+  /**
+   * The system's promise about its clocks (SystemDefinition.clockBoundMs): no clock fault moves
+   * a clock further than this from true time, nor lets it drift (drift would carry it past the
+   * bound), except a fault whose source is declared beyond the bound. Null: clocks are unbounded.
+   */
+  clockBoundMs: number | null = null;
 
   constructor(private readonly sim: Simulator) {}
 
@@ -57,6 +65,7 @@ export class FaultState {
         reorder: 0,
         slow: 1,
         clocks: new Map(),
+        beyondBound: false,
       };
       this.sources.set(name, s);
     }
@@ -91,9 +100,14 @@ export class FaultState {
     this.applyLinks();
   }
 
-  /** The source sets `node`'s clock to run `offset` ms ahead of true time, drifting at `drift`. */
-  clock(source: string, node: NodeId, offset: number, drift: number): void {
-    this.source(source).clocks.set(node, { offset, drift });
+  /**
+   * The source sets `node`'s clock to run `offset` ms ahead of true time, drifting at `drift`;
+   * kept inside the clock bound unless `beyondBound`.
+   */
+  clock(source: string, node: NodeId, offset: number, drift: number, beyondBound = false): void {
+    const s = this.source(source);
+    s.clocks.set(node, { offset, drift });
+    if (beyondBound) s.beyondBound = true;
     if (offset !== 0 || drift !== 0) this.clockFaulted = true;
     this.applyClock(node);
   }
@@ -175,12 +189,14 @@ export class FaultState {
     let offset = 0;
     let drift = 0;
     let sources = 0;
+    let beyond = false;
     for (const s of this.sources.values()) {
       const c = s.clocks.get(node);
       if (c !== undefined) {
         offset += c.offset;
         drift += c.drift;
         sources++;
+        beyond ||= s.beyondBound;
       }
     }
     // Steps move the clock by the change in the summed offsets, keeping what drift has already
@@ -188,7 +204,13 @@ export class FaultState {
     const before = this.appliedOffset.get(node) ?? 0;
     const current = this.sim.clockState(node).offset;
     this.appliedOffset.set(node, offset);
-    this.sim.setClock(node, sources === 0 ? 0 : current + offset - before, drift);
+    let target = sources === 0 ? 0 : current + offset - before;
+    const bound = this.clockBoundMs;
+    if (bound !== null && !beyond) {
+      target = Math.max(-bound, Math.min(bound, target));
+      drift = 0;
+    }
+    this.sim.setClock(node, target, drift);
   }
 
   private readonly appliedOffset = new Map<NodeId, number>();

@@ -13,6 +13,8 @@ import type { Simulator } from './simulator.js';
 export interface NemesisPlan {
   readonly name: string;
   readonly description: string;
+  /** Only when named: not part of `all` nor of a swarm's draw (it breaks a system's promise). */
+  readonly explicitOnly?: boolean;
   /** Applies one fault through `faults` under the source name `source`; returns what it did. */
   fault(faults: FaultState, source: string, nodes: readonly NodeId[], random: Random): string;
 }
@@ -176,12 +178,34 @@ const PLANS: readonly NemesisPlan[] = [
   },
 ];
 
-const BY_NAME = new Map(PLANS.map((p) => [p.name, p]));
+/**
+ * Offsets every clock by two to four times the system's clock bound (or ±1–2 s where it
+ * declares none), past what its timestamps assume: TrueTime's ε, the HLC's max offset. Spanner
+ * and CockroachDB say plainly that their guarantees then fail; this shows how.
+ */
+const SKEW_BEYOND_BOUND: NemesisPlan = {
+  name: 'skew-beyond-bound',
+  description: "offset every clock by 2–4× the system's clock bound, breaking its promise",
+  explicitOnly: true,
+  fault(faults, source, nodes, random) {
+    const bound = faults.clockBoundMs ?? 500;
+    const parts: string[] = [];
+    for (const n of nodes) {
+      const offset = random.range(2 * bound, 4 * bound) * (random.chance(0.5) ? 1 : -1);
+      faults.clock(source, n, offset, 0, true);
+      parts.push(`${n} ${offset.toFixed(0)}ms`);
+    }
+    return parts.join(', ');
+  },
+};
+
+const BY_NAME = new Map([...PLANS, SKEW_BEYOND_BOUND].map((p) => [p.name, p]));
 
 export function nemesisNames(): string[] {
-  return ['none', ...PLANS.map((p) => p.name), 'all'];
+  return ['none', ...PLANS.map((p) => p.name), SKEW_BEYOND_BOUND.name, 'all'];
 }
 
+/** The plans `all` and the swarm draw from (every plan but the explicit-only ones). */
 export function nemesisPlans(): readonly NemesisPlan[] {
   return PLANS;
 }

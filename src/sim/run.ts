@@ -230,6 +230,7 @@ export class Session {
       sim.trace.observer = (ev) => recorder.event(ev);
     }
     this.faults = new FaultState(sim);
+    this.faults.clockBoundMs = system.clockBoundMs?.(options.params ?? {}) ?? null;
     this.nemesis = new Nemesis(sim, this.faults, this.plans, options.nemesisTiming);
     this.triggers =
       options.triggers !== undefined
