@@ -15,12 +15,16 @@ export type ScriptActionBody =
   | { readonly kind: 'restart'; readonly node: NodeId }
   | { readonly kind: 'pause'; readonly node: NodeId }
   | { readonly kind: 'resume'; readonly node: NodeId }
-  /** Sets the node's clock `offset` ms ahead of true time, drifting at `drift` (0 resets it). */
+  /**
+   * Sets the node's clock `offset` ms ahead of true time, drifting at `drift` (0 resets it);
+   * kept inside the system's clock bound unless `beyondBound`.
+   */
   | {
       readonly kind: 'clock';
       readonly node: NodeId;
       readonly offset: number;
       readonly drift: number;
+      readonly beyondBound?: boolean;
     };
 
 export type ScriptAction = ScriptActionBody & { readonly at: number };
@@ -47,7 +51,10 @@ export function applyScriptAction(faults: FaultState, action: ScriptActionBody):
       return;
     case 'clock':
       if (action.offset === 0 && action.drift === 0) faults.heal(`${SOURCE}:clock:${action.node}`);
-      else faults.clock(`${SOURCE}:clock:${action.node}`, action.node, action.offset, action.drift);
+      else {
+        const source = `${SOURCE}:clock:${action.node}`;
+        faults.clock(source, action.node, action.offset, action.drift, action.beyondBound === true);
+      }
       return;
   }
 }
@@ -77,7 +84,17 @@ export function parseScript(value: unknown, nodes: readonly NodeId[]): ScriptAct
         if (typeof o.offset !== 'number' || typeof o.drift !== 'number' || !(o.drift > -1)) {
           throw new Error(`${where}: clock needs a numeric offset and a drift above -1`);
         }
-        return { kind: 'clock', node: o.node, offset: o.offset, drift: o.drift, at: o.at };
+        if (o.beyondBound !== undefined && typeof o.beyondBound !== 'boolean') {
+          throw new Error(`${where}: beyondBound must be true or false`);
+        }
+        return {
+          kind: 'clock',
+          node: o.node,
+          offset: o.offset,
+          drift: o.drift,
+          ...(o.beyondBound === true ? { beyondBound: true } : {}),
+          at: o.at,
+        };
       case 'partition': {
         const blocked = o.blocked;
         if (

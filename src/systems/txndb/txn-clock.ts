@@ -63,17 +63,16 @@ export function makeTxnClock(kind: ClockKind, now: () => number, options: ClockO
     };
   }
   const tt = new TrueTime(now, options.epsilonMs);
+  // Spanner has no logical clock: a node's timestamps come from its own TrueTime alone, and
+  // commit wait alone orders transactions in real time. Merging other nodes' timestamps here
+  // would hide a missing commit wait behind causality the messages happen to carry. The local
+  // clock below only keeps one node's timestamps distinct within a millisecond.
+  const local = new HybridLogicalClock(() => tt.now().latest, { maxOffsetMs: options.maxOffsetMs });
   return {
     kind,
-    start() {
-      // Logical order within one millisecond still comes from the HLC, so two transactions of
-      // one node never share a timestamp.
-      const latest = tt.now().latest;
-      hlc.update({ wall: latest, logical: 0 });
-      return { ts: hlc.now(), limit: null };
-    },
+    start: () => ({ ts: local.now(), limit: null }),
     commitWaitMs: (ts) => (options.skipCommitWait ? 0 : tt.waitMsUntilAfter(ts.wall)),
-    observe,
-    stamp: () => hlc.now(),
+    observe: () => true,
+    stamp: () => local.now(),
   };
 }

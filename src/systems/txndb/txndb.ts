@@ -5,7 +5,9 @@
  * per node), MVCC with intents and transaction records, and a coordinator per transaction.
  */
 import type { Message, NodeEnv, NodeId, ProtocolNode } from '../../core/node.js';
+import type { HistoryOp } from '../../core/history.js';
 import type { SystemDefinition } from '../../core/system.js';
+import { judgeStaleReads } from './stale-read-judge.js';
 import { SPANNER_EPSILON_MS } from '../../protocols/clocks/truetime.js';
 import { COCKROACH_DEFAULT_MAX_OFFSET_MS } from '../../protocols/clocks/hybrid-logical-clock.js';
 import type { RaftMsg } from '../../protocols/raft/messages.js';
@@ -90,7 +92,8 @@ function txnDbSystem(name: 'spanner' | 'cockroach', clock: ClockKind): SystemDef
     configure(params) {
       const s = settingsFrom(name, params);
       if (s.workload === 'list-append') return undefined;
-      return { ...this, model: 'rw-register', configure: undefined };
+      const { judge: _listAppendOnly, ...rest } = this;
+      return { ...rest, model: 'rw-register', configure: undefined };
     },
     clockBoundMs(params) {
       const s = settingsFrom(name, params);
@@ -147,6 +150,10 @@ function txnDbSystem(name: 'spanner' | 'cockroach', clock: ClockKind): SystemDef
         });
       };
     },
+    // Without commit wait the HLC promises no stale reads per key beyond serializability.
+    ...(clock === 'hlc'
+      ? { judge: (history: readonly HistoryOp[]) => judgeStaleReads(history) }
+      : {}),
     checkMessage: txndbMessageProblem,
     checkInvariants(nodes: ReadonlyMap<NodeId, ProtocolNode>): string | undefined {
       for (const node of nodes.values()) {
