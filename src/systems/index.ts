@@ -14,6 +14,7 @@ import { pbftSystem } from './pbft/pbft.js';
 import { kvZabSystem } from './zab/kv-zab.js';
 import { zookeeperSystem } from './zookeeper/zookeeper.js';
 import { kafkaSystem } from './kafka/kafka.js';
+import { cockroachSystem, spannerSystem } from './txndb/txndb.js';
 
 const SYSTEMS: readonly SystemDefinition[] = [
   echoSystem,
@@ -31,6 +32,8 @@ const SYSTEMS: readonly SystemDefinition[] = [
   kvZabSystem,
   zookeeperSystem,
   kafkaSystem,
+  spannerSystem,
+  cockroachSystem,
 ];
 
 export function systems(): readonly SystemDefinition[] {

@@ -29,6 +29,8 @@ import type { RangeReply, RangeRequestMsg, RangeResponseMsg } from './txndb-mess
 const INCARNATION_KEY = 'txndb/incarnation';
 const RPC_TIMER = 'rpc-retry';
 const LATER_TIMER = 'later';
+/** Room for this many calls per incarnation in a call id (ids stay safe integers). */
+const CALLS_PER_INCARNATION = 4_294_967_296;
 
 export interface TxnDbNodeOptions {
   readonly directory: RangeDirectory;
@@ -139,7 +141,13 @@ export class TxnDbNode implements ProtocolNode<Message> {
   ): void {
     const target = this.leaseholders.get(range.id) ?? range.replicas[0]!;
     const call: Call = { range, client, seq, op, alive, done, target, tries: 0, timer: null };
-    const id = this.nextCall++;
+    // Unique across restarts: an answer to a call of an earlier incarnation, still on its way,
+    // must not be taken for the answer to a new call (it was: a stale read, found by
+    // `cockroach --swarm --seed 3`).
+    const incarnation = this.incarnation;
+    if (incarnation === null)
+      throw new Error('txndb: a call before the node knows its incarnation');
+    const id = incarnation * CALLS_PER_INCARNATION + this.nextCall++;
     this.calls.set(id, call);
     this.send(id, call);
   }

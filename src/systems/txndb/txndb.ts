@@ -95,6 +95,13 @@ function txnDbSystem(name: 'spanner' | 'cockroach', clock: ClockKind): SystemDef
       const { judge: _listAppendOnly, ...rest } = this;
       return { ...rest, model: 'rw-register', configure: undefined };
     },
+    // Bounds a short run reaches only at scale: a wide ε or max offset makes the window in which
+    // a missing commit wait or uncertainty check shows wide enough for a few hundred operations.
+    swarmParams(random): Readonly<Record<string, string>> {
+      return clock === 'truetime'
+        ? { epsilon: String(random.pick([7, 25, 100])) }
+        : { 'max-offset': String(random.pick([100, 500, 1000])) };
+    },
     clockBoundMs(params) {
       const s = settingsFrom(name, params);
       return clock === 'truetime' ? s.epsilonMs : s.maxOffsetMs / 2;
