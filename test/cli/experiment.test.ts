@@ -39,7 +39,8 @@ test('bft-cost --report writes a self-contained page with its verdict, sources a
     ]);
     assert.equal(code, 0, err);
     const verdict = /verdict: {2}(\S.*)\n/.exec(out)?.[1]?.toLowerCase();
-    assert.ok(verdict === 'supported' || verdict === 'refuted', out);
+    // Seed 3 (quick) is pinned: its verdict is the claim's, not whichever one the run gives.
+    assert.equal(verdict, 'supported', out);
     assert.match(out, /sources:\n {2}- the case studies, section "Truth Patterns Summary"/);
     assert.match(out, /Castro and Barbara Liskov/);
     assert.match(out, /reproduce: truthkit experiment bft-cost --seed 3 --quick\n/);
