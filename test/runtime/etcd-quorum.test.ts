@@ -16,8 +16,9 @@ import * as grpc from '@grpc/grpc-js';
 import { cli } from '../cli/run-cli.js';
 import { clusterDown } from '../../src/runtime/cluster.js';
 import { etcdServices } from '../../src/runtime/etcd/proto.js';
+import { needTool, probe } from '../support/tools.js';
 
-const hasEtcdctl = spawnSync('etcdctl', ['version'], { stdio: 'ignore' }).status === 0;
+const hasEtcdctl = probe.etcdctl();
 const env = { ...process.env, ETCDCTL_API: '3' };
 
 let dir = '';
@@ -50,7 +51,7 @@ function etcdctl(...args: string[]): { code: number | null; out: string; err: st
 
 test(
   'without quorum: watches requiring a leader end with "no leader", status and member list say so',
-  { skip: hasEtcdctl ? false : 'etcdctl is not installed', timeout: 60_000 },
+  { skip: needTool('etcdctl', hasEtcdctl), timeout: 60_000 },
   async (t) => {
     // A cluster that has a leader, answering at n1.
     for (let i = 0; etcdctl('put', 'q/k', 'v').code !== 0; i++) {

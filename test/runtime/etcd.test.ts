@@ -29,6 +29,7 @@ import type { SystemDefinition } from '../../src/core/system.js';
 import { getSystem } from '../../src/systems/index.js';
 import { fakeEtcdSystem, type FakeStore } from './etcd-fake.js';
 import { sleep, waitFor } from './wait-for.js';
+import { needTool, probe } from '../support/tools.js';
 
 type Msg = Record<string, unknown>;
 
@@ -571,15 +572,12 @@ describe('etcd-raft through the gRPC front end', { timeout: 180_000 }, () => {
     assert.ok(['after', 'x'].includes((await client.get('failover/k').string()) ?? ''));
   });
 
-  const hasEtcdctl = spawnSync('etcdctl', ['version'], { encoding: 'utf8' }).status === 0;
   test(
     "Debian's etcdctl: put, get, del, txn, watch --rev, endpoint status, member list",
     {
       skip: !HAVE_ETCD_RAFT
         ? 'etcd-raft is not registered yet'
-        : !hasEtcdctl
-          ? 'etcdctl is not installed'
-          : false,
+        : needTool('etcdctl', probe.etcdctl()),
     },
     async () => {
       const env = { ...process.env, ETCDCTL_API: '3' };
