@@ -87,10 +87,10 @@ test(
     if (code === 'still running') w.kill();
     assert.notEqual(code, 'still running', `the watch was not canceled: ${watchOut}`);
     assert.match(watchOut, /watch was canceled \(etcdserver: no leader\)/);
-    // Election timeout (≤ 300 ms) + three checks of 300 ms, with room for a loaded machine.
+    // Reported, not judged (election timeout ≤ 300 ms + three checks of 300 ms is typical): the
+    // race above fails loudly if the watch is never canceled.
     const tookMs = Date.now() - killedAt;
     t.diagnostic(`watch canceled ${tookMs} ms after the second kill`);
-    assert.ok(tookMs < 5000, `canceled ${tookMs} ms after the kills`);
 
     const again = etcdctl('watch', 'q/k');
     assert.notEqual(again.code, 0);
