@@ -27,6 +27,7 @@ import {
 import { RuntimeNode } from '../../src/runtime/node-process.js';
 import { PeerTransport } from '../../src/runtime/peer-transport.js';
 import { fakeEtcdSystem } from './etcd-fake.js';
+import { GENEROUS_MS } from '../support/wait.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -381,7 +382,9 @@ async function etcdIdleClients(): Promise<void> {
     await writing.put('idle/k').value('1');
     await until('the first event', () => seen.length === 1);
     assert.equal(gate.stats.accepted, 2);
-    await sleep(1500);
+    // The writer's close is the event awaited; that the watcher's connection was kept shows
+    // below: its next event arrives with only the writer having reconnected.
+    await until('the idle writer to be closed', () => gate.stats.open === 1, GENEROUS_MS);
     assert.equal(gate.stats.open, 1, 'the writer, idle, was closed; the watcher was not');
     await writing.put('idle/k').value('2');
     await until('the second event', () => seen.length === 2);
