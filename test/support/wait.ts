@@ -56,3 +56,15 @@ export function within<T>(promise: Promise<T>, options: WaitOptions): Promise<T>
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Runs `fn` and measures the CPU time this process spent meanwhile (user + system). For "it
+ * stopped before the expensive part": CPU time counts work done, which a loaded machine does
+ * not stretch the way it stretches wall time. In-process work only (not child processes).
+ */
+export async function cpuOf<T>(fn: () => Promise<T>): Promise<{ value: T; cpuMs: number }> {
+  const start = process.cpuUsage();
+  const value = await fn();
+  const used = process.cpuUsage(start);
+  return { value, cpuMs: (used.user + used.system) / 1000 };
+}
