@@ -5,11 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { needTool, probe } from '../support/tools.js';
 
 const BENCH = fileURLToPath(new URL('../../bench/cluster.js', import.meta.url));
-const hasEtcd = spawnSync('etcd', ['--version'], { stdio: 'ignore' }).status === 0;
+const hasEtcd = probe.etcd();
 
 interface Phase {
   ops: number;
@@ -34,7 +35,7 @@ function run(args: string[]): Promise<{ code: number | null; out: string; err: s
 
 test(
   'bench:cluster, 300 ops in one round: both systems measured, cold and warm, with CPU per op',
-  { skip: hasEtcd ? false : 'Debian etcd-server is not installed', timeout: 180_000 },
+  { skip: needTool('etcd', hasEtcd), timeout: 180_000 },
   async () => {
     const r = await run(['--ops', '300', '--rounds', '1', '--json']);
     assert.equal(r.code, 0, r.err);

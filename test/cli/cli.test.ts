@@ -222,7 +222,15 @@ test('--byzantine and --strategy are the pbft params, and an invalid seed replay
   const viaParams = await cli('sim', 'pbft', ...params, '--ops', '40', '--json');
   // f + 1 = 2 colluders out of 4 break agreement: the same run either way.
   assert.equal(viaFlags.code, 1);
-  assert.equal(JSON.parse(viaFlags.out).digest, JSON.parse(viaParams.out).digest);
+  const digest = (out: string): string => {
+    const d: unknown = JSON.parse(out).traceDigest;
+    assert.ok(typeof d === 'string' && d.length > 0, `a traceDigest in ${out}`);
+    return d;
+  };
+  assert.equal(digest(viaFlags.out), digest(viaParams.out));
+  // The digest tells runs apart: another seed under the same params is another run.
+  const otherSeed = await cli('sim', 'pbft', ...params, '--ops', '40', '--seed', '2', '--json');
+  assert.notEqual(digest(otherSeed.out), digest(viaFlags.out));
   const plain = await cli('sim', 'pbft', ...flags, '--ops', '40');
   assert.match(plain.out, /replay: truthkit sim pbft .*--byzantine 2 --strategy collude/);
   const bad = await cli('sim', 'kv-raft', '--byzantine', '1');

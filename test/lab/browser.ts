@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
+import { needTool } from '../support/tools.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** The checkout: the nearest folder above this (compiled) file that holds the lab. */
@@ -28,10 +29,9 @@ export const REPO = findRepo();
 export const ARTIFACTS = join(REPO, 'test-artifacts');
 const CONFIG = join(REPO, 'lab', 'vite.config.ts');
 
+/** The lab's browser tests' `skip` option: a reason locally, an error under CI (test/support/tools.ts). */
 export function chromiumMissing(): string | false {
-  return existsSync(CHROMIUM)
-    ? false
-    : `${CHROMIUM} is absent: install Debian's chromium (apt-get install -y chromium) to run the lab's browser tests`;
+  return needTool('chromium', existsSync(CHROMIUM));
 }
 
 export interface ServedLab {

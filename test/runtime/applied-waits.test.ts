@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AppliesLog } from '../../src/core/node.js';
 import { AppliedWaits } from '../../src/runtime/applied-waits.js';
+import { until } from '../support/wait.js';
 
 /** A log of `held` entries (term 2 each), committed and applied through `applied`. */
 class StandIn implements AppliesLog {
@@ -73,7 +74,7 @@ test('a wait times out, can be abandoned, and close ends the rest with false', a
   const abandon = waits.wait(11, 2, 1000, (ok) => done.push(['abandoned', ok]));
   waits.wait(12, 2, 1000, (ok) => done.push(['closed', ok]));
   abandon();
-  await new Promise((r) => setTimeout(r, 60));
+  await until(() => done.length > 0, { what: 'the 20 ms wait to time out' });
   assert.deepEqual(done, [['timed', false]]);
   node.applied = 11;
   waits.check();

@@ -46,6 +46,7 @@ import {
 } from '../../src/runtime/kv-client.js';
 import { encodeRecord, WAL_FILE, WalStore } from '../../src/runtime/wal.js';
 import { getSystem } from '../../src/systems/index.js';
+import { until } from '../support/wait.js';
 
 const SYSTEM =
   process.env.TRUTHKIT_RUNTIME_SYSTEM ??
@@ -177,21 +178,29 @@ test(
       client.close();
     }
 
+    // Each phase waits for what it needs to have happened (acknowledged writes), not a time.
+    const acked = (after: number, f?: 'put'): number =>
+      history.filter(
+        (o) => o.outcome === 'ok' && o.invoke > after && (f === undefined || o.f === f),
+      ).length;
     const workers = [0, 1, 2, 3].map(worker);
-    await sleep(1500);
+    await until(() => acked(0, 'put') >= 20, { what: '20 acknowledged writes before the kill' });
     const victim = await leaderOf(dir);
     // Kill while writes are in flight (the check and the SIGKILL happen in the same turn).
     while (inFlight === 0) await sleep(1);
     events.kill = now();
     assert.ok(await killNode(dir, victim));
-    await sleep(700);
     // While the victim is down, strangers knock on the survivors' peer ports.
     const c = readClusterFile(dir);
     await Promise.all(c.nodes.filter((n) => n.id !== victim).map((n) => attackPeerPort(n.peer)));
-    await sleep(1300);
+    await until(() => acked(events.kill as number) >= 10, {
+      what: 'the survivors to serve 10 ops after the kill',
+    });
     events.restart = now();
     await restartNode(dir, victim);
-    await sleep(2500);
+    await until(() => acked(events.restart as number) >= 20, {
+      what: 'the cluster to serve 20 ops after the restart',
+    });
     stop = true;
     await Promise.all(workers);
 
@@ -377,7 +386,10 @@ async function crashMidStream(
     for (let n = 0; !stop; n++) await call(client, w, 'put', `k${w}`, `w${w}-${n}`);
     client.close();
   });
-  await sleep(700);
+  // The kill lands mid-stream: after writes were acknowledged, with the writers still going.
+  await until(() => history.filter((o) => o.outcome === 'ok').length >= 30, {
+    what: '30 acknowledged writes before the kill',
+  });
   assert.ok(await killNode(dir, 'n1'));
   stop = true;
   await Promise.all(writers);

@@ -21,16 +21,14 @@ import { AuthFront } from '../../src/runtime/etcd/auth-front.js';
 import { faultOfText } from '../../src/runtime/etcd/codec.js';
 import { etcdServices } from '../../src/runtime/etcd/proto.js';
 import { EtcdMachine } from '../../src/systems/etcd/etcd-machine.js';
+import { needTool, probe } from '../support/tools.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-const HAVE_ETCDCTL = spawnSync('etcdctl', ['version'], { encoding: 'utf8' }).status === 0;
 const SKIP =
   getSystem('etcd-raft') === undefined
     ? 'etcd-raft is not registered'
-    : HAVE_ETCDCTL
-      ? false
-      : 'etcdctl is not installed';
+    : needTool('etcdctl', probe.etcdctl());
 
 interface Ctl {
   readonly status: number | null;

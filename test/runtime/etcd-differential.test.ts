@@ -11,7 +11,6 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,8 +21,9 @@ import { cli } from '../cli/run-cli.js';
 import { clusterDown } from '../../src/runtime/cluster.js';
 import { etcdServices } from '../../src/runtime/etcd/proto.js';
 import { field, nestedTxn, rawCall } from './etcd-raw.js';
+import { needTool, probe } from '../support/tools.js';
 
-const hasEtcd = spawnSync('etcd', ['--version'], { stdio: 'ignore' }).status === 0;
+const hasEtcd = probe.etcd();
 
 type Msg = Record<string, unknown>;
 type Service = 'KV' | 'Lease' | 'Watch';
@@ -302,7 +302,7 @@ after(async () => {
 });
 
 const WHEN_ETCD = {
-  skip: hasEtcd ? false : 'Debian etcd-server is not installed',
+  skip: needTool('etcd', hasEtcd),
   timeout: 120_000,
 } as const;
 

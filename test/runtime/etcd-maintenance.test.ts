@@ -39,6 +39,7 @@ import { EtcdMachine } from '../../src/systems/etcd/etcd-machine.js';
 import type { RangeRes } from '../../src/systems/etcd/etcd-ops.js';
 import { cli } from '../cli/run-cli.js';
 import { waitFor } from './wait-for.js';
+import { needTool, probe } from '../support/tools.js';
 
 // ---- units: the file, the store state, the hash ---------------------------------------------
 
@@ -236,7 +237,7 @@ test('HashKV: equal on replicas at a revision, changed by a put, bounded by the 
 
 // ---- with Debian's etcdctl against real clusters ---------------------------------------------
 
-const hasEtcdctl = spawnSync('etcdctl', ['version'], { encoding: 'utf8' }).status === 0;
+const hasEtcdctl = probe.etcdctl();
 const env = { ...process.env, ETCDCTL_API: '3' };
 
 function ctl(
@@ -319,7 +320,7 @@ function statuses(eps: readonly string[]): { endpoint: string; id: string; leade
 
 describe(
   'Maintenance with etcdctl against etcd-raft clusters',
-  { timeout: 120_000, skip: hasEtcdctl ? false : 'etcdctl is not installed' },
+  { timeout: 120_000, skip: needTool('etcdctl', hasEtcdctl) },
   () => {
     const root = hasEtcdctl ? mkdtempSync(join(tmpdir(), 'truthkit-maint-')) : '';
     const first = join(root, 'first');

@@ -15,6 +15,7 @@ import { clusterDown, clusterStatus, readClusterFile } from '../../src/runtime/c
 import { KvClient, parseAddress } from '../../src/runtime/kv-client.js';
 import { cli } from '../cli/run-cli.js';
 import { sleep, waitFor } from './wait-for.js';
+import { needTool, probe } from '../support/tools.js';
 
 interface CtlMember {
   ID: number | string;
@@ -24,7 +25,7 @@ interface CtlMember {
   isLearner?: boolean;
 }
 
-const hasEtcdctl = spawnSync('etcdctl', ['version'], { encoding: 'utf8' }).status === 0;
+const hasEtcdctl = probe.etcdctl();
 
 describe("etcdctl's member commands on truthkit etcd-raft", { timeout: 90_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'truthkit-members-'));
@@ -35,7 +36,7 @@ describe("etcdctl's member commands on truthkit etcd-raft", { timeout: 90_000 },
 
   test(
     'add --learner, catch up, promote, remove (refused without a live majority), remove the leader',
-    { skip: hasEtcdctl ? false : 'etcdctl is not installed' },
+    { skip: needTool('etcdctl', hasEtcdctl) },
     async () => {
       const up = await cli(
         'cluster',

@@ -16,8 +16,9 @@ import * as grpc from '@grpc/grpc-js';
 import { cli } from '../cli/run-cli.js';
 import { clusterDown } from '../../src/runtime/cluster.js';
 import { etcdServices } from '../../src/runtime/etcd/proto.js';
+import { needTool, probe } from '../support/tools.js';
 
-const hasEtcdctl = spawnSync('etcdctl', ['version'], { stdio: 'ignore' }).status === 0;
+const hasEtcdctl = probe.etcdctl();
 const env = { ...process.env, ETCDCTL_API: '3' };
 
 let dir = '';
@@ -50,7 +51,7 @@ function etcdctl(...args: string[]): { code: number | null; out: string; err: st
 
 test(
   'without quorum: watches requiring a leader end with "no leader", status and member list say so',
-  { skip: hasEtcdctl ? false : 'etcdctl is not installed', timeout: 60_000 },
+  { skip: needTool('etcdctl', hasEtcdctl), timeout: 60_000 },
   async (t) => {
     // A cluster that has a leader, answering at n1.
     for (let i = 0; etcdctl('put', 'q/k', 'v').code !== 0; i++) {
@@ -86,10 +87,10 @@ test(
     if (code === 'still running') w.kill();
     assert.notEqual(code, 'still running', `the watch was not canceled: ${watchOut}`);
     assert.match(watchOut, /watch was canceled \(etcdserver: no leader\)/);
-    // Election timeout (≤ 300 ms) + three checks of 300 ms, with room for a loaded machine.
+    // Reported, not judged (election timeout ≤ 300 ms + three checks of 300 ms is typical): the
+    // race above fails loudly if the watch is never canceled.
     const tookMs = Date.now() - killedAt;
     t.diagnostic(`watch canceled ${tookMs} ms after the second kill`);
-    assert.ok(tookMs < 5000, `canceled ${tookMs} ms after the kills`);
 
     const again = etcdctl('watch', 'q/k');
     assert.notEqual(again.code, 0);

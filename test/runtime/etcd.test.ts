@@ -29,6 +29,8 @@ import type { SystemDefinition } from '../../src/core/system.js';
 import { getSystem } from '../../src/systems/index.js';
 import { fakeEtcdSystem, type FakeStore } from './etcd-fake.js';
 import { sleep, waitFor } from './wait-for.js';
+import { within } from '../support/wait.js';
+import { needTool, probe } from '../support/tools.js';
 
 type Msg = Record<string, unknown>;
 
@@ -191,8 +193,13 @@ describe('etcd-raft through the gRPC front end', { timeout: 180_000 }, () => {
     assert.deepEqual(seen.slice(3), ['put w/b=2', 'put w/c=x']);
     await one.cancel();
     await past.cancel();
+    // A watcher opened after the cancels sees the next put: by then the canceled two would have.
+    const witness = await client.watch().key('w/b').create();
+    const witnessed: string[] = [];
+    witness.on('put', (kv) => witnessed.push(kv.value.toString()));
     await client.put('w/b').value('3');
-    await sleep(300);
+    await waitFor('the put on a live watcher', () => (witnessed.includes('3') ? true : undefined));
+    await witness.cancel();
     assert.equal(live.length, 1, 'a canceled watcher gets nothing more');
     assert.equal(seen.length, 5);
   });
@@ -226,6 +233,7 @@ describe('etcd-raft through the gRPC front end', { timeout: 180_000 }, () => {
       async () => ((await client.get('expire/k').string()) === null ? true : undefined),
       15_000,
     );
+    // A lower bound is the property: the key must outlive its 2 s TTL's first second at least.
     assert.ok(Date.now() - t0 >= 1000, 'not before its TTL');
     lease.release();
   });
@@ -234,6 +242,7 @@ describe('etcd-raft through the gRPC front end', { timeout: 180_000 }, () => {
     const other = new Etcd3({ hosts: endpoints });
     try {
       const events: string[] = [];
+      let refusals = 0;
       const first = await client.lock('locks/one').ttl(10).acquire();
       events.push('first in');
       const second = (async () => {
@@ -244,11 +253,13 @@ describe('etcd-raft through the gRPC front end', { timeout: 180_000 }, () => {
             return l;
           } catch (e) {
             if (!(e instanceof EtcdLockFailedError)) throw e;
+            refusals++;
             await sleep(100);
           }
         }
       })();
-      await sleep(500);
+      // Kept out, seen as it happens: the second locker was refused twice while the first held.
+      await waitFor('two refusals of the second locker', () => (refusals >= 2 ? true : undefined));
       assert.deepEqual(events, ['first in'], 'the second locker is kept out');
       events.push('first out');
       await first.release();
@@ -544,16 +555,17 @@ describe('etcd-raft through the gRPC front end', { timeout: 180_000 }, () => {
       // Answered only once `last` has applied it (a forwarded write waits for that).
       await unary(raw, 'Put', { key: Buffer.from('failover/seen'), value: Buffer.from('yes') });
       await killNode(dir, lost.id);
-      const t0 = Date.now();
-      await assert.rejects(
-        unary(raw, 'Put', { key: Buffer.from('failover/k'), value: Buffer.from('x') }),
-        (e: grpc.ServiceError) => {
-          assert.equal(e.code, grpc.status.UNAVAILABLE);
-          assert.match(e.details, /^etcdserver: (request timed out|no leader)$/);
-          return true;
-        },
+      await within(
+        assert.rejects(
+          unary(raw, 'Put', { key: Buffer.from('failover/k'), value: Buffer.from('x') }),
+          (e: grpc.ServiceError) => {
+            assert.equal(e.code, grpc.status.UNAVAILABLE);
+            assert.match(e.details, /^etcdserver: (request timed out|no leader)$/);
+            return true;
+          },
+        ),
+        { what: 'the write without quorum to fail (not hang)' },
       );
-      assert.ok(Date.now() - t0 < 8000, 'within the deadline');
       // A serializable Range needs no leader, as with etcd: the lone node answers from its store.
       const local = await unary(raw, 'Range', {
         key: Buffer.from('failover/seen'),
@@ -571,15 +583,12 @@ describe('etcd-raft through the gRPC front end', { timeout: 180_000 }, () => {
     assert.ok(['after', 'x'].includes((await client.get('failover/k').string()) ?? ''));
   });
 
-  const hasEtcdctl = spawnSync('etcdctl', ['version'], { encoding: 'utf8' }).status === 0;
   test(
     "Debian's etcdctl: put, get, del, txn, watch --rev, endpoint status, member list",
     {
       skip: !HAVE_ETCD_RAFT
         ? 'etcd-raft is not registered yet'
-        : !hasEtcdctl
-          ? 'etcdctl is not installed'
-          : false,
+        : needTool('etcdctl', probe.etcdctl()),
     },
     async () => {
       const env = { ...process.env, ETCDCTL_API: '3' };
@@ -867,9 +876,10 @@ describe('the front end against a toy system (in process)', { timeout: 60_000 },
     store.apply({ f: 'Put', key: 'r/4', value: 'b' }, false);
     store.reset();
     await c.put('r/5').value('c'); // revision 7, live again
-    await waitFor('every event', () => (revisionsOf(got).length >= 5 ? true : undefined));
-    await sleep(100);
-    assert.deepEqual(revisionsOf(got), [2, 3, 4, 6, 7]);
+    // One more put, awaited: anything sent twice or out of order would show before it.
+    await c.put('r/6').value('d'); // revision 8
+    await waitFor('every event', () => (revisionsOf(got).includes(8) ? true : undefined));
+    assert.deepEqual(revisionsOf(got), [2, 3, 4, 6, 7, 8]);
   });
 
   test('a watch from far back catches up in steps: every event once, in order', async (t) => {
@@ -882,10 +892,11 @@ describe('the front end against a toy system (in process)', { timeout: 60_000 },
     call.write({
       create_request: { key: Buffer.from('h/'), range_end: Buffer.from('h0'), start_revision: 1 },
     });
-    await waitFor('the history', () => (revisionsOf(got).length >= events ? true : undefined));
-    await sleep(100);
+    // One more, live, after the history: a duplicate from catching up would come before it.
+    store.apply({ f: 'Put', key: 'h/last', value: 'v' }); // revision events + 2 (puts start at 2)
+    await waitFor('the history', () => (revisionsOf(got).includes(events + 2) ? true : undefined));
     const revs = revisionsOf(got);
-    assert.equal(revs.length, events);
+    assert.equal(revs.length, events + 1);
     for (let i = 1; i < revs.length; i++) assert.equal(revs[i], (revs[i - 1] as number) + 1);
   });
 

@@ -164,7 +164,11 @@ async function stallScenario(mutant?: ProxyMutant): Promise<void> {
     n3ToN2.socket.write('x');
     await until('n3→n2 still forwards', () => n3ToN2.received().toString().endsWith('x'));
     const redial = dial(at.n1 as string, hello('n3', 'n1'));
-    await new Promise((r) => setTimeout(r, 300));
+    // Anchor: a new connection across no cut, dialled after it, gets through; the redial would
+    // have by then, were the stall not holding it. ('held' was written before 'x', above.)
+    const control = dial(at.n2 as string, hello('n3', 'n2'));
+    await until('a new uncut connection to forward', () => control.received().length > 0);
+    control.socket.destroy();
     assert.equal(n2ToN1.received().length, before, 'bytes crossed a stalled cut');
     assert.equal(redial.received().length, 0, 'a new connection crossed a stalled cut');
     assert.equal(n2ToN1.socket.destroyed, false, 'a stall closed a connection');

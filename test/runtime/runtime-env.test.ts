@@ -9,6 +9,7 @@ import type { Json } from '../../src/core/json.js';
 import type { ProtocolNode } from '../../src/core/node.js';
 import type { DurableStore } from '../../src/core/storage.js';
 import { RuntimeEnv } from '../../src/runtime/runtime-env.js';
+import { until } from '../support/wait.js';
 
 function host(fired: string[]): RuntimeEnv {
   const env = new RuntimeEnv({
@@ -32,8 +33,6 @@ function host(fired: string[]): RuntimeEnv {
   return env;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 test('a zero-delay timer fires after this turn, before any real delay', async () => {
   const fired: string[] = [];
   const h = host(fired);
@@ -43,7 +42,7 @@ test('a zero-delay timer fires after this turn, before any real delay', async ()
   fired.push('same turn');
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(fired, ['same turn', 'now-a', 'now-b']);
-  await sleep(20);
+  await until(() => fired.includes('one-ms'), { what: 'the 1 ms timer' });
   assert.deepEqual(fired, ['same turn', 'now-a', 'now-b', 'one-ms']);
   assert.equal(h.activeTimers, 0);
 });
@@ -54,13 +53,17 @@ test('zero-delay timers are cancelled like any other, and die with the node', as
   const t = h.env.setTimer(0, 'cancelled');
   h.env.setTimer(0, 'kept');
   h.env.cancelTimer(t);
-  await sleep(5);
+  // Set before 'kept' with the same delay: had it not been cancelled it would have come first.
+  await until(() => fired.includes('kept'), { what: "the timer 'kept'" });
   assert.deepEqual(fired, ['kept']);
   h.env.setTimer(0, 'after-stop');
   h.env.setTimer(5, 'after-stop-too');
   assert.equal(h.activeTimers, 2);
   h.stop();
   assert.equal(h.activeTimers, 0);
-  await sleep(20);
+  // Anchor: another node's 5 ms timer, set after the stopped node's 0 and 5 ms ones, fires.
+  const other: string[] = [];
+  host(other).env.setTimer(5, 'anchor');
+  await until(() => other.includes('anchor'), { what: "another node's timer" });
   assert.deepEqual(fired, ['kept']);
 });

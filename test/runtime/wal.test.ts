@@ -29,11 +29,26 @@ import {
   WalCorruptionError,
   WalStore,
 } from '../../src/runtime/wal.js';
+import { until } from '../support/wait.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'truthkit-wal-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * Resolves once another store, opened now, has finished a whole round (write, fdatasync,
+ * callback — or its fatal error under a patched fs): the anchor for "a failed store
+ * acknowledges nothing", in place of a sleep. A round the failed store wrongly ran alongside
+ * it would have called back by then.
+ */
+async function aRoundLater(t: { after: (fn: () => void) => void }): Promise<void> {
+  await new Promise<void>((done) => {
+    const other = WalStore.open(tempDir(t), { onFatal: () => other.close(done) });
+    other.put('anchor', 1);
+    other.sync(() => other.close(done));
+  });
 }
 
 const synced = (store: WalStore): Promise<void> => new Promise((r) => store.sync(r));
@@ -427,12 +442,11 @@ test('a failed write is fatal and acknowledges nothing', async (t) => {
   inner.fd = 2 ** 30;
   let acked = false;
   s.sync(() => (acked = true));
-  const deadline = Date.now() + 2000;
-  while (fatal === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  await until(() => fatal, { what: "the store's fatal error" });
   assert.match(String(fatal?.message), new RegExp(`write-ahead log .*${WAL_FILE}: EBADF`));
   assert.equal(acked, false);
   s.sync(() => (acked = true)); // nor anything after
-  await new Promise((r) => setTimeout(r, 20));
+  await aRoundLater(t);
   assert.equal(acked, false);
 });
 
@@ -453,7 +467,7 @@ test('a record too large for the log stops the store with a clear error; the log
   let acked = false;
   s.append({ n: 2 });
   s.sync(() => (acked = true));
-  await new Promise((r) => setTimeout(r, 20));
+  await aRoundLater(t);
   assert.equal(acked, false, 'nothing after it is acknowledged');
   await new Promise<void>((r) => s.close(r));
   const r = WalStore.open(dir);
@@ -476,8 +490,7 @@ test('a put too large, found while encoding over several turns, is refused the s
   assert.equal(fatal, undefined);
   let acked = false;
   s.sync(() => (acked = true));
-  const deadline = Date.now() + 5000;
-  while (fatal === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  await until(() => fatal, { what: "the store's fatal error" });
   assert.match(
     String((fatal as Error | undefined)?.message),
     /a put of 'second' would be a record of/,
@@ -557,14 +570,15 @@ test('a round writes, then calls back only after its fdatasync returns', async (
   await new Promise((r) => setImmediate(r)); // the round has started
   assert.equal(held.length, 1, 'one fdatasync per round');
   // The bytes are in the file (the page cache) already, yet nothing is acknowledged.
+  // Anchored on the fdatasync having been issued (held above): a store that acknowledged on
+  // the write alone would have done so by now.
   assert.equal(recoverWal(join(dir, WAL_FILE)).state.records.get('k'), 'v');
-  await new Promise((r) => setTimeout(r, 20));
   assert.equal(acked, false, 'no callback before fdatasync returns');
   assert.equal(s.unsyncedWrites, 1);
   // close() waits for the round in flight.
   let closed = false;
   s.close(() => (closed = true));
-  await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setImmediate(r)); // a close that did not wait would have finished
   assert.equal(closed, false);
   held.shift()?.(null);
   assert.equal(acked, true);
@@ -581,12 +595,11 @@ test('a failed fdatasync stops the store with a clear error and acknowledges not
   s.put('k', 1);
   let acked = false;
   s.sync(() => (acked = true));
-  const deadline = Date.now() + 2000;
-  while (fatal === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  await until(() => fatal, { what: "the store's fatal error" });
   assert.match(String(fatal?.message), new RegExp(`write-ahead log .*${WAL_FILE}: EIO`));
   assert.equal(acked, false);
   s.sync(() => (acked = true));
-  await new Promise((r) => setTimeout(r, 20));
+  await aRoundLater(t);
   assert.equal(acked, false, 'nothing is acknowledged after the failure either');
   await new Promise<void>((r) => s.close(r)); // a failed store still closes at once
 });

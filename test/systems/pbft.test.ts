@@ -389,8 +389,19 @@ test('pbft --param strategy and byzantine are validated', () => {
   rejects({ strategy: 'sneaky' }, 'strategy');
   rejects({ byzantine: '-1' }, 'byzantine');
   rejects({ byzantine: 'x' }, 'byzantine');
+  // Every accepted strategy runs, acts (silence is its own act: it sends nothing to count),
+  // and one faulty replica out of four (f = 1) leaves the run valid.
   for (const strategy of BYZANTINE_STRATEGIES) {
-    assert.doesNotThrow(() => pbft.createNode({ params: { byzantine: '1', strategy } }));
+    const run = runChecked({
+      system: pbft,
+      seed: 1,
+      params: { byzantine: '1', strategy },
+      workload: { ops: 30 },
+    });
+    assert.equal(run.verdict, 'valid', `${strategy}: ${verdictOf(run)}`);
+    assert.ok(run.ops.ok >= 25, `${strategy}: only ${run.ops.ok} ops succeeded`);
+    const acts = run.metrics['pbft.byzantine']?.count ?? 0;
+    if (strategy !== 'silent') assert.ok(acts > 0, `${strategy}: the faulty replica never acted`);
   }
   const cluster = ['n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7'];
   assert.deepEqual([...byzantineReplicas(cluster, 2, 'equivocate')], ['n1', 'n7']);

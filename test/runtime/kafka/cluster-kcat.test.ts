@@ -7,8 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { upKafka } from './cluster-fixture.js';
+import { needTool, probe } from '../../support/tools.js';
 
-const hasKcat = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0;
+const hasKcat = probe.kcat();
 
 function kcat(args: readonly string[], input?: string): string[] {
   const r = spawnSync('kcat', [...args], { input: input ?? '', encoding: 'utf8', timeout: 20_000 });
@@ -18,7 +19,7 @@ function kcat(args: readonly string[], input?: string): string[] {
 
 test(
   'kcat: produce with acks=all and consume against the bootstrap servers',
-  { skip: !hasKcat, timeout: 60_000 },
+  { skip: needTool('kcat', hasKcat), timeout: 60_000 },
   async (t) => {
     const c = await upKafka(t);
     const b = c.bootstrap.join(',');

@@ -7,14 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { startFixture } from './one-partition-fixture.js';
+import { needTool, probe } from '../../support/tools.js';
 
-const hasKcat = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0;
+const hasKcat = probe.kcat();
 // Debian's python3-confluent-kafka lives under /usr/bin/python3, not another python3 on PATH.
 const PYTHON = '/usr/bin/python3';
-const hasConfluent =
-  spawnSync(PYTHON, ['-c', 'import confluent_kafka'], { stdio: 'ignore' }).status === 0;
+const hasConfluent = probe['confluent-kafka']();
 
 /**
  * python3-confluent-kafka (librdkafka underneath) runs the APIs kcat does not: CreateTopics,
@@ -87,7 +87,7 @@ const kcat = (args: string[], input = '') => run('kcat', args, input);
 
 test(
   'kcat lists, produces, consumes in a group and resumes from its commit, through our codec',
-  { skip: !hasKcat },
+  { skip: needTool('kcat', hasKcat) },
   async () => {
     const fx = await startFixture('tk');
     try {
@@ -178,7 +178,7 @@ test(
 
 test(
   'confluent-kafka (librdkafka) creates and deletes topics, produces idempotently and lists groups through our codec',
-  { skip: !hasConfluent },
+  { skip: needTool('confluent-kafka', hasConfluent) },
   async () => {
     const fx = await startFixture('tk');
     try {

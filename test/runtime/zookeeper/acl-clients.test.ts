@@ -9,12 +9,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import zookeeper from 'node-zookeeper-client';
 import { serveCoordination, type Served } from './coord-harness.js';
 import { upZk } from './zk-cluster.js';
+import { needTool, probe } from '../../support/tools.js';
 
 type Client = ReturnType<typeof zookeeper.createClient>;
 const { ACL, Id, Permission, CreateMode, Exception } = zookeeper;
@@ -153,15 +153,7 @@ test('node-zookeeper-client: `auth` without an identity is INVALIDACL; ip ACLs m
   }));
 
 const PYTHON = '/usr/bin/python3';
-function kazooMissing(): string | false {
-  if (!existsSync(PYTHON)) return `${PYTHON} is not installed`;
-  try {
-    execFileSync(PYTHON, ['-c', 'import kazoo'], { stdio: 'ignore', timeout: 10_000 });
-    return false;
-  } catch {
-    return 'kazoo is not installed (apt-get install python3-kazoo)';
-  }
-}
+const kazooMissing = (): string | false => needTool('kazoo', probe.kazoo());
 
 /** kazoo's side of the scenario: prints one JSON object of what it saw. */
 const KAZOO_ACL = `
@@ -199,34 +191,33 @@ alice.stop(); other.stop()
 print(json.dumps(out))
 `;
 
-test('kazoo: digest ACL, NoAuthError for another client, set_acls with aversion', async (t) => {
-  const missing = kazooMissing();
-  if (missing !== false) {
-    t.skip(missing);
-    return;
-  }
-  const s = await serveCoordination({ tickMs: 100 });
-  try {
-    const stdout = await new Promise<string>((resolve, reject) =>
-      execFile(
-        PYTHON,
-        ['-c', KAZOO_ACL, `127.0.0.1:${s.port}`],
-        { timeout: 30_000, encoding: 'utf8' },
-        (e, out, err) =>
-          e ? reject(new Error(`kazoo failed: ${e.message}\n${err}`)) : resolve(out),
-      ),
-    );
-    const seen = JSON.parse(stdout) as Record<string, unknown>;
-    assert.deepEqual(seen, {
-      ownerRead: 'mine',
-      otherRead: 'NoAuthError',
-      acl: [[31, 'digest', digestId('alice', 'secret')]],
-      aversion0: 0,
-      aversion1: 1,
-      stale: 'BadVersionError',
-      otherReadAfter: 'mine',
-    });
-  } finally {
-    await s.stop();
-  }
-});
+test(
+  'kazoo: digest ACL, NoAuthError for another client, set_acls with aversion',
+  { skip: kazooMissing() },
+  async () => {
+    const s = await serveCoordination({ tickMs: 100 });
+    try {
+      const stdout = await new Promise<string>((resolve, reject) =>
+        execFile(
+          PYTHON,
+          ['-c', KAZOO_ACL, `127.0.0.1:${s.port}`],
+          { timeout: 30_000, encoding: 'utf8' },
+          (e, out, err) =>
+            e ? reject(new Error(`kazoo failed: ${e.message}\n${err}`)) : resolve(out),
+        ),
+      );
+      const seen = JSON.parse(stdout) as Record<string, unknown>;
+      assert.deepEqual(seen, {
+        ownerRead: 'mine',
+        otherRead: 'NoAuthError',
+        acl: [[31, 'digest', digestId('alice', 'secret')]],
+        aversion0: 0,
+        aversion1: 1,
+        stale: 'BadVersionError',
+        otherReadAfter: 'mine',
+      });
+    } finally {
+      await s.stop();
+    }
+  },
+);

@@ -7,24 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { upZk } from './zk-cluster.js';
+import { needTool, probe, ZKCLI } from '../../support/tools.js';
 
 /** Debian's interpreter, explicitly: another python3 earlier on PATH may lack kazoo. */
 const PYTHON = '/usr/bin/python3';
 
-const ZKCLI = '/usr/share/zookeeper/bin/zkCli.sh';
-
-function zkCliMissing(): string | false {
-  if (!existsSync(ZKCLI)) return `${ZKCLI} is not installed (apt-get install zookeeper)`;
-  try {
-    execFileSync('java', ['-version'], { stdio: 'ignore', timeout: 10_000 });
-    return false;
-  } catch {
-    return 'java is not installed';
-  }
-}
+const zkCliMissing = (): string | false => needTool('zkCli', probe.zkCli());
 
 function run(file: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) =>
@@ -34,15 +24,7 @@ function run(file: string, args: readonly string[]): Promise<string> {
   );
 }
 
-function kazooMissing(): string | false {
-  if (!existsSync(PYTHON)) return `${PYTHON} is not installed`;
-  try {
-    execFileSync(PYTHON, ['-c', 'import kazoo'], { stdio: 'ignore', timeout: 10_000 });
-    return false;
-  } catch {
-    return 'kazoo is not installed (apt-get install python3-kazoo)';
-  }
-}
+const kazooMissing = (): string | false => needTool('kazoo', probe.kazoo());
 
 const SCENARIO = `
 import json, sys, threading

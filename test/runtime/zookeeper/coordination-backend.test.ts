@@ -131,12 +131,17 @@ test('exists, getData and getChildren watches fire once each', () =>
       await create(a, '/x/c1', '', CreateMode.PERSISTENT);
       await create(a, '/x/c2', '', CreateMode.PERSISTENT);
       await until('three notifications', () => seen.length >= 3);
-      await sleep(100);
       assert.equal(backend.info().watchCount, 0, 'one-shot watches are spent');
+      // Anchor for "once each": a watch set now fires on the next change; a second notification
+      // from a spent watch would have come before it on the same session.
+      assert.equal(await exists(w, '/y', note('anchor')), null);
+      await create(a, '/y', '', CreateMode.PERSISTENT);
+      await until('the later watch', () => seen.some((s) => s.startsWith('anchor')));
       assert.deepEqual(seen, [
         `exists:${Event.NODE_CREATED}:/x`,
         `data:${Event.NODE_DATA_CHANGED}:/x`,
         `child:${Event.NODE_CHILDREN_CHANGED}:/x`,
+        `anchor:${Event.NODE_CREATED}:/y`,
       ]);
     } finally {
       a.close();

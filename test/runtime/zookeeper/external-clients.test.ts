@@ -9,20 +9,13 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { serveCoordination } from './coord-harness.js';
+import { needTool, probe, runs } from '../../support/tools.js';
 
 /** Debian's interpreter, explicitly: another python3 earlier on PATH may lack kazoo. */
 const PYTHON = '/usr/bin/python3';
 const LOCK_ROUNDS = 10;
 
-function kazooMissing(): string | false {
-  if (!existsSync(PYTHON)) return `${PYTHON} is not installed`;
-  try {
-    execFileSync(PYTHON, ['-c', 'import kazoo'], { stdio: 'ignore', timeout: 10_000 });
-    return false;
-  } catch {
-    return 'kazoo is not installed (apt-get install python3-kazoo)';
-  }
-}
+const kazooMissing = (): string | false => needTool('kazoo', probe.kazoo());
 
 function zkCliPath(): string | undefined {
   const known = '/usr/share/zookeeper/bin/zkCli.sh';
@@ -180,11 +173,7 @@ test(
 
 const ZKCLI = zkCliPath();
 const zkCliMissing = (): string | false =>
-  ZKCLI === undefined
-    ? 'zkCli.sh is not installed (apt-get install zookeeper)'
-    : existsSync('/usr/bin/java')
-      ? false
-      : 'java is not installed (zkCli.sh needs it)';
+  needTool('zkCli', ZKCLI !== undefined && runs('java', ['-version']));
 
 test(
   'zkCli.sh: create, get, ls, setAcl/getAcl and a refused set in non-interactive mode',

@@ -37,6 +37,14 @@ async function until(what: string, probe: () => boolean, timeoutMs = 2000): Prom
   }
 }
 
+/** Waits for `r` to be closed, up to `ms`: true when it was. */
+async function closesWithin(r: { closed: () => boolean }, ms: number): Promise<boolean> {
+  return until('the close', r.closed, ms).then(
+    () => true,
+    () => false,
+  );
+}
+
 async function serve(
   o: Partial<ZkServerOptions> = {},
 ): Promise<{ server: ZkServer; backend: MemoryBackend; port: number; logs: string[] }> {
@@ -209,10 +217,15 @@ test('the real client: create, getData, setData, exists with a watch, getChildre
       `data ${Event.NODE_DATA_CHANGED} /app`,
       `exists ${Event.NODE_CREATED} /gone`,
     ]);
-    // One-shot: a second change fires nothing.
+    // One-shot: a second change fires nothing. Anchor: a watch set after it fires on the next
+    // change; a notification the spent watch wrongly sent would have come first on the session.
     await call((cb) => c.setData('/app', Buffer.from('v3'), -1, cb));
-    await sleep(50);
-    assert.equal(events.length, 3);
+    await call<unknown>((cb) =>
+      c.exists('/anchor', (e) => events.push(`anchor ${e.getType()} ${e.getPath()}`), cb),
+    );
+    await call((cb) => c.create('/anchor', Buffer.alloc(0), CreateMode.PERSISTENT, cb));
+    await until('the later watch to fire', () => events.some((e) => e.startsWith('anchor')));
+    assert.equal(events.length, 4, `only the later watch fired: ${events.join('; ')}`);
   } finally {
     c.close();
     await server.close();
@@ -297,15 +310,17 @@ test('malformed frames close only their own connection; another client is still 
   }
 });
 
-/** Whether a connection that sends a length over the maximum is closed within 300 ms. */
+/**
+ * Whether a connection that sends a length over the maximum is closed: waited for, up to 3 s
+ * (the real server closes it at once; the bound only ends the mutant's wait).
+ */
 async function hugeLengthClosed(mutant?: ZkWireMutant): Promise<boolean> {
   const { server, port } = await serve(mutant !== undefined ? { mutant } : {});
   const r = await session(port);
   const huge = Buffer.alloc(4);
   huge.writeInt32BE(64 * 1024 * 1024);
   r.socket.write(huge);
-  await sleep(300).then(() => undefined);
-  const closed = r.closed();
+  const closed = await closesWithin(r, 3000);
   r.socket.destroy();
   await server.close();
   return closed;
@@ -478,15 +493,17 @@ test('four-letter words on the client port: ruok, stat, mntr', async () => {
   }
 });
 
-/** Whether a connection that sends nothing is closed within 400 ms (handshakeTimeoutMs 100). */
+/**
+ * Whether a connection that sends nothing is closed (handshakeTimeoutMs 100): waited for, up
+ * to 3 s, which only ends the mutant's wait.
+ */
 async function silentClosed(mutant?: ZkWireMutant): Promise<boolean> {
   const { server, port } = await serve({
     handshakeTimeoutMs: 100,
     ...(mutant !== undefined ? { mutant } : {}),
   });
   const r = await raw(port);
-  await sleep(400);
-  const closed = r.closed();
+  const closed = await closesWithin(r, 3000);
   r.socket.destroy();
   await server.close();
   return closed;

@@ -8,11 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { spawnBroker, tempDir } from './broker-fixture.js';
+import { needTool, probe } from '../../../support/tools.js';
 
-const hasKcat = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0;
+const hasKcat = probe.kcat();
 const PYTHON = '/usr/bin/python3';
-const hasConfluent =
-  spawnSync(PYTHON, ['-c', 'import confluent_kafka'], { stdio: 'ignore' }).status === 0;
+const hasConfluent = probe['confluent-kafka']();
 
 function kcat(args: readonly string[], input?: string): { out: string[]; err: string } {
   const r = spawnSync('kcat', [...args], { input: input ?? '', encoding: 'utf8', timeout: 20_000 });
@@ -22,7 +22,7 @@ function kcat(args: readonly string[], input?: string): { out: string[]; err: st
 
 test(
   'kcat: produce, consume in a group, resume from the committed offset after a restart',
-  { skip: !hasKcat, timeout: 60_000 },
+  { skip: needTool('kcat', hasKcat), timeout: 60_000 },
   async () => {
     const { dir, remove } = tempDir('kcat');
     let broker = await spawnBroker(dir, ['--auto-create', '--partitions', '2']);
@@ -118,7 +118,7 @@ function confluent(
 
 test(
   'confluent-kafka: idempotent producer, group commit, resume after a restart',
-  { skip: !hasConfluent, timeout: 90_000 },
+  { skip: needTool('confluent-kafka', hasConfluent), timeout: 90_000 },
   async () => {
     const { dir, remove } = tempDir('ck');
     let broker = await spawnBroker(dir);
