@@ -1,0 +1,100 @@
+/**
+ * A bounded produce load against a fresh truthkit Kafka cluster, for profiling the brokers: the
+ * bench's own cluster (`cluster up --system kafka`, its real-time params) and its own producer
+ * (kafkajs, acks=all, 100-byte records, a closed loop of `--in-flight` sends over 6 partitions
+ * replicated 3 times), `--records` records, then `cluster down` (SIGTERM: a `--cpu-prof` node
+ * writes its profile on the way out). Prints records/s, ack p50/p99 and the brokers' CPU time
+ * per record. With `--cpu-prof DIR` each node process writes a CPU profile into DIR as it exits
+ * (cpu-profile-preload.ts, through NODE_OPTIONS, which `cluster up` passes on to its nodes).
+ *
+ *   node dist/bench/kafka/produce-probe.js [--records 5000] [--in-flight 64] [--cpu-prof DIR]
+ *     [--param name=value]…
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { cpuMs } from '../cluster/processes.js';
+import { closedLoop, startClock } from './closed-loop.js';
+import { produceFigures } from './stats.js';
+import { PARTITIONS } from './target.js';
+import { startTruthkitKafka } from './truthkit-kafka.js';
+
+function usage(message: string): never {
+  console.error(`produce-probe: ${message}`);
+  process.exit(2);
+}
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return undefined;
+  const v = process.argv[i + 1];
+  if (v === undefined) usage(`${name} wants a value`);
+  return v;
+}
+
+function count(name: string, fallback: number): number {
+  const v = Number(flag(name) ?? fallback);
+  if (!Number.isSafeInteger(v) || v < 1) usage(`${name} wants a positive integer`);
+  return v;
+}
+
+const records = count('--records', 5000);
+const inFlight = count('--in-flight', 64);
+const profDir = flag('--cpu-prof');
+const params: string[] = [];
+process.argv.forEach((a, i) => {
+  if (a !== '--param') return;
+  const v = process.argv[i + 1];
+  if (v === undefined || !v.includes('=')) usage('--param wants name=value');
+  params.push(v);
+});
+if (profDir !== undefined) {
+  // Node refuses --cpu-prof in NODE_OPTIONS: the preload starts the same profiler instead.
+  const preload = new URL('./cpu-profile-preload.js', import.meta.url).href;
+  process.env.NODE_OPTIONS = `--import ${preload}`;
+  process.env.TRUTHKIT_CPU_PROF_DIR = resolve(profDir);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'truthkit-kafka-probe-'));
+try {
+  const started = await startTruthkitKafka(dir, {
+    ackTimeoutMs: 5000,
+    idempotent: false,
+    params,
+  });
+  delete process.env.NODE_OPTIONS;
+  if ('unavailable' in started) usage(started.unavailable);
+  const target = started.running;
+  try {
+    await target.createTopic('probe');
+    const producer = await target.producer('probe');
+    const cpu0 = cpuMs(target.pids());
+    const load0 = loadavg()[0] ?? NaN;
+    const loop = await closedLoop(
+      {
+        inFlight,
+        partitions: PARTITIONS,
+        count: records,
+        stopAtMs: 120_000,
+        retryDelayMs: 100,
+        hardTimeoutMs: 10_000,
+      },
+      startClock(),
+      producer.send,
+    );
+    const cpu = cpuMs(target.pids()) - cpu0;
+    await producer.close();
+    const f = produceFigures(loop.acks, loop.errors, (loop.endMs - loop.startMs) / 1000);
+    console.log(
+      `${f.acked} acked in ${f.seconds.toFixed(2)} s: ${Math.round(f.recordsPerSec)} records/s, ` +
+        `ack p50 ${f.p50Ms.toFixed(2)} ms, p99 ${f.p99Ms.toFixed(2)} ms, ` +
+        `${(cpu / f.acked).toFixed(3)} ms server CPU/record, ${f.errors} errors, ` +
+        `${loop.givenUp.length} given up; load average ${load0.toFixed(2)} → ` +
+        `${(loadavg()[0] ?? NaN).toFixed(2)}`,
+    );
+  } finally {
+    await target.stop();
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
