@@ -53,8 +53,9 @@ export function nodeAt(
 /**
  * The kafka system's defaults are the simulator's scale. On real processes sharing a loaded
  * machine a 500 ms broker session fences live brokers (their partitions go leaderless for a
- * while), and a follower idling 20 ms between fetches bounds acks=all; these are the real
- * cluster's settings for the bench (Kafka's own: 9 s session, fetches that long-poll).
+ * while), and followers that poll rather than long-poll bound acks=all by their idle pause and
+ * cost CPU while idle; these are the real cluster's settings for the bench (Kafka's own: 9 s
+ * session, follower fetches held up to replica.fetch.wait.max.ms = 500).
  */
 const REAL_TIME_PARAMS = [
   '--param',
@@ -63,13 +64,18 @@ const REAL_TIME_PARAMS = [
   'lag-time=2000',
   '--param',
   'fetch-idle=2',
+  '--param',
+  'fetch-wait=500',
 ];
 
 export type TruthkitStart = { readonly running: RunningTarget } | { readonly unavailable: string };
 
 export async function startTruthkitKafka(
   dir: string,
-  o: Omit<KafkajsOptions, 'bootstrap'>,
+  o: Omit<KafkajsOptions, 'bootstrap'> & {
+    /** More `--param name=value` for `cluster up`, after (so overriding) the real-time ones. */
+    readonly params?: readonly string[];
+  },
 ): Promise<TruthkitStart> {
   const down = (): void => {
     spawnSync(process.execPath, [BIN, 'cluster', 'down', '--dir', dir], { stdio: 'ignore' });
@@ -78,7 +84,19 @@ export async function startTruthkitKafka(
   const stop = stopOnExit(down, async () => down());
   const up = spawnSync(
     process.execPath,
-    [BIN, 'cluster', 'up', '--system', 'kafka', '--nodes', '3', '--dir', dir, ...REAL_TIME_PARAMS],
+    [
+      BIN,
+      'cluster',
+      'up',
+      '--system',
+      'kafka',
+      '--nodes',
+      '3',
+      '--dir',
+      dir,
+      ...REAL_TIME_PARAMS,
+      ...(o.params ?? []).flatMap((p) => ['--param', p]),
+    ],
     { encoding: 'utf8', timeout: 60_000 },
   );
   const said = (up.stderr ?? '').trim().split('\n')[0] ?? '';
