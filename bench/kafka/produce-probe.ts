@@ -10,9 +10,11 @@
  *   node dist/bench/kafka/produce-probe.js [--records 5000] [--in-flight 64] [--cpu-prof DIR]
  *     [--param name=value]…
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cpuMs } from '../cluster/processes.js';
 import { closedLoop, startClock } from './closed-loop.js';
 import { produceFigures } from './stats.js';
@@ -55,6 +57,33 @@ if (profDir !== undefined) {
   process.env.TRUTHKIT_CPU_PROF_DIR = resolve(profDir);
 }
 
+const BIN = fileURLToPath(new URL('../../../bin/truthkit.js', import.meta.url));
+
+/** Peer messages and socket writes, WAL fsyncs, and Kafka requests of every node so far. */
+function nodeCounters(
+  dir: string,
+): Record<'peerSent' | 'peerWrites' | 'fsyncs' | 'kafkaRequests', number> {
+  const r = spawnSync(process.execPath, [BIN, 'cluster', 'status', '--dir', dir, '--json'], {
+    encoding: 'utf8',
+  });
+  const sum = { peerSent: 0, peerWrites: 0, fsyncs: 0, kafkaRequests: 0 };
+  for (const line of (r.stdout ?? '').split('\n')) {
+    if (line.trim() === '') continue;
+    const s = JSON.parse(line) as {
+      status?: {
+        peers?: { sent?: number; writes?: number };
+        wal?: { fsyncs?: number };
+        kafka?: { requests?: number };
+      };
+    };
+    sum.peerSent += s.status?.peers?.sent ?? 0;
+    sum.peerWrites += s.status?.peers?.writes ?? 0;
+    sum.fsyncs += s.status?.wal?.fsyncs ?? 0;
+    sum.kafkaRequests += s.status?.kafka?.requests ?? 0;
+  }
+  return sum;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'truthkit-kafka-probe-'));
 try {
   const started = await startTruthkitKafka(dir, {
@@ -68,6 +97,7 @@ try {
   try {
     await target.createTopic('probe');
     const producer = await target.producer('probe');
+    const counters0 = nodeCounters(dir);
     const cpu0 = cpuMs(target.pids());
     const load0 = loadavg()[0] ?? NaN;
     const loop = await closedLoop(
@@ -83,6 +113,7 @@ try {
       producer.send,
     );
     const cpu = cpuMs(target.pids()) - cpu0;
+    const counters1 = nodeCounters(dir);
     await producer.close();
     const f = produceFigures(loop.acks, loop.errors, (loop.endMs - loop.startMs) / 1000);
     console.log(
@@ -92,6 +123,10 @@ try {
         `${loop.givenUp.length} given up; load average ${load0.toFixed(2)} → ` +
         `${(loadavg()[0] ?? NaN).toFixed(2)}`,
     );
+    const perRecord = Object.entries(counters1).map(
+      ([k, v]) => `${k} ${((v - counters0[k as keyof typeof counters0]) / f.acked).toFixed(2)}`,
+    );
+    console.log(`per record, all nodes: ${perRecord.join(', ')}`);
   } finally {
     await target.stop();
   }
