@@ -7,18 +7,22 @@
  * per record. With `--cpu-prof DIR` each node process writes a CPU profile into DIR as it exits
  * (cpu-profile-preload.ts, through NODE_OPTIONS, which `cluster up` passes on to its nodes).
  *
+ * With `--failover S` it instead produces for S seconds, kill -9s the leader of partition 0 at
+ * S/3 and prints the failover gap (bench/kafka/stats.ts) and what the nodes logged after the
+ * kill, each line timed from the kill (what the gap consists of).
+ *
  *   node dist/bench/kafka/produce-probe.js [--records 5000] [--in-flight 64] [--cpu-prof DIR]
- *     [--param name=value]…
+ *     [--failover S] [--param name=value]…
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuMs } from '../cluster/processes.js';
 import { closedLoop, startClock } from './closed-loop.js';
-import { produceFigures } from './stats.js';
-import { PARTITIONS } from './target.js';
+import { failoverGapMs, produceFigures } from './stats.js';
+import { PARTITIONS, type RunningTarget } from './target.js';
 import { startTruthkitKafka } from './truthkit-kafka.js';
 
 function usage(message: string): never {
@@ -43,6 +47,7 @@ function count(name: string, fallback: number): number {
 const records = count('--records', 5000);
 const inFlight = count('--in-flight', 64);
 const profDir = flag('--cpu-prof');
+const failoverS = flag('--failover') === undefined ? undefined : count('--failover', 9);
 const params: string[] = [];
 process.argv.forEach((a, i) => {
   if (a !== '--param') return;
@@ -62,11 +67,11 @@ const BIN = fileURLToPath(new URL('../../../bin/truthkit.js', import.meta.url));
 /** Peer messages and socket writes, WAL fsyncs, and Kafka requests of every node so far. */
 function nodeCounters(
   dir: string,
-): Record<'peerSent' | 'peerWrites' | 'fsyncs' | 'kafkaRequests', number> {
+): Record<'peerSent' | 'peerWrites' | 'fsyncs' | 'kafkaRequests' | 'fences', number> {
   const r = spawnSync(process.execPath, [BIN, 'cluster', 'status', '--dir', dir, '--json'], {
     encoding: 'utf8',
   });
-  const sum = { peerSent: 0, peerWrites: 0, fsyncs: 0, kafkaRequests: 0 };
+  const sum = { peerSent: 0, peerWrites: 0, fsyncs: 0, kafkaRequests: 0, fences: 0 };
   for (const line of (r.stdout ?? '').split('\n')) {
     if (line.trim() === '') continue;
     const s = JSON.parse(line) as {
@@ -74,14 +79,73 @@ function nodeCounters(
         peers?: { sent?: number; writes?: number };
         wal?: { fsyncs?: number };
         kafka?: { requests?: number };
+        metrics?: Record<string, { count?: number }>;
       };
     };
     sum.peerSent += s.status?.peers?.sent ?? 0;
     sum.peerWrites += s.status?.peers?.writes ?? 0;
     sum.fsyncs += s.status?.wal?.fsyncs ?? 0;
     sum.kafkaRequests += s.status?.kafka?.requests ?? 0;
+    // Fences proposed by whichever node was the controller (live brokers fenced, if any).
+    sum.fences += s.status?.metrics?.['controller-fence']?.count ?? 0;
   }
   return sum;
+}
+
+/** Each node's log lines from `sinceMs` (epoch ms) on, as `+ms node message`. */
+function logSince(dir: string, sinceMs: number): string[] {
+  const out: { at: number; line: string }[] = [];
+  for (const id of ['n1', 'n2', 'n3']) {
+    const f = join(dir, id, 'node.log');
+    if (!existsSync(f)) continue;
+    for (const line of readFileSync(f, 'utf8').split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const l = JSON.parse(line) as { t?: string; msg?: string } & Record<string, unknown>;
+      const at = Date.parse(l.t ?? '');
+      if (!(at >= sinceMs)) continue;
+      const { t: _t, node: _n, msg, ...rest } = l;
+      out.push({ at, line: `+${at - sinceMs} ms ${id} ${msg} ${JSON.stringify(rest)}` });
+    }
+  }
+  return out.sort((a, b) => a.at - b.at).map((o) => o.line);
+}
+
+async function failover(t: RunningTarget, seconds: number): Promise<void> {
+  await t.createTopic('probe');
+  const producer = await t.producer('probe');
+  const clock = startClock();
+  const killAtMs = (seconds * 1000) / 3;
+  let killedAtEpoch = 0;
+  const killing = new Promise<void>((r) => setTimeout(r, killAtMs)).then(() => {
+    killedAtEpoch = Date.now();
+    return t.killLeader('probe', clock);
+  });
+  killing.catch(() => undefined);
+  const loop = await closedLoop(
+    {
+      inFlight,
+      partitions: PARTITIONS,
+      stopAtMs: seconds * 1000,
+      retryDelayMs: 100,
+      hardTimeoutMs: 10_000,
+    },
+    clock,
+    producer.send,
+  );
+  const killed = await killing;
+  await producer.close().catch(() => undefined);
+  const gap = failoverGapMs(loop.acks, killed.atMs, killed.partitions, loop.startMs);
+  console.log(
+    `${killed.note}; failover gap ${Math.round(gap)} ms; ${loop.acks.length} acked, ` +
+      `${loop.errors} failed sends; first acks after the kill per partition: ` +
+      killed.partitions
+        .map((p) => {
+          const a = loop.acks.find((x) => x.partition === p && x.atMs > killed.atMs);
+          return `${p}: +${a === undefined ? '∞' : Math.round(a.atMs - killed.atMs)} ms`;
+        })
+        .join(', '),
+  );
+  for (const l of logSince(dir, killedAtEpoch)) console.log(`  ${l}`);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'truthkit-kafka-probe-'));
@@ -95,6 +159,14 @@ try {
   if ('unavailable' in started) usage(started.unavailable);
   const target = started.running;
   try {
+    if (failoverS !== undefined) {
+      await failover(target, failoverS);
+    } else await produce();
+  } finally {
+    await target.stop();
+  }
+
+  async function produce(): Promise<void> {
     await target.createTopic('probe');
     const producer = await target.producer('probe');
     const counters0 = nodeCounters(dir);
@@ -123,12 +195,15 @@ try {
         `${loop.givenUp.length} given up; load average ${load0.toFixed(2)} → ` +
         `${(loadavg()[0] ?? NaN).toFixed(2)}`,
     );
-    const perRecord = Object.entries(counters1).map(
-      ([k, v]) => `${k} ${((v - counters0[k as keyof typeof counters0]) / f.acked).toFixed(2)}`,
+    const perRecord = Object.entries(counters1)
+      .filter(([k]) => k !== 'fences')
+      .map(
+        ([k, v]) => `${k} ${((v - counters0[k as keyof typeof counters0]) / f.acked).toFixed(2)}`,
+      );
+    console.log(
+      `per record, all nodes: ${perRecord.join(', ')}; ` +
+        `live brokers fenced during the load: ${counters1.fences - counters0.fences}`,
     );
-    console.log(`per record, all nodes: ${perRecord.join(', ')}`);
-  } finally {
-    await target.stop();
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
