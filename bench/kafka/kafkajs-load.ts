@@ -51,6 +51,13 @@ export async function kafkajsSide(o: KafkajsOptions): Promise<KafkajsSide> {
   const producers: Array<{ disconnect(): Promise<void> }> = [];
   return {
     async createTopic(topic) {
+      // A broker still fenced when the topic is made leads none of its partitions (their
+      // leaders never move back), and one broker leading 4 of 6 was seen after a fresh start:
+      // wait, bounded, until Metadata lists every broker.
+      for (let tries = 0; tries < 100; tries++) {
+        if ((await admin.describeCluster()).brokers.length >= REPLICAS) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await admin.createTopics({
         topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: REPLICAS }],
         waitForLeaders: true,
