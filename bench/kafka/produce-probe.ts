@@ -104,7 +104,10 @@ function logSince(dir: string, sinceMs: number): string[] {
       const at = Date.parse(l.t ?? '');
       if (!(at >= sinceMs)) continue;
       const { t: _t, node: _n, msg, ...rest } = l;
-      out.push({ at, line: `+${at - sinceMs} ms ${id} ${msg} ${JSON.stringify(rest)}` });
+      out.push({
+        at,
+        line: `+${Math.round(at - sinceMs)} ms ${id} ${msg} ${JSON.stringify(rest)}`,
+      });
     }
   }
   return out.sort((a, b) => a.at - b.at).map((o) => o.line);
@@ -114,10 +117,10 @@ async function failover(t: RunningTarget, seconds: number): Promise<void> {
   await t.createTopic('probe');
   const producer = await t.producer('probe');
   const clock = startClock();
+  // The loop's clock as the nodes' log lines read it (epoch ms): lines are timed from the kill.
+  const epochAtZero = Date.now() - clock();
   const killAtMs = (seconds * 1000) / 3;
-  let killedAtEpoch = 0;
   const killing = new Promise<void>((r) => setTimeout(r, killAtMs)).then(() => {
-    killedAtEpoch = Date.now();
     return t.killLeader('probe', clock);
   });
   killing.catch(() => undefined);
@@ -145,7 +148,7 @@ async function failover(t: RunningTarget, seconds: number): Promise<void> {
         })
         .join(', '),
   );
-  for (const l of logSince(dir, killedAtEpoch)) console.log(`  ${l}`);
+  for (const l of logSince(dir, epochAtZero + killed.atMs)) console.log(`  ${l}`);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'truthkit-kafka-probe-'));
