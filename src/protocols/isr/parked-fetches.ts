@@ -19,7 +19,7 @@ export const FETCH_WAKE_TIMER = 'isr-fetch-wake';
 /** Each removes one rule; test/protocols/isr/long-poll.test.ts catches each. */
 export const PARKING_MUTANTS = [
   /** A held fetch is answered only when its wait runs out, not when the leader appends. */
-  'no-wake-on-append',
+  'no-held-fetch-wake',
 ] as const;
 export type ParkingMutant = (typeof PARKING_MUTANTS)[number];
 
@@ -74,7 +74,7 @@ export class ParkedFetches {
 
   /** The leader appended to `partition`: its held fetches are answered after this turn. */
   appended(partition: string): void {
-    if (this.mutant === 'no-wake-on-append') return;
+    if (this.mutant === 'no-held-fetch-wake') return;
     if (this.waking.has(partition) || (this.held.get(partition)?.size ?? 0) === 0) return;
     this.waking.add(partition);
     this.host.setTimer(0, FETCH_WAKE_TIMER, { partition });

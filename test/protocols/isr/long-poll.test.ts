@@ -3,7 +3,7 @@
  * it has nothing for and answers it once it appends, so acks=all waits for one round trip and
  * the followers' fsyncs, not for an idle pause or the wait; an idle partition costs a fetch per
  * wait, not per poll; a leader that stops leading answers what it held at once. The
- * `no-wake-on-append` mutant answers held fetches only when their wait runs out, and is caught.
+ * `no-held-fetch-wake` mutant answers held fetches only when their wait runs out, and is caught.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ const LEADS = { replicas: ABC, leader: 'a', leaderEpoch: 1, isr: ABC, partitionE
 const WAIT_MS = 300;
 
 /** a leads, the followers long-poll; `fetches` counts the fetches sent. */
-function longPolling(mutant?: 'no-wake-on-append'): { h: IsrHarness; fetches: () => number } {
+function longPolling(mutant?: 'no-held-fetch-wake'): { h: IsrHarness; fetches: () => number } {
   const h = new IsrHarness(ABC, undefined, 2, 10_000, WAIT_MS, mutant);
   let n = 0;
   h.drop = (_from, _to, msg) => {
@@ -46,8 +46,8 @@ test('a held fetch is answered at the append: acks=all is answered within a few 
   assert.deepEqual(h.values('c'), [7]);
 });
 
-test('no-wake-on-append: the produce waits out the followers’ wait (mutant caught)', () => {
-  const { h } = longPolling('no-wake-on-append');
+test('no-held-fetch-wake: the produce waits out the followers’ wait (mutant caught)', () => {
+  const { h } = longPolling('no-held-fetch-wake');
   const req = h.produce('a', 7);
   const ms = msUntilAnswered(h, req, WAIT_MS);
   assert.ok(ms > 5, `answered after ${ms} ms: the mutant was not caught`);
