@@ -13,6 +13,8 @@ import { ISR_ERRORS } from './messages.js';
 /** Kafka's "none" for producer ids, epochs and sequences, and for an empty log's last epoch. */
 const orNone = v.pipe(v.number(), v.safeInteger(), v.minValue(-1), v.maxValue(MAX_COUNT));
 const partition = v.pipe(shortText, v.minLength(1));
+/** The longest a follower may ask the leader to hold its Fetch (an hour). */
+export const MAX_FETCH_WAIT_MS = 3_600_000;
 /** Batches one Fetch answer may carry. */
 export const MAX_FETCH_BATCHES = 1024;
 
@@ -36,6 +38,7 @@ const isrMessage = v.variant('type', [
     fetchOffset: count,
     lastFetchedEpoch: orNone,
     fetchId: count,
+    maxWaitMs: v.optional(v.pipe(count, v.maxValue(MAX_FETCH_WAIT_MS))),
   }),
   v.strictObject({
     type: v.literal('isr-fetch-resp'),

@@ -31,6 +31,12 @@ export interface FetchMsg {
   readonly lastFetchedEpoch: number;
   /** Names this fetch, so an answer to an older one is known as such. */
   readonly fetchId: number;
+  /**
+   * How long the leader may hold this fetch while it has nothing new for it (Kafka's
+   * replica.fetch.wait.max.ms): it is answered as soon as the leader appends. Absent: answered
+   * at once, and the follower polls again after its idle pause.
+   */
+  readonly maxWaitMs?: number;
 }
 
 export interface FetchRespMsg {

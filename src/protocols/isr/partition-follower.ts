@@ -4,6 +4,10 @@
  * diverging epoch: KIP-101's rule, asked in the Fetch as KIP-595 does), appends what the leader
  * sends and takes the leader's high watermark. It fetches again only once what it appended is
  * on disk, so the offset it reports — which the leader counts toward the HW — survives its crash.
+ * With `waitMs` its fetches long-poll, as Kafka's replica fetcher does: the leader holds a fetch
+ * it has nothing for until it appends (or `waitMs` passes), so records reach the follower as
+ * they are produced, with no idle pause to wait out, and an idle partition costs one fetch per
+ * `waitMs` instead of one per `idleMs`.
  */
 import type { NodeId } from '../../core/node.js';
 import { assertIsr } from './isr-assert.js';
@@ -23,8 +27,10 @@ export interface FollowerHost {
 export interface FollowerOptions {
   /** Pause before fetching again after an answer without records, or an error. */
   readonly idleMs: number;
-  /** A Fetch not answered within this is sent again. */
+  /** A Fetch not answered within this (plus `waitMs`) is sent again. */
   readonly timeoutMs: number;
+  /** How long the leader may hold a fetch it has nothing for (0: it answers at once). */
+  readonly waitMs: number;
   readonly mutants: IsrMutants;
 }
 
@@ -77,8 +83,10 @@ export class PartitionFollower {
         fetchOffset: this.log.leo,
         lastFetchedEpoch: this.log.lastEpoch,
         fetchId: id,
+        // Absent when 0, so a follower that does not long-poll sends what it always sent.
+        ...(this.options.waitMs > 0 ? { maxWaitMs: this.options.waitMs } : {}),
       });
-      this.host.schedule(this.options.timeoutMs, id);
+      this.host.schedule(this.options.timeoutMs + this.options.waitMs, id);
     });
   }
 
@@ -105,6 +113,7 @@ export class PartitionFollower {
       this.log.append(b);
     }
     this.log.setHw(Math.min(msg.highWatermark, this.log.leo));
-    this.next(msg.batches.length > 0 ? 0 : this.options.idleMs);
+    // An empty answer to a long poll is the leader's wait running out: nothing to pause for.
+    this.next(msg.batches.length > 0 || this.options.waitMs > 0 ? 0 : this.options.idleMs);
   }
 }

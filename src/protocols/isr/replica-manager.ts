@@ -3,15 +3,17 @@
  * its role in the partition's current leader epoch — leader (partition-leader.ts), follower
  * (partition-follower.ts) or neither — as the metadata the broker has applied says
  * (`assign`). It routes Fetches and their answers, the fetch timers, produce and read requests,
- * and makes the logs' writes durable in batches (one sync in flight at a time).
+ * holds long-polling fetches it has nothing for (parked-fetches.ts), and makes the logs' writes
+ * durable in batches (one sync in flight at a time).
  */
 import type { Json } from '../../core/json.js';
 import type { ClientReply, Message, NodeEnv, NodeId, RequestId } from '../../core/node.js';
 import type { BatchInput, StoredBatch } from './batch.js';
 import type { IsrRecorder } from './invariants.js';
 import { IsrInvariantError } from './isr-assert.js';
-import type { IsrMsg } from './messages.js';
+import type { FetchMsg, IsrMsg } from './messages.js';
 import type { IsrMutants } from './mutants.js';
+import { ParkedFetches, type ParkingMutant } from './parked-fetches.js';
 import { PartitionFollower } from './partition-follower.js';
 import { PartitionLeader, type Acks, type AlterIsrRequest } from './partition-leader.js';
 import { PartitionLog } from './partition-log.js';
@@ -32,6 +34,10 @@ export interface ReplicaOptions {
   readonly lagTimeMs: number;
   readonly fetchIdleMs: number;
   readonly fetchTimeoutMs: number;
+  /** replica.fetch.wait.max.ms: how long a follower's fetch may be held (0: no long poll). */
+  readonly fetchWaitMs?: number;
+  /** A broken long poll, for the test that catches it (parked-fetches.ts). */
+  readonly parkingMutant?: ParkingMutant;
   readonly maxFetchBatches: number;
   readonly mutants: IsrMutants;
   readonly recorder?: IsrRecorder;
@@ -57,12 +63,23 @@ export class ReplicaManager {
   private readonly durable = new Map<string, { leo: number; generation: number }>();
   private syncing: (() => void)[] | null = null;
   private waitingSync: (() => void)[] = [];
+  /** Followers' long polls this broker holds as a leader. */
+  private readonly parked: ParkedFetches;
 
   constructor(
     private readonly env: NodeEnv<Message>,
     private readonly options: ReplicaOptions,
     private readonly alterIsr: (request: AlterIsrRequest) => void,
-  ) {}
+  ) {
+    this.parked = new ParkedFetches(
+      {
+        setTimer: (delayMs, name, data) => env.setTimer(delayMs, name, data),
+        cancelTimer: (id) => env.cancelTimer(id),
+        answer: (from, msg) => this.onFetch(from, msg),
+      },
+      options.parkingMutant,
+    );
+  }
 
   get recorder(): IsrRecorder | undefined {
     return this.options.recorder;
@@ -77,6 +94,11 @@ export class ReplicaManager {
       this.durable.set(partition, { leo: log.leo, generation: 0 });
     }
     return log;
+  }
+
+  /** Followers' fetches held now, waiting for an append (parked-fetches.ts). */
+  get heldFetches(): number {
+    return this.parked.size;
   }
 
   roleOf(partition: string): Role | undefined {
@@ -205,6 +227,7 @@ export class ReplicaManager {
       {
         idleMs: this.options.fetchIdleMs,
         timeoutMs: this.options.fetchTimeoutMs,
+        waitMs: this.options.fetchWaitMs ?? 0,
         mutants: this.options.mutants,
       },
       {
@@ -224,32 +247,42 @@ export class ReplicaManager {
     if (role?.kind === 'leader') role.leader.resign();
     if (role?.kind === 'follower') role.follower.stop();
     this.roles.delete(partition);
+    // Fetches held by the leader it was are answered now, by whatever it is next.
+    this.parked.release(partition);
   }
 
   onMessage(from: NodeId, msg: IsrMsg): void {
+    if (msg.type === 'isr-fetch') return this.onFetch(from, msg);
     const role = this.roles.get(msg.partition);
-    if (msg.type === 'isr-fetch') {
-      if (role?.kind === 'leader') {
-        this.env.send(from, role.leader.onFetch(from, msg));
-      } else {
-        this.env.send(from, {
-          type: 'isr-fetch-resp',
-          partition: msg.partition,
-          leaderEpoch: msg.leaderEpoch,
-          fetchId: msg.fetchId,
-          error: 'NOT_LEADER_OR_FOLLOWER',
-          highWatermark: 0,
-          batches: [],
-          diverging: null,
-        } satisfies IsrMsg as Message);
-      }
+    if (role?.kind === 'follower' && role.follower.leader === from) role.follower.onResponse(msg);
+  }
+
+  /** Answers a follower's fetch, or holds it when it long-polls and there is nothing for it. */
+  private onFetch(from: NodeId, msg: FetchMsg): void {
+    const role = this.roles.get(msg.partition);
+    if (role?.kind !== 'leader') {
+      this.env.send(from, {
+        type: 'isr-fetch-resp',
+        partition: msg.partition,
+        leaderEpoch: msg.leaderEpoch,
+        fetchId: msg.fetchId,
+        error: 'NOT_LEADER_OR_FOLLOWER',
+        highWatermark: 0,
+        batches: [],
+        diverging: null,
+      } satisfies IsrMsg as Message);
       return;
     }
-    if (role?.kind === 'follower' && role.follower.leader === from) role.follower.onResponse(msg);
+    const answer = role.leader.onFetch(from, msg);
+    const wait = msg.maxWaitMs ?? 0;
+    const empty = answer.error === null && answer.diverging === null && answer.batches.length === 0;
+    if (wait > 0 && empty) this.parked.park(from, msg, wait);
+    else this.env.send(from, answer);
   }
 
   /** Returns true when the timer was a replica's. */
   onTimer(name: string, data: Json | undefined): boolean {
+    if (this.parked.onTimer(name, data)) return true;
     if (name !== FETCH_TIMER) return false;
     const d = data as { partition?: Json; id?: Json } | undefined;
     if (typeof d?.partition !== 'string' || typeof d.id !== 'number') return true;
@@ -275,6 +308,7 @@ export class ReplicaManager {
       return;
     }
     role.leader.produce(request, input, acks);
+    this.parked.appended(partition);
   }
 
   notLeader(partition: string): ClientReply {

@@ -23,7 +23,13 @@ export const KAFKA_PARAMS = [
   {
     name: 'fetch-idle',
     description:
-      'ms a caught-up follower waits before its next fetch (default 20; followers do not long-poll, so acks=all waits for it)',
+      'ms a caught-up follower waits before its next fetch when it does not long-poll (default 20)',
+  },
+  {
+    name: 'fetch-wait',
+    description:
+      'replica.fetch.wait.max.ms: ms a leader may hold a follower fetch it has nothing for, ' +
+      'answering it as soon as it appends (default 0: no long poll; below lag-time)',
   },
 ] as const;
 
@@ -36,6 +42,7 @@ export interface KafkaParams {
   readonly partitions: number;
   readonly replicationFactor: number;
   readonly fetchIdleMs: number;
+  readonly fetchWaitMs: number;
 }
 
 export const DEFAULT_KAFKA_PARAMS: KafkaParams = {
@@ -46,6 +53,7 @@ export const DEFAULT_KAFKA_PARAMS: KafkaParams = {
   partitions: 3,
   replicationFactor: 3,
   fetchIdleMs: 20,
+  fetchWaitMs: 0,
 };
 
 function whole(name: string, v: string, min: number, max: number): number {
@@ -82,9 +90,19 @@ export function kafkaParamsFrom(
       case 'fetch-idle':
         p = { ...p, fetchIdleMs: whole(name, v, 1, 60_000) };
         break;
+      case 'fetch-wait':
+        p = { ...p, fetchWaitMs: whole(name, v, 0, 60_000) };
+        break;
       default:
         throw new Error(`kafka has no parameter '${name}'`);
     }
+  }
+  // A caught-up follower's held fetch would otherwise outlast the lag time, and the leader
+  // would drop it from the ISR while it waits (Kafka asks the same of its settings).
+  if (p.fetchWaitMs >= p.lagTimeMs) {
+    throw new Error(
+      `--param fetch-wait=${p.fetchWaitMs} must be below lag-time (${p.lagTimeMs} ms)`,
+    );
   }
   if (nodes !== undefined && p.replicationFactor > nodes) {
     if ('replication-factor' in params) {

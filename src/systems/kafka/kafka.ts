@@ -55,6 +55,7 @@ export const kafkaSystem: SystemDefinition = {
           minIsr: params.minIsr,
           lagTimeMs: params.lagTimeMs,
           fetchIdleMs: params.fetchIdleMs,
+          fetchWaitMs: params.fetchWaitMs,
           fetchTimeoutMs: 200,
           maxFetchBatches: 32,
           mutants,

@@ -10,6 +10,7 @@ import { SimDisk } from '../../../src/sim/disk.js';
 import type { StoredBatch } from '../../../src/protocols/isr/batch.js';
 import { IsrRecorder } from '../../../src/protocols/isr/invariants.js';
 import { isrMutantsFor } from '../../../src/protocols/isr/mutants.js';
+import type { ParkingMutant } from '../../../src/protocols/isr/parked-fetches.js';
 import type { Acks, AlterIsrRequest } from '../../../src/protocols/isr/partition-leader.js';
 import {
   ReplicaManager,
@@ -54,6 +55,9 @@ export class IsrHarness {
     private readonly mutant: string | undefined,
     private readonly minIsr: number,
     private readonly lagTimeMs = 10_000,
+    /** Followers long-poll for this long (0: they poll every 5 ms). */
+    private readonly fetchWaitMs = 0,
+    private readonly parkingMutant?: ParkingMutant,
   ) {
     for (const id of ids) {
       const r: Replica = {
@@ -103,6 +107,8 @@ export class IsrHarness {
         fetchIdleMs: 5,
         fetchTimeoutMs: 50,
         maxFetchBatches: 8,
+        fetchWaitMs: this.fetchWaitMs,
+        ...(this.parkingMutant !== undefined ? { parkingMutant: this.parkingMutant } : {}),
         mutants: isrMutantsFor(this.mutant),
         recorder: this.recorder,
       },

@@ -35,6 +35,8 @@ test('a bad --param is a usage error naming it', () => {
   assert.throws(() => make({ unclean: 'yes' }), /--param unclean wants 'on' or 'off'/);
   assert.throws(() => make({ 'min-isr': '0' }), /--param min-isr/);
   assert.throws(() => make({ 'lag-time': 'x' }), /--param lag-time/);
+  assert.throws(() => make({ 'fetch-wait': '-1' }), /--param fetch-wait/);
+  assert.throws(() => make({ 'fetch-wait': '400' }), /fetch-wait=400 must be below lag-time/);
   assert.throws(() => make({ nope: '1' }), /kafka has no parameter 'nope'/);
   assert.throws(
     () => kafkaSystem.createNode({ params: { 'replication-factor': '4' }, cluster: ['a', 'b'] }),

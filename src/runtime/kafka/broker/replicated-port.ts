@@ -10,7 +10,7 @@ import { KafkaNode } from '../../../systems/kafka/kafka-node.js';
 import type { Address } from '../../listen.js';
 import { ReplicatedKafkaBackend, type ReplicatedBackendOptions } from './replicated-backend.js';
 import type { ReplicatedKafkaHost } from './replicated-host.js';
-import { KafkaPort } from './server.js';
+import { DEFAULT_MAX_QUEUED, KafkaPort } from './server.js';
 
 export interface KafkaNodePort {
   readonly backend: ReplicatedKafkaBackend;
@@ -42,7 +42,14 @@ export function startKafkaPort(
     backend,
     listen: async (at) => {
       if (front !== undefined) throw new Error('the kafka port is already listening');
-      front = new KafkaPort({ backend, listen: at, log: (m, f) => host.log(m, f) });
+      front = new KafkaPort({
+        backend,
+        listen: at,
+        // Every request read is handled at once (reading stops at maxQueued): the backend acts
+        // on a produce in arrival order before its first wait, and responses keep that order.
+        maxInFlight: DEFAULT_MAX_QUEUED,
+        log: (m, f) => host.log(m, f),
+      });
       const address = await front.start();
       node.advertise(`${address.host}:${address.port}`);
       return address;

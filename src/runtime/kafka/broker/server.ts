@@ -1,8 +1,13 @@
 /**
  * Kafka's client port: a TCP listener whose connections are cut into requests by RequestStream
  * and served by handlers.ts against a KafkaBackend. As Kafka's SocketServer does, a connection's
- * requests are handled one at a time and answered in order (the next is not started until the
- * previous one's response is written), while different connections proceed concurrently; a
+ * requests are answered in order, while different connections proceed concurrently; by default
+ * they are also handled one at a time (the next is not started until the previous one's
+ * response is written). With `maxInFlight` > 1 up to that many of a connection's requests are
+ * handled at once — started in arrival order, so a backend that acts on a request before its
+ * first wait (the replicated broker appends a produce there) acts in that order — and their
+ * responses are still written in arrival order; kafkajs pipelines its sends on one connection
+ * per broker, and one at a time an acks=all produce's replication round would bound them all. A
  * client that pipelines more than `maxQueued` requests is not read from until it falls below.
  * A produce with acks=0 gets no response. Bytes that do not parse, or an API or version we do
  * not speak, close that connection only, with one log line. Connection caps, the handshake
@@ -42,6 +47,8 @@ export interface KafkaPortOptions {
   /** socket.request.max.bytes (Kafka: 100 MiB). */
   readonly maxFrameBytes?: number;
   readonly maxQueued?: number;
+  /** Requests of one connection handled at once (default 1, as Kafka). */
+  readonly maxInFlight?: number;
   readonly limits?: ConnectionLimits;
   readonly log?: (message: string, fields: Record<string, Json>) => void;
   readonly mutant?: KafkaPortMutant;
@@ -56,10 +63,14 @@ export class KafkaPortOptionsError extends Error {
 }
 
 type Request = Exclude<StreamEvent, { kind: 'close' }>;
+/** What handling a request came to: its outcome, or a failure that drops the connection. */
+type Handled = Outcome | 'failed';
 
 class Connection {
   readonly stream: RequestStream;
   readonly queue: Request[] = [];
+  /** Requests being handled or answered, in arrival order: responses are written in it. */
+  readonly handling: Promise<Handled>[] = [];
   /** Requests received and not yet answered (the one in progress included). */
   outstanding = 0;
   running = false;
@@ -77,6 +88,7 @@ export class KafkaPort {
   private server: Server | undefined;
   private readonly conns = new Set<Connection>();
   private readonly maxQueued: number;
+  private readonly maxInFlight: number;
   private readonly maxFrameBytes: number;
   private closing = false;
   readonly gate: ConnectionGate;
@@ -88,6 +100,9 @@ export class KafkaPort {
     const q = o.maxQueued ?? DEFAULT_MAX_QUEUED;
     if (!Number.isSafeInteger(q) || q < 1)
       throw new KafkaPortOptionsError(`maxQueued must be a positive integer, got ${q}`);
+    const inFlight = o.maxInFlight ?? 1;
+    if (!Number.isSafeInteger(inFlight) || inFlight < 1)
+      throw new KafkaPortOptionsError(`maxInFlight must be a positive integer, got ${inFlight}`);
     const f = o.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     if (!Number.isSafeInteger(f) || f < 8)
       throw new KafkaPortOptionsError(`maxFrameBytes must be an integer >= 8, got ${f}`);
@@ -95,6 +110,7 @@ export class KafkaPort {
       throw new KafkaPortOptionsError(`unknown kafka port mutant ${String(o.mutant)}`);
     }
     this.maxQueued = q;
+    this.maxInFlight = inFlight;
     this.maxFrameBytes = f;
     this.gate = new ConnectionGate('kafka', o.limits ?? connectionLimits(), (m, fields) =>
       this.log(m, fields),
@@ -188,37 +204,60 @@ export class KafkaPort {
     this.pump(c);
   }
 
-  /** Serves queued requests one at a time, in arrival order. */
+  /** Starts queued requests, in arrival order, while fewer than `maxInFlight` are handled. */
+  private fill(c: Connection): void {
+    while (c.handling.length < this.maxInFlight && !c.socket.destroyed) {
+      const next = c.queue.shift();
+      if (next === undefined) return;
+      c.handling.push(this.handleOne(c, next));
+    }
+  }
+
+  /** Answers a connection's requests in arrival order, starting more as room frees up. */
   private pump(c: Connection): void {
+    this.fill(c);
     if (c.running) return;
     c.running = true;
     c.done = (async () => {
-      for (let next = c.queue.shift(); next !== undefined; next = c.queue.shift()) {
-        await this.serve(c, next);
+      // The head stays in `handling` until its response is written: it counts as in flight.
+      for (let head = c.handling[0]; head !== undefined; head = c.handling[0]) {
+        const frame = await head;
+        c.handling.shift();
+        this.emit(c, frame);
         if (c.socket.destroyed) break;
+        this.fill(c);
       }
       c.running = false;
     })();
   }
 
   private async serve(c: Connection, ev: Request): Promise<void> {
-    let frame: Outcome;
+    this.emit(c, await this.handleOne(c, ev));
+  }
+
+  private async handleOne(c: Connection, ev: Request): Promise<Handled> {
     try {
-      frame =
-        ev.kind === 'answer'
-          ? ev.frame
-          : await handle(this.o.backend, ev, c.socket.remoteAddress ?? '');
+      return ev.kind === 'answer'
+        ? ev.frame
+        : await handle(this.o.backend, ev, c.socket.remoteAddress ?? '');
     } catch (e) {
-      // A bug or a failed disk, not the client's doing: drop the connection, keep the broker.
+      // A bug or a failed disk, not the client's doing: the connection is dropped (when its
+      // turn to answer comes), the broker goes on.
       this.log('kafka request failed', {
         api: ev.header.apiKey,
         version: ev.header.apiVersion,
         error: e instanceof Error ? e.message : String(e),
       });
-      c.socket.destroy();
-      return;
+      return 'failed';
     } finally {
       c.outstanding--;
+    }
+  }
+
+  private emit(c: Connection, frame: Handled): void {
+    if (frame === 'failed') {
+      c.socket.destroy();
+      return;
     }
     this.stats.requests++;
     if (frame === 'close') {
