@@ -25,6 +25,12 @@ export const KAFKA_PARAMS = [
     description:
       'ms a caught-up follower waits before its next fetch (default 20; followers do not long-poll, so acks=all waits for it)',
   },
+  {
+    name: 'delete-topic',
+    description:
+      "'on': clients also delete topic t now and then (0.5 % of ops; the controller creates it " +
+      "anew, with a new topic id); 'off' (default)",
+  },
 ] as const;
 
 export interface KafkaParams {
@@ -36,6 +42,8 @@ export interface KafkaParams {
   readonly partitions: number;
   readonly replicationFactor: number;
   readonly fetchIdleMs: number;
+  /** The workload deletes topic `t` now and then. */
+  readonly deleteTopic: boolean;
 }
 
 export const DEFAULT_KAFKA_PARAMS: KafkaParams = {
@@ -46,6 +54,7 @@ export const DEFAULT_KAFKA_PARAMS: KafkaParams = {
   partitions: 3,
   replicationFactor: 3,
   fetchIdleMs: 20,
+  deleteTopic: false,
 };
 
 function whole(name: string, v: string, min: number, max: number): number {
@@ -78,6 +87,10 @@ export function kafkaParamsFrom(
         break;
       case 'replication-factor':
         p = { ...p, replicationFactor: whole(name, v, 1, 16) };
+        break;
+      case 'delete-topic':
+        if (v !== 'on' && v !== 'off') throw new Error("--param delete-topic wants 'on' or 'off'");
+        p = { ...p, deleteTopic: v === 'on' };
         break;
       case 'fetch-idle':
         p = { ...p, fetchIdleMs: whole(name, v, 1, 60_000) };

@@ -28,13 +28,21 @@ const UNCLEAN_ELECTION = {
   description: 'the controller may elect a live out-of-ISR replica when no ISR member is alive',
 } as const;
 
+const KEEP_DATA_ON_DELETE = {
+  name: 'keep-data-on-delete',
+  description: "replicas of a deleted topic's partitions keep their stored data",
+} as const;
+
+/** Mutants of the kafka system itself, not of the ISR protocol. */
+const SYSTEM_MUTANTS: readonly string[] = [UNCLEAN_ELECTION.name, KEEP_DATA_ON_DELETE.name];
+
 export const kafkaSystem: SystemDefinition = {
   name: 'kafka',
   description:
     "Kafka's replicated log: KRaft metadata on Raft, ISR replication with leader epochs, " +
     'acks=all with min.insync.replicas, consumers committing offsets',
   workload: 'custom',
-  mutants: [...ISR_MUTANTS, UNCLEAN_ELECTION],
+  mutants: [...ISR_MUTANTS, UNCLEAN_ELECTION, KEEP_DATA_ON_DELETE],
   defaultNodes: 3,
   minNodes: 1,
   kafkaApi: true,
@@ -42,7 +50,10 @@ export const kafkaSystem: SystemDefinition = {
   labViews: kafkaLabViews,
   createNode(options) {
     const params = kafkaParamsFrom(options.params ?? {}, options.cluster?.length);
-    const mutant = options.mutant === UNCLEAN_ELECTION.name ? undefined : options.mutant;
+    const mutant =
+      options.mutant !== undefined && SYSTEM_MUTANTS.includes(options.mutant)
+        ? undefined
+        : options.mutant;
     const mutants = isrMutantsFor(mutant);
     const recorders =
       options.invariants !== false
@@ -67,10 +78,20 @@ export const kafkaSystem: SystemDefinition = {
           replicationFactor: Math.min(params.replicationFactor, env.cluster.length),
         },
         unclean: params.unclean || options.mutant === UNCLEAN_ELECTION.name,
+        keepDataOnDelete: options.mutant === KEEP_DATA_ON_DELETE.name,
       });
   },
   nextOp: (random, process, issued, lastOk): Json =>
     nextKafkaOp(random, process, issued, lastOk, TOPIC, DEFAULT_KAFKA_PARAMS.partitions),
+  configure(params) {
+    if (!kafkaParamsFrom(params).deleteTopic) return undefined;
+    const { configure: _configure, ...rest } = kafkaSystem;
+    return {
+      ...rest,
+      nextOp: (random, process, issued, lastOk): Json =>
+        nextKafkaOp(random, process, issued, lastOk, TOPIC, DEFAULT_KAFKA_PARAMS.partitions, true),
+    };
+  },
   judge: (history) => judgeKafka(history),
   checkMessage: kafkaMessageProblem,
   checkInvariants(nodes: ReadonlyMap<NodeId, ProtocolNode>): string | undefined {
