@@ -66,6 +66,7 @@ import type {
 import { validTopicName } from './topic-config.js';
 import { ReplicatedGroups, type ReplicatedGroupMutant } from './replicated-groups.js';
 import { deleteTopicsThroughLog } from './replicated-topics.js';
+import { ReplicatedTimeIndexes } from './replicated-time-index.js';
 import { NoQuorumError, Proposer, type ReplicatedKafkaHost } from './replicated-host.js';
 
 const ADMIN_DEADLINE_MS = 10_000;
@@ -141,6 +142,7 @@ export class ReplicatedKafkaBackend implements KafkaBackend {
   private readonly producers = new Map<string, { epoch: number; state: PartitionProducerState }>();
   private closed = false;
   private readonly mutant: ReplicatedBrokerMutant | undefined;
+  private readonly timeIndexes = new ReplicatedTimeIndexes();
 
   constructor(
     private readonly host: ReplicatedKafkaHost,
@@ -506,12 +508,10 @@ export class ReplicatedKafkaBackend implements KafkaBackend {
     const hw = log.hw;
     if (timestamp === -2) return { errorCode: KafkaError.NONE, offset: 0, timestamp: -1 };
     if (timestamp === -1) return { errorCode: KafkaError.NONE, offset: hw, timestamp: -1 };
-    for (const b of log.read(0, hw, Number.MAX_SAFE_INTEGER)) {
-      if (b.maxTimestamp >= timestamp) {
-        return { errorCode: KafkaError.NONE, offset: b.baseOffset, timestamp: b.maxTimestamp };
-      }
-    }
-    return { errorCode: KafkaError.NONE, offset: -1, timestamp: -1 };
+    const found = this.timeIndexes.offsetForTime(log, hw, timestamp);
+    return found === undefined
+      ? { errorCode: KafkaError.NONE, offset: -1, timestamp: -1 }
+      : { errorCode: KafkaError.NONE, ...found };
   }
 
   async createTopics(
