@@ -2,9 +2,10 @@
  * kill -9 of the active controller of `cluster up --system kafka` — the Raft leader of the
  * metadata quorum, which also hosts every group coordinator — under a kafkajs consumer group's
  * load: the group's coordinator moves to the new controller (FindCoordinator names it, the group
- * is Stable there with its member), offsets committed before the kill are still there after it,
- * every acknowledged record is read, and a consumer started afterwards resumes at the committed
- * offsets. cluster.test.ts kills a partition leader that is not the controller.
+ * is Stable there with its member: the new coordinator replays the group from the metadata log,
+ * so the member need not rejoin), offsets committed before the kill are still there after it,
+ * every acknowledged record is read, a second member makes the group rebalance on the new
+ * coordinator, and a consumer started afterwards resumes at the committed offsets. cluster.test.ts kills a partition leader that is not the controller.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -107,7 +108,8 @@ test(
       15_000,
     );
     assert.equal(group.protocol, 'RoundRobinAssigner');
-    // The member the new coordinator has is the consumer as it last joined (if it rejoined).
+    // The member the new coordinator has is the consumer as it last joined (if it rejoined:
+    // the new coordinator replays the group from the metadata log, so it need not).
     const rejoined = joins.filter((j) => j.at > killedAt);
     const lastJoin = rejoined.at(-1);
     if (lastJoin !== undefined) assert.equal(group.members[0]?.memberId, lastJoin.memberId);
@@ -115,6 +117,20 @@ test(
       `${rejoined.length} rejoin(s) after the kill; the new coordinator serves member ` +
         `${group.members[0]?.memberId}`,
     );
+    // A second member: the group rebalances on the new coordinator, the first member rejoins.
+    const joinsBefore = joins.length;
+    const second = await consume(c.kafka, 'gk', 'ctl');
+    await waitFor(
+      'a rebalance to two members on the new coordinator',
+      async () => {
+        const g = (await admin.describeGroups(['gk'])).groups[0];
+        return g?.state === 'Stable' && g.members.length === 2 && joins.length > joinsBefore
+          ? true
+          : undefined;
+      },
+      20_000,
+    );
+    await disconnectWithin(second.consumer, 10_000);
     const after = await committed(c.kafka, 'gk', 'ctl');
     for (const [p, o] of before) {
       assert.ok(
