@@ -170,6 +170,12 @@ const TABLE: readonly Entry[] = [
     'swarm runs delete no topic (--param delete-topic=on is off) and the data left behind is ' +
       'under names no later topic uses: caught by test/systems/kafka/topic-deletion.test.ts',
   ],
+  [
+    'kafka',
+    'reuse-partition-names',
+    'swarm runs delete no topic (--param delete-topic=on is off): caught by the ISR recorder ' +
+      'with it on, e.g. --nemesis all --seed 1 (test/systems/kafka/topic-deletion.test.ts)',
+  ],
   // "judge: sync: op 173 (client 0, at n1) was answered from zxid 118, but op 170 (createSeq,
   // client 1) was acknowledged at zxid 119 before the sync was invoked".
   ['zookeeper', 'sync-local', 75, 1],

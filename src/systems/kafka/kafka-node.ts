@@ -48,6 +48,8 @@ export interface KafkaNodeOptions {
   readonly unclean: boolean;
   /** The `keep-data-on-delete` mutant: replicas of a deleted topic keep their data. */
   readonly keepDataOnDelete?: boolean;
+  /** The `reuse-partition-names` mutant: a re-created topic's partitions get the old names. */
+  readonly reusePartitionNames?: boolean;
 }
 
 export class KafkaNode implements ProtocolNode<Message> {
@@ -68,7 +70,7 @@ export class KafkaNode implements ProtocolNode<Message> {
     private readonly env: NodeEnv<Message>,
     private readonly options: KafkaNodeOptions,
   ) {
-    this.machine = new MetadataMachine(options.unclean);
+    this.machine = new MetadataMachine(options.unclean, options.reusePartitionNames === true);
     const inner: NodeEnv<RaftMsg> = {
       id: env.id,
       cluster: env.cluster,

@@ -33,8 +33,18 @@ const KEEP_DATA_ON_DELETE = {
   description: "replicas of a deleted topic's partitions keep their stored data",
 } as const;
 
+const REUSE_PARTITION_NAMES = {
+  name: 'reuse-partition-names',
+  description:
+    "a topic created under a deleted topic's name gets its partition names (no new topic id in them)",
+} as const;
+
 /** Mutants of the kafka system itself, not of the ISR protocol. */
-const SYSTEM_MUTANTS: readonly string[] = [UNCLEAN_ELECTION.name, KEEP_DATA_ON_DELETE.name];
+const SYSTEM_MUTANTS: readonly string[] = [
+  UNCLEAN_ELECTION.name,
+  KEEP_DATA_ON_DELETE.name,
+  REUSE_PARTITION_NAMES.name,
+];
 
 export const kafkaSystem: SystemDefinition = {
   name: 'kafka',
@@ -42,7 +52,7 @@ export const kafkaSystem: SystemDefinition = {
     "Kafka's replicated log: KRaft metadata on Raft, ISR replication with leader epochs, " +
     'acks=all with min.insync.replicas, consumers committing offsets',
   workload: 'custom',
-  mutants: [...ISR_MUTANTS, UNCLEAN_ELECTION, KEEP_DATA_ON_DELETE],
+  mutants: [...ISR_MUTANTS, UNCLEAN_ELECTION, KEEP_DATA_ON_DELETE, REUSE_PARTITION_NAMES],
   defaultNodes: 3,
   minNodes: 1,
   kafkaApi: true,
@@ -79,6 +89,7 @@ export const kafkaSystem: SystemDefinition = {
         },
         unclean: params.unclean || options.mutant === UNCLEAN_ELECTION.name,
         keepDataOnDelete: options.mutant === KEEP_DATA_ON_DELETE.name,
+        reusePartitionNames: options.mutant === REUSE_PARTITION_NAMES.name,
       });
   },
   nextOp: (random, process, issued, lastOk): Json =>

@@ -82,7 +82,15 @@ export class MetadataMachine implements StateMachine {
   /** Leaders elected from outside the ISR (unclean elections), counted. */
   uncleanElections = 0;
 
-  constructor(private readonly unclean: boolean) {}
+  /**
+   * `reuseNames`: the `reuse-partition-names` mutant — a topic created under a deleted one's name
+   * names its partitions as the deleted one did, so their leader epochs start again at 0 where
+   * replicas already acted in later ones.
+   */
+  constructor(
+    private readonly unclean: boolean,
+    private readonly reuseNames = false,
+  ) {}
 
   broker(id: NodeId): BrokerRecord | undefined {
     return this.brokers.get(id);
@@ -245,7 +253,7 @@ export class MetadataMachine implements StateMachine {
           partitions: op.replicas.length,
           // Ids count creations: every topic created is live or deleted.
           id: this.topics.size + this.deleted.length,
-          reused: this.deleted.some((d) => d.topic === op.topic),
+          reused: !this.reuseNames && this.deleted.some((d) => d.topic === op.topic),
         };
         this.topics.set(op.topic, entry);
         op.replicas.forEach((replicas, i) => {
@@ -382,7 +390,11 @@ export class MetadataMachine implements StateMachine {
     this.topics = new Map(
       snap.topics.map((e, i) => [
         e[0],
-        { partitions: e[1], id: e.length === 3 ? e[2] : i, reused: deletedTopicNames.has(e[0]) },
+        {
+          partitions: e[1],
+          id: e.length === 3 ? e[2] : i,
+          reused: !this.reuseNames && deletedTopicNames.has(e[0]),
+        },
       ]),
     );
     // A broker that missed the deletion records (they were compacted away) drops the data here.

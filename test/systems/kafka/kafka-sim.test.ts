@@ -27,6 +27,7 @@ test('kafka is registered with its mutants', () => {
       'count-before-sync',
       'unclean-election',
       'keep-data-on-delete',
+      'reuse-partition-names',
     ],
   );
 });

@@ -4,7 +4,8 @@
  * gets a new id and partition names that carry it, snapshots keep all of it), a scripted run in
  * which a client deletes topic `t` and the controller creates it anew — every replica's stored
  * data of the old partitions is gone, also after a crash and restart, which the
- * `keep-data-on-delete` mutant fails — and runs with `--param delete-topic=on` judged valid.
+ * `keep-data-on-delete` mutant fails — the `reuse-partition-names` mutant (no new topic id in
+ * the names) caught by the ISR recorder, and runs with `--param delete-topic=on` judged valid.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -148,6 +149,19 @@ test('the keep-data-on-delete mutant is caught: the old partitions stay on disk'
     Object.values(r.leftover).some((keys) => keys.length > 0),
     `stored data of the deleted partitions remains: ${JSON.stringify(r.leftover)}`,
   );
+});
+
+test('the reuse-partition-names mutant is caught: the new topic starts at leader epoch 0 under the old names', () => {
+  const r = runChecked({
+    system: kafkaSystem,
+    seed: 1,
+    nemesis: 'all',
+    workload: { ops: 500 },
+    params: { 'delete-topic': 'on' },
+    mutant: 'reuse-partition-names',
+  });
+  assert.equal(r.verdict, 'invalid');
+  assert.match(r.failure?.message ?? '', /acts for t-\d in leader epoch 0 after epoch \d+/);
 });
 
 test('--param delete-topic=on: runs that delete and recreate topic t are judged valid', () => {
