@@ -10,9 +10,10 @@
  *    seek-committed in between (log-judge-consumer.ts);
  *  - `commit-backwards`: a seek-committed returning less than the group's acknowledged commit;
  *  - `failed-write-visible`: a poll reading a value whose send definitely failed;
- *  - `deleted-topic-read`: a poll reading, from a topic created after a deletion, a value
- *    sent to the same partition of the deleted topic of that name (or the other way round);
- *  - `phantom`: a poll reading a value never sent (to that partition).
+ *  - `phantom`: a poll reading a value never sent (to that partition);
+ *  - `deleted-topic-read` (named first when found): a poll reading, from a topic created after a
+ *    deletion, a value sent to the same partition of the deleted topic of that name (or the
+ *    other way round).
  *
  * Unknown sends may or may not appear; an acknowledged send is owed to readers only up to where
  * reads reached. A consumer's position is known from its first ok poll or seek-committed on (a
