@@ -18,6 +18,8 @@ import { metadataSnapshotProblem } from './metadata-snapshot-schema.js';
 import { electLeader } from './partition-election.js';
 import { replicaPartitionName } from './topic-ids.js';
 
+const NONE: readonly string[] = Object.freeze([]);
+
 export interface BrokerRecord {
   readonly incarnation: number;
   readonly fenced: boolean;
@@ -145,7 +147,8 @@ export class MetadataMachine implements StateMachine {
   }
 
   /** Partitions deleted (or found deleted in a snapshot) since the last call. */
-  takeDropped(): string[] {
+  takeDropped(): readonly string[] {
+    if (this.dropped.size === 0) return NONE; // every node step asks
     const out = [...this.dropped];
     this.dropped.clear();
     return out;
