@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import type { Json } from '../../../src/core/json.js';
 import type { NodeId } from '../../../src/core/node.js';
 import { runChecked } from '../../../src/sim/checked-run.js';
-import { Session } from '../../../src/sim/run.js';
+import { Session, runSimulation } from '../../../src/sim/run.js';
 import { KafkaNode } from '../../../src/systems/kafka/kafka-node.js';
 import { kafkaSystem } from '../../../src/systems/kafka/kafka.js';
 import { MetadataMachine } from '../../../src/systems/kafka/metadata-machine.js';
@@ -181,4 +181,17 @@ test('--param delete-topic=on: runs that delete and recreate topic t are judged 
     const d = r.judgement?.details as { partitions?: number } | undefined;
     assert.ok((d?.partitions ?? 0) > 3, `seed ${seed}: read partitions of more than one topic`);
   }
+});
+
+test('with deletions the same seed still gives the same run, byte for byte', () => {
+  const run = () =>
+    runSimulation({
+      system: kafkaSystem,
+      seed: 3,
+      nemesis: 'all',
+      workload: { ops: 400 },
+      params: { 'delete-topic': 'on' },
+      keepTrace: true,
+    }).traceDigest;
+  assert.equal(run(), run());
 });
