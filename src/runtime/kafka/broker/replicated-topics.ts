@@ -41,5 +41,18 @@ export async function deleteTopicsThroughLog(
       throw e;
     }
   };
-  return Promise.all([...new Set(names)].map(one));
+  // As Kafka: a topic named twice in one request is refused, each time it is named.
+  const seen = new Map<string, number>();
+  for (const n of names) seen.set(n, (seen.get(n) ?? 0) + 1);
+  return Promise.all(
+    names.map((n) =>
+      (seen.get(n) ?? 0) > 1
+        ? Promise.resolve({
+            name: n,
+            errorCode: KafkaError.INVALID_REQUEST,
+            errorMessage: 'Duplicate topic name.',
+          })
+        : one(n),
+    ),
+  );
 }
