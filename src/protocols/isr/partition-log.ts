@@ -82,6 +82,12 @@ export class PartitionLog {
     this.hwNow = typeof hw === 'number' ? Math.min(hw, this.leo) : 0;
   }
 
+  /** Deletes every stored batch of `partition` and its HW (its topic was deleted). */
+  static deleteStored(storage: DurableStore, partition: string): void {
+    for (const k of storage.keys(batchPrefix(partition))) storage.delete(k);
+    if (storage.get(hwKey(partition)) !== undefined) storage.delete(hwKey(partition));
+  }
+
   private keyOf(baseOffset: number): string {
     return `${batchPrefix(this.partition)}${baseOffset}`;
   }

@@ -332,6 +332,23 @@ export class ReplicaManager {
     return { ok: true, batches: log.read(from, log.hw, max), highWatermark: log.hw };
   }
 
+  /**
+   * The partition's topic was deleted: the replica stops acting on it and, unless `keepData`
+   * (the `keep-data-on-delete` mutant), deletes its stored data, made durable by the next sync.
+   */
+  drop(partition: string, keepData = false): void {
+    this.stop(partition);
+    this.roles.delete(partition);
+    this.assignments.delete(partition);
+    this.logs.delete(partition);
+    const d = this.durable.get(partition);
+    if (d !== undefined) d.generation++; // a flush in flight no longer counts
+    this.durable.delete(partition);
+    if (keepData) return;
+    PartitionLog.deleteStored(this.env.storage, partition);
+    this.afterDurable(() => {});
+  }
+
   /** Leaves every partition (the broker may no longer act on its metadata). */
   stopAll(): void {
     for (const p of [...this.roles.keys()]) this.stop(p);

@@ -15,6 +15,8 @@ export type ClientOp =
   | { readonly f: 'poll'; readonly from: Readonly<Record<string, number>> }
   | { readonly f: 'commit'; readonly value: Readonly<Record<string, number>> }
   | { readonly f: 'seek-committed' }
+  /** DeleteTopics of the topic `key` (the workload's, with `--param delete-topic=on`). */
+  | { readonly f: 'delete-topic'; readonly key: string }
   /**
    * The Kafka wire broker's (src/runtime/kafka/broker/replicated-*.ts; never the simulator's
    * workload): one metadata record through the metadata log (topics, group records, producer
@@ -29,7 +31,12 @@ export type ClientOp =
     };
 
 /** The metadata records a wire broker may propose; the rest are the controller's own. */
-const WIRE_METADATA = new Set(['create-topic', 'group-records', 'alloc-producer-id']);
+const WIRE_METADATA = new Set([
+  'create-topic',
+  'delete-topic',
+  'group-records',
+  'alloc-producer-id',
+]);
 
 const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
 
@@ -66,6 +73,10 @@ export function clientOpOf(op: Json): ClientOp | undefined {
       return isOffsets(op.value) ? (op as unknown as ClientOp) : undefined;
     case 'seek-committed':
       return { f: 'seek-committed' };
+    case 'delete-topic':
+      return typeof op.key === 'string' && op.key.length > 0
+        ? { f: 'delete-topic', key: op.key }
+        : undefined;
     case 'meta':
       return isMetadataOp(op.op as Json) && WIRE_METADATA.has((op.op as MetadataOp).kind)
         ? (op as unknown as ClientOp)

@@ -30,7 +30,8 @@ import { clientOpOf, groupOf } from './client-ops.js';
 import { Controller, type ControllerOptions } from './controller.js';
 import { isControllerMsg, type ControllerMsg } from './controller-messages.js';
 import { MetadataMachine } from './metadata-machine.js';
-import { partitionName, type MetadataOp } from './metadata-records.js';
+import type { MetadataOp } from './metadata-records.js';
+import { pollRedirect } from './topic-deletion.js';
 
 /** Broker heartbeats, the controller's checks and the ISR checks run this often. */
 export const TICK_MS = 50;
@@ -45,6 +46,10 @@ export interface KafkaNodeOptions {
   readonly replicas: Omit<ReplicaOptions, 'mutants' | 'recorder'> & Partial<ReplicaOptions>;
   readonly controller: ControllerOptions;
   readonly unclean: boolean;
+  /** The `keep-data-on-delete` mutant: replicas of a deleted topic keep their data. */
+  readonly keepDataOnDelete?: boolean;
+  /** The `reuse-partition-names` mutant: a re-created topic's partitions get the old names. */
+  readonly reusePartitionNames?: boolean;
 }
 
 export class KafkaNode implements ProtocolNode<Message> {
@@ -65,7 +70,7 @@ export class KafkaNode implements ProtocolNode<Message> {
     private readonly env: NodeEnv<Message>,
     private readonly options: KafkaNodeOptions,
   ) {
-    this.machine = new MetadataMachine(options.unclean);
+    this.machine = new MetadataMachine(options.unclean, options.reusePartitionNames === true);
     const inner: NodeEnv<RaftMsg> = {
       id: env.id,
       cluster: env.cluster,
@@ -188,6 +193,9 @@ export class KafkaNode implements ProtocolNode<Message> {
     // Its proposals are named by this life's incarnation, so only once that is on disk: a life
     // that crashed before would otherwise share the name, and its numbers, with the next.
     this.controller.setActive(this.raft.role === 'leader' && this.ready);
+    for (const p of this.machine.takeDropped()) {
+      this.replicas.drop(p, this.options.keepDataOnDelete === true);
+    }
     const me = this.machine.broker(this.env.id);
     const registered = this.ready && me?.incarnation === this.incarnation;
     if (registered && !this.registered) {
@@ -225,6 +233,9 @@ export class KafkaNode implements ProtocolNode<Message> {
       case 'poll':
         this.poll(request.id, op.from);
         break;
+      case 'delete-topic':
+        this.raftRequest(request, { kind: 'delete-topic', topic: op.key });
+        break;
       case 'commit':
         this.raftRequest(request, {
           kind: 'offset-commit',
@@ -242,8 +253,9 @@ export class KafkaNode implements ProtocolNode<Message> {
         this.raftRequest(request, {
           kind: 'offset-fetch',
           group: groupOf(request.client),
-          partitions: Array.from({ length: this.options.controller.partitions }, (_, i) =>
-            partitionName(this.options.controller.topic, i),
+          partitions: this.machine.partitionNamesOf(
+            this.options.controller.topic,
+            this.options.controller.partitions,
           ),
         });
         break;
@@ -257,6 +269,11 @@ export class KafkaNode implements ProtocolNode<Message> {
 
   private poll(id: RequestId, from: Readonly<Record<string, number>>): void {
     const [partition, position] = Object.entries(from)[0] as [string, number];
+    const moved = pollRedirect(this.machine, partition);
+    if (moved !== undefined) {
+      this.env.reply(id, moved);
+      return;
+    }
     const r = this.replicas.read(partition, position, POLL_MAX);
     if (!r.ok) {
       const reply: ClientReply = {

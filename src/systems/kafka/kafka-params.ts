@@ -31,6 +31,12 @@ export const KAFKA_PARAMS = [
       'replica.fetch.wait.max.ms: ms a leader may hold a follower fetch it has nothing for, ' +
       'answering it as soon as it appends (default 0: no long poll; below lag-time)',
   },
+  {
+    name: 'delete-topic',
+    description:
+      "'on': clients also delete topic t now and then (0.5 % of ops; the controller creates it " +
+      "anew, with a new topic id); 'off' (default)",
+  },
 ] as const;
 
 export interface KafkaParams {
@@ -43,6 +49,8 @@ export interface KafkaParams {
   readonly replicationFactor: number;
   readonly fetchIdleMs: number;
   readonly fetchWaitMs: number;
+  /** The workload deletes topic `t` now and then. */
+  readonly deleteTopic: boolean;
 }
 
 export const DEFAULT_KAFKA_PARAMS: KafkaParams = {
@@ -54,6 +62,7 @@ export const DEFAULT_KAFKA_PARAMS: KafkaParams = {
   replicationFactor: 3,
   fetchIdleMs: 20,
   fetchWaitMs: 0,
+  deleteTopic: false,
 };
 
 function whole(name: string, v: string, min: number, max: number): number {
@@ -86,6 +95,10 @@ export function kafkaParamsFrom(
         break;
       case 'replication-factor':
         p = { ...p, replicationFactor: whole(name, v, 1, 16) };
+        break;
+      case 'delete-topic':
+        if (v !== 'on' && v !== 'off') throw new Error("--param delete-topic wants 'on' or 'off'");
+        p = { ...p, deleteTopic: v === 'on' };
         break;
       case 'fetch-idle':
         p = { ...p, fetchIdleMs: whole(name, v, 1, 60_000) };

@@ -28,13 +28,31 @@ const UNCLEAN_ELECTION = {
   description: 'the controller may elect a live out-of-ISR replica when no ISR member is alive',
 } as const;
 
+const KEEP_DATA_ON_DELETE = {
+  name: 'keep-data-on-delete',
+  description: "replicas of a deleted topic's partitions keep their stored data",
+} as const;
+
+const REUSE_PARTITION_NAMES = {
+  name: 'reuse-partition-names',
+  description:
+    "a topic created under a deleted topic's name gets its partition names (no new topic id in them)",
+} as const;
+
+/** Mutants of the kafka system itself, not of the ISR protocol. */
+const SYSTEM_MUTANTS: readonly string[] = [
+  UNCLEAN_ELECTION.name,
+  KEEP_DATA_ON_DELETE.name,
+  REUSE_PARTITION_NAMES.name,
+];
+
 export const kafkaSystem: SystemDefinition = {
   name: 'kafka',
   description:
     "Kafka's replicated log: KRaft metadata on Raft, ISR replication with leader epochs, " +
     'acks=all with min.insync.replicas, consumers committing offsets',
   workload: 'custom',
-  mutants: [...ISR_MUTANTS, UNCLEAN_ELECTION],
+  mutants: [...ISR_MUTANTS, UNCLEAN_ELECTION, KEEP_DATA_ON_DELETE, REUSE_PARTITION_NAMES],
   defaultNodes: 3,
   minNodes: 1,
   kafkaApi: true,
@@ -42,7 +60,10 @@ export const kafkaSystem: SystemDefinition = {
   labViews: kafkaLabViews,
   createNode(options) {
     const params = kafkaParamsFrom(options.params ?? {}, options.cluster?.length);
-    const mutant = options.mutant === UNCLEAN_ELECTION.name ? undefined : options.mutant;
+    const mutant =
+      options.mutant !== undefined && SYSTEM_MUTANTS.includes(options.mutant)
+        ? undefined
+        : options.mutant;
     const mutants = isrMutantsFor(mutant);
     const recorders =
       options.invariants !== false
@@ -68,10 +89,21 @@ export const kafkaSystem: SystemDefinition = {
           replicationFactor: Math.min(params.replicationFactor, env.cluster.length),
         },
         unclean: params.unclean || options.mutant === UNCLEAN_ELECTION.name,
+        keepDataOnDelete: options.mutant === KEEP_DATA_ON_DELETE.name,
+        reusePartitionNames: options.mutant === REUSE_PARTITION_NAMES.name,
       });
   },
   nextOp: (random, process, issued, lastOk): Json =>
     nextKafkaOp(random, process, issued, lastOk, TOPIC, DEFAULT_KAFKA_PARAMS.partitions),
+  configure(params) {
+    if (!kafkaParamsFrom(params).deleteTopic) return undefined;
+    const { configure: _configure, ...rest } = kafkaSystem;
+    return {
+      ...rest,
+      nextOp: (random, process, issued, lastOk): Json =>
+        nextKafkaOp(random, process, issued, lastOk, TOPIC, DEFAULT_KAFKA_PARAMS.partitions, true),
+    };
+  },
   judge: (history) => judgeKafka(history),
   checkMessage: kafkaMessageProblem,
   checkInvariants(nodes: ReadonlyMap<NodeId, ProtocolNode>): string | undefined {

@@ -5,8 +5,13 @@
 import type { Json } from '../../core/json.js';
 import type { LogValue } from './log-judge-ops.js';
 
-/** The anomalies, in the order the verdict's message looks for the first one. */
+/**
+ * The anomalies, in the order the verdict's message looks for the first one. A record read
+ * across a topic's deletion also shows as duplicates and inconsistent offsets; named first, the
+ * message says what happened.
+ */
 export const ANOMALY_KINDS = [
+  'deleted-topic-read',
   'lost-write',
   'duplicate',
   'inconsistent-offset',

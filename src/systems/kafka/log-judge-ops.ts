@@ -47,7 +47,17 @@ export interface SeekOp {
   readonly offsets: ReadonlyMap<string, number | null>;
 }
 
-export type LogOp = SendOp | PollOp | CommitOp | SeekOp;
+/**
+ * A topic's deletion: its partitions' records go with it. A topic created anew under the name
+ * names its partitions differently (`t-0~7`, topic-ids.ts), so no check needs to know when it
+ * happened; a record of the old topic read from the new one is `deleted-topic-read`.
+ */
+export interface DeleteTopicOp {
+  readonly f: 'delete-topic';
+  readonly op: HistoryOp;
+}
+
+export type LogOp = SendOp | PollOp | CommitOp | SeekOp | DeleteTopicOp;
 
 export interface Malformed {
   readonly id: number;
@@ -156,8 +166,10 @@ export function readLogOp(op: HistoryOp): Parsed {
       return readCommit(op);
     case 'seek-committed':
       return readSeek(op);
+    case 'delete-topic':
+      return typeof op.key === 'string' ? { f: 'delete-topic', op } : bad(op, 'no topic named');
     default:
-      return bad(op, 'not a kafka op (send, poll, commit, seek-committed)');
+      return bad(op, 'not a kafka op (send, poll, commit, seek-committed, delete-topic)');
   }
 }
 

@@ -8,6 +8,7 @@
 import type { Evidence } from './log-judge-evidence.js';
 import { describeValue, type OffsetFacts } from './log-judge-offsets.js';
 import type { LogOp, LogValue, SendOp } from './log-judge-ops.js';
+import { otherTopicIdOfSamePartition } from './topic-ids.js';
 
 export interface WriteCounts {
   readonly sends: { ok: number; fail: number; unknown: number };
@@ -37,7 +38,20 @@ export function readWrites(
         records++;
         facts.see(r.key, r.offset, r.value, p.op.id, 'poll');
         const send = sendOf.get(r.value);
-        if (send === undefined || send.key !== r.key) {
+        if (send !== undefined && otherTopicIdOfSamePartition(send.key, r.key)) {
+          if (reported.has(r.value)) continue;
+          reported.add(r.value);
+          evidence.add('deleted-topic-read', {
+            ops: [send.op.id, p.op.id],
+            key: r.key,
+            offset: r.offset,
+            value: r.value,
+            why:
+              `op ${p.op.id} read ${describeValue(r.value)} at ${r.key} offset ${r.offset}, but ` +
+              `op ${send.op.id} sent it to ${send.key}: the same partition of another topic of ` +
+              'that name (one was deleted before the other was created)',
+          });
+        } else if (send === undefined || send.key !== r.key) {
           if (reported.has(r.value)) continue;
           reported.add(r.value);
           evidence.add('phantom', {

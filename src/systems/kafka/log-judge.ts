@@ -10,7 +10,10 @@
  *    seek-committed in between (log-judge-consumer.ts);
  *  - `commit-backwards`: a seek-committed returning less than the group's acknowledged commit;
  *  - `failed-write-visible`: a poll reading a value whose send definitely failed;
- *  - `phantom`: a poll reading a value never sent (to that partition).
+ *  - `phantom`: a poll reading a value never sent (to that partition);
+ *  - `deleted-topic-read` (named first when found): a poll reading, from a topic created after a
+ *    deletion, a value sent to the same partition of the deleted topic of that name (or the
+ *    other way round).
  *
  * Unknown sends may or may not appear; an acknowledged send is owed to readers only up to where
  * reads reached. A consumer's position is known from its first ok poll or seek-committed on (a
@@ -56,7 +59,7 @@ export function judgeKafka(history: readonly HistoryOp[]): Judgement {
   let commits = 0;
   let seeks = 0;
   for (const p of ops) {
-    if (p.f === 'send') continue;
+    if (p.f === 'send' || p.f === 'delete-topic') continue;
     let c = consumers.get(p.op.process);
     if (c === undefined)
       consumers.set(p.op.process, (c = new Consumer(p.op.process, facts, evidence)));

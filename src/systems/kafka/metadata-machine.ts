@@ -16,6 +16,9 @@ import { isMetadataOp, partitionName, type MetadataOp } from './metadata-records
 import { parseGroupRecord, recordKey, type GroupRecord } from './group-records.js';
 import { metadataSnapshotProblem } from './metadata-snapshot-schema.js';
 import { electLeader } from './partition-election.js';
+import { replicaPartitionName } from './topic-ids.js';
+
+const NONE: readonly string[] = Object.freeze([]);
 
 export interface BrokerRecord {
   readonly incarnation: number;
@@ -29,9 +32,30 @@ interface Session {
   readonly result: Json;
 }
 
+/** A live topic: its partition count and its id (topic-ids.ts). */
+interface TopicEntry {
+  readonly partitions: number;
+  readonly id: number;
+  /** Its name belonged to a topic deleted before: its partitions' names carry its id. */
+  readonly reused: boolean;
+}
+
+/** A deleted topic: the names its partitions had, never used again. */
+export interface DeletedTopic {
+  readonly topic: string;
+  readonly id: number;
+  readonly partitions: readonly string[];
+}
+
 interface MetadataSnapshot {
   readonly brokers: readonly (readonly [NodeId, BrokerRecord])[];
-  readonly topics: readonly (readonly [string, number])[];
+  /**
+   * Name, partitions and, once any topic was deleted, id. Until then every topic's id is its place
+   * in this list (ids count creations), so the simulator's snapshots stay as they were.
+   */
+  readonly topics: readonly (readonly [string, number] | readonly [string, number, number])[];
+  /** Topics deleted so far, oldest first (absent when none). */
+  readonly deleted?: readonly DeletedTopic[];
   readonly partitions: readonly PartitionAssignment[];
   readonly offsets: readonly (readonly [string, Readonly<Record<string, number>>])[];
   readonly sessions: readonly (readonly [string, number, Json])[];
@@ -43,7 +67,12 @@ interface MetadataSnapshot {
 
 export class MetadataMachine implements StateMachine {
   private brokers = new Map<NodeId, BrokerRecord>();
-  private topics = new Map<string, number>();
+  private topics = new Map<string, TopicEntry>();
+  private deleted: DeletedTopic[] = [];
+  /** Partition names of deleted topics (each name is used by one topic only, ever). */
+  private deletedNames = new Set<string>();
+  /** Partitions deleted since the node last took them: their replicas drop their data. */
+  private dropped = new Set<string>();
   private parts = new Map<string, PartitionAssignment>();
   private offsets = new Map<string, Record<string, number>>();
   private sessions = new Map<string, Session>();
@@ -55,7 +84,15 @@ export class MetadataMachine implements StateMachine {
   /** Leaders elected from outside the ISR (unclean elections), counted. */
   uncleanElections = 0;
 
-  constructor(private readonly unclean: boolean) {}
+  /**
+   * `reuseNames`: the `reuse-partition-names` mutant — a topic created under a deleted one's name
+   * names its partitions as the deleted one did, so their leader epochs start again at 0 where
+   * replicas already acted in later ones.
+   */
+  constructor(
+    private readonly unclean: boolean,
+    private readonly reuseNames = false,
+  ) {}
 
   broker(id: NodeId): BrokerRecord | undefined {
     return this.brokers.get(id);
@@ -67,7 +104,54 @@ export class MetadataMachine implements StateMachine {
 
   /** Topics and their partition counts. */
   get topicList(): readonly (readonly [string, number])[] {
-    return [...this.topics.entries()];
+    return [...this.topics.entries()].map(([t, e]) => [t, e.partitions] as const);
+  }
+
+  /** The id of the live topic `topic` (topic-ids.ts). */
+  topicId(topic: string): number | undefined {
+    return this.topics.get(topic)?.id;
+  }
+
+  private namesOf(topic: string, e: TopicEntry): string[] {
+    return Array.from({ length: e.partitions }, (_, i) =>
+      replicaPartitionName(topic, i, e.id, e.reused),
+    );
+  }
+
+  /** The replicas' name of partition `i` of the live topic `topic` (undefined: no such). */
+  partitionNameOf(topic: string, i: number): string | undefined {
+    const e = this.topics.get(topic);
+    if (e === undefined || !Number.isSafeInteger(i) || i < 0 || i >= e.partitions) return undefined;
+    return replicaPartitionName(topic, i, e.id, e.reused);
+  }
+
+  /**
+   * The partition names of `topic` as it is, or as it was when last deleted, or (never created)
+   * its plain names: where a group's committed offsets of the topic are kept.
+   */
+  partitionNamesOf(topic: string, partitions: number): string[] {
+    const e = this.topics.get(topic);
+    if (e !== undefined) return this.namesOf(topic, e);
+    const last = this.deleted.findLast((d) => d.topic === topic);
+    if (last !== undefined) return [...last.partitions];
+    return Array.from({ length: partitions }, (_, i) => partitionName(topic, i));
+  }
+
+  /** Whether `name` was a partition of a topic since deleted. */
+  isDeletedPartition(name: string): boolean {
+    return this.deletedNames.has(name);
+  }
+
+  get deletedTopics(): readonly DeletedTopic[] {
+    return this.deleted;
+  }
+
+  /** Partitions deleted (or found deleted in a snapshot) since the last call. */
+  takeDropped(): readonly string[] {
+    if (this.dropped.size === 0) return NONE; // every node step asks
+    const out = [...this.dropped];
+    this.dropped.clear();
+    return out;
   }
 
   /** The live group records, in the order a coordinator replays them. */
@@ -168,12 +252,18 @@ export class MetadataMachine implements StateMachine {
       }
       case 'create-topic': {
         if (this.topics.has(op.topic)) return 'TOPIC_ALREADY_EXISTS';
-        this.topics.set(op.topic, op.replicas.length);
+        const entry: TopicEntry = {
+          partitions: op.replicas.length,
+          // Ids count creations: every topic created is live or deleted.
+          id: this.topics.size + this.deleted.length,
+          reused: !this.reuseNames && this.deleted.some((d) => d.topic === op.topic),
+        };
+        this.topics.set(op.topic, entry);
         op.replicas.forEach((replicas, i) => {
           // A new partition's logs are all empty, so every replica is in sync.
           const e = electLeader(replicas, replicas, this.live, false);
           this.set({
-            partition: partitionName(op.topic, i),
+            partition: replicaPartitionName(op.topic, i, entry.id, entry.reused),
             replicas,
             leader: e.leader,
             leaderEpoch: 0,
@@ -183,6 +273,8 @@ export class MetadataMachine implements StateMachine {
         });
         return true;
       }
+      case 'delete-topic':
+        return this.deleteTopic(op.topic);
       case 'alter-partition':
         return this.alterPartition(op);
       case 'offset-commit': {
@@ -205,6 +297,26 @@ export class MetadataMachine implements StateMachine {
       case 'alloc-producer-id':
         return this.producerIds++;
     }
+  }
+
+  /**
+   * The topic and its partitions go; the names are kept as tombstones, so that every broker, also
+   * one that learns of the deletion from a snapshot, drops its replicas' data of them. Committed
+   * offsets stay: they are kept by these names, which no later topic has.
+   */
+  private deleteTopic(topic: string): Json {
+    const e = this.topics.get(topic);
+    if (e === undefined) return 'UNKNOWN_TOPIC_OR_PARTITION';
+    const names = this.namesOf(topic, e);
+    this.topics.delete(topic);
+    for (const n of names) {
+      this.parts.delete(n);
+      this.changed.delete(n);
+      this.deletedNames.add(n);
+      this.dropped.add(n);
+    }
+    this.deleted.push({ topic, id: e.id, partitions: names });
+    return true;
   }
 
   private alterPartition(op: Extract<MetadataOp, { kind: 'alter-partition' }>): Json {
@@ -252,7 +364,12 @@ export class MetadataMachine implements StateMachine {
   snapshot(): Json {
     const snap: MetadataSnapshot = {
       brokers: [...this.brokers.entries()],
-      topics: [...this.topics.entries()],
+      topics: [...this.topics.entries()].map(([t, e]) =>
+        this.deleted.length > 0 ? ([t, e.partitions, e.id] as const) : ([t, e.partitions] as const),
+      ),
+      ...(this.deleted.length > 0
+        ? { deleted: this.deleted.map((d) => ({ ...d, partitions: [...d.partitions] })) }
+        : {}),
       partitions: [...this.parts.values()],
       offsets: [...this.offsets.entries()],
       sessions: [...this.sessions.entries()].map(([c, s]) => [c, s.seq, s.result] as const),
@@ -270,7 +387,21 @@ export class MetadataMachine implements StateMachine {
   restore(data: Json): void {
     const snap = data as unknown as MetadataSnapshot;
     this.brokers = new Map(snap.brokers.map(([id, b]) => [id, b]));
-    this.topics = new Map(snap.topics.map(([t, n]) => [t, n]));
+    this.deleted = (snap.deleted ?? []).map((d) => ({ ...d, partitions: [...d.partitions] }));
+    this.deletedNames = new Set(this.deleted.flatMap((d) => d.partitions));
+    const deletedTopicNames = new Set(this.deleted.map((d) => d.topic));
+    this.topics = new Map(
+      snap.topics.map((e, i) => [
+        e[0],
+        {
+          partitions: e[1],
+          id: e.length === 3 ? e[2] : i,
+          reused: !this.reuseNames && deletedTopicNames.has(e[0]),
+        },
+      ]),
+    );
+    // A broker that missed the deletion records (they were compacted away) drops the data here.
+    for (const n of this.deletedNames) this.dropped.add(n);
     this.parts = new Map(snap.partitions.map((p) => [p.partition, p]));
     this.offsets = new Map(snap.offsets.map(([g, o]) => [g, { ...o }]));
     this.sessions = new Map(snap.sessions.map(([c, seq, result]) => [c, { seq, result }]));

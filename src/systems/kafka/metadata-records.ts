@@ -25,6 +25,11 @@ export type MetadataOp =
       readonly topic: string;
       readonly replicas: readonly (readonly NodeId[])[];
     }
+  /**
+   * DeleteTopics: the topic and its partitions go, every replica drops their data, and a topic
+   * created later under the same name gets a new topic id (topic-ids.ts).
+   */
+  | { readonly kind: 'delete-topic'; readonly topic: string }
   /** A partition leader's AlterPartition: accepted only at the current epochs. */
   | {
       readonly kind: 'alter-partition';
@@ -92,6 +97,8 @@ export function isMetadataOp(op: Json): op is Json & MetadataOp {
         op.replicas.length <= 1024 &&
         op.replicas.every((r) => isNames(r) && r.length >= 1)
       );
+    case 'delete-topic':
+      return isName(op.topic);
     case 'alter-partition':
       return (
         isName(op.broker) &&

@@ -22,7 +22,10 @@ const snapshot = v.strictObject({
       }),
     ]),
   ),
-  topics: v.array(v.tuple([name, count])),
+  topics: v.array(v.union([v.tuple([name, count]), v.tuple([name, count, count])])),
+  deleted: v.optional(
+    v.array(v.strictObject({ topic: name, id: count, partitions: v.array(name) })),
+  ),
   partitions: v.array(
     v.strictObject({
       partition: name,

@@ -26,6 +26,8 @@ test('kafka is registered with its mutants', () => {
       'truncate-to-hw',
       'count-before-sync',
       'unclean-election',
+      'keep-data-on-delete',
+      'reuse-partition-names',
     ],
   );
 });

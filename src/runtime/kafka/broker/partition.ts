@@ -25,6 +25,7 @@ import {
   type LoggedBatch,
   type ProducerMutant,
 } from '../../../systems/kafka/producer-state.js';
+import { TimeIndex } from '../time-index.js';
 import type { TopicConfig } from './topic-config.js';
 
 /** Bytes read at a time when scanning a log (producer state rebuild, offsets by time). */
@@ -81,6 +82,8 @@ function loggedBatch(h: BatchHeader): LoggedBatch {
 
 export class BrokerPartition {
   private readonly producers: PartitionProducerState;
+  /** Batches by running largest timestamp, for ListOffsets by time (time-index.ts). */
+  private readonly times = new TimeIndex();
 
   private constructor(
     readonly topic: string,
@@ -89,8 +92,14 @@ export class BrokerPartition {
     producerMutant: ProducerMutant | undefined,
     private readonly mutant: PartitionMutant | undefined,
   ) {
+    // One pass over the headers builds both the time index and the producers' batches.
+    const logged: LoggedBatch[] = [];
+    for (const h of this.scan(this.log.logStartOffset)) {
+      this.times.append(Number(h.baseOffset), Number(h.maxTimestamp));
+      if (h.producerId !== NO_PRODUCER) logged.push(loggedBatch(h));
+    }
     this.producers = PartitionProducerState.rebuildFrom(
-      mutant === 'no-producer-rebuild' ? [] : this.batchHeaders(),
+      mutant === 'no-producer-rebuild' ? [] : logged,
       producerMutant,
     );
   }
@@ -125,13 +134,6 @@ export class BrokerPartition {
 
   get logStartOffset(): number {
     return this.log.logStartOffset;
-  }
-
-  /** Every idempotent producer's batch from the log start, in offset order. */
-  private *batchHeaders(): Generator<LoggedBatch> {
-    for (const h of this.scan(this.log.logStartOffset)) {
-      if (h.producerId !== NO_PRODUCER) yield loggedBatch(h);
-    }
   }
 
   private *scan(from: number): Generator<BatchHeader & { bytes: Uint8Array; at: number }> {
@@ -196,6 +198,7 @@ export class BrokerPartition {
       } catch (e) {
         return { kind: 'error', errorCode: logErrorCode(e) };
       }
+      this.times.append(offset, Number(h.maxTimestamp));
       if (idempotent) this.producers.append({ ...loggedBatch(h), baseOffset: offset });
       if (baseOffset < 0) baseOffset = offset;
     }
@@ -215,7 +218,10 @@ export class BrokerPartition {
   /** The offset of the first record whose timestamp is at least `timestamp`, with its timestamp. */
   offsetForTime(timestamp: number): { offset: number; timestamp: number } | undefined {
     const hw = this.highWatermark;
-    for (const h of this.scan(this.log.logStartOffset)) {
+    // The first batch that may hold it; the scan checks each batch from there.
+    const from = this.times.lookup(timestamp);
+    if (from === undefined) return undefined;
+    for (const h of this.scan(Math.max(from, this.log.logStartOffset))) {
       const base = Number(h.baseOffset);
       if (base >= hw) break;
       if (Number(h.maxTimestamp) < timestamp) continue;
@@ -234,6 +240,8 @@ export class BrokerPartition {
 
   /** One retention pass (retention.ts's rules), never past the high watermark. */
   retain(nowMs: number): number {
-    return this.log.deleteOldSegments(nowMs, this.highWatermark).count;
+    const removed = this.log.deleteOldSegments(nowMs, this.highWatermark).count;
+    this.times.dropBefore(this.log.logStartOffset);
+    return removed;
   }
 }

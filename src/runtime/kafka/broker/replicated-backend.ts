@@ -14,8 +14,8 @@
  *    leader epoch as it stored them (batch-header.ts stampBatch). A fetch with too little to
  *    return waits, re-checked after every node step whose HW moved, up to its maxWaitMs.
  *  - CreateTopics and InitProducerId go through the metadata log; groups are coordinated on the
- *    active controller (replicated-groups.ts). DeleteTopics is refused (TOPIC_DELETION_DISABLED):
- *    the metadata log has no deletion record yet.
+ *    active controller (replicated-groups.ts). DeleteTopics is a `delete-topic` record
+ *    (replicated-topics.ts); a partition's replicas name it by its topic's id (topic-ids.ts).
  *
  * Storage is the node's write-ahead log (the ISR partition logs keep a batch per key, as in the
  * simulator); the single-node broker's segment files are not used here.
@@ -23,7 +23,6 @@
 import type { Json } from '../../../core/json.js';
 import type { ClientReply, NodeId } from '../../../core/node.js';
 import type { BatchInput, StoredBatch } from '../../../protocols/isr/batch.js';
-import { partitionName } from '../../../systems/kafka/metadata-records.js';
 import type {
   DescribedGroup,
   HeartbeatRequest,
@@ -66,10 +65,10 @@ import type {
 } from './backend.js';
 import { validTopicName } from './topic-config.js';
 import { ReplicatedGroups, type ReplicatedGroupMutant } from './replicated-groups.js';
+import { deleteTopicsThroughLog } from './replicated-topics.js';
+import { ReplicatedTimeIndexes } from './replicated-time-index.js';
 import { NoQuorumError, Proposer, type ReplicatedKafkaHost } from './replicated-host.js';
 
-/** Kafka's answer when topic deletion is off (delete.topic.enable=false). */
-const TOPIC_DELETION_DISABLED = 73;
 const ADMIN_DEADLINE_MS = 10_000;
 /** Batches one partition's fetch reads from the log at a time. */
 const READ_BATCHES = 256;
@@ -143,6 +142,7 @@ export class ReplicatedKafkaBackend implements KafkaBackend {
   private readonly producers = new Map<string, { epoch: number; state: PartitionProducerState }>();
   private closed = false;
   private readonly mutant: ReplicatedBrokerMutant | undefined;
+  private readonly timeIndexes = new ReplicatedTimeIndexes();
 
   constructor(
     private readonly host: ReplicatedKafkaHost,
@@ -207,7 +207,8 @@ export class ReplicatedKafkaBackend implements KafkaBackend {
     }
     const partitions: PartitionInfo[] = [];
     for (let i = 0; i < count; i++) {
-      const p = this.machine.partition(partitionName(name, i));
+      const pn = this.machine.partitionNameOf(name, i);
+      const p = pn === undefined ? undefined : this.machine.partition(pn);
       if (p === undefined) continue;
       partitions.push({
         partition: i,
@@ -269,8 +270,10 @@ export class ReplicatedKafkaBackend implements KafkaBackend {
   /** The partition's leader replica on this node, or the error a client gets. */
   private leaderLog(topic: string, partition: number) {
     if (!this.machine.hasTopic(topic)) return KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
-    const name = partitionName(topic, partition);
-    if (this.machine.partition(name) === undefined) return KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
+    const name = this.machine.partitionNameOf(topic, partition);
+    if (name === undefined || this.machine.partition(name) === undefined) {
+      return KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
+    }
     const role = this.host.node.replicas.roleOf(name);
     return role?.kind === 'leader' ? role.leader.log : KafkaError.NOT_LEADER_OR_FOLLOWER;
   }
@@ -311,7 +314,8 @@ export class ReplicatedKafkaBackend implements KafkaBackend {
       throw e;
     }
     if (batches.length === 0) return fail(KafkaError.INVALID_REQUEST);
-    const name = partitionName(topic, partition);
+    const name = this.machine.partitionNameOf(topic, partition);
+    if (name === undefined) return fail(KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
     const producers = this.producerState(name, log);
     const replies: Promise<ClientReply>[] = [];
     for (const batch of batches) {
@@ -504,12 +508,10 @@ export class ReplicatedKafkaBackend implements KafkaBackend {
     const hw = log.hw;
     if (timestamp === -2) return { errorCode: KafkaError.NONE, offset: 0, timestamp: -1 };
     if (timestamp === -1) return { errorCode: KafkaError.NONE, offset: hw, timestamp: -1 };
-    for (const b of log.read(0, hw, Number.MAX_SAFE_INTEGER)) {
-      if (b.maxTimestamp >= timestamp) {
-        return { errorCode: KafkaError.NONE, offset: b.baseOffset, timestamp: b.maxTimestamp };
-      }
-    }
-    return { errorCode: KafkaError.NONE, offset: -1, timestamp: -1 };
+    const found = this.timeIndexes.offsetForTime(log, hw, timestamp);
+    return found === undefined
+      ? { errorCode: KafkaError.NONE, offset: -1, timestamp: -1 }
+      : { errorCode: KafkaError.NONE, ...found };
   }
 
   async createTopics(
@@ -577,12 +579,8 @@ export class ReplicatedKafkaBackend implements KafkaBackend {
     }
   }
 
-  async deleteTopics(names: readonly string[]): Promise<TopicResult[]> {
-    return names.map((name) => ({
-      name,
-      errorCode: TOPIC_DELETION_DISABLED,
-      errorMessage: 'the replicated broker does not delete topics yet',
-    }));
+  deleteTopics(names: readonly string[]): Promise<TopicResult[]> {
+    return deleteTopicsThroughLog(this.machine, this.proposer, names, ADMIN_DEADLINE_MS);
   }
 
   async initProducerId(transactionalId: string | null): Promise<ProducerIdResult> {
