@@ -4,17 +4,15 @@
  * through its AdminClient, records produced with acks=all and idempotence, read by a consumer
  * group that commits synchronously and closes; a second consumer process of the group then reads
  * only what was produced after the commit, starting at the committed offsets. Under `CI` a
- * missing client fails the test instead of skipping it (.ci/run installs it).
+ * missing client fails the test instead of skipping it (test/support/tools.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { needTool, probe, PYTHON } from '../../support/tools.js';
 import { upKafka } from './cluster-fixture.js';
 
-const PYTHON = '/usr/bin/python3';
-const hasConfluent =
-  spawnSync(PYTHON, ['-c', 'import confluent_kafka'], { stdio: 'ignore' }).status === 0;
-const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
+const hasConfluent = probe['confluent-kafka']();
 
 const SCRIPT = `
 import json, sys
@@ -88,9 +86,8 @@ function confluent(bootstrap: string, phase: string, count: number): Promise<Pha
 
 test(
   'confluent-kafka against the 3-broker cluster: acks=all, group commit, a new consumer resumes at the commit',
-  { skip: !hasConfluent && !inCi, timeout: 120_000 },
+  { skip: needTool('confluent-kafka', hasConfluent), timeout: 120_000 },
   async (t) => {
-    assert.ok(hasConfluent, `python3-confluent-kafka is not importable under ${PYTHON}`);
     const c = await upKafka(t);
     const bootstrap = c.bootstrap.join(',');
     const one = await confluent(bootstrap, 'first', 60);
