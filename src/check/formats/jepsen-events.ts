@@ -164,19 +164,20 @@ export function pairEvents(
 
 /**
  * Knossos's reading of a transaction's ok read of nil: it read nothing, so it constrains
- * nothing — taken out of the transaction, invocation and completion alike. A transaction left
- * with no micro-op did nothing observable and is dropped from both too (it becomes a failed one).
+ * nothing — taken out of the transaction, invocation and completion alike. A transaction of
+ * nothing else did nothing observable: it is taken as failed (not searched).
  */
 function dropNilReads(op: Building): void {
   const done = op.result as readonly (readonly [string, string, Json])[];
   const invoked = op.value as readonly (readonly [string, string, Json])[];
   const keep = done.map(([f, , v]) => !(f === 'r' && v === null));
   if (keep.every(Boolean)) return;
-  op.result = done.filter((_, i) => keep[i]);
-  op.value = invoked.filter((_, i) => keep[i]);
-  if ((op.result as Json[]).length === 0) {
+  if (!keep.some(Boolean)) {
     op.outcome = 'fail';
     op.error = 'read nil';
     delete op.result;
+    return;
   }
+  op.result = done.filter((_, i) => keep[i]);
+  op.value = invoked.filter((_, i) => keep[i]);
 }

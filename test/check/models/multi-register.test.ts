@@ -192,6 +192,38 @@ describe('multi-register model', () => {
   });
 });
 
+describe('--format knossos reads a transaction’s ok read of nil as reading nothing', () => {
+  const edn = `[{:type :invoke, :f :txn, :value [[:write :x 1]], :process 0}
+{:type :ok, :f :txn, :value [[:write :x 1]], :process 0}
+{:type :invoke, :f :txn, :value [[:read :x nil] [:read :y nil]], :process 1}
+{:type :ok, :f :txn, :value [[:read :x nil] [:read :y 0]], :process 1}
+{:type :invoke, :f :txn, :value [[:read :x nil]], :process 2}
+{:type :ok, :f :txn, :value [[:read :x nil]], :process 2}]`;
+
+  test('the nil read is taken out; a transaction left empty did nothing', () => {
+    const { ops } = loadHistory(edn, 'knossos', 'nil.edn');
+    assert.deepEqual(
+      ops.map((op) => [op.outcome, op.value, op.result]),
+      [
+        ['ok', [['w', 'x', 1]], [['w', 'x', 1]]],
+        ['ok', [['r', 'y', null]], [['r', 'y', 0]]],
+        ['fail', [['r', 'x', null]], undefined],
+      ],
+    );
+    // Registers start at 0 and x was written 1: a nil read kept as "absent" would be impossible.
+    assert.equal(checkHistory(ops, multiRegisterModel, { initialValue: 0 }).verdict, 'valid');
+  });
+
+  test('read as plain EDN, the nil reads stay (and x cannot be absent after the write)', () => {
+    const { ops } = loadHistory(edn, 'edn', 'nil.edn');
+    assert.deepEqual(ops[1]?.result, [
+      ['r', 'x', null],
+      ['r', 'y', 0],
+    ]);
+    assert.equal(checkHistory(ops, multiRegisterModel, {}).verdict, 'invalid');
+  });
+});
+
 describe('Knossos’s multi-register history, and three derived from it', () => {
   const cases: [string, 'valid' | 'invalid'][] = [
     ['knossos/multi-register/good/multi-register.edn', 'valid'],
