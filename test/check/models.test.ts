@@ -5,8 +5,8 @@ import { getModel, kvModel, modelNames, registerModel, ValueTable } from '../../
 import { history } from './helpers.js';
 
 describe('models', () => {
-  test('the registry lists kv, mutex, register and znode', () => {
-    assert.deepEqual(modelNames(), ['kv', 'mutex', 'register', 'znode']);
+  test('the registry lists kv, multi-register, mutex, register and znode', () => {
+    assert.deepEqual(modelNames(), ['kv', 'multi-register', 'mutex', 'register', 'znode']);
     assert.equal(getModel('kv'), kvModel);
     assert.equal(getModel('register'), registerModel);
     assert.equal(getModel('queue'), undefined);

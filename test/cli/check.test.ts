@@ -138,7 +138,7 @@ describe('truthkit check', () => {
     assert.equal(without.code, EXIT.usage);
     assert.equal(
       without.err,
-      'truthkit: --model is required for jsonl histories (kv, mutex, register, znode)\n',
+      'truthkit: --model is required for jsonl histories (kv, multi-register, mutex, register, znode)\n',
     );
     const withModel = await run(file, '--model', 'kv');
     assert.equal(withModel.code, EXIT.ok);
@@ -153,7 +153,7 @@ describe('truthkit check', () => {
     [
       'an unknown model',
       [fixture('kv/c01-ok.txt'), '--model', 'queue'],
-      /^truthkit: unknown model "queue" \(kv, mutex, register, znode\)\n$/,
+      /^truthkit: unknown model "queue" \(kv, multi-register, mutex, register, znode\)\n$/,
     ],
     [
       'an unknown format',

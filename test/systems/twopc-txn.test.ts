@@ -186,7 +186,7 @@ test('truthkit sim: --param workload=list-append, its mutant, and one-line error
   const bad = await cli('sim', 'twopc', '--param', 'workload=bank');
   assert.deepEqual(
     [bad.code, bad.err],
-    [2, 'truthkit: workload must be one of transfer, list-append, got "bank"\n'],
+    [2, 'truthkit: workload must be one of transfer, list-append, rw-register, got "bank"\n'],
   );
   const unlisted = await cli('sim', 'twopc', '--mutant', 'read-without-lock');
   assert.equal(unlisted.code, 2);

@@ -56,8 +56,12 @@ export function loadEdnHistory(
   const suggested = suggestModel(ops);
   const registers =
     suggested.suggestedModel === 'register' || suggested.suggestedModel === 'rw-register';
-  if (semantics === 'knossos' && registers)
-    return { ops, suggestedModel: suggested.suggestedModel, initialValue: KNOSSOS_INITIAL_VALUE };
+  if (semantics === 'knossos' && registers) {
+    // Knossos answers register transactions with its multi-register model (linearizability),
+    // whose writes need not be unique, as its own data's are not.
+    const model = suggested.suggestedModel === 'rw-register' ? 'multi-register' : 'register';
+    return { ops, suggestedModel: model, initialValue: KNOSSOS_INITIAL_VALUE };
+  }
   return { ops, ...suggested };
 }
 

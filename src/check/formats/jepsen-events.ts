@@ -133,8 +133,10 @@ export function pairEvents(
       op.error = 'read nil';
     } else if (e.type === 'ok') {
       op.outcome = 'ok';
-      if (e.f === 'txn') op.result = toMicroOps(e.value, true, at(e));
-      else if (READS.has(e.f)) op.result = ednToJson(e.value, at(e));
+      if (e.f === 'txn') {
+        op.result = toMicroOps(e.value, true, at(e));
+        if (knossos) dropNilReads(op);
+      } else if (READS.has(e.f)) op.result = ednToJson(e.value, at(e));
       else if (e.f === 'cas') op.result = true;
     } else if (e.type === 'info' || (!knossos && isTimeout(e.value))) {
       op.outcome = 'unknown';
@@ -158,4 +160,24 @@ export function pairEvents(
     .map((op, i) => ({ op, i }))
     .sort((a, b) => a.op.invoke - b.op.invoke || a.i - b.i)
     .map(({ op }, id) => ({ ...op, id }));
+}
+
+/**
+ * Knossos's reading of a transaction's ok read of nil: it read nothing, so it constrains
+ * nothing — taken out of the transaction, invocation and completion alike. A transaction of
+ * nothing else did nothing observable: it is taken as failed (not searched).
+ */
+function dropNilReads(op: Building): void {
+  const done = op.result as readonly (readonly [string, string, Json])[];
+  const invoked = op.value as readonly (readonly [string, string, Json])[];
+  const keep = done.map(([f, , v]) => !(f === 'r' && v === null));
+  if (keep.every(Boolean)) return;
+  if (!keep.some(Boolean)) {
+    op.outcome = 'fail';
+    op.error = 'read nil';
+    delete op.result;
+    return;
+  }
+  op.result = done.filter((_, i) => keep[i]);
+  op.value = invoked.filter((_, i) => keep[i]);
 }

@@ -1,5 +1,6 @@
 /**
- * A 2PC node (plain, `twopc-replicated` or Paxos Commit) running list-append transactions.
+ * A 2PC node (plain, `twopc-replicated` or Paxos Commit) running list-append or rw-register
+ * transactions.
  *
  * The protocol cores lock accounts and move balances; this node keeps their commit protocol
  * untouched and puts lists under it. It sits between the core and its NodeEnv:
@@ -19,6 +20,11 @@
  *   a prefix of the writes, so a surviving commit record has its lists). The micro-ops are
  *   durable with the `prepared` record, so a participant that restarts in doubt can still apply
  *   them when it learns the outcome.
+ *
+ * - rw-register. A register is kept as the list of the values written to it, in commit order;
+ *   its value is the last. So a write is placed, locked and made durable as an append is, and a
+ *   read answers the last element of what list-append would read (own earlier writes included):
+ *   the same locking argument covers both workloads.
  */
 import type { Json } from '../../core/json.js';
 import type {
@@ -42,16 +48,18 @@ import {
   readReads,
   readStoredList,
   readStoredMops,
+  type MopKind,
   type PlacedMop,
   type Reads,
 } from './txn-messages.js';
+import { MOP_KINDS as KINDS, type TwoPcTxnWorkload } from './txn-workload.js';
 
 export interface ListAppendMutants {
   /** A participant reads a key without locking it (only appended keys are locked). */
   readonly readWithoutLock: boolean;
 }
 
-type Mop = readonly ['r' | 'append', string, number | null];
+type Mop = readonly [MopKind, string, number | null];
 
 interface CoordinatedTxn {
   readonly request: RequestId;
@@ -79,6 +87,7 @@ export class ListAppendNode implements ProtocolNode<TwoPcMsg> {
     private readonly env: NodeEnv<TwoPcMsg>,
     build: (env: NodeEnv<TwoPcMsg>) => TwoPcNode,
     private readonly mutants: ListAppendMutants,
+    private readonly workload: TwoPcTxnWorkload = 'list-append',
   ) {
     this.inner = build({
       id: env.id,
@@ -110,7 +119,7 @@ export class ListAppendNode implements ProtocolNode<TwoPcMsg> {
   // ---- coordinator ----------------------------------------------------------------------------
 
   onClientRequest(request: ClientRequest): void {
-    const mops = parseTxn(request.op);
+    const mops = parseTxn(request.op, KINDS[this.workload]);
     const placed = new Map<NodeId, PlacedMop[]>();
     if (mops === null || this.env.id !== this.env.cluster[0]) {
       // Malformed, or not the coordinator: the core refuses it as it refuses any such request.
@@ -160,7 +169,7 @@ export class ListAppendNode implements ProtocolNode<TwoPcMsg> {
     const mops = t.placed.get(to) ?? [];
     const changes: Record<string, number> = {};
     for (const [, f, key] of mops) {
-      if (f === 'append' || !this.mutants.readWithoutLock) changes[key] = 0;
+      if (f !== 'r' || !this.mutants.readWithoutLock) changes[key] = 0;
     }
     return { ...msg, changes, mops } as TwoPcMsg;
   }
@@ -191,13 +200,17 @@ export class ListAppendNode implements ProtocolNode<TwoPcMsg> {
   private answer(txn: string, t: CoordinatedTxn): void {
     const done: Json[] = [];
     for (const [i, [f, key, v]] of t.mops.entries()) {
-      if (f === 'append') {
+      if (f !== 'r') {
         done.push([f, key, v]);
         continue;
       }
       const read = t.reads.get(ownerOf(this.env.cluster, key))?.find(([j]) => j === i);
       if (read === undefined) return; // its participant's vote is still on its way
-      done.push([f, key, [...read[1]]]);
+      done.push([
+        f,
+        key,
+        this.workload === 'rw-register' ? (read[1].at(-1) ?? null) : [...read[1]],
+      ]);
     }
     this.forget(txn, t);
     this.env.reply(t.request, { ok: true, value: done });
@@ -213,7 +226,7 @@ export class ListAppendNode implements ProtocolNode<TwoPcMsg> {
   /**
    * What this participant reads for `txn`: each read key's committed list, without the
    * transaction's own elements (a duplicate vote after the commit reads as the first did), with
-   * its appends so far in the transaction after it.
+   * its appends so far in the transaction after it; for a register, that list's last value.
    */
   private readsFor(txn: string): Reads {
     const mops = this.mopsOf.get(txn);
@@ -223,10 +236,12 @@ export class ListAppendNode implements ProtocolNode<TwoPcMsg> {
     for (const [i, f, key, v] of mops) {
       const mine = own.get(key) ?? [];
       own.set(key, mine);
-      if (f === 'append') mine.push(v);
+      if (f !== 'r') mine.push(v);
       else {
         const committed = (this.lists.get(key) ?? []).filter(([t]) => t !== txn);
-        reads.push([i, [...committed.map(([, e]) => e), ...mine]]);
+        const list = [...committed.map(([, e]) => e), ...mine];
+        const last = list.at(-1);
+        reads.push([i, this.workload === 'list-append' || last === undefined ? list : [last]]);
       }
     }
     return reads;
@@ -245,7 +260,7 @@ export class ListAppendNode implements ProtocolNode<TwoPcMsg> {
     if (mops === undefined) throw new Error(`list-append: txn ${txn} committed without micro-ops`);
     const changed = new Set<string>();
     for (const [, f, key, v] of mops) {
-      if (f !== 'append') continue;
+      if (f === 'r') continue;
       const list = this.lists.get(key) ?? [];
       this.lists.set(key, list);
       if (list.some(([t, e]) => t === txn && e === v)) continue;
@@ -269,7 +284,7 @@ export class ListAppendNode implements ProtocolNode<TwoPcMsg> {
 
   onMessage(from: NodeId, msg: TwoPcMsg): void {
     let txn: string | undefined;
-    if (msg.type === 'prepare') this.mopsOf.set(msg.txn, readMops(msg));
+    if (msg.type === 'prepare') this.mopsOf.set(msg.txn, readMops(msg, KINDS[this.workload]));
     else if (msg.type === 'vote') {
       this.noteReads(msg.txn, from, msg);
       txn = msg.txn;
@@ -291,8 +306,11 @@ export class ListAppendNode implements ProtocolNode<TwoPcMsg> {
   }
 }
 
-/** A transaction's micro-ops, or null when malformed (`f` not `txn`, an unknown key…). */
-function parseTxn(op: Json): Mop[] | null {
+/**
+ * A transaction's micro-ops, or null when malformed (`f` not `txn`, an unknown key, a micro-op
+ * not of the workload's `kinds`…).
+ */
+function parseTxn(op: Json, kinds: readonly MopKind[]): Mop[] | null {
   const o = op as { f?: Json; value?: Json };
   if (o.f !== 'txn' || !Array.isArray(o.value) || o.value.length === 0) return null;
   const mops: Mop[] = [];
@@ -300,9 +318,15 @@ function parseTxn(op: Json): Mop[] | null {
     if (!Array.isArray(m) || m.length !== 3) return null;
     const [f, key, v] = m;
     if (typeof key !== 'string' || !(ACCOUNTS as readonly string[]).includes(key)) return null;
-    if (f === 'append' && typeof v === 'number' && Number.isInteger(v)) mops.push([f, key, v]);
-    else if (f === 'r' && v === null) mops.push([f, key, null]);
-    else return null;
+    if (f === 'r' && v === null) mops.push([f, key, null]);
+    else if (
+      (f === 'append' || f === 'w') &&
+      kinds.includes(f) &&
+      typeof v === 'number' &&
+      Number.isInteger(v)
+    ) {
+      mops.push([f, key, v]);
+    } else return null;
   }
   return mops;
 }

@@ -4,19 +4,20 @@
  * Paxos Commit's values too), are checked and taken off.
  */
 import type { NodeId } from '../../core/node.js';
-import { readMops, readReads, TxnMessageError } from './txn-messages.js';
+import { readMops, readReads, TxnMessageError, type MopKind } from './txn-messages.js';
 
 type Check = (msg: unknown, cluster: readonly NodeId[]) => string | undefined;
 
 /**
- * `base`, for messages that may carry list-append's fields — or, `required`, must: a list-append
- * node's prepare without its micro-ops is no message of its protocol.
+ * `base`, for messages that may carry the transactional fields — or, given the micro-op `kinds`
+ * of the one workload the nodes run, must: a list-append node's prepare without its micro-ops,
+ * or with rw-register's, is no message of its protocol.
  */
-export function txnMessageProblem(base: Check, required = false): Check {
+export function txnMessageProblem(base: Check, kinds?: readonly MopKind[]): Check {
   return (msg, cluster) => {
     if (typeof msg !== 'object' || msg === null) return base(msg, cluster);
     try {
-      return base(strip(msg as Readonly<Record<string, unknown>>, required), cluster);
+      return base(strip(msg as Readonly<Record<string, unknown>>, kinds), cluster);
     } catch (e) {
       if (e instanceof TxnMessageError) return e.message;
       throw e;
@@ -24,12 +25,15 @@ export function txnMessageProblem(base: Check, required = false): Check {
   };
 }
 
-function strip(msg: Readonly<Record<string, unknown>>, required: boolean): unknown {
+function strip(
+  msg: Readonly<Record<string, unknown>>,
+  kinds: readonly MopKind[] | undefined,
+): unknown {
   switch (msg['type']) {
     case 'prepare': {
       // The transfer workload's prepares carry none.
-      if (!required && !('mops' in msg)) return msg;
-      readMops(msg);
+      if (kinds === undefined && !('mops' in msg)) return msg;
+      readMops(msg, kinds);
       const { mops: _mops, ...rest } = msg;
       return rest;
     }

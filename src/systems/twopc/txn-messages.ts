@@ -1,14 +1,19 @@
 /**
- * What the list-append workload adds to the 2PC messages (list-append-node.ts): a prepare carries
+ * What the transactional workloads add to the 2PC messages (list-append-node.ts): a prepare carries
  * the micro-ops of the participant it goes to, a vote the participant's reads. The fields ride
  * on the protocol's own messages, which ignore them, and are checked where they are read: a
  * message that lacks them, or holds them malformed, is a bug, not a fault to tolerate.
  */
 import type { Json } from '../../core/json.js';
 
+/** A micro-op's function: list-append's `append`, rw-register's `w`, and either's read. */
+export type MopKind = 'r' | 'append' | 'w';
 /** A micro-op placed at the participant owning its key: its index in the transaction first. */
-export type PlacedMop = readonly [index: number, f: 'r' | 'append', key: string, value: number];
-/** A participant's reads: for each read micro-op's index, the list it read. */
+export type PlacedMop = readonly [index: number, f: MopKind, key: string, value: number];
+/**
+ * A participant's reads: for each read micro-op's index, the list it read (a register's read is
+ * the list of its last write, or empty).
+ */
 export type Reads = readonly (readonly [index: number, list: readonly number[]])[];
 
 export class TxnMessageError extends Error {
@@ -21,8 +26,13 @@ function bad(what: string): never {
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
-/** A prepare's `mops` field (`[]` for a participant with no key in the transaction). */
-export function readMops(msg: object): readonly PlacedMop[] {
+const ALL_KINDS: readonly MopKind[] = ['r', 'append', 'w'];
+
+/**
+ * A prepare's `mops` field (`[]` for a participant with no key in the transaction), its micro-ops
+ * of the `kinds` given (a workload's own).
+ */
+export function readMops(msg: object, kinds: readonly MopKind[] = ALL_KINDS): readonly PlacedMop[] {
   const mops = (msg as { readonly mops?: unknown }).mops;
   if (!Array.isArray(mops)) return bad('a prepare without its micro-ops');
   for (const m of mops as unknown[]) {
@@ -30,7 +40,7 @@ export function readMops(msg: object): readonly PlacedMop[] {
       !Array.isArray(m) ||
       m.length !== 4 ||
       !isInt(m[0]) ||
-      (m[1] !== 'r' && m[1] !== 'append') ||
+      !kinds.includes(m[1] as MopKind) ||
       typeof m[2] !== 'string' ||
       !isInt(m[3])
     ) {
