@@ -217,13 +217,19 @@ export class RaftTranscriptEnv implements TranscriptEnv {
     const first = this.clients + 1;
     let ok = 0;
     let answered = 0;
+    // Failures are counted by what they say, so a crash under many writes is one line.
+    const failed = new Map<string, number>();
     for (const op of ops) {
       this.send(id, op, (c, r) => {
         answered++;
         if (r.ok) ok++;
-        else this.out.push(renderReply(c, id, r));
-        if (answered === count && ok > 0) {
-          this.out.push(`${id} → c${first}..c${first + count - 1}: ${ok} of ${count} ok`);
+        else {
+          const what = renderReply(c, id, r).slice(`${id} → ${c}: `.length);
+          failed.set(what, (failed.get(what) ?? 0) + 1);
+        }
+        if (answered === count) {
+          const errors = [...failed].map(([what, n]) => `; ${n} ${what}`).join('');
+          this.out.push(`${id} → c${first}..c${first + count - 1}: ${ok} of ${count} ok${errors}`);
         }
       });
     }
