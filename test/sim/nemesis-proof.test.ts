@@ -522,6 +522,14 @@ const FAULT_ONLY: readonly (readonly [string, string, string, readonly number[],
   ['etcd-raft', 'no-sync-before-ack', 'crash', [1], 300],
   // An offset counted toward the high watermark before it was on disk (3 and 4 of 6).
   ['kafka', 'count-before-sync', 'crash', [3], 300],
+  // A commit record lost in a crash after it was announced (6, 7 and 10 of 10, 1000 ops).
+  ['twopc', 'no-durable-decision', 'crash', [6], 1000],
+  // Partitions: a leader that commits alone on the minority side (3 of 6), a follower that keeps
+  // a deposed leader's proposals past a TRUNC (3 of 6), a node that never leaves the branch it
+  // mined while cut off (2 of 4; 1, 3 and 4 are caught with no fault too).
+  ['zookeeper', 'commit-without-quorum', 'partition-halves', [3], 300],
+  ['kv-zab', 'skip-truncate', 'partition-halves', [3], 300],
+  ['nakamoto', 'never-reorg', 'partition-halves', [2], 300],
 ];
 
 for (const [name, mutant, nemesis, seeds, ops] of FAULT_ONLY) {
