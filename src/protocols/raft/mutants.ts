@@ -56,6 +56,13 @@ export interface RaftMutants {
    * configuration predates its removal (elector.ts knowsConfiguration).
    */
   readonly joiningVotes: boolean;
+  /**
+   * A vote is granted without the election restriction (§3.6.1, paper §5.4.1): whatever the
+   * candidate's log. Pre-vote still applies it, so an election that starts with one masks the
+   * bug; an election at once (a leadership transfer's TimeoutNow) does not: docs/raft.md,
+   * "Mutants".
+   */
+  readonly voteWithoutLogCheck: boolean;
 }
 
 export const NO_MUTANTS: RaftMutants = {
@@ -70,6 +77,7 @@ export const NO_MUTANTS: RaftMutants = {
   removeBelowQuorum: false,
   compactBeforeSnapshotDurable: false,
   joiningVotes: false,
+  voteWithoutLogCheck: false,
 };
 
 export const RAFT_MUTANTS = [
@@ -129,6 +137,12 @@ export const RAFT_MUTANTS = [
       'a server that joined (or was wiped to rejoin) grants votes before any leader has told it ' +
       'a configuration, so a stale candidate that still counts it as a voter wins with its vote',
   },
+  {
+    name: 'vote-without-log-check',
+    description:
+      "a vote is granted whatever the candidate's log (no election restriction); pre-vote " +
+      'still checks it',
+  },
 ] as const;
 
 export function mutantsFor(name: string | undefined): RaftMutants {
@@ -146,5 +160,6 @@ export function mutantsFor(name: string | undefined): RaftMutants {
     removeBelowQuorum: name === 'remove-below-quorum',
     compactBeforeSnapshotDurable: name === 'compact-before-snapshot-durable',
     joiningVotes: name === 'joining-votes',
+    voteWithoutLogCheck: name === 'vote-without-log-check',
   };
 }
