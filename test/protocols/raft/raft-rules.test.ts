@@ -5,7 +5,8 @@
  *
  * - commit rule (Figure 8): testdata/figure8.txt, figure8-mutant.txt (commit-old-term), and
  *   mutant-scenarios.test.ts "Figure 8 sweep";
- * - vote restriction (§5.4.1): testdata/vote-restriction.txt;
+ * - vote restriction (§5.4.1): testdata/vote-restriction.txt, vote-restriction-mutant.txt
+ *   (vote-without-log-check);
  * - term and vote durable before answering: testdata/vote-durability-mutant.txt
  *   (vote-not-durable), mutant-scenarios.test.ts "forgotten-vote sweep";
  * - read-index confirmation: testdata/read-index-mutant.txt (read-index-no-round);
@@ -126,7 +127,7 @@ interface Sent {
 }
 
 /** One kv-raft server `n2` of three on `storage`, at time 0, recording what it sends. */
-function server(storage: ManualStore, sent: Sent[]): ProtocolNode<RaftMsg> {
+function server(storage: ManualStore, sent: Sent[], mutant?: string): ProtocolNode<RaftMsg> {
   const env: NodeEnv<RaftMsg> = {
     id: 'n2',
     cluster: ['n1', 'n2', 'n3'],
@@ -141,7 +142,11 @@ function server(storage: ManualStore, sent: Sent[]): ProtocolNode<RaftMsg> {
     log: () => {},
     metric: () => {},
   };
-  const node = kvRaftSystem.createNode({ cluster: env.cluster, params: {} })(env);
+  const node = kvRaftSystem.createNode({
+    cluster: env.cluster,
+    params: {},
+    ...(mutant !== undefined ? { mutant } : {}),
+  })(env);
   node.start({ recovered: storage.get('raft/hard') !== undefined });
   storage.flush();
   return node as ProtocolNode<RaftMsg>;
@@ -219,6 +224,36 @@ test('raft term and vote durability: on the vote-not-durable mutant the answer g
   node.onMessage('n1', voteFrom(1));
   assert.equal(answers(sent).length, 1, 'the mutant answers at once');
   assert.ok(disk.unsyncedWrites > 0, 'with the vote not yet on disk');
+});
+
+test('raft vote restriction (§5.4.1): a server refuses its vote to a candidate whose log is behind its own', () => {
+  for (const mutant of [undefined, 'vote-without-log-check']) {
+    const disk = new ManualStore();
+    const sent: Sent[] = [];
+    const n2 = server(disk, sent, mutant);
+    // n1, leader of term 1, gives n2 two entries.
+    n2.onMessage('n1', {
+      type: 'append',
+      term: 1,
+      prevIndex: 0,
+      prevTerm: 0,
+      entries: [
+        { term: 1, kind: 'noop' },
+        { term: 1, kind: 'noop' },
+      ],
+      commit: 0,
+      round: 0,
+    });
+    disk.flush();
+    // n3, with one entry of term 1, asks at once (a transfer: no stickiness, no pre-vote).
+    n2.onMessage('n3', { type: 'vote', term: 2, lastIndex: 1, lastTerm: 1, transfer: true });
+    disk.flush();
+    assert.deepEqual(
+      answers(sent),
+      [{ to: 'n3', type: 'vote-resp', term: 2, granted: mutant !== undefined }],
+      mutant ?? 'the correct server',
+    );
+  }
 });
 
 // ---- read-index confirmation -----------------------------------------------------------------------
