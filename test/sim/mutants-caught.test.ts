@@ -54,8 +54,15 @@ const TABLE: readonly Entry[] = [
   // nodes), searched from seed 1, 300 ops: seed 18, "election safety: n1 and n3 both leaders in
   // term 2".
   ['kv-raft', 'vote-not-durable', 18, 1],
-  // Searched from seed 1 after the stale-member regime redrew seed 68 (1000 ops).
-  ['kv-raft', 'commit-old-term', 218, 1, 1000], // (retry routing)
+  // The mutant keeps the election no-op since issue 27 (it removes the Figure 8 rule alone), and
+  // the no-op reaches a majority with the old entries unless they span two appends and the
+  // second is lost (docs/raft.md, "Mutants"): caught by test/protocols/raft/testdata/
+  // figure8-mutant.txt and mutant-scenarios.test.ts's Figure 8 sweep, not by --swarm yet.
+  [
+    'kv-raft',
+    'commit-old-term',
+    'not caught by --swarm since it keeps the no-op (seeds 1-124 tried at 1000 ops)',
+  ],
   ['kv-raft', 'read-from-follower', 1, 1],
   // Searched from seed 1 after the stale-member regime redrew seed 10 (300 ops).
   ['kv-raft', 'no-sync-before-ack', 2, 1], // (retry routing)
@@ -90,8 +97,12 @@ const TABLE: readonly Entry[] = [
   // The witness regime, searched from seed 1, 300 ops: seed 18 (the same mix as kv-raft's),
   // "election safety: n1 and n3 both leaders in term 2".
   ['etcd-raft', 'vote-not-durable', 18, 1],
-  // Searched from seed 1 after the stale-member regime redrew seed 68 (1000 ops; none in 1-217).
-  ['etcd-raft', 'commit-old-term', 218, 1, 1000],
+  // As kv-raft's.
+  [
+    'etcd-raft',
+    'commit-old-term',
+    'not caught by --swarm since it keeps the no-op (seeds 1-115 tried at 1000 ops)',
+  ],
   ['etcd-raft', 'read-from-follower', 1, 1],
   // Searched from seed 1: "leader completeness: n3 leads term 4 without entry 57 (term 3)
   // applied by n1; it has nothing there".
