@@ -524,6 +524,8 @@ const FAULT_ONLY: readonly (readonly [string, string, string, readonly number[],
   ['kafka', 'count-before-sync', 'crash', [3], 300],
   // A commit record lost in a crash after it was announced (6, 7 and 10 of 10, 1000 ops).
   ['twopc', 'no-durable-decision', 'crash', [6], 1000],
+  // An acceptor's phase 2b answered before its acceptance was synced (8, 9 and 11 of 7-18).
+  ['paxos-commit', 'ack-before-sync', 'crash', [8], 300],
   // Partitions: a leader that commits alone on the minority side (3 of 6), a follower that keeps
   // a deposed leader's proposals past a TRUNC (3 of 6), a node that never leaves the branch it
   // mined while cut off (2 of 4; 1, 3 and 4 are caught with no fault too).
