@@ -54,8 +54,15 @@ const TABLE: readonly Entry[] = [
   // nodes), searched from seed 1, 300 ops: seed 18, "election safety: n1 and n3 both leaders in
   // term 2".
   ['kv-raft', 'vote-not-durable', 18, 1],
-  // Searched from seed 1 after the stale-member regime redrew seed 68 (1000 ops).
-  ['kv-raft', 'commit-old-term', 218, 1, 1000], // (retry routing)
+  // The mutant keeps the election no-op since issue 27 (it removes the Figure 8 rule alone), and
+  // the no-op reaches a majority with the old entries unless they span two appends and the
+  // second is lost (docs/raft.md, "Mutants"): caught by test/protocols/raft/testdata/
+  // figure8-mutant.txt and mutant-scenarios.test.ts's Figure 8 sweep, not by --swarm yet.
+  [
+    'kv-raft',
+    'commit-old-term',
+    'not caught by --swarm since it keeps the no-op (seeds 1-400 tried at 1000 ops; 313 fails the correct system too)',
+  ],
   ['kv-raft', 'read-from-follower', 1, 1],
   // Searched from seed 1 after the stale-member regime redrew seed 10 (300 ops).
   ['kv-raft', 'no-sync-before-ack', 2, 1], // (retry routing)
@@ -78,11 +85,24 @@ const TABLE: readonly Entry[] = [
   // across two changes comes back with a wiped one; "leader completeness: n7 leads term 30
   // without entry 369 (term 21) applied by n4".
   ['kv-raft', 'joining-votes', 17, 1, 1000], // (retry routing)
+  // Pre-vote applies the election restriction before any real vote, and --swarm starts no
+  // election without one (no leadership transfers): caught by the transcript
+  // test/protocols/raft/testdata/vote-restriction-mutant.txt, where `campaign` starts one as a
+  // TimeoutNow does (docs/raft.md, "Mutants").
+  [
+    'kv-raft',
+    'vote-without-log-check',
+    'not caught by --swarm: pre-vote masks it (seeds 1-35 tried at 300 ops)',
+  ],
   // The witness regime, searched from seed 1, 300 ops: seed 18 (the same mix as kv-raft's),
   // "election safety: n1 and n3 both leaders in term 2".
   ['etcd-raft', 'vote-not-durable', 18, 1],
-  // Searched from seed 1 after the stale-member regime redrew seed 68 (1000 ops; none in 1-217).
-  ['etcd-raft', 'commit-old-term', 218, 1, 1000],
+  // As kv-raft's.
+  [
+    'etcd-raft',
+    'commit-old-term',
+    'not caught by --swarm since it keeps the no-op (seeds 1-400 tried at 1000 ops)',
+  ],
   ['etcd-raft', 'read-from-follower', 1, 1],
   // Searched from seed 1: "leader completeness: n3 leads term 4 without entry 57 (term 3)
   // applied by n1; it has nothing there".
@@ -106,6 +126,8 @@ const TABLE: readonly Entry[] = [
   ['etcd-raft', 'compact-before-snapshot-durable', 20, 1], // (retry routing)
   // The stale-member regime, searched from seed 1 (1000 ops).
   ['etcd-raft', 'joining-votes', 123, 1, 1000], // (retry routing)
+  // As kv-raft's.
+  ['etcd-raft', 'vote-without-log-check', 'not caught by --swarm: pre-vote masks it'],
   ['nakamoto', 'never-reorg', 1, 1],
   // A heal meets branches whose block counts and work disagree: "n3: switched 3 time(s) to a
   // branch with less work than its tip" (seed 1 until a node told a peer on a lighter branch its

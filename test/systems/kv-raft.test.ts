@@ -47,6 +47,7 @@ test('kv-raft is registered with its mutants', () => {
       'promote-unready',
       'remove-below-quorum',
       'joining-votes',
+      'vote-without-log-check',
     ],
   );
   assert.equal(raftOptionsFrom({ 'follower-reads': 'off' }).followerReads, false);

@@ -15,7 +15,8 @@ export interface ElectorHost {
   readonly env: NodeEnv<RaftMsg>;
   readonly log: RaftLog;
   readonly timing: RaftTiming;
-  readonly mutants: Pick<RaftMutants, 'voteNotDurable' | 'joiningVotes'>;
+  readonly mutants: Pick<RaftMutants, 'voteNotDurable' | 'joiningVotes'> &
+    Partial<Pick<RaftMutants, 'voteWithoutLogCheck'>>;
   role(): Role;
   term(): number;
   votedFor(): NodeId | null;
@@ -157,10 +158,12 @@ export class Elector {
     return hasQuorum(this.host.config(), (id) => this.votes.has(id));
   }
 
-  private canGrant(lastTerm: number, lastIndex: number): boolean {
+  /** `checkLog` is false only for a real vote on the vote-without-log-check mutant. */
+  private canGrant(lastTerm: number, lastIndex: number, checkLog = true): boolean {
     const { log } = this.host;
     return (
-      this.knowsConfiguration() && logUpToDate(lastTerm, lastIndex, log.lastTerm(), log.lastIndex())
+      this.knowsConfiguration() &&
+      (!checkLog || logUpToDate(lastTerm, lastIndex, log.lastTerm(), log.lastIndex()))
     );
   }
 
@@ -210,7 +213,9 @@ export class Elector {
       h.becomeFollower(m.term, null);
     }
     const vote = h.votedFor();
-    const granted = (vote === null || vote === from) && this.canGrant(m.lastTerm, m.lastIndex);
+    const granted =
+      (vote === null || vote === from) &&
+      this.canGrant(m.lastTerm, m.lastIndex, h.mutants.voteWithoutLogCheck !== true);
     if (granted) {
       h.voteFor(from);
       this.resetDeadline();

@@ -10,8 +10,11 @@ export interface RaftMutants {
    */
   readonly voteNotDurable: boolean;
   /**
-   * The leader commits any entry a majority holds, even of an earlier term, and a new leader
-   * appends no no-op (§3.6.2, Figure 3.7 — the paper's Figure 8).
+   * The leader commits any entry a majority holds, even of an earlier term (§3.6.2, Figure 3.7
+   * — the paper's Figure 8). Only the rule goes: a new leader still appends its no-op, which
+   * usually reaches a majority in the same append as the old entries and masks the bug; the
+   * old entries must be acknowledged without it (an append's batch limit splits them, and the
+   * rest is lost): docs/raft.md, "Mutants".
    */
   readonly commitOldTerm: boolean;
   /** Every server answers reads from its own state machine, leader or not (§6.4). */
@@ -53,6 +56,13 @@ export interface RaftMutants {
    * configuration predates its removal (elector.ts knowsConfiguration).
    */
   readonly joiningVotes: boolean;
+  /**
+   * A vote is granted without the election restriction (§3.6.1, paper §5.4.1): whatever the
+   * candidate's log. Pre-vote still applies it, so an election that starts with one masks the
+   * bug; an election at once (a leadership transfer's TimeoutNow) does not: docs/raft.md,
+   * "Mutants".
+   */
+  readonly voteWithoutLogCheck: boolean;
 }
 
 export const NO_MUTANTS: RaftMutants = {
@@ -67,6 +77,7 @@ export const NO_MUTANTS: RaftMutants = {
   removeBelowQuorum: false,
   compactBeforeSnapshotDurable: false,
   joiningVotes: false,
+  voteWithoutLogCheck: false,
 };
 
 export const RAFT_MUTANTS = [
@@ -77,9 +88,7 @@ export const RAFT_MUTANTS = [
   },
   {
     name: 'commit-old-term',
-    description:
-      "the leader commits earlier terms' entries by counting replicas, with no election no-op " +
-      "(Figure 8's bug)",
+    description: "the leader commits earlier terms' entries by counting replicas (Figure 8's bug)",
   },
   {
     name: 'read-from-follower',
@@ -128,6 +137,12 @@ export const RAFT_MUTANTS = [
       'a server that joined (or was wiped to rejoin) grants votes before any leader has told it ' +
       'a configuration, so a stale candidate that still counts it as a voter wins with its vote',
   },
+  {
+    name: 'vote-without-log-check',
+    description:
+      "a vote is granted whatever the candidate's log (no election restriction); pre-vote " +
+      'still checks it',
+  },
 ] as const;
 
 export function mutantsFor(name: string | undefined): RaftMutants {
@@ -145,5 +160,6 @@ export function mutantsFor(name: string | undefined): RaftMutants {
     removeBelowQuorum: name === 'remove-below-quorum',
     compactBeforeSnapshotDurable: name === 'compact-before-snapshot-durable',
     joiningVotes: name === 'joining-votes',
+    voteWithoutLogCheck: name === 'vote-without-log-check',
   };
 }

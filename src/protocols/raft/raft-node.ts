@@ -443,12 +443,8 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       term: this.currentTerm,
     });
     // §6.4 / §3.6.2: a no-op of the new term commits everything before it and lets ReadIndex
-    // know the commit index is current. (The commit-old-term mutant leaves it out, as in the
-    // paper's Figure 8: shipped in the same batch as the old entries, the no-op would reach a
-    // majority with them and hide the broken rule.)
-    if (!this.mutants.commitOldTerm) {
-      this.replication.append({ term: this.currentTerm, kind: 'noop' });
-    } else this.replication.sendAll();
+    // know the commit index is current.
+    this.replication.append({ term: this.currentTerm, kind: 'noop' });
   }
 
   /** Leaves leadership: answers everyone waiting on it, as best it can. */

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NodeId } from '../../../src/core/node.js';
-import { logUpToDate } from '../../../src/protocols/raft/election.js';
+import { MAX_BATCH } from '../../../src/protocols/raft/replication.js';
 import { Cluster } from './helpers.js';
 
 /** Only nodes in the same group can talk. */
@@ -42,11 +42,53 @@ function leaderAmong(c: Cluster, ids: readonly NodeId[], ms: number): NodeId | u
 const put = (value: string) => ({ f: 'put', key: 'x', value });
 
 /**
- * Figure 8: S1 (term 2) gets an entry onto S2 only and crashes; S5 wins term 3 with S3 and S4,
- * appends its own entry at the same index and crashes; S1 returns, wins with S2 and S3, and
- * copies its term-2 entry to S3 — a majority. If it commits that entry by counting replicas and
- * then crashes, S5 can return, win with S3 and S4 (its log ends in term 3) and overwrite it.
+ * The first of `group` to ask for votes, with every link out of it cut once the rest of the
+ * group has its requests (the answers still come back), or undefined if none asks in 3 s.
  */
+function candidateCutOff(c: Cluster, group: readonly NodeId[]): NodeId | undefined {
+  const events = c.sim.trace.events ?? [];
+  let from = events.length;
+  let candidate: NodeId | undefined;
+  const asked = new Set<NodeId>();
+  const end = c.sim.now + 3000;
+  while (c.sim.now < end) {
+    c.sim.runUntil(c.sim.now + 0.01);
+    for (; from < events.length; from++) {
+      const e = events[from];
+      if (e?.e === 'send' && e.type === 'vote' && candidate === undefined && group.includes(e.from))
+        candidate = e.from;
+      if (e?.e === 'deliver' && e.type === 'vote' && e.from === candidate) asked.add(e.to);
+    }
+    if (candidate !== undefined && group.every((n) => n === candidate || asked.has(n))) {
+      const cand = candidate;
+      c.sim.setPartition([
+        ...c.ids.filter((n) => n !== cand).map((n): [NodeId, NodeId] => [cand, n]),
+        ...c.ids.flatMap((a) =>
+          c.ids
+            .filter((b) => a !== b && group.includes(a) !== group.includes(b))
+            .map((b): [NodeId, NodeId] => [a, b]),
+        ),
+      ]);
+      return cand;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Figure 8: S1 (term 2) gets entries onto S2 only and crashes; S5 wins term 3 with S3 and S4,
+ * appends its own entry at the same index and crashes; S1 returns, wins with S2 and S3, and
+ * copies its term-2 entries to S3 — a majority. If it commits them by counting replicas and
+ * then crashes, S5 can return, win with S3 and S4 (its log ends in term 3) and overwrite them.
+ * S1's election no-op would reach S3 in the same append and commit them rightly, so S1 logs one
+ * more entry than an append carries (MAX_BATCH), and the append after S3's first is lost.
+ */
+/** How far the Figure 8 scenario got: every step ran, or it stopped for want of a leader. */
+interface Figure8 {
+  readonly c: Cluster;
+  readonly reachedEnd: boolean;
+}
+
 function figure8(seed: number, mutant?: string): Figure8 {
   const c = new Cluster({ seed, ...(mutant !== undefined ? { mutant } : {}) });
   const s1 = c.awaitLeader();
@@ -56,12 +98,14 @@ function figure8(seed: number, mutant?: string): Figure8 {
     [s1, s2],
     [s3, s4, s5],
   ]);
-  c.sim.request(s1, 'fig8', 1, put('from-S1'), () => {});
+  for (let i = 0; i <= MAX_BATCH; i++) c.sim.request(s1, `fig8-${i}`, 1, put('from-S1'), () => {});
   c.sim.runUntil(c.sim.now + 20);
   c.sim.crash(s1);
-  // Without this leader the scenario did not run, and a clean finish would prove nothing.
-  const leader3 = leaderAmong(c, [s3, s4, s5], 3000);
-  assert.ok(leader3 !== undefined, `seed ${seed}: no term-3 leader among ${s3} ${s4} ${s5}`);
+  // S5's entries reach no one: its links out are cut once its vote requests have arrived.
+  const leader3 = candidateCutOff(c, [s3, s4, s5]);
+  if (leader3 === undefined || leaderAmong(c, [leader3], 3000) === undefined) {
+    return { c, reachedEnd: false };
+  }
   const others = [s3, s4, s5].filter((n) => n !== leader3) as [NodeId, NodeId];
   groups(c, [[s2], [leader3], others]);
   c.sim.request(leader3, 'fig8', 2, put('from-S5'), () => {});
@@ -70,7 +114,17 @@ function figure8(seed: number, mutant?: string): Figure8 {
   c.sim.restart(s1);
   groups(c, [[s1, s2, others[0]], [others[1]]]);
   const leader4 = leaderAmong(c, [s1, s2], 3000);
-  if (leader4 === undefined) return { c, s1, voter: others[0], reachedEnd: false };
+  if (leader4 === undefined) return { c, reachedEnd: false };
+  // Once the voter of the other side holds the first append, the leader's next is lost.
+  const holder = others[0];
+  const holds = (): boolean => Number(c.raft(holder).inspect().lastIndex) >= 2 + MAX_BATCH;
+  const end = c.sim.now + 200;
+  while (c.sim.now < end && !holds()) c.sim.runUntil(c.sim.now + 0.01);
+  const cut: [NodeId, NodeId][] = [[leader4, holder]];
+  for (const a of c.ids) {
+    for (const b of c.ids) if (a !== b && (a === others[1] || b === others[1])) cut.push([a, b]);
+  }
+  c.sim.setPartition(cut);
   c.sim.runUntil(c.sim.now + 200);
   c.sim.crash(leader4);
   c.sim.restart(leader3);
@@ -78,15 +132,7 @@ function figure8(seed: number, mutant?: string): Figure8 {
   groups(c, [[leader3, ...others], [bystander]]);
   leaderAmong(c, [leader3], 3000);
   c.sim.runUntil(c.sim.now + 500);
-  return { c, s1, voter: others[0], reachedEnd: true };
-}
-
-/** How far the Figure 8 scenario got: `voter` is the S3 that S1 needs to lead again. */
-interface Figure8 {
-  readonly c: Cluster;
-  readonly s1: NodeId;
-  readonly voter: NodeId;
-  readonly reachedEnd: boolean;
+  return { c, reachedEnd: true };
 }
 
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -94,33 +140,21 @@ const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 test('Figure 8 sweep: committing an old term by counting replicas lets a committed entry be overwritten', () => {
   for (const seed of SEEDS) {
     const { c, reachedEnd } = figure8(seed, 'commit-old-term');
-    assert.ok(reachedEnd, `seed ${seed}: S1 never led again, so the scenario did not run`);
+    assert.ok(reachedEnd, `seed ${seed}: a step found no leader, so the scenario did not run`);
     assert.equal(c.sim.failure?.kind, 'invariant', `seed ${seed}: the mutant must be caught`);
     assert.match(c.sim.failure?.message ?? '', /leader completeness|applied/);
   }
 });
 
-test('Figure 8 sweep on the real Raft: the third step runs under S1 or S3, and nothing committed is lost', (t) => {
+test('Figure 8 sweep on the real Raft: the new leader commits through its own term', () => {
   const whole: number[] = [];
   for (const seed of SEEDS) {
-    const { c, s1, voter, reachedEnd } = figure8(seed);
-    if (reachedEnd) whole.push(seed);
+    const { c, reachedEnd } = figure8(seed);
     c.assertNoViolation();
-    // Where S1 did not come back, S3 led instead: on the real Raft the term-3 leader's election
-    // entry reached S3, whose log is then at least as up to date as S1's, so it may win the
-    // race. Either way the third step ran with a leader.
-    if (!reachedEnd) {
-      const at = (id: NodeId) => [c.raft(id).log.lastTerm(), c.raft(id).log.lastIndex()] as const;
-      const [theirTerm, theirIndex] = at(voter);
-      const [myTerm, myIndex] = at(s1);
-      assert.deepEqual(c.leaders(), [voter], `seed ${seed}: neither S1, S2 nor S3 leads`);
-      assert.ok(
-        logUpToDate(theirTerm, theirIndex, myTerm, myIndex),
-        `seed ${seed}: ${voter} (${theirTerm}/${theirIndex}) leads over ${s1} (${myTerm}/${myIndex})`,
-      );
-    }
+    if (reachedEnd) whole.push(seed);
   }
-  t.diagnostic(`S1 led again (the whole scenario ran) on seeds: ${whole.join(' ') || 'none'}`);
+  // A clean finish proves something only where every step ran.
+  assert.ok(whole.length > 0, 'on no seed did every step of the scenario run');
 });
 
 /**

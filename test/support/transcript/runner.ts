@@ -1,8 +1,8 @@
 /**
  * Runs a transcript: each command against a fresh environment, in order, its output compared
  * with the expected block. The first mismatch stops the run (what follows depends on it) with a
- * unified diff and the file:line of the command. With TRUTHKIT_REWRITE=1 in the environment the
- * runner instead writes every actual output back into the file — write the commands, rewrite,
+ * unified diff and the file:line of the command. With TRUTHKIT_REWRITE=1 in the environment (or
+ * `--rewrite` on the command line) the runner instead writes every actual output back into the file — write the commands, rewrite,
  * read what came out, commit it (datadriven's -rewrite).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -24,8 +24,12 @@ export interface RunResult {
   readonly rewritten: boolean;
 }
 
+/**
+ * TRUTHKIT_REWRITE=1, or `--rewrite` after a test file run directly
+ * (`node dist/test/protocols/raft/transcripts.test.js --rewrite`), as datadriven's -rewrite.
+ */
 export function rewriteRequested(): boolean {
-  return process.env.TRUTHKIT_REWRITE === '1';
+  return process.env.TRUTHKIT_REWRITE === '1' || process.argv.slice(2).includes('--rewrite');
 }
 
 /** An environment's output as it must appear in the file: `ok` for nothing, no blank lines. */

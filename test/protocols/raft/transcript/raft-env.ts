@@ -57,6 +57,7 @@ export class RaftTranscriptEnv implements TranscriptEnv {
     call: (c) => this.call(c),
     partition: (c) => this.partition(c),
     cut: (c) => this.cutLinks(c),
+    drop: (c) => this.dropNext(c),
     heal: (c) => this.heal(c),
     crash: (c) => this.crash(c),
     restart: (c) => this.restart(c),
@@ -217,13 +218,19 @@ export class RaftTranscriptEnv implements TranscriptEnv {
     const first = this.clients + 1;
     let ok = 0;
     let answered = 0;
+    // Failures are counted by what they say, so a crash under many writes is one line.
+    const failed = new Map<string, number>();
     for (const op of ops) {
       this.send(id, op, (c, r) => {
         answered++;
         if (r.ok) ok++;
-        else this.out.push(renderReply(c, id, r));
-        if (answered === count && ok > 0) {
-          this.out.push(`${id} → c${first}..c${first + count - 1}: ${ok} of ${count} ok`);
+        else {
+          const what = renderReply(c, id, r).slice(`${id} → ${c}: `.length);
+          failed.set(what, (failed.get(what) ?? 0) + 1);
+        }
+        if (answered === count) {
+          const errors = [...failed].map(([what, n]) => `; ${n} ${what}`).join('');
+          this.out.push(`${id} → c${first}..c${first + count - 1}: ${ok} of ${count} ok${errors}`);
         }
       });
     }
@@ -310,6 +317,39 @@ export class RaftTranscriptEnv implements TranscriptEnv {
     }
     this.applyCuts();
     return [];
+  }
+
+  /**
+   * `drop <from> -> <to> <type> [within=1000]`: runs until `from` sends `to` a message of
+   * `type`, and loses that one message (nothing else on the link).
+   */
+  private dropNext(cmd: Command): string[] {
+    const from = this.node(cmd, 'sender');
+    if (cmd.word('->') !== '->') cmd.fail('wants drop <from> -> <to> <type>');
+    const to = this.node(cmd, 'receiver');
+    const type = cmd.word('message type');
+    const within = cmd.keyNumber('within', 1000, 1, true);
+    cmd.done();
+    if (to === from) cmd.fail(`${from} sends nothing to itself`);
+    const sim = this.sim;
+    let dropped = false;
+    // The simulator tells its observer of a send before it looks at the link: the link is cut
+    // for that one message, and whole again before the next send or delivery.
+    sim.observer = (a) => {
+      if (a.kind !== 'send') return;
+      if (dropped) return this.applyCuts();
+      if (a.node !== from || a.to !== to || a.type !== type) return;
+      dropped = true;
+      sim.setPartition([...[...this.cut].map((l) => l.split('>') as [NodeId, NodeId]), [from, to]]);
+      sim.schedule(0, () => this.applyCuts());
+    };
+    try {
+      if (this.until(within, () => dropped)) return [];
+    } finally {
+      sim.observer = undefined;
+      this.applyCuts();
+    }
+    return sim.halted ? [] : [`${from} sent no ${type} to ${to} within ${within} ms`];
   }
 
   private heal(cmd: Command): string[] {
