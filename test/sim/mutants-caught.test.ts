@@ -186,17 +186,19 @@ const TABLE: readonly Entry[] = [
   // leader hints, src/sim/retry-route.ts, which moves the runs): the range holds both.
   ['kafka', 'count-before-sync', 1, 17],
   ['kafka', 'unclean-election', 4, 1],
+  // A quarter of kafka's swarm seeds delete and re-create the topic (kafka.ts swarmParams):
+  // "deleted data kept: n1 still stores partition t-1 of a deleted topic" (the judge's check of
+  // the nodes a run leaves), and "n3 acts for t-0 in leader epoch 0 after epoch 2".
+  ['kafka', 'keep-data-on-delete', 2, 1],
+  ['kafka', 'reuse-partition-names', 2, 1],
+  // Swarm draws ε from 7, 25 and 100 ms (txndb.ts): "not strict-serializable: G-single-realtime".
+  ['spanner', 'no-commit-wait', 19, 1],
   [
-    'kafka',
-    'keep-data-on-delete',
-    'swarm runs delete no topic (--param delete-topic=on is off) and the data left behind is ' +
-      'under names no later topic uses: caught by test/systems/kafka/topic-deletion.test.ts',
-  ],
-  [
-    'kafka',
-    'reuse-partition-names',
-    'swarm runs delete no topic (--param delete-topic=on is off): caught by the ISR recorder ' +
-      'with it on, e.g. --nemesis all --seed 1 (test/systems/kafka/topic-deletion.test.ts)',
+    'cockroach',
+    'ignore-uncertainty',
+    'the HLC carries the fast clock on every RPC, so a reader is behind only if its node has not ' +
+      'heard from the writer since: none in swarm seeds 1-20 (300 ops); caught by ' +
+      'test/systems/txndb/clock-scenarios.test.ts',
   ],
   // "judge: sync: op 173 (client 0, at n1) was answered from zxid 118, but op 170 (createSeq,
   // client 1) was acknowledged at zxid 119 before the sync was invoked".

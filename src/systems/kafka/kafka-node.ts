@@ -188,6 +188,17 @@ export class KafkaNode implements ProtocolNode<Message> {
     });
   }
 
+  /**
+   * A partition of a deleted topic whose data this node still stores, or undefined: once a node
+   * has applied a deletion its replicas hold nothing of it (the `keep-data-on-delete` rule).
+   */
+  leftoverOfDeleted(): string | undefined {
+    for (const name of this.machine.deletedPartitionNames) {
+      if (this.env.storage.keys(`isr/${name}/`).length > 0) return name;
+    }
+    return undefined;
+  }
+
   /** After every step: follow the controller role and what the metadata log now says. */
   private afterStep(): void {
     // Its proposals are named by this life's incarnation, so only once that is on disk: a life

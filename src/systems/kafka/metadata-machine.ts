@@ -137,6 +137,11 @@ export class MetadataMachine implements StateMachine {
     return Array.from({ length: partitions }, (_, i) => partitionName(topic, i));
   }
 
+  /** Every partition name of a topic since deleted. */
+  get deletedPartitionNames(): readonly string[] {
+    return [...this.deletedNames];
+  }
+
   /** Whether `name` was a partition of a topic since deleted. */
   isDeletedPartition(name: string): boolean {
     return this.deletedNames.has(name);
