@@ -45,8 +45,13 @@ interface Folded {
 const folded = new Map<string, Folded>();
 /** Shorter strings are walked: a lookup would cost about as much. */
 const FOLD_MIN_LENGTH = 64;
-/** A bound on memory over a long sweep; a forgotten string is walked again, to the same hash. */
+/**
+ * Bounds on memory over a long sweep, in strings and in their characters (the map keeps the
+ * strings alive); a forgotten string is walked again, to the same hash.
+ */
 const FOLD_LIMIT = 50_000;
+const FOLD_MAX_CHARS = 16_000_000;
+let foldedChars = 0;
 
 function mixString(s: string): void {
   if (s.length < FOLD_MIN_LENGTH) {
@@ -62,7 +67,14 @@ function mixString(s: string): void {
   const loBefore = lo;
   const hiBefore = hi;
   walkString(s);
-  if (folded.size >= FOLD_LIMIT) folded.clear();
+  if (known === undefined) {
+    // A new entry (replacing one from another running hash grows nothing).
+    if (folded.size >= FOLD_LIMIT || foldedChars + s.length > FOLD_MAX_CHARS) {
+      folded.clear();
+      foldedChars = 0;
+    }
+    foldedChars += s.length;
+  }
   folded.set(s, { loBefore, hiBefore, lo, hi });
 }
 

@@ -80,3 +80,12 @@ test('a long string hashes the same wherever it sits and however often it was se
     referenceHash(moved),
   );
 });
+
+test('past its bound in characters the memory starts again, and hashes stay the walk', () => {
+  // Two strings of 9 M characters pass the 16 M bound: the second empties the memory.
+  const big = ['a', 'b'].map((c) => c.repeat(9_000_000));
+  for (const v of [{ p: big[0] }, { p: big[1] }, { p: big[0] }, { q: big[1] }] as Json[]) {
+    const got = copyJsonHashed(v);
+    assert.deepEqual({ hashLo: got.hashLo, hashHi: got.hashHi }, referenceHash(v));
+  }
+});
