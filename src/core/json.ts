@@ -28,7 +28,57 @@ function mixNumber(n: number): void {
   }
 }
 
+/**
+ * Long strings whose hash was folded in lately: the running hash before and after. A message
+ * carries the same long string again and again (a broadcast's n copies, duplicates, relays,
+ * PBFT's signed texts inside certificates), usually at the same place in the same kind of
+ * message, so from the same running hash; the engine keeps each string's own hash, and a hit
+ * skips the walk over every character. A hit only when the hash before matches: the answer is
+ * the walk's.
+ */
+interface Folded {
+  readonly loBefore: number;
+  readonly hiBefore: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+const folded = new Map<string, Folded>();
+/** Shorter strings are walked: a lookup would cost about as much. */
+const FOLD_MIN_LENGTH = 64;
+/**
+ * Bounds on memory over a long sweep, in strings and in their characters (the map keeps the
+ * strings alive); a forgotten string is walked again, to the same hash.
+ */
+const FOLD_LIMIT = 50_000;
+const FOLD_MAX_CHARS = 16_000_000;
+let foldedChars = 0;
+
 function mixString(s: string): void {
+  if (s.length < FOLD_MIN_LENGTH) {
+    walkString(s);
+    return;
+  }
+  const known = folded.get(s);
+  if (known !== undefined && known.loBefore === lo && known.hiBefore === hi) {
+    lo = known.lo;
+    hi = known.hi;
+    return;
+  }
+  const loBefore = lo;
+  const hiBefore = hi;
+  walkString(s);
+  if (known === undefined) {
+    // A new entry (replacing one from another running hash grows nothing).
+    if (folded.size >= FOLD_LIMIT || foldedChars + s.length > FOLD_MAX_CHARS) {
+      folded.clear();
+      foldedChars = 0;
+    }
+    foldedChars += s.length;
+  }
+  folded.set(s, { loBefore, hiBefore, lo, hi });
+}
+
+function walkString(s: string): void {
   let a = lo ^ s.length;
   let b = hi;
   for (let i = 0; i < s.length; i++) {

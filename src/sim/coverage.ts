@@ -9,7 +9,7 @@
  * events, so a run's digest is the same with it as without it (a test checks this).
  */
 import type { Message, NodeEnv, NodeFactory, NodeId, ProtocolNode } from '../core/node.js';
-import type { TraceEvent } from './trace.js';
+import type { DropReason, TraceEvent } from './trace.js';
 
 /** Counts by key, one map per kind of thing reached. Keys are sorted when serialised. */
 export interface Coverage {
@@ -59,6 +59,11 @@ export class CoverageRecorder {
   private readonly logs = new Map<string, number>();
   private readonly timers = new Map<string, number>();
   private readonly roles = new Map<NodeId, RoleCache>();
+  /**
+   * `role type` for each role and type seen, built once: a fresh string per send was made and
+   * hashed on every message (tens of thousands a run), where this lookup hashes nothing new.
+   */
+  private readonly sendKeys = new Map<string, Map<string, string>>();
 
   /**
    * `stamp()` changes whenever the simulator processes another event (its event count): a
@@ -91,7 +96,11 @@ export class CoverageRecorder {
       cache.role = roleOf(id, cache.node);
       cache.stamp = now;
     }
-    bump(this.sends, `${cache.role} ${type}`);
+    let byType = this.sendKeys.get(cache.role);
+    if (byType === undefined) this.sendKeys.set(cache.role, (byType = new Map()));
+    let key = byType.get(type);
+    if (key === undefined) byType.set(type, (key = `${cache.role} ${type}`));
+    bump(this.sends, key);
   }
 
   /** Every non-message trace event (Trace.observer). */
@@ -114,7 +123,7 @@ export class CoverageRecorder {
         bump(this.faults, ev.e);
         return;
       case 'drop':
-        bump(this.faults, `drop ${ev.why}`);
+        bump(this.faults, DROP_KEYS[ev.why]);
         return;
       case 'log':
         bump(this.logs, ev.msg);
@@ -145,6 +154,13 @@ export class CoverageRecorder {
  * every shard file's lines without bound. Past the cap, new keys count under OTHER.
  */
 export const MAX_KEYS = 256;
+
+/** The fault key of each kind of drop (one per dropped message: no string built per drop). */
+const DROP_KEYS: Readonly<Record<DropReason, string>> = {
+  loss: 'drop loss',
+  partition: 'drop partition',
+  down: 'drop down',
+};
 export const OTHER = '(other)';
 
 function bump(map: Map<string, number>, key: string): void {

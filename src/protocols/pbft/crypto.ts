@@ -24,11 +24,15 @@ export interface SignatureScheme {
 
 let installed: SignatureScheme | undefined;
 
+/** Texts each cache holds at most: a bound on memory over a long sweep. */
+const CACHE_LIMIT = 100_000;
+
 export function useSignatureScheme(scheme: SignatureScheme): void {
   installed = scheme;
   // Cached answers are the previous scheme's: the new one must give its own.
   verified.clear();
   signatures.clear();
+  hashes.clear();
 }
 
 function scheme(): SignatureScheme {
@@ -45,8 +49,20 @@ export function hasSignatureScheme(): boolean {
   return installed !== undefined;
 }
 
+/**
+ * SHA-256 is pure, so digests are cached per text: every replica hashes the same request text
+ * when it accepts its pre-prepare, and the same checkpoint snapshot when it takes or checks one.
+ */
+const hashes = new Map<string, string>();
+
 export function sha256Hex(text: string): string {
-  return scheme().hash(text);
+  let h = hashes.get(text);
+  if (h === undefined) {
+    h = scheme().hash(text);
+    if (hashes.size >= CACHE_LIMIT) hashes.clear();
+    hashes.set(text, h);
+  }
+  return h;
 }
 
 /**
@@ -58,13 +74,11 @@ const signatures = new Map<string, Map<NodeId, string>>();
 
 /**
  * Verification is pure, so verdicts are cached (duplicates and relays are verified once). Per
- * text, then per (claimed signer, signature): the text is the outer key because receivers look
- * up the very string they received, whose hash the engine keeps, instead of hashing a fresh
- * concatenation of a long text on every delivery.
+ * text, then claimed signer, then signature: each key is a string a receiver already holds (the
+ * text and signature it received, whose hashes the engine keeps), so a lookup builds no new
+ * string to hash, as a joined (signer, signature) key did on every delivery.
  */
-const verified = new Map<string, Map<string, boolean>>();
-/** Texts each cache holds at most: a bound on memory over a long sweep. */
-const CACHE_LIMIT = 100_000;
+const verified = new Map<string, Map<NodeId, Map<string, boolean>>>();
 
 /**
  * The entry of `text` in `cache`, made when absent. A full cache starts again: what it forgets
@@ -80,8 +94,16 @@ function entryOf<K, V>(cache: Map<string, Map<K, V>>, text: string): Map<K, V> {
   return entry;
 }
 
-/** Signer and signature, the rest of what a verification covers (neither holds a NUL). */
-const signedBy = (claimed: NodeId, sig: string): string => `${claimed}\u0000${sig}`;
+/** The verdicts cached for `text` as signed by `claimed`, per signature. */
+function verdictsOf(text: string, claimed: NodeId): Map<string, boolean> {
+  const bySigner = entryOf(verified, text);
+  let verdicts = bySigner.get(claimed);
+  if (verdicts === undefined) {
+    verdicts = new Map<string, boolean>();
+    bySigner.set(claimed, verdicts);
+  }
+  return verdicts;
+}
 
 /** Signs `body` (plain JSON data) as `signer`. */
 export function signAs(signer: NodeId, body: unknown): SignedMsg {
@@ -94,18 +116,17 @@ export function signAs(signer: NodeId, body: unknown): SignedMsg {
     // A signature the scheme just made with `signer`'s key verifies against that key (this is
     // a signature scheme's correctness), so a receiver of exactly these bytes need not redo
     // the curve arithmetic; any other bytes (a forgery, a changed text) miss this entry.
-    entryOf(verified, p).set(signedBy(signer, s), true);
+    verdictsOf(p, signer).set(s, true);
   }
   return { type: 'pbft', p, s };
 }
 
 /** True when `msg.s` is `claimed`'s signature of `msg.p`. */
 export function verifySigned(claimed: NodeId, msg: SignedMsg): boolean {
-  const verdicts = entryOf(verified, msg.p);
-  const key = signedBy(claimed, msg.s);
-  const hit = verdicts.get(key);
+  const verdicts = verdictsOf(msg.p, claimed);
+  const hit = verdicts.get(msg.s);
   if (hit !== undefined) return hit;
   const ok = scheme().verify(claimed, msg.p, msg.s);
-  verdicts.set(key, ok);
+  verdicts.set(msg.s, ok);
   return ok;
 }

@@ -7,7 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ed25519 } from '../../../src/protocols/pbft/ed25519.js';
-import { signAs, verifySigned } from '../../../src/protocols/pbft/crypto.js';
+import {
+  sha256Hex,
+  signAs,
+  useSignatureScheme,
+  verifySigned,
+} from '../../../src/protocols/pbft/crypto.js';
 import { parseFrozen } from '../../../src/protocols/pbft/parsed-text.js';
 
 test('a cached signature is the one the scheme computes, per signer', () => {
@@ -52,4 +57,18 @@ test('a parsed text is shared, frozen, and a text that is not JSON parses to not
   assert.equal(parseFrozen('{"t":'), undefined);
   assert.equal(parseFrozen('{"t":'), undefined);
   assert.equal(parseFrozen('null'), null);
+});
+
+test('a cached digest is the digest the scheme gives for exactly that text, and goes with it', () => {
+  const texts = ['', 'a', JSON.stringify({ snap: [['k1', 'v'.repeat(300)]] }), 'a '];
+  for (const text of [...texts, ...texts]) assert.equal(sha256Hex(text), ed25519.hash(text));
+  assert.notEqual(sha256Hex('a'), sha256Hex('a '));
+  // Another scheme installed answers with its own digests, not the cached ones.
+  useSignatureScheme({ ...ed25519, hash: (text) => `other:${text}` });
+  try {
+    assert.equal(sha256Hex('a'), 'other:a');
+  } finally {
+    useSignatureScheme(ed25519);
+  }
+  assert.equal(sha256Hex('a'), ed25519.hash('a'));
 });
