@@ -13,23 +13,29 @@ export const mutationModules = [
       'dist/src/protocols/raft/replication.js',
       'dist/src/protocols/raft/membership.js',
       'dist/src/protocols/raft/read-index.js',
-      'dist/src/protocols/raft/leader-read.js',
       'dist/src/protocols/raft/hard-state.js',
     ],
     tests: [
       'dist/test/protocols/raft/*-mutation.test.js',
-      'dist/test/protocols/raft/membership.test.js',
       'dist/test/protocols/raft/follower-append.test.js',
-      'dist/test/protocols/raft/joining-vote.test.js',
       'dist/test/protocols/raft/joining-votes.test.js',
       'dist/test/protocols/raft/invariants.test.js',
-      'dist/test/protocols/raft/removed-candidate.test.js',
-      'dist/test/protocols/raft/scenarios.test.js',
-      'dist/test/protocols/raft/mutant-scenarios.test.js',
-      'dist/test/protocols/raft/transcripts.test.js',
     ],
   },
   {
+    // The leader's read path is glue inside the node: only whole-cluster scenarios reach it.
+    name: 'raft-reads',
+    mutate: ['dist/src/protocols/raft/leader-read.js'],
+    tests: [
+      'dist/test/protocols/raft/scenarios.test.js',
+      'dist/test/protocols/raft/transcripts.test.js',
+      'dist/test/protocols/raft/mutant-scenarios.test.js',
+    ],
+  },
+  {
+    // Not semantics.test.js nor conformance.test.js: their histories lean on the default 10 s
+    // search budget, which the instrumented search overruns on this machine (an `unknown`
+    // verdict, a failed dry run), and conformance's 102 etcd logs cost minutes per mutant.
     name: 'check',
     mutate: [
       'dist/src/check/linearizability.js',
@@ -48,10 +54,8 @@ export const mutationModules = [
       'dist/test/check/*-mutation.test.js',
       'dist/test/check/models/mutex.test.js',
       'dist/test/check/models.test.js',
-      'dist/test/check/semantics.test.js',
-      'dist/test/check/cold.test.js',
       'dist/test/check/evidence.test.js',
-      'dist/test/check/conformance.test.js',
+      'dist/test/check/cold.test.js',
     ],
   },
   {

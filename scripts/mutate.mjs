@@ -3,12 +3,14 @@
 // tests), then the score per file and per module and every mutant left alive. Run after
 // `npm run build`: Stryker mutates dist/src, not src (docs/testing.md, "Mutation score").
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mutationModules } from './mutate-modules.mjs';
 
 const USAGE =
-  'usage: npm run mutate [-- <module>…] [--mutate <dist/src/…js>[:lines]] (modules: ' +
+  'usage: npm run mutate [-- <module>…] [--mutate <dist/src/…js>[:lines]] [--concurrency <n>] [--show] (modules: ' +
   `${mutationModules.map((m) => m.name).join(', ')})`;
 
 function fail(message) {
@@ -20,6 +22,8 @@ function fail(message) {
 function parseArgs(argv) {
   const names = [];
   let mutate;
+  let concurrency;
+  let show = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--mutate' || a === '-m') {
@@ -27,6 +31,12 @@ function parseArgs(argv) {
       if (mutate === undefined) fail(`--mutate needs a file; ${USAGE}`);
     } else if (a.startsWith('--mutate=')) {
       mutate = a.slice('--mutate='.length);
+    } else if (a === '--concurrency' || a === '-c') {
+      concurrency = argv[++i];
+      if (!/^[1-9]\d*$/.test(concurrency ?? ''))
+        fail(`--concurrency needs a positive integer; ${USAGE}`);
+    } else if (a === '--show') {
+      show = true;
     } else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -38,7 +48,7 @@ function parseArgs(argv) {
       names.push(a);
     }
   }
-  return { names, mutate };
+  return { names, mutate, concurrency, show };
 }
 
 /** The module whose files include `pattern` (a dist path, perhaps with a :line range). */
@@ -79,7 +89,7 @@ function header() {
   return `${'file'.padEnd(46)} killed timeout survived no-cov errors  score`;
 }
 
-const { names, mutate } = parseArgs(process.argv.slice(2));
+const { names, mutate, concurrency, show } = parseArgs(process.argv.slice(2));
 const selected =
   names.length > 0
     ? names
@@ -96,17 +106,20 @@ for (const name of selected) {
   console.log(`\n== mutate ${name}`);
   const args = [stryker, 'run', 'stryker.config.mjs'];
   if (mutate !== undefined) args.push('--mutate', mutate);
+  if (concurrency !== undefined) args.push('--concurrency', concurrency);
   const started = Date.now();
-  const run = spawnSync(process.execPath, args, {
-    stdio: 'inherit',
-    env: { ...process.env, TRUTHKIT_MUTATE_MODULE: name },
-  });
-  const seconds = (Date.now() - started) / 1000;
-  if (run.status !== 0) {
-    console.error(`mutate: stryker failed on module ${name} (exit ${run.status ?? run.signal})`);
-    failed = true;
-    continue;
+  if (!show) {
+    const run = spawnSync(process.execPath, args, {
+      stdio: 'inherit',
+      env: { ...process.env, TRUTHKIT_MUTATE_MODULE: name },
+    });
+    if (run.status !== 0) {
+      console.error(`mutate: stryker failed on module ${name} (exit ${run.status ?? run.signal})`);
+      failed = true;
+      continue;
+    }
   }
+  const took = show ? '' : `   ${((Date.now() - started) / 1000).toFixed(0)} s`;
   const report = JSON.parse(readFileSync(`reports/mutation/${name}.json`, 'utf8'));
   const files = Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b));
   const all = [];
@@ -117,19 +130,34 @@ for (const name of selected) {
     lines.push(row(file.replace(/^dist\/src\//, ''), tally(mutants)));
     for (const m of mutants) {
       if (!UNDETECTED.has(m.status)) continue;
-      const at = `${file}:${m.location.start.line}:${m.location.start.column}`;
+      const at = sourceLine(file, m.location.start);
       alive.push(`  ${m.status.padEnd(10)} ${at} ${m.mutatorName}: ${oneLine(m.replacement)}`);
     }
   }
   const t = tally(all);
-  lines.push(row(`module ${name}`, t, `   ${seconds.toFixed(0)} s`));
+  lines.push(row(`module ${name}`, t, took));
   console.log(`\n${lines.join('\n')}`);
   if (alive.length > 0) console.log(`alive (${alive.length}):\n${alive.join('\n')}`);
-  summary.push(row(name, t, `   ${seconds.toFixed(0)} s`));
+  summary.push(row(name, t, took));
 }
 
 if (selected.length > 1) console.log(`\n${header()}\n${summary.join('\n')}`);
 if (failed) process.exit(1);
+
+/**
+ * `src/…ts:line:column` of a mutant at `start` (1-based line, 0-based column) in the compiled
+ * `file`, through tsc's source map; the dist position when there is no map.
+ */
+function sourceLine(file, start) {
+  const fallback = `${file}:${start.line}:${start.column + 1}`;
+  const mapFile = `${file}.map`;
+  if (!existsSync(mapFile)) return fallback;
+  const payload = JSON.parse(readFileSync(mapFile, 'utf8'));
+  const entry = new SourceMap(payload).findEntry(start.line - 1, start.column);
+  if (entry.originalSource === undefined) return fallback;
+  const source = path.relative('.', path.resolve(path.dirname(file), entry.originalSource));
+  return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+}
 
 function oneLine(text) {
   const s = String(text ?? '').replace(/\s+/g, ' ');

@@ -61,14 +61,14 @@ test('hasQuorum counts voters only and needs a full majority', () => {
 
 test('quorum match is the quorum-th largest match of the voters', () => {
   const m: Membership = { voters: ['a', 'b', 'c', 'd', 'e'], learners: ['f'] };
-  const match: Record<string, number> = { a: 10, b: 2, c: 7, d: 3, e: 9, f: 100 };
+  const match: Record<string, number> = { a: 2, b: 10, c: 3, d: 9, e: 7, f: 100 };
   assert.equal(
     quorumMatch(m, (id) => match[id] ?? 0),
     7,
   );
-  // Numeric order, not string order (10 < 9 as strings).
+  // Listed so that no unsorted position holds the answer; numeric order, not string order.
   assert.equal(
-    quorumMatch(voters(3), (id) => ({ n1: 10, n2: 9, n3: 1 })[id] ?? 0),
+    quorumMatch(voters(3), (id) => ({ n1: 1, n2: 10, n3: 9 })[id] ?? 0),
     9,
   );
   assert.equal(
@@ -177,4 +177,27 @@ test('sameMembership compares voters and learners in order', () => {
   assert.equal(sameMembership(a, { voters: ['n1', 'n2'], learners: [] }), false);
   assert.equal(sameMembership(a, { voters: ['n1'], learners: ['n3'] }), false);
   assert.equal(sameMembership(a, { voters: ['n1', 'n2', 'n3'], learners: [] }), false);
+});
+
+test('refusals are fixed texts that front ends map by equality', () => {
+  assert.deepEqual(MEMBERSHIP_REFUSALS, {
+    unknownServer: 'membership: no such server in the cluster',
+    alreadyMember: 'membership: already a member',
+    notMember: 'membership: not a member',
+    notLearner: 'membership: can only promote a learner',
+    learnerNotReady: 'membership: the learner is not caught up with the leader',
+    notEnoughActive:
+      'membership: removing it would leave fewer active voters than a majority of the rest',
+  });
+  assert.deepEqual(EMPTY_MEMBERSHIP, { voters: [], learners: [] });
+});
+
+test('sameMembership: every voter and every learner, and nothing more', () => {
+  const a: Membership = { voters: ['n1', 'n2'], learners: ['n3'] };
+  assert.equal(sameMembership(a, { voters: ['n1', 'n4'], learners: ['n3'] }), false);
+  const b: Membership = { voters: ['n1'], learners: ['n2', 'n3'] };
+  assert.equal(sameMembership(b, { voters: ['n1'], learners: ['n2', 'n4'] }), false);
+  assert.equal(sameMembership({ voters: ['n1'], learners: [] }, b), false, 'learners a prefix');
+  const c: Membership = { voters: ['n1'], learners: ['n2'] };
+  assert.equal(sameMembership({ voters: [], learners: ['n2'] }, c), false, 'voters a prefix');
 });

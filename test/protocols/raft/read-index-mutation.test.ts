@@ -209,3 +209,75 @@ test('follower reads: batches are served in the order they were sent', () => {
     ['c'],
   );
 });
+
+test('read-index confirmation: a read carried by a round already started asks for no other', () => {
+  const r = new ReadRounds();
+  r.start(0);
+  assert.equal(r.add(client(1), 5), false, 'round 1 (a heartbeat) is in flight');
+  r.start(5);
+  assert.equal(r.confirm(1), false, 'round 2, already started, carries the read');
+  assert.deepEqual(r.takeReady(10), []);
+  assert.equal(r.confirm(2), false);
+  assert.deepEqual(requests(r.takeReady(10)), [1]);
+});
+
+test('read-index confirmation: an old or repeated echo changes nothing', () => {
+  const r = new ReadRounds();
+  r.start(0);
+  r.start(10);
+  assert.equal(r.confirm(2), false);
+  assert.equal(r.confirm(1), false);
+  assert.equal(r.confirmed, 2, 'confirmation never moves back');
+  const q = new ReadRounds();
+  q.start(0);
+  q.add(client(1), 5);
+  assert.equal(q.confirm(1), true, 'a read waits for round 2: start it');
+  assert.equal(q.confirm(1), false, 'the same echo again asks for nothing');
+});
+
+test('lease bound: an echo of a round never started keeps the lease where it was', () => {
+  const r = new ReadRounds();
+  r.start(100);
+  r.confirm(1);
+  r.confirm(2);
+  assert.equal(r.leaseValid(120, 50), true);
+});
+
+test('lease bound: after drain the next confirmed round leases again', () => {
+  const r = new ReadRounds();
+  r.start(100);
+  r.confirm(1);
+  r.drain();
+  assert.equal(r.leaseValid(120, 50), false);
+  r.start(200);
+  r.confirm(2);
+  assert.equal(r.leaseValid(220, 50), true);
+});
+
+test('follower reads: empty and wantsRequest in every state', () => {
+  const f = new FollowerReads();
+  assert.equal(f.wantsRequest, false, 'nothing queued');
+  assert.equal(f.answer('a', 1), false, 'nothing outstanding');
+  assert.equal(f.expire('a'), undefined, 'nothing to expire');
+  f.hold({ request: 1, query: null });
+  f.send('a', 1);
+  assert.equal(f.empty, false, 'a request outstanding');
+  f.answer('a', 4);
+  assert.equal(f.empty, false, 'an answered batch held');
+  assert.equal(f.wantsRequest, false, 'answered, nothing queued');
+});
+
+test('follower reads: an answered batch expires alone, the others stay servable', () => {
+  const f = new FollowerReads();
+  f.hold({ request: 1, query: null });
+  f.send('a', 1);
+  f.answer('a', 5);
+  f.hold({ request: 2, query: null });
+  f.send('b', 2);
+  f.answer('b', 6);
+  assert.equal(f.expire('a')?.ctx, 'a', 'expired with no request outstanding');
+  assert.deepEqual(
+    f.servable(10).map((b) => b.ctx),
+    ['b'],
+  );
+});

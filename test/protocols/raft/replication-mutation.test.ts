@@ -214,3 +214,33 @@ test('becomeProbe keeps next above match; becomeReplicate restarts at match + 1'
   p.becomeSnapshot();
   assert.equal(p.probeSent, false);
 });
+
+test('an acceptance behind next leaves it; one at next moves it past', () => {
+  const p = new Progress('n2', 0, 0);
+  p.acknowledged(0, 0);
+  p.sent(4);
+  p.sent(8);
+  assert.equal(p.next, 9);
+  p.acknowledged(4, 1);
+  assert.equal(p.next, 9, 'pipelined appends are not resent');
+  const q = new Progress('n2', 3, 0);
+  q.acknowledged(3, 0);
+  assert.equal(q.next, 4);
+  q.acknowledged(4, 0);
+  assert.equal(q.next, 5, 'an acceptance at next');
+});
+
+test('becomeProbe moves a next that sits at match to match + 1', () => {
+  const p = new Progress('n2', 0, 0);
+  p.acknowledged(6, 0);
+  p.next = 6;
+  p.becomeProbe();
+  assert.equal(p.next, 7);
+});
+
+test('retry hint: a hint without a term is taken as it is, without asking the log', () => {
+  assert.equal(
+    retryIndex(5, 0, () => assert.fail('the log was asked')),
+    5,
+  );
+});
