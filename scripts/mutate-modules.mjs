@@ -100,7 +100,6 @@ export const mutationModules = [
       'dist/test/protocols/pbft/*-mutation.test.js',
       'dist/test/protocols/pbft/quorums.test.js',
       'dist/test/protocols/pbft/records.test.js',
-      'dist/test/protocols/pbft/any-n-sweep.test.js',
     ],
   },
   {
