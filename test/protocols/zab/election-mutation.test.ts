@@ -129,3 +129,12 @@ test('election: joining needs a quorum of servers outside that agree', () => {
     'two of three',
   );
 });
+
+test('election: the named leader must itself say it leads, not merely be outside', () => {
+  const own = v('n1', 1, 1, 1);
+  const lead = v('n3', 2, 2, 0);
+  const e = new Election('n1', 2, own);
+  e.restart(own);
+  e.onNotification('n2', 1, 'following', lead, own);
+  assert.deepEqual(e.onNotification('n3', 1, 'following', lead, own), { kind: 'none' });
+});
