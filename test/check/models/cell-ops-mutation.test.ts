@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HistoryOp } from '../../../src/core/history.js';
 import type { Json } from '../../../src/core/json.js';
+import { checkHistory } from '../../../src/check/index.js';
 import { kvModel } from '../../../src/check/models/kv.js';
+import { MUTEX_MUTANTS, mutexModel } from '../../../src/check/models/mutex.js';
 import { registerModel } from '../../../src/check/models/register.js';
 import { ABSENT, ValueTable } from '../../../src/check/value-table.js';
 
@@ -159,4 +161,27 @@ test('operations described as the report prints them', () => {
   assert.match(kvModel.describeOp(op('cas', { key: 'k', value: ['a', 'b'], result: true })), /"k"/);
   const values = new ValueTable();
   assert.equal(kvModel.describeState(ABSENT, values), registerModel.describeState(ABSENT, values));
+});
+
+test('kv operations described exactly as the report prints them', () => {
+  const cas = op('cas', { key: 'k', value: ['a', 'b'], result: true });
+  assert.equal(kvModel.describeOp(cas), 'cas "k" "a"→"b" ✓');
+  assert.equal(kvModel.describeOp(op('delete', { key: 'k' })), 'delete "k"');
+  assert.equal(kvModel.describeOp(op('append', { key: 'k', value: 'x' })), 'append "k" "x"');
+});
+
+test('mutex model: held and free are different states, and no operation is read-only', () => {
+  assert.equal(mutexModel.equal(0, 0), true);
+  assert.equal(mutexModel.equal(0, 1), false);
+  assert.equal(mutexModel.isReadOnly(op('acquire')), false);
+  assert.deepEqual(MUTEX_MUTANTS, ['acquire-held', 'release-free']);
+});
+
+test('an initial value other than "" is the state every key starts in', () => {
+  const ops = [op('get', { key: 'a', result: 'x' })];
+  assert.equal(checkHistory(ops, kvModel).verdict, 'invalid');
+  assert.equal(checkHistory(ops, kvModel, { initialValue: 'x' }).verdict, 'valid');
+  assert.equal(checkHistory(ops, kvModel, { initialValue: 'y' }).verdict, 'invalid');
+  const values = new ValueTable();
+  assert.equal(kvModel.init(values, { initialValue: 'x' }), values.intern('x'));
 });
