@@ -2,33 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Json } from '../../../src/core/json.js';
 import { Sfc32 } from '../../../src/core/random.js';
-import { OpLogStore, StoreState, type StoreOp } from '../../../src/core/storage.js';
+import { StoreState, type StoreOp } from '../../../src/core/storage.js';
 import { GroupStore, GroupStoreError } from '../../../src/protocols/multiraft/group-store.js';
-
-/** A node's store whose crash keeps every synced op and a prefix of the rest, as a torn WAL tail. */
-class CrashableStore extends OpLogStore {
-  private durableOps: StoreOp[] = [];
-  private pending: StoreOp[] = [];
-  get unsyncedWrites(): number {
-    return this.pending.length;
-  }
-  protected keep(op: StoreOp): void {
-    this.pending.push(op);
-  }
-  sync(onDurable: () => void): void {
-    this.durableOps.push(...this.pending);
-    this.pending = [];
-    onDurable();
-  }
-  /** The store a restarted node finds: synced ops plus the first `kept` unsynced ones. */
-  crash(kept: number): CrashableStore {
-    const next = new CrashableStore();
-    next.state = new StoreState();
-    next.durableOps = [...this.durableOps, ...this.pending.slice(0, kept)];
-    for (const op of next.durableOps) next.state.apply(op);
-    return next;
-  }
-}
+import { ManualStore } from '../../support/manual-store.js';
 
 function logOf(s: {
   firstIndex(): number;
@@ -41,7 +17,7 @@ function logOf(s: {
 }
 
 test('group store: two groups share one node store and keep their records and logs apart', () => {
-  const base = new CrashableStore();
+  const base = new ManualStore();
   const a = new GroupStore(base, 'r1');
   const b = new GroupStore(base, 'r2');
   a.put('term', 3);
@@ -66,7 +42,7 @@ test('group store: two groups share one node store and keep their records and lo
 test('group store log: equals the reference log, and a crash at any point leaves a log some prefix of the ops made', () => {
   for (let seed = 1; seed <= 60; seed++) {
     const rnd = new Sfc32(seed, 'group-store');
-    let base = new CrashableStore();
+    let base = new ManualStore();
     let g = new GroupStore(base, 'g');
     let synced = new StoreState();
     let reference = new StoreState();
@@ -92,11 +68,12 @@ test('group store log: equals the reference log, and a crash at any point leaves
       assert.equal(g.firstIndex(), reference.first, `seed ${seed} step ${step}: first`);
       if (op.kind === 'put') {
         g.sync(() => {});
+        base.flush();
         synced = reference.clone();
         sinceSync = [];
       }
       if (rnd.chance(0.05)) {
-        base = base.crash(rnd.int(base.unsyncedWrites + 1));
+        base = base.afterCrash(rnd.int(base.unsyncedWrites + 1));
         g = new GroupStore(base, 'g');
         // Some prefix of the ops since the last sync took effect, as if the crash came then.
         const candidates: StoreState[] = [synced.clone()];
@@ -115,6 +92,7 @@ test('group store log: equals the reference log, and a crash at any point leaves
         );
         reference = candidates[match]!;
         g.sync(() => {});
+        base.flush();
         synced = reference.clone();
         sinceSync = [];
       }
@@ -123,7 +101,7 @@ test('group store log: equals the reference log, and a crash at any point leaves
 });
 
 test('group store: a corrupt first-index record is refused with a typed error', () => {
-  const base = new CrashableStore();
+  const base = new ManualStore();
   base.put('m/g/first', 'x');
   assert.throws(
     () => new GroupStore(base, 'g'),

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NodeEnv, NodeId } from '../../../src/core/node.js';
 import { streamFor } from '../../../src/core/random.js';
-import { OpLogStore, type StoreOp } from '../../../src/core/storage.js';
+import { ManualStore } from '../../support/manual-store.js';
 import { makeBallot } from '../../../src/protocols/paxos/ballot.js';
 import {
   NO_MUTANTS,
@@ -19,43 +19,6 @@ import {
   type PaxosMsg,
   type PaxosMutants,
 } from '../../../src/protocols/paxos/single-decree.js';
-
-/** A store whose syncs complete only when the test says so; a crash keeps what was synced. */
-class ManualStore extends OpLogStore {
-  private pending: StoreOp[] = [];
-  private readonly synced: StoreOp[];
-  private waiters: (() => void)[] = [];
-
-  constructor(durable: readonly StoreOp[] = []) {
-    super();
-    this.synced = [...durable];
-    for (const op of durable) this.state.apply(op);
-  }
-
-  get unsyncedWrites(): number {
-    return this.pending.length;
-  }
-
-  protected keep(op: StoreOp): void {
-    this.pending.push(op);
-  }
-
-  sync(onDurable: () => void): void {
-    this.waiters.push(onDurable);
-  }
-
-  flush(): void {
-    this.synced.push(...this.pending);
-    this.pending = [];
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
-  }
-
-  afterCrash(): ManualStore {
-    return new ManualStore(this.synced);
-  }
-}
 
 interface Acceptor {
   readonly node: SingleDecreePaxosNode;

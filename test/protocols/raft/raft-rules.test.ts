@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import type { Json } from '../../../src/core/json.js';
 import type { NodeEnv, NodeId, ProtocolNode } from '../../../src/core/node.js';
 import { streamFor } from '../../../src/core/random.js';
-import { OpLogStore, type StoreOp } from '../../../src/core/storage.js';
+import { ManualStore } from '../../support/manual-store.js';
 import { logUpToDate } from '../../../src/protocols/raft/election.js';
 import { quorumMatch } from '../../../src/protocols/raft/membership.js';
 import type { Membership, RaftMsg } from '../../../src/protocols/raft/messages.js';
@@ -81,45 +81,6 @@ test('raft vote restriction (§5.4.1): with the same last term, the longer log (
 });
 
 // ---- term and vote durability ----------------------------------------------------------------------
-
-/** A store whose syncs complete only when the test says so; a crash keeps what was synced. */
-class ManualStore extends OpLogStore {
-  private pending: StoreOp[] = [];
-  private readonly synced: StoreOp[];
-  private waiters: (() => void)[] = [];
-
-  constructor(durable: readonly StoreOp[] = []) {
-    super();
-    this.synced = [...durable];
-    for (const op of durable) this.state.apply(op);
-  }
-
-  get unsyncedWrites(): number {
-    return this.pending.length;
-  }
-
-  protected keep(op: StoreOp): void {
-    this.pending.push(op);
-  }
-
-  sync(onDurable: () => void): void {
-    this.waiters.push(onDurable);
-  }
-
-  /** Completes every sync asked for so far. */
-  flush(): void {
-    this.synced.push(...this.pending);
-    this.pending = [];
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
-  }
-
-  /** The disk a crash leaves: the synced writes only. */
-  afterCrash(): ManualStore {
-    return new ManualStore(this.synced);
-  }
-}
 
 interface Sent {
   readonly to: NodeId;
