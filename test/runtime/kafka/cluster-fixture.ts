@@ -68,6 +68,22 @@ export async function createTopic(
   partitions: number,
   replicationFactor: number,
 ): Promise<void> {
+  // A topic created while a broker is still fenced gets no leader on it, and leaders never move
+  // back (as in Kafka without preferred-leader election): wait until every broker is registered,
+  // or a test that needs a partition led away from the controller may find none.
+  await waitFor(
+    `${replicationFactor} brokers registered`,
+    async () => {
+      try {
+        return (await admin.describeCluster()).brokers.length >= replicationFactor
+          ? true
+          : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    20_000,
+  );
   await waitFor(
     `topic ${topic} created`,
     async () => {
