@@ -27,6 +27,7 @@ export const mutationModules = [
     name: 'raft-reads',
     mutate: ['dist/src/protocols/raft/leader-read.js'],
     tests: [
+      'dist/test/protocols/raft/raft-rules.test.js',
       'dist/test/protocols/raft/scenarios.test.js',
       'dist/test/protocols/raft/transcripts.test.js',
       'dist/test/protocols/raft/mutant-scenarios.test.js',

@@ -281,3 +281,79 @@ test('raft lease bound: the lease runs from the start of the confirmed round, no
   r.drain();
   assert.equal(r.leaseValid(100, d), false, 'leadership lost: no lease');
 });
+
+/**
+ * §6.4 step 1: a new leader's commit index may lag what its predecessor committed, so it serves
+ * a read only once it has committed an entry of its own term (its no-op), which brings the commit
+ * index up to date. Here n1 committed `put k v1` with n3 in term 1, and n2 has the entry but not
+ * its commit; n2 then leads term 2. A heartbeat round n3 confirms is not enough: the read waits
+ * until n3 has the no-op, and then answers v1. Without the rule it answers at once from commit
+ * index 0: null, a stale read (StrykerJS found no test pinning it).
+ */
+test('raft read-index confirmation (§6.4 step 1): a new leader serves reads only after committing in its own term', () => {
+  const disk = new ManualStore();
+  const sent: Sent[] = [];
+  const replies: { id: number; reply: Json }[] = [];
+  const env: NodeEnv<RaftMsg> = {
+    id: 'n2',
+    cluster: ['n1', 'n2', 'n3'],
+    peers: ['n1', 'n3'],
+    now: () => 0,
+    random: streamFor(1, 'raft-rules-test'),
+    send: (to, msg) => sent.push({ to, msg }),
+    setTimer: () => 1,
+    cancelTimer: () => {},
+    storage: disk,
+    reply: (id, reply) => replies.push({ id, reply: reply as unknown as Json }),
+    log: () => {},
+    metric: () => {},
+  };
+  const n2 = kvRaftSystem.createNode({ cluster: env.cluster, params: {} })(
+    env,
+  ) as ProtocolNode<RaftMsg>;
+  n2.start({ recovered: false });
+  disk.flush();
+  const put = { client: 'c1', seq: 1, op: { f: 'put', key: 'k', value: 'v1' } };
+  n2.onMessage('n1', {
+    type: 'append',
+    term: 1,
+    prevIndex: 0,
+    prevTerm: 0,
+    entries: [{ term: 1, kind: 'command', command: put }],
+    commit: 0,
+    round: 1,
+  });
+  disk.flush();
+  n2.onMessage('n1', { type: 'timeout-now', term: 1 });
+  disk.flush();
+  n2.onMessage('n3', { type: 'vote-resp', term: 2, granted: true });
+  disk.flush();
+  assert.equal(n2.inspect().role, 'leader');
+  assert.equal(n2.inspect().commit, 0, 'the new leader does not know entry 1 is committed');
+  n2.onClientRequest({ id: 77, client: 'c9', seq: 1, op: { f: 'get', key: 'k' } });
+  const roundOf = (): number => {
+    const hb = sent.filter((s) => s.msg.type === 'heartbeat').at(-1);
+    assert.ok(hb !== undefined && hb.msg.type === 'heartbeat', 'a heartbeat went out');
+    return hb.msg.round;
+  };
+  n2.onTimer('heartbeat', { term: 2 });
+  n2.onMessage('n3', { type: 'heartbeat-resp', term: 2, round: roundOf() });
+  disk.flush();
+  assert.deepEqual(replies, [], 'answered before an entry of its term was committed');
+  n2.onMessage('n3', {
+    type: 'append-resp',
+    term: 2,
+    success: true,
+    match: 2,
+    rejected: 0,
+    hintIndex: 0,
+    hintTerm: 0,
+    round: 0,
+  });
+  disk.flush();
+  assert.equal(n2.inspect().commit, 2);
+  n2.onTimer('heartbeat', { term: 2 });
+  n2.onMessage('n3', { type: 'heartbeat-resp', term: 2, round: roundOf() });
+  disk.flush();
+  assert.deepEqual(replies, [{ id: 77, reply: { ok: true, value: 'v1' } }]);
+});
