@@ -87,8 +87,21 @@ interface Sent {
   readonly msg: RaftMsg;
 }
 
-/** One kv-raft server `n2` of three on `storage`, at time 0, recording what it sends. */
-function server(storage: ManualStore, sent: Sent[], mutant?: string): ProtocolNode<RaftMsg> {
+interface Reply {
+  readonly id: number;
+  readonly reply: Json;
+}
+
+/**
+ * One kv-raft server `n2` of three on `storage`, at time 0, recording what it sends (and, given
+ * `replies`, what it answers clients).
+ */
+function server(
+  storage: ManualStore,
+  sent: Sent[],
+  mutant?: string,
+  replies?: Reply[],
+): ProtocolNode<RaftMsg> {
   const env: NodeEnv<RaftMsg> = {
     id: 'n2',
     cluster: ['n1', 'n2', 'n3'],
@@ -99,7 +112,7 @@ function server(storage: ManualStore, sent: Sent[], mutant?: string): ProtocolNo
     setTimer: () => 1,
     cancelTimer: () => {},
     storage,
-    reply: () => {},
+    reply: (id, reply) => replies?.push({ id, reply: reply as unknown as Json }),
     log: () => {},
     metric: () => {},
   };
@@ -161,27 +174,7 @@ test('raft term and vote durability: a crash before the sync loses the vote, and
 test('raft term and vote durability: on the vote-not-durable mutant the answer goes before the sync', () => {
   const disk = new ManualStore();
   const sent: Sent[] = [];
-  const env: NodeEnv<RaftMsg> = {
-    id: 'n2',
-    cluster: ['n1', 'n2', 'n3'],
-    peers: ['n1', 'n3'],
-    now: () => 0,
-    random: streamFor(1, 'raft-rules-test'),
-    send: (to, msg) => sent.push({ to, msg }),
-    setTimer: () => 1,
-    cancelTimer: () => {},
-    storage: disk,
-    reply: () => {},
-    log: () => {},
-    metric: () => {},
-  };
-  const node = kvRaftSystem.createNode({
-    cluster: env.cluster,
-    params: {},
-    mutant: 'vote-not-durable',
-  })(env);
-  node.start({ recovered: false });
-  disk.flush();
+  const node = server(disk, sent, 'vote-not-durable');
   node.onMessage('n1', voteFrom(1));
   assert.equal(answers(sent).length, 1, 'the mutant answers at once');
   assert.ok(disk.unsyncedWrites > 0, 'with the vote not yet on disk');
@@ -293,26 +286,8 @@ test('raft lease bound: the lease runs from the start of the confirmed round, no
 test('raft read-index confirmation (§6.4 step 1): a new leader serves reads only after committing in its own term', () => {
   const disk = new ManualStore();
   const sent: Sent[] = [];
-  const replies: { id: number; reply: Json }[] = [];
-  const env: NodeEnv<RaftMsg> = {
-    id: 'n2',
-    cluster: ['n1', 'n2', 'n3'],
-    peers: ['n1', 'n3'],
-    now: () => 0,
-    random: streamFor(1, 'raft-rules-test'),
-    send: (to, msg) => sent.push({ to, msg }),
-    setTimer: () => 1,
-    cancelTimer: () => {},
-    storage: disk,
-    reply: (id, reply) => replies.push({ id, reply: reply as unknown as Json }),
-    log: () => {},
-    metric: () => {},
-  };
-  const n2 = kvRaftSystem.createNode({ cluster: env.cluster, params: {} })(
-    env,
-  ) as ProtocolNode<RaftMsg>;
-  n2.start({ recovered: false });
-  disk.flush();
+  const replies: Reply[] = [];
+  const n2 = server(disk, sent, undefined, replies);
   const put = { client: 'c1', seq: 1, op: { f: 'put', key: 'k', value: 'v1' } };
   n2.onMessage('n1', {
     type: 'append',
