@@ -18,7 +18,7 @@
  * 6. A record aborted by a push ends this transaction for good: it starts again as a new one.
  */
 import type { Json } from '../../core/json.js';
-import type { ClientReply, NodeId } from '../../core/node.js';
+import type { ClientReply } from '../../core/node.js';
 import type { Random } from '../../core/random.js';
 import {
   compareHlc,
@@ -36,7 +36,6 @@ export type Mop = readonly [f: 'r' | 'append' | 'w', key: string, value: Json];
 
 /** What a coordinator needs from its node. */
 export interface CoordinatorEnv {
-  readonly node: NodeId;
   readonly clock: TxnClock;
   readonly random: Random;
   rangeOf(key: string): RangeSpec;

@@ -13,7 +13,7 @@ import {
   type MvccMutant,
   type MvccState,
 } from '../../protocols/mvcc/mvcc-store.js';
-import type { ReadAnswer } from '../../protocols/mvcc/mvcc-types.js';
+import type { ReadAnswer, ReadOptions } from '../../protocols/mvcc/mvcc-types.js';
 import { TxnRecordError, TxnRecords, type TxnRecord } from '../../protocols/mvcc/txn-records.js';
 import { rangeOpProblem, rangeSnapshotProblem, type RangeOp } from './range-ops.js';
 
@@ -43,6 +43,15 @@ function readJson(a: ReadAnswer): Json {
     case 'uncertain':
       return { kind: 'uncertain', valueTs: a.valueTs as unknown as Json };
   }
+}
+
+/** A logged read's options as the store takes them (absent, not null, where not given). */
+function readOptions(op: Extract<RangeOp, { k: 'get' | 'scan' }>): ReadOptions {
+  return {
+    ts: op.ts,
+    ...(op.txn !== null ? { txn: op.txn } : {}),
+    ...(op.limit !== null ? { uncertaintyLimit: op.limit } : {}),
+  };
 }
 
 export class RangeMachine implements StateMachine {
@@ -96,19 +105,9 @@ export class RangeMachine implements StateMachine {
   private execute(op: RangeOp): Json {
     switch (op.k) {
       case 'get':
-        return readJson(
-          this.mvcc.get(op.key, {
-            ts: op.ts,
-            ...(op.txn !== null ? { txn: op.txn } : {}),
-            ...(op.limit !== null ? { uncertaintyLimit: op.limit } : {}),
-          }),
-        );
+        return readJson(this.mvcc.get(op.key, readOptions(op)));
       case 'scan': {
-        const a = this.mvcc.scan(op.lo, op.hi, {
-          ts: op.ts,
-          ...(op.txn !== null ? { txn: op.txn } : {}),
-          ...(op.limit !== null ? { uncertaintyLimit: op.limit } : {}),
-        });
+        const a = this.mvcc.scan(op.lo, op.hi, readOptions(op));
         if (a.kind === 'rows') return { kind: 'rows', rows: a.rows as unknown as Json };
         if (a.kind === 'intent') return { kind: 'intent', txn: a.intent.txn as unknown as Json };
         return { kind: 'uncertain', valueTs: a.valueTs as unknown as Json };

@@ -107,7 +107,6 @@ export class TxnDbNode implements ProtocolNode<Message> {
     const id = `${this.env.id}.${this.incarnation}.${++this.txnCount}`;
     const c = new TxnCoordinator(
       {
-        node: this.env.id,
         clock: this.clock,
         random: this.env.random,
         rangeOf: (key) => this.options.directory.rangeOf(key),
