@@ -9,6 +9,7 @@ import type { DurableStore } from '../../core/storage.js';
 import type { RaftTiming, Role } from './election.js';
 import {
   changeMembership,
+  EMPTY_MEMBERSHIP,
   isVoter,
   MEMBERSHIP_REFUSALS,
   removalKeepsQuorum,
@@ -41,6 +42,31 @@ export function joinedStart(
     s.sync(() => {});
   }
   return s.get(JOIN_KEY) === true && !joinAsVoter;
+}
+
+/** Present (true) once a joined server has seen its log name it a learner: its own admission. */
+export const ADMITTED_KEY = 'raft/admitted';
+
+/**
+ * The configuration a server acts on, given the latest one in its log. A server that joined (or
+ * was wiped and rejoins under its old name) is admitted by the add-learner entry of its own join;
+ * until its log names it a learner, a configuration naming it a voter can only be its former
+ * self's, in a leader's snapshot taken before that self was removed. Acting on it, the wiped
+ * server may elect itself where it was once the sole voter (kv-raft --swarm --seed 313 --ops 1000:
+ * n6 installed such a snapshot and rebooted before the entries after it arrived). So until
+ * admitted it acts on the empty configuration: no campaign, no vote. The mark is written with the
+ * entry that admits it, durable before that entry is acknowledged, so before any promotion.
+ */
+export function admittedConfig(
+  s: DurableStore,
+  self: NodeId,
+  joined: boolean,
+  latest: Membership,
+): Membership {
+  if (!joined || s.get(ADMITTED_KEY) === true) return latest;
+  if (!latest.learners.includes(self)) return EMPTY_MEMBERSHIP;
+  s.put(ADMITTED_KEY, true);
+  return latest;
 }
 
 /** What the leader's admin operations need of their server. */

@@ -28,7 +28,7 @@ import type {
   StartInfo,
   TimerId,
 } from '../../core/node.js';
-import { joinedStart, LeaderAdmin } from './admin.js';
+import { admittedConfig, joinedStart, LeaderAdmin } from './admin.js';
 import { DEFAULT_TIMING, type RaftTiming, type Role } from './election.js';
 import { Elector } from './elector.js';
 import { FollowerAppends } from './follower-append.js';
@@ -92,6 +92,8 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   /** The configuration before any entry of the log says otherwise (the empty one if joining). */
   private initial: Membership;
   private readonly joining: boolean;
+  /** Started by joining a running cluster (now or on an earlier start): admission applies. */
+  private joined = false;
   private readonly mutants: RaftMutants;
   private readonly timing: RaftTiming;
 
@@ -185,7 +187,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       durableForAck: (then) => this.durableForAck(then),
       advanceCommit: (to) => this.advanceFollowerCommit(to),
       configChanged: () => {
-        this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
+        this.configNow = this.configFromLog();
       },
     });
     this.reads = new LeaderReads(
@@ -318,8 +320,9 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     const empty = hard === undefined && snap === null && this.log.lastIndex() === 0;
     if (joinedStart(s, this.joining, empty, this.mutants.joinAsVoter)) {
       this.initial = EMPTY_MEMBERSHIP;
+      this.joined = true;
     }
-    this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
+    this.configNow = this.configFromLog();
     this.elector.start(info.recovered);
     if (this.mutants.noSyncBeforeAck) this.armLazySync();
   }
@@ -526,6 +529,12 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
     this.applyCommitted();
   }
 
+  /** The latest configuration in the log, as far as this server is admitted to act on it. */
+  private configFromLog(): Membership {
+    const latest = this.log.configAt(this.log.lastIndex(), this.initial);
+    return admittedConfig(this.env.storage, this.env.id, this.joined, latest);
+  }
+
   /** A leader's snapshot is installed in the log (snapshot-keeper.ts). */
   private snapshotInstalled(snap: Snapshot): void {
     // Entries a leader sent meanwhile may have been applied past the snapshot already.
@@ -533,7 +542,7 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
       restoreParts(this.sm, snap.parts);
       this.commit = this.applied = snap.index;
     }
-    this.configNow = this.log.configAt(this.log.lastIndex(), this.initial);
+    this.configNow = this.configFromLog();
     this.followerReads.serve();
   }
 

@@ -388,10 +388,8 @@ export class RaftTranscriptEnv implements TranscriptEnv {
     const id = this.node(cmd);
     cmd.done();
     if (this.sim.status(id) !== 'down') this.sim.crash(id);
-    const disk = this.sim.disk(id);
-    for (const k of disk.keys()) disk.delete(k);
-    disk.truncateAfter(disk.firstIndex() - 1);
-    disk.put(JOIN_KEY, true);
+    // The whole data directory, as an operator's rm -rf: a compacted log's base goes with it.
+    this.sim.disk(id).reset({ [JOIN_KEY]: true });
     this.seen = this.sim.trace.events?.length ?? 0;
     return [];
   }
