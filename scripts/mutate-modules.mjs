@@ -54,6 +54,7 @@ export const mutationModules = [
       'dist/test/check/models/*-mutation.test.js',
       'dist/test/check/*-mutation.test.js',
       'dist/test/check/models/mutex.test.js',
+      'dist/test/check/model-ops-rules.test.js',
       'dist/test/check/models.test.js',
       'dist/test/check/evidence.test.js',
       'dist/test/check/cold.test.js',
