@@ -68,6 +68,12 @@ export interface CoordinatorSettings {
   /** Give up (and abort) a transaction not committing by then. */
   readonly deadlineMs: number;
   readonly workload: 'list-append' | 'rw-register';
+  /**
+   * A deliberately broken coordinator, for the tests: `hide-restarts` restarts an interactive
+   * transaction silently even after its client has seen results (a lost update: the client's
+   * writes rest on reads the restart changed).
+   */
+  readonly mutant?: 'hide-restarts' | null;
 }
 
 type Answer = Readonly<Record<string, Json>>;
@@ -269,7 +275,7 @@ export class TxnCoordinator {
 
   /** Whether a restart must end the transaction: its client has seen results it may not see again. */
   private cannotHide(): boolean {
-    return this.interactive && this.shown > 0;
+    return this.interactive && this.shown > 0 && this.settings.mutant !== 'hide-restarts';
   }
 
   private overDeadline(): boolean {

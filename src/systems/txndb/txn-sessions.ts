@@ -35,6 +35,8 @@ export interface SessionSettings {
   readonly deadlineMs: number;
   /** Open sessions one gateway keeps; a `txn-begin` beyond them fails with `too-many`. */
   readonly maxOpen: number;
+  /** A deliberately broken gateway, for the tests: `no-idle-expiry` never rolls a session back. */
+  readonly mutant?: 'no-idle-expiry' | null;
 }
 
 export const DEFAULT_SESSION_SETTINGS: SessionSettings = {
@@ -176,6 +178,7 @@ export class TxnGateway {
 
   /** @internal: rolls `session` back if it is still at `touches` requests after the idle time. */
   watchIdle(session: TxnSession, touches: number): void {
+    if (this.sessionSettings.mutant === 'no-idle-expiry') return;
     this.o.env.later(this.sessionSettings.idleMs, () => session.expireIfIdle(touches));
   }
 
