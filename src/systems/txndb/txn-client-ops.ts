@@ -22,11 +22,17 @@ export const MAX_MOPS = 64;
 export const MAX_KEY = 256;
 
 const key = v.pipe(v.string(), v.maxLength(MAX_KEY));
-const written = v.union([v.number(), v.string()]);
-const mop = v.union([
-  v.strictTuple([v.literal('r'), key, v.null()]),
-  v.strictTuple([v.picklist(['w', 'append']), key, written]),
-]);
+const mop = v.pipe(
+  v.strictTuple([
+    v.picklist(['r', 'w', 'append']),
+    key,
+    v.union([v.null(), v.pipe(v.number(), v.finite()), v.string()]),
+  ]),
+  v.check(
+    ([f, , value]) => (f === 'r') === (value === null),
+    'a read takes null, a write or append a number or a string',
+  ),
+);
 const mops = v.pipe(v.array(mop), v.minLength(1), v.maxLength(MAX_MOPS));
 const handle = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
 
