@@ -169,3 +169,33 @@ test('a step asked while another runs is refused as busy, and the first one stil
     { ok: true, value: 'committed' },
   );
 });
+
+/**
+ * A reader on a slow clock (n3, 150 ms behind) begins; right after, a writer on a fast one (n1,
+ * 150 ms ahead) writes k00: the value's timestamp is above the reader's but inside its
+ * uncertainty window, so the reader's read of k00 restarts it above the value.
+ */
+function uncertainRead(stepFirst: boolean): { read: Json; restarts: number; retried: number } {
+  const h = new TxnHarness();
+  h.sim.setClock('n1', 150, 0);
+  h.sim.setClock('n3', -150, 0);
+  h.runFor(500);
+  const reader = h.node('n3').transactions.begin();
+  assert.ok(reader instanceof TxnSession);
+  if (stepFirst) assert.ok(h.settle((done) => reader.step([['r', 'k05', null]], done)).ok);
+  assert.ok(h.request('n1', { f: 'txn', value: [['w', 'k00', 'fresh']] }).ok);
+  const r = h.settle((done) => reader.step([['r', 'k00', null]], done));
+  return {
+    read: r.ok ? (r.value as Json[][])[0]![2]! : (r.reason ?? r.code),
+    restarts: h.metric('txn.uncertainty-restart'),
+    retried: h.metric('txn.retry.uncertainty'),
+  };
+}
+
+test('an uncertainty restart before the client saw anything is hidden: the read returns the newer value', () => {
+  assert.deepEqual(uncertainRead(false), { read: 'fresh', restarts: 1, retried: 0 });
+});
+
+test('an uncertainty restart after the client saw a result ends the transaction with retry (reason uncertainty)', () => {
+  assert.deepEqual(uncertainRead(true), { read: 'uncertainty', restarts: 1, retried: 1 });
+});
