@@ -40,6 +40,7 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, CommandSummary>> = {
   },
   cluster: { term: 'cluster', description: 'run a local cluster of node processes' },
   kv: { term: 'kv', description: 'read and write a running KV cluster' },
+  txn: { term: 'txn', description: 'run transactions on a transactional cluster' },
   wal: { term: 'wal', description: "a node's write-ahead log" },
   chaos: {
     term: 'chaos [options]',

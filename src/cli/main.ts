@@ -28,6 +28,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   node: async () => (await import('./commands/node.js')).nodeCommand,
   cluster: async () => (await import('./commands/cluster.js')).clusterCommand,
   kv: async () => (await import('./commands/kv.js')).kvCommand,
+  txn: async () => (await import('./commands/txn.js')).txnCommand,
   wal: async () => (await import('./commands/wal.js')).walCommand,
   chaos: async () => (await import('./commands/chaos.js')).chaosCommand,
   sweep: async () => (await import('./commands/sweep.js')).sweepCommand,

@@ -16,6 +16,13 @@
  *    log. Then, with TrueTime, the client is answered only after commit wait; intents are
  *    resolved in the background (a reader that meets one first resolves it itself).
  * 6. A record aborted by a push ends this transaction for good: it starts again as a new one.
+ *
+ * One-shot (`start`): the client's micro-ops are all known at once, so every restart above is
+ * hidden — the coordinator runs them again. Interactive (`open`, then `step`… and `commit` or
+ * `rollback`; txn-sessions.ts keeps the open ones): the client chooses each step after seeing
+ * the last one's results, so once it has seen any, a restart cannot be hidden — the results it
+ * acted on may change — and the transaction ends with a `retry` failure instead (CockroachDB's
+ * 40001): it is rolled back, and the client starts over.
  */
 import type { Json } from '../../core/json.js';
 import type { ClientReply } from '../../core/node.js';
@@ -30,9 +37,10 @@ import type { TxnRecord } from '../../protocols/mvcc/txn-records.js';
 import type { RangeSpec } from './range-directory.js';
 import type { RangeOp } from './range-ops.js';
 import type { TxnClock } from './txn-clock.js';
+import { txnFailure, type Mop, type RetryReason, type TxnFailure } from './txn-client-ops.js';
 import type { RangeReply } from './txndb-messages.js';
 
-export type Mop = readonly [f: 'r' | 'append' | 'w', key: string, value: Json];
+export type { Mop } from './txn-client-ops.js';
 
 /** What a coordinator needs from its node. */
 export interface CoordinatorEnv {
@@ -60,9 +68,21 @@ export interface CoordinatorSettings {
   /** Give up (and abort) a transaction not committing by then. */
   readonly deadlineMs: number;
   readonly workload: 'list-append' | 'rw-register';
+  /**
+   * A deliberately broken coordinator, for the tests: `hide-restarts` restarts an interactive
+   * transaction silently even after its client has seen results (a lost update: the client's
+   * writes rest on reads the restart changed).
+   */
+  readonly mutant?: 'hide-restarts' | null;
 }
 
 type Answer = Readonly<Record<string, Json>>;
+
+/** How a coordinator answers a one-shot transaction, or one request of an interactive one. */
+export type CoordinatorReply = ClientReply | TxnFailure;
+
+/** Where an interactive transaction is: waiting for its client, or running what it asked. */
+export type SessionPhase = 'idle' | 'stepping' | 'committing' | 'done';
 
 function answerOf(reply: RangeReply): Answer | null {
   if (
@@ -97,25 +117,99 @@ export class TxnCoordinator {
   private commitSent = false;
   private heartbeats = 0;
   private readonly startedAt: number;
+  private readonly mops: Mop[];
+  /** Interactive: steps whose results the client has seen (a restart is hidden only before). */
+  private shown = 0;
+  /** Interactive: where the running step's results begin. */
+  private stepFrom = 0;
+  private phaseNow: SessionPhase;
+  /** Who hears the outcome of what is running now (one-shot: the whole transaction). */
+  private answer: ((reply: CoordinatorReply) => void) | null;
 
   constructor(
     private readonly env: CoordinatorEnv,
     private readonly baseId: string,
-    private readonly mops: readonly Mop[],
+    mops: readonly Mop[],
     private readonly settings: CoordinatorSettings,
-    private readonly answer: (reply: ClientReply) => void,
+    answer: ((reply: ClientReply) => void) | null,
     now: number,
+    private readonly interactive = false,
   ) {
+    if (interactive !== (answer === null))
+      throw new Error('txndb: an interactive coordinator answers per request, a one-shot once');
     this.id = `${baseId}.0`;
     this.priority = env.random.next();
     this.startedAt = now;
+    this.mops = [...mops];
+    this.answer = answer;
+    this.phaseNow = interactive ? 'idle' : 'committing';
   }
 
+  /** Runs a one-shot transaction: its micro-ops, then its commit. */
   start(): void {
+    if (this.interactive) throw new Error('txndb: start() is for one-shot transactions');
+    this.begin();
+    this.next();
+  }
+
+  /** Opens an interactive transaction: its timestamp is taken now; steps follow. */
+  open(): void {
+    if (!this.interactive) throw new Error('txndb: open() is for interactive transactions');
+    this.begin();
+  }
+
+  private begin(): void {
     const s = this.env.clock.start();
     this.readTs = this.writeTs = s.ts;
     this.limit = s.limit;
+  }
+
+  get phase(): SessionPhase {
+    return this.phaseNow;
+  }
+
+  /** The transaction's id (changes when it starts again as a new one, before any step showed). */
+  get txnId(): string {
+    return this.id;
+  }
+
+  /** Runs `mops` in this interactive transaction; `answer` gets their results or why not. */
+  step(mops: readonly Mop[], answer: (reply: CoordinatorReply) => void): void {
+    if (!this.interactive) throw new Error('txndb: step() is for interactive transactions');
+    if (this.phaseNow !== 'idle') throw new Error(`txndb: step() while ${this.phaseNow}`);
+    this.phaseNow = 'stepping';
+    this.answer = answer;
+    this.stepFrom = this.index;
+    this.mops.push(...mops);
     this.next();
+  }
+
+  /** Commits this interactive transaction; `answer` hears whether it did. */
+  commitNow(answer: (reply: CoordinatorReply) => void): void {
+    if (!this.interactive) throw new Error('txndb: commitNow() is for interactive transactions');
+    if (this.phaseNow !== 'idle') throw new Error(`txndb: commit while ${this.phaseNow}`);
+    this.phaseNow = 'committing';
+    this.answer = answer;
+    this.next();
+  }
+
+  /**
+   * Ends an idle interactive transaction without committing it (the client asked, or its
+   * session expired): its record is aborted and its intents resolved away.
+   */
+  rollback(): void {
+    if (!this.interactive) throw new Error('txndb: rollback() is for interactive transactions');
+    if (this.phaseNow !== 'idle') throw new Error(`txndb: rollback while ${this.phaseNow}`);
+    this.answer = null;
+    if (this.finished) return;
+    this.env.metric('txn.rolled-back');
+    this.end();
+  }
+
+  private reply(reply: CoordinatorReply): void {
+    const answer = this.answer;
+    if (this.interactive) this.answer = null;
+    answer?.(reply);
   }
 
   private alive = (): boolean => !this.finished;
@@ -146,8 +240,9 @@ export class TxnCoordinator {
   private next(): void {
     if (this.finished) return;
     if (this.abortedByPush) return this.retryAsNew('aborted by a push');
-    if (this.overDeadline()) return this.fail('deadline passed');
-    if (this.index === this.mops.length) return this.commit();
+    if (this.overDeadline()) return this.deadlinePassed('deadline passed');
+    if (this.index === this.mops.length)
+      return this.phaseNow === 'committing' ? this.commit() : this.stepDone();
     const [f, key, value] = this.mops[this.index]!;
     const done = (result: Json): void => {
       this.results.push([f, key, result]);
@@ -162,9 +257,25 @@ export class TxnCoordinator {
     });
   }
 
+  private stepDone(): void {
+    this.shown++;
+    this.phaseNow = 'idle';
+    this.reply({ ok: true, value: this.results.slice(this.stepFrom) });
+  }
+
+  /**
+   * What a read returns: under the checker's list-append workload a one-shot read is always a
+   * list; an interactive client gets the value as stored (null when there is none).
+   */
   private readResult(v: Json | null): Json {
-    if (this.settings.workload === 'list-append') return Array.isArray(v) ? v : [];
+    if (!this.interactive && this.settings.workload === 'list-append')
+      return Array.isArray(v) ? v : [];
     return v;
+  }
+
+  /** Whether a restart must end the transaction: its client has seen results it may not see again. */
+  private cannotHide(): boolean {
+    return this.interactive && this.shown > 0 && this.settings.mutant !== 'hide-restarts';
   }
 
   private overDeadline(): boolean {
@@ -185,6 +296,7 @@ export class TxnCoordinator {
         return this.pushAndRetry(a.txn as unknown as TxnMeta, key, () => this.read(key, then));
       if (a.kind === 'uncertain') {
         this.env.metric('txn.uncertainty-restart');
+        if (this.cannotHide()) return this.endForRetry('uncertainty', `uncertain value at ${key}`);
         return this.restart(a.valueTs as unknown as HlcTimestamp);
       }
       this.fail(`unexpected answer to a read: ${String(a.kind)}`);
@@ -320,6 +432,7 @@ export class TxnCoordinator {
     this.callMain(sorted[0]!, op, (a) => {
       if (a.ok === true) return this.refresh(ranges, i + 1);
       this.env.metric('txn.refresh-restart');
+      if (this.cannotHide()) return this.endForRetry('refresh', 'a read could not be refreshed');
       this.restart(this.writeTs);
     });
   }
@@ -329,11 +442,15 @@ export class TxnCoordinator {
     const wait = this.env.clock.commitWaitMs(ts);
     this.finished = true;
     if (wait > 0) this.env.metric('txn.commit-wait-ms', wait);
-    const reply: ClientReply = { ok: true, value: this.results };
-    if (wait <= 0) return this.answer(reply);
+    const reply: ClientReply = { ok: true, value: this.interactive ? 'committed' : this.results };
+    const done = (): void => {
+      this.phaseNow = 'done';
+      this.reply(reply);
+    };
+    if (wait <= 0) return done();
     const waitMore = (): void => {
       const left = this.env.clock.commitWaitMs(ts);
-      if (left <= 0) return this.answer(reply);
+      if (left <= 0) return done();
       this.env.later(left, waitMore);
     };
     this.env.later(wait, waitMore);
@@ -357,9 +474,10 @@ export class TxnCoordinator {
 
   /** The record is aborted: clean up this attempt's intents and run again as a new transaction. */
   private retryAsNew(why: string): void {
+    if (this.cannotHide()) return this.endForRetry('pushed', why);
     this.env.metric('txn.retry-as-new');
     this.resolveAll(null);
-    if (this.overDeadline()) return this.fail(`${why}; deadline passed`);
+    if (this.overDeadline()) return this.deadlinePassed(`${why}; deadline passed`);
     this.attempt++;
     this.commitSent = false;
     this.id = `${this.baseId}.${this.attempt}`;
@@ -380,8 +498,35 @@ export class TxnCoordinator {
    */
   private fail(why: string): void {
     if (this.finished) return;
-    this.finished = true;
     this.env.metric('txn.failed');
+    this.end();
+    const definite = !this.commitSent;
+    this.reply(
+      this.interactive ? txnFailure('failed', why, definite) : { ok: false, error: why, definite },
+    );
+  }
+
+  /** Past its deadline before its commit was asked for, an interactive client may start over. */
+  private deadlinePassed(why: string): void {
+    if (this.interactive && !this.commitSent) return this.endForRetry('deadline', why);
+    this.fail(why);
+  }
+
+  /**
+   * Ends an interactive transaction its client must start again: rolled back, and certainly
+   * not committed (its commit was never asked for, or its record was found aborted).
+   */
+  private endForRetry(reason: RetryReason, why: string): void {
+    if (this.finished) return;
+    this.env.metric(`txn.retry.${reason}`);
+    this.end();
+    this.reply(txnFailure('retry', `restart transaction: ${why}`, true, reason));
+  }
+
+  /** Stops this attempt: the record is rolled back (unless it committed) and intents resolved. */
+  private end(): void {
+    this.finished = true;
+    this.phaseNow = 'done';
     if (this.anchor !== null) {
       const op: RangeOp = { k: 'rollback', id: this.id };
       this.env.call(
@@ -398,6 +543,5 @@ export class TxnCoordinator {
         },
       );
     }
-    this.answer({ ok: false, error: why, definite: !this.commitSent });
   }
 }

@@ -20,10 +20,11 @@ import type {
 import { isGroupEnvelope, MultiRaftHost } from '../../protocols/multiraft/multi-raft-host.js';
 import type { RaftNode } from '../../protocols/raft/raft-node.js';
 import type { RaftMsg } from '../../protocols/raft/messages.js';
-import { TxnCoordinator, type CoordinatorSettings, type Mop } from './coordinator.js';
+import type { CoordinatorSettings, TxnCoordinator } from './coordinator.js';
 import type { RangeDirectory, RangeSpec } from './range-directory.js';
 import type { RangeOp } from './range-ops.js';
 import type { TxnClock } from './txn-clock.js';
+import { TxnGateway, type SessionSettings } from './txn-sessions.js';
 import type { RangeReply, RangeRequestMsg, RangeResponseMsg } from './txndb-messages.js';
 
 const INCARNATION_KEY = 'txndb/incarnation';
@@ -37,6 +38,8 @@ export interface TxnDbNodeOptions {
   readonly clock: (now: () => number) => TxnClock;
   readonly makeRange: (env: NodeEnv<RaftMsg>, range: RangeSpec) => RaftNode;
   readonly coordinator: CoordinatorSettings;
+  /** Interactive transactions' idle time, deadline and cap (default DEFAULT_SESSION_SETTINGS). */
+  readonly sessions?: SessionSettings;
   /** How long to wait for a range's answer before asking another replica. */
   readonly rpcTimeoutMs: number;
 }
@@ -67,6 +70,7 @@ export class TxnDbNode implements ProtocolNode<Message> {
   private nextLater = 1;
   private readonly laters = new Map<number, () => void>();
   private readonly coordinators = new Set<TxnCoordinator>();
+  private readonly gateway: TxnGateway;
 
   constructor(
     private readonly env: NodeEnv<Message>,
@@ -78,6 +82,23 @@ export class TxnDbNode implements ProtocolNode<Message> {
       (groupEnv, group) => options.makeRange(groupEnv, options.directory.range(group.id)!),
       (_group, id, reply) => this.onRangeReply(id, reply),
     );
+    this.gateway = new TxnGateway({
+      env: {
+        clock: this.clock,
+        random: env.random,
+        rangeOf: (key) => options.directory.rangeOf(key),
+        call: (range, client, seq, op, alive, done) =>
+          this.call(range, client, seq, op, alive, done),
+        later: (ms, fn) => this.later(ms, fn),
+        metric: (name, value) => env.metric(name, value),
+      },
+      settings: options.coordinator,
+      ...(options.sessions !== undefined ? { sessions: options.sessions } : {}),
+      newId: () =>
+        this.incarnation === null ? null : `${env.id}.${this.incarnation}.${++this.txnCount}`,
+      now: () => this.clock.stamp().wall,
+      running: this.coordinators,
+    });
   }
 
   start(info: StartInfo): void {
@@ -95,37 +116,12 @@ export class TxnDbNode implements ProtocolNode<Message> {
   // ---- client requests: the gateway ----------------------------------------------------------
 
   onClientRequest(request: ClientRequest): void {
-    const mops = mopsOf(request.op);
-    if (mops === null) {
-      this.env.reply(request.id, { ok: false, error: 'malformed transaction', definite: true });
-      return;
-    }
-    if (this.incarnation === null) {
-      this.env.reply(request.id, { ok: false, error: 'node starting', definite: true });
-      return;
-    }
-    const id = `${this.env.id}.${this.incarnation}.${++this.txnCount}`;
-    const c = new TxnCoordinator(
-      {
-        clock: this.clock,
-        random: this.env.random,
-        rangeOf: (key) => this.options.directory.rangeOf(key),
-        call: (range, client, seq, op, alive, done) =>
-          this.call(range, client, seq, op, alive, done),
-        later: (ms, fn) => this.later(ms, fn),
-        metric: (name, value) => this.env.metric(name, value),
-      },
-      id,
-      mops,
-      this.options.coordinator,
-      (reply) => {
-        this.coordinators.delete(c);
-        this.env.reply(request.id, reply);
-      },
-      this.clock.stamp().wall,
-    );
-    this.coordinators.add(c);
-    c.start();
+    this.gateway.request(request.op, (reply) => this.env.reply(request.id, reply));
+  }
+
+  /** The transactions this node coordinates: one-shot and interactive (txn-sessions.ts). */
+  get transactions(): TxnGateway {
+    return this.gateway;
   }
 
   // ---- the RPC layer ---------------------------------------------------------------------------
@@ -286,21 +282,4 @@ export class TxnDbNode implements ProtocolNode<Message> {
       coordinating: this.coordinators.size,
     };
   }
-}
-
-function mopsOf(op: Json): Mop[] | null {
-  if (typeof op !== 'object' || op === null || Array.isArray(op)) return null;
-  const o = op as Record<string, Json>;
-  if (o.f !== 'txn' || !Array.isArray(o.value) || o.value.length === 0 || o.value.length > 64)
-    return null;
-  const out: Mop[] = [];
-  for (const m of o.value) {
-    if (!Array.isArray(m) || m.length !== 3) return null;
-    const [f, key, v] = m;
-    if ((f !== 'r' && f !== 'append' && f !== 'w') || typeof key !== 'string' || key.length > 256)
-      return null;
-    if (f === 'r' ? v !== null : typeof v !== 'number' && typeof v !== 'string') return null;
-    out.push([f, key, v]);
-  }
-  return out;
 }
