@@ -5,6 +5,7 @@
  * line in EXPERIMENTS below.
  */
 import { bftCostExperiment } from './bft-cost.js';
+import { commitWaitExperiment } from './commit-wait.js';
 import { confirmationsExperiment } from './confirmations.js';
 import { duelingProposersExperiment } from './dueling-proposers.js';
 import type { Experiment, ExperimentOptions } from './experiment.js';
@@ -21,6 +22,7 @@ const EXPERIMENTS: readonly Experiment[] = [
   twoPcBlockingExperiment,
   bftCostExperiment,
   pbftBoundExperiment,
+  commitWaitExperiment,
 ];
 
 export function experiments(): readonly Experiment[] {
