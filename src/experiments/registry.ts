@@ -5,6 +5,7 @@
  * line in EXPERIMENTS below.
  */
 import { bftCostExperiment } from './bft-cost.js';
+import { clockSkewExperiment } from './clock-skew.js';
 import { commitWaitExperiment } from './commit-wait.js';
 import { confirmationsExperiment } from './confirmations.js';
 import { duelingProposersExperiment } from './dueling-proposers.js';
@@ -23,6 +24,7 @@ const EXPERIMENTS: readonly Experiment[] = [
   bftCostExperiment,
   pbftBoundExperiment,
   commitWaitExperiment,
+  clockSkewExperiment,
 ];
 
 export function experiments(): readonly Experiment[] {
