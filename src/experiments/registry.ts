@@ -14,6 +14,7 @@ import { pbftBoundExperiment } from './pbft-bound.js';
 import { selfishMiningExperiment } from './selfish-mining.js';
 import { staleRateExperiment } from './stale-rate.js';
 import { twoPcBlockingExperiment } from './twopc-blocking.js';
+import { failoverExperiment } from './txn-failover.js';
 
 const EXPERIMENTS: readonly Experiment[] = [
   confirmationsExperiment,
@@ -25,6 +26,7 @@ const EXPERIMENTS: readonly Experiment[] = [
   pbftBoundExperiment,
   commitWaitExperiment,
   clockSkewExperiment,
+  failoverExperiment,
 ];
 
 export function experiments(): readonly Experiment[] {
