@@ -32,6 +32,10 @@ const ELECTION_HORIZON_MS = CLAIM_MS;
 const NODES = 3;
 const OPS = 200;
 
+function isRecord(j: Json | undefined): j is { readonly [key: string]: Json } {
+  return typeof j === 'object' && j !== null && !Array.isArray(j);
+}
+
 /** The replica that leads `range` according to the views (highest term), or null. */
 export function leaseholderOf(
   views: ReadonlyMap<NodeId, NodeView>,
@@ -40,10 +44,10 @@ export function leaseholderOf(
   let best: { node: NodeId; term: number } | null = null;
   for (const [node, view] of views) {
     const ranges = view.ranges;
-    if (typeof ranges !== 'object' || ranges === null || Array.isArray(ranges)) continue;
-    const r = (ranges as Readonly<Record<string, Json>>)[range];
-    if (typeof r !== 'object' || r === null || Array.isArray(r)) continue;
-    const { role, term } = r as Readonly<Record<string, Json>>;
+    if (!isRecord(ranges)) continue;
+    const r = ranges[range];
+    if (!isRecord(r)) continue;
+    const { role, term } = r;
     if (role !== 'leader' || typeof term !== 'number') continue;
     if (best === null || term > best.term) best = { node, term };
   }
@@ -178,7 +182,7 @@ export const failoverExperiment: Experiment = {
     const sorted = [...times].sort((a, b) => a - b);
     const cdf: PlotPoint[] = sorted.map((t, i) => ({ x: t, y: (i + 1) / sorted.length }));
     return {
-      rows: runs as unknown as Json[],
+      rows: runs.map((r): Json => ({ ...r })),
       measured: {
         runs: runs.length,
         failoverMedianMs: times.length === 0 ? null : percentile(times, 0.5),
