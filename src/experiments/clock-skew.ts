@@ -12,15 +12,16 @@
  * for cockroach, so two clocks at k × the bound either side of true time differ by k × the max
  * offset. Leaseholders are moved by the kill-minority nemesis: with the HLC, a node that hears a
  * timestamp from past the max offset drops the message, so without a leaseholder change a fast
- * clock's writes mostly cost availability, not correctness (seeds 1–6 at k = 2 and 4: no
- * anomaly, and half the transactions failed at k = 4). Each run is judged as the systems'
- * sims are: strict-serializable for spanner; serializable plus the stale-read judge for cockroach.
+ * clock's writes mostly cost availability, not correctness (default links, no nemesis, seeds
+ * 1–6 at k = 2 and 4: no anomaly, and half the transactions failed at k = 4). Each run is judged
+ * as the systems' sims are: strict-serializable for spanner; serializable plus the stale-read
+ * judge for cockroach.
  *
  * Links are a datacenter's (0.2 ms mean, as in commit-wait). With n1 k·ε ahead and a reader
  * k·ε behind, spanner's anomaly window is the part of (2ε, 2kε) after the writer started that
- * follows its release; a transaction on the simulator's default 1 ms links takes 20–40 ms, longer
- * than that window for ε = 7 ms and k = 2 (seeds 1–6: one anomaly at k = 2), so the default
- * links would measure the transactions' length rather than the clocks.
+ * follows its release; a transaction on the simulator's default 1 ms links takes 20–40 ms,
+ * longer than that window for ε = 7 ms and k = 2 (no nemesis, seeds 1–6: one anomaly at k = 2),
+ * so the default links would measure the transactions' length rather than the clocks.
  */
 import type { Json } from '../core/json.js';
 import type { SystemDefinition } from '../core/system.js';
