@@ -5,6 +5,8 @@
  * line in EXPERIMENTS below.
  */
 import { bftCostExperiment } from './bft-cost.js';
+import { clockSkewExperiment } from './clock-skew.js';
+import { commitWaitExperiment } from './commit-wait.js';
 import { confirmationsExperiment } from './confirmations.js';
 import { duelingProposersExperiment } from './dueling-proposers.js';
 import type { Experiment, ExperimentOptions } from './experiment.js';
@@ -12,6 +14,7 @@ import { pbftBoundExperiment } from './pbft-bound.js';
 import { selfishMiningExperiment } from './selfish-mining.js';
 import { staleRateExperiment } from './stale-rate.js';
 import { twoPcBlockingExperiment } from './twopc-blocking.js';
+import { failoverExperiment } from './txn-failover.js';
 
 const EXPERIMENTS: readonly Experiment[] = [
   confirmationsExperiment,
@@ -21,6 +24,9 @@ const EXPERIMENTS: readonly Experiment[] = [
   twoPcBlockingExperiment,
   bftCostExperiment,
   pbftBoundExperiment,
+  commitWaitExperiment,
+  clockSkewExperiment,
+  failoverExperiment,
 ];
 
 export function experiments(): readonly Experiment[] {
