@@ -325,14 +325,14 @@ function intentLives(run: LabRun, tracks: readonly Track[]): Map<string, IntentL
 }
 
 /**
- * The latest TXN_ROWS transactions to start, a row each: its micro-ops, refresh, commit and
+ * The latest `rows` transactions to start (TXN_ROWS by default), a row each: its micro-ops, refresh, commit and
  * commit wait, then each intent it laid (held until its resolution was asked) and that
  * resolution (until its range committed it). A span still open ends at the run's end.
  */
-export function txnTimeline(run: LabRun): TimelineSpan[] {
+export function txnTimeline(run: LabRun, rows = TXN_ROWS): TimelineSpan[] {
   const tracks = [...phaseTracks(run).values()]
     .sort((a, b) => a.first - b.first || (a.id < b.id ? -1 : 1))
-    .slice(-TXN_ROWS);
+    .slice(-rows);
   const lives = intentLives(run, tracks);
   const out: TimelineSpan[] = [];
   for (const track of tracks) {

@@ -128,7 +128,7 @@ export const txndbLabViews: LabViews = {
       id: 'txns',
       title: 'The latest transactions: reads, writes, commit, commit wait, intents',
       kinds: TXN_KINDS,
-      spans: txnTimeline,
+      spans: (run) => txnTimeline(run),
     },
   ],
 };
