@@ -245,7 +245,7 @@ function TreePanel(props: { readonly panel: LabPanel; readonly nodes: readonly T
 
 /** The timeline's row names column, its plot's width, and the axis strip's height (px). */
 const ROW_LABEL_WIDTH = 150;
-const PLOT_WIDTH = 900;
+const PLOT_WIDTH = 760;
 const AXIS_HEIGHT = 18;
 /** About the width of one character of a span's 10 px label. */
 const CHAR_PX = 6;

@@ -6,7 +6,7 @@
  * appears mid-run (a split) gets its row then.
  */
 import type { Json } from '../../core/json.js';
-import type { LabRun, TimelineSpan } from '../../core/lab-views.js';
+import type { LabRun, OutlineLine, TimelineSpan } from '../../core/lab-views.js';
 import type { NodeId, NodeView } from '../../core/node.js';
 
 /** What one node's view says of one range it hosts. */
@@ -52,6 +52,17 @@ function readRanges(view: NodeView): Map<string, RangeSeen> {
     });
   }
   return out;
+}
+
+/** A node card's outline of its replicas: `r2 leader t3`, then span and replicas, dimmer. */
+export function rangeLines(view: NodeView): OutlineLine[] {
+  return [...rangesOf(view)]
+    .sort(([a], [b]) => byRangeId(a, b))
+    .map(([id, r]) => ({
+      depth: 0,
+      text: `${id} ${r.role ?? '?'}${r.term !== undefined ? ` t${r.term}` : ''}`,
+      note: `${spanText(r.start, r.end)}${r.replicas !== undefined ? ` · ${r.replicas.join(' ')}` : ''}`,
+    }));
 }
 
 /** The ranges a node leads in this view, in id order. */

@@ -1,13 +1,14 @@
 /**
  * The transactional database (`spanner`, `cockroach`) in the lab: arrows named by the range
  * and what they carry ("r1 append put k05", "get k03", "commit n1.4"), each lane marked with
- * the ranges its node leads (their leaseholder), a table of the ranges and a timeline of their
- * leases (lab-ranges.ts), and the latest transactions on the time axis — their reads and
- * writes, commit, commit wait, intents and the intents' resolution (lab-txn-spans.ts).
+ * the ranges its node leads (their leaseholder), a table of the ranges, a timeline of their
+ * leases and each node card's replicas as an outline (lab-ranges.ts), and the latest
+ * transactions on the time axis — their reads and writes, commit, commit wait, intents and the
+ * intents' resolution (lab-txn-spans.ts).
  */
 import type { Json } from '../../core/json.js';
 import { msgField, viewNum, type LabViews } from '../../core/lab-views.js';
-import { leaseTimeline, rangeRows, rangesLed } from './lab-ranges.js';
+import { leaseTimeline, rangeLines, rangeRows, rangesLed } from './lab-ranges.js';
 import { shortTxn, TXN_KINDS, txnTimeline } from './lab-txn-spans.js';
 
 /** A range command in a few words: `get k03`, `put k05`, `commit n1.4`, `push n2.7`… */
@@ -95,12 +96,13 @@ export function txndbLabel(msg: Json): string {
 
 export const txndbLabViews: LabViews = {
   messageLabel: txndbLabel,
-  // A node leads (★) while it holds some range's lease; its marks name those ranges.
+  // A node leads (★) while it holds some range's lease: "leads r1 r3"; then how many
+  // transactions it coordinates.
   lane: (view) => {
     const led = rangesLed(view);
     const coordinating = viewNum(view, 'coordinating') ?? 0;
     return {
-      role: led.length > 0 ? 'leaseholder' : 'replica',
+      role: led.length > 0 ? 'leads' : 'replica',
       lead: led.length > 0,
       marks: [
         ...(led.length > 0 ? [led.join(' ')] : []),
@@ -131,4 +133,5 @@ export const txndbLabViews: LabViews = {
       spans: (run) => txnTimeline(run),
     },
   ],
+  nodeOutline: { field: 'ranges', title: 'ranges', lines: rangeLines },
 };

@@ -58,7 +58,7 @@ test('spanner: each range with its span, replicas and current leaseholder, and t
     assert.ok(view !== null);
     const lane = txndbLabViews.lane?.(view, String(holder));
     assert.equal(lane?.lead, true, `${holder} is starred`);
-    assert.equal(lane?.role, 'leaseholder');
+    assert.equal(lane?.role, 'leads');
     assert.ok(
       lane?.marks?.[0]?.split(' ').includes(String(range)),
       `${holder}'s lane names ${range}`,
@@ -218,6 +218,18 @@ test('a range split mid-run gets its row from then on; a lease handed over is co
       ['r1 [−∞, k05)', 0, 200, 'n1 t2'],
       ['r1 [−∞, k05)', 210, 300, 'n2 t2'],
       ['r2 [k05, ∞)', 100, 300, 'n1 t2'],
+    ],
+  );
+});
+
+test("a node card's outline lists its replicas: role and term, then span and replicas", () => {
+  const outline = txndbLabViews.nodeOutline;
+  assert.equal(outline?.field, 'ranges');
+  assert.deepEqual(
+    outline?.lines(rangeView({ r10: ['follower', 'k09', null], r2: ['leader', '', 'k05'] })),
+    [
+      { depth: 0, text: 'r2 leader t2', note: '[−∞, k05) · n1 n2' },
+      { depth: 0, text: 'r10 follower t1', note: '[k09, ∞) · n1 n2' },
     ],
   );
 });
