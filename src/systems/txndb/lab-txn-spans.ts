@@ -110,7 +110,8 @@ interface Stretch {
   readonly start: number;
 }
 
-function stretchOf(t: TxnSeen): { kind: string; label: string } {
+/** What a transaction is doing in a sample; null when its view names no micro-op to draw. */
+function stretchOf(t: TxnSeen): { kind: string; label: string } | null {
   const again = t.epoch > 0 ? ` (epoch ${t.epoch})` : '';
   switch (t.phase) {
     case 'refreshing':
@@ -120,7 +121,7 @@ function stretchOf(t: TxnSeen): { kind: string; label: string } {
     case 'commit-wait':
       return { kind: 'commit-wait', label: 'commit wait' };
     default: {
-      if (t.op === null) return { kind: 'read', label: `${t.phase}${again}` };
+      if (t.op === null) return null;
       const [f, key, range] = t.op;
       return { kind: f === 'r' ? 'read' : 'write', label: `${f} ${key} @${range}${again}` };
     }
@@ -165,9 +166,9 @@ function phaseTracks(run: LabRun): Map<string, Track> {
           if (!track.intents.has(key)) track.intents.set(key, [s.t, range]);
         const next = stretchOf(t);
         const o = open.get(t.id);
-        if (o !== undefined && o.kind === next.kind && o.label === next.label) continue;
+        if (o !== undefined && o.kind === next?.kind && o.label === next.label) continue;
         close(t.id, s.t);
-        open.set(t.id, { ...next, start: s.t });
+        if (next !== null) open.set(t.id, { ...next, start: s.t });
       }
     }
     for (const id of [...open.keys()]) close(id, run.end);
