@@ -59,6 +59,8 @@ interface TxnSeen {
   readonly op: readonly [string, string, string] | null;
   /** `[key, range]` of each intent it holds. */
   readonly intents: readonly (readonly [string, string])[];
+  /** Its write timestamp's wall time (the commit timestamp once it commits), if reported. */
+  readonly writeWall: number | undefined;
 }
 
 /** Views already read: the lab recomputes its panels from the same samples often. */
@@ -93,12 +95,14 @@ function readTxns(view: NodeView): TxnSeen[] {
             : [],
         )
       : [];
+    const wall = msgField(msgField(t, 'writeTs') ?? null, 'wall');
     out.push({
       id,
       phase,
       epoch: typeof epoch === 'number' ? epoch : 0,
       op: triple,
       intents: pairs,
+      writeWall: typeof wall === 'number' ? wall : undefined,
     });
   }
   return out;
@@ -113,13 +117,15 @@ interface Stretch {
 /** What a transaction is doing in a sample; null when its view names no micro-op to draw. */
 function stretchOf(t: TxnSeen): { kind: string; label: string } | null {
   const again = t.epoch > 0 ? ` (epoch ${t.epoch})` : '';
+  const ts = t.writeWall !== undefined ? ` ts ${t.writeWall.toFixed(1)}` : '';
   switch (t.phase) {
     case 'refreshing':
       return { kind: 'refresh', label: `refresh${again}` };
     case 'committing':
-      return { kind: 'commit', label: 'commit' };
+      return { kind: 'commit', label: `commit${ts}` };
     case 'commit-wait':
-      return { kind: 'commit-wait', label: 'commit wait' };
+      // Released once TrueTime's earliest has passed this timestamp.
+      return { kind: 'commit-wait', label: `commit wait${ts}` };
     default: {
       if (t.op === null) return null;
       const [f, key, range] = t.op;

@@ -93,7 +93,15 @@ test('spanner: commit waits of at most 2ε on the time axis, as many as the coor
   for (const w of waits) {
     // Samples are 1 ms apart: a drawn wait is at most a sample longer than TrueTime's 2ε.
     assert.ok(w.end - w.start <= 2 * EPSILON + 1, `${w.row}: a wait of ${w.end - w.start} ms`);
-    assert.equal(w.label, 'commit wait');
+    // It ends once TrueTime's earliest passes the commit timestamp: at ts + ε on these clocks
+    // (no skew in this run), to the sampling's millisecond.
+    const m = /^commit wait ts (\d+\.\d)$/.exec(w.label);
+    assert.ok(m !== null, `the wait names its timestamp: ${w.label}`);
+    const release = Number(m[1]) + EPSILON;
+    assert.ok(
+      w.end >= release - 0.1 && w.end <= release + 1.1,
+      `${w.row}: released at ${w.end}, TT.after(ts) from ${release}`,
+    );
   }
   const mean = waits.reduce((a, w) => a + (w.end - w.start), 0) / waits.length;
   assert.ok(mean >= 1 && mean <= 2 * EPSILON, `about ε: the mean wait is ${mean.toFixed(1)} ms`);
