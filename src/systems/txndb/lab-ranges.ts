@@ -17,6 +17,8 @@ export interface RangeSeen {
   /** null: the last range (to the end of the key space). */
   readonly end: string | null | undefined;
   readonly replicas: readonly string[] | undefined;
+  /** The leader this replica knows of, if any. */
+  readonly leader: string | undefined;
 }
 
 function isRecord(v: Json | undefined): v is { readonly [k: string]: Json } {
@@ -49,19 +51,27 @@ function readRanges(view: NodeView): Map<string, RangeSeen> {
       start: typeof r.start === 'string' ? r.start : undefined,
       end: typeof r.end === 'string' || r.end === null ? r.end : undefined,
       replicas,
+      leader: typeof r.leader === 'string' ? r.leader : undefined,
     });
   }
   return out;
 }
 
-/** A node card's outline of its replicas: `r2 leader t3`, then span and replicas, dimmer. */
+/**
+ * A node card's outline of its replicas: `r2 follower t3`, then, dimmer, the leader it knows
+ * of (`→ n1`), the span and the replicas.
+ */
 export function rangeLines(view: NodeView): OutlineLine[] {
   return [...rangesOf(view)]
     .sort(([a], [b]) => byRangeId(a, b))
     .map(([id, r]) => ({
       depth: 0,
       text: `${id} ${r.role ?? '?'}${r.term !== undefined ? ` t${r.term}` : ''}`,
-      note: `${spanText(r.start, r.end)}${r.replicas !== undefined ? ` · ${r.replicas.join(' ')}` : ''}`,
+      note: [
+        ...(r.role !== 'leader' && r.leader !== undefined ? [`→ ${r.leader}`] : []),
+        spanText(r.start, r.end),
+        ...(r.replicas !== undefined ? [r.replicas.join(' ')] : []),
+      ].join(' · '),
     }));
 }
 

@@ -230,14 +230,14 @@ test('a range split mid-run gets its row from then on; a lease handed over is co
   );
 });
 
-test("a node card's outline lists its replicas: role and term, then span and replicas", () => {
+test("a node card's outline lists its replicas: role and term, then leader, span and replicas", () => {
   const outline = txndbLabViews.nodeOutline;
   assert.equal(outline?.field, 'ranges');
-  assert.deepEqual(
-    outline?.lines(rangeView({ r10: ['follower', 'k09', null], r2: ['leader', '', 'k05'] })),
-    [
-      { depth: 0, text: 'r2 leader t2', note: '[−∞, k05) · n1 n2' },
-      { depth: 0, text: 'r10 follower t1', note: '[k09, ∞) · n1 n2' },
-    ],
-  );
+  const view = rangeView({ r10: ['follower', 'k09', null], r2: ['leader', '', 'k05'] });
+  const ranges = view.ranges as Record<string, Record<string, Json>>;
+  view.ranges = { ...ranges, r10: { ...ranges.r10, leader: 'n2' } };
+  assert.deepEqual(outline?.lines(view), [
+    { depth: 0, text: 'r2 leader t2', note: '[−∞, k05) · n1 n2' },
+    { depth: 0, text: 'r10 follower t1', note: '→ n2 · [k09, ∞) · n1 n2' },
+  ]);
 });
