@@ -238,13 +238,29 @@ function readTraffic(msg: Json): RaftTraffic | null {
   return { range, term, entries, commit: typeof commit === 'number' ? commit : undefined };
 }
 
-/** Every command the ranges' leaders sent to their followers, with when it committed. */
-function loggedCommands(run: LabRun): Logged[] {
+/** The index of the first message sent at or after `t` (messages are in send order). */
+function firstSentAt(run: LabRun, t: number): number {
+  let lo = 0;
+  let hi = run.sent.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (run.sent[mid]!.t < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Every command the ranges' leaders sent to their followers from `from` on, with when it
+ * committed.
+ */
+function loggedCommands(run: LabRun, from: number): Logged[] {
   const out: Logged[] = [];
   const pending = new Map<string, Map<number, Pending>>();
   /** Per range, the highest commit index announced: entries up to it are settled. */
   const settled = new Map<string, number>();
-  for (const m of run.sent) {
+  for (let i = firstSentAt(run, from); i < run.sent.length; i++) {
+    const m = run.sent[i]!;
     const traffic = trafficOf(m.msg);
     if (traffic === null) continue;
     const { range, term } = traffic;
@@ -307,7 +323,11 @@ function intentLives(run: LabRun, tracks: readonly Track[]): Map<string, IntentL
   };
   for (const track of tracks)
     for (const [key, [t, range]] of track.intents) life(track.id, key, range).laid = t;
-  const logged = loggedCommands(run).sort((a, b) => a.proposed - b.proposed);
+  // A transaction's commands are all sent once it started, and its coordinator's first sample
+  // is taken by the end of the millisecond it started in: messages sent well before the
+  // earliest shown transaction's (50 ms, for room) are not read.
+  const from = tracks.reduce((m, t) => Math.min(m, t.first - 50), Infinity);
+  const logged = loggedCommands(run, from).sort((a, b) => a.proposed - b.proposed);
   for (const c of logged) {
     const k = msgField(c.op, 'k');
     const key = msgField(c.op, 'key');
