@@ -115,7 +115,13 @@ export interface TimelinePanel extends PanelBase {
   readonly kind: 'timeline';
   /** Every kind a span may have, in legend order (a span of another kind is a declaration bug). */
   readonly kinds: readonly TimelineKind[];
-  spans(run: LabRun): readonly TimelineSpan[];
+  /**
+   * When set, the lab offers a box to pick what to show — this says what may be typed there
+   * ("a transaction (n1.4) or a key (k05)") — and hands `spans` what was typed.
+   */
+  readonly focus?: string;
+  /** `focus`: what was typed in the panel's box, trimmed; undefined when nothing was. */
+  spans(run: LabRun, focus?: string): readonly TimelineSpan[];
 }
 
 export type LabPanel = ChartPanel | TablePanel | TreePanel | TimelinePanel;
@@ -163,6 +169,8 @@ export function chartHasData(data: ChartData): boolean {
 export function panelHasData(
   panel: LabPanel,
   run: LabRun,
+  /** What was typed in a timeline's focus box. */
+  focus?: string,
 ):
   | { kind: 'chart'; data: ChartData }
   | { kind: 'table'; rows: readonly (readonly (string | number)[])[] }
@@ -183,7 +191,7 @@ export function panelHasData(
       return nodes.length > 0 ? { kind: 'tree', nodes } : undefined;
     }
     case 'timeline': {
-      const spans = panel.spans(run);
+      const spans = panel.spans(run, focus);
       const known = new Set(panel.kinds.map((k) => k.id));
       for (const s of spans) {
         if (!known.has(s.kind))

@@ -3,7 +3,8 @@
  * (3 nodes, seed 2, 60 operations) shows the ranges table with the same ranges, spans,
  * replicas and leaseholders the lab views give for the same run computed in Node (a seed
  * replays the same run), the leaseholder timeline, and the transactions' timeline with intents
- * and commit waits no longer than 2ε; the lanes name the ranges their nodes lead. A screenshot
+ * and commit waits no longer than 2ε; the lanes name the ranges their nodes lead; the
+ * transactions' focus box narrows the timeline to the transactions on one key. A screenshot
  * goes to test-artifacts/lab-txndb.png.
  */
 import { test } from 'node:test';
@@ -45,9 +46,17 @@ function expected() {
   const panels = (system.labViews?.panels ?? []).filter((p) => panelHasData(p, run) !== undefined);
   const ranges = panels.find((p) => p.id === 'ranges');
   assert.ok(ranges?.kind === 'table', 'the ranges table has rows');
+  const txns = panels.find((p) => p.id === 'txns');
+  assert.ok(txns?.kind === 'timeline', 'the transactions timeline has spans');
+  // A key some shown transaction laid an intent on, and the transactions that touched it.
+  const intent = txns.spans(run).find((s) => s.kind === 'intent');
+  const key = /^intent (k\d\d) /.exec(intent?.label ?? '')?.[1];
+  assert.ok(key !== undefined, 'an intent on a key');
   return {
     panels: panels.map((p) => p.id),
     ranges: ranges.rows(run).map((r) => r.slice(0, 4).map(String)),
+    key,
+    onKey: [...new Set(txns.spans(run, key).map((s) => s.row))].sort(),
   };
 }
 
@@ -125,6 +134,27 @@ test(
         `a lane names ${range} (held by ${holder})`,
       );
     await page.screenshot({ path: join(ARTIFACTS, 'lab-txndb.png'), fullPage: true });
+
+    // Narrowed to one key: the transactions that touched it, as in Node; to nothing: the panel
+    // stays, empty, so the box can be cleared; cleared: all the latest again.
+    const rowsShown = () =>
+      page.$$eval('[data-testid=panel-txns] svg text[data-row]', (ts) =>
+        ts.map((t) => t.getAttribute('data-row') ?? '').sort(),
+      );
+    const before = await rowsShown();
+    await page.fill('[data-testid=focus-txns]', want.key);
+    await page.waitForFunction(
+      `document.querySelectorAll('[data-testid=panel-txns] svg text[data-row]').length === ${want.onKey.length}`,
+    );
+    assert.deepEqual(await rowsShown(), want.onKey, `the transactions on ${want.key}`);
+    await page.fill('[data-testid=focus-txns]', 'k99-none');
+    await page.waitForSelector('[data-testid=panel-txns] .timeline-none');
+    assert.equal((await page.$$('[data-testid=panel-txns] g[data-kind]')).length, 0);
+    await page.fill('[data-testid=focus-txns]', '');
+    await page.waitForFunction(
+      `document.querySelectorAll('[data-testid=panel-txns] svg text[data-row]').length === ${before.length}`,
+    );
+    assert.deepEqual(await rowsShown(), before, 'cleared: the latest transactions again');
     assert.deepEqual(errors, [], 'no page errors');
     await page.close();
   },

@@ -25,17 +25,32 @@ const PALETTE = ['#2d69b4', '#e0a21e', '#2f9e5b', '#c81e1e', '#7b2fd6', '#52606d
 
 export type PanelContent = NonNullable<ReturnType<typeof panelHasData>>;
 
-/** Each declared panel with its data, leaving out the empty ones. */
+/** What was typed in each timeline's focus box, by panel id. */
+export type PanelFocus = Readonly<Record<string, string>>;
+
+/**
+ * Each declared panel with its data, leaving out the empty ones — except a timeline narrowed by
+ * its focus box to nothing, which stays (empty) so the box can be cleared.
+ */
 export function panelContents(
   panels: readonly LabPanel[],
   run: LabRun,
+  focus: PanelFocus = {},
 ): { readonly panel: LabPanel; readonly content: PanelContent }[] {
   const out: { panel: LabPanel; content: PanelContent }[] = [];
   for (const panel of panels) {
-    const content = panelHasData(panel, run);
+    const typed = panel.kind === 'timeline' ? focusOf(panel, focus) : undefined;
+    const content =
+      panelHasData(panel, run, typed) ??
+      (typed !== undefined ? { kind: 'timeline' as const, spans: [] } : undefined);
     if (content !== undefined) out.push({ panel, content });
   }
   return out;
+}
+
+function focusOf(panel: LabPanel, focus: PanelFocus): string | undefined {
+  const typed = panel.kind === 'timeline' && panel.focus !== undefined ? focus[panel.id] : '';
+  return typed === undefined || typed.trim() === '' ? undefined : typed.trim();
 }
 
 /** Least wall time between two recomputations of the panels while a run plays. */
@@ -75,6 +90,8 @@ export function useThrottledPanels(
 
 export function SystemPanels(props: {
   readonly contents: readonly { readonly panel: LabPanel; readonly content: PanelContent }[];
+  readonly focus: PanelFocus;
+  readonly onFocus: (panel: string, typed: string) => void;
 }) {
   return (
     <div class="system-panels">
@@ -107,6 +124,8 @@ export function SystemPanels(props: {
                 panel={panel}
                 kinds={panel.kind === 'timeline' ? panel.kinds : []}
                 spans={content.spans}
+                focus={props.focus[panel.id] ?? ''}
+                onFocus={(typed) => props.onFocus(panel.id, typed)}
               />
             );
         }
@@ -254,7 +273,10 @@ function TimelinePanel(props: {
   readonly panel: LabPanel;
   readonly kinds: readonly TimelineKind[];
   readonly spans: readonly TimelineSpan[];
+  readonly focus: string;
+  readonly onFocus: (typed: string) => void;
 }) {
+  const focusable = props.panel.kind === 'timeline' ? props.panel.focus : undefined;
   const layout = timelineLayout(props.spans);
   const colour = new Map(props.kinds.map((k, i) => [k.id, PALETTE[i % PALETTE.length]!]));
   const present = new Set(props.spans.map((s) => s.kind));
@@ -272,6 +294,19 @@ function TimelinePanel(props: {
     <figure class="panel-timeline" data-testid={`panel-${props.panel.id}`} data-kind="timeline">
       <figcaption>
         {props.panel.title}
+        {focusable !== undefined && (
+          <label class="timeline-focus">
+            show only{' '}
+            <input
+              type="search"
+              data-testid={`focus-${props.panel.id}`}
+              placeholder={focusable}
+              value={props.focus}
+              onInput={(e) => props.onFocus(e.currentTarget.value)}
+            />
+          </label>
+        )}
+        {props.spans.length === 0 && <span class="timeline-none"> nothing matches</span>}
         <span class="timeline-legend">
           {props.kinds
             .filter((k) => present.has(k.id))

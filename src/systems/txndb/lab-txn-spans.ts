@@ -141,6 +141,8 @@ interface Track {
   readonly spans: TimelineSpan[];
   /** When its coordinator first listed each intent (its write answered): key → [t, range]. */
   readonly intents: Map<string, readonly [number, string]>;
+  /** The keys of the micro-ops it was seen running. */
+  readonly keys: Set<string>;
 }
 
 /** Each transaction's phases from its coordinator's samples, by transaction id. */
@@ -167,7 +169,18 @@ function phaseTracks(run: LabRun): Map<string, Track> {
       for (const t of seen) {
         let track = tracks.get(t.id);
         if (track === undefined)
-          tracks.set(t.id, (track = { id: t.id, node, first: s.t, spans: [], intents: new Map() }));
+          tracks.set(
+            t.id,
+            (track = {
+              id: t.id,
+              node,
+              first: s.t,
+              spans: [],
+              intents: new Map(),
+              keys: new Set(),
+            }),
+          );
+        if (t.op !== null) track.keys.add(t.op[1]);
         for (const [key, range] of t.intents)
           if (!track.intents.has(key)) track.intents.set(key, [s.t, range]);
         const next = stretchOf(t);
@@ -352,12 +365,24 @@ function intentLives(run: LabRun, tracks: readonly Track[]): Map<string, IntentL
 }
 
 /**
- * The latest `rows` transactions to start (TXN_ROWS by default), a row each: its micro-ops, refresh, commit and
+ * Whether a transaction is the one picked: `n1.4` (with its retries, `n1.4#1`…) or its full id,
+ * or a key it read, wrote or holds an intent on (`k05`).
+ */
+function picked(track: Track, focus: string): boolean {
+  const short = shortTxn(track.id);
+  if (track.id === focus || short === focus || short.startsWith(`${focus}#`)) return true;
+  return track.keys.has(focus) || track.intents.has(focus);
+}
+
+/**
+ * The latest `rows` transactions to start (TXN_ROWS by default), or, with `focus`, the latest
+ * of those it picks (see picked), a row each: its micro-ops, refresh, commit and
  * commit wait, then each intent it laid (held until its resolution was asked) and that
  * resolution (until its range committed it). A span still open ends at the run's end.
  */
-export function txnTimeline(run: LabRun, rows = TXN_ROWS): TimelineSpan[] {
+export function txnTimeline(run: LabRun, rows = TXN_ROWS, focus?: string): TimelineSpan[] {
   const tracks = [...phaseTracks(run).values()]
+    .filter((t) => focus === undefined || picked(t, focus))
     .sort((a, b) => a.first - b.first || (a.id < b.id ? -1 : 1))
     .slice(-rows);
   const lives = intentLives(run, tracks);

@@ -9,7 +9,7 @@
 import type { Json } from '../../core/json.js';
 import { msgField, viewNum, type LabViews } from '../../core/lab-views.js';
 import { leaseTimeline, rangeLines, rangeRows, rangesLed } from './lab-ranges.js';
-import { shortTxn, TXN_KINDS, txnTimeline } from './lab-txn-spans.js';
+import { shortTxn, TXN_KINDS, TXN_ROWS, txnTimeline } from './lab-txn-spans.js';
 
 /** A range command in a few words: `get k03`, `put k05`, `commit n1.4`, `push n2.7`… */
 export function rangeOpLabel(op: Json): string {
@@ -130,7 +130,8 @@ export const txndbLabViews: LabViews = {
       id: 'txns',
       title: 'The latest transactions: reads, writes, commit, commit wait, intents',
       kinds: TXN_KINDS,
-      spans: (run) => txnTimeline(run),
+      focus: 'a transaction (n1.4) or a key (k05)',
+      spans: (run, focus) => txnTimeline(run, TXN_ROWS, focus),
     },
   ],
   nodeOutline: { field: 'ranges', title: 'ranges', lines: rangeLines },

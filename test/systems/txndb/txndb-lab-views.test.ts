@@ -149,6 +149,36 @@ test('spanner: intents drawn on their keys and ranges, each followed by its reso
   assert.ok(spans.every((s) => s.end >= s.start && s.end <= run.end));
 });
 
+test('spanner: the transactions timeline narrowed to one transaction, or to a key', () => {
+  const { run } = spanner;
+  const panel = txndbLabViews.panels?.find((p) => p.id === 'txns');
+  assert.ok(panel?.kind === 'timeline' && panel.focus !== undefined, 'the panel offers a focus');
+  const all = txnTimeline(run, Infinity);
+  // A transaction by its short name: its row only (with its retries as new transactions).
+  const row = all[0]!.row;
+  const one = panel.spans(run, row);
+  assert.ok(one.length > 0);
+  assert.ok(
+    one.every((s) => s.row === row || s.row.startsWith(`${row}#`)),
+    `only ${row}`,
+  );
+  // A key: the latest transactions that read, wrote or held an intent on it, and only those.
+  const key = /^intent (k\d\d) /.exec(all.find((s) => s.kind === 'intent')!.label)![1]!;
+  const touching = panel.spans(run, key);
+  const rows = new Set(touching.map((s) => s.row));
+  assert.ok(rows.size > 1 && rows.size <= 16, `${rows.size} transactions on ${key}`);
+  for (const r of rows)
+    assert.ok(
+      all.some((s) => s.row === r && s.label.includes(` ${key} @`)),
+      `${r} touched ${key}`,
+    );
+  const everyOne = new Set(
+    all.filter((s) => s.label.includes(` ${key} @`) && s.kind !== 'resolve').map((s) => s.row),
+  );
+  assert.ok(everyOne.size >= rows.size);
+  assert.deepEqual(panel.spans(run, 'k99-nothing'), []);
+});
+
 test('spanner: arrows named by range and command', () => {
   const { run } = spanner;
   const label = txndbLabViews.messageLabel;
