@@ -267,7 +267,10 @@ function firstSentAt(run: LabRun, t: number): number {
  * Every command the ranges' leaders sent to their followers from `from` on, with when it
  * committed.
  */
-function loggedCommands(run: LabRun, from: number): Logged[] {
+function loggedCommands(
+  run: LabRun,
+  from: number,
+): { readonly commands: Logged[]; readonly ranges: ReadonlySet<string> } {
   const out: Logged[] = [];
   const pending = new Map<string, Map<number, Pending>>();
   /** Per range, the highest commit index announced: entries up to it are settled. */
@@ -299,7 +302,7 @@ function loggedCommands(run: LabRun, from: number): Logged[] {
   for (const [range, waiting] of pending)
     for (const p of waiting.values())
       out.push({ range, op: p.op, proposed: p.proposed, committed: undefined });
-  return out;
+  return { commands: out, ranges: new Set(pending.keys()) };
 }
 
 interface IntentLife {
@@ -312,8 +315,14 @@ interface IntentLife {
   resolved: number | undefined;
 }
 
-/** For each wanted transaction, its intents: laid, resolution asked, resolved. */
-function intentLives(run: LabRun, tracks: readonly Track[]): Map<string, IntentLife[]> {
+/**
+ * For each wanted transaction, its intents: laid, resolution asked, resolved; and the ranges
+ * whose leaders were heard replicating (a range without followers sends nothing to read).
+ */
+function intentLives(
+  run: LabRun,
+  tracks: readonly Track[],
+): { readonly lives: Map<string, IntentLife[]>; readonly replicated: ReadonlySet<string> } {
   const wanted = new Set(tracks.map((t) => t.id));
   const lives = new Map<string, Map<string, IntentLife>>();
   const life = (id: string, key: string, range: string): IntentLife => {
@@ -340,8 +349,8 @@ function intentLives(run: LabRun, tracks: readonly Track[]): Map<string, IntentL
   // is taken by the end of the millisecond it started in: messages sent well before the
   // earliest shown transaction's (50 ms, for room) are not read.
   const from = tracks.reduce((m, t) => Math.min(m, t.first - 50), Infinity);
-  const logged = loggedCommands(run, from).sort((a, b) => a.proposed - b.proposed);
-  for (const c of logged) {
+  const { commands, ranges } = loggedCommands(run, from);
+  for (const c of commands.sort((a, b) => a.proposed - b.proposed)) {
     const k = msgField(c.op, 'k');
     const key = msgField(c.op, 'key');
     if (typeof key !== 'string') continue;
@@ -361,7 +370,10 @@ function intentLives(run: LabRun, tracks: readonly Track[]): Map<string, IntentL
       l.aborted = at(c.op, 'commitTs') === null;
     }
   }
-  return new Map([...lives].map(([id, byKey]) => [id, [...byKey.values()]]));
+  return {
+    lives: new Map([...lives].map(([id, byKey]) => [id, [...byKey.values()]])),
+    replicated: ranges,
+  };
 }
 
 /**
@@ -385,15 +397,19 @@ export function txnTimeline(run: LabRun, rows = TXN_ROWS, focus?: string): Timel
     .filter((t) => focus === undefined || picked(t, focus))
     .sort((a, b) => a.first - b.first || (a.id < b.id ? -1 : 1))
     .slice(-rows);
-  const lives = intentLives(run, tracks);
+  const { lives, replicated } = intentLives(run, tracks);
   const out: TimelineSpan[] = [];
   for (const track of tracks) {
     const row = shortTxn(track.id);
     out.push(...track.spans);
+    const finished = track.spans.reduce((m, s) => Math.max(m, s.end), track.first);
     for (const l of lives.get(track.id) ?? []) {
       if (l.laid === undefined) continue;
       const where = `${l.key} @${l.range}`;
-      const until = l.resolveProposed ?? run.end;
+      // A range no follower was heard from (a one-node cluster) shows no resolution: its
+      // intents are drawn until their transaction ends, where its coordinator resolves them.
+      const until =
+        l.resolveProposed ?? (replicated.has(l.range) ? run.end : Math.max(l.laid, finished));
       out.push({ row, start: l.laid, end: until, label: `intent ${where}`, kind: 'intent' });
       if (l.resolveProposed !== undefined)
         out.push({

@@ -19,12 +19,12 @@ import { labRun } from '../../../lab/src/system-views.js';
 
 const EPSILON = 7;
 
-function simulate(system: 'spanner' | 'cockroach', mutant: string | null, ops: number) {
+function simulate(system: 'spanner' | 'cockroach', mutant: string | null, ops: number, nodes = 3) {
   const def = getSystem(system);
   assert.ok(def !== undefined, `${system} is registered`);
   assert.equal(def.labViews, txndbLabViews, `${system} declares the txndb lab views`);
   const lab = new RunController(
-    { system, nodes: 3, seed: 2, nemesis: 'none', ops, mutant, params: {} },
+    { system, nodes, seed: 2, nemesis: 'none', ops, mutant, params: {} },
     def,
   );
   lab.runToEnd();
@@ -215,6 +215,28 @@ test('cockroach: HLC has no commit wait', () => {
   const spans = txnTimeline(run, Infinity);
   assert.ok(spans.some((s) => s.kind === 'commit'));
   assert.equal(spans.filter((s) => s.kind === 'commit-wait').length, 0);
+});
+
+test('one node: every range held by it, and intents end with their transaction (no Raft traffic to read)', () => {
+  const { run } = simulate('spanner', null, 60, 1);
+  assert.deepEqual(
+    rangeRows(run).map((r) => [r[0], r[2], r[3]]),
+    [
+      ['r1', 'n1', 'n1'],
+      ['r2', 'n1', 'n1'],
+      ['r3', 'n1', 'n1'],
+    ],
+  );
+  const spans = txnTimeline(run, Infinity);
+  const intents = spans.filter((s) => s.kind === 'intent');
+  assert.ok(intents.length > 0);
+  assert.equal(spans.filter((s) => s.kind === 'resolve').length, 0);
+  for (const i of intents) {
+    const end = Math.max(
+      ...spans.filter((s) => s.row === i.row && s.kind !== 'intent').map((s) => s.end),
+    );
+    assert.equal(i.end, Math.max(i.start, end), `${i.row}: ${i.label} ends with its transaction`);
+  }
 });
 
 // ---- by hand: a split and a lease handed over --------------------------------------------------
