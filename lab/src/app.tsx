@@ -22,7 +22,12 @@ import { Legend } from './panels/legend.js';
 import { NodeStates } from './panels/node-state.js';
 import { OpsTimeline } from './panels/ops-timeline.js';
 import { Summary } from './panels/summary.js';
-import { panelContents, SystemPanels, useThrottledPanels } from './panels/system-panels.js';
+import {
+  panelContents,
+  SystemPanels,
+  useThrottledPanels,
+  type PanelFocus,
+} from './panels/system-panels.js';
 import { Verdict } from './panels/verdict.js';
 import { configProblem, defaultConfig, type RunConfig } from './run-config.js';
 import { RunController } from './run-controller.js';
@@ -51,6 +56,8 @@ export function App() {
   const [source, setSource] = useState<Source>({ kind: 'none' });
   const [playing, setPlaying] = useState(false);
   const [speed, setSpeed] = useState(1000);
+  /** What was typed in each timeline panel's focus box. */
+  const [panelFocus, setPanelFocus] = useState<PanelFocus>({});
   const [version, setVersion] = useState(0);
   const [chartVersion, setChartVersion] = useState(0);
   const [follow, setFollow] = useState(true);
@@ -162,8 +169,9 @@ export function App() {
               controller.trace,
               controller.snapshots,
             ),
+            panelFocus,
           ),
-    [chartVersion, source],
+    [chartVersion, source, panelFocus],
     controller?.done ?? true,
   );
   const items = useMemo(
@@ -458,7 +466,11 @@ export function App() {
                   leaders={charts.leaders}
                   hasLeaders={leaders.length > 0}
                 />
-                <SystemPanels contents={declared} />
+                <SystemPanels
+                  contents={declared}
+                  focus={panelFocus}
+                  onFocus={(panel, typed) => setPanelFocus((f) => ({ ...f, [panel]: typed }))}
+                />
               </section>
               {data.result !== null && controller !== null && (
                 <section>

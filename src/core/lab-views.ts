@@ -90,7 +90,41 @@ export interface TreePanel extends PanelBase {
   tree(run: LabRun): readonly TreeNode[];
 }
 
-export type LabPanel = ChartPanel | TablePanel | TreePanel;
+/**
+ * One labelled stretch of virtual time on a timeline row: a transaction's phase, a lease held…
+ * Spans of one row that overlap are stacked by the lab, so none hides another.
+ */
+export interface TimelineSpan {
+  /** The row's name; rows are drawn in the order their first span appears. */
+  readonly row: string;
+  /** Virtual ms; `end` ≥ `start` (a span still open ends at the run's `end`). */
+  readonly start: number;
+  readonly end: number;
+  readonly label: string;
+  /** Which of the panel's `kinds` it is: its colour and legend entry. */
+  readonly kind: string;
+}
+
+export interface TimelineKind {
+  readonly id: string;
+  /** The legend's word for it. */
+  readonly label: string;
+}
+
+export interface TimelinePanel extends PanelBase {
+  readonly kind: 'timeline';
+  /** Every kind a span may have, in legend order (a span of another kind is a declaration bug). */
+  readonly kinds: readonly TimelineKind[];
+  /**
+   * When set, the lab offers a box to pick what to show — this says what may be typed there
+   * ("a transaction (n1.4) or a key (k05)") — and hands `spans` what was typed.
+   */
+  readonly focus?: string;
+  /** `focus`: what was typed in the panel's box, trimmed; undefined when nothing was. */
+  spans(run: LabRun, focus?: string): readonly TimelineSpan[];
+}
+
+export type LabPanel = ChartPanel | TablePanel | TreePanel | TimelinePanel;
 
 /** One line of a node's outline, indented by its depth (0: a root). */
 export interface OutlineLine {
@@ -135,10 +169,13 @@ export function chartHasData(data: ChartData): boolean {
 export function panelHasData(
   panel: LabPanel,
   run: LabRun,
+  /** What was typed in a timeline's focus box. */
+  focus?: string,
 ):
   | { kind: 'chart'; data: ChartData }
   | { kind: 'table'; rows: readonly (readonly (string | number)[])[] }
   | { kind: 'tree'; nodes: readonly TreeNode[] }
+  | { kind: 'timeline'; spans: readonly TimelineSpan[] }
   | undefined {
   switch (panel.kind) {
     case 'chart': {
@@ -153,6 +190,26 @@ export function panelHasData(
       const nodes = panel.tree(run);
       return nodes.length > 0 ? { kind: 'tree', nodes } : undefined;
     }
+    case 'timeline': {
+      const spans = panel.spans(run, focus);
+      const known = new Set(panel.kinds.map((k) => k.id));
+      for (const s of spans) {
+        if (!known.has(s.kind))
+          throw new LabViewError(`panel ${panel.id}: span kind '${s.kind}' is not declared`);
+        if (!(s.end >= s.start))
+          throw new LabViewError(`panel ${panel.id}: span '${s.label}' ends before it starts`);
+      }
+      return spans.length > 0 ? { kind: 'timeline', spans } : undefined;
+    }
+  }
+}
+
+/** A declaration that breaks its own contract (a bug in the system's lab views). */
+export class LabViewError extends Error {
+  readonly code = 'bad-lab-view';
+  constructor(message: string) {
+    super(message);
+    this.name = 'LabViewError';
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The panels a system declares (src/core/lab-views.ts), drawn by kind: charts with uPlot,
- * tables, and trees as SVG. A panel whose data is empty is left out, so a run never shows an
+ * tables, and trees and timelines as SVG. A panel whose data is empty is left out, so a run never shows an
  * empty chart; the lab knows nothing of any particular system here.
  */
 import uPlot from 'uplot';
@@ -10,9 +10,13 @@ import {
   type ChartData,
   type LabPanel,
   type LabRun,
+  type TimelineKind,
+  type TimelineSpan,
   type TreeNode,
 } from '../../../src/core/lab-views.js';
 import { COLORS } from '../canvas.js';
+import { axisTicks } from '../lamport/axis.js';
+import { BAND_GAP, LINE_HEIGHT, timelineLayout } from '../timeline-layout.js';
 import { COLUMN_WIDTH, ROW_HEIGHT, treeLayout } from '../tree-layout.js';
 import { Chart } from './charts.js';
 
@@ -21,17 +25,32 @@ const PALETTE = ['#2d69b4', '#e0a21e', '#2f9e5b', '#c81e1e', '#7b2fd6', '#52606d
 
 export type PanelContent = NonNullable<ReturnType<typeof panelHasData>>;
 
-/** Each declared panel with its data, leaving out the empty ones. */
+/** What was typed in each timeline's focus box, by panel id. */
+export type PanelFocus = Readonly<Record<string, string>>;
+
+/**
+ * Each declared panel with its data, leaving out the empty ones — except a timeline narrowed by
+ * its focus box to nothing, which stays (empty) so the box can be cleared.
+ */
 export function panelContents(
   panels: readonly LabPanel[],
   run: LabRun,
+  focus: PanelFocus = {},
 ): { readonly panel: LabPanel; readonly content: PanelContent }[] {
   const out: { panel: LabPanel; content: PanelContent }[] = [];
   for (const panel of panels) {
-    const content = panelHasData(panel, run);
+    const typed = panel.kind === 'timeline' ? focusOf(panel, focus) : undefined;
+    const content =
+      panelHasData(panel, run, typed) ??
+      (typed !== undefined ? { kind: 'timeline' as const, spans: [] } : undefined);
     if (content !== undefined) out.push({ panel, content });
   }
   return out;
+}
+
+function focusOf(panel: LabPanel, focus: PanelFocus): string | undefined {
+  const typed = panel.kind === 'timeline' && panel.focus !== undefined ? focus[panel.id] : '';
+  return typed === undefined || typed.trim() === '' ? undefined : typed.trim();
 }
 
 /** Least wall time between two recomputations of the panels while a run plays. */
@@ -71,6 +90,8 @@ export function useThrottledPanels(
 
 export function SystemPanels(props: {
   readonly contents: readonly { readonly panel: LabPanel; readonly content: PanelContent }[];
+  readonly focus: PanelFocus;
+  readonly onFocus: (panel: string, typed: string) => void;
 }) {
   return (
     <div class="system-panels">
@@ -96,6 +117,17 @@ export function SystemPanels(props: {
             );
           case 'tree':
             return <TreePanel key={panel.id} panel={panel} nodes={content.nodes} />;
+          case 'timeline':
+            return (
+              <TimelinePanel
+                key={panel.id}
+                panel={panel}
+                kinds={panel.kind === 'timeline' ? panel.kinds : []}
+                spans={content.spans}
+                focus={props.focus[panel.id] ?? ''}
+                onFocus={(typed) => props.onFocus(panel.id, typed)}
+              />
+            );
         }
       })}
     </div>
@@ -224,6 +256,126 @@ function TreePanel(props: { readonly panel: LabPanel; readonly nodes: readonly T
               </text>
             </g>
           ))}
+        </svg>
+      </div>
+    </figure>
+  );
+}
+
+/** The timeline's row names column, its plot's width, and the axis strip's height (px). */
+const ROW_LABEL_WIDTH = 150;
+const PLOT_WIDTH = 760;
+const AXIS_HEIGHT = 18;
+/** About the width of one character of a span's 10 px label. */
+const CHAR_PX = 6;
+
+function TimelinePanel(props: {
+  readonly panel: LabPanel;
+  readonly kinds: readonly TimelineKind[];
+  readonly spans: readonly TimelineSpan[];
+  readonly focus: string;
+  readonly onFocus: (typed: string) => void;
+}) {
+  const focusable = props.panel.kind === 'timeline' ? props.panel.focus : undefined;
+  const layout = timelineLayout(props.spans);
+  const colour = new Map(props.kinds.map((k, i) => [k.id, PALETTE[i % PALETTE.length]!]));
+  const present = new Set(props.spans.map((s) => s.kind));
+  // Each line's band, for the gap drawn between bands.
+  const bandOf: number[] = [];
+  layout.bands.forEach((b, i) => {
+    for (let l = 0; l < b.lines; l++) bandOf[b.line + l] = i;
+  });
+  const y = (line: number) => AXIS_HEIGHT + line * LINE_HEIGHT + (bandOf[line] ?? 0) * BAND_GAP;
+  const scale = PLOT_WIDTH / (layout.t1 - layout.t0);
+  const x = (t: number) => ROW_LABEL_WIDTH + (t - layout.t0) * scale;
+  const height = y(layout.lines) + BAND_GAP;
+  const ticks = axisTicks({ t0: layout.t0, t1: layout.t1 }, PLOT_WIDTH);
+  return (
+    <figure class="panel-timeline" data-testid={`panel-${props.panel.id}`} data-kind="timeline">
+      <figcaption>
+        {props.panel.title}
+        {focusable !== undefined && (
+          <label class="timeline-focus">
+            show only{' '}
+            <input
+              type="search"
+              data-testid={`focus-${props.panel.id}`}
+              placeholder={focusable}
+              value={props.focus}
+              onInput={(e) => props.onFocus(e.currentTarget.value)}
+            />
+          </label>
+        )}
+        {props.spans.length === 0 && <span class="timeline-none"> nothing matches</span>}
+        <span class="timeline-legend">
+          {props.kinds
+            .filter((k) => present.has(k.id))
+            .map((k) => (
+              <span key={k.id} class="timeline-key">
+                <span class="timeline-swatch" style={{ background: colour.get(k.id) }} />
+                {k.label}
+              </span>
+            ))}
+        </span>
+      </figcaption>
+      <div class="panel-scroll">
+        <svg
+          width={ROW_LABEL_WIDTH + PLOT_WIDTH + 8}
+          height={height}
+          role="img"
+          aria-label={props.panel.title}
+        >
+          {ticks.map((tick) => (
+            <g key={tick.t}>
+              <line
+                x1={x(tick.t)}
+                y1={AXIS_HEIGHT - 4}
+                x2={x(tick.t)}
+                y2={height}
+                stroke="#e4e7eb"
+              />
+              <text x={x(tick.t) + 2} y={AXIS_HEIGHT - 6} font-size="10" fill={COLORS.axis}>
+                {tick.label}
+              </text>
+            </g>
+          ))}
+          {layout.bands.map((b) => (
+            <text key={b.row} x={2} y={y(b.line) + LINE_HEIGHT - 4} font-size="11" data-row={b.row}>
+              {b.row}
+            </text>
+          ))}
+          {layout.placed.map((p, i) => {
+            const left = x(p.span.start);
+            const width = Math.max(2, (p.span.end - p.span.start) * scale);
+            const fits = p.span.label.length * CHAR_PX + 4 <= width;
+            return (
+              <g
+                key={i}
+                data-kind={p.span.kind}
+                data-row={p.span.row}
+                data-start={p.span.start}
+                data-end={p.span.end}
+              >
+                <title>
+                  {`${p.span.row}: ${p.span.label}, ${round(p.span.start)}–${round(p.span.end)} ms (${round(p.span.end - p.span.start)} ms)`}
+                </title>
+                <rect
+                  x={left}
+                  y={y(p.line) + 1}
+                  width={width}
+                  height={LINE_HEIGHT - 2}
+                  rx={2}
+                  fill={colour.get(p.span.kind) ?? COLORS.axis}
+                  fill-opacity={0.8}
+                />
+                {fits && (
+                  <text x={left + 2} y={y(p.line) + LINE_HEIGHT - 4} font-size="10" fill="#fff">
+                    {p.span.label}
+                  </text>
+                )}
+              </g>
+            );
+          })}
         </svg>
       </div>
     </figure>

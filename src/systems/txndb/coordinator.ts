@@ -544,4 +544,32 @@ export class TxnCoordinator {
       );
     }
   }
+
+  /**
+   * Where this transaction is, for the lab (read-only): its attempt's id, its phase, its
+   * timestamps, the micro-op it is running and the keys holding its intents, each with its
+   * range. 'commit-wait': answered only once TrueTime has passed the commit timestamp (a
+   * transaction that finished otherwise has already answered and left its node).
+   */
+  view(): Json {
+    const phase: TxnPhase = this.finished
+      ? 'commit-wait'
+      : this.commitSent
+        ? 'committing'
+        : this.index === this.mops.length
+          ? 'refreshing'
+          : 'running';
+    const mop = this.finished ? undefined : this.mops[this.index];
+    return {
+      id: this.id,
+      phase,
+      epoch: this.epoch,
+      readTs: { wall: this.readTs.wall, logical: this.readTs.logical },
+      writeTs: { wall: this.writeTs.wall, logical: this.writeTs.logical },
+      op: mop === undefined ? null : [mop[0], mop[1], this.env.rangeOf(mop[1]).id],
+      intents: [...this.intentKeys].sort().map((k) => [k, this.env.rangeOf(k).id]),
+    };
+  }
 }
+
+export type TxnPhase = 'running' | 'refreshing' | 'committing' | 'commit-wait';

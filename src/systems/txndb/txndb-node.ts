@@ -273,13 +273,30 @@ export class TxnDbNode implements ProtocolNode<Message> {
     for (const id of this.host.groups()) {
       const v = this.host.group(id)!.inspect();
       if (v.role === 'leader') leads++;
-      ranges[id] = { role: v.role ?? null, term: v.term ?? null, commit: v.commit ?? null };
+      // The span and replicas as this node's directory has them, for the lab's range table.
+      const spec = this.options.directory.range(id);
+      ranges[id] = {
+        role: v.role ?? null,
+        term: v.term ?? null,
+        commit: v.commit ?? null,
+        leader: v.leader ?? null,
+        ...(spec !== undefined
+          ? { start: spec.start, end: spec.end, replicas: [...spec.replicas] }
+          : {}),
+      };
+    }
+    // The transactions it coordinates, the oldest first, at most 32: what the lab draws.
+    const txns: Json[] = [];
+    for (const c of this.coordinators) {
+      if (txns.length === 32) break;
+      txns.push(c.view());
     }
     return {
       role: leads > 0 ? 'leader' : 'follower',
       clock: this.clock.kind,
       ranges,
       coordinating: this.coordinators.size,
+      txns,
     };
   }
 }

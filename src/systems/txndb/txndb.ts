@@ -19,6 +19,7 @@ import { makeTxnClock, type ClockKind } from './txn-clock.js';
 import { DEFAULT_SPLITS, nextTxn, type TxnWorkload } from './txn-workload.js';
 import { TxnDbNode } from './txndb-node.js';
 import { txndbMessageProblem } from './txndb-messages.js';
+import { txndbLabViews } from './txndb-lab-views.js';
 
 const NO_COMMIT_WAIT = {
   name: 'no-commit-wait',
@@ -162,6 +163,7 @@ function txnDbSystem(name: 'spanner' | 'cockroach', clock: ClockKind): SystemDef
       ? { judge: (history: readonly HistoryOp[]) => judgeStaleReads(history) }
       : {}),
     checkMessage: txndbMessageProblem,
+    labViews: txndbLabViews,
     checkInvariants(nodes: ReadonlyMap<NodeId, ProtocolNode>): string | undefined {
       for (const node of nodes.values()) {
         if (!(node instanceof TxnDbNode)) continue;
