@@ -31,6 +31,7 @@ export const mutationModules = [
       'dist/test/protocols/raft/scenarios.test.js',
       'dist/test/protocols/raft/transcripts.test.js',
       'dist/test/protocols/raft/mutant-scenarios.test.js',
+      'dist/test/protocols/raft/leader-read-mutation.test.js',
     ],
   },
   {
