@@ -5,8 +5,8 @@
  * siblings with their context and writes a merged value back over that context.
  */
 import type { Json } from '../../core/json.js';
-import { vvDescends, vvGet, vvIncrement, vvMerge, type VersionVector } from '../../protocols/clocks/version-vector.js';
-import { vvObjectSync, VV_OBJECT_EMPTY, type VvObject } from '../../protocols/clocks/vv-object.js';
+import { vvDescends, type VersionVector } from '../../protocols/clocks/version-vector.js';
+import { vvObjectPut, vvObjectSync, VV_OBJECT_EMPTY, type VvObject } from '../../protocols/clocks/vv-object.js';
 import { CONTEXT_EMPTY, covers as exactCovers, type CausalContext, type Covers } from '../../protocols/crdt/causal-context.js';
 import { crdtFor } from '../../protocols/crdt/crdt.js';
 import { DOT_STORE_EMPTY, dotStoreJoin, type DotStore } from '../../protocols/crdt/dot-store.js';
@@ -93,10 +93,10 @@ function vvRegister(rules: KindRules): ValueKind {
     update(own, op, actor) {
       onlyPut(op);
       const seen = op.ctx === undefined ? {} : asCounter(op.ctx);
-      // Past every event of its own on this key, but claiming no one else's the client missed.
-      const mine = vvGet(asVvObject(own).vv, actor);
-      const vv = vvIncrement(vvMerge(seen, mine > 0 ? { [actor]: mine } : {}), actor);
-      return { vv, values: [text(op)] } as unknown as Json;
+      // As riak_object: over all the coordinator knows of the key, whose values stay siblings
+      // unless the client's context covers them all. Bumping only the client's context would
+      // claim the coordinator's own earlier events, and a replica would drop their values.
+      return vvObjectPut(seen, asVvObject(own), actor, text(op), rules.descends) as unknown as Json;
     },
     view(state) {
       const s = asVvObject(state);
