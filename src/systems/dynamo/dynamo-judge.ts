@@ -99,8 +99,10 @@ function judgeCart(
   params: DynamoParams,
 ): Judgement {
   const ops = cartOps(history);
+  // Items by the key they were written to: an item under another key came from nowhere.
   const written = new Set<string>();
-  for (const o of ops) if (o.kind === 'write') for (const x of o.items) written.add(x);
+  const at = (key: string, x: string): string => JSON.stringify([key, x]);
+  for (const o of ops) if (o.kind === 'write') for (const x of o.items) written.add(at(o.key, x));
   const finalItems = new Map<string, Set<string>>();
   let maxSiblings = 0;
   for (const [key, state] of settled) {
@@ -138,16 +140,16 @@ function judgeCart(
   }
   for (const [key, items] of finalItems) {
     for (const x of items) {
-      if (!written.has(x)) {
-        return { verdict: 'invalid', message: `${key} holds item ${x} that no put wrote`, details };
+      if (!written.has(at(key, x))) {
+        return { verdict: 'invalid', message: `${key} holds item ${x} that no put wrote there`, details };
       }
     }
   }
   for (const o of ops) {
     if (o.kind !== 'read' || !o.ok) continue;
     for (const x of o.items) {
-      if (!written.has(x)) {
-        return { verdict: 'invalid', message: `read #${o.id} returned item ${x} that no put wrote`, details };
+      if (!written.has(at(o.key, x))) {
+        return { verdict: 'invalid', message: `read #${o.id} of ${o.key} returned item ${x} that no put wrote there`, details };
       }
     }
   }

@@ -7,10 +7,10 @@ import type { NodeId } from '../../core/node.js';
 
 export type DynamoMsg =
   /** A replica write of `key` (a version or a CRDT delta); `hint` names the replica it stands in for. */
-  | { readonly type: 'put'; readonly rid: number; readonly key: string; readonly state: Json; readonly hint: NodeId | null }
-  | { readonly type: 'put-ack'; readonly rid: number }
-  | { readonly type: 'get'; readonly rid: number; readonly key: string }
-  | { readonly type: 'get-reply'; readonly rid: number; readonly state: Json }
+  | { readonly type: 'put'; readonly rid: string; readonly key: string; readonly state: Json; readonly hint: NodeId | null }
+  | { readonly type: 'put-ack'; readonly rid: string }
+  | { readonly type: 'get'; readonly rid: string; readonly key: string }
+  | { readonly type: 'get-reply'; readonly rid: string; readonly state: Json }
   /** Read repair: the merged state a read saw, for a replica that answered with less. */
   | { readonly type: 'repair'; readonly key: string; readonly state: Json }
   /** Hinted handoff: a write held for this node while it was unreachable. */
@@ -28,7 +28,8 @@ export type DynamoMsg =
 
 const isObj = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
-const isRid = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+const isRid = (x: unknown): boolean => typeof x === 'string' && /^\d{1,15}\.\d{1,15}$/.test(x);
+const isIndex = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 const isKey = (x: unknown): boolean => typeof x === 'string' && x.length > 0 && x.length <= 1024;
 
 /** Why `msg` is no dynamo message (`field: problem`), or undefined when it is one. */
@@ -61,7 +62,7 @@ export function dynamoMessageProblem(msg: unknown, cluster: readonly NodeId[]): 
         ? undefined
         : 'leaves: not a list of hashes';
     case 'ae-push':
-      if (!Array.isArray(msg.ranges) || !msg.ranges.every(isRid)) return 'ranges: not a list';
+      if (!Array.isArray(msg.ranges) || !msg.ranges.every(isIndex)) return 'ranges: not a list';
       if (!Array.isArray(msg.entries)) return 'entries: not a list';
       for (const e of msg.entries) {
         if (!Array.isArray(e) || e.length !== 2 || !isKey(e[0])) return 'entries: not [key, state] pairs';

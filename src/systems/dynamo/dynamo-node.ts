@@ -68,8 +68,16 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
   private readonly mine = new Map<string, Json>();
   /** Writes held for an unreachable replica: target → key → state. */
   private readonly hints = new Map<NodeId, Map<string, Json>>();
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new Map<string, Pending>();
+  /**
+   * Request ids are `boot.n`: a reply to a request of an earlier incarnation, arriving after a
+   * restart, must not be taken for one of this incarnation's (it would answer a read of one key
+   * with another key's state, or count an acknowledgement for the wrong write).
+   */
+  private boot = 0;
   private nextRid = 0;
+  /** Until this incarnation's boot number is durable it takes no client request. */
+  private ready = false;
 
   constructor(
     private readonly env: NodeEnv<DynamoMsg>,
@@ -93,6 +101,12 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
       const [target, key] = JSON.parse(k.slice(5)) as [NodeId, string];
       this.hintsFor(target).set(key, st.get(k) ?? null);
     }
+    const last = st.get('boot');
+    this.boot = (typeof last === 'number' ? last : 0) + 1;
+    st.put('boot', this.boot);
+    st.sync(() => {
+      this.ready = true;
+    });
     this.env.setTimer(this.env.random.range(0, this.o.params.aeMs), 'ae');
     this.env.setTimer(HANDOFF_MS, 'handoff');
   }
@@ -113,6 +127,10 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
     const { f, key } = op as { f?: Json; key?: Json };
     if (typeof f !== 'string' || typeof key !== 'string' || key.length === 0) {
       return this.malformed(request.id);
+    }
+    if (!this.ready) {
+      this.env.reply(request.id, { ok: false, error: 'starting', definite: true });
+      return;
     }
     if (f === 'get') return this.read(request.id, key);
     if (!this.o.kind.ops.includes(f)) return this.malformed(request.id);
@@ -148,7 +166,7 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
   }
 
   private write(request: RequestId, key: string, state: Json): void {
-    const rid = this.nextRid++;
+    const rid = `${this.boot}.${this.nextRid++}`;
     const prefs = this.ring.preferenceList(key, this.o.params.n);
     const p: PendingWrite = { kind: 'write', request, key, state, prefs, asked: new Map(), acks: new Set() };
     this.pending.set(rid, p);
@@ -157,7 +175,7 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
     this.env.setTimer(EXPIRE_MS, 'expire', rid);
   }
 
-  private askWrite(rid: number, p: PendingWrite, to: NodeId, hint: NodeId | null): void {
+  private askWrite(rid: string, p: PendingWrite, to: NodeId, hint: NodeId | null): void {
     p.asked.set(to, hint);
     if (to === this.env.id) {
       this.store(p.key, p.state, hint);
@@ -168,7 +186,7 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
   }
 
   private read(request: RequestId, key: string): void {
-    const rid = this.nextRid++;
+    const rid = `${this.boot}.${this.nextRid++}`;
     const prefs = this.ring.preferenceList(key, this.o.params.n);
     const p: PendingRead = { kind: 'read', request, key, prefs, asked: new Set(), replies: new Map(), merged: undefined };
     this.pending.set(rid, p);
@@ -177,7 +195,7 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
     this.env.setTimer(EXPIRE_MS, 'expire', rid);
   }
 
-  private askRead(rid: number, p: PendingRead, to: NodeId): void {
+  private askRead(rid: string, p: PendingRead, to: NodeId): void {
     p.asked.add(to);
     if (to === this.env.id) this.onGetReply(this.env.id, rid, this.localState(p.key));
     else this.env.send(to, { type: 'get', rid, key: p.key });
@@ -256,7 +274,7 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
     return held;
   }
 
-  private onPutAck(from: NodeId, rid: number): void {
+  private onPutAck(from: NodeId, rid: string): void {
     const p = this.pending.get(rid);
     if (p === undefined || p.kind !== 'write') return;
     // A strict quorum counts only the preference list; a sloppy one, its stand-ins too.
@@ -268,7 +286,7 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
     }
   }
 
-  private onGetReply(from: NodeId, rid: number, state: Json): void {
+  private onGetReply(from: NodeId, rid: string, state: Json): void {
     const p = this.pending.get(rid);
     if (p === undefined || p.kind !== 'read' || p.replies.has(from)) return;
     if (!this.o.params.sloppy && !p.prefs.includes(from)) return;
@@ -307,7 +325,7 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
       }
       return;
     }
-    if (typeof data !== 'number') return;
+    if (typeof data !== 'string') return;
     const p = this.pending.get(data);
     if (p === undefined) return;
     if (name === 'expire') {
@@ -328,7 +346,7 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
     return this.ring.walkFrom(this.ring.rangeOf(key)).slice(this.o.params.n);
   }
 
-  private retryWrite(rid: number, p: PendingWrite): void {
+  private retryWrite(rid: string, p: PendingWrite): void {
     const missing = p.prefs.filter((n) => !p.acks.has(n) && ![...p.acks].some((a) => p.asked.get(a) === n));
     for (const n of missing) {
       this.askWrite(rid, p, n, null);
@@ -343,7 +361,7 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
     }
   }
 
-  private retryRead(rid: number, p: PendingRead): void {
+  private retryRead(rid: string, p: PendingRead): void {
     for (const n of p.prefs) if (!p.replies.has(n)) this.askRead(rid, p, n);
     if (!this.o.params.sloppy) return;
     const missing = p.prefs.filter((n) => !p.replies.has(n)).length;
