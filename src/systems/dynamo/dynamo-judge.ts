@@ -27,7 +27,10 @@ export function settledStates(nodes: ReadonlyMap<NodeId, ProtocolNode>): Map<str
     for (const held of node.heldHints().values()) copies.push(...held);
     for (const [key, state] of copies) {
       const s = out.get(key);
-      out.set(key, s === undefined ? node.kind.merge(node.kind.empty, state) : node.kind.merge(s, state));
+      out.set(
+        key,
+        s === undefined ? node.kind.merge(node.kind.empty, state) : node.kind.merge(s, state),
+      );
     }
   }
   return out;
@@ -115,7 +118,11 @@ function judgeCart(
   const details: Json = {
     keys: settled.size,
     finalSiblingsMax: maxSiblings,
-    readSiblingsMax: ops.reduce((m, o) => (o.kind === 'read' && o.ok ? Math.max(m, resultValues(history[o.id]?.result).length) : m), 0),
+    readSiblingsMax: ops.reduce(
+      (m, o) =>
+        o.kind === 'read' && o.ok ? Math.max(m, resultValues(history[o.id]?.result).length) : m,
+      0,
+    ),
     sessionViolations: {
       'read-your-writes': count('read-your-writes'),
       'monotonic-reads': count('monotonic-reads'),
@@ -141,7 +148,11 @@ function judgeCart(
   for (const [key, items] of finalItems) {
     for (const x of items) {
       if (!written.has(at(key, x))) {
-        return { verdict: 'invalid', message: `${key} holds item ${x} that no put wrote there`, details };
+        return {
+          verdict: 'invalid',
+          message: `${key} holds item ${x} that no put wrote there`,
+          details,
+        };
       }
     }
   }
@@ -149,19 +160,29 @@ function judgeCart(
     if (o.kind !== 'read' || !o.ok) continue;
     for (const x of o.items) {
       if (!written.has(at(o.key, x))) {
-        return { verdict: 'invalid', message: `read #${o.id} of ${o.key} returned item ${x} that no put wrote there`, details };
+        return {
+          verdict: 'invalid',
+          message: `read #${o.id} of ${o.key} returned item ${x} that no put wrote there`,
+          details,
+        };
       }
     }
   }
   const regular = violations.find((v) => v.guarantee === 'regular');
   if (strictQuorum(params) && regular !== undefined) {
-    return { verdict: 'invalid', message: `stale read under R + W > N: ${describe(regular)}`, details };
+    return {
+      verdict: 'invalid',
+      message: `stale read under R + W > N: ${describe(regular)}`,
+      details,
+    };
   }
   return {
     verdict: 'valid',
     message:
       `no acknowledged item lost across ${settled.size} key(s); ` +
-      (strictQuorum(params) ? 'every read regular' : 'regular reads not promised (sloppy or R + W ≤ N)'),
+      (strictQuorum(params)
+        ? 'every read regular'
+        : 'regular reads not promised (sloppy or R + W ≤ N)'),
     details,
   };
 }
@@ -176,7 +197,10 @@ function judgeCrdt(
   nodes: ReadonlyMap<NodeId, ProtocolNode>,
   params: DynamoParams,
 ): Judgement {
-  const details: Json = { keys: settled.size, divergentAtEnd: divergentKeys(nodes, params.n).length };
+  const details: Json = {
+    keys: settled.size,
+    divergentAtEnd: divergentKeys(nodes, params.n).length,
+  };
   const byKey = new Map<string, HistoryOp[]>();
   for (const op of history) {
     if (op.key === undefined || op.f === 'get') continue;
@@ -188,32 +212,58 @@ function judgeCrdt(
   for (const key of [...keys].sort()) {
     const ops = byKey.get(key) ?? [];
     const state = settled.get(key);
-    const value = state === undefined ? null : (viewOf(state, nodes) as { value?: Json }).value ?? null;
-    const bad = (what: string): Judgement => ({ verdict: 'invalid', message: `${key}: ${what}`, details });
+    const value =
+      state === undefined ? null : ((viewOf(state, nodes) as { value?: Json }).value ?? null);
+    const bad = (what: string): Judgement => ({
+      verdict: 'invalid',
+      message: `${key}: ${what}`,
+      details,
+    });
     const sum = (f: string, acked: boolean): number =>
-      ops.filter((o) => o.f === f && (o.outcome === 'ok' || (!acked && o.outcome === 'unknown'))).reduce((s, o) => s + num(o.value), 0);
+      ops
+        .filter((o) => o.f === f && (o.outcome === 'ok' || (!acked && o.outcome === 'unknown')))
+        .reduce((s, o) => s + num(o.value), 0);
     switch (params.type) {
       case 'gcounter':
       case 'pncounter': {
         const v = num(value);
         const lo = sum('inc', true) - sum('dec', false);
         const hi = sum('inc', false) - sum('dec', true);
-        if (v < lo || v > hi) return bad(`counter reads ${v}, outside [${lo}, ${hi}] of the acknowledged and possible updates`);
+        if (v < lo || v > hi)
+          return bad(
+            `counter reads ${v}, outside [${lo}, ${hi}] of the acknowledged and possible updates`,
+          );
         break;
       }
       case 'lww':
       case 'mvreg': {
-        const written = new Set(ops.filter((o) => o.outcome !== 'fail').map((o) => JSON.stringify(o.value ?? null)));
-        const values = params.type === 'lww' ? (value === null ? [] : [value]) : Array.isArray(value) ? value : [];
-        for (const v of values) if (!written.has(JSON.stringify(v))) return bad(`holds ${JSON.stringify(v)}, never written`);
-        if (values.length === 0 && ops.some((o) => o.outcome === 'ok')) return bad('empty after an acknowledged write');
+        const written = new Set(
+          ops.filter((o) => o.outcome !== 'fail').map((o) => JSON.stringify(o.value ?? null)),
+        );
+        const values =
+          params.type === 'lww'
+            ? value === null
+              ? []
+              : [value]
+            : Array.isArray(value)
+              ? value
+              : [];
+        for (const v of values)
+          if (!written.has(JSON.stringify(v)))
+            return bad(`holds ${JSON.stringify(v)}, never written`);
+        if (values.length === 0 && ops.some((o) => o.outcome === 'ok'))
+          return bad('empty after an acknowledged write');
         break;
       }
       case 'orset':
       case '2pset': {
         const present = new Set(Array.isArray(value) ? value.map((v) => String(v)) : []);
-        const removed = new Set(ops.filter((o) => o.f === 'remove' && o.outcome !== 'fail').map((o) => String(o.value)));
-        const added = new Set(ops.filter((o) => o.f === 'add' && o.outcome !== 'fail').map((o) => String(o.value)));
+        const removed = new Set(
+          ops.filter((o) => o.f === 'remove' && o.outcome !== 'fail').map((o) => String(o.value)),
+        );
+        const added = new Set(
+          ops.filter((o) => o.f === 'add' && o.outcome !== 'fail').map((o) => String(o.value)),
+        );
         for (const o of ops) {
           const e = String(o.value);
           if (o.f === 'add' && o.outcome === 'ok' && !removed.has(e) && !present.has(e)) {
@@ -230,7 +280,11 @@ function judgeCrdt(
         throw new RangeError('a register is judged as a cart');
     }
   }
-  return { verdict: 'valid', message: `every ${params.type} converges to a state that keeps the acknowledged updates`, details };
+  return {
+    verdict: 'valid',
+    message: `every ${params.type} converges to a state that keeps the acknowledged updates`,
+    details,
+  };
 }
 
 export function judgeDynamo(

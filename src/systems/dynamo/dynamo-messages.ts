@@ -7,7 +7,13 @@ import type { NodeId } from '../../core/node.js';
 
 export type DynamoMsg =
   /** A replica write of `key` (a version or a CRDT delta); `hint` names the replica it stands in for. */
-  | { readonly type: 'put'; readonly rid: string; readonly key: string; readonly state: Json; readonly hint: NodeId | null }
+  | {
+      readonly type: 'put';
+      readonly rid: string;
+      readonly key: string;
+      readonly state: Json;
+      readonly hint: NodeId | null;
+    }
   | { readonly type: 'put-ack'; readonly rid: string }
   | { readonly type: 'get'; readonly rid: string; readonly key: string }
   | { readonly type: 'get-reply'; readonly rid: string; readonly state: Json }
@@ -65,7 +71,8 @@ export function dynamoMessageProblem(msg: unknown, cluster: readonly NodeId[]): 
       if (!Array.isArray(msg.ranges) || !msg.ranges.every(isIndex)) return 'ranges: not a list';
       if (!Array.isArray(msg.entries)) return 'entries: not a list';
       for (const e of msg.entries) {
-        if (!Array.isArray(e) || e.length !== 2 || !isKey(e[0])) return 'entries: not [key, state] pairs';
+        if (!Array.isArray(e) || e.length !== 2 || !isKey(e[0]))
+          return 'entries: not [key, state] pairs';
       }
       return typeof msg.back === 'boolean' ? undefined : 'back: not a boolean';
     default:

@@ -123,7 +123,8 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
 
   onClientRequest(request: ClientRequest): void {
     const op = request.op;
-    if (typeof op !== 'object' || op === null || Array.isArray(op)) return this.malformed(request.id);
+    if (typeof op !== 'object' || op === null || Array.isArray(op))
+      return this.malformed(request.id);
     const { f, key } = op as { f?: Json; key?: Json };
     if (typeof f !== 'string' || typeof key !== 'string' || key.length === 0) {
       return this.malformed(request.id);
@@ -136,7 +137,12 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
     if (!this.o.kind.ops.includes(f)) return this.malformed(request.id);
     let delta: Json;
     try {
-      delta = this.o.kind.update(this.own(key), op as unknown as UpdateOp, this.env.id, this.env.now());
+      delta = this.o.kind.update(
+        this.own(key),
+        op as unknown as UpdateOp,
+        this.env.id,
+        this.env.now(),
+      );
     } catch (e) {
       if (e instanceof CrdtStateError) return this.malformed(request.id);
       throw e;
@@ -168,7 +174,15 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
   private write(request: RequestId, key: string, state: Json): void {
     const rid = `${this.boot}.${this.nextRid++}`;
     const prefs = this.ring.preferenceList(key, this.o.params.n);
-    const p: PendingWrite = { kind: 'write', request, key, state, prefs, asked: new Map(), acks: new Set() };
+    const p: PendingWrite = {
+      kind: 'write',
+      request,
+      key,
+      state,
+      prefs,
+      asked: new Map(),
+      acks: new Set(),
+    };
     this.pending.set(rid, p);
     for (const to of prefs) this.askWrite(rid, p, to, null);
     this.env.setTimer(RETRY_MS, 'retry', rid);
@@ -188,7 +202,15 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
   private read(request: RequestId, key: string): void {
     const rid = `${this.boot}.${this.nextRid++}`;
     const prefs = this.ring.preferenceList(key, this.o.params.n);
-    const p: PendingRead = { kind: 'read', request, key, prefs, asked: new Set(), replies: new Map(), merged: undefined };
+    const p: PendingRead = {
+      kind: 'read',
+      request,
+      key,
+      prefs,
+      asked: new Set(),
+      replies: new Map(),
+      merged: undefined,
+    };
     this.pending.set(rid, p);
     for (const to of prefs) this.askRead(rid, p, to);
     this.env.setTimer(RETRY_MS, 'retry', rid);
@@ -258,7 +280,10 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
   private store(key: string, state: Json, hint: NodeId | null): void {
     const held = hint === null ? this.data : this.hintsFor(hint);
     const current = held.get(key);
-    const next = this.o.noMerge === true || current === undefined ? this.o.kind.merge(this.o.kind.empty, state) : this.o.kind.merge(current, state);
+    const next =
+      this.o.noMerge === true || current === undefined
+        ? this.o.kind.merge(this.o.kind.empty, state)
+        : this.o.kind.merge(current, state);
     if (current !== undefined && canon(current) === canon(next)) return;
     held.set(key, next);
     this.env.storage.put(hint === null ? `kv:${key}` : hintRecord(hint, key), next);
@@ -330,8 +355,10 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
     if (p === undefined) return;
     if (name === 'expire') {
       this.pending.delete(data);
-      if (p.kind === 'write') this.env.reply(p.request, { ok: false, error: 'timeout', definite: false });
-      else if (p.merged === undefined) this.env.reply(p.request, { ok: false, error: 'timeout', definite: true });
+      if (p.kind === 'write')
+        this.env.reply(p.request, { ok: false, error: 'timeout', definite: false });
+      else if (p.merged === undefined)
+        this.env.reply(p.request, { ok: false, error: 'timeout', definite: true });
       return;
     }
     if (name === 'retry') {
@@ -347,13 +374,16 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
   }
 
   private retryWrite(rid: string, p: PendingWrite): void {
-    const missing = p.prefs.filter((n) => !p.acks.has(n) && ![...p.acks].some((a) => p.asked.get(a) === n));
+    const missing = p.prefs.filter(
+      (n) => !p.acks.has(n) && ![...p.acks].some((a) => p.asked.get(a) === n),
+    );
     for (const n of missing) {
       this.askWrite(rid, p, n, null);
       if (!this.o.params.sloppy) continue;
       const covered = [...p.asked].some(([stand, hint]) => hint === n && stand !== n);
       if (covered) {
-        for (const [stand, hint] of p.asked) if (hint === n && !p.acks.has(stand)) this.askWrite(rid, p, stand, n);
+        for (const [stand, hint] of p.asked)
+          if (hint === n && !p.acks.has(stand)) this.askWrite(rid, p, stand, n);
         continue;
       }
       const stand = this.standIns(p.key).find((s) => !p.asked.has(s));
@@ -365,7 +395,9 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
     for (const n of p.prefs) if (!p.replies.has(n)) this.askRead(rid, p, n);
     if (!this.o.params.sloppy) return;
     const missing = p.prefs.filter((n) => !p.replies.has(n)).length;
-    const stands = this.standIns(p.key).filter((s) => !p.asked.has(s)).slice(0, missing);
+    const stands = this.standIns(p.key)
+      .filter((s) => !p.asked.has(s))
+      .slice(0, missing);
     for (const s of stands) this.askRead(rid, p, s);
   }
 
@@ -411,7 +443,12 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
     if (theirs.length !== mine.length) return;
     const differ = ranges.filter((_, i) => mine[i] !== theirs[i]);
     this.env.metric('dynamo.ae-ranges', differ.length);
-    this.env.send(from, { type: 'ae-push', ranges: differ, entries: this.entries(differ), back: true });
+    this.env.send(from, {
+      type: 'ae-push',
+      ranges: differ,
+      entries: this.entries(differ),
+      back: true,
+    });
   }
 
   private entries(ranges: readonly number[]): [string, Json][] {
@@ -428,8 +465,10 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
   ): void {
     const shared = new Set(sharedRanges(this.ring, this.o.params.n, this.env.id, from));
     const ok = ranges.filter((r) => shared.has(r));
-    for (const [key, state] of entries) if (shared.has(this.ring.rangeOf(key))) this.store(key, state, null);
-    if (back) this.env.send(from, { type: 'ae-push', ranges: ok, entries: this.entries(ok), back: false });
+    for (const [key, state] of entries)
+      if (shared.has(this.ring.rangeOf(key))) this.store(key, state, null);
+    if (back)
+      this.env.send(from, { type: 'ae-push', ranges: ok, entries: this.entries(ok), back: false });
   }
 
   inspect() {

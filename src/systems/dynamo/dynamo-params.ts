@@ -89,7 +89,8 @@ export function dynamoParamsFrom(
         p = { ...p, aeMs: whole(name, v, 1, 3_600_000) };
         break;
       case 'sloppy':
-        if (v !== 'on' && v !== 'off') throw new DynamoParamError("--param sloppy wants 'on' or 'off'");
+        if (v !== 'on' && v !== 'off')
+          throw new DynamoParamError("--param sloppy wants 'on' or 'off'");
         p = { ...p, sloppy: v === 'on' };
         break;
       case 'clocks':
@@ -100,7 +101,9 @@ export function dynamoParamsFrom(
         break;
       case 'type':
         if (v !== 'register' && !isCrdtName(v)) {
-          throw new DynamoParamError(`--param type wants register or one of ${CRDT_NAMES.join(', ')}`);
+          throw new DynamoParamError(
+            `--param type wants register or one of ${CRDT_NAMES.join(', ')}`,
+          );
         }
         p = { ...p, type: v };
         break;

@@ -35,7 +35,11 @@ function learn(state: ClientState, lastOk: Json | undefined): void {
   state.read = { key: last.key, result: lastOk };
   if (typeof lastOk === 'object' && lastOk !== null && !Array.isArray(lastOk)) {
     const v = (lastOk as { value?: Json }).value;
-    if (Array.isArray(v)) state.seen.set(last.key, v.filter((e): e is string => typeof e === 'string'));
+    if (Array.isArray(v))
+      state.seen.set(
+        last.key,
+        v.filter((e): e is string => typeof e === 'string'),
+      );
   }
 }
 
@@ -45,14 +49,21 @@ function cartPut(state: ClientState, random: Random, item: string): Json {
     return { f: 'put', key: random.pick(DYNAMO_KEYS), value: item };
   }
   const r = read.result as { values?: Json; ctx?: Json };
-  const values = Array.isArray(r.values) ? r.values.filter((v): v is string => typeof v === 'string') : [];
+  const values = Array.isArray(r.values)
+    ? r.values.filter((v): v is string => typeof v === 'string')
+    : [];
   // The application's merge of siblings: the union of their items, then the new one.
   const items = new Set(values.flatMap(cartItems));
   items.add(item);
   return { f: 'put', key: read.key, value: [...items].sort().join(' '), ctx: r.ctx ?? null };
 }
 
-function crdtOp(type: Exclude<ValueType, 'register'>, state: ClientState, random: Random, item: string): Json {
+function crdtOp(
+  type: Exclude<ValueType, 'register'>,
+  state: ClientState,
+  random: Random,
+  item: string,
+): Json {
   const key = random.pick(DYNAMO_KEYS);
   switch (type) {
     case 'gcounter':
@@ -67,7 +78,8 @@ function crdtOp(type: Exclude<ValueType, 'register'>, state: ClientState, random
     case 'orset':
     case '2pset': {
       const seen = state.seen.get(key) ?? [];
-      if (seen.length > 0 && random.chance(0.3)) return { f: 'remove', key, value: random.pick(seen) };
+      if (seen.length > 0 && random.chance(0.3))
+        return { f: 'remove', key, value: random.pick(seen) };
       state.seen.set(key, [...seen, item]);
       return { f: 'add', key, value: item };
     }
@@ -90,9 +102,14 @@ export function nextDynamoOp(
   const item = `${process}.${issued}`;
   let op: Json;
   if (type === 'register') {
-    op = state.read !== null || random.chance(0.1) ? cartPut(state, random, item) : { f: 'get', key: random.pick(DYNAMO_KEYS) };
+    op =
+      state.read !== null || random.chance(0.1)
+        ? cartPut(state, random, item)
+        : { f: 'get', key: random.pick(DYNAMO_KEYS) };
   } else {
-    op = random.chance(0.4) ? { f: 'get', key: random.pick(DYNAMO_KEYS) } : crdtOp(type, state, random, item);
+    op = random.chance(0.4)
+      ? { f: 'get', key: random.pick(DYNAMO_KEYS) }
+      : crdtOp(type, state, random, item);
   }
   const o = op as { f: string; key: string };
   state.last = { f: o.f, key: o.key, okBefore: lastOk };

@@ -20,9 +20,18 @@ import { nextDynamoOp } from './dynamo-workload.js';
 import { CORRECT_RULES, valueKind, type KindRules } from './value-kinds.js';
 
 export const DYNAMO_MUTANTS = [
-  { name: 'no-merge', description: 'a replica takes an incoming version in place of its own instead of merging them' },
-  { name: 'drop-siblings', description: 'a read answers with one sibling (and the context of all of them)' },
-  { name: 'no-read-repair', description: 'reads never repair stale replicas (anti-entropy alone converges them)' },
+  {
+    name: 'no-merge',
+    description: 'a replica takes an incoming version in place of its own instead of merging them',
+  },
+  {
+    name: 'drop-siblings',
+    description: 'a read answers with one sibling (and the context of all of them)',
+  },
+  {
+    name: 'no-read-repair',
+    description: 'reads never repair stale replicas (anti-entropy alone converges them)',
+  },
   {
     name: 'vv-compare-bug',
     description: 'comparing clocks skips an id one side lacks instead of reading it as 0',
@@ -31,10 +40,13 @@ export const DYNAMO_MUTANTS = [
 
 /** `vv-compare-bug`: an actor a context has never heard of is taken as seen. */
 const coversSkippingMissing: Covers = (ctx, dot) =>
-  !Object.hasOwn(ctx.vv, dot[0]) && !ctx.cloud.some(([id]) => id === dot[0]) ? true : covers(ctx, dot);
+  !Object.hasOwn(ctx.vv, dot[0]) && !ctx.cloud.some(([id]) => id === dot[0])
+    ? true
+    : covers(ctx, dot);
 
 function descendsSkippingMissing(a: VersionVector, b: VersionVector): boolean {
-  for (const [k, n] of Object.entries(b)) if (Object.hasOwn(a, k) && (a[k] as number) < n) return false;
+  for (const [k, n] of Object.entries(b))
+    if (Object.hasOwn(a, k) && (a[k] as number) < n) return false;
   return true;
 }
 
@@ -70,7 +82,8 @@ function withParams(params: Readonly<Record<string, string>>): SystemDefinition 
         });
     },
     configure: (given) => (Object.keys(given).length === 0 ? undefined : withParams(given)),
-    nextOp: (random, process, issued, lastOk): Json => nextDynamoOp(p.type, random, process, issued, lastOk),
+    nextOp: (random, process, issued, lastOk): Json =>
+      nextDynamoOp(p.type, random, process, issued, lastOk),
     judge: (history, _cluster, nodes) => judgeDynamo(history, nodes, p),
     // Some seeds run strict quorums (judged for regular reads), some a CRDT, some plain
     // version vectors; never `clocks=lww`, whose lost updates are the point of it.

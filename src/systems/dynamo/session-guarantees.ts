@@ -87,7 +87,9 @@ export function sessionViolations(ops: readonly ItemOp[], limit = 20): Guarantee
     counts.set(g, (counts.get(g) ?? 0) + 1);
     out.push({ guarantee: g, read: read.id, because: (u.from.get(missing) as ItemOp).id, missing });
   };
-  const reads = ops.filter((o) => o.kind === 'read' && o.ok).sort((a, b) => a.invoke - b.invoke || a.id - b.id);
+  const reads = ops
+    .filter((o) => o.kind === 'read' && o.ok)
+    .sort((a, b) => a.invoke - b.invoke || a.id - b.id);
   const acked = ops.filter((o) => o.kind === 'write' && o.ok);
   const session = (o: ItemOp): string => `${o.process}\u0000${o.key}`;
   const regular = new Map([...group(acked, (o) => o.key)].map(([k, g]) => [k, new PrefixUnion(g)]));
@@ -96,7 +98,9 @@ export function sessionViolations(ops: readonly ItemOp[], limit = 20): Guarantee
   // What each write's client had read of its key before writing (its causal past there).
   const pastOf = new Map<ItemOp, PrefixUnion>();
   const writer = new Map<string, ItemOp>();
-  for (const w of ops.filter((o) => o.kind === 'write').sort((a, b) => a.invoke - b.invoke || a.id - b.id)) {
+  for (const w of ops
+    .filter((o) => o.kind === 'write')
+    .sort((a, b) => a.invoke - b.invoke || a.id - b.id)) {
     for (const x of w.items) if (!writer.has(x)) writer.set(x, w);
   }
   const readsBy = group(reads, session);

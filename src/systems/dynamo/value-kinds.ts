@@ -6,12 +6,34 @@
  */
 import type { Json } from '../../core/json.js';
 import { vvDescends, type VersionVector } from '../../protocols/clocks/version-vector.js';
-import { vvObjectPut, vvObjectSync, VV_OBJECT_EMPTY, type VvObject } from '../../protocols/clocks/vv-object.js';
-import { CONTEXT_EMPTY, covers as exactCovers, type CausalContext, type Covers } from '../../protocols/crdt/causal-context.js';
+import {
+  vvObjectPut,
+  vvObjectSync,
+  VV_OBJECT_EMPTY,
+  type VvObject,
+} from '../../protocols/clocks/vv-object.js';
+import {
+  CONTEXT_EMPTY,
+  covers as exactCovers,
+  type CausalContext,
+  type Covers,
+} from '../../protocols/crdt/causal-context.js';
 import { crdtFor } from '../../protocols/crdt/crdt.js';
 import { DOT_STORE_EMPTY, dotStoreJoin, type DotStore } from '../../protocols/crdt/dot-store.js';
-import { LWW_EMPTY, lwwJoin, lwwWrite, mvWrite, type LwwRegister } from '../../protocols/crdt/registers.js';
-import { asContext, asCounter, asDotStore, asLww, CrdtStateError } from '../../protocols/crdt/states.js';
+import {
+  LWW_EMPTY,
+  lwwJoin,
+  lwwWrite,
+  mvWrite,
+  type LwwRegister,
+} from '../../protocols/crdt/registers.js';
+import {
+  asContext,
+  asCounter,
+  asDotStore,
+  asLww,
+  CrdtStateError,
+} from '../../protocols/crdt/states.js';
 import type { DynamoParams } from './dynamo-params.js';
 
 /** A client's update as the coordinator gets it. */
@@ -41,7 +63,11 @@ export interface KindRules {
   readonly allSiblings: boolean;
 }
 
-export const CORRECT_RULES: KindRules = { covers: exactCovers, descends: vvDescends, allSiblings: true };
+export const CORRECT_RULES: KindRules = {
+  covers: exactCovers,
+  descends: vvDescends,
+  allSiblings: true,
+};
 
 function text(op: UpdateOp): string {
   if (typeof op.value !== 'string') throw new CrdtStateError(`${op.f} takes a string value`);
@@ -53,7 +79,8 @@ function onlyPut(op: UpdateOp): void {
 }
 
 function asVvObject(x: Json): VvObject {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new CrdtStateError('not a vv object');
+  if (typeof x !== 'object' || x === null || Array.isArray(x))
+    throw new CrdtStateError('not a vv object');
   const o = x as { vv?: Json; values?: Json };
   const values = o.values;
   if (!Array.isArray(values) || !values.every((v) => typeof v === 'string')) {

@@ -57,9 +57,14 @@ test('no-read-repair: the stale replica still converges, by anti-entropy alone, 
   const repaired = repairTime();
   const entropyOnly = repairTime('no-read-repair');
   assert.ok(repaired !== null && repaired <= 10, `read repair converged in ${repaired} ms`);
-  console.log(`# converged ${repaired} ms after the read with read repair, ${entropyOnly} ms without`);
+  console.log(
+    `# converged ${repaired} ms after the read with read repair, ${entropyOnly} ms without`,
+  );
   assert.ok(entropyOnly !== null, 'anti-entropy converges without read repair');
-  assert.ok(entropyOnly > 5 * repaired + 20, `read repair ${repaired} ms vs anti-entropy ${entropyOnly} ms`);
+  assert.ok(
+    entropyOnly > 5 * repaired + 20,
+    `read repair ${repaired} ms vs anti-entropy ${entropyOnly} ms`,
+  );
 });
 
 /** Five nodes; the key's preference list cut off from the two others, who coordinate. */
@@ -81,15 +86,23 @@ test('sloppy quorum: a write succeeds on stand-ins with hints, a read on the own
   assert.deepEqual(siblings(read), [], 'the owners never saw the write');
   // R + W > N, yet the read is not regular: the quorums did not intersect.
   const stale = sessionViolations(cartOps(c.ops())).filter((v) => v.guarantee === 'regular');
-  assert.deepEqual(stale.map((v) => [v.read, v.because, v.missing]), [[read.id, write.id, 'Book']]);
-  const hinted = (): number => [...c.sim.liveNodes().values()].reduce((s, n) => s + Number(n.inspect().hints), 0);
+  assert.deepEqual(
+    stale.map((v) => [v.read, v.because, v.missing]),
+    [[read.id, write.id, 'Book']],
+  );
+  const hinted = (): number =>
+    [...c.sim.liveNodes().values()].reduce((s, n) => s + Number(n.inspect().hints), 0);
   assert.ok(hinted() >= 2, 'the stand-ins hold hints');
   c.heal();
   c.advance(300);
   assert.equal(hinted(), 0, 'every hint handed off');
   for (const id of owners) {
-    const node = c.sim.node(id) as DynamoNode;
-    assert.ok(JSON.stringify(node.replicas().get('cart')).includes('Book'), `${id} holds the write`);
+    const node = c.sim.node(id);
+    assert.ok(node instanceof DynamoNode);
+    assert.ok(
+      JSON.stringify(node.replicas().get('cart')).includes('Book'),
+      `${id} holds the write`,
+    );
   }
 });
 
@@ -103,8 +116,19 @@ test('strict quorum: the same write cannot succeed, so no read is stale', () => 
 });
 
 test('replicas converge after the final heal of a faulted run, with no client reading', () => {
-  for (const [seed, swarm] of [[1, false], [2, false], [3, true], [4, true]] as const) {
-    const s = new Session({ system: dynamoSystem, seed, nemesis: 'all', swarm, workload: { ops: 300 } });
+  for (const [seed, swarm] of [
+    [1, false],
+    [2, false],
+    [3, true],
+    [4, true],
+  ] as const) {
+    const s = new Session({
+      system: dynamoSystem,
+      seed,
+      nemesis: 'all',
+      swarm,
+      workload: { ops: 300 },
+    });
     s.runToEnd();
     s.continueAfterWorkload();
     const n = dynamoParamsFrom(s.options.params ?? {}).n;
@@ -118,7 +142,10 @@ test('replicas converge after the final heal of a faulted run, with no client re
 
 test('params: a bad value is one usage error naming it', () => {
   assert.throws(() => dynamoParamsFrom({ r: '4' }), /r=4 and w=2 must each be at most n=3/);
-  assert.throws(() => dynamoParamsFrom({ clocks: 'hlc' }), /--param clocks wants one of dvv, vv, lww/);
+  assert.throws(
+    () => dynamoParamsFrom({ clocks: 'hlc' }),
+    /--param clocks wants one of dvv, vv, lww/,
+  );
   assert.throws(() => dynamoParamsFrom({ n: '5' }, 3), /n=5 needs at least 5 nodes, got 3/);
   assert.throws(() => dynamoParamsFrom({ typo: '1' }), /dynamo has no parameter 'typo'/);
 });

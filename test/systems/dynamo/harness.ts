@@ -26,14 +26,22 @@ export class Cluster {
     this.sim = new Simulator({
       seed,
       nodeIds: this.ids,
-      factory: dynamoSystem.createNode({ params, cluster: this.ids, ...(mutant !== undefined ? { mutant } : {}) }),
+      factory: dynamoSystem.createNode({
+        params,
+        cluster: this.ids,
+        ...(mutant !== undefined ? { mutant } : {}),
+      }),
       latency: { kind: 'constant', ms: 1 },
     });
     this.sim.start();
   }
 
   /** Sends `op` from client `process` to `node`; the reply lands in the history. */
-  call(process: number, node: NodeId, op: { f: string; key: string; value?: Json; ctx?: Json }): HistoryOpDraft {
+  call(
+    process: number,
+    node: NodeId,
+    op: { f: string; key: string; value?: Json; ctx?: Json },
+  ): HistoryOpDraft {
     const rec: HistoryOpDraft = {
       id: this.history.length,
       process,
@@ -60,7 +68,12 @@ export class Cluster {
   }
 
   /** Calls and runs until the reply (or `ms` of virtual time). */
-  run(process: number, node: NodeId, op: { f: string; key: string; value?: Json; ctx?: Json }, ms = 600): HistoryOpDraft {
+  run(
+    process: number,
+    node: NodeId,
+    op: { f: string; key: string; value?: Json; ctx?: Json },
+    ms = 600,
+  ): HistoryOpDraft {
     const rec = this.call(process, node, op);
     this.advance(ms, () => rec.outcome !== 'unknown');
     return rec;
@@ -78,7 +91,9 @@ export class Cluster {
   /** Cuts every link between the groups. */
   partition(...groups: NodeId[][]): void {
     const blocked: [NodeId, NodeId][] = [];
-    for (const a of groups) for (const b of groups) if (a !== b) for (const x of a) for (const y of b) blocked.push([x, y]);
+    for (const a of groups)
+      for (const b of groups)
+        if (a !== b) for (const x of a) for (const y of b) blocked.push([x, y]);
     this.sim.setPartition(blocked);
   }
 
