@@ -474,6 +474,20 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
   inspect() {
     let hinted = 0;
     for (const held of this.hints.values()) hinted += held.size;
-    return { keys: this.data.size, hints: hinted, pending: this.pending.size };
+    // Per key: its siblings and clock, short (a cart's items would make every sample large).
+    const store: Record<string, Json> = {};
+    for (const key of [...this.data.keys()].sort()) {
+      const d = this.o.kind.describe(this.data.get(key) ?? this.o.kind.empty);
+      store[key] = { siblings: [...d.siblings], clock: d.clock };
+    }
+    return {
+      role: 'replica',
+      keys: this.data.size,
+      hints: hinted,
+      pending: this.pending.size,
+      n: this.o.params.n,
+      vnodes: this.o.params.vnodes,
+      store,
+    };
   }
 }

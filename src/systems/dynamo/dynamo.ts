@@ -16,6 +16,7 @@ import { dynamoMessageProblem, type DynamoMsg } from './dynamo-messages.js';
 import { DynamoNode } from './dynamo-node.js';
 import { DYNAMO_PARAMS, dynamoParamsFrom } from './dynamo-params.js';
 import { judgeDynamo } from './dynamo-judge.js';
+import { dynamoLabViews } from './dynamo-lab-views.js';
 import { nextDynamoOp } from './dynamo-workload.js';
 import { CORRECT_RULES, valueKind, type KindRules } from './value-kinds.js';
 
@@ -70,6 +71,7 @@ function withParams(params: Readonly<Record<string, string>>): SystemDefinition 
     defaultNodes: 5,
     minNodes: 3,
     params: DYNAMO_PARAMS,
+    labViews: dynamoLabViews,
     createNode(options) {
       const mine = dynamoParamsFrom(options.params ?? {}, options.cluster?.length);
       const kind = valueKind(mine, rulesFor(options.mutant));

@@ -53,6 +53,30 @@ export interface ValueKind {
   update(own: Json, op: UpdateOp, actor: string, now: number): Json;
   /** A read's answer. */
   view(state: Json): Json;
+  /** A short account of a state for the lab: each sibling (or the value) and the clock. */
+  describe(state: Json): KeyDescription;
+}
+
+export interface KeyDescription {
+  /** One label per sibling: its dot or stamp and how many items its cart holds. */
+  readonly siblings: readonly string[];
+  /** The key's clock: its version vector (and dots past a gap), or the winning stamp. */
+  readonly clock: string;
+}
+
+const vvText = (vv: Readonly<Record<string, number>>): string =>
+  Object.entries(vv)
+    .map(([id, n]) => `${id}:${n}`)
+    .join(' ');
+
+const items = (v: Json): string => {
+  const n = typeof v === 'string' && v !== '' ? v.split(' ').length : 0;
+  return `${n} item${n === 1 ? '' : 's'}`;
+};
+
+function shortJson(v: Json): string {
+  const t = JSON.stringify(v);
+  return t.length > 60 ? `${t.slice(0, 57)}...` : t;
 }
 
 /** The rules a mutant may break, each in one place. */
@@ -109,6 +133,14 @@ function dvvRegister(rules: KindRules): ValueKind {
       const values = s.entries.map((e) => String(e.value));
       return { values: siblings(values, rules), ctx: s.ctx as unknown as Json };
     },
+    describe(state) {
+      const s = asDotStore(state);
+      const cloud = s.ctx.cloud.map(([id, n]) => ` +${id}:${n}`).join('');
+      return {
+        siblings: s.entries.map((e) => `${e.dot[0]}:${e.dot[1]} (${items(e.value)})`),
+        clock: vvText(s.ctx.vv) + cloud,
+      };
+    },
   };
 }
 
@@ -129,6 +161,10 @@ function vvRegister(rules: KindRules): ValueKind {
       const s = asVvObject(state);
       return { values: siblings(s.values, rules), ctx: s.vv as unknown as Json };
     },
+    describe(state) {
+      const s = asVvObject(state);
+      return { siblings: s.values.map((v, i) => `#${i + 1} (${items(v)})`), clock: vvText(s.vv) };
+    },
   };
 }
 
@@ -145,6 +181,13 @@ const lwwRegister: ValueKind = {
     const s = asLww(state);
     return { values: s.value === null ? [] : [String(s.value)], ctx: { ...s, value: null } };
   },
+  describe(state) {
+    const s = asLww(state);
+    return {
+      siblings: s.value === null ? [] : [`(${items(s.value)})`],
+      clock: `t${s.t}@${s.actor}`,
+    };
+  },
 };
 
 export function valueKind(params: DynamoParams, rules: KindRules = CORRECT_RULES): ValueKind {
@@ -160,5 +203,6 @@ export function valueKind(params: DynamoParams, rules: KindRules = CORRECT_RULES
     merge: (a, b) => crdt.join(a, b),
     update: (own, op, actor, now) => crdt.mutate(own, op, actor, now),
     view: (state) => ({ value: crdt.value(state) }),
+    describe: (state) => ({ siblings: [shortJson(crdt.value(state))], clock: '' }),
   };
 }
