@@ -7,11 +7,11 @@
  */
 import { vvDescends, vvIncrement, vvMerge, type VersionVector } from './version-vector.js';
 
-export interface VvObject {
+export type VvObject = {
   readonly vv: VersionVector;
   /** Sorted, without duplicates. */
   readonly values: readonly string[];
-}
+};
 
 export const VV_OBJECT_EMPTY: VvObject = { vv: {}, values: [] };
 

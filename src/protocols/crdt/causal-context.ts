@@ -8,11 +8,11 @@
 import type { Dot } from '../clocks/dotted-version-vector.js';
 import type { VersionVector } from '../clocks/version-vector.js';
 
-export interface CausalContext {
+export type CausalContext = {
   readonly vv: VersionVector;
   /** Dots beyond each actor's contiguous prefix, sorted, none covered by `vv`. */
   readonly cloud: readonly Dot[];
-}
+};
 
 export const CONTEXT_EMPTY: CausalContext = { vv: {}, cloud: [] };
 

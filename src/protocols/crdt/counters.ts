@@ -5,10 +5,10 @@
  */
 export type GCounter = Readonly<Record<string, number>>;
 
-export interface PNCounter {
+export type PNCounter = {
   readonly p: GCounter;
   readonly n: GCounter;
-}
+};
 
 function entry(c: GCounter, actor: string): number {
   return Object.hasOwn(c, actor) ? (c[actor] as number) : 0;

@@ -88,51 +88,49 @@ export function crdtFor(name: CrdtName, covers: Covers = exactCovers): Crdt {
       return {
         name,
         ops: ['inc', 'dec'],
-        empty: PN_EMPTY as unknown as Json,
-        join: (a, b) => pncounterJoin(asPNCounter(a), asPNCounter(b)) as unknown as Json,
+        empty: PN_EMPTY,
+        join: (a, b) => pncounterJoin(asPNCounter(a), asPNCounter(b)),
         value: (s) => pncounterValue(asPNCounter(s)),
         mutate: (s, op, actor) => {
           if (op.f !== 'inc' && op.f !== 'dec') wrongOp(name, op);
           const by = op.f === 'inc' ? int(op) : -int(op);
-          return pncounterAdd(asPNCounter(s), actor, by) as unknown as Json;
+          return pncounterAdd(asPNCounter(s), actor, by);
         },
       };
     case 'lww':
       return {
         name,
         ops: ['write'],
-        empty: LWW_EMPTY as unknown as Json,
-        join: (a, b) => lwwJoin(asLww(a), asLww(b)) as unknown as Json,
+        empty: LWW_EMPTY,
+        join: (a, b) => lwwJoin(asLww(a), asLww(b)),
         value: (s) => asLww(s).value,
         mutate: (s, op, actor, now) =>
-          op.f === 'write'
-            ? (lwwWrite(asLww(s), actor, now, op.value ?? null) as unknown as Json)
-            : wrongOp(name, op),
+          op.f === 'write' ? lwwWrite(asLww(s), actor, now, op.value ?? null) : wrongOp(name, op),
       };
     case 'mvreg':
       return {
         name,
         ops: ['write'],
-        empty: DOT_STORE_EMPTY as unknown as Json,
-        join: (a, b) => mvJoin(asDotStore(a), asDotStore(b), covers) as unknown as Json,
+        empty: DOT_STORE_EMPTY,
+        join: (a, b) => mvJoin(asDotStore(a), asDotStore(b), covers),
         value: (s) => mvValues(asDotStore(s)),
         mutate: (s, op, actor) => {
           if (op.f !== 'write') wrongOp(name, op);
           const own = asDotStore(s);
-          return mvWrite(own, own.ctx, actor, op.value ?? null) as unknown as Json;
+          return mvWrite(own, own.ctx, actor, op.value ?? null);
         },
       };
     case 'orset':
       return {
         name,
         ops: ['add', 'remove'],
-        empty: DOT_STORE_EMPTY as unknown as Json,
-        join: (a, b) => orsetJoin(asDotStore(a), asDotStore(b), covers) as unknown as Json,
+        empty: DOT_STORE_EMPTY,
+        join: (a, b) => orsetJoin(asDotStore(a), asDotStore(b), covers),
         value: (s) => orsetValue(asDotStore(s)),
         mutate: (s, op, actor) => {
           const st = asDotStore(s);
-          if (op.f === 'add') return orsetAdd(st, actor, str(op)) as unknown as Json;
-          if (op.f === 'remove') return orsetRemove(st, str(op)) as unknown as Json;
+          if (op.f === 'add') return orsetAdd(st, actor, str(op));
+          if (op.f === 'remove') return orsetRemove(st, str(op));
           return wrongOp(name, op);
         },
       };
@@ -140,12 +138,12 @@ export function crdtFor(name: CrdtName, covers: Covers = exactCovers): Crdt {
       return {
         name,
         ops: ['add', 'remove'],
-        empty: TWO_PHASE_EMPTY as unknown as Json,
-        join: (a, b) => twoPhaseJoin(asTwoPhase(a), asTwoPhase(b)) as unknown as Json,
+        empty: TWO_PHASE_EMPTY,
+        join: (a, b) => twoPhaseJoin(asTwoPhase(a), asTwoPhase(b)),
         value: (s) => twoPhaseValue(asTwoPhase(s)),
         mutate: (_s, op) => {
-          if (op.f === 'add') return twoPhaseAdd(str(op)) as unknown as Json;
-          if (op.f === 'remove') return twoPhaseRemove(str(op)) as unknown as Json;
+          if (op.f === 'add') return twoPhaseAdd(str(op));
+          if (op.f === 'remove') return twoPhaseRemove(str(op));
           return wrongOp(name, op);
         },
       };

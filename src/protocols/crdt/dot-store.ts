@@ -15,16 +15,16 @@ import {
   type Covers,
 } from './causal-context.js';
 
-export interface DotEntry {
+export type DotEntry = {
   readonly dot: Dot;
   readonly value: Json;
-}
+};
 
-export interface DotStore {
+export type DotStore = {
   readonly ctx: CausalContext;
   /** Sorted by dot; each dot at most once, each covered by `ctx`. */
   readonly entries: readonly DotEntry[];
-}
+};
 
 export const DOT_STORE_EMPTY: DotStore = { ctx: { vv: {}, cloud: [] }, entries: [] };
 

@@ -9,11 +9,11 @@ import { contextAdd, maxCounter, type CausalContext } from './causal-context.js'
 import { dotStoreJoin, type DotStore } from './dot-store.js';
 import type { Covers } from './causal-context.js';
 
-export interface LwwRegister {
+export type LwwRegister = {
   readonly t: number;
   readonly actor: string;
   readonly value: Json;
-}
+};
 
 export const LWW_EMPTY: LwwRegister = { t: 0, actor: '', value: null };
 

@@ -35,11 +35,11 @@ export function orsetValue(s: DotStore): string[] {
   return [...new Set(s.entries.map((e) => String(e.value)))].sort();
 }
 
-export interface TwoPhaseSet {
+export type TwoPhaseSet = {
   /** Sorted, without duplicates. */
   readonly added: readonly string[];
   readonly removed: readonly string[];
-}
+};
 
 export const TWO_PHASE_EMPTY: TwoPhaseSet = { added: [], removed: [] };
 

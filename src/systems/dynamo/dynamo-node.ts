@@ -98,8 +98,15 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
     for (const k of st.keys('kv:')) this.data.set(k.slice(3), st.get(k) ?? null);
     for (const k of st.keys('mine:')) this.mine.set(k.slice(5), st.get(k) ?? null);
     for (const k of st.keys('hint:')) {
-      const [target, key] = JSON.parse(k.slice(5)) as [NodeId, string];
-      this.hintsFor(target).set(key, st.get(k) ?? null);
+      const parsed: unknown = JSON.parse(k.slice(5));
+      if (
+        !Array.isArray(parsed) ||
+        typeof parsed[0] !== 'string' ||
+        typeof parsed[1] !== 'string'
+      ) {
+        throw new RangeError(`a stored hint's name is not [target, key]: ${k}`);
+      }
+      this.hintsFor(parsed[0]).set(parsed[1], st.get(k) ?? null);
     }
     const last = st.get('boot');
     this.boot = (typeof last === 'number' ? last : 0) + 1;
@@ -125,7 +132,7 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
     const op = request.op;
     if (typeof op !== 'object' || op === null || Array.isArray(op))
       return this.malformed(request.id);
-    const { f, key } = op as { f?: Json; key?: Json };
+    const { f, key, value, ctx } = op as { f?: Json; key?: Json; value?: Json; ctx?: Json };
     if (typeof f !== 'string' || typeof key !== 'string' || key.length === 0) {
       return this.malformed(request.id);
     }
@@ -137,12 +144,12 @@ export class DynamoNode implements ProtocolNode<DynamoMsg> {
     if (!this.o.kind.ops.includes(f)) return this.malformed(request.id);
     let delta: Json;
     try {
-      delta = this.o.kind.update(
-        this.own(key),
-        op as unknown as UpdateOp,
-        this.env.id,
-        this.env.now(),
-      );
+      const update: UpdateOp = {
+        f,
+        ...(value !== undefined ? { value } : {}),
+        ...(ctx !== undefined && ctx !== null ? { ctx } : {}),
+      };
+      delta = this.o.kind.update(this.own(key), update, this.env.id, this.env.now());
     } catch (e) {
       if (e instanceof CrdtStateError) return this.malformed(request.id);
       throw e;

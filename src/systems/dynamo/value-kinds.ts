@@ -121,17 +121,17 @@ function siblings(values: readonly string[], rules: KindRules): string[] {
 function dvvRegister(rules: KindRules): ValueKind {
   return {
     ops: ['put'],
-    empty: DOT_STORE_EMPTY as unknown as Json,
-    merge: (a, b) => dotStoreJoin(asDotStore(a), asDotStore(b), rules.covers) as unknown as Json,
+    empty: DOT_STORE_EMPTY,
+    merge: (a, b) => dotStoreJoin(asDotStore(a), asDotStore(b), rules.covers),
     update(own, op, actor) {
       onlyPut(op);
       const seen: CausalContext = op.ctx === undefined ? CONTEXT_EMPTY : asContext(op.ctx);
-      return mvWrite(asDotStore(own), seen, actor, text(op)) as unknown as Json;
+      return mvWrite(asDotStore(own), seen, actor, text(op));
     },
     view(state) {
       const s: DotStore = asDotStore(state);
       const values = s.entries.map((e) => String(e.value));
-      return { values: siblings(values, rules), ctx: s.ctx as unknown as Json };
+      return { values: siblings(values, rules), ctx: s.ctx };
     },
     describe(state) {
       const s = asDotStore(state);
@@ -147,19 +147,19 @@ function dvvRegister(rules: KindRules): ValueKind {
 function vvRegister(rules: KindRules): ValueKind {
   return {
     ops: ['put'],
-    empty: VV_OBJECT_EMPTY as unknown as Json,
-    merge: (a, b) => vvObjectSync(asVvObject(a), asVvObject(b), rules.descends) as unknown as Json,
+    empty: VV_OBJECT_EMPTY,
+    merge: (a, b) => vvObjectSync(asVvObject(a), asVvObject(b), rules.descends),
     update(own, op, actor) {
       onlyPut(op);
       const seen = op.ctx === undefined ? {} : asCounter(op.ctx);
       // As riak_object: over all the coordinator knows of the key, whose values stay siblings
       // unless the client's context covers them all. Bumping only the client's context would
       // claim the coordinator's own earlier events, and a replica would drop their values.
-      return vvObjectPut(seen, asVvObject(own), actor, text(op), rules.descends) as unknown as Json;
+      return vvObjectPut(seen, asVvObject(own), actor, text(op), rules.descends);
     },
     view(state) {
       const s = asVvObject(state);
-      return { values: siblings(s.values, rules), ctx: s.vv as unknown as Json };
+      return { values: siblings(s.values, rules), ctx: s.vv };
     },
     describe(state) {
       const s = asVvObject(state);
@@ -170,12 +170,12 @@ function vvRegister(rules: KindRules): ValueKind {
 
 const lwwRegister: ValueKind = {
   ops: ['put'],
-  empty: LWW_EMPTY as unknown as Json,
-  merge: (a, b) => lwwJoin(asLww(a), asLww(b)) as unknown as Json,
+  empty: LWW_EMPTY,
+  merge: (a, b) => lwwJoin(asLww(a), asLww(b)),
   update(own, op, actor, now) {
     onlyPut(op);
     const seen: LwwRegister = op.ctx === undefined ? LWW_EMPTY : asLww(op.ctx);
-    return lwwWrite(lwwJoin(asLww(own), seen), actor, now, text(op)) as unknown as Json;
+    return lwwWrite(lwwJoin(asLww(own), seen), actor, now, text(op));
   },
   view(state) {
     const s = asLww(state);
