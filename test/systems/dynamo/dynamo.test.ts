@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Session } from '../../../src/sim/run.js';
+import { runSimulation, Session } from '../../../src/sim/run.js';
 import { dynamoSystem } from '../../../src/systems/dynamo/dynamo.js';
 import { divergentKeys, judgeDynamo } from '../../../src/systems/dynamo/dynamo-judge.js';
 import { dynamoParamsFrom } from '../../../src/systems/dynamo/dynamo-params.js';
@@ -148,4 +148,21 @@ test('params: a bad value is one usage error naming it', () => {
   );
   assert.throws(() => dynamoParamsFrom({ n: '5' }, 3), /n=5 needs at least 5 nodes, got 3/);
   assert.throws(() => dynamoParamsFrom({ typo: '1' }), /dynamo has no parameter 'typo'/);
+});
+
+test('the same seed replays the same run, trace for trace', () => {
+  for (const swarm of [false, true]) {
+    const run = (): ReturnType<typeof runSimulation> =>
+      runSimulation({
+        system: dynamoSystem,
+        seed: 7,
+        nemesis: 'all',
+        swarm,
+        keepTrace: true,
+        workload: { ops: 200 },
+      });
+    const [a, b] = [run(), run()];
+    assert.equal(a.traceDigest, b.traceDigest);
+    assert.deepEqual(a.trace, b.trace);
+  }
 });
