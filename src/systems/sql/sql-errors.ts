@@ -37,6 +37,7 @@ export const SqlState = {
   programLimitExceeded: '54000',
   invalidParameterValue: '22023',
   invalidSqlStatementName: '26000',
+  duplicatePreparedStatement: '42P05',
   invalidCursorName: '34000',
   internalError: 'XX000',
   connectionFailure: '08006',
