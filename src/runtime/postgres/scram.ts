@@ -90,8 +90,11 @@ export class ScramExchange {
     return this.serverFirst;
   }
 
-  /** Checks the client-final-message's proof; returns the server-final-message. */
-  final(clientFinal: string): string {
+  /**
+   * Checks the client-final-message's proof; returns the server-final-message. `checkProof`
+   * false is the wire layer's any-password mutant, never a configuration.
+   */
+  final(clientFinal: string, checkProof = true): string {
     const cut = clientFinal.lastIndexOf(',p=');
     if (cut < 0) throw new ScramError('malformed', 'SCRAM client-final-message without a proof');
     const withoutProof = clientFinal.slice(0, cut);
@@ -103,6 +106,11 @@ export class ScramExchange {
     const proof = Buffer.from(clientFinal.slice(cut + 3), 'base64');
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
     const signature = hmac(this.secret.storedKey, authMessage);
+    if (checkProof) this.checkProof(proof, signature);
+    return `v=${hmac(this.secret.serverKey, authMessage).toString('base64')}`;
+  }
+
+  private checkProof(proof: Buffer, signature: Buffer): void {
     if (proof.length !== signature.length) throw new ScramError('proof', 'wrong password');
     const clientKey = Buffer.alloc(proof.length);
     for (let i = 0; i < proof.length; i++)
@@ -110,6 +118,5 @@ export class ScramExchange {
     if (!timingSafeEqual(sha256(clientKey), this.secret.storedKey)) {
       throw new ScramError('proof', 'wrong password');
     }
-    return `v=${hmac(this.secret.serverKey, authMessage).toString('base64')}`;
   }
 }

@@ -7,6 +7,7 @@
 import type { Expr, ExprCall } from 'pgsql-ast-parser';
 import { columnIndex, type TableDesc } from './catalog.js';
 import { SqlError, SqlState } from './sql-errors.js';
+import { exactInteger } from './sql-parse.js';
 import type { TxnTimestamp } from './txn-kv.js';
 import {
   checkInt8,
@@ -249,14 +250,17 @@ export function evaluate(e: Expr, env: EvalEnv): Value {
       }
       return env.row[columnIndex(env.desc, e.name)] ?? null;
     }
-    case 'integer':
-      if (!Number.isSafeInteger(e.value)) {
+    case 'integer': {
+      if (Number.isSafeInteger(e.value)) return BigInt(e.value);
+      const exact = exactInteger(e);
+      if (exact === undefined) {
         throw new SqlError(
           SqlState.numericValueOutOfRange,
-          'integer literal beyond 2^53: pass it as a parameter or a quoted string',
+          `integer literal ${e.value} out of range`,
         );
       }
-      return BigInt(e.value);
+      return checkInt8(exact);
+    }
     case 'string':
       return e.value;
     case 'boolean':

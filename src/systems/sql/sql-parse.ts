@@ -13,6 +13,38 @@ export interface ParsedStatement {
   readonly upsert: boolean;
 }
 
+/**
+ * Integer literals beyond 2^53, read exactly from the text: the parser hands integers over as
+ * JavaScript numbers, which would round them.
+ */
+const exactIntegers = new WeakMap<object, bigint>();
+
+export function exactInteger(node: object): bigint | undefined {
+  return exactIntegers.get(node);
+}
+
+function recordExactIntegers(v: unknown, text: string): void {
+  if (Array.isArray(v)) {
+    for (const x of v) recordExactIntegers(x, text);
+    return;
+  }
+  if (typeof v !== 'object' || v === null) return;
+  const o = v as Record<string, unknown>;
+  const loc = o['_location'] as { start?: unknown; end?: unknown } | undefined;
+  if (
+    o['type'] === 'integer' &&
+    typeof o['value'] === 'number' &&
+    !Number.isSafeInteger(o['value'])
+  ) {
+    const digits =
+      typeof loc?.start === 'number' && typeof loc.end === 'number'
+        ? text.slice(loc.start, loc.end).replace(/\s+/g, '')
+        : '';
+    if (/^-?\d+$/.test(digits)) exactIntegers.set(o, BigInt(digits));
+  }
+  for (const k of Object.keys(o)) if (k !== '_location') recordExactIntegers(o[k], text);
+}
+
 /** Longest statement text accepted (the wire layer caps messages too). */
 export const MAX_SQL_LENGTH = 1 << 20;
 
@@ -57,9 +89,25 @@ function upsertPositions(sql: string): number[] {
   return out;
 }
 
-function firstLine(e: unknown): string {
+/** Only whitespace, comments and semicolons. */
+function isBlank(sql: string): boolean {
+  const stripped = sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
+  return /^[\s;]*$/.test(stripped);
+}
+
+/** PostgreSQL's wording: 'syntax error at or near "x"', from the parser's token when it names one. */
+function syntaxMessage(e: unknown): string {
+  if (typeof e === 'object' && e !== null && 'token' in e) {
+    const t = (e as { token?: unknown }).token;
+    if (typeof t === 'object' && t !== null && 'text' in t && typeof t.text === 'string') {
+      const line = 'line' in t && typeof t.line === 'number' ? t.line : undefined;
+      const col = 'col' in t && typeof t.col === 'number' ? t.col : undefined;
+      const at = line !== undefined && col !== undefined ? ` (line ${line}, column ${col})` : '';
+      return `syntax error at or near "${t.text.slice(0, 60)}"${at}`;
+    }
+  }
   const m = e instanceof Error ? e.message : String(e);
-  return (m.split('\n')[0] ?? m).slice(0, 300);
+  return `syntax error: ${(m.split('\n')[0] ?? m).slice(0, 200)}`;
 }
 
 /** The statements of `sql`, in order; throws SqlError 42601 if it does not parse. */
@@ -70,6 +118,8 @@ export function parseSql(sql: string): ParsedStatement[] {
       `statement longer than ${MAX_SQL_LENGTH} characters`,
     );
   }
+  // The parser refuses text with no statement in it; PostgreSQL answers EmptyQueryResponse.
+  if (isBlank(sql)) return [];
   const ups = upsertPositions(sql);
   let text = sql;
   for (const p of ups) text = text.slice(0, p) + 'INSERT' + text.slice(p + 6);
@@ -77,8 +127,9 @@ export function parseSql(sql: string): ParsedStatement[] {
   try {
     stmts = parse(text, { locationTracking: true });
   } catch (e) {
-    throw new SqlError(SqlState.syntaxError, `syntax error: ${firstLine(e)}`);
+    throw new SqlError(SqlState.syntaxError, syntaxMessage(e));
   }
+  recordExactIntegers(stmts, text);
   return stmts.map((stmt) => {
     const loc = stmt._location;
     const upsert =

@@ -217,6 +217,7 @@ export function compareValues(a: Exclude<Value, null>, b: Exclude<Value, null>):
   if (typeof a === 'string' && typeof b !== 'string') return compareValues(coerceBare(b, a), b);
   if (typeof b === 'string' && typeof a !== 'string') return compareValues(a, coerceBare(a, b));
   if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
+  if (isNumber(a) && isNumber(b)) return compareDecimals(asDecimal(a), asDecimal(b));
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (a instanceof Ts && b instanceof Ts) {
@@ -226,6 +227,35 @@ export function compareValues(a: Exclude<Value, null>, b: Exclude<Value, null>):
     SqlState.datatypeMismatch,
     `cannot compare ${typeLabel(valueType(a))} with ${typeLabel(valueType(b))}`,
   );
+}
+
+function isNumber(v: Exclude<Value, null>): v is bigint | Decimal {
+  return typeof v === 'bigint' || v instanceof Decimal;
+}
+
+function asDecimal(v: bigint | Decimal): string {
+  return typeof v === 'bigint' ? v.toString() : v.text;
+}
+
+/** Orders two decimals written as digits with an optional sign and fraction. */
+function compareDecimals(a: string, b: string): number {
+  const re = /^([+-]?)(\d+)(?:\.(\d*))?$/;
+  const ma = re.exec(a.trim());
+  const mb = re.exec(b.trim());
+  if (ma === null || mb === null) {
+    throw new SqlError(
+      SqlState.invalidTextRepresentation,
+      `not a decimal: "${ma === null ? a : b}"`,
+    );
+  }
+  const scale = Math.max((ma[3] ?? '').length, (mb[3] ?? '').length);
+  const scaled = (m: RegExpExecArray): bigint => {
+    const v = BigInt((m[2] as string) + (m[3] ?? '').padEnd(scale, '0'));
+    return m[1] === '-' ? -v : v;
+  };
+  const x = scaled(ma);
+  const y = scaled(mb);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function coerceBare(typed: Exclude<Value, null>, text: string): Exclude<Value, null> {
