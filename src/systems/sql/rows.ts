@@ -30,7 +30,7 @@ export function* matchingRows(
   ctx: RunContext,
   limit = 0,
 ): Steps<StoredRow[]> {
-  const access = accessFor(desc, where, envFor(desc, null, ctx));
+  const access = accessFor(desc, where, envFor(desc, null, ctx), ctx.mutant);
   let pairs: { key: string; value: string }[];
   if (access.kind === 'empty') pairs = [];
   else if (access.kind === 'point') {

@@ -11,6 +11,7 @@ import { prepare } from './executor.js';
 import type { ParsedStatement } from './sql-parse.js';
 import { isRetryable, SqlError, SqlState } from './sql-errors.js';
 import type { ExecResult, ResultColumn } from './statement-types.js';
+import type { SpanMutant } from './spans.js';
 import type { TxnHandle, TxnKv } from './txn-kv.js';
 
 export type TxnStatus = 'I' | 'T' | 'E';
@@ -23,6 +24,8 @@ export interface SessionOptions {
   readonly user: string;
   /** Times an implicit transaction is run again after a 40001 before the client sees it. */
   readonly autoRetries?: number;
+  /** A deliberately broken key-span rule (spans.ts), for tests; never from flags. */
+  readonly mutant?: SpanMutant;
 }
 
 export const DEFAULT_AUTO_RETRIES = 10;
@@ -182,7 +185,12 @@ export class SqlSession {
     done: Done<Outcome>,
   ): void {
     let columns: readonly ResultColumn[] | null = null;
-    const ctx = { params, ts: txn.timestamp(), user: this.o.user };
+    const ctx = {
+      params,
+      ts: txn.timestamp(),
+      user: this.o.user,
+      ...(this.o.mutant !== undefined ? { mutant: this.o.mutant } : {}),
+    };
     function* steps(): Steps<ExecResult> {
       const prepared = yield* prepare(p);
       columns = prepared.columns;

@@ -11,6 +11,14 @@ import { evaluate, type EvalEnv } from './expr.js';
 import { encodeColumn, keyTail, prefixEnd, tablePrefix } from './key-encoding.js';
 import { coerce, type ColumnType, type Value } from './values.js';
 
+/**
+ * Deliberately broken variants, each caught by test/systems/sql/transcripts.test.ts (the spans
+ * transcript fails on it):
+ * - `le-as-lt`: an inclusive upper bound (<=, BETWEEN) ends the span before the bound's rows.
+ */
+export const SPAN_MUTANTS = ['le-as-lt'] as const;
+export type SpanMutant = (typeof SPAN_MUTANTS)[number];
+
 export type Access =
   | { readonly kind: 'point'; readonly key: string }
   | { readonly kind: 'span'; readonly start: string; readonly end: string }
@@ -80,7 +88,12 @@ function constantAs(type: ColumnType, e: Expr, env: EvalEnv, column: string): Va
 }
 
 /** How to read the rows of `desc` that `where` may keep. */
-export function accessFor(desc: TableDesc, where: Expr | null | undefined, env: EvalEnv): Access {
+export function accessFor(
+  desc: TableDesc,
+  where: Expr | null | undefined,
+  env: EvalEnv,
+  mutant?: SpanMutant,
+): Access {
   const table = tablePrefix(desc.id);
   const parts = conjuncts(where);
   const types = desc.primaryKey.map((i) => (desc.columns[i] as { type: ColumnType }).type);
@@ -106,7 +119,8 @@ export function accessFor(desc: TableDesc, where: Expr | null | undefined, env: 
       if (op === '>=' && at > start) start = at;
       if (op === '>' && prefixEnd(at) > start) start = prefixEnd(at);
       if (op === '<' && at < end) end = at;
-      if (op === '<=' && prefixEnd(at) < end) end = prefixEnd(at);
+      const inclusiveEnd = mutant === 'le-as-lt' ? at : prefixEnd(at);
+      if (op === '<=' && inclusiveEnd < end) end = inclusiveEnd;
     }
     return start < end ? { kind: 'span', start, end } : { kind: 'empty' };
   }

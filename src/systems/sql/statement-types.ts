@@ -3,6 +3,7 @@ import type { QName } from 'pgsql-ast-parser';
 import { SqlError, SqlState } from './sql-errors.js';
 import type { Steps } from './kv-steps.js';
 import type { TxnTimestamp } from './txn-kv.js';
+import type { SpanMutant } from './spans.js';
 import type { ResultType, Value } from './values.js';
 
 export interface ResultColumn {
@@ -20,6 +21,8 @@ export interface RunContext {
   readonly params: readonly (string | null)[];
   readonly ts: TxnTimestamp;
   readonly user: string;
+  /** A deliberately broken key-span rule, for tests (spans.ts). */
+  readonly mutant?: SpanMutant;
 }
 
 export interface Prepared {

@@ -119,7 +119,7 @@ for (const m of MEMORY_KV_MUTANTS) {
   test(`the transactions transcript fails on ${m}`, () => {
     const source = readFileSync(TRANSACTIONS, 'utf8');
     assert.throws(
-      () => runTranscriptText('transactions.txt', source, new SqlTranscriptEnv(m)),
+      () => runTranscriptText('transactions.txt', source, new SqlTranscriptEnv({ kv: m })),
       (e: unknown) => e instanceof TranscriptError && e.code === 'mismatch',
     );
   });

@@ -4,6 +4,9 @@
  *
  *     sql <statements>      runs them on session "sql"; a, b, c name other sessions
  *     keys                  the committed key space, control characters shown as \xNN
+ *     trace <statements>    runs them on session "sql" and first lists the KV calls they made
+ *                           (descriptor reads left out), to show which keys and spans a
+ *                           statement reads
  *
  * A result prints as `col | col`, one line per row (NULL for SQL NULL), then the command tag;
  * an error as `ERROR <SQLSTATE>: message`. A session left in a transaction shows `[T]` or `[E]`.
@@ -16,6 +19,8 @@ import { SqlSession, type Outcome } from '../../../src/systems/sql/session.js';
 import { parseSql } from '../../../src/systems/sql/sql-parse.js';
 import { SqlError } from '../../../src/systems/sql/sql-errors.js';
 import { formatValue } from '../../../src/systems/sql/values.js';
+import type { SpanMutant } from '../../../src/systems/sql/spans.js';
+import { TracingTxnKv } from './tracing-kv.js';
 
 export const SESSION_NAMES = ['sql', 'a', 'b', 'c'];
 
@@ -74,27 +79,38 @@ export function runSync(
 
 export class SqlTranscriptEnv implements TranscriptEnv {
   readonly kv: MemoryTxnKv;
+  private readonly traced: TracingTxnKv;
   private readonly sessions = new Map<string, SqlSession>();
   private clock = 1_700_000_000_000;
 
-  constructor(mutant?: MemoryKvMutant) {
+  constructor(private readonly mutants: { kv?: MemoryKvMutant; span?: SpanMutant } = {}) {
     // A clock that moves 1 ms per transaction: timestamps are the same every run.
+    const mutant = mutants.kv;
     this.kv = new MemoryTxnKv({ now: () => this.clock++, ...(mutant ? { mutant } : {}) });
+    this.traced = new TracingTxnKv(this.kv, showControl);
   }
 
   run(cmd: Command): readonly string[] {
     if (cmd.name === 'keys') {
       return this.kv.snapshot().map((p) => `${showControl(p.key)} = ${showControl(p.value)}`);
     }
-    if (!SESSION_NAMES.includes(cmd.name)) {
+    const tracing = cmd.name === 'trace';
+    const name = tracing ? 'sql' : cmd.name;
+    if (!SESSION_NAMES.includes(name)) {
       throw new CommandError('unknown-command', `unknown command ${cmd.name}`);
     }
-    let s = this.sessions.get(cmd.name);
+    let s = this.sessions.get(name);
     if (s === undefined) {
-      s = new SqlSession(this.kv, { user: 'root' });
-      this.sessions.set(cmd.name, s);
+      const span = this.mutants.span;
+      s = new SqlSession(this.traced, { user: 'root', ...(span ? { mutant: span } : {}) });
+      this.sessions.set(name, s);
     }
+    if (tracing) this.traced.record();
     const out = runSync(s, cmd.text.slice(cmd.name.length).trim());
+    if (tracing) {
+      const calls = this.traced.take().filter((l) => !l.startsWith('get /s/'));
+      out.unshift(...calls.map((l) => `  ${l}`));
+    }
     if (s.status !== 'I') out.push(`[${s.status}]`);
     return out;
   }

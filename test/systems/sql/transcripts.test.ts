@@ -5,9 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runTranscriptFile } from '../../support/transcript/runner.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { SPAN_MUTANTS } from '../../../src/systems/sql/spans.js';
+import { TranscriptError } from '../../support/transcript/errors.js';
+import { runTranscriptFile, runTranscriptText } from '../../support/transcript/runner.js';
 import { SqlTranscriptEnv } from './sql-env.js';
 
 const TESTDATA = new URL('../../../../test/systems/sql/testdata/', import.meta.url);
@@ -20,6 +22,16 @@ const files = readdirSync(TESTDATA)
 test('the SQL transcripts are there', () => {
   assert.ok(files.length >= 1, `only ${files.length} transcripts`);
 });
+
+for (const m of SPAN_MUTANTS) {
+  test(`the spans transcript fails on the ${m} mutant`, () => {
+    const source = readFileSync(new URL('spans.txt', TESTDATA), 'utf8');
+    assert.throws(
+      () => runTranscriptText('spans.txt', source, new SqlTranscriptEnv({ span: m })),
+      (e: unknown) => e instanceof TranscriptError && e.code === 'mismatch',
+    );
+  });
+}
 
 for (const file of files) {
   test(`transcript ${file}`, () => {
