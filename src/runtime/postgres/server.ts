@@ -592,7 +592,7 @@ class PgConnection {
       this.send(readyForQuery(this.status()));
       done();
     };
-    let stmts: ParsedStatement[];
+    let stmts: readonly ParsedStatement[];
     try {
       stmts = parseSql(sql);
     } catch (e) {

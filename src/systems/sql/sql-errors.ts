@@ -35,6 +35,7 @@ export const SqlState = {
   invalidCatalogName: '3D000',
   tooManyConnections: '53300',
   programLimitExceeded: '54000',
+  statementTooComplex: '54001',
   invalidParameterValue: '22023',
   invalidSqlStatementName: '26000',
   duplicatePreparedStatement: '42P05',

@@ -46,14 +46,52 @@ function recordExactIntegers(v: unknown, text: string): void {
 }
 
 /** Longest statement text accepted (the wire layer caps messages too). */
-export const MAX_SQL_LENGTH = 1 << 20;
+export const MAX_SQL_LENGTH = 64 * 1024;
+/**
+ * Deepest parenthesis nesting accepted. The parser (nearley, an Earley parser) is slow on deep
+ * nesting: 1,000 levels take over a second of CPU, during which the process serves no one.
+ */
+export const MAX_NESTING = 64;
+/** Parsed texts kept (drivers send the same statement texts again and again). */
+const CACHE_SIZE = 256;
+/** Longer texts are not cached (a cache of large texts would hold much memory). */
+const CACHE_MAX_TEXT = 4096;
 
-/** Positions of UPSERT keywords that begin a statement, skipping strings and comments. */
-function upsertPositions(sql: string): number[] {
-  const out: number[] = [];
+interface Piece {
+  /** One statement's text, an UPSERT at its start read as INSERT. */
+  readonly text: string;
+  readonly upsert: boolean;
+}
+
+const WORD = /[A-Za-z0-9_$]/;
+
+/**
+ * Splits `sql` into its statements at the semicolons outside strings, quoted names and
+ * comments, and notes which begin with UPSERT; throws 54001 when parentheses nest deeper than
+ * MAX_NESTING. Each statement is then parsed on its own: the parser's time grows faster than
+ * linearly with the text it is given, so many statements in one string must not be one text.
+ */
+function splitStatements(sql: string): Piece[] {
+  const out: Piece[] = [];
+  let start = 0;
+  let upsertAt = -1;
   let atStart = true;
+  let depth = 0;
   let i = 0;
   const n = sql.length;
+  const cut = (end: number): void => {
+    let text = sql.slice(start, end);
+    const upsert = upsertAt >= 0;
+    if (upsert) {
+      const at = upsertAt - start;
+      text = text.slice(0, at) + 'INSERT' + text.slice(at + 6);
+    }
+    if (!isBlank(text)) out.push({ text, upsert });
+    start = end + 1;
+    upsertAt = -1;
+    atStart = true;
+    depth = 0;
+  };
   while (i < n) {
     const c = sql[i] as string;
     if (c === "'" || c === '"') {
@@ -68,7 +106,17 @@ function upsertPositions(sql: string): number[] {
       const close = sql.indexOf('*/', i + 2);
       i = close < 0 ? n : close + 2;
     } else if (c === ';') {
-      atStart = true;
+      cut(i);
+      i++;
+    } else if (c === '(' || c === ')') {
+      depth += c === '(' ? 1 : -1;
+      if (depth > MAX_NESTING) {
+        throw new SqlError(
+          SqlState.statementTooComplex,
+          `statement too complex: parentheses nested deeper than ${MAX_NESTING}`,
+        );
+      }
+      atStart = false;
       i++;
     } else if (/\s/.test(c)) {
       i++;
@@ -76,16 +124,17 @@ function upsertPositions(sql: string): number[] {
       if (
         atStart &&
         sql.slice(i, i + 6).toLowerCase() === 'upsert' &&
-        !/[A-Za-z0-9_$]/.test(sql[i + 6] ?? ' ')
+        !WORD.test(sql[i + 6] ?? ' ')
       ) {
-        out.push(i);
+        upsertAt = i;
       }
       atStart = false;
-      // Skip the rest of a word in one go so 'x_upsert' is not seen as starting a statement.
+      // The rest of a word in one go, so 'x_upsert' is not seen as starting a statement.
       i++;
-      while (i < n && /[A-Za-z0-9_$]/.test(sql[i] as string)) i++;
+      while (i < n && WORD.test(sql[i] as string)) i++;
     }
   }
+  if (start < n) cut(n);
   return out;
 }
 
@@ -110,34 +159,53 @@ function syntaxMessage(e: unknown): string {
   return `syntax error: ${(m.split('\n')[0] ?? m).slice(0, 200)}`;
 }
 
-/** The statements of `sql`, in order; throws SqlError 42601 if it does not parse. */
-export function parseSql(sql: string): ParsedStatement[] {
+const cache = new Map<string, readonly ParsedStatement[]>();
+
+/**
+ * The statements of `sql`, in order; throws SqlError 42601 if one does not parse. Recent
+ * statement texts are answered from a cache: statements are never changed by what runs them.
+ */
+export function parseSql(sql: string): readonly ParsedStatement[] {
   if (sql.length > MAX_SQL_LENGTH) {
     throw new SqlError(
       SqlState.programLimitExceeded,
       `statement longer than ${MAX_SQL_LENGTH} characters`,
     );
   }
-  // The parser refuses text with no statement in it; PostgreSQL answers EmptyQueryResponse.
-  if (isBlank(sql)) return [];
-  const ups = upsertPositions(sql);
-  let text = sql;
-  for (const p of ups) text = text.slice(0, p) + 'INSERT' + text.slice(p + 6);
+  return splitStatements(sql).flatMap((piece) => {
+    const hit = cache.get(piece.text);
+    if (hit !== undefined) {
+      // Refreshed: a Map iterates in insertion order, so the first key is the least recent.
+      cache.delete(piece.text);
+      cache.set(piece.text, hit);
+      return hit;
+    }
+    const parsed = parsePiece(piece);
+    if (piece.text.length <= CACHE_MAX_TEXT) {
+      cache.set(piece.text, parsed);
+      if (cache.size > CACHE_SIZE) {
+        const oldest = cache.keys().next();
+        if (oldest.done !== true) cache.delete(oldest.value);
+      }
+    }
+    return parsed;
+  });
+}
+
+function parsePiece(piece: Piece): readonly ParsedStatement[] {
   let stmts: Statement[];
   try {
-    stmts = parse(text, { locationTracking: true });
+    stmts = parse(piece.text, { locationTracking: true });
+    recordExactIntegers(stmts, piece.text);
+    for (const s of stmts) parameterCount(s);
   } catch (e) {
+    // A chain of thousands of operators nests the parser's output too deep to walk.
+    if (e instanceof RangeError) {
+      throw new SqlError(SqlState.statementTooComplex, 'statement too complex: nested too deeply');
+    }
     throw new SqlError(SqlState.syntaxError, syntaxMessage(e));
   }
-  recordExactIntegers(stmts, text);
-  return stmts.map((stmt) => {
-    const loc = stmt._location;
-    const upsert =
-      stmt.type === 'insert' &&
-      loc !== undefined &&
-      ups.some((p) => p >= loc.start && p < Math.max(loc.end, loc.start + 6));
-    return { stmt, upsert };
-  });
+  return stmts.map((stmt) => ({ stmt, upsert: piece.upsert && stmt.type === 'insert' }));
 }
 
 /** The highest $n a statement uses (its parameter count). */
