@@ -71,7 +71,7 @@ export interface PgUser {
 
 export const DEFAULT_DATABASE = 'defaultdb';
 /** The largest message accepted: a statement of MAX_SQL_LENGTH characters and then some. */
-export const DEFAULT_MAX_MESSAGE = 4 << 20;
+export const DEFAULT_MAX_MESSAGE = 1 << 20;
 /** Messages read ahead of the one being handled before the socket stops being read. */
 const MAX_QUEUED = 64;
 
