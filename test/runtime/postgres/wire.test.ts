@@ -236,6 +236,83 @@ test('the any-password mutant lets a forged proof in', async () => {
   assert.equal(await forgedProof('any-password'), 'in');
 });
 
+test('ReadyForQuery carries the transaction status: I, T, E, then I again', async () => {
+  const h = await startServer();
+  try {
+    const c = await RawClient.connect(h.port);
+    await c.login();
+    const statusAfter = async (sql: string): Promise<string> => {
+      c.write(query(sql));
+      const z = (await c.untilReady()).at(-1);
+      assert.equal(z?.type, 'Z');
+      return z.body.toString('latin1');
+    };
+    assert.equal(await statusAfter('CREATE TABLE t (k INT PRIMARY KEY)'), 'I');
+    assert.equal(await statusAfter('BEGIN'), 'T');
+    assert.equal(await statusAfter('INSERT INTO t VALUES (1)'), 'T');
+    assert.equal(await statusAfter('INSERT INTO t VALUES (1)'), 'E');
+    assert.equal(await statusAfter('ROLLBACK'), 'I');
+    c.end();
+  } finally {
+    await h.close();
+  }
+});
+
+test('Describe of a statement gives its parameters and columns; binary parameters are read', async () => {
+  const h = await startServer();
+  try {
+    const c = await RawClient.connect(h.port);
+    await c.login();
+    c.write(
+      query("CREATE TABLE t (k BIGINT PRIMARY KEY, v TEXT); INSERT INTO t VALUES (-2, 'neg')"),
+    );
+    await c.untilReady();
+    // Parse with the first parameter typed int8 (20) and the second left to the server.
+    const parseTyped = frame(
+      'P',
+      Buffer.concat([
+        cstr('q'),
+        cstr('SELECT v, k FROM t WHERE k = $1 AND v <> $2'),
+        int16(2),
+        int32(20),
+        int32(0),
+      ]),
+    );
+    const describeStmt = frame('D', Buffer.concat([Buffer.from('S'), cstr('q')]));
+    const binaryK = Buffer.alloc(8);
+    binaryK.writeBigInt64BE(-2n);
+    const bindBinary = frame(
+      'B',
+      Buffer.concat([
+        cstr(''),
+        cstr('q'),
+        int16(2),
+        int16(1),
+        int16(0),
+        int16(2),
+        int32(8),
+        binaryK,
+        int32(1),
+        Buffer.from('x'),
+        int16(0),
+      ]),
+    );
+    c.write(Buffer.concat([parseTyped, describeStmt, bindBinary, execute(''), sync]));
+    const msgs = await c.untilReady();
+    assert.equal(types(msgs), '1tT2DCZ');
+    const t = msgs[1] as { body: Buffer };
+    assert.deepEqual(
+      [t.body.readInt16BE(0), t.body.readInt32BE(2), t.body.readInt32BE(6)],
+      [2, 20, 25],
+    );
+    const row = msgs[4] as { body: Buffer };
+    assert.equal(row.body.toString('utf8', 6, 9), 'neg');
+    c.end();
+  } finally {
+    await h.close();
+  }
+});
+
 test('every wire mutant has a test here', () => {
   assert.deepEqual([...PG_WIRE_MUTANTS].sort(), [
     'any-password',
