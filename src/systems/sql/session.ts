@@ -100,7 +100,11 @@ export class SqlSession {
     switch (s.type) {
       case 'begin':
       case 'start transaction':
-        if (this.txn !== null || this.failed) {
+        if (this.failed) {
+          fail(done, this.abortedError());
+          return;
+        }
+        if (this.txn !== null) {
           tag('BEGIN'); // PostgreSQL warns and stays in the transaction it has.
           return;
         }
