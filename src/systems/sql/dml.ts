@@ -117,6 +117,7 @@ export function* prepareUpdate(s: UpdateStatement): Steps<Prepared> {
     columns: null,
     *execute(ctx: RunContext): Steps<ExecResult> {
       const rows = yield* matchingRows(desc, s.where, ctx);
+      const moved: { values: Value[]; key: string }[] = [];
       for (const r of rows) {
         const next = [...r.values];
         for (const { index, expr } of sets) {
@@ -131,11 +132,19 @@ export function* prepareUpdate(s: UpdateStatement): Steps<Prepared> {
         }
         checkNotNull(desc, next);
         const key = keyOf(desc, next);
-        if (key !== r.key) {
-          if ((yield* kvGet(key)) !== null) throw duplicate(desc, next);
+        if (key === r.key) {
+          yield* kvPut(key, encodeRow(next));
+        } else {
+          // A row whose key changes leaves its old key first, and all of them before any lands:
+          // the key is checked once the statement is done with it, as PostgreSQL checks it at
+          // the statement's end (UPDATE t SET k = k + 1 moves 1 to 2 while 2 moves to 3).
           yield* kvDelete(r.key);
+          moved.push({ values: next, key });
         }
-        yield* kvPut(key, encodeRow(next));
+      }
+      for (const m of moved) {
+        if ((yield* kvGet(m.key)) !== null) throw duplicate(desc, m.values);
+        yield* kvPut(m.key, encodeRow(m.values));
       }
       return { tag: `UPDATE ${rows.length}`, rows: [] };
     },
