@@ -44,3 +44,12 @@ test('the suite fails the no-key-validation store', async () => {
     lost(new MemoryTxnKv({ now: () => ++t, mutant: 'no-key-validation' })),
   );
 });
+
+test('the suite fails the no-span-validation store', async () => {
+  let t = 0;
+  const skew = CONFORMANCE['write skew over a scanned span is refused with retry'];
+  assert.ok(skew !== undefined);
+  await assert.rejects(() =>
+    skew(new MemoryTxnKv({ now: () => ++t, mutant: 'no-span-validation' })),
+  );
+});

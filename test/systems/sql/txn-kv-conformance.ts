@@ -101,6 +101,17 @@ export const CONFORMANCE: Readonly<Record<string, (kv: TxnKv) => Promise<void>>>
     assert.ok(!(ra.ok && rb.ok), 'both read-modify-writes committed');
     for (const r of [ra, rb]) if (!r.ok && 'error' in r) assert.equal(r.error.code, 'retry');
   },
+  'write skew over a scanned span is refused with retry': async (kv) => {
+    const a = await begin(kv);
+    const b = await begin(kv);
+    await ok(scan(a, '/t/', '/t0'), 'scan a');
+    await ok(scan(b, '/t/', '/t0'), 'scan b');
+    // Each writes into the span the other read: serializable allows at most one.
+    const ra = (await put(a, '/t/1', 'a')).ok ? await commit(a) : { ok: false as const };
+    const rb = (await put(b, '/t/2', 'b')).ok ? await commit(b) : { ok: false as const };
+    assert.ok(!(ra.ok && rb.ok), 'both committed');
+    for (const r of [ra, rb]) if (!r.ok && 'error' in r) assert.equal(r.error.code, 'retry');
+  },
   'a closed transaction refuses further calls with txn-closed': async (kv) => {
     const t = await begin(kv);
     await ok(commit(t), 'commit');
