@@ -53,6 +53,7 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, CommandSummary>> = {
   },
   zk: { term: 'zk', description: "ZooKeeper's client protocol" },
   kafka: { term: 'kafka', description: "Kafka's broker protocol" },
+  sql: { term: 'sql', description: "SQL over PostgreSQL's wire protocol" },
 };
 
 /**

@@ -34,6 +34,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   sweep: async () => (await import('./commands/sweep.js')).sweepCommand,
   zk: async () => (await import('./commands/zk.js')).zkCommand,
   kafka: async () => (await import('./commands/kafka.js')).kafkaCommand,
+  sql: async () => (await import('./commands/sql.js')).sqlCommand,
 };
 
 const defaultIo: CliIo = {

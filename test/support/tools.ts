@@ -1,6 +1,6 @@
 /**
  * External tools some tests drive (real etcd, etcdctl, ZooKeeper's zkCli.sh, kazoo, kcat,
- * confluent-kafka, nats-server, Chromium). Locally a missing tool skips those tests with a
+ * confluent-kafka, nats-server, Chromium, psql). Locally a missing tool skips those tests with a
  * printed reason; under CI (the `CI` variable set, as .ci/run's runners set it) a missing tool
  * is an error, so a runner that lost a package cannot pass by skipping what it was meant to run.
  */
@@ -17,6 +17,7 @@ export const TOOLS = {
   'confluent-kafka': 'python3-confluent-kafka',
   'nats-server': 'nats-server',
   chromium: 'chromium',
+  psql: 'postgresql-client',
 } as const;
 
 export type Tool = keyof typeof TOOLS;
@@ -83,6 +84,7 @@ export const probe: Record<Tool, () => boolean> = {
   'confluent-kafka': () => pythonImports('confluent_kafka'),
   'nats-server': () => runs('nats-server', ['--version']),
   chromium: () => existsSync('/usr/bin/chromium'),
+  psql: () => runs('psql', ['--version']),
 };
 
 /** `needTool(tool, probe[tool]())`: the skip option for a test that needs `tool`. */
