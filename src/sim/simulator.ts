@@ -71,6 +71,11 @@ class NodeSlot {
   incarnation = 0;
   node: ProtocolNode | null = null;
   readonly timers = new Map<TimerId, SimEvent>();
+  /** Each pending timer's name, for `fireTimer` (scripts fire one by name). */
+  readonly timerNames = new Map<TimerId, string>();
+  /** While true, syncs wait in `heldSyncs` until `completeSyncs` (scripts order them by hand). */
+  holdSyncs = false;
+  heldSyncs: { readonly writes: number; readonly done: () => void }[] = [];
   readonly pending = new Map<RequestId, PendingRequest>();
   deferred: SimEvent[] = [];
   readonly clock: ClockState = { offset: 0, drift: 0, since: 0 };
@@ -295,6 +300,49 @@ export class Simulator {
     return this.slot(id).disk;
   }
 
+  /**
+   * Fires `id`'s earliest-set pending timer named `name` now, as if it had run out (a script's
+   * `fire-timer`). False when the node has none.
+   */
+  fireTimer(id: NodeId, name: string): boolean {
+    const slot = this.slot(id);
+    for (const [timerId, timerName] of slot.timerNames) {
+      if (timerName !== name) continue;
+      const ev = slot.timers.get(timerId);
+      if (ev === undefined) continue;
+      ev.cancelled = true;
+      this.queue.push(this.clock, ev.node, ev.incarnation, ev.run);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * From now on `id`'s syncs wait until `completeSyncs` (on), or are scheduled as usual again,
+   * the waiting ones completing now (off). A script orders a node's fsyncs by hand this way;
+   * a crash loses the waiting ones, with their writes (the disk never saw them complete).
+   */
+  holdSyncs(id: NodeId, hold: boolean): void {
+    const slot = this.slot(id);
+    slot.holdSyncs = hold;
+    if (!hold) this.completeSyncs(id);
+  }
+
+  /** Completes every sync of `id` held so far, in issue order, at the current instant. */
+  completeSyncs(id: NodeId): number {
+    const slot = this.slot(id);
+    const held = slot.heldSyncs;
+    slot.heldSyncs = [];
+    for (const { writes, done } of held) {
+      this.queue.push(this.clock, slot.index, slot.incarnation, () => {
+        this.trace.record({ t: this.clock, e: 'sync', node: slot.id, writes });
+        done();
+        this.observer?.({ kind: 'sync', node: slot.id });
+      });
+    }
+    return held.length;
+  }
+
   /** Kills the process: timers, in-flight syncs, queued events and unsynced writes are lost. */
   crash(id: NodeId): void {
     const slot = this.slot(id);
@@ -303,6 +351,8 @@ export class Simulator {
     slot.incarnation++;
     slot.node = null;
     slot.timers.clear();
+    slot.timerNames.clear();
+    slot.heldSyncs = [];
     slot.deferred = [];
     const keep = this.tornWrites ? this.diskRandom.int(slot.disk.unsyncedWrites + 1) : 0;
     const tear = this.tornWrites && this.diskRandom.chance(0.5);
@@ -618,6 +668,10 @@ export class Simulator {
   }
 
   private scheduleSync(slot: NodeSlot, writes: number, done: () => void): void {
+    if (slot.holdSyncs) {
+      slot.heldSyncs.push({ writes, done });
+      return;
+    }
     const at = Math.max(
       this.clock + sampleLatency(this.syncLatency, this.diskRandom),
       slot.lastSyncDone,
@@ -671,10 +725,12 @@ export class Simulator {
         const virtualDelay = Math.max(0, delayMs) / (1 + slot.clock.drift);
         const ev = this.queue.push(this.clock + virtualDelay, slot.index, incarnation, () => {
           slot.timers.delete(timerId);
+          slot.timerNames.delete(timerId);
           this.trace.record({ t: this.clock, e: 'timer', node: slot.id, name });
           slot.node?.onTimer(name, payload);
         });
         slot.timers.set(timerId, ev);
+        slot.timerNames.set(timerId, name);
         return timerId;
       },
       cancelTimer: (timerId: TimerId): void => {
@@ -682,6 +738,7 @@ export class Simulator {
         if (ev !== undefined) {
           ev.cancelled = true;
           slot.timers.delete(timerId);
+          slot.timerNames.delete(timerId);
         }
       },
       reply: (request: RequestId, reply: ClientReply): void => {

@@ -64,6 +64,9 @@ export class RaftTranscriptEnv implements TranscriptEnv {
     wipe: (c) => this.wipe(c),
     'clock-rate': (c) => this.clockRate(c),
     tick: (c) => this.tick(c),
+    'fire-timer': (c) => this.fireTimer(c),
+    'hold-syncs': (c) => this.holdSyncs(c),
+    sync: (c) => this.sync(c),
     stabilize: (c) => this.stabilize(c),
     'run-until-leader': (c) => this.runUntilLeader(c),
     'run-until': (c) => this.runUntil(c),
@@ -410,6 +413,41 @@ export class RaftTranscriptEnv implements TranscriptEnv {
   private advance(limit: number): void {
     this.sim.runUntil(limit);
     this.flush();
+  }
+
+  /** `fire-timer <node> <name>`: the node's pending timer of that name runs out now. */
+  private fireTimer(cmd: Command): string[] {
+    const id = this.node(cmd);
+    const name = cmd.word('timer name');
+    cmd.done();
+    if (this.sim.status(id) !== 'up') cmd.fail(`${id} is not up`);
+    if (!this.sim.fireTimer(id, name)) cmd.fail(`${id} has no pending ${name} timer`);
+    this.advance(this.sim.now);
+    return [];
+  }
+
+  /**
+   * `hold-syncs <node> on|off`: on, the node's fsyncs wait for `sync <node>` (its writes are
+   * not durable, and what waits on them does not happen, until then); off, they complete as
+   * usual again, the waiting ones now.
+   */
+  private holdSyncs(cmd: Command): string[] {
+    const id = this.node(cmd);
+    const mode = cmd.word('on or off');
+    cmd.done();
+    if (mode !== 'on' && mode !== 'off') cmd.fail(`wants on or off, not ${mode}`);
+    this.sim.holdSyncs(id, mode === 'on');
+    this.advance(this.sim.now);
+    return [];
+  }
+
+  /** `sync <node>`: completes the node's held fsyncs now, in the order it asked for them. */
+  private sync(cmd: Command): string[] {
+    const id = this.node(cmd);
+    cmd.done();
+    this.out.push(`${id}: ${this.sim.completeSyncs(id)} sync(s) completed`);
+    this.advance(this.sim.now);
+    return [];
   }
 
   private tick(cmd: Command): string[] {
