@@ -171,6 +171,13 @@ export interface SystemDefinition {
    * simulation alongside (or instead of) the linearizability `model`. `nodes` are the live
    * nodes as the run left them, for properties of their final state (chain safety…).
    */
+  /**
+   * Virtual ms the nodes keep running after the last operation, every fault healed and no client
+   * left, before the run is done and judged (default 0): for a system whose promise is that its
+   * replicas converge once the faults are over (strong eventual consistency), the time it gets
+   * to do so, so its judge can check the replicas as they settled.
+   */
+  settleMs?(params: Readonly<Record<string, string>>): number;
   judge?(
     history: readonly HistoryOp[],
     cluster: readonly NodeId[],

@@ -162,6 +162,10 @@ export class Session {
   private readonly bound: number;
   /** True once the run goes on past the end of its workload (`continueAfterWorkload`). */
   private extended = false;
+  /** Virtual ms the nodes run on after the last operation, before the run is done (settleMs). */
+  private readonly settleMs: number;
+  /** When that settling ends, once the workload has ended. */
+  private settleEnd: number | null = null;
   private readonly pendingScript: ScriptAction[];
   private healedAt: number | null = null;
   private readonly triggers: TriggerNemesis | undefined;
@@ -198,6 +202,10 @@ export class Session {
     }
     if (options.membership !== undefined && system.membership === undefined) {
       throw new RunOptionError(`${system.name} takes no membership changes`);
+    }
+    this.settleMs = system.settleMs?.(options.params ?? {}) ?? 0;
+    if (!Number.isFinite(this.settleMs) || this.settleMs < 0) {
+      throw new RunOptionError(`${system.name}: settle time must be ms ≥ 0, got ${this.settleMs}`);
     }
     this.plans = parseNemesis(options.nemesis ?? 'none');
     this.latency = options.latency ?? DEFAULT_LATENCY;
@@ -269,12 +277,15 @@ export class Session {
       workloadConfig.kind === 'none'
         ? workloadConfig.durationMs + 60_000
         : (perClient + 1) * (workloadConfig.timeoutMs + 50 * workloadConfig.thinkMs + 1000) +
-          60_000;
+          60_000 +
+          this.settleMs;
   }
 
   /** True once every operation has completed (or the run halted on a failure). */
   get done(): boolean {
-    return this.workload.done || this.sim.failure !== undefined;
+    if (this.sim.failure !== undefined) return true;
+    if (!this.workload.done) return false;
+    return this.settleMs === 0 || (this.settleEnd !== null && this.sim.now >= this.settleEnd);
   }
 
   /** Advances virtual time to `limit`, applying scripted actions at their instants. */
@@ -288,7 +299,25 @@ export class Session {
       this.apply(next);
     }
     // The bound guards the workload against a hang; past it the caller chooses the horizon.
-    this.sim.runUntil(this.extended ? limit : Math.min(limit, this.bound));
+    const horizon = Math.min(limit, this.bound, this.settleEnd ?? Infinity);
+    this.sim.runUntil(this.extended ? limit : horizon);
+    this.settle(limit);
+  }
+
+  /**
+   * After the last operation, a system that promises convergence once faults are over
+   * (SystemDefinition.settleMs) gets that long, with every fault healed and no client, before
+   * the run is done and judged: its judge then sees the replicas as they settled.
+   */
+  private settle(limit: number): void {
+    if (this.settleMs === 0 || this.extended || !this.workload.done) return;
+    if (this.sim.failure !== undefined) return;
+    if (this.settleEnd === null) {
+      this.settleEnd = this.sim.now + this.settleMs;
+      this.sim.carryOn();
+    }
+    if (this.sim.now < this.settleEnd) this.sim.runUntil(Math.min(limit, this.settleEnd));
+    if (this.sim.now >= this.settleEnd) this.sim.stop();
   }
 
   /**
@@ -298,7 +327,7 @@ export class Session {
    * instant first so that an action applied next comes after it, as a replay applies it.
    */
   continueAfterWorkload(): void {
-    if (!this.workload.done || this.sim.failure !== undefined)
+    if (!this.done || this.sim.failure !== undefined)
       throw new Error('only a run whose workload has ended without a failure can go on');
     if (this.extended) return;
     this.extended = true;

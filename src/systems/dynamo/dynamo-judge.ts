@@ -5,7 +5,8 @@
  * is judged as the nodes would run it) and checks that it keeps every acknowledged update — no
  * acknowledged item lost from a cart, no counted increment missing, no acknowledged add gone —
  * and holds nothing never written. That the replicas really reach that fixpoint in virtual time
- * is tested on the running nodes (test/systems/dynamo). From the history: the session guarantees
+ * is checked too: the run settles (settleMs) with every fault healed before it is judged, and
+ * the replicas of every key must then hold the same state. From the history: the session guarantees
  * (reported), and, where the store promises it (strict quorums with R + W > N), the
  * regular-register guarantee (judged).
  */
@@ -293,7 +294,30 @@ export function judgeDynamo(
   params: DynamoParams,
 ): Judgement {
   const settled = settledStates(nodes);
-  return params.type === 'register'
-    ? judgeCart(history, settled, nodes, params)
-    : judgeCrdt(history, settled, nodes, params);
+  const judged =
+    params.type === 'register'
+      ? judgeCart(history, settled, nodes, params)
+      : judgeCrdt(history, settled, nodes, params);
+  if (judged.verdict !== 'valid') return judged;
+  // The run settled (settleMs) with every fault healed: the replicas themselves must agree now,
+  // not only their join.
+  const divergent = divergentKeys(nodes, params.n);
+  if (divergent.length === 0) return judged;
+  return {
+    verdict: 'invalid',
+    message:
+      `not converged: the replicas of ${divergent.length} key(s) still differ ` +
+      `${settleMs(params)} ms after the last operation, every fault healed ` +
+      `(${divergent.slice(0, 3).join(', ')}${divergent.length > 3 ? ', …' : ''})`,
+    ...(judged.details !== undefined ? { details: judged.details } : {}),
+  };
+}
+
+/**
+ * How long a run goes on after its last operation before it is judged: enough anti-entropy
+ * rounds (ae-ms apart) for every replica to have exchanged with every other, and for held
+ * hints to be handed off.
+ */
+export function settleMs(params: DynamoParams): number {
+  return Math.max(3_000, 20 * params.aeMs);
 }

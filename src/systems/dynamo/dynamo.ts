@@ -15,7 +15,7 @@ import type { VersionVector } from '../../protocols/clocks/version-vector.js';
 import { dynamoMessageProblem, type DynamoMsg } from './dynamo-messages.js';
 import { DynamoNode } from './dynamo-node.js';
 import { DYNAMO_PARAMS, dynamoParamsFrom } from './dynamo-params.js';
-import { judgeDynamo } from './dynamo-judge.js';
+import { judgeDynamo, settleMs } from './dynamo-judge.js';
 import { dynamoLabViews } from './dynamo-lab-views.js';
 import { nextDynamoOp } from './dynamo-workload.js';
 import { CORRECT_RULES, valueKind, type KindRules } from './value-kinds.js';
@@ -86,6 +86,7 @@ function withParams(params: Readonly<Record<string, string>>): SystemDefinition 
     configure: (given) => (Object.keys(given).length === 0 ? undefined : withParams(given)),
     nextOp: (random, process, issued, lastOk): Json =>
       nextDynamoOp(p.type, random, process, issued, lastOk),
+    settleMs: (given) => settleMs(dynamoParamsFrom(given)),
     judge: (history, _cluster, nodes) => judgeDynamo(history, nodes, p),
     // Some seeds run strict quorums (judged for regular reads), some a CRDT, some plain
     // version vectors; never `clocks=lww`, whose lost updates are the point of it.
