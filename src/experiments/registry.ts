@@ -13,6 +13,7 @@ import type { Experiment, ExperimentOptions } from './experiment.js';
 import { pbftBoundExperiment } from './pbft-bound.js';
 import { selfishMiningExperiment } from './selfish-mining.js';
 import { staleRateExperiment } from './stale-rate.js';
+import { stalenessExperiment } from './staleness.js';
 import { twoPcBlockingExperiment } from './twopc-blocking.js';
 import { failoverExperiment } from './txn-failover.js';
 
@@ -27,6 +28,7 @@ const EXPERIMENTS: readonly Experiment[] = [
   commitWaitExperiment,
   clockSkewExperiment,
   failoverExperiment,
+  stalenessExperiment,
 ];
 
 export function experiments(): readonly Experiment[] {
