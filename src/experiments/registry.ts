@@ -16,6 +16,7 @@ import { staleRateExperiment } from './stale-rate.js';
 import { stalenessExperiment } from './staleness.js';
 import { twoPcBlockingExperiment } from './twopc-blocking.js';
 import { failoverExperiment } from './txn-failover.js';
+import { vectorSizeExperiment } from './vector-size.js';
 
 const EXPERIMENTS: readonly Experiment[] = [
   confirmationsExperiment,
@@ -29,6 +30,7 @@ const EXPERIMENTS: readonly Experiment[] = [
   clockSkewExperiment,
   failoverExperiment,
   stalenessExperiment,
+  vectorSizeExperiment,
 ];
 
 export function experiments(): readonly Experiment[] {
