@@ -333,7 +333,7 @@ export const stalenessExperiment: Experiment = {
     },
   ],
   run({ seed, quick }) {
-    const trials = quick ? 300 : 800;
+    const trials = quick ? 300 : 600;
     const wars = streamFor(seed, 'experiment:staleness:wars');
     const rows: Json[] = [];
     const plots: ExperimentPlot[] = [];
@@ -367,7 +367,7 @@ export const stalenessExperiment: Experiment = {
           const m = warsConsistency(
             c.quorum,
             p.t,
-            quick ? 2000 : 8000,
+            quick ? 2000 : 4000,
             wars,
             links.latency,
             links.putLatency ?? links.latency,
