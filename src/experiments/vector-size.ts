@@ -381,6 +381,7 @@ export const vectorSizeExperiment: Experiment = {
           part: 'modules',
           writers,
           clocks: k,
+          maxActors: f.maxActors,
           maxEntries: f.maxEntries,
           meanClockBytes: roundMs(f.meanClockBytes),
           maxSiblings: f.maxSiblings,
