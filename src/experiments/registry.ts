@@ -13,8 +13,10 @@ import type { Experiment, ExperimentOptions } from './experiment.js';
 import { pbftBoundExperiment } from './pbft-bound.js';
 import { selfishMiningExperiment } from './selfish-mining.js';
 import { staleRateExperiment } from './stale-rate.js';
+import { stalenessExperiment } from './staleness.js';
 import { twoPcBlockingExperiment } from './twopc-blocking.js';
 import { failoverExperiment } from './txn-failover.js';
+import { vectorSizeExperiment } from './vector-size.js';
 
 const EXPERIMENTS: readonly Experiment[] = [
   confirmationsExperiment,
@@ -27,6 +29,8 @@ const EXPERIMENTS: readonly Experiment[] = [
   commitWaitExperiment,
   clockSkewExperiment,
   failoverExperiment,
+  stalenessExperiment,
+  vectorSizeExperiment,
 ];
 
 export function experiments(): readonly Experiment[] {
