@@ -15,6 +15,7 @@ import { kvZabSystem } from './zab/kv-zab.js';
 import { zookeeperSystem } from './zookeeper/zookeeper.js';
 import { kafkaSystem } from './kafka/kafka.js';
 import { cockroachSystem, spannerSystem } from './txndb/txndb.js';
+import { ethereumSystem } from './ethereum/ethereum.js';
 
 const SYSTEMS: readonly SystemDefinition[] = [
   echoSystem,
@@ -34,6 +35,7 @@ const SYSTEMS: readonly SystemDefinition[] = [
   kafkaSystem,
   spannerSystem,
   cockroachSystem,
+  ethereumSystem,
 ];
 
 export function systems(): readonly SystemDefinition[] {

@@ -1,0 +1,47 @@
+/**
+ * LMD-GHOST (Buterin et al., "Combining GHOST and Casper", 2020, §3): from the justified
+ * checkpoint, walk down, at each block taking the child whose subtree holds the most stake among
+ * validators' latest votes (latest message driven: each validator counts once, for its newest
+ * vote); ties go to the higher root, as in the consensus specs. Equivocating (slashable)
+ * validators do not count.
+ */
+import type { PosRules } from './config.js';
+import type { Root, ValidatorId } from './types.js';
+
+export interface TreeView {
+  parentOf(root: Root): Root | undefined;
+  childrenOf(root: Root): readonly Root[];
+}
+
+export function ghostHead(
+  tree: TreeView,
+  justifiedRoot: Root,
+  latestVotes: ReadonlyMap<ValidatorId, Root>,
+  stakes: Readonly<Record<ValidatorId, number>>,
+  excluded: ReadonlySet<ValidatorId>,
+  rules: PosRules,
+): Root {
+  const weight = new Map<Root, number>();
+  if (rules.ghostWeight) {
+    for (const [v, head] of latestVotes) {
+      if (excluded.has(v)) continue;
+      const stake = stakes[v] ?? 0;
+      for (let r: Root | undefined = head; r !== undefined; r = tree.parentOf(r)) {
+        weight.set(r, (weight.get(r) ?? 0) + stake);
+        if (r === justifiedRoot) break;
+      }
+    }
+  }
+  let head = justifiedRoot;
+  for (;;) {
+    const children = tree.childrenOf(head);
+    if (children.length === 0) return head;
+    let best = children[0] as Root;
+    for (const c of children.slice(1)) {
+      const wc = weight.get(c) ?? 0;
+      const wb = weight.get(best) ?? 0;
+      if (wc > wb || (wc === wb && c > best)) best = c;
+    }
+    head = best;
+  }
+}

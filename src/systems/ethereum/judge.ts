@@ -1,0 +1,122 @@
+/**
+ * The judge of an `ethereum` run, over the honest validators as the run left them:
+ *
+ * - safety (Casper FFG's accountable safety): no two finalized checkpoints conflict (neither
+ *   descends from the other) unless validators holding ≥ 1/3 of the stake are provably slashable,
+ *   and then the evidence against them was produced;
+ * - state agreement: at every block on a finalized chain, every honest node that holds it
+ *   computed the same execution state root, the one the block claims;
+ * - liveness: once the last fault healed, every honest node finalizes a new checkpoint within
+ *   `boundEpochs` epochs (judged only when the run lasted that long after the heal).
+ */
+import type { NodeId, ProtocolNode } from '../../core/node.js';
+import type { JudgeContext, Judgement } from '../../core/system.js';
+import type { Root } from '../../protocols/pos/types.js';
+import { ValidatorNode, type EthConfig } from './validator-node.js';
+
+export interface JudgeOptions {
+  readonly config: EthConfig;
+  readonly runEndMs: number;
+  readonly boundEpochs: number;
+}
+
+export function judgeEthereum(
+  nodes: ReadonlyMap<NodeId, ProtocolNode>,
+  options: JudgeOptions,
+  context?: JudgeContext,
+): Judgement {
+  const { config } = options;
+  const honest = [...nodes.values()].filter(
+    (n): n is ValidatorNode => n instanceof ValidatorNode && !n.byzantine,
+  );
+  const validators = [...nodes.values()].filter((n): n is ValidatorNode => n instanceof ValidatorNode);
+  const parentOf = (r: Root): Root | undefined => {
+    for (const n of validators) {
+      const p = n.parentOf(r);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  };
+  const descends = (r: Root, ancestor: Root): boolean => {
+    for (let x: Root | undefined = r; x !== undefined; x = parentOf(x)) if (x === ancestor) return true;
+    return false;
+  };
+  const problems: string[] = [];
+  const notes: string[] = [];
+
+  // Safety.
+  const finals = new Map<Root, number>();
+  for (const n of honest) for (const f of n.finalizedHistory) finals.set(f.root, f.epoch);
+  const list = [...finals];
+  let conflict: string | undefined;
+  for (let i = 0; i < list.length && conflict === undefined; i++) {
+    for (let j = i + 1; j < list.length; j++) {
+      const [a, ea] = list[i] as [Root, number];
+      const [b, eb] = list[j] as [Root, number];
+      if (!descends(a, b) && !descends(b, a)) {
+        conflict = `finalized checkpoints ${ea}:${a.slice(0, 8)} and ${eb}:${b.slice(0, 8)} conflict`;
+        break;
+      }
+    }
+  }
+  const evidence = new Set<NodeId>();
+  for (const n of honest) for (const v of n.evidenceAgainst()) evidence.add(v);
+  const stakes = config.pos.stakes;
+  const total = Object.values(stakes).reduce((s, x) => s + x, 0);
+  const slashable = [...evidence].reduce((s, v) => s + (stakes[v] ?? 0), 0);
+  if (conflict !== undefined) {
+    if (3 * slashable >= total) notes.push(`${conflict}, with evidence against ${[...evidence].sort().join(', ')} (≥ 1/3 of stake)`);
+    else problems.push(`${conflict}, and only ${slashable} of ${total} stake is provably slashable`);
+  }
+
+  // State agreement on finalized chains.
+  let checked = 0;
+  for (const n of honest) {
+    for (let r: Root | undefined = n.finalizedCheckpoint().root; r !== undefined; r = n.parentOf(r)) {
+      const block = n.blockOf(r);
+      if (block === null || block === undefined) continue;
+      checked++;
+      for (const m of honest) {
+        const mine = m.execRootOf(r);
+        if (mine !== undefined && mine !== block.payload.stateRoot) {
+          problems.push(`a node computed state root ${mine.slice(0, 10)} at finalized block ${r.slice(0, 8)} (slot ${block.slot}), which claims ${block.payload.stateRoot.slice(0, 10)}`);
+          break;
+        }
+      }
+      if (problems.length > 0) break;
+    }
+  }
+
+  // Liveness after the last heal.
+  const epochMs = config.slotMs * config.pos.slotsPerEpoch;
+  const windows = context?.faultWindows ?? [];
+  const healAt = windows.reduce((t, [, to]) => Math.max(t, to), 0);
+  const deadline = healAt + options.boundEpochs * epochMs;
+  let liveness = 'not judged (the run ended too soon after the last heal)';
+  if (Number.isFinite(healAt) && options.runEndMs >= deadline) {
+    const stalled = honest.filter((n) => !n.finalizedHistory.some((f) => f.at > healAt && f.at <= deadline));
+    liveness = `finality within ${options.boundEpochs} epochs of the heal at ${healAt} ms`;
+    if (stalled.length > 0) {
+      problems.push(`no new finalized checkpoint within ${options.boundEpochs} epochs of the last heal (${healAt} ms) at ${stalled.length} honest node(s)`);
+    }
+  }
+  const mismatches = honest.reduce((s, n) => s + n.rootMismatches().length, 0);
+  const finalizedEpochs = honest.map((n) => n.finalizedCheckpoint().epoch);
+  const details = {
+    finalizedEpochs,
+    finalizedBlocksChecked: checked,
+    slashable: [...evidence].sort(),
+    rootMismatches: mismatches,
+    liveness,
+    notes,
+  };
+  if (problems.length > 0) return { verdict: 'invalid', message: problems.join('; '), details };
+  return {
+    verdict: 'valid',
+    message: `finalized epochs ${finalizedEpochs.join(', ')}; ${checked} finalized block(s) agree on state roots; ${liveness}` +
+      (mismatches > 0 ? `; ${mismatches} block(s) refused for a state-root mismatch` : '') +
+      (evidence.size > 0 ? `; slashing evidence against ${[...evidence].sort().join(', ')}` : '') +
+      (notes.length > 0 ? `; ${notes.join('; ')}` : ''),
+    details,
+  };
+}
