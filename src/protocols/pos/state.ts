@@ -140,11 +140,13 @@ function processEpochEnd(s: BeaconState, epoch: number, config: PosConfig): Beac
   let stakes = s.stakes;
   let inactivity = s.inactivity;
   if (rules.inactivityLeak && epoch - finalized.epoch > config.leakAfterEpochs) {
-    const root = s.epochRoots[String(epoch)];
+    // Participation is judged on the previous epoch, whose votes have had an epoch to be included.
+    const judged = epoch - 1;
+    const root = s.epochRoots[String(judged)];
     const nextStakes: Record<ValidatorId, number> = { ...stakes };
     const nextScores: Record<ValidatorId, number> = { ...inactivity };
     for (const v of active) {
-      const vote = s.votes[String(epoch)]?.[v];
+      const vote = s.votes[String(judged)]?.[v];
       const hit = vote !== undefined && root !== undefined && vote.target.root === root;
       const score = hit ? Math.max(0, (inactivity[v] ?? 0) - 1) : (inactivity[v] ?? 0) + 4;
       nextScores[v] = score;
