@@ -6,8 +6,8 @@
  *
  * Reduced from Ethereum's (consensus-specs, phase0 + altair): one validator per node, no
  * deposits or exits beyond ejection, no rewards (only the penalties that matter for safety
- * and liveness: slashing and the leak), finality by Casper FFG's k = 1 rule (a justified
- * checkpoint whose direct child is justified by a link from it) and not the spec's four cases.
+ * and liveness: slashing and the leak). Finality is Gasper's k-finality for k ≤ 2, which is
+ * what the spec's four bit-field cases compute.
  */
 import { epochOf, type PosConfig } from './config.js';
 import { sha256Hex, verify } from './crypto.js';
@@ -132,7 +132,14 @@ function processEpochEnd(s: BeaconState, epoch: number, config: PosConfig): Beac
       if (!enough || total === 0) continue;
       justifiedSet = { ...justifiedSet, [String(target)]: root };
       if (target > justified.epoch) justified = { epoch: target, root };
-      const finalize = rules.finalityLink ? source.epoch === target - 1 : true;
+      // Gasper's k-finality for k ≤ 2, as the consensus specs: a link from S to T finalizes S
+      // when every checkpoint from S to T is justified (T one epoch after S, or two with the one
+      // between justified). Votes included a slot late make the two-epoch case the usual one
+      // when justification itself lags an epoch.
+      const gap = target - source.epoch;
+      const finalize = rules.finalityLink
+        ? gap === 1 || (gap === 2 && justifiedSet[String(source.epoch + 1)] !== undefined)
+        : true;
       const newly = rules.finalityLink ? source : { epoch: target, root };
       if (finalize && newly.epoch > finalized.epoch) finalized = newly;
     }

@@ -45,6 +45,8 @@ export const HARDFORK = Hardfork.Cancun;
 /** The patched client's one change: the base cost of every transaction. */
 const PATCHED_TX_GAS = 20999;
 
+const TX_CACHE_LIMIT = 20_000;
+
 /** Development account `key`'s private key: keccak-256 of `truthkit-dev:<key>` (no secret; anyone can derive it). */
 export function devKey(key: number): Uint8Array {
   if (!Number.isInteger(key) || key < 0) throw new RangeError(`dev key index ${key}`);
@@ -90,6 +92,27 @@ export class EvmEngine {
   };
   private readonly state = new MerkleStateManager({ trie: this.trie, common: this.commons.honest });
   private vms: Partial<Record<ExecutorVariant, VM>> = {};
+
+  /**
+   * Decoded transactions, kept: every node executes every block, so the same transaction is
+   * decoded and its sender recovered (secp256k1, most of the cost) once, not once per node.
+   * ethereumjs transactions are immutable and cache their sender.
+   */
+  private readonly txCache = new Map<string, TypedTransaction>();
+
+  private decoded(raw: Hex, variant: ExecutorVariant): TypedTransaction {
+    const key = `${variant}:${raw}`;
+    let tx = this.txCache.get(key);
+    if (tx === undefined) {
+      tx = createTxFromRLP(hexToBytes(raw), {
+        common: this.commons[variant],
+        params: TX_PARAMS[variant],
+      });
+      if (this.txCache.size >= TX_CACHE_LIMIT) this.txCache.clear();
+      this.txCache.set(key, tx);
+    }
+    return tx;
+  }
 
   private async vm(variant: ExecutorVariant): Promise<VM> {
     let vm = this.vms[variant];
@@ -143,7 +166,7 @@ export class EvmEngine {
     for (const [i, raw] of req.txs.entries()) {
       let tx: TypedTransaction;
       try {
-        tx = createTxFromRLP(hexToBytes(raw), { common, params: TX_PARAMS[req.variant] });
+        tx = this.decoded(raw, req.variant);
       } catch (e) {
         if (req.mode === 'build') continue;
         return { ok: false, code: 'invalid-tx', message: `tx ${i} does not decode: ${String(e)}` };
@@ -186,7 +209,7 @@ export class EvmEngine {
 
   decodeTx(raw: Hex): TxInfo | undefined {
     try {
-      const tx = createTxFromRLP(hexToBytes(raw), { common: this.commons.honest });
+      const tx = this.decoded(raw, 'honest');
       if (!tx.isSigned() || !tx.verifySignature()) return undefined;
       return {
         hash: bytesToHex(tx.hash()),

@@ -11,9 +11,9 @@ import { judgeEthereum } from './judge.js';
 import { ETH_MUTANTS, ETH_PARAMS, STRATEGIES, ethConfig } from './params.js';
 import { ValidatorNode, type EthMsg } from './validator-node.js';
 
-export const ETH_DURATION_MS = 30_000;
+export const ETH_DURATION_MS = 60_000;
 /** Epochs after the last heal within which every honest node must finalize again. */
-export const LIVENESS_EPOCHS = 5;
+export const LIVENESS_EPOCHS = 8;
 
 export const ethereumSystem: SystemDefinition = {
   name: 'ethereum',

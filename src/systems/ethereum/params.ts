@@ -17,7 +17,7 @@ export class EthParamError extends Error {
 export const STRATEGIES: readonly Strategy[] = ['equivocate', 'surround', 'withhold', 'nondeterministic'];
 
 export const ETH_PARAMS = [
-  { name: 'slot-ms', description: 'virtual ms per slot (400)' },
+  { name: 'slot-ms', description: 'virtual ms per slot (250)' },
   { name: 'slots-per-epoch', description: 'slots per epoch (4; Ethereum: 32)' },
   { name: 'stakes', description: 'stake per validator in ETH, comma-separated (32 each)' },
   { name: 'tx-interval', description: "mean ms between a node's wallet payments, 0 for none (300)" },
@@ -102,7 +102,7 @@ export function ethConfig(
   }
   return {
     pos,
-    slotMs: params['slot-ms'] === undefined ? 400 : int('slot-ms', params['slot-ms'], 10, 60_000),
+    slotMs: params['slot-ms'] === undefined ? 250 : int('slot-ms', params['slot-ms'], 10, 60_000),
     txIntervalMs: params['tx-interval'] === undefined ? 300 : int('tx-interval', params['tx-interval'], 0, 1e9),
     ...(example === 'transfer' ? { example } : {}),
     byzantine: cluster.slice(cluster.length - k),
