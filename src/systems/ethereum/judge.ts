@@ -4,8 +4,9 @@
  * - safety (Casper FFG's accountable safety): no two finalized checkpoints conflict (neither
  *   descends from the other) unless validators holding ≥ 1/3 of the stake are provably slashable,
  *   and then the evidence against them was produced;
- * - state agreement: at every block on a finalized chain, every honest node that holds it
- *   computed the same execution state root, the one the block claims;
+ * - state agreement: every block an honest node holds executed, on that node, to the state
+ *   root it claims, and at every block on a finalized chain every honest node that holds it
+ *   computed that same root;
  * - liveness: once the last fault healed, every honest node finalizes a new checkpoint within
  *   `boundEpochs` epochs (judged only when the run lasted that long after the heal).
  */
@@ -67,6 +68,21 @@ export function judgeEthereum(
   if (conflict !== undefined) {
     if (3 * slashable >= total) notes.push(`${conflict}, with evidence against ${[...evidence].sort().join(', ')} (≥ 1/3 of stake)`);
     else problems.push(`${conflict}, and only ${slashable} of ${total} stake is provably slashable`);
+  }
+
+  // Every block an honest node holds executes, on that node, to the root it claims.
+  for (const n of honest) {
+    const bad = n.blockRoots().find((r) => {
+      const b = n.blockOf(r);
+      return b !== null && b !== undefined && n.execRootOf(r) !== b.payload.stateRoot;
+    });
+    if (bad !== undefined) {
+      const b = n.blockOf(bad);
+      problems.push(
+        `an honest node holds block ${bad.slice(0, 8)} (slot ${b?.slot}, by ${b?.proposer}) whose claimed state root ${b?.payload.stateRoot.slice(0, 10)} is not the ${n.execRootOf(bad)?.slice(0, 10)} it computed`,
+      );
+      break;
+    }
   }
 
   // State agreement on finalized chains.

@@ -79,7 +79,10 @@ interface Entry {
   readonly execRoot: Hex;
   readonly number: number;
   readonly baseFee: bigint;
+  /** The gas the block's header claims: the next base fee follows from it, as in Ethereum. */
   readonly gasUsed: bigint;
+  /** The gas this node's own execution used (equal to the claim unless roots go unchecked). */
+  readonly computedGas: bigint;
 }
 
 interface PendingTx {
@@ -158,6 +161,7 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
       number: 0,
       baseFee: GENESIS_BASE_FEE,
       gasUsed: 0n,
+      computedGas: 0n,
     });
     this.justified = state.justified;
     this.finalized = state.finalized;
@@ -337,7 +341,8 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
       execRoot: result.stateRoot,
       number: block.payload.number,
       baseFee: BigInt(block.payload.baseFee),
-      gasUsed: BigInt(result.gasUsed),
+      gasUsed: BigInt(block.payload.gasUsed),
+      computedGas: BigInt(result.gasUsed),
     });
     this.children.set(block.parent, [...(this.children.get(block.parent) ?? []), root]);
     void parent;
@@ -543,6 +548,16 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
     return this.blocks.get(root)?.execRoot;
   }
 
+  /** Gas this node's own execution of `root` used. */
+  gasUsedOf(root: Root): bigint | undefined {
+    return this.blocks.get(root)?.computedGas;
+  }
+
+  /** Every block this node accepted (genesis included). */
+  blockRoots(): Root[] {
+    return [...this.blocks.keys()];
+  }
+
   blockOf(root: Root): BeaconBlock | null | undefined {
     return this.blocks.get(root)?.block;
   }
@@ -568,7 +583,6 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
     return this.genesisRoot;
   }
 
-  /** Receipts of `root`'s transactions, executed again from its parent's state. */
   stakesAt(root: Root): Readonly<Record<ValidatorId, number>> | undefined {
     return this.blocks.get(root)?.state.stakes;
   }
