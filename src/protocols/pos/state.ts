@@ -20,6 +20,11 @@ export interface FfgVote {
   readonly target: Checkpoint;
 }
 
+export interface Shuffling {
+  readonly validators: readonly ValidatorId[];
+  readonly stakes: Readonly<Record<ValidatorId, number>>;
+}
+
 export interface BeaconState {
   /** The slot this state is at (the latest block's, or later after `advance`). */
   readonly slot: number;
@@ -30,6 +35,12 @@ export interface BeaconState {
   readonly seeds: Readonly<Record<string, string>>;
   readonly stakes: Readonly<Record<ValidatorId, number>>;
   readonly slashed: readonly ValidatorId[];
+  /**
+   * Who proposes and attests in an epoch, fixed when it starts (epoch → active validators and
+   * their stakes), for the current and the previous epoch: a validator slashed mid-epoch keeps
+   * its committee seat (its votes no longer count), so nobody else's duties move.
+   */
+  readonly shufflings: Readonly<Record<string, Shuffling>>;
   readonly inactivity: Readonly<Record<ValidatorId, number>>;
   /** This chain's checkpoint root of each epoch: its block at the boundary slot, or the latest before. */
   readonly epochRoots: Readonly<Record<string, Root>>;
@@ -44,13 +55,15 @@ export interface BeaconState {
 export function genesisState(config: PosConfig, genesisRoot: Root): BeaconState {
   const mix = sha256Hex(`genesis-mix:${genesisRoot}`);
   const g: Checkpoint = { epoch: 0, root: genesisRoot };
+  const stakes = { ...config.stakes };
   return {
     slot: 0,
     latest: genesisRoot,
     mix,
     seeds: { '0': mix, '1': mix },
-    stakes: { ...config.stakes },
+    stakes,
     slashed: [],
+    shufflings: { '0': { validators: [...config.validators], stakes } },
     inactivity: Object.fromEntries(config.validators.map((v) => [v, 0])),
     epochRoots: { '0': genesisRoot },
     justifiedSet: { '0': genesisRoot },
@@ -77,25 +90,34 @@ function seedOf(state: BeaconState, epoch: number): string {
   return s;
 }
 
-/** The proposer of `slot`: drawn by stake from the epoch's seed (advance the state to the slot's epoch first). */
-export function proposerOf(state: BeaconState, slot: number, config: PosConfig): ValidatorId {
-  const active = activeValidators(state, config);
-  if (active.length === 0) throw new Error('no active validator');
-  const total = active.reduce((s, v) => s + (state.stakes[v] ?? 0), 0);
+function shufflingOf(state: BeaconState, epoch: number): Shuffling {
+  const s = state.shufflings[String(epoch)];
+  if (s === undefined) throw new Error(`no shuffling for epoch ${epoch} at slot ${state.slot}`);
+  return s;
+}
+
+/**
+ * The proposer of `slot`: drawn by stake from the epoch's seed among the validators active when
+ * the epoch began (advance the state to the slot's epoch first); undefined when none is.
+ */
+export function proposerOf(state: BeaconState, slot: number, config: PosConfig): ValidatorId | undefined {
+  const { validators, stakes } = shufflingOf(state, epochOf(slot, config));
+  const total = validators.reduce((s, v) => s + (stakes[v] ?? 0), 0);
+  if (total <= 0) return undefined;
   let r = parseInt(sha256Hex(`proposer:${seedOf(state, epochOf(slot, config))}:${slot}`).slice(0, 12), 16) % total;
-  for (const v of active) {
-    r -= state.stakes[v] ?? 0;
+  for (const v of validators) {
+    r -= stakes[v] ?? 0;
     if (r < 0) return v;
   }
   throw new Error('unreachable: the draw is below the total stake');
 }
 
-/** The committee that attests in `slot`: every active validator once per epoch, shuffled by the seed. */
+/** The committee that attests in `slot`: every validator of the epoch's shuffling once per epoch. */
 export function committeeOf(state: BeaconState, slot: number, config: PosConfig): ValidatorId[] {
   const epoch = epochOf(slot, config);
   const seed = seedOf(state, epoch);
-  const order = activeValidators(state, config)
-    .map((v) => ({ v, k: sha256Hex(`shuffle:${seed}:${epoch}:${v}`) }))
+  const order = shufflingOf(state, epoch)
+    .validators.map((v) => ({ v, k: sha256Hex(`shuffle:${seed}:${epoch}:${v}`) }))
     .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
     .map((x) => x.v);
   return order.filter((_, i) => i % config.slotsPerEpoch === slot % config.slotsPerEpoch);
@@ -176,7 +198,12 @@ export function advance(state: BeaconState, slot: number, config: PosConfig): Be
   let s = state;
   for (let e = epochOf(s.slot, config); e < epochOf(slot, config); e++) {
     s = processEpochEnd(s, e, config);
-    s = { ...s, epochRoots: { ...s.epochRoots, [String(e + 1)]: s.latest } };
+    const shufflings: Record<string, Shuffling> = {
+      ...s.shufflings,
+      [String(e + 1)]: { validators: activeValidators(s, config), stakes: s.stakes },
+    };
+    delete shufflings[String(e - 1)];
+    s = { ...s, shufflings, epochRoots: { ...s.epochRoots, [String(e + 1)]: s.latest } };
   }
   return s.slot === slot ? s : { ...s, slot };
 }
@@ -208,7 +235,7 @@ export function applyBlock(
   let s = advance(parent, block.slot, config);
   const epoch = epochOf(block.slot, config);
   const proposer = proposerOf(s, block.slot, config);
-  if (block.proposer !== proposer) {
+  if (proposer === undefined || block.proposer !== proposer || s.slashed.includes(proposer)) {
     return fail('proposer', `slot ${block.slot}'s proposer is ${proposer}, not ${block.proposer}`);
   }
   if (!verify(proposer, randaoText(epoch), block.randaoReveal)) {
@@ -241,7 +268,8 @@ export function applyBlock(
       return fail('attestation', `bad signature on ${a.validator}'s vote`);
     }
     const key = String(d.target.epoch);
-    if (votes[key]?.[a.validator] !== undefined) continue;
+    // A slashed validator's vote is valid but no longer counts.
+    if (s.slashed.includes(a.validator) || votes[key]?.[a.validator] !== undefined) continue;
     votes[key] = { ...votes[key], [a.validator]: { source: d.source, target: d.target } };
   }
   s = { ...s, votes };

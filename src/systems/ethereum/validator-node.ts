@@ -120,6 +120,8 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
   private readonly mismatches: { root: Root; proposer: ValidatorId }[] = [];
   private lastVote: { source: number; target: number } | undefined;
   private nextNonce = 0;
+  /** The last slot this node acted in. */
+  private lastSlot = 0;
   private replaying = false;
   private readonly index: number;
   readonly byzantine: boolean;
@@ -185,10 +187,15 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
     }
   }
 
+  /**
+   * The next slot's timer. At least 1 ms away: a skewed clock's rounding can leave a boundary a
+   * hair ahead after the timer fires (the swarm found a node re-arming a 1e-13 ms timer forever),
+   * and a clock stepped back never makes a node act in a slot twice.
+   */
   private scheduleSlot(): void {
     const now = this.env.now();
-    const next = Math.floor(now / this.config.slotMs) + 1;
-    this.env.setTimer(Math.max(0, next * this.config.slotMs - now), 'slot', { slot: next });
+    const next = Math.max(Math.floor(now / this.config.slotMs) + 1, this.lastSlot + 1);
+    this.env.setTimer(Math.max(1, next * this.config.slotMs - now), 'slot', { slot: next });
   }
 
   onTimer(name: string, data: Json | undefined): void {
@@ -196,7 +203,10 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
     const slot = typeof raw === 'number' ? raw : -1;
     switch (name) {
       case 'slot':
-        this.onSlot(slot);
+        if (slot > this.lastSlot) {
+          this.lastSlot = slot;
+          this.onSlot(slot);
+        }
         this.scheduleSlot();
         return;
       case 'attest':
@@ -401,7 +411,7 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
     const head = this.headEntry();
     const state = advance(head.state, slot, this.config.pos);
     if (slot <= head.state.slot) return;
-    if (proposerOf(state, slot, this.config.pos) === this.env.id) {
+    if (proposerOf(state, slot, this.config.pos) === this.env.id && !state.slashed.includes(this.env.id)) {
       const block = this.build(slot, headRoot, head, state, true);
       this.broadcastBlock(block);
       if (this.acts('equivocate')) this.broadcastBlock(this.build(slot, headRoot, head, state, false));

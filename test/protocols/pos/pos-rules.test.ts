@@ -39,6 +39,7 @@ const PAYLOAD = {
 function blockAt(parent: BeaconState, slot: number, c: PosConfig, attestations: Attestation[] = []) {
   const s = advance(parent, slot, c);
   const proposer = proposerOf(s, slot, c);
+  assert.ok(proposer !== undefined, 'someone proposes');
   const unsigned = {
     slot,
     parent: parent.latest,
@@ -195,7 +196,7 @@ test('a block carrying evidence slashes the validator: its stake drops and it st
 test('inactivity leak: with 38 % of the stake silent, the others regain two thirds and finalize; without it, never', () => {
   for (const [rules, finalizes] of [[{}, true], [{ inactivityLeak: false }, false]] as const) {
     const c = config3([32, 32, 40], rules);
-    const s = advance(chainWithVotes(c, ['n1', 'n2'], 16), 16 * 4 + 4, c);
+    const s = advance(chainWithVotes(c, ['n1', 'n2'], 30), 30 * 4 + 4, c);
     assert.equal(s.finalized.epoch > 0, finalizes, `rules ${JSON.stringify(rules)}: finalized ${s.finalized.epoch}`);
     if (finalizes) assert.ok((s.stakes['n3'] ?? 0) < 40_000 && s.stakes['n1'] === 32_000, JSON.stringify(s.stakes));
   }
