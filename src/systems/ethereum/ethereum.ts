@@ -8,6 +8,7 @@ import type { NodeEnv, NodeId } from '../../core/node.js';
 import type { SystemDefinition } from '../../core/system.js';
 import { executionPort } from './execution-provider.js';
 import { judgeEthereum } from './judge.js';
+import { ethMessageCheck } from './message-schema.js';
 import { ETH_MUTANTS, ETH_PARAMS, STRATEGIES, ethConfig } from './params.js';
 import { ValidatorNode, type EthMsg } from './validator-node.js';
 
@@ -30,6 +31,7 @@ export const ethereumSystem: SystemDefinition = {
     tolerated: (n) => Math.floor((n - 1) / 3),
     params: (count, strategy) => ({ byzantine: String(count), strategy }),
   },
+  checkMessage: ethMessageCheck,
   createNode(options) {
     const params = options.params ?? {};
     // Checked against the cluster up front, so a bad value is a usage error, not a failed run.

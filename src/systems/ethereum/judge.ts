@@ -49,13 +49,32 @@ export function judgeEthereum(
   const finals = new Map<Root, number>();
   for (const n of honest) for (const f of n.finalizedHistory) finals.set(f.root, f.epoch);
   const list = [...finals];
-  let conflict: string | undefined;
+  /**
+   * Whose stake the inactivity leak had taken on the chain that finalized `root` (validators
+   * below their genesis stake without being slashed), as `n3, n4`; undefined when none.
+   */
+  const leakedAt = (root: Root): string | undefined => {
+    for (const n of validators) {
+      const stakesThere = n.stakesAt(root);
+      const slashedThere = n.slashedAt(root);
+      if (stakesThere === undefined || slashedThere === undefined) continue;
+      const drained = Object.keys(config.pos.stakes).filter(
+        (v) => !slashedThere.includes(v) && (stakesThere[v] ?? 0) < (config.pos.stakes[v] ?? 0),
+      );
+      return drained.length > 0 ? drained.sort().join(', ') : undefined;
+    }
+    return undefined;
+  };
+  let conflict: { text: string; leaked: string | undefined } | undefined;
   for (let i = 0; i < list.length && conflict === undefined; i++) {
     for (let j = i + 1; j < list.length; j++) {
       const [a, ea] = list[i] as [Root, number];
       const [b, eb] = list[j] as [Root, number];
       if (!descends(a, b) && !descends(b, a)) {
-        conflict = `finalized checkpoints ${ea}:${a.slice(0, 8)} and ${eb}:${b.slice(0, 8)} conflict`;
+        conflict = {
+          text: `finalized checkpoints ${ea}:${a.slice(0, 8)} and ${eb}:${b.slice(0, 8)} conflict`,
+          leaked: leakedAt(a) ?? leakedAt(b),
+        };
         break;
       }
     }
@@ -66,8 +85,16 @@ export function judgeEthereum(
   const total = Object.values(stakes).reduce((s, x) => s + x, 0);
   const slashable = [...evidence].reduce((s, v) => s + (stakes[v] ?? 0), 0);
   if (conflict !== undefined) {
-    if (3 * slashable >= total) notes.push(`${conflict}, with evidence against ${[...evidence].sort().join(', ')} (≥ 1/3 of stake)`);
-    else problems.push(`${conflict}, and only ${slashable} of ${total} stake is provably slashable`);
+    if (3 * slashable >= total) {
+      notes.push(`${conflict.text}, with evidence against ${[...evidence].sort().join(', ')} (≥ 1/3 of stake)`);
+    } else if (conflict.leaked !== undefined) {
+      // Accountable safety counts stake as it was; the inactivity leak changes it. Two sides
+      // of a partition that outlasts the leak's horizon each drain the other's stake and
+      // finalize: Ethereum's documented choice of liveness, reported and not judged.
+      notes.push(`${conflict.text} after the inactivity leak drained ${conflict.leaked} (a partition outlasting the leak; not judged)`);
+    } else {
+      problems.push(`${conflict.text}, and only ${slashable} of ${total} stake is provably slashable`);
+    }
   }
 
   // Every block an honest node holds executes, on that node, to the root it claims.
@@ -109,7 +136,10 @@ export function judgeEthereum(
   const healAt = windows.reduce((t, [, to]) => Math.max(t, to), 0);
   const deadline = healAt + options.boundEpochs * epochMs;
   let liveness = 'not judged (the run ended too soon after the last heal)';
-  if (Number.isFinite(healAt) && options.runEndMs >= deadline) {
+  if (conflict?.leaked !== undefined && 3 * slashable < total) {
+    // Each side refuses the other's finalized branch for good: no heal reunites them.
+    liveness = 'not judged (the finalized chains split under the inactivity leak)';
+  } else if (Number.isFinite(healAt) && options.runEndMs >= deadline) {
     const stalled = honest.filter((n) => !n.finalizedHistory.some((f) => f.at > healAt && f.at <= deadline));
     liveness = `finality within ${options.boundEpochs} epochs of the heal at ${healAt} ms`;
     if (stalled.length > 0) {

@@ -409,8 +409,9 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
     if (this.acts('withhold')) return;
     const headRoot = this.headRoot();
     const head = this.headEntry();
-    const state = advance(head.state, slot, this.config.pos);
+    // A node whose clock lags may already hold blocks of this slot or later: nothing to do.
     if (slot <= head.state.slot) return;
+    const state = advance(head.state, slot, this.config.pos);
     if (proposerOf(state, slot, this.config.pos) === this.env.id && !state.slashed.includes(this.env.id)) {
       const block = this.build(slot, headRoot, head, state, true);
       this.broadcastBlock(block);
@@ -478,9 +479,11 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
     const pos = this.config.pos;
     const headRoot = this.headRoot();
     const head = this.headEntry();
+    const epoch = epochOf(slot, pos);
+    // Too late to vote: the chain has moved past the slot's epoch (a lagging clock).
+    if (epoch < epochOf(head.state.slot, pos)) return;
     const state = advance(head.state, Math.max(slot, head.state.slot), pos);
     if (!committeeOf(state, slot, pos).includes(this.env.id)) return;
-    const epoch = epochOf(slot, pos);
     const target = { epoch, root: state.epochRoots[String(epoch)] ?? headRoot };
     const data: AttestationData = { slot, head: headRoot, source: state.justified, target };
     const honestly = !this.byzantine || this.config.strategy === 'nondeterministic';
@@ -593,8 +596,14 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
     return this.genesisRoot;
   }
 
+  /** Stakes in the state after `root`, if this node holds it. */
   stakesAt(root: Root): Readonly<Record<ValidatorId, number>> | undefined {
     return this.blocks.get(root)?.state.stakes;
+  }
+
+  /** Validators slashed in the state after `root`, if this node holds it. */
+  slashedAt(root: Root): readonly ValidatorId[] | undefined {
+    return this.blocks.get(root)?.state.slashed;
   }
 
   inspect(): Record<string, Json> {

@@ -11,6 +11,8 @@ import { getSystem } from '../../../src/systems/index.js';
 import { setExecutionPortProvider } from '../../../src/systems/ethereum/execution-provider.js';
 import { EthParamError } from '../../../src/systems/ethereum/params.js';
 import { ValidatorNode } from '../../../src/systems/ethereum/validator-node.js';
+import type { NodeEnv } from '../../../src/core/node.js';
+import type { SystemDefinition } from '../../../src/core/system.js';
 import { WorkerExecutor } from '../../../src/runtime/evm/worker-executor.js';
 
 const eth = getSystem('ethereum')!;
@@ -53,4 +55,41 @@ test('bad parameters are usage errors with a code', () => {
   assert.throws(() => build({ byzantine: '5' }), (e) => e instanceof EthParamError && e.code === 'number');
   assert.throws(() => build({ stakes: '32,32' }), (e) => e instanceof EthParamError && e.code === 'stakes');
   assert.throws(() => build({ colour: 'red' }), (e) => e instanceof EthParamError && e.code === 'unknown');
+});
+
+test('every message validators send, equivocating ones included, under every fault, passes the schema', () => {
+  const problems: string[] = [];
+  const kinds = new Set<string>();
+  const checking: SystemDefinition = {
+    ...eth,
+    createNode: (options) => (env) =>
+      eth.createNode(options)(
+        new Proxy(env, {
+          get(target, key, receiver) {
+            if (key === 'send') {
+              return (to: string, msg: { type: string }) => {
+                kinds.add(msg.type);
+                const why = eth.checkMessage!(msg, env.cluster);
+                if (why !== undefined) problems.push(`${msg.type}: ${why}`);
+                target.send(to, msg);
+              };
+            }
+            const value: unknown = Reflect.get(target, key, receiver);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        }) as NodeEnv,
+      ),
+  };
+  const session = new Session({
+    system: checking,
+    seed: 2,
+    nodes: 4,
+    nemesis: 'all',
+    params: { byzantine: '1', strategy: 'equivocate', 'tx-interval': '500' },
+    workload: { durationMs: 6000 },
+  });
+  session.runToEnd();
+  assert.deepEqual(problems, []);
+  assert.deepEqual([...kinds].sort(), ['att', 'block', 'get-block', 'slashing', 'tx']);
+  assert.match(eth.checkMessage!({ type: 'att', att: { validator: 'n9' } }, ['n1', 'n2']) ?? '', /validator/);
 });
