@@ -209,14 +209,46 @@ const TABLE: readonly Entry[] = [
   ['zookeeper', 'follower-expires', 5, 1],
   // ethereum (issue 26): each mutant is caught by a scenario test (docs/ethereum.md, "Mutants");
   // a swarm run lasts 60 s of virtual time with a real EVM, and no seed range was searched yet.
-  ['ethereum', 'accept-any-root', 'caught by test/systems/ethereum/execution.test.ts; swarm not searched'],
-  ['ethereum', 'no-randao-mix', 'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched'],
-  ['ethereum', 'simple-majority', 'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched'],
-  ['ethereum', 'no-finality-link', 'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched'],
-  ['ethereum', 'no-double-vote', 'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched'],
-  ['ethereum', 'no-surround-vote', 'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched'],
-  ['ethereum', 'no-inactivity-leak', 'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched'],
-  ['ethereum', 'no-ghost-weight', 'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched'],
+  [
+    'ethereum',
+    'accept-any-root',
+    'caught by test/systems/ethereum/execution.test.ts; swarm not searched',
+  ],
+  [
+    'ethereum',
+    'no-randao-mix',
+    'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched',
+  ],
+  [
+    'ethereum',
+    'simple-majority',
+    'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched',
+  ],
+  [
+    'ethereum',
+    'no-finality-link',
+    'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched',
+  ],
+  [
+    'ethereum',
+    'no-double-vote',
+    'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched',
+  ],
+  [
+    'ethereum',
+    'no-surround-vote',
+    'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched',
+  ],
+  [
+    'ethereum',
+    'no-inactivity-leak',
+    'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched',
+  ],
+  [
+    'ethereum',
+    'no-ghost-weight',
+    'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched',
+  ],
 ];
 
 test('the table names every mutant of every system once', () => {

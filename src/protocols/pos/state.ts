@@ -100,11 +100,19 @@ function shufflingOf(state: BeaconState, epoch: number): Shuffling {
  * The proposer of `slot`: drawn by stake from the epoch's seed among the validators active when
  * the epoch began (advance the state to the slot's epoch first); undefined when none is.
  */
-export function proposerOf(state: BeaconState, slot: number, config: PosConfig): ValidatorId | undefined {
+export function proposerOf(
+  state: BeaconState,
+  slot: number,
+  config: PosConfig,
+): ValidatorId | undefined {
   const { validators, stakes } = shufflingOf(state, epochOf(slot, config));
   const total = validators.reduce((s, v) => s + (stakes[v] ?? 0), 0);
   if (total <= 0) return undefined;
-  let r = parseInt(sha256Hex(`proposer:${seedOf(state, epochOf(slot, config))}:${slot}`).slice(0, 12), 16) % total;
+  let r =
+    parseInt(
+      sha256Hex(`proposer:${seedOf(state, epochOf(slot, config))}:${slot}`).slice(0, 12),
+      16,
+    ) % total;
   for (const v of validators) {
     r -= stakes[v] ?? 0;
     if (r < 0) return v;
@@ -208,13 +216,7 @@ export function advance(state: BeaconState, slot: number, config: PosConfig): Be
   return s.slot === slot ? s : { ...s, slot };
 }
 
-export type BlockError =
-  | 'slot'
-  | 'proposer'
-  | 'randao'
-  | 'signature'
-  | 'slashing'
-  | 'attestation';
+export type BlockError = 'slot' | 'proposer' | 'randao' | 'signature' | 'slashing' | 'attestation';
 
 export type Applied =
   | { readonly ok: true; readonly state: BeaconState }
@@ -231,7 +233,8 @@ export function applyBlock(
   root: Root,
   config: PosConfig,
 ): Applied {
-  if (block.slot <= parent.slot) return fail('slot', `slot ${block.slot} ≤ parent's ${parent.slot}`);
+  if (block.slot <= parent.slot)
+    return fail('slot', `slot ${block.slot} ≤ parent's ${parent.slot}`);
   let s = advance(parent, block.slot, config);
   const epoch = epochOf(block.slot, config);
   const proposer = proposerOf(s, block.slot, config);
@@ -241,10 +244,13 @@ export function applyBlock(
   if (!verify(proposer, randaoText(epoch), block.randaoReveal)) {
     return fail('randao', `bad RANDAO reveal from ${proposer}`);
   }
-  const mix = config.rules.randaoMix ? sha256Hex(`${s.mix}:${sha256Hex(block.randaoReveal)}`) : s.mix;
+  const mix = config.rules.randaoMix
+    ? sha256Hex(`${s.mix}:${sha256Hex(block.randaoReveal)}`)
+    : s.mix;
   s = { ...s, mix };
   for (const e of block.slashings) {
-    if (!checkEvidence(e, config.rules)) return fail('slashing', `invalid evidence against ${e.a.validator}`);
+    if (!checkEvidence(e, config.rules))
+      return fail('slashing', `invalid evidence against ${e.a.validator}`);
     const v = e.a.validator;
     if (s.slashed.includes(v)) continue;
     const stake = s.stakes[v] ?? 0;
@@ -259,7 +265,10 @@ export function applyBlock(
     const d = a.data;
     const attEpoch = epochOf(d.slot, config);
     if (d.slot >= block.slot || attEpoch + 1 < epoch || d.target.epoch !== attEpoch) {
-      return fail('attestation', `vote of ${a.validator} at slot ${d.slot} not includable at ${block.slot}`);
+      return fail(
+        'attestation',
+        `vote of ${a.validator} at slot ${d.slot} not includable at ${block.slot}`,
+      );
     }
     if (!committeeOf(s, d.slot, config).includes(a.validator)) {
       return fail('attestation', `${a.validator} is not in slot ${d.slot}'s committee`);

@@ -6,7 +6,7 @@
  * `worker-executor.ts` makes it the synchronous ExecutionPort a node calls.
  */
 import { createBlock } from '@ethereumjs/block';
-import { Common, Hardfork, Mainnet, createCustomCommon } from '@ethereumjs/common';
+import { type Common, Hardfork, Mainnet, createCustomCommon } from '@ethereumjs/common';
 import { MerklePatriciaTrie } from '@ethereumjs/mpt';
 import { MerkleStateManager } from '@ethereumjs/statemanager';
 import {
@@ -126,7 +126,10 @@ export class EvmEngine {
   async genesis(alloc: readonly GenesisAccount[]): Promise<Hex> {
     await this.state.setStateRoot(this.trie.EMPTY_TRIE_ROOT);
     for (const a of alloc) {
-      await this.state.putAccount(createAddressFromString(a.address), new Account(0n, BigInt(a.balance)));
+      await this.state.putAccount(
+        createAddressFromString(a.address),
+        new Account(0n, BigInt(a.balance)),
+      );
     }
     await this.state.checkpoint();
     await this.state.commit();
@@ -175,8 +178,14 @@ export class EvmEngine {
       // runTx reverts its own checkpoint before throwing.
       let result;
       try {
-        if (cumulative + tx.gasLimit > block.header.gasLimit) throw new Error('over block gas limit');
-        result = await runTx(vm, { tx, block, blockGasUsed: cumulative, skipHardForkValidation: true });
+        if (cumulative + tx.gasLimit > block.header.gasLimit)
+          throw new Error('over block gas limit');
+        result = await runTx(vm, {
+          tx,
+          block,
+          blockGasUsed: cumulative,
+          skipHardForkValidation: true,
+        });
       } catch (e) {
         if (req.mode === 'build') continue;
         return { ok: false, code: 'invalid-tx', message: `tx ${i} cannot apply: ${String(e)}` };

@@ -62,7 +62,10 @@ export class WorkerExecutor implements ExecutionPort {
     Atomics.store(this.done, 0, 0);
     this.port.postMessage(req);
     if (Atomics.wait(this.done, 0, 0, TIMEOUT_MS) === 'timed-out') {
-      throw new EvmWorkerError('timeout', `the EVM worker did not answer ${req.op} in ${TIMEOUT_MS} ms`);
+      throw new EvmWorkerError(
+        'timeout',
+        `the EVM worker did not answer ${req.op} in ${TIMEOUT_MS} ms`,
+      );
     }
     const got = receiveMessageOnPort(this.port);
     if (got === undefined) throw new EvmWorkerError('failed', `no answer to ${req.op}`);

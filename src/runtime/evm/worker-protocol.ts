@@ -15,5 +15,4 @@ export type WorkerRequest =
   | { readonly op: 'devAddress'; readonly key: number };
 
 export type WorkerResponse =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly error: string };
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string };

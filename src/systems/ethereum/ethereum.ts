@@ -37,14 +37,23 @@ export const ethereumSystem: SystemDefinition = {
     // Checked against the cluster up front, so a bad value is a usage error, not a failed run.
     if (options.cluster !== undefined) ethConfig(options.cluster, params, options.mutant);
     return (env) =>
-      new ValidatorNode(env as NodeEnv<EthMsg>, ethConfig(env.cluster, params, options.mutant), executionPort);
+      new ValidatorNode(
+        env as NodeEnv<EthMsg>,
+        ethConfig(env.cluster, params, options.mutant),
+        executionPort,
+      );
   },
   // Params reach only createNode, so the configuration the run was built with is read back from
   // its nodes.
   judge(_history, _cluster, nodes, context) {
     const node = [...nodes.values()].find((n): n is ValidatorNode => n instanceof ValidatorNode);
-    if (node === undefined) return { verdict: 'unknown', message: 'no validator is alive at the end' };
-    return judgeEthereum(nodes, { config: node.config, runEndMs: runEnd(nodes), boundEpochs: LIVENESS_EPOCHS }, context);
+    if (node === undefined)
+      return { verdict: 'unknown', message: 'no validator is alive at the end' };
+    return judgeEthereum(
+      nodes,
+      { config: node.config, runEndMs: runEnd(nodes), boundEpochs: LIVENESS_EPOCHS },
+      context,
+    );
   },
 };
 
@@ -53,4 +62,3 @@ function runEnd(nodes: ReadonlyMap<NodeId, unknown>): number {
   for (const n of nodes.values()) if (n instanceof ValidatorNode) t = Math.max(t, n.now());
   return t;
 }
-

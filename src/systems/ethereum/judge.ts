@@ -30,7 +30,9 @@ export function judgeEthereum(
   const honest = [...nodes.values()].filter(
     (n): n is ValidatorNode => n instanceof ValidatorNode && !n.byzantine,
   );
-  const validators = [...nodes.values()].filter((n): n is ValidatorNode => n instanceof ValidatorNode);
+  const validators = [...nodes.values()].filter(
+    (n): n is ValidatorNode => n instanceof ValidatorNode,
+  );
   const parentOf = (r: Root): Root | undefined => {
     for (const n of validators) {
       const p = n.parentOf(r);
@@ -39,7 +41,8 @@ export function judgeEthereum(
     return undefined;
   };
   const descends = (r: Root, ancestor: Root): boolean => {
-    for (let x: Root | undefined = r; x !== undefined; x = parentOf(x)) if (x === ancestor) return true;
+    for (let x: Root | undefined = r; x !== undefined; x = parentOf(x))
+      if (x === ancestor) return true;
     return false;
   };
   const problems: string[] = [];
@@ -50,18 +53,34 @@ export function judgeEthereum(
   for (const n of honest) for (const f of n.finalizedHistory) finals.set(f.root, f.epoch);
   const list = [...finals];
   /**
-   * Whose stake the inactivity leak had taken on the chain that finalized `root` (validators
-   * below their genesis stake without being slashed), as `n3, n4`; undefined when none.
+   * Whether the inactivity leak could have let the chain that holds `root` justify with less
+   * than two thirds of the genesis stake: the validators richest relative to genesis (stake
+   * now / stake at genesis) that make up two thirds of the stake there hold less than two
+   * thirds of it at genesis. Only then can two finalized branches overlap in less than a third
+   * of the stake without anyone double voting. Answers whose stake was drained, or undefined.
    */
   const leakedAt = (root: Root): string | undefined => {
     for (const n of validators) {
-      const stakesThere = n.stakesAt(root);
+      const now = n.stakesAt(root);
       const slashedThere = n.slashedAt(root);
-      if (stakesThere === undefined || slashedThere === undefined) continue;
-      const drained = Object.keys(config.pos.stakes).filter(
-        (v) => !slashedThere.includes(v) && (stakesThere[v] ?? 0) < (config.pos.stakes[v] ?? 0),
-      );
-      return drained.length > 0 ? drained.sort().join(', ') : undefined;
+      if (now === undefined || slashedThere === undefined) continue;
+      const genesis = config.pos.stakes;
+      const ids = Object.keys(genesis).filter((v) => !slashedThere.includes(v));
+      const totalNow = ids.reduce((t, v) => t + (now[v] ?? 0), 0);
+      const totalGenesis = Object.values(genesis).reduce((t, x) => t + x, 0);
+      const ratio = (v: NodeId): number => (now[v] ?? 0) / (genesis[v] ?? 1);
+      let sumNow = 0;
+      let sumGenesis = 0;
+      for (const v of [...ids].sort((a, b) => ratio(b) - ratio(a))) {
+        if (3 * sumNow >= 2 * totalNow) break;
+        sumNow += now[v] ?? 0;
+        sumGenesis += genesis[v] ?? 0;
+      }
+      if (3 * sumGenesis >= 2 * totalGenesis) return undefined;
+      return ids
+        .filter((v) => (now[v] ?? 0) < (genesis[v] ?? 0))
+        .sort()
+        .join(', ');
     }
     return undefined;
   };
@@ -86,14 +105,20 @@ export function judgeEthereum(
   const slashable = [...evidence].reduce((s, v) => s + (stakes[v] ?? 0), 0);
   if (conflict !== undefined) {
     if (3 * slashable >= total) {
-      notes.push(`${conflict.text}, with evidence against ${[...evidence].sort().join(', ')} (≥ 1/3 of stake)`);
+      notes.push(
+        `${conflict.text}, with evidence against ${[...evidence].sort().join(', ')} (≥ 1/3 of stake)`,
+      );
     } else if (conflict.leaked !== undefined) {
       // Accountable safety counts stake as it was; the inactivity leak changes it. Two sides
       // of a partition that outlasts the leak's horizon each drain the other's stake and
       // finalize: Ethereum's documented choice of liveness, reported and not judged.
-      notes.push(`${conflict.text} after the inactivity leak drained ${conflict.leaked} (a partition outlasting the leak; not judged)`);
+      notes.push(
+        `${conflict.text} after the inactivity leak drained ${conflict.leaked} (a partition outlasting the leak; not judged)`,
+      );
     } else {
-      problems.push(`${conflict.text}, and only ${slashable} of ${total} stake is provably slashable`);
+      problems.push(
+        `${conflict.text}, and only ${slashable} of ${total} stake is provably slashable`,
+      );
     }
   }
 
@@ -115,14 +140,20 @@ export function judgeEthereum(
   // State agreement on finalized chains.
   let checked = 0;
   for (const n of honest) {
-    for (let r: Root | undefined = n.finalizedCheckpoint().root; r !== undefined; r = n.parentOf(r)) {
+    for (
+      let r: Root | undefined = n.finalizedCheckpoint().root;
+      r !== undefined;
+      r = n.parentOf(r)
+    ) {
       const block = n.blockOf(r);
       if (block === null || block === undefined) continue;
       checked++;
       for (const m of honest) {
         const mine = m.execRootOf(r);
         if (mine !== undefined && mine !== block.payload.stateRoot) {
-          problems.push(`a node computed state root ${mine.slice(0, 10)} at finalized block ${r.slice(0, 8)} (slot ${block.slot}), which claims ${block.payload.stateRoot.slice(0, 10)}`);
+          problems.push(
+            `a node computed state root ${mine.slice(0, 10)} at finalized block ${r.slice(0, 8)} (slot ${block.slot}), which claims ${block.payload.stateRoot.slice(0, 10)}`,
+          );
           break;
         }
       }
@@ -140,10 +171,14 @@ export function judgeEthereum(
     // Each side refuses the other's finalized branch for good: no heal reunites them.
     liveness = 'not judged (the finalized chains split under the inactivity leak)';
   } else if (Number.isFinite(healAt) && options.runEndMs >= deadline) {
-    const stalled = honest.filter((n) => !n.finalizedHistory.some((f) => f.at > healAt && f.at <= deadline));
+    const stalled = honest.filter(
+      (n) => !n.finalizedHistory.some((f) => f.at > healAt && f.at <= deadline),
+    );
     liveness = `finality within ${options.boundEpochs} epochs of the heal at ${healAt} ms`;
     if (stalled.length > 0) {
-      problems.push(`no new finalized checkpoint within ${options.boundEpochs} epochs of the last heal (${healAt} ms) at ${stalled.length} honest node(s)`);
+      problems.push(
+        `no new finalized checkpoint within ${options.boundEpochs} epochs of the last heal (${healAt} ms) at ${stalled.length} honest node(s)`,
+      );
     }
   }
   const mismatches = honest.reduce((s, n) => s + n.rootMismatches().length, 0);
@@ -159,7 +194,8 @@ export function judgeEthereum(
   if (problems.length > 0) return { verdict: 'invalid', message: problems.join('; '), details };
   return {
     verdict: 'valid',
-    message: `finalized epochs ${finalizedEpochs.join(', ')}; ${checked} finalized block(s) agree on state roots; ${liveness}` +
+    message:
+      `finalized epochs ${finalizedEpochs.join(', ')}; ${checked} finalized block(s) agree on state roots; ${liveness}` +
       (mismatches > 0 ? `; ${mismatches} block(s) refused for a state-root mismatch` : '') +
       (evidence.size > 0 ? `; slashing evidence against ${[...evidence].sort().join(', ')}` : '') +
       (notes.length > 0 ? `; ${notes.join('; ')}` : ''),

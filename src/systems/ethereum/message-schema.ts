@@ -15,7 +15,11 @@ const hex32 = v.pipe(v.string(), v.regex(/^0x[0-9a-f]{64}$/, 'is no 0x 32-byte h
 const address = v.pipe(v.string(), v.regex(/^0x[0-9a-f]{40}$/, 'is no 0x 20-byte address'));
 const decimal = v.pipe(v.string(), v.regex(/^[0-9]{1,78}$/, 'is no decimal amount'));
 /** A raw transaction: 30 M gas of calldata at 4 gas a zero byte is 7.5 MB; far above what any wallet here sends. */
-const rawTx = v.pipe(v.string(), v.maxLength(2 * 131_072 + 2), v.regex(/^0x([0-9a-f]{2})+$/, 'is no raw transaction'));
+const rawTx = v.pipe(
+  v.string(),
+  v.maxLength(2 * 131_072 + 2),
+  v.regex(/^0x([0-9a-f]{2})+$/, 'is no raw transaction'),
+);
 const checkpoint = v.strictObject({ epoch: count, root });
 
 const MAX_ATTS = 1024;

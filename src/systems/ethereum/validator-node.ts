@@ -61,8 +61,10 @@ export interface EthConfig {
 export const GAS_LIMIT = 30_000_000n;
 export const GENESIS_BASE_FEE = 1_000_000_000n;
 /** Each development account's genesis balance: 1,000,000 ETH. */
-export const DEV_BALANCE = 10n ** 24n;
-export const ETH = 10n ** 18n;
+export const DEV_BALANCE = 1_000_000_000_000_000_000_000_000n;
+export const ETH = 1_000_000_000_000_000_000n;
+/** A thousandth of an ether. */
+const FINNEY = 1_000_000_000_000_000n;
 
 export type EthMsg =
   | { readonly type: 'block'; readonly block: BeaconBlock }
@@ -93,7 +95,8 @@ interface PendingTx {
 }
 
 /** Why a block was refused, for the judge and the metrics. */
-export type Rejection = 'consensus' | 'root-mismatch' | 'execution' | 'signature' | 'parent-rejected';
+export type Rejection =
+  'consensus' | 'root-mismatch' | 'execution' | 'signature' | 'parent-rejected';
 
 const ORPHAN_LIMIT = 256;
 const SEEN_VOTES_PER_VALIDATOR = 64;
@@ -213,7 +216,11 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
         this.attest(slot);
         return;
       case 'tx':
-        this.pay(this.env.random.chance(0.5) ? '1559' : 'legacy', (this.index + 1) % this.env.cluster.length, BigInt(1 + this.env.random.int(1000)) * 10n ** 15n);
+        this.pay(
+          this.env.random.chance(0.5) ? '1559' : 'legacy',
+          (this.index + 1) % this.env.cluster.length,
+          BigInt(1 + this.env.random.int(1000)) * FINNEY,
+        );
         this.env.setTimer(this.env.random.exponential(this.config.txIntervalMs), 'tx');
         return;
       case 'example':
@@ -240,7 +247,8 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
 
   private addTx(raw: Hex): boolean {
     const info = this.port.decodeTx(raw);
-    if (info === undefined || this.mempool.has(info.hash) || this.includedAt.has(info.hash)) return false;
+    if (info === undefined || this.mempool.has(info.hash) || this.includedAt.has(info.hash))
+      return false;
     this.mempool.set(info.hash, { raw, ...info });
     return true;
   }
@@ -277,7 +285,8 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
     this.rejected.set(root, why);
     this.env.metric(`rejected-${why}`);
     if (why === 'root-mismatch') this.mismatches.push({ root, proposer: block.proposer });
-    for (const o of this.orphans.get(root) ?? []) this.reject(blockRoot(o.block), 'parent-rejected', o.block);
+    for (const o of this.orphans.get(root) ?? [])
+      this.reject(blockRoot(o.block), 'parent-rejected', o.block);
     this.orphans.delete(root);
   }
 
@@ -307,12 +316,22 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
     }
     const p = block.payload;
     const baseFee = nextBaseFee(parent.baseFee, parent.gasUsed, GAS_LIMIT);
-    if (p.number !== parent.number + 1 || p.baseFee !== String(baseFee) || p.gasLimit !== String(GAS_LIMIT)) {
+    if (
+      p.number !== parent.number + 1 ||
+      p.baseFee !== String(baseFee) ||
+      p.gasLimit !== String(GAS_LIMIT)
+    ) {
       return this.reject(root, 'consensus', block);
     }
     const result = this.port.execute({
       parentRoot: parent.execRoot,
-      env: { number: p.number, timestamp: p.timestamp, coinbase: p.coinbase, baseFee: p.baseFee, gasLimit: p.gasLimit },
+      env: {
+        number: p.number,
+        timestamp: p.timestamp,
+        coinbase: p.coinbase,
+        baseFee: p.baseFee,
+        gasLimit: p.gasLimit,
+      },
       txs: p.txs,
       mode: 'verify',
       variant: this.variant,
@@ -326,7 +345,12 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
       result.receiptsRoot === p.receiptsRoot &&
       result.gasUsed === p.gasUsed;
     if (!matches && this.config.checkRoots) {
-      this.env.log('state root mismatch', { root, proposer: block.proposer, claimed: p.stateRoot, computed: result.stateRoot });
+      this.env.log('state root mismatch', {
+        root,
+        proposer: block.proposer,
+        claimed: p.stateRoot,
+        computed: result.stateRoot,
+      });
       return this.reject(root, 'root-mismatch', block);
     }
     this.accept(root, block, applied.state, result, parent);
@@ -412,10 +436,14 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
     // A node whose clock lags may already hold blocks of this slot or later: nothing to do.
     if (slot <= head.state.slot) return;
     const state = advance(head.state, slot, this.config.pos);
-    if (proposerOf(state, slot, this.config.pos) === this.env.id && !state.slashed.includes(this.env.id)) {
+    if (
+      proposerOf(state, slot, this.config.pos) === this.env.id &&
+      !state.slashed.includes(this.env.id)
+    ) {
       const block = this.build(slot, headRoot, head, state, true);
       this.broadcastBlock(block);
-      if (this.acts('equivocate')) this.broadcastBlock(this.build(slot, headRoot, head, state, false));
+      if (this.acts('equivocate'))
+        this.broadcastBlock(this.build(slot, headRoot, head, state, false));
     }
     this.env.setTimer(this.config.slotMs / 3, 'attest', { slot });
   }
@@ -425,7 +453,13 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
     for (const p of this.env.peers) this.env.send(p, { type: 'block', block });
   }
 
-  private build(slot: number, parentRoot: Root, parent: Entry, state: BeaconState, full: boolean): BeaconBlock {
+  private build(
+    slot: number,
+    parentRoot: Root,
+    parent: Entry,
+    state: BeaconState,
+    full: boolean,
+  ): BeaconBlock {
     const pos = this.config.pos;
     const epoch = epochOf(slot, pos);
     const attestations: Attestation[] = [];
@@ -440,7 +474,9 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
         attestations.push(a);
       }
     }
-    const slashings = [...this.evidence.values()].filter((e) => !state.slashed.includes(e.a.validator));
+    const slashings = [...this.evidence.values()].filter(
+      (e) => !state.slashed.includes(e.a.validator),
+    );
     const baseFee = nextBaseFee(parent.baseFee, parent.gasUsed, GAS_LIMIT);
     const candidates = full
       ? [...this.mempool.values()]
@@ -448,7 +484,13 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
             const at = this.includedAt.get(t.hash);
             return at === undefined || !this.descends(parentRoot, at);
           })
-          .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.nonce - b.nonce || (a.hash < b.hash ? -1 : 1)))
+          .sort((a, b) =>
+            a.from < b.from
+              ? -1
+              : a.from > b.from
+                ? 1
+                : a.nonce - b.nonce || (a.hash < b.hash ? -1 : 1),
+          )
           .slice(0, MAX_TXS_PER_BLOCK)
           .map((t) => t.raw)
       : [];
@@ -459,7 +501,13 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
       baseFee: String(baseFee),
       gasLimit: String(GAS_LIMIT),
     };
-    const r = this.port.execute({ parentRoot: parent.execRoot, env, txs: candidates, mode: 'build', variant: this.variant });
+    const r = this.port.execute({
+      parentRoot: parent.execRoot,
+      env,
+      txs: candidates,
+      mode: 'build',
+      variant: this.variant,
+    });
     if (!r.ok) throw new Error(`building on ${parentRoot}: ${r.message}`);
     const unsigned = {
       slot,
@@ -468,7 +516,13 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
       randaoReveal: sign(this.env.id, randaoText(epoch)),
       attestations,
       slashings,
-      payload: { ...env, gasUsed: r.gasUsed, txs: r.txs, stateRoot: r.stateRoot, receiptsRoot: r.receiptsRoot },
+      payload: {
+        ...env,
+        gasUsed: r.gasUsed,
+        txs: r.txs,
+        stateRoot: r.stateRoot,
+        receiptsRoot: r.receiptsRoot,
+      },
     };
     return { ...unsigned, sig: sign(this.env.id, blockRoot(unsigned)) };
   }
@@ -491,7 +545,8 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
       // Slashing protection: never a second vote for a target, never one that surrounds or is
       // surrounded by the last; the last vote is durable before the new one leaves.
       const last = this.lastVote;
-      if (last !== undefined && (target.epoch <= last.target || data.source.epoch < last.source)) return;
+      if (last !== undefined && (target.epoch <= last.target || data.source.epoch < last.source))
+        return;
       this.lastVote = { source: data.source.epoch, target: target.epoch };
       this.env.storage.put('last-vote', this.lastVote);
       this.env.storage.sync(() => this.publishVote(data));
@@ -500,15 +555,27 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
     this.publishVote(data);
     if (this.acts('equivocate')) {
       const other = head.parent ?? headRoot;
-      this.publishVote({ ...data, head: other, target: { epoch, root: other === headRoot ? sha256Hex(`other:${headRoot}`) : other } });
+      this.publishVote({
+        ...data,
+        head: other,
+        target: { epoch, root: other === headRoot ? sha256Hex(`other:${headRoot}`) : other },
+      });
     }
     if (this.acts('surround') && data.source.epoch >= 1) {
-      this.publishVote({ ...data, source: { epoch: 0, root: this.genesisRoot }, target: { epoch: epoch + 1, root: headRoot } });
+      this.publishVote({
+        ...data,
+        source: { epoch: 0, root: this.genesisRoot },
+        target: { epoch: epoch + 1, root: headRoot },
+      });
     }
   }
 
   private publishVote(data: AttestationData): void {
-    const att: Attestation = { validator: this.env.id, data, sig: sign(this.env.id, attestationText(data)) };
+    const att: Attestation = {
+      validator: this.env.id,
+      data,
+      sig: sign(this.env.id, attestationText(data)),
+    };
     this.receiveAtt(att);
     for (const p of this.env.peers) this.env.send(p, { type: 'att', att });
   }
@@ -530,7 +597,9 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
     const seen = this.seenVotes.get(att.validator) ?? [];
     const text = attestationText(att.data);
     if (seen.some((a) => attestationText(a.data) === text)) return false;
-    const e = this.evidence.has(att.validator) ? undefined : findEvidence(att, seen, this.config.pos.rules);
+    const e = this.evidence.has(att.validator)
+      ? undefined
+      : findEvidence(att, seen, this.config.pos.rules);
     seen.push(att);
     if (seen.length > SEEN_VOTES_PER_VALIDATOR) seen.shift();
     this.seenVotes.set(att.validator, seen);
@@ -610,7 +679,10 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
     const head = this.blocks.size > 0 ? this.headEntry() : undefined;
     return {
       byzantine: this.byzantine,
-      head: head === undefined ? null : { slot: head.state.slot, number: head.number, execRoot: head.execRoot },
+      head:
+        head === undefined
+          ? null
+          : { slot: head.state.slot, number: head.number, execRoot: head.execRoot },
       justified: { epoch: this.justified.epoch, root: this.justified.root },
       finalized: { epoch: this.finalized.epoch, root: this.finalized.root },
       blocks: this.blocks.size,

@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ALL_RULES, defaultPosConfig, epochOf, type PosConfig, type PosRules } from '../../../src/protocols/pos/config.js';
+import {
+  ALL_RULES,
+  defaultPosConfig,
+  epochOf,
+  type PosConfig,
+  type PosRules,
+} from '../../../src/protocols/pos/config.js';
 import { sign } from '../../../src/protocols/pos/crypto.js';
 import { ghostHead } from '../../../src/protocols/pos/fork-choice.js';
 import { attestationText, blockRoot, randaoText } from '../../../src/protocols/pos/roots.js';
@@ -14,7 +20,12 @@ import {
   proposerOf,
   type BeaconState,
 } from '../../../src/protocols/pos/state.js';
-import type { Attestation, AttestationData, BeaconBlock, Checkpoint } from '../../../src/protocols/pos/types.js';
+import type {
+  Attestation,
+  AttestationData,
+  BeaconBlock,
+  Checkpoint,
+} from '../../../src/protocols/pos/types.js';
 
 const V5 = ['n1', 'n2', 'n3', 'n4', 'n5'];
 const GENESIS = 'g'.repeat(64);
@@ -36,7 +47,12 @@ const PAYLOAD = {
 };
 
 /** A valid empty block at `slot` on `parent`, by whoever the chain says proposes it. */
-function blockAt(parent: BeaconState, slot: number, c: PosConfig, attestations: Attestation[] = []) {
+function blockAt(
+  parent: BeaconState,
+  slot: number,
+  c: PosConfig,
+  attestations: Attestation[] = [],
+) {
   const s = advance(parent, slot, c);
   const proposer = proposerOf(s, slot, c);
   assert.ok(proposer !== undefined, 'someone proposes');
@@ -53,7 +69,12 @@ function blockAt(parent: BeaconState, slot: number, c: PosConfig, attestations: 
   return { block, root: blockRoot(unsigned) };
 }
 
-function extend(state: BeaconState, slot: number, c: PosConfig, atts: Attestation[] = []): BeaconState {
+function extend(
+  state: BeaconState,
+  slot: number,
+  c: PosConfig,
+  atts: Attestation[] = [],
+): BeaconState {
   const { block, root } = blockAt(state, slot, c, atts);
   const r = applyBlock(state, block, root, c);
   assert.ok(r.ok, r.ok ? '' : r.message);
@@ -65,7 +86,12 @@ function vote(validator: string, data: AttestationData): Attestation {
 }
 
 /** The votes `voters` in slot `slot`'s committee cast on `state` (a chain at slot ≥ `slot`). */
-function slotVotes(state: BeaconState, slot: number, c: PosConfig, voters: readonly string[]): Attestation[] {
+function slotVotes(
+  state: BeaconState,
+  slot: number,
+  c: PosConfig,
+  voters: readonly string[],
+): Attestation[] {
   const s = advance(state, Math.max(state.slot, slot), c);
   const epoch = epochOf(slot, c);
   const target = { epoch, root: s.epochRoots[String(epoch)] ?? state.latest };
@@ -103,7 +129,10 @@ function config3(stakes: number[], rules: Partial<PosRules> = {}): PosConfig {
 }
 
 test('RANDAO: every proposer reveal moves the mix, so later epochs draw from a new seed; the mutant keeps the genesis seed', () => {
-  for (const [rules, moves] of [[{}, true], [{ randaoMix: false }, false]] as const) {
+  for (const [rules, moves] of [
+    [{}, true],
+    [{ randaoMix: false }, false],
+  ] as const) {
     const c = config(rules);
     let s = genesisState(c, GENESIS);
     for (let slot = 1; slot <= 9; slot++) s = extend(s, slot, c);
@@ -111,7 +140,7 @@ test('RANDAO: every proposer reveal moves the mix, so later epochs draw from a n
   }
 });
 
-test('a block from anyone but the slot\'s proposer, or with a reveal for another epoch, is refused', () => {
+test("a block from anyone but the slot's proposer, or with a reveal for another epoch, is refused", () => {
   const c = config();
   const g = genesisState(c, GENESIS);
   const { block } = blockAt(g, 1, c);
@@ -150,7 +179,10 @@ test('mutant simple-majority: 60 % of the stake justifies a checkpoint', () => {
 });
 
 test('finality needs a justified child: with votes only in epoch 1, epoch 1 is justified, not final; the mutant finalizes it', () => {
-  for (const [rules, finalEpoch] of [[{}, 0], [{ finalityLink: false }, 1]] as const) {
+  for (const [rules, finalEpoch] of [
+    [{}, 0],
+    [{ finalityLink: false }, 1],
+  ] as const) {
     const c = config3([34, 33, 33], rules);
     const s = advance(chainWithVotes(c, V3, 3, 4, 7), 12, c);
     assert.equal(s.justified.epoch, 1);
@@ -159,7 +191,12 @@ test('finality needs a justified child: with votes only in epoch 1, epoch 1 is j
 });
 
 const cp = (epoch: number): Checkpoint => ({ epoch, root: `r${epoch}` });
-const data = (source: number, target: number, head = 'h'): AttestationData => ({ slot: target * 4, head, source: cp(source), target: cp(target) });
+const data = (source: number, target: number, head = 'h'): AttestationData => ({
+  slot: target * 4,
+  head,
+  source: cp(source),
+  target: cp(target),
+});
 
 test('slashing: a double vote and a surround vote are slashable, honest successive votes are not', () => {
   assert.equal(isSlashable(data(1, 2, 'a'), data(1, 2, 'b'), ALL_RULES), true);
@@ -167,7 +204,10 @@ test('slashing: a double vote and a surround vote are slashable, honest successi
   assert.equal(isSlashable(data(2, 3), data(0, 5), ALL_RULES), true);
   assert.equal(isSlashable(data(1, 2), data(2, 3), ALL_RULES), false);
   assert.equal(isSlashable(data(1, 2), data(1, 3), ALL_RULES), false);
-  assert.equal(isSlashable(data(1, 2, 'a'), data(1, 2, 'b'), { ...ALL_RULES, doubleVote: false }), false);
+  assert.equal(
+    isSlashable(data(1, 2, 'a'), data(1, 2, 'b'), { ...ALL_RULES, doubleVote: false }),
+    false,
+  );
   assert.equal(isSlashable(data(0, 5), data(2, 3), { ...ALL_RULES, surroundVote: false }), false);
 });
 
@@ -194,24 +234,46 @@ test('a block carrying evidence slashes the validator: its stake drops and it st
 });
 
 test('inactivity leak: with 38 % of the stake silent, the others regain two thirds and finalize; without it, never', () => {
-  for (const [rules, finalizes] of [[{}, true], [{ inactivityLeak: false }, false]] as const) {
+  for (const [rules, finalizes] of [
+    [{}, true],
+    [{ inactivityLeak: false }, false],
+  ] as const) {
     const c = config3([32, 32, 40], rules);
     const s = advance(chainWithVotes(c, ['n1', 'n2'], 30), 30 * 4 + 4, c);
-    assert.equal(s.finalized.epoch > 0, finalizes, `rules ${JSON.stringify(rules)}: finalized ${s.finalized.epoch}`);
-    if (finalizes) assert.ok((s.stakes['n3'] ?? 0) < 40_000 && s.stakes['n1'] === 32_000, JSON.stringify(s.stakes));
+    assert.equal(
+      s.finalized.epoch > 0,
+      finalizes,
+      `rules ${JSON.stringify(rules)}: finalized ${s.finalized.epoch}`,
+    );
+    if (finalizes)
+      assert.ok(
+        (s.stakes['n3'] ?? 0) < 40_000 && s.stakes['n1'] === 32_000,
+        JSON.stringify(s.stakes),
+      );
   }
 });
 
 test('LMD-GHOST follows the subtree with more latest-vote stake; the mutant takes the higher root', () => {
-  const parent = new Map([['a', 'j'], ['b', 'j'], ['a2', 'a']]);
+  const parent = new Map([
+    ['a', 'j'],
+    ['b', 'j'],
+    ['a2', 'a'],
+  ]);
   const tree = {
     parentOf: (r: string) => parent.get(r),
     childrenOf: (r: string) => [...parent].filter(([, p]) => p === r).map(([c]) => c),
   };
-  const votes = new Map([['n1', 'a2'], ['n2', 'a'], ['n3', 'b']]);
+  const votes = new Map([
+    ['n1', 'a2'],
+    ['n2', 'a'],
+    ['n3', 'b'],
+  ]);
   const stakes = { n1: 32, n2: 32, n3: 32 };
   assert.equal(ghostHead(tree, 'j', votes, stakes, new Set(), ALL_RULES), 'a2');
-  assert.equal(ghostHead(tree, 'j', votes, stakes, new Set(), { ...ALL_RULES, ghostWeight: false }), 'b');
+  assert.equal(
+    ghostHead(tree, 'j', votes, stakes, new Set(), { ...ALL_RULES, ghostWeight: false }),
+    'b',
+  );
   // A slashable validator's votes do not count.
   assert.equal(ghostHead(tree, 'j', votes, stakes, new Set(['n1', 'n2']), ALL_RULES), 'b');
 });

@@ -35,14 +35,19 @@ for (const strategy of ['equivocate', 'surround'] as const) {
     assert.equal(judged.verdict, 'valid', judged.judgement?.message);
     for (const v of honest) assert.deepEqual(v.evidenceAgainst(), ['n4']);
     const slashedOnChain = honest.some((v) =>
-      v.blockRoots().some((r) => (v.blockOf(r)?.slashings ?? []).some((e) => e.a.validator === 'n4')),
+      v
+        .blockRoots()
+        .some((r) => (v.blockOf(r)?.slashings ?? []).some((e) => e.a.validator === 'n4')),
     );
     assert.ok(slashedOnChain, 'a proposer included the evidence');
   });
 }
 
 test('withhold: a silent quarter of the stake does not stop finality', () => {
-  const { judged, honest } = run({ byzantine: '1', strategy: 'withhold', 'tx-interval': '0' }, 16_000);
+  const { judged, honest } = run(
+    { byzantine: '1', strategy: 'withhold', 'tx-interval': '0' },
+    16_000,
+  );
   assert.equal(judged.verdict, 'valid', judged.judgement?.message);
   assert.ok(honest.every((v) => v.finalizedCheckpoint().epoch >= 3));
 });
@@ -50,11 +55,26 @@ test('withhold: a silent quarter of the stake does not stop finality', () => {
 test('bad parameters are usage errors with a code', () => {
   const build = (params: Record<string, string>) =>
     eth.createNode({ params, cluster: ['n1', 'n2', 'n3', 'n4'] });
-  assert.throws(() => build({ strategy: 'bribe', byzantine: '1' }), (e) => e instanceof EthParamError && e.code === 'strategy');
-  assert.throws(() => build({ strategy: 'withhold' }), (e) => e instanceof EthParamError && e.code === 'byzantine');
-  assert.throws(() => build({ byzantine: '5' }), (e) => e instanceof EthParamError && e.code === 'number');
-  assert.throws(() => build({ stakes: '32,32' }), (e) => e instanceof EthParamError && e.code === 'stakes');
-  assert.throws(() => build({ colour: 'red' }), (e) => e instanceof EthParamError && e.code === 'unknown');
+  assert.throws(
+    () => build({ strategy: 'bribe', byzantine: '1' }),
+    (e) => e instanceof EthParamError && e.code === 'strategy',
+  );
+  assert.throws(
+    () => build({ strategy: 'withhold' }),
+    (e) => e instanceof EthParamError && e.code === 'byzantine',
+  );
+  assert.throws(
+    () => build({ byzantine: '5' }),
+    (e) => e instanceof EthParamError && e.code === 'number',
+  );
+  assert.throws(
+    () => build({ stakes: '32,32' }),
+    (e) => e instanceof EthParamError && e.code === 'stakes',
+  );
+  assert.throws(
+    () => build({ colour: 'red' }),
+    (e) => e instanceof EthParamError && e.code === 'unknown',
+  );
 });
 
 test('every message validators send, equivocating ones included, under every fault, passes the schema', () => {
@@ -91,5 +111,8 @@ test('every message validators send, equivocating ones included, under every fau
   session.runToEnd();
   assert.deepEqual(problems, []);
   assert.deepEqual([...kinds].sort(), ['att', 'block', 'get-block', 'slashing', 'tx']);
-  assert.match(eth.checkMessage!({ type: 'att', att: { validator: 'n9' } }, ['n1', 'n2']) ?? '', /validator/);
+  assert.match(
+    eth.checkMessage!({ type: 'att', att: { validator: 'n9' } }, ['n1', 'n2']) ?? '',
+    /validator/,
+  );
 });

@@ -46,7 +46,9 @@ test("the seed's transfer (100 ETH, 21000 gas) executes to one state root on eve
   const { validators, judged } = run({ params: { example: 'transfer' } });
   assert.equal(validators.length, 4);
   const [first] = validators;
-  const carrying = first!.blockRoots().filter((r) => (first!.blockOf(r)?.payload.txs.length ?? 0) > 0);
+  const carrying = first!
+    .blockRoots()
+    .filter((r) => (first!.blockOf(r)?.payload.txs.length ?? 0) > 0);
   assert.equal(carrying.length, 1, 'one block carries the transfer');
   const root = carrying[0]!;
   const block = first!.blockOf(root)!;
@@ -83,7 +85,10 @@ test('one seed, two runs (the second on a fresh EVM worker): identical traces', 
 
 test('a nondeterministic executor is caught by root mismatch; its blocks are refused and finality goes on', () => {
   freshExecutor();
-  const { validators, judged } = run({ params: { byzantine: '1', strategy: 'nondeterministic' }, durationMs: 8000 });
+  const { validators, judged } = run({
+    params: { byzantine: '1', strategy: 'nondeterministic' },
+    durationMs: 8000,
+  });
   const honest = validators.filter((v) => !v.byzantine);
   assert.equal(honest.length, 3);
   const mismatches = honest.flatMap((v) => v.rootMismatches());
@@ -96,7 +101,7 @@ test('a nondeterministic executor is caught by root mismatch; its blocks are ref
   assert.ok(honest.every((v) => v.finalizedCheckpoint().epoch > 0));
 });
 
-test('mutant accept-any-root: the patched node\'s blocks are accepted and the judge finds the disagreement', () => {
+test("mutant accept-any-root: the patched node's blocks are accepted and the judge finds the disagreement", () => {
   freshExecutor();
   const { judged } = run({
     params: { byzantine: '1', strategy: 'nondeterministic' },
