@@ -67,7 +67,14 @@ export class WorkerExecutor implements ExecutionPort {
         `the EVM worker did not answer ${req.op} in ${TIMEOUT_MS} ms`,
       );
     }
-    const got = receiveMessageOnPort(this.port);
+    // The worker posts its answer before it raises the flag; should the message not be on the
+    // port yet when the flag is seen, poll for it (bounded), never treat it as lost.
+    let got = receiveMessageOnPort(this.port);
+    const idle = new Int32Array(new SharedArrayBuffer(4));
+    for (let waited = 0; got === undefined && waited < TIMEOUT_MS; waited++) {
+      Atomics.wait(idle, 0, 0, 1);
+      got = receiveMessageOnPort(this.port);
+    }
     if (got === undefined) throw new EvmWorkerError('failed', `no answer to ${req.op}`);
     const res = got.message as WorkerResponse;
     if (!res.ok) throw new EvmWorkerError('failed', `${req.op}: ${res.error}`);

@@ -125,6 +125,8 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
   private nextNonce = 0;
   /** The last slot this node acted in. */
   private lastSlot = 0;
+  /** The last slot this validator proposed in (durable). */
+  private lastProposed = 0;
   private replaying = false;
   private readonly index: number;
   readonly byzantine: boolean;
@@ -173,6 +175,8 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
     if (info.recovered) {
       const v = this.env.storage.get('last-vote');
       if (isVote(v)) this.lastVote = v;
+      const p = this.env.storage.get('last-proposed');
+      if (typeof p === 'number') this.lastProposed = p;
       this.replaying = true;
       for (let i = this.env.storage.firstIndex(); i <= this.env.storage.lastIndex(); i++) {
         const b = this.env.storage.entry(i);
@@ -441,9 +445,16 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
       !state.slashed.includes(this.env.id)
     ) {
       const block = this.build(slot, headRoot, head, state, true);
-      this.broadcastBlock(block);
-      if (this.acts('equivocate'))
+      if (this.acts('equivocate')) {
+        this.broadcastBlock(block);
         this.broadcastBlock(this.build(slot, headRoot, head, state, false));
+      } else if (slot > this.lastProposed) {
+        // Proposal protection, as for votes: the slot is durable before the block leaves, so a
+        // validator restarted within its slot never proposes a second block for it.
+        this.lastProposed = slot;
+        this.env.storage.put('last-proposed', slot);
+        this.env.storage.sync(() => this.broadcastBlock(block));
+      }
     }
     this.env.setTimer(this.config.slotMs / 3, 'attest', { slot });
   }
