@@ -54,9 +54,9 @@ export function judgeEthereum(
   const list = [...finals];
   /**
    * Whether the inactivity leak could have let the chain that holds `root` justify with less
-   * than two thirds of the genesis stake: the validators richest relative to genesis (stake
-   * now / stake at genesis) that make up two thirds of the stake there hold less than two
-   * thirds of it at genesis. Only then can two finalized branches overlap in less than a third
+   * than two thirds of the genesis stake: the active validators richest relative to genesis
+   * (stake now / stake at genesis) that make up two thirds of the active stake there hold less
+   * than two thirds of it at genesis (the leak drains, then ejects, the absent). Only then can two finalized branches overlap in less than a third
    * of the stake without anyone double voting. Answers whose stake was drained, or undefined.
    */
   const leakedAt = (root: Root): string | undefined => {
@@ -65,7 +65,10 @@ export function judgeEthereum(
       const slashedThere = n.slashedAt(root);
       if (now === undefined || slashedThere === undefined) continue;
       const genesis = config.pos.stakes;
-      const ids = Object.keys(genesis).filter((v) => !slashedThere.includes(v));
+      // Only the active count: slashed validators and those the leak ejected no longer vote.
+      const ids = Object.keys(genesis).filter(
+        (v) => !slashedThere.includes(v) && (now[v] ?? 0) >= config.pos.ejectionStake,
+      );
       const totalNow = ids.reduce((t, v) => t + (now[v] ?? 0), 0);
       const totalGenesis = Object.values(genesis).reduce((t, x) => t + x, 0);
       const ratio = (v: NodeId): number => (now[v] ?? 0) / (genesis[v] ?? 1);
@@ -77,8 +80,8 @@ export function judgeEthereum(
         sumGenesis += genesis[v] ?? 0;
       }
       if (3 * sumGenesis >= 2 * totalGenesis) return undefined;
-      return ids
-        .filter((v) => (now[v] ?? 0) < (genesis[v] ?? 0))
+      return Object.keys(genesis)
+        .filter((v) => !slashedThere.includes(v) && (now[v] ?? 0) < (genesis[v] ?? 0))
         .sort()
         .join(', ');
     }
