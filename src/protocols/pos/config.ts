@@ -55,7 +55,7 @@ export function defaultPosConfig(validators: readonly ValidatorId[]): PosConfig 
     stakes: Object.fromEntries(validators.map((v) => [v, DEFAULT_STAKE])),
     slotsPerEpoch: 4,
     leakAfterEpochs: 4,
-    leakQuotient: 512,
+    leakQuotient: 4096,
     ejectionStake: 16_000,
     slashDivisor: 32,
     rules: ALL_RULES,

@@ -35,6 +35,10 @@ export const ETH_PARAMS = [
     description: "'transfer': only the seed's 100 ETH transfer, from n1's account",
   },
   { name: 'leak-after', description: 'epochs without finality before the inactivity leak (4)' },
+  {
+    name: 'leak-quotient',
+    description: 'the leak takes stake × score / (4 × this) an epoch (4096: half in ~64 epochs)',
+  },
   { name: 'byzantine', description: 'how many validators (the last ones) are Byzantine (0)' },
   { name: 'strategy', description: `what they do: ${STRATEGIES.join(', ')}` },
 ] as const;
@@ -110,6 +114,9 @@ export function ethConfig(
   }
   if (params['leak-after'] !== undefined) {
     pos = { ...pos, leakAfterEpochs: int('leak-after', params['leak-after'], 1, 1000) };
+  }
+  if (params['leak-quotient'] !== undefined) {
+    pos = { ...pos, leakQuotient: int('leak-quotient', params['leak-quotient'], 1, 1e9) };
   }
   if (params['stakes'] !== undefined) {
     const parts = params['stakes'].split(',');

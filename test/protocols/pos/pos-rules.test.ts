@@ -239,7 +239,7 @@ test('inactivity leak: with 38 % of the stake silent, the others regain two thir
     [{ inactivityLeak: false }, false],
   ] as const) {
     const c = config3([32, 32, 40], rules);
-    const s = advance(chainWithVotes(c, ['n1', 'n2'], 30), 30 * 4 + 4, c);
+    const s = advance(chainWithVotes(c, ['n1', 'n2'], 60), 60 * 4 + 4, c);
     assert.equal(
       s.finalized.epoch > 0,
       finalizes,
