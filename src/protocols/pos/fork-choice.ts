@@ -11,11 +11,34 @@ import type { Root, ValidatorId } from './types.js';
 export interface TreeView {
   parentOf(root: Root): Root | undefined;
   childrenOf(root: Root): readonly Root[];
+  /** The justified epoch in the block's own state. */
+  justifiedEpochOf(root: Root): number;
+}
+
+/**
+ * The blocks from `justifiedRoot` down that lead to a viable head: a leaf whose own state has
+ * justified at least `justifiedEpoch` (the consensus specs' filter_block_tree). Without it a
+ * node may head a branch that never saw the justification it knows of, vote with an older
+ * source, and have that vote surround its own last one — which its slashing protection then
+ * refuses, for good.
+ */
+function viableSet(tree: TreeView, justifiedRoot: Root, justifiedEpoch: number): Set<Root> {
+  const viable = new Set<Root>();
+  const visit = (root: Root): boolean => {
+    const children = tree.childrenOf(root);
+    let any = children.length === 0 && tree.justifiedEpochOf(root) >= justifiedEpoch;
+    for (const c of children) if (visit(c)) any = true;
+    if (any) viable.add(root);
+    return any;
+  };
+  visit(justifiedRoot);
+  return viable;
 }
 
 export function ghostHead(
   tree: TreeView,
   justifiedRoot: Root,
+  justifiedEpoch: number,
   latestVotes: ReadonlyMap<ValidatorId, Root>,
   stakes: Readonly<Record<ValidatorId, number>>,
   excluded: ReadonlySet<ValidatorId>,
@@ -32,9 +55,11 @@ export function ghostHead(
       }
     }
   }
+  const viable = viableSet(tree, justifiedRoot, justifiedEpoch);
   let head = justifiedRoot;
   for (;;) {
-    const children = tree.childrenOf(head);
+    const all = tree.childrenOf(head);
+    const children = all.some((c) => viable.has(c)) ? all.filter((c) => viable.has(c)) : all;
     if (children.length === 0) return head;
     let best = children[0] as Root;
     for (const c of children.slice(1)) {

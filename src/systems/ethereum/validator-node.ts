@@ -98,7 +98,9 @@ interface PendingTx {
 export type Rejection =
   'consensus' | 'root-mismatch' | 'execution' | 'signature' | 'parent-rejected';
 
-const ORPHAN_LIMIT = 256;
+const ORPHAN_LIMIT = 4096;
+/** Missing parents asked for again each slot, at most. */
+const REFETCH_PER_SLOT = 8;
 const SEEN_VOTES_PER_VALIDATOR = 64;
 const MAX_ATTS_PER_BLOCK = 128;
 const MAX_TXS_PER_BLOCK = 200;
@@ -416,8 +418,10 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
       {
         parentOf: (r) => this.blocks.get(r)?.parent,
         childrenOf: (r) => this.children.get(r) ?? [],
+        justifiedEpochOf: (r) => this.blocks.get(r)?.state.justified.epoch ?? 0,
       },
       this.justified.root,
+      this.justified.epoch,
       votes,
       justifiedState?.stakes ?? {},
       new Set(this.evidence.keys()),
@@ -434,6 +438,7 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
   // --- proposing ----------------------------------------------------------------------------
 
   private onSlot(slot: number): void {
+    this.refetchMissing();
     if (this.acts('withhold')) return;
     const headRoot = this.headRoot();
     const head = this.headEntry();
@@ -457,6 +462,24 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
       }
     }
     this.env.setTimer(this.config.slotMs / 3, 'attest', { slot });
+  }
+
+  /**
+   * Asks again, each slot, for parents still missing: a lost request or answer would otherwise
+   * leave a branch unknown for good. From a peer drawn at random, and from who sent the orphan.
+   */
+  private refetchMissing(): void {
+    let asked = 0;
+    for (const [root, waiting] of this.orphans) {
+      if (asked++ >= REFETCH_PER_SLOT) break;
+      const peers = this.env.peers;
+      if (peers.length === 0) return;
+      const drawn = peers[this.env.random.int(peers.length)];
+      const from = waiting[0]?.from;
+      for (const to of new Set([drawn, from])) {
+        if (to !== undefined && to !== this.env.id) this.env.send(to, { type: 'get-block', root });
+      }
+    }
   }
 
   private broadcastBlock(block: BeaconBlock): void {

@@ -262,6 +262,7 @@ test('LMD-GHOST follows the subtree with more latest-vote stake; the mutant take
   const tree = {
     parentOf: (r: string) => parent.get(r),
     childrenOf: (r: string) => [...parent].filter(([, p]) => p === r).map(([c]) => c),
+    justifiedEpochOf: () => 0,
   };
   const votes = new Map([
     ['n1', 'a2'],
@@ -269,11 +270,32 @@ test('LMD-GHOST follows the subtree with more latest-vote stake; the mutant take
     ['n3', 'b'],
   ]);
   const stakes = { n1: 32, n2: 32, n3: 32 };
-  assert.equal(ghostHead(tree, 'j', votes, stakes, new Set(), ALL_RULES), 'a2');
+  assert.equal(ghostHead(tree, 'j', 0, votes, stakes, new Set(), ALL_RULES), 'a2');
   assert.equal(
-    ghostHead(tree, 'j', votes, stakes, new Set(), { ...ALL_RULES, ghostWeight: false }),
+    ghostHead(tree, 'j', 0, votes, stakes, new Set(), { ...ALL_RULES, ghostWeight: false }),
     'b',
   );
   // A slashable validator's votes do not count.
-  assert.equal(ghostHead(tree, 'j', votes, stakes, new Set(['n1', 'n2']), ALL_RULES), 'b');
+  assert.equal(ghostHead(tree, 'j', 0, votes, stakes, new Set(['n1', 'n2']), ALL_RULES), 'b');
+});
+
+test('LMD-GHOST heads only branches whose state holds the justification the node knows of', () => {
+  // j ← a (heavier), j ← b whose state justified epoch 2: with epoch 2 known, b is the head.
+  const parent = new Map([
+    ['a', 'j'],
+    ['b', 'j'],
+  ]);
+  const tree = {
+    parentOf: (r: string) => parent.get(r),
+    childrenOf: (r: string) => [...parent].filter(([, p]) => p === r).map(([c]) => c),
+    justifiedEpochOf: (r: string) => (r === 'b' ? 2 : 1),
+  };
+  const votes = new Map([
+    ['n1', 'a'],
+    ['n2', 'a'],
+    ['n3', 'b'],
+  ]);
+  const stakes = { n1: 32, n2: 32, n3: 32 };
+  assert.equal(ghostHead(tree, 'j', 1, votes, stakes, new Set(), ALL_RULES), 'a');
+  assert.equal(ghostHead(tree, 'j', 2, votes, stakes, new Set(), ALL_RULES), 'b');
 });
