@@ -61,12 +61,13 @@ export function ghostHead(
     const all = tree.childrenOf(head);
     const children = all.some((c) => viable.has(c)) ? all.filter((c) => viable.has(c)) : all;
     if (children.length === 0) return head;
-    let best = children[0] as Root;
-    for (const c of children.slice(1)) {
+    let best: Root | undefined;
+    for (const c of children) {
       const wc = weight.get(c) ?? 0;
-      const wb = weight.get(best) ?? 0;
-      if (wc > wb || (wc === wb && c > best)) best = c;
+      const wb = best === undefined ? -1 : (weight.get(best) ?? 0);
+      if (best === undefined || wc > wb || (wc === wb && c > best)) best = c;
     }
+    if (best === undefined) return head;
     head = best;
   }
 }

@@ -41,6 +41,7 @@ import type {
   ValidatorId,
 } from '../../protocols/pos/types.js';
 import { nextBaseFee } from './base-fee.js';
+import { ethMessageCheck } from './message-schema.js';
 
 export type Strategy = 'honest' | 'equivocate' | 'surround' | 'withhold' | 'nondeterministic';
 
@@ -182,7 +183,11 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
       this.replaying = true;
       for (let i = this.env.storage.firstIndex(); i <= this.env.storage.lastIndex(); i++) {
         const b = this.env.storage.entry(i);
-        if (b !== undefined) this.receiveBlock(this.env.id, b as unknown as BeaconBlock);
+        // What the log holds went through the same checks once; a damaged record is skipped.
+        const msg = { type: 'block', block: b };
+        if (ethMessageCheck(msg, this.env.cluster) === undefined) {
+          this.onMessage(this.env.id, msg as unknown as EthMsg);
+        }
       }
       this.replaying = false;
     }
@@ -359,7 +364,7 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
       });
       return this.reject(root, 'root-mismatch', block);
     }
-    this.accept(root, block, applied.state, result, parent);
+    this.accept(root, block, applied.state, result);
     const waiting = this.orphans.get(root);
     if (waiting !== undefined) {
       this.orphans.delete(root);
@@ -372,7 +377,6 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
     block: BeaconBlock,
     state: BeaconState,
     result: Extract<ExecResult, { ok: true }>,
-    parent: Entry,
   ): void {
     this.blocks.set(root, {
       block,
@@ -385,7 +389,6 @@ export class ValidatorNode implements ProtocolNode<EthMsg> {
       computedGas: BigInt(result.gasUsed),
     });
     this.children.set(block.parent, [...(this.children.get(block.parent) ?? []), root]);
-    void parent;
     if (!this.replaying) this.env.storage.append(block as unknown as Json);
     for (const r of result.receipts) {
       this.includedAt.set(r.txHash, root);
