@@ -16,6 +16,7 @@ import { zookeeperSystem } from './zookeeper/zookeeper.js';
 import { kafkaSystem } from './kafka/kafka.js';
 import { cockroachSystem, spannerSystem } from './txndb/txndb.js';
 import { dynamoSystem } from './dynamo/dynamo.js';
+import { ethereumSystem } from './ethereum/ethereum.js';
 
 const SYSTEMS: readonly SystemDefinition[] = [
   echoSystem,
@@ -36,6 +37,7 @@ const SYSTEMS: readonly SystemDefinition[] = [
   spannerSystem,
   cockroachSystem,
   dynamoSystem,
+  ethereumSystem,
 ];
 
 export function systems(): readonly SystemDefinition[] {

@@ -9,6 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../../src/protocols/pbft/ed25519.js';
+import '../../src/runtime/evm/install.js';
 import { firstCatch } from '../../src/sim/mutant-catch.js';
 import { getSystem, systems } from '../../src/systems/index.js';
 
@@ -217,6 +218,46 @@ const TABLE: readonly Entry[] = [
     'no-read-repair',
     'no violation to catch: anti-entropy alone still converges the replicas, later; ' +
       'test/systems/dynamo/dynamo.test.ts measures the slower convergence',
+  ],
+  // ethereum (issue 26): seed 5 draws a nondeterministic executor (n4): "an honest node holds
+  // block 9b80da2d (slot 12, by n4) whose claimed state root 0x55332a8d is not the 0x50d23194 it
+  // computed" (about 30 s for both runs). The other mutants are caught by scenario tests
+  // (docs/ethereum.md, "Mutants"); swarm seeds were not searched for them.
+  ['ethereum', 'accept-any-root', 5, 1],
+  [
+    'ethereum',
+    'no-randao-mix',
+    'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched',
+  ],
+  [
+    'ethereum',
+    'simple-majority',
+    'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched',
+  ],
+  [
+    'ethereum',
+    'no-finality-link',
+    'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched',
+  ],
+  [
+    'ethereum',
+    'no-double-vote',
+    'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched',
+  ],
+  [
+    'ethereum',
+    'no-surround-vote',
+    'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched',
+  ],
+  [
+    'ethereum',
+    'no-inactivity-leak',
+    'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched',
+  ],
+  [
+    'ethereum',
+    'no-ghost-weight',
+    'caught by test/protocols/pos/pos-rules.test.ts; swarm not searched',
   ],
 ];
 

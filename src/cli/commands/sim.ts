@@ -4,6 +4,7 @@
  */
 // PBFT's Ed25519 signatures (node:crypto, so not part of the protocol code the lab bundles).
 import '../../protocols/pbft/ed25519.js';
+import '../../runtime/evm/install.js';
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { formatEvidence } from '../../check/index.js';
