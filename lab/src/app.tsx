@@ -36,7 +36,9 @@ import { decodeShare, encodeShare } from './share-url.js';
 import { leaderSpans } from './snapshots.js';
 import { labRun, laneLabels, leadsBy, verdictName } from './system-views.js';
 
-const ALL_SYSTEMS = systems();
+/** The systems a page can run (SystemDefinition.nodeOnly: the others, and why, in the footer). */
+const ALL_SYSTEMS = systems().filter((s) => s.nodeOnly === undefined);
+const NODE_ONLY = systems().filter((s) => s.nodeOnly !== undefined);
 /** Wall-clock budget of simulation per animation frame, so the page stays responsive. */
 const FRAME_BUDGET_MS = 12;
 /** How often the charts are recomputed while a run plays. */
@@ -240,6 +242,11 @@ export function App() {
               onRun={() => start(config)}
               problem={problem}
             />
+            {NODE_ONLY.map((s) => (
+              <p class="muted small" key={s.name} data-testid={`node-only-${s.name}`}>
+                Not in the browser: {s.name} — {s.nodeOnly}.
+              </p>
+            ))}
           </section>
           <section>
             <h2>Playback</h2>

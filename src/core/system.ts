@@ -120,6 +120,12 @@ export interface SystemDefinition {
   readonly kafkaApi?: boolean;
   /** What the lab shows for it (src/core/lab-views.ts); without it, the lab's defaults. */
   readonly labViews?: LabViews;
+  /**
+   * Why it cannot run in a browser, when it cannot: it needs something only a Node process
+   * composes in (ethereum's EVM runs in a worker thread behind Atomics.wait, which a page's
+   * main thread may not do). The lab leaves it out of its menu and says why.
+   */
+  readonly nodeOnly?: string;
   /** It takes membership changes as client operations; `--swarm` then draws some for a run. */
   readonly membership?: MembershipOps;
   /**

@@ -83,7 +83,16 @@ test(
     await page.goto(lab.url());
     await page.waitForSelector('h1');
     await page.selectOption('select[name=speed]', 'Infinity');
-    for (const system of systems()) {
+    // A system a page cannot run is left out of the menu, and the page says why.
+    for (const system of systems().filter((s) => s.nodeOnly !== undefined)) {
+      const note = (await page.textContent(`[data-testid=node-only-${system.name}]`)) ?? '';
+      assert.ok(note.includes(system.name), `${system.name}: the page says it runs in Node only`);
+      const offered = await page.$$eval('select[name=system] option', (os) =>
+        os.map((o) => (o as HTMLOptionElement).value),
+      );
+      assert.ok(!offered.includes(system.name), `${system.name} is not offered`);
+    }
+    for (const system of systems().filter((s) => s.nodeOnly === undefined)) {
       const want = expected(system);
       await runInPage(page, configOf(system));
       const name = system.name;

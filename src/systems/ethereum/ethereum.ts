@@ -21,6 +21,8 @@ export const ethereumSystem: SystemDefinition = {
   description:
     'proof of stake (slots, RANDAO, LMD-GHOST, Casper FFG, slashing, inactivity leak) over a real EVM executed by every node',
   workload: 'none',
+  nodeOnly:
+    'every node runs the real EVM (ethereumjs) in a worker thread it waits on synchronously, which a page cannot do: run it with truthkit sim ethereum',
   durationMs: ETH_DURATION_MS,
   mutants: ETH_MUTANTS,
   defaultNodes: 4,
