@@ -115,7 +115,10 @@ test('validation names what a write lacks', () => {
     znodeModel.validate?.(one({ f: 'create', key: '/a', result: 'made' })) ?? '',
     /needs a result \{code\}/,
   );
-  assert.equal(znodeModel.validate?.(one({ f: 'create', key: '/a', outcome: 'unknown' })), undefined);
+  assert.equal(
+    znodeModel.validate?.(one({ f: 'create', key: '/a', outcome: 'unknown' })),
+    undefined,
+  );
   assert.equal(
     znodeModel.validate?.(one({ f: 'setData', key: '/a', value: ['x', 1], result: { code: 0 } })),
     undefined,
