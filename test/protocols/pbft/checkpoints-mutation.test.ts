@@ -191,6 +191,23 @@ test('the low watermark moves only up: a stable checkpoint is not replaced by an
   assert.deepEqual(h.stableAt, [2 * K], 'nor does a fourth checkpoint at h');
 });
 
+test('the low watermark never moves back, nor is h made stable again, after h is read from disk', () => {
+  // Reached only through restored(): every other path to h collects the messages at or below
+  // it, so this is the class's own guard, not the replica's.
+  const below = harness();
+  for (const i of ['n2', 'n3', 'n4']) below.deliver(checkpoint(i, K, d('s16')));
+  below.cps.restored({ n: 2 * K, snap: 's32', proof: [] });
+  below.cps.take(K, 's16');
+  assert.equal(below.cps.low, 2 * K, 'Q checkpoints at 16 < h do not take h back');
+  assert.deepEqual(below.stableAt, []);
+  const at = harness();
+  for (const i of ['n2', 'n3', 'n4']) at.deliver(checkpoint(i, 2 * K, d('s32')));
+  at.cps.restored({ n: 2 * K, snap: 's32', proof: [] });
+  at.cps.take(2 * K, 's32');
+  assert.deepEqual(at.stableAt, [], 'h itself is not made stable twice');
+  assert.deepEqual([...at.disk.keys()], []);
+});
+
 test('collecting at a stable checkpoint keeps the states and messages above it', () => {
   const h = harness();
   h.cps.take(K, 's16');

@@ -9,7 +9,7 @@
  * signatures, with real Ed25519.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import { signAs, type SignedMsg } from '../../../src/protocols/pbft/crypto.js';
 import {
   NULL_DIGEST,
@@ -25,6 +25,7 @@ import {
   verifyPreparedProof,
   verifyViewChange,
   type ViewChangeInfo,
+  type VerifyContext,
 } from '../../../src/protocols/pbft/view-change.js';
 import {
   checkpoint,
@@ -41,8 +42,14 @@ import {
   viewChange,
 } from './signed-fixture.js';
 
-const ctx = context(4);
-const cluster = ctx.cluster;
+// Built in a hook, not at import: a broken quorums.ts then fails these tests instead of
+// stopping the mutation suite's process before any test runs (a mutant Stryker cannot score).
+let ctx: VerifyContext;
+let cluster: readonly string[];
+before(() => {
+  ctx = context(4);
+  cluster = ctx.cluster;
+});
 
 /** Verifies `msg` as a view-change, asserting it is valid. */
 function info(msg: SignedMsg): ViewChangeInfo {
@@ -174,6 +181,12 @@ test('a VIEW-CHANGE carries its stable checkpoint with a proof of Q signed check
   assert.equal(verifyViewChange(ctx, viewChange('n2', 1, K / 2, [], [])), undefined, 'off K');
 });
 
+test('a VIEW-CHANGE names a checkpoint at a multiple of K, even with Q signatures for another n', () => {
+  const C8 = checkpointProof(ctx, K / 2, 'x');
+  assert.equal(checkpointProofDigest(ctx, K / 2, C8), 'x', 'the proof itself has Q signers');
+  assert.equal(verifyViewChange(ctx, viewChange('n2', 1, K / 2, C8, [])), undefined);
+});
+
 test('a VIEW-CHANGE from checkpoint 0 needs no proof and carries none', () => {
   const junk = [checkpoint('n3', K, 'x')];
   const vc = verifyViewChange(ctx, viewChange('n2', 1, 0, junk, []));
@@ -282,6 +295,19 @@ test('O starts above min-s: requests prepared at or below the latest checkpoint 
   );
 });
 
+test('max-s is the highest prepared n, whatever order V and each P list them in', () => {
+  const [r1, r2, r3] = [request(1), request(2), request(3)];
+  const plan = computeNewView([
+    info(viewChange('n2', 1, 0, [], [preparedCert(ctx, 0, 3, r3), preparedCert(ctx, 0, 1, r1)])),
+    info(viewChange('n3', 1, 0, [], [preparedCert(ctx, 0, 2, r2)])),
+  ]);
+  assert.equal(plan.maxS, 3);
+  assert.deepEqual(
+    plan.entries.map((e) => e.d),
+    [r1, r2, r3].map(digestOf),
+  );
+});
+
 test('for each n, O takes the prepared certificate of the highest view, whatever the order of V', () => {
   const old = request(1, 'old');
   const newer = request(1, 'newer');
@@ -351,6 +377,7 @@ test('a NEW-VIEW that drops, replaces, reorders or adds an entry of O is refused
     'a prepared request nulled',
   );
   refused([O[1], O[0], O[2]] as SignedMsg[], 'out of order');
+  refused([O[0], prePrepare(cluster, 1, 5, null), O[2]] as SignedMsg[], 'the gap at 2 filled at 5');
   refused([prePrepare(cluster, 5, 1, r1), O[1], O[2]] as SignedMsg[], 'a pre-prepare of view 5');
   refused(
     [forged('n2', 'n3', JSON.parse((O[0] as SignedMsg).p) as Body), O[1], O[2]] as SignedMsg[],
@@ -367,6 +394,14 @@ test('a NEW-VIEW needs 2f + 1 valid view-changes for its view from distinct repl
   assert.equal(nv([vc('n2'), vc('n3'), vc('n4', 2)]), undefined, 'one for another view');
   const badVc = viewChange('n4', 1, K, checkpointProof(ctx, K, 'x').slice(0, 2), []);
   assert.equal(nv([vc('n2'), vc('n3'), badVc]), undefined, 'one invalid view-change');
+});
+
+test('a NEW-VIEW that does not verify as signed by the replica it names is refused', () => {
+  const V = ['n2', 'n3', 'n4'].map((i) => viewChange(i, 1, 0, [], []));
+  const body = JSON.parse(newView(cluster, 1, V, []).p) as Body;
+  assert.equal(verifyNewView(ctx, forged('n2', 'n3', body)), undefined);
+  assert.equal(verifyNewView(ctx, {}), undefined);
+  assert.equal(verifyNewView(ctx, undefined), undefined);
 });
 
 test('a NEW-VIEW is signed by the primary of its view, for a view above 0, with lists V and O', () => {
