@@ -81,6 +81,8 @@ test("a pre-prepare is genuine only if signed by its view's primary with the req
   assert.equal(verifyPrePrepare(ctx, body({ n: 2.5 })), undefined, 'n not a count');
   assert.equal(verifyPrePrepare(ctx, body({ v: -3 }, 'n2')), undefined, 'v not a count');
   assert.equal(verifyPrePrepare(ctx, body({ v: 1.5 }, 'n2')), undefined, 'v not an integer');
+  // '1' % 4 is 1: without the count check n2 would pass as the primary of view '1'.
+  assert.equal(verifyPrePrepare(ctx, body({ v: '1' }, 'n2')), undefined, 'v a string');
   assert.equal(verifyPrePrepare(ctx, prepare('n2', 1, 5, digestOf(req))), undefined, 'a prepare');
   assert.equal(verifyPrePrepare(ctx, forged('n2', 'n3', JSON.parse(pp.p) as Body)), undefined);
   // The request inside must itself be a request signed by its proxy.
@@ -391,6 +393,14 @@ test('a NEW-VIEW needs 2f + 1 valid view-changes for its view from distinct repl
   assert.ok(nv(['n2', 'n3', 'n4'].map((i) => vc(i))));
   assert.equal(nv(['n2', 'n3'].map((i) => vc(i))), undefined, '2f');
   assert.equal(nv([vc('n2'), vc('n3'), vc('n3')]), undefined, 'a replica twice');
+  const four = [vc('n2'), vc('n3'), vc('n4'), vc('n3')];
+  assert.equal(nv(four), undefined, 'a replica twice, even beside Q distinct ones');
+  // Twice with different contents: O recomputed from all four would re-issue its request.
+  const r1 = request(1);
+  const n3Again = viewChange('n3', 1, 0, [], [preparedCert(ctx, 0, 1, r1)]);
+  const V = [vc('n2'), vc('n3'), vc('n4'), n3Again];
+  const O = [prePrepare(cluster, 1, 1, r1)];
+  assert.equal(verifyNewView(ctx, newView(cluster, 1, V, O)), undefined, 'two of one replica');
   assert.equal(nv([vc('n2'), vc('n3'), vc('n4', 2)]), undefined, 'one for another view');
   const badVc = viewChange('n4', 1, K, checkpointProof(ctx, K, 'x').slice(0, 2), []);
   assert.equal(nv([vc('n2'), vc('n3'), badVc]), undefined, 'one invalid view-change');
@@ -414,6 +424,7 @@ test('a NEW-VIEW is signed by the primary of its view, for a view above 0, with 
   assert.equal(bad({ v: 1.5 }), undefined);
   assert.equal(bad({ V: {} }), undefined, 'V not a list');
   assert.equal(bad({ O: {} }), undefined, 'O not a list');
+  assert.equal(bad({ O: '' }), undefined, 'O not a list, though as long as the O recomputed');
   assert.equal(bad({ t: 'view-change' }), undefined);
   const vc0 = ['n1', 'n3', 'n4'].map((i) => viewChange(i, 0, 0, [], []));
   assert.equal(bad({ v: 0, V: vc0 }, 'n1'), undefined, 'view 0 even with V for it');
