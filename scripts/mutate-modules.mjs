@@ -101,6 +101,7 @@ export const mutationModules = [
     ],
     tests: [
       'dist/test/protocols/pbft/*-mutation.test.js',
+      'dist/test/protocols/pbft/pbft-rules.test.js',
       'dist/test/protocols/pbft/quorums.test.js',
       'dist/test/protocols/pbft/records.test.js',
     ],
