@@ -74,6 +74,8 @@ export interface RangeMachineHooks {
 export interface RangeMachineOptions {
   readonly mutant?: MvccMutant | null;
   readonly leaseMutant?: LeaseMutant | null;
+  /** A split hands the right-hand range no read marks: a later write there may go below a read. */
+  readonly splitMutant?: 'split-without-reads' | null;
   /** How long a coordinator may stay silent before its transaction may be aborted by a push. */
   readonly txnExpiryMs: number;
   /** This replica's node. */
@@ -367,7 +369,7 @@ export class RangeMachine implements StateMachine {
     const state: RangeState = {
       desc: rightDesc,
       lease: this.leaseNow,
-      mvcc: this.mvcc.splitAt(key),
+      mvcc: this.rightStore(key),
       records: this.records.splitAt(key),
       sessions: [...this.sessions].map(([c, s]) => [c, s.seq, s.result] as const),
     };
@@ -377,11 +379,20 @@ export class RangeMachine implements StateMachine {
     // marks its reads left there (and the low water) into the new range's cache.
     const lease = this.leaseNow;
     const cache =
-      lease !== null && lease.holder === this.options.self && this.cacheSeq === lease.seq
+      lease !== null &&
+      lease.holder === this.options.self &&
+      this.cacheSeq === lease.seq &&
+      this.options.splitMutant !== 'split-without-reads'
         ? (this.cache?.copy(key) ?? null)
         : null;
     this.options.hooks.spawned(state, cache);
     return { kind: 'split', ok: true, descs: [this.desc, rightDesc] as unknown as Json };
+  }
+
+  private rightStore(key: string): MvccState {
+    const moved = this.mvcc.splitAt(key);
+    if (this.options.splitMutant !== 'split-without-reads') return moved;
+    return { ...moved, reads: { keys: [], spans: [] } };
   }
 
   /** Starts this machine's lease cache as a copy of its parent's (a split's right-hand side). */

@@ -237,6 +237,7 @@ export class TxnDbNode implements ProtocolNode<Message> {
       // writes keeps this too, and the node reopens the range from it.
       this.env.storage.put(BOOT_PREFIX + id, state as unknown as Json);
       this.splitsDone++;
+      this.env.metric('txndb.split');
     }
     this.openRange(state, cache, { recovered: false });
     const descs = [parent.descriptor, state.desc];
