@@ -320,6 +320,7 @@ export class TxnDbNode implements ProtocolNode<Message> {
     op: RangeOp,
     alive: () => boolean,
     done: (reply: RangeReply) => void,
+    reroutes = 0,
   ): void {
     const key = range.routeKey ?? range.start;
     if (op.k === 'refresh' && op.spans.length === 0) {
@@ -352,6 +353,7 @@ export class TxnDbNode implements ProtocolNode<Message> {
               }
               if (--left === 0) done(reply);
             },
+            reroutes,
           );
         }
         return;
@@ -365,6 +367,7 @@ export class TxnDbNode implements ProtocolNode<Message> {
       op as unknown as Json,
       alive,
       done,
+      reroutes,
     );
   }
 
@@ -461,12 +464,12 @@ export class TxnDbNode implements ProtocolNode<Message> {
     this.env.metric('txndb.range-key-mismatch');
     const again = (): void => {
       if (!call.alive()) return;
-      this.startCall(
+      // Through `call`, not straight to the range: a refresh may now span several ranges.
+      this.call(
         this.directory.rangeOf(call.key),
-        call.key,
         call.client,
         call.seq,
-        call.op,
+        call.op as unknown as RangeOp,
         call.alive,
         call.done,
         call.reroutes + 1,
