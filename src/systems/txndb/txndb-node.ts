@@ -113,6 +113,20 @@ function mismatchDescs(value: Json, cluster: readonly NodeId[]): RangeDescriptor
   return descriptorsIn(value, cluster);
 }
 
+export type TxnDbNodeErrorCode =
+  'no-first-state' | 'damaged-first-state' | 'call-before-start' | 'no-range-machine';
+
+/** A broken invariant of the node itself (never a peer's fault: those are answered, not thrown). */
+export class TxnDbNodeError extends Error {
+  constructor(
+    readonly code: TxnDbNodeErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TxnDbNodeError';
+  }
+}
+
 function isLeaseChanged(value: Json): boolean {
   return (
     typeof value === 'object' &&
@@ -194,7 +208,7 @@ export class TxnDbNode implements ProtocolNode<Message> {
     }
     const boot = this.bootFor;
     if (boot === null || boot.state.desc.id !== id)
-      throw new Error(`txndb: range ${id} opened without its first state`);
+      throw new TxnDbNodeError('no-first-state', `range ${id} opened without its first state`);
     const r = this.options.ranges;
     const machine = new RangeMachine(
       {
@@ -257,7 +271,7 @@ export class TxnDbNode implements ProtocolNode<Message> {
     for (const k of this.env.storage.keys(BOOT_PREFIX).sort()) {
       const state = this.env.storage.get(k);
       if (rangeStateProblem(state) !== undefined)
-        throw new Error(`txndb: stored first state ${k} is damaged`);
+        throw new TxnDbNodeError('damaged-first-state', `stored first state ${k} is damaged`);
       this.openRange(state as unknown as RangeState, null, info);
     }
     const last = this.env.storage.get(INCARNATION_KEY);
@@ -400,7 +414,7 @@ export class TxnDbNode implements ProtocolNode<Message> {
     // `cockroach --swarm --seed 3`).
     const incarnation = this.incarnation;
     if (incarnation === null)
-      throw new Error('txndb: a call before the node knows its incarnation');
+      throw new TxnDbNodeError('call-before-start', 'a call before the node knows its incarnation');
     const id = incarnation * CALLS_PER_INCARNATION + this.nextCall++;
     this.calls.set(id, call);
     this.send(id, call);
@@ -535,7 +549,8 @@ export class TxnDbNode implements ProtocolNode<Message> {
     }
     if (req.range === META_RANGE) return this.propose(group, from, req, req.op, null);
     const machine = this.machines.get(req.range);
-    if (machine === undefined) throw new Error(`txndb: range ${req.range} has no machine`);
+    if (machine === undefined)
+      throw new TxnDbNodeError('no-range-machine', `range ${req.range} has no machine`);
     if (rangeOpProblem(req.op) !== undefined || isAdminOp(req.op as unknown as AnyRangeOp)) {
       this.answer(from, req.id, {
         ok: false,
