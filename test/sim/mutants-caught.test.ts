@@ -191,8 +191,9 @@ const TABLE: readonly Entry[] = [
   // the nodes a run leaves), and "n3 acts for t-0 in leader epoch 0 after epoch 2".
   ['kafka', 'keep-data-on-delete', 2, 1],
   ['kafka', 'reuse-partition-names', 2, 1],
-  // Swarm draws ε from 7, 25 and 100 ms (txndb.ts): "not strict-serializable: G-single-realtime".
-  ['spanner', 'no-commit-wait', 19, 1],
+  // Swarm draws ε from 7, 25 and 100 ms (txndb.ts). Seed 19 caught it until splits and lease
+  // reads redrew the runs; searched again from seed 1 after them (none in 1-60; 67 and 133).
+  ['spanner', 'no-commit-wait', 67, 1],
   [
     'cockroach',
     'ignore-uncertainty',
