@@ -160,6 +160,7 @@ export class TxnDbNode implements ProtocolNode<Message> {
   private readonly splitting = new Set<string>();
   private readonly acquiring = new Set<string>();
   private readonly leaseTimers = new Set<string>();
+  private readonly transferring = new Set<string>();
   /**
    * The term in which this node, as the range's leader, last saw its own lease entry applied: a
    * leader answers from memory only in that term (§6.4: a new leader's applied state may lack
@@ -725,6 +726,10 @@ export class TxnDbNode implements ProtocolNode<Message> {
         this.leaseTimers.add(range);
         this.env.setTimer(lease.expiration - now + 1, LEASE_TIMER, { range });
       }
+      // Rather than wait the lease out, hand Raft leadership to its holder, which may then act
+      // on it at once: a split's right-hand range inherits the left's lease while its new group
+      // elects whoever it elects, and a leader may change under a lease for other reasons too.
+      if (!mine) this.transferTo(range, group, lease.holder);
       return;
     }
     this.acquiring.add(range);
@@ -756,6 +761,29 @@ export class TxnDbNode implements ProtocolNode<Message> {
     );
   }
 
+  private transferTo(range: string, group: RaftNode, holder: NodeId): void {
+    if (this.transferring.has(range) || !group.config.voters.includes(holder)) return;
+    this.transferring.add(range);
+    this.env.metric('txndb.lease-leader-transfer');
+    const id = this.nextServe++;
+    this.serving.set(id, {
+      from: this.env.id,
+      call: 0,
+      group: range,
+      latch: null,
+      internal: () => {
+        this.transferring.delete(range);
+        this.dropWaiting(range);
+      },
+    });
+    group.onClientRequest({
+      id,
+      client: `${this.env.id}.${this.incarnation ?? 0}/transfer`,
+      seq: ++this.adminSeq,
+      op: { f: 'transfer-leader', node: holder },
+    });
+  }
+
   /** This node's lease took effect: the requests that waited for it are served now. */
   private onLease(range: string): void {
     const waiting = this.waiting.get(range) ?? [];
@@ -764,6 +792,7 @@ export class TxnDbNode implements ProtocolNode<Message> {
   }
 
   private awaitLease(range: string, from: NodeId, req: RangeRequestMsg): void {
+    this.env.metric('txndb.lease-wait');
     const list = this.waiting.get(range) ?? [];
     if (!list.some((w) => w.from === from && w.req.id === req.id)) list.push({ from, req });
     // The oldest are dropped past the bound; their callers' timers send them again.
