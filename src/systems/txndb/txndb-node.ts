@@ -88,6 +88,8 @@ interface Call {
   readonly done: (reply: RangeReply) => void;
   target: NodeId;
   tries: number;
+  /** Retries sent straight to a named leader. */
+  hinted: number;
   reroutes: number;
   timer: number | null;
 }
@@ -161,6 +163,7 @@ export class TxnDbNode implements ProtocolNode<Message> {
   private readonly acquiring = new Set<string>();
   private readonly leaseTimers = new Set<string>();
   private readonly transferring = new Set<string>();
+  private readonly transferredFor = new Map<string, string>();
   /**
    * The term in which this node, as the range's leader, last saw its own lease entry applied: a
    * leader answers from memory only in that term (§6.4: a new leader's applied state may lack
@@ -407,6 +410,7 @@ export class TxnDbNode implements ProtocolNode<Message> {
       done,
       target,
       tries: 0,
+      hinted: 0,
       reroutes,
       timer: null,
     };
@@ -451,8 +455,11 @@ export class TxnDbNode implements ProtocolNode<Message> {
       hint !== null && replicas.includes(hint) && hint !== call.target
         ? hint
         : replicas[(replicas.indexOf(call.target) + 1) % replicas.length]!;
-    // Straight to a named leader; after a full round without one, wait a timeout between tries.
-    if (hint !== null || call.tries % replicas.length !== 0) this.send(id, call);
+    // Straight to a named leader, a few times; after a full round without one, or once named
+    // leaders have sent the call back and forth (stale hints, a leadership transfer under way),
+    // wait a timeout between tries.
+    const hinted = hint !== null && ++call.hinted <= replicas.length;
+    if (hinted || (hint === null && call.tries % replicas.length !== 0)) this.send(id, call);
     else call.timer = this.env.setTimer(this.options.rpcTimeoutMs, RPC_TIMER, { id, resend: true });
   }
 
@@ -729,7 +736,7 @@ export class TxnDbNode implements ProtocolNode<Message> {
       // Rather than wait the lease out, hand Raft leadership to its holder, which may then act
       // on it at once: a split's right-hand range inherits the left's lease while its new group
       // elects whoever it elects, and a leader may change under a lease for other reasons too.
-      if (!mine) this.transferTo(range, group, lease.holder);
+      if (!mine) this.transferTo(range, group, lease.holder, lease.seq);
       return;
     }
     this.acquiring.add(range);
@@ -761,8 +768,13 @@ export class TxnDbNode implements ProtocolNode<Message> {
     );
   }
 
-  private transferTo(range: string, group: RaftNode, holder: NodeId): void {
-    if (this.transferring.has(range) || !group.config.voters.includes(holder)) return;
+  private transferTo(range: string, group: RaftNode, holder: NodeId, seq: number): void {
+    // Once per lease: a holder that does not take over (it is down or cut off) is waited out,
+    // not asked again and again — a transfer in progress turns every request away.
+    const key = `${holder}#${seq}`;
+    if (this.transferring.has(range) || this.transferredFor.get(range) === key) return;
+    if (!group.config.voters.includes(holder)) return;
+    this.transferredFor.set(range, key);
     this.transferring.add(range);
     this.env.metric('txndb.lease-leader-transfer');
     const id = this.nextServe++;
