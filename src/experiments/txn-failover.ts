@@ -6,10 +6,11 @@
  * completion of the first transaction, invoked after the crash, that commits and touches a key of
  * that range. Beside it, the election: from the crash until a live replica leads the range.
  *
- * The leaseholder is found from the nodes' inspect() views, generically: the replica whose view
- * says it leads the range's group (the highest term, should two say so). truthkit's leaseholder
- * is its Raft leader today; the day leases are their own thing, a view that names the
- * leaseholder is the one to read here.
+ * The leaseholder is found from the nodes' inspect() views: the holder of the latest lease
+ * (highest seq) a replica of the range has applied (range-lease.ts: expiration-based leases
+ * through the range's log); a view without leases falls back to the replica leading the range's
+ * group. The range is drawn among those the views show at the crash (ranges split as they grow),
+ * and "touches that range" means a key inside the span it had then.
  */
 import type { Json } from '../core/json.js';
 import type { NodeId, NodeView } from '../core/node.js';
@@ -17,8 +18,6 @@ import { streamFor } from '../core/random.js';
 import { judgeSession } from '../sim/checked-run.js';
 import { Session } from '../sim/run.js';
 import { percentile, roundMs } from '../sim/stats.js';
-import { RangeDirectory } from '../systems/txndb/range-directory.js';
-import { DEFAULT_SPLITS } from '../systems/txndb/txn-workload.js';
 import { cockroachSystem } from '../systems/txndb/txndb.js';
 import type { Experiment, PlotPoint } from './experiment.js';
 import { WARM_UP_MS } from './txn-measures.js';
@@ -36,22 +35,61 @@ function isRecord(j: Json | undefined): j is { readonly [key: string]: Json } {
   return typeof j === 'object' && j !== null && !Array.isArray(j);
 }
 
-/** The replica that leads `range` according to the views (highest term), or null. */
+/**
+ * The leaseholder of `range` according to the views: the holder of the latest lease (highest
+ * seq, as `term`) any replica has applied, or, where no view carries a lease, the replica that
+ * leads the range's group (highest Raft term). Null when neither is known.
+ */
 export function leaseholderOf(
   views: ReadonlyMap<NodeId, NodeView>,
   range: string,
 ): { node: NodeId; term: number } | null {
-  let best: { node: NodeId; term: number } | null = null;
+  let byLease: { node: NodeId; term: number } | null = null;
+  let byRole: { node: NodeId; term: number } | null = null;
   for (const [node, view] of views) {
     const ranges = view.ranges;
     if (!isRecord(ranges)) continue;
     const r = ranges[range];
     if (!isRecord(r)) continue;
+    const lease = r.lease;
+    if (isRecord(lease) && typeof lease.holder === 'string' && typeof lease.seq === 'number') {
+      if (byLease === null || lease.seq > byLease.term)
+        byLease = { node: lease.holder, term: lease.seq };
+    }
     const { role, term } = r;
     if (role !== 'leader' || typeof term !== 'number') continue;
-    if (best === null || term > best.term) best = { node, term };
+    if (byRole === null || term > byRole.term) byRole = { node, term };
   }
-  return best;
+  return byLease ?? byRole;
+}
+
+interface RangeSeen {
+  readonly id: string;
+  readonly start: string;
+  readonly end: string | null;
+  readonly replicas: readonly NodeId[];
+}
+
+/** The ranges the views show (not the meta range), by id, with the span a replica reports. */
+function rangesSeen(views: ReadonlyMap<NodeId, NodeView>): RangeSeen[] {
+  const out = new Map<string, RangeSeen>();
+  for (const view of views.values()) {
+    const ranges = view.ranges;
+    if (!isRecord(ranges)) continue;
+    for (const [id, r] of Object.entries(ranges)) {
+      if (id === 'meta' || !isRecord(r) || out.has(id)) continue;
+      const { start, end, replicas } = r;
+      if (typeof start !== 'string' || (end !== null && typeof end !== 'string')) continue;
+      if (!Array.isArray(replicas)) continue;
+      const ids = replicas.filter((n): n is string => typeof n === 'string');
+      out.set(id, { id, start, end, replicas: ids });
+    }
+  }
+  return [...out.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function contains(range: RangeSeen, key: string): boolean {
+  return key >= range.start && (range.end === null || key < range.end);
 }
 
 function liveViews(session: Session): Map<NodeId, NodeView> {
@@ -95,9 +133,10 @@ export function runFailover(seed: number, alsoCrash = 0): FailoverRun {
     nodes: NODES,
     workload: { ops: OPS },
   });
-  const directory = new RangeDirectory(DEFAULT_SPLITS, session.sim.nodeIds);
-  const range = random.pick(directory.ranges);
   session.runUntil(crashAt);
+  const seen = rangesSeen(liveViews(session));
+  if (seen.length === 0) throw new Error(`failover: no range in the views (seed ${seed})`);
+  const range = random.pick(seen);
   const before = leaseholderOf(liveViews(session), range.id);
   if (before === null)
     throw new Error(`failover: range ${range.id} has no leader at ${crashAt} ms (seed ${seed})`);
@@ -123,7 +162,7 @@ export function runFailover(seed: number, alsoCrash = 0): FailoverRun {
       (o) =>
         o.outcome === 'ok' &&
         o.invoke >= crashedAt &&
-        keysOf(o.value).some((k) => directory.contains(range, k)),
+        keysOf(o.value).some((k) => contains(range, k)),
     )
     .reduce<number | null>((a, o) => (a === null || o.complete < a ? o.complete : a), null);
   return {

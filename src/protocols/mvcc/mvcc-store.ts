@@ -102,6 +102,52 @@ export class MvccStore {
     return answer;
   }
 
+  /**
+   * A read answered from the leaseholder's memory (not logged): its mark goes into `cache`, the
+   * leaseholder's own timestamp cache, not this store's replicated one.
+   */
+  getUnlogged(key: string, opts: ReadOptions, cache: TimestampCache): ReadAnswer {
+    const answer = this.readKey(key, opts);
+    if (answer.kind === 'value') cache.recordRead(key, opts.ts, opts.txn?.id ?? null);
+    return answer;
+  }
+
+  /** The timestamp cache, to copy into a split's right-hand range. */
+  get readCache(): TimestampCache {
+    return this.tsCache;
+  }
+
+  /** How many keys hold a version or an intent: the range's size, for splits. */
+  get size(): number {
+    return this.keys.size;
+  }
+
+  /** The key that cuts this store's keys in two halves, or null with fewer than two keys. */
+  middleKey(): string | null {
+    const all = [...this.keys];
+    return all.length < 2 ? null : all[Math.floor(all.length / 2)]!;
+  }
+
+  /**
+   * Removes every key at or above `at` and answers them as a store's state (versions, intents,
+   * and a copy of the timestamp cache's marks there): the right-hand side of a split.
+   */
+  splitAt(at: string): MvccState {
+    const moved = [...this.keys].filter((k) => k >= at);
+    const versions: (readonly [string, readonly Version[]])[] = [];
+    const intents: (readonly [string, Intent])[] = [];
+    for (const k of moved) {
+      const list = this.versions.get(k);
+      if (list !== undefined) versions.push([k, list.slice()]);
+      const intent = this.intents.get(k);
+      if (intent !== undefined) intents.push([k, intent]);
+      this.versions.delete(k);
+      this.intents.delete(k);
+      this.keys.delete(k);
+    }
+    return { versions, intents, reads: this.tsCache.copy(at).exportState() };
+  }
+
   /** Keys lo ≤ k < hi (hi null: to the end) with a live value, in key order. */
   scan(lo: string, hi: string | null, opts: ReadOptions): ScanAnswer {
     const rows: ScanRow[] = [];

@@ -35,6 +35,12 @@ export interface TimestampCacheState {
 
 export class TimestampCache {
   private readonly keys = new Map<string, ReadMark>();
+  /**
+   * Every key counts as read by someone at this timestamp (CockroachDB's low water): a cache
+   * that starts empty at a new lease does not know what the previous leaseholder served, so it
+   * starts at the lease's start instead, above every read the old lease could serve.
+   */
+  private low: Timestamp = { wall: 0, logical: 0 };
   // Spans are few (one per scan) in the workloads run here; a linear list keeps this simple.
   // An interval tree is the known next step if scans grow past a few thousand per range.
   private readonly spans: SpanMark[] = [];
@@ -53,6 +59,23 @@ export class TimestampCache {
     return c;
   }
 
+  get lowWater(): Timestamp {
+    return this.low;
+  }
+
+  raiseLowWater(ts: Timestamp): void {
+    if (compareHlc(ts, this.low) > 0) this.low = ts;
+  }
+
+  /** A copy holding the marks that touch keys at or above `from` (all of them by default). */
+  copy(from = ''): TimestampCache {
+    const c = new TimestampCache();
+    c.low = this.low;
+    for (const [k, m] of this.keys) if (k >= from) c.keys.set(k, m);
+    for (const s of this.spans) if (s.hi === null || s.hi > from) c.spans.push(s);
+    return c;
+  }
+
   recordRead(key: string, ts: Timestamp, txn: TxnId | null): void {
     this.keys.set(key, raise(this.keys.get(key), ts, txn));
   }
@@ -65,10 +88,11 @@ export class TimestampCache {
 
   /**
    * The smallest timestamp `writer` may write `key` at, given what was read: just above the
-   * latest read of the key by anyone else, or `asked` if that is already later.
+   * latest read of the key by anyone else and above the low water, or `asked` if that is later.
    */
   minWriteTs(key: string, asked: Timestamp, writer: TxnId): Timestamp {
     let min = asked;
+    if (compareHlc(this.low, min) >= 0) min = nextHlc(this.low);
     const consider = (mark: ReadMark): void => {
       if (mark.txn === writer) return;
       if (compareHlc(mark.ts, min) >= 0) min = nextHlc(mark.ts);

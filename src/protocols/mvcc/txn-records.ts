@@ -14,6 +14,8 @@ export type TxnStatus = 'pending' | 'committed' | 'aborted';
 
 export interface TxnRecord {
   readonly id: TxnId;
+  /** The key the record lives at: it decides which range holds the record after a split. */
+  readonly anchor: string;
   readonly status: TxnStatus;
   readonly priority: number;
   /** The commit timestamp once committed. */
@@ -71,10 +73,17 @@ export class TxnRecords {
    * Creates the record before the transaction lays its first intent, so a pusher always finds
    * it. If a push got there first (and aborted it), the transaction learns it is aborted.
    */
-  begin(id: TxnId, priority: number, now: number): TxnRecord {
+  begin(id: TxnId, anchor: string, priority: number, now: number): TxnRecord {
     const had = this.records.get(id);
     if (had !== undefined) return had;
-    const r: TxnRecord = { id, status: 'pending', priority, commitTs: null, heartbeat: now };
+    const r: TxnRecord = {
+      id,
+      anchor,
+      status: 'pending',
+      priority,
+      commitTs: null,
+      heartbeat: now,
+    };
     this.records.set(id, r);
     return r;
   }
@@ -121,8 +130,16 @@ export class TxnRecords {
     return next;
   }
 
+  /** Removes and answers the records anchored at or above `at` (a split's right-hand side). */
+  splitAt(at: string): TxnRecord[] {
+    const moved = [...this.records.values()].filter((r) => r.anchor >= at);
+    for (const r of moved) this.records.delete(r.id);
+    return moved;
+  }
+
   push(
     pushee: TxnId,
+    anchor: string,
     pusher: { readonly id: TxnId; readonly priority: number },
     now: number,
   ): RecordAnswer {
@@ -131,6 +148,7 @@ export class TxnRecords {
       // No record: the pushee's begin has not been applied here yet, and will find this.
       const aborted: TxnRecord = {
         id: pushee,
+        anchor,
         status: 'aborted',
         priority: 0,
         commitTs: null,

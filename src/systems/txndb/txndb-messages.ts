@@ -15,6 +15,10 @@ export interface RangeRequestMsg extends Message {
   readonly type: 'range-req';
   readonly id: number;
   readonly range: string;
+  /** The key the sender routed by; the range checks it is still its own. */
+  readonly key: string;
+  /** The generation of the sender's descriptor of the range. */
+  readonly gen: number;
   readonly client: string;
   readonly seq: number;
   readonly op: Json;
@@ -49,6 +53,8 @@ function schemaFor(cluster: readonly NodeId[]) {
       type: v.literal('range-req'),
       id: rpcId,
       range: v.pipe(v.string(), v.maxLength(64)),
+      key: v.pipe(v.string(), v.maxLength(256)),
+      gen: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
       client: clientId,
       seq: clientSeq,
       op: v.unknown(),

@@ -13,8 +13,8 @@ import { COCKROACH_DEFAULT_MAX_OFFSET_MS } from '../../protocols/clocks/hybrid-l
 import type { RaftMsg } from '../../protocols/raft/messages.js';
 import { InvariantRecorder } from '../../protocols/raft/invariants.js';
 import { RaftNode } from '../../protocols/raft/raft-node.js';
-import { RangeDirectory } from './range-directory.js';
-import { RangeMachine } from './range-machine.js';
+import { initialDescriptors, metaReplicas } from './range-directory.js';
+import type { LeaseMutant } from './range-lease.js';
 import { makeTxnClock, type ClockKind } from './txn-clock.js';
 import { DEFAULT_SPLITS, nextTxn, type TxnWorkload } from './txn-workload.js';
 import { TxnDbNode } from './txndb-node.js';
@@ -32,12 +32,30 @@ const IGNORE_UNCERTAINTY = {
     'reads ignore the uncertainty window: a value written just before, by a clock ahead, is missed',
 };
 
+/**
+ * Keys a range may hold before its leaseholder splits it. The workload's twelve keys start in
+ * three ranges of four, so the default splits each once an ordinary run has written them all.
+ */
+export const DEFAULT_SPLIT_SIZE = 3;
+/** A lease outlives the clocks' disagreement (its stasis period) by this much at least. */
+const LEASE_BASE_MS = 1_000;
+
+/**
+ * The lease rules' mutants (range-lease.ts), caught by test/systems/txndb/range-lease.test.ts.
+ * Not in the systems' mutant lists: no cockroach swarm seed in 1-100 (300 ops) caught them.
+ */
+const LEASE_MUTANTS: readonly LeaseMutant[] = ['lease-no-low-water', 'lease-no-stasis'];
+
 const PARAMS = [
   { name: 'workload', description: "'list-append' (default) or 'rw-register'" },
   { name: 'epsilon', description: `TrueTime's ε in ms (spanner; default ${SPANNER_EPSILON_MS})` },
   {
     name: 'max-offset',
     description: `the HLC's max clock offset in ms (cockroach; default ${COCKROACH_DEFAULT_MAX_OFFSET_MS})`,
+  },
+  {
+    name: 'split-size',
+    description: `a range holding more keys than this splits in two (default ${DEFAULT_SPLIT_SIZE})`,
   },
 ] as const;
 
@@ -49,12 +67,14 @@ interface Settings {
   readonly workload: TxnWorkload;
   readonly epsilonMs: number;
   readonly maxOffsetMs: number;
+  readonly splitSize: number;
 }
 
 function settingsFrom(system: string, params: Readonly<Record<string, string>>): Settings {
   let workload: TxnWorkload = 'list-append';
   let epsilonMs = SPANNER_EPSILON_MS;
   let maxOffsetMs = COCKROACH_DEFAULT_MAX_OFFSET_MS;
+  let splitSize = DEFAULT_SPLIT_SIZE;
   const ms = (name: string, v: string): number => {
     const n = Number(v);
     if (!Number.isFinite(n) || n < 0 || v.trim() === '')
@@ -70,9 +90,16 @@ function settingsFrom(system: string, params: Readonly<Record<string, string>>):
       workload = v;
     } else if (name === 'epsilon') epsilonMs = ms(name, v);
     else if (name === 'max-offset') maxOffsetMs = ms(name, v);
-    else throw new TxnDbParamError(`${system} has no parameter '${name}'`);
+    else if (name === 'split-size') {
+      const n = Number(v);
+      if (!Number.isSafeInteger(n) || n < 1 || v.trim() !== v)
+        throw new TxnDbParamError(
+          `--param split-size wants a whole number of keys ≥ 1, got '${v}'`,
+        );
+      splitSize = n;
+    } else throw new TxnDbParamError(`${system} has no parameter '${name}'`);
   }
-  return { workload, epsilonMs, maxOffsetMs };
+  return { workload, epsilonMs, maxOffsetMs, splitSize };
 }
 
 function txnDbSystem(name: 'spanner' | 'cockroach', clock: ClockKind): SystemDefinition {
@@ -117,36 +144,43 @@ function txnDbSystem(name: 'spanner' | 'cockroach', clock: ClockKind): SystemDef
     },
     createNode(options) {
       const s = settingsFrom(name, options.params ?? {});
-      // One directory and one recorder per range for the whole cluster (createNode runs once per
-      // simulated run); built from the first node's view of the cluster when not given.
-      let directory: RangeDirectory | undefined;
+      // One invariant recorder per range for the whole cluster (createNode runs once per
+      // simulated run): it watches every replica's log. The directory is not shared: each node
+      // computes the cluster's first one itself and learns the rest.
       const recorders = new Map<string, InvariantRecorder>();
       const recordInvariants = options.invariants !== false;
       const mutant = options.mutant ?? null;
+      // Two clocks differ by at most twice the bound each keeps to true time.
+      const offset = clock === 'truetime' ? 2 * s.epsilonMs : s.maxOffsetMs;
       return (env) => {
-        directory ??= new RangeDirectory(DEFAULT_SPLITS, options.cluster ?? env.cluster);
+        const cluster = options.cluster ?? env.cluster;
         return new TxnDbNode(env as NodeEnv<Message>, {
-          directory,
+          initial: initialDescriptors(DEFAULT_SPLITS, cluster),
+          metaReplicas: metaReplicas(cluster),
           clock: (now) =>
             makeTxnClock(clock, now, {
               epsilonMs: s.epsilonMs,
               maxOffsetMs: s.maxOffsetMs,
               skipCommitWait: mutant === NO_COMMIT_WAIT.name,
             }),
-          makeRange: (groupEnv: NodeEnv<RaftMsg>, range) => {
-            let recorder = recorders.get(range.id);
+          makeGroup: (groupEnv: NodeEnv<RaftMsg>, id, sm) => {
+            let recorder = recorders.get(id);
             if (recorder === undefined && recordInvariants) {
               recorder = new InvariantRecorder();
-              recorders.set(range.id, recorder);
+              recorders.set(id, recorder);
             }
-            return new RaftNode(
-              groupEnv,
-              new RangeMachine({
-                mutant: mutant === IGNORE_UNCERTAINTY.name ? 'ignore-uncertainty' : null,
-                txnExpiryMs: 1_000,
-              }),
-              { ...(recorder !== undefined ? { recorder } : {}), followerReads: false },
-            );
+            return new RaftNode(groupEnv, sm, {
+              ...(recorder !== undefined ? { recorder } : {}),
+              followerReads: false,
+            });
+          },
+          ranges: {
+            mvccMutant: mutant === IGNORE_UNCERTAINTY.name ? 'ignore-uncertainty' : null,
+            leaseMutant: LEASE_MUTANTS.find((m) => m === mutant) ?? null,
+            txnExpiryMs: 1_000,
+            splitSize: s.splitSize,
+            leaseMs: LEASE_BASE_MS + 2 * offset,
+            leaseOffsetMs: offset,
           },
           coordinator: {
             heartbeatMs: 250,

@@ -12,8 +12,7 @@ import type { RaftMsg } from '../../../src/protocols/raft/messages.js';
 import { RaftNode } from '../../../src/protocols/raft/raft-node.js';
 import { Simulator } from '../../../src/sim/simulator.js';
 import type { CoordinatorSettings } from '../../../src/systems/txndb/coordinator.js';
-import { RangeDirectory } from '../../../src/systems/txndb/range-directory.js';
-import { RangeMachine } from '../../../src/systems/txndb/range-machine.js';
+import { initialDescriptors, metaReplicas } from '../../../src/systems/txndb/range-directory.js';
 import { makeTxnClock } from '../../../src/systems/txndb/txn-clock.js';
 import {
   DEFAULT_SESSION_SETTINGS,
@@ -22,6 +21,7 @@ import {
 } from '../../../src/systems/txndb/txn-sessions.js';
 import { DEFAULT_SPLITS } from '../../../src/systems/txndb/txn-workload.js';
 import { TxnDbNode } from '../../../src/systems/txndb/txndb-node.js';
+import { DEFAULT_SPLIT_SIZE } from '../../../src/systems/txndb/txndb.js';
 
 export const NODES = ['n1', 'n2', 'n3'] as const;
 
@@ -36,23 +36,31 @@ export class TxnHarness {
   private seq = 0;
 
   constructor(o: HarnessOptions = {}) {
-    const directory = new RangeDirectory(DEFAULT_SPLITS, NODES);
+    const offset = COCKROACH_DEFAULT_MAX_OFFSET_MS;
     this.sim = new Simulator({
       seed: o.seed ?? 1,
       nodeIds: NODES,
       factory: (env) =>
         new TxnDbNode(env as NodeEnv<Message>, {
-          directory,
+          initial: initialDescriptors(DEFAULT_SPLITS, NODES),
+          metaReplicas: metaReplicas(NODES),
           clock: (now) =>
             makeTxnClock('hlc', now, {
               epsilonMs: 7,
               maxOffsetMs: COCKROACH_DEFAULT_MAX_OFFSET_MS,
               skipCommitWait: false,
             }),
-          makeRange: (groupEnv: NodeEnv<RaftMsg>) =>
-            new RaftNode(groupEnv, new RangeMachine({ mutant: null, txnExpiryMs: 1_000 }), {
-              followerReads: false,
-            }),
+          makeGroup: (groupEnv: NodeEnv<RaftMsg>, _id, sm) =>
+            new RaftNode(groupEnv, sm, { followerReads: false }),
+          // As txndb.ts builds a cockroach node (lease of 1 s + twice the max offset).
+          ranges: {
+            mvccMutant: null,
+            leaseMutant: null,
+            txnExpiryMs: 1_000,
+            splitSize: DEFAULT_SPLIT_SIZE,
+            leaseMs: 1_000 + 2 * offset,
+            leaseOffsetMs: offset,
+          },
           coordinator: {
             heartbeatMs: 250,
             pushBackoffMs: 20,

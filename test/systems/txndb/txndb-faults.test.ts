@@ -20,6 +20,10 @@ for (const system of [spannerSystem, cockroachSystem]) {
         (r.metrics['txn.push']?.count ?? 0) > 0,
         `seed ${seed}: no conflicts met, the workload is too easy`,
       );
+      // The default split size splits ranges in an ordinary run, and leaseholders answer reads
+      // from memory, faults or not.
+      assert.ok((r.metrics['txndb.split']?.count ?? 0) >= 3, `seed ${seed}: no range split`);
+      assert.ok((r.metrics['txndb.lease-read']?.count ?? 0) > 0, `seed ${seed}: no lease read`);
     }
   });
 
@@ -48,6 +52,11 @@ test('txndb params: unknown parameters and bad values are one-line usage errors'
     /cockroach has no parameter 'nope'/,
   );
   assert.throws(() => cockroachSystem.configure?.({ workload: 'bank' }), /--param workload wants/);
+  for (const bad of ['0', '2.5', 'x', ' 3'])
+    assert.throws(
+      () => cockroachSystem.createNode({ params: { 'split-size': bad } }),
+      /--param split-size wants a whole number of keys ≥ 1/,
+    );
   assert.equal(spannerSystem.clockBoundMs?.({ epsilon: '4' }), 4);
   assert.equal(cockroachSystem.clockBoundMs?.({}), 250);
 });
