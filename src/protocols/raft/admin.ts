@@ -50,7 +50,7 @@ export const ADMITTED_KEY = 'raft/admitted';
 /**
  * The configuration a server acts on, given the latest one in its log. A server that joined (or
  * was wiped and rejoins under its old name) is admitted by the add-learner entry of its own join;
- * until its log names it a learner, a configuration naming it a voter can only be its former
+ * until its log (any entry, or its snapshot) names it a learner, a configuration naming it a voter can only be its former
  * self's, in a leader's snapshot taken before that self was removed. Acting on it, the wiped
  * server may elect itself where it was once the sole voter (kv-raft --swarm --seed 313 --ops 1000:
  * n6 installed such a snapshot and rebooted before the entries after it arrived). So until
@@ -62,9 +62,11 @@ export function admittedConfig(
   self: NodeId,
   joined: boolean,
   latest: Membership,
+  logNamesLearner: (self: NodeId) => boolean,
 ): Membership {
   if (!joined || s.get(ADMITTED_KEY) === true) return latest;
-  if (!latest.learners.includes(self)) return EMPTY_MEMBERSHIP;
+  // Any entry of the log may admit it: its add-learner and a promotion can arrive in one append.
+  if (!latest.learners.includes(self) && !logNamesLearner(self)) return EMPTY_MEMBERSHIP;
   s.put(ADMITTED_KEY, true);
   return latest;
 }

@@ -164,6 +164,16 @@ export class RaftLog {
     return this.snap?.config ?? initial;
   }
 
+  /** Whether the snapshot's configuration or any config entry after it satisfies `test`. */
+  someConfig(test: (m: Membership) => boolean): boolean {
+    if (this.snap !== null && test(this.snap.config)) return true;
+    for (let i = this.base + 1; i <= this.lastIndex(); i++) {
+      const e = this.entry(i) as Entry;
+      if (e.kind === 'config' && test(e.config)) return true;
+    }
+    return false;
+  }
+
   /** Index of the latest config entry (or the base when it comes from the snapshot). */
   configIndex(): number {
     for (let i = this.lastIndex(); i > this.base; i--) {

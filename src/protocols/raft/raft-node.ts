@@ -532,7 +532,9 @@ export class RaftNode implements ProtocolNode<RaftMsg>, AppliesLog {
   /** The latest configuration in the log, as far as this server is admitted to act on it. */
   private configFromLog(): Membership {
     const latest = this.log.configAt(this.log.lastIndex(), this.initial);
-    return admittedConfig(this.env.storage, this.env.id, this.joined, latest);
+    return admittedConfig(this.env.storage, this.env.id, this.joined, latest, (self) =>
+      this.log.someConfig((m) => m.learners.includes(self)),
+    );
   }
 
   /** A leader's snapshot is installed in the log (snapshot-keeper.ts). */
