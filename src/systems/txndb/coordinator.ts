@@ -374,8 +374,12 @@ export class TxnCoordinator {
       const record = a.record as unknown as TxnRecord;
       if (a.wait === true) {
         this.env.metric('txn.push-wait');
+        // Waiting on a live holder that outranks it: the deadline still holds, or a holder that
+        // is never abandoned (an open interactive session) keeps this one waiting for ever.
         return this.env.later(this.settings.pushBackoffMs, () => {
-          if (!this.finished) retry();
+          if (this.finished) return;
+          if (this.overDeadline()) return this.fail('deadline passed');
+          retry();
         });
       }
       const resolve: RangeOp = {
