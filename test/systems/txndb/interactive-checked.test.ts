@@ -35,9 +35,10 @@ function run(seed: number, o: HarnessOptions = {}, clients = 4, txns = 30): Run 
   // Clocks apart by up to 400 ms, inside the 500 ms max offset.
   h.sim.setClock('n1', 200, 0);
   h.sim.setClock('n3', -200, 0);
-  const crashAt = h.now + 300;
-  h.sim.schedule(300, () => h.sim.crash('n2'));
-  h.sim.schedule(1_300, () => h.sim.restart('n2'));
+  const crashAt = h.now + 150;
+  const restartAt = h.now + 650;
+  h.sim.schedule(150, () => h.sim.crash('n2'));
+  h.sim.schedule(650, () => h.sim.restart('n2'));
 
   let seq = 0;
   /** One request; `done` gets its reply, or null when none came in time. */
@@ -114,7 +115,10 @@ function run(seed: number, o: HarnessOptions = {}, clients = 4, txns = 30): Run 
   };
   for (let c = 0; c < clients; c++) client(c, 0);
   h.until(() => (active === 0 ? true : undefined), 300_000);
-  assert.ok(h.now > crashAt + 1_000, 'the run outlasted the crash and the restart');
+  assert.ok(
+    h.now > restartAt + 200,
+    `the run outlasted the crash (at ${crashAt} ms) and the restart`,
+  );
   const check = checkTransactions(history, { workload: 'list-append' });
   return { check, retries, ok: history.filter((x) => x.outcome === 'ok').length };
 }
