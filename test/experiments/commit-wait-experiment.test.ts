@@ -16,8 +16,9 @@ import { getExperiment } from '../../src/experiments/registry.js';
 import { fitLine } from '../../src/experiments/txn-measures.js';
 
 const EPSILONS = [0, 2, 5, 10];
-/** How far a transaction's mean latency may stand from 2ε once the wait covers its work: the
- * client's two hops (0.2 ms mean each) and the odd transaction whose work outlasts 2ε. */
+/** How far the median latency may stand from 2ε once the wait covers its work: the client's two
+ * hops (0.2 ms mean each). The median, not the mean: the odd transaction waiting on a range's
+ * new lease or split (ranges section of docs/transactions.md) adds a tail that is not the wait. */
 const HOPS_TOLERANCE_MS = 1.5;
 
 test('commit-wait: latency is 2ε (± the client hops) once 2ε covers the work, 2 ms per ms of ε', () => {
@@ -35,8 +36,8 @@ test('commit-wait: latency is 2ε (± the client hops) once 2ε covers the work,
     assert.equal(p.invalidRuns, 0, `ε ${p.epsilonMs}: a run was not strict serializable`);
     if (p.epsilonMs < FIT_FROM_MS) continue;
     assert.ok(
-      Math.abs(p.meanMs - 2 * p.epsilonMs) <= HOPS_TOLERANCE_MS,
-      `ε ${p.epsilonMs}: mean latency ${p.meanMs} ms, not 2ε ± ${HOPS_TOLERANCE_MS}`,
+      Math.abs(p.p50Ms - 2 * p.epsilonMs) <= HOPS_TOLERANCE_MS,
+      `ε ${p.epsilonMs}: median latency ${p.p50Ms} ms, not 2ε ± ${HOPS_TOLERANCE_MS}`,
     );
     assert.ok(p.waited > 0.9 * p.txns, `ε ${p.epsilonMs}: only ${p.waited} of ${p.txns} waited`);
   }
@@ -55,10 +56,12 @@ test('commit-wait: with the no-commit-wait mutant, ε adds nothing', () => {
     epsilons: EPSILONS,
     mutant: 'no-commit-wait',
   });
-  const base = m.points[0]!.meanMs;
+  // ε still sets the leases' length (1 s plus twice the clock offset), so the runs are not
+  // identical; the median does not move, where the real system's grows by 2ε.
+  const base = m.points[0]!.p50Ms;
   for (const p of m.points) {
     assert.equal(p.waited, 0, `ε ${p.epsilonMs}: the mutant waited`);
-    assert.ok(Math.abs(p.meanMs - base) < 0.5, `ε ${p.epsilonMs}: ${p.meanMs} ms against ${base}`);
+    assert.ok(Math.abs(p.p50Ms - base) < 0.5, `ε ${p.epsilonMs}: ${p.p50Ms} ms against ${base}`);
   }
   const line = fitLine(m.points.map((p) => ({ x: p.epsilonMs, y: p.meanMs })));
   assert.ok(Math.abs(line.slope) < 0.1, `the mutant's slope is ${line.slope}`);
