@@ -127,10 +127,16 @@ export function txndbLabel(msg: Json): string {
   return String(type);
 }
 
+/** The lane's mark of what a node serves: the ranges by name, or how many past three. */
+export function ledMark(led: readonly string[]): string {
+  return led.length <= 3 ? led.join(' ') : `${led.length} ranges`;
+}
+
 export const txndbLabViews: LabViews = {
   messageLabel: txndbLabel,
   // A node leads (★) while it holds some range's lease (as it applied it), or leads the meta
-  // range: "leads meta r1 r3"; then how many transactions it coordinates.
+  // range: "leads meta r1 r3", or "leads 7 ranges" past what a lane's label has room for (the
+  // node card lists them); then how many transactions it coordinates.
   lane: (view, node) => {
     const led = rangesLed(view, node);
     const coordinating = viewNum(view, 'coordinating') ?? 0;
@@ -138,7 +144,7 @@ export const txndbLabViews: LabViews = {
       role: led.length > 0 ? 'leads' : 'replica',
       lead: led.length > 0,
       marks: [
-        ...(led.length > 0 ? [led.join(' ')] : []),
+        ...(led.length > 0 ? [ledMark(led)] : []),
         ...(coordinating > 0 ? [`${coordinating} txn${coordinating === 1 ? '' : 's'}`] : []),
       ],
     };

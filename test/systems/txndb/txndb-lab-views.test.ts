@@ -114,16 +114,24 @@ test('spanner: each range with its span, replicas and current leaseholder, and t
     const lane = txndbLabViews.lane?.(view, String(holder));
     assert.equal(lane?.lead, true, `${holder} is starred`);
     assert.equal(lane?.role, 'leads');
-    assert.ok(
-      lane?.marks?.[0]?.split(' ').includes(String(range)),
-      `${holder}'s lane names ${range}`,
+    const led = rows.filter((r) => r[3] === holder).map((r) => String(r[0]));
+    assert.ok(led.includes(String(range)));
+    assert.equal(
+      lane?.marks?.[0],
+      led.length <= 3 ? led.join(' ') : `${led.length} ranges`,
+      `${holder}'s lane names ${range} or counts it`,
     );
   }
   for (const node of run.nodes) {
     const led = rows.filter((r) => r[3] === node).map((r) => r[0]);
     const lane = txndbLabViews.lane?.(lastView(run, node) ?? {}, node);
     if (led.length === 0) assert.equal(lane?.role, 'replica', `${node} leads nothing`);
-    else assert.equal(lane?.marks?.[0], led.join(' '), `${node} leads ${led.join(' ')}`);
+    else
+      assert.equal(
+        lane?.marks?.[0],
+        led.length <= 3 ? led.join(' ') : `${led.length} ranges`,
+        `${node} leads ${led.join(' ')}`,
+      );
   }
   const timeline = leaseTimeline(run);
   for (const r of rows) {
