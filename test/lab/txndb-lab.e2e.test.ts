@@ -1,9 +1,10 @@
 /**
  * The transactional database in the lab, in Debian's headless Chromium: a short `spanner` run
- * (3 nodes, seed 2, 60 operations) shows the ranges table with the same ranges, spans,
- * replicas and leaseholders the lab views give for the same run computed in Node (a seed
- * replays the same run), the leaseholder timeline, and the transactions' timeline with intents
- * and commit waits no longer than 2ε; the lanes name the ranges their nodes lead; the
+ * (3 nodes, seed 2, 60 operations) shows the ranges table — the meta range, the ranges split
+ * off as they grew, spans, replicas, leaseholders, their leases' start and expiration — as the
+ * lab views give it for the same run computed in Node (a seed replays the same run), the
+ * leaseholder timeline with the same leases, and the transactions' timeline with intents and
+ * commit waits no longer than 2ε; the lanes name the ranges their nodes hold or lead; the
  * transactions' focus box narrows the timeline to the transactions on one key. A screenshot
  * goes to test-artifacts/lab-txndb.png.
  */
@@ -31,7 +32,7 @@ const CONFIG: RunConfig = {
   params: {},
 };
 
-/** The same run in Node: the panels with data and the ranges table's first four columns. */
+/** The same run in Node: the panels with data, the ranges table and the leases' spans. */
 function expected() {
   const system = getSystem(CONFIG.system);
   assert.ok(system !== undefined, 'spanner is registered');
@@ -46,6 +47,8 @@ function expected() {
   const panels = (system.labViews?.panels ?? []).filter((p) => panelHasData(p, run) !== undefined);
   const ranges = panels.find((p) => p.id === 'ranges');
   assert.ok(ranges?.kind === 'table', 'the ranges table has rows');
+  const leases = panels.find((p) => p.id === 'leases');
+  assert.ok(leases?.kind === 'timeline', 'the leases timeline has spans');
   const txns = panels.find((p) => p.id === 'txns');
   assert.ok(txns?.kind === 'timeline', 'the transactions timeline has spans');
   // A key some shown transaction laid an intent on, and the transactions that touched it.
@@ -54,7 +57,11 @@ function expected() {
   assert.ok(key !== undefined, 'an intent on a key');
   return {
     panels: panels.map((p) => p.id),
-    ranges: ranges.rows(run).map((r) => r.slice(0, 4).map(String)),
+    ranges: ranges.rows(run).map((r) => r.map(String)),
+    leases: leases
+      .spans(run)
+      .map((s) => `${s.kind} ${s.start} ${s.end}`)
+      .sort(),
     key,
     onKey: [...new Set(txns.spans(run, key).map((s) => s.row))].sort(),
   };
@@ -92,16 +99,26 @@ test(
     assert.deepEqual(shown, want.panels, 'the three panels');
 
     const rows = await page.$$eval('[data-testid=panel-ranges] tbody tr', (trs) =>
-      trs.map((tr) =>
-        Array.from(tr.querySelectorAll('td'))
-          .slice(0, 4)
-          .map((td) => td.textContent ?? ''),
-      ),
+      trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')),
     );
-    assert.deepEqual(rows, want.ranges, 'ranges, spans, replicas and leaseholders as in Node');
+    assert.deepEqual(rows, want.ranges, 'ranges, spans, replicas and leases as in Node');
+    // The meta range first, then ranges split as they grew (default split size: 3 keys).
+    assert.equal(rows[0]?.[0], 'meta');
+    assert.ok(
+      rows.some((r) => r[0]?.includes('.')),
+      `split ranges shown: ${rows.map((r) => r[0]).join(' ')}`,
+    );
 
-    const leases = await page.$$('[data-testid=panel-leases] g[data-kind=lease]');
-    assert.ok(leases.length >= want.ranges.length, 'a lease per range at least');
+    const leases = await page.$$eval('[data-testid=panel-leases] g[data-kind]', (gs) =>
+      gs
+        .map(
+          (g) =>
+            `${g.getAttribute('data-kind')} ${g.getAttribute('data-start')} ${g.getAttribute('data-end')}`,
+        )
+        .sort(),
+    );
+    assert.deepEqual(leases, want.leases, 'the same leases as in Node');
+    assert.ok(leases.length >= want.ranges.length, 'a lease (or leader) per range at least');
 
     const spans = await page.$$eval('[data-testid=panel-txns] g[data-kind]', (gs) =>
       gs.map((g) => ({
@@ -128,11 +145,15 @@ test(
     const labels = JSON.parse(
       (await page.getAttribute('[data-testid=lamport-canvas]', 'data-labels')) ?? '[]',
     ) as { text: string }[];
-    for (const [range, , , holder] of want.ranges)
+    // A lane names up to three ranges, and counts more (its label has no room for them).
+    for (const holder of new Set(want.ranges.map((r) => r[3]!))) {
+      const held = want.ranges.filter((r) => r[3] === holder).map((r) => r[0]!);
+      const text = `leads ${held.length <= 3 ? held.join(' ') : `${held.length} ranges`}`;
       assert.ok(
-        labels.some((l) => l.text.startsWith('leads') && l.text.includes(range!)),
-        `a lane names ${range} (held by ${holder})`,
+        labels.some((l) => l.text === text),
+        `a lane reads '${text}' (${holder}): ${labels.map((l) => l.text).join(' | ')}`,
       );
+    }
     await page.screenshot({ path: join(ARTIFACTS, 'lab-txndb.png'), fullPage: true });
 
     // Narrowed to one key: the transactions that touched it, as in Node; to nothing: the panel

@@ -13,7 +13,10 @@
  *   than the RPCs sees the commands a node proposed to its own replicas too.
  *
  * An intent is drawn from the earlier of the two moments it is known laid, until its
- * resolution is proposed; the resolution until it commits.
+ * resolution is proposed; the resolution until it commits. Ranges split as they grow, so a key's
+ * range is not fixed: an intent names the range whose log committed its `put` (the coordinator's
+ * routing only where no log traffic was seen), and its resolution the range whose log carried
+ * the `resolve` — a range split off the first one, if the key moved there meanwhile.
  */
 import type { Json } from '../../core/json.js';
 import {
@@ -305,11 +308,46 @@ function loggedCommands(
   return { commands: out, ranges: new Set(pending.keys()) };
 }
 
+/**
+ * The range that answered `written` to each transaction's put of each key (`id␀key` → range),
+ * from the range RPCs sent from `from` on: a put committed in a range's log may still be refused
+ * when applied (the key moved to a range split off, or the lease changed), and retried
+ * elsewhere.
+ */
+function writtenPuts(run: LabRun, from: number): Map<string, string> {
+  const asked = new Map<string, { readonly range: string; readonly put: string }>();
+  const out = new Map<string, string>();
+  for (let i = firstSentAt(run, from); i < run.sent.length; i++) {
+    const m = run.sent[i]!;
+    const type = at(m.msg, 'type');
+    const rpc = at(m.msg, 'id');
+    if (type === 'range-req') {
+      const op = at(m.msg, 'op');
+      const range = at(m.msg, 'range');
+      const txn = at(at(op, 'txn'), 'id');
+      const key = at(op, 'key');
+      if (at(op, 'k') !== 'put' || typeof range !== 'string') continue;
+      if (typeof txn === 'string' && typeof key === 'string')
+        asked.set(`${m.from}>${m.to}#${String(rpc)}`, { range, put: `${txn}\u0000${key}` });
+    } else if (type === 'range-resp') {
+      const req = asked.get(`${m.to}>${m.from}#${String(rpc)}`);
+      if (req === undefined) continue;
+      const reply = at(m.msg, 'reply');
+      if (at(reply, 'ok') === true && at(at(reply, 'value'), 'kind') === 'written')
+        out.set(req.put, req.range);
+    }
+  }
+  return out;
+}
+
 interface IntentLife {
   readonly key: string;
-  readonly range: string;
+  /** The range it was laid in. */
+  range: string;
   laid: number | undefined;
   resolveProposed: number | undefined;
+  /** The range whose log carried its resolution. */
+  resolveRange: string | undefined;
   /** The resolution's outcome: the intent committed as a version, or aborted. */
   aborted: boolean;
   resolved: number | undefined;
@@ -337,6 +375,7 @@ function intentLives(
           range,
           laid: undefined,
           resolveProposed: undefined,
+          resolveRange: undefined,
           aborted: false,
           resolved: undefined,
         }),
@@ -350,6 +389,7 @@ function intentLives(
   // earliest shown transaction's (50 ms, for room) are not read.
   const from = tracks.reduce((m, t) => Math.min(m, t.first - 50), Infinity);
   const { commands, ranges } = loggedCommands(run, from);
+  const written = writtenPuts(run, from);
   for (const c of commands.sort((a, b) => a.proposed - b.proposed)) {
     const k = msgField(c.op, 'k');
     const key = msgField(c.op, 'key');
@@ -357,8 +397,14 @@ function intentLives(
     if (k === 'put') {
       const id = at(at(c.op, 'txn'), 'id');
       if (typeof id !== 'string' || !wanted.has(id) || c.committed === undefined) continue;
+      // Committed in a range that then refused it (see writtenPuts): no intent there.
+      const where = written.get(`${id}\u0000${key}`);
+      if (where !== undefined && where !== c.range) continue;
       const l = life(id, key, c.range);
       if (l.laid === undefined || c.committed < l.laid) l.laid = c.committed;
+      // Where its log committed it: the coordinator names the range it routed to, which a
+      // split may have narrowed since.
+      l.range = c.range;
     } else if (k === 'resolve') {
       const id = msgField(c.op, 'id');
       if (typeof id !== 'string' || !wanted.has(id)) continue;
@@ -366,6 +412,7 @@ function intentLives(
       // The first resolution asked once the intent was there (later ones find nothing).
       if (l === undefined || l.laid === undefined || l.resolveProposed !== undefined) continue;
       l.resolveProposed = Math.max(l.laid, c.proposed);
+      l.resolveRange = c.range;
       l.resolved = c.committed;
       l.aborted = at(c.op, 'commitTs') === null;
     }
@@ -406,6 +453,7 @@ export function txnTimeline(run: LabRun, rows = TXN_ROWS, focus?: string): Timel
     for (const l of lives.get(track.id) ?? []) {
       if (l.laid === undefined) continue;
       const where = `${l.key} @${l.range}`;
+      const resolvedWhere = `${l.key} @${l.resolveRange ?? l.range}`;
       // A range no follower was heard from (a one-node cluster) shows no resolution: its
       // intents are drawn until their transaction ends, where its coordinator resolves them.
       const until =
@@ -416,7 +464,7 @@ export function txnTimeline(run: LabRun, rows = TXN_ROWS, focus?: string): Timel
           row,
           start: l.resolveProposed,
           end: Math.max(l.resolveProposed, l.resolved ?? run.end),
-          label: `resolve ${where}${l.aborted ? ' (abort)' : ''}`,
+          label: `resolve ${resolvedWhere}${l.aborted ? ' (abort)' : ''}`,
           kind: 'resolve',
         });
     }
