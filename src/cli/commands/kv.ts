@@ -10,12 +10,13 @@
  */
 import type { Command } from 'commander';
 import type { Json } from '../../core/json.js';
-import { clusterEndpoints, ClusterError } from '../../runtime/cluster.js';
+import { ClusterError } from '../../runtime/cluster.js';
 import { readClusterFile } from '../../runtime/cluster.js';
 import type { WatchClient, WatchedEvent } from '../../runtime/etcd/watch-client.js';
-import { KvClient, parseAddress, parseEndpoints, type Endpoint } from '../../runtime/kv-client.js';
+import { KvClient, parseAddress } from '../../runtime/kv-client.js';
 import type { Address } from '../../runtime/listen.js';
 import type { CliIo } from '../cli-io.js';
+import { targetEndpoints } from '../cluster-target.js';
 import { intIn, positiveDuration } from '../option-parsers.js';
 import { EXIT, UsageError } from '../usage-error.js';
 
@@ -25,27 +26,11 @@ interface KvFlags {
   timeout: number;
 }
 
-function endpoints(flags: KvFlags): Endpoint[] {
-  if (flags.endpoints !== undefined) {
-    try {
-      return parseEndpoints(flags.endpoints);
-    } catch (e) {
-      throw new UsageError(`--endpoints: ${(e as Error).message}`);
-    }
-  }
-  try {
-    return clusterEndpoints(flags.dir);
-  } catch (e) {
-    if (e instanceof ClusterError) throw new UsageError(`${e.message}, or pass --endpoints`);
-    throw e;
-  }
-}
-
 export function kvCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const kv = program.command('kv').description('read and write a running KV cluster');
   const run = async (op: Json, flags: KvFlags, show: (value: Json) => void): Promise<void> => {
     const client = new KvClient({
-      endpoints: endpoints(flags),
+      endpoints: targetEndpoints(flags),
       deadlineMs: flags.timeout,
       attemptTimeoutMs: Math.min(2000, flags.timeout),
     });

@@ -11,10 +11,9 @@
  */
 import type { Command } from 'commander';
 import type { Json } from '../../core/json.js';
-import { clusterEndpoints, ClusterError } from '../../runtime/cluster.js';
-import { parseEndpoints, type Endpoint } from '../../runtime/kv-client.js';
 import { parseTxnClientOp, type Mop } from '../../systems/txndb/txn-client-ops.js';
 import type { CliIo } from '../cli-io.js';
+import { targetEndpoints } from '../cluster-target.js';
 import { intIn, numberIn, positiveDuration } from '../option-parsers.js';
 import { EXIT, UsageError } from '../usage-error.js';
 import { BankError, runBank, TxnCallError, TxnClient, type BankResult } from './txn-bank.js';
@@ -22,22 +21,6 @@ import { BankError, runBank, TxnCallError, TxnClient, type BankResult } from './
 interface TargetFlags {
   dir: string;
   endpoints?: string;
-}
-
-function endpoints(flags: TargetFlags): Endpoint[] {
-  if (flags.endpoints !== undefined) {
-    try {
-      return parseEndpoints(flags.endpoints);
-    } catch (e) {
-      throw new UsageError(`--endpoints: ${(e as Error).message}`);
-    }
-  }
-  try {
-    return clusterEndpoints(flags.dir);
-  } catch (e) {
-    if (e instanceof ClusterError) throw new UsageError(`${e.message}, or pass --endpoints`);
-    throw e;
-  }
 }
 
 /** The micro-ops of `txn run`, checked as the node checks them; a usage error otherwise. */
@@ -70,7 +53,7 @@ export function txnCommand(program: Command, io: CliIo, setExit: (code: number) 
       .option('--timeout <d>', 'give up after this long', positiveDuration, 10_000),
   ).action(async (text: string, flags: TargetFlags & { timeout: number }) => {
     const mops = parseMops(text);
-    const list = endpoints(flags);
+    const list = targetEndpoints(flags);
     const client = new TxnClient({
       endpoints: list,
       clientId: `txn-${process.pid}`,
@@ -110,7 +93,7 @@ export function txnCommand(program: Command, io: CliIo, setExit: (code: number) 
       .option('--clients <n>', 'concurrent clients', intIn(1, 256), 4)
       .option('--seconds <s>', 'how long to run transfers', numberIn(0.1, 3600), 10),
   ).action(async (flags: TargetFlags & { accounts: number; clients: number; seconds: number }) => {
-    const list = endpoints(flags);
+    const list = targetEndpoints(flags);
     let r: BankResult;
     try {
       r = await runBank({
