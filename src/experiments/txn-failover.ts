@@ -47,22 +47,15 @@ export function leaseholderOf(
   range: string,
 ): { node: NodeId; term: number } | null {
   let byLease: { node: NodeId; term: number } | null = null;
-  let byRole: { node: NodeId; term: number } | null = null;
-  for (const [node, view] of views) {
-    const ranges = view.ranges;
-    if (!isRecord(ranges)) continue;
-    const r = ranges[range];
-    if (!isRecord(r)) continue;
-    const lease = r.lease;
-    if (isRecord(lease) && typeof lease.holder === 'string' && typeof lease.seq === 'number') {
-      if (byLease === null || lease.seq > byLease.term)
-        byLease = { node: lease.holder, term: lease.seq };
-    }
-    const { role, term } = r;
-    if (role !== 'leader' || typeof term !== 'number') continue;
-    if (byRole === null || term > byRole.term) byRole = { node, term };
+  for (const view of views.values()) {
+    const r = isRecord(view.ranges) ? view.ranges[range] : undefined;
+    const lease = isRecord(r) ? r.lease : undefined;
+    if (!isRecord(lease) || typeof lease.holder !== 'string' || typeof lease.seq !== 'number')
+      continue;
+    if (byLease === null || lease.seq > byLease.term)
+      byLease = { node: lease.holder, term: lease.seq };
   }
-  return byLease ?? byRole;
+  return byLease ?? leaderOf(views, range);
 }
 
 /** The replica leading `range`'s Raft group according to the views (highest term), or null. */
@@ -70,14 +63,13 @@ export function leaderOf(
   views: ReadonlyMap<NodeId, NodeView>,
   range: string,
 ): { node: NodeId; term: number } | null {
-  const withoutLeases = new Map<NodeId, NodeView>();
+  let best: { node: NodeId; term: number } | null = null;
   for (const [node, view] of views) {
-    const ranges = view.ranges;
-    if (!isRecord(ranges) || !isRecord(ranges[range])) continue;
-    const { lease: _lease, ...rest } = ranges[range];
-    withoutLeases.set(node, { ...view, ranges: { [range]: rest } });
+    const r = isRecord(view.ranges) ? view.ranges[range] : undefined;
+    if (!isRecord(r) || r.role !== 'leader' || typeof r.term !== 'number') continue;
+    if (best === null || r.term > best.term) best = { node, term: r.term };
   }
-  return leaseholderOf(withoutLeases, range);
+  return best;
 }
 
 interface RangeSeen {
